@@ -1,0 +1,32 @@
+import { Client, Connection } from '@temporalio/client';
+import { apiEnvSchema, loadEnv } from '../config/env';
+import { createLogger } from '../config/logger';
+import { temporalConnectionOptions } from '../config/temporal';
+import { createApp } from './app';
+
+/** `npm run api`: the webhook receiver and operator API. Starts even when Temporal is down (readyz then answers 503). */
+async function main(): Promise<void> {
+  const log = createLogger('api');
+  const env = loadEnv(apiEnvSchema);
+  const connection = Connection.lazy(temporalConnectionOptions(env));
+  const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+  const app = createApp({
+    temporal,
+    taskQueue: env.TEMPORAL_TASK_QUEUE,
+    stripeWebhookSecrets: env.STRIPE_WEBHOOK_SECRET.split(',').map((s) => s.trim()).filter(Boolean),
+    log,
+  });
+  const server = app.listen(env.API_PORT, env.API_HOST, () => log.info({ port: env.API_PORT }, 'api listening'));
+  const shutdown = () => {
+    log.info('api stopping');
+    server.close(() => void connection.close().finally(() => process.exit(0)));
+    setTimeout(() => process.exit(0), 5_000).unref();
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

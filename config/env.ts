@@ -1,0 +1,86 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+/**
+ * Environment configuration (DESIGN.md section 4), validated once at start-up.
+ * Every secret may also be given as a file path in `<NAME>_FILE` (Docker and Kubernetes secrets).
+ */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const port = z.coerce.number().int().min(0).max(65535);
+const url = z.string().url();
+
+export const temporalEnvSchema = z.object({
+  TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'expected host:port').default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('order-to-cash'),
+  TEMPORAL_TLS_CERT: z.string().optional(),
+  TEMPORAL_TLS_KEY: z.string().optional(),
+  TEMPORAL_API_KEY: z.string().optional(),
+  PAYLOAD_ENCRYPTION_KEY: z.string().optional(),
+  DATA_DIR: z.string().min(1).default('.data'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export const apiEnvSchema = temporalEnvSchema.extend({
+  API_PORT: port.default(3000),
+  API_HOST: z.string().default('0.0.0.0'),
+  STRIPE_WEBHOOK_SECRET: z.string().min(1, 'required: the webhook signing secret (whsec_…); several may be given, comma-separated'),
+  WMS_WEBHOOK_SECRET: z.string().optional(),
+  ADMIN_TOKEN: z.string().min(16, 'required: at least 16 characters').optional(),
+});
+
+export const workerEnvSchema = temporalEnvSchema.extend({
+  STRIPE_SECRET_KEY: z.string().optional(),
+  STRIPE_API_BASE: url.optional(),
+  MAGENTO_BASE_URL: url.optional(),
+  MAGENTO_TOKEN: z.string().optional(),
+  MAGENTO_OAUTH_CONSUMER_KEY: z.string().optional(),
+  MAGENTO_OAUTH_CONSUMER_SECRET: z.string().optional(),
+  MAGENTO_OAUTH_ACCESS_TOKEN: z.string().optional(),
+  MAGENTO_OAUTH_TOKEN_SECRET: z.string().optional(),
+  ERP_BASE_URL: url.optional(),
+  ERP_API_KEY: z.string().optional(),
+  ERP_API_SECRET: z.string().optional(),
+  WMS_BASE_URL: url.optional(),
+  WMS_TOKEN: z.string().optional(),
+  MAPPINGS_FILE: z.string().default('config/mappings.yaml'),
+});
+
+export type TemporalEnv = z.infer<typeof temporalEnvSchema>;
+export type ApiEnv = z.infer<typeof apiEnvSchema>;
+export type WorkerEnv = z.infer<typeof workerEnvSchema>;
+
+export const secretNames = [
+  'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'MAGENTO_TOKEN', 'MAGENTO_OAUTH_CONSUMER_SECRET',
+  'MAGENTO_OAUTH_TOKEN_SECRET', 'ERP_API_SECRET', 'WMS_TOKEN', 'WMS_WEBHOOK_SECRET', 'ADMIN_TOKEN',
+  'TEMPORAL_API_KEY', 'PAYLOAD_ENCRYPTION_KEY',
+] as const;
+
+/** Resolves `<NAME>_FILE` indirections; an explicit `<NAME>` wins over its file. */
+export function resolveSecretFiles(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const resolved: NodeJS.ProcessEnv = { ...env };
+  for (const [key, path] of Object.entries(env)) {
+    if (!key.endsWith('_FILE') || !path || key === 'MAPPINGS_FILE') continue;
+    const name = key.slice(0, -'_FILE'.length);
+    if (resolved[name]) continue;
+    try {
+      resolved[name] = readFileSync(path, 'utf8').trim();
+    } catch (err) {
+      throw new ConfigError(`${key}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    }
+  }
+  return resolved;
+}
+
+/** Parses the environment with the given schema; a bad value stops start-up with a message naming the variable. */
+export function loadEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
+  const parsed = schema.safeParse(resolveSecretFiles(env));
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(env)'}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}

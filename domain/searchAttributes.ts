@@ -1,0 +1,17 @@
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+/** Search attributes of DESIGN.md section 5; registered by the dev server start and by the cluster steps in the README. */
+export const MagentoOrderId = defineSearchAttributeKey('MagentoOrderId', SearchAttributeType.KEYWORD);
+export const StripeObjectId = defineSearchAttributeKey('StripeObjectId', SearchAttributeType.KEYWORD);
+export const StripeEventType = defineSearchAttributeKey('StripeEventType', SearchAttributeType.KEYWORD);
+export const SyncState = defineSearchAttributeKey('SyncState', SearchAttributeType.KEYWORD);
+
+export const searchAttributeKeys = [MagentoOrderId, StripeObjectId, StripeEventType, SyncState] as const;
+
+export const syncStates = ['running', 'fraud_hold', 'awaiting_shipment', 'needs_review', 'completed', 'compensated', 'failed'] as const;
+export type SyncStateValue = (typeof syncStates)[number];
+
+/** `KEY=Keyword` pairs as the Temporal CLI's `--search-attribute` flag takes them. */
+export function searchAttributeCliPairs(): string[] {
+  return searchAttributeKeys.map((k) => `${k.name}=Keyword`);
+}

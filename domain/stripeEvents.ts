@@ -1,0 +1,36 @@
+/** The part of a Stripe event the system keeps: identity, type, time and the object it is about. */
+export interface StripeEventEnvelope {
+  readonly id: string;
+  readonly type: string;
+  readonly created: number;
+  readonly livemode: boolean;
+  readonly objectId: string | undefined;
+  readonly object: Record<string, unknown>;
+  readonly previousAttributes?: Record<string, unknown>;
+}
+
+/** Workflow ID of the intake run for one Stripe event: Temporal refuses a second start with the same ID. */
+export function intakeWorkflowId(eventId: string): string {
+  return `stripe:${eventId}`;
+}
+
+interface StripeEventLike {
+  id: string;
+  type: string;
+  created: number;
+  livemode: boolean;
+  data: { object: object; previous_attributes?: object };
+}
+
+export function toEnvelope(event: StripeEventLike): StripeEventEnvelope {
+  const object = event.data.object as Record<string, unknown>;
+  return {
+    id: event.id,
+    type: event.type,
+    created: event.created,
+    livemode: event.livemode,
+    objectId: typeof object.id === 'string' ? object.id : undefined,
+    object,
+    previousAttributes: event.data.previous_attributes as Record<string, unknown> | undefined,
+  };
+}

@@ -1,0 +1,27 @@
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { resolveBinary, temporalTestServer } from '../../scripts/temporalBinaries';
+
+/** Time-skipping environment on the project's own test-server binary (the SDK's download does not work everywhere). */
+export function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  const path = process.env.TEMPORAL_TEST_SERVER_PATH ?? resolveBinary(temporalTestServer);
+  return TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } });
+}
+
+/** The dev server started by the jest global setup. */
+export function devServerAddress(): string {
+  const address = process.env.TEMPORAL_ADDRESS;
+  if (!address) throw new Error('TEMPORAL_ADDRESS is unset: run the tests through jest so the global setup starts a dev server');
+  return address;
+}
+
+export async function connectDevServer(): Promise<{ client: Client; connection: Connection }> {
+  const connection = await Connection.connect({ address: devServerAddress() });
+  return { client: new Client({ connection, namespace: 'default' }), connection };
+}
+
+/** A task queue of this test's own, so test files sharing one dev server never take each other's tasks. */
+export function uniqueTaskQueue(prefix: string): string {
+  return `${prefix}-${randomUUID()}`;
+}

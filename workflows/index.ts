@@ -1,0 +1,1 @@
+export { stripeEventIntake } from './stripeEventIntake';
