@@ -59,25 +59,24 @@ export const secretNames = [
   'TEMPORAL_API_KEY', 'PAYLOAD_ENCRYPTION_KEY',
 ] as const;
 
-/** Resolves `<NAME>_FILE` indirections; an explicit `<NAME>` wins over its file. */
-export function resolveSecretFiles(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+/** Resolves `<NAME>_FILE` indirections for the given names; an explicit `<NAME>` wins over its file. */
+export function resolveSecretFiles(env: NodeJS.ProcessEnv, names: readonly string[] = secretNames): NodeJS.ProcessEnv {
   const resolved: NodeJS.ProcessEnv = { ...env };
-  for (const [key, path] of Object.entries(env)) {
-    if (!key.endsWith('_FILE') || !path || key === 'MAPPINGS_FILE') continue;
-    const name = key.slice(0, -'_FILE'.length);
-    if (resolved[name]) continue;
+  for (const name of names) {
+    const path = env[`${name}_FILE`];
+    if (!path || resolved[name]) continue;
     try {
       resolved[name] = readFileSync(path, 'utf8').trim();
     } catch (err) {
-      throw new ConfigError(`${key}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+      throw new ConfigError(`${name}_FILE: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
     }
   }
   return resolved;
 }
 
 /** Parses the environment with the given schema; a bad value stops start-up with a message naming the variable. */
-export function loadEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
-  const parsed = schema.safeParse(resolveSecretFiles(env));
+export function loadEnv<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
+  const parsed = schema.safeParse(resolveSecretFiles(env, Object.keys(schema.shape)));
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(env)'}: ${i.message}`);
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { createConnection } from 'node:net';
 import { Connection } from '@temporalio/client';
 import { searchAttributeCliPairs } from '../domain/searchAttributes';
 import { resolveBinary, temporalCli } from './temporalBinaries';
@@ -28,6 +29,12 @@ export interface DevServer {
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
   const binary = resolveBinary(temporalCli);
   const ip = options.ip ?? '127.0.0.1';
+  for (const port of [options.port, options.uiPort].filter((p): p is number => Boolean(p))) {
+    if (await isPortInUse(ip, port)) {
+      throw new Error(`port ${port} on ${ip} is already in use: is another Temporal server running? ` +
+        'Stop it, or set TEMPORAL_ADDRESS to use it instead of starting one.');
+    }
+  }
   const args = ['server', 'start-dev', '--ip', ip, '--port', String(options.port), '--log-level', 'warn'];
   if (options.dbFile) {
     mkdirSync(dirname(options.dbFile), { recursive: true });
@@ -77,6 +84,14 @@ async function waitForFrontend(address: string, child: ChildProcess, timeoutMs: 
     }
   }
   throw new Error(`temporal server did not answer on ${address} within ${timeoutMs} ms: ${String(lastError)}`);
+}
+
+function isPortInUse(host: string, port: number): Promise<boolean> {
+  return new Promise((resolveCheck) => {
+    const socket = createConnection({ host, port });
+    socket.once('connect', () => (socket.destroy(), resolveCheck(true)));
+    socket.once('error', () => resolveCheck(false));
+  });
 }
 
 /** SIGTERM, then SIGKILL after a grace period; resolves when the process is gone. */

@@ -7,7 +7,11 @@ import { createWorker } from './worker';
 async function main(): Promise<void> {
   const log = createLogger('worker');
   const env = loadEnv(workerEnvSchema);
-  const { worker, connection } = await createWorker({ env, activities: createActivities() });
+  const { worker, connection } = await createWorker({
+    env,
+    activities: createActivities(),
+    onConnectRetry: (err, attempt) => log.warn({ attempt, err: err.message }, 'Temporal not reachable yet; retrying'),
+  });
   log.info({ address: env.TEMPORAL_ADDRESS, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.TEMPORAL_TASK_QUEUE }, 'worker polling');
   try {
     await worker.run(); // the SDK's runtime shuts the worker down gracefully on SIGINT/SIGTERM

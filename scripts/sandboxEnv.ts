@@ -1,0 +1,59 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Default ports of DESIGN.md section 4. */
+export const defaultPorts = { api: 3000, temporal: 7233, temporalUi: 8233, magento: 8081, erp: 8082, wms: 8083, stripe: 8084 } as const;
+
+const generators: Record<string, () => string> = {
+  STRIPE_SECRET_KEY: () => `sk_test_sandbox_${randomBytes(16).toString('hex')}`,
+  STRIPE_WEBHOOK_SECRET: () => `whsec_${randomBytes(24).toString('hex')}`,
+  MAGENTO_TOKEN: () => randomBytes(16).toString('hex'),
+  MAGENTO_OAUTH_CONSUMER_KEY: () => randomBytes(16).toString('hex'),
+  MAGENTO_OAUTH_CONSUMER_SECRET: () => randomBytes(16).toString('hex'),
+  MAGENTO_OAUTH_ACCESS_TOKEN: () => randomBytes(16).toString('hex'),
+  MAGENTO_OAUTH_TOKEN_SECRET: () => randomBytes(16).toString('hex'),
+  ERP_API_KEY: () => randomBytes(8).toString('hex'),
+  ERP_API_SECRET: () => randomBytes(8).toString('hex'),
+  WMS_TOKEN: () => randomBytes(16).toString('hex'),
+  WMS_WEBHOOK_SECRET: () => `whsec_${randomBytes(24).toString('base64')}`,
+  ADMIN_TOKEN: () => randomBytes(24).toString('base64url'),
+};
+
+/**
+ * Secrets for the one-machine setup: generated once into `$DATA_DIR/secrets.json` (mode 0600) and reused,
+ * so restarts keep talking to the same sandbox state. Values set in the environment (or `<NAME>_FILE`) win.
+ */
+export function loadOrCreateSandboxSecrets(dataDir: string, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const file = join(dataDir, 'secrets.json');
+  const stored: Record<string, string> = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+  let changed = false;
+  for (const [name, generate] of Object.entries(generators)) {
+    if (!stored[name]) {
+      stored[name] = generate();
+      changed = true;
+    }
+  }
+  if (changed) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, JSON.stringify(stored, null, 2), { mode: 0o600 });
+    chmodSync(file, 0o600);
+  }
+  const secrets: Record<string, string> = {};
+  for (const name of Object.keys(generators)) {
+    if (!env[name] && !env[`${name}_FILE`]) secrets[name] = stored[name]!;
+  }
+  return secrets;
+}
+
+/** Where the product finds the sandbox peers, and where the peers deliver their webhooks, unless the env says otherwise. */
+export function sandboxEndpointDefaults(apiPort: number = defaultPorts.api): Record<string, string> {
+  return {
+    STRIPE_API_BASE: `http://127.0.0.1:${defaultPorts.stripe}`,
+    MAGENTO_BASE_URL: `http://127.0.0.1:${defaultPorts.magento}/rest/default`,
+    ERP_BASE_URL: `http://127.0.0.1:${defaultPorts.erp}`,
+    WMS_BASE_URL: `http://127.0.0.1:${defaultPorts.wms}`,
+    STRIPE_SANDBOX_WEBHOOK_URL: `http://127.0.0.1:${apiPort}/webhooks/stripe`,
+    WMS_SANDBOX_WEBHOOK_URL: `http://127.0.0.1:${apiPort}/webhooks/wms`,
+  };
+}

@@ -1,0 +1,105 @@
+import { join, resolve } from 'node:path';
+import axios from 'axios';
+import { loadEnv, temporalEnvSchema } from '../config/env';
+import { startDevServer, type DevServer } from './devServer';
+import { prefixLines, runTs, stopAll, type NamedProcess } from './processes';
+import { defaultPorts, loadOrCreateSandboxSecrets, sandboxEndpointDefaults } from './sandboxEnv';
+import { repoRoot } from './temporalBinaries';
+
+/**
+ * `npm start`: the whole product on one machine. The embedded Temporal dev server (state in $DATA_DIR/temporal.db)
+ * unless TEMPORAL_ADDRESS is set, the sandbox peers, the worker and the API, each a child process.
+ */
+const processes: NamedProcess[] = [];
+let temporal: DevServer | undefined;
+let stopping = false;
+
+async function shutdown(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  console.log('stopping…');
+  await stopAll(processes);
+  await temporal?.stop();
+  process.exit(code);
+}
+
+async function main(): Promise<void> {
+  const dataDir = resolve(process.env.DATA_DIR ?? '.data');
+  const useSandbox = (process.env.START_SANDBOX ?? 'true') !== 'false';
+  const apiPort = Number(process.env.API_PORT ?? defaultPorts.api);
+  const env: NodeJS.ProcessEnv = {
+    ...(useSandbox ? sandboxEndpointDefaults(apiPort) : {}),
+    ...process.env,
+    ...loadOrCreateSandboxSecrets(dataDir),
+    DATA_DIR: dataDir,
+  };
+
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+
+  if (!process.env.TEMPORAL_ADDRESS) {
+    const port = defaultPorts.temporal;
+    console.log(`starting the Temporal dev server (state in ${join(dataDir, 'temporal.db')})`);
+    temporal = await startDevServer({ port, uiPort: Number(process.env.TEMPORAL_UI_PORT ?? defaultPorts.temporalUi), dbFile: join(dataDir, 'temporal.db'),
+      onOutput: () => undefined });
+    prefixLines(temporal.process.stdout, 'temporal', process.stdout, 5);
+    prefixLines(temporal.process.stderr, 'temporal', process.stderr, 5);
+    env.TEMPORAL_ADDRESS = temporal.address;
+    temporal.process.once('exit', () => void shutdown(1));
+  }
+  loadEnv(temporalEnvSchema, env); // fail fast on a bad value, naming the variable
+
+  const entries: Array<[string, string]> = [
+    ...(useSandbox ? [['sandbox', 'sandbox/main.ts'] as [string, string]] : []),
+    ['worker', 'worker/main.ts'],
+    ['api', 'api/main.ts'],
+  ];
+  entries.forEach(([name, entry], i) => {
+    const proc = runTs(name, join(repoRoot, entry), env, i);
+    proc.child.once('exit', (code) => {
+      if (!stopping) {
+        console.error(`${name} exited (code ${code}); stopping everything`);
+        void shutdown(code || 1);
+      }
+    });
+    processes.push(proc);
+  });
+
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
+  await waitForReady(`${apiUrl}/readyz`, 60_000);
+  console.log([
+    '',
+    'Everything is up:',
+    `  API              ${apiUrl}   (POST /webhooks/stripe, GET /readyz, GET /metrics)`,
+    `  Temporal Web UI  ${temporal?.uiUrl ?? '(external cluster: see your Temporal UI)'}`,
+    `  Temporal gRPC    ${env.TEMPORAL_ADDRESS}`,
+    ...(useSandbox ? [
+      `  Sandbox Magento  ${env.MAGENTO_BASE_URL}`,
+      `  Sandbox ERP      ${env.ERP_BASE_URL}`,
+      `  Sandbox WMS      ${env.WMS_BASE_URL}`,
+      `  Sandbox Stripe   ${env.STRIPE_API_BASE}`,
+      `  Sandbox secrets  ${join(dataDir, 'secrets.json')}`,
+    ] : []),
+    'Ctrl-C stops everything.',
+    '',
+  ].join('\n'));
+}
+
+async function waitForReady(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const res = await axios.get(url, { timeout: 2_000, validateStatus: () => true });
+      if (res.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`${url} did not answer 200 within ${timeoutMs} ms`);
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  void shutdown(1);
+});
