@@ -1,0 +1,182 @@
+import { randomBytes } from 'node:crypto';
+import type { Store } from '../kit/store';
+import { docTypes, type DocContext, type DocTypeDefinition } from './doctypes';
+import { missingMandatory, rowsOf } from './doctypes/definition';
+import { docstatusTransitionError, doesNotExist, fieldLabel, mandatoryError, validationError } from './frappeErrors';
+import { NamingSeries, seriesPattern } from './naming';
+import { apiUser, type ChildRow, type DocStatus, type ErpDoc, type ErpState, type FrappeClock } from './state';
+
+/** Fields a client never sets directly: Frappe fills them itself. */
+const metaFields = new Set(['name', 'doctype', 'docstatus', 'creation', 'modified', 'owner', 'modified_by', 'idx', 'parent', 'parentfield', 'parenttype']);
+
+/**
+ * Frappe's document lifecycle over the sandbox store: insert, save, submit, cancel and delete, each running the
+ * DocType's defaults, mandatory check and validation first, and touching the store only once they pass.
+ */
+export class ErpDocuments {
+  private readonly naming: NamingSeries;
+  private readonly ctx: DocContext;
+
+  constructor(private readonly store: Store<ErpState>, private readonly clock: FrappeClock) {
+    this.naming = new NamingSeries(() => store.data);
+    this.ctx = {
+      find: (doctype, name) => this.table(doctype)[name],
+      all: (doctype) => Object.values(this.table(doctype)),
+      today: () => clock.today(),
+      touch: (doc) => {
+        doc.modified = clock.now();
+        doc.modified_by = apiUser;
+        this.refreshStatus(this.definition(doc.doctype), doc);
+      },
+    };
+  }
+
+  get(doctype: string, name: string): ErpDoc {
+    this.definition(doctype);
+    const doc = this.table(doctype)[name];
+    if (!doc) throw doesNotExist(doctype, name);
+    return doc;
+  }
+
+  list(doctype: string): ErpDoc[] {
+    this.definition(doctype);
+    return Object.values(this.table(doctype));
+  }
+
+  insert(doctype: string, body: Record<string, unknown>): ErpDoc {
+    const definition = this.definition(doctype);
+    const docstatus = requestedDocstatus(body.docstatus, 0);
+    if (docstatus === 2 || (docstatus === 1 && !definition.isSubmittable)) throw docstatusTransitionError(0, docstatus);
+    const now = this.clock.now();
+    const doc: ErpDoc = { ...clientFields(body), name: '', doctype, docstatus, creation: now, modified: now, owner: apiUser, modified_by: apiUser, idx: 0 };
+    if (definition.namingSeries) doc.naming_series = seriesPattern(definition.namingSeries);
+    this.check(definition, doc, () => this.nameFor(definition, doc, 'peek'));
+    doc.name = this.nameFor(definition, doc, 'take');
+    return this.save(definition, doc, docstatus === 1);
+  }
+
+  /** `PUT /api/resource/…`: saves a draft (submitting it with `docstatus: 1`), or on a submitted document changes only what may change after submit, or cancels it with `docstatus: 2`. */
+  update(doctype: string, name: string, body: Record<string, unknown>): ErpDoc {
+    const definition = this.definition(doctype);
+    const current = this.get(doctype, name);
+    const docstatus = requestedDocstatus(body.docstatus, current.docstatus);
+    if (current.docstatus === 2) throw validationError('Cannot edit cancelled document');
+    if (current.docstatus === 1) {
+      if (docstatus === 2) return this.cancel(doctype, name);
+      if (docstatus === 0) throw docstatusTransitionError(1, 0);
+      return this.updateAfterSubmit(definition, current, body);
+    }
+    if (docstatus === 2 || (docstatus === 1 && !definition.isSubmittable)) throw docstatusTransitionError(0, docstatus);
+    const doc: ErpDoc = { ...structuredClone(current), ...clientFields(body), docstatus, modified: this.clock.now(), modified_by: apiUser };
+    this.check(definition, doc, () => name);
+    return this.save(definition, doc, docstatus === 1);
+  }
+
+  submit(doctype: string, name: string): ErpDoc {
+    return this.update(doctype, name, { docstatus: 1 });
+  }
+
+  cancel(doctype: string, name: string): ErpDoc {
+    const definition = this.definition(doctype);
+    const doc = this.get(doctype, name);
+    if (doc.docstatus !== 1) throw docstatusTransitionError(doc.docstatus, 2);
+    doc.docstatus = 2;
+    for (const table of definition.tables) for (const row of rowsOf(doc, table.fieldname)) row.docstatus = 2;
+    definition.onCancel?.(doc, this.ctx);
+    this.ctx.touch(doc);
+    this.store.changed();
+    return doc;
+  }
+
+  delete(doctype: string, name: string): void {
+    const doc = this.get(doctype, name);
+    if (doc.docstatus === 1) throw validationError('Submitted Record cannot be deleted. You must Cancel it first.');
+    delete this.table(doctype)[name];
+    this.store.changed();
+  }
+
+  /** Defaults, rows, mandatory fields and the DocType's own validation, in Frappe's order. */
+  private check(definition: DocTypeDefinition, doc: ErpDoc, nameForMessages: () => string): void {
+    this.prepareRows(definition, doc);
+    definition.setDefaults(doc, this.ctx);
+    const missing = missingMandatory(definition, doc);
+    if (missing.length > 0) throw mandatoryError(definition.doctype, nameForMessages(), missing);
+    definition.validate(doc, this.ctx);
+  }
+
+  private save(definition: DocTypeDefinition, doc: ErpDoc, isSubmitting: boolean): ErpDoc {
+    for (const table of definition.tables) {
+      for (const row of rowsOf(doc, table.fieldname)) Object.assign(row, { parent: doc.name, docstatus: doc.docstatus });
+    }
+    this.table(definition.doctype)[doc.name] = doc;
+    if (isSubmitting) definition.onSubmit?.(doc, this.ctx);
+    this.refreshStatus(definition, doc);
+    this.store.changed();
+    return doc;
+  }
+
+  private updateAfterSubmit(definition: DocTypeDefinition, doc: ErpDoc, body: Record<string, unknown>): ErpDoc {
+    const changes = Object.entries(clientFields(body)).filter(([field, value]) => JSON.stringify(value) !== JSON.stringify(doc[field]));
+    const refused = changes.find(([field]) => !definition.allowOnSubmit.includes(field));
+    if (refused) throw validationError(`Not allowed to change ${fieldLabel(refused[0])} after submission`, 'UpdateAfterSubmitError');
+    if (changes.length === 0) return doc;
+    Object.assign(doc, Object.fromEntries(changes));
+    this.ctx.touch(doc);
+    this.store.changed();
+    return doc;
+  }
+
+  /** Child rows get Frappe's bookkeeping fields; rows sent back from a GET keep their names. */
+  private prepareRows(definition: DocTypeDefinition, doc: ErpDoc): void {
+    for (const table of definition.tables) {
+      const given = Array.isArray(doc[table.fieldname]) ? (doc[table.fieldname] as unknown[]) : [];
+      doc[table.fieldname] = given.filter(isRecord).map((row, i): ChildRow => ({
+        ...clientFields(row),
+        name: typeof row.name === 'string' && row.name ? row.name : randomBytes(5).toString('hex'),
+        idx: i + 1,
+        doctype: table.childDoctype,
+        parent: doc.name,
+        parentfield: table.fieldname,
+        parenttype: definition.doctype,
+        docstatus: doc.docstatus,
+      }));
+    }
+  }
+
+  private nameFor(definition: DocTypeDefinition, doc: ErpDoc, mode: 'peek' | 'take'): string {
+    if (definition.autoname) {
+      return definition.autoname(doc, this.ctx) ?? `new-${definition.doctype.toLowerCase().replace(/ /g, '-')}-1`;
+    }
+    const series = definition.namingSeries ?? `${definition.doctype.toUpperCase()}-`;
+    return mode === 'peek' ? this.naming.peek(series, this.clock.today()) : this.naming.take(series, this.clock.today());
+  }
+
+  private refreshStatus(definition: DocTypeDefinition, doc: ErpDoc): void {
+    if (definition.status) doc.status = definition.status(doc);
+  }
+
+  private definition(doctype: string): DocTypeDefinition {
+    const definition = docTypes.get(doctype);
+    if (!definition) throw doesNotExist(doctype);
+    return definition;
+  }
+
+  private table(doctype: string): Record<string, ErpDoc> {
+    return (this.store.data.docs[doctype] ??= {});
+  }
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function clientFields(body: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(body).filter(([key]) => !metaFields.has(key) && !key.startsWith('__')));
+}
+
+function requestedDocstatus(value: unknown, fallback: DocStatus): DocStatus {
+  if (value === undefined || value === null) return fallback;
+  const n = Number(value);
+  if (n === 0 || n === 1 || n === 2) return n;
+  throw validationError(`Invalid docstatus ${String(value)}`);
+}
