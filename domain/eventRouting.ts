@@ -1,0 +1,90 @@
+import type { StripeEventEnvelope } from './stripeEvents';
+
+/**
+ * Which long-running workflow an accepted Stripe event belongs to. The table grows as each workflow lands;
+ * a type not in it is answered `{ignored: true}` by the receiver and counted.
+ */
+export type EntityWorkflowType = 'orderToCash';
+
+export type RouteDecision =
+  | { kind: 'route'; workflowType: EntityWorkflowType; workflowId: string; businessKey: string }
+  /** The object does not carry the order reference itself (reviews, disputes, fraud warnings): read it from the PaymentIntent. */
+  | { kind: 'lookupPaymentIntent'; paymentIntentId: string }
+  | { kind: 'lookupCharge'; chargeId: string }
+  /** Not ours to handle (e.g. a subscription's invoice payment); the reason is kept on the intake run. */
+  | { kind: 'notForUs'; reason: string }
+  /** Ours, but something is missing that no retry can supply: the run parks for review. */
+  | { kind: 'unroutable'; reason: string };
+
+type Locator = (object: Record<string, unknown>) => RouteDecision;
+
+const maxIncrementIdLength = 50;
+
+/** The Magento increment id a payment names: ours (`magento_order_id`) or the official Stripe Magento module's (`Order #`). */
+export function magentoOrderIdFromMetadata(metadata: unknown): string | undefined {
+  if (!metadata || typeof metadata !== 'object') return undefined;
+  const record = metadata as Record<string, unknown>;
+  const value = record.magento_order_id ?? record['Order #'];
+  if (typeof value !== 'string') return undefined;
+  const id = value.trim().replace(/^#/, '');
+  return /^[A-Za-z0-9_-]+$/.test(id) && id.length <= maxIncrementIdLength ? id : undefined;
+}
+
+export function orderWorkflowId(incrementId: string): string {
+  return `order:${incrementId}`;
+}
+
+export function routeToOrder(incrementId: string): RouteDecision {
+  return { kind: 'route', workflowType: 'orderToCash', workflowId: orderWorkflowId(incrementId), businessKey: incrementId };
+}
+
+function stringField(object: Record<string, unknown>, field: string): string | undefined {
+  const value = object[field];
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object' && typeof (value as { id?: unknown }).id === 'string') return (value as { id: string }).id;
+  return undefined;
+}
+
+/** PaymentIntents and charges carry the order reference in their metadata. */
+const fromPaymentMetadata: Locator = (object) => {
+  const orderId = magentoOrderIdFromMetadata(object.metadata);
+  if (orderId) return routeToOrder(orderId);
+  if (stringField(object, 'invoice')) return { kind: 'notForUs', reason: `${String(object.id)} pays a Stripe invoice (subscription), not a Magento order` };
+  return { kind: 'unroutable', reason: `${String(object.id)} has no magento_order_id (or "Order #") in its metadata, so it cannot be matched to a Magento order` };
+};
+
+/** Reviews, disputes and early fraud warnings point at the payment: route through it. */
+const viaPayment: Locator = (object) => {
+  const orderId = magentoOrderIdFromMetadata(object.metadata);
+  if (orderId) return routeToOrder(orderId);
+  const paymentIntentId = stringField(object, 'payment_intent');
+  if (paymentIntentId) return { kind: 'lookupPaymentIntent', paymentIntentId };
+  const chargeId = stringField(object, 'charge');
+  if (chargeId) return { kind: 'lookupCharge', chargeId };
+  return { kind: 'unroutable', reason: `${String(object.id)} names neither a PaymentIntent nor a charge` };
+};
+
+const routingTable: Readonly<Record<string, Locator>> = {
+  'payment_intent.succeeded': fromPaymentMetadata,
+  'payment_intent.payment_failed': fromPaymentMetadata,
+  'payment_intent.canceled': fromPaymentMetadata,
+  'charge.succeeded': fromPaymentMetadata,
+  'charge.refunded': fromPaymentMetadata,
+  'charge.dispute.created': viaPayment,
+  'charge.dispute.closed': viaPayment,
+  'review.opened': viaPayment,
+  'review.closed': viaPayment,
+  'radar.early_fraud_warning.created': viaPayment,
+};
+
+export const handledEventTypes: readonly string[] = Object.keys(routingTable);
+
+export function isHandledEventType(type: string): boolean {
+  return Object.hasOwn(routingTable, type);
+}
+
+export function routeStripeEvent(event: Pick<StripeEventEnvelope, 'type' | 'object'>): RouteDecision {
+  const locate = routingTable[event.type];
+  if (!locate) return { kind: 'notForUs', reason: `event type ${event.type} is not handled` };
+  return locate(event.object);
+}
