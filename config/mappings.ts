@@ -1,0 +1,99 @@
+import { readFileSync } from 'node:fs';
+import { isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import { z } from 'zod';
+import type { OrderSettings } from '../domain/settings';
+import { ConfigError } from './env';
+
+const durationPattern = /^(\d+)(ms|s|m|h|d)$/;
+const unitMs: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+const duration = z.string().regex(durationPattern, 'expected a duration like 90s, 30m, 24h or 2d')
+  .transform((text) => {
+    const [, n, unit] = durationPattern.exec(text)!;
+    return Number(n) * unitMs[unit!]!;
+  });
+const minorAmounts = z.record(z.string().regex(/^[A-Z]{3}$/, 'currency codes are upper-case ISO 4217'), z.number().int().nonnegative());
+const nonEmpty = z.string().min(1);
+
+export const mappingsSchema = z.object({
+  order: z.object({
+    paymentFailedStatus: nonEmpty,
+    paymentFailedComment: nonEmpty,
+    paymentRetryWindow: duration,
+    shipmentReminderAfter: duration,
+    shipmentEscalateAfter: duration,
+  }).strict(),
+  fraud: z.object({
+    holdThreshold: z.number().min(0).max(100),
+    holdTimeout: duration,
+    highAmountMinor: minorAmounts,
+    velocityLimit: z.number().int().positive(),
+  }).strict(),
+  erp: z.object({
+    company: nonEmpty, customerGroup: nonEmpty, territory: nonEmpty, shippingItemCode: nonEmpty,
+    taxAccount: nonEmpty, receivableAccount: nonEmpty, bankAccount: nonEmpty,
+    glAccounts: z.record(nonEmpty, nonEmpty),
+  }).strict(),
+  wms: z.object({ shippingMethod: nonEmpty, carrierCodes: z.record(nonEmpty, nonEmpty), defaultCarrierCode: nonEmpty }).strict(),
+  customer: z.object({ stripeCustomerIdAttribute: nonEmpty }).strict(),
+}).strict();
+
+export type Mappings = z.infer<typeof mappingsSchema>;
+
+/** Reads and validates the mappings file; errors name the file, line and reason. */
+export function loadMappings(path: string): Mappings {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`MAPPINGS_FILE ${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  return parseMappings(text, path);
+}
+
+export function parseMappings(text: string, path = 'mappings.yaml'): Mappings {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter });
+  if (doc.errors.length > 0) {
+    const err = doc.errors[0]!;
+    throw new ConfigError(`${path}:${err.linePos?.[0]?.line ?? '?'}: ${err.message.split('\n')[0]}`);
+  }
+  const parsed = mappingsSchema.safeParse(doc.toJS());
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((issue) => {
+    const node = nodeAt(doc.contents, issue.path as (string | number)[]);
+    const line = node?.range ? lineCounter.linePos(node.range[0]).line : '?';
+    return `${path}:${line}: ${issue.path.join('.') || '(root)'}: ${issue.message}`;
+  });
+  throw new ConfigError(`invalid mappings:\n  ${lines.join('\n  ')}`);
+}
+
+/** The deepest YAML node that exists along the path (so a missing key points at its parent). */
+function nodeAt(root: unknown, path: readonly (string | number)[]): Node | undefined {
+  let node = root as Node | undefined;
+  for (const key of path) {
+    if (isMap(node)) {
+      const next = node.get(key, true) as Node | undefined;
+      if (!next) return node;
+      node = next;
+    } else if (isSeq(node)) {
+      const next = node.get(Number(key), true) as Node | undefined;
+      if (!next) return node;
+      node = next;
+    } else return node;
+  }
+  return node;
+}
+
+export function orderSettingsFrom(mappings: Mappings): OrderSettings {
+  return {
+    paymentFailedStatus: mappings.order.paymentFailedStatus,
+    paymentFailedComment: mappings.order.paymentFailedComment,
+    paymentRetryWindowMs: mappings.order.paymentRetryWindow,
+    shipmentReminderAfterMs: mappings.order.shipmentReminderAfter,
+    shipmentEscalateAfterMs: mappings.order.shipmentEscalateAfter,
+    fraud: { ...mappings.fraud, holdTimeoutMs: mappings.fraud.holdTimeout },
+    erp: mappings.erp,
+    wms: mappings.wms,
+  };
+}
