@@ -1,0 +1,73 @@
+import { Router, type Request, type RequestHandler } from 'express';
+import { z } from 'zod';
+import type { Ctx, Engine } from './context';
+import { invalidRequest, stripeErrorHandler } from './errors';
+import { clone } from './state';
+import { getCharge } from './resources/charges';
+import { decideDispute, getDispute, openDispute } from './resources/disputes';
+import { runAutomaticPayouts } from './resources/payouts';
+import { createEarlyFraudWarning, earlyFraudWarningParams } from './resources/reviews';
+import { advanceSubscription } from './resources/subscriptions';
+import { deliverySettingsSchema, type WebhookDelivery } from './webhooks';
+
+function parse<T>(schema: z.ZodType<T>, body: unknown): T {
+  const parsed = schema.safeParse(body ?? {});
+  if (!parsed.success) throw invalidRequest(parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
+  return parsed.data;
+}
+
+/** A sandbox control: its changes are events without an API request (`request.id` null), persisted like any other. */
+function control(engine: Engine, operation: (ctx: Ctx, req: Request) => unknown): RequestHandler {
+  return (req, res) => {
+    const ctx = engine.context();
+    try {
+      res.json(clone(operation(ctx, req)));
+    } finally {
+      engine.store.changed();
+    }
+  };
+}
+
+const payoutRunSchema = z.object({ now: z.number().int().optional(), currency: z.string().length(3).optional() }).strict();
+const outcomeSchema = z.object({ status: z.enum(['won', 'lost']) }).strict();
+const advanceSchema = z.object({ outcome: z.enum(['paid', 'failed']).default('paid') }).strict();
+const disputeSchema = z.object({ reason: z.string().optional() }).strict();
+const warningSchema = z.object({ fraud_type: z.string().optional(), actionable: z.boolean().optional() }).strict();
+
+/** Sandbox-only controls under `/__sandbox`: webhook delivery, payouts, disputes, fraud warnings, billing periods. */
+export function controlRoutes(engine: Engine, delivery: WebhookDelivery): Router {
+  const router = Router();
+  router.get('/delivery', (_req, res) => void res.json(delivery.current()));
+  router.put('/delivery', (req, res) => void res.json(delivery.configure(parse(deliverySettingsSchema, req.body))));
+  router.get('/deliveries', (_req, res) => void res.json(delivery.list()));
+
+  router.post('/payouts', control(engine, (ctx, req) => {
+    const body = parse(payoutRunSchema, req.body);
+    const payouts = runAutomaticPayouts(ctx, { availableAt: body.now, currency: body.currency?.toLowerCase() });
+    return { object: 'list', data: payouts, has_more: false, url: '/__sandbox/payouts' };
+  }));
+
+  router.post('/charges/:id/early_fraud_warning', control(engine, (ctx, req) => {
+    const body = parse(warningSchema, req.body);
+    const { fraudType, actionable } = earlyFraudWarningParams({ fraud_type: body.fraud_type, actionable: body.actionable });
+    return createEarlyFraudWarning(ctx, String(req.params.id), fraudType, actionable);
+  }));
+
+  router.post('/charges/:id/dispute', control(engine, (ctx, req) => {
+    const body = parse(disputeSchema, req.body);
+    return openDispute(ctx, getCharge(ctx, String(req.params.id)), body.reason);
+  }));
+
+  router.post('/disputes/:id/outcome', control(engine, (ctx, req) => {
+    const body = parse(outcomeSchema, req.body);
+    return decideDispute(ctx, getDispute(ctx, String(req.params.id)), body.status);
+  }));
+
+  router.post('/subscriptions/:id/advance', control(engine, (ctx, req) => {
+    const body = parse(advanceSchema, req.body);
+    return advanceSubscription(ctx, String(req.params.id), body.outcome);
+  }));
+
+  router.use(stripeErrorHandler);
+  return router;
+}

@@ -1,0 +1,99 @@
+import express, { Router } from 'express';
+import { createPeer, type SandboxPeer } from '../kit/peer';
+import { Store } from '../kit/store';
+import { stripeAuth } from './auth';
+import { controlRoutes } from './controls';
+import type { Engine, RequestInfo } from './context';
+import { stripeErrorHandler, stripeFaultResponders, unrecognizedUrl } from './errors';
+import { eventRoutes, recordEvent } from './events';
+import { idempotency } from './idempotency';
+import { balanceRoutes } from './resources/balance';
+import { chargeRoutes } from './resources/charges';
+import { customerRoutes } from './resources/customers';
+import { disputeRoutes } from './resources/disputes';
+import { paymentIntentRoutes } from './resources/paymentIntents';
+import { paymentMethodRoutes } from './resources/paymentMethods';
+import { payoutRoutes } from './resources/payouts';
+import { priceRoutes } from './resources/prices';
+import { refundRoutes } from './resources/refunds';
+import { reviewRoutes } from './resources/reviews';
+import { subscriptionRoutes } from './resources/subscriptions';
+import { initialState, type StripeState } from './state';
+import { WebhookDelivery } from './webhooks';
+
+export type { StripeState } from './state';
+
+export interface StripeSandboxOptions {
+  /** The only API key accepted (`Authorization: Bearer <secretKey>`). */
+  secretKey: string;
+  /** Signs webhooks (`Stripe-Signature`), as the endpoint's `whsec_…` secret. */
+  webhookSecret: string;
+  /** Where events are POSTed; unset = events are recorded but not delivered. */
+  webhookUrl?: string;
+  /** JSON file mirroring the state, so restarts keep it. */
+  dataFile?: string;
+  /** First webhook retry delay; later ones double, capped at 64×. Default 1000. */
+  retryBaseMs?: number;
+  /** Clock in epoch milliseconds (for `created`, `available_on`, billing periods). Default `Date.now`. */
+  now?: () => number;
+}
+
+const noRequest: RequestInfo = { id: null, idempotency_key: null };
+
+/**
+ * A stateful Stripe stand-in the official `stripe` client talks to unchanged
+ * (`new Stripe(key, { host: '127.0.0.1', port, protocol: 'http' })`).
+ */
+export function createStripeSandbox(options: StripeSandboxOptions): SandboxPeer<StripeState> & { stop(): void } {
+  const store = new Store<StripeState>(initialState, options.dataFile);
+  const nowMs = options.now ?? Date.now;
+  const delivery = new WebhookDelivery({ store, url: options.webhookUrl, secret: options.webhookSecret, retryBaseMs: options.retryBaseMs ?? 1000 });
+
+  const engine: Engine = {
+    store,
+    nowMs,
+    context(request = noRequest) {
+      const state = store.data;
+      const now = () => Math.floor(nowMs() / 1000);
+      return {
+        state,
+        now,
+        nowMs,
+        emit(type, object, previousAttributes) {
+          const event = recordEvent(state, now(), request, delivery.hasEndpoint, type, object, previousAttributes);
+          delivery.enqueue(event.id, type);
+          return event;
+        },
+      };
+    },
+  };
+
+  const routes = Router();
+  routes.use(idempotency(store, nowMs));
+  for (const resource of [
+    customerRoutes, paymentMethodRoutes, paymentIntentRoutes, chargeRoutes, refundRoutes, balanceRoutes, payoutRoutes,
+    reviewRoutes, disputeRoutes, priceRoutes, subscriptionRoutes, eventRoutes,
+  ]) routes.use(resource(engine));
+  routes.use(stripeErrorHandler);
+
+  const peer = createPeer<StripeState>({
+    name: 'stripe',
+    store,
+    bodyParsers: [express.urlencoded({ extended: true, limit: '5mb', parameterLimit: 10_000 })],
+    auth: stripeAuth(options.secretKey),
+    routes,
+    controls: controlRoutes(engine, delivery),
+    faultResponders: stripeFaultResponders,
+    notFound: unrecognizedUrl,
+    onReset: () => delivery.reset(),
+  });
+  delivery.resumePending();
+
+  return {
+    ...peer,
+    stop() {
+      delivery.stop();
+      store.flush();
+    },
+  };
+}

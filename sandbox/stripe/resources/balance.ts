@@ -1,0 +1,117 @@
+import { Router } from 'express';
+import type { Ctx, Engine } from '../context';
+import { resourceMissing } from '../errors';
+import { route } from '../http';
+import { newId } from '../ids';
+import { createdFilter, newestFirst, page } from '../list';
+import { disputeFeeMinor, processingFeeMinor } from '../money';
+import { paramsOf } from '../params';
+import type { BalanceTransaction, FeeDetail } from '../types';
+
+const day = 24 * 60 * 60;
+
+interface NewTransaction {
+  amount: number;
+  currency: string;
+  fee?: number;
+  feeDescription?: string;
+  type: BalanceTransaction['type'];
+  reportingCategory: string;
+  source: string;
+  description: string | null;
+  /** Card funds settle two days later (at midnight UTC); everything else is available at once. */
+  settlesLater?: boolean;
+}
+
+function record(ctx: Ctx, input: NewTransaction): BalanceTransaction {
+  const created = ctx.now();
+  const fee = input.fee ?? 0;
+  const feeDetails: FeeDetail[] = fee === 0 ? [] : [{
+    amount: fee, application: null, currency: input.currency, description: input.feeDescription ?? 'Stripe processing fees', type: 'stripe_fee',
+  }];
+  const transaction: BalanceTransaction = {
+    id: newId('txn'), object: 'balance_transaction', livemode: false, created,
+    amount: input.amount,
+    available_on: input.settlesLater ? created - (created % day) + 2 * day : created,
+    currency: input.currency, description: input.description, exchange_rate: null,
+    fee, fee_details: feeDetails, net: input.amount - fee,
+    reporting_category: input.reportingCategory, source: input.source,
+    status: input.settlesLater ? 'pending' : 'available',
+    type: input.type,
+  };
+  ctx.state.balanceTransactions[transaction.id] = transaction;
+  return transaction;
+}
+
+/** A succeeded charge: the amount in, Stripe's processing fee (from the per-currency table) out. */
+export function recordChargeTransaction(ctx: Ctx, chargeId: string, amount: number, currency: string, description: string | null): BalanceTransaction {
+  return record(ctx, {
+    amount, currency, fee: processingFeeMinor(amount, currency), type: 'charge', reportingCategory: 'charge',
+    source: chargeId, description, settlesLater: true,
+  });
+}
+
+export function recordRefundTransaction(ctx: Ctx, refundId: string, amount: number, currency: string): BalanceTransaction {
+  return record(ctx, { amount: -amount, currency, type: 'refund', reportingCategory: 'refund', source: refundId, description: 'REFUND FOR CHARGE' });
+}
+
+/** A dispute takes the disputed amount and the dispute fee; winning it gives the amount back (the fee stays). */
+export function recordDisputeTransaction(ctx: Ctx, disputeId: string, amount: number, currency: string, reinstated: boolean): BalanceTransaction {
+  return reinstated
+    ? record(ctx, {
+      amount, currency, type: 'adjustment', reportingCategory: 'dispute_reversal', source: disputeId,
+      description: `Chargeback reversal for ${disputeId}`,
+    })
+    : record(ctx, {
+      amount: -amount, currency, fee: disputeFeeMinor(currency), feeDescription: 'Dispute fee', type: 'adjustment',
+      reportingCategory: 'dispute', source: disputeId, description: `Chargeback withdrawal for ${disputeId}`,
+    });
+}
+
+export function recordPayoutTransaction(ctx: Ctx, payoutId: string, amount: number, currency: string): BalanceTransaction {
+  return record(ctx, { amount: -amount, currency, type: 'payout', reportingCategory: 'payout', source: payoutId, description: 'STRIPE PAYOUT' });
+}
+
+interface BalanceAmount {
+  amount: number;
+  currency: string;
+  source_types: { card: number };
+}
+
+function totals(transactions: BalanceTransaction[]): BalanceAmount[] {
+  const byCurrency = new Map<string, number>();
+  for (const t of transactions) byCurrency.set(t.currency, (byCurrency.get(t.currency) ?? 0) + t.net);
+  return [...byCurrency].map(([currency, amount]) => ({ amount, currency, source_types: { card: amount } }));
+}
+
+/** `GET /v1/balance_transactions` (filters `payout`, `type`, `source`, `currency`, `created`), `/:id`, `GET /v1/balance`. */
+export function balanceRoutes(engine: Engine): Router {
+  const router = Router();
+  router.get('/v1/balance_transactions/:id', route(engine, (ctx, req) => {
+    const transaction = ctx.state.balanceTransactions[String(req.params.id)];
+    if (!transaction) throw resourceMissing('balance_transaction', String(req.params.id));
+    return transaction;
+  }));
+
+  router.get('/v1/balance_transactions', route(engine, (ctx, req) => {
+    const params = paramsOf(req);
+    const text = (name: string) => (typeof params[name] === 'string' && params[name] !== '' ? (params[name] as string) : undefined);
+    const [payout, type, source, currency] = [text('payout'), text('type'), text('source'), text('currency')];
+    if (payout && !ctx.state.payouts[payout]) throw resourceMissing('payout', payout, 'payout');
+    const matchesCreated = createdFilter(params);
+    const transactions = newestFirst(ctx.state.balanceTransactions).filter((t) => (!payout || ctx.state.payoutOf[t.id] === payout)
+      && (!type || t.type === type) && (!source || t.source === source) && (!currency || t.currency === currency) && matchesCreated(t.created));
+    return page(transactions, req, '/v1/balance_transactions');
+  }));
+
+  router.get('/v1/balance', route(engine, (ctx) => {
+    const all = Object.values(ctx.state.balanceTransactions);
+    return {
+      object: 'balance',
+      available: totals(all.filter((t) => t.status === 'available')),
+      pending: totals(all.filter((t) => t.status === 'pending')),
+      livemode: false,
+    };
+  }));
+  return router;
+}

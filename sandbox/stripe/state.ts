@@ -1,0 +1,83 @@
+import type { Invoice, Price, Product, Subscription } from './billingTypes';
+import type {
+  BalanceTransaction, Charge, Customer, DeletedCustomer, Dispute, EarlyFraudWarning, PaymentIntent, PaymentMethod,
+  Payout, Refund, Review, StripeEvent,
+} from './types';
+
+/** A stored idempotent response, replayed for 24 h to a request with the same key and parameters. */
+export interface IdempotentResponse {
+  requestSignature: string;
+  endpoint: string;
+  status: number;
+  body: unknown;
+  storedAtMs: number;
+}
+
+/** Webhook delivery bookkeeping for one event, for `GET /__sandbox/deliveries`. */
+export interface Delivery {
+  eventId: string;
+  type: string;
+  attempts: number;
+  /** HTTP status of the last attempt, or null for a network error / no attempt yet. */
+  lastStatus: number | null;
+  lastError: string | null;
+  delivered: boolean;
+  /** Extra copies sent because of `duplicateRate`. */
+  duplicates: number;
+  /** True when retries ran out without a 2xx answer. */
+  failed: boolean;
+}
+
+/**
+ * Everything the Stripe sandbox holds. Collections are keyed by id; JavaScript keeps string keys in
+ * insertion order (also through JSON), so `Object.values(...).reverse()` is newest first, as Stripe lists.
+ */
+export interface StripeState {
+  customers: Record<string, Customer | DeletedCustomer>;
+  paymentMethods: Record<string, PaymentMethod>;
+  /** Which test card (`pm_card_visa`, …) a stored payment method was made from. */
+  testCardOf: Record<string, string>;
+  paymentIntents: Record<string, PaymentIntent>;
+  charges: Record<string, Charge>;
+  refunds: Record<string, Refund>;
+  balanceTransactions: Record<string, BalanceTransaction>;
+  /** Balance transaction id → the automatic payout that swept it. */
+  payoutOf: Record<string, string>;
+  payouts: Record<string, Payout>;
+  reviews: Record<string, Review>;
+  earlyFraudWarnings: Record<string, EarlyFraudWarning>;
+  disputes: Record<string, Dispute>;
+  products: Record<string, Product>;
+  prices: Record<string, Price>;
+  subscriptions: Record<string, Subscription>;
+  invoices: Record<string, Invoice>;
+  events: Record<string, StripeEvent>;
+  deliveries: Record<string, Delivery>;
+  idempotency: Record<string, IdempotentResponse>;
+}
+
+export function initialState(): StripeState {
+  return {
+    customers: {}, paymentMethods: {}, testCardOf: {}, paymentIntents: {}, charges: {}, refunds: {},
+    balanceTransactions: {}, payoutOf: {}, payouts: {}, reviews: {}, earlyFraudWarnings: {}, disputes: {},
+    products: {}, prices: {}, subscriptions: {}, invoices: {}, events: {}, deliveries: {}, idempotency: {},
+  };
+}
+
+const collectionByPrefix: Record<string, keyof StripeState> = {
+  cus: 'customers', pm: 'paymentMethods', pi: 'paymentIntents', ch: 'charges', re: 'refunds', txn: 'balanceTransactions',
+  po: 'payouts', prv: 'reviews', issfr: 'earlyFraudWarnings', dp: 'disputes', prod: 'products', price: 'prices',
+  sub: 'subscriptions', in: 'invoices', evt: 'events',
+};
+
+/** Any stored object by its id (the prefix names the collection), for `expand[]`. */
+export function findById(state: StripeState, id: string): unknown {
+  const prefix = id.slice(0, id.indexOf('_'));
+  const collection = collectionByPrefix[prefix];
+  if (!collection) return undefined;
+  return (state[collection] as Record<string, unknown>)[id];
+}
+
+export function clone<T>(value: T): T {
+  return structuredClone(value);
+}

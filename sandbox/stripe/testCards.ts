@@ -1,0 +1,52 @@
+import type { Card } from './types';
+
+/** What a Stripe test payment method does when charged. */
+export interface TestCard {
+  card: Omit<Card, 'fingerprint'>;
+  /** Declines with this error code (and decline code). */
+  decline?: { code: string; declineCode?: string; message: string; reason: string; sellerMessage: string };
+  riskLevel?: 'elevated' | 'highest';
+  riskScore?: number;
+  /** A dispute is opened right after the payment succeeds. */
+  disputes?: boolean;
+}
+
+const visa = { brand: 'visa', country: 'US', exp_month: 12, exp_year: 2034, funding: 'credit', last4: '4242' };
+const genericDecline = {
+  code: 'card_declined', declineCode: 'generic_decline', message: 'Your card was declined.', reason: 'generic_decline',
+  sellerMessage: 'The bank did not return any further details with this decline.',
+};
+
+/** The test payment methods Stripe documents (https://docs.stripe.com/testing), as far as the sandbox models them. */
+export const testCards: Record<string, TestCard> = {
+  pm_card_visa: { card: visa },
+  pm_card_visa_debit: { card: { ...visa, funding: 'debit', last4: '5556' } },
+  pm_card_mastercard: { card: { ...visa, brand: 'mastercard', last4: '4444' } },
+  pm_card_amex: { card: { ...visa, brand: 'amex', last4: '8431' } },
+  pm_card_jp: { card: { ...visa, country: 'JP', last4: '0003' } },
+  pm_card_chargeDeclined: { card: { ...visa, last4: '0002' }, decline: genericDecline },
+  pm_card_chargeDeclinedInsufficientFunds: {
+    card: { ...visa, last4: '9995' },
+    decline: { ...genericDecline, declineCode: 'insufficient_funds', message: 'Your card has insufficient funds.', reason: 'insufficient_funds', sellerMessage: 'The bank returned the decline code `insufficient_funds`.' },
+  },
+  pm_card_chargeDeclinedFraudulent: {
+    card: { ...visa, last4: '0019' },
+    decline: { ...genericDecline, declineCode: 'fraudulent', reason: 'fraudulent', sellerMessage: 'The bank returned the decline code `fraudulent`.' },
+  },
+  pm_card_chargeDeclinedExpiredCard: {
+    card: { ...visa, last4: '0069' },
+    decline: { code: 'expired_card', message: 'Your card has expired.', reason: 'expired_card', sellerMessage: 'The bank returned the decline code `expired_card`.' },
+  },
+  pm_card_chargeDeclinedIncorrectCvc: {
+    card: { ...visa, last4: '0127' },
+    decline: { code: 'incorrect_cvc', message: "Your card's security code is incorrect.", reason: 'incorrect_cvc', sellerMessage: 'The bank returned the decline code `incorrect_cvc`.' },
+  },
+  pm_card_riskLevelElevated: { card: { ...visa, last4: '9235' }, riskLevel: 'elevated', riskScore: 70 },
+  pm_card_riskLevelHighest: { card: { ...visa, last4: '4954' }, riskLevel: 'highest', riskScore: 85 },
+  pm_card_createDispute: { card: { ...visa, last4: '0259' }, disputes: true },
+  pm_card_createDisputeInquiry: { card: { ...visa, last4: '1976' }, disputes: true },
+};
+
+export function isTestCard(id: string): boolean {
+  return Object.prototype.hasOwnProperty.call(testCards, id);
+}
