@@ -1,0 +1,142 @@
+import { randomBytes } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
+import type { Store } from '../kit/store';
+import type { ShipBobOrder, Shipment, WebhookDelivery, WmsState } from './state';
+import type { Timers } from './timers';
+
+const maxKeptDeliveries = 10_000;
+
+export interface WebhookDispatcherOptions {
+  /** `whsec_` + base64 key, as Standard Webhooks secrets are written. */
+  secret: string;
+  retryBaseMs: number;
+  maxAttempts: number;
+  maxDelayMs: number;
+  timeoutMs: number;
+}
+
+/** ShipBob's `order.shipped` event for one shipment. */
+export function orderShippedEvent(order: ShipBobOrder, shipment: Shipment): Record<string, unknown> {
+  const tracking = shipment.tracking;
+  return {
+    type: 'order.shipped',
+    timestamp: shipment.last_update_at,
+    data: {
+      order_id: order.id,
+      reference_id: order.reference_id,
+      order_number: order.order_number,
+      shipment_id: shipment.id,
+      status: shipment.status,
+      tracking: tracking && { carrier: tracking.carrier, tracking_number: tracking.tracking_number, tracking_url: tracking.tracking_url, carrier_service: tracking.carrier_service },
+      shipped_at: shipment.actual_fulfillment_date,
+      location: shipment.location,
+      products: shipment.products.map(({ reference_id, sku, quantity }) => ({ reference_id, sku, quantity })),
+    },
+  };
+}
+
+/**
+ * Delivers signed webhooks like ShipBob: Standard Webhooks headers (`webhook-id` stable across retries, a fresh
+ * `webhook-timestamp` and `webhook-signature` per attempt), retried with exponential backoff until a 2xx answer
+ * or `maxAttempts`. Every attempt is recorded in the store for `GET /__sandbox/webhooks`.
+ */
+export class WebhookDispatcher {
+  private readonly signer: Webhook;
+  private readonly inFlight = new Set<string>();
+
+  constructor(private readonly store: Store<WmsState>, private readonly timers: Timers, private readonly options: WebhookDispatcherOptions) {
+    this.signer = signerFor(options.secret);
+  }
+
+  enqueue(topic: WebhookDelivery['topic'], orderId: number, payload: Record<string, unknown>): WebhookDelivery {
+    const url = this.store.data.webhookUrl;
+    const delivery: WebhookDelivery = {
+      id: `msg_${randomBytes(16).toString('hex')}`, topic, order_id: orderId, url, body: JSON.stringify(payload),
+      created_at: new Date().toISOString(), status: url ? 'pending' : 'no_endpoint', attempts: 0, last_status: null,
+      next_attempt_at: url ? new Date().toISOString() : null, history: [],
+    };
+    const deliveries = this.store.data.deliveries;
+    deliveries.push(delivery);
+    if (deliveries.length > maxKeptDeliveries) {
+      const settled = deliveries.findIndex((d) => d.status !== 'pending');
+      if (settled >= 0) deliveries.splice(settled, 1);
+    }
+    this.store.changed();
+    if (url) this.timers.schedule(timerKey(delivery.id), 0, () => void this.attempt(delivery.id));
+    return delivery;
+  }
+
+  /** After a restart: picks pending deliveries up where they left off. */
+  resumePending(): void {
+    for (const delivery of this.store.data.deliveries.filter((d) => d.status === 'pending')) {
+      const dueInMs = delivery.next_attempt_at ? Date.parse(delivery.next_attempt_at) - Date.now() : 0;
+      this.timers.schedule(timerKey(delivery.id), dueInMs, () => void this.attempt(delivery.id));
+    }
+  }
+
+  private async attempt(id: string): Promise<void> {
+    const delivery = this.find(id);
+    if (!delivery || delivery.status !== 'pending' || !delivery.url || this.inFlight.has(id)) return;
+    this.inFlight.add(id);
+    const at = new Date();
+    let status: number | null = null;
+    let error: string | undefined;
+    try {
+      const res = await fetch(delivery.url, {
+        method: 'POST',
+        body: delivery.body,
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'ShipBob-Webhooks (sandbox)',
+          'x-webhook-topic': delivery.topic,
+          'webhook-id': delivery.id,
+          'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+          'webhook-signature': this.signer.sign(delivery.id, at, delivery.body),
+        },
+      });
+      status = res.status;
+      await res.arrayBuffer().catch(() => undefined);
+    } catch (e) {
+      error = e instanceof Error ? e.message : String(e);
+    } finally {
+      this.inFlight.delete(id);
+    }
+    // The sandbox may have been reset while the request was out; then this delivery no longer exists.
+    if (this.find(id) !== delivery) return;
+    this.record(delivery, { at: at.toISOString(), status, ...(error ? { error } : {}) });
+  }
+
+  private record(delivery: WebhookDelivery, attempt: WebhookDelivery['history'][number]): void {
+    delivery.attempts += 1;
+    delivery.last_status = attempt.status;
+    delivery.history.push(attempt);
+    if (attempt.status !== null && attempt.status >= 200 && attempt.status < 300) {
+      Object.assign(delivery, { status: 'delivered', next_attempt_at: null });
+    } else if (delivery.attempts >= this.options.maxAttempts) {
+      Object.assign(delivery, { status: 'failed', next_attempt_at: null });
+    } else {
+      const delayMs = Math.min(this.options.retryBaseMs * 2 ** (delivery.attempts - 1), this.options.maxDelayMs);
+      delivery.next_attempt_at = new Date(Date.now() + delayMs).toISOString();
+      this.timers.schedule(timerKey(delivery.id), delayMs, () => void this.attempt(delivery.id));
+    }
+    this.store.changed();
+  }
+
+  private find(id: string): WebhookDelivery | undefined {
+    return this.store.data.deliveries.find((d) => d.id === id);
+  }
+}
+
+/** Fails at start-up, naming the problem, rather than at the first shipment. */
+function signerFor(secret: string): Webhook {
+  try {
+    return new Webhook(secret);
+  } catch (e) {
+    throw new Error(`WMS webhook secret must be "whsec_" followed by a base64 key (${e instanceof Error ? e.message : String(e)})`, { cause: e });
+  }
+}
+
+function timerKey(deliveryId: string): string {
+  return `delivery:${deliveryId}`;
+}
