@@ -1,0 +1,79 @@
+import axios, { AxiosError, type AxiosInstance, type AxiosRequestConfig, type AxiosResponse } from 'axios';
+import Bottleneck from 'bottleneck';
+import CircuitBreaker from 'opossum';
+import { ExternalSystemError, isRetryableStatus, parseRetryAfter } from './errors';
+
+export interface ResilienceOptions {
+  /** Requests in flight at once to this system. */
+  maxConcurrent: number;
+  /** Requests per second at most. */
+  ratePerSecond: number;
+  timeoutMs: number;
+  /** Breaker opens when this share of recent calls failed retryably… */
+  breakerErrorPercent: number;
+  /** …and lets one call through again after this long. */
+  breakerResetMs: number;
+}
+
+export const defaultResilience: ResilienceOptions = {
+  maxConcurrent: 10, ratePerSecond: 50, timeoutMs: 15_000, breakerErrorPercent: 50, breakerResetMs: 10_000,
+};
+
+export type ErrorMessageOf = (body: unknown, status: number) => string;
+
+/**
+ * An HTTP client for one external system: every request goes through the system's rate limiter and circuit
+ * breaker, and every failure comes out as an ExternalSystemError. Only retryable failures trip the breaker.
+ */
+export class ResilientHttp {
+  private readonly limiter: Bottleneck;
+  private readonly breaker: CircuitBreaker<[AxiosRequestConfig], AxiosResponse>;
+
+  constructor(
+    readonly system: string,
+    readonly http: AxiosInstance,
+    private readonly messageOf: ErrorMessageOf,
+    private readonly options: ResilienceOptions = defaultResilience,
+  ) {
+    this.limiter = new Bottleneck({ maxConcurrent: options.maxConcurrent, minTime: Math.floor(1000 / options.ratePerSecond) });
+    this.breaker = new CircuitBreaker((config: AxiosRequestConfig) => this.http.request(config), {
+      timeout: false,
+      errorThresholdPercentage: options.breakerErrorPercent,
+      resetTimeout: options.breakerResetMs,
+      volumeThreshold: 10,
+      errorFilter: (err: unknown) => !(this.toError(err).retryable),
+    });
+  }
+
+  get breakerState(): 'open' | 'halfOpen' | 'closed' {
+    return this.breaker.opened ? 'open' : this.breaker.halfOpen ? 'halfOpen' : 'closed';
+  }
+
+  async request<T>(config: AxiosRequestConfig): Promise<T> {
+    try {
+      const response = await this.limiter.schedule(() => this.breaker.fire({ timeout: this.options.timeoutMs, ...config }));
+      return response.data as T;
+    } catch (err) {
+      throw this.toError(err);
+    }
+  }
+
+  private toError(err: unknown): ExternalSystemError {
+    if (err instanceof ExternalSystemError) return err;
+    if (err instanceof AxiosError) {
+      const status = err.response?.status;
+      const what = `${err.config?.method?.toUpperCase() ?? 'request'} ${err.config?.url ?? ''}`;
+      if (status === undefined) return new ExternalSystemError(this.system, `${what}: ${err.code ?? err.message}`, undefined, true);
+      return new ExternalSystemError(this.system, `${what} → ${status}: ${this.messageOf(err.response?.data, status)}`, status,
+        isRetryableStatus(status), parseRetryAfter(err.response?.headers?.['retry-after']), err.response?.data);
+    }
+    if (err instanceof Error && /breaker is open/i.test(err.message)) {
+      return new ExternalSystemError(this.system, 'circuit breaker open after repeated failures', undefined, true, this.options.breakerResetMs);
+    }
+    return new ExternalSystemError(this.system, err instanceof Error ? err.message : String(err), undefined, true);
+  }
+}
+
+export function createAxios(baseURL: string, headers: Record<string, string> = {}): AxiosInstance {
+  return axios.create({ baseURL, headers: { Accept: 'application/json', ...headers }, maxRedirects: 0 });
+}

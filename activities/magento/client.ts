@@ -1,0 +1,146 @@
+import { createHmac } from 'node:crypto';
+import OAuth from 'oauth-1.0a';
+import type { InternalAxiosRequestConfig } from 'axios';
+import type {
+  MagentoCreditMemo, MagentoInvoice, MagentoOrder, MagentoSearchResult, MagentoShipment,
+} from '../../domain/magento';
+import { createAxios, defaultResilience, ResilientHttp, type ResilienceOptions } from '../http/resilientHttp';
+import { searchCriteriaQuery, type Filter, type SearchOptions } from './searchCriteria';
+
+export type MagentoAuth =
+  | { kind: 'token'; token: string }
+  | { kind: 'oauth'; consumerKey: string; consumerSecret: string; accessToken: string; tokenSecret: string };
+
+export interface MagentoClientOptions {
+  /** Ends in `/rest/<store>`, e.g. `https://shop.example/rest/default`. */
+  baseUrl: string;
+  auth: MagentoAuth;
+  resilience?: ResilienceOptions;
+}
+
+export interface CommentInput {
+  comment: string;
+  status?: string;
+  isCustomerNotified?: boolean;
+  isVisibleOnFront?: boolean;
+}
+
+export interface TrackInput {
+  track_number: string;
+  title: string;
+  carrier_code: string;
+}
+
+/** Magento error bodies are `{message, parameters}` with `%1`/`%name` placeholders. */
+function magentoMessage(body: unknown): string {
+  if (typeof body === 'string') return body.includes('<html') ? 'HTML error page' : body.slice(0, 200);
+  const { message, parameters } = (body ?? {}) as { message?: string; parameters?: unknown };
+  if (!message) return 'no message';
+  if (Array.isArray(parameters)) return parameters.reduce<string>((m, p, i) => m.replaceAll(`%${i + 1}`, String(p)), message);
+  if (parameters && typeof parameters === 'object') {
+    return Object.entries(parameters).reduce((m, [k, v]) => m.replaceAll(`%${k}`, String(v)), message);
+  }
+  return message;
+}
+
+/** Typed client for the Magento 2.4 admin REST API (integration token or OAuth 1.0a). */
+export class MagentoClient {
+  private readonly rest: ResilientHttp;
+
+  constructor(options: MagentoClientOptions) {
+    const baseUrl = options.baseUrl.replace(/\/+$/, '');
+    const http = createAxios(baseUrl, { 'Content-Type': 'application/json' });
+    if (options.auth.kind === 'token') {
+      http.defaults.headers.common.Authorization = `Bearer ${options.auth.token}`;
+    } else {
+      const auth = options.auth;
+      const oauth = new OAuth({
+        consumer: { key: auth.consumerKey, secret: auth.consumerSecret },
+        signature_method: 'HMAC-SHA256',
+        hash_function: (base, key) => createHmac('sha256', key).update(base).digest('base64'),
+      });
+      http.interceptors.request.use((config: InternalAxiosRequestConfig) => {
+        const url = `${baseUrl}${config.url ?? ''}`;
+        const header = oauth.toHeader(oauth.authorize({ url, method: (config.method ?? 'get').toUpperCase() }, { key: auth.accessToken, secret: auth.tokenSecret }));
+        config.headers.set('Authorization', header.Authorization);
+        return config;
+      });
+    }
+    this.rest = new ResilientHttp('Magento', http, magentoMessage, options.resilience ?? defaultResilience);
+  }
+
+  get breakerState() {
+    return this.rest.breakerState;
+  }
+
+  getOrder(entityId: number): Promise<MagentoOrder> {
+    return this.rest.request({ method: 'GET', url: `/V1/orders/${entityId}` });
+  }
+
+  async findOrderByIncrementId(incrementId: string): Promise<MagentoOrder | undefined> {
+    const result = await this.searchOrders([[{ field: 'increment_id', value: incrementId }]], { pageSize: 1 });
+    return result.items[0];
+  }
+
+  searchOrders(groups: Filter[][], options: SearchOptions = {}): Promise<MagentoSearchResult<MagentoOrder>> {
+    return this.rest.request({ method: 'GET', url: `/V1/orders?${searchCriteriaQuery(groups, options)}` });
+  }
+
+  createOrder(entity: Record<string, unknown>): Promise<MagentoOrder> {
+    return this.rest.request({ method: 'POST', url: '/V1/orders', data: { entity } });
+  }
+
+  addComment(entityId: number, input: CommentInput): Promise<boolean> {
+    return this.rest.request({ method: 'POST', url: `/V1/orders/${entityId}/comments`, data: { statusHistory: {
+      comment: input.comment, status: input.status, parent_id: entityId,
+      is_customer_notified: input.isCustomerNotified ? 1 : 0, is_visible_on_front: input.isVisibleOnFront ? 1 : 0,
+    } } });
+  }
+
+  hold(entityId: number): Promise<boolean> {
+    return this.rest.request({ method: 'POST', url: `/V1/orders/${entityId}/hold` });
+  }
+
+  unhold(entityId: number): Promise<boolean> {
+    return this.rest.request({ method: 'POST', url: `/V1/orders/${entityId}/unhold` });
+  }
+
+  cancel(entityId: number): Promise<boolean> {
+    return this.rest.request({ method: 'POST', url: `/V1/orders/${entityId}/cancel` });
+  }
+
+  /** Offline invoice of the whole order (the money was captured in Stripe); returns the invoice entity_id. */
+  invoice(entityId: number, comment: string, notify: boolean): Promise<number> {
+    return this.rest.request({ method: 'POST', url: `/V1/order/${entityId}/invoice`, data: {
+      capture: false, notify, appendComment: true, comment: { comment, is_visible_on_front: 0 },
+    } });
+  }
+
+  ship(entityId: number, tracks: TrackInput[], comment: string, notify: boolean): Promise<number> {
+    return this.rest.request({ method: 'POST', url: `/V1/order/${entityId}/ship`, data: {
+      notify, appendComment: true, comment: { comment, is_visible_on_front: 0 }, tracks,
+    } });
+  }
+
+  /** Offline credit memo; `items` empty refunds the whole order. */
+  refundOffline(entityId: number, input: { items?: Array<{ order_item_id: number; qty: number }>; shippingAmount?: number;
+    adjustmentPositive?: number; adjustmentNegative?: number; comment: string; notify: boolean }): Promise<number> {
+    return this.rest.request({ method: 'POST', url: `/V1/order/${entityId}/refund`, data: {
+      items: input.items ?? [], notify: input.notify, appendComment: true,
+      comment: { comment: input.comment, is_visible_on_front: 0 },
+      arguments: { shipping_amount: input.shippingAmount, adjustment_positive: input.adjustmentPositive, adjustment_negative: input.adjustmentNegative },
+    } });
+  }
+
+  listInvoices(orderEntityId: number): Promise<MagentoSearchResult<MagentoInvoice>> {
+    return this.rest.request({ method: 'GET', url: `/V1/invoices?${searchCriteriaQuery([[{ field: 'order_id', value: orderEntityId }]])}` });
+  }
+
+  listShipments(orderEntityId: number): Promise<MagentoSearchResult<MagentoShipment>> {
+    return this.rest.request({ method: 'GET', url: `/V1/shipments?${searchCriteriaQuery([[{ field: 'order_id', value: orderEntityId }]])}` });
+  }
+
+  listCreditMemos(orderEntityId: number): Promise<MagentoSearchResult<MagentoCreditMemo>> {
+    return this.rest.request({ method: 'GET', url: `/V1/creditmemos?${searchCriteriaQuery([[{ field: 'order_id', value: orderEntityId }]])}` });
+  }
+}
