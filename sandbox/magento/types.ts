@@ -1,0 +1,174 @@
+import type { Request, Response } from 'express';
+import type { Store } from '../kit/store';
+
+/**
+ * Stored records are kept in the shape Magento's admin REST API returns them (snake_case, decimals as
+ * numbers, nulls omitted), so presenting one is a copy. Fields the sandbox reads are typed; everything
+ * else a caller sent is kept as given.
+ */
+type Passthrough = { [field: string]: unknown };
+
+export interface OrderAddress extends Passthrough {
+  entity_id: number;
+  parent_id: number;
+  address_type: string;
+}
+
+export interface OrderItem extends Passthrough {
+  item_id: number;
+  order_id: number;
+  sku: string;
+  product_type: string;
+  is_virtual: number;
+  qty_ordered: number;
+  qty_invoiced: number;
+  qty_shipped: number;
+  qty_refunded: number;
+  qty_canceled: number;
+}
+
+export interface StatusHistory extends Passthrough {
+  entity_id: number;
+  parent_id: number;
+  comment: string;
+  is_visible_on_front: number;
+  created_at: string;
+}
+
+export interface OrderPayment extends Passthrough {
+  entity_id: number;
+  parent_id: number;
+  method: string;
+  additional_information: string[];
+}
+
+export interface ShippingAssignment extends Passthrough {
+  shipping: Passthrough & { address?: OrderAddress };
+}
+
+export interface Order extends Passthrough {
+  entity_id: number;
+  increment_id: string;
+  state: string;
+  status: string;
+  grand_total: number;
+  base_grand_total: number;
+  order_currency_code: string;
+  base_currency_code: string;
+  items: OrderItem[];
+  billing_address?: OrderAddress;
+  payment: OrderPayment;
+  status_histories: StatusHistory[];
+  extension_attributes: Passthrough & { shipping_assignments: ShippingAssignment[] };
+  hold_before_state?: string;
+  hold_before_status?: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface DocumentComment extends Passthrough {
+  entity_id: number;
+  parent_id: number;
+  comment: string;
+  is_visible_on_front: number;
+  is_customer_notified: number;
+  created_at: string;
+}
+
+export interface DocumentItem extends Passthrough {
+  entity_id: number;
+  parent_id: number;
+  order_item_id: number;
+  sku: string;
+  qty: number;
+}
+
+/** What every sales document copies from its order when it is created. */
+export interface DocumentBase extends Passthrough {
+  entity_id: number;
+  order_id: number;
+  increment_id: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Invoices, shipments and credit memos share this core. */
+export interface SalesDocument extends DocumentBase {
+  items: DocumentItem[];
+  comments: DocumentComment[];
+}
+
+export interface Shipment extends SalesDocument {
+  tracks: Passthrough[];
+}
+
+export interface CustomerAddress extends Passthrough {
+  id: number;
+  customer_id: number;
+}
+
+export interface Customer extends Passthrough {
+  id: number;
+  email: string;
+  firstname: string;
+  lastname: string;
+  website_id: number;
+  addresses: CustomerAddress[];
+}
+
+export type Sequence =
+  | 'order' | 'orderItem' | 'address' | 'payment' | 'history'
+  | 'invoice' | 'invoiceItem' | 'shipment' | 'shipmentItem' | 'track' | 'creditmemo' | 'creditmemoItem' | 'comment'
+  | 'customer' | 'customerAddress';
+
+export interface MagentoState {
+  /** Last id handed out per kind of entity; increment ids count separately per document type, as in Magento. */
+  seq: Record<Sequence, number>;
+  orders: Order[];
+  invoices: SalesDocument[];
+  shipments: Shipment[];
+  creditmemos: SalesDocument[];
+  customers: Customer[];
+}
+
+export function initialMagentoState(): MagentoState {
+  return {
+    seq: {
+      order: 0, orderItem: 0, address: 0, payment: 0, history: 0,
+      invoice: 0, invoiceItem: 0, shipment: 0, shipmentItem: 0, track: 0, creditmemo: 0, creditmemoItem: 0, comment: 0,
+      customer: 0, customerAddress: 0,
+    },
+    orders: [], invoices: [], shipments: [], creditmemos: [], customers: [],
+  };
+}
+
+/** What every route module needs: the state and the clock. */
+export interface MagentoContext {
+  store: Store<MagentoState>;
+  now: () => Date;
+}
+
+export interface MagentoRoute {
+  method: 'get' | 'post' | 'put';
+  /** Relative to `/rest/<store>`, e.g. `/V1/orders/:id`. */
+  path: string;
+  /** The ACL resource Magento names in its 401 answer. */
+  resource: string;
+  handle: (req: Request, res: Response) => void;
+}
+
+export function nextId(ctx: MagentoContext, kind: Sequence): number {
+  const seq = ctx.store.data.seq;
+  seq[kind] += 1;
+  return seq[kind];
+}
+
+/** Magento's increment ids: nine digits, zero-padded. */
+export function incrementId(n: number): string {
+  return String(n).padStart(9, '0');
+}
+
+/** Magento's timestamps: `YYYY-MM-DD HH:MM:SS` in UTC. */
+export function magentoDate(date: Date): string {
+  return date.toISOString().replace('T', ' ').slice(0, 19);
+}
