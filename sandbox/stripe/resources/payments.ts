@@ -57,7 +57,7 @@ export function attemptPayment(ctx: Ctx, intent: PaymentIntent, paymentMethodId:
     ctx.emit('payment_intent.payment_failed', intent);
     const error = new StripeApiError(402, {
       type: 'card_error', code: test.decline.code, ...(test.decline.declineCode ? { decline_code: test.decline.declineCode } : {}),
-      message: test.decline.message, param: '', charge: charge.id, doc_url: docUrl,
+      message: test.decline.message, charge: charge.id, doc_url: docUrl,
       payment_intent: clone(intent), payment_method: clone(method),
     });
     return { charge, error };

@@ -52,7 +52,6 @@ function createRefund(ctx: Ctx, charge: Charge, requested: number | undefined, r
   charge.refunded = charge.amount_refunded >= charge.amount;
   ctx.emit('refund.created', refund);
   ctx.emit('charge.refunded', charge, previous);
-  ctx.emit('charge.refund.updated', refund);
   closeReviewOf(ctx, charge, reason === 'fraudulent' ? 'refunded_as_fraud' : 'refunded');
   if (charge.refunded || reason === 'fraudulent') settleFraudWarningsOf(ctx, charge.id);
   return refund;
@@ -80,6 +79,7 @@ export function refundRoutes(engine: Engine): Router {
     const previous = { metadata: { ...refund.metadata } };
     refund.metadata = applyMetadata(refund.metadata, paramsOf(req));
     ctx.emit('refund.updated', refund, previous);
+    ctx.emit('charge.refund.updated', refund, previous);
     return refund;
   }));
 
