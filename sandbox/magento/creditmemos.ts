@@ -1,6 +1,6 @@
 import { badRequest } from './errors';
 import { documentBase, documentComments, documentListRoutes, itemDetails, requestedLines, type Line } from './documents';
-import { creditmemoBlockedByState, qtyToRefund, refundableUnits, resolveState } from './orderState';
+import { countQty, creditmemoBlockedByState, qtyToRefund, refundableUnits, resolveState } from './orderState';
 import { findOrder } from './orders';
 import { nextId, type DocumentItem, type MagentoContext, type MagentoRoute, type Order, type SalesDocument } from './types';
 import { addUnits, formatMoney, intParam, isObject, moneyUnits, proportion, setUnits, units } from './values';
@@ -127,7 +127,7 @@ function createCreditmemo(ctx: MagentoContext, orderId: number, body: unknown): 
     addUnits(order.payment, `${prefix}amount_refunded`, a.grand);
     addUnits(order.payment, `${prefix}shipping_refunded`, a.shipping);
   }
-  for (const { item, qty } of lines) item.qty_refunded += qty;
+  for (const { item, qty } of lines) countQty(order, item, 'qty_refunded', qty);
   resolveState(order, false);
   order.updated_at = memo.created_at;
   ctx.store.data.creditmemos.push(memo);

@@ -1,6 +1,6 @@
 import { badRequest } from './errors';
 import { documentBase, documentComments, documentListRoutes, itemDetails, requestedLines, type Line } from './documents';
-import { canInvoice, invoiceBlockedByState, qtyToInvoice, resolveState } from './orderState';
+import { canInvoice, countQty, invoiceBlockedByState, qtyToInvoice, resolveState } from './orderState';
 import { findOrder } from './orders';
 import { nextId, type DocumentItem, type MagentoContext, type MagentoRoute, type Order, type SalesDocument } from './types';
 import { addUnits, intParam, isObject, optionalString, proportion, setUnits, units } from './values';
@@ -92,7 +92,7 @@ function createInvoice(ctx: MagentoContext, orderId: number, body: unknown): Sal
     addUnits(order.payment, `${prefix}amount_paid`, amounts.grand);
     addUnits(order.payment, `${prefix}shipping_captured`, amounts.shipping);
   }
-  for (const { item, qty } of lines) item.qty_invoiced += qty;
+  for (const { item, qty } of lines) countQty(order, item, 'qty_invoiced', qty);
 
   // Not part of Magento's creation arguments; accepted so a caller can record the payment's transaction id.
   const extension = isObject(request.arguments) && isObject(request.arguments.extension_attributes) ? request.arguments.extension_attributes : {};

@@ -1,5 +1,5 @@
 import { badRequest } from './errors';
-import { canCancel, canHold, canUnhold, defaultStatus, qtyToCancel, qtyToRefund, qtyToShip, setState } from './orderState';
+import { canCancel, canHold, canUnhold, countQty, defaultStatus, isChild, qtyToCancel, qtyToRefund, qtyToShip, setState } from './orderState';
 import { findOrder } from './orders';
 import { magentoDate, type MagentoContext, type MagentoRoute, type Order } from './types';
 import { intParam, setUnits, units } from './values';
@@ -25,7 +25,7 @@ function unhold(order: Order): void {
  * unrefunded items stays processing (or complete when nothing is left to ship).
  */
 function cancel(order: Order): void {
-  for (const item of order.items) item.qty_canceled += qtyToCancel(item);
+  for (const item of order.items) if (!isChild(item)) countQty(order, item, 'qty_canceled', qtyToCancel(item));
   const keepsMoney = order.items.some((item) => qtyToRefund(item) > 0);
   if (!keepsMoney) setState(order, 'canceled');
   else setState(order, order.items.some((item) => qtyToShip(item) > 0) ? 'processing' : 'complete');

@@ -55,6 +55,24 @@ function buildItem(ctx: MagentoContext, orderId: number, raw: unknown, now: stri
   return item;
 }
 
+/**
+ * Configurable products come as a parent row and a child row whose `parent_item_id` names the parent by the
+ * caller's `item_id`; ids are reassigned here, so the link is carried over to the new ids.
+ */
+function linkChildren(rawItems: unknown[], items: OrderItem[]): void {
+  const newIds = new Map<number, number>();
+  rawItems.forEach((raw, i) => {
+    const callerId = isObject(raw) ? optionalInt(raw.item_id) : undefined;
+    const item = items[i];
+    if (callerId !== undefined && item) newIds.set(callerId, item.item_id);
+  });
+  for (const item of items) {
+    const parentId = newIds.get(optionalInt(item.parent_item_id) ?? -1);
+    if (parentId !== undefined && parentId !== item.item_id) item.parent_item_id = parentId;
+    else delete item.parent_item_id;
+  }
+}
+
 function buildAddress(ctx: MagentoContext, orderId: number, raw: unknown, type: 'billing' | 'shipping'): OrderAddress {
   const given = requireObject(raw, `${type}_address`);
   const entityId = nextId(ctx, 'address');
@@ -117,6 +135,7 @@ export function buildOrder(ctx: MagentoContext, entity: Record<string, unknown>)
   const now = magentoDate(ctx.now());
   const storeId = optionalInt(entity.store_id) ?? 1;
   const items = rawItems.map((raw) => buildItem(ctx, id, raw, now, storeId));
+  linkChildren(rawItems, items);
   for (let n = id; increment === undefined; n += 1) {
     const candidate = incrementId(n);
     if (!state.orders.some((o) => o.increment_id === candidate)) increment = candidate;

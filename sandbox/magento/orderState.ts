@@ -24,10 +24,28 @@ export function setState(order: Order, state: string): void {
 
 const positive = (n: number): number => Math.max(0, Math.round(n * 10_000) / 10_000);
 
-export const qtyToInvoice = (item: OrderItem): number => positive(item.qty_ordered - item.qty_invoiced - item.qty_canceled);
+/**
+ * A child row of a configurable product (its `parent_item_id` names another item of the order). Like Magento's
+ * dummy items it is never invoiced, shipped or refunded by itself: it follows its parent.
+ */
+export const isChild = (item: OrderItem): boolean => typeof item.parent_item_id === 'number';
+
+export const qtyToInvoice = (item: OrderItem): number =>
+  isChild(item) ? 0 : positive(item.qty_ordered - item.qty_invoiced - item.qty_canceled);
 export const qtyToShip = (item: OrderItem): number =>
-  item.is_virtual ? 0 : positive(item.qty_ordered - item.qty_shipped - item.qty_refunded - item.qty_canceled);
-export const qtyToRefund = (item: OrderItem): number => positive(item.qty_invoiced - item.qty_refunded);
+  isChild(item) || item.is_virtual ? 0 : positive(item.qty_ordered - item.qty_shipped - item.qty_refunded - item.qty_canceled);
+export const qtyToRefund = (item: OrderItem): number => (isChild(item) ? 0 : positive(item.qty_invoiced - item.qty_refunded));
+
+type QtyCounter = 'qty_invoiced' | 'qty_shipped' | 'qty_refunded' | 'qty_canceled';
+
+/** Adds `qty` of a parent to its counter and, in proportion, to its children's. */
+export function countQty(order: Order, item: OrderItem, counter: QtyCounter, qty: number): void {
+  item[counter] = Math.round((item[counter] + qty) * 10_000) / 10_000;
+  for (const child of order.items) {
+    if (child.parent_item_id !== item.item_id || item.qty_ordered === 0) continue;
+    child[counter] = Math.round((child[counter] + (qty * child.qty_ordered) / item.qty_ordered) * 10_000) / 10_000;
+  }
+}
 export const qtyToCancel = (item: OrderItem): number =>
   item.is_virtual ? qtyToInvoice(item) : Math.min(qtyToInvoice(item), qtyToShip(item));
 

@@ -1,6 +1,6 @@
 import { badRequest, invalidType, requiredField } from './errors';
 import { documentBase, documentComments, documentListRoutes, itemDetails, requestedLines } from './documents';
-import { canShip, qtyToShip, resolveState, shipmentBlockedByState } from './orderState';
+import { canShip, countQty, qtyToShip, resolveState, shipmentBlockedByState } from './orderState';
 import { findOrder } from './orders';
 import { nextId, type MagentoContext, type MagentoRoute, type Shipment } from './types';
 import { intParam, isObject, optionalString, withoutNulls } from './values';
@@ -51,7 +51,7 @@ function createShipment(ctx: MagentoContext, orderId: number, body: unknown): Sh
   };
   if (typeof order.customer_id === 'number') shipment.customer_id = order.customer_id;
   shipment.tracks = buildTracks(ctx, shipment, request.tracks);
-  for (const { item, qty } of lines) item.qty_shipped += qty;
+  for (const { item, qty } of lines) countQty(order, item, 'qty_shipped', qty);
   resolveState(order, true);
   order.updated_at = shipment.created_at;
   ctx.store.data.shipments.push(shipment);

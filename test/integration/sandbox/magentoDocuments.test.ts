@@ -156,6 +156,28 @@ describe('Magento sandbox: invoices, shipments and credit memos', () => {
     expect((await getOrder(magento.api, created.entity_id)).state).toBe('closed');
   });
 
+  it('treats a configurable child row as following its parent when invoicing, shipping and refunding', async () => {
+    const created = await createOrder(magento.api, {
+      subtotal: 25, base_subtotal: 25, shipping_amount: 0, base_shipping_amount: 0, grand_total: 25, base_grand_total: 25,
+      items: [
+        { item_id: 7, sku: 'TEE-M', name: 'Tee', product_type: 'configurable', qty_ordered: 1, price: 25, row_total: 25 },
+        { item_id: 8, sku: 'TEE-M', name: 'Tee (child row)', product_type: 'simple', qty_ordered: 1, price: 0, row_total: 0, parent_item_id: 7 },
+      ],
+    });
+    const [parent, child] = created.items;
+    expect(child).toMatchObject({ parent_item_id: parent?.item_id });
+    await magento.api.post(`/order/${created.entity_id}/invoice`, {});
+    const shipped = await magento.api.post(`/order/${created.entity_id}/ship`, { items: [{ order_item_id: parent?.item_id, qty: 1 }] });
+    expect(shipped.status).toBe(200);
+    const order = await getOrder(magento.api, created.entity_id);
+    expect(order.state).toBe('complete');
+    expect(order.items.map((i) => [i.qty_invoiced, i.qty_shipped])).toEqual([[1, 1], [1, 1]]);
+    await magento.api.post(`/order/${created.entity_id}/refund`, {});
+    const refunded = await getOrder(magento.api, created.entity_id);
+    expect(refunded).toMatchObject({ state: 'closed', total_refunded: 25 });
+    expect(refunded.items.map((i) => i.qty_refunded)).toEqual([1, 1]);
+  });
+
   it('refuses documents for an order that does not exist with 404, and for a held order with its status', async () => {
     const missing = await magento.api.post('/order/404/invoice', {});
     expect(missing.status).toBe(404);
