@@ -1,0 +1,209 @@
+import { MappingError, type ErpCustomerInput, type ErpLine, type ErpSalesOrderInput } from '../../domain/fulfilment';
+import { formatMoney, fromMinor, toMinor } from '../../domain/money';
+import type { ErpClient, FrappeDoc } from './client';
+import { creditNoteLines, type InvoiceLines } from './creditNote';
+
+export interface ErpSalesInvoiceInput {
+  /** Magento increment id, carried as `po_no` like the Sales Order's. */
+  poNo: string;
+  salesOrder?: string;
+  customer: string;
+  company: string;
+  currency: string;
+  /** `YYYY-MM-DD`. */
+  date: string;
+  items: ErpLine[];
+  taxes: ErpSalesOrderInput['taxes'];
+}
+
+export interface ErpPaymentEntryInput {
+  salesInvoice: string;
+  customer: string;
+  company: string;
+  /** Decimal, as ERPNext takes it. */
+  amount: number;
+  currency: string;
+  /** Stripe charge id. */
+  referenceNo: string;
+  date: string;
+  /** The bank or clearing account the money arrived in. */
+  paidTo: string;
+}
+
+export interface ErpCreditNoteInput {
+  salesInvoice: string;
+  /** Stripe refund id. */
+  referenceNo: string;
+  /** Decimal, in the invoice's currency, tax included (what Stripe refunded). */
+  amount: number;
+  date: string;
+  /** Why, for the accountant (Stripe's refund reason, a Magento credit memo…). */
+  reason?: string;
+}
+
+export interface ErpJournalEntryInput {
+  /** What the entry books, e.g. a Stripe payout id; kept as the entry's `cheque_no`. */
+  reference: string;
+  date: string;
+  company: string;
+  accounts: Array<{ account: string; debit: number; credit: number }>;
+  /** Company currency, for the balance check's minor units (default USD: 2 decimals). */
+  currency?: string;
+  remark?: string;
+}
+
+export interface CreatedDoc {
+  name: string;
+  created: boolean;
+}
+
+type Named = Pick<FrappeDoc, 'name'>;
+
+/** How a credit note's `remarks` start: the refund id it books, ended by a full stop so `re_1` never finds `re_12`. */
+export const creditNoteRemark = (refundId: string): string => `Stripe refund ${refundId}.`;
+
+/**
+ * ERPNext activities. Each looks for the document it would create (by a business key it stores on it) before
+ * creating it, so a retry or a duplicate event finds the first one instead of booking twice.
+ */
+export function createErpActivities(erp: ErpClient) {
+  async function first(doctype: string, filters: Array<[string, string, unknown]>): Promise<string | undefined> {
+    const [found] = await erp.listDocs<Named>(doctype, { filters, fields: ['name'], limit: 1, orderBy: 'creation asc' });
+    return found?.name;
+  }
+
+  return {
+    /** Looks for a Customer with the buyer's e-mail (`email_id`) before creating one; returns the Customer's name. */
+    async upsertErpCustomer(input: ErpCustomerInput): Promise<string> {
+      const existing = await first('Customer', [['email_id', '=', input.email_id]]);
+      if (existing) return existing;
+      return (await erp.createDoc('Customer', input)).name;
+    },
+
+    /** Looks for a Sales Order with the same `po_no` that is not cancelled before creating (and submitting) one. */
+    async createErpSalesOrder(input: ErpSalesOrderInput): Promise<CreatedDoc> {
+      const existing = await first('Sales Order', [['po_no', '=', input.po_no], ['docstatus', '!=', 2]]);
+      if (existing) return { name: existing, created: false };
+      return { name: (await erp.createDoc('Sales Order', input)).name, created: true };
+    },
+
+    /** Cancels only Sales Orders with this `po_no` that are still submitted: none left, nothing to do. Returns the names it cancelled. */
+    async cancelErpSalesOrder(poNo: string): Promise<string[]> {
+      const submitted = await erp.listDocs<Named>('Sales Order', { filters: [['po_no', '=', poNo], ['docstatus', '=', 1]], fields: ['name'], limit: 0 });
+      const cancelled: string[] = [];
+      for (const { name } of submitted) {
+        try {
+          await erp.cancelDoc('Sales Order', name);
+          cancelled.push(name);
+        } catch (err) {
+          // A concurrent run may have cancelled it between the list and the cancel.
+          if ((await erp.getDoc('Sales Order', name)).docstatus !== 2) throw err;
+        }
+      }
+      return cancelled;
+    },
+
+    /** Looks for a submitted, non-return Sales Invoice with the same `po_no` before creating (and submitting) one. */
+    async createErpSalesInvoice(input: ErpSalesInvoiceInput): Promise<CreatedDoc> {
+      const existing = await first('Sales Invoice', [['po_no', '=', input.poNo], ['docstatus', '=', 1], ['is_return', '=', 0]]);
+      if (existing) return { name: existing, created: false };
+      const doc = await erp.createDoc('Sales Invoice', {
+        customer: input.customer, company: input.company, currency: input.currency, po_no: input.poNo,
+        set_posting_time: 1, posting_date: input.date, due_date: input.date,
+        items: input.items.map((line) => (input.salesOrder ? { ...line, sales_order: input.salesOrder } : line)),
+        taxes: input.taxes,
+        docstatus: 1,
+      });
+      return { name: doc.name, created: true };
+    },
+
+    /**
+     * Looks for a Payment Entry carrying the Stripe charge id as `reference_no` before creating one; allocates it to
+     * the invoice up to what is still outstanding (any rest stays unallocated, as an advance).
+     */
+    async createErpPaymentEntry(input: ErpPaymentEntryInput): Promise<CreatedDoc> {
+      const existing = await first('Payment Entry', [['reference_no', '=', input.referenceNo], ['docstatus', '!=', 2]]);
+      if (existing) return { name: existing, created: false };
+      const invoice = await erp.getDoc('Sales Invoice', input.salesInvoice);
+      const paidMinor = toMinor(input.amount, input.currency);
+      const allocatedMinor = Math.max(0, Math.min(paidMinor, toMinor(Number(invoice.outstanding_amount ?? 0), input.currency)));
+      const doc = await erp.createDoc('Payment Entry', {
+        payment_type: 'Receive', party_type: 'Customer', party: input.customer, company: input.company,
+        posting_date: input.date, paid_to: input.paidTo,
+        paid_from_account_currency: input.currency, paid_to_account_currency: input.currency,
+        paid_amount: input.amount, received_amount: input.amount,
+        reference_no: input.referenceNo, reference_date: input.date,
+        references: allocatedMinor > 0
+          ? [{ reference_doctype: 'Sales Invoice', reference_name: input.salesInvoice, allocated_amount: fromMinor(allocatedMinor, input.currency) }]
+          : [],
+        docstatus: 1,
+      });
+      return { name: doc.name, created: true };
+    },
+
+    /**
+     * Looks for a return against the invoice whose `remarks` start with the Stripe refund id before creating one: a
+     * submitted return Sales Invoice (`is_return`, `return_against`) for exactly the refunded amount.
+     */
+    async createErpCreditNote(input: ErpCreditNoteInput): Promise<CreatedDoc> {
+      const remarks = creditNoteRemark(input.referenceNo);
+      const returnsFilter: Array<[string, string, unknown]> = [['is_return', '=', 1], ['return_against', '=', input.salesInvoice]];
+      const existing = await first('Sales Invoice', [...returnsFilter, ['remarks', 'like', `${remarks}%`], ['docstatus', '!=', 2]]);
+      if (existing) return { name: existing, created: false };
+
+      const invoice = await erp.getDoc('Sales Invoice', input.salesInvoice);
+      const earlier = await erp.listDocs<Named>('Sales Invoice', { filters: [...returnsFilter, ['docstatus', '=', 1]], fields: ['name'], limit: 0 });
+      const earlierReturns = await Promise.all(earlier.map(({ name }) => erp.getDoc('Sales Invoice', name)));
+      const currency = String(invoice.currency);
+      const lines = creditNoteLines(invoiceLines(invoice), earlierReturns.map(invoiceLines), toMinor(input.amount, currency),
+        `credit note for ${input.referenceNo}`);
+      const doc = await erp.createDoc('Sales Invoice', {
+        is_return: 1, return_against: input.salesInvoice,
+        customer: invoice.customer, company: invoice.company, currency, po_no: invoice.po_no,
+        set_posting_time: 1, posting_date: input.date, due_date: input.date,
+        remarks: input.reason ? `${remarks} ${input.reason}` : remarks,
+        items: lines.items, taxes: lines.taxes,
+        docstatus: 1,
+      });
+      return { name: doc.name, created: true };
+    },
+
+    /**
+     * Looks for a Journal Entry with the reference as its `cheque_no` before posting one. An entry whose debits and
+     * credits differ (compared in integer minor units) is refused here, without calling ERPNext.
+     */
+    async postErpJournalEntry(input: ErpJournalEntryInput): Promise<CreatedDoc> {
+      const currency = input.currency ?? 'USD';
+      const debitMinor = input.accounts.reduce((sum, row) => sum + toMinor(row.debit, currency), 0);
+      const creditMinor = input.accounts.reduce((sum, row) => sum + toMinor(row.credit, currency), 0);
+      if (debitMinor !== creditMinor) {
+        throw new MappingError(`journal entry ${input.reference}: debits ${formatMoney(debitMinor, currency)} ≠ credits `
+          + `${formatMoney(creditMinor, currency)} (difference ${formatMoney(debitMinor - creditMinor, currency)}); nothing was posted`);
+      }
+      const existing = await first('Journal Entry', [['cheque_no', '=', input.reference], ['docstatus', '!=', 2]]);
+      if (existing) return { name: existing, created: false };
+      const doc = await erp.createDoc('Journal Entry', {
+        voucher_type: 'Journal Entry', company: input.company, posting_date: input.date,
+        cheque_no: input.reference, cheque_date: input.date, user_remark: input.remark ?? input.reference,
+        accounts: input.accounts.map((row) => ({ account: row.account, debit_in_account_currency: row.debit, credit_in_account_currency: row.credit })),
+        docstatus: 1,
+      });
+      return { name: doc.name, created: true };
+    },
+  };
+}
+
+export type ErpActivities = ReturnType<typeof createErpActivities>;
+
+function invoiceLines(doc: FrappeDoc): InvoiceLines {
+  const rows = (field: string): Array<Record<string, unknown>> => (Array.isArray(doc[field]) ? (doc[field] as Array<Record<string, unknown>>) : []);
+  return {
+    name: doc.name,
+    currency: String(doc.currency),
+    items: rows('items').map((row) => ({
+      item_code: String(row.item_code), item_name: typeof row.item_name === 'string' ? row.item_name : undefined,
+      qty: Number(row.qty ?? 0), rate: Number(row.rate ?? 0),
+    })),
+    taxes: rows('taxes').map((row) => ({ account_head: String(row.account_head), tax_amount: Number(row.tax_amount ?? 0) })),
+  };
+}

@@ -1,0 +1,262 @@
+import axios, { type AxiosInstance } from 'axios';
+import { createErpActivities, type ErpActivities } from '../../../activities/erp/activities';
+import { ErpClient } from '../../../activities/erp/client';
+import { ExternalSystemError } from '../../../activities/http/errors';
+import { MappingError, type ErpCustomerInput, type ErpSalesOrderInput } from '../../../domain/fulfilment';
+import { createErpSandbox } from '../../../sandbox/erp';
+import { startPeer, type RunningPeer } from '../../harness/peers';
+
+const apiKey = 'erp-key';
+const apiSecret = 'erp-secret';
+const company = 'Sandbox Shop';
+const date = '2026-03-02';
+
+const customerInput = (email = 'ada@example.com', name = 'Ada Lovelace'): ErpCustomerInput => ({
+  customer_name: name, customer_type: 'Individual', customer_group: 'Individual', territory: 'All Territories', email_id: email,
+});
+
+function salesOrderInput(customer: string, poNo = '000000101'): ErpSalesOrderInput {
+  return {
+    customer, company, po_no: poNo, transaction_date: date, delivery_date: date, currency: 'USD',
+    items: [{ item_code: 'SKU-1', item_name: 'Widget', qty: 2, rate: 10 }, { item_code: 'SHIPPING', item_name: 'Shipping', qty: 1, rate: 5 }],
+    taxes: [{ charge_type: 'Actual', account_head: 'VAT - SS', tax_amount: 2.5, description: 'Tax' }],
+    docstatus: 1,
+  };
+}
+
+describe('ERPNext activities', () => {
+  let peer: RunningPeer;
+  let sandbox: AxiosInstance;
+  let client: ErpClient;
+  let erp: ErpActivities;
+
+  beforeAll(async () => {
+    peer = await startPeer(createErpSandbox({ apiKey, apiSecret }));
+    sandbox = axios.create({ baseURL: peer.url, headers: { Authorization: `token ${apiKey}:${apiSecret}` } });
+  });
+
+  afterAll(async () => {
+    await peer.close();
+  });
+
+  beforeEach(async () => {
+    await sandbox.post('/__sandbox/reset');
+    client = new ErpClient({ baseUrl: peer.url, apiKey, apiSecret });
+    erp = createErpActivities(client);
+  });
+
+  /** What the sandbox holds, read through its own API rather than the client under test. */
+  async function listed(doctype: string, filters: unknown[], fields = ['name', 'docstatus']): Promise<Array<Record<string, unknown>>> {
+    const res = await sandbox.get(`/api/resource/${encodeURIComponent(doctype)}`, {
+      params: { filters: JSON.stringify(filters), fields: JSON.stringify(fields), limit_page_length: 0 },
+    });
+    return res.data.data;
+  }
+
+  async function doc(doctype: string, name: string): Promise<Record<string, unknown>> {
+    return (await sandbox.get(`/api/resource/${encodeURIComponent(doctype)}/${encodeURIComponent(name)}`)).data.data;
+  }
+
+  async function invoicedOrder(poNo = '000000101') {
+    const customer = await erp.upsertErpCustomer(customerInput());
+    const order = salesOrderInput(customer, poNo);
+    const salesOrder = await erp.createErpSalesOrder(order);
+    const invoice = await erp.createErpSalesInvoice({
+      poNo, salesOrder: salesOrder.name, customer, company, currency: 'USD', date, items: order.items, taxes: order.taxes,
+    });
+    return { customer, salesOrder: salesOrder.name, invoice: invoice.name };
+  }
+
+  async function thrown(promise: Promise<unknown>): Promise<unknown> {
+    try {
+      await promise;
+    } catch (err) {
+      return err;
+    }
+    throw new Error('expected the call to fail');
+  }
+
+  it('creates the customer once when the activity runs twice', async () => {
+    const first = await erp.upsertErpCustomer(customerInput());
+    const second = await erp.upsertErpCustomer(customerInput());
+    expect(second).toBe(first);
+    expect(await listed('Customer', [['email_id', '=', 'ada@example.com']])).toHaveLength(1);
+  });
+
+  it('finds an existing customer by e-mail even when it is named differently', async () => {
+    const created = await sandbox.post('/api/resource/Customer', { customer_name: 'A. Lovelace (wholesale)', customer_type: 'Company', email_id: 'ada@example.com' });
+    expect(await erp.upsertErpCustomer(customerInput())).toBe(created.data.data.name);
+    expect(await listed('Customer', [])).toHaveLength(1);
+  });
+
+  it('creates a separate customer for another e-mail with the same name', async () => {
+    const ada = await erp.upsertErpCustomer(customerInput('ada@example.com'));
+    const namesake = await erp.upsertErpCustomer(customerInput('ada.l@example.org'));
+    expect(namesake).not.toBe(ada);
+    expect(await listed('Customer', [])).toHaveLength(2);
+  });
+
+  it('creates the sales order once when the activity runs twice', async () => {
+    const customer = await erp.upsertErpCustomer(customerInput());
+    const first = await erp.createErpSalesOrder(salesOrderInput(customer));
+    const second = await erp.createErpSalesOrder(salesOrderInput(customer));
+    expect(first.created).toBe(true);
+    expect(second).toEqual({ name: first.name, created: false });
+    const orders = await listed('Sales Order', [['po_no', '=', '000000101']], ['name', 'docstatus', 'grand_total']);
+    expect(orders).toEqual([{ name: first.name, docstatus: 1, grand_total: 27.5 }]);
+  });
+
+  it('cancels the submitted sales order once, and cancelling again changes nothing', async () => {
+    const customer = await erp.upsertErpCustomer(customerInput());
+    const { name } = await erp.createErpSalesOrder(salesOrderInput(customer));
+    expect(await erp.cancelErpSalesOrder('000000101')).toEqual([name]);
+    expect(await erp.cancelErpSalesOrder('000000101')).toEqual([]);
+    expect(await listed('Sales Order', [['po_no', '=', '000000101']])).toEqual([{ name, docstatus: 2 }]);
+  });
+
+  it('treats cancelling an order ERPNext never had as done', async () => {
+    expect(await erp.cancelErpSalesOrder('000000999')).toEqual([]);
+  });
+
+  it('creates a new sales order when the only one with that po_no was cancelled', async () => {
+    const customer = await erp.upsertErpCustomer(customerInput());
+    const cancelled = await erp.createErpSalesOrder(salesOrderInput(customer));
+    await erp.cancelErpSalesOrder('000000101');
+    const again = await erp.createErpSalesOrder(salesOrderInput(customer));
+    expect(again.created).toBe(true);
+    expect(again.name).not.toBe(cancelled.name);
+  });
+
+  it('creates the sales invoice once, carrying the po_no and linked to the sales order', async () => {
+    const { customer, salesOrder, invoice } = await invoicedOrder();
+    const order = salesOrderInput(customer);
+    const again = await erp.createErpSalesInvoice({ poNo: '000000101', salesOrder, customer, company, currency: 'USD', date, items: order.items, taxes: order.taxes });
+    expect(again).toEqual({ name: invoice, created: false });
+    expect(await listed('Sales Invoice', [['po_no', '=', '000000101']], ['name', 'docstatus', 'is_return', 'grand_total', 'outstanding_amount']))
+      .toEqual([{ name: invoice, docstatus: 1, is_return: 0, grand_total: 27.5, outstanding_amount: 27.5 }]);
+    const items = (await doc('Sales Invoice', invoice)).items as Array<Record<string, unknown>>;
+    expect(items.map((row) => row.sales_order)).toEqual([salesOrder, salesOrder]);
+  });
+
+  it('records the payment once and it clears the invoice outstanding', async () => {
+    const { customer, invoice } = await invoicedOrder();
+    const input = { salesInvoice: invoice, customer, company, amount: 27.5, currency: 'USD', referenceNo: 'ch_3PaidOnce', date, paidTo: 'Stripe Clearing - SS' };
+    const first = await erp.createErpPaymentEntry(input);
+    const second = await erp.createErpPaymentEntry(input);
+    expect(first.created).toBe(true);
+    expect(second).toEqual({ name: first.name, created: false });
+    expect(await listed('Payment Entry', [['reference_no', '=', 'ch_3PaidOnce']], ['name', 'docstatus', 'paid_amount', 'paid_to']))
+      .toEqual([{ name: first.name, docstatus: 1, paid_amount: 27.5, paid_to: 'Stripe Clearing - SS' }]);
+    expect(await doc('Sales Invoice', invoice)).toMatchObject({ outstanding_amount: 0, status: 'Paid' });
+  });
+
+  it('allocates no more than is outstanding when a payment exceeds it', async () => {
+    const { customer, invoice } = await invoicedOrder();
+    await erp.createErpPaymentEntry({ salesInvoice: invoice, customer, company, amount: 20, currency: 'USD', referenceNo: 'ch_first', date, paidTo: 'Stripe Clearing - SS' });
+    expect(await doc('Sales Invoice', invoice)).toMatchObject({ outstanding_amount: 7.5, status: 'Partly Paid' });
+    const over = await erp.createErpPaymentEntry({ salesInvoice: invoice, customer, company, amount: 10, currency: 'USD', referenceNo: 'ch_second', date, paidTo: 'Stripe Clearing - SS' });
+    expect(await doc('Payment Entry', over.name)).toMatchObject({ total_allocated_amount: 7.5, unallocated_amount: 2.5 });
+    expect(await doc('Sales Invoice', invoice)).toMatchObject({ outstanding_amount: 0 });
+  });
+
+  it('issues the credit note once per refund, for exactly the refunded amount', async () => {
+    const { invoice } = await invoicedOrder();
+    const input = { salesInvoice: invoice, referenceNo: 're_partial1', amount: 12.34, date, reason: 'requested_by_customer' };
+    const first = await erp.createErpCreditNote(input);
+    const second = await erp.createErpCreditNote(input);
+    expect(first.created).toBe(true);
+    expect(second).toEqual({ name: first.name, created: false });
+    const returns = await listed('Sales Invoice', [['return_against', '=', invoice]], ['name', 'is_return', 'docstatus', 'grand_total', 'remarks']);
+    expect(returns).toEqual([{ name: first.name, is_return: 1, docstatus: 1, grand_total: -12.34, remarks: 'Stripe refund re_partial1. requested_by_customer' }]);
+    expect(await doc('Sales Invoice', invoice)).toMatchObject({ outstanding_amount: 15.16 });
+  });
+
+  it('credits a second refund separately and a full remaining refund returns everything left', async () => {
+    const { invoice } = await invoicedOrder();
+    await erp.createErpCreditNote({ salesInvoice: invoice, referenceNo: 're_1', amount: 10, date });
+    const rest = await erp.createErpCreditNote({ salesInvoice: invoice, referenceNo: 're_12', amount: 17.5, date });
+    expect(rest.created).toBe(true);
+    const returns = await listed('Sales Invoice', [['return_against', '=', invoice], ['docstatus', '=', 1]], ['name', 'grand_total']);
+    expect(returns.map((r) => Number(r.grand_total)).sort((a, b) => a - b)).toEqual([-17.5, -10]);
+    expect(await doc('Sales Invoice', invoice)).toMatchObject({ outstanding_amount: 0 });
+    const refused = await thrown(erp.createErpCreditNote({ salesInvoice: invoice, referenceNo: 're_123', amount: 0.01, date }));
+    expect(refused).toBeInstanceOf(MappingError);
+  });
+
+  it('lets part refunds of split-price lines add up to the whole invoice', async () => {
+    const customer = await erp.upsertErpCustomer(customerInput());
+    const { name: invoice } = await erp.createErpSalesInvoice({
+      poNo: '000000103', customer, company, currency: 'USD', date,
+      items: [{ item_code: 'SKU-1', qty: 2, rate: 3.33 }, { item_code: 'SKU-1', qty: 1, rate: 3.34 }, { item_code: 'SHIPPING', qty: 1, rate: 5 }],
+      taxes: [{ charge_type: 'Actual', account_head: 'VAT - SS', tax_amount: 1.5, description: 'Tax' }],
+    });
+    for (const [i, amount] of [3.34, 0.01, 7.77, 5.38].entries()) {
+      expect(await erp.createErpCreditNote({ salesInvoice: invoice, referenceNo: `re_split${i}`, amount, date })).toMatchObject({ created: true });
+    }
+    expect(await doc('Sales Invoice', invoice)).toMatchObject({ grand_total: 16.5, outstanding_amount: 0 });
+  });
+
+  it('refuses a refund larger than the invoice without creating anything', async () => {
+    const { invoice } = await invoicedOrder();
+    const err = await thrown(erp.createErpCreditNote({ salesInvoice: invoice, referenceNo: 're_toomuch', amount: 30, date }));
+    expect(err).toBeInstanceOf(MappingError);
+    expect((err as Error).message).toContain('30.00 USD');
+    expect(await listed('Sales Invoice', [['is_return', '=', 1]])).toEqual([]);
+  });
+
+  it('refuses an unbalanced journal entry locally, without calling ERPNext', async () => {
+    const err = await thrown(erp.postErpJournalEntry({
+      reference: 'po_unbalanced', date, company,
+      accounts: [{ account: 'Bank - SS', debit: 100.1, credit: 0 }, { account: 'Stripe Clearing - SS', debit: 0, credit: 100.09 }],
+    }));
+    expect(err).toBeInstanceOf(MappingError);
+    expect((err as Error).message).toMatch(/po_unbalanced.*100\.10 USD.*100\.09 USD/);
+    const requests: Array<{ path: string }> = (await sandbox.get('/__sandbox/requests')).data;
+    expect(requests.filter((r) => r.path.includes('Journal'))).toEqual([]);
+  });
+
+  it('posts a balanced journal entry once when the activity runs twice', async () => {
+    // 0.1 + 0.2 ≠ 0.3 in floating point; in cents it balances.
+    const input = {
+      reference: 'po_1Payout', date, company,
+      accounts: [
+        { account: 'Bank - SS', debit: 0.3, credit: 0 },
+        { account: 'Stripe Clearing - SS', debit: 0, credit: 0.1 },
+        { account: 'Stripe Clearing - SS', debit: 0, credit: 0.2 },
+      ],
+    };
+    const first = await erp.postErpJournalEntry(input);
+    const second = await erp.postErpJournalEntry(input);
+    expect(first.created).toBe(true);
+    expect(second).toEqual({ name: first.name, created: false });
+    expect(await listed('Journal Entry', [['cheque_no', '=', 'po_1Payout']], ['name', 'docstatus', 'total_debit', 'total_credit']))
+      .toEqual([{ name: first.name, docstatus: 1, total_debit: 0.3, total_credit: 0.3 }]);
+  });
+
+  it('reports a sandbox server fault as a retryable error', async () => {
+    await sandbox.put('/__sandbox/faults', { rate5xx: 1 });
+    const err = await thrown(erp.upsertErpCustomer(customerInput()));
+    await sandbox.put('/__sandbox/faults', {});
+    expect(err).toBeInstanceOf(ExternalSystemError);
+    expect(err).toMatchObject({ system: 'Erp', retryable: true, failureType: 'ErpUnavailable' });
+    expect([500, 502, 503]).toContain((err as ExternalSystemError).status);
+  });
+
+  it('reports a wrong API secret as a non-retryable authentication error', async () => {
+    const wrong = createErpActivities(new ErpClient({ baseUrl: peer.url, apiKey, apiSecret: 'not-the-secret' }));
+    const err = await thrown(wrong.upsertErpCustomer(customerInput()));
+    expect(err).toBeInstanceOf(ExternalSystemError);
+    expect(err).toMatchObject({ status: 401, retryable: false });
+    expect((err as Error).message).toContain('AuthenticationError: Invalid API key or secret');
+  });
+
+  it('reports ERPNext validation (417) with its message, non-retryable, and a missing document as not found', async () => {
+    const invalid = await thrown(erp.createErpSalesOrder(salesOrderInput('Nobody')));
+    expect(invalid).toMatchObject({ status: 417, retryable: false, failureType: 'ErpValidationError' });
+    expect((invalid as Error).message).toContain('LinkValidationError: Could not find Customer: Nobody');
+
+    const missing = await thrown(client.getDoc('Sales Invoice', 'ACC-SINV-2026-99999'));
+    expect(missing).toMatchObject({ status: 404, retryable: false, failureType: 'ErpNotFound' });
+    expect((missing as Error).message).toContain('DoesNotExistError');
+  });
+});
