@@ -1,0 +1,146 @@
+import Stripe from 'stripe';
+import { MagentoClient } from '../../activities/magento/client';
+import { createStripeActivities } from '../../activities/stripe/activities';
+import { createStripeClient } from '../../activities/stripe/client';
+import { createMagentoSandbox } from '../../sandbox/magento';
+import { placeOrders } from '../../scripts/shop/placeOrders';
+import { locateStripeMock, startStripeMock, stripeMockVersion, type RunningStripeMock } from '../../scripts/stripeMock';
+import { startPeer, type RunningPeer } from '../harness/peers';
+
+/*
+ * Contract check: every Stripe request shape the product and the storefront send is valid against Stripe's OpenAPI
+ * spec, as stripe-mock enforces it. Our Stripe sandbox is lenient by design; stripe-mock is the strict reader.
+ * stripe-mock is found or built while jest collects this file (describe vs describe.skip must be known then); the
+ * first build takes a minute or so, later runs use the .tools/ cache.
+ */
+const stripeMock = locateStripeMock();
+if ('reason' in stripeMock) console.warn(`stripe-mock contract check skipped: ${stripeMock.reason}`);
+const describeWithStripeMock = stripeMock.path ? describe : describe.skip;
+
+interface SeenResponse {
+  method: string;
+  path: string;
+  status: number;
+}
+
+describeWithStripeMock(`Stripe API contract (stripe-mock ${stripeMock.path ? stripeMockVersion : 'unavailable'})`, () => {
+  let mock: RunningStripeMock;
+  let stripe: Stripe;
+  const seen: SeenResponse[] = [];
+  const rejected = () => seen.filter((r) => r.status >= 400);
+
+  beforeAll(async () => {
+    mock = await startStripeMock(stripeMock.path);
+    stripe = createStripeClient({ secretKey: 'sk_test_123', apiBase: mock.url });
+    stripe.on('response', (event: Stripe.ResponseEvent) => seen.push({ method: event.method, path: event.path, status: event.status }));
+  }, 600_000);
+
+  afterAll(async () => {
+    await mock?.stop();
+  });
+
+  beforeEach(() => {
+    seen.length = 0;
+  });
+
+  describe('requests the Stripe activities send', () => {
+    it('reads a PaymentIntent with its latest charge expanded', async () => {
+      await expect(stripe.paymentIntents.retrieve('pi_123', { expand: ['latest_charge'] })).resolves.toMatchObject({ object: 'payment_intent' });
+    });
+
+    it('reads a PaymentIntent and a charge by id', async () => {
+      await expect(stripe.paymentIntents.retrieve('pi_123')).resolves.toMatchObject({ object: 'payment_intent' });
+      await expect(stripe.charges.retrieve('ch_123')).resolves.toMatchObject({ object: 'charge' });
+    });
+
+    it("lists a payment's refunds", async () => {
+      await expect(stripe.refunds.list({ payment_intent: 'pi_123', limit: 100 })).resolves.toMatchObject({ object: 'list' });
+    });
+
+    it('creates a refund with a reason, metadata and an idempotency key', async () => {
+      await expect(stripe.refunds.create(
+        { payment_intent: 'pi_123', reason: 'fraudulent', metadata: { o2c_key: 'refund:order:000000001:fraud', note: 'Rejected by a fraud reviewer' } },
+        { idempotencyKey: 'refund:order:000000001:fraud' },
+      )).resolves.toMatchObject({ object: 'refund' });
+    });
+
+    it('accepts every request the activities make when run for real', async () => {
+      const activities = createStripeActivities(stripe);
+      await activities.getPayment('pi_123');
+      await activities.orderReferenceOfPaymentIntent('pi_123');
+      await activities.orderReferenceOfCharge('ch_123');
+      await activities.refundPayment({ paymentIntentId: 'pi_123', idempotencyKey: 'refund:contract', reason: 'requested_by_customer', note: 'contract check' });
+      expect(seen.map((r) => `${r.method} ${r.path.split('?')[0]}`)).toEqual(expect.arrayContaining(['POST /v1/refunds', 'GET /v1/charges/ch_123']));
+      expect(rejected()).toEqual([]);
+    });
+  });
+
+  describe('requests the storefront (npm run shop) sends', () => {
+    it('looks a customer up by e-mail and creates one with a name, an address and metadata', async () => {
+      await expect(stripe.customers.list({ email: 'amelia.schmidt1@example.com', limit: 1 })).resolves.toMatchObject({ object: 'list' });
+      await expect(stripe.customers.create({
+        email: 'amelia.schmidt1@example.com', name: 'Amelia Schmidt',
+        address: { line1: '350 Fifth Avenue', city: 'New York', postal_code: '10118', country: 'US', state: 'NY' },
+        metadata: { source: 'shop' },
+      })).resolves.toMatchObject({ object: 'customer' });
+    });
+
+    it('creates and confirms a PaymentIntent with a test card, a customer and the Magento order id', async () => {
+      await expect(stripe.paymentIntents.create({
+        amount: 5349, currency: 'usd', confirm: true, payment_method: 'pm_card_visa',
+        automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
+        customer: 'cus_123', description: 'Magento order #000000001', metadata: { magento_order_id: '000000001' }, expand: ['latest_charge'],
+      }, { idempotencyKey: 'shop:000000001' })).resolves.toMatchObject({ object: 'payment_intent' });
+    });
+
+    describe('run for real against a sandbox Magento', () => {
+      let magento: RunningPeer;
+      beforeAll(async () => {
+        magento = await startPeer(createMagentoSandbox({ token: 'contract-token' }));
+      });
+      afterAll(async () => {
+        await magento?.close();
+      });
+
+      it('sends only requests stripe-mock accepts', async () => {
+        const clients = {
+          magento: new MagentoClient({ baseUrl: `${magento.url}/rest/default`, auth: { kind: 'token', token: 'contract-token' } }),
+          stripe,
+        };
+        const summary = await placeOrders({ orders: 3, declineRate: 0, fraudRate: 0, currency: 'mix', concurrency: 1, seed: 7 }, clients);
+        expect(summary.placed).toBe(3);
+        expect(seen.filter((r) => r.method === 'POST' && r.path === '/v1/payment_intents')).toHaveLength(3);
+        expect(rejected()).toEqual([]);
+        // stripe-mock answers fixtures (a PaymentIntent that still requires a payment method), never a Stripe error.
+        expect(summary.errors.filter((e) => e.includes('failed:'))).toEqual([]);
+      });
+    });
+  });
+
+  describe('requests for replay and payout reconciliation', () => {
+    it('lists events of given types created since a time', async () => {
+      await expect(stripe.events.list({ types: ['payment_intent.succeeded', 'charge.refunded'], created: { gte: 1_700_000_000 }, limit: 100 }))
+        .resolves.toMatchObject({ object: 'list' });
+    });
+
+    it("reads a payout and lists its balance transactions", async () => {
+      await expect(stripe.payouts.retrieve('po_123')).resolves.toMatchObject({ object: 'payout' });
+      await expect(stripe.balanceTransactions.list({ payout: 'po_123', limit: 100 })).resolves.toMatchObject({ object: 'list' });
+    });
+  });
+
+  describe('the check can fail', () => {
+    it('rejects a refund whose amount is not a number', async () => {
+      await expect(stripe.refunds.create({ payment_intent: 'pi_123', amount: 'abc' as unknown as number }))
+        .rejects.toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
+    });
+
+    it('rejects a parameter Stripe does not know, in a body and in a query', async () => {
+      await expect(stripe.refunds.create({ payment_intent: 'pi_123', refund_everything: true } as Stripe.RefundCreateParams))
+        .rejects.toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
+      await expect(stripe.refunds.list({ payment_intent: 'pi_123', since: 5 } as Stripe.RefundListParams))
+        .rejects.toThrow(/validation/i);
+      expect(rejected().map((r) => r.status)).toEqual([400, 400]);
+    });
+  });
+});
