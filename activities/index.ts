@@ -1,6 +1,40 @@
-/** All activities the worker registers, grouped by the system they talk to (factories over typed clients). */
-export type ProductActivities = Record<string, (...args: never[]) => Promise<unknown>>;
+import type { Client } from '@temporalio/client';
+import type Stripe from 'stripe';
+import type { OrderSettings } from '../domain/settings';
+import { createErpActivities } from './erp/activities';
+import type { ErpClient } from './erp/client';
+import { createIntakeActivities } from './intake/activities';
+import { createMagentoActivities } from './magento/activities';
+import type { MagentoClient } from './magento/client';
+import { createNotifyActivities } from './notify/activities';
+import type { NotificationOutbox } from './notify/outbox';
+import { createSettingsActivities } from './settings';
+import { createStripeActivities } from './stripe/activities';
+import { createWmsActivities } from './wms/activities';
+import type { WmsClient } from './wms/client';
 
-export function createActivities(): ProductActivities {
-  return {};
+/** Everything the activities talk to: the worker builds these from the environment, tests point them at the sandbox. */
+export interface ProductClients {
+  magento: MagentoClient;
+  erp: ErpClient;
+  wms: WmsClient;
+  stripe: Stripe;
+  outbox: NotificationOutbox;
+  temporal: Client;
+  taskQueue: string;
+  settings: OrderSettings;
 }
+
+export function createProductActivities(clients: ProductClients) {
+  return {
+    ...createMagentoActivities(clients.magento),
+    ...createErpActivities(clients.erp),
+    ...createWmsActivities(clients.wms),
+    ...createStripeActivities(clients.stripe),
+    ...createNotifyActivities(clients.outbox),
+    ...createSettingsActivities(clients.settings),
+    ...createIntakeActivities(clients.temporal, clients.taskQueue),
+  };
+}
+
+export type ProductActivities = ReturnType<typeof createProductActivities>;

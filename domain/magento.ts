@@ -116,3 +116,8 @@ export function hasComment(order: MagentoOrder, key: string): boolean {
   const marker = commentMarker(key);
   return (order.status_histories ?? []).some((h) => h.comment?.includes(marker));
 }
+
+/** Magento's `created_at` format, UTC: `2026-11-26 17:35:00`. */
+export function magentoDateTime(ms: number): string {
+  return new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
+}

@@ -1,5 +1,10 @@
 import { join } from 'node:path';
 import type { Logger } from '../config/logger';
+import { createErpSandbox } from './erp';
+import type { SandboxPeer } from './kit/peer';
+import { createMagentoSandbox } from './magento';
+import { createStripeSandbox } from './stripe';
+import { createWmsSandbox } from './wms';
 
 export interface RunningSandboxPeer {
   name: string;
@@ -7,10 +12,43 @@ export interface RunningSandboxPeer {
   stop(): void;
 }
 
-/** Starts the sandbox peers that exist so far; each one lands with its issue. */
+const defaultPorts = { magento: 8081, erp: 8082, wms: 8083, stripe: 8084 } as const;
+
+function need(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name];
+  if (!value) throw new Error(`${name} is required by the sandbox (npm start generates it into .data/secrets.json)`);
+  return value;
+}
+
+function portOf(env: NodeJS.ProcessEnv, baseUrlVar: string, fallback: number): number {
+  const url = env[baseUrlVar];
+  const port = url ? Number(new URL(url).port) : NaN;
+  return Number.isInteger(port) && port > 0 ? port : fallback;
+}
+
+/** Starts the four sandbox peers with exactly the credentials the product is configured with, state under $DATA_DIR/sandbox. */
 export async function startSandboxPeers(env: NodeJS.ProcessEnv, log: Logger): Promise<RunningSandboxPeer[]> {
-  const dataDir = env.DATA_DIR ?? '.data';
-  void join(dataDir, 'sandbox');
-  log.info('no sandbox peers yet');
-  return [];
+  const dir = join(env.DATA_DIR ?? '.data', 'sandbox');
+  const oauth = env.MAGENTO_OAUTH_CONSUMER_KEY ? {
+    consumerKey: env.MAGENTO_OAUTH_CONSUMER_KEY, consumerSecret: need(env, 'MAGENTO_OAUTH_CONSUMER_SECRET'),
+    accessToken: need(env, 'MAGENTO_OAUTH_ACCESS_TOKEN'), tokenSecret: need(env, 'MAGENTO_OAUTH_TOKEN_SECRET'),
+  } : undefined;
+  const wms = createWmsSandbox({ token: need(env, 'WMS_TOKEN'), webhookSecret: need(env, 'WMS_WEBHOOK_SECRET'),
+    webhookUrl: env.WMS_SANDBOX_WEBHOOK_URL, shipDelayMs: env.WMS_SANDBOX_SHIP_DELAY_MS ? Number(env.WMS_SANDBOX_SHIP_DELAY_MS) : undefined,
+    dataFile: join(dir, 'wms.json') });
+  const stripe = createStripeSandbox({ secretKey: need(env, 'STRIPE_SECRET_KEY'), webhookSecret: need(env, 'STRIPE_WEBHOOK_SECRET').split(',')[0]!.trim(),
+    webhookUrl: env.STRIPE_SANDBOX_WEBHOOK_URL, dataFile: join(dir, 'stripe.json') });
+  const peers: Array<[SandboxPeer<unknown>, number, () => void]> = [
+    [createMagentoSandbox({ token: env.MAGENTO_TOKEN, oauth, dataFile: join(dir, 'magento.json') }) as SandboxPeer<unknown>, portOf(env, 'MAGENTO_BASE_URL', defaultPorts.magento), () => undefined],
+    [createErpSandbox({ apiKey: need(env, 'ERP_API_KEY'), apiSecret: need(env, 'ERP_API_SECRET'), dataFile: join(dir, 'erp.json') }) as SandboxPeer<unknown>, portOf(env, 'ERP_BASE_URL', defaultPorts.erp), () => undefined],
+    [wms as SandboxPeer<unknown>, portOf(env, 'WMS_BASE_URL', defaultPorts.wms), () => wms.stop()],
+    [stripe as SandboxPeer<unknown>, portOf(env, 'STRIPE_API_BASE', defaultPorts.stripe), () => stripe.stop()],
+  ];
+  const running: RunningSandboxPeer[] = [];
+  for (const [peer, port, stopTimers] of peers) {
+    const { server, url } = await peer.listen(port, env.SANDBOX_HOST ?? '127.0.0.1');
+    log.info({ peer: peer.name, url }, 'sandbox peer listening');
+    running.push({ name: peer.name, url, stop: () => { stopTimers(); peer.store.flush(); server.close(); } });
+  }
+  return running;
 }

@@ -1,15 +1,24 @@
+import { Client, Connection } from '@temporalio/client';
 import { loadEnv, workerEnvSchema } from '../config/env';
 import { createLogger } from '../config/logger';
-import { createActivities } from '../activities';
+import { loadMappings, orderSettingsFrom } from '../config/mappings';
+import { temporalConnectionOptions } from '../config/temporal';
+import { createProductActivities } from '../activities';
+import { clientsFromEnv } from './clients';
 import { createWorker } from './worker';
 
 /** `npm run worker`: polls the task queue until SIGINT/SIGTERM, then finishes in-flight tasks and exits. */
 async function main(): Promise<void> {
   const log = createLogger('worker');
   const env = loadEnv(workerEnvSchema);
+  const settings = orderSettingsFrom(loadMappings(env.MAPPINGS_FILE));
+  // The intake activity starts and signals workflows through a client; it connects on first use.
+  const clientConnection = Connection.lazy(temporalConnectionOptions(env));
+  const temporal = new Client({ connection: clientConnection, namespace: env.TEMPORAL_NAMESPACE });
+  const activities = createProductActivities(clientsFromEnv(env, settings, temporal));
   const { worker, connection } = await createWorker({
     env,
-    activities: createActivities(),
+    activities,
     onConnectRetry: (err, attempt) => log.warn({ attempt, err: err.message }, 'Temporal not reachable yet; retrying'),
   });
   log.info({ address: env.TEMPORAL_ADDRESS, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.TEMPORAL_TASK_QUEUE }, 'worker polling');
@@ -17,6 +26,7 @@ async function main(): Promise<void> {
     await worker.run(); // the SDK's runtime shuts the worker down gracefully on SIGINT/SIGTERM
   } finally {
     await connection.close();
+    await clientConnection.close();
     log.info('worker stopped');
   }
 }

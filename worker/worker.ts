@@ -1,6 +1,7 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { temporalConnectionOptions } from '../config/temporal';
 import type { TemporalEnv } from '../config/env';
+import { FailureMappingInterceptor } from './failureMapping';
 
 export const workflowsPath = require.resolve('../workflows');
 
@@ -37,6 +38,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<{ work
     taskQueue: options.env.TEMPORAL_TASK_QUEUE,
     workflowsPath,
     activities: options.activities,
+    interceptors: { activity: [() => ({ inbound: new FailureMappingInterceptor() })] },
     ...options.overrides,
   });
   return { worker, connection };

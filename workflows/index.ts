@@ -1,1 +1,2 @@
 export { stripeEventIntake } from './stripeEventIntake';
+export { orderToCash } from './orderToCash';

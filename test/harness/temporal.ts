@@ -1,12 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { temporal } from '@temporalio/proto';
+import { searchAttributeKeys } from '../../domain/searchAttributes';
 import { resolveBinary, temporalTestServer } from '../../scripts/temporalBinaries';
 
 /** Time-skipping environment on the project's own test-server binary (the SDK's download does not work everywhere). */
-export function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   const path = process.env.TEMPORAL_TEST_SERVER_PATH ?? resolveBinary(temporalTestServer);
-  return TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } });
+  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } });
+  // The test server starts with no custom search attributes; register the project's, as the README's cluster steps do.
+  const keyword = temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: 'default',
+    searchAttributes: Object.fromEntries(searchAttributeKeys.map((key) => [key.name, keyword])),
+  });
+  return env;
 }
 
 /** The dev server started by the jest global setup. */

@@ -1,0 +1,121 @@
+import {
+  commentMarker, hasComment, isFullyInvoiced, isFullyShipped, type MagentoOrder,
+} from '../../domain/magento';
+import type { MagentoClient, TrackInput } from './client';
+
+export interface CustomerHistory {
+  /** Orders by this e-mail before this one, ever. */
+  previousOrderCount: number;
+  /** Orders by this e-mail created since `since`, this one included. */
+  recentOrderCount: number;
+}
+
+export type InvoiceResult = { invoiceId: number; created: boolean; invoicedElsewhere: boolean };
+
+/** Magento activities. Each reads the order before it writes, so retries and duplicate events change nothing twice. */
+export function createMagentoActivities(magento: MagentoClient) {
+  async function withComment(entityId: number, key: string, comment: string, notify: boolean, status?: string): Promise<void> {
+    const order = await magento.getOrder(entityId);
+    if (hasComment(order, key)) return;
+    await magento.addComment(entityId, { comment: `${comment} ${commentMarker(key)}`, status, isCustomerNotified: notify });
+  }
+
+  return {
+    /** Read-only: the order by increment id, or undefined when Magento has none. */
+    async findMagentoOrder(incrementId: string): Promise<MagentoOrder | undefined> {
+      return magento.findOrderByIncrementId(incrementId);
+    },
+
+    /** Read-only: the customer's order history, for the fraud gate's first-order and velocity signals. */
+    async magentoCustomerHistory(email: string, incrementId: string, since: string): Promise<CustomerHistory> {
+      const byEmail = { field: 'customer_email', value: email };
+      const recent = await magento.searchOrders([[byEmail], [{ field: 'created_at', value: since, conditionType: 'gteq' }]], { pageSize: 1 });
+      const others = await magento.searchOrders([[byEmail], [{ field: 'increment_id', value: incrementId, conditionType: 'neq' }]], { pageSize: 1 });
+      return { previousOrderCount: others.total_count, recentOrderCount: Math.max(1, recent.total_count) };
+    },
+
+    /** Adds the comment unless one carrying the same key is already on the order. */
+    async addMagentoComment(input: { entityId: number; key: string; comment: string; notifyCustomer?: boolean; status?: string }): Promise<void> {
+      await withComment(input.entityId, input.key, input.comment, input.notifyCustomer ?? false, input.status);
+    },
+
+    /** Holds the order unless it is already on hold; the comment (with the reasons) is written once. */
+    async holdMagentoOrder(input: { entityId: number; key: string; comment: string }): Promise<void> {
+      const order = await magento.getOrder(input.entityId);
+      if (order.state !== 'holded') await magento.hold(input.entityId);
+      await withComment(input.entityId, input.key, input.comment, false);
+    },
+
+    /** Releases the hold unless the order is no longer on hold. */
+    async unholdMagentoOrder(input: { entityId: number; key: string; comment: string }): Promise<void> {
+      const order = await magento.getOrder(input.entityId);
+      if (order.state === 'holded') await magento.unhold(input.entityId);
+      await withComment(input.entityId, input.key, input.comment, false);
+    },
+
+    /**
+     * Offline invoice for a payment captured in Stripe. Looks for an invoice carrying the charge id, or an order
+     * already fully invoiced (a retry whose first try succeeded, or the official Stripe module), before creating one.
+     */
+    async invoiceMagentoOrder(input: { entityId: number; chargeId: string; paymentIntentId: string; notifyCustomer: boolean }): Promise<InvoiceResult> {
+      const invoices = await magento.listInvoices(input.entityId);
+      const ours = invoices.items.find((inv) => inv.transaction_id === input.chargeId ||
+        (inv.comments ?? []).some((c) => c.comment?.includes(input.chargeId)));
+      if (ours) return { invoiceId: ours.entity_id, created: false, invoicedElsewhere: false };
+      const order = await magento.getOrder(input.entityId);
+      if (isFullyInvoiced(order) && invoices.items[0]) return { invoiceId: invoices.items[0].entity_id, created: false, invoicedElsewhere: true };
+      const comment = `Paid in Stripe: charge ${input.chargeId}, PaymentIntent ${input.paymentIntentId}. ${commentMarker(`invoice:${input.chargeId}`)}`;
+      const invoiceId = await magento.invoice(input.entityId, comment, input.notifyCustomer);
+      return { invoiceId: Number(invoiceId), created: true, invoicedElsewhere: false };
+    },
+
+    /** Ships with tracking unless a shipment with this tracking number exists or everything has shipped. */
+    async shipMagentoOrder(input: { entityId: number; track: TrackInput; notifyCustomer: boolean }): Promise<{ shipmentId: number; created: boolean }> {
+      const shipments = await magento.listShipments(input.entityId);
+      const existing = shipments.items.find((s) => (s.tracks ?? []).some((t) => t.track_number === input.track.track_number));
+      if (existing) return { shipmentId: existing.entity_id, created: false };
+      const order = await magento.getOrder(input.entityId);
+      if (isFullyShipped(order) && shipments.items[0]) return { shipmentId: shipments.items[0].entity_id, created: false };
+      const shipmentId = await magento.ship(input.entityId, [input.track], `Shipped: ${input.track.title} ${input.track.track_number}`, input.notifyCustomer);
+      return { shipmentId: Number(shipmentId), created: true };
+    },
+
+    /**
+     * Undo for an order that was not invoiced: releases a hold and cancels. Nothing happens to an order already canceled;
+     * an invoiced order cannot be canceled and is left to the credit memo.
+     */
+    async cancelMagentoOrder(input: { entityId: number; key: string; comment: string; notifyCustomer: boolean }): Promise<{ canceled: boolean; state: string }> {
+      let order = await magento.getOrder(input.entityId);
+      if (order.state === 'holded') {
+        await magento.unhold(input.entityId);
+        order = await magento.getOrder(input.entityId);
+      }
+      if (order.state === 'canceled') return { canceled: true, state: order.state };
+      if ((order.total_invoiced ?? 0) > 0 || !['new', 'pending_payment', 'processing', 'payment_review'].includes(order.state)) {
+        return { canceled: false, state: order.state };
+      }
+      await magento.cancel(input.entityId);
+      await withComment(input.entityId, input.key, input.comment, input.notifyCustomer);
+      return { canceled: true, state: 'canceled' };
+    },
+
+    /** Undo for an invoiced order: a full offline credit memo, once (found again by the key in its comment). */
+    async creditMagentoOrder(input: { entityId: number; key: string; comment: string; notifyCustomer: boolean }): Promise<{ creditMemoId?: number; created: boolean }> {
+      const memos = await magento.listCreditMemos(input.entityId);
+      const marker = commentMarker(input.key);
+      const existing = memos.items.find((m) => (m.comments ?? []).some((c) => c.comment?.includes(marker)));
+      if (existing) return { creditMemoId: existing.entity_id, created: false };
+      const order = await magento.getOrder(input.entityId);
+      if ((order.total_invoiced ?? 0) <= 0) return { created: false };
+      if ((order.total_refunded ?? 0) >= (order.total_paid ?? order.total_invoiced ?? 0)) {
+        return { creditMemoId: memos.items[0]?.entity_id, created: false };
+      }
+      const creditMemoId = await magento.refundOffline(input.entityId, {
+        comment: `${input.comment} ${marker}`, notify: input.notifyCustomer, shippingAmount: order.shipping_amount,
+      });
+      return { creditMemoId: Number(creditMemoId), created: true };
+    },
+  };
+}
+
+export type MagentoActivities = ReturnType<typeof createMagentoActivities>;

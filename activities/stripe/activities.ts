@@ -1,0 +1,96 @@
+import type Stripe from 'stripe';
+import { magentoOrderIdFromMetadata } from '../../domain/eventRouting';
+import { callStripe } from './client';
+
+/** A payment as the order workflow needs it, read from Stripe's current state (not from a possibly stale event). */
+export interface PaymentSnapshot {
+  paymentIntentId: string;
+  chargeId?: string;
+  status: string;
+  amountMinor: number;
+  amountRefundedMinor: number;
+  currency: string;
+  riskLevel?: string;
+  riskScore?: number;
+  declineCode?: string;
+  failureMessage?: string;
+  customerId?: string;
+  magentoOrderId?: string;
+}
+
+export interface OrderReference {
+  magentoOrderId?: string;
+  /** Set when the payment belongs to a Stripe invoice (a subscription), not to a Magento order. */
+  invoiceId?: string;
+}
+
+function idOf(value: string | { id: string } | null | undefined): string | undefined {
+  return typeof value === 'string' ? value : value?.id;
+}
+
+/** Stripe activities: reads are plain; every write carries an idempotency key and is looked for before it is made. */
+export function createStripeActivities(stripe: Stripe) {
+  async function referenceOfPaymentIntent(paymentIntentId: string): Promise<OrderReference> {
+    const pi = await callStripe(() => stripe.paymentIntents.retrieve(paymentIntentId));
+    const invoice = (pi as unknown as { invoice?: string | { id: string } | null }).invoice;
+    return { magentoOrderId: magentoOrderIdFromMetadata(pi.metadata), invoiceId: idOf(invoice ?? undefined) };
+  }
+
+  return {
+    /** Read-only: which Magento order a PaymentIntent pays for (reviews and disputes only name the payment). */
+    async orderReferenceOfPaymentIntent(paymentIntentId: string): Promise<OrderReference> {
+      return referenceOfPaymentIntent(paymentIntentId);
+    },
+
+    /** Read-only: the same, starting from a charge. */
+    async orderReferenceOfCharge(chargeId: string): Promise<OrderReference> {
+      const charge = await callStripe(() => stripe.charges.retrieve(chargeId));
+      const fromCharge = magentoOrderIdFromMetadata(charge.metadata);
+      if (fromCharge) return { magentoOrderId: fromCharge };
+      const pi = idOf(charge.payment_intent);
+      return pi ? referenceOfPaymentIntent(pi) : {};
+    },
+
+    /** Read-only: the PaymentIntent with its latest charge (risk outcome, refunds). */
+    async getPayment(paymentIntentId: string): Promise<PaymentSnapshot> {
+      const pi = await callStripe(() => stripe.paymentIntents.retrieve(paymentIntentId, { expand: ['latest_charge'] }));
+      const charge = typeof pi.latest_charge === 'object' && pi.latest_charge ? pi.latest_charge : undefined;
+      return {
+        paymentIntentId: pi.id,
+        chargeId: charge?.id ?? idOf(pi.latest_charge ?? undefined),
+        status: pi.status,
+        amountMinor: pi.amount,
+        amountRefundedMinor: charge?.amount_refunded ?? 0,
+        currency: pi.currency.toUpperCase(),
+        riskLevel: charge?.outcome?.risk_level ?? undefined,
+        riskScore: charge?.outcome?.risk_score ?? undefined,
+        declineCode: pi.last_payment_error?.decline_code ?? pi.last_payment_error?.code ?? undefined,
+        failureMessage: pi.last_payment_error?.message ?? undefined,
+        customerId: idOf(pi.customer ?? undefined),
+        magentoOrderId: magentoOrderIdFromMetadata(pi.metadata),
+      };
+    },
+
+    /**
+     * Refunds what is left of a payment, once: looks for a refund carrying this key first, sends the key to Stripe as
+     * the idempotency key, and does nothing when the charge is already fully refunded.
+     */
+    async refundPayment(input: { paymentIntentId: string; idempotencyKey: string; reason: 'fraudulent' | 'requested_by_customer' | 'duplicate'; note: string })
+      : Promise<{ refundId?: string; refundedMinor: number; alreadyRefunded: boolean }> {
+      const existing = await callStripe(() => stripe.refunds.list({ payment_intent: input.paymentIntentId, limit: 100 }));
+      const ours = existing.data.find((r) => r.metadata?.o2c_key === input.idempotencyKey && r.status !== 'failed' && r.status !== 'canceled');
+      if (ours) return { refundId: ours.id, refundedMinor: ours.amount, alreadyRefunded: true };
+      const pi = await callStripe(() => stripe.paymentIntents.retrieve(input.paymentIntentId, { expand: ['latest_charge'] }));
+      const charge = typeof pi.latest_charge === 'object' ? pi.latest_charge : undefined;
+      if (!charge || charge.status !== 'succeeded') return { refundedMinor: 0, alreadyRefunded: false };
+      if (charge.refunded || charge.amount_refunded >= charge.amount) return { refundedMinor: 0, alreadyRefunded: true };
+      const refund = await callStripe(() => stripe.refunds.create(
+        { payment_intent: input.paymentIntentId, reason: input.reason, metadata: { o2c_key: input.idempotencyKey, note: input.note.slice(0, 500) } },
+        { idempotencyKey: input.idempotencyKey },
+      ));
+      return { refundId: refund.id, refundedMinor: refund.amount, alreadyRefunded: false };
+    },
+  };
+}
+
+export type StripeActivities = ReturnType<typeof createStripeActivities>;

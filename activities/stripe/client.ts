@@ -1,0 +1,36 @@
+import Stripe from 'stripe';
+import { ExternalSystemError, isRetryableStatus } from '../http/errors';
+
+export interface StripeClientOptions {
+  secretKey: string;
+  /** Unset = Stripe itself; e.g. `http://127.0.0.1:8084` for the sandbox. */
+  apiBase?: string;
+  timeoutMs?: number;
+}
+
+/** The official client; Temporal owns retries, so the client's own are off. */
+export function createStripeClient(options: StripeClientOptions): Stripe {
+  const base = options.apiBase ? new URL(options.apiBase) : undefined;
+  return new Stripe(options.secretKey, {
+    maxNetworkRetries: 0,
+    timeout: options.timeoutMs ?? 20_000,
+    ...(base ? { host: base.hostname, port: Number(base.port || (base.protocol === 'https:' ? 443 : 80)), protocol: base.protocol.replace(':', '') as 'http' | 'https' } : {}),
+  });
+}
+
+/** Stripe errors as ExternalSystemError: rate limits, connection errors and 5xx retry; card and request errors do not. */
+export function stripeError(err: unknown): ExternalSystemError | unknown {
+  if (!(err instanceof Stripe.errors.StripeError)) return err;
+  const status = err.statusCode;
+  const retryable = status === undefined ? err.type === 'StripeConnectionError' : isRetryableStatus(status);
+  const code = err.code ? ` (${err.code})` : '';
+  return new ExternalSystemError('Stripe', `${err.message}${code}`, status, retryable);
+}
+
+export async function callStripe<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw stripeError(err);
+  }
+}

@@ -1,0 +1,48 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import type { Client, Connection } from '@temporalio/client';
+import type { Worker } from '@temporalio/worker';
+import pino from 'pino';
+import { createApp } from '../../api/app';
+import { temporalEnvSchema } from '../../config/env';
+import { createWorker } from '../../worker/worker';
+import { startProductStack, testSecrets, type ProductStack } from './productStack';
+import { connectDevServer, devServerAddress, uniqueTaskQueue } from './temporal';
+
+export interface DevStack {
+  client: Client;
+  taskQueue: string;
+  apiUrl: string;
+  stack: ProductStack;
+  close(): Promise<void>;
+}
+
+/**
+ * The product as `npm start` runs it, in one test process: the API (real HTTP) and a worker on the dev server started
+ * by the global setup, and the four sandbox peers, whose webhooks go to the API.
+ */
+export async function startDevStack(options: { stripeWebhooks?: boolean } = {}): Promise<DevStack> {
+  const taskQueue = uniqueTaskQueue('dev-stack');
+  const { client, connection }: { client: Client; connection: Connection } = await connectDevServer();
+  const app = createApp({ temporal: client, taskQueue, stripeWebhookSecrets: [testSecrets.stripeWebhookSecret], log: pino({ level: 'silent' }) });
+  const server: Server = app.listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const stack = await startProductStack({ temporal: client, taskQueue,
+    stripeWebhookUrl: options.stripeWebhooks ? `${apiUrl}/webhooks/stripe` : undefined, wmsWebhookUrl: `${apiUrl}/webhooks/wms` });
+  const env = temporalEnvSchema.parse({ TEMPORAL_ADDRESS: devServerAddress(), TEMPORAL_TASK_QUEUE: taskQueue });
+  const { worker, connection: native }: { worker: Worker; connection: { close(): Promise<void> } } = await createWorker({ env, activities: stack.activities });
+  const running = worker.run();
+  return {
+    client, taskQueue, apiUrl, stack,
+    close: async () => {
+      server.closeAllConnections();
+      server.close();
+      await stack.close();
+      worker.shutdown();
+      await running;
+      await native.close();
+      await connection.close();
+    },
+  };
+}

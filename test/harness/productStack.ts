@@ -1,0 +1,80 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Client } from '@temporalio/client';
+import type Stripe from 'stripe';
+import { createProductActivities, type ProductClients } from '../../activities';
+import { ErpClient } from '../../activities/erp/client';
+import { MagentoClient } from '../../activities/magento/client';
+import { NotificationOutbox } from '../../activities/notify/outbox';
+import { createStripeClient } from '../../activities/stripe/client';
+import { WmsClient } from '../../activities/wms/client';
+import { loadMappings, orderSettingsFrom } from '../../config/mappings';
+import type { OrderSettings } from '../../domain/settings';
+import { createErpSandbox } from '../../sandbox/erp';
+import { createMagentoSandbox } from '../../sandbox/magento';
+import { createStripeSandbox } from '../../sandbox/stripe';
+import { createWmsSandbox } from '../../sandbox/wms';
+import { startPeer, type RunningPeer } from './peers';
+
+export const testSecrets = {
+  magentoToken: 'stack-magento-token',
+  erpKey: 'stack-erp-key',
+  erpSecret: 'stack-erp-secret',
+  wmsToken: 'stack-wms-token',
+  wmsWebhookSecret: `whsec_${Buffer.from('stack-wms-webhook-secret-32-bytes!').toString('base64')}`,
+  stripeKey: 'sk_test_stack',
+  stripeWebhookSecret: 'whsec_stack',
+};
+
+export const defaultSettings = (): OrderSettings => orderSettingsFrom(loadMappings(join(__dirname, '../../config/mappings.yaml')));
+
+export interface ProductStack {
+  urls: { magento: string; erp: string; wms: string; stripe: string };
+  clients: ProductClients;
+  stripe: Stripe;
+  outbox: NotificationOutbox;
+  activities: ReturnType<typeof createProductActivities>;
+  close(): Promise<void>;
+}
+
+/** The four sandbox peers in this process, on free ports, and the product's real clients pointed at them over HTTP. */
+export async function startProductStack(options: { temporal: Client; taskQueue: string; settings?: OrderSettings; stripeWebhookUrl?: string; wmsWebhookUrl?: string }): Promise<ProductStack> {
+  const dir = mkdtempSync(join(tmpdir(), 'o2c-stack-'));
+  const stripePeer = createStripeSandbox({ secretKey: testSecrets.stripeKey, webhookSecret: testSecrets.stripeWebhookSecret, webhookUrl: options.stripeWebhookUrl, retryBaseMs: 200 });
+  const wmsPeer = createWmsSandbox({ token: testSecrets.wmsToken, webhookSecret: testSecrets.wmsWebhookSecret, webhookUrl: options.wmsWebhookUrl, retryBaseMs: 200 });
+  const running: RunningPeer[] = [];
+  const start = async (peer: Parameters<typeof startPeer>[0]) => {
+    const r = await startPeer(peer);
+    running.push(r);
+    return r.url;
+  };
+  const urls = {
+    magento: await start(createMagentoSandbox({ token: testSecrets.magentoToken })),
+    erp: await start(createErpSandbox({ apiKey: testSecrets.erpKey, apiSecret: testSecrets.erpSecret })),
+    wms: await start(wmsPeer),
+    stripe: await start(stripePeer),
+  };
+  const stripe = createStripeClient({ secretKey: testSecrets.stripeKey, apiBase: urls.stripe });
+  const outbox = new NotificationOutbox(join(dir, 'notifications.jsonl'));
+  const clients: ProductClients = {
+    magento: new MagentoClient({ baseUrl: `${urls.magento}/rest/default`, auth: { kind: 'token', token: testSecrets.magentoToken } }),
+    erp: new ErpClient({ baseUrl: urls.erp, apiKey: testSecrets.erpKey, apiSecret: testSecrets.erpSecret }),
+    wms: new WmsClient({ baseUrl: urls.wms, token: testSecrets.wmsToken }),
+    stripe,
+    outbox,
+    temporal: options.temporal,
+    taskQueue: options.taskQueue,
+    settings: options.settings ?? defaultSettings(),
+  };
+  return {
+    urls, clients, stripe, outbox,
+    activities: createProductActivities(clients),
+    close: async () => {
+      stripePeer.stop();
+      wmsPeer.stop();
+      await Promise.all(running.map((r) => r.close()));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

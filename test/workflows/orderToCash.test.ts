@@ -1,0 +1,178 @@
+import axios from 'axios';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { temporalEnvSchema } from '../../config/env';
+import { toMinor } from '../../domain/money';
+import type { OrderOutcome } from '../../workflows/orderToCash';
+import { createWorker } from '../../worker/worker';
+import { startProductStack, type ProductStack } from '../harness/productStack';
+import { createTimeSkippingEnv, uniqueTaskQueue } from '../harness/temporal';
+import { deliver, eventsAbout, pay, placeOrder, shipInWms, waitForStep } from './orderFlow';
+
+jest.setTimeout(120_000);
+
+describe('orderToCash on the time-skipping server, with real activities against the sandbox', () => {
+  const taskQueue = uniqueTaskQueue('order-to-cash');
+  let env: TestWorkflowEnvironment;
+  let stack: ProductStack;
+  let worker: Worker;
+  let running: Promise<void>;
+
+  beforeAll(async () => {
+    env = await createTimeSkippingEnv();
+    stack = await startProductStack({ temporal: env.client, taskQueue });
+    ({ worker } = await createWorker({ env: temporalEnvSchema.parse({ TEMPORAL_TASK_QUEUE: taskQueue }), activities: stack.activities, connection: env.nativeConnection }));
+    running = worker.run();
+  });
+
+  afterAll(async () => {
+    worker?.shutdown();
+    await running;
+    await stack?.close();
+    await env?.teardown();
+  });
+
+  const handleOf = (incrementId: string) => env.client.workflow.getHandle(`order:${incrementId}`);
+
+  async function erpDocs(doctype: string, poNo: string) {
+    return stack.clients.erp.listDocs<{ name: string; docstatus: number }>(doctype, { filters: [['po_no', '=', poNo]], fields: ['name', 'docstatus'] });
+  }
+
+  it('takes a paid order through invoice, ERP, WMS and shipment to complete, creating each document once', async () => {
+    const order = await placeOrder(stack);
+    const pi = await pay(stack, order, 'pm_card_visa');
+    const events = await eventsAbout(stack, pi.id, ['payment_intent.succeeded', 'charge.succeeded']);
+    await deliver(env.client, taskQueue, [...events, ...events]);
+    await waitForStep(handleOf(order.increment_id), 'awaiting_shipment');
+    const tracking = await shipInWms(stack, order.increment_id);
+    await handleOf(order.increment_id).signal('shipment', tracking);
+    const result: OrderOutcome = await handleOf(order.increment_id).result();
+
+    expect(result.outcome).toBe('completed');
+    const magentoOrder = await stack.clients.magento.getOrder(order.entity_id);
+    expect(magentoOrder).toMatchObject({ state: 'complete', status: 'complete' });
+    expect((await stack.clients.magento.listInvoices(order.entity_id)).total_count).toBe(1);
+    expect((await stack.clients.magento.listShipments(order.entity_id)).items[0]?.tracks?.[0]?.track_number).toBe(tracking.trackingNumber);
+    expect(await erpDocs('Sales Order', order.increment_id)).toHaveLength(1);
+    expect(await erpDocs('Sales Invoice', order.increment_id)).toHaveLength(1);
+    const payments = await stack.clients.erp.listDocs('Payment Entry', { filters: [['reference_no', '=', pi.latest_charge as string]], fields: ['name', 'paid_amount'] });
+    expect(payments).toEqual([expect.objectContaining({ paid_amount: 50 })]);
+    expect((await stack.clients.wms.findByReferenceId(order.increment_id))?.status).toBe('Fulfilled');
+    expect(result.status.timestamps).toHaveProperty('completed');
+  });
+
+  it('holds an elevated-risk order, and completes it when a reviewer approves after 30 hours', async () => {
+    const order = await placeOrder(stack);
+    const pi = await pay(stack, order, 'pm_card_riskLevelElevated');
+    await deliver(env.client, taskQueue, await eventsAbout(stack, pi.id, ['payment_intent.succeeded', 'review.opened']));
+    const held = await waitForStep(handleOf(order.increment_id), 'fraud_hold');
+    expect(held.syncState).toBe('fraud_hold');
+    expect(held.fraud?.reasons.join(' ')).toMatch(/Radar/);
+    expect((await stack.clients.magento.getOrder(order.entity_id)).state).toBe('holded');
+
+    await env.sleep('30 hours');
+    await handleOf(order.increment_id).signal('fraudDecision', { decision: 'approve', reviewer: 'ops@shop.example', note: 'known customer' });
+    await waitForStep(handleOf(order.increment_id), 'awaiting_shipment');
+    await handleOf(order.increment_id).signal('shipment', await shipInWms(stack, order.increment_id));
+    const result: OrderOutcome = await handleOf(order.increment_id).result();
+
+    expect(result.outcome).toBe('completed');
+    expect(result.status.fraud?.decision).toEqual({ decision: 'approve', reviewer: 'ops@shop.example', note: 'known customer' });
+    const comments = (await stack.clients.magento.getOrder(order.entity_id)).status_histories?.map((h) => h.comment) ?? [];
+    expect(comments.some((c) => c?.startsWith('Fraud hold approved by ops@shop.example'))).toBe(true);
+  });
+
+  it('compensates a held order when nobody decides within 48 hours: refunded in Stripe, canceled in Magento', async () => {
+    const order = await placeOrder(stack);
+    const pi = await pay(stack, order, 'pm_card_riskLevelElevated');
+    await deliver(env.client, taskQueue, await eventsAbout(stack, pi.id, ['payment_intent.succeeded', 'review.opened']));
+    await waitForStep(handleOf(order.increment_id), 'fraud_hold');
+    const result: OrderOutcome = await handleOf(order.increment_id).result(); // time skips through the 48 h hold
+
+    expect(result.outcome).toBe('compensated');
+    expect(result.status.fraud?.decision).toMatchObject({ decision: 'reject', reviewer: 'hold timeout' });
+    const charge = await stack.stripe.charges.retrieve(pi.latest_charge as string);
+    expect(charge.amount_refunded).toBe(charge.amount);
+    expect((await stack.clients.magento.getOrder(order.entity_id)).state).toBe('canceled');
+    expect(await erpDocs('Sales Order', order.increment_id)).toHaveLength(0);
+  });
+
+  it('compensates when the warehouse has no stock: credit memo, ERP order cancelled, payment refunded', async () => {
+    await axios.put(`${stack.urls.wms}/__sandbox/stock`, { outOfStockSkus: ['TEE-1'] });
+    try {
+      const order = await placeOrder(stack);
+      const pi = await pay(stack, order, 'pm_card_visa');
+      await deliver(env.client, taskQueue, await eventsAbout(stack, pi.id, ['payment_intent.succeeded']));
+      const result: OrderOutcome = await handleOf(order.increment_id).result();
+
+      expect(result.outcome).toBe('compensated');
+      expect(result.reason).toMatch(/TEE-1/);
+      expect((await stack.stripe.charges.retrieve(pi.latest_charge as string)).refunded).toBe(true);
+      expect((await stack.clients.magento.listCreditMemos(order.entity_id)).total_count).toBe(1);
+      expect((await stack.clients.magento.getOrder(order.entity_id)).state).toBe('closed');
+      expect((await erpDocs('Sales Order', order.increment_id)).map((d) => d.docstatus)).toEqual([2]);
+    } finally {
+      await axios.put(`${stack.urls.wms}/__sandbox/stock`, { outOfStockSkus: [] });
+    }
+  });
+
+  it('waits after a decline, and completes when the customer pays within 24 hours', async () => {
+    const order = await placeOrder(stack);
+    const declined = await pay(stack, order, 'pm_card_chargeDeclined');
+    expect(declined.status).toBe('requires_payment_method');
+    await deliver(env.client, taskQueue, await eventsAbout(stack, declined.id, ['payment_intent.payment_failed']));
+    await waitForStep(handleOf(order.increment_id), 'payment_failed');
+    const comments = (await stack.clients.magento.getOrder(order.entity_id)).status_histories?.map((h) => h.comment) ?? [];
+    expect(comments.some((c) => c?.includes('payment_failed: the card payment was declined (generic_decline)'))).toBe(true);
+
+    await env.sleep('20 hours');
+    await stack.stripe.paymentIntents.confirm(declined.id, { payment_method: 'pm_card_visa' });
+    await deliver(env.client, taskQueue, await eventsAbout(stack, declined.id, ['payment_intent.succeeded']));
+    await waitForStep(handleOf(order.increment_id), 'awaiting_shipment');
+    await handleOf(order.increment_id).signal('shipment', await shipInWms(stack, order.increment_id));
+    const result: OrderOutcome = await handleOf(order.increment_id).result();
+    expect(result.outcome).toBe('completed');
+    expect((await stack.clients.magento.listInvoices(order.entity_id)).total_count).toBe(1);
+  });
+
+  it('cancels a declined order in Magento when no payment arrives within 24 hours, and tells the customer', async () => {
+    const order = await placeOrder(stack);
+    const declined = await pay(stack, order, 'pm_card_chargeDeclined');
+    await deliver(env.client, taskQueue, await eventsAbout(stack, declined.id, ['payment_intent.payment_failed']));
+    const result: OrderOutcome = await handleOf(order.increment_id).result();
+
+    expect(result.outcome).toBe('canceled_unpaid');
+    expect((await stack.clients.magento.getOrder(order.entity_id)).state).toBe('canceled');
+    expect(stack.outbox.list().filter((n) => n.orderId === order.increment_id).map((n) => n.template)).toEqual(['payment_failed']);
+  });
+
+  it('finds the shipment in the WMS when its webhook never arrives, and completes', async () => {
+    const order = await placeOrder(stack);
+    const pi = await pay(stack, order, 'pm_card_visa');
+    await deliver(env.client, taskQueue, await eventsAbout(stack, pi.id, ['payment_intent.succeeded']));
+    await waitForStep(handleOf(order.increment_id), 'awaiting_shipment');
+    await shipInWms(stack, order.increment_id); // shipped, but no signal: the reminder timer looks in the WMS
+    const result: OrderOutcome = await handleOf(order.increment_id).result();
+    expect(result.outcome).toBe('completed');
+    expect((await stack.clients.magento.getOrder(order.entity_id)).state).toBe('complete');
+  });
+
+  it('parks an order whose payment does not match its grand total, and ends it when an operator skips', async () => {
+    const order = await placeOrder(stack);
+    const pi = await stack.stripe.paymentIntents.create({ amount: toMinor(order.grand_total, 'USD') - 1, currency: 'usd', confirm: true,
+      payment_method: 'pm_card_visa', metadata: { magento_order_id: order.increment_id } });
+    await deliver(env.client, taskQueue, await eventsAbout(stack, pi.id, ['payment_intent.succeeded']));
+    const parked = await waitForStep(handleOf(order.increment_id), 'paid').then(async () => {
+      for (;;) {
+        const s = await handleOf(order.increment_id).query<{ syncState: string; reviewReason?: string }>('status');
+        if (s.syncState === 'needs_review') return s;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    });
+    expect(parked.reviewReason).toBe(`order ${order.increment_id}: Stripe charged 49.99 USD but the Magento grand total is 50.00 USD`);
+    await handleOf(order.increment_id).signal('skip', { operator: 'ops' });
+    const result: OrderOutcome = await handleOf(order.increment_id).result();
+    expect(result.outcome).toBe('skipped');
+    expect((await stack.clients.magento.listInvoices(order.entity_id)).total_count).toBe(0);
+  });
+});
