@@ -33,7 +33,7 @@ export function createProductActivities(clients: ProductClients) {
     ...createStripeActivities(clients.stripe),
     ...createNotifyActivities(clients.outbox),
     ...createSettingsActivities(clients.settings),
-    ...createIntakeActivities(clients.temporal, clients.taskQueue),
+    ...createIntakeActivities(clients.temporal, clients.taskQueue, clients.stripe),
   };
 }
 

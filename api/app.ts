@@ -1,21 +1,35 @@
 import express, { type ErrorRequestHandler } from 'express';
 import type { Client } from '@temporalio/client';
 import type { Logger } from '../config/logger';
+import { requireAdminToken } from './adminAuth';
+import { createApiMetrics, type ApiMetrics } from './metrics';
+import { adminRoutes } from './routes/admin';
 import { healthRoutes } from './routes/health';
 import { stripeWebhookRoutes } from './routes/stripeWebhook';
+import { wmsWebhookRoutes } from './routes/wmsWebhook';
 
 export interface AppDeps {
   temporal: Client;
   taskQueue: string;
   stripeWebhookSecrets: readonly string[];
+  wmsWebhookSecret?: string;
+  adminToken?: string;
   log: Logger;
+  metrics?: ApiMetrics;
 }
 
 export function createApp(deps: AppDeps): express.Express {
+  const metrics = deps.metrics ?? createApiMetrics();
   const app = express();
   app.disable('x-powered-by');
   app.use(healthRoutes(deps.temporal));
-  app.use(stripeWebhookRoutes({ temporal: deps.temporal, taskQueue: deps.taskQueue, webhookSecrets: deps.stripeWebhookSecrets, log: deps.log }));
+  app.get('/metrics', async (_req, res) => {
+    res.set('Content-Type', metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  app.use(stripeWebhookRoutes({ temporal: deps.temporal, taskQueue: deps.taskQueue, webhookSecrets: deps.stripeWebhookSecrets, log: deps.log, metrics }));
+  app.use(wmsWebhookRoutes({ temporal: deps.temporal, webhookSecret: deps.wmsWebhookSecret, log: deps.log, metrics }));
+  app.use('/admin', requireAdminToken(deps.adminToken, deps.log));
+  app.use(adminRoutes({ temporal: deps.temporal, taskQueue: deps.taskQueue, log: deps.log }));
   app.use((req, res) => {
     res.status(404).json({ error: `no route for ${req.method} ${req.path}` });
   });
@@ -26,8 +40,12 @@ export function createApp(deps: AppDeps): express.Express {
       res.status(413).json({ error: 'body over 1 MB' });
       return;
     }
+    if (status === 400) {
+      res.status(400).json({ error: 'malformed request body' });
+      return;
+    }
     deps.log.error({ path: req.path, err: err instanceof Error ? err.message : String(err) }, 'request failed');
-    res.status(status).json({ error: status === 500 ? 'internal error' : String(err.message ?? 'bad request') });
+    res.status(status).json({ error: 'internal error' });
   };
   app.use(onError);
   return app;

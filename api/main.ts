@@ -14,6 +14,8 @@ async function main(): Promise<void> {
     temporal,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     stripeWebhookSecrets: env.STRIPE_WEBHOOK_SECRET.split(',').map((s) => s.trim()).filter(Boolean),
+    wmsWebhookSecret: env.WMS_WEBHOOK_SECRET,
+    adminToken: env.ADMIN_TOKEN,
     log,
   });
   const server = app.listen(env.API_PORT, env.API_HOST, () => log.info({ port: env.API_PORT }, 'api listening'));

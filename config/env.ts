@@ -47,6 +47,8 @@ export const workerEnvSchema = temporalEnvSchema.extend({
   WMS_BASE_URL: url.optional(),
   WMS_TOKEN: z.string().optional(),
   MAPPINGS_FILE: z.string().default('config/mappings.yaml'),
+  /** How often the worker's schedule catches up on Stripe events (`off` to disable). */
+  STRIPE_CATCH_UP_INTERVAL: z.string().regex(/^(off|\d+[smh])$/, 'expected off or a duration like 15m').default('15m'),
 });
 
 export type TemporalEnv = z.infer<typeof temporalEnvSchema>;

@@ -5,6 +5,7 @@ import { loadMappings, orderSettingsFrom } from '../config/mappings';
 import { temporalConnectionOptions } from '../config/temporal';
 import { createProductActivities } from '../activities';
 import { clientsFromEnv } from './clients';
+import { ensureCatchUpSchedule } from './catchUpSchedule';
 import { createWorker } from './worker';
 
 /** `npm run worker`: polls the task queue until SIGINT/SIGTERM, then finishes in-flight tasks and exits. */
@@ -21,6 +22,10 @@ async function main(): Promise<void> {
     activities,
     onConnectRetry: (err, attempt) => log.warn({ attempt, err: err.message }, 'Temporal not reachable yet; retrying'),
   });
+  if (env.STRIPE_CATCH_UP_INTERVAL !== 'off') {
+    const outcome = await ensureCatchUpSchedule(temporal, env.TEMPORAL_TASK_QUEUE, env.STRIPE_CATCH_UP_INTERVAL);
+    log.info({ scheduleId: 'stripe-catch-up', every: env.STRIPE_CATCH_UP_INTERVAL, outcome }, 'Stripe catch-up schedule ready');
+  }
   log.info({ address: env.TEMPORAL_ADDRESS, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.TEMPORAL_TASK_QUEUE }, 'worker polling');
   try {
     await worker.run(); // the SDK's runtime shuts the worker down gracefully on SIGINT/SIGTERM

@@ -1,2 +1,3 @@
 export { stripeEventIntake } from './stripeEventIntake';
 export { orderToCash } from './orderToCash';
+export { stripeCatchUp } from './stripeCatchUp';

@@ -1,9 +1,20 @@
-import type { Client } from '@temporalio/client';
-import type { EntityWorkflowType } from '../../domain/eventRouting';
-import type { StripeEventEnvelope } from '../../domain/stripeEvents';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type Stripe from 'stripe';
+import { isHandledEventType, type EntityWorkflowType } from '../../domain/eventRouting';
+import { intakeWorkflowId, toEnvelope, type StripeEventEnvelope } from '../../domain/stripeEvents';
+import { callStripe } from '../stripe/client';
 
-/** Hands accepted events to the long-running workflow of their entity. */
-export function createIntakeActivities(temporal: Client, taskQueue: string) {
+export interface ReplayPage {
+  seen: number;
+  started: number;
+  duplicates: number;
+  ignored: number;
+  lastEventId?: string;
+  hasMore: boolean;
+}
+
+/** Hands accepted events to the long-running workflow of their entity, and catches up on events Stripe could not deliver. */
+export function createIntakeActivities(temporal: Client, taskQueue: string, stripe: Stripe) {
   return {
     /**
      * Signal-with-start: starts the entity's workflow if none is running, and delivers the event as a `stripeEvent`
@@ -18,6 +29,31 @@ export function createIntakeActivities(temporal: Client, taskQueue: string) {
         signalArgs: [input.event],
       });
       return { runId: handle.signaledRunId };
+    },
+
+    /**
+     * One page (newest first) of Stripe's event list since `sinceEpochSec`, each handled event started as its intake run
+     * with the same event-ID key the webhook uses: an event already received is refused by Temporal and only counted.
+     */
+    async replayStripeEventsPage(input: { sinceEpochSec: number; startingAfter?: string; pageSize?: number }): Promise<ReplayPage> {
+      const page = await callStripe(() => stripe.events.list({ created: { gte: input.sinceEpochSec }, limit: input.pageSize ?? 100,
+        ...(input.startingAfter ? { starting_after: input.startingAfter } : {}) }));
+      const result: ReplayPage = { seen: page.data.length, started: 0, duplicates: 0, ignored: 0, hasMore: page.has_more, lastEventId: page.data.at(-1)?.id };
+      for (const event of page.data) {
+        if (!isHandledEventType(event.type)) {
+          result.ignored += 1;
+          continue;
+        }
+        try {
+          await temporal.workflow.start('stripeEventIntake', { workflowId: intakeWorkflowId(event.id), taskQueue, args: [toEnvelope(event)],
+            workflowIdReusePolicy: 'REJECT_DUPLICATE', workflowIdConflictPolicy: 'FAIL' });
+          result.started += 1;
+        } catch (err) {
+          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+          result.duplicates += 1;
+        }
+      }
+      return result;
     },
   };
 }

@@ -1,8 +1,10 @@
 import express, { Router, type Request, type Response } from 'express';
 import Stripe from 'stripe';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { isHandledEventType } from '../../domain/eventRouting';
 import { intakeWorkflowId, toEnvelope } from '../../domain/stripeEvents';
 import type { Logger } from '../../config/logger';
+import type { ApiMetrics } from '../metrics';
 import { isTemporalUnavailable } from '../temporalErrors';
 
 export const webhookBodyLimitBytes = 1024 * 1024;
@@ -14,45 +16,69 @@ export interface StripeWebhookDeps {
   /** Signing secrets; more than one while a secret is being rolled. */
   webhookSecrets: readonly string[];
   log: Logger;
+  metrics: ApiMetrics;
 }
 
-type Verified = { ok: true; event: Stripe.Event } | { ok: false; reason: string };
+type Verified = { ok: true; event: Stripe.Event } | { ok: false; outcome: string; reason: string };
 
 function verify(body: Buffer, signature: string, secrets: readonly string[]): Verified {
-  let reason = 'signature does not match';
+  let failure = { outcome: 'bad_signature', reason: 'signature does not match' };
   for (const secret of secrets) {
     try {
       return { ok: true, event: Stripe.webhooks.constructEvent(body, signature, secret, signatureToleranceSeconds) };
     } catch (err) {
-      if (err instanceof SyntaxError) return { ok: false, reason: 'malformed JSON' };
+      if (err instanceof SyntaxError) return { ok: false, outcome: 'malformed_json', reason: 'malformed JSON' };
       const message = (err as Error).message;
-      if (/tolerance/i.test(message)) reason = 'timestamp outside the 300 s tolerance';
-      else if (/Unable to extract timestamp and signatures/i.test(message)) reason = 'malformed Stripe-Signature header';
+      if (/tolerance/i.test(message)) failure = { outcome: 'stale_timestamp', reason: `timestamp outside the ${signatureToleranceSeconds} s tolerance` };
+      else if (/Unable to extract timestamp and signatures/i.test(message)) failure = { outcome: 'bad_signature', reason: 'malformed Stripe-Signature header' };
     }
   }
-  return { ok: false, reason };
+  return { ok: false, ...failure };
 }
 
-/** `POST /webhooks/stripe`: verify, then start the intake run keyed by the event ID; nothing is acknowledged that Temporal does not hold. */
+/** A verified event must still look like an event before anything is started for it. */
+function looksLikeEvent(event: Stripe.Event): boolean {
+  return typeof event?.id === 'string' && /^evt_[A-Za-z0-9_]+$/.test(event.id) && typeof event.type === 'string' &&
+    typeof event.data?.object === 'object' && event.data.object !== null;
+}
+
+/**
+ * `POST /webhooks/stripe`: verify, then start the intake run keyed by the event ID. Nothing is acknowledged that
+ * Temporal does not hold: when Temporal cannot be reached the answer is 503, and Stripe delivers again.
+ */
 export function stripeWebhookRoutes(deps: StripeWebhookDeps): Router {
   const router = Router();
+  const { metrics } = deps;
   router.post('/webhooks/stripe', express.raw({ type: () => true, limit: webhookBodyLimitBytes }), async (req: Request, res: Response) => {
+    const stopTimer = metrics.webhookAckSeconds.startTimer({ source: 'stripe' });
+    const answer = (status: number, outcome: string, body: object) => {
+      metrics.webhookRequests.inc({ source: 'stripe', outcome });
+      stopTimer();
+      res.status(status).json(body);
+    };
     const signature = req.header('stripe-signature');
     if (!signature) {
       deps.log.warn({ outcome: 'missing_signature' }, 'stripe webhook refused');
-      res.status(400).json({ error: 'missing Stripe-Signature header' });
-      return;
+      return answer(400, 'missing_signature', { error: 'missing Stripe-Signature header' });
     }
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const verified = verify(body, signature, deps.webhookSecrets);
     if (!verified.ok) {
-      deps.log.warn({ outcome: 'bad_signature', reason: verified.reason }, 'stripe webhook refused');
-      res.status(400).json({ error: verified.reason });
-      return;
+      deps.log.warn({ outcome: verified.outcome, reason: verified.reason }, 'stripe webhook refused');
+      return answer(400, verified.outcome, { error: verified.reason });
     }
     const { event } = verified;
+    if (!looksLikeEvent(event)) {
+      deps.log.warn({ outcome: 'not_an_event' }, 'stripe webhook refused: signed, but not an event');
+      return answer(400, 'not_an_event', { error: 'body is not a Stripe event (id, type, data.object)' });
+    }
+    const log = deps.log.child({ eventId: event.id, eventType: event.type });
+    if (!isHandledEventType(event.type)) {
+      metrics.ignored.inc({ type: event.type });
+      log.info({ outcome: 'ignored' }, 'stripe event of an unhandled type');
+      return answer(200, 'ignored', { received: true, ignored: true });
+    }
     const workflowId = intakeWorkflowId(event.id);
-    const log = deps.log.child({ eventId: event.id, eventType: event.type, workflowId });
     try {
       await deps.temporal.workflow.start('stripeEventIntake', {
         workflowId,
@@ -61,18 +87,22 @@ export function stripeWebhookRoutes(deps: StripeWebhookDeps): Router {
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         workflowIdConflictPolicy: 'FAIL',
       });
-      log.info({ outcome: 'started' }, 'stripe event accepted');
-      res.json({ received: true, workflowId, duplicate: false });
+      metrics.intakeStarted.inc({ type: event.type });
+      log.info({ outcome: 'started', workflowId }, 'stripe event accepted');
+      answer(200, 'started', { received: true, workflowId, duplicate: false });
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) {
-        log.info({ outcome: 'duplicate' }, 'stripe event already accepted');
-        res.json({ received: true, workflowId, duplicate: true });
+        metrics.intakeDuplicates.inc({ type: event.type });
+        log.info({ outcome: 'duplicate', workflowId }, 'stripe event already accepted');
+        answer(200, 'duplicate', { received: true, workflowId, duplicate: true });
       } else if (isTemporalUnavailable(err)) {
+        metrics.temporalErrors.inc({ kind: 'unavailable' });
         log.error({ outcome: 'temporal_unavailable', err: (err as Error).message }, 'stripe event not accepted: Temporal unreachable');
-        res.status(503).json({ error: 'temporarily unavailable, retry later' });
+        answer(503, 'temporal_unavailable', { error: 'temporarily unavailable, retry later' });
       } else {
+        metrics.temporalErrors.inc({ kind: 'other' });
         log.error({ outcome: 'error', err: (err as Error).message }, 'stripe event not accepted');
-        res.status(500).json({ error: 'internal error' });
+        answer(500, 'error', { error: 'internal error' });
       }
     }
   });

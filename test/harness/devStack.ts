@@ -11,6 +11,8 @@ import { connectDevServer, devServerAddress, uniqueTaskQueue } from './temporal'
 
 export interface DevStack {
   client: Client;
+  /** Authorization header of the operator API. */
+  admin: { Authorization: string };
   taskQueue: string;
   apiUrl: string;
   stack: ProductStack;
@@ -24,7 +26,8 @@ export interface DevStack {
 export async function startDevStack(options: { stripeWebhooks?: boolean } = {}): Promise<DevStack> {
   const taskQueue = uniqueTaskQueue('dev-stack');
   const { client, connection }: { client: Client; connection: Connection } = await connectDevServer();
-  const app = createApp({ temporal: client, taskQueue, stripeWebhookSecrets: [testSecrets.stripeWebhookSecret], log: pino({ level: 'silent' }) });
+  const app = createApp({ temporal: client, taskQueue, stripeWebhookSecrets: [testSecrets.stripeWebhookSecret],
+    wmsWebhookSecret: testSecrets.wmsWebhookSecret, adminToken: testSecrets.adminToken, log: pino({ level: 'silent' }) });
   const server: Server = app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -34,7 +37,7 @@ export async function startDevStack(options: { stripeWebhooks?: boolean } = {}):
   const { worker, connection: native }: { worker: Worker; connection: { close(): Promise<void> } } = await createWorker({ env, activities: stack.activities });
   const running = worker.run();
   return {
-    client, taskQueue, apiUrl, stack,
+    client, taskQueue, apiUrl, stack, admin: { Authorization: `Bearer ${testSecrets.adminToken}` },
     close: async () => {
       server.closeAllConnections();
       server.close();

@@ -25,6 +25,7 @@ export const testSecrets = {
   wmsWebhookSecret: `whsec_${Buffer.from('stack-wms-webhook-secret-32-bytes!').toString('base64')}`,
   stripeKey: 'sk_test_stack',
   stripeWebhookSecret: 'whsec_stack',
+  adminToken: 'stack-admin-token-0123456789',
 };
 
 export const defaultSettings = (): OrderSettings => orderSettingsFrom(loadMappings(join(__dirname, '../../config/mappings.yaml')));

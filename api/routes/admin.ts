@@ -1,0 +1,101 @@
+import { randomUUID } from 'node:crypto';
+import express, { Router, type Request, type Response } from 'express';
+import { WorkflowNotFoundError, type Client, type WorkflowExecutionInfo } from '@temporalio/client';
+import { z } from 'zod';
+import { orderWorkflowId } from '../../domain/eventRouting';
+import type { Logger } from '../../config/logger';
+import type { OrderStatus } from '../../workflows/orderToCash';
+import type { CatchUpProgress } from '../../workflows/stripeCatchUp';
+import { isTemporalUnavailable } from '../temporalErrors';
+
+export interface AdminDeps {
+  temporal: Client;
+  taskQueue: string;
+  log: Logger;
+}
+
+const fraudDecisionSchema = z.object({
+  decision: z.enum(['approve', 'reject']),
+  reviewer: z.string().trim().min(1).max(200),
+  note: z.string().max(2000).optional(),
+}).strict();
+
+const replaySchema = z.object({
+  since: z.union([z.number().int().positive(), z.string().datetime({ offset: true })]),
+}).strict();
+
+const incrementIdPattern = /^[A-Za-z0-9_-]{1,50}$/;
+const workflowIdPattern = /^[A-Za-z0-9_:.-]{1,200}$/;
+
+async function listRunning(temporal: Client, query: string): Promise<WorkflowExecutionInfo[]> {
+  const found: WorkflowExecutionInfo[] = [];
+  for await (const wf of temporal.workflow.list({ query: `${query} AND ExecutionStatus = 'Running'` })) found.push(wf);
+  return found;
+}
+
+/** The operator API: fraud holds and decisions, the review queue, and catch-up from Stripe. Mounted behind the admin token. */
+export function adminRoutes(deps: AdminDeps): Router {
+  const router = Router();
+  router.use(express.json({ limit: '64kb' }));
+
+  router.get('/admin/fraud-holds', async (_req, res) => {
+    const held = await listRunning(deps.temporal, `WorkflowType = 'orderToCash' AND SyncState = 'fraud_hold'`);
+    const holds = await Promise.all(held.map(async (wf) => {
+      const status = await deps.temporal.workflow.getHandle(wf.workflowId, wf.runId).query<OrderStatus>('status');
+      return { incrementId: status.incrementId, workflowId: wf.workflowId, heldSince: status.timestamps.fraud_hold, heldUntil: status.fraud?.heldUntil,
+        score: status.fraud?.score, reasons: status.fraud?.reasons ?? [], paymentIntentId: status.ids.paymentIntentId };
+    }));
+    res.json({ holds });
+  });
+
+  router.post('/admin/orders/:incrementId/fraud-decision', async (req: Request<{ incrementId: string }>, res: Response) => {
+    if (!incrementIdPattern.test(req.params.incrementId)) return void res.status(400).json({ error: 'not an order increment id' });
+    const parsed = fraudDecisionSchema.safeParse(req.body);
+    if (!parsed.success) return void res.status(400).json({ error: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
+    const handle = deps.temporal.workflow.getHandle(orderWorkflowId(req.params.incrementId));
+    const status = await handle.query<OrderStatus>('status');
+    if (status.syncState !== 'fraud_hold') return void res.status(409).json({ error: `order ${req.params.incrementId} is not on a fraud hold (it is ${status.syncState})` });
+    await handle.signal('fraudDecision', parsed.data);
+    deps.log.info({ workflowId: handle.workflowId, decision: parsed.data.decision }, 'fraud decision sent');
+    res.json({ workflowId: handle.workflowId, decision: parsed.data.decision });
+  });
+
+  router.get('/admin/review-queue', async (_req, res) => {
+    const parked = await listRunning(deps.temporal, `SyncState = 'needs_review'`);
+    res.json({ items: parked.map((wf) => ({ workflowId: wf.workflowId, workflowType: wf.type, since: wf.startTime, reason: wf.memo?.reviewReason ?? null })) });
+  });
+
+  router.post('/admin/review-queue/:workflowId/:action', async (req: Request<{ workflowId: string; action: string }>, res: Response) => {
+    const { workflowId, action } = req.params;
+    if (action !== 'retry' && action !== 'skip') return void res.status(404).json({ error: `unknown action ${action}: use retry or skip` });
+    if (!workflowIdPattern.test(workflowId)) return void res.status(400).json({ error: 'not a workflow id' });
+    const [parked] = await listRunning(deps.temporal, `WorkflowId = '${workflowId}' AND SyncState = 'needs_review'`);
+    if (!parked) return void res.status(409).json({ error: `${workflowId} is not waiting in the review queue` });
+    await deps.temporal.workflow.getHandle(workflowId).signal(action, { operator: 'admin-api', note: typeof req.body?.note === 'string' ? req.body.note : undefined });
+    res.json({ workflowId, action });
+  });
+
+  router.post('/admin/stripe/replay', async (req, res) => {
+    const parsed = replaySchema.safeParse(req.body);
+    if (!parsed.success) return void res.status(400).json({ error: 'body must be {"since": <epoch seconds or ISO 8601 time>}' });
+    const since = typeof parsed.data.since === 'number' ? parsed.data.since : Math.floor(Date.parse(parsed.data.since) / 1000);
+    const workflowId = `stripe-catch-up:manual:${randomUUID()}`;
+    await deps.temporal.workflow.start('stripeCatchUp', { workflowId, taskQueue: deps.taskQueue, args: [{ sinceEpochSec: since }] });
+    res.status(202).json({ workflowId, sinceEpochSec: since, status: `/admin/stripe/replay/${encodeURIComponent(workflowId)}` });
+  });
+
+  router.get('/admin/stripe/replay/:workflowId', async (req: Request<{ workflowId: string }>, res: Response) => {
+    if (!workflowIdPattern.test(req.params.workflowId)) return void res.status(400).json({ error: 'not a workflow id' });
+    const handle = deps.temporal.workflow.getHandle(req.params.workflowId);
+    const description = await handle.describe();
+    const progress = description.status.name === 'COMPLETED' ? await handle.result() as CatchUpProgress : await handle.query<CatchUpProgress>('status');
+    res.json({ workflowId: handle.workflowId, status: description.status.name, progress });
+  });
+
+  router.use((err: unknown, _req: Request, res: Response, next: (err?: unknown) => void) => {
+    if (err instanceof WorkflowNotFoundError) return void res.status(404).json({ error: 'no such workflow' });
+    if (isTemporalUnavailable(err)) return void res.status(503).json({ error: 'Temporal is unreachable, retry later' });
+    next(err);
+  });
+  return router;
+}
