@@ -9,6 +9,8 @@ import { isTemporalUnavailable } from '../temporalErrors';
 
 export const webhookBodyLimitBytes = 1024 * 1024;
 const signatureToleranceSeconds = 300;
+/** Stripe wants a quick answer: past this, give up on Temporal and answer 503 so Stripe delivers again. */
+const temporalDeadlineMs = 5_000;
 
 export interface StripeWebhookDeps {
   temporal: Client;
@@ -80,13 +82,13 @@ export function stripeWebhookRoutes(deps: StripeWebhookDeps): Router {
     }
     const workflowId = intakeWorkflowId(event.id);
     try {
-      await deps.temporal.workflow.start('stripeEventIntake', {
+      await deps.temporal.withDeadline(Date.now() + temporalDeadlineMs, () => deps.temporal.workflow.start('stripeEventIntake', {
         workflowId,
         taskQueue: deps.taskQueue,
         args: [toEnvelope(event)],
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         workflowIdConflictPolicy: 'FAIL',
-      });
+      }));
       metrics.intakeStarted.inc({ type: event.type });
       log.info({ outcome: 'started', workflowId }, 'stripe event accepted');
       answer(200, 'started', { received: true, workflowId, duplicate: false });

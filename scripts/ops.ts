@@ -1,0 +1,83 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { SingleBar, Presets } from 'cli-progress';
+import { AdminClient } from './ops/adminClient';
+import { parseSince } from './ops/since';
+
+/** `npm run ops -- …`: the operator API from a terminal (fraud holds, review queue, catch-up from Stripe). */
+function adminToken(): string {
+  if (process.env.ADMIN_TOKEN) return process.env.ADMIN_TOKEN;
+  const secrets = join(process.env.DATA_DIR ?? '.data', 'secrets.json');
+  if (existsSync(secrets)) {
+    const token = (JSON.parse(readFileSync(secrets, 'utf8')) as { ADMIN_TOKEN?: string }).ADMIN_TOKEN;
+    if (token) return token;
+  }
+  throw new Error('ADMIN_TOKEN is not set (and .data/secrets.json has none: is this the folder you ran npm start in?)');
+}
+
+const client = () => new AdminClient(process.env.API_URL ?? `http://127.0.0.1:${process.env.API_PORT ?? 3000}`, adminToken());
+const print = (json: boolean, value: unknown, table: () => void) => (json ? console.log(JSON.stringify(value, null, 2)) : table());
+
+const program = new Command('ops').description('Operate the order-to-cash orchestrator through its admin API').option('--json', 'print JSON');
+
+const fraud = program.command('fraud').description('fraud holds');
+fraud.command('list').description('orders held for a fraud decision').action(async () => {
+  const { holds } = await client().fraudHolds();
+  print(program.opts().json, holds, () => {
+    if (holds.length === 0) return console.log('no orders on hold');
+    for (const h of holds) console.log(`${h.incrementId}  score ${h.score ?? '?'}  held until ${h.heldUntil ?? '?'}\n    ${h.reasons.join('\n    ')}`);
+  });
+});
+for (const decision of ['approve', 'reject'] as const) {
+  fraud.command(`${decision} <incrementId>`).description(`${decision} a held order`)
+    .option('--reviewer <name>', 'who decides', process.env.USER ?? 'operator').option('--note <text>', 'why')
+    .action(async (incrementId: string, opts: { reviewer: string; note?: string }) => {
+      const result = await client().fraudDecision(incrementId, decision, opts.reviewer, opts.note);
+      print(program.opts().json, result, () => console.log(`${result.workflowId}: ${decision} sent`));
+    });
+}
+
+const review = program.command('review').description('the review queue (runs parked on an error no retry can fix)');
+review.command('list').action(async () => {
+  const { items } = await client().reviewQueue();
+  print(program.opts().json, items, () => {
+    if (items.length === 0) return console.log('the review queue is empty');
+    for (const i of items) console.log(`${i.workflowId}  (${i.workflowType}, since ${i.since})\n    ${i.reason ?? ''}`);
+  });
+});
+for (const action of ['retry', 'skip'] as const) {
+  review.command(`${action} <workflowId>`).action(async (workflowId: string) => {
+    const result = await client().reviewAction(workflowId, action);
+    print(program.opts().json, result, () => console.log(`${result.workflowId}: ${action} sent`));
+  });
+}
+
+program.command('replay').description('catch up on Stripe events since a time (webhooks that never arrived)')
+  .requiredOption('--since <when>', '2d, 36h, 90m, epoch seconds or ISO 8601 (Stripe keeps 30 days)')
+  .action(async (opts: { since: string }) => {
+    const admin = client();
+    const started = await admin.startReplay(parseSince(opts.since));
+    const bar = process.stdout.isTTY && !program.opts().json
+      ? new SingleBar({ format: 'replay |{bar}| {seen} events · {started} started · {duplicates} known · {ignored} ignored', hideCursor: true }, Presets.shades_classic)
+      : undefined;
+    bar?.start(1, 0, { seen: 0, started: 0, duplicates: 0, ignored: 0 });
+    for (;;) {
+      const { status, progress } = await admin.replayStatus(started.status);
+      bar?.setTotal(Math.max(1, progress.seen));
+      bar?.update(progress.seen, progress);
+      if (status !== 'RUNNING') {
+        bar?.stop();
+        print(program.opts().json, { workflowId: started.workflowId, status, ...progress }, () =>
+          console.log(`${status.toLowerCase()}: ${progress.seen} events seen, ${progress.started} started, ${progress.duplicates} already known, ${progress.ignored} ignored`));
+        if (status !== 'COMPLETED') process.exitCode = 1;
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  });
+
+program.parseAsync().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

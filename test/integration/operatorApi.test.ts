@@ -1,0 +1,72 @@
+import axios from 'axios';
+import type { OrderStatus } from '../../workflows/orderToCash';
+import { startDevStack, type DevStack } from '../harness/devStack';
+import { pay, placeOrder, waitForStep } from '../workflows/orderFlow';
+
+async function eventually<T>(fn: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('operator API, with Stripe and the WMS delivering their real webhooks to the API', () => {
+  let dev: DevStack;
+  beforeAll(async () => {
+    dev = await startDevStack({ stripeWebhooks: true });
+  });
+  afterAll(async () => {
+    await dev?.close();
+  });
+
+  it.each([
+    ['GET', '/admin/fraud-holds'], ['POST', '/admin/orders/000000001/fraud-decision'], ['GET', '/admin/review-queue'],
+    ['POST', '/admin/review-queue/order:1/retry'], ['POST', '/admin/stripe/replay'],
+  ])('refuses %s %s without the admin token, or with a wrong one', async (method, path) => {
+    for (const headers of [{}, { Authorization: 'Bearer not-the-token' }, { Authorization: dev.admin.Authorization.replace('Bearer ', 'Basic ') }]) {
+      const res = await axios.request({ method, url: `${dev.apiUrl}${path}`, headers, data: {}, validateStatus: () => true });
+      expect(res.status).toBe(401);
+    }
+  });
+
+  it('lists a held order with its reasons, and an approval through the API takes it to shipment and completion', async () => {
+    const order = await placeOrder(dev.stack);
+    await pay(dev.stack, order, 'pm_card_riskLevelElevated');
+    const hold = await eventually(async () => {
+      const res = await axios.get(`${dev.apiUrl}/admin/fraud-holds`, { headers: dev.admin });
+      return (res.data.holds as Array<{ incrementId: string; reasons: string[]; score: number }>).find((h) => h.incrementId === order.increment_id);
+    }, 'the fraud hold');
+    expect(hold.reasons.join(' ')).toMatch(/Radar/);
+
+    const wrong = await axios.post(`${dev.apiUrl}/admin/orders/${order.increment_id}/fraud-decision`, { decision: 'maybe' }, { headers: dev.admin, validateStatus: () => true });
+    expect(wrong.status).toBe(400);
+    const approved = await axios.post(`${dev.apiUrl}/admin/orders/${order.increment_id}/fraud-decision`,
+      { decision: 'approve', reviewer: 'ops@shop.example' }, { headers: dev.admin });
+    expect(approved.data).toEqual({ workflowId: `order:${order.increment_id}`, decision: 'approve' });
+
+    const handle = dev.client.workflow.getHandle(`order:${order.increment_id}`);
+    await waitForStep(handle, 'awaiting_shipment');
+    const wmsOrder = await dev.stack.clients.wms.findByReferenceId(order.increment_id);
+    await axios.post(`${dev.stack.urls.wms}/__sandbox/ship/${wmsOrder!.id}`); // the sandbox sends the signed order.shipped webhook
+    const result = await handle.result() as { outcome: string; status: OrderStatus };
+    expect(result.outcome).toBe('completed');
+    expect((await dev.stack.clients.magento.getOrder(order.entity_id)).state).toBe('complete');
+  });
+
+  it('lists a payment that names no Magento order in the review queue, and skips it on request', async () => {
+    const pi = await dev.stack.stripe.paymentIntents.create({ amount: 1234, currency: 'usd', confirm: true, payment_method: 'pm_card_visa', metadata: {} });
+    const item = await eventually(async () => {
+      const res = await axios.get(`${dev.apiUrl}/admin/review-queue`, { headers: dev.admin });
+      return (res.data.items as Array<{ workflowId: string; reason: string }>).find((i) => i.reason?.includes(pi.id));
+    }, 'the review queue entry');
+    expect(item.reason).toBe(`${pi.id} has no magento_order_id (or "Order #") in its metadata, so it cannot be matched to a Magento order`);
+    const skipped = await axios.post(`${dev.apiUrl}/admin/review-queue/${encodeURIComponent(item.workflowId)}/skip`, {}, { headers: dev.admin });
+    expect(skipped.data).toEqual({ workflowId: item.workflowId, action: 'skip' });
+    await expect(dev.client.workflow.getHandle(item.workflowId).result()).resolves.toMatchObject({ outcome: 'skipped' });
+    const again = await axios.post(`${dev.apiUrl}/admin/review-queue/${encodeURIComponent(item.workflowId)}/skip`, {}, { headers: dev.admin, validateStatus: () => true });
+    expect(again.status).toBe(409);
+  });
+});
