@@ -9,6 +9,10 @@ export interface ResilienceOptions {
   /** Requests per second at most. */
   ratePerSecond: number;
   timeoutMs: number;
+  /** Attempts for an idempotent read (GET) before its failure reaches Temporal's retry policy. */
+  readAttempts: number;
+  /** First pause between read attempts; doubles each time, unless the system sends a shorter Retry-After. */
+  readRetryBaseMs: number;
   /** Breaker opens when this share of recent calls failed retryably… */
   breakerErrorPercent: number;
   /** …and lets one call through again after this long. */
@@ -16,7 +20,7 @@ export interface ResilienceOptions {
 }
 
 export const defaultResilience: ResilienceOptions = {
-  maxConcurrent: 10, ratePerSecond: 50, timeoutMs: 15_000, breakerErrorPercent: 50, breakerResetMs: 10_000,
+  maxConcurrent: 10, ratePerSecond: 50, timeoutMs: 15_000, readAttempts: 3, readRetryBaseMs: 200, breakerErrorPercent: 50, breakerResetMs: 10_000,
 };
 
 export type ErrorMessageOf = (body: unknown, status: number) => string;
@@ -49,12 +53,22 @@ export class ResilientHttp {
     return this.breaker.opened ? 'open' : this.breaker.halfOpen ? 'halfOpen' : 'closed';
   }
 
+  /**
+   * One call. Reads are retried here a few times, quickly (an activity makes several calls, and a transient fault in
+   * any of them would otherwise fail the whole attempt); writes go to Temporal's retry policy on the first failure.
+   */
   async request<T>(config: AxiosRequestConfig): Promise<T> {
-    try {
-      const response = await this.limiter.schedule(() => this.breaker.fire({ timeout: this.options.timeoutMs, ...config }));
-      return response.data as T;
-    } catch (err) {
-      throw this.toError(err);
+    const attempts = (config.method ?? 'GET').toUpperCase() === 'GET' ? this.options.readAttempts : 1;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const response = await this.limiter.schedule(() => this.breaker.fire({ timeout: this.options.timeoutMs, ...config }));
+        return response.data as T;
+      } catch (err) {
+        const error = this.toError(err);
+        const pauseMs = Math.min(error.retryAfterMs ?? Infinity, this.options.readRetryBaseMs * 2 ** (attempt - 1));
+        if (!error.retryable || attempt >= attempts || this.breaker.opened || pauseMs > 5_000) throw error;
+        await new Promise((r) => setTimeout(r, pauseMs));
+      }
     }
   }
 

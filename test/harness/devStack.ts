@@ -23,7 +23,7 @@ export interface DevStack {
  * The product as `npm start` runs it, in one test process: the API (real HTTP) and a worker on the dev server started
  * by the global setup, and the four sandbox peers, whose webhooks go to the API.
  */
-export async function startDevStack(options: { stripeWebhooks?: boolean } = {}): Promise<DevStack> {
+export async function startDevStack(options: { stripeWebhooks?: boolean; wmsShipDelayMs?: number } = {}): Promise<DevStack> {
   const taskQueue = uniqueTaskQueue('dev-stack');
   const { client, connection }: { client: Client; connection: Connection } = await connectDevServer();
   const app = createApp({ temporal: client, taskQueue, stripeWebhookSecrets: [testSecrets.stripeWebhookSecret],
@@ -32,7 +32,7 @@ export async function startDevStack(options: { stripeWebhooks?: boolean } = {}):
   await new Promise((r) => server.once('listening', r));
   const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const stack = await startProductStack({ temporal: client, taskQueue,
-    stripeWebhookUrl: options.stripeWebhooks ? `${apiUrl}/webhooks/stripe` : undefined, wmsWebhookUrl: `${apiUrl}/webhooks/wms` });
+    stripeWebhookUrl: options.stripeWebhooks ? `${apiUrl}/webhooks/stripe` : undefined, wmsWebhookUrl: `${apiUrl}/webhooks/wms`, wmsShipDelayMs: options.wmsShipDelayMs });
   const env = temporalEnvSchema.parse({ TEMPORAL_ADDRESS: devServerAddress(), TEMPORAL_TASK_QUEUE: taskQueue });
   const { worker, connection: native }: { worker: Worker; connection: { close(): Promise<void> } } = await createWorker({ env, activities: stack.activities });
   const running = worker.run();

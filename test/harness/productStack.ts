@@ -40,10 +40,10 @@ export interface ProductStack {
 }
 
 /** The four sandbox peers in this process, on free ports, and the product's real clients pointed at them over HTTP. */
-export async function startProductStack(options: { temporal: Client; taskQueue: string; settings?: OrderSettings; stripeWebhookUrl?: string; wmsWebhookUrl?: string }): Promise<ProductStack> {
+export async function startProductStack(options: { temporal: Client; taskQueue: string; settings?: OrderSettings; stripeWebhookUrl?: string; wmsWebhookUrl?: string; wmsShipDelayMs?: number }): Promise<ProductStack> {
   const dir = mkdtempSync(join(tmpdir(), 'o2c-stack-'));
   const stripePeer = createStripeSandbox({ secretKey: testSecrets.stripeKey, webhookSecret: testSecrets.stripeWebhookSecret, webhookUrl: options.stripeWebhookUrl, retryBaseMs: 200 });
-  const wmsPeer = createWmsSandbox({ token: testSecrets.wmsToken, webhookSecret: testSecrets.wmsWebhookSecret, webhookUrl: options.wmsWebhookUrl, retryBaseMs: 200 });
+  const wmsPeer = createWmsSandbox({ token: testSecrets.wmsToken, webhookSecret: testSecrets.wmsWebhookSecret, webhookUrl: options.wmsWebhookUrl, retryBaseMs: 200, shipDelayMs: options.wmsShipDelayMs });
   const running: RunningPeer[] = [];
   const start = async (peer: Parameters<typeof startPeer>[0]) => {
     const r = await startPeer(peer);
