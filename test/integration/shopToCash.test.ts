@@ -24,7 +24,7 @@ async function settle(dev: DevStack, summary: ShopSummary, timeoutMs: number): P
 
 /** Every paid order that completed has exactly one of each document, and Magento says complete. */
 async function expectOneOfEachDocument(dev: DevStack, finals: Final[]): Promise<void> {
-  const { magento, erp, wms } = dev.stack.clients;
+  const { magento, erp } = dev.stack.clients;
   for (const f of finals.filter((x) => x.syncState === 'completed')) {
     const order = await magento.getOrder(f.entityId);
     expect({ id: f.incrementId, state: order.state }).toEqual({ id: f.incrementId, state: 'complete' });
