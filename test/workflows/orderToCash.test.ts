@@ -6,6 +6,7 @@ import { toMinor } from '../../domain/money';
 import type { OrderOutcome } from '../../workflows/orderToCash';
 import { createWorker } from '../../worker/worker';
 import { startProductStack, type ProductStack } from '../harness/productStack';
+import { recordHistories } from '../harness/recordHistories';
 import { createTimeSkippingEnv, uniqueTaskQueue } from '../harness/temporal';
 import { deliver, eventsAbout, pay, placeOrder, shipInWms, waitForStep } from './orderFlow';
 
@@ -25,7 +26,11 @@ describe('orderToCash on the time-skipping server, with real activities against 
     running = worker.run();
   });
 
+  const recorded: Array<{ name: string; workflowId: string }> = [];
+  const record = (name: string, incrementId: string) => recorded.push({ name, workflowId: `order:${incrementId}` });
+
   afterAll(async () => {
+    if (env) await recordHistories(env.client, recorded);
     worker?.shutdown();
     await running;
     await stack?.close();
@@ -40,9 +45,11 @@ describe('orderToCash on the time-skipping server, with real activities against 
 
   it('takes a paid order through invoice, ERP, WMS and shipment to complete, creating each document once', async () => {
     const order = await placeOrder(stack);
+    record('order-completed', order.increment_id);
     const pi = await pay(stack, order, 'pm_card_visa');
     const events = await eventsAbout(stack, pi.id, ['payment_intent.succeeded', 'charge.succeeded']);
     await deliver(env.client, taskQueue, [...events, ...events]);
+    recorded.push({ name: 'intake-delivered', workflowId: `stripe:${events[0]!.id}` });
     await waitForStep(handleOf(order.increment_id), 'awaiting_shipment');
     const tracking = await shipInWms(stack, order.increment_id);
     await handleOf(order.increment_id).signal('shipment', tracking);
@@ -63,6 +70,7 @@ describe('orderToCash on the time-skipping server, with real activities against 
 
   it('holds an elevated-risk order, and completes it when a reviewer approves after 30 hours', async () => {
     const order = await placeOrder(stack);
+    record('order-fraud-approved', order.increment_id);
     const pi = await pay(stack, order, 'pm_card_riskLevelElevated');
     await deliver(env.client, taskQueue, await eventsAbout(stack, pi.id, ['payment_intent.succeeded', 'review.opened']));
     const held = await waitForStep(handleOf(order.increment_id), 'fraud_hold');
@@ -84,6 +92,7 @@ describe('orderToCash on the time-skipping server, with real activities against 
 
   it('compensates a held order when nobody decides within 48 hours: refunded in Stripe, canceled in Magento', async () => {
     const order = await placeOrder(stack);
+    record('order-fraud-timeout', order.increment_id);
     const pi = await pay(stack, order, 'pm_card_riskLevelElevated');
     await deliver(env.client, taskQueue, await eventsAbout(stack, pi.id, ['payment_intent.succeeded', 'review.opened']));
     await waitForStep(handleOf(order.increment_id), 'fraud_hold');
@@ -101,6 +110,7 @@ describe('orderToCash on the time-skipping server, with real activities against 
     await axios.put(`${stack.urls.wms}/__sandbox/stock`, { outOfStockSkus: ['TEE-1'] });
     try {
       const order = await placeOrder(stack);
+    record('order-out-of-stock', order.increment_id);
       const pi = await pay(stack, order, 'pm_card_visa');
       await deliver(env.client, taskQueue, await eventsAbout(stack, pi.id, ['payment_intent.succeeded']));
       const result: OrderOutcome = await handleOf(order.increment_id).result();
@@ -118,6 +128,7 @@ describe('orderToCash on the time-skipping server, with real activities against 
 
   it('waits after a decline, and completes when the customer pays within 24 hours', async () => {
     const order = await placeOrder(stack);
+    record('order-declined-then-paid', order.increment_id);
     const declined = await pay(stack, order, 'pm_card_chargeDeclined');
     expect(declined.status).toBe('requires_payment_method');
     await deliver(env.client, taskQueue, await eventsAbout(stack, declined.id, ['payment_intent.payment_failed']));
@@ -137,6 +148,7 @@ describe('orderToCash on the time-skipping server, with real activities against 
 
   it('cancels a declined order in Magento when no payment arrives within 24 hours, and tells the customer', async () => {
     const order = await placeOrder(stack);
+    record('order-declined-canceled', order.increment_id);
     const declined = await pay(stack, order, 'pm_card_chargeDeclined');
     await deliver(env.client, taskQueue, await eventsAbout(stack, declined.id, ['payment_intent.payment_failed']));
     const result: OrderOutcome = await handleOf(order.increment_id).result();
@@ -148,6 +160,7 @@ describe('orderToCash on the time-skipping server, with real activities against 
 
   it('finds the shipment in the WMS when its webhook never arrives, and completes', async () => {
     const order = await placeOrder(stack);
+    record('order-shipment-found-in-wms', order.increment_id);
     const pi = await pay(stack, order, 'pm_card_visa');
     await deliver(env.client, taskQueue, await eventsAbout(stack, pi.id, ['payment_intent.succeeded']));
     await waitForStep(handleOf(order.increment_id), 'awaiting_shipment');
@@ -159,6 +172,7 @@ describe('orderToCash on the time-skipping server, with real activities against 
 
   it('parks an order whose payment does not match its grand total, and ends it when an operator skips', async () => {
     const order = await placeOrder(stack);
+    record('order-review-skipped', order.increment_id);
     const pi = await stack.stripe.paymentIntents.create({ amount: toMinor(order.grand_total, 'USD') - 1, currency: 'usd', confirm: true,
       payment_method: 'pm_card_visa', metadata: { magento_order_id: order.increment_id } });
     await deliver(env.client, taskQueue, await eventsAbout(stack, pi.id, ['payment_intent.succeeded']));

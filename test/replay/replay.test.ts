@@ -1,0 +1,23 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { temporal } from '@temporalio/proto';
+import { Worker } from '@temporalio/worker';
+import { historiesDir } from '../harness/recordHistories';
+import { workflowsPath } from '../../worker/worker';
+
+const files = readdirSync(historiesDir).filter((f) => f.endsWith('.binpb')).sort();
+
+describe('recorded workflow histories replay on the current workflow code', () => {
+  it('has histories to replay, from every order path', () => {
+    expect(files).toEqual(expect.arrayContaining([
+      'order-completed.binpb', 'order-fraud-approved.binpb', 'order-fraud-timeout.binpb', 'order-out-of-stock.binpb',
+      'order-declined-then-paid.binpb', 'order-declined-canceled.binpb', 'order-shipment-found-in-wms.binpb', 'order-review-skipped.binpb',
+      'intake-delivered.binpb',
+    ]));
+  });
+
+  it.each(files)('replays %s without nondeterminism', async (file) => {
+    const history = temporal.api.history.v1.History.decode(readFileSync(join(historiesDir, file)));
+    await Worker.runReplayHistory({ workflowsPath, replayName: file }, history, file.replace(/\.binpb$/, ''));
+  });
+});
