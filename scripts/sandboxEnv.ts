@@ -55,5 +55,7 @@ export function sandboxEndpointDefaults(apiPort: number = defaultPorts.api): Rec
     WMS_BASE_URL: `http://127.0.0.1:${defaultPorts.wms}`,
     STRIPE_SANDBOX_WEBHOOK_URL: `http://127.0.0.1:${apiPort}/webhooks/stripe`,
     WMS_SANDBOX_WEBHOOK_URL: `http://127.0.0.1:${apiPort}/webhooks/wms`,
+    // The sandbox warehouse ships each order this long after it is created, so a demo run reaches `complete`.
+    WMS_SANDBOX_SHIP_DELAY_MS: '20000',
   };
 }
