@@ -1,11 +1,12 @@
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import axios from 'axios';
 import { stopProcess } from './devServer';
 import { freePort } from './ports';
 import { repoRoot } from './temporalBinaries';
+import { isExecutable, onPath } from './executables';
 
 /**
  * stripe-mock validates Stripe API requests against Stripe's OpenAPI spec (https://github.com/stripe/stripe-mock);
@@ -30,19 +31,6 @@ export interface ResolveStripeMockOptions {
   /** Limit for the build (default 10 minutes). */
   installTimeoutMs?: number;
   log?: (line: string) => void;
-}
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function onPath(command: string): string | undefined {
-  return (process.env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, command)).find(isExecutable);
 }
 
 function cachedVersion(): string | undefined {

@@ -1,6 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
-import { delimiter, join, resolve } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { isExecutable, onPath } from './executables';
 
 /**
  * Finds the Temporal CLI (dev server + Web UI) and the time-skipping test server, in this order:
@@ -38,23 +39,6 @@ export const temporalTestServer: BinarySpec = {
 
 export class TemporalBinaryNotFound extends Error {
   override name = 'TemporalBinaryNotFound';
-}
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function onPath(command: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    const candidate = join(dir, command);
-    if (dir && isExecutable(candidate)) return candidate;
-  }
-  return undefined;
 }
 
 function pypiTarget(spec: BinarySpec): string {
