@@ -1,5 +1,5 @@
 import {
-  ApplicationFailure, condition, defineSignal, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo,
+  ApplicationFailure, condition, defineSignal, patched, proxyActivities, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import { assessFraud, type FraudAssessment } from '../domain/fraud';
 import { erpCustomerFor, erpSalesOrderFor, magentoCarrierCode, wmsOrderFor } from '../domain/fulfilment';
@@ -111,7 +111,7 @@ export async function orderToCash(input: { incrementId: string }): Promise<Order
     await condition(() => facts.paymentIntentId !== undefined);
     upsertSearchAttributes([{ key: StripeObjectId, value: facts.paymentIntentId! }]);
     status.ids.paymentIntentId = facts.paymentIntentId;
-    let payment: PaymentSnapshot = await stripe.getPayment(facts.paymentIntentId!);
+    let payment: PaymentSnapshot = await review.step(() => stripe.getPayment(facts.paymentIntentId!));
     let order = await loadOrder();
 
     if (payment.status !== 'succeeded') {
@@ -129,7 +129,7 @@ export async function orderToCash(input: { incrementId: string }): Promise<Order
         setSyncState(status, 'failed');
         return { outcome: 'canceled_unpaid', status };
       }
-      payment = await stripe.getPayment(facts.paymentIntentId!);
+      payment = await review.step(() => stripe.getPayment(facts.paymentIntentId!));
       order = await loadOrder();
     }
     status.ids.chargeId = payment.chargeId;
@@ -163,6 +163,11 @@ export async function orderToCash(input: { incrementId: string }): Promise<Order
       reached('fraud_hold');
       setSyncState(status, 'fraud_hold');
       status.fraud.heldUntil = new Date(Date.now() + settings.fraud.holdTimeoutMs).toISOString();
+      // Operators list holds from visibility, which answers even when no worker is running.
+      if (patched('fraud-hold-memo')) {
+        upsertMemo({ fraudHold: { score: assessment.score, reasons: assessment.reasons, heldSince: status.timestamps.fraud_hold,
+          heldUntil: status.fraud.heldUntil, paymentIntentId: payment.paymentIntentId } });
+      }
       await magento.holdMagentoOrder({ entityId: order.entity_id, key: 'fraud_hold',
         comment: `Held for fraud review (score ${assessment.score}): ${assessment.reasons.join('; ')}.` });
       await notify.notifyMerchant({ key: `fraud_hold:${incrementId}`, template: 'fraud_hold', orderId: incrementId,

@@ -24,6 +24,14 @@ const replaySchema = z.object({
   since: z.union([z.number().int().positive(), z.string().datetime({ offset: true })]),
 }).strict();
 
+interface FraudHoldMemo {
+  score: number;
+  reasons: string[];
+  heldSince?: string;
+  heldUntil?: string;
+  paymentIntentId?: string;
+}
+
 const incrementIdPattern = /^[A-Za-z0-9_-]{1,50}$/;
 const workflowIdPattern = /^[A-Za-z0-9_:.-]{1,200}$/;
 
@@ -41,9 +49,14 @@ export function adminRoutes(deps: AdminDeps): Router {
   router.get('/admin/fraud-holds', async (_req, res) => {
     const held = await listRunning(deps.temporal, `WorkflowType = 'orderToCash' AND SyncState = 'fraud_hold'`);
     const holds = await Promise.all(held.map(async (wf) => {
-      const status = await deps.temporal.workflow.getHandle(wf.workflowId, wf.runId).query<OrderStatus>('status');
-      return { incrementId: status.incrementId, workflowId: wf.workflowId, heldSince: status.timestamps.fraud_hold, heldUntil: status.fraud?.heldUntil,
-        score: status.fraud?.score, reasons: status.fraud?.reasons ?? [], paymentIntentId: status.ids.paymentIntentId };
+      const incrementId = wf.workflowId.replace(/^order:/, '');
+      const memo = wf.memo?.fraudHold as FraudHoldMemo | undefined;
+      if (memo) return { incrementId, workflowId: wf.workflowId, ...memo };
+      // Runs that held before the memo existed: ask the run itself, briefly (it needs a worker to answer).
+      const status = await deps.temporal.withDeadline(Date.now() + 2_000, () =>
+        deps.temporal.workflow.getHandle(wf.workflowId, wf.runId).query<OrderStatus>('status')).catch(() => undefined);
+      return { incrementId, workflowId: wf.workflowId, heldSince: status?.timestamps.fraud_hold, heldUntil: status?.fraud?.heldUntil,
+        score: status?.fraud?.score, reasons: status?.fraud?.reasons ?? [], paymentIntentId: status?.ids.paymentIntentId };
     }));
     res.json({ holds });
   });
@@ -53,8 +66,8 @@ export function adminRoutes(deps: AdminDeps): Router {
     const parsed = fraudDecisionSchema.safeParse(req.body);
     if (!parsed.success) return void res.status(400).json({ error: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
     const handle = deps.temporal.workflow.getHandle(orderWorkflowId(req.params.incrementId));
-    const status = await handle.query<OrderStatus>('status');
-    if (status.syncState !== 'fraud_hold') return void res.status(409).json({ error: `order ${req.params.incrementId} is not on a fraud hold (it is ${status.syncState})` });
+    const [held] = await listRunning(deps.temporal, `WorkflowId = '${handle.workflowId}' AND SyncState = 'fraud_hold'`);
+    if (!held) return void res.status(409).json({ error: `order ${req.params.incrementId} is not on a fraud hold` });
     await handle.signal('fraudDecision', parsed.data);
     deps.log.info({ workflowId: handle.workflowId, decision: parsed.data.decision }, 'fraud decision sent');
     res.json({ workflowId: handle.workflowId, decision: parsed.data.decision });

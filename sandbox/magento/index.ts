@@ -23,6 +23,8 @@ export interface MagentoSandboxOptions {
   /** Mirror the state to this JSON file so a restart keeps it. */
   dataFile?: string;
   now?: () => Date;
+  /** Prefix of new orders' increment ids, like a Magento store's sequence prefix (default none). */
+  incrementIdPrefix?: string;
 }
 
 /** Store codes the API answers under: `/rest/default/V1/…`, `/rest/all/V1/…` and `/rest/V1/…`. */
@@ -31,7 +33,7 @@ const prefixes = ['/rest/default', '/rest/all', '/rest'];
 /** A local Magento 2.4 admin REST API: orders and their invoices, shipments and credit memos, and customers. */
 export function createMagentoSandbox(options: MagentoSandboxOptions = {}): SandboxPeer<MagentoState> {
   const store = new Store<MagentoState>(initialMagentoState, options.dataFile);
-  const ctx: MagentoContext = { store, now: options.now ?? (() => new Date()) };
+  const ctx: MagentoContext = { store, now: options.now ?? (() => new Date()), incrementIdPrefix: options.incrementIdPrefix ?? '' };
   const authorize = createAuthorizer({ token: options.token, oauth: options.oauth });
 
   const api = express.Router();

@@ -137,7 +137,7 @@ export function buildOrder(ctx: MagentoContext, entity: Record<string, unknown>)
   const items = rawItems.map((raw) => buildItem(ctx, id, raw, now, storeId));
   linkChildren(rawItems, items);
   for (let n = id; increment === undefined; n += 1) {
-    const candidate = incrementId(n);
+    const candidate = `${ctx.incrementIdPrefix}${incrementId(n)}`;
     if (!state.orders.some((o) => o.increment_id === candidate)) increment = candidate;
   }
 

@@ -146,6 +146,8 @@ export function initialMagentoState(): MagentoState {
 export interface MagentoContext {
   store: Store<MagentoState>;
   now: () => Date;
+  /** Prepended to order increment ids, as Magento's per-store sequence prefix does (e.g. `2` → `2000000001`). */
+  incrementIdPrefix: string;
 }
 
 export interface MagentoRoute {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,7 +52,8 @@ export async function startProductStack(options: { temporal: Client; taskQueue: 
     return r.url;
   };
   const urls = {
-    magento: await start(createMagentoSandbox({ token: testSecrets.magentoToken })),
+    // Test files share one dev server, where `order:<increment id>` is global: each stack's store numbers its own orders.
+    magento: await start(createMagentoSandbox({ token: testSecrets.magentoToken, incrementIdPrefix: `T${randomBytes(3).toString('hex').toUpperCase()}-` })),
     erp: await start(createErpSandbox({ apiKey: testSecrets.erpKey, apiSecret: testSecrets.erpSecret })),
     wms: await start(wmsPeer),
     stripe: await start(stripePeer),
