@@ -1,35 +1,18 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import { temporalEnvSchema } from '../../config/env';
 import type { OrderOutcome } from '../../workflows/orderToCash';
-import { createWorker } from '../../worker/worker';
-import { startProductStack, type ProductStack } from '../harness/productStack';
-import { createTimeSkippingEnv, uniqueTaskQueue } from '../harness/temporal';
 import { deliver, eventsAbout, pay, placeOrder, waitForStep } from './orderFlow';
+import { startWorkflowStack, type WorkflowStack } from './workflowStack';
 
 jest.setTimeout(120_000);
 
 describe('orderToCash when the money goes back before the parcel leaves', () => {
-  const taskQueue = uniqueTaskQueue('order-refunded');
-  let env: TestWorkflowEnvironment;
-  let stack: ProductStack;
-  let worker: Worker;
-  let running: Promise<void>;
-
+  let ws: WorkflowStack;
   beforeAll(async () => {
-    env = await createTimeSkippingEnv();
-    stack = await startProductStack({ temporal: env.client, taskQueue });
-    ({ worker } = await createWorker({ env: temporalEnvSchema.parse({ TEMPORAL_TASK_QUEUE: taskQueue }), activities: stack.activities, connection: env.nativeConnection }));
-    running = worker.run();
+    ws = await startWorkflowStack('order-refunded');
   });
-  afterAll(async () => {
-    worker?.shutdown();
-    await running;
-    await stack?.close();
-    await env?.teardown();
-  });
+  afterAll(() => ws?.close());
 
   it('reverses an order fully refunded in Stripe before shipment: WMS and ERP cancelled, credit memo, no second refund', async () => {
+    const { env, stack, taskQueue } = ws;
     const order = await placeOrder(stack);
     const pi = await pay(stack, order, 'pm_card_visa');
     await deliver(env.client, taskQueue, await eventsAbout(stack, pi.id, ['payment_intent.succeeded']));

@@ -1,0 +1,35 @@
+import type { OrderOutcome, OrderStatus } from '../../workflows/orderToCash';
+import { deliver, eventsAbout, placeOrder, shipInWms, waitForStep } from './orderFlow';
+import { startWorkflowStack, type WorkflowStack } from './workflowStack';
+
+jest.setTimeout(120_000);
+
+describe('orderToCash in the review queue', () => {
+  let ws: WorkflowStack;
+  beforeAll(async () => {
+    ws = await startWorkflowStack('order-parked');
+  });
+  afterAll(() => ws?.close());
+
+  it('parks a payment for an order Magento does not have yet, and completes it when an operator retries after the order appears', async () => {
+    const { env, stack, taskQueue } = ws;
+    const incrementId = `LATE-${Date.now()}`;
+    const pi = await stack.stripe.paymentIntents.create({ amount: 5000, currency: 'usd', confirm: true, payment_method: 'pm_card_visa', metadata: { magento_order_id: incrementId } });
+    await deliver(env.client, taskQueue, await eventsAbout(stack, pi.id, ['payment_intent.succeeded']));
+    const handle = env.client.workflow.getHandle(`order:${incrementId}`);
+    let status: OrderStatus | undefined;
+    for (let i = 0; i < 100 && status?.syncState !== 'needs_review'; i++) {
+      status = await handle.query<OrderStatus>('status').catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(status?.reviewReason).toBe(`Magento has no order ${incrementId}, but Stripe payment ${pi.id} names it`);
+
+    const order = await placeOrder(stack, { increment_id: incrementId });
+    await handle.signal('retry', { operator: 'ops' });
+    await waitForStep(handle, 'awaiting_shipment');
+    await handle.signal('shipment', await shipInWms(stack, incrementId));
+    const result: OrderOutcome = await handle.result();
+    expect(result.outcome).toBe('completed');
+    expect((await stack.clients.magento.getOrder(order.entity_id)).state).toBe('complete');
+  });
+});
