@@ -113,6 +113,11 @@ export async function orderToCash(input: { incrementId: string }): Promise<Order
     status.ids.paymentIntentId = facts.paymentIntentId;
     let payment: PaymentSnapshot = await review.step(() => stripe.getPayment(facts.paymentIntentId!));
     let order = await loadOrder();
+    if (payment.status !== 'succeeded' && facts.failures === 0) {
+      // Neither paid nor declined yet (e.g. a bank debit still processing, or only a review event so far): wait for the outcome.
+      await condition(() => facts.succeeded || facts.failures > 0);
+      payment = await review.step(() => stripe.getPayment(facts.paymentIntentId!));
+    }
 
     if (payment.status !== 'succeeded') {
       reached('payment_failed');
