@@ -76,7 +76,9 @@ export class ResilientHttp {
     if (err instanceof ExternalSystemError) return err;
     if (err instanceof AxiosError) {
       const status = err.response?.status;
-      const what = `${err.config?.method?.toUpperCase() ?? 'request'} ${err.config?.url ?? ''}`;
+      // The path only: query strings can carry personal data (a customer's e-mail in a search), and this message
+      // reaches logs and workflow history.
+      const what = `${err.config?.method?.toUpperCase() ?? 'request'} ${(err.config?.url ?? '').split('?')[0]}`;
       if (status === undefined) return new ExternalSystemError(this.system, `${what}: ${err.code ?? err.message}`, undefined, true);
       return new ExternalSystemError(this.system, `${what} → ${status}: ${this.messageOf(err.response?.data, status)}`, status,
         isRetryableStatus(status), parseRetryAfter(err.response?.headers?.['retry-after']), err.response?.data);

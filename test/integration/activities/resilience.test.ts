@@ -50,3 +50,18 @@ describe('calls to an external system that is failing', () => {
     expect(parseRetryAfter(new Date(Date.now() + 3000).toUTCString())).toBeGreaterThan(1000);
   });
 });
+
+describe('failure messages', () => {
+  it('name the method and path but never the query string, where a customer e-mail may be', async () => {
+    const peer = await startPeer(createMagentoSandbox({ token: 'pii-token' }));
+    try {
+      const magento = new MagentoClient({ baseUrl: `${peer.url}/rest/default`, auth: { kind: 'token', token: 'pii-token' } });
+      await axios.put(`${peer.url}/__sandbox/faults`, { rate5xx: 1 });
+      const failure = await magento.searchOrders([[{ field: 'customer_email', value: 'ada@example.com' }]]).catch((e) => e);
+      expect(failure.message).toMatch(/^Magento: GET \/V1\/orders → 50\d/);
+      expect(failure.message).not.toMatch(/example\.com|searchCriteria/);
+    } finally {
+      await peer.close();
+    }
+  });
+});
