@@ -1,0 +1,212 @@
+import { assertMinor, formatDecimal, formatMoney, normalizeCurrency } from './money';
+
+/**
+ * Payout reconciliation: the balance transactions a Stripe payout swept, summed per reporting category, checked
+ * against the payout to the minor unit, and booked as one balanced ERP journal. Pure: no I/O, no clock.
+ */
+
+/** One balance transaction of a payout, in integer minor units (Stripe's `amount`, `fee`, `net`). */
+export interface PayoutLine {
+  /** `txn_…` */
+  id: string;
+  /** Stripe's balance-transaction type: `charge`, `refund`, `adjustment`, … */
+  type: string;
+  /** Stripe's reporting category (`charge`, `refund`, `dispute`, `dispute_reversal`, `fee`, …): picks the GL account. */
+  reportingCategory: string;
+  /** The object that moved the money: `ch_…`, `re_…`, `dp_…`. */
+  sourceId?: string;
+  /** The Magento increment id, when the source is a charge that names its order. */
+  magentoOrderId?: string;
+  grossMinor: number;
+  feeMinor: number;
+  /** Always `grossMinor - feeMinor` (Stripe's invariant; the summary checks it). */
+  netMinor: number;
+  /** ISO 4217, upper case. */
+  currency: string;
+  /** Unix seconds. */
+  availableOn: number;
+}
+
+/** A payout as Stripe reports it, amounts in minor units. */
+export interface PayoutDetails {
+  /** `po_…` */
+  id: string;
+  amountMinor: number;
+  /** ISO 4217, upper case. */
+  currency: string;
+  status: string;
+  automatic: boolean;
+  /** Unix seconds. */
+  arrivalDate: number;
+  reconciliationStatus: string;
+}
+
+export interface CategoryTotals {
+  count: number;
+  grossMinor: number;
+  feeMinor: number;
+  netMinor: number;
+}
+
+export interface PayoutSummary {
+  payoutId: string;
+  currency: string;
+  payoutAmountMinor: number;
+  /** Per reporting category, in category order. */
+  byCategory: Record<string, CategoryTotals>;
+  totals: CategoryTotals;
+  /** Σnet − payout amount, in minor units: zero when the payout is fully explained. */
+  differenceMinor: number;
+  /** Lines that break Stripe's rules (another currency, net ≠ gross − fee); any problem means no match. */
+  problems: string[];
+  /** Σnet equals the payout amount to the minor unit, and every line is consistent. */
+  matches: boolean;
+}
+
+/** One row of the journal, in minor units: exactly one of debit and credit is non-zero. */
+export interface JournalLine {
+  account: string;
+  debitMinor: number;
+  creditMinor: number;
+  /** What the row books: `payout`, `fee` or a reporting category. */
+  booking: string;
+}
+
+export interface PayoutJournal {
+  currency: string;
+  lines: JournalLine[];
+  totalDebitMinor: number;
+  totalCreditMinor: number;
+}
+
+/** The result of reconciling one payout. */
+export interface PayoutReport {
+  outcome: 'reconciled';
+  payout: PayoutDetails;
+  summary: PayoutSummary;
+  lines: PayoutLine[];
+  journalEntry: { name: string; created: boolean; journal: PayoutJournal };
+  /** Anything a reader of the report should know (for example a reconciliation Stripe had not finished). */
+  notes: string[];
+}
+
+/** A reconciliation an operator chose to skip from the review queue: nothing was booked. */
+export interface SkippedPayoutReport {
+  outcome: 'skipped';
+  payoutId: string;
+  reason: string;
+  payout?: PayoutDetails;
+  summary?: PayoutSummary;
+  notes: string[];
+}
+
+export type PayoutReconciliationResult = PayoutReport | SkippedPayoutReport;
+
+export class ReconciliationError extends Error {
+  override name = 'ReconciliationError';
+}
+
+const zero = (): CategoryTotals => ({ count: 0, grossMinor: 0, feeMinor: 0, netMinor: 0 });
+
+function add(totals: CategoryTotals, line: PayoutLine): void {
+  totals.count += 1;
+  totals.grossMinor += line.grossMinor;
+  totals.feeMinor += line.feeMinor;
+  totals.netMinor += line.netMinor;
+}
+
+/** Sums the payout's lines per reporting category and checks that their nets add up to the payout, to the minor unit. */
+export function summarizePayout(lines: readonly PayoutLine[], payout: Pick<PayoutDetails, 'id' | 'amountMinor' | 'currency'>): PayoutSummary {
+  const currency = normalizeCurrency(payout.currency);
+  assertMinor(payout.amountMinor);
+  const byCategory = new Map<string, CategoryTotals>();
+  const totals = zero();
+  const problems: string[] = [];
+  for (const line of lines) {
+    [line.grossMinor, line.feeMinor, line.netMinor].forEach(assertMinor);
+    if (normalizeCurrency(line.currency) !== currency) {
+      problems.push(`${line.id} is in ${normalizeCurrency(line.currency)}, the payout in ${currency}`);
+    }
+    if (line.netMinor !== line.grossMinor - line.feeMinor) {
+      problems.push(`${line.id}: net ${formatMoney(line.netMinor, currency)} is not gross ${formatMoney(line.grossMinor, currency)} `
+        + `less fee ${formatMoney(line.feeMinor, currency)}`);
+    }
+    const category = byCategory.get(line.reportingCategory) ?? zero();
+    byCategory.set(line.reportingCategory, category);
+    add(category, line);
+    add(totals, line);
+  }
+  const differenceMinor = totals.netMinor - payout.amountMinor;
+  return {
+    payoutId: payout.id,
+    currency,
+    payoutAmountMinor: payout.amountMinor,
+    byCategory: Object.fromEntries([...byCategory].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+    totals,
+    differenceMinor,
+    problems,
+    matches: differenceMinor === 0 && problems.length === 0,
+  };
+}
+
+/** Why a payout cannot be booked, in words a merchant can act on (review queue). */
+export function mismatchReason(summary: PayoutSummary): string {
+  const { currency } = summary;
+  const parts = [`Stripe payout ${summary.payoutId} of ${formatMoney(summary.payoutAmountMinor, currency)} is not explained by its `
+    + `${summary.totals.count} balance transactions: they net to ${formatMoney(summary.totals.netMinor, currency)}`
+    + ` (difference ${formatMoney(summary.differenceMinor, currency)}).`];
+  if (summary.problems.length > 0) parts.push(`Inconsistent transactions: ${summary.problems.slice(0, 5).join('; ')}${summary.problems.length > 5 ? '; …' : ''}.`);
+  parts.push('Nothing was booked in the ERP. Check the payout in the Stripe Dashboard, then retry or skip.');
+  return parts.join(' ');
+}
+
+/** The GL account keys (`erp.glAccounts`) the payout's journal needs and the mapping lacks: `payout`, `fee`, and each category. */
+export function missingGlAccounts(summary: PayoutSummary, accounts: Readonly<Record<string, string>>): string[] {
+  const needed = ['payout', 'fee', ...Object.keys(summary.byCategory).filter((c) => summary.byCategory[c]!.grossMinor !== 0)];
+  return [...new Set(needed)].filter((key) => !Object.hasOwn(accounts, key) || !accounts[key]);
+}
+
+/**
+ * The payout's journal, in minor units. Each row carries a signed amount s (debit when s > 0, credit when s < 0,
+ * left out when 0): the bank +Σnet (the payout), the fee account +Σfee, each category −Σgross (a positive gross is a
+ * credit, a negative one — refunds, disputes — a debit). Because every line has net = gross − fee,
+ * Σs = Σnet + Σfee − Σgross = 0, so Σdebit = Σcredit always. Only a summary that matches can be booked.
+ */
+export function journalFor(summary: PayoutSummary, accounts: Readonly<Record<string, string>>, bankAccount: string, feeAccount: string): PayoutJournal {
+  if (!summary.matches) throw new ReconciliationError(mismatchReason(summary));
+  const signed: Array<{ account: string; booking: string; amountMinor: number }> = [
+    { account: bankAccount, booking: 'payout', amountMinor: summary.totals.netMinor },
+    { account: feeAccount, booking: 'fee', amountMinor: summary.totals.feeMinor },
+  ];
+  for (const [category, totals] of Object.entries(summary.byCategory)) {
+    if (totals.grossMinor === 0) continue;
+    const account = Object.hasOwn(accounts, category) ? accounts[category] : undefined;
+    if (!account) throw new ReconciliationError(`no ERP account for Stripe reporting category "${category}" (erp.glAccounts in the mappings)`);
+    signed.push({ account, booking: category, amountMinor: -totals.grossMinor });
+  }
+  const lines: JournalLine[] = signed.filter((row) => row.amountMinor !== 0).map((row) => ({
+    account: row.account, booking: row.booking, debitMinor: Math.max(row.amountMinor, 0), creditMinor: Math.max(-row.amountMinor, 0),
+  }));
+  const totalDebitMinor = lines.reduce((sum, l) => sum + l.debitMinor, 0);
+  const totalCreditMinor = lines.reduce((sum, l) => sum + l.creditMinor, 0);
+  if (totalDebitMinor !== totalCreditMinor) throw new ReconciliationError(`journal for ${summary.payoutId} does not balance`); // unreachable, see above
+  return { currency: summary.currency, lines, totalDebitMinor, totalCreditMinor };
+}
+
+export const csvHeader = ['payout_id', 'transaction_id', 'type', 'reporting_category', 'source_id', 'magento_order_id', 'currency',
+  'gross', 'fee', 'net', 'available_on'] as const;
+
+/** RFC 4180: a field with a comma, quote, CR or LF is quoted, its quotes doubled. */
+export function csvField(value: string): string {
+  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+/** The report as CSV: a header, then one row per balance transaction, amounts as decimals of the payout's currency. */
+export function toCsv(report: Pick<PayoutReport, 'payout' | 'lines'>): string {
+  const rows = report.lines.map((line) => [
+    report.payout.id, line.id, line.type, line.reportingCategory, line.sourceId ?? '', line.magentoOrderId ?? '', line.currency,
+    formatDecimal(line.grossMinor, line.currency), formatDecimal(line.feeMinor, line.currency), formatDecimal(line.netMinor, line.currency),
+    new Date(line.availableOn * 1000).toISOString(),
+  ]);
+  return [[...csvHeader], ...rows].map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n';
+}
