@@ -4,7 +4,7 @@ import type { StripeEventEnvelope } from './stripeEvents';
  * Which long-running workflow an accepted Stripe event belongs to. The table grows as each workflow lands;
  * a type not in it is answered `{ignored: true}` by the receiver and counted.
  */
-export type EntityWorkflowType = 'orderToCash';
+export type EntityWorkflowType = 'orderToCash' | 'payoutReconciliation';
 
 export type RouteDecision =
   | { kind: 'route'; workflowType: EntityWorkflowType; workflowId: string; businessKey: string }
@@ -38,6 +38,30 @@ export function routeToOrder(incrementId: string): RouteDecision {
   return { kind: 'route', workflowType: 'orderToCash', workflowId: orderWorkflowId(incrementId), businessKey: incrementId };
 }
 
+export function payoutWorkflowId(payoutId: string): string {
+  return `payout:${payoutId}`;
+}
+
+export function routeToPayout(payoutId: string): RouteDecision {
+  return { kind: 'route', workflowType: 'payoutReconciliation', workflowId: payoutWorkflowId(payoutId), businessKey: payoutId };
+}
+
+/** `po_…` as Stripe writes payout ids (also what the operator API accepts). */
+export const payoutIdPattern = /^po_[A-Za-z0-9]+$/;
+
+/**
+ * The arguments an entity's workflow starts with, from its business key. The order's shape `{incrementId}` is part of
+ * every recorded and running order history: keep it.
+ */
+export function entityWorkflowArgs(workflowType: EntityWorkflowType, businessKey: string): [{ incrementId: string }] | [{ payoutId: string }] {
+  switch (workflowType) {
+    case 'orderToCash':
+      return [{ incrementId: businessKey }];
+    case 'payoutReconciliation':
+      return [{ payoutId: businessKey }];
+  }
+}
+
 function stringField(object: Record<string, unknown>, field: string): string | undefined {
   const value = object[field];
   if (typeof value === 'string') return value;
@@ -64,6 +88,13 @@ const viaPayment: Locator = (object) => {
   return { kind: 'unroutable', reason: `${String(object.id)} names neither a PaymentIntent nor a charge` };
 };
 
+/** Payout events carry the payout itself: its reconciliation run is keyed by the payout id. */
+const fromPayout: Locator = (object) => {
+  const payoutId = typeof object.id === 'string' ? object.id : undefined;
+  if (payoutId && payoutIdPattern.test(payoutId)) return routeToPayout(payoutId);
+  return { kind: 'unroutable', reason: `the payout event names no payout id (got ${JSON.stringify(object.id ?? null)})` };
+};
+
 const routingTable: Readonly<Record<string, Locator>> = {
   'payment_intent.succeeded': fromPaymentMetadata,
   'payment_intent.payment_failed': fromPaymentMetadata,
@@ -75,6 +106,8 @@ const routingTable: Readonly<Record<string, Locator>> = {
   'review.opened': viaPayment,
   'review.closed': viaPayment,
   'radar.early_fraud_warning.created': viaPayment,
+  'payout.paid': fromPayout,
+  'payout.reconciliation_completed': fromPayout,
 };
 
 export const handledEventTypes: readonly string[] = Object.keys(routingTable);

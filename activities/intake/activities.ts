@@ -1,6 +1,6 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type Stripe from 'stripe';
-import { isHandledEventType, type EntityWorkflowType } from '../../domain/eventRouting';
+import { entityWorkflowArgs, isHandledEventType, type EntityWorkflowType } from '../../domain/eventRouting';
 import { intakeWorkflowId, toEnvelope, type StripeEventEnvelope } from '../../domain/stripeEvents';
 import { callStripe } from '../stripe/client';
 
@@ -24,7 +24,7 @@ export function createIntakeActivities(temporal: Client, taskQueue: string, stri
       const handle = await temporal.workflow.signalWithStart(input.workflowType, {
         workflowId: input.workflowId,
         taskQueue,
-        args: [{ incrementId: input.businessKey }],
+        args: entityWorkflowArgs(input.workflowType, input.businessKey),
         signal: 'stripeEvent',
         signalArgs: [input.event],
       });

@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
 import { magentoOrderIdFromMetadata } from '../../domain/eventRouting';
+import type { PayoutDetails, PayoutLine } from '../../domain/reconciliation';
 import { callStripe } from './client';
 
 /** A payment as the order workflow needs it, read from Stripe's current state (not from a possibly stale event). */
@@ -23,6 +24,16 @@ export interface OrderReference {
   /** Set when the payment belongs to a Stripe invoice (a subscription), not to a Magento order. */
   invoiceId?: string;
 }
+
+/** One page of a payout's balance transactions, mapped to the reconciliation's lines. */
+export interface PayoutTransactionsPage {
+  lines: PayoutLine[];
+  hasMore: boolean;
+  /** Cursor for the next page (`starting_after`). */
+  lastId?: string;
+}
+
+const payoutPageSize = 100;
 
 function idOf(value: string | { id: string } | null | undefined): string | undefined {
   return typeof value === 'string' ? value : value?.id;
@@ -69,6 +80,35 @@ export function createStripeActivities(stripe: Stripe) {
         customerId: idOf(pi.customer ?? undefined),
         magentoOrderId: magentoOrderIdFromMetadata(pi.metadata),
       };
+    },
+
+    /** Read-only: a payout, amounts in minor units. */
+    async getPayout(payoutId: string): Promise<PayoutDetails> {
+      const payout = await callStripe(() => stripe.payouts.retrieve(payoutId));
+      return {
+        id: payout.id, amountMinor: payout.amount, currency: payout.currency.toUpperCase(), status: payout.status,
+        automatic: payout.automatic, arrivalDate: payout.arrival_date, reconciliationStatus: payout.reconciliation_status,
+      };
+    },
+
+    /**
+     * Read-only: one page (100) of the balance transactions a payout swept, with each charge's source expanded for the
+     * Magento order id in its metadata. The payout's own transaction (which Stripe itself lists too) is not a swept line.
+     */
+    async listPayoutTransactionsPage(input: { payoutId: string; startingAfter?: string }): Promise<PayoutTransactionsPage> {
+      const page = await callStripe(() => stripe.balanceTransactions.list({ payout: input.payoutId, limit: payoutPageSize, expand: ['data.source'],
+        ...(input.startingAfter ? { starting_after: input.startingAfter } : {}) }));
+      const lines = page.data.filter((txn) => !(txn.type === 'payout' && idOf(txn.source as { id: string } | string | null) === input.payoutId))
+        .map((txn): PayoutLine => {
+          const source = txn.source as string | { id: string; object?: string; metadata?: unknown } | null;
+          const magentoOrderId = typeof source === 'object' && source?.object === 'charge' ? magentoOrderIdFromMetadata(source.metadata) : undefined;
+          return {
+            id: txn.id, type: txn.type, reportingCategory: txn.reporting_category, sourceId: idOf(source ?? undefined),
+            ...(magentoOrderId ? { magentoOrderId } : {}),
+            grossMinor: txn.amount, feeMinor: txn.fee, netMinor: txn.net, currency: txn.currency.toUpperCase(), availableOn: txn.available_on,
+          };
+        });
+      return { lines, hasMore: page.has_more, lastId: page.data.at(-1)?.id };
     },
 
     /**

@@ -126,6 +126,8 @@ describeWithStripeMock(`Stripe API contract (stripe-mock ${stripeMock.path ? str
     it("reads a payout and lists its balance transactions", async () => {
       await expect(stripe.payouts.retrieve('po_123')).resolves.toMatchObject({ object: 'payout' });
       await expect(stripe.balanceTransactions.list({ payout: 'po_123', limit: 100 })).resolves.toMatchObject({ object: 'list' });
+      await expect(stripe.balanceTransactions.list({ payout: 'po_123', limit: 100, expand: ['data.source'], starting_after: 'txn_123' }))
+        .resolves.toMatchObject({ object: 'list' });
     });
   });
 

@@ -1,4 +1,4 @@
-import { handledEventTypes, isHandledEventType, magentoOrderIdFromMetadata, routeStripeEvent } from '../../domain/eventRouting';
+import { entityWorkflowArgs, handledEventTypes, isHandledEventType, magentoOrderIdFromMetadata, routeStripeEvent } from '../../domain/eventRouting';
 
 const event = (type: string, object: Record<string, unknown>) => ({ type, object });
 
@@ -36,10 +36,26 @@ describe('routing Stripe events to the workflow of their entity', () => {
       .toEqual({ kind: 'lookupCharge', chargeId: 'ch_9' });
   });
 
+  it('routes a paid payout and its completed reconciliation to the payout\'s reconciliation run', () => {
+    for (const type of ['payout.paid', 'payout.reconciliation_completed']) {
+      expect(routeStripeEvent(event(type, { id: 'po_1Abc', object: 'payout', amount: 1234 })))
+        .toEqual({ kind: 'route', workflowType: 'payoutReconciliation', workflowId: 'payout:po_1Abc', businessKey: 'po_1Abc' });
+    }
+    expect(routeStripeEvent(event('payout.paid', { id: 'po_../x' }))).toMatchObject({ kind: 'unroutable' });
+    expect(routeStripeEvent(event('payout.paid', {}))).toEqual({ kind: 'unroutable', reason: 'the payout event names no payout id (got null)' });
+    expect(isHandledEventType('payout.created')).toBe(false);
+  });
+
+  it('starts each entity\'s workflow with its own arguments, the order\'s exactly as recorded histories have them', () => {
+    expect(entityWorkflowArgs('orderToCash', '000000123')).toEqual([{ incrementId: '000000123' }]);
+    expect(entityWorkflowArgs('payoutReconciliation', 'po_1Abc')).toEqual([{ payoutId: 'po_1Abc' }]);
+  });
+
   it('handles only the types in the table', () => {
     expect(isHandledEventType('payment_intent.succeeded')).toBe(true);
     expect(isHandledEventType('customer.tax_id.created')).toBe(false);
     expect(isHandledEventType('__proto__')).toBe(false);
     expect(handledEventTypes).toContain('charge.dispute.created');
+    expect(handledEventTypes).toEqual(expect.arrayContaining(['payout.paid', 'payout.reconciliation_completed']));
   });
 });
