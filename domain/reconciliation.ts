@@ -68,8 +68,9 @@ export interface JournalLine {
   account: string;
   debitMinor: number;
   creditMinor: number;
-  /** What the row books: `payout`, `fee` or a reporting category. */
-  booking: string;
+  /** What the row books: the payout into the bank, Stripe's fees, or the gross of one reporting category. */
+  booking: 'payout' | 'fees' | 'category';
+  category?: string;
 }
 
 export interface PayoutJournal {
@@ -174,18 +175,18 @@ export function missingGlAccounts(summary: PayoutSummary, accounts: Readonly<Rec
  */
 export function journalFor(summary: PayoutSummary, accounts: Readonly<Record<string, string>>, bankAccount: string, feeAccount: string): PayoutJournal {
   if (!summary.matches) throw new ReconciliationError(mismatchReason(summary));
-  const signed: Array<{ account: string; booking: string; amountMinor: number }> = [
+  const signed: Array<Pick<JournalLine, 'account' | 'booking' | 'category'> & { amountMinor: number }> = [
     { account: bankAccount, booking: 'payout', amountMinor: summary.totals.netMinor },
-    { account: feeAccount, booking: 'fee', amountMinor: summary.totals.feeMinor },
+    { account: feeAccount, booking: 'fees', amountMinor: summary.totals.feeMinor },
   ];
   for (const [category, totals] of Object.entries(summary.byCategory)) {
     if (totals.grossMinor === 0) continue;
     const account = Object.hasOwn(accounts, category) ? accounts[category] : undefined;
     if (!account) throw new ReconciliationError(`no ERP account for Stripe reporting category "${category}" (erp.glAccounts in the mappings)`);
-    signed.push({ account, booking: category, amountMinor: -totals.grossMinor });
+    signed.push({ account, booking: 'category', category, amountMinor: -totals.grossMinor });
   }
-  const lines: JournalLine[] = signed.filter((row) => row.amountMinor !== 0).map((row) => ({
-    account: row.account, booking: row.booking, debitMinor: Math.max(row.amountMinor, 0), creditMinor: Math.max(-row.amountMinor, 0),
+  const lines: JournalLine[] = signed.filter((row) => row.amountMinor !== 0).map(({ amountMinor, ...row }) => ({
+    ...row, debitMinor: Math.max(amountMinor, 0), creditMinor: Math.max(-amountMinor, 0),
   }));
   const totalDebitMinor = lines.reduce((sum, l) => sum + l.debitMinor, 0);
   const totalCreditMinor = lines.reduce((sum, l) => sum + l.creditMinor, 0);

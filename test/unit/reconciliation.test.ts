@@ -68,10 +68,10 @@ describe('payout reconciliation', () => {
       currency: 'USD', totalDebitMinor: 10_000, totalCreditMinor: 10_000,
       lines: [
         { account: 'Bank - SS', booking: 'payout', debitMinor: 2_930, creditMinor: 0 },
-        { account: 'Stripe Fees - SS', booking: 'fee', debitMinor: 1_820, creditMinor: 0 },
-        { account: 'Stripe Clearing - SS', booking: 'charge', debitMinor: 0, creditMinor: 10_000 },
-        { account: 'Chargebacks - SS', booking: 'dispute', debitMinor: 4_000, creditMinor: 0 },
-        { account: 'Stripe Clearing - SS', booking: 'refund', debitMinor: 1_250, creditMinor: 0 },
+        { account: 'Stripe Fees - SS', booking: 'fees', debitMinor: 1_820, creditMinor: 0 },
+        { account: 'Stripe Clearing - SS', booking: 'category', category: 'charge', debitMinor: 0, creditMinor: 10_000 },
+        { account: 'Chargebacks - SS', booking: 'category', category: 'dispute', debitMinor: 4_000, creditMinor: 0 },
+        { account: 'Stripe Clearing - SS', booking: 'category', category: 'refund', debitMinor: 1_250, creditMinor: 0 },
       ],
     });
   });
@@ -110,10 +110,14 @@ describe('payout reconciliation', () => {
       expect([journal.totalDebitMinor, journal.totalCreditMinor]).toEqual([debit, credit]);
       const bank = journal.lines.find((l) => l.booking === 'payout');
       expect(bank ? bank.debitMinor - bank.creditMinor : 0).toBe(summary.totals.netMinor);
-      const fee = journal.lines.find((l) => l.booking === 'fee');
+      const fee = journal.lines.find((l) => l.booking === 'fees');
       expect(fee ? fee.debitMinor - fee.creditMinor : 0).toBe(summary.totals.feeMinor);
       // The ERP takes decimals (fromMinor) and checks the balance again in minor units: it still balances.
       expect(journal.lines.reduce((s, l) => s + toMinor(fromMinor(l.debitMinor, currency), currency) - toMinor(fromMinor(l.creditMinor, currency), currency), 0)).toBe(0);
+      for (const [category, totals] of Object.entries(summary.byCategory)) {
+        const row = journal.lines.find((l) => l.booking === 'category' && l.category === category);
+        expect(row ? row.creditMinor - row.debitMinor : 0).toBe(totals.grossMinor);
+      }
       for (const row of journal.lines) {
         expect(Number.isSafeInteger(row.debitMinor) && Number.isSafeInteger(row.creditMinor)).toBe(true);
         expect((row.debitMinor > 0) !== (row.creditMinor > 0)).toBe(true);
