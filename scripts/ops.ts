@@ -2,10 +2,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
+import { formatMoney } from '../domain/money';
 import { AdminClient } from './ops/adminClient';
 import { parseSince } from './ops/since';
 
-/** `npm run ops -- …`: the operator API from a terminal (fraud holds, review queue, catch-up from Stripe). */
+/** `npm run ops -- …`: the operator API from a terminal (fraud holds, review queue, catch-up from Stripe, payout reports). */
 function adminToken(): string {
   if (process.env.ADMIN_TOKEN) return process.env.ADMIN_TOKEN;
   const secrets = join(process.env.DATA_DIR ?? '.data', 'secrets.json');
@@ -75,6 +76,32 @@ program.command('replay').description('catch up on Stripe events since a time (w
       }
       await new Promise((r) => setTimeout(r, 500));
     }
+  });
+
+program.command('payout <payoutId>').description('the reconciliation report of a Stripe payout (po_…)')
+  .option('--csv', 'print the balance transactions as CSV')
+  .action(async (payoutId: string, opts: { csv?: boolean }) => {
+    const answer = await client().payoutReconciliation(payoutId, opts.csv ? 'csv' : 'json');
+    if (answer.status === 'running') {
+      const p = answer.progress;
+      console.error(`${payoutId} is still being reconciled${p ? ` (${p.step}: ${p.pages} pages, ${p.lines} transactions so far)` : ''}; try again shortly`);
+      process.exitCode = 2;
+      return;
+    }
+    if (answer.status === 'reconciled-csv') return void process.stdout.write(answer.csv);
+    const { report } = answer;
+    print(program.opts().json, report, () => {
+      const { payout, summary, journalEntry } = report;
+      const money = (minor: number) => formatMoney(minor, payout.currency);
+      console.log(`${payout.id}  ${money(payout.amountMinor)}  ${summary.matches ? 'reconciled' : 'NOT reconciled'}  `
+        + `(${summary.totals.count} transactions; journal entry ${journalEntry.name})`);
+      for (const [category, t] of Object.entries(summary.byCategory)) {
+        console.log(`  ${category.padEnd(18)} ${String(t.count).padStart(6)}  gross ${money(t.grossMinor)}  fee ${money(t.feeMinor)}  net ${money(t.netMinor)}`);
+      }
+      console.log(`  ${'total'.padEnd(18)} ${String(summary.totals.count).padStart(6)}  gross ${money(summary.totals.grossMinor)}  `
+        + `fee ${money(summary.totals.feeMinor)}  net ${money(summary.totals.netMinor)}`);
+      for (const note of report.notes) console.log(`  note: ${note}`);
+    });
   });
 
 program.parseAsync().catch((err) => {

@@ -1,4 +1,11 @@
-import axios, { AxiosError, type AxiosInstance } from 'axios';
+import axios, { AxiosError, type AxiosInstance, type AxiosRequestConfig } from 'axios';
+import type { PayoutReport } from '../../domain/reconciliation';
+
+/** `GET /admin/payouts/:id/reconciliation`: the report once reconciled (202 while the run is still going). */
+export type PayoutReconciliationAnswer =
+  | { status: 'reconciled'; report: PayoutReport }
+  | { status: 'reconciled-csv'; csv: string }
+  | { status: 'running'; progress?: { step: string; pages: number; lines: number } };
 
 /** The operator API over HTTP, as the CLI uses it. */
 export class AdminClient {
@@ -9,11 +16,19 @@ export class AdminClient {
   }
 
   private async call<T>(method: 'get' | 'post', path: string, data?: unknown): Promise<T> {
+    return (await this.send<T>({ method, url: path, data })).data;
+  }
+
+  private async send<T>(config: AxiosRequestConfig & { method: 'get' | 'post'; url: string }): Promise<{ status: number; data: T }> {
+    const { method, url: path } = config;
     try {
-      return (await this.http.request<T>({ method, url: path, data })).data;
+      const { status, data } = await this.http.request<T>(config);
+      return { status, data };
     } catch (err) {
       if (err instanceof AxiosError && err.response) {
-        throw new Error(`${method.toUpperCase()} ${path} → ${err.response.status}: ${(err.response.data as { error?: string })?.error ?? err.message}`, { cause: err });
+        const body = errorBody(err.response.data);
+        const said = body?.error ? `${body.error}${body.reason ? `: ${body.reason}` : ''}` : err.message;
+        throw new Error(`${method.toUpperCase()} ${path} → ${err.response.status}: ${said}`, { cause: err });
       }
       throw new Error(`cannot reach the API at ${this.http.defaults.baseURL}: ${(err as Error).message}`, { cause: err });
     }
@@ -39,7 +54,25 @@ export class AdminClient {
     return this.call<{ workflowId: string; status: string }>('post', '/admin/stripe/replay', { since: sinceEpochSec });
   }
 
+  async payoutReconciliation(payoutId: string, format: 'json' | 'csv' = 'json'): Promise<PayoutReconciliationAnswer> {
+    const path = `/admin/payouts/${encodeURIComponent(payoutId)}/reconciliation${format === 'csv' ? '?format=csv' : ''}`;
+    const { status, data } = await this.send<unknown>({ method: 'get', url: path, responseType: 'text', transformResponse: (body: unknown) => body });
+    const text = String(data);
+    if (status === 202) return { status: 'running', progress: (JSON.parse(text) as { progress?: { step: string; pages: number; lines: number } }).progress };
+    return format === 'csv' ? { status: 'reconciled-csv', csv: text } : { status: 'reconciled', report: JSON.parse(text) as PayoutReport };
+  }
+
   replayStatus(statusPath: string) {
     return this.call<{ status: string; progress: { pages: number; seen: number; started: number; duplicates: number; ignored: number; done: boolean } }>('get', statusPath);
+  }
+}
+
+/** The API's error body `{error, reason?}`, also when the response was read as text. */
+function errorBody(data: unknown): { error?: string; reason?: string | null } | undefined {
+  if (typeof data !== 'string') return data as { error?: string; reason?: string | null } | undefined;
+  try {
+    return JSON.parse(data) as { error?: string; reason?: string | null };
+  } catch {
+    return undefined;
   }
 }
