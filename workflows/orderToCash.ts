@@ -1,5 +1,5 @@
 import {
-  ApplicationFailure, condition, defineSignal, patched, proxyActivities, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo,
+  condition, defineSignal, patched, proxyActivities, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import { assessFraud, type FraudAssessment } from '../domain/fraud';
 import { erpCustomerFor, erpSalesOrderFor, magentoCarrierCode, wmsOrderFor } from '../domain/fulfilment';
@@ -15,7 +15,7 @@ import type { SettingsActivities } from '../activities/settings';
 import type { PaymentSnapshot, StripeActivities } from '../activities/stripe/activities';
 import type { WmsActivities } from '../activities/wms/activities';
 import { defineStatusQuery, stripeEventSignal } from './messages';
-import { createReviewQueue, permanentFailureReason, setSyncState, SkippedByOperator } from './reviewQueue';
+import { createReviewQueue, permanentFailure, permanentFailureReason, setSyncState, SkippedByOperator } from './reviewQueue';
 
 // ── Messages ────────────────────────────────────────────────────────────────────────────────────────
 export interface FraudDecision {
@@ -144,7 +144,7 @@ export async function orderToCash(input: { incrementId: string }): Promise<Order
     await review.step(async () => {
       const expected = toMinor(order.grand_total, order.order_currency_code);
       if (payment.currency !== order.order_currency_code.toUpperCase() || payment.amountMinor !== expected) {
-        throw mappingFailure(`order ${incrementId}: Stripe charged ${formatMoney(payment.amountMinor, payment.currency)} but the Magento ` +
+        throw permanentFailure(`order ${incrementId}: Stripe charged ${formatMoney(payment.amountMinor, payment.currency)} but the Magento ` +
           `grand total is ${formatMoney(expected, order.order_currency_code)}`);
       }
       order = await loadOrder();
@@ -271,14 +271,9 @@ export async function orderToCash(input: { incrementId: string }): Promise<Order
   async function loadOrder(): Promise<MagentoOrder> {
     return review.step(async () => {
       const found = await magento.findMagentoOrder(incrementId);
-      if (!found) throw mappingFailure(`Magento has no order ${incrementId}, but Stripe payment ${facts.paymentIntentId} names it`);
+      if (!found) throw permanentFailure(`Magento has no order ${incrementId}, but Stripe payment ${facts.paymentIntentId} names it`);
       status.ids.magentoEntityId = found.entity_id;
       return found;
     });
   }
-}
-
-/** A failure no retry can fix, so the review queue parks the run with this reason. */
-function mappingFailure(message: string): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(message, 'MappingError');
 }

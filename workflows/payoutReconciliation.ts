@@ -1,4 +1,4 @@
-import { ApplicationFailure, condition, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { condition, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import { formatMoney, fromMinor } from '../domain/money';
 import {
   journalFor, mismatchReason, missingGlAccounts, summarizePayout,
@@ -10,7 +10,7 @@ import type { ErpActivities } from '../activities/erp/activities';
 import type { SettingsActivities } from '../activities/settings';
 import type { StripeActivities } from '../activities/stripe/activities';
 import { defineStatusQuery, stripeEventSignal } from './messages';
-import { createReviewQueue, setSyncState, SkippedByOperator, type Tracked } from './reviewQueue';
+import { createReviewQueue, permanentFailure, setSyncState, SkippedByOperator, type Tracked } from './reviewQueue';
 
 // ── Messages ────────────────────────────────────────────────────────────────────────────────────────
 export interface PayoutStatus extends Tracked {
@@ -109,7 +109,7 @@ export async function payoutReconciliation(input: { payoutId: string }): Promise
         const loaded = await config.orderSettings();
         const missing = missingGlAccounts(matched, loaded.erp.glAccounts);
         if (missing.length > 0) {
-          throw mappingFailure(`payout ${payoutId}: config/mappings.yaml has no ERP account under erp.glAccounts for ${missing.join(', ')}; `
+          throw permanentFailure(`payout ${payoutId}: config/mappings.yaml has no ERP account under erp.glAccounts for ${missing.join(', ')}; `
             + 'add it, restart the worker, then retry');
         }
         return loaded;
@@ -137,9 +137,4 @@ export async function payoutReconciliation(input: { payoutId: string }): Promise
     setSyncState(status, 'failed');
     return status.report;
   }
-}
-
-/** A failure no retry can fix, so the review queue parks the run with this reason. */
-function mappingFailure(message: string): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(message, 'MappingError');
 }

@@ -65,3 +65,8 @@ export function permanentFailureReason(err: unknown): string | undefined {
   if (cause instanceof ApplicationFailure && cause.nonRetryable) return cause.message;
   return undefined;
 }
+
+/** A failure no retry can fix: inside a review-queue step, the run parks with this message as its reason. */
+export function permanentFailure(message: string): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(message, 'MappingError');
+}
