@@ -1,17 +1,8 @@
 import axios from 'axios';
 import type { OrderStatus } from '../../workflows/orderToCash';
 import { startDevStack, type DevStack } from '../harness/devStack';
+import { eventually } from '../harness/eventually';
 import { pay, placeOrder, waitForStep } from '../workflows/orderFlow';
-
-async function eventually<T>(fn: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe('operator API, with Stripe and the WMS delivering their real webhooks to the API', () => {
   let dev: DevStack;
@@ -35,10 +26,10 @@ describe('operator API, with Stripe and the WMS delivering their real webhooks t
   it('lists a held order with its reasons, and an approval through the API takes it to shipment and completion', async () => {
     const order = await placeOrder(dev.stack);
     await pay(dev.stack, order, 'pm_card_riskLevelElevated');
-    const hold = await eventually(async () => {
+    const hold = await eventually('the fraud hold', async () => {
       const res = await axios.get(`${dev.apiUrl}/admin/fraud-holds`, { headers: dev.admin });
       return (res.data.holds as Array<{ incrementId: string; reasons: string[]; score: number }>).find((h) => h.incrementId === order.increment_id);
-    }, 'the fraud hold');
+    });
     expect(hold.reasons.join(' ')).toMatch(/Radar/);
 
     const wrong = await axios.post(`${dev.apiUrl}/admin/orders/${order.increment_id}/fraud-decision`, { decision: 'maybe' }, { headers: dev.admin, validateStatus: () => true });
@@ -58,10 +49,10 @@ describe('operator API, with Stripe and the WMS delivering their real webhooks t
 
   it('lists a payment that names no Magento order in the review queue, and skips it on request', async () => {
     const pi = await dev.stack.stripe.paymentIntents.create({ amount: 1234, currency: 'usd', confirm: true, payment_method: 'pm_card_visa', metadata: {} });
-    const item = await eventually(async () => {
+    const item = await eventually('the review queue entry', async () => {
       const res = await axios.get(`${dev.apiUrl}/admin/review-queue`, { headers: dev.admin });
       return (res.data.items as Array<{ workflowId: string; reason: string }>).find((i) => i.reason?.includes(pi.id));
-    }, 'the review queue entry');
+    });
     expect(item.reason).toBe(`${pi.id} has no magento_order_id (or "Order #") in its metadata, so it cannot be matched to a Magento order`);
     const skipped = await axios.post(`${dev.apiUrl}/admin/review-queue/${encodeURIComponent(item.workflowId)}/skip`, {}, { headers: dev.admin });
     expect(skipped.data).toEqual({ workflowId: item.workflowId, action: 'skip' });

@@ -6,6 +6,7 @@ import { toEnvelope } from '../../domain/stripeEvents';
 import type { MagentoOrder } from '../../domain/magento';
 import type { OrderStatus } from '../../workflows/orderToCash';
 import type { ProductStack } from '../harness/productStack';
+export { eventually } from '../harness/eventually';
 
 let sequence = 0;
 
@@ -96,3 +97,4 @@ export async function shipInWms(stack: ProductStack, incrementId: string): Promi
   const tracking = shipped.shipments.find((s) => s.tracking?.tracking_number)?.tracking;
   return { trackingNumber: tracking!.tracking_number!, carrier: tracking!.carrier };
 }
+

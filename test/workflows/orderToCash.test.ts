@@ -1,40 +1,31 @@
 import axios from 'axios';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import { temporalEnvSchema } from '../../config/env';
 import { toMinor } from '../../domain/money';
 import type { OrderOutcome } from '../../workflows/orderToCash';
-import { createWorker } from '../../worker/worker';
-import { startProductStack, type ProductStack } from '../harness/productStack';
+import type { ProductStack } from '../harness/productStack';
 import { recordHistories } from '../harness/recordHistories';
-import { createTimeSkippingEnv, uniqueTaskQueue } from '../harness/temporal';
-import { deliver, eventsAbout, pay, placeOrder, shipInWms, waitForStep } from './orderFlow';
+import { deliver, eventsAbout, eventually, pay, placeOrder, shipInWms, waitForStep } from './orderFlow';
+import { startWorkflowStack, type WorkflowStack } from './workflowStack';
 
 jest.setTimeout(120_000);
 
 describe('orderToCash on the time-skipping server, with real activities against the sandbox', () => {
-  const taskQueue = uniqueTaskQueue('order-to-cash');
+  let ws: WorkflowStack;
   let env: TestWorkflowEnvironment;
   let stack: ProductStack;
-  let worker: Worker;
-  let running: Promise<void>;
-
+  let taskQueue: string;
   beforeAll(async () => {
-    env = await createTimeSkippingEnv();
-    stack = await startProductStack({ temporal: env.client, taskQueue });
-    ({ worker } = await createWorker({ env: temporalEnvSchema.parse({ TEMPORAL_TASK_QUEUE: taskQueue }), activities: stack.activities, connection: env.nativeConnection }));
-    running = worker.run();
+    ws = await startWorkflowStack('order-to-cash');
+    ({ env, stack, taskQueue } = ws);
   });
 
   const recorded: Array<{ name: string; workflowId: string }> = [];
   const record = (name: string, incrementId: string) => recorded.push({ name, workflowId: `order:${incrementId}` });
 
   afterAll(async () => {
-    if (env) await recordHistories(env.client, recorded);
-    worker?.shutdown();
-    await running;
-    await stack?.close();
-    await env?.teardown();
+    if (!ws) return;
+    await recordHistories(ws.env.client, recorded);
+    await ws.close();
   });
 
   const handleOf = (incrementId: string) => env.client.workflow.getHandle(`order:${incrementId}`);
@@ -76,7 +67,7 @@ describe('orderToCash on the time-skipping server, with real activities against 
     const held = await waitForStep(handleOf(order.increment_id), 'fraud_hold');
     expect(held.syncState).toBe('fraud_hold');
     expect(held.fraud?.reasons.join(' ')).toMatch(/Radar/);
-    expect((await stack.clients.magento.getOrder(order.entity_id)).state).toBe('holded');
+    await eventually('the Magento hold', async () => ((await stack.clients.magento.getOrder(order.entity_id)).state === 'holded' ? true : undefined));
 
     await env.sleep('30 hours');
     await handleOf(order.increment_id).signal('fraudDecision', { decision: 'approve', reviewer: 'ops@shop.example', note: 'known customer' });
@@ -133,8 +124,10 @@ describe('orderToCash on the time-skipping server, with real activities against 
     expect(declined.status).toBe('requires_payment_method');
     await deliver(env.client, taskQueue, await eventsAbout(stack, declined.id, ['payment_intent.payment_failed']));
     await waitForStep(handleOf(order.increment_id), 'payment_failed');
-    const comments = (await stack.clients.magento.getOrder(order.entity_id)).status_histories?.map((h) => h.comment) ?? [];
-    expect(comments.some((c) => c?.includes('payment_failed: the card payment was declined (generic_decline)'))).toBe(true);
+    await eventually('the payment_failed comment', async () => {
+      const comments = (await stack.clients.magento.getOrder(order.entity_id)).status_histories?.map((h) => h.comment) ?? [];
+      return comments.some((c) => c?.includes('payment_failed: the card payment was declined (generic_decline)')) ? true : undefined;
+    });
 
     await env.sleep('20 hours');
     await stack.stripe.paymentIntents.confirm(declined.id, { payment_method: 'pm_card_visa' });
