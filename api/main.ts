@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { apiEnvSchema, loadEnv } from '../config/env';
 import { createLogger } from '../config/logger';
+import { dataConverterFrom } from '../config/payloadCodec';
 import { temporalConnectionOptions } from '../config/temporal';
 import { createApp } from './app';
 
@@ -9,7 +10,7 @@ async function main(): Promise<void> {
   const log = createLogger('api');
   const env = loadEnv(apiEnvSchema);
   const connection = Connection.lazy(temporalConnectionOptions(env));
-  const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+  const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE, dataConverter: dataConverterFrom(env) });
   const app = createApp({
     temporal,
     taskQueue: env.TEMPORAL_TASK_QUEUE,

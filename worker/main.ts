@@ -2,6 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { loadEnv, workerEnvSchema } from '../config/env';
 import { createLogger } from '../config/logger';
 import { loadMappings, orderSettingsFrom } from '../config/mappings';
+import { dataConverterFrom } from '../config/payloadCodec';
 import { temporalConnectionOptions } from '../config/temporal';
 import { createProductActivities } from '../activities';
 import { clientsFromEnv } from './clients';
@@ -15,7 +16,7 @@ async function main(): Promise<void> {
   const settings = orderSettingsFrom(loadMappings(env.MAPPINGS_FILE));
   // The intake activity starts and signals workflows through a client; it connects on first use.
   const clientConnection = Connection.lazy(temporalConnectionOptions(env));
-  const temporal = new Client({ connection: clientConnection, namespace: env.TEMPORAL_NAMESPACE });
+  const temporal = new Client({ connection: clientConnection, namespace: env.TEMPORAL_NAMESPACE, dataConverter: dataConverterFrom(env) });
   const activities = createProductActivities(clientsFromEnv(env, settings, temporal));
   const { worker, connection } = await createWorker({
     env,

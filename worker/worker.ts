@@ -1,6 +1,7 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { temporalConnectionOptions } from '../config/temporal';
 import type { TemporalEnv } from '../config/env';
+import { dataConverterFrom } from '../config/payloadCodec';
 import { FailureMappingInterceptor } from './failureMapping';
 
 export const workflowsPath = require.resolve('../workflows');
@@ -38,6 +39,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<{ work
     taskQueue: options.env.TEMPORAL_TASK_QUEUE,
     workflowsPath,
     activities: options.activities,
+    dataConverter: dataConverterFrom(options.env),
     interceptors: { activity: [() => ({ inbound: new FailureMappingInterceptor() })] },
     ...options.overrides,
   });
