@@ -5,6 +5,7 @@ import { ExternalSystemError } from '../../../activities/http/errors';
 import { MappingError, type ErpCustomerInput, type ErpSalesOrderInput } from '../../../domain/fulfilment';
 import { createErpSandbox } from '../../../sandbox/erp';
 import { startPeer, type RunningPeer } from '../../harness/peers';
+import { thrown } from '../../harness/thrown';
 
 const apiKey = 'erp-key';
 const apiSecret = 'erp-secret';
@@ -65,15 +66,6 @@ describe('ERPNext activities', () => {
       poNo, salesOrder: salesOrder.name, customer, company, currency: 'USD', date, items: order.items, taxes: order.taxes,
     });
     return { customer, salesOrder: salesOrder.name, invoice: invoice.name };
-  }
-
-  async function thrown(promise: Promise<unknown>): Promise<unknown> {
-    try {
-      await promise;
-    } catch (err) {
-      return err;
-    }
-    throw new Error('expected the call to fail');
   }
 
   it('creates the customer once when the activity runs twice', async () => {

@@ -6,6 +6,7 @@ import { WmsClient } from '../../../activities/wms/client';
 import type { WmsOrderInput } from '../../../domain/fulfilment';
 import { createWmsSandbox, type WmsSandbox } from '../../../sandbox/wms';
 import { startPeer, type RunningPeer } from '../../harness/peers';
+import { thrown } from '../../harness/thrown';
 
 const token = 'wms-token';
 const webhookSecret = `whsec_${randomBytes(24).toString('base64')}`;
@@ -58,15 +59,6 @@ describe('ShipBob activities', () => {
 
   async function requests(): Promise<RecordedRequest[]> {
     return (await http.get('/__sandbox/requests')).data;
-  }
-
-  async function thrown(promise: Promise<unknown>): Promise<unknown> {
-    try {
-      await promise;
-    } catch (err) {
-      return err;
-    }
-    throw new Error('expected the call to fail');
   }
 
   it('creates the WMS order once when the activity runs twice', async () => {
