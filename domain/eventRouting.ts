@@ -99,6 +99,7 @@ const routingTable: Readonly<Record<string, Locator>> = {
   'payment_intent.succeeded': fromPaymentMetadata,
   'payment_intent.payment_failed': fromPaymentMetadata,
   'payment_intent.canceled': fromPaymentMetadata,
+  'payment_intent.amount_capturable_updated': fromPaymentMetadata,
   'charge.succeeded': fromPaymentMetadata,
   'charge.refunded': fromPaymentMetadata,
   'charge.dispute.created': viaPayment,

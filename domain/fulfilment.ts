@@ -66,7 +66,8 @@ export function erpSalesOrderFor(order: MagentoOrder, customerName: string, sett
     return splitIntoExactLines(rowMinor, item.qty_ordered).map(({ qty, unitMinor }) =>
       ({ item_code: item.sku, item_name: item.name, qty, rate: fromMinor(unitMinor, currency) }));
   });
-  const shippingMinor = toMinor(order.shipping_amount ?? 0, currency);
+  // Magento keeps a shipping discount apart from the items' discounts; the shipping line carries what was charged.
+  const shippingMinor = toMinor(order.shipping_amount ?? 0, currency) - toMinor(Math.abs(order.shipping_discount_amount ?? 0), currency);
   if (shippingMinor > 0) items.push({ item_code: settings.shippingItemCode, item_name: 'Shipping', qty: 1, rate: fromMinor(shippingMinor, currency) });
   const taxMinor = toMinor(order.tax_amount ?? 0, currency);
   return {
@@ -130,4 +131,23 @@ export function wmsOrderFor(order: MagentoOrder, settings: WmsSettings): WmsOrde
 /** Magento carrier code for the carrier a WMS shipped with. */
 export function magentoCarrierCode(carrier: string | undefined, settings: WmsSettings): string {
   return (carrier && settings.carrierCodes[carrier]) || settings.defaultCarrierCode;
+}
+
+/** What an ERP Sales Order built by `erpSalesOrderFor` totals to, in minor units. */
+export function erpOrderTotalMinor(input: Pick<ErpSalesOrderInput, 'currency' | 'items' | 'taxes'>): number {
+  const lines = input.items.reduce((sum, line) => sum + Math.round(line.qty * toMinor(line.rate, input.currency)), 0);
+  return lines + input.taxes.reduce((sum, tax) => sum + toMinor(tax.tax_amount, input.currency), 0);
+}
+
+/**
+ * The ERP order must total Magento's grand total to the minor unit. Anything the mapping does not carry (store credit,
+ * gift cards, a discount on an unexpected field) would book the order wrong: it is a MappingError, and the run parks.
+ */
+export function checkErpTotals(order: MagentoOrder, input: ErpSalesOrderInput): void {
+  const expectedMinor = toMinor(order.grand_total, order.order_currency_code);
+  const bookedMinor = erpOrderTotalMinor(input);
+  if (bookedMinor !== expectedMinor) {
+    throw new MappingError(`order ${order.increment_id}: the ERP order would total ${fromMinor(bookedMinor, input.currency)} ${input.currency} `
+      + `but Magento's grand total is ${order.grand_total} ${order.order_currency_code} (store credit, gift card or a discount the mapping does not carry?)`);
+  }
 }

@@ -44,6 +44,7 @@ export interface MagentoOrder {
   grand_total: number;
   subtotal?: number;
   shipping_amount?: number;
+  shipping_discount_amount?: number;
   tax_amount?: number;
   discount_amount?: number;
   order_currency_code: string;

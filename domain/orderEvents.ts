@@ -4,6 +4,10 @@ import type { StripeEventEnvelope } from './stripeEvents';
 export interface PaymentFacts {
   paymentIntentId?: string;
   succeeded: boolean;
+  /** An authorise-only payment is authorised (`requires_capture`): money held, to be captured after the fraud gate. */
+  authorized?: boolean;
+  /** The PaymentIntent was canceled in Stripe (by the merchant, or an authorisation that expired). */
+  canceled?: boolean;
   failures: number;
   lastDeclineCode?: string;
   /** Reasons to hold from Stripe itself: an open Radar review, an early fraud warning. */
@@ -37,6 +41,12 @@ export function foldPaymentEvent(facts: PaymentFacts, event: StripeEventEnvelope
     case 'charge.succeeded':
       next.succeeded = true;
       if (paymentIntentId) next.paymentIntentId = paymentIntentId;
+      break;
+    case 'payment_intent.amount_capturable_updated':
+      next.authorized = true;
+      break;
+    case 'payment_intent.canceled':
+      next.canceled = true;
       break;
     case 'payment_intent.payment_failed': {
       next.failures += 1;

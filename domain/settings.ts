@@ -5,6 +5,17 @@ export interface OrderSettings {
   paymentRetryWindowMs: number;
   shipmentReminderAfterMs: number;
   shipmentEscalateAfterMs: number;
+  // The fields below came with the failure policy; runs that read their settings before it have none (defaults apply).
+  /** Escalation notices sent at most, after which the run only keeps looking in the WMS. */
+  shipmentEscalationLimit?: number;
+  /** How long a payment waits for its Magento order to appear (the storefront may still be writing it) before parking. */
+  orderWaitMaxMs?: number;
+  /** Authorise-only payments are captured when the order is invoiced (after the fraud gate) or when it ships. */
+  paymentCaptureAt?: 'invoice' | 'shipment';
+  /** Where the pay-again Checkout page sends the customer. */
+  retryCheckout?: { successUrl: string; cancelUrl: string };
+  /** Payments from the merchant's other sales channels: not ours, counted, never parked. */
+  otherChannels?: OtherChannels;
   fraud: FraudSettings;
   erp: ErpSettings;
   wms: WmsSettings;
@@ -32,4 +43,10 @@ export interface WmsSettings {
   shippingMethod: string;
   carrierCodes: Record<string, string>;
   defaultCarrierCode: string;
+}
+
+/** A payment is from another sales channel when its metadata has one of these values, or a Connect application listed. */
+export interface OtherChannels {
+  metadata: Record<string, string[]>;
+  applications: string[];
 }

@@ -1,12 +1,14 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityExecuteInput, ActivityInboundCallsInterceptor, Next } from '@temporalio/worker';
 import { ExternalSystemError } from '../activities/http/errors';
+import { failureTypes } from '../domain/failures';
 import { MappingError } from '../domain/fulfilment';
 import { MoneyError } from '../domain/money';
 
 /**
- * Turns what activities throw into Temporal failures in one place: retryable external errors keep retrying
- * (after Retry-After when the system sent one); validation and mapping errors fail fast, non-retryable.
+ * Turns what activities throw into Temporal failures in one place: transient external errors keep retrying (after
+ * Retry-After when the system sent one); the rest fail fast as `BusinessRefusal`, `Misconfigured` or `BadData`, with
+ * the system and status in the details, and the workflow decides by that type (domain/failures.ts).
  */
 export class FailureMappingInterceptor implements ActivityInboundCallsInterceptor {
   async execute(input: ActivityExecuteInput, next: Next<ActivityInboundCallsInterceptor, 'execute'>): Promise<unknown> {
@@ -25,11 +27,11 @@ export function toFailure(err: unknown): unknown {
       message: err.message,
       nonRetryable: !err.retryable,
       nextRetryDelay: err.retryAfterMs,
-      details: [{ system: err.system, status: err.status ?? null }],
+      details: [{ system: err.system, status: err.status ?? null, kind: err.kind }],
     });
   }
   if (err instanceof MappingError || err instanceof MoneyError) {
-    return ApplicationFailure.create({ type: err.name, message: err.message, nonRetryable: true });
+    return ApplicationFailure.create({ type: failureTypes.bad_data, message: err.message, nonRetryable: true, details: [{ error: err.name }] });
   }
   return err;
 }

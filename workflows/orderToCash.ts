@@ -1,12 +1,13 @@
 import {
-  condition, defineSignal, patched, proxyActivities, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo,
+  condition, defineSignal, defineUpdate, patched, proxyActivities, setHandler, sleep, upsertMemo, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import { assessFraud, type FraudAssessment } from '../domain/fraud';
-import { erpCustomerFor, erpSalesOrderFor, magentoCarrierCode, wmsOrderFor } from '../domain/fulfilment';
+import { checkErpTotals, erpCustomerFor, erpSalesOrderFor, magentoCarrierCode, wmsOrderFor } from '../domain/fulfilment';
 import { magentoDateTime, type MagentoOrder } from '../domain/magento';
 import { formatMoney, fromMinor, toMinor } from '../domain/money';
 import { foldPaymentEvent, noPaymentFacts, type PaymentFacts } from '../domain/orderEvents';
 import { MagentoOrderId, StripeObjectId, type SyncStateValue } from '../domain/searchAttributes';
+import type { OrderSettings } from '../domain/settings';
 import type { StripeEventEnvelope } from '../domain/stripeEvents';
 import type { ErpActivities } from '../activities/erp/activities';
 import type { MagentoActivities } from '../activities/magento/activities';
@@ -14,8 +15,9 @@ import type { NotifyActivities } from '../activities/notify/activities';
 import type { SettingsActivities } from '../activities/settings';
 import type { PaymentSnapshot, StripeActivities } from '../activities/stripe/activities';
 import type { WmsActivities } from '../activities/wms/activities';
+import { externalCall, localCall } from './activityOptions';
 import { defineStatusQuery, stripeEventSignal } from './messages';
-import { createReviewQueue, permanentFailure, permanentFailureReason, setSyncState, SkippedByOperator } from './reviewQueue';
+import { BusinessRefused, createReviewQueue, permanentFailure, setSyncState, SkippedByOperator } from './reviewQueue';
 
 // ── Messages ────────────────────────────────────────────────────────────────────────────────────────
 export interface FraudDecision {
@@ -44,236 +46,449 @@ export interface OrderStatus {
 }
 
 export interface OrderOutcome {
-  outcome: 'completed' | 'compensated' | 'canceled_unpaid' | 'skipped';
+  outcome: 'completed' | 'compensated' | 'canceled_unpaid' | 'canceled' | 'skipped';
   reason?: string;
   status: OrderStatus;
 }
 
+/** The fraud decision as an Update: refused at once with "not held" or "already decided". */
+export const fraudDecisionUpdate = defineUpdate<{ decision: FraudDecision['decision'] }, [FraudDecision]>('fraudDecision');
+/** Kept so running histories replay; new callers use the Update. */
 export const fraudDecisionSignal = defineSignal<[FraudDecision]>('fraudDecision');
 export const shipmentSignal = defineSignal<[ShipmentNotice]>('shipment');
 export const orderStatusQuery = defineStatusQuery<OrderStatus>();
 
 // ── Activities, per system ──────────────────────────────────────────────────────────────────────────
-const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' } as const;
-const magento = proxyActivities<MagentoActivities>({ startToCloseTimeout: '1 minute', retry });
-const erp = proxyActivities<ErpActivities>({ startToCloseTimeout: '1 minute', retry });
-const wms = proxyActivities<WmsActivities>({ startToCloseTimeout: '1 minute', retry });
-const stripe = proxyActivities<StripeActivities>({ startToCloseTimeout: '1 minute', retry });
-const notify = proxyActivities<NotifyActivities>({ startToCloseTimeout: '30 seconds', retry });
-const config = proxyActivities<SettingsActivities>({ startToCloseTimeout: '10 seconds', retry });
+const magento = proxyActivities<MagentoActivities>(externalCall);
+const erp = proxyActivities<ErpActivities>(externalCall);
+const wms = proxyActivities<WmsActivities>(externalCall);
+const stripe = proxyActivities<StripeActivities>(externalCall);
+const notify = proxyActivities<NotifyActivities>(externalCall);
+const config = proxyActivities<SettingsActivities>(localCall);
 
 const day = 24 * 3600 * 1000;
 
+/** One order's run: a few pieces of state the steps share. */
+interface OrderRun {
+  incrementId: string;
+  status: OrderStatus;
+  facts: PaymentFacts;
+  settings: OrderSettings;
+  review: ReturnType<typeof createReviewQueue>;
+  payment: PaymentSnapshot;
+  order: MagentoOrder;
+  erpCustomer?: string;
+  decision?: FraudDecision;
+  shipped?: ShipmentNotice;
+  /** How many of Stripe's fraud flags the gate has already weighed (a later one re-opens it). */
+  flagsWeighed: number;
+  compensations: Array<{ name: string; undo: () => Promise<unknown> }>;
+  /** Notices already sent, by key: each goes out once, whatever retries or re-opened steps do. */
+  notified: Set<string>;
+}
+
+type Ended = OrderOutcome;
+
 /**
- * One Magento order from payment to cash: verify the payment, pass the fraud gate, invoice in Magento, order in the
- * ERP, fulfil in the WMS, ship with tracking, invoice and receive in the ERP. Every completed step registers its undo;
- * a rejected hold, an unfulfillable order or a refund or lost dispute before shipment runs the undos in reverse.
- * Stripe events arrive as signals in any order; the run works from Stripe's and Magento's current state.
+ * One Magento order from payment to cash: take the payment, pass the fraud gate, invoice in Magento, order in the ERP,
+ * fulfil in the WMS, wait for the shipment, then ship in Magento and invoice and receive in the ERP. Every completed
+ * step registers its undo; only a business refusal (a rejected hold, the warehouse refusing the goods, a full refund or
+ * lost dispute before shipment) runs them. Anything that is our fault parks the run for a person (reviewQueue.ts).
  */
 export async function orderToCash(input: { incrementId: string }): Promise<OrderOutcome> {
-  const { incrementId } = input;
-  const status: OrderStatus = { incrementId, step: 'awaiting_payment', syncState: 'running', ids: {}, timestamps: {} };
-  let facts: PaymentFacts = noPaymentFacts;
-  let decision: FraudDecision | undefined;
-  let shipped: ShipmentNotice | undefined;
-  const compensations: Array<{ name: string; undo: () => Promise<unknown> }> = [];
-
-  setHandler(stripeEventSignal, (event: StripeEventEnvelope) => void (facts = foldPaymentEvent(facts, event)));
-  setHandler(fraudDecisionSignal, (d: FraudDecision) => void (status.syncState === 'fraud_hold' && (decision ??= d)));
-  setHandler(shipmentSignal, (notice: ShipmentNotice) => void (shipped ??= notice));
-  setHandler(orderStatusQuery, () => status);
-  const review = createReviewQueue(status);
-  const reached = (step: string) => {
-    status.step = step;
-    status.timestamps[step] = new Date().toISOString();
-  };
-  upsertSearchAttributes([{ key: MagentoOrderId, value: incrementId }]);
-  setSyncState(status, 'running');
-  const settings = await config.orderSettings();
-
-  const compensate = async (reason: string): Promise<OrderOutcome> => {
-    reached('compensating');
-    for (const { name, undo } of compensations) {
-      await review.step(undo).catch((err) => {
-        if (!(err instanceof SkippedByOperator)) throw err;
-        status.ids[`skipped:${name}`] = 'skipped by operator';
-      });
-    }
-    await notify.notifyMerchant({ key: `compensated:${incrementId}`, template: 'order_compensated', orderId: incrementId,
-      subject: `Order ${incrementId} was reversed`, detail: reason });
-    reached('compensated');
-    setSyncState(status, 'compensated');
-    return { outcome: 'compensated', reason, status };
-  };
-
+  const run = startRun(input.incrementId);
   try {
-    // 1. Payment: wait until Stripe says paid; a decline gets a grace period for a successful retry.
-    await condition(() => facts.paymentIntentId !== undefined);
-    upsertSearchAttributes([{ key: StripeObjectId, value: facts.paymentIntentId! }]);
-    status.ids.paymentIntentId = facts.paymentIntentId;
-    let payment: PaymentSnapshot = await review.step(() => stripe.getPayment(facts.paymentIntentId!));
-    let order = await loadOrder();
-    if (payment.status !== 'succeeded' && facts.failures === 0) {
-      // Neither paid nor declined yet (e.g. a bank debit still processing, or only a review event so far): wait for the outcome.
-      await condition(() => facts.succeeded || facts.failures > 0);
-      payment = await review.step(() => stripe.getPayment(facts.paymentIntentId!));
+    run.settings = await run.review.step(() => config.orderSettings());
+    const unpaid = await takePayment(run);
+    if (unpaid) return unpaid;
+    await checkAmount(run);
+    registerPaymentUndo(run);
+    if ((await passFraudGate(run)) === 'rejected') return await compensate(run, rejection(run.decision!));
+    if (!captureAtShipment(run)) {
+      await capture(run);
+      await invoice(run);
     }
-
-    if (payment.status !== 'succeeded') {
-      reached('payment_failed');
-      const declineCode = facts.lastDeclineCode ?? payment.declineCode ?? 'unknown';
-      await magento.addMagentoComment({ entityId: order.entity_id, key: `payment_failed:${facts.paymentIntentId}:${facts.failures}`,
-        comment: settings.paymentFailedComment.replace('{declineCode}', declineCode), status: settings.paymentFailedStatus });
-      await notify.notifyCustomer({ key: `payment_failed:${incrementId}`, template: 'payment_failed', orderId: incrementId,
-        to: order.customer_email, subject: `Your payment for order ${incrementId} did not go through`, detail: declineCode });
-      const paidInTime = await condition(() => facts.succeeded, settings.paymentRetryWindowMs);
-      if (!paidInTime) {
-        await magento.cancelMagentoOrder({ entityId: order.entity_id, key: 'canceled_unpaid', notifyCustomer: true,
-          comment: `Canceled: no successful payment within ${Math.round(settings.paymentRetryWindowMs / 3_600_000)} hours of the decline.` });
-        reached('canceled_unpaid');
-        setSyncState(status, 'failed');
-        return { outcome: 'canceled_unpaid', status };
-      }
-      payment = await review.step(() => stripe.getPayment(facts.paymentIntentId!));
-      order = await loadOrder();
+    await orderInErp(run);
+    await fulfil(run);
+    const reversal = await waitForShipment(run);
+    if (reversal) return await compensate(run, reversal);
+    if (captureAtShipment(run)) {
+      await capture(run);
+      await invoice(run);
     }
-    status.ids.chargeId = payment.chargeId;
-    reached('paid');
-
-    // 2. The payment must match the order it claims to pay for, to the minor unit.
-    await review.step(async () => {
-      const expected = toMinor(order.grand_total, order.order_currency_code);
-      if (payment.currency !== order.order_currency_code.toUpperCase() || payment.amountMinor !== expected) {
-        throw permanentFailure(`order ${incrementId}: Stripe charged ${formatMoney(payment.amountMinor, payment.currency)} but the Magento ` +
-          `grand total is ${formatMoney(expected, order.order_currency_code)}`);
-      }
-      order = await loadOrder();
-    });
-    // Anything from here on is undone by refunding the payment and cancelling the Magento order.
-    compensations.unshift({ name: 'refund payment', undo: () => stripe.refundPayment({ paymentIntentId: payment.paymentIntentId,
-      idempotencyKey: `${workflowInfo().workflowId}:refund`, reason: 'requested_by_customer', note: `order ${incrementId} reversed` }) });
-    compensations.push({ name: 'cancel Magento order', undo: () => magento.cancelMagentoOrder({ entityId: order.entity_id,
-      key: 'canceled_compensation', comment: 'Canceled and refunded in Stripe.', notifyCustomer: true }) });
-
-    // 3. Fraud gate: Radar's verdict plus the order's own signals; a hold waits for a person, or times out as a reject.
-    const history = await magento.magentoCustomerHistory(order.customer_email, incrementId, magentoDateTime(Date.now() - day));
-    const assessment = assessFraud({
-      riskLevel: payment.riskLevel, riskScore: payment.riskScore, amountMinor: payment.amountMinor, currency: payment.currency,
-      billingCountry: order.billing_address?.country_id,
-      shippingCountry: order.extension_attributes?.shipping_assignments?.[0]?.shipping?.address?.country_id,
-      isFirstTimeCustomer: history.previousOrderCount === 0, recentOrderCount: history.recentOrderCount, stripeFlags: facts.stripeFlags,
-    }, settings.fraud);
-    status.fraud = assessment;
-    if (assessment.hold) {
-      reached('fraud_hold');
-      setSyncState(status, 'fraud_hold');
-      status.fraud.heldUntil = new Date(Date.now() + settings.fraud.holdTimeoutMs).toISOString();
-      // Operators list holds from visibility, which answers even when no worker is running.
-      if (patched('fraud-hold-memo')) {
-        upsertMemo({ fraudHold: { score: assessment.score, reasons: assessment.reasons, heldSince: status.timestamps.fraud_hold,
-          heldUntil: status.fraud.heldUntil, paymentIntentId: payment.paymentIntentId } });
-      }
-      await magento.holdMagentoOrder({ entityId: order.entity_id, key: 'fraud_hold',
-        comment: `Held for fraud review (score ${assessment.score}): ${assessment.reasons.join('; ')}.` });
-      await notify.notifyMerchant({ key: `fraud_hold:${incrementId}`, template: 'fraud_hold', orderId: incrementId,
-        subject: `Order ${incrementId} is held for fraud review`, detail: assessment.reasons.join('; ') });
-      const decided = await condition(() => decision !== undefined || facts.stripeReviewClosedAs !== undefined || facts.fullyRefunded,
-        settings.fraud.holdTimeoutMs);
-      decision ??= facts.stripeReviewClosedAs === 'approved' ? { decision: 'approve', reviewer: 'Stripe Radar review' }
-        : decided ? { decision: 'reject', reviewer: facts.fullyRefunded ? 'refunded in Stripe' : `Stripe review closed as ${facts.stripeReviewClosedAs}` }
-          : { decision: 'reject', reviewer: 'hold timeout', note: 'no decision in time' };
-      status.fraud.decision = decision;
-      if (decision.decision === 'reject') {
-        return await compensate(`fraud hold rejected by ${decision.reviewer}${decision.note ? `: ${decision.note}` : ''}`);
-      }
-      await magento.unholdMagentoOrder({ entityId: order.entity_id, key: 'fraud_approved',
-        comment: `Fraud hold approved by ${decision.reviewer}${decision.note ? `: ${decision.note}` : ''}.` });
-      setSyncState(status, 'running');
-    }
-
-    // 4. Magento invoice (offline: the money is already in Stripe).
-    const invoice = await review.step(() => magento.invoiceMagentoOrder({ entityId: order.entity_id, chargeId: payment.chargeId!,
-      paymentIntentId: payment.paymentIntentId, notifyCustomer: true }));
-    status.ids.magentoInvoiceId = invoice.invoiceId;
-    reached('invoiced');
-    compensations.unshift({ name: 'credit memo', undo: () => magento.creditMagentoOrder({ entityId: order.entity_id,
-      key: 'creditmemo_compensation', comment: 'Refunded in Stripe: order reversed.', notifyCustomer: true }) });
-
-    // 5. ERP customer and sales order.
-    const today = new Date().toISOString().slice(0, 10);
-    const customer = await review.step(() => erp.upsertErpCustomer(erpCustomerFor(order, settings.erp)));
-    const salesOrder = await review.step(() => erp.createErpSalesOrder(erpSalesOrderFor(order, customer, settings.erp, today)));
-    status.ids.erpSalesOrder = salesOrder.name;
-    reached('erp_ordered');
-    compensations.unshift({ name: 'cancel ERP sales order', undo: () => erp.cancelErpSalesOrder(incrementId) });
-
-    // 6. WMS fulfilment order; a rejection (out of stock, undeliverable) reverses the order.
-    try {
-      const fulfilment = await wms.createWmsOrder(wmsOrderFor(order, settings.wms));
-      status.ids.wmsOrderId = fulfilment.orderId;
-    } catch (err) {
-      const reason = permanentFailureReason(err);
-      if (reason === undefined) throw err;
-      return await compensate(`the warehouse refused the order: ${reason}`);
-    }
-    compensations.unshift({ name: 'cancel WMS order', undo: () => wms.cancelWmsOrder(incrementId) });
-    reached('awaiting_shipment');
-    setSyncState(status, 'awaiting_shipment');
-
-    // 7. Wait for the shipment; remind, then escalate, and look in the WMS in case its webhook was lost.
-    const waitStartedAt = Date.now();
-    let reminded = false;
-    let escalated = false;
-    while (shipped === undefined) {
-      const nextCheck = !reminded ? settings.shipmentReminderAfterMs : !escalated ? settings.shipmentEscalateAfterMs - settings.shipmentReminderAfterMs : day;
-      if (await condition(() => shipped !== undefined || facts.fullyRefunded || facts.disputeLost, nextCheck)) {
-        if (shipped === undefined) return await compensate(facts.fullyRefunded ? 'the payment was fully refunded in Stripe before shipment' : 'the dispute was lost before shipment');
-        break;
-      }
-      const wmsOrder = await wms.getWmsOrder(incrementId);
-      const tracking = wmsOrder?.shipments?.find((s) => s.tracking?.tracking_number)?.tracking;
-      if (tracking?.tracking_number) {
-        shipped = { trackingNumber: tracking.tracking_number, carrier: tracking.carrier, trackingUrl: tracking.tracking_url, wmsOrderId: wmsOrder?.id };
-        break;
-      }
-      const waitedDays = Math.round((Date.now() - waitStartedAt) / day);
-      const level = !reminded ? 'reminder' : 'escalation';
-      await notify.notifyMerchant({ key: `shipment_${level}:${incrementId}:${waitedDays}`, template: `shipment_${level}`, orderId: incrementId,
-        subject: `Order ${incrementId} has not shipped after ${waitedDays} days`, detail: `WMS order ${status.ids.wmsOrderId}` });
-      if (reminded) escalated = true;
-      reminded = true;
-    }
-    reached('shipped');
-
-    // 8. Magento shipment with tracking (the customer is notified), then ERP invoice and payment.
-    const shipment = await review.step(() => magento.shipMagentoOrder({ entityId: order.entity_id, notifyCustomer: true, track: {
-      track_number: shipped!.trackingNumber, title: shipped!.carrier ?? 'Carrier', carrier_code: magentoCarrierCode(shipped!.carrier, settings.wms) } }));
-    status.ids.magentoShipmentId = shipment.shipmentId;
-    const salesInvoice = await review.step(() => erp.createErpSalesInvoice({ ...erpSalesOrderFor(order, customer, settings.erp, today),
-      poNo: incrementId, salesOrder: salesOrder.name, date: today }));
-    status.ids.erpSalesInvoice = salesInvoice.name;
-    const paymentEntry = await review.step(() => erp.createErpPaymentEntry({ salesInvoice: salesInvoice.name, customer, company: settings.erp.company,
-      amount: fromMinor(payment.amountMinor, payment.currency), currency: payment.currency, referenceNo: payment.chargeId!, date: today,
-      paidTo: settings.erp.bankAccount }));
-    status.ids.erpPaymentEntry = paymentEntry.name;
-    reached('completed');
-    setSyncState(status, 'completed');
-    return { outcome: 'completed', status };
+    await close(run);
+    return end(run, 'completed', 'completed');
   } catch (err) {
-    if (err instanceof SkippedByOperator) {
-      reached('skipped');
-      setSyncState(status, 'failed');
-      return { outcome: 'skipped', reason: err.message, status };
-    }
+    if (err instanceof SkippedByOperator) return end(run, 'skipped', 'failed', err.message);
+    if (err instanceof BusinessRefused) return await compensate(run, err.message);
     throw err;
   }
+}
 
-  async function loadOrder(): Promise<MagentoOrder> {
-    return review.step(async () => {
-      const found = await magento.findMagentoOrder(incrementId);
-      if (!found) throw permanentFailure(`Magento has no order ${incrementId}, but Stripe payment ${facts.paymentIntentId} names it`);
-      status.ids.magentoEntityId = found.entity_id;
-      return found;
+function startRun(incrementId: string): OrderRun {
+  const status: OrderStatus = { incrementId, step: 'awaiting_payment', syncState: 'running', ids: {}, timestamps: {} };
+  const run = { incrementId, status, facts: noPaymentFacts, flagsWeighed: 0, compensations: [], notified: new Set<string>() } as unknown as OrderRun;
+  const isHeld = () => status.syncState === 'fraud_hold' || (status.syncState === 'needs_review' && status.step === 'fraud_hold');
+  setHandler(stripeEventSignal, (event: StripeEventEnvelope) => void (run.facts = foldPaymentEvent(run.facts, event)));
+  setHandler(fraudDecisionSignal, (d: FraudDecision) => void (isHeld() && (run.decision ??= d)));
+  setHandler(fraudDecisionUpdate, (d: FraudDecision) => ({ decision: (run.decision = d).decision }), {
+    validator: () => {
+      if (run.decision !== undefined && status.step === 'fraud_hold') throw new Error(`already decided: ${run.decision.decision} by ${run.decision.reviewer}`);
+      if (!isHeld()) throw new Error(`not held (order ${incrementId} is at ${status.step})`);
+    },
+  });
+  setHandler(shipmentSignal, (notice: ShipmentNotice) => void (run.shipped ??= notice));
+  setHandler(orderStatusQuery, () => status);
+  run.review = createReviewQueue(status);
+  upsertSearchAttributes([{ key: MagentoOrderId, value: incrementId }]);
+  setSyncState(status, 'running');
+  return run;
+}
+
+function reached(run: OrderRun, step: string): void {
+  run.status.step = step;
+  run.status.timestamps[step] = new Date().toISOString();
+}
+
+function end(run: OrderRun, outcome: OrderOutcome['outcome'], state: SyncStateValue, reason?: string): Ended {
+  reached(run, outcome);
+  setSyncState(run.status, state);
+  run.status.outcome = outcome;
+  return { outcome, status: run.status, ...(reason ? { reason } : {}) };
+}
+
+// ── 1. Payment ──────────────────────────────────────────────────────────────────────────────────────
+
+/** Waits until Stripe says paid or authorised; a decline gets a pay-again link and a grace period. Returns how it ended otherwise. */
+async function takePayment(run: OrderRun): Promise<Ended | undefined> {
+  await condition(() => run.facts.paymentIntentId !== undefined);
+  const paymentIntentId = run.facts.paymentIntentId!;
+  upsertSearchAttributes([{ key: StripeObjectId, value: paymentIntentId }]);
+  run.status.ids.paymentIntentId = paymentIntentId;
+  run.payment = await run.review.step(() => stripe.getPayment(paymentIntentId));
+  run.order = await loadOrder(run);
+  if (!isPaid(run.payment) && run.facts.failures === 0 && run.payment.status !== 'canceled') {
+    // Neither paid nor declined yet (a bank debit still processing, or only a review event so far): wait for the outcome.
+    await condition(() => run.facts.succeeded || run.facts.failures > 0 || run.facts.authorized === true || run.facts.canceled === true);
+    run.payment = await run.review.step(() => stripe.getPayment(paymentIntentId));
+  }
+  if (run.payment.status === 'canceled') return cancelOrder(run, `PaymentIntent ${paymentIntentId} was canceled in Stripe`);
+  if (!isPaid(run.payment)) {
+    const ended = await awaitPaymentRetry(run);
+    if (ended) return ended;
+  }
+  run.status.ids.chargeId = run.payment.chargeId;
+  reached(run, 'paid');
+  return undefined;
+}
+
+function isPaid(payment: PaymentSnapshot): boolean {
+  return payment.status === 'succeeded' || payment.status === 'requires_capture';
+}
+
+/** A declined payment: comment, a pay-again link for the same order, and a durable wait; no payment in time cancels. */
+async function awaitPaymentRetry(run: OrderRun): Promise<Ended | undefined> {
+  const { incrementId, settings, facts, order } = run;
+  reached(run, 'payment_failed');
+  const declineCode = facts.lastDeclineCode ?? run.payment.declineCode ?? 'unknown';
+  await run.review.step(() => magento.addMagentoComment({ entityId: order.entity_id, key: `payment_failed:${facts.paymentIntentId}:${facts.failures}`,
+    comment: settings.paymentFailedComment.replace('{declineCode}', declineCode), status: settings.paymentFailedStatus }));
+  const payAgain = patched('decline-pay-again-link') ? await run.review.step(() => stripe.createRetryCheckoutSession({
+    incrementId, amountMinor: toMinor(order.grand_total, order.order_currency_code), currency: order.order_currency_code,
+    expiresAt: Math.floor((Date.now() + settings.paymentRetryWindowMs) / 1000), customerEmail: order.customer_email,
+    idempotencyKey: `${workflowInfo().workflowId}:pay-again`, successUrl: settings.retryCheckout?.successUrl ?? 'https://shop.example/',
+    cancelUrl: settings.retryCheckout?.cancelUrl ?? 'https://shop.example/' })) : undefined;
+  if (payAgain) run.status.ids.payAgainUrl = payAgain.url;
+  await notifyOnce(run, 'customer', { key: `payment_failed:${incrementId}`, template: 'payment_failed', orderId: incrementId, to: order.customer_email,
+    subject: `Your payment for order ${incrementId} did not go through`, detail: payAgain ? `${declineCode}. Pay again: ${payAgain.url}` : declineCode });
+  const paidInTime = await condition(() => run.facts.succeeded || run.facts.authorized === true || run.facts.canceled === true, settings.paymentRetryWindowMs);
+  if (payAgain) await run.review.step(() => stripe.expireCheckoutSession({ sessionId: payAgain.sessionId }));
+  if (!paidInTime || run.facts.canceled) {
+    await run.review.step(() => magento.cancelMagentoOrder({ entityId: order.entity_id, key: 'canceled_unpaid', notifyCustomer: true,
+      comment: `Canceled: no successful payment within ${Math.round(settings.paymentRetryWindowMs / 3_600_000)} hours of the decline.` }));
+    return end(run, 'canceled_unpaid', 'failed');
+  }
+  // The successful retry may be another PaymentIntent (the pay-again Checkout): read the one that succeeded.
+  run.payment = await run.review.step(() => stripe.getPayment(run.facts.paymentIntentId!));
+  run.order = await loadOrder(run);
+  return undefined;
+}
+
+/** A canceled PaymentIntent is the customer's or merchant's decision: the Magento order is canceled and the run ends. */
+async function cancelOrder(run: OrderRun, reason: string): Promise<Ended> {
+  await run.review.step(() => magento.cancelMagentoOrder({ entityId: run.order.entity_id, key: 'canceled_payment', notifyCustomer: true,
+    comment: `Canceled: ${reason}.` }));
+  return end(run, 'canceled', 'failed', reason);
+}
+
+/** The payment must match the order it claims to pay for, to the minor unit; a retry reads both sides again. */
+async function checkAmount(run: OrderRun): Promise<void> {
+  let attempts = 0;
+  await run.review.step(async () => {
+    if (attempts++ > 0) {
+      run.payment = await stripe.getPayment(run.payment.paymentIntentId);
+      run.order = await findOrder(run);
+    }
+    const { payment, order } = run;
+    const expected = toMinor(order.grand_total, order.order_currency_code);
+    if (payment.currency !== order.order_currency_code.toUpperCase() || payment.amountMinor !== expected) {
+      throw permanentFailure(`order ${run.incrementId}: Stripe charged ${formatMoney(payment.amountMinor, payment.currency)} but the Magento ` +
+        `grand total is ${formatMoney(expected, order.order_currency_code)}`);
+    }
+    run.order = await loadOrder(run);
+  });
+}
+
+/** From here on, a reversal gives the money back (or releases the authorisation) and cancels the Magento order. */
+function registerPaymentUndo(run: OrderRun): void {
+  const { paymentIntentId } = run.payment;
+  const idempotencyKey = `${workflowInfo().workflowId}:refund`;
+  run.compensations.unshift({ name: 'refund payment', undo: async () => {
+    if (run.payment.captureMethod === 'manual') {
+      const released = await stripe.cancelAuthorization({ paymentIntentId, idempotencyKey: `${workflowInfo().workflowId}:release`, reason: 'abandoned' });
+      if (released.status !== 'succeeded') return released;
+    }
+    return stripe.refundPayment({ paymentIntentId, idempotencyKey, reason: 'requested_by_customer', note: `order ${run.incrementId} reversed` });
+  } });
+  run.compensations.push({ name: 'cancel Magento order', undo: () => magento.cancelMagentoOrder({ entityId: run.order.entity_id,
+    key: 'canceled_compensation', comment: 'Canceled and refunded in Stripe.', notifyCustomer: true }) });
+}
+
+function captureAtShipment(run: OrderRun): boolean {
+  return run.payment.status === 'requires_capture' && run.settings.paymentCaptureAt === 'shipment';
+}
+
+/** Captures an authorise-only payment once the order may go ahead; an automatic payment has nothing to capture. */
+async function capture(run: OrderRun): Promise<void> {
+  if (run.payment.status !== 'requires_capture') return;
+  const { paymentIntentId } = run.payment;
+  await run.review.step(() => stripe.capturePayment({ paymentIntentId, idempotencyKey: `${workflowInfo().workflowId}:capture` }));
+  run.payment = await run.review.step(() => stripe.getPayment(paymentIntentId));
+  run.status.ids.chargeId = run.payment.chargeId;
+  reached(run, 'captured');
+}
+
+// ── 2. Fraud gate ───────────────────────────────────────────────────────────────────────────────────
+
+/** Radar's verdict plus the order's own signals; a hold waits for a person, or times out as a reject. */
+async function passFraudGate(run: OrderRun): Promise<'passed' | 'rejected'> {
+  const { incrementId, order, payment, settings } = run;
+  const history = await run.review.step(() => magento.magentoCustomerHistory(order.customer_email, incrementId, magentoDateTime(Date.now() - day)));
+  const assessment = await run.review.step(() => assessFraud({
+    riskLevel: payment.riskLevel, riskScore: payment.riskScore, amountMinor: payment.amountMinor, currency: payment.currency,
+    billingCountry: order.billing_address?.country_id,
+    shippingCountry: order.extension_attributes?.shipping_assignments?.[0]?.shipping?.address?.country_id,
+    isFirstTimeCustomer: history.previousOrderCount === 0, recentOrderCount: history.recentOrderCount, stripeFlags: run.facts.stripeFlags,
+  }, settings.fraud));
+  run.flagsWeighed = run.facts.stripeFlags.length;
+  run.status.fraud = assessment;
+  return assessment.hold ? holdForDecision(run, 'fraud_hold') : 'passed';
+}
+
+/** Holds the order in Magento and waits for the operator's decision, Stripe's review closing, or the timeout. */
+async function holdForDecision(run: OrderRun, key: string): Promise<'passed' | 'rejected'> {
+  const { incrementId, order, settings, facts } = run;
+  const assessment = run.status.fraud!;
+  run.decision = undefined;
+  reached(run, 'fraud_hold');
+  setSyncState(run.status, 'fraud_hold');
+  assessment.heldUntil = new Date(Date.now() + settings.fraud.holdTimeoutMs).toISOString();
+  // Operators list holds from visibility, which answers even when no worker is running.
+  if (patched('fraud-hold-memo')) {
+    upsertMemo({ fraudHold: { score: assessment.score, reasons: assessment.reasons, heldSince: run.status.timestamps.fraud_hold,
+      heldUntil: assessment.heldUntil, paymentIntentId: run.payment.paymentIntentId } });
+  }
+  await run.review.step(() => magento.holdMagentoOrder({ entityId: order.entity_id, key,
+    comment: `Held for fraud review (score ${assessment.score}): ${assessment.reasons.join('; ')}.` }));
+  await notifyOnce(run, 'merchant', { key: `${key}:${incrementId}`, template: 'fraud_hold', orderId: incrementId,
+    subject: `Order ${incrementId} is held for fraud review`, detail: assessment.reasons.join('; ') });
+  const decided = await condition(() => run.decision !== undefined || run.facts.stripeReviewClosedAs !== undefined || run.facts.fullyRefunded
+    || run.facts.canceled === true, settings.fraud.holdTimeoutMs);
+  run.decision ??= facts.stripeReviewClosedAs === 'approved' ? { decision: 'approve', reviewer: 'Stripe Radar review' }
+    : decided ? { decision: 'reject', reviewer: run.facts.fullyRefunded ? 'refunded in Stripe' : run.facts.canceled ? 'payment canceled in Stripe'
+      : `Stripe review closed as ${run.facts.stripeReviewClosedAs}` }
+      : { decision: 'reject', reviewer: 'hold timeout', note: 'no decision in time' };
+  const decision = run.decision;
+  assessment.decision = decision;
+  if (decision.decision === 'reject') return 'rejected';
+  await run.review.step(() => magento.unholdMagentoOrder({ entityId: order.entity_id, key: key === 'fraud_hold' ? 'fraud_approved' : `${key}:approved`,
+    comment: `Fraud hold approved by ${decision.reviewer}${decision.note ? `: ${decision.note}` : ''}.` }));
+  setSyncState(run.status, 'running');
+  return 'passed';
+}
+
+function rejection(decision: FraudDecision): string {
+  return `fraud hold rejected by ${decision.reviewer}${decision.note ? `: ${decision.note}` : ''}`;
+}
+
+// ── 3. Invoice, ERP, fulfilment ─────────────────────────────────────────────────────────────────────
+
+/** Magento invoice, offline: the money is already in Stripe. */
+async function invoice(run: OrderRun): Promise<void> {
+  const { order, payment } = run;
+  const created = await run.review.step(() => magento.invoiceMagentoOrder({ entityId: order.entity_id, chargeId: payment.chargeId!,
+    paymentIntentId: payment.paymentIntentId, notifyCustomer: true }));
+  run.status.ids.magentoInvoiceId = created.invoiceId;
+  reached(run, 'invoiced');
+  run.compensations.unshift({ name: 'credit memo', undo: () => magento.creditMagentoOrder({ entityId: order.entity_id,
+    key: 'creditmemo_compensation', comment: 'Refunded in Stripe: order reversed.', notifyCustomer: true }) });
+}
+
+/** ERP customer and Sales Order, dated by the order; its total must equal Magento's grand total. */
+async function orderInErp(run: OrderRun): Promise<void> {
+  const { incrementId, order, settings } = run;
+  const orderDate = dateOf(order.created_at) ?? today();
+  const customer = await run.review.step(() => erp.upsertErpCustomer(erpCustomerFor(order, settings.erp)));
+  const salesOrder = await run.review.step(() => {
+    const input = erpSalesOrderFor(order, customer, settings.erp, orderDate);
+    checkErpTotals(order, input);
+    return erp.createErpSalesOrder(input);
+  });
+  run.erpCustomer = customer;
+  run.status.ids.erpSalesOrder = salesOrder.name;
+  reached(run, 'erp_ordered');
+  run.compensations.unshift({ name: 'cancel ERP sales order', undo: () => erp.cancelErpSalesOrder(incrementId) });
+}
+
+/** WMS fulfilment order; the warehouse refusing the goods (out of stock, undeliverable) reverses the order. */
+async function fulfil(run: OrderRun): Promise<void> {
+  const fulfilment = await run.review.step(() => wms.createWmsOrder(wmsOrderFor(run.order, run.settings.wms)), { refusalsReverse: true })
+    .catch((err: unknown) => {
+      throw err instanceof BusinessRefused ? new BusinessRefused(`the warehouse refused the order: ${err.message}`) : err;
+    });
+  run.status.ids.wmsOrderId = fulfilment.orderId;
+  run.compensations.unshift({ name: 'cancel WMS order', undo: () => wms.cancelWmsOrder(run.incrementId) });
+  reached(run, 'awaiting_shipment');
+  setSyncState(run.status, 'awaiting_shipment');
+}
+
+// ── 4. Shipment ─────────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * Waits for the shipment; reminds, then escalates (a bounded number of times), and looks in the WMS in case its
+ * webhook was lost. A full refund, a lost dispute or a rejected late fraud signal before shipment returns the reason to reverse.
+ */
+async function waitForShipment(run: OrderRun): Promise<string | undefined> {
+  const { incrementId, settings } = run;
+  const waitStartedAt = Date.now();
+  let notices = 0;
+  const lateFlag = () => run.facts.stripeFlags.length > run.flagsWeighed;
+  while (run.shipped === undefined) {
+    const nextCheck = notices === 0 ? settings.shipmentReminderAfterMs : notices === 1 ? settings.shipmentEscalateAfterMs - settings.shipmentReminderAfterMs : day;
+    if (await condition(() => run.shipped !== undefined || run.facts.fullyRefunded || run.facts.disputeLost || lateFlag(), nextCheck)) {
+      if (run.shipped !== undefined) break;
+      if (run.facts.fullyRefunded) return 'the payment was fully refunded in Stripe before shipment';
+      if (run.facts.disputeLost) return 'the dispute was lost before shipment';
+      if ((await reopenFraudGate(run)) === 'rejected') return rejection(run.decision!);
+      continue;
+    }
+    const wmsOrder = await run.review.step(() => wms.getWmsOrder(incrementId));
+    const tracking = wmsOrder?.shipments?.find((s) => s.tracking?.tracking_number)?.tracking;
+    if (tracking?.tracking_number) {
+      run.shipped = { trackingNumber: tracking.tracking_number, carrier: tracking.carrier, trackingUrl: tracking.tracking_url, wmsOrderId: wmsOrder?.id };
+      break;
+    }
+    const waitedDays = Math.round((Date.now() - waitStartedAt) / day);
+    const level = notices === 0 ? 'reminder' : 'escalation';
+    if (notices <= (settings.shipmentEscalationLimit ?? 3)) {
+      await notifyOnce(run, 'merchant', { key: `shipment_${level}:${incrementId}:${waitedDays}`, template: `shipment_${level}`, orderId: incrementId,
+        subject: `Order ${incrementId} has not shipped after ${waitedDays} days`, detail: `WMS order ${run.status.ids.wmsOrderId}` });
+    }
+    notices += 1;
+  }
+  reached(run, 'shipped');
+  return undefined;
+}
+
+/** A Radar review or an early fraud warning that arrives after the gate, before shipment, holds the order again. */
+async function reopenFraudGate(run: OrderRun): Promise<'passed' | 'rejected'> {
+  const flags = run.facts.stripeFlags.slice(run.flagsWeighed);
+  run.flagsWeighed = run.facts.stripeFlags.length;
+  const previous = run.status.fraud ?? { score: 0, reasons: [], hold: false };
+  run.status.fraud = { ...previous, hold: true, reasons: [...previous.reasons, ...flags] } as FraudAssessment;
+  const outcome = await holdForDecision(run, `fraud_hold:late:${run.flagsWeighed}`);
+  if (outcome === 'passed') setSyncState(run.status, 'awaiting_shipment');
+  reached(run, 'awaiting_shipment');
+  return outcome;
+}
+
+// ── 5. Closing ──────────────────────────────────────────────────────────────────────────────────────
+
+/** Magento shipment with tracking (the customer is notified), then the ERP invoice (dated by the shipment) and payment (dated by the charge). */
+async function close(run: OrderRun): Promise<void> {
+  const { incrementId, order, payment, settings } = run;
+  const shipped = run.shipped!;
+  const shipment = await run.review.step(() => magento.shipMagentoOrder({ entityId: order.entity_id, notifyCustomer: true, track: {
+    track_number: shipped.trackingNumber, title: shipped.carrier ?? 'Carrier', carrier_code: magentoCarrierCode(shipped.carrier, settings.wms) } }));
+  run.status.ids.magentoShipmentId = shipment.shipmentId;
+  const customer = run.erpCustomer!;
+  const shippedOn = dateOf(shipped.shippedAt) ?? today();
+  const salesInvoice = await run.review.step(() => erp.createErpSalesInvoice({
+    ...erpSalesOrderFor(order, customer, settings.erp, shippedOn),
+    poNo: incrementId, salesOrder: String(run.status.ids.erpSalesOrder), date: shippedOn }));
+  run.status.ids.erpSalesInvoice = salesInvoice.name;
+  const paymentEntry = await run.review.step(() => erp.createErpPaymentEntry({ salesInvoice: salesInvoice.name, customer, company: settings.erp.company,
+    amount: fromMinor(payment.amountMinor, payment.currency), currency: payment.currency, referenceNo: payment.chargeId!,
+    date: dateOf(payment.createdAt) ?? shippedOn, paidTo: settings.erp.bankAccount }));
+  run.status.ids.erpPaymentEntry = paymentEntry.name;
+}
+
+/** Runs the registered undos in reverse order of the steps; an undo an operator skips is noted and the rest still run. */
+async function compensate(run: OrderRun, reason: string): Promise<Ended> {
+  reached(run, 'compensating');
+  for (const { name, undo } of run.compensations) {
+    await run.review.step(undo).catch((err) => {
+      if (!(err instanceof SkippedByOperator)) throw err;
+      run.status.ids[`skipped:${name}`] = 'skipped by operator';
     });
   }
+  await notifyOnce(run, 'merchant', { key: `compensated:${run.incrementId}`, template: 'order_compensated', orderId: run.incrementId,
+    subject: `Order ${run.incrementId} was reversed`, detail: reason });
+  return end(run, 'compensated', 'compensated', reason);
+}
+
+// ── Helpers ─────────────────────────────────────────────────────────────────────────────────────────
+
+type Notice = Parameters<NotifyActivities['notifyCustomer']>[0];
+
+/** Sends a notice once per key for the life of the run. */
+async function notifyOnce(run: OrderRun, audience: 'customer' | 'merchant', notice: Notice): Promise<void> {
+  if (run.notified.has(notice.key)) return;
+  await run.review.step(() => (audience === 'customer' ? notify.notifyCustomer(notice) : notify.notifyMerchant(notice)));
+  run.notified.add(notice.key);
+}
+
+function findOrder(run: OrderRun): Promise<MagentoOrder> {
+  return magento.findMagentoOrder(run.incrementId).then((found) => {
+    if (!found) throw permanentFailure(`Magento has no order ${run.incrementId}, but Stripe payment ${run.facts.paymentIntentId} names it`);
+    run.status.ids.magentoEntityId = found.entity_id;
+    return found;
+  });
+}
+
+/**
+ * The Magento order the payment names. The storefront may pay before it has finished writing the order: wait with a
+ * durable backoff (up to `orderWaitMaxMs`) before parking.
+ */
+async function loadOrder(run: OrderRun): Promise<MagentoOrder> {
+  if (patched('order-wait-backoff')) {
+    const waitMaxMs = run.settings?.orderWaitMaxMs ?? 15 * 60_000;
+    for (let waitedMs = 0, pauseMs = 5_000; waitedMs < waitMaxMs; waitedMs += pauseMs, pauseMs = Math.min(pauseMs * 2, 5 * 60_000)) {
+      const found = await run.review.step(() => magento.findMagentoOrder(run.incrementId));
+      if (found) {
+        run.status.ids.magentoEntityId = found.entity_id;
+        return found;
+      }
+      await sleep(Math.min(pauseMs, waitMaxMs - waitedMs));
+    }
+  }
+  return run.review.step(() => findOrder(run));
+}
+
+function dateOf(iso: string | undefined): string | undefined {
+  return iso && /^\d{4}-\d{2}-\d{2}/.test(iso) ? iso.slice(0, 10) : undefined;
+}
+
+function today(): string {
+  return new Date().toISOString().slice(0, 10);
 }

@@ -1,10 +1,19 @@
-import { ActivityFailure, ApplicationFailure, condition, setHandler, upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  ActivityFailure, ApplicationFailure, ChildWorkflowFailure, condition, isCancellation, setHandler, TimeoutFailure, upsertMemo,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import { isBusinessRefusalType } from '../domain/failures';
 import { SyncState, type SyncStateValue } from '../domain/searchAttributes';
-import { retrySignal, skipSignal } from './messages';
+import { retrySignal, retryUpdate, skipSignal, skipUpdate, type OperatorNote, type ParkedAction } from './messages';
 
 /** An operator chose to skip a parked run: the run ends without finishing its work. */
 export class SkippedByOperator extends Error {
   override name = 'SkippedByOperator';
+}
+
+/** A system refused for a business reason at a step where the process expects it (the warehouse has no stock). */
+export class BusinessRefused extends Error {
+  override name = 'BusinessRefused';
 }
 
 export interface Tracked {
@@ -19,16 +28,48 @@ export function setSyncState(tracked: Tracked, state: SyncStateValue): void {
 }
 
 /**
+ * What the failure policy (domain/failures.ts) makes of an error that reached workflow code: a business refusal, or
+ * a reason to park. Cancellation and an operator's skip are not failures and pass through (undefined).
+ */
+export function classifyFailure(err: unknown): { refusal: boolean; reason: string } | undefined {
+  if (isCancellation(err) || err instanceof SkippedByOperator || err instanceof BusinessRefused) return undefined;
+  const cause = err instanceof ActivityFailure || err instanceof ChildWorkflowFailure ? err.cause : err;
+  if (cause instanceof TimeoutFailure) {
+    const last = cause.cause?.message;
+    return { refusal: false, reason: `gave up retrying (${cause.message})${last ? `; last error: ${last}` : ''}` };
+  }
+  if (cause instanceof ApplicationFailure) {
+    return { refusal: cause.nonRetryable === true && isBusinessRefusalType(cause.type ?? undefined), reason: cause.message };
+  }
+  // Errors thrown by our own code in the workflow (a mapping or money error on unusual data) are ours to fix: park.
+  if (cause instanceof Error) return { refusal: false, reason: `${cause.name}: ${cause.message}` };
+  return { refusal: false, reason: String(cause) };
+}
+
+export interface StepOptions {
+  /** A business refusal here is expected and ends in compensation: throw BusinessRefused instead of parking. */
+  refusalsReverse?: boolean;
+}
+
+/**
  * The review queue (dead letters): a run that hits an error no retry can fix parks itself with SyncState=needs_review
- * and a reason an operator understands, and waits for `retry` or `skip`. It blocks nothing else.
+ * and a reason an operator understands, and waits for `retry` or `skip` (Updates that answer at once, or the signals
+ * older clients send). It blocks nothing else.
  */
 export function createReviewQueue(tracked: Tracked) {
-  let action: 'retry' | 'skip' | undefined;
+  let action: ParkedAction | undefined;
   let parked = false;
-  setHandler(retrySignal, () => void (parked && (action = 'retry')));
-  setHandler(skipSignal, () => void (parked && (action = 'skip')));
+  const onAction = (chosen: ParkedAction) => () => void (parked && (action ??= chosen));
+  setHandler(retrySignal, onAction('retry'));
+  setHandler(skipSignal, onAction('skip'));
+  const notParked = (_note?: OperatorNote): void => {
+    if (!parked || action !== undefined) throw new Error(`not parked (${tracked.syncState})`);
+  };
+  const choose = (chosen: ParkedAction) => (_note?: OperatorNote): ParkedAction => (action = chosen);
+  setHandler(retryUpdate, choose('retry'), { validator: notParked });
+  setHandler(skipUpdate, choose('skip'), { validator: notParked });
 
-  async function park(reason: string): Promise<'retry' | 'skip'> {
+  async function park(reason: string): Promise<ParkedAction> {
     const previous = tracked.syncState;
     tracked.reviewReason = reason;
     upsertMemo({ reviewReason: reason });
@@ -43,15 +84,20 @@ export function createReviewQueue(tracked: Tracked) {
     return action!;
   }
 
-  /** Runs a step; when it fails for good (validation, mapping, not found), parks until an operator retries or skips. */
-  async function step<T>(fn: () => Promise<T>): Promise<T> {
+  /**
+   * Runs one step of the process. Every activity call and every piece of domain code goes through here: a failure
+   * that is ours (or a refusal nobody expects here) parks until an operator retries (the step runs again, with fresh
+   * reads) or skips (SkippedByOperator ends the run). Only an expected business refusal escapes, as BusinessRefused.
+   */
+  async function step<T>(fn: () => Promise<T> | T, options: StepOptions = {}): Promise<T> {
     for (;;) {
       try {
         return await fn();
       } catch (err) {
-        const reason = permanentFailureReason(err);
-        if (reason === undefined) throw err;
-        if ((await park(reason)) === 'skip') throw new SkippedByOperator(reason);
+        const failure = classifyFailure(err);
+        if (failure === undefined) throw err;
+        if (failure.refusal && options.refusalsReverse) throw new BusinessRefused(failure.reason);
+        if ((await park(failure.reason)) === 'skip') throw new SkippedByOperator(failure.reason);
       }
     }
   }
@@ -59,14 +105,7 @@ export function createReviewQueue(tracked: Tracked) {
   return { park, step };
 }
 
-/** The message of a failure that retrying cannot fix, or undefined for anything else. */
-export function permanentFailureReason(err: unknown): string | undefined {
-  const cause = err instanceof ActivityFailure ? err.cause : err;
-  if (cause instanceof ApplicationFailure && cause.nonRetryable) return cause.message;
-  return undefined;
-}
-
-/** A failure no retry can fix: inside a review-queue step, the run parks with this message as its reason. */
+/** A failure no retry can fix, raised by workflow code itself: the run parks with this message as its reason. */
 export function permanentFailure(message: string): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(message, 'MappingError');
+  return ApplicationFailure.nonRetryable(message, 'BadData');
 }

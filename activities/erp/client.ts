@@ -1,4 +1,5 @@
 import { createAxios, defaultResilience, ResilientHttp, type ResilienceOptions } from '../http/resilientHttp';
+import { erpFailureKind } from './failures';
 
 export interface ErpClientOptions {
   /** The site root, e.g. `https://erp.example.com` (the client adds `/api/…`). */
@@ -76,7 +77,7 @@ export class ErpClient {
       'Content-Type': 'application/json',
       Authorization: `token ${options.apiKey}:${options.apiSecret}`,
     });
-    this.rest = new ResilientHttp('Erp', http, frappeMessage, options.resilience ?? defaultResilience);
+    this.rest = new ResilientHttp('Erp', http, { messageOf: frappeMessage, kindOf: erpFailureKind }, options.resilience ?? defaultResilience);
   }
 
   get breakerState() {

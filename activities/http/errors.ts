@@ -1,6 +1,8 @@
+import { failureTypes, type FailureKind } from '../../domain/failures';
+
 /**
- * An external system said no, or could not be reached. Whether a retry can help is decided here, once:
- * 408/425/429/5xx and network errors are retryable (honouring Retry-After), other 4xx are not.
+ * An external system said no, or could not be reached. Whose fault it is (`kind`, see domain/failures.ts) is decided
+ * once per system, where its answer is read (`activities/<system>/failures.ts`); only `transient` is retried.
  */
 export class ExternalSystemError extends Error {
   override name = 'ExternalSystemError';
@@ -8,21 +10,27 @@ export class ExternalSystemError extends Error {
     readonly system: string,
     message: string,
     readonly status: number | undefined,
-    readonly retryable: boolean,
+    readonly kind: FailureKind,
     readonly retryAfterMs?: number,
     readonly body?: unknown,
   ) {
     super(`${system}: ${message}`);
   }
 
-  /** Failure type name for Temporal retry policies: e.g. `MagentoValidationError`, `MagentoUnavailable`. */
+  get retryable(): boolean {
+    return this.kind === 'transient';
+  }
+
+  /** The Temporal failure type: `<System>Unavailable` while retrying, else the policy's `BusinessRefusal`, `Misconfigured` or `BadData`. */
   get failureType(): string {
-    return `${this.system}${this.retryable ? 'Unavailable' : this.status === 404 ? 'NotFound' : 'ValidationError'}`;
+    return this.kind === 'transient' ? `${this.system}Unavailable` : failureTypes[this.kind];
   }
 }
 
-export function isRetryableStatus(status: number): boolean {
-  return status === 408 || status === 425 || status === 429 || status >= 500;
+/** How one system's answers are read: its error message and whose fault the failure is. */
+export interface SystemVocabulary {
+  messageOf(body: unknown, status: number): string;
+  kindOf(status: number, body: unknown): FailureKind;
 }
 
 /** `Retry-After` as seconds or an HTTP date; undefined when absent (Fastly's 429 page has none). */

@@ -1,7 +1,7 @@
 import axios, { AxiosError, type AxiosInstance, type AxiosRequestConfig, type AxiosResponse } from 'axios';
 import Bottleneck from 'bottleneck';
 import CircuitBreaker from 'opossum';
-import { ExternalSystemError, isRetryableStatus, parseRetryAfter } from './errors';
+import { ExternalSystemError, parseRetryAfter, type SystemVocabulary } from './errors';
 
 export interface ResilienceOptions {
   /** Requests in flight at once to this system. */
@@ -23,8 +23,6 @@ export const defaultResilience: ResilienceOptions = {
   maxConcurrent: 10, ratePerSecond: 50, timeoutMs: 15_000, readAttempts: 3, readRetryBaseMs: 200, breakerErrorPercent: 50, breakerResetMs: 10_000,
 };
 
-export type ErrorMessageOf = (body: unknown, status: number) => string;
-
 /**
  * An HTTP client for one external system: every request goes through the system's rate limiter and circuit
  * breaker, and every failure comes out as an ExternalSystemError. Only retryable failures trip the breaker.
@@ -36,7 +34,7 @@ export class ResilientHttp {
   constructor(
     readonly system: string,
     readonly http: AxiosInstance,
-    private readonly messageOf: ErrorMessageOf,
+    private readonly vocabulary: SystemVocabulary,
     private readonly options: ResilienceOptions = defaultResilience,
   ) {
     this.limiter = new Bottleneck({ maxConcurrent: options.maxConcurrent, minTime: Math.floor(1000 / options.ratePerSecond) });
@@ -79,14 +77,15 @@ export class ResilientHttp {
       // The path only: query strings can carry personal data (a customer's e-mail in a search), and this message
       // reaches logs and workflow history.
       const what = `${err.config?.method?.toUpperCase() ?? 'request'} ${(err.config?.url ?? '').split('?')[0]}`;
-      if (status === undefined) return new ExternalSystemError(this.system, `${what}: ${err.code ?? err.message}`, undefined, true);
-      return new ExternalSystemError(this.system, `${what} → ${status}: ${this.messageOf(err.response?.data, status)}`, status,
-        isRetryableStatus(status), parseRetryAfter(err.response?.headers?.['retry-after']), err.response?.data);
+      if (status === undefined) return new ExternalSystemError(this.system, `${what}: ${err.code ?? err.message}`, undefined, 'transient');
+      const body: unknown = err.response?.data;
+      return new ExternalSystemError(this.system, `${what} → ${status}: ${this.vocabulary.messageOf(body, status)}`, status,
+        this.vocabulary.kindOf(status, body), parseRetryAfter(err.response?.headers?.['retry-after']), err.response?.data);
     }
     if (err instanceof Error && /breaker is open/i.test(err.message)) {
-      return new ExternalSystemError(this.system, 'circuit breaker open after repeated failures', undefined, true, this.options.breakerResetMs);
+      return new ExternalSystemError(this.system, 'circuit breaker open after repeated failures', undefined, 'transient', this.options.breakerResetMs);
     }
-    return new ExternalSystemError(this.system, err instanceof Error ? err.message : String(err), undefined, true);
+    return new ExternalSystemError(this.system, err instanceof Error ? err.message : String(err), undefined, 'transient');
   }
 }
 

@@ -6,6 +6,7 @@ import type {
 } from '../../domain/magento';
 import { createAxios, defaultResilience, ResilientHttp, type ResilienceOptions } from '../http/resilientHttp';
 import { searchCriteriaQuery, type Filter, type SearchOptions } from './searchCriteria';
+import { magentoFailureKind } from './failures';
 
 export type MagentoAuth =
   | { kind: 'token'; token: string }
@@ -66,7 +67,7 @@ export class MagentoClient {
         return config;
       });
     }
-    this.rest = new ResilientHttp('Magento', http, magentoMessage, options.resilience ?? defaultResilience);
+    this.rest = new ResilientHttp('Magento', http, { messageOf: magentoMessage, kindOf: magentoFailureKind }, options.resilience ?? defaultResilience);
   }
 
   get breakerState() {

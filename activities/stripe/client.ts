@@ -1,5 +1,6 @@
 import Stripe from 'stripe';
-import { ExternalSystemError, isRetryableStatus } from '../http/errors';
+import { ExternalSystemError } from '../http/errors';
+import { stripeFailureKind } from './failures';
 
 export interface StripeClientOptions {
   secretKey: string;
@@ -18,13 +19,11 @@ export function createStripeClient(options: StripeClientOptions): Stripe {
   });
 }
 
-/** Stripe errors as ExternalSystemError: rate limits, connection errors and 5xx retry; card and request errors do not. */
+/** Stripe errors as ExternalSystemError, classified by `stripeFailureKind`. */
 export function stripeError(err: unknown): ExternalSystemError | unknown {
   if (!(err instanceof Stripe.errors.StripeError)) return err;
-  const status = err.statusCode;
-  const retryable = status === undefined ? err.type === 'StripeConnectionError' : isRetryableStatus(status);
   const code = err.code ? ` (${err.code})` : '';
-  return new ExternalSystemError('Stripe', `${err.message}${code}`, status, retryable);
+  return new ExternalSystemError('Stripe', `${err.message}${code}`, err.statusCode, stripeFailureKind(err));
 }
 
 export async function callStripe<T>(fn: () => Promise<T>): Promise<T> {

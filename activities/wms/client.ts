@@ -1,5 +1,6 @@
 import type { WmsOrderInput } from '../../domain/fulfilment';
 import { createAxios, defaultResilience, ResilientHttp, type ResilienceOptions } from '../http/resilientHttp';
+import { wmsFailureKind } from './failures';
 
 export interface WmsClientOptions {
   /** API root, e.g. `https://api.shipbob.com` (the client adds `/2.0/…`). */
@@ -72,7 +73,7 @@ export class WmsClient {
       'Content-Type': 'application/json',
       Authorization: `Bearer ${options.token}`,
     });
-    this.rest = new ResilientHttp('Wms', http, shipBobMessage, options.resilience ?? defaultResilience);
+    this.rest = new ResilientHttp('Wms', http, { messageOf: shipBobMessage, kindOf: wmsFailureKind }, options.resilience ?? defaultResilience);
   }
 
   get breakerState() {

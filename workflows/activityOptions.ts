@@ -1,0 +1,19 @@
+import type { ActivityOptions } from '@temporalio/workflow';
+
+/**
+ * A call to an external system: each attempt gets 30 s (the HTTP clients time out at 15 s); transient failures are
+ * retried with backoff up to 30 s apart, for 15 minutes at most. Then the run parks with the last error instead of
+ * retrying silently forever (DESIGN §9).
+ */
+export const externalCall: ActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  scheduleToCloseTimeout: '15 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+};
+
+/** Reading the worker's own configuration: no network, so a short budget. */
+export const localCall: ActivityOptions = {
+  startToCloseTimeout: '10 seconds',
+  scheduleToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds' },
+};
