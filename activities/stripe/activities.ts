@@ -1,7 +1,13 @@
 import type Stripe from 'stripe';
 import { magentoOrderIdFromMetadata } from '../../domain/eventRouting';
 import type { PayoutDetails, PayoutLine } from '../../domain/reconciliation';
+import { createAuthorizationActivities } from './authorizations';
+import { createCheckoutActivities } from './checkout';
 import { callStripe } from './client';
+
+export { PaymentNotCapturable } from './authorizations';
+export type { CancelAuthorizationResult, CancellationReason, CaptureResult } from './authorizations';
+export type { RetryCheckoutInput, RetryCheckoutSession } from './checkout';
 
 /** A payment as the order workflow needs it, read from Stripe's current state (not from a possibly stale event). */
 export interface PaymentSnapshot {
@@ -17,6 +23,15 @@ export interface PaymentSnapshot {
   failureMessage?: string;
   customerId?: string;
   magentoOrderId?: string;
+  /** `manual` = authorise now, capture later (`automatic_async` is reported as `automatic`). */
+  captureMethod: 'automatic' | 'manual';
+  /** What a manual-capture authorisation still holds (0 once captured or canceled). */
+  amountCapturableMinor: number;
+  /** ISO time the PaymentIntent was canceled. */
+  canceledAt?: string;
+  cancellationReason?: string;
+  /** ISO time of the latest charge (of the PaymentIntent when there is no charge yet). */
+  createdAt: string;
 }
 
 export interface OrderReference {
@@ -35,6 +50,10 @@ export interface PayoutTransactionsPage {
 
 const payoutPageSize = 100;
 
+function isoOf(unixSeconds: number): string {
+  return new Date(unixSeconds * 1000).toISOString();
+}
+
 function idOf(value: string | { id: string } | null | undefined): string | undefined {
   return typeof value === 'string' ? value : value?.id;
 }
@@ -48,6 +67,9 @@ export function createStripeActivities(stripe: Stripe) {
   }
 
   return {
+    ...createAuthorizationActivities(stripe),
+    ...createCheckoutActivities(stripe),
+
     /** Read-only: which Magento order a PaymentIntent pays for (reviews and disputes only name the payment). */
     async orderReferenceOfPaymentIntent(paymentIntentId: string): Promise<OrderReference> {
       return referenceOfPaymentIntent(paymentIntentId);
@@ -79,6 +101,11 @@ export function createStripeActivities(stripe: Stripe) {
         failureMessage: pi.last_payment_error?.message ?? undefined,
         customerId: idOf(pi.customer ?? undefined),
         magentoOrderId: magentoOrderIdFromMetadata(pi.metadata),
+        captureMethod: pi.capture_method === 'manual' ? 'manual' : 'automatic',
+        amountCapturableMinor: pi.amount_capturable,
+        ...(pi.canceled_at ? { canceledAt: isoOf(pi.canceled_at) } : {}),
+        ...(pi.cancellation_reason ? { cancellationReason: pi.cancellation_reason } : {}),
+        createdAt: isoOf(charge?.created ?? pi.created),
       };
     },
 

@@ -4,6 +4,7 @@ import type { Ctx, Engine } from './context';
 import { invalidRequest, stripeErrorHandler } from './errors';
 import { clone } from './state';
 import { getCharge } from './resources/charges';
+import { getCheckoutSession, payCheckoutSession } from './resources/checkoutSessions';
 import { decideDispute, getDispute, openDispute } from './resources/disputes';
 import { runAutomaticPayouts } from './resources/payouts';
 import { createEarlyFraudWarning, earlyFraudWarningParams } from './resources/reviews';
@@ -32,9 +33,13 @@ const payoutRunSchema = z.object({ now: z.number().int().optional(), currency: z
 const outcomeSchema = z.object({ status: z.enum(['won', 'lost']) }).strict();
 const advanceSchema = z.object({ outcome: z.enum(['paid', 'failed']).default('paid') }).strict();
 const disputeSchema = z.object({ reason: z.string().optional() }).strict();
+const paySchema = z.object({ payment_method: z.string().min(1) }).strict();
 const warningSchema = z.object({ fraud_type: z.string().optional(), actionable: z.boolean().optional() }).strict();
 
-/** Sandbox-only controls under `/__sandbox`: webhook delivery, payouts, disputes, fraud warnings, billing periods. */
+/**
+ * Sandbox-only controls under `/__sandbox`: webhook delivery, payouts, disputes, fraud warnings, billing periods, and the
+ * hosted Checkout page (`GET /checkout/:id` shows the session, `POST /checkout/sessions/:id/pay {payment_method}` pays it).
+ */
 export function controlRoutes(engine: Engine, delivery: WebhookDelivery): Router {
   const router = Router();
   router.get('/delivery', (_req, res) => void res.json(delivery.current()));
@@ -67,6 +72,15 @@ export function controlRoutes(engine: Engine, delivery: WebhookDelivery): Router
     const body = parse(advanceSchema, req.body);
     return advanceSubscription(ctx, String(req.params.id), body.outcome);
   }));
+
+  router.post('/checkout/sessions/:id/pay', control(engine, (ctx, req) => {
+    const body = parse(paySchema, req.body);
+    const { session, result } = payCheckoutSession(ctx, String(req.params.id), body.payment_method);
+    if (result.error) throw result.error;
+    return session;
+  }));
+
+  router.get('/checkout/:id', control(engine, (ctx, req) => getCheckoutSession(ctx, String(req.params.id))));
 
   router.use(stripeErrorHandler);
   return router;

@@ -9,6 +9,7 @@ import { eventRoutes, recordEvent } from './events';
 import { idempotency } from './idempotency';
 import { balanceRoutes } from './resources/balance';
 import { chargeRoutes } from './resources/charges';
+import { checkoutSessionRoutes } from './resources/checkoutSessions';
 import { customerRoutes } from './resources/customers';
 import { disputeRoutes } from './resources/disputes';
 import { paymentIntentRoutes } from './resources/paymentIntents';
@@ -72,7 +73,7 @@ export function createStripeSandbox(options: StripeSandboxOptions): SandboxPeer<
   routes.use(idempotency(store, nowMs));
   for (const resource of [
     customerRoutes, paymentMethodRoutes, paymentIntentRoutes, chargeRoutes, refundRoutes, balanceRoutes, payoutRoutes,
-    reviewRoutes, disputeRoutes, priceRoutes, subscriptionRoutes, eventRoutes,
+    reviewRoutes, disputeRoutes, priceRoutes, subscriptionRoutes, checkoutSessionRoutes, eventRoutes,
   ]) routes.use(resource(engine));
   routes.use(stripeErrorHandler);
 

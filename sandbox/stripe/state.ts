@@ -1,3 +1,4 @@
+import type { CheckoutSession, CheckoutSessionExtras } from './checkoutTypes';
 import type { Invoice, Price, Product, Subscription } from './billingTypes';
 import type {
   BalanceTransaction, Charge, Customer, DeletedCustomer, Dispute, EarlyFraudWarning, PaymentIntent, PaymentMethod,
@@ -51,6 +52,8 @@ export interface StripeState {
   prices: Record<string, Price>;
   subscriptions: Record<string, Subscription>;
   invoices: Record<string, Invoice>;
+  checkoutSessions: Record<string, CheckoutSession>;
+  checkoutExtras: Record<string, CheckoutSessionExtras>;
   events: Record<string, StripeEvent>;
   deliveries: Record<string, Delivery>;
   idempotency: Record<string, IdempotentResponse>;
@@ -60,14 +63,14 @@ export function initialState(): StripeState {
   return {
     customers: {}, paymentMethods: {}, testCardOf: {}, paymentIntents: {}, charges: {}, refunds: {},
     balanceTransactions: {}, payoutOf: {}, payouts: {}, reviews: {}, earlyFraudWarnings: {}, disputes: {},
-    products: {}, prices: {}, subscriptions: {}, invoices: {}, events: {}, deliveries: {}, idempotency: {},
+    products: {}, prices: {}, subscriptions: {}, invoices: {}, checkoutSessions: {}, checkoutExtras: {}, events: {}, deliveries: {}, idempotency: {},
   };
 }
 
 const collectionByPrefix: Record<string, keyof StripeState> = {
   cus: 'customers', pm: 'paymentMethods', pi: 'paymentIntents', ch: 'charges', re: 'refunds', txn: 'balanceTransactions',
   po: 'payouts', prv: 'reviews', issfr: 'earlyFraudWarnings', dp: 'disputes', prod: 'products', price: 'prices',
-  sub: 'subscriptions', in: 'invoices', evt: 'events',
+  sub: 'subscriptions', in: 'invoices', cs: 'checkoutSessions', evt: 'events',
 };
 
 /** Any stored object by its id (the prefix names the collection), for `expand[]`. */
@@ -75,7 +78,7 @@ export function findById(state: StripeState, id: string): unknown {
   const prefix = id.slice(0, id.indexOf('_'));
   const collection = collectionByPrefix[prefix];
   if (!collection) return undefined;
-  return (state[collection] as Record<string, unknown>)[id];
+  return (state[collection] as Record<string, unknown> | undefined)?.[id];
 }
 
 export function clone<T>(value: T): T {

@@ -94,7 +94,7 @@ export interface PaymentIntent extends Base {
   receipt_email: string | null;
   review: string | null;
   statement_descriptor: string | null;
-  status: 'requires_payment_method' | 'requires_confirmation' | 'requires_capture' | 'processing' | 'succeeded' | 'canceled';
+  status: 'requires_payment_method' | 'requires_confirmation' | 'requires_capture' | 'requires_action' | 'processing' | 'succeeded' | 'canceled';
 }
 
 export interface Outcome {

@@ -14,6 +14,10 @@ import { getCustomer } from './customers';
 import { attemptPayment, validateAmount, validateCurrency } from './payments';
 
 const captureMethods = ['automatic', 'automatic_async', 'manual'] as const;
+const cancellationReasons = ['duplicate', 'fraudulent', 'requested_by_customer', 'abandoned'] as const;
+const cancelableStatuses: readonly PaymentIntent['status'][] = [
+  'requires_payment_method', 'requires_capture', 'requires_confirmation', 'requires_action', 'processing',
+];
 
 export function getPaymentIntent(ctx: Ctx, id: string, param = 'id'): PaymentIntent {
   const intent = ctx.state.paymentIntents[id];
@@ -21,11 +25,32 @@ export function getPaymentIntent(ctx: Ctx, id: string, param = 'id'): PaymentInt
   return intent;
 }
 
-function unexpectedState(intent: PaymentIntent, action: string): Error {
+function unexpectedState(intent: PaymentIntent, action: string, allowed?: readonly string[]): Error {
+  const only = allowed ? ` Only a PaymentIntent with one of the following statuses may be ${action}ed: ${allowed.join(', ')}.` : '';
   return invalidRequest(
-    `You cannot ${action} this PaymentIntent because it has a status of ${intent.status}.`,
+    `You cannot ${action} this PaymentIntent because it has a status of ${intent.status}.${only}`,
     { code: 'payment_intent_unexpected_state' },
   );
+}
+
+/**
+ * Cancels a payment intent (`payment_intent.canceled`); an uncaptured authorisation is released, which Stripe shows as
+ * the charge fully refunded (`charge.refunded`) with no balance transaction, since nothing was ever captured.
+ */
+export function cancelPaymentIntent(ctx: Ctx, intent: PaymentIntent, reason: string | null): PaymentIntent {
+  if (!cancelableStatuses.includes(intent.status)) throw unexpectedState(intent, 'cancel', cancelableStatuses);
+  if (intent.status === 'requires_capture' && intent.latest_charge) {
+    const charge = getCharge(ctx, intent.latest_charge);
+    charge.amount_refunded = charge.amount;
+    charge.refunded = true;
+    ctx.emit('charge.refunded', charge, { amount_refunded: 0, refunded: false });
+  }
+  intent.status = 'canceled';
+  intent.canceled_at = ctx.now();
+  intent.amount_capturable = 0;
+  intent.cancellation_reason = reason;
+  ctx.emit('payment_intent.canceled', intent);
+  return intent;
 }
 
 /** Creates a payment intent as Stripe does (also used by invoices); `payment_intent.created` is emitted. */
@@ -113,7 +138,7 @@ export function paymentIntentRoutes(engine: Engine): Router {
 
   router.post('/v1/payment_intents/:id/capture', route(engine, (ctx, req) => {
     const intent = getPaymentIntent(ctx, String(req.params.id));
-    if (intent.status !== 'requires_capture' || !intent.latest_charge) throw unexpectedState(intent, 'capture');
+    if (intent.status !== 'requires_capture' || !intent.latest_charge) throw unexpectedState(intent, 'capture', ['requires_capture']);
     const amount = optionalInteger(paramsOf(req), 'amount_to_capture', 1) ?? intent.amount_capturable;
     if (amount > intent.amount_capturable) throw invalidRequest('The amount to capture is greater than the amount capturable.', { param: 'amount_to_capture', code: 'amount_too_large' });
     validateAmount(amount, intent.currency, 'amount_to_capture');
@@ -122,26 +147,15 @@ export function paymentIntentRoutes(engine: Engine): Router {
     intent.status = 'succeeded';
     intent.amount_received = amount;
     intent.amount_capturable = 0;
-    ctx.emit('charge.captured', charge);
+    ctx.emit('charge.captured', charge, { amount_captured: 0, captured: false, balance_transaction: null });
     ctx.emit('payment_intent.succeeded', intent);
     return intent;
   }));
 
   router.post('/v1/payment_intents/:id/cancel', route(engine, (ctx, req) => {
     const intent = getPaymentIntent(ctx, String(req.params.id));
-    if (intent.status === 'succeeded' || intent.status === 'canceled') throw unexpectedState(intent, 'cancel');
-    if (intent.status === 'requires_capture' && intent.latest_charge) {
-      const charge = getCharge(ctx, intent.latest_charge);
-      charge.amount_refunded = charge.amount;
-      charge.refunded = true;
-      ctx.emit('charge.refunded', charge, { amount_refunded: 0, refunded: false });
-    }
-    intent.status = 'canceled';
-    intent.canceled_at = ctx.now();
-    intent.amount_capturable = 0;
-    intent.cancellation_reason = optionalString(paramsOf(req), 'cancellation_reason') || 'requested_by_customer';
-    ctx.emit('payment_intent.canceled', intent);
-    return intent;
+    const reason = optionalEnum(paramsOf(req), 'cancellation_reason', cancellationReasons) ?? null;
+    return cancelPaymentIntent(ctx, intent, reason);
   }));
 
   router.get('/v1/payment_intents', route(engine, (ctx, req) => {
