@@ -4,7 +4,7 @@ import type { StripeEventEnvelope } from './stripeEvents';
  * Which long-running workflow an accepted Stripe event belongs to. The table grows as each workflow lands;
  * a type not in it is answered `{ignored: true}` by the receiver and counted.
  */
-export type EntityWorkflowType = 'orderToCash' | 'payoutReconciliation';
+export type EntityWorkflowType = 'orderToCash' | 'payoutReconciliation' | 'unmatchedPayment';
 
 export type RouteDecision =
   | { kind: 'route'; workflowType: EntityWorkflowType; workflowId: string; businessKey: string }
@@ -38,6 +38,15 @@ export function routeToOrder(incrementId: string): RouteDecision {
   return { kind: 'route', workflowType: 'orderToCash', workflowId: orderWorkflowId(incrementId), businessKey: incrementId };
 }
 
+/** A payment that names no Magento order: one run per PaymentIntent collects its events and waits for a person. */
+export function unmatchedPaymentWorkflowId(paymentIntentId: string): string {
+  return `payment:${paymentIntentId}`;
+}
+
+export function routeToUnmatchedPayment(paymentIntentId: string): RouteDecision {
+  return { kind: 'route', workflowType: 'unmatchedPayment', workflowId: unmatchedPaymentWorkflowId(paymentIntentId), businessKey: paymentIntentId };
+}
+
 export function payoutWorkflowId(payoutId: string): string {
   return `payout:${payoutId}`;
 }
@@ -53,12 +62,15 @@ export const payoutIdPattern = /^po_[A-Za-z0-9]+$/;
  * The arguments an entity's workflow starts with, from its business key. The order's shape `{incrementId}` is part of
  * every recorded and running order history: keep it.
  */
-export function entityWorkflowArgs(workflowType: EntityWorkflowType, businessKey: string): [{ incrementId: string }] | [{ payoutId: string }] {
+export function entityWorkflowArgs(workflowType: EntityWorkflowType, businessKey: string)
+  : [{ incrementId: string }] | [{ payoutId: string }] | [{ paymentIntentId: string }] {
   switch (workflowType) {
     case 'orderToCash':
       return [{ incrementId: businessKey }];
     case 'payoutReconciliation':
       return [{ payoutId: businessKey }];
+    case 'unmatchedPayment':
+      return [{ paymentIntentId: businessKey }];
   }
 }
 

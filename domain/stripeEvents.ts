@@ -9,6 +9,12 @@ export interface StripeEventEnvelope {
   readonly previousAttributes?: Record<string, unknown>;
 }
 
+/**
+ * How an intake run is started: Temporal refuses a second start of the same event, except after a run that failed
+ * (none should: intake parks instead), so such an event can still be taken again when Stripe redelivers it.
+ */
+export const intakeStartPolicy = { workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY', workflowIdConflictPolicy: 'FAIL' } as const;
+
 /** Workflow ID of the intake run for one Stripe event: Temporal refuses a second start with the same ID. */
 export function intakeWorkflowId(eventId: string): string {
   return `stripe:${eventId}`;

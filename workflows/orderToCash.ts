@@ -132,7 +132,7 @@ function startRun(incrementId: string): OrderRun {
   setHandler(stripeEventSignal, (event: StripeEventEnvelope) => void (run.facts = foldPaymentEvent(run.facts, event)));
   setHandler(fraudDecisionSignal, (d: FraudDecision) => void (isHeld() && (run.decision ??= d)));
   setHandler(fraudDecisionUpdate, (d: FraudDecision) => ({ decision: (run.decision = d).decision }), {
-    validator: () => {
+    validator: (_d: FraudDecision) => {
       if (run.decision !== undefined && status.step === 'fraud_hold') throw new Error(`already decided: ${run.decision.decision} by ${run.decision.reviewer}`);
       if (!isHeld()) throw new Error(`not held (order ${incrementId} is at ${status.step})`);
     },

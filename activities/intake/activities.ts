@@ -46,7 +46,7 @@ export function createIntakeActivities(temporal: Client, taskQueue: string, stri
         }
         try {
           await temporal.workflow.start('stripeEventIntake', { workflowId: intakeWorkflowId(event.id), taskQueue, args: [toEnvelope(event)],
-            workflowIdReusePolicy: 'REJECT_DUPLICATE', workflowIdConflictPolicy: 'FAIL' });
+            ...intakeStartPolicy });
           result.started += 1;
         } catch (err) {
           if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;

@@ -86,8 +86,7 @@ export function stripeWebhookRoutes(deps: StripeWebhookDeps): Router {
         workflowId,
         taskQueue: deps.taskQueue,
         args: [toEnvelope(event)],
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        workflowIdConflictPolicy: 'FAIL',
+        ...intakeStartPolicy,
       }));
       metrics.intakeStarted.inc({ type: event.type });
       log.info({ outcome: 'started', workflowId }, 'stripe event accepted');

@@ -43,7 +43,7 @@ describe('calls to an external system that is failing', () => {
   });
 
   it('turns a Retry-After into the next retry delay of the activity', () => {
-    const mapped = toFailure(new ExternalSystemError('Magento', 'POST /V1/orders/1/hold → 429', 429, true, parseRetryAfter('7'))) as ApplicationFailure;
+    const mapped = toFailure(new ExternalSystemError('Magento', 'POST /V1/orders/1/hold → 429', 429, 'transient', parseRetryAfter('7'))) as ApplicationFailure;
     expect(mapped.nonRetryable).toBe(false);
     expect(mapped.nextRetryDelay).toBe(7000);
     expect(parseRetryAfter(undefined)).toBeUndefined(); // Fastly's HTML 429 page: Temporal's own backoff applies
