@@ -1,10 +1,9 @@
-import { createHmac } from 'node:crypto';
-import OAuth from 'oauth-1.0a';
 import type { InternalAxiosRequestConfig } from 'axios';
 import type {
   MagentoCreditMemo, MagentoInvoice, MagentoOrder, MagentoSearchResult, MagentoShipment,
 } from '../../domain/magento';
 import { createAxios, defaultResilience, ResilientHttp, type ResilienceOptions } from '../http/resilientHttp';
+import { authorizationHeader } from './oauth1';
 import { searchCriteriaQuery, type Filter, type SearchOptions } from './searchCriteria';
 import { magentoFailureKind } from './failures';
 
@@ -54,16 +53,11 @@ export class MagentoClient {
     if (options.auth.kind === 'token') {
       http.defaults.headers.common.Authorization = `Bearer ${options.auth.token}`;
     } else {
-      const auth = options.auth;
-      const oauth = new OAuth({
-        consumer: { key: auth.consumerKey, secret: auth.consumerSecret },
-        signature_method: 'HMAC-SHA256',
-        hash_function: (base, key) => createHmac('sha256', key).update(base).digest('base64'),
-      });
+      const credentials = options.auth;
+      // Signs the URL exactly as axios sends it (base URL joined and parsed), so Magento rebuilds the same base string.
       http.interceptors.request.use((config: InternalAxiosRequestConfig) => {
-        const url = `${baseUrl}${config.url ?? ''}`;
-        const header = oauth.toHeader(oauth.authorize({ url, method: (config.method ?? 'get').toUpperCase() }, { key: auth.accessToken, secret: auth.tokenSecret }));
-        config.headers.set('Authorization', header.Authorization);
+        const url = new URL(http.getUri(config));
+        config.headers.set('Authorization', authorizationHeader({ method: config.method ?? 'get', url, credentials }));
         return config;
       });
     }

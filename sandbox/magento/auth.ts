@@ -28,77 +28,103 @@ function safeEqual(given: string, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
-/** RFC 3986 unreserved-only percent-encoding, as RFC 5849 section 3.6 requires. */
-export function percentEncode(value: string): string {
-  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+/** RFC 5849 3.6: UTF-8 octets, everything but ALPHA DIGIT `-._~` as `%XX` with upper-case hex. */
+function percentEncode(text: string | Uint8Array): string {
+  let encoded = '';
+  for (const b of typeof text === 'string' ? Buffer.from(text, 'utf8') : text) {
+    const unreserved = /[A-Za-z0-9\-._~]/.test(String.fromCharCode(b));
+    encoded += unreserved ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return encoded;
 }
 
-function decode(value: string, plusIsSpace: boolean): string {
-  try {
-    return decodeURIComponent(plusIsSpace ? value.replace(/\+/g, ' ') : value);
-  } catch {
-    return value;
+/** Percent-decoding to octets (`+` is a space in form encoding, a plus in the Authorization header). */
+function decode(raw: string, plusIsSpace: boolean): Buffer {
+  const text = Buffer.from(plusIsSpace ? raw.replace(/\+/g, ' ') : raw, 'utf8');
+  const octets: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const hex = text[i] === 0x25 ? text.subarray(i + 1, i + 3).toString('latin1') : '';
+    if (/^[0-9A-Fa-f]{2}$/.test(hex)) {
+      octets.push(Number.parseInt(hex, 16));
+      i += 2;
+    } else {
+      octets.push(text[i] ?? 0);
+    }
   }
+  return Buffer.from(octets);
 }
 
-function parseAuthorizationHeader(header: string): Map<string, string> {
-  const params = new Map<string, string>();
-  for (const match of header.replace(/^OAuth\s+/i, '').matchAll(/([A-Za-z0-9_.~-]+)\s*=\s*"([^"]*)"/g)) {
-    params.set(decode(match[1] ?? '', false), decode(match[2] ?? '', false));
-  }
-  return params;
+type Param = [name: Buffer, value: Buffer];
+
+/** A query or form body as name/value pairs, decoded as HTML form encoding (RFC 5849 3.4.1.3.1). */
+function formParams(encoded: string): Param[] {
+  return encoded.split('&').filter(Boolean).map((pair) => {
+    const eq = pair.indexOf('=');
+    return eq === -1 ? [decode(pair, true), Buffer.alloc(0)] : [decode(pair.slice(0, eq), true), decode(pair.slice(eq + 1), true)];
+  });
+}
+
+/** The Authorization header's parameters (RFC 5849 3.5.1), names and values percent-decoded. */
+function headerParams(header: string): Param[] {
+  return [...header.replace(/^OAuth\s+/i, '').matchAll(/([^\s,=]+)\s*=\s*"([^"]*)"/g)]
+    .map((match): Param => [decode(match[1] ?? '', false), decode(match[2] ?? '', false)]);
+}
+
+/** The request as it arrived: method, scheme, `Host` header, request target (path and query) and any form body. */
+export interface ReceivedRequest {
+  method: string;
+  scheme: string;
+  host: string;
+  target: string;
+  authorization: string;
+  formBody?: string;
 }
 
 /**
- * The normalized parameter string (RFC 5849 3.4.1.3.2). `strict` decodes names and `+` as form encoding does;
- * the lenient reading keeps names as sent, matching the `oauth-1.0a` package when a caller signs a URL whose
- * query is already percent-encoded.
+ * RFC 5849 3.4.1, the one way Magento builds it: method, base string URI (lower-case scheme and host, no default
+ * port, no query) and the normalized parameters (query and form body decoded, oauth_* header values except realm
+ * and oauth_signature), each name and value re-encoded, sorted by name then value.
  */
-function parameterString(oauthParams: [string, string][], rawPairs: string[], strict: boolean): string {
-  const pairs: [string, string][] = [...oauthParams];
-  for (const raw of rawPairs) {
-    if (!raw) continue;
-    const eq = raw.indexOf('=');
-    const name = eq === -1 ? raw : raw.slice(0, eq);
-    const value = eq === -1 ? '' : raw.slice(eq + 1);
-    pairs.push([strict ? decode(name, true) : name, decode(value, strict)]);
-  }
-  return pairs
-    .map(([k, v]) => [percentEncode(k), percentEncode(v)] as const)
-    .sort(([ak, av], [bk, bv]) => (ak < bk ? -1 : ak > bk ? 1 : av < bv ? -1 : av > bv ? 1 : 0))
-    .map(([k, v]) => `${k}=${v}`)
+function signatureBaseString(request: ReceivedRequest, oauthParams: Param[]): string {
+  if (!/^[A-Za-z0-9.:[\]-]+$/.test(request.host)) throw new Error(`not a Host header: ${request.host}`);
+  const authority = new URL(`${request.scheme.toLowerCase()}://${request.host}`);
+  const [path = '/', query = ''] = request.target.split(/\?(.*)/s);
+  const params = [...formParams(query), ...oauthParams, ...formParams(request.formBody ?? '')]
+    .map(([name, value]) => [percentEncode(name), percentEncode(value)] as const)
+    .sort(([an, av], [bn, bv]) => (an < bn ? -1 : an > bn ? 1 : av < bv ? -1 : av > bv ? 1 : 0))
+    .map(([name, value]) => `${name}=${value}`)
     .join('&');
+  return [request.method.toUpperCase(), percentEncode(`${authority.protocol}//${authority.host}${path}`), percentEncode(params)].join('&');
 }
 
-function baseUri(req: Request): string {
-  const [host = '', port] = (req.get('host') ?? '').toLowerCase().split(':');
-  const scheme = req.protocol.toLowerCase();
-  const defaultPort = (scheme === 'http' && port === '80') || (scheme === 'https' && port === '443');
-  const path = req.originalUrl.split('?')[0] ?? '/';
-  return `${scheme}://${host}${port && !defaultPort ? `:${port}` : ''}${path}`;
+/** Verifies an OAuth 1.0a HMAC-SHA256 or HMAC-SHA1 signed request against the one configured integration. */
+export function verifyOAuthRequest(request: ReceivedRequest, credentials: OAuthCredentials): boolean {
+  const params = headerParams(request.authorization);
+  const get = (name: string) => params.find(([k]) => k.toString('utf8') === name)?.[1].toString('utf8');
+  const signature = get('oauth_signature');
+  const method = get('oauth_signature_method')?.toUpperCase();
+  const algorithm = method === 'HMAC-SHA256' ? 'sha256' : method === 'HMAC-SHA1' ? 'sha1' : undefined;
+  const version = get('oauth_version');
+  if (!signature || !algorithm || (version !== undefined && version !== '1.0')) return false;
+  if (!get('oauth_nonce') || !get('oauth_timestamp')) return false;
+  const keyMatches = safeEqual(get('oauth_consumer_key') ?? '', credentials.consumerKey);
+  const tokenMatches = safeEqual(get('oauth_token') ?? '', credentials.accessToken);
+  let baseString: string;
+  try {
+    baseString = signatureBaseString(request, params.filter(([k]) => !['oauth_signature', 'realm'].includes(k.toString('utf8'))));
+  } catch {
+    return false; // a Host header no URL can hold
+  }
+  const key = `${percentEncode(credentials.consumerSecret)}&${percentEncode(credentials.tokenSecret)}`;
+  const signatureMatches = safeEqual(signature, createHmac(algorithm, key).update(baseString).digest('base64'));
+  return keyMatches && tokenMatches && signatureMatches;
 }
 
 function verifyOAuth(req: Request, header: string, credentials: OAuthCredentials): boolean {
-  const params = parseAuthorizationHeader(header);
-  const signature = params.get('oauth_signature');
-  const method = params.get('oauth_signature_method')?.toUpperCase();
-  const algorithm = method === 'HMAC-SHA256' ? 'sha256' : method === 'HMAC-SHA1' ? 'sha1' : undefined;
-  const version = params.get('oauth_version');
-  if (!signature || !algorithm || (version !== undefined && version !== '1.0')) return false;
-  if (!params.get('oauth_nonce') || !params.get('oauth_timestamp')) return false;
-  const keyMatches = safeEqual(params.get('oauth_consumer_key') ?? '', credentials.consumerKey);
-  const tokenMatches = safeEqual(params.get('oauth_token') ?? '', credentials.accessToken);
-
-  const oauthParams = [...params].filter(([k]) => k !== 'oauth_signature' && k !== 'realm');
-  const query = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '';
-  const rawPairs = query.split('&');
-  if (req.is('application/x-www-form-urlencoded')) rawPairs.push(...(rawForms.get(req) ?? '').split('&'));
-  const key = `${percentEncode(credentials.consumerSecret)}&${percentEncode(credentials.tokenSecret)}`;
-  const matches = [true, false].map((strict) => {
-    const base = [req.method.toUpperCase(), percentEncode(baseUri(req)), percentEncode(parameterString(oauthParams, rawPairs, strict))].join('&');
-    return safeEqual(signature, createHmac(algorithm, key).update(base).digest('base64'));
-  });
-  return keyMatches && tokenMatches && matches.some(Boolean);
+  return verifyOAuthRequest({
+    method: req.method, scheme: req.protocol, host: req.get('host') ?? '', target: req.originalUrl, authorization: header,
+    formBody: req.is('application/x-www-form-urlencoded') ? rawForms.get(req) ?? '' : undefined,
+  }, credentials);
 }
 
 export function isAuthorized(req: Request, credentials: MagentoCredentials): boolean {
