@@ -1,7 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type Stripe from 'stripe';
 import { entityWorkflowArgs, isHandledEventType, type EntityWorkflowType } from '../../domain/eventRouting';
-import { intakeWorkflowId, toEnvelope, type StripeEventEnvelope } from '../../domain/stripeEvents';
+import { intakeStartPolicy, intakeWorkflowId, toEnvelope, type StripeEventEnvelope } from '../../domain/stripeEvents';
 import { callStripe } from '../stripe/client';
 
 export interface ReplayPage {

@@ -2,7 +2,7 @@ import express, { Router, type Request, type Response } from 'express';
 import Stripe from 'stripe';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { isHandledEventType } from '../../domain/eventRouting';
-import { intakeWorkflowId, toEnvelope } from '../../domain/stripeEvents';
+import { intakeStartPolicy, intakeWorkflowId, toEnvelope } from '../../domain/stripeEvents';
 import type { Logger } from '../../config/logger';
 import type { ApiMetrics } from '../metrics';
 import { isTemporalUnavailable } from '../temporalErrors';
