@@ -64,7 +64,8 @@ export function foldPaymentEvent(facts: PaymentFacts, event: StripeEventEnvelope
       next.stripeFlags.push(`The card issuer sent an early fraud warning (${String(o.fraud_type ?? 'fraud')})`);
       break;
     case 'charge.refunded':
-      next.fullyRefunded = o.refunded === true || (typeof o.amount === 'number' && o.amount_refunded === o.amount);
+      // Releasing an uncaptured authorisation shows as a refunded charge too: that is a cancellation, not a refund.
+      next.fullyRefunded = o.captured !== false && (o.refunded === true || (typeof o.amount === 'number' && o.amount_refunded === o.amount));
       break;
     case 'charge.dispute.created':
       next.disputeOpened = true;

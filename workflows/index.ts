@@ -2,3 +2,4 @@ export { stripeEventIntake } from './stripeEventIntake';
 export { orderToCash } from './orderToCash';
 export { stripeCatchUp } from './stripeCatchUp';
 export { payoutReconciliation } from './payoutReconciliation';
+export { unmatchedPayment } from './unmatchedPayment';

@@ -14,8 +14,8 @@ export type ParkedAction = 'retry' | 'skip';
 export const retrySignal = defineSignal<[OperatorNote?]>('retry');
 export const skipSignal = defineSignal<[OperatorNote?]>('skip');
 /** The operator's actions on a parked run: refused at once ("not parked") when the run is not waiting for one. */
-export const retryUpdate = defineUpdate<ParkedAction, [OperatorNote?]>('retry');
-export const skipUpdate = defineUpdate<ParkedAction, [OperatorNote?]>('skip');
+export const retryUpdate = defineUpdate<ParkedAction, [OperatorNote]>('retry');
+export const skipUpdate = defineUpdate<ParkedAction, [OperatorNote]>('skip');
 export const statusQueryName = 'status';
 
 export function defineStatusQuery<T>() {

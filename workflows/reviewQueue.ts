@@ -62,10 +62,10 @@ export function createReviewQueue(tracked: Tracked) {
   const onAction = (chosen: ParkedAction) => () => void (parked && (action ??= chosen));
   setHandler(retrySignal, onAction('retry'));
   setHandler(skipSignal, onAction('skip'));
-  const notParked = (_note?: OperatorNote): void => {
+  const notParked = (_note: OperatorNote): void => {
     if (!parked || action !== undefined) throw new Error(`not parked (${tracked.syncState})`);
   };
-  const choose = (chosen: ParkedAction) => (_note?: OperatorNote): ParkedAction => (action = chosen);
+  const choose = (chosen: ParkedAction) => (_note: OperatorNote): ParkedAction => (action = chosen);
   setHandler(retryUpdate, choose('retry'), { validator: notParked });
   setHandler(skipUpdate, choose('skip'), { validator: notParked });
 

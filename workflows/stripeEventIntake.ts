@@ -1,12 +1,13 @@
 import { proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
-import { routeStripeEvent, routeToOrder, type RouteDecision } from '../domain/eventRouting';
+import { routeStripeEvent, routeToOrder, routeToUnmatchedPayment, type RouteDecision } from '../domain/eventRouting';
 import { StripeEventType, StripeObjectId } from '../domain/searchAttributes';
 import type { StripeEventEnvelope } from '../domain/stripeEvents';
 import type { IntakeActivities } from '../activities/intake/activities';
 import type { OrderReference, StripeActivities } from '../activities/stripe/activities';
+import { externalCall } from './activityOptions';
 import { defineStatusQuery } from './messages';
-import { createReviewQueue, setSyncState, type Tracked } from './reviewQueue';
+import { createReviewQueue, setSyncState, SkippedByOperator, type Tracked } from './reviewQueue';
 
 export interface IntakeResult {
   eventId: string;
@@ -25,14 +26,15 @@ export interface IntakeStatus extends Tracked {
 
 export const intakeStatusQuery = defineStatusQuery<IntakeStatus>();
 
-const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' } as const;
-const stripe = proxyActivities<StripeActivities>({ startToCloseTimeout: '30 seconds', retry });
-const intake = proxyActivities<IntakeActivities>({ startToCloseTimeout: '30 seconds', retry });
+const stripe = proxyActivities<StripeActivities>(externalCall);
+const intake = proxyActivities<IntakeActivities>(externalCall);
 
 /**
  * One run per accepted Stripe event, ID `stripe:<event id>`, so a redelivered event cannot start twice. Finds the
- * entity the event is about and hands it to that entity's workflow; an event that names no entity we can find parks
- * in the review queue with the reason, and an operator's retry looks again (at Stripe's current state).
+ * entity the event is about and hands it to that entity's workflow. It never ends Failed: a payment that names no
+ * Magento order goes to that payment's own run (`payment:<pi_…>`, parked once per PaymentIntent however many of its
+ * events arrive); anything else it cannot resolve (an object Stripe no longer returns, a refused key) parks here with
+ * the reason, and an operator's retry looks again at Stripe's current state.
  */
 export async function stripeEventIntake(event: StripeEventEnvelope): Promise<IntakeResult> {
   const status: IntakeStatus = { eventId: event.id, type: event.type, syncState: 'running' };
@@ -46,38 +48,52 @@ export async function stripeEventIntake(event: StripeEventEnvelope): Promise<Int
     ({ eventId: event.id, type: event.type, workflowId: workflowInfo().workflowId, outcome, ...extra });
 
   let decision = routeStripeEvent(event);
-  for (;;) {
-    status.decision = decision;
-    switch (decision.kind) {
-      case 'lookupPaymentIntent':
-        decision = fromReference(await stripe.orderReferenceOfPaymentIntent(decision.paymentIntentId), decision.paymentIntentId);
-        continue;
-      case 'lookupCharge':
-        decision = fromReference(await stripe.orderReferenceOfCharge(decision.chargeId), decision.chargeId);
-        continue;
-      case 'route':
-        await intake.deliverStripeEvent({ workflowType: decision.workflowType, workflowId: decision.workflowId, businessKey: decision.businessKey, event });
-        setSyncState(status, 'completed');
-        return result('delivered', { deliveredTo: decision.workflowId });
-      case 'notForUs':
-        setSyncState(status, 'completed');
-        return result('not_for_us', { reason: decision.reason });
-      case 'unroutable': {
-        if ((await review.park(decision.reason)) === 'skip') {
-          setSyncState(status, 'completed');
-          return result('skipped', { reason: decision.reason });
+  try {
+    for (;;) {
+      status.decision = decision;
+      switch (decision.kind) {
+        case 'lookupPaymentIntent': {
+          const { paymentIntentId } = decision;
+          decision = fromReference(await review.step(() => stripe.orderReferenceOfPaymentIntent(paymentIntentId)), paymentIntentId, paymentIntentId);
+          continue;
         }
-        const paymentIntentId = paymentIntentOf(event);
-        decision = paymentIntentId ? { kind: 'lookupPaymentIntent', paymentIntentId } : routeStripeEvent(event);
-        continue;
+        case 'lookupCharge': {
+          const { chargeId } = decision;
+          decision = fromReference(await review.step(() => stripe.orderReferenceOfCharge(chargeId)), chargeId, paymentIntentOf(event));
+          continue;
+        }
+        case 'route': {
+          const route = decision;
+          await review.step(() => intake.deliverStripeEvent({ workflowType: route.workflowType, workflowId: route.workflowId, businessKey: route.businessKey, event }));
+          setSyncState(status, 'completed');
+          return result('delivered', { deliveredTo: route.workflowId });
+        }
+        case 'notForUs':
+          setSyncState(status, 'completed');
+          return result('not_for_us', { reason: decision.reason });
+        case 'unroutable': {
+          const paymentIntentId = paymentIntentOf(event);
+          if (paymentIntentId) {
+            decision = routeToUnmatchedPayment(paymentIntentId);
+            continue;
+          }
+          if ((await review.park(decision.reason)) === 'skip') throw new SkippedByOperator(decision.reason);
+          decision = routeStripeEvent(event);
+          continue;
+        }
       }
     }
+  } catch (err) {
+    if (!(err instanceof SkippedByOperator)) throw err;
+    setSyncState(status, 'completed');
+    return result('skipped', { reason: err.message });
   }
 }
 
-function fromReference(reference: OrderReference, lookedUp: string): RouteDecision {
+function fromReference(reference: OrderReference, lookedUp: string, paymentIntentId: string | undefined): RouteDecision {
   if (reference.magentoOrderId) return routeToOrder(reference.magentoOrderId);
   if (reference.invoiceId) return { kind: 'notForUs', reason: `${lookedUp} pays Stripe invoice ${reference.invoiceId} (subscription), not a Magento order` };
+  if (paymentIntentId) return routeToUnmatchedPayment(paymentIntentId);
   return { kind: 'unroutable', reason: `${lookedUp} has no magento_order_id (or "Order #") in its metadata, so it cannot be matched to a Magento order` };
 }
 

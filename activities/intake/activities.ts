@@ -2,6 +2,8 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import type Stripe from 'stripe';
 import { entityWorkflowArgs, isHandledEventType, type EntityWorkflowType } from '../../domain/eventRouting';
 import { intakeStartPolicy, intakeWorkflowId, toEnvelope, type StripeEventEnvelope } from '../../domain/stripeEvents';
+import { magentoOrderIdFromMetadata } from '../../domain/eventRouting';
+import type { PaymentOrigin } from '../../domain/channels';
 import { callStripe } from '../stripe/client';
 
 export interface ReplayPage {
@@ -29,6 +31,14 @@ export function createIntakeActivities(temporal: Client, taskQueue: string, stri
         signalArgs: [input.event],
       });
       return { runId: handle.signaledRunId };
+    },
+
+    /** Read-only: what a PaymentIntent says about where it was made, and the Magento order it names now (if any). */
+    async paymentOrigin(paymentIntentId: string): Promise<PaymentOrigin & { magentoOrderId?: string }> {
+      const pi = await callStripe(() => stripe.paymentIntents.retrieve(paymentIntentId));
+      const application = typeof pi.application === 'string' ? pi.application : pi.application?.id;
+      const magentoOrderId = magentoOrderIdFromMetadata(pi.metadata);
+      return { metadata: { ...pi.metadata }, ...(application ? { application } : {}), ...(magentoOrderId ? { magentoOrderId } : {}) };
     },
 
     /**

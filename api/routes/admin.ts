@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import express, { Router, type Request, type Response } from 'express';
-import { WorkflowNotFoundError, type Client, type WorkflowExecutionInfo } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowExecutionInfo } from '@temporalio/client';
 import { z } from 'zod';
 import { orderWorkflowId, payoutIdPattern, payoutWorkflowId } from '../../domain/eventRouting';
 import { toCsv, type PayoutReconciliationResult } from '../../domain/reconciliation';
 import { SyncState } from '../../domain/searchAttributes';
 import type { Logger } from '../../config/logger';
-import type { OrderStatus } from '../../workflows/orderToCash';
+import { retryUpdate, skipUpdate } from '../../workflows/messages';
+import { fraudDecisionUpdate, type OrderStatus } from '../../workflows/orderToCash';
 import type { PayoutStatus } from '../../workflows/payoutReconciliation';
 import type { CatchUpProgress } from '../../workflows/stripeCatchUp';
 import { isTemporalUnavailable } from '../temporalErrors';
@@ -44,6 +45,21 @@ async function listRunning(temporal: Client, query: string): Promise<WorkflowExe
   return found;
 }
 
+/**
+ * Sends an operator's Update and turns the run's answer into HTTP: undefined when accepted; 409 with the validator's
+ * reason ("not held", "already decided", "not parked"); 404 when there is no running run.
+ */
+async function answerOf(send: () => Promise<unknown>): Promise<{ status: number; error: string } | undefined> {
+  try {
+    await send();
+    return undefined;
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) return { status: 409, error: err.cause?.message ?? err.message };
+    if (err instanceof WorkflowNotFoundError) return { status: 404, error: 'no running workflow (it has ended, or never started)' };
+    throw err;
+  }
+}
+
 /** The operator API: fraud holds and decisions, the review queue, catch-up from Stripe, payout reports. Mounted behind the admin token. */
 export function adminRoutes(deps: AdminDeps): Router {
   const router = Router();
@@ -69,10 +85,9 @@ export function adminRoutes(deps: AdminDeps): Router {
     const parsed = fraudDecisionSchema.safeParse(req.body);
     if (!parsed.success) return void res.status(400).json({ error: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
     const handle = deps.temporal.workflow.getHandle(orderWorkflowId(req.params.incrementId));
-    const [held] = await listRunning(deps.temporal, `WorkflowId = '${handle.workflowId}' AND SyncState = 'fraud_hold'`);
-    if (!held) return void res.status(409).json({ error: `order ${req.params.incrementId} is not on a fraud hold` });
-    await handle.signal('fraudDecision', parsed.data);
-    deps.log.info({ workflowId: handle.workflowId, decision: parsed.data.decision }, 'fraud decision sent');
+    const refused = await answerOf(() => handle.executeUpdate(fraudDecisionUpdate, { args: [parsed.data] }));
+    if (refused) return void res.status(refused.status).json({ error: `order ${req.params.incrementId}: ${refused.error}` });
+    deps.log.info({ workflowId: handle.workflowId, decision: parsed.data.decision }, 'fraud decision accepted');
     res.json({ workflowId: handle.workflowId, decision: parsed.data.decision });
   });
 
@@ -85,9 +100,11 @@ export function adminRoutes(deps: AdminDeps): Router {
     const { workflowId, action } = req.params;
     if (action !== 'retry' && action !== 'skip') return void res.status(404).json({ error: `unknown action ${action}: use retry or skip` });
     if (!workflowIdPattern.test(workflowId)) return void res.status(400).json({ error: 'not a workflow id' });
-    const [parked] = await listRunning(deps.temporal, `WorkflowId = '${workflowId}' AND SyncState = 'needs_review'`);
-    if (!parked) return void res.status(409).json({ error: `${workflowId} is not waiting in the review queue` });
-    await deps.temporal.workflow.getHandle(workflowId).signal(action, { operator: 'admin-api', note: typeof req.body?.note === 'string' ? req.body.note : undefined });
+    const note = { operator: 'admin-api', note: typeof req.body?.note === 'string' ? req.body.note : undefined };
+    const handle = deps.temporal.workflow.getHandle(workflowId);
+    const refused = await answerOf(() => handle.executeUpdate(action === 'retry' ? retryUpdate : skipUpdate, { args: [note] }));
+    if (refused) return void res.status(refused.status).json({ error: `${workflowId}: ${refused.error}` });
+    deps.log.info({ workflowId, action }, 'review action accepted');
     res.json({ workflowId, action });
   });
 
