@@ -1,4 +1,5 @@
 import type Stripe from 'stripe';
+import { ExternalSystemError } from '../http/errors';
 import { callStripe } from './client';
 
 /** Stripe accepts a Checkout Session's `expires_at` from 30 minutes to 24 hours after creation; a minute of margin each side. */
@@ -82,8 +83,16 @@ export function createCheckoutActivities(stripe: Stripe) {
     async expireCheckoutSession(input: { sessionId: string }): Promise<{ status: string; alreadyClosed: boolean }> {
       const session = await callStripe(() => stripe.checkout.sessions.retrieve(input.sessionId));
       if (session.status !== 'open') return { status: session.status ?? 'expired', alreadyClosed: true };
-      const expired = await callStripe(() => stripe.checkout.sessions.expire(input.sessionId));
-      return { status: expired.status ?? 'expired', alreadyClosed: false };
+      try {
+        const expired = await callStripe(() => stripe.checkout.sessions.expire(input.sessionId));
+        return { status: expired.status ?? 'expired', alreadyClosed: false };
+      } catch (err) {
+        // Paid or expired between the read and the expire: Stripe refuses, and the session is closed all the same.
+        if (!(err instanceof ExternalSystemError) || err.status !== 400) throw err;
+        const now = await callStripe(() => stripe.checkout.sessions.retrieve(input.sessionId));
+        if (now.status === 'open') throw err;
+        return { status: now.status ?? 'expired', alreadyClosed: true };
+      }
     },
   };
 }

@@ -1,6 +1,6 @@
 import Stripe from 'stripe';
 import { MagentoClient } from '../../activities/magento/client';
-import { createStripeActivities } from '../../activities/stripe/activities';
+import { PaymentNotCapturable, createStripeActivities } from '../../activities/stripe/activities';
 import { createStripeClient } from '../../activities/stripe/client';
 import { createMagentoSandbox } from '../../sandbox/magento';
 import { placeOrders } from '../../scripts/shop/placeOrders';
@@ -64,13 +64,40 @@ describeWithStripeMock(`Stripe API contract (stripe-mock ${stripeMock.path ? str
       )).resolves.toMatchObject({ object: 'refund' });
     });
 
+    it('captures and cancels a PaymentIntent with an idempotency key', async () => {
+      await expect(stripe.paymentIntents.capture('pi_123', {}, { idempotencyKey: 'order:000000001:capture' }))
+        .resolves.toMatchObject({ object: 'payment_intent' });
+      await expect(stripe.paymentIntents.cancel('pi_123', { cancellation_reason: 'abandoned' }, { idempotencyKey: 'order:000000001:cancel' }))
+        .resolves.toMatchObject({ object: 'payment_intent' });
+    });
+
+    it('creates a retry Checkout Session, lists open sessions, reads and expires one', async () => {
+      const activities = createStripeActivities(stripe);
+      await activities.createRetryCheckoutSession({
+        incrementId: '000000001', amountMinor: 12_340, currency: 'KWD', expiresAt: Math.floor(Date.now() / 1000) + 3600,
+        customerEmail: 'amelia.schmidt1@example.com', idempotencyKey: 'order:000000001:retry:1',
+        successUrl: 'https://shop.example.com/checkout/onepage/success', cancelUrl: 'https://shop.example.com/checkout/cart',
+      });
+      await expect(stripe.checkout.sessions.list({ status: 'open', limit: 100, starting_after: 'cs_test_123' })).resolves.toMatchObject({ object: 'list' });
+      await expect(stripe.checkout.sessions.retrieve('cs_test_123')).resolves.toMatchObject({ object: 'checkout.session' });
+      await expect(stripe.checkout.sessions.expire('cs_test_123')).resolves.toMatchObject({ object: 'checkout.session' });
+      expect(seen.map((r) => `${r.method} ${r.path.split('?')[0]}`)).toEqual(expect.arrayContaining(['GET /v1/checkout/sessions', 'POST /v1/checkout/sessions']));
+      expect(rejected()).toEqual([]);
+    });
+
     it('accepts every request the activities make when run for real', async () => {
       const activities = createStripeActivities(stripe);
       await activities.getPayment('pi_123');
       await activities.orderReferenceOfPaymentIntent('pi_123');
       await activities.orderReferenceOfCharge('ch_123');
       await activities.refundPayment({ paymentIntentId: 'pi_123', idempotencyKey: 'refund:contract', reason: 'requested_by_customer', note: 'contract check' });
-      expect(seen.map((r) => `${r.method} ${r.path.split('?')[0]}`)).toEqual(expect.arrayContaining(['POST /v1/refunds', 'GET /v1/charges/ch_123']));
+      // stripe-mock's fixture PaymentIntent awaits a payment method: cancelable, not capturable.
+      await expect(activities.capturePayment({ paymentIntentId: 'pi_123', idempotencyKey: 'capture:contract' })).rejects.toBeInstanceOf(PaymentNotCapturable);
+      await activities.cancelAuthorization({ paymentIntentId: 'pi_123', idempotencyKey: 'cancel:contract', reason: 'requested_by_customer' });
+      await activities.expireCheckoutSession({ sessionId: 'cs_test_123' });
+      expect(seen.map((r) => `${r.method} ${r.path.split('?')[0]}`)).toEqual(expect.arrayContaining([
+        'POST /v1/refunds', 'GET /v1/charges/ch_123', 'POST /v1/payment_intents/pi_123/cancel', 'GET /v1/checkout/sessions/cs_test_123',
+      ]));
       expect(rejected()).toEqual([]);
     });
   });
