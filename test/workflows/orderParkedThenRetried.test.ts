@@ -1,3 +1,4 @@
+import { retryUpdate } from '../../workflows/messages';
 import type { OrderOutcome, OrderStatus } from '../../workflows/orderToCash';
 import { deliver, eventsAbout, placeOrder, shipInWms, waitForStep } from './orderFlow';
 import { startWorkflowStack, type WorkflowStack } from './workflowStack';
@@ -17,6 +18,10 @@ describe('orderToCash in the review queue', () => {
     const pi = await stack.stripe.paymentIntents.create({ amount: 5000, currency: 'usd', confirm: true, payment_method: 'pm_card_visa', metadata: { magento_order_id: incrementId } });
     await deliver(env.client, taskQueue, await eventsAbout(stack, pi.id, ['payment_intent.succeeded']));
     const handle = env.client.workflow.getHandle(`order:${incrementId}`);
+    // The storefront may still be writing the order: the run waits (durable backoff, 15 minutes by default) before parking.
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect((await handle.query<OrderStatus>('status')).syncState).toBe('running');
+    await env.sleep('16 minutes');
     let status: OrderStatus | undefined;
     for (let i = 0; i < 100 && status?.syncState !== 'needs_review'; i++) {
       status = await handle.query<OrderStatus>('status').catch(() => undefined);
@@ -25,11 +30,26 @@ describe('orderToCash in the review queue', () => {
     expect(status?.reviewReason).toBe(`Magento has no order ${incrementId}, but Stripe payment ${pi.id} names it`);
 
     const order = await placeOrder(stack, { increment_id: incrementId });
-    await handle.signal('retry', { operator: 'ops' });
+    await expect(handle.executeUpdate(retryUpdate, { args: [{ operator: 'ops' }] })).resolves.toBe('retry');
+    await expect(handle.executeUpdate(retryUpdate, { args: [{ operator: 'ops' }] })).rejects.toMatchObject({ cause: { message: expect.stringMatching(/^not parked/) } });
     await waitForStep(handle, 'awaiting_shipment');
     await handle.signal('shipment', await shipInWms(stack, incrementId));
     const result: OrderOutcome = await handle.result();
     expect(result.outcome).toBe('completed');
     expect((await stack.clients.magento.getOrder(order.entity_id)).state).toBe('complete');
+  });
+
+  it('waits for an order the storefront writes a few minutes after the payment, and completes it without parking', async () => {
+    const { env, stack, taskQueue } = ws;
+    const incrementId = `SLOW-${Date.now()}`;
+    const pi = await stack.stripe.paymentIntents.create({ amount: 5000, currency: 'usd', confirm: true, payment_method: 'pm_card_visa', metadata: { magento_order_id: incrementId } });
+    await deliver(env.client, taskQueue, await eventsAbout(stack, pi.id, ['payment_intent.succeeded']));
+    const handle = env.client.workflow.getHandle(`order:${incrementId}`);
+    await env.sleep('2 minutes');
+    await placeOrder(stack, { increment_id: incrementId });
+    await env.sleep('5 minutes');
+    const status = await waitForStep(handle, 'awaiting_shipment');
+    expect(status.syncState).toBe('awaiting_shipment');
+    expect(status.reviewReason).toBeUndefined();
   });
 });
