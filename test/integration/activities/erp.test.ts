@@ -266,13 +266,13 @@ describe('ERPNext activities', () => {
     expect((err as Error).message).toContain('AuthenticationError: Invalid API key or secret');
   });
 
-  it('reports ERPNext validation (417) with its message, non-retryable, and a missing document as not found', async () => {
+  it('reports ERPNext validation (417) and a missing document (404) as bad data that parks the run, with ERPNext’s message', async () => {
     const invalid = await thrown(erp.createErpSalesOrder(salesOrderInput('Nobody')));
-    expect(invalid).toMatchObject({ status: 417, retryable: false, failureType: 'ErpValidationError' });
+    expect(invalid).toMatchObject({ status: 417, kind: 'bad_data', retryable: false, failureType: 'BadData' });
     expect((invalid as Error).message).toContain('LinkValidationError: Could not find Customer: Nobody');
 
     const missing = await thrown(client.getDoc('Sales Invoice', 'ACC-SINV-2026-99999'));
-    expect(missing).toMatchObject({ status: 404, retryable: false, failureType: 'ErpNotFound' });
+    expect(missing).toMatchObject({ status: 404, kind: 'bad_data', retryable: false, failureType: 'BadData' });
     expect((missing as Error).message).toContain('DoesNotExistError');
   });
 });
