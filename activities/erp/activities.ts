@@ -1,5 +1,6 @@
 import { MappingError, type ErpCustomerInput, type ErpLine, type ErpSalesOrderInput } from '../../domain/fulfilment';
 import { formatMoney, fromMinor, toMinor } from '../../domain/money';
+import { ExternalSystemError } from '../http/errors';
 import type { ErpClient, FrappeDoc } from './client';
 import { creditNoteLines, type InvoiceLines } from './creditNote';
 
@@ -67,17 +68,44 @@ export const creditNoteRemark = (refundId: string): string => `Stripe refund ${r
  * creating it, so a retry or a duplicate event finds the first one instead of booking twice.
  */
 export function createErpActivities(erp: ErpClient) {
-  async function first(doctype: string, filters: Array<[string, string, unknown]>): Promise<string | undefined> {
-    const [found] = await erp.listDocs<Named>(doctype, { filters, fields: ['name'], limit: 1, orderBy: 'creation asc' });
+  async function first(doctype: string, filters: Array<[string, string, unknown]>, orderBy = 'creation asc'): Promise<string | undefined> {
+    const [found] = await erp.listDocs<Named>(doctype, { filters, fields: ['name'], limit: 1, orderBy });
     return found?.name;
   }
 
+  async function deleteIfThere(customer: string): Promise<void> {
+    try {
+      await erp.deleteDoc('Customer', customer);
+    } catch (err) {
+      if (!(err instanceof ExternalSystemError && err.status === 404)) throw err;
+    }
+  }
+
   return {
-    /** Looks for a Customer with the buyer's e-mail (`email_id`) before creating one; returns the Customer's name. */
+    /**
+     * Looks for a Customer with the buyer's e-mail (`email_id`, trimmed and lower-cased) before creating one, and
+     * converges after creating: ERPNext neither keeps `email_id` unique nor takes a name from the caller, so when two
+     * orders create the customer at once, the oldest Customer with that e-mail is the one, and a later one this call
+     * made is deleted. Returns the Customer's name.
+     */
     async upsertErpCustomer(input: ErpCustomerInput): Promise<string> {
-      const existing = await first('Customer', [['email_id', '=', input.email_id]]);
+      const email = normalisedEmail(input.email_id);
+      const oldest = () => first('Customer', [['email_id', '=', email]], 'creation asc, name asc');
+      const existing = await oldest();
       if (existing) return existing;
-      return (await erp.createDoc('Customer', input)).name;
+      let created: string | undefined;
+      try {
+        created = (await erp.createDoc('Customer', { ...input, email_id: email })).name;
+      } catch (err) {
+        // 409 DuplicateEntryError: a concurrent insert took the same name (Frappe names a Customer after customer_name).
+        if (!(err instanceof ExternalSystemError && err.status === 409)) throw err;
+        const winner = await oldest();
+        if (!winner) throw err;
+        return winner;
+      }
+      const winner = (await oldest()) ?? created;
+      if (winner !== created) await deleteIfThere(created);
+      return winner;
     },
 
     /** Looks for a Sales Order with the same `po_no` that is not cancelled before creating (and submitting) one. */
@@ -194,6 +222,11 @@ export function createErpActivities(erp: ErpClient) {
 }
 
 export type ErpActivities = ReturnType<typeof createErpActivities>;
+
+/** E-mail addresses compare trimmed and case-insensitively (as ERPNext's MariaDB collation compares them too). */
+export function normalisedEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
 
 function invoiceLines(doc: FrappeDoc): InvoiceLines {
   const rows = (field: string): Array<Record<string, unknown>> => (Array.isArray(doc[field]) ? (doc[field] as Array<Record<string, unknown>>) : []);

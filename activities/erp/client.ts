@@ -110,6 +110,11 @@ export class ErpClient {
     return data;
   }
 
+  /** Deletes a draft or a document that is not submittable (a Customer nothing links to yet). */
+  async deleteDoc(doctype: string, name: string): Promise<void> {
+    await this.rest.request({ method: 'DELETE', url: resourceUrl(doctype, name) });
+  }
+
   /** Cancels a submitted document (docstatus 1 → 2). */
   async cancelDoc<T extends FrappeDoc = FrappeDoc>(doctype: string, name: string): Promise<T> {
     const { message } = await this.rest.request<{ message: T }>({ method: 'POST', url: '/api/method/frappe.client.cancel', data: { doctype, name } });

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Store } from '../kit/store';
 import { docTypes, type DocContext, type DocTypeDefinition } from './doctypes';
 import { missingMandatory, rowsOf } from './doctypes/definition';
+import { refuseBadSelects, refuseUnknownFields } from './doctypes/fieldRules';
 import { docstatusTransitionError, doesNotExist, fieldLabel, mandatoryError, validationError } from './frappeErrors';
 import { NamingSeries, seriesPattern } from './naming';
 import { apiUser, type ChildRow, type DocStatus, type ErpDoc, type ErpState, type FrappeClock } from './state';
@@ -47,6 +48,7 @@ export class ErpDocuments {
     const definition = this.definition(doctype);
     const docstatus = requestedDocstatus(body.docstatus, 0);
     if (docstatus === 2 || (docstatus === 1 && !definition.isSubmittable)) throw docstatusTransitionError(0, docstatus);
+    refuseUnknown(definition, body);
     const now = this.clock.now();
     const doc: ErpDoc = { ...clientFields(body), name: '', doctype, docstatus, creation: now, modified: now, owner: apiUser, modified_by: apiUser, idx: 0 };
     if (definition.namingSeries) doc.naming_series = seriesPattern(definition.namingSeries);
@@ -60,6 +62,7 @@ export class ErpDocuments {
     const definition = this.definition(doctype);
     const current = this.get(doctype, name);
     const docstatus = requestedDocstatus(body.docstatus, current.docstatus);
+    refuseUnknown(definition, body);
     if (current.docstatus === 2) throw validationError('Cannot edit cancelled document');
     if (current.docstatus === 1) {
       if (docstatus === 2) return this.cancel(doctype, name);
@@ -95,12 +98,14 @@ export class ErpDocuments {
     this.store.changed();
   }
 
-  /** Defaults, rows, mandatory fields and the DocType's own validation, in Frappe's order. */
+  /** Defaults, rows, mandatory fields, Select options and the DocType's own validation. */
   private check(definition: DocTypeDefinition, doc: ErpDoc, nameForMessages: () => string): void {
     this.prepareRows(definition, doc);
     definition.setDefaults(doc, this.ctx);
     const missing = missingMandatory(definition, doc);
     if (missing.length > 0) throw mandatoryError(definition.doctype, nameForMessages(), missing);
+    refuseBadSelects(definition, doc);
+    for (const table of definition.tables) for (const row of rowsOf(doc, table.fieldname)) refuseBadSelects(table, row, row.idx);
     definition.validate(doc, this.ctx);
   }
 
@@ -168,6 +173,18 @@ export class ErpDocuments {
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Refuses a field the DocType, or a row's child DocType, does not have: Frappe would drop it silently. */
+function refuseUnknown(definition: DocTypeDefinition, body: Record<string, unknown>): void {
+  refuseUnknownFields(definition.doctype, definition, clientFields(body));
+  for (const table of definition.tables) {
+    const rows = body[table.fieldname];
+    if (!Array.isArray(rows)) continue;
+    rows.forEach((row, i) => {
+      if (isRecord(row)) refuseUnknownFields(table.childDoctype, table, clientFields(row), i + 1);
+    });
+  }
 }
 
 function clientFields(body: Record<string, unknown>): Record<string, unknown> {

@@ -87,14 +87,17 @@ function matchesValue(actual: unknown, { operator, value }: Filter): boolean {
   }
 }
 
-/** MariaDB-like comparison: numbers numerically, everything else as text; a missing value is `''` (or 0 against a number). */
+/**
+ * MariaDB-like comparison: numbers numerically, everything else as text the way ERPNext's `utf8mb4_unicode_ci`
+ * collation compares it (case-insensitive, trailing spaces ignored); a missing value is `''` (or 0 against a number).
+ */
 function compareValues(a: unknown, b: unknown): number {
   if (isNumeric(a) && isNumeric(b)) return Number(a) - Number(b);
   const left = a === undefined || a === null ? (typeof b === 'number' ? 0 : '') : a;
   const right = b === undefined || b === null ? (typeof a === 'number' ? 0 : '') : b;
   if (isNumeric(left) && isNumeric(right)) return Number(left) - Number(right);
-  const l = String(left);
-  const r = String(right);
+  const l = String(left).replace(/ +$/, '').toLowerCase();
+  const r = String(right).replace(/ +$/, '').toLowerCase();
   return l < r ? -1 : l > r ? 1 : 0;
 }
 

@@ -1,8 +1,9 @@
 import type { MissingField } from '../frappeErrors';
 import type { ChildRow, ErpDoc } from '../state';
+import type { FieldRules } from './fieldRules';
 
-/** A child table of a DocType (`items` of Sales Order holds `Sales Order Item` rows). */
-export interface TableField {
+/** A child table of a DocType (`items` of Sales Order holds `Sales Order Item` rows), with the child DocType's fields. */
+export interface TableField extends FieldRules {
   fieldname: string;
   childDoctype: string;
   /** Fields every row must carry. */
@@ -25,7 +26,7 @@ export interface DocContext {
  * and cancel the side effects on other documents. `validate` may throw and must not change other documents;
  * `onSubmit`/`onCancel` must not throw.
  */
-export interface DocTypeDefinition {
+export interface DocTypeDefinition extends FieldRules {
   doctype: string;
   isSubmittable: boolean;
   /** Naming-series prefix: `SAL-ORD-` gives `SAL-ORD-2026-00001`. */

@@ -1,11 +1,10 @@
 import { linkValidationError, validationError } from '../frappeErrors';
 import { fromCents, toCents } from '../money';
 import type { ChildRow, ErpDoc } from '../state';
-import { account, rowsOf, sandboxCompany, setDefault, type DocContext, type DocTypeDefinition } from './definition';
+import { account, isBlank, rowsOf, sandboxCompany, setDefault, type DocContext, type DocTypeDefinition } from './definition';
 import { addAdvance } from './salesOrder';
 
 const referenceDoctypes = ['Sales Invoice', 'Sales Order'] as const;
-const paymentTypes = ['Receive', 'Pay', 'Internal Transfer'];
 
 /**
  * Payment Entry: money received from a customer, allocated to invoices (reducing their outstanding amount) or to
@@ -15,16 +14,24 @@ export const paymentEntry: DocTypeDefinition = {
   doctype: 'Payment Entry',
   isSubmittable: true,
   namingSeries: 'ACC-PAY-',
-  mandatory: ['payment_type', 'company', 'posting_date', 'party_type', 'party', 'paid_from', 'paid_to', 'paid_amount', 'received_amount'],
-  tables: [{ fieldname: 'references', childDoctype: 'Payment Entry Reference', mandatory: ['reference_doctype', 'reference_name', 'allocated_amount'], isRequired: false }],
+  fields: ['naming_series', 'payment_type', 'posting_date', 'company', 'mode_of_payment', 'party_type', 'party',
+    'party_name', 'paid_from', 'paid_from_account_currency', 'paid_to', 'paid_to_account_currency', 'paid_amount', 'source_exchange_rate',
+    'base_paid_amount', 'received_amount', 'target_exchange_rate', 'base_received_amount', 'references', 'total_allocated_amount',
+    'base_total_allocated_amount', 'unallocated_amount', 'difference_amount', 'reference_no', 'reference_date', 'clearance_date', 'remarks',
+    'status', 'title'],
+  selects: { naming_series: ['ACC-PAY-.YYYY.-'], payment_type: ['Receive', 'Pay', 'Internal Transfer'], status: ['', 'Draft', 'Submitted', 'Cancelled'] },
+  mandatory: ['payment_type', 'company', 'posting_date', 'paid_from', 'paid_to', 'paid_amount', 'received_amount'],
+  tables: [{
+    fieldname: 'references', childDoctype: 'Payment Entry Reference', mandatory: ['reference_doctype', 'reference_name', 'allocated_amount'], isRequired: false,
+    fields: ['reference_doctype', 'reference_name', 'due_date', 'bill_no', 'payment_term', 'total_amount', 'outstanding_amount', 'allocated_amount', 'exchange_rate'],
+  }],
   allowOnSubmit: ['remarks', 'clearance_date'],
   setDefaults(doc, ctx) {
-    setDefault(doc, 'payment_type', 'Receive');
     setDefault(doc, 'company', sandboxCompany.name);
     setDefault(doc, 'posting_date', ctx.today());
-    setDefault(doc, 'party_type', 'Customer');
-    setDefault(doc, 'paid_from', doc.payment_type === 'Pay' ? account('Cash') : account('Debtors'));
-    setDefault(doc, 'paid_to', doc.payment_type === 'Pay' ? account('Debtors') : account('Cash'));
+    // ERPNext fills in the party's own account (set_missing_values); the bank side is the caller's to name.
+    if (doc.payment_type === 'Receive') setDefault(doc, 'paid_from', account('Debtors'));
+    if (doc.payment_type === 'Pay') setDefault(doc, 'paid_to', account('Debtors'));
     setDefault(doc, 'paid_from_account_currency', sandboxCompany.currency);
     setDefault(doc, 'paid_to_account_currency', sandboxCompany.currency);
     setDefault(doc, 'source_exchange_rate', 1);
@@ -32,8 +39,10 @@ export const paymentEntry: DocTypeDefinition = {
     setDefault(doc, 'received_amount', doc.paid_amount);
   },
   validate(doc, ctx) {
-    if (!paymentTypes.includes(String(doc.payment_type))) throw validationError(`Payment Type must be one of ${paymentTypes.join(', ')}`);
-    if (doc.party_type === 'Customer' && !ctx.find('Customer', String(doc.party))) throw linkValidationError('Customer', String(doc.party));
+    validateParty(doc, ctx);
+    if ((accountType(doc.paid_from) === 'Bank' || accountType(doc.paid_to) === 'Bank') && (isBlank(doc.reference_no) || isBlank(doc.reference_date))) {
+      throw validationError('Reference No and Reference Date is mandatory for Bank transaction');
+    }
     const paidCents = toCents(doc.paid_amount);
     if (paidCents <= 0) throw validationError('Paid Amount must be greater than zero');
 
@@ -72,6 +81,27 @@ export const paymentEntry: DocTypeDefinition = {
     return ['Draft', 'Submitted', 'Cancelled'][doc.docstatus] ?? 'Draft';
   },
 };
+
+/** ERPNext's `set_missing_values`: a party for money received or paid, none for an internal transfer. */
+function validateParty(doc: ErpDoc, ctx: DocContext): void {
+  if (doc.payment_type === 'Internal Transfer') {
+    Object.assign(doc, { party_type: undefined, party: undefined, references: [] });
+    return;
+  }
+  if (isBlank(doc.party_type)) throw validationError('Party Type is mandatory');
+  if (isBlank(doc.party)) throw validationError('Party is mandatory');
+  if (doc.party_type === 'Customer' && !ctx.find('Customer', String(doc.party))) throw linkValidationError('Customer', String(doc.party));
+}
+
+/** The sandbox's chart of accounts has no Account documents: an account's type is read from its name (`Bank - SC`, `Stripe Clearing - SS`). */
+export function accountType(name: unknown): 'Bank' | 'Cash' | 'Receivable' | 'Payable' | undefined {
+  const base = String(name ?? '').replace(/ - [^-]+$/, '');
+  if (/^cash\b/i.test(base)) return 'Cash';
+  if (/debtors|receivable/i.test(base)) return 'Receivable';
+  if (/creditors|payable/i.test(base)) return 'Payable';
+  if (/bank|clearing/i.test(base)) return 'Bank';
+  return undefined;
+}
 
 function referencedDoc(row: ChildRow, idx: number, payment: ErpDoc, ctx: DocContext): ErpDoc {
   const doctype = String(row.reference_doctype);

@@ -2,7 +2,7 @@ import { linkValidationError, validationError } from '../frappeErrors';
 import { fromCents, toCents, toNumber } from '../money';
 import type { ErpDoc } from '../state';
 import { account, flag, rowsOf, setDefault, type DocContext, type DocTypeDefinition } from './definition';
-import { computeSellingTotals, itemsTable, requireCustomer, setSellingDefaults, taxesTable } from './sellingTotals';
+import { applyDiscountOn, computeSellingTotals, itemsTable, requireCustomer, sellingFields, setSellingDefaults, taxesTable } from './sellingTotals';
 
 /**
  * Sales Invoice and its returns (credit notes: `is_return: 1`, `return_against`, negative quantities).
@@ -13,6 +13,15 @@ export const salesInvoice: DocTypeDefinition = {
   doctype: 'Sales Invoice',
   isSubmittable: true,
   namingSeries: 'ACC-SINV-',
+  fields: [...sellingFields, 'posting_date', 'posting_time', 'set_posting_time', 'due_date', 'debit_to', 'is_return', 'return_against',
+    'update_outstanding_for_self', 'outstanding_amount', 'remarks', 'is_opening'],
+  selects: {
+    naming_series: ['ACC-SINV-.YYYY.-', 'ACC-SINV-RET-.YYYY.-'],
+    apply_discount_on: applyDiscountOn,
+    is_opening: ['No', 'Yes'],
+    status: ['', 'Draft', 'Return', 'Credit Note Issued', 'Submitted', 'Paid', 'Partly Paid', 'Unpaid', 'Unpaid and Discounted',
+      'Partly Paid and Discounted', 'Overdue and Discounted', 'Overdue', 'Cancelled', 'Internal Transfer'],
+  },
   mandatory: ['customer', 'company', 'posting_date', 'due_date', 'currency', 'debit_to'],
   tables: [itemsTable('Sales Invoice Item'), taxesTable],
   allowOnSubmit: ['po_no', 'po_date', 'remarks', 'due_date'],

@@ -1,13 +1,21 @@
 import { validationError } from '../frappeErrors';
 import { fromCents, toCents } from '../money';
-import { setDefault, type DocTypeDefinition } from './definition';
-import { computeSellingTotals, itemsTable, requireCustomer, setSellingDefaults, taxesTable } from './sellingTotals';
+import type { ErpDoc } from '../state';
+import { isBlank, rowsOf, setDefault, type DocTypeDefinition } from './definition';
+import { applyDiscountOn, computeSellingTotals, itemsTable, requireCustomer, sellingFields, setSellingDefaults, taxesTable } from './sellingTotals';
 
 export const salesOrder: DocTypeDefinition = {
   doctype: 'Sales Order',
   isSubmittable: true,
   namingSeries: 'SAL-ORD-',
-  mandatory: ['customer', 'company', 'transaction_date', 'delivery_date', 'currency', 'order_type'],
+  fields: [...sellingFields, 'order_type', 'transaction_date', 'delivery_date', 'advance_paid', 'per_delivered', 'per_billed'],
+  selects: {
+    naming_series: ['SAL-ORD-.YYYY.-'],
+    order_type: ['', 'Sales', 'Maintenance', 'Shopping Cart'],
+    apply_discount_on: applyDiscountOn,
+    status: ['', 'Draft', 'On Hold', 'To Deliver and Bill', 'To Bill', 'To Deliver', 'Completed', 'Cancelled', 'Closed'],
+  },
+  mandatory: ['customer', 'company', 'transaction_date', 'currency', 'order_type'],
   tables: [itemsTable('Sales Order Item'), taxesTable],
   allowOnSubmit: ['po_no', 'po_date', 'delivery_date', 'terms'],
   setDefaults(doc, ctx) {
@@ -19,9 +27,7 @@ export const salesOrder: DocTypeDefinition = {
   },
   validate(doc, ctx) {
     requireCustomer(doc, ctx);
-    if (String(doc.delivery_date) < String(doc.transaction_date)) {
-      throw validationError('Expected Delivery Date should be after Sales Order Date');
-    }
+    if (doc.order_type === 'Sales') validateDeliveryDate(doc);
     computeSellingTotals(doc);
   },
   status(doc) {
@@ -30,6 +36,18 @@ export const salesOrder: DocTypeDefinition = {
     return 'To Deliver and Bill';
   },
 };
+
+/** ERPNext's `validate_delivery_date` for an order of type Sales: the latest row date, or the header's, on every row. */
+function validateDeliveryDate(doc: ErpDoc): void {
+  const rowDates = rowsOf(doc, 'items').map((row) => row.delivery_date).filter((d): d is string => typeof d === 'string' && d !== '').sort();
+  const latest = rowDates[rowDates.length - 1];
+  if (latest !== undefined && doc.delivery_date !== latest) doc.delivery_date = latest;
+  if (isBlank(doc.delivery_date)) throw validationError('Please enter Delivery Date');
+  for (const row of rowsOf(doc, 'items')) {
+    setDefault(row, 'delivery_date', doc.delivery_date);
+    if (String(doc.transaction_date) > String(row.delivery_date)) throw validationError('Expected Delivery Date should be after Sales Order Date');
+  }
+}
 
 /** A Payment Entry allocating an advance against a Sales Order raises its `advance_paid`. */
 export function addAdvance(order: Record<string, unknown>, allocatedCents: number): void {

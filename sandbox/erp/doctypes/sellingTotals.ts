@@ -3,8 +3,28 @@ import { fromCents, lineAmountCents, toCents, toNumber } from '../money';
 import type { ErpDoc } from '../state';
 import { rowsOf, sandboxCompany, setDefault, type DocContext, type TableField } from './definition';
 
-export const itemsTable = (childDoctype: string): TableField => ({ fieldname: 'items', childDoctype, mandatory: ['item_code', 'qty'], isRequired: true });
-export const taxesTable: TableField = { fieldname: 'taxes', childDoctype: 'Sales Taxes and Charges', mandatory: ['charge_type', 'account_head', 'description'], isRequired: false };
+/** Fields Sales Order and Sales Invoice share (ERPNext v15 doctype JSON), besides each one's own. */
+export const sellingFields = ['naming_series', 'title', 'customer', 'customer_name', 'company', 'currency', 'conversion_rate',
+  'selling_price_list', 'price_list_currency', 'plc_conversion_rate', 'po_no', 'po_date', 'items', 'taxes', 'total_qty', 'total', 'base_total',
+  'net_total', 'base_net_total', 'total_taxes_and_charges', 'base_total_taxes_and_charges', 'apply_discount_on', 'discount_amount',
+  'additional_discount_percentage', 'grand_total', 'base_grand_total', 'rounded_total', 'base_rounded_total', 'rounding_adjustment',
+  'disable_rounded_total', 'status', 'terms'] as const;
+export const applyDiscountOn = ['', 'Grand Total', 'Net Total'] as const;
+
+const itemFields = ['item_code', 'item_name', 'description', 'qty', 'uom', 'stock_uom', 'conversion_factor', 'stock_qty', 'price_list_rate',
+  'rate', 'amount', 'base_rate', 'base_amount', 'net_rate', 'net_amount', 'warehouse'] as const;
+
+export const itemsTable = (childDoctype: 'Sales Order Item' | 'Sales Invoice Item'): TableField => ({
+  fieldname: 'items', childDoctype, mandatory: ['item_code', 'qty'], isRequired: true,
+  fields: childDoctype === 'Sales Order Item'
+    ? [...itemFields, 'delivery_date']
+    : [...itemFields, 'sales_order', 'so_detail', 'income_account', 'cost_center'],
+});
+export const taxesTable: TableField = {
+  fieldname: 'taxes', childDoctype: 'Sales Taxes and Charges', mandatory: ['charge_type', 'account_head', 'description'], isRequired: false,
+  fields: ['charge_type', 'row_id', 'account_head', 'description', 'included_in_print_rate', 'cost_center', 'rate', 'tax_amount', 'base_tax_amount', 'total'],
+  selects: { charge_type: ['', 'Actual', 'On Net Total', 'On Previous Row Amount', 'On Previous Row Total', 'On Item Quantity'] },
+};
 
 /** Header defaults shared by Sales Order and Sales Invoice. */
 export function setSellingDefaults(doc: ErpDoc, ctx: DocContext, dateField: string): void {

@@ -81,6 +81,30 @@ describe('ERPNext activities', () => {
     expect(await listed('Customer', [])).toHaveLength(1);
   });
 
+  it('makes one customer when two orders for the same e-mail create it at the same moment', async () => {
+    for (let round = 0; round < 10; round++) {
+      const email = `race${round}@example.com`;
+      const names = await Promise.all([erp.upsertErpCustomer(customerInput(email)), erp.upsertErpCustomer(customerInput(email))]);
+      const customers = await listed('Customer', [['email_id', '=', email]]);
+      expect(customers).toHaveLength(1);
+      expect(names).toEqual([customers[0]!.name, customers[0]!.name]);
+    }
+    expect(await listed('Customer', [])).toHaveLength(10);
+  });
+
+  it('matches the e-mail case-insensitively and trimmed, and stores it normalised', async () => {
+    const names = await Promise.all([erp.upsertErpCustomer(customerInput(' Ada@Example.COM ')), erp.upsertErpCustomer(customerInput('ada@example.com'))]);
+    expect(names[1]).toBe(names[0]);
+    expect(await erp.upsertErpCustomer(customerInput('ADA@example.com\t'))).toBe(names[0]);
+    expect(await listed('Customer', [], ['name', 'email_id'])).toEqual([{ name: names[0], email_id: 'ada@example.com' }]);
+  });
+
+  it('finds a customer an operator entered with a capitalised e-mail', async () => {
+    const created = await sandbox.post('/api/resource/Customer', { customer_name: 'Grace Hopper', customer_type: 'Individual', email_id: 'Grace.Hopper@Navy.mil' });
+    expect(await erp.upsertErpCustomer(customerInput('grace.hopper@navy.mil', 'Grace Hopper'))).toBe(created.data.data.name);
+    expect(await listed('Customer', [])).toHaveLength(1);
+  });
+
   it('creates a separate customer for another e-mail with the same name', async () => {
     const ada = await erp.upsertErpCustomer(customerInput('ada@example.com'));
     const namesake = await erp.upsertErpCustomer(customerInput('ada.l@example.org'));
@@ -242,13 +266,13 @@ describe('ERPNext activities', () => {
     expect((err as Error).message).toContain('AuthenticationError: Invalid API key or secret');
   });
 
-  it('reports ERPNext validation (417) with its message, non-retryable, and a missing document as not found', async () => {
+  it('reports ERPNext validation (417) and a missing document (404) as bad data that parks the run, with ERPNext’s message', async () => {
     const invalid = await thrown(erp.createErpSalesOrder(salesOrderInput('Nobody')));
-    expect(invalid).toMatchObject({ status: 417, retryable: false, failureType: 'ErpValidationError' });
+    expect(invalid).toMatchObject({ status: 417, kind: 'bad_data', retryable: false, failureType: 'BadData' });
     expect((invalid as Error).message).toContain('LinkValidationError: Could not find Customer: Nobody');
 
     const missing = await thrown(client.getDoc('Sales Invoice', 'ACC-SINV-2026-99999'));
-    expect(missing).toMatchObject({ status: 404, retryable: false, failureType: 'ErpNotFound' });
+    expect(missing).toMatchObject({ status: 404, kind: 'bad_data', retryable: false, failureType: 'BadData' });
     expect((missing as Error).message).toContain('DoesNotExistError');
   });
 });

@@ -183,7 +183,7 @@ describe('sandbox ERPNext', () => {
     const customer = await createCustomer();
     const invoice = await submitInvoice(customer);
     const payment = await erp.post('/api/resource/Payment Entry', {
-      payment_type: 'Receive', party_type: 'Customer', party: customer, paid_amount: 20, received_amount: 20,
+      payment_type: 'Receive', party_type: 'Customer', party: customer, paid_to: 'Bank - SC', paid_amount: 20, received_amount: 20,
       reference_no: 'ch_123', reference_date: '2026-01-02', docstatus: 1,
       references: [{ reference_doctype: 'Sales Invoice', reference_name: invoice.name, allocated_amount: 20 }],
     });
@@ -192,7 +192,7 @@ describe('sandbox ERPNext', () => {
     expect((await erp.get(`/api/resource/Sales Invoice/${invoice.name}`)).data.data).toMatchObject({ outstanding_amount: 5.12, status: 'Partly Paid' });
 
     const overpay = await erp.post('/api/resource/Payment Entry', {
-      party: customer, paid_amount: 6, references: [{ reference_doctype: 'Sales Invoice', reference_name: invoice.name, allocated_amount: 6 }],
+      payment_type: 'Receive', party_type: 'Customer', party: customer, paid_to: 'Cash - SC', paid_amount: 6, references: [{ reference_doctype: 'Sales Invoice', reference_name: invoice.name, allocated_amount: 6 }],
     });
     expect(overpay.status).toBe(417);
     expect(overpay.data.exception).toContain('Allocated Amount cannot be greater than outstanding amount');
