@@ -148,7 +148,8 @@ describe('orderToCash on the time-skipping server, with real activities against 
 
     expect(result.outcome).toBe('canceled_unpaid');
     expect((await stack.clients.magento.getOrder(order.entity_id)).state).toBe('canceled');
-    expect(stack.outbox.list().filter((n) => n.orderId === order.increment_id).map((n) => n.template)).toEqual(['payment_failed']);
+    const notices = (await stack.mail.messages()).filter((m) => m.subject.includes(order.increment_id));
+    expect(notices.map((m) => ({ key: m.key, to: m.to }))).toEqual([{ key: `payment_failed:${order.increment_id}`, to: [order.customer_email] }]);
   });
 
   it('finds the shipment in the WMS when its webhook never arrives, and completes', async () => {
