@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createTransport } from 'nodemailer';
+import type { FailureKind } from '../../domain/failures';
 
 export interface MailerOptions {
   /** `smtp://host:port` or `smtps://user:pass@host:port`; never logged. */
@@ -23,8 +24,11 @@ export interface MailMessage {
 /** The server refused the message for good (a 5xx reply, e.g. an unknown recipient): sending it again cannot help. */
 export class MailRejected extends Error {
   override name = 'MailRejected';
+  /** A refused login (530, 534, 535, 538) is our set-up; any other refusal is about this message or its recipient. */
+  readonly kind: Extract<FailureKind, 'misconfigured' | 'bad_data'>;
   constructor(readonly responseCode: number, message: string) {
     super(message);
+    this.kind = [530, 534, 535, 538].includes(responseCode) ? 'misconfigured' : 'bad_data';
   }
 }
 

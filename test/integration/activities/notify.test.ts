@@ -83,7 +83,7 @@ describe('notify activities over SMTP to the sandbox mail sink', () => {
   it('throws MailRejected with the SMTP code for a recipient the server refuses, without the address in the message', async () => {
     const err = await thrown(notify.notifyCustomer({ key: 'payment_failed:12', template: 'payment_failed', orderId: '12', to: 'gone@shop.invalid', subject: 's' }));
     expect(err).toBeInstanceOf(MailRejected);
-    expect(err).toMatchObject({ name: 'MailRejected', responseCode: 550 });
+    expect(err).toMatchObject({ name: 'MailRejected', responseCode: 550, kind: 'bad_data' });
     expect((err as Error).message).not.toContain('gone@shop.invalid');
   });
 });
@@ -99,6 +99,26 @@ describe('Mailer without a server', () => {
       expect((err as Error).message).not.toContain('hunter2-secret');
     } finally {
       mailer.close();
+    }
+  });
+});
+
+describe('Mailer against a sink that requires a login', () => {
+  it('throws MailRejected of kind misconfigured for refused credentials, without them in the message', async () => {
+    const sink = await startMailSink({ auth: { user: 'mailer', pass: 'right-password' } });
+    const port = new URL(sink.smtpUrl).port;
+    const wrong = new Mailer({ smtpUrl: `smtp://mailer:wrong-password@127.0.0.1:${port}`, from: 'o@shop.example', merchantEmail, timeoutMs: 2_000 });
+    const right = new Mailer({ smtpUrl: `smtp://mailer:right-password@127.0.0.1:${port}`, from: 'o@shop.example', merchantEmail, timeoutMs: 2_000 });
+    try {
+      const err = await thrown(wrong.send({ key: 'k1', to: 'a@example.com', subject: 's', text: 't' }));
+      expect(err).toMatchObject({ name: 'MailRejected', responseCode: 535, kind: 'misconfigured' });
+      expect((err as Error).message).not.toContain('wrong-password');
+      await expect(right.send({ key: 'k2', to: 'a@example.com', subject: 's', text: 't' })).resolves.toEqual({ messageId: messageIdFor('k2') });
+      expect((await sink.messages()).map((m) => m.key)).toEqual(['k2']);
+    } finally {
+      wrong.close();
+      right.close();
+      await sink.close();
     }
   });
 });
