@@ -7,7 +7,7 @@ import { createIntakeActivities } from './intake/activities';
 import { createMagentoActivities } from './magento/activities';
 import type { MagentoClient } from './magento/client';
 import { createNotifyActivities } from './notify/activities';
-import type { NotificationOutbox } from './notify/outbox';
+import type { Mailer } from './notify/mailer';
 import { createSettingsActivities } from './settings';
 import { createStripeActivities } from './stripe/activities';
 import { createWmsActivities } from './wms/activities';
@@ -19,7 +19,7 @@ export interface ProductClients {
   erp: ErpClient;
   wms: WmsClient;
   stripe: Stripe;
-  outbox: NotificationOutbox;
+  mailer: Mailer;
   temporal: Client;
   taskQueue: string;
   settings: OrderSettings;
@@ -31,7 +31,7 @@ export function createProductActivities(clients: ProductClients) {
     ...createErpActivities(clients.erp),
     ...createWmsActivities(clients.wms),
     ...createStripeActivities(clients.stripe),
-    ...createNotifyActivities(clients.outbox),
+    ...createNotifyActivities(clients.mailer),
     ...createSettingsActivities(clients.settings),
     ...createIntakeActivities(clients.temporal, clients.taskQueue, clients.stripe),
   };

@@ -12,6 +12,15 @@ export class ConfigError extends Error {
 const port = z.coerce.number().int().min(0).max(65535);
 const url = z.string().url();
 
+function isSmtpUrl(value: string): boolean {
+  try {
+    const parsed = new URL(value);
+    return (parsed.protocol === 'smtp:' || parsed.protocol === 'smtps:') && parsed.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
 export const temporalEnvSchema = z.object({
   TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'expected host:port').default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
@@ -49,6 +58,11 @@ export const workerEnvSchema = temporalEnvSchema.extend({
   MAPPINGS_FILE: z.string().default('config/mappings.yaml'),
   /** How often the worker's schedule catches up on Stripe events (`off` to disable). */
   STRIPE_CATCH_UP_INTERVAL: z.string().regex(/^(off|\d+[smh])$/, 'expected off or a duration like 15m').default('15m'),
+  /** Where notices are sent; may carry credentials (`smtps://user:pass@host:465`), so it is a secret. */
+  SMTP_URL: z.string().refine(isSmtpUrl, 'expected smtp://host:port or smtps://user:pass@host:port').default('smtp://127.0.0.1:2525'),
+  MAIL_FROM: z.string().min(3).default('Orders <orders@shop.example>'),
+  /** Where merchant notices (fraud holds, reversals, late shipments) go; several may be given, comma-separated. */
+  MERCHANT_EMAIL: z.string().regex(/@/, 'expected an e-mail address').default('merchant@shop.example'),
 });
 
 export type TemporalEnv = z.infer<typeof temporalEnvSchema>;
@@ -58,7 +72,7 @@ export type WorkerEnv = z.infer<typeof workerEnvSchema>;
 export const secretNames = [
   'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'MAGENTO_TOKEN', 'MAGENTO_OAUTH_CONSUMER_SECRET',
   'MAGENTO_OAUTH_TOKEN_SECRET', 'ERP_API_SECRET', 'WMS_TOKEN', 'WMS_WEBHOOK_SECRET', 'ADMIN_TOKEN',
-  'TEMPORAL_API_KEY', 'PAYLOAD_ENCRYPTION_KEY',
+  'TEMPORAL_API_KEY', 'PAYLOAD_ENCRYPTION_KEY', 'SMTP_URL',
 ] as const;
 
 /** Resolves `<NAME>_FILE` indirections for the given names; an explicit `<NAME>` wins over its file. */

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Logger } from '../config/logger';
 import { createErpSandbox } from './erp';
 import type { SandboxPeer } from './kit/peer';
+import { createMailSandbox } from './mail';
 import { createMagentoSandbox } from './magento';
 import { createStripeSandbox } from './stripe';
 import { createWmsSandbox } from './wms';
@@ -12,7 +13,7 @@ export interface RunningSandboxPeer {
   stop(): void;
 }
 
-const defaultPorts = { magento: 8081, erp: 8082, wms: 8083, stripe: 8084 } as const;
+const defaultPorts = { magento: 8081, erp: 8082, wms: 8083, stripe: 8084, mail: 8085, smtp: 2525 } as const;
 
 function need(env: NodeJS.ProcessEnv, name: string): string {
   const value = env[name];
@@ -26,7 +27,14 @@ function portOf(env: NodeJS.ProcessEnv, baseUrlVar: string, fallback: number): n
   return Number.isInteger(port) && port > 0 ? port : fallback;
 }
 
-/** Starts the four sandbox peers with exactly the credentials the product is configured with, state under $DATA_DIR/sandbox. */
+/** SMTP credentials in the product's `SMTP_URL`, which the sink then requires; none → anyone may send. */
+function smtpAuth(env: NodeJS.ProcessEnv): { user: string; pass: string } | undefined {
+  if (!env.SMTP_URL) return undefined;
+  const url = new URL(env.SMTP_URL);
+  return url.username ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } : undefined;
+}
+
+/** Starts the sandbox peers with exactly the credentials the product is configured with, state under $DATA_DIR/sandbox. */
 export async function startSandboxPeers(env: NodeJS.ProcessEnv, log: Logger): Promise<RunningSandboxPeer[]> {
   const dir = join(env.DATA_DIR ?? '.data', 'sandbox');
   const oauth = env.MAGENTO_OAUTH_CONSUMER_KEY ? {
@@ -50,5 +58,16 @@ export async function startSandboxPeers(env: NodeJS.ProcessEnv, log: Logger): Pr
     log.info({ peer: peer.name, url }, 'sandbox peer listening');
     running.push({ name: peer.name, url, stop: () => { stopTimers(); peer.store.flush(); server.close(); } });
   }
+  running.push(await startMailPeer(env, join(dir, 'mail.json'), log));
   return running;
+}
+
+/** The mail sink: SMTP where the product's `SMTP_URL` points (2525), HTTP on `MAIL_SANDBOX_URL`'s port (8085). */
+async function startMailPeer(env: NodeJS.ProcessEnv, dataFile: string, log: Logger): Promise<RunningSandboxPeer> {
+  const host = env.SANDBOX_HOST ?? '127.0.0.1';
+  const mail = createMailSandbox({ dataFile, auth: smtpAuth(env) });
+  const http = await mail.listen(portOf(env, 'MAIL_SANDBOX_URL', defaultPorts.mail), host);
+  const smtp = await mail.listenSmtp(portOf(env, 'SMTP_URL', defaultPorts.smtp), host);
+  log.info({ peer: mail.name, url: http.url, smtpPort: smtp.port }, 'sandbox peer listening');
+  return { name: mail.name, url: http.url, stop: () => { mail.store.flush(); smtp.server.close(); http.server.close(); } };
 }

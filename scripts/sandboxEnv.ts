@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path';
 
 /** Default ports of DESIGN.md section 4. */
-export const defaultPorts = { api: 3000, temporal: 7233, temporalUi: 8233, magento: 8081, erp: 8082, wms: 8083, stripe: 8084 } as const;
+export const defaultPorts = { api: 3000, temporal: 7233, temporalUi: 8233, magento: 8081, erp: 8082, wms: 8083, stripe: 8084, mail: 8085, smtp: 2525 } as const;
 
 const generators: Record<string, () => string> = {
   STRIPE_SECRET_KEY: () => `sk_test_sandbox_${randomBytes(16).toString('hex')}`,
@@ -53,6 +53,8 @@ export function sandboxEndpointDefaults(apiPort: number = defaultPorts.api): Rec
     MAGENTO_BASE_URL: `http://127.0.0.1:${defaultPorts.magento}/rest/default`,
     ERP_BASE_URL: `http://127.0.0.1:${defaultPorts.erp}`,
     WMS_BASE_URL: `http://127.0.0.1:${defaultPorts.wms}`,
+    SMTP_URL: `smtp://127.0.0.1:${defaultPorts.smtp}`,
+    MAIL_SANDBOX_URL: `http://127.0.0.1:${defaultPorts.mail}`,
     STRIPE_SANDBOX_WEBHOOK_URL: `http://127.0.0.1:${apiPort}/webhooks/stripe`,
     WMS_SANDBOX_WEBHOOK_URL: `http://127.0.0.1:${apiPort}/webhooks/wms`,
     // The sandbox warehouse ships each order this long after it is created, so a demo run reaches `complete`.

@@ -27,8 +27,10 @@ async function main(): Promise<void> {
   const dataDir = resolve(process.env.DATA_DIR ?? '.data');
   const useSandbox = (process.env.START_SANDBOX ?? 'true') !== 'false';
   const apiPort = Number(process.env.API_PORT ?? defaultPorts.api);
+  const endpointDefaults = useSandbox ? sandboxEndpointDefaults(apiPort) : {};
+  if (process.env.SMTP_URL_FILE) delete endpointDefaults.SMTP_URL; // a mail server given as a secret file wins over the sink
   const env: NodeJS.ProcessEnv = {
-    ...(useSandbox ? sandboxEndpointDefaults(apiPort) : {}),
+    ...endpointDefaults,
     ...process.env,
     ...loadOrCreateSandboxSecrets(dataDir),
     DATA_DIR: dataDir,
@@ -78,6 +80,7 @@ async function main(): Promise<void> {
       `  Sandbox ERP      ${env.ERP_BASE_URL}`,
       `  Sandbox WMS      ${env.WMS_BASE_URL}`,
       `  Sandbox Stripe   ${env.STRIPE_API_BASE}`,
+      `  Sandbox mail     ${env.MAIL_SANDBOX_URL}/__sandbox/mail   (SMTP ${env.SMTP_URL ? new URL(env.SMTP_URL).host : 'from SMTP_URL_FILE'})`,
       `  Sandbox secrets  ${join(dataDir, 'secrets.json')}`,
     ] : []),
     'Ctrl-C stops everything.',

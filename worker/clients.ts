@@ -1,10 +1,9 @@
-import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { ConfigError, type WorkerEnv } from '../config/env';
 import type { ProductClients } from '../activities';
 import { ErpClient } from '../activities/erp/client';
 import { MagentoClient, type MagentoAuth } from '../activities/magento/client';
-import { NotificationOutbox } from '../activities/notify/outbox';
+import { Mailer } from '../activities/notify/mailer';
 import { createStripeClient } from '../activities/stripe/client';
 import { WmsClient } from '../activities/wms/client';
 import type { OrderSettings } from '../domain/settings';
@@ -31,7 +30,7 @@ export function clientsFromEnv(env: WorkerEnv, settings: OrderSettings, temporal
     erp: new ErpClient({ baseUrl: required(env, 'ERP_BASE_URL'), apiKey: required(env, 'ERP_API_KEY'), apiSecret: required(env, 'ERP_API_SECRET') }),
     wms: new WmsClient({ baseUrl: required(env, 'WMS_BASE_URL'), token: required(env, 'WMS_TOKEN') }),
     stripe: createStripeClient({ secretKey: required(env, 'STRIPE_SECRET_KEY'), apiBase: env.STRIPE_API_BASE }),
-    outbox: new NotificationOutbox(join(env.DATA_DIR, 'notifications.jsonl')),
+    mailer: new Mailer({ smtpUrl: env.SMTP_URL, from: env.MAIL_FROM, merchantEmail: env.MERCHANT_EMAIL }),
     temporal,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     settings,

@@ -17,7 +17,8 @@ async function main(): Promise<void> {
   // The intake activity starts and signals workflows through a client; it connects on first use.
   const clientConnection = Connection.lazy(temporalConnectionOptions(env));
   const temporal = new Client({ connection: clientConnection, namespace: env.TEMPORAL_NAMESPACE, dataConverter: dataConverterFrom(env) });
-  const activities = createProductActivities(clientsFromEnv(env, settings, temporal));
+  const clients = clientsFromEnv(env, settings, temporal);
+  const activities = createProductActivities(clients);
   const { worker, connection } = await createWorker({
     env,
     activities,
@@ -33,6 +34,7 @@ async function main(): Promise<void> {
   } finally {
     await connection.close();
     await clientConnection.close();
+    clients.mailer.close(); // pooled SMTP connections would otherwise keep the process alive
     log.info('worker stopped');
   }
 }

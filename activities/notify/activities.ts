@@ -1,13 +1,34 @@
-import type { Notification, NotificationOutbox } from './outbox';
+import type { Mailer } from './mailer';
+import { renderNotice } from './templates';
 
-/** Customer and merchant notices; each is sent once per key, however often the activity runs. */
-export function createNotifyActivities(outbox: NotificationOutbox) {
+/** The activities' input, unchanged since the file outbox so running workflows replay. */
+export interface NoticeInput {
+  key: string;
+  template: string;
+  orderId?: string;
+  to?: string;
+  subject: string;
+  detail?: string;
+}
+
+export type NoticeResult = { sent: true; messageId: string } | { sent: false; reason: 'no recipient' };
+
+/**
+ * Customer and merchant notices, one e-mail per call. The workflow sends each key once; the key names the message
+ * (`Message-ID`, `X-O2C-Key`) so a duplicate after a retry is recognisable downstream. Nothing is kept here.
+ */
+export function createNotifyActivities(mailer: Mailer) {
+  const send = async (to: string, input: NoticeInput): Promise<NoticeResult> => {
+    const { messageId } = await mailer.send({ key: input.key, to, subject: input.subject, text: renderNotice(input) });
+    return { sent: true, messageId };
+  };
   return {
-    async notifyCustomer(input: Omit<Notification, 'audience'>): Promise<{ sent: boolean }> {
-      return outbox.send({ ...input, audience: 'customer' });
+    async notifyCustomer(input: NoticeInput): Promise<NoticeResult> {
+      if (!input.to?.trim()) return { sent: false, reason: 'no recipient' };
+      return send(input.to, input);
     },
-    async notifyMerchant(input: Omit<Notification, 'audience'>): Promise<{ sent: boolean }> {
-      return outbox.send({ ...input, audience: 'merchant' });
+    async notifyMerchant(input: NoticeInput): Promise<NoticeResult> {
+      return send(input.to?.trim() || mailer.merchantEmail, input);
     },
   };
 }

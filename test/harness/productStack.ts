@@ -1,13 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import type Stripe from 'stripe';
 import { createProductActivities, type ProductClients } from '../../activities';
 import { ErpClient } from '../../activities/erp/client';
 import { MagentoClient } from '../../activities/magento/client';
-import { NotificationOutbox } from '../../activities/notify/outbox';
+import { Mailer } from '../../activities/notify/mailer';
 import { createStripeClient } from '../../activities/stripe/client';
 import { WmsClient } from '../../activities/wms/client';
 import { loadMappings, orderSettingsFrom } from '../../config/mappings';
@@ -16,6 +14,7 @@ import { createErpSandbox } from '../../sandbox/erp';
 import { createMagentoSandbox } from '../../sandbox/magento';
 import { createStripeSandbox } from '../../sandbox/stripe';
 import { createWmsSandbox } from '../../sandbox/wms';
+import { startMailSink, type MailSink } from './mailSink';
 import { startPeer, type RunningPeer } from './peers';
 
 export const testSecrets = {
@@ -29,20 +28,23 @@ export const testSecrets = {
   adminToken: 'stack-admin-token-0123456789',
 };
 
+/** Where the stack's mailer sends merchant notices. */
+export const merchantEmail = 'merchant@stack.example';
+
 export const defaultSettings = (): OrderSettings => orderSettingsFrom(loadMappings(join(__dirname, '../../config/mappings.yaml')));
 
 export interface ProductStack {
   urls: { magento: string; erp: string; wms: string; stripe: string };
   clients: ProductClients;
   stripe: Stripe;
-  outbox: NotificationOutbox;
+  /** The sandbox mail sink every notice goes to, over real SMTP. */
+  mail: MailSink;
   activities: ReturnType<typeof createProductActivities>;
   close(): Promise<void>;
 }
 
-/** The four sandbox peers in this process, on free ports, and the product's real clients pointed at them over HTTP. */
+/** The sandbox peers (Magento, ERP, WMS, Stripe, mail) in this process, on free ports, and the product's real clients pointed at them over HTTP. */
 export async function startProductStack(options: { temporal: Client; taskQueue: string; settings?: OrderSettings; stripeWebhookUrl?: string; wmsWebhookUrl?: string; wmsShipDelayMs?: number }): Promise<ProductStack> {
-  const dir = mkdtempSync(join(tmpdir(), 'o2c-stack-'));
   const stripePeer = createStripeSandbox({ secretKey: testSecrets.stripeKey, webhookSecret: testSecrets.stripeWebhookSecret, webhookUrl: options.stripeWebhookUrl, retryBaseMs: 200 });
   const wmsPeer = createWmsSandbox({ token: testSecrets.wmsToken, webhookSecret: testSecrets.wmsWebhookSecret, webhookUrl: options.wmsWebhookUrl, retryBaseMs: 200, shipDelayMs: options.wmsShipDelayMs });
   const running: RunningPeer[] = [];
@@ -59,25 +61,26 @@ export async function startProductStack(options: { temporal: Client; taskQueue: 
     stripe: await start(stripePeer),
   };
   const stripe = createStripeClient({ secretKey: testSecrets.stripeKey, apiBase: urls.stripe });
-  const outbox = new NotificationOutbox(join(dir, 'notifications.jsonl'));
+  const mail = await startMailSink();
+  const mailer = new Mailer({ smtpUrl: mail.smtpUrl, from: 'Orders <orders@stack.example>', merchantEmail });
   const clients: ProductClients = {
     magento: new MagentoClient({ baseUrl: `${urls.magento}/rest/default`, auth: { kind: 'token', token: testSecrets.magentoToken } }),
     erp: new ErpClient({ baseUrl: urls.erp, apiKey: testSecrets.erpKey, apiSecret: testSecrets.erpSecret }),
     wms: new WmsClient({ baseUrl: urls.wms, token: testSecrets.wmsToken }),
     stripe,
-    outbox,
+    mailer,
     temporal: options.temporal,
     taskQueue: options.taskQueue,
     settings: options.settings ?? defaultSettings(),
   };
   return {
-    urls, clients, stripe, outbox,
+    urls, clients, stripe, mail,
     activities: createProductActivities(clients),
     close: async () => {
       stripePeer.stop();
       wmsPeer.stop();
-      await Promise.all(running.map((r) => r.close()));
-      rmSync(dir, { recursive: true, force: true });
+      mailer.close();
+      await Promise.all([...running.map((r) => r.close()), mail.close()]);
     },
   };
 }

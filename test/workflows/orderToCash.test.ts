@@ -2,7 +2,7 @@ import axios from 'axios';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { toMinor } from '../../domain/money';
 import type { OrderOutcome } from '../../workflows/orderToCash';
-import type { ProductStack } from '../harness/productStack';
+import { merchantEmail, type ProductStack } from '../harness/productStack';
 import { recordHistories } from '../harness/recordHistories';
 import { deliver, eventsAbout, eventually, pay, placeOrder, shipInWms, waitForStep } from './orderFlow';
 import { startWorkflowStack, type WorkflowStack } from './workflowStack';
@@ -95,6 +95,8 @@ describe('orderToCash on the time-skipping server, with real activities against 
     expect(charge.amount_refunded).toBe(charge.amount);
     expect((await stack.clients.magento.getOrder(order.entity_id)).state).toBe('canceled');
     expect(await erpDocs('Sales Order', order.increment_id)).toHaveLength(0);
+    const notices = (await stack.mail.messages({ to: merchantEmail })).filter((m) => m.subject.includes(order.increment_id));
+    expect(notices.map((m) => m.key)).toEqual([`fraud_hold:${order.increment_id}`, `compensated:${order.increment_id}`]);
   });
 
   it('compensates when the warehouse has no stock: credit memo, ERP order cancelled, payment refunded', async () => {
@@ -148,7 +150,8 @@ describe('orderToCash on the time-skipping server, with real activities against 
 
     expect(result.outcome).toBe('canceled_unpaid');
     expect((await stack.clients.magento.getOrder(order.entity_id)).state).toBe('canceled');
-    expect(stack.outbox.list().filter((n) => n.orderId === order.increment_id).map((n) => n.template)).toEqual(['payment_failed']);
+    const notices = (await stack.mail.messages()).filter((m) => m.subject.includes(order.increment_id));
+    expect(notices.map((m) => ({ key: m.key, to: m.to }))).toEqual([{ key: `payment_failed:${order.increment_id}`, to: [order.customer_email] }]);
   });
 
   it('finds the shipment in the WMS when its webhook never arrives, and completes', async () => {

@@ -1,0 +1,38 @@
+/** What a notice says, from the workflow's template name; the body is plain text. */
+export interface NoticeFacts {
+  template: string;
+  subject: string;
+  orderId?: string;
+  detail?: string;
+}
+
+type Render = (order: string, detail: string | undefined) => string;
+
+const humanize = (code: string): string => code.replace(/_/g, ' ');
+
+const templates: Record<string, Render> = {
+  payment_failed: (order, detail) =>
+    `We could not take the payment for your order ${order}${detail ? ` (the bank said: ${humanize(detail)})` : ''}. `
+    + 'Please pay again with another card, or ask your bank to allow the payment; if no payment arrives, the order will be cancelled.',
+  order_compensated: (order, detail) =>
+    `Order ${order} was reversed${detail ? `: ${detail}` : ''}. Every step already taken was undone: `
+    + 'the warehouse order and ERP sales order cancelled, the Magento order credited or cancelled, and the payment refunded in Stripe.',
+  fraud_hold: (order, detail) =>
+    `Order ${order} is on hold for a fraud review${detail ? ` (${detail})` : ''}. Approve or reject it with `
+    + `\`npm run ops -- fraud approve ${order}\` (or \`fraud reject\`); without a decision it is cancelled and refunded when the hold times out.`,
+  shipment_reminder: (order, detail) =>
+    `Order ${order} has been paid but has not shipped yet${detail ? ` (${detail})` : ''}, and the warehouse shows no shipment for it. Please check on it.`,
+  shipment_escalation: (order, detail) =>
+    `Order ${order} still has not shipped after a reminder${detail ? ` (${detail})` : ''}. Please take it up with the warehouse now.`,
+};
+
+/** The plain-text body of a notice; an unknown template gets a generic body with the subject and detail. */
+export function renderNotice(facts: NoticeFacts): string {
+  const render = Object.hasOwn(templates, facts.template) ? templates[facts.template] : undefined;
+  const lines = render
+    ? [render(facts.orderId ?? 'without a number', facts.detail)]
+    : [facts.subject, ...(facts.orderId ? [`Order: ${facts.orderId}`] : []), ...(facts.detail ? [`Detail: ${facts.detail}`] : [])];
+  return `${lines.join('\n')}\n`;
+}
+
+export const knownTemplates: readonly string[] = Object.keys(templates);
