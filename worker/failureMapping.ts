@@ -4,6 +4,7 @@ import { ExternalSystemError } from '../activities/http/errors';
 import { failureTypes } from '../domain/failures';
 import { MappingError } from '../domain/fulfilment';
 import { MoneyError } from '../domain/money';
+import { MailRejected } from '../activities/notify/mailer';
 
 /**
  * Turns what activities throw into Temporal failures in one place: transient external errors keep retrying (after
@@ -29,6 +30,10 @@ export function toFailure(err: unknown): unknown {
       nextRetryDelay: err.retryAfterMs,
       details: [{ system: err.system, status: err.status ?? null, kind: err.kind }],
     });
+  }
+  if (err instanceof MailRejected) {
+    return ApplicationFailure.create({ type: failureTypes[err.kind], message: err.message, nonRetryable: true,
+      details: [{ system: 'Mail', status: err.responseCode, kind: err.kind }] });
   }
   if (err instanceof MappingError || err instanceof MoneyError) {
     return ApplicationFailure.create({ type: failureTypes.bad_data, message: err.message, nonRetryable: true, details: [{ error: err.name }] });

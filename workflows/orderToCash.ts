@@ -451,10 +451,16 @@ async function compensate(run: OrderRun, reason: string): Promise<Ended> {
 
 type Notice = Parameters<NotifyActivities['notifyCustomer']>[0];
 
-/** Sends a notice once per key for the life of the run. */
+/**
+ * Sends a notice once per key for the life of the run. A notice that cannot go out parks like any step; an operator's
+ * skip there skips only the notice (noted on the status), not the order.
+ */
 async function notifyOnce(run: OrderRun, audience: 'customer' | 'merchant', notice: Notice): Promise<void> {
   if (run.notified.has(notice.key)) return;
-  await run.review.step(() => (audience === 'customer' ? notify.notifyCustomer(notice) : notify.notifyMerchant(notice)));
+  await run.review.step(() => (audience === 'customer' ? notify.notifyCustomer(notice) : notify.notifyMerchant(notice))).catch((err) => {
+    if (!(err instanceof SkippedByOperator)) throw err;
+    run.status.ids[`skipped:notice:${notice.key}`] = 'skipped by operator';
+  });
   run.notified.add(notice.key);
 }
 

@@ -23,7 +23,8 @@ export function createStripeClient(options: StripeClientOptions): Stripe {
 export function stripeError(err: unknown): ExternalSystemError | unknown {
   if (!(err instanceof Stripe.errors.StripeError)) return err;
   const code = err.code ? ` (${err.code})` : '';
-  return new ExternalSystemError('Stripe', `${err.message}${code}`, err.statusCode, stripeFailureKind(err));
+  const status = err.statusCode ? `HTTP ${err.statusCode}: ` : '';
+  return new ExternalSystemError('Stripe', `${status}${err.message}${code}`, err.statusCode, stripeFailureKind(err));
 }
 
 export async function callStripe<T>(fn: () => Promise<T>): Promise<T> {

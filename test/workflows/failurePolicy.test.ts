@@ -150,12 +150,12 @@ describe('the failure policy: only business refusals move money back, our own fa
     table.push({ injected: 'mapping error in workflow code (item without SKU)', money: 'untouched', documents: 'none reversed', run: 'parked' });
   });
 
-  it('parks on a money error (a currency the table does not know) at the amount check', async () => {
-    const { handle } = await start({ order: { order_currency_code: 'XTS' }, payment: { currency: 'XTS' } });
+  it('parks on a money error (a currency code that is not ISO 4217) at the amount check', async () => {
+    const { handle } = await start({ order: { order_currency_code: 'EURO' }, payment: { currency: 'EURO' } });
     const { reason } = await parkThenSkip(handle);
-    expect(reason).toMatch(/MoneyError|currency/i);
+    expect(reason).toMatch(/MoneyError: not an ISO 4217 currency code: "EURO"/);
     expect(moved(handle)).toEqual([]);
-    table.push({ injected: 'money error (unknown currency XTS)', money: 'untouched', documents: 'none reversed', run: 'parked' });
+    table.push({ injected: 'money error (currency code EURO)', money: 'untouched', documents: 'none reversed', run: 'parked' });
   });
 
   it('parks an ERP order whose total would not equal Magento\'s grand total (store credit the mapping does not carry)', async () => {

@@ -54,17 +54,18 @@ export function magentoOrder(incrementId: string, overrides: Partial<MagentoOrde
 }
 
 export function createMockedActivities(scenarios: Map<string, Scenario>, calls: Map<string, Array<{ name: string; input: unknown }>>) {
-  const runOf = () => Context.current().info.workflowExecution.workflowId;
+  const runOf = () => Context.current().info.workflowExecution!.workflowId;
   const incrementIdOf = (workflowId: string) => workflowId.replace(/^order:/, '');
   const captured = new Set<string>();
-  const stub = <T>(name: string, answer: (input: never, workflowId: string) => T) => async (input: never): Promise<T> => {
+  const stub = <T>(name: string, answer: (input: never, workflowId: string) => T) => async (...args: unknown[]): Promise<T> => {
+    const input = args[0];
     const workflowId = runOf();
     const list = calls.get(workflowId) ?? [];
     list.push({ name, input });
     calls.set(workflowId, list);
     const failure = scenarios.get(workflowId)?.failing?.[name];
     if (failure) throw failure();
-    return answer(input, workflowId);
+    return answer(input as never, workflowId);
   };
   const payment = (workflowId: string): PaymentSnapshot => ({
     paymentIntentId: `pi_${incrementIdOf(workflowId)}`, chargeId: `ch_${incrementIdOf(workflowId)}`, status: 'succeeded', amountMinor: 5000,
@@ -101,8 +102,8 @@ export function createMockedActivities(scenarios: Map<string, Scenario>, calls: 
     createRetryCheckoutSession: stub('createRetryCheckoutSession', (i: { incrementId: string; expiresAt: number }) =>
       ({ sessionId: `cs_${i.incrementId}`, url: `https://checkout.example/cs_${i.incrementId}`, expiresAt: i.expiresAt })),
     expireCheckoutSession: stub('expireCheckoutSession', () => ({ status: 'expired', alreadyClosed: false })),
-    notifyCustomer: stub('notifyCustomer', () => ({ sent: true })),
-    notifyMerchant: stub('notifyMerchant', () => ({ sent: true })),
+    notifyCustomer: stub('notifyCustomer', () => ({ sent: true as const, messageId: '<m@test>' })),
+    notifyMerchant: stub('notifyMerchant', () => ({ sent: true as const, messageId: '<m@test>' })),
     orderReferenceOfPaymentIntent: stub('orderReferenceOfPaymentIntent', () => ({ magentoOrderId: 'X-1' })),
     orderReferenceOfCharge: stub('orderReferenceOfCharge', () => ({ magentoOrderId: 'X-1' })),
     deliverStripeEvent: stub('deliverStripeEvent', () => ({ runId: 'r' })),
