@@ -20,20 +20,14 @@ export const failureTypes = {
   bad_data: 'BadData',
 } as const satisfies Record<Exclude<FailureKind, 'transient'>, string>;
 
-export type PermanentFailureType = (typeof failureTypes)[keyof typeof failureTypes];
 
-/** Failure types recorded before the policy had names: still read, so running and recorded histories keep their meaning. */
-const legacyParkingTypes = ['MappingError', 'MoneyError', 'MagentoValidationError', 'MagentoNotFound', 'ErpValidationError', 'ErpNotFound',
-  'StripeValidationError', 'StripeNotFound', 'WmsNotFound'];
-
-/** What a workflow does with a failure of this type: move money back (only where a refusal is expected) or park. */
+/**
+ * Whether a permanent failure of this type is a business refusal (money may move back where the process expects one);
+ * every other permanent failure parks. Before the policy had names, every permanent WMS answer at the fulfilment step
+ * was treated as the warehouse refusing: histories holding `WmsValidationError` keep that meaning.
+ */
 export function isBusinessRefusalType(type: string | undefined): boolean {
-  // Before the policy, every permanent WMS answer at the fulfilment step was treated as the warehouse refusing.
   return type === failureTypes.business_refusal || type === 'WmsValidationError';
-}
-
-export function isParkingType(type: string | undefined): boolean {
-  return type === failureTypes.misconfigured || type === failureTypes.bad_data || (type !== undefined && legacyParkingTypes.includes(type));
 }
 
 /** The kind for an HTTP status when the system's own vocabulary has nothing more specific to say. */
