@@ -47,17 +47,43 @@ describe('operator API, with Stripe and the WMS delivering their real webhooks t
     expect((await dev.stack.clients.magento.getOrder(order.entity_id)).state).toBe('complete');
   });
 
-  it('lists a payment that names no Magento order in the review queue, and skips it on request', async () => {
+  it('lists a payment that names no Magento order in the review queue once (not once per event), and skips it on request', async () => {
     const pi = await dev.stack.stripe.paymentIntents.create({ amount: 1234, currency: 'usd', confirm: true, payment_method: 'pm_card_visa', metadata: {} });
     const item = await eventually('the review queue entry', async () => {
       const res = await axios.get(`${dev.apiUrl}/admin/review-queue`, { headers: dev.admin });
       return (res.data.items as Array<{ workflowId: string; reason: string }>).find((i) => i.reason?.includes(pi.id));
     });
-    expect(item.reason).toBe(`${pi.id} has no magento_order_id (or "Order #") in its metadata, so it cannot be matched to a Magento order`);
+    expect(item.workflowId).toBe(`payment:${pi.id}`);
+    expect(item.reason).toMatch(new RegExp(`^${pi.id} has no magento_order_id \\(or "Order #"\\) in its metadata`));
+    // payment_intent.succeeded and charge.succeeded both arrived: their intake runs completed, and the queue holds the payment once.
+    await eventually('both intake runs handed over', async () => {
+      let count = 0;
+      for await (const wf of dev.client.workflow.list({ query: `WorkflowType = 'stripeEventIntake' AND StripeObjectId IN ('${pi.id}', '${String(pi.latest_charge)}') AND ExecutionStatus = 'Completed'` })) count += wf ? 1 : 0;
+      return count >= 2 ? count : undefined;
+    });
+    const queue = await axios.get(`${dev.apiUrl}/admin/review-queue`, { headers: dev.admin });
+    expect((queue.data.items as Array<{ reason: string }>).filter((i) => i.reason?.includes(pi.id))).toHaveLength(1);
     const skipped = await axios.post(`${dev.apiUrl}/admin/review-queue/${encodeURIComponent(item.workflowId)}/skip`, {}, { headers: dev.admin });
     expect(skipped.data).toEqual({ workflowId: item.workflowId, action: 'skip' });
     await expect(dev.client.workflow.getHandle(item.workflowId).result()).resolves.toMatchObject({ outcome: 'skipped' });
     const again = await axios.post(`${dev.apiUrl}/admin/review-queue/${encodeURIComponent(item.workflowId)}/skip`, {}, { headers: dev.admin, validateStatus: () => true });
-    expect(again.status).toBe(409);
+    expect(again.status).toBe(404);
+  });
+
+  it('closes a payment from another sales channel (metadata channel=pos) without parking it', async () => {
+    const pi = await dev.stack.stripe.paymentIntents.create({ amount: 990, currency: 'usd', confirm: true, payment_method: 'pm_card_visa', metadata: { channel: 'pos' } });
+    const handle = dev.client.workflow.getHandle(`payment:${pi.id}`);
+    const result = await eventually('the payment run to end', async () => {
+      const d = await handle.describe().catch(() => undefined);
+      return d?.status.name === 'COMPLETED' ? handle.result() : undefined;
+    });
+    expect(result).toMatchObject({ outcome: 'other_channel', reason: 'metadata.channel is "pos"' });
+    const queue = await axios.get(`${dev.apiUrl}/admin/review-queue`, { headers: dev.admin });
+    expect((queue.data.items as Array<{ reason: string }>).filter((i) => i.reason?.includes(pi.id))).toHaveLength(0);
+  });
+
+  it('answers a fraud decision for an order that is not held with the run\'s own reason', async () => {
+    const res = await axios.post(`${dev.apiUrl}/admin/orders/NOPE-1/fraud-decision`, { decision: 'approve', reviewer: 'ops' }, { headers: dev.admin, validateStatus: () => true });
+    expect(res.status).toBe(404);
   });
 });

@@ -35,7 +35,7 @@ describe('calls to an external system that is failing', () => {
 
   it('fails fast, without retries, on a refusal no retry can change', async () => {
     const failure = await magento.getOrder(424242).catch((e) => e);
-    expect(failure).toMatchObject({ retryable: false, status: 404, failureType: 'MagentoNotFound' });
+    expect(failure).toMatchObject({ retryable: false, status: 404, kind: 'bad_data', failureType: 'BadData' });
     const mapped = toFailure(failure) as ApplicationFailure;
     expect(mapped).toBeInstanceOf(ApplicationFailure);
     expect(mapped.nonRetryable).toBe(true);

@@ -91,7 +91,7 @@ describe('ShipBob activities', () => {
     await http.put('/__sandbox/stock', { outOfStockSkus: ['SKU-GONE'] });
     const err = await thrown(wms.createWmsOrder(orderInput('000000102', ['SKU-1', 'SKU-GONE'])));
     expect(err).toBeInstanceOf(ExternalSystemError);
-    expect(err).toMatchObject({ status: 422, retryable: false, failureType: 'WmsValidationError' });
+    expect(err).toMatchObject({ status: 422, retryable: false, kind: 'business_refusal', failureType: 'BusinessRefusal' });
     expect((err as Error).message).toContain('SKU-GONE');
     expect((err as Error).message).toContain('out of stock');
     expect(await ordersFor('000000102')).toEqual([]);
