@@ -8,11 +8,14 @@ import { workflowsPath } from '../../worker/worker';
 const files = readdirSync(historiesDir).filter((f) => f.endsWith('.binpb')).sort();
 
 describe('recorded workflow histories replay on the current workflow code', () => {
-  it('has histories to replay, from every order path and payout reconciliation', () => {
-    expect(files).toEqual(expect.arrayContaining([
-      'order-completed.binpb', 'order-fraud-approved.binpb', 'order-fraud-timeout.binpb', 'order-out-of-stock.binpb',
+  it('has histories to replay, from every order path and payout reconciliation, recorded before and after the failure policy', () => {
+    const paths = ['order-completed.binpb', 'order-fraud-approved.binpb', 'order-fraud-timeout.binpb', 'order-out-of-stock.binpb',
       'order-declined-then-paid.binpb', 'order-declined-canceled.binpb', 'order-shipment-found-in-wms.binpb', 'order-review-skipped.binpb',
-      'intake-delivered.binpb',
+      'intake-delivered.binpb'];
+    expect(files).toEqual(expect.arrayContaining([...paths, ...paths.map((f) => `v1-${f}`),
+      'order-parked-misconfigured-skipped.binpb', 'order-parked-mapping-error.binpb', 'order-manual-capture-approved.binpb',
+      'order-manual-capture-rejected.binpb', 'order-late-fraud-warning-rejected.binpb', 'order-payment-canceled.binpb',
+      'order-declined-paid-again.binpb', 'intake-parked-resource-missing.binpb', 'order-waited-for-late-order.binpb',
       'payout-reconciled.binpb', 'payout-reconciled-after-24h.binpb', 'payout-parked-then-retried.binpb',
     ]));
   });

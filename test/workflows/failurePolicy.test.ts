@@ -9,6 +9,7 @@ import { createWorker } from '../../worker/worker';
 import { skipUpdate } from '../../workflows/messages';
 import { fraudDecisionUpdate, shipmentSignal, type OrderOutcome, type OrderStatus } from '../../workflows/orderToCash';
 import type { IntakeResult, IntakeStatus } from '../../workflows/stripeEventIntake';
+import { recordHistories } from '../harness/recordHistories';
 import { createTimeSkippingEnv, uniqueTaskQueue } from '../harness/temporal';
 import { createMockedActivities, externalError, moneyMovers, type Scenario, type System } from './mockedActivities';
 
@@ -49,6 +50,7 @@ describe('the failure policy: only business refusals move money back, our own fa
   const scenarios = new Map<string, Scenario>();
   const calls = new Map<string, Array<{ name: string; input: unknown }>>();
   const table: Row[] = [];
+  const recorded: Array<{ name: string; workflowId: string }> = [];
   let sequence = 0;
 
   beforeAll(async () => {
@@ -59,6 +61,7 @@ describe('the failure policy: only business refusals move money back, our own fa
     running = worker.run();
   });
   afterAll(async () => {
+    if (env) await recordHistories(env.client, recorded);
     worker?.shutdown();
     await running;
     await env?.teardown();
@@ -119,6 +122,7 @@ describe('the failure policy: only business refusals move money back, our own fa
         expect(moved(handle)).toEqual([]);
         expect(outcome.outcome).toBe('skipped');
         expect((await handle.describe()).status.name).toBe('COMPLETED');
+        if (status === 401 && activity === 'createErpSalesOrder') recorded.push({ name: 'order-parked-misconfigured-skipped', workflowId: handle.workflowId });
         table.push({ injected: `${system} ${status} at ${step}`, money: 'untouched', documents: 'none reversed', run: `parked: ${reason.slice(0, 60)}…` });
       }
     });
@@ -147,6 +151,7 @@ describe('the failure policy: only business refusals move money back, our own fa
     const { reason } = await parkThenSkip(handle);
     expect(reason).toMatch(/MappingError: .*has no SKU/);
     expect(moved(handle)).toEqual([]);
+    recorded.push({ name: 'order-parked-mapping-error', workflowId: handle.workflowId });
     table.push({ injected: 'mapping error in workflow code (item without SKU)', money: 'untouched', documents: 'none reversed', run: 'parked' });
   });
 
@@ -180,6 +185,7 @@ describe('the failure policy: only business refusals move money back, our own fa
     expect(names.indexOf('capturePayment')).toBeGreaterThan(-1);
     expect(names.indexOf('capturePayment')).toBeLessThan(names.indexOf('invoiceMagentoOrder'));
     expect(moved(handle)).toEqual([]);
+    recorded.push({ name: 'order-manual-capture-approved', workflowId: handle.workflowId });
     table.push({ injected: 'manual capture, hold approved', money: 'captured once', documents: 'invoice after capture', run: 'completed' });
   });
 
@@ -193,6 +199,7 @@ describe('the failure policy: only business refusals move money back, our own fa
     expect(called(handle, 'cancelAuthorization')).toHaveLength(1);
     expect(called(handle, 'refundPayment')).toHaveLength(0);
     expect(called(handle, 'capturePayment')).toHaveLength(0);
+    recorded.push({ name: 'order-manual-capture-rejected', workflowId: handle.workflowId });
     table.push({ injected: 'manual capture, hold rejected (business refusal)', money: 'authorisation released, nothing refunded', documents: 'Magento order cancelled', run: 'compensated' });
   });
 
@@ -224,6 +231,7 @@ describe('the failure policy: only business refusals move money back, our own fa
     expect(outcome.outcome).toBe('compensated');
     expect(called(handle, 'refundPayment')).toHaveLength(1);
     expect(called(handle, 'cancelWmsOrder')).toHaveLength(1);
+    recorded.push({ name: 'order-late-fraud-warning-rejected', workflowId: handle.workflowId });
     table.push({ injected: 'late early fraud warning before shipment, rejected', money: 'refunded', documents: 'WMS order cancelled, credit memo', run: 'compensated' });
   });
 
@@ -233,6 +241,7 @@ describe('the failure policy: only business refusals move money back, our own fa
     expect(outcome.outcome).toBe('canceled');
     expect(called(handle, 'cancelMagentoOrder')).toHaveLength(1);
     expect(called(handle, 'refundPayment')).toHaveLength(0);
+    recorded.push({ name: 'order-payment-canceled', workflowId: handle.workflowId });
     table.push({ injected: 'payment_intent.canceled', money: 'none taken', documents: 'Magento order cancelled', run: 'ended canceled' });
   });
 
@@ -248,6 +257,7 @@ describe('the failure policy: only business refusals move money back, our own fa
     const status = await until(handle, () => false);
     expect(status.step).toBe('completed');
     expect(called(handle, 'expireCheckoutSession')).toHaveLength(1);
+    recorded.push({ name: 'order-declined-paid-again', workflowId: handle.workflowId });
   });
 
   it('sends each notice once, however often the step that sends it runs again', async () => {
@@ -295,5 +305,6 @@ describe('intake never ends Failed', () => {
     const result: IntakeResult = await handle.result();
     expect(result.outcome).toBe('skipped');
     expect((await handle.describe()).status.name).toBe('COMPLETED');
+    await recordHistories(env.client, [{ name: 'intake-parked-resource-missing', workflowId }]);
   });
 });

@@ -1,6 +1,7 @@
 import { retryUpdate } from '../../workflows/messages';
 import type { OrderOutcome, OrderStatus } from '../../workflows/orderToCash';
 import { deliver, eventsAbout, placeOrder, shipInWms, waitForStep } from './orderFlow';
+import { recordHistories } from '../harness/recordHistories';
 import { startWorkflowStack, type WorkflowStack } from './workflowStack';
 
 jest.setTimeout(120_000);
@@ -51,5 +52,8 @@ describe('orderToCash in the review queue', () => {
     const status = await waitForStep(handle, 'awaiting_shipment');
     expect(status.syncState).toBe('awaiting_shipment');
     expect(status.reviewReason).toBeUndefined();
+    await handle.signal('shipment', await shipInWms(stack, incrementId));
+    expect((await handle.result() as OrderOutcome).outcome).toBe('completed');
+    await recordHistories(env.client, [{ name: 'order-waited-for-late-order', workflowId: handle.workflowId }]);
   });
 });
