@@ -1,17 +1,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
-import { temporalEnvSchema } from '../../config/env';
 import type { StripeEventEnvelope } from '../../domain/stripeEvents';
-import { createWorker } from '../../worker/worker';
 import { skipUpdate } from '../../workflows/messages';
 import { fraudDecisionUpdate, shipmentSignal, type OrderOutcome, type OrderStatus } from '../../workflows/orderToCash';
 import type { IntakeResult, IntakeStatus } from '../../workflows/stripeEventIntake';
 import { recordHistories } from '../harness/recordHistories';
-import { createTimeSkippingEnv, uniqueTaskQueue } from '../harness/temporal';
-import { createMockedActivities, externalError, moneyMovers, type Scenario, type System } from './mockedActivities';
+import { externalError, moneyMovers, startMockedWorker, type MockedWorker, type Scenario, type System } from './mockedActivities';
 
 jest.setTimeout(300_000);
 
@@ -43,28 +39,22 @@ interface Row {
 }
 
 describe('the failure policy: only business refusals move money back, our own faults park the run', () => {
+  let mocked: MockedWorker;
   let env: TestWorkflowEnvironment;
-  let worker: Worker;
-  let running: Promise<void>;
   let taskQueue: string;
-  const scenarios = new Map<string, Scenario>();
-  const calls = new Map<string, Array<{ name: string; input: unknown }>>();
+  let scenarios: Map<string, Scenario>;
+  let calls: MockedWorker['calls'];
   const table: Row[] = [];
   const recorded: Array<{ name: string; workflowId: string }> = [];
   let sequence = 0;
 
   beforeAll(async () => {
-    env = await createTimeSkippingEnv();
-    taskQueue = uniqueTaskQueue('failure-policy');
-    ({ worker } = await createWorker({ env: temporalEnvSchema.parse({ TEMPORAL_TASK_QUEUE: taskQueue }), connection: env.nativeConnection,
-      activities: createMockedActivities(scenarios, calls) }));
-    running = worker.run();
+    mocked = await startMockedWorker('failure-policy');
+    ({ env, taskQueue, scenarios, calls } = mocked);
   });
   afterAll(async () => {
     if (env) await recordHistories(env.client, recorded);
-    worker?.shutdown();
-    await running;
-    await env?.teardown();
+    await mocked?.close();
     if (table.length > 0) {
       mkdirSync(join(__dirname, '../../.data'), { recursive: true });
       const lines = ['| failure injected | money | documents | run |', '|---|---|---|---|', ...table.map((r) => `| ${r.injected} | ${r.money} | ${r.documents} | ${r.run} |`)];
@@ -213,7 +203,6 @@ describe('the failure policy: only business refusals move money back, our own fa
 
   it('holds the order again when an early fraud warning arrives after the gate but before shipment', async () => {
     const { handle, id } = await start({});
-    scenarios.get(`order:${id}`)!.failing = {};
     const waitForWarehouse = async () => {
       for (let i = 0; i < 200; i++) {
         const s = await handle.query<OrderStatus>('status');
@@ -270,27 +259,14 @@ describe('the failure policy: only business refusals move money back, our own fa
 });
 
 describe('intake never ends Failed', () => {
-  let env: TestWorkflowEnvironment;
-  let worker: Worker;
-  let running: Promise<void>;
-  let taskQueue: string;
-  const scenarios = new Map<string, Scenario>();
-  const calls = new Map<string, Array<{ name: string; input: unknown }>>();
-
+  let mocked: MockedWorker;
   beforeAll(async () => {
-    env = await createTimeSkippingEnv();
-    taskQueue = uniqueTaskQueue('intake-policy');
-    ({ worker } = await createWorker({ env: temporalEnvSchema.parse({ TEMPORAL_TASK_QUEUE: taskQueue }), connection: env.nativeConnection,
-      activities: createMockedActivities(scenarios, calls) }));
-    running = worker.run();
+    mocked = await startMockedWorker('intake-policy');
   });
-  afterAll(async () => {
-    worker?.shutdown();
-    await running;
-    await env?.teardown();
-  });
+  afterAll(() => mocked?.close());
 
   it('parks a review whose PaymentIntent Stripe no longer returns (resource_missing), and an operator can skip it', async () => {
+    const { env, taskQueue, scenarios } = mocked;
     const workflowId = 'stripe:evt_missing_1';
     scenarios.set(workflowId, { failing: { orderReferenceOfPaymentIntent: () => externalError('Stripe', 404, { message: 'No such payment_intent: pi_gone', code: 'resource_missing' }) } });
     const handle = await env.client.workflow.start('stripeEventIntake', { workflowId, taskQueue, args: [{ id: 'evt_missing_1', type: 'review.opened',

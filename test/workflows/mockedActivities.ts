@@ -1,4 +1,5 @@
 import { Context } from '@temporalio/activity';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import Stripe from 'stripe';
 import { ExternalSystemError } from '../../activities/http/errors';
 import { erpFailureKind } from '../../activities/erp/failures';
@@ -8,7 +9,10 @@ import { wmsFailureKind } from '../../activities/wms/failures';
 import type { MagentoOrder } from '../../domain/magento';
 import type { ProductActivities } from '../../activities';
 import type { PaymentSnapshot } from '../../activities/stripe/activities';
+import { temporalEnvSchema } from '../../config/env';
+import { createWorker } from '../../worker/worker';
 import { defaultSettings } from '../harness/productStack';
+import { createTimeSkippingEnv, uniqueTaskQueue } from '../harness/temporal';
 
 /**
  * Mocked activities for the failure-policy tests: every external call is a stub that records itself per run and
@@ -109,4 +113,31 @@ export function createMockedActivities(scenarios: Map<string, Scenario>, calls: 
     deliverStripeEvent: stub('deliverStripeEvent', () => ({ runId: 'r' })),
   };
   return activities;
+}
+
+export interface MockedWorker {
+  env: TestWorkflowEnvironment;
+  taskQueue: string;
+  scenarios: Map<string, Scenario>;
+  calls: Map<string, Array<{ name: string; input: unknown }>>;
+  close(): Promise<void>;
+}
+
+/** The time-skipping server and the product's real worker (workflows, failure mapping) over the mocked activities. */
+export async function startMockedWorker(name: string): Promise<MockedWorker> {
+  const env = await createTimeSkippingEnv();
+  const taskQueue = uniqueTaskQueue(name);
+  const scenarios = new Map<string, Scenario>();
+  const calls = new Map<string, Array<{ name: string; input: unknown }>>();
+  const { worker } = await createWorker({ env: temporalEnvSchema.parse({ TEMPORAL_TASK_QUEUE: taskQueue }), connection: env.nativeConnection,
+    activities: createMockedActivities(scenarios, calls) });
+  const running = worker.run();
+  return {
+    env, taskQueue, scenarios, calls,
+    close: async () => {
+      worker.shutdown();
+      await running;
+      await env.teardown();
+    },
+  };
 }
