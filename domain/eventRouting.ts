@@ -6,8 +6,10 @@ import type { StripeEventEnvelope } from './stripeEvents';
  */
 export type EntityWorkflowType = 'orderToCash' | 'payoutReconciliation' | 'unmatchedPayment';
 
+export interface Route { kind: 'route'; workflowType: EntityWorkflowType; workflowId: string; businessKey: string }
+
 export type RouteDecision =
-  | { kind: 'route'; workflowType: EntityWorkflowType; workflowId: string; businessKey: string }
+  | Route
   /** The object does not carry the order reference itself (reviews, disputes, fraud warnings): read it from the PaymentIntent. */
   | { kind: 'lookupPaymentIntent'; paymentIntentId: string }
   | { kind: 'lookupCharge'; chargeId: string }
@@ -34,7 +36,7 @@ export function orderWorkflowId(incrementId: string): string {
   return `order:${incrementId}`;
 }
 
-export function routeToOrder(incrementId: string): RouteDecision {
+export function routeToOrder(incrementId: string): Route {
   return { kind: 'route', workflowType: 'orderToCash', workflowId: orderWorkflowId(incrementId), businessKey: incrementId };
 }
 
@@ -43,7 +45,7 @@ export function unmatchedPaymentWorkflowId(paymentIntentId: string): string {
   return `payment:${paymentIntentId}`;
 }
 
-export function routeToUnmatchedPayment(paymentIntentId: string): RouteDecision {
+export function routeToUnmatchedPayment(paymentIntentId: string): Route {
   return { kind: 'route', workflowType: 'unmatchedPayment', workflowId: unmatchedPaymentWorkflowId(paymentIntentId), businessKey: paymentIntentId };
 }
 
@@ -51,7 +53,7 @@ export function payoutWorkflowId(payoutId: string): string {
   return `payout:${payoutId}`;
 }
 
-export function routeToPayout(payoutId: string): RouteDecision {
+export function routeToPayout(payoutId: string): Route {
   return { kind: 'route', workflowType: 'payoutReconciliation', workflowId: payoutWorkflowId(payoutId), businessKey: payoutId };
 }
 

@@ -464,12 +464,17 @@ async function notifyOnce(run: OrderRun, audience: 'customer' | 'merchant', noti
   run.notified.add(notice.key);
 }
 
-function findOrder(run: OrderRun): Promise<MagentoOrder> {
-  return magento.findMagentoOrder(run.incrementId).then((found) => {
-    if (!found) throw permanentFailure(`Magento has no order ${run.incrementId}, but Stripe payment ${run.facts.paymentIntentId} names it`);
-    run.status.ids.magentoEntityId = found.entity_id;
-    return found;
-  });
+/** The Magento order, or undefined while Magento has none; a found order's entity id goes on the status. */
+async function lookUpOrder(run: OrderRun): Promise<MagentoOrder | undefined> {
+  const found = await magento.findMagentoOrder(run.incrementId);
+  if (found) run.status.ids.magentoEntityId = found.entity_id;
+  return found;
+}
+
+async function findOrder(run: OrderRun): Promise<MagentoOrder> {
+  const found = await lookUpOrder(run);
+  if (!found) throw permanentFailure(`Magento has no order ${run.incrementId}, but Stripe payment ${run.facts.paymentIntentId} names it`);
+  return found;
 }
 
 /**
@@ -480,11 +485,8 @@ async function loadOrder(run: OrderRun): Promise<MagentoOrder> {
   if (patched('order-wait-backoff')) {
     const waitMaxMs = run.settings?.orderWaitMaxMs ?? 15 * 60_000;
     for (let waitedMs = 0, pauseMs = 5_000; waitedMs < waitMaxMs; waitedMs += pauseMs, pauseMs = Math.min(pauseMs * 2, 5 * 60_000)) {
-      const found = await run.review.step(() => magento.findMagentoOrder(run.incrementId));
-      if (found) {
-        run.status.ids.magentoEntityId = found.entity_id;
-        return found;
-      }
+      const found = await run.review.step(() => lookUpOrder(run));
+      if (found) return found;
       await sleep(Math.min(pauseMs, waitMaxMs - waitedMs));
     }
   }

@@ -60,7 +60,6 @@ export async function unmatchedPayment(input: { paymentIntentId: string }): Prom
       }
       if (origin.magentoOrderId) {
         const route = routeToOrder(origin.magentoOrderId);
-        if (route.kind !== 'route') throw new Error('unreachable');
         // Events that arrive while delivering are delivered too.
         for (let i = 0; i < events.length; i++) {
           const event = events[i]!;
