@@ -1,5 +1,5 @@
-import { shippingAddressOf, topLevelItems, type MagentoAddress, type MagentoOrder } from './magento';
-import { fromMinor, toMinor } from './money';
+import { formatMoney } from './money';
+import type { OrderSnapshot, ShipTo } from './orderSnapshot';
 import type { ErpSettings, WmsSettings } from './settings';
 
 export class MappingError extends Error {
@@ -15,11 +15,20 @@ export interface ErpCustomerInput {
   email_id: string;
 }
 
+/** A document line; the unit price in minor units (the ERP activity turns it into ERPNext's decimal `rate`). */
 export interface ErpLine {
   item_code: string;
   item_name?: string;
   qty: number;
-  rate: number;
+  rateMinor: number;
+}
+
+/** A tax row as an actual amount, in minor units. */
+export interface ErpTax {
+  charge_type: 'Actual';
+  account_head: string;
+  taxMinor: number;
+  description: string;
 }
 
 export interface ErpSalesOrderInput {
@@ -30,7 +39,7 @@ export interface ErpSalesOrderInput {
   delivery_date: string;
   currency: string;
   items: ErpLine[];
-  taxes: Array<{ charge_type: 'Actual'; account_head: string; tax_amount: number; description: string }>;
+  taxes: ErpTax[];
   docstatus: 1;
 }
 
@@ -46,39 +55,33 @@ export function splitIntoExactLines(rowMinor: number, qty: number): Array<{ qty:
   return [{ qty: qty - remainder, unitMinor }, { qty: remainder, unitMinor: unitMinor + 1 }];
 }
 
-export function erpCustomerFor(order: MagentoOrder, settings: ErpSettings): ErpCustomerInput {
-  const name = [order.customer_firstname, order.customer_lastname].filter(Boolean).join(' ').trim();
+export function erpCustomerFor(order: OrderSnapshot, settings: ErpSettings): ErpCustomerInput {
+  const name = [order.customer.firstname, order.customer.lastname].filter(Boolean).join(' ').trim();
   return {
-    customer_name: name || order.customer_email,
+    customer_name: name || order.customer.email,
     customer_type: 'Individual',
     customer_group: settings.customerGroup,
     territory: settings.territory,
-    email_id: order.customer_email,
+    email_id: order.customer.email,
   };
 }
 
 /** Lines by SKU at their unit price, shipping as its own line, tax as an actual-amount tax row; totals match the order. */
-export function erpSalesOrderFor(order: MagentoOrder, customerName: string, settings: ErpSettings, date: string): ErpSalesOrderInput {
-  const currency = order.order_currency_code;
-  const items: ErpLine[] = topLevelItems(order).flatMap((item) => {
-    if (!item.sku) throw new MappingError(`order ${order.increment_id}: item ${item.item_id} has no SKU`);
-    const rowMinor = toMinor(item.row_total ?? (item.price ?? 0) * item.qty_ordered, currency) - toMinor(item.discount_amount ?? 0, currency);
-    return splitIntoExactLines(rowMinor, item.qty_ordered).map(({ qty, unitMinor }) =>
-      ({ item_code: item.sku, item_name: item.name, qty, rate: fromMinor(unitMinor, currency) }));
+export function erpSalesOrderFor(order: OrderSnapshot, customerName: string, settings: ErpSettings, date: string): ErpSalesOrderInput {
+  const items: ErpLine[] = order.lines.flatMap((line) => {
+    if (!line.sku) throw new MappingError(`order ${order.incrementId}: item ${line.itemId} has no SKU`);
+    return splitIntoExactLines(line.rowMinor, line.qty).map(({ qty, unitMinor }) => ({ item_code: line.sku, item_name: line.name, qty, rateMinor: unitMinor }));
   });
-  // Magento keeps a shipping discount apart from the items' discounts; the shipping line carries what was charged.
-  const shippingMinor = toMinor(order.shipping_amount ?? 0, currency) - toMinor(Math.abs(order.shipping_discount_amount ?? 0), currency);
-  if (shippingMinor > 0) items.push({ item_code: settings.shippingItemCode, item_name: 'Shipping', qty: 1, rate: fromMinor(shippingMinor, currency) });
-  const taxMinor = toMinor(order.tax_amount ?? 0, currency);
+  if (order.shippingMinor > 0) items.push({ item_code: settings.shippingItemCode, item_name: 'Shipping', qty: 1, rateMinor: order.shippingMinor });
   return {
     customer: customerName,
     company: settings.company,
-    po_no: order.increment_id,
+    po_no: order.incrementId,
     transaction_date: date,
     delivery_date: date,
-    currency,
+    currency: order.currency,
     items,
-    taxes: taxMinor > 0 ? [{ charge_type: 'Actual', account_head: settings.taxAccount, tax_amount: fromMinor(taxMinor, currency), description: 'Tax' }] : [],
+    taxes: order.taxMinor > 0 ? [{ charge_type: 'Actual', account_head: settings.taxAccount, taxMinor: order.taxMinor, description: 'Tax' }] : [],
     docstatus: 1,
   };
 }
@@ -97,34 +100,35 @@ export interface WmsOrderInput {
   products: Array<{ reference_id: string; name?: string; quantity: number }>;
 }
 
-function requireAddress(order: MagentoOrder, address: MagentoAddress | undefined): Required<Pick<MagentoAddress, 'city' | 'country_id' | 'postcode'>> & MagentoAddress {
-  if (!address?.street?.[0] || !address.city || !address.country_id || !address.postcode) {
-    throw new MappingError(`order ${order.increment_id}: the shipping address is incomplete (street, city, postcode and country are needed to ship)`);
+function requireAddress(order: OrderSnapshot): Required<Pick<ShipTo, 'city' | 'countryId' | 'postcode'>> & ShipTo {
+  const address = order.shipTo;
+  if (!address?.street[0] || !address.city || !address.countryId || !address.postcode) {
+    throw new MappingError(`order ${order.incrementId}: the shipping address is incomplete (street, city, postcode and country are needed to ship)`);
   }
-  return address as Required<Pick<MagentoAddress, 'city' | 'country_id' | 'postcode'>> & MagentoAddress;
+  return address as Required<Pick<ShipTo, 'city' | 'countryId' | 'postcode'>> & ShipTo;
 }
 
-export function wmsOrderFor(order: MagentoOrder, settings: WmsSettings): WmsOrderInput {
-  const address = requireAddress(order, shippingAddressOf(order) ?? order.billing_address);
+export function wmsOrderFor(order: OrderSnapshot, settings: WmsSettings): WmsOrderInput {
+  const address = requireAddress(order);
   return {
-    reference_id: order.increment_id,
-    order_number: order.increment_id,
+    reference_id: order.incrementId,
+    order_number: order.incrementId,
     type: 'DTC',
     shipping_method: settings.shippingMethod,
     recipient: {
-      name: [address.firstname, address.lastname].filter(Boolean).join(' ') || order.customer_email,
-      email: order.customer_email,
+      name: [address.firstname, address.lastname].filter(Boolean).join(' ') || order.customer.email,
+      email: order.customer.email,
       phone_number: address.telephone,
       address: {
-        address1: address.street![0]!,
-        address2: address.street![1],
+        address1: address.street[0]!,
+        address2: address.street[1],
         city: address.city,
-        state: address.region_code ?? address.region,
-        country: address.country_id,
+        state: address.region,
+        country: address.countryId,
         zip_code: address.postcode,
       },
     },
-    products: topLevelItems(order).map((item) => ({ reference_id: item.sku, name: item.name, quantity: item.qty_ordered })),
+    products: order.lines.map((line) => ({ reference_id: line.sku, name: line.name, quantity: line.qty })),
   };
 }
 
@@ -134,20 +138,19 @@ export function magentoCarrierCode(carrier: string | undefined, settings: WmsSet
 }
 
 /** What an ERP Sales Order built by `erpSalesOrderFor` totals to, in minor units. */
-export function erpOrderTotalMinor(input: Pick<ErpSalesOrderInput, 'currency' | 'items' | 'taxes'>): number {
-  const lines = input.items.reduce((sum, line) => sum + Math.round(line.qty * toMinor(line.rate, input.currency)), 0);
-  return lines + input.taxes.reduce((sum, tax) => sum + toMinor(tax.tax_amount, input.currency), 0);
+export function erpOrderTotalMinor(input: Pick<ErpSalesOrderInput, 'items' | 'taxes'>): number {
+  const lines = input.items.reduce((sum, line) => sum + Math.round(line.qty * line.rateMinor), 0);
+  return lines + input.taxes.reduce((sum, tax) => sum + tax.taxMinor, 0);
 }
 
 /**
  * The ERP order must total Magento's grand total to the minor unit. Anything the mapping does not carry (store credit,
  * gift cards, a discount on an unexpected field) would book the order wrong: it is a MappingError, and the run parks.
  */
-export function checkErpTotals(order: MagentoOrder, input: ErpSalesOrderInput): void {
-  const expectedMinor = toMinor(order.grand_total, order.order_currency_code);
+export function checkErpTotals(order: OrderSnapshot, input: ErpSalesOrderInput): void {
   const bookedMinor = erpOrderTotalMinor(input);
-  if (bookedMinor !== expectedMinor) {
-    throw new MappingError(`order ${order.increment_id}: the ERP order would total ${fromMinor(bookedMinor, input.currency)} ${input.currency} `
-      + `but Magento's grand total is ${order.grand_total} ${order.order_currency_code} (store credit, gift card or a discount the mapping does not carry?)`);
+  if (bookedMinor !== order.grandTotalMinor) {
+    throw new MappingError(`order ${order.incrementId}: the ERP order would total ${formatMoney(bookedMinor, order.currency)} `
+      + `but Magento's grand total is ${formatMoney(order.grandTotalMinor, order.currency)} (store credit, gift card or a discount the mapping does not carry?)`);
   }
 }

@@ -3,8 +3,9 @@ import {
 } from '@temporalio/workflow';
 import { assessFraud, type FraudAssessment } from '../domain/fraud';
 import { checkErpTotals, erpCustomerFor, erpSalesOrderFor, magentoCarrierCode, wmsOrderFor } from '../domain/fulfilment';
-import { magentoDateTime, type MagentoOrder } from '../domain/magento';
-import { formatMoney, fromMinor, toMinor } from '../domain/money';
+import { magentoDateTime } from '../domain/magento';
+import { formatMoney } from '../domain/money';
+import { orderSnapshotOf, type OrderSnapshot } from '../domain/orderSnapshot';
 import { foldPaymentEvent, noPaymentFacts, type PaymentFacts } from '../domain/orderEvents';
 import { MagentoOrderId, StripeObjectId, type SyncStateValue } from '../domain/searchAttributes';
 import type { OrderSettings } from '../domain/settings';
@@ -76,7 +77,7 @@ interface OrderRun {
   settings: OrderSettings;
   review: ReturnType<typeof createReviewQueue>;
   payment: PaymentSnapshot;
-  order: MagentoOrder;
+  order: OrderSnapshot;
   erpCustomer?: string;
   decision?: FraudDecision;
   shipped?: ShipmentNotice;
@@ -191,20 +192,20 @@ async function awaitPaymentRetry(run: OrderRun): Promise<Ended | undefined> {
   const { incrementId, settings, facts, order } = run;
   reached(run, 'payment_failed');
   const declineCode = facts.lastDeclineCode ?? run.payment.declineCode ?? 'unknown';
-  await run.review.step(() => magento.addMagentoComment({ entityId: order.entity_id, key: `payment_failed:${facts.paymentIntentId}:${facts.failures}`,
+  await run.review.step(() => magento.addMagentoComment({ entityId: order.entityId, key: `payment_failed:${facts.paymentIntentId}:${facts.failures}`,
     comment: settings.paymentFailedComment.replace('{declineCode}', declineCode), status: settings.paymentFailedStatus }));
   const payAgain = patched('decline-pay-again-link') ? await run.review.step(() => stripe.createRetryCheckoutSession({
-    incrementId, amountMinor: toMinor(order.grand_total, order.order_currency_code), currency: order.order_currency_code,
-    expiresAt: Math.floor((Date.now() + settings.paymentRetryWindowMs) / 1000), customerEmail: order.customer_email,
+    incrementId, amountMinor: order.grandTotalMinor, currency: order.currency,
+    expiresAt: Math.floor((Date.now() + settings.paymentRetryWindowMs) / 1000), customerEmail: order.customer.email,
     idempotencyKey: `${workflowInfo().workflowId}:pay-again`, successUrl: settings.retryCheckout?.successUrl ?? 'https://shop.example/',
     cancelUrl: settings.retryCheckout?.cancelUrl ?? 'https://shop.example/' })) : undefined;
   if (payAgain) run.status.ids.payAgainUrl = payAgain.url;
-  await notifyOnce(run, 'customer', { key: `payment_failed:${incrementId}`, template: 'payment_failed', orderId: incrementId, to: order.customer_email,
+  await notifyOnce(run, 'customer', { key: `payment_failed:${incrementId}`, template: 'payment_failed', orderId: incrementId, to: order.customer.email,
     subject: `Your payment for order ${incrementId} did not go through`, detail: payAgain ? `${declineCode}. Pay again: ${payAgain.url}` : declineCode });
   const paidInTime = await condition(() => run.facts.succeeded || run.facts.authorized === true || run.facts.canceled === true, settings.paymentRetryWindowMs);
   if (payAgain) await run.review.step(() => stripe.expireCheckoutSession({ sessionId: payAgain.sessionId }));
   if (!paidInTime || run.facts.canceled) {
-    await run.review.step(() => magento.cancelMagentoOrder({ entityId: order.entity_id, key: 'canceled_unpaid', notifyCustomer: true,
+    await run.review.step(() => magento.cancelMagentoOrder({ entityId: order.entityId, key: 'canceled_unpaid', notifyCustomer: true,
       comment: `Canceled: no successful payment within ${Math.round(settings.paymentRetryWindowMs / 3_600_000)} hours of the decline.` }));
     return end(run, 'canceled_unpaid', 'failed');
   }
@@ -216,7 +217,7 @@ async function awaitPaymentRetry(run: OrderRun): Promise<Ended | undefined> {
 
 /** A canceled PaymentIntent is the customer's or merchant's decision: the Magento order is canceled and the run ends. */
 async function cancelOrder(run: OrderRun, reason: string): Promise<Ended> {
-  await run.review.step(() => magento.cancelMagentoOrder({ entityId: run.order.entity_id, key: 'canceled_payment', notifyCustomer: true,
+  await run.review.step(() => magento.cancelMagentoOrder({ entityId: run.order.entityId, key: 'canceled_payment', notifyCustomer: true,
     comment: `Canceled: ${reason}.` }));
   return end(run, 'canceled', 'failed', reason);
 }
@@ -230,10 +231,9 @@ async function checkAmount(run: OrderRun): Promise<void> {
       run.order = await findOrder(run);
     }
     const { payment, order } = run;
-    const expected = toMinor(order.grand_total, order.order_currency_code);
-    if (payment.currency !== order.order_currency_code.toUpperCase() || payment.amountMinor !== expected) {
+    if (payment.currency !== order.currency || payment.amountMinor !== order.grandTotalMinor) {
       throw permanentFailure(`order ${run.incrementId}: Stripe charged ${formatMoney(payment.amountMinor, payment.currency)} but the Magento ` +
-        `grand total is ${formatMoney(expected, order.order_currency_code)}`);
+        `grand total is ${formatMoney(order.grandTotalMinor, order.currency)}`);
     }
     run.order = await loadOrder(run);
   });
@@ -250,7 +250,7 @@ function registerPaymentUndo(run: OrderRun): void {
     }
     return stripe.refundPayment({ paymentIntentId, idempotencyKey, reason: 'requested_by_customer', note: `order ${run.incrementId} reversed` });
   } });
-  run.compensations.push({ name: 'cancel Magento order', undo: () => magento.cancelMagentoOrder({ entityId: run.order.entity_id,
+  run.compensations.push({ name: 'cancel Magento order', undo: () => magento.cancelMagentoOrder({ entityId: run.order.entityId,
     key: 'canceled_compensation', comment: 'Canceled and refunded in Stripe.', notifyCustomer: true }) });
 }
 
@@ -273,11 +273,10 @@ async function capture(run: OrderRun): Promise<void> {
 /** Radar's verdict plus the order's own signals; a hold waits for a person, or times out as a reject. */
 async function passFraudGate(run: OrderRun): Promise<'passed' | 'rejected'> {
   const { incrementId, order, payment, settings } = run;
-  const history = await run.review.step(() => magento.magentoCustomerHistory(order.customer_email, incrementId, magentoDateTime(Date.now() - day)));
+  const history = await run.review.step(() => magento.magentoCustomerHistory(order.customer.email, incrementId, magentoDateTime(Date.now() - day)));
   const assessment = await run.review.step(() => assessFraud({
     riskLevel: payment.riskLevel, riskScore: payment.riskScore, amountMinor: payment.amountMinor, currency: payment.currency,
-    billingCountry: order.billing_address?.country_id,
-    shippingCountry: order.extension_attributes?.shipping_assignments?.[0]?.shipping?.address?.country_id,
+    billingCountry: order.billingCountry, shippingCountry: order.shippingCountry,
     isFirstTimeCustomer: history.previousOrderCount === 0, recentOrderCount: history.recentOrderCount, stripeFlags: run.facts.stripeFlags,
   }, settings.fraud));
   run.flagsWeighed = run.facts.stripeFlags.length;
@@ -298,7 +297,7 @@ async function holdForDecision(run: OrderRun, key: string): Promise<'passed' | '
     upsertMemo({ fraudHold: { score: assessment.score, reasons: assessment.reasons, heldSince: run.status.timestamps.fraud_hold,
       heldUntil: assessment.heldUntil, paymentIntentId: run.payment.paymentIntentId } });
   }
-  await run.review.step(() => magento.holdMagentoOrder({ entityId: order.entity_id, key,
+  await run.review.step(() => magento.holdMagentoOrder({ entityId: order.entityId, key,
     comment: `Held for fraud review (score ${assessment.score}): ${assessment.reasons.join('; ')}.` }));
   await notifyOnce(run, 'merchant', { key: `${key}:${incrementId}`, template: 'fraud_hold', orderId: incrementId,
     subject: `Order ${incrementId} is held for fraud review`, detail: assessment.reasons.join('; ') });
@@ -311,7 +310,7 @@ async function holdForDecision(run: OrderRun, key: string): Promise<'passed' | '
   const decision = run.decision;
   assessment.decision = decision;
   if (decision.decision === 'reject') return 'rejected';
-  await run.review.step(() => magento.unholdMagentoOrder({ entityId: order.entity_id, key: key === 'fraud_hold' ? 'fraud_approved' : `${key}:approved`,
+  await run.review.step(() => magento.unholdMagentoOrder({ entityId: order.entityId, key: key === 'fraud_hold' ? 'fraud_approved' : `${key}:approved`,
     comment: `Fraud hold approved by ${decision.reviewer}${decision.note ? `: ${decision.note}` : ''}.` }));
   setSyncState(run.status, 'running');
   return 'passed';
@@ -326,18 +325,18 @@ function rejection(decision: FraudDecision): string {
 /** Magento invoice, offline: the money is already in Stripe. */
 async function invoice(run: OrderRun): Promise<void> {
   const { order, payment } = run;
-  const created = await run.review.step(() => magento.invoiceMagentoOrder({ entityId: order.entity_id, chargeId: payment.chargeId!,
+  const created = await run.review.step(() => magento.invoiceMagentoOrder({ entityId: order.entityId, chargeId: payment.chargeId!,
     paymentIntentId: payment.paymentIntentId, notifyCustomer: true }));
   run.status.ids.magentoInvoiceId = created.invoiceId;
   reached(run, 'invoiced');
-  run.compensations.unshift({ name: 'credit memo', undo: () => magento.creditMagentoOrder({ entityId: order.entity_id,
+  run.compensations.unshift({ name: 'credit memo', undo: () => magento.creditMagentoOrder({ entityId: order.entityId,
     key: 'creditmemo_compensation', comment: 'Refunded in Stripe: order reversed.', notifyCustomer: true }) });
 }
 
 /** ERP customer and Sales Order, dated by the order; its total must equal Magento's grand total. */
 async function orderInErp(run: OrderRun): Promise<void> {
   const { incrementId, order, settings } = run;
-  const orderDate = dateOf(order.created_at) ?? today();
+  const orderDate = dateOf(order.createdAt) ?? today();
   const customer = await run.review.step(() => erp.upsertErpCustomer(erpCustomerFor(order, settings.erp)));
   const salesOrder = await run.review.step(() => {
     const input = erpSalesOrderFor(order, customer, settings.erp, orderDate);
@@ -418,7 +417,7 @@ async function reopenFraudGate(run: OrderRun): Promise<'passed' | 'rejected'> {
 async function close(run: OrderRun): Promise<void> {
   const { incrementId, order, payment, settings } = run;
   const shipped = run.shipped!;
-  const shipment = await run.review.step(() => magento.shipMagentoOrder({ entityId: order.entity_id, notifyCustomer: true, track: {
+  const shipment = await run.review.step(() => magento.shipMagentoOrder({ entityId: order.entityId, notifyCustomer: true, track: {
     track_number: shipped.trackingNumber, title: shipped.carrier ?? 'Carrier', carrier_code: magentoCarrierCode(shipped.carrier, settings.wms) } }));
   run.status.ids.magentoShipmentId = shipment.shipmentId;
   const customer = run.erpCustomer!;
@@ -428,7 +427,7 @@ async function close(run: OrderRun): Promise<void> {
     poNo: incrementId, salesOrder: String(run.status.ids.erpSalesOrder), date: shippedOn }));
   run.status.ids.erpSalesInvoice = salesInvoice.name;
   const paymentEntry = await run.review.step(() => erp.createErpPaymentEntry({ salesInvoice: salesInvoice.name, customer, company: settings.erp.company,
-    amount: fromMinor(payment.amountMinor, payment.currency), currency: payment.currency, referenceNo: payment.chargeId!,
+    amountMinor: payment.amountMinor, currency: payment.currency, referenceNo: payment.chargeId!,
     date: dateOf(payment.createdAt) ?? shippedOn, paidTo: settings.erp.bankAccount }));
   run.status.ids.erpPaymentEntry = paymentEntry.name;
 }
@@ -464,14 +463,19 @@ async function notifyOnce(run: OrderRun, audience: 'customer' | 'merchant', noti
   run.notified.add(notice.key);
 }
 
-/** The Magento order, or undefined while Magento has none; a found order's entity id goes on the status. */
-async function lookUpOrder(run: OrderRun): Promise<MagentoOrder | undefined> {
-  const found = await magento.findMagentoOrder(run.incrementId);
-  if (found) run.status.ids.magentoEntityId = found.entity_id;
+/**
+ * The Magento order as a compact snapshot, or undefined while Magento has none; a found order's entity id goes on the
+ * status. Runs started before snapshots read the whole order and map it here, so their histories replay.
+ */
+async function lookUpOrder(run: OrderRun): Promise<OrderSnapshot | undefined> {
+  const found = patched('order-snapshot')
+    ? await magento.loadOrderSnapshot(run.incrementId)
+    : await magento.findMagentoOrder(run.incrementId).then((order) => order && orderSnapshotOf(order));
+  if (found) run.status.ids.magentoEntityId = found.entityId;
   return found;
 }
 
-async function findOrder(run: OrderRun): Promise<MagentoOrder> {
+async function findOrder(run: OrderRun): Promise<OrderSnapshot> {
   const found = await lookUpOrder(run);
   if (!found) throw permanentFailure(`Magento has no order ${run.incrementId}, but Stripe payment ${run.facts.paymentIntentId} names it`);
   return found;
@@ -481,7 +485,7 @@ async function findOrder(run: OrderRun): Promise<MagentoOrder> {
  * The Magento order the payment names. The storefront may pay before it has finished writing the order: wait with a
  * durable backoff (up to `orderWaitMaxMs`) before parking.
  */
-async function loadOrder(run: OrderRun): Promise<MagentoOrder> {
+async function loadOrder(run: OrderRun): Promise<OrderSnapshot> {
   if (patched('order-wait-backoff')) {
     const waitMaxMs = run.settings?.orderWaitMaxMs ?? 15 * 60_000;
     for (let waitedMs = 0, pauseMs = 5_000; waitedMs < waitMaxMs; waitedMs += pauseMs, pauseMs = Math.min(pauseMs * 2, 5 * 60_000)) {

@@ -1,5 +1,5 @@
 import { condition, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
-import { formatMoney, fromMinor } from '../domain/money';
+import { formatMoney } from '../domain/money';
 import {
   journalFor, mismatchReason, missingGlAccounts, summarizePayout,
   type PayoutDetails, type PayoutLine, type PayoutReconciliationResult, type PayoutReport, type PayoutSummary,
@@ -119,7 +119,7 @@ export async function payoutReconciliation(input: { payoutId: string }): Promise
       const entry = await review.step(() => erp.postErpJournalEntry({
         reference: payoutId, date: new Date(current.arrivalDate * 1000).toISOString().slice(0, 10), company: settings.erp.company,
         currency: current.currency,
-        accounts: journal.lines.map((row) => ({ account: row.account, debit: fromMinor(row.debitMinor, current.currency), credit: fromMinor(row.creditMinor, current.currency) })),
+        accounts: journal.lines.map(({ account, debitMinor, creditMinor }) => ({ account, debitMinor, creditMinor })),
         remark: `Stripe payout ${payoutId}: ${formatMoney(current.amountMinor, current.currency)}, ${matched.totals.count} balance transactions`,
       }));
       if (!entry.created) notes.push(`The ERP already had Journal Entry ${entry.name} for this payout; nothing was booked twice.`);

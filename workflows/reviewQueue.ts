@@ -39,7 +39,10 @@ export function classifyFailure(err: unknown): { refusal: boolean; reason: strin
     return { refusal: false, reason: `gave up retrying (${cause.message})${last ? `; last error: ${last}` : ''}` };
   }
   if (cause instanceof ApplicationFailure) {
-    return { refusal: cause.nonRetryable === true && isBusinessRefusalType(cause.type ?? undefined), reason: cause.message };
+    // Our own code's errors raised in an activity (failureMapping.ts) carry their name, as they do when raised here.
+    const { error } = (cause.details?.[0] ?? {}) as { error?: unknown };
+    const reason = typeof error === 'string' ? `${error}: ${cause.message}` : cause.message;
+    return { refusal: cause.nonRetryable === true && isBusinessRefusalType(cause.type ?? undefined), reason };
   }
   // Errors thrown by our own code in the workflow (a mapping or money error on unusual data) are ours to fix: park.
   if (cause instanceof Error) return { refusal: false, reason: `${cause.name}: ${cause.message}` };

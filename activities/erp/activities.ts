@@ -1,4 +1,4 @@
-import { MappingError, type ErpCustomerInput, type ErpLine, type ErpSalesOrderInput } from '../../domain/fulfilment';
+import { MappingError, type ErpCustomerInput, type ErpLine, type ErpSalesOrderInput, type ErpTax } from '../../domain/fulfilment';
 import { formatMoney, fromMinor, toMinor } from '../../domain/money';
 import { ExternalSystemError } from '../http/errors';
 import type { ErpClient, FrappeDoc } from './client';
@@ -21,8 +21,7 @@ export interface ErpPaymentEntryInput {
   salesInvoice: string;
   customer: string;
   company: string;
-  /** Decimal, as ERPNext takes it. */
-  amount: number;
+  amountMinor: number;
   currency: string;
   /** Stripe charge id. */
   referenceNo: string;
@@ -35,8 +34,8 @@ export interface ErpCreditNoteInput {
   salesInvoice: string;
   /** Stripe refund id. */
   referenceNo: string;
-  /** Decimal, in the invoice's currency, tax included (what Stripe refunded). */
-  amount: number;
+  /** In the invoice's currency, tax included (what Stripe refunded). */
+  amountMinor: number;
   date: string;
   /** Why, for the accountant (Stripe's refund reason, a Magento credit memo…). */
   reason?: string;
@@ -47,9 +46,9 @@ export interface ErpJournalEntryInput {
   reference: string;
   date: string;
   company: string;
-  accounts: Array<{ account: string; debit: number; credit: number }>;
-  /** Company currency, for the balance check's minor units (default USD: 2 decimals). */
-  currency?: string;
+  accounts: Array<{ account: string; debitMinor: number; creditMinor: number }>;
+  /** The company currency the amounts are in. */
+  currency: string;
   remark?: string;
 }
 
@@ -112,7 +111,8 @@ export function createErpActivities(erp: ErpClient) {
     async createErpSalesOrder(input: ErpSalesOrderInput): Promise<CreatedDoc> {
       const existing = await first('Sales Order', [['po_no', '=', input.po_no], ['docstatus', '!=', 2]]);
       if (existing) return { name: existing, created: false };
-      return { name: (await erp.createDoc('Sales Order', input)).name, created: true };
+      const { items, taxes, ...header } = input;
+      return { name: (await erp.createDoc('Sales Order', { ...header, items: erpItems(items, input.currency), taxes: erpTaxes(taxes, input.currency) })).name, created: true };
     },
 
     /** Cancels only Sales Orders with this `po_no` that are still submitted: none left, nothing to do. Returns the names it cancelled. */
@@ -138,8 +138,8 @@ export function createErpActivities(erp: ErpClient) {
       const doc = await erp.createDoc('Sales Invoice', {
         customer: input.customer, company: input.company, currency: input.currency, po_no: input.poNo,
         set_posting_time: 1, posting_date: input.date, due_date: input.date,
-        items: input.items.map((line) => (input.salesOrder ? { ...line, sales_order: input.salesOrder } : line)),
-        taxes: input.taxes,
+        items: erpItems(input.items, input.currency).map((line) => (input.salesOrder ? { ...line, sales_order: input.salesOrder } : line)),
+        taxes: erpTaxes(input.taxes, input.currency),
         docstatus: 1,
       });
       return { name: doc.name, created: true };
@@ -153,13 +153,14 @@ export function createErpActivities(erp: ErpClient) {
       const existing = await first('Payment Entry', [['reference_no', '=', input.referenceNo], ['docstatus', '!=', 2]]);
       if (existing) return { name: existing, created: false };
       const invoice = await erp.getDoc('Sales Invoice', input.salesInvoice);
-      const paidMinor = toMinor(input.amount, input.currency);
+      const paidMinor = minorUnits(input.amountMinor, 'amountMinor');
+      const amount = fromMinor(paidMinor, input.currency);
       const allocatedMinor = Math.max(0, Math.min(paidMinor, toMinor(Number(invoice.outstanding_amount ?? 0), input.currency)));
       const doc = await erp.createDoc('Payment Entry', {
         payment_type: 'Receive', party_type: 'Customer', party: input.customer, company: input.company,
         posting_date: input.date, paid_to: input.paidTo,
         paid_from_account_currency: input.currency, paid_to_account_currency: input.currency,
-        paid_amount: input.amount, received_amount: input.amount,
+        paid_amount: amount, received_amount: amount,
         reference_no: input.referenceNo, reference_date: input.date,
         references: allocatedMinor > 0
           ? [{ reference_doctype: 'Sales Invoice', reference_name: input.salesInvoice, allocated_amount: fromMinor(allocatedMinor, input.currency) }]
@@ -183,14 +184,14 @@ export function createErpActivities(erp: ErpClient) {
       const earlier = await erp.listDocs<Named>('Sales Invoice', { filters: [...returnsFilter, ['docstatus', '=', 1]], fields: ['name'], limit: 0 });
       const earlierReturns = await Promise.all(earlier.map(({ name }) => erp.getDoc('Sales Invoice', name)));
       const currency = String(invoice.currency);
-      const lines = creditNoteLines(invoiceLines(invoice), earlierReturns.map(invoiceLines), toMinor(input.amount, currency),
+      const lines = creditNoteLines(invoiceLines(invoice), earlierReturns.map(invoiceLines), minorUnits(input.amountMinor, 'amountMinor'),
         `credit note for ${input.referenceNo}`);
       const doc = await erp.createDoc('Sales Invoice', {
         is_return: 1, return_against: input.salesInvoice,
         customer: invoice.customer, company: invoice.company, currency, po_no: invoice.po_no,
         set_posting_time: 1, posting_date: input.date, due_date: input.date,
         remarks: input.reason ? `${remarks} ${input.reason}` : remarks,
-        items: lines.items, taxes: lines.taxes,
+        items: erpItems(lines.items, currency), taxes: erpTaxes(lines.taxes, currency),
         docstatus: 1,
       });
       return { name: doc.name, created: true };
@@ -201,9 +202,9 @@ export function createErpActivities(erp: ErpClient) {
      * credits differ (compared in integer minor units) is refused here, without calling ERPNext.
      */
     async postErpJournalEntry(input: ErpJournalEntryInput): Promise<CreatedDoc> {
-      const currency = input.currency ?? 'USD';
-      const debitMinor = input.accounts.reduce((sum, row) => sum + toMinor(row.debit, currency), 0);
-      const creditMinor = input.accounts.reduce((sum, row) => sum + toMinor(row.credit, currency), 0);
+      const { currency } = input;
+      const debitMinor = input.accounts.reduce((sum, row) => sum + minorUnits(row.debitMinor, 'debitMinor'), 0);
+      const creditMinor = input.accounts.reduce((sum, row) => sum + minorUnits(row.creditMinor, 'creditMinor'), 0);
       if (debitMinor !== creditMinor) {
         throw new MappingError(`journal entry ${input.reference}: debits ${formatMoney(debitMinor, currency)} ≠ credits `
           + `${formatMoney(creditMinor, currency)} (difference ${formatMoney(debitMinor - creditMinor, currency)}); nothing was posted`);
@@ -213,7 +214,8 @@ export function createErpActivities(erp: ErpClient) {
       const doc = await erp.createDoc('Journal Entry', {
         voucher_type: 'Journal Entry', company: input.company, posting_date: input.date,
         cheque_no: input.reference, cheque_date: input.date, user_remark: input.remark ?? input.reference,
-        accounts: input.accounts.map((row) => ({ account: row.account, debit_in_account_currency: row.debit, credit_in_account_currency: row.credit })),
+        accounts: input.accounts.map((row) => ({ account: row.account, debit_in_account_currency: fromMinor(row.debitMinor, currency),
+          credit_in_account_currency: fromMinor(row.creditMinor, currency) })),
         docstatus: 1,
       });
       return { name: doc.name, created: true };
@@ -226,6 +228,23 @@ export type ErpActivities = ReturnType<typeof createErpActivities>;
 /** E-mail addresses compare trimmed and case-insensitively (as ERPNext's MariaDB collation compares them too). */
 export function normalisedEmail(email: string): string {
   return email.trim().toLowerCase();
+}
+
+/**
+ * Money reaches these activities in integer minor units and leaves as ERPNext's decimals here. An input without them
+ * (scheduled before the change to minor units) is refused as bad data, so the run parks instead of booking a guess.
+ */
+function minorUnits(value: unknown, field: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw new MappingError(`ERP input: ${field} must be an integer amount in minor units, got ${String(value)}`);
+  return value;
+}
+
+function erpItems(lines: ErpLine[], currency: string): Array<Omit<ErpLine, 'rateMinor'> & { rate: number }> {
+  return lines.map(({ rateMinor, ...line }) => ({ ...line, rate: fromMinor(minorUnits(rateMinor, 'rateMinor'), currency) }));
+}
+
+function erpTaxes(taxes: ErpTax[], currency: string): Array<Omit<ErpTax, 'taxMinor'> & { tax_amount: number }> {
+  return taxes.map(({ taxMinor, ...tax }) => ({ ...tax, tax_amount: fromMinor(minorUnits(taxMinor, 'taxMinor'), currency) }));
 }
 
 function invoiceLines(doc: FrappeDoc): InvoiceLines {

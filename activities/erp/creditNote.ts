@@ -1,5 +1,5 @@
-import { MappingError, type ErpLine } from '../../domain/fulfilment';
-import { formatMoney, fromMinor, toMinor } from '../../domain/money';
+import { MappingError, type ErpLine, type ErpTax } from '../../domain/fulfilment';
+import { formatMoney, toMinor } from '../../domain/money';
 
 /** The lines of a submitted Sales Invoice (or of a return against it, with negative quantities and taxes). */
 export interface InvoiceLines {
@@ -13,7 +13,7 @@ export interface CreditNoteLines {
   /** Negative quantities (fractional for a part of a row), at the invoice's rates. */
   items: ErpLine[];
   /** Negative actual amounts against the invoice's tax accounts. */
-  taxes: Array<{ charge_type: 'Actual'; account_head: string; tax_amount: number; description: string }>;
+  taxes: ErpTax[];
 }
 
 /**
@@ -63,7 +63,7 @@ export function creditNoteLines(original: InvoiceLines, previousReturns: readonl
     if (Math.round(row.rateMinor * qty) !== take) {
       throw new MappingError(`${what}: cannot express ${formatMoney(take, currency)} as a quantity of ${row.item_code} at ${formatMoney(row.rateMinor, currency)}`);
     }
-    items.push({ item_code: row.item_code, item_name: row.item_name, qty: -qty, rate: fromMinor(row.rateMinor, currency) });
+    items.push({ item_code: row.item_code, item_name: row.item_name, qty: -qty, rateMinor: row.rateMinor });
     itemsLeft -= take;
   }
   if (itemsLeft > 0) throw new MappingError(`${what}: ${formatMoney(itemsLeft, currency)} is left over after every returnable item of Sales Invoice ${original.name}`);
@@ -73,7 +73,7 @@ export function creditNoteLines(original: InvoiceLines, previousReturns: readonl
     if (taxShare === 0) break;
     const take = Math.min(taxShare, Math.max(0, left));
     if (take === 0) continue;
-    taxes.push({ charge_type: 'Actual', account_head: accountHead, tax_amount: fromMinor(-take, currency), description: 'Tax refunded' });
+    taxes.push({ charge_type: 'Actual', account_head: accountHead, taxMinor: -take, description: 'Tax refunded' });
     taxShare -= take;
   }
   return { items, taxes };

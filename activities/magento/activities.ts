@@ -1,6 +1,7 @@
 import {
   commentMarker, hasComment, isFullyInvoiced, isFullyShipped, type MagentoOrder,
 } from '../../domain/magento';
+import { orderSnapshotOf, type OrderSnapshot } from '../../domain/orderSnapshot';
 import type { MagentoClient, TrackInput } from './client';
 
 export interface CustomerHistory {
@@ -21,7 +22,13 @@ export function createMagentoActivities(magento: MagentoClient) {
   }
 
   return {
-    /** Read-only: the order by increment id, or undefined when Magento has none. */
+    /** Read-only: the order by increment id as a compact snapshot (money in minor units), or undefined when Magento has none. */
+    async loadOrderSnapshot(incrementId: string): Promise<OrderSnapshot | undefined> {
+      const order = await magento.findOrderByIncrementId(incrementId);
+      return order && orderSnapshotOf(order);
+    },
+
+    /** The whole Magento order: kept only for runs started before `loadOrderSnapshot`, whose histories call it. */
     async findMagentoOrder(incrementId: string): Promise<MagentoOrder | undefined> {
       return magento.findOrderByIncrementId(incrementId);
     },

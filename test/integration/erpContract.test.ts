@@ -5,8 +5,8 @@ import { createErpActivities } from '../../activities/erp/activities';
 import { ErpClient } from '../../activities/erp/client';
 import { loadMappings, orderSettingsFrom } from '../../config/mappings';
 import { erpCustomerFor, erpSalesOrderFor } from '../../domain/fulfilment';
+import { orderSnapshotOf } from '../../domain/orderSnapshot';
 import type { MagentoOrder } from '../../domain/magento';
-import { fromMinor } from '../../domain/money';
 import { journalFor, summarizePayout, type PayoutLine } from '../../domain/reconciliation';
 import { createErpSandbox } from '../../sandbox/erp';
 import { startPeer, type RunningPeer } from '../harness/peers';
@@ -145,15 +145,15 @@ describeIfDoctypes('ERP requests against ERPNext v15’s own doctypes', () => {
     await sandbox.post('/__sandbox/reset');
     const erp = createErpActivities(new ErpClient({ baseUrl: peer.url, apiKey, apiSecret }));
 
-    const customer = await erp.upsertErpCustomer(erpCustomerFor(order, settings.erp));
-    const salesOrderInput = erpSalesOrderFor(order, customer, settings.erp, date);
+    const customer = await erp.upsertErpCustomer(erpCustomerFor(orderSnapshotOf(order), settings.erp));
+    const salesOrderInput = erpSalesOrderFor(orderSnapshotOf(order), customer, settings.erp, date);
     expect(salesOrderInput.taxes).not.toEqual([]);
     expect(salesOrderInput.items.map((i) => i.item_code)).toContain(settings.erp.shippingItemCode);
     const salesOrder = await erp.createErpSalesOrder(salesOrderInput);
     const invoice = await erp.createErpSalesInvoice({ ...salesOrderInput, poNo: order.increment_id, salesOrder: salesOrder.name, date });
-    await erp.createErpPaymentEntry({ salesInvoice: invoice.name, customer, company: settings.erp.company, amount: 38.5, currency: 'USD',
+    await erp.createErpPaymentEntry({ salesInvoice: invoice.name, customer, company: settings.erp.company, amountMinor: 3850, currency: 'USD',
       referenceNo: 'ch_contract', date, paidTo: settings.erp.bankAccount });
-    await erp.createErpCreditNote({ salesInvoice: invoice.name, referenceNo: 're_contract', amount: 12.34, date, reason: 'requested_by_customer' });
+    await erp.createErpCreditNote({ salesInvoice: invoice.name, referenceNo: 're_contract', amountMinor: 1234, date, reason: 'requested_by_customer' });
 
     const lines: PayoutLine[] = [
       { id: 'txn_1', type: 'charge', reportingCategory: 'charge', grossMinor: 3850, feeMinor: 142, netMinor: 3708, currency: 'USD', availableOn: 1_800_000_000 },
@@ -162,7 +162,7 @@ describeIfDoctypes('ERP requests against ERPNext v15’s own doctypes', () => {
     const journal = journalFor(summarizePayout(lines, { id: 'po_contract', amountMinor: 2474, currency: 'USD' }), settings.erp.glAccounts,
       settings.erp.glAccounts.payout!, settings.erp.glAccounts.fee!);
     await erp.postErpJournalEntry({ reference: 'po_contract', date, company: settings.erp.company, currency: 'USD', remark: 'Stripe payout po_contract',
-      accounts: journal.lines.map((row) => ({ account: row.account, debit: fromMinor(row.debitMinor, 'USD'), credit: fromMinor(row.creditMinor, 'USD') })) });
+      accounts: journal.lines.map(({ account, debitMinor, creditMinor }) => ({ account, debitMinor, creditMinor })) });
     await erp.cancelErpSalesOrder(order.increment_id);
 
     const requests: LoggedRequest[] = (await sandbox.get('/__sandbox/requests')).data;

@@ -8,7 +8,7 @@ import { workflowsPath } from '../../worker/worker';
 const files = readdirSync(historiesDir).filter((f) => f.endsWith('.binpb')).sort();
 
 describe('recorded workflow histories replay on the current workflow code', () => {
-  it('has histories to replay, from every order path and payout reconciliation, recorded before and after the failure policy', () => {
+  it('has histories to replay, from every order path and payout reconciliation: before the failure policy (v1), before order snapshots (v2), and now', () => {
     const paths = ['order-completed.binpb', 'order-fraud-approved.binpb', 'order-fraud-timeout.binpb', 'order-out-of-stock.binpb',
       'order-declined-then-paid.binpb', 'order-declined-canceled.binpb', 'order-shipment-found-in-wms.binpb', 'order-review-skipped.binpb',
       'intake-delivered.binpb'];
@@ -18,6 +18,9 @@ describe('recorded workflow histories replay on the current workflow code', () =
       'order-declined-paid-again.binpb', 'intake-parked-resource-missing.binpb', 'order-waited-for-late-order.binpb',
       'payout-reconciled.binpb', 'payout-reconciled-after-24h.binpb', 'payout-parked-then-retried.binpb',
     ]));
+    const orderPaths = files.filter((f) => /^order-/.test(f));
+    expect(orderPaths.length).toBeGreaterThanOrEqual(16);
+    expect(files).toEqual(expect.arrayContaining(orderPaths.map((f) => `v2-${f}`)));
   });
 
   it.each(files)('replays %s without nondeterminism', async (file) => {

@@ -14,7 +14,7 @@ jest.setTimeout(300_000);
 /** Where each system is called on the order path, and a 4xx body in that system's own words. */
 const steps: Array<{ system: System; activity: string; step: string }> = [
   { system: 'Stripe', activity: 'getPayment', step: 'payment' },
-  { system: 'Magento', activity: 'findMagentoOrder', step: 'payment' },
+  { system: 'Magento', activity: 'loadOrderSnapshot', step: 'payment' },
   { system: 'Magento', activity: 'invoiceMagentoOrder', step: 'invoice' },
   { system: 'Erp', activity: 'upsertErpCustomer', step: 'ERP customer' },
   { system: 'Erp', activity: 'createErpSalesOrder', step: 'ERP sales order' },
@@ -156,7 +156,7 @@ describe('the failure policy: only business refusals move money back, our own fa
   it('parks an ERP order whose total would not equal Magento\'s grand total (store credit the mapping does not carry)', async () => {
     const { handle } = await start({ order: { grand_total: 40 }, payment: { amountMinor: 4000 } });
     const { reason } = await parkThenSkip(handle);
-    expect(reason).toMatch(/ERP order would total 50 USD but Magento's grand total is 40/);
+    expect(reason).toMatch(/ERP order would total 50\.00 USD but Magento's grand total is 40\.00 USD/);
     expect(called(handle, 'createErpSalesOrder')).toHaveLength(0);
     expect(moved(handle)).toEqual([]);
     table.push({ injected: 'ERP total ≠ Magento grand total (store credit)', money: 'untouched', documents: 'no ERP order booked', run: 'parked' });

@@ -1,4 +1,5 @@
 import { Context } from '@temporalio/activity';
+import { orderSnapshotOf } from '../../domain/orderSnapshot';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import Stripe from 'stripe';
 import { ExternalSystemError } from '../../activities/http/errors';
@@ -80,6 +81,10 @@ export function createMockedActivities(scenarios: Map<string, Scenario>, calls: 
   const activities: Partial<ProductActivities> = {
     orderSettings: stub('orderSettings', () => defaultSettings()),
     getPayment: stub('getPayment', (_i, wf) => payment(wf)),
+    loadOrderSnapshot: stub('loadOrderSnapshot', (_i, wf) => {
+      const order = magentoOrder(incrementIdOf(wf), scenarios.get(wf)?.order);
+      return order && orderSnapshotOf(order);
+    }),
     findMagentoOrder: stub('findMagentoOrder', (_i, wf) => magentoOrder(incrementIdOf(wf), scenarios.get(wf)?.order)),
     magentoCustomerHistory: stub('magentoCustomerHistory', () => ({ previousOrderCount: 3, recentOrderCount: 1 })),
     addMagentoComment: stub('addMagentoComment', () => undefined),

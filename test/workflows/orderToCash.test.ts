@@ -57,7 +57,43 @@ describe('orderToCash on the time-skipping server, with real activities against 
     expect(payments).toEqual([expect.objectContaining({ paid_amount: 50 })]);
     expect((await stack.clients.wms.findByReferenceId(order.increment_id))?.status).toBe('Fulfilled');
     expect(result.status.timestamps).toHaveProperty('completed');
+
+    // What crossed into history: a compact snapshot of the Magento order, and money in minor units only.
+    const payloads = await activityPayloads(order.increment_id);
+    expect(payloads.map((p) => p.activity)).not.toContain('findMagentoOrder');
+    const snapshot = payloads.find((p) => p.activity === 'loadOrderSnapshot' && p.kind === 'result')?.value;
+    expect(snapshot).toMatchObject({ incrementId: order.increment_id, currency: 'USD', grandTotalMinor: 5000 });
+    const everything = JSON.stringify(payloads);
+    for (const magentoField of ['billing_address', 'status_histories', 'extension_attributes', 'grand_total', 'payment']) {
+      expect(everything).not.toContain(`"${magentoField}":`);
+    }
+    const erpInputs = payloads.filter((p) => p.activity.startsWith('createErp') && p.kind === 'input').map((p) => JSON.stringify(p.value));
+    expect(erpInputs.length).toBeGreaterThanOrEqual(3);
+    for (const input of erpInputs) expect(input).not.toMatch(/"(rate|amount|tax_amount)":/);
   });
+
+  /** Every activity's input and result in the order run's history, decoded. */
+  async function activityPayloads(incrementId: string): Promise<Array<{ activity: string; kind: 'input' | 'result'; value: unknown }>> {
+    const history = await handleOf(incrementId).fetchHistory();
+    const decode = (payloads: Array<{ data?: Uint8Array | null }> | null | undefined) =>
+      (payloads ?? []).filter((p) => p.data?.length).map((p) => JSON.parse(Buffer.from(p.data!).toString('utf8')) as unknown);
+    const scheduled = new Map<number, string>();
+    const found: Array<{ activity: string; kind: 'input' | 'result'; value: unknown }> = [];
+    for (const event of history.events ?? []) {
+      const started = event.activityTaskScheduledEventAttributes;
+      if (started) {
+        const activity = started.activityType?.name ?? '?';
+        scheduled.set(Number(event.eventId), activity);
+        for (const value of decode(started.input?.payloads)) found.push({ activity, kind: 'input', value });
+      }
+      const completed = event.activityTaskCompletedEventAttributes;
+      if (completed) {
+        const activity = scheduled.get(Number(completed.scheduledEventId)) ?? '?';
+        for (const value of decode(completed.result?.payloads)) found.push({ activity, kind: 'result', value });
+      }
+    }
+    return found;
+  }
 
   it('holds an elevated-risk order, and completes it when a reviewer approves after 30 hours', async () => {
     const order = await placeOrder(stack);

@@ -19,8 +19,8 @@ const customerInput = (email = 'ada@example.com', name = 'Ada Lovelace'): ErpCus
 function salesOrderInput(customer: string, poNo = '000000101'): ErpSalesOrderInput {
   return {
     customer, company, po_no: poNo, transaction_date: date, delivery_date: date, currency: 'USD',
-    items: [{ item_code: 'SKU-1', item_name: 'Widget', qty: 2, rate: 10 }, { item_code: 'SHIPPING', item_name: 'Shipping', qty: 1, rate: 5 }],
-    taxes: [{ charge_type: 'Actual', account_head: 'VAT - SS', tax_amount: 2.5, description: 'Tax' }],
+    items: [{ item_code: 'SKU-1', item_name: 'Widget', qty: 2, rateMinor: 1000 }, { item_code: 'SHIPPING', item_name: 'Shipping', qty: 1, rateMinor: 500 }],
+    taxes: [{ charge_type: 'Actual', account_head: 'VAT - SS', taxMinor: 250, description: 'Tax' }],
     docstatus: 1,
   };
 }
@@ -156,7 +156,7 @@ describe('ERPNext activities', () => {
 
   it('records the payment once and it clears the invoice outstanding', async () => {
     const { customer, invoice } = await invoicedOrder();
-    const input = { salesInvoice: invoice, customer, company, amount: 27.5, currency: 'USD', referenceNo: 'ch_3PaidOnce', date, paidTo: 'Stripe Clearing - SS' };
+    const input = { salesInvoice: invoice, customer, company, amountMinor: 2750, currency: 'USD', referenceNo: 'ch_3PaidOnce', date, paidTo: 'Stripe Clearing - SS' };
     const first = await erp.createErpPaymentEntry(input);
     const second = await erp.createErpPaymentEntry(input);
     expect(first.created).toBe(true);
@@ -168,16 +168,16 @@ describe('ERPNext activities', () => {
 
   it('allocates no more than is outstanding when a payment exceeds it', async () => {
     const { customer, invoice } = await invoicedOrder();
-    await erp.createErpPaymentEntry({ salesInvoice: invoice, customer, company, amount: 20, currency: 'USD', referenceNo: 'ch_first', date, paidTo: 'Stripe Clearing - SS' });
+    await erp.createErpPaymentEntry({ salesInvoice: invoice, customer, company, amountMinor: 2000, currency: 'USD', referenceNo: 'ch_first', date, paidTo: 'Stripe Clearing - SS' });
     expect(await doc('Sales Invoice', invoice)).toMatchObject({ outstanding_amount: 7.5, status: 'Partly Paid' });
-    const over = await erp.createErpPaymentEntry({ salesInvoice: invoice, customer, company, amount: 10, currency: 'USD', referenceNo: 'ch_second', date, paidTo: 'Stripe Clearing - SS' });
+    const over = await erp.createErpPaymentEntry({ salesInvoice: invoice, customer, company, amountMinor: 1000, currency: 'USD', referenceNo: 'ch_second', date, paidTo: 'Stripe Clearing - SS' });
     expect(await doc('Payment Entry', over.name)).toMatchObject({ total_allocated_amount: 7.5, unallocated_amount: 2.5 });
     expect(await doc('Sales Invoice', invoice)).toMatchObject({ outstanding_amount: 0 });
   });
 
   it('issues the credit note once per refund, for exactly the refunded amount', async () => {
     const { invoice } = await invoicedOrder();
-    const input = { salesInvoice: invoice, referenceNo: 're_partial1', amount: 12.34, date, reason: 'requested_by_customer' };
+    const input = { salesInvoice: invoice, referenceNo: 're_partial1', amountMinor: 1234, date, reason: 'requested_by_customer' };
     const first = await erp.createErpCreditNote(input);
     const second = await erp.createErpCreditNote(input);
     expect(first.created).toBe(true);
@@ -189,13 +189,13 @@ describe('ERPNext activities', () => {
 
   it('credits a second refund separately and a full remaining refund returns everything left', async () => {
     const { invoice } = await invoicedOrder();
-    await erp.createErpCreditNote({ salesInvoice: invoice, referenceNo: 're_1', amount: 10, date });
-    const rest = await erp.createErpCreditNote({ salesInvoice: invoice, referenceNo: 're_12', amount: 17.5, date });
+    await erp.createErpCreditNote({ salesInvoice: invoice, referenceNo: 're_1', amountMinor: 1000, date });
+    const rest = await erp.createErpCreditNote({ salesInvoice: invoice, referenceNo: 're_12', amountMinor: 1750, date });
     expect(rest.created).toBe(true);
     const returns = await listed('Sales Invoice', [['return_against', '=', invoice], ['docstatus', '=', 1]], ['name', 'grand_total']);
     expect(returns.map((r) => Number(r.grand_total)).sort((a, b) => a - b)).toEqual([-17.5, -10]);
     expect(await doc('Sales Invoice', invoice)).toMatchObject({ outstanding_amount: 0 });
-    const refused = await thrown(erp.createErpCreditNote({ salesInvoice: invoice, referenceNo: 're_123', amount: 0.01, date }));
+    const refused = await thrown(erp.createErpCreditNote({ salesInvoice: invoice, referenceNo: 're_123', amountMinor: 1, date }));
     expect(refused).toBeInstanceOf(MappingError);
   });
 
@@ -203,18 +203,18 @@ describe('ERPNext activities', () => {
     const customer = await erp.upsertErpCustomer(customerInput());
     const { name: invoice } = await erp.createErpSalesInvoice({
       poNo: '000000103', customer, company, currency: 'USD', date,
-      items: [{ item_code: 'SKU-1', qty: 2, rate: 3.33 }, { item_code: 'SKU-1', qty: 1, rate: 3.34 }, { item_code: 'SHIPPING', qty: 1, rate: 5 }],
-      taxes: [{ charge_type: 'Actual', account_head: 'VAT - SS', tax_amount: 1.5, description: 'Tax' }],
+      items: [{ item_code: 'SKU-1', qty: 2, rateMinor: 333 }, { item_code: 'SKU-1', qty: 1, rateMinor: 334 }, { item_code: 'SHIPPING', qty: 1, rateMinor: 500 }],
+      taxes: [{ charge_type: 'Actual', account_head: 'VAT - SS', taxMinor: 150, description: 'Tax' }],
     });
-    for (const [i, amount] of [3.34, 0.01, 7.77, 5.38].entries()) {
-      expect(await erp.createErpCreditNote({ salesInvoice: invoice, referenceNo: `re_split${i}`, amount, date })).toMatchObject({ created: true });
+    for (const [i, amountMinor] of [334, 1, 777, 538].entries()) {
+      expect(await erp.createErpCreditNote({ salesInvoice: invoice, referenceNo: `re_split${i}`, amountMinor, date })).toMatchObject({ created: true });
     }
     expect(await doc('Sales Invoice', invoice)).toMatchObject({ grand_total: 16.5, outstanding_amount: 0 });
   });
 
   it('refuses a refund larger than the invoice without creating anything', async () => {
     const { invoice } = await invoicedOrder();
-    const err = await thrown(erp.createErpCreditNote({ salesInvoice: invoice, referenceNo: 're_toomuch', amount: 30, date }));
+    const err = await thrown(erp.createErpCreditNote({ salesInvoice: invoice, referenceNo: 're_toomuch', amountMinor: 3000, date }));
     expect(err).toBeInstanceOf(MappingError);
     expect((err as Error).message).toContain('30.00 USD');
     expect(await listed('Sales Invoice', [['is_return', '=', 1]])).toEqual([]);
@@ -222,8 +222,8 @@ describe('ERPNext activities', () => {
 
   it('refuses an unbalanced journal entry locally, without calling ERPNext', async () => {
     const err = await thrown(erp.postErpJournalEntry({
-      reference: 'po_unbalanced', date, company,
-      accounts: [{ account: 'Bank - SS', debit: 100.1, credit: 0 }, { account: 'Stripe Clearing - SS', debit: 0, credit: 100.09 }],
+      reference: 'po_unbalanced', date, company, currency: 'USD',
+      accounts: [{ account: 'Bank - SS', debitMinor: 10010, creditMinor: 0 }, { account: 'Stripe Clearing - SS', debitMinor: 0, creditMinor: 10009 }],
     }));
     expect(err).toBeInstanceOf(MappingError);
     expect((err as Error).message).toMatch(/po_unbalanced.*100\.10 USD.*100\.09 USD/);
@@ -232,13 +232,13 @@ describe('ERPNext activities', () => {
   });
 
   it('posts a balanced journal entry once when the activity runs twice', async () => {
-    // 0.1 + 0.2 ≠ 0.3 in floating point; in cents it balances.
+    // 0.1 + 0.2 ≠ 0.3 in floating point; in cents it balances, and ERPNext receives 0.3 = 0.1 + 0.2.
     const input = {
-      reference: 'po_1Payout', date, company,
+      reference: 'po_1Payout', date, company, currency: 'USD',
       accounts: [
-        { account: 'Bank - SS', debit: 0.3, credit: 0 },
-        { account: 'Stripe Clearing - SS', debit: 0, credit: 0.1 },
-        { account: 'Stripe Clearing - SS', debit: 0, credit: 0.2 },
+        { account: 'Bank - SS', debitMinor: 30, creditMinor: 0 },
+        { account: 'Stripe Clearing - SS', debitMinor: 0, creditMinor: 10 },
+        { account: 'Stripe Clearing - SS', debitMinor: 0, creditMinor: 20 },
       ],
     };
     const first = await erp.postErpJournalEntry(input);
