@@ -34,6 +34,10 @@ export const mappingsSchema = z.object({
       applications: z.array(nonEmpty).default([]),
     }).strict().default({ metadata: {}, applications: [] }),
   }).strict().default({ otherChannels: { metadata: {}, applications: [] } }),
+  refunds: z.object({
+    returnToStock: z.boolean().default(false),
+    erpInvoiceWait: duration.default(6 * 3600_000),
+  }).strict().default({ returnToStock: false, erpInvoiceWait: 6 * 3600_000 }),
   fraud: z.object({
     holdThreshold: z.number().min(0).max(100),
     holdTimeout: duration,
@@ -108,6 +112,7 @@ export function orderSettingsFrom(mappings: Mappings): OrderSettings {
     paymentCaptureAt: mappings.order.paymentCaptureAt,
     retryCheckout: { successUrl: mappings.order.retryCheckoutSuccessUrl, cancelUrl: mappings.order.retryCheckoutCancelUrl },
     otherChannels: mappings.payments.otherChannels,
+    refunds: { returnToStock: mappings.refunds.returnToStock, erpInvoiceWaitMs: mappings.refunds.erpInvoiceWait },
     fraud: { ...mappings.fraud, holdTimeoutMs: mappings.fraud.holdTimeout },
     erp: mappings.erp,
     wms: mappings.wms,

@@ -4,7 +4,7 @@ import type { StripeEventEnvelope } from './stripeEvents';
  * Which long-running workflow an accepted Stripe event belongs to. The table grows as each workflow lands;
  * a type not in it is answered `{ignored: true}` by the receiver and counted.
  */
-export type EntityWorkflowType = 'orderToCash' | 'payoutReconciliation' | 'unmatchedPayment';
+export type EntityWorkflowType = 'orderToCash' | 'payoutReconciliation' | 'unmatchedPayment' | 'refund';
 
 export interface Route { kind: 'route'; workflowType: EntityWorkflowType; workflowId: string; businessKey: string }
 
@@ -13,6 +13,8 @@ export type RouteDecision =
   /** The object does not carry the order reference itself (reviews, disputes, fraud warnings): read it from the PaymentIntent. */
   | { kind: 'lookupPaymentIntent'; paymentIntentId: string }
   | { kind: 'lookupCharge'; chargeId: string }
+  /** `charge.refunded` names the charge: each refund listed on it has its own run. */
+  | { kind: 'refundsOfCharge'; chargeId: string }
   /** Not ours to handle (e.g. a subscription's invoice payment); the reason is kept on the intake run. */
   | { kind: 'notForUs'; reason: string }
   /** Ours, but something is missing that no retry can supply: the run parks for review. */
@@ -49,6 +51,17 @@ export function routeToUnmatchedPayment(paymentIntentId: string): Route {
   return { kind: 'route', workflowType: 'unmatchedPayment', workflowId: unmatchedPaymentWorkflowId(paymentIntentId), businessKey: paymentIntentId };
 }
 
+/** Each Stripe refund has its own run, `refund:<re_…>`, beside its order's. */
+export function refundWorkflowId(refundId: string): string {
+  return `refund:${refundId}`;
+}
+
+export function routeToRefund(refundId: string): Route {
+  return { kind: 'route', workflowType: 'refund', workflowId: refundWorkflowId(refundId), businessKey: refundId };
+}
+
+export const refundIdPattern = /^(re|pyr)_[A-Za-z0-9]+$/;
+
 export function payoutWorkflowId(payoutId: string): string {
   return `payout:${payoutId}`;
 }
@@ -65,7 +78,7 @@ export const payoutIdPattern = /^po_[A-Za-z0-9]+$/;
  * every recorded and running order history: keep it.
  */
 export function entityWorkflowArgs(workflowType: EntityWorkflowType, businessKey: string)
-  : [{ incrementId: string }] | [{ payoutId: string }] | [{ paymentIntentId: string }] {
+  : [{ incrementId: string }] | [{ payoutId: string }] | [{ paymentIntentId: string }] | [{ refundId: string }] {
   switch (workflowType) {
     case 'orderToCash':
       return [{ incrementId: businessKey }];
@@ -73,6 +86,8 @@ export function entityWorkflowArgs(workflowType: EntityWorkflowType, businessKey
       return [{ payoutId: businessKey }];
     case 'unmatchedPayment':
       return [{ paymentIntentId: businessKey }];
+    case 'refund':
+      return [{ refundId: businessKey }];
   }
 }
 
@@ -84,7 +99,7 @@ function stringField(object: Record<string, unknown>, field: string): string | u
 }
 
 /** PaymentIntents and charges carry the order reference in their metadata. */
-const fromPaymentMetadata: Locator = (object) => {
+export const fromPaymentMetadata: Locator = (object) => {
   const orderId = magentoOrderIdFromMetadata(object.metadata);
   if (orderId) return routeToOrder(orderId);
   if (stringField(object, 'invoice')) return { kind: 'notForUs', reason: `${String(object.id)} pays a Stripe invoice (subscription), not a Magento order` };
@@ -109,13 +124,33 @@ const fromPayout: Locator = (object) => {
   return { kind: 'unroutable', reason: `the payout event names no payout id (got ${JSON.stringify(object.id ?? null)})` };
 };
 
+/** Refund events carry the refund itself (`charge.refund.updated` too): its run is keyed by the refund id. */
+const fromRefund: Locator = (object) => {
+  const refundId = typeof object.id === 'string' ? object.id : undefined;
+  if (refundId && refundIdPattern.test(refundId)) return routeToRefund(refundId);
+  return { kind: 'unroutable', reason: `the refund event names no refund id (got ${JSON.stringify(object.id ?? null)})` };
+};
+
+/** `charge.refunded` carries the charge; its refunds are listed from Stripe (webhook charges no longer embed them). */
+const refundsOfCharge: Locator = (object) => {
+  const chargeId = typeof object.id === 'string' ? object.id : undefined;
+  // Releasing an uncaptured authorisation shows as a refunded charge too: no money moved back, nothing to credit.
+  if (object.captured === false) return { kind: 'notForUs', reason: `${String(chargeId)} was never captured: its authorisation was released, nothing was refunded` };
+  if (chargeId) return { kind: 'refundsOfCharge', chargeId };
+  return { kind: 'unroutable', reason: 'the charge.refunded event names no charge id' };
+};
+
 const routingTable: Readonly<Record<string, Locator>> = {
   'payment_intent.succeeded': fromPaymentMetadata,
   'payment_intent.payment_failed': fromPaymentMetadata,
   'payment_intent.canceled': fromPaymentMetadata,
   'payment_intent.amount_capturable_updated': fromPaymentMetadata,
   'charge.succeeded': fromPaymentMetadata,
-  'charge.refunded': fromPaymentMetadata,
+  'charge.refunded': refundsOfCharge,
+  'charge.refund.updated': fromRefund,
+  'refund.created': fromRefund,
+  'refund.updated': fromRefund,
+  'refund.failed': fromRefund,
   'charge.dispute.created': viaPayment,
   'charge.dispute.closed': viaPayment,
   'review.opened': viaPayment,
@@ -130,6 +165,9 @@ export const handledEventTypes: readonly string[] = Object.keys(routingTable);
 export function isHandledEventType(type: string): boolean {
   return Object.hasOwn(routingTable, type);
 }
+
+/** Event types routed differently since refunds have their own runs; intake runs started before keep the old route. */
+export const routedToRefundRunsSince = new Set(['charge.refunded']);
 
 export function routeStripeEvent(event: Pick<StripeEventEnvelope, 'type' | 'object'>): RouteDecision {
   const locate = routingTable[event.type];

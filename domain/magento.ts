@@ -27,6 +27,12 @@ export interface MagentoOrderItem {
   row_total?: number;
   tax_amount?: number;
   discount_amount?: number;
+  row_invoiced?: number;
+  tax_invoiced?: number;
+  discount_invoiced?: number;
+  amount_refunded?: number;
+  tax_refunded?: number;
+  discount_refunded?: number;
 }
 
 export interface MagentoStatusHistory {
@@ -61,6 +67,10 @@ export interface MagentoOrder {
   total_invoiced?: number;
   total_paid?: number;
   total_refunded?: number;
+  shipping_invoiced?: number;
+  shipping_refunded?: number;
+  shipping_tax_amount?: number;
+  shipping_tax_refunded?: number;
   status_histories?: MagentoStatusHistory[];
 }
 
@@ -82,7 +92,11 @@ export interface MagentoShipment {
 export interface MagentoCreditMemo {
   entity_id: number;
   order_id: number;
+  increment_id?: string;
   grand_total?: number;
+  order_currency_code?: string;
+  created_at?: string;
+  updated_at?: string;
   comments?: Array<{ comment?: string }>;
 }
 

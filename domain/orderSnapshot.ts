@@ -85,7 +85,11 @@ export function orderSnapshotOf(order: MagentoOrder): OrderSnapshot {
   };
 }
 
-/** An order Magento has already finished with: nothing is left for an order run to do. */
-export function isSettledInMagento(order: OrderSnapshot): boolean {
-  return ['complete', 'closed', 'canceled'].includes(order.state) || (order.fullyInvoiced && order.fullyShipped && order.totalPaidMinor > 0);
+/**
+ * An order Magento has already finished with: shipped and paid, closed, or canceled with the money given back.
+ * (A canceled order whose payment was kept is not settled: someone has to look at it.)
+ */
+export function isSettledInMagento(order: OrderSnapshot, payment: { amountMinor: number; amountRefundedMinor: number }): boolean {
+  if (order.state === 'canceled') return payment.amountRefundedMinor >= payment.amountMinor;
+  return ['complete', 'closed'].includes(order.state) || (order.fullyInvoiced && order.fullyShipped && order.totalPaidMinor > 0);
 }

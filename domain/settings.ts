@@ -16,9 +16,18 @@ export interface OrderSettings {
   retryCheckout?: { successUrl: string; cancelUrl: string };
   /** Payments from the merchant's other sales channels: not ours, counted, never parked. */
   otherChannels?: OtherChannels;
+  /** After the sale: credit memos for Stripe refunds. */
+  refunds?: RefundSettings;
   fraud: FraudSettings;
   erp: ErpSettings;
   wms: WmsSettings;
+}
+
+export interface RefundSettings {
+  /** Credit memos put the credited items back in stock (Magento's `return_to_stock_items`). Off by default. */
+  returnToStock: boolean;
+  /** How long a refund's run waits between looks for the ERP invoice a credit note needs (the order has not shipped yet). */
+  erpInvoiceWaitMs: number;
 }
 
 export interface FraudSettings {

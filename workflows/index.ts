@@ -3,3 +3,4 @@ export { orderToCash } from './orderToCash';
 export { stripeCatchUp } from './stripeCatchUp';
 export { payoutReconciliation } from './payoutReconciliation';
 export { unmatchedPayment } from './unmatchedPayment';
+export { refund } from './refund';

@@ -21,3 +21,20 @@ export const statusQueryName = 'status';
 export function defineStatusQuery<T>() {
   return defineQuery<T>(statusQueryName);
 }
+
+/** A refund that succeeded in Stripe, as its own run tells the order's run. */
+export interface RefundNotice {
+  refundId: string;
+  amountMinor: number;
+  currency: string;
+  /** The charge has now been refunded in full. */
+  chargeFullyRefunded: boolean;
+}
+
+export interface RefundNoticeAnswer {
+  /** The order's run reverses the order itself (full refund before shipment): the refund's run makes no documents. */
+  handledByOrder: boolean;
+}
+
+/** Sent by a refund's run to its order's run while that is open. */
+export const refundNoticeUpdate = defineUpdate<RefundNoticeAnswer, [RefundNotice]>('refund');

@@ -5,7 +5,7 @@ import { assessFraud, type FraudAssessment } from '../domain/fraud';
 import { checkErpTotals, erpCustomerFor, erpSalesOrderFor, magentoCarrierCode, wmsOrderFor } from '../domain/fulfilment';
 import { magentoDateTime } from '../domain/magento';
 import { formatMoney } from '../domain/money';
-import { orderSnapshotOf, type OrderSnapshot } from '../domain/orderSnapshot';
+import { isSettledInMagento, orderSnapshotOf, type OrderSnapshot } from '../domain/orderSnapshot';
 import { foldPaymentEvent, noPaymentFacts, type PaymentFacts } from '../domain/orderEvents';
 import { MagentoOrderId, StripeObjectId, type SyncStateValue } from '../domain/searchAttributes';
 import type { OrderSettings } from '../domain/settings';
@@ -17,7 +17,7 @@ import type { SettingsActivities } from '../activities/settings';
 import type { PaymentSnapshot, StripeActivities } from '../activities/stripe/activities';
 import type { WmsActivities } from '../activities/wms/activities';
 import { externalCall, localCall } from './activityOptions';
-import { defineStatusQuery, stripeEventSignal } from './messages';
+import { defineStatusQuery, refundNoticeUpdate, stripeEventSignal, type RefundNotice } from './messages';
 import { BusinessRefused, createReviewQueue, permanentFailure, setSyncState, SkippedByOperator } from './reviewQueue';
 
 // ── Messages ────────────────────────────────────────────────────────────────────────────────────────
@@ -47,7 +47,8 @@ export interface OrderStatus {
 }
 
 export interface OrderOutcome {
-  outcome: 'completed' | 'compensated' | 'canceled_unpaid' | 'canceled' | 'skipped';
+  /** `already_settled`: Magento had already finished with the order (a run after the first one's history is gone); nothing was written. */
+  outcome: 'completed' | 'compensated' | 'canceled_unpaid' | 'canceled' | 'skipped' | 'already_settled';
   reason?: string;
   status: OrderStatus;
 }
@@ -139,6 +140,13 @@ function startRun(incrementId: string): OrderRun {
     },
   });
   setHandler(shipmentSignal, (notice: ShipmentNotice) => void (run.shipped ??= notice));
+  // A full refund before shipment reverses the order here (its compensation writes the credit memo); any other
+  // refund is recorded by the refund's own run.
+  setHandler(refundNoticeUpdate, (notice: RefundNotice) => {
+    const reverses = notice.chargeFullyRefunded && run.shipped === undefined && status.outcome === undefined;
+    if (reverses) run.facts = { ...run.facts, fullyRefunded: true };
+    return { handledByOrder: reverses };
+  });
   setHandler(orderStatusQuery, () => status);
   run.review = createReviewQueue(status);
   upsertSearchAttributes([{ key: MagentoOrderId, value: incrementId }]);
@@ -168,6 +176,10 @@ async function takePayment(run: OrderRun): Promise<Ended | undefined> {
   run.status.ids.paymentIntentId = paymentIntentId;
   run.payment = await run.review.step(() => stripe.getPayment(paymentIntentId));
   run.order = await loadOrder(run);
+  // Magento outlives Temporal's retention: an order it has finished with (a run started again for a late event) is left alone.
+  if (isSettledInMagento(run.order, run.payment) && patched('already-settled')) {
+    return end(run, 'already_settled', 'completed', `Magento order ${run.incrementId} is already ${run.order.state}; nothing was written`);
+  }
   if (!isPaid(run.payment) && run.facts.failures === 0 && run.payment.status !== 'canceled') {
     // Neither paid nor declined yet (a bank debit still processing, or only a review event so far): wait for the outcome.
     await condition(() => run.facts.succeeded || run.facts.failures > 0 || run.facts.authorized === true || run.facts.canceled === true);

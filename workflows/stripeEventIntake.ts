@@ -1,6 +1,8 @@
-import { proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
-import { routeStripeEvent, routeToOrder, routeToUnmatchedPayment, type RouteDecision } from '../domain/eventRouting';
+import {
+  fromPaymentMetadata, routedToRefundRunsSince, routeStripeEvent, routeToOrder, routeToRefund, routeToUnmatchedPayment, type RouteDecision,
+} from '../domain/eventRouting';
 import { StripeEventType, StripeObjectId } from '../domain/searchAttributes';
 import type { StripeEventEnvelope } from '../domain/stripeEvents';
 import type { IntakeActivities } from '../activities/intake/activities';
@@ -13,7 +15,8 @@ export interface IntakeResult {
   eventId: string;
   type: string;
   workflowId: string;
-  outcome: 'delivered' | 'not_for_us' | 'skipped';
+  /** `order_closed`: the event is about an order whose run has ended; it is kept here, and after-sale runs act on it. */
+  outcome: 'delivered' | 'not_for_us' | 'order_closed' | 'skipped';
   deliveredTo?: string;
   reason?: string;
 }
@@ -47,7 +50,7 @@ export async function stripeEventIntake(event: StripeEventEnvelope): Promise<Int
   const result = (outcome: IntakeResult['outcome'], extra: Partial<IntakeResult> = {}): IntakeResult =>
     ({ eventId: event.id, type: event.type, workflowId: workflowInfo().workflowId, outcome, ...extra });
 
-  let decision = routeStripeEvent(event);
+  let decision = route(event);
   try {
     for (;;) {
       status.decision = decision;
@@ -63,10 +66,23 @@ export async function stripeEventIntake(event: StripeEventEnvelope): Promise<Int
           continue;
         }
         case 'route': {
-          const route = decision;
-          await review.step(() => intake.deliverStripeEvent({ workflowType: route.workflowType, workflowId: route.workflowId, businessKey: route.businessKey, event }));
+          const target = decision;
+          const delivered = await review.step(() => intake.deliverStripeEvent({ workflowType: target.workflowType, workflowId: target.workflowId,
+            businessKey: target.businessKey, event }));
           setSyncState(status, 'completed');
-          return result('delivered', { deliveredTo: route.workflowId });
+          if (delivered.closed) return result('order_closed', { reason: `${target.workflowId} has ended; an order's run never starts again` });
+          return result('delivered', { deliveredTo: target.workflowId });
+        }
+        case 'refundsOfCharge': {
+          const { chargeId } = decision;
+          const refundIds = await review.step(() => stripe.listRefundIdsOfCharge(chargeId));
+          for (const refundId of refundIds) {
+            const target = routeToRefund(refundId);
+            await review.step(() => intake.deliverStripeEvent({ workflowType: target.workflowType, workflowId: target.workflowId, businessKey: target.businessKey, event }));
+          }
+          setSyncState(status, 'completed');
+          if (refundIds.length === 0) return result('not_for_us', { reason: `Stripe lists no refunds on charge ${chargeId}` });
+          return result('delivered', { deliveredTo: refundIds.map((id) => routeToRefund(id).workflowId).join(', ') });
         }
         case 'notForUs':
           setSyncState(status, 'completed');
@@ -78,7 +94,7 @@ export async function stripeEventIntake(event: StripeEventEnvelope): Promise<Int
             continue;
           }
           if ((await review.park(decision.reason)) === 'skip') throw new SkippedByOperator(decision.reason);
-          decision = routeStripeEvent(event);
+          decision = route(event);
           continue;
         }
       }
@@ -88,6 +104,12 @@ export async function stripeEventIntake(event: StripeEventEnvelope): Promise<Int
     setSyncState(status, 'completed');
     return result('skipped', { reason: err.message });
   }
+}
+
+/** Intake runs started before refunds had their own runs route `charge.refunded` to the order, so they replay. */
+function route(event: StripeEventEnvelope): RouteDecision {
+  if (routedToRefundRunsSince.has(event.type) && !patched('refund-runs')) return fromPaymentMetadata(event.object);
+  return routeStripeEvent(event);
 }
 
 function fromReference(reference: OrderReference, lookedUp: string, paymentIntentId: string | undefined): RouteDecision {

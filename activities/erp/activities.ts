@@ -52,6 +52,28 @@ export interface ErpJournalEntryInput {
   remark?: string;
 }
 
+export interface ErpRefundPaymentInput {
+  /** The credit note (return Sales Invoice) the money pays back. */
+  creditNote: string;
+  customer: string;
+  company: string;
+  amountMinor: number;
+  currency: string;
+  /** Stripe refund id. */
+  referenceNo: string;
+  date: string;
+  /** The bank or clearing account the money left from. */
+  paidFrom: string;
+}
+
+/** Where an order stands in the ERP: its submitted Sales Order and (once shipped) Sales Invoice. */
+export interface ErpOrderDocs {
+  salesOrder?: string;
+  salesOrderCancelled?: boolean;
+  salesInvoice?: string;
+  customer?: string;
+}
+
 export interface CreatedDoc {
   name: string;
   created: boolean;
@@ -195,6 +217,60 @@ export function createErpActivities(erp: ErpClient) {
         docstatus: 1,
       });
       return { name: doc.name, created: true };
+    },
+
+    /** Read-only: the order's Sales Order and its (non-return) Sales Invoice, by `po_no`. */
+    async erpDocsOfOrder(poNo: string): Promise<ErpOrderDocs> {
+      const [invoice] = await erp.listDocs<Named & { customer?: string }>('Sales Invoice', { filters: [['po_no', '=', poNo], ['docstatus', '=', 1], ['is_return', '=', 0]],
+        fields: ['name', 'customer'], limit: 1, orderBy: 'creation asc' });
+      const orders = await erp.listDocs<Named & { docstatus?: number; customer?: string }>('Sales Order', { filters: [['po_no', '=', poNo]],
+        fields: ['name', 'docstatus', 'customer'], limit: 0, orderBy: 'creation asc' });
+      const live = orders.find((o) => o.docstatus === 1);
+      return {
+        ...(live ? { salesOrder: live.name } : orders[0] ? { salesOrder: orders[0].name, salesOrderCancelled: orders[0].docstatus === 2 } : {}),
+        ...(invoice ? { salesInvoice: invoice.name } : {}),
+        ...(invoice?.customer ?? live?.customer ? { customer: invoice?.customer ?? live?.customer } : {}),
+      };
+    },
+
+    /**
+     * Looks for a Payment Entry carrying the Stripe refund id as `reference_no` before creating one: money paid back
+     * to the customer (`Pay`), allocated against the credit note so that it is settled.
+     */
+    async createErpRefundPayment(input: ErpRefundPaymentInput): Promise<CreatedDoc> {
+      const existing = await first('Payment Entry', [['reference_no', '=', input.referenceNo], ['docstatus', '!=', 2]]);
+      if (existing) return { name: existing, created: false };
+      const amount = fromMinor(minorUnits(input.amountMinor, 'amountMinor'), input.currency);
+      const doc = await erp.createDoc('Payment Entry', {
+        payment_type: 'Pay', party_type: 'Customer', party: input.customer, company: input.company,
+        posting_date: input.date, paid_from: input.paidFrom,
+        paid_from_account_currency: input.currency, paid_to_account_currency: input.currency,
+        paid_amount: amount, received_amount: amount,
+        reference_no: input.referenceNo, reference_date: input.date,
+        references: [{ reference_doctype: 'Sales Invoice', reference_name: input.creditNote, allocated_amount: -amount }],
+        docstatus: 1,
+      });
+      return { name: doc.name, created: true };
+    },
+
+    /**
+     * A refund that failed after it was booked: cancels its credit note and refund payment (found by the refund id),
+     * payment first. Returns what it cancelled; nothing booked, nothing to do.
+     */
+    async cancelErpRefund(input: { refundId: string; salesInvoice: string }): Promise<string[]> {
+      const cancelled: string[] = [];
+      const payment = await first('Payment Entry', [['reference_no', '=', input.refundId], ['docstatus', '=', 1]]);
+      if (payment) {
+        await erp.cancelDoc('Payment Entry', payment);
+        cancelled.push(payment);
+      }
+      const note = await first('Sales Invoice', [['is_return', '=', 1], ['return_against', '=', input.salesInvoice],
+        ['remarks', 'like', `${creditNoteRemark(input.refundId)}%`], ['docstatus', '=', 1]]);
+      if (note) {
+        await erp.cancelDoc('Sales Invoice', note);
+        cancelled.push(note);
+      }
+      return cancelled;
     },
 
     /**

@@ -1,6 +1,7 @@
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type Stripe from 'stripe';
-import { entityWorkflowArgs, isHandledEventType, type EntityWorkflowType } from '../../domain/eventRouting';
+import { entityWorkflowArgs, isHandledEventType, orderWorkflowId, type EntityWorkflowType } from '../../domain/eventRouting';
+import { refundNoticeUpdate, type RefundNotice, type RefundNoticeAnswer } from '../../workflows/messages';
 import { intakeStartPolicy, intakeWorkflowId, toEnvelope, type StripeEventEnvelope } from '../../domain/stripeEvents';
 import { magentoOrderIdFromMetadata } from '../../domain/eventRouting';
 import type { PaymentOrigin } from '../../domain/channels';
@@ -20,17 +21,47 @@ export function createIntakeActivities(temporal: Client, taskQueue: string, stri
   return {
     /**
      * Signal-with-start: starts the entity's workflow if none is running, and delivers the event as a `stripeEvent`
-     * signal. Running it twice delivers the event twice, which the workflows ignore by event id.
+     * signal. Running it twice delivers the event twice, which the workflows ignore by event id. An order's run is
+     * never started again once it has ended (`closed: true`): what happens after the sale has its own runs.
      */
-    async deliverStripeEvent(input: { workflowType: EntityWorkflowType; workflowId: string; businessKey: string; event: StripeEventEnvelope }): Promise<{ runId: string }> {
-      const handle = await temporal.workflow.signalWithStart(input.workflowType, {
-        workflowId: input.workflowId,
-        taskQueue,
-        args: entityWorkflowArgs(input.workflowType, input.businessKey),
-        signal: 'stripeEvent',
-        signalArgs: [input.event],
-      });
-      return { runId: handle.signaledRunId };
+    async deliverStripeEvent(input: { workflowType: EntityWorkflowType; workflowId: string; businessKey: string; event: StripeEventEnvelope })
+      : Promise<{ runId: string; closed?: boolean }> {
+      try {
+        const handle = await temporal.workflow.signalWithStart(input.workflowType, {
+          workflowId: input.workflowId,
+          taskQueue,
+          args: entityWorkflowArgs(input.workflowType, input.businessKey),
+          signal: 'stripeEvent',
+          signalArgs: [input.event],
+          ...(input.workflowType === 'orderToCash' ? { workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE } : {}),
+        });
+        return { runId: handle.signaledRunId };
+      } catch (err) {
+        if (err instanceof WorkflowExecutionAlreadyStartedError) return { runId: '', closed: true };
+        throw err;
+      }
+    },
+
+    /**
+     * Tells the order's run about a refund that succeeded, while the run is open: the run answers whether it takes the
+     * refund on itself (a full refund before shipment reverses the order). A closed run, or one started before runs
+     * answered this, leaves the refund to its own run.
+     */
+    async tellOrderAboutRefund(input: { incrementId: string; refund: RefundNotice }): Promise<RefundNoticeAnswer & { orderRun: 'open' | 'closed' | 'none' }> {
+      const handle = temporal.workflow.getHandle(orderWorkflowId(input.incrementId));
+      try {
+        const { status } = await handle.describe();
+        if (status.name !== 'RUNNING') return { handledByOrder: false, orderRun: 'closed' };
+        const answer = await handle.executeUpdate(refundNoticeUpdate, { args: [input.refund] });
+        return { ...answer, orderRun: 'open' };
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) return { handledByOrder: false, orderRun: 'none' };
+        // The run ended meanwhile, or was started before it answered refunds: the refund's own run does the documents.
+        if (err instanceof WorkflowUpdateFailedError || /not found|completed|unknown update/i.test(String((err as Error).message))) {
+          return { handledByOrder: false, orderRun: 'closed' };
+        }
+        throw err;
+      }
     },
 
     /** Read-only: what a PaymentIntent says about where it was made, and the Magento order it names now (if any). */

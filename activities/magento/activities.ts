@@ -1,6 +1,9 @@
 import {
   commentMarker, hasComment, isFullyInvoiced, isFullyShipped, type MagentoOrder,
 } from '../../domain/magento';
+import { creditMemoPlanFor, type CreditMemoPlan } from '../../domain/creditMemo';
+import { MappingError } from '../../domain/fulfilment';
+import { formatMoney, fromMinor, toMinor } from '../../domain/money';
 import { orderSnapshotOf, type OrderSnapshot } from '../../domain/orderSnapshot';
 import type { MagentoClient, TrackInput } from './client';
 
@@ -12,6 +15,28 @@ export interface CustomerHistory {
 }
 
 export type InvoiceResult = { invoiceId: number; created: boolean; invoicedElsewhere: boolean };
+
+export interface RefundMemoInput {
+  entityId: number;
+  refundId: string;
+  amountMinor: number;
+  currency: string;
+  /** Set when the refund was made from a credit memo staff created in Magento: that memo is the one. */
+  magentoCreditMemoId?: string;
+  /** Why, for the memo's comment (Stripe's refund reason). */
+  reason?: string;
+  returnToStock: boolean;
+}
+
+export interface RefundMemoResult {
+  creditMemoId: number;
+  created: boolean;
+  grandTotalMinor: number;
+  kind?: CreditMemoPlan['kind'] | 'staff_memo';
+}
+
+/** The marker a refund's credit memo carries in its comment, so a redelivery or a re-run finds it. */
+export const refundMemoKey = (refundId: string): string => `refund:${refundId}`;
 
 /** Magento activities. Each reads the order before it writes, so retries and duplicate events change nothing twice. */
 export function createMagentoActivities(magento: MagentoClient) {
@@ -104,6 +129,49 @@ export function createMagentoActivities(magento: MagentoClient) {
       await magento.cancel(input.entityId);
       await withComment(input.entityId, input.key, input.comment, input.notifyCustomer);
       return { canceled: true, state: 'canceled' };
+    },
+
+    /** Read-only: the credit memo recording a Stripe refund (by the marker in its comment, or the staff memo it came from). */
+    async findRefundCreditMemo(input: { entityId: number; refundId: string; magentoCreditMemoId?: string }): Promise<{ creditMemoId: number; grandTotal?: number } | undefined> {
+      const memos = await magento.listCreditMemos(input.entityId);
+      const marker = commentMarker(refundMemoKey(input.refundId));
+      const found = memos.items.find((m) => String(m.entity_id) === input.magentoCreditMemoId || (m.comments ?? []).some((c) => c.comment?.includes(marker)));
+      return found && { creditMemoId: found.entity_id, grandTotal: found.grand_total };
+    },
+
+    /**
+     * An offline credit memo for exactly the refunded amount, once: a memo carrying the refund id (or the staff memo
+     * the refund came from) is the one. Items the refund matches are credited, else the refund is an adjustment; the
+     * memo's total is read back and must equal the refund.
+     */
+    async creditMemoForRefund(input: RefundMemoInput): Promise<RefundMemoResult> {
+      const memos = await magento.listCreditMemos(input.entityId);
+      const marker = commentMarker(refundMemoKey(input.refundId));
+      const existing = memos.items.find((m) => String(m.entity_id) === input.magentoCreditMemoId || (m.comments ?? []).some((c) => c.comment?.includes(marker)));
+      if (existing) {
+        return { creditMemoId: existing.entity_id, created: false, grandTotalMinor: toMinor(existing.grand_total ?? 0, input.currency),
+          ...(String(existing.entity_id) === input.magentoCreditMemoId ? { kind: 'staff_memo' as const } : {}) };
+      }
+      if (input.magentoCreditMemoId) throw new MappingError(`Stripe refund ${input.refundId} names Magento credit memo ${input.magentoCreditMemoId}, which order ${input.entityId} does not have`);
+      const order = await magento.getOrder(input.entityId);
+      if (order.order_currency_code.toUpperCase() !== input.currency) {
+        throw new MappingError(`Stripe refund ${input.refundId} is in ${input.currency} but order ${order.increment_id} is in ${order.order_currency_code}`);
+      }
+      const plan = creditMemoPlanFor(order, input.amountMinor);
+      const currency = order.order_currency_code;
+      const comment = `Refunded in Stripe: ${input.refundId}, ${formatMoney(input.amountMinor, currency)}${input.reason ? ` (${input.reason})` : ''}. ${marker}`;
+      const creditMemoId = Number(await magento.refundOffline(input.entityId, {
+        items: plan.items, shippingAmount: fromMinor(plan.shippingMinor, currency), comment, notify: true,
+        adjustmentPositive: fromMinor(plan.adjustmentPositiveMinor, currency), adjustmentNegative: fromMinor(plan.adjustmentNegativeMinor, currency),
+        ...(input.returnToStock && plan.kind !== 'adjustment' ? { returnToStockItems: plan.items.filter((i) => i.qty > 0).map((i) => i.order_item_id) } : {}),
+      }));
+      const memo = await magento.getCreditMemo(creditMemoId);
+      const grandTotalMinor = toMinor(memo.grand_total ?? 0, currency);
+      if (grandTotalMinor !== input.amountMinor) {
+        throw new MappingError(`Magento credit memo ${creditMemoId} for Stripe refund ${input.refundId} totals ${formatMoney(grandTotalMinor, currency)}, `
+          + `not the refunded ${formatMoney(input.amountMinor, currency)}: check it in Magento before retrying`);
+      }
+      return { creditMemoId, created: true, grandTotalMinor, kind: plan.kind };
     },
 
     /** Undo for an invoiced order: a full offline credit memo, once (found again by the key in its comment). */

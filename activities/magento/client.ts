@@ -119,12 +119,17 @@ export class MagentoClient {
 
   /** Offline credit memo; `items` empty refunds the whole order. */
   refundOffline(entityId: number, input: { items?: Array<{ order_item_id: number; qty: number }>; shippingAmount?: number;
-    adjustmentPositive?: number; adjustmentNegative?: number; comment: string; notify: boolean }): Promise<number> {
+    adjustmentPositive?: number; adjustmentNegative?: number; returnToStockItems?: number[]; comment: string; notify: boolean }): Promise<number> {
     return this.rest.request({ method: 'POST', url: `/V1/order/${entityId}/refund`, data: {
       items: input.items ?? [], notify: input.notify, appendComment: true,
       comment: { comment: input.comment, is_visible_on_front: 0 },
-      arguments: { shipping_amount: input.shippingAmount, adjustment_positive: input.adjustmentPositive, adjustment_negative: input.adjustmentNegative },
+      arguments: { shipping_amount: input.shippingAmount, adjustment_positive: input.adjustmentPositive, adjustment_negative: input.adjustmentNegative,
+        ...(input.returnToStockItems ? { extension_attributes: { return_to_stock_items: input.returnToStockItems } } : {}) },
     } });
+  }
+
+  getCreditMemo(creditMemoId: number): Promise<MagentoCreditMemo> {
+    return this.rest.request({ method: 'GET', url: `/V1/creditmemo/${creditMemoId}` });
   }
 
   listInvoices(orderEntityId: number): Promise<MagentoSearchResult<MagentoInvoice>> {

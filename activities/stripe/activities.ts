@@ -34,6 +34,30 @@ export interface PaymentSnapshot {
   createdAt: string;
 }
 
+/** A refund as the Refund workflow needs it, read from Stripe's current state. */
+export interface RefundSnapshot {
+  refundId: string;
+  status: 'pending' | 'requires_action' | 'succeeded' | 'failed' | 'canceled';
+  amountMinor: number;
+  currency: string;
+  chargeId?: string;
+  paymentIntentId?: string;
+  reason?: string;
+  failureReason?: string;
+  /** The order the refunded payment names (PaymentIntent or charge metadata). */
+  magentoOrderId?: string;
+  /** Set when the payment belongs to a Stripe invoice (a subscription), not to a Magento order. */
+  invoiceId?: string;
+  /** Our own key, when the order run refunded as part of its reversal (`order:<id>:refund`). */
+  o2cKey?: string;
+  /** The Magento credit memo a refund made from Magento came from. */
+  magentoCreditMemoId?: string;
+  /** What the charge has had refunded in all, and its amount: equal means fully refunded. */
+  chargeAmountMinor?: number;
+  chargeRefundedMinor?: number;
+  createdAt: string;
+}
+
 export interface OrderReference {
   magentoOrderId?: string;
   /** Set when the payment belongs to a Stripe invoice (a subscription), not to a Magento order. */
@@ -107,6 +131,41 @@ export function createStripeActivities(stripe: Stripe) {
         ...(pi.cancellation_reason ? { cancellationReason: pi.cancellation_reason } : {}),
         createdAt: isoOf(charge?.created ?? pi.created),
       };
+    },
+
+    /** Read-only: a refund with its charge and PaymentIntent (for the order it belongs to), amounts in minor units. */
+    async getRefund(refundId: string): Promise<RefundSnapshot> {
+      const refund = await callStripe(() => stripe.refunds.retrieve(refundId, { expand: ['charge', 'payment_intent'] }));
+      const charge = typeof refund.charge === 'object' && refund.charge ? refund.charge : undefined;
+      const pi = typeof refund.payment_intent === 'object' && refund.payment_intent ? refund.payment_intent : undefined;
+      const invoice = (pi as unknown as { invoice?: string | { id: string } | null } | undefined)?.invoice;
+      const magentoOrderId = magentoOrderIdFromMetadata(pi?.metadata) ?? magentoOrderIdFromMetadata(charge?.metadata);
+      const memoId = refund.metadata?.magento_creditmemo_id;
+      return {
+        refundId: refund.id,
+        status: (refund.status ?? 'pending') as RefundSnapshot['status'],
+        amountMinor: refund.amount,
+        currency: refund.currency.toUpperCase(),
+        chargeId: idOf(refund.charge ?? undefined),
+        paymentIntentId: idOf(refund.payment_intent ?? undefined),
+        ...(refund.reason ? { reason: refund.reason } : {}),
+        ...(refund.failure_reason ? { failureReason: refund.failure_reason } : {}),
+        ...(magentoOrderId ? { magentoOrderId } : {}),
+        ...(idOf(invoice ?? undefined) ? { invoiceId: idOf(invoice ?? undefined) } : {}),
+        ...(refund.metadata?.o2c_key ? { o2cKey: refund.metadata.o2c_key } : {}),
+        ...(memoId && /^\d+$/.test(memoId) ? { magentoCreditMemoId: memoId } : {}),
+        ...(charge ? { chargeAmountMinor: charge.amount, chargeRefundedMinor: charge.amount_refunded } : {}),
+        createdAt: isoOf(refund.created),
+      };
+    },
+
+    /** Read-only: the ids of every refund on a charge, oldest first (`charge.refunded` names only the charge). */
+    async listRefundIdsOfCharge(chargeId: string): Promise<string[]> {
+      const ids: string[] = [];
+      await callStripe(async () => {
+        for await (const refund of stripe.refunds.list({ charge: chargeId, limit: 100 })) ids.push(refund.id);
+      });
+      return ids.reverse();
     },
 
     /** Read-only: a payout, amounts in minor units. */

@@ -57,6 +57,10 @@ export const paymentEntry: DocTypeDefinition = {
       if (doc.payment_type === 'Receive' && cumulative > outstandingCents) {
         throw validationError(`Row #${i + 1}: Allocated Amount cannot be greater than outstanding amount.`);
       }
+      // Paying a customer back against a credit note: its outstanding is negative, and so is the allocation.
+      if (doc.payment_type === 'Pay' && (rowCents > 0 || cumulative < outstandingCents)) {
+        throw validationError(`Row #${i + 1}: Allocated Amount cannot be greater than outstanding amount.`);
+      }
       allocatedByDoc.set(key, cumulative);
       allocatedCents += rowCents;
       Object.assign(row, {
@@ -65,6 +69,7 @@ export const paymentEntry: DocTypeDefinition = {
       });
     });
 
+    allocatedCents = Math.abs(allocatedCents);
     if (allocatedCents > paidCents) {
       throw validationError(`Total Allocated Amount (${fromCents(allocatedCents)}) cannot be greater than Paid Amount (${fromCents(paidCents)})`);
     }
@@ -125,7 +130,7 @@ function outstandingOf(target: ErpDoc): number {
 
 /** Submit reduces each referenced document's outstanding amount (sign -1); cancel gives it back (sign +1). */
 function applyAllocations(doc: ErpDoc, ctx: DocContext, sign: 1 | -1): void {
-  if (doc.payment_type !== 'Receive') return;
+  if (doc.payment_type !== 'Receive' && doc.payment_type !== 'Pay') return;
   for (const row of rowsOf(doc, 'references')) {
     const target = ctx.find(String(row.reference_doctype), String(row.reference_name));
     if (!target) continue;

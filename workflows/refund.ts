@@ -1,0 +1,209 @@
+import { condition, proxyActivities, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
+import { formatMoney } from '../domain/money';
+import { MagentoOrderId, StripeObjectId, type SyncStateValue } from '../domain/searchAttributes';
+import type { OrderSettings } from '../domain/settings';
+import type { ErpActivities } from '../activities/erp/activities';
+import type { IntakeActivities } from '../activities/intake/activities';
+import type { MagentoActivities } from '../activities/magento/activities';
+import type { SettingsActivities } from '../activities/settings';
+import type { RefundSnapshot, StripeActivities } from '../activities/stripe/activities';
+import { externalCall, localCall } from './activityOptions';
+import { defineStatusQuery, stripeEventSignal } from './messages';
+import { createReviewQueue, permanentFailure, setSyncState, SkippedByOperator, type Tracked } from './reviewQueue';
+
+export interface RefundStatus extends Tracked {
+  refundId: string;
+  step: string;
+  incrementId?: string;
+  refund?: RefundSnapshot;
+  outcome?: RefundOutcome['outcome'];
+  ids: Record<string, string | number | undefined>;
+  timestamps: Record<string, string>;
+}
+
+export interface RefundOutcome {
+  /**
+   * `recorded`: credit memo and ERP credit note and payment made (or found); `reversed_by_order`: a full refund before
+   * shipment, which the order's own run reverses; `order_reversal`: the order run's own refund, documented by it;
+   * `failed_in_stripe`: the refund failed and an operator closed the case; `not_for_us`: a subscription's refund.
+   */
+  outcome: 'recorded' | 'reversed_by_order' | 'order_reversal' | 'failed_in_stripe' | 'not_for_us' | 'skipped';
+  reason?: string;
+  status: RefundStatus;
+}
+
+export const refundStatusQuery = defineStatusQuery<RefundStatus>();
+
+const stripe = proxyActivities<StripeActivities>(externalCall);
+const magento = proxyActivities<MagentoActivities>(externalCall);
+const erp = proxyActivities<ErpActivities>(externalCall);
+const intake = proxyActivities<IntakeActivities>(externalCall);
+const config = proxyActivities<SettingsActivities>(localCall);
+
+const hour = 3600_000;
+
+interface RefundRun {
+  status: RefundStatus;
+  review: ReturnType<typeof createReviewQueue>;
+  settings: OrderSettings;
+  refund: RefundSnapshot;
+  incrementId: string;
+  /** Stripe events about this refund since the last look (each is a reason to read it again). */
+  nudges: number;
+}
+
+/**
+ * One Stripe refund, ID `refund:<re_…>`, from `refund.*`, `charge.refund.updated` or `charge.refunded`: finds its
+ * order, waits until Stripe says it succeeded (refunds can stay pending for days), then records it exactly once: an
+ * offline Magento credit memo for the refunded amount, an ERP credit note against the order's invoice and a payment
+ * paying the customer back. A full refund before shipment is the order run's to reverse; a refund that fails leaves
+ * the books as they were (or cancels what was booked) and waits in the review queue.
+ */
+export async function refund(input: { refundId: string }): Promise<RefundOutcome> {
+  const run = startRun(input.refundId);
+  try {
+    run.settings = await run.review.step(() => config.orderSettings());
+    run.refund = await run.review.step(() => stripe.getRefund(input.refundId));
+    if (run.refund.invoiceId && !run.refund.magentoOrderId) return end(run, 'not_for_us', 'completed', `refund of Stripe invoice ${run.refund.invoiceId} (a subscription)`);
+    await findOrder(run);
+    await awaitSettled(run);
+    if (run.refund.status !== 'succeeded') return await refundFailed(run);
+    if (run.refund.o2cKey?.startsWith('order:')) {
+      return end(run, 'order_reversal', 'completed', `the order run refunded this while reversing order ${run.incrementId}; its documents are that run's`);
+    }
+    const told = await run.review.step(() => intake.tellOrderAboutRefund({ incrementId: run.incrementId, refund: {
+      refundId: run.refund.refundId, amountMinor: run.refund.amountMinor, currency: run.refund.currency,
+      chargeFullyRefunded: run.refund.chargeAmountMinor !== undefined && run.refund.chargeRefundedMinor === run.refund.chargeAmountMinor } }));
+    if (told.handledByOrder) return end(run, 'reversed_by_order', 'completed', `a full refund before shipment: order ${run.incrementId}'s run reverses the order`);
+    await creditMemo(run);
+    await creditInErp(run);
+    return end(run, 'recorded', 'completed');
+  } catch (err) {
+    if (err instanceof SkippedByOperator) return end(run, run.refund?.status === 'failed' ? 'failed_in_stripe' : 'skipped', 'failed', err.message);
+    throw err;
+  }
+}
+
+function startRun(refundId: string): RefundRun {
+  const status: RefundStatus = { refundId, step: 'started', syncState: 'running', ids: {}, timestamps: {} };
+  const run = { status, nudges: 0 } as unknown as RefundRun;
+  setHandler(stripeEventSignal, () => void (run.nudges += 1));
+  setHandler(refundStatusQuery, () => status);
+  run.review = createReviewQueue(status);
+  upsertSearchAttributes([{ key: StripeObjectId, value: refundId }]);
+  setSyncState(status, 'running');
+  return run;
+}
+
+function reached(run: RefundRun, step: string): void {
+  run.status.step = step;
+  run.status.timestamps[step] = new Date().toISOString();
+}
+
+function end(run: RefundRun, outcome: RefundOutcome['outcome'], state: SyncStateValue, reason?: string): RefundOutcome {
+  reached(run, outcome);
+  setSyncState(run.status, state);
+  run.status.outcome = outcome;
+  run.status.refund = run.refund;
+  return { outcome, status: run.status, ...(reason ? { reason } : {}) };
+}
+
+/** The order the refunded payment names; a refund of a payment that names none parks (a retry reads Stripe again). */
+async function findOrder(run: RefundRun): Promise<void> {
+  let attempts = 0;
+  await run.review.step(async () => {
+    if (attempts++ > 0) run.refund = await stripe.getRefund(run.refund.refundId);
+    if (!run.refund.magentoOrderId) {
+      throw permanentFailure(`Stripe refund ${run.refund.refundId} (${formatMoney(run.refund.amountMinor, run.refund.currency)}) is on payment `
+        + `${run.refund.paymentIntentId ?? run.refund.chargeId} which names no Magento order (metadata magento_order_id)`);
+    }
+  });
+  run.incrementId = run.refund.magentoOrderId!;
+  run.status.incrementId = run.incrementId;
+  run.status.ids.paymentIntentId = run.refund.paymentIntentId;
+  upsertSearchAttributes([{ key: MagentoOrderId, value: run.incrementId }]);
+  reached(run, 'order_found');
+}
+
+/** A pending refund: look again when Stripe sends news of it, and at least every few hours, until it settles. */
+async function awaitSettled(run: RefundRun): Promise<void> {
+  for (let pauseMs = 5 * 60_000; run.refund.status === 'pending' || run.refund.status === 'requires_action'; pauseMs = Math.min(pauseMs * 2, 6 * hour)) {
+    reached(run, 'pending_in_stripe');
+    const seen = run.nudges;
+    await condition(() => run.nudges > seen, pauseMs);
+    run.refund = await run.review.step(() => stripe.getRefund(run.refund.refundId));
+  }
+  run.status.refund = run.refund;
+}
+
+/** Magento: an offline credit memo for exactly the refund (found again, not made twice, on a redelivery or re-run). */
+async function creditMemo(run: RefundRun): Promise<void> {
+  const order = await run.review.step(async () => {
+    const found = await magento.loadOrderSnapshot(run.incrementId);
+    if (!found) throw permanentFailure(`Magento has no order ${run.incrementId}, but Stripe refund ${run.refund.refundId} names it`);
+    return found;
+  });
+  run.status.ids.magentoEntityId = order.entityId;
+  const { refundId, amountMinor, currency, reason, magentoCreditMemoId } = run.refund;
+  const memo = await run.review.step(() => magento.creditMemoForRefund({ entityId: order.entityId, refundId, amountMinor, currency,
+    ...(magentoCreditMemoId ? { magentoCreditMemoId } : {}), ...(reason ? { reason } : {}), returnToStock: run.settings.refunds?.returnToStock ?? false }));
+  run.status.ids.magentoCreditMemoId = memo.creditMemoId;
+  reached(run, 'credit_memo');
+}
+
+/**
+ * ERP: a credit note against the order's Sales Invoice and a payment paying the customer back, both equal to the
+ * refund. Before the order has shipped there is no invoice yet: wait for it. An order reversed in the ERP (its Sales
+ * Order cancelled) or never booked there has nothing to credit.
+ */
+async function creditInErp(run: RefundRun): Promise<void> {
+  const { refundId, amountMinor, currency, reason } = run.refund;
+  for (;;) {
+    const docs = await run.review.step(() => erp.erpDocsOfOrder(run.incrementId));
+    if (docs.salesInvoice) {
+      const date = run.refund.createdAt.slice(0, 10);
+      const salesInvoice = docs.salesInvoice;
+      const note = await run.review.step(() => erp.createErpCreditNote({ salesInvoice, referenceNo: refundId, amountMinor, date,
+        reason: reason ?? 'refunded in Stripe' }));
+      run.status.ids.erpCreditNote = note.name;
+      const payment = await run.review.step(() => erp.createErpRefundPayment({ creditNote: note.name, customer: docs.customer!,
+        company: run.settings.erp.company, amountMinor, currency, referenceNo: refundId, date, paidFrom: run.settings.erp.bankAccount }));
+      run.status.ids.erpRefundPayment = payment.name;
+      reached(run, 'erp_credited');
+      return;
+    }
+    if (!docs.salesOrder || docs.salesOrderCancelled) {
+      run.status.ids.erp = docs.salesOrder ? `Sales Order ${docs.salesOrder} cancelled: nothing to credit` : 'no ERP order: nothing to credit';
+      return;
+    }
+    reached(run, 'awaiting_erp_invoice');
+    run.status.ids.erpSalesOrder = docs.salesOrder;
+    await sleep(run.settings.refunds?.erpInvoiceWaitMs ?? 6 * hour);
+  }
+}
+
+/**
+ * The refund failed in Stripe (the card was closed, say): the customer has not been paid back. A credit memo cannot
+ * be deleted in Magento, so one already made is flagged with a comment; ERP documents booked for it are cancelled.
+ * The case waits in the review queue until an operator closes it.
+ */
+async function refundFailed(run: RefundRun): Promise<RefundOutcome> {
+  const { refundId, amountMinor, currency, failureReason } = run.refund;
+  reached(run, 'failed_in_stripe');
+  const order = await run.review.step(() => magento.loadOrderSnapshot(run.incrementId));
+  const what = `Stripe refund ${refundId} of ${formatMoney(amountMinor, currency)} failed (${failureReason ?? 'no reason given'}): the customer was not paid back`;
+  if (order) {
+    const memo = await run.review.step(() => magento.findRefundCreditMemo({ entityId: order.entityId, refundId }));
+    await run.review.step(() => magento.addMagentoComment({ entityId: order.entityId, key: `refund_failed:${refundId}`, comment: memo
+      ? `${what}; credit memo ${memo.creditMemoId} records a refund that did not happen.` : `${what}.` }));
+    if (memo) run.status.ids.magentoCreditMemoId = memo.creditMemoId;
+  }
+  const docs = await run.review.step(() => erp.erpDocsOfOrder(run.incrementId));
+  if (docs.salesInvoice) {
+    const salesInvoice = docs.salesInvoice;
+    const cancelled = await run.review.step(() => erp.cancelErpRefund({ refundId, salesInvoice }));
+    if (cancelled.length > 0) run.status.ids.erpCancelled = cancelled.join(', ');
+  }
+  await run.review.park(`${what}. Refund the customer another way (or again in Stripe), then skip this case.`);
+  throw new SkippedByOperator(what);
+}
