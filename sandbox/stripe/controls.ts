@@ -7,6 +7,7 @@ import { getCharge } from './resources/charges';
 import { getCheckoutSession, payCheckoutSession } from './resources/checkoutSessions';
 import { decideDispute, getDispute, openDispute } from './resources/disputes';
 import { runAutomaticPayouts } from './resources/payouts';
+import { getRefund, refundFailureReasons, setNextRefundBehaviour, settleRefund } from './resources/refunds';
 import { createEarlyFraudWarning, earlyFraudWarningParams } from './resources/reviews';
 import { advanceSubscription } from './resources/subscriptions';
 import { deliverySettingsSchema, type WebhookDelivery } from './webhooks';
@@ -35,10 +36,16 @@ const advanceSchema = z.object({ outcome: z.enum(['paid', 'failed']).default('pa
 const disputeSchema = z.object({ reason: z.string().optional() }).strict();
 const paySchema = z.object({ payment_method: z.string().min(1) }).strict();
 const warningSchema = z.object({ fraud_type: z.string().optional(), actionable: z.boolean().optional() }).strict();
+const refundOutcomeSchema = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('succeeded') }).strict(),
+  z.object({ status: z.literal('failed'), failure_reason: z.enum(refundFailureReasons).optional() }).strict(),
+]);
+const refundBehaviourSchema = z.object({ behaviour: z.enum(['pending', 'fail', 'succeed']) }).strict();
 
 /**
- * Sandbox-only controls under `/__sandbox`: webhook delivery, payouts, disputes, fraud warnings, billing periods, and the
- * hosted Checkout page (`GET /checkout/:id` shows the session, `POST /checkout/sessions/:id/pay {payment_method}` pays it).
+ * Sandbox-only controls under `/__sandbox`: webhook delivery, payouts, disputes, fraud warnings, refund outcomes, billing
+ * periods, and the hosted Checkout page (`GET /checkout/:id` shows the session, `POST /checkout/sessions/:id/pay
+ * {payment_method}` pays it).
  */
 export function controlRoutes(engine: Engine, delivery: WebhookDelivery): Router {
   const router = Router();
@@ -66,6 +73,19 @@ export function controlRoutes(engine: Engine, delivery: WebhookDelivery): Router
   router.post('/disputes/:id/outcome', control(engine, (ctx, req) => {
     const body = parse(outcomeSchema, req.body);
     return decideDispute(ctx, getDispute(ctx, String(req.params.id)), body.status);
+  }));
+
+  // Makes the next refund of the charge `pending`, `fail` (succeeds, then fails when settled) or `succeed`, whatever the card.
+  router.post('/charges/:id/refund_behaviour', control(engine, (ctx, req) => {
+    const body = parse(refundBehaviourSchema, req.body);
+    return setNextRefundBehaviour(ctx, getCharge(ctx, String(req.params.id)), body.behaviour);
+  }));
+
+  // Settles a pending refund, or fails one that is set to fail.
+  router.post('/refunds/:id/outcome', control(engine, (ctx, req) => {
+    const body = parse(refundOutcomeSchema, req.body);
+    const refund = getRefund(ctx, String(req.params.id));
+    return settleRefund(ctx, refund, body.status === 'failed' ? { status: 'failed', failureReason: body.failure_reason } : { status: 'succeeded' });
   }));
 
   router.post('/subscriptions/:id/advance', control(engine, (ctx, req) => {

@@ -1,8 +1,13 @@
 import type { Card } from './types';
 
-/** What a Stripe test payment method does when charged. */
+/** What a refund does: succeed at once, stay `pending` until settled, or succeed first and fail later. */
+export type RefundBehaviour = 'succeed' | 'pending' | 'fail';
+
+/** What a Stripe test payment method does when charged (and refunded). */
 export interface TestCard {
   card: Omit<Card, 'fingerprint'>;
+  /** How refunds of its charges behave (https://docs.stripe.com/testing#refunds); default `succeed`. */
+  refund?: Exclude<RefundBehaviour, 'succeed'>;
   /** Declines with this error code (and decline code). */
   decline?: { code: string; declineCode?: string; message: string; reason: string; sellerMessage: string };
   riskLevel?: 'elevated' | 'highest';
@@ -45,6 +50,10 @@ export const testCards: Record<string, TestCard> = {
   pm_card_riskLevelHighest: { card: { ...visa, last4: '4954' }, riskLevel: 'highest', riskScore: 85 },
   pm_card_createDispute: { card: { ...visa, last4: '0259' }, disputes: true },
   pm_card_createDisputeInquiry: { card: { ...visa, last4: '1976' }, disputes: true },
+  // Refunds: "pending, then succeeded" and "succeeded, then failed"; the sandbox settles them on
+  // `POST /__sandbox/refunds/:id/outcome` rather than after a delay.
+  pm_card_pendingRefund: { card: { ...visa, last4: '7726' }, refund: 'pending' },
+  pm_card_refundFail: { card: { ...visa, last4: '5126' }, refund: 'fail' },
 };
 
 export function isTestCard(id: string): boolean {
