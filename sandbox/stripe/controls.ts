@@ -10,6 +10,7 @@ import { runAutomaticPayouts } from './resources/payouts';
 import { getRefund, refundFailureReasons, setNextRefundBehaviour, settleRefund } from './resources/refunds';
 import { createEarlyFraudWarning, earlyFraudWarningParams } from './resources/reviews';
 import { advanceSubscription } from './resources/subscriptions';
+import { testCardByNumber } from './testCards';
 import { deliverySettingsSchema, type WebhookDelivery } from './webhooks';
 
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {
@@ -45,7 +46,7 @@ const refundBehaviourSchema = z.object({ behaviour: z.enum(['pending', 'fail', '
 /**
  * Sandbox-only controls under `/__sandbox`: webhook delivery, payouts, disputes, fraud warnings, refund outcomes, billing
  * periods, and the hosted Checkout page (`GET /checkout/:id` shows the session, `POST /checkout/sessions/:id/pay
- * {payment_method}` pays it).
+ * {payment_method}` pays it with a test payment method or a documented test card number).
  */
 export function controlRoutes(engine: Engine, delivery: WebhookDelivery): Router {
   const router = Router();
@@ -95,7 +96,8 @@ export function controlRoutes(engine: Engine, delivery: WebhookDelivery): Router
 
   router.post('/checkout/sessions/:id/pay', control(engine, (ctx, req) => {
     const body = parse(paySchema, req.body);
-    const { session, result } = payCheckoutSession(ctx, String(req.params.id), body.payment_method);
+    const paymentMethod = testCardByNumber(body.payment_method) ?? body.payment_method;
+    const { session, result } = payCheckoutSession(ctx, String(req.params.id), paymentMethod);
     if (result.error) throw result.error;
     return session;
   }));

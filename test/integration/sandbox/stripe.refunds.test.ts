@@ -163,4 +163,15 @@ describe('Stripe sandbox: pending and failing refunds', () => {
       expect(await chargeOf(intent)).toMatchObject({ amount_refunded: 0, currency });
     }
   });
+
+  it('pays a Checkout Session with a typed test card number whose refunds go pending', async () => {
+    const session = await stripe.checkout.sessions.create({
+      mode: 'payment', success_url: 'https://shop.example.com/ok',
+      line_items: [{ quantity: 1, price_data: { currency: 'eur', unit_amount: 2_500, product_data: { name: 'Mug' } } }],
+    });
+    const paid = await control<Stripe.Checkout.Session>(`/checkout/sessions/${session.id}/pay`, { payment_method: '4000 0000 0000 7726' });
+    expect(paid.status).toBe(200);
+    const refund = await stripe.refunds.create({ payment_intent: paid.data.payment_intent as string });
+    expect(refund.status).toBe('pending');
+  });
 });
