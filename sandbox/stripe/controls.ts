@@ -71,10 +71,12 @@ export function controlRoutes(engine: Engine, delivery: WebhookDelivery): Router
     return openDispute(ctx, getCharge(ctx, String(req.params.id)), body.reason);
   }));
 
-  router.post('/disputes/:id/outcome', control(engine, (ctx, req) => {
+  const decide = control(engine, (ctx, req) => {
     const body = parse(outcomeSchema, req.body);
     return decideDispute(ctx, getDispute(ctx, String(req.params.id)), body.status);
-  }));
+  });
+  router.post('/disputes/:id/outcome', decide);
+  router.post('/disputes/:id/close', decide);
 
   // Makes the next refund of the charge `pending`, `fail` (succeeds, then fails when settled) or `succeed`, whatever the card.
   router.post('/charges/:id/refund_behaviour', control(engine, (ctx, req) => {

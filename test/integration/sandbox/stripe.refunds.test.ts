@@ -175,3 +175,51 @@ describe('Stripe sandbox: pending and failing refunds', () => {
     expect(refund.status).toBe('pending');
   });
 });
+
+describe('Stripe sandbox: dispute close control and dispute fees', () => {
+  let h: StripeHarness;
+  let stripe: Stripe;
+
+  beforeAll(async () => {
+    h = await startStripeSandbox();
+    stripe = h.stripe;
+  });
+  afterAll(() => h.close());
+
+  const close = (id: string, body: unknown) =>
+    axios.post<Stripe.Dispute>(`${h.baseUrl}/__sandbox/disputes/${id}/close`, body, { validateStatus: () => true });
+
+  async function disputeOn(amount: number, currency: string): Promise<Stripe.Dispute> {
+    const intent = await stripe.paymentIntents.create({ amount, currency, payment_method: 'pm_card_createDispute', confirm: true });
+    return (await stripe.disputes.list({ payment_intent: intent.id })).data[0] as Stripe.Dispute;
+  }
+
+  it('closes a dispute as won with /close, as the outcome control does; the withdrawal carries the dispute fee', async () => {
+    const dispute = await disputeOn(4_000, 'usd');
+    const [withdrawal] = dispute.balance_transactions;
+    expect(withdrawal).toMatchObject({
+      amount: -4_000, fee: 1_500, net: -5_500, reporting_category: 'dispute', type: 'adjustment',
+      fee_details: [{ amount: 1_500, currency: 'usd', description: 'Dispute fee', type: 'stripe_fee', application: null }],
+    });
+    expect(await stripe.balanceTransactions.retrieve(withdrawal?.id as string)).toEqual(withdrawal);
+
+    const won = await close(dispute.id, { status: 'won' });
+    expect(won.status).toBe(200);
+    expect(won.data.status).toBe('won');
+    const reinstated = won.data.balance_transactions[1];
+    expect(reinstated).toMatchObject({ amount: 4_000, fee: 0, fee_details: [], reporting_category: 'dispute_reversal' });
+    expect(await stripe.balanceTransactions.retrieve(reinstated?.id as string)).toEqual(reinstated);
+    expect((await stripe.events.list({ type: 'charge.dispute.closed', limit: 1 })).data[0]?.data.object).toMatchObject({ id: dispute.id, status: 'won' });
+
+    expect((await close(dispute.id, { status: 'lost' })).status).toBe(400);
+  });
+
+  it('closes a KWD dispute as lost, with the three-decimal dispute fee from the table', async () => {
+    const dispute = await disputeOn(20_000, 'kwd');
+    expect(dispute.balance_transactions[0]).toMatchObject({ amount: -20_000, fee: 5_000, net: -25_000, currency: 'kwd' });
+    const lost = await close(dispute.id, { status: 'lost' });
+    expect(lost.data).toMatchObject({ status: 'lost' });
+    expect(lost.data.balance_transactions).toHaveLength(1);
+    expect((await close(dispute.id, { status: 'undecided' })).status).toBe(400);
+  });
+});
