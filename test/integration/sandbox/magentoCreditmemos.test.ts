@@ -157,6 +157,12 @@ describe('Magento sandbox: credit memos made in the admin, their comments and up
 
     expect(await since('gteq', '2024-05-03 09:00:00')).toEqual({ ids: [memoIds[1], memoIds[2], memoIds[0]], total: 3 });
     expect(await since('gt', '2024-05-03 09:00:00')).toEqual({ ids: [memoIds[2], memoIds[0]], total: 2 });
+    // As MySQL reads a date against a DATETIME: missing seconds are zero, a bare date is midnight, and ISO 8601 with a
+    // zone is converted to UTC.
+    expect((await since('gt', '2024-05-03 09:00')).ids).toEqual([memoIds[2], memoIds[0]]);
+    expect((await since('lt', '2024-05-04')).ids).toEqual([memoIds[1]]);
+    expect((await since('gt', '2024-05-04T10:00:00+02:00')).ids).toEqual([memoIds[2], memoIds[0]]);
+    expect((await since('gteq', '2024-05-04T09:00:00.000Z')).ids).toEqual([memoIds[2], memoIds[0]]);
     expect(await since('gteq', '2024-05-02 09:00:00', { '[pageSize]': 2, '[currentPage]': 1 })).toEqual({ ids: [memoIds[1], memoIds[2]], total: 3 });
     expect(await since('gteq', '2024-05-02 09:00:00', { '[pageSize]': 2, '[currentPage]': 2 })).toEqual({ ids: [memoIds[0]], total: 3 });
 
