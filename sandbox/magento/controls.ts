@@ -1,13 +1,16 @@
 import express, { type Router } from 'express';
-import { magentoErrorHandler } from './errors';
+import { createStaffCreditmemo } from './creditmemos';
+import { entityNotFound, magentoErrorHandler } from './errors';
 import { findOrder, presentOrder, saveOrder } from './orders';
 import { defaultStatus } from './orderState';
 import type { MagentoContext } from './types';
-import { intParam, isObject, optionalString } from './values';
+import { clone, intParam, isObject, optionalString } from './values';
 
 /**
  * Sandbox-only helpers under `/__sandbox` (no auth): seed an order with the same body as `POST /V1/orders`,
- * and force an order into a state Magento reaches by other means (e.g. `payment_review` from a payment gateway).
+ * force an order into a state Magento reaches by other means (e.g. `payment_review` from a payment gateway), and
+ * make a credit memo as a staff member would in the admin (`POST /orders/:incrementId/creditmemos`, the body of
+ * `POST /V1/order/:orderId/refund`; answers the whole memo).
  */
 export function magentoControls(ctx: MagentoContext): Router {
   const controls = express.Router();
@@ -20,6 +23,12 @@ export function magentoControls(ctx: MagentoContext): Router {
     order.status = optionalString(body.status) ?? (state ? defaultStatus(state) : order.status);
     ctx.store.changed();
     res.json(presentOrder(order));
+  });
+  controls.post('/orders/:incrementId/creditmemos', (req, res) => {
+    const incrementId = String(req.params.incrementId);
+    const order = ctx.store.data.orders.find((o) => o.increment_id === incrementId);
+    if (!order) throw entityNotFound();
+    res.json(clone(createStaffCreditmemo(ctx, order, req.body)));
   });
   controls.use(magentoErrorHandler);
   return controls;

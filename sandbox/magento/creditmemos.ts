@@ -1,9 +1,13 @@
-import { badRequest } from './errors';
+import { badRequest, entityNotFound } from './errors';
 import { documentBase, documentComments, documentListRoutes, itemDetails, requestedLines, type Line } from './documents';
 import { countQty, creditmemoBlockedByState, qtyToRefund, refundableUnits, resolveState } from './orderState';
 import { findOrder } from './orders';
-import { nextId, type DocumentItem, type MagentoContext, type MagentoRoute, type Order, type SalesDocument } from './types';
-import { addUnits, formatMoney, intParam, isObject, moneyUnits, proportion, setUnits, units } from './values';
+import {
+  magentoDate, nextId, type DocumentComment, type DocumentItem, type MagentoContext, type MagentoRoute, type Order, type SalesDocument,
+} from './types';
+import {
+  addUnits, clone, flag, formatMoney, intParam, isObject, moneyUnits, optionalInt, optionalString, proportion, requireObject, setUnits, units,
+} from './values';
 
 interface RefundArguments { shipping?: number; adjustmentPositive: number; adjustmentNegative: number }
 
@@ -57,8 +61,9 @@ function refundAmounts(order: Order, lines: Line[], args: RefundArguments, prefi
 /**
  * Magento's RefundOrder (offline credit memo): refunds the requested (or all refundable) items, the remaining
  * shipping unless `arguments.shipping_amount` says otherwise, plus adjustments; never more than was paid.
+ * `arguments.extension_attributes` (e.g. `return_to_stock_items`) is accepted and ignored: the sandbox keeps no stock.
  */
-function createCreditmemo(ctx: MagentoContext, orderId: number, body: unknown): SalesDocument {
+export function createCreditmemo(ctx: MagentoContext, orderId: number, body: unknown): SalesDocument {
   const order = findOrder(ctx, orderId);
   const request = isObject(body) ? body : {};
   if (creditmemoBlockedByState(order)) throw badRequest('A creditmemo can not be created when an order has a status of %1', [order.status]);
@@ -135,11 +140,67 @@ function createCreditmemo(ctx: MagentoContext, orderId: number, body: unknown): 
   return memo;
 }
 
+/** The comment the sandbox puts on a credit memo made "in the admin" (`POST /__sandbox/orders/:incrementId/creditmemos`). */
+export const staffCreditmemoComment = 'Created by admin';
+
+/**
+ * A credit memo a staff member makes in the admin: the same document as `POST /V1/order/:orderId/refund` makes, with a
+ * "Created by admin" comment after any comment given, so a poller can tell it from the integration's own memos.
+ */
+export function createStaffCreditmemo(ctx: MagentoContext, order: Order, body: unknown): SalesDocument {
+  const memo = createCreditmemo(ctx, order.entity_id, body);
+  memo.comments.push({
+    entity_id: nextId(ctx, 'comment'), parent_id: memo.entity_id, comment: staffCreditmemoComment,
+    is_visible_on_front: 0, is_customer_notified: 0, created_at: memo.created_at,
+  });
+  ctx.store.changed();
+  return memo;
+}
+
+function findCreditmemo(ctx: MagentoContext, id: number): SalesDocument {
+  const memo = ctx.store.data.creditmemos.find((m) => m.entity_id === id);
+  if (!memo) throw entityNotFound();
+  return memo;
+}
+
+/**
+ * Magento's CreditmemoCommentRepository::save (`POST /V1/creditmemo/{id}/comments {entity}`). As in Magento the
+ * comment's `parent_id` names the credit memo (the id in the path is not used) and a comment without text or without an
+ * existing parent is not saved. The memo's `updated_at` moves to the comment's time, newest comments come first.
+ */
+function addCreditmemoComment(ctx: MagentoContext, body: unknown): DocumentComment {
+  const entity = requireObject(requireObject(body, 'entity').entity, 'entity');
+  const parentId = optionalInt(entity.parent_id);
+  const text = optionalString(entity.comment) ?? '';
+  const memo = parentId === undefined ? undefined : ctx.store.data.creditmemos.find((m) => m.entity_id === parentId);
+  if (!memo || text.trim() === '') throw badRequest('Could not save the creditmemo comment.');
+  const now = magentoDate(ctx.now());
+  const comment: DocumentComment = {
+    entity_id: nextId(ctx, 'comment'), parent_id: memo.entity_id, comment: text,
+    is_visible_on_front: flag(entity.is_visible_on_front), is_customer_notified: flag(entity.is_customer_notified), created_at: now,
+  };
+  memo.comments.unshift(comment);
+  memo.updated_at = now;
+  ctx.store.changed();
+  return comment;
+}
+
 export function creditmemoRoutes(ctx: MagentoContext): MagentoRoute[] {
   return [
     {
       method: 'post', path: '/V1/order/:orderId/refund', resource: 'Magento_Sales::sales_creditmemo',
       handle: (req, res) => void res.json(createCreditmemo(ctx, intParam(req, 'orderId'), req.body).entity_id),
+    },
+    {
+      method: 'get', path: '/V1/creditmemo/:id/comments', resource: 'Magento_Sales::sales_creditmemo',
+      handle: (req, res) => {
+        const comments = findCreditmemo(ctx, intParam(req, 'id')).comments;
+        res.json({ items: clone(comments), search_criteria: { filter_groups: [] }, total_count: comments.length });
+      },
+    },
+    {
+      method: 'post', path: '/V1/creditmemo/:id/comments', resource: 'Magento_Sales::sales_creditmemo',
+      handle: (req, res) => void res.json(clone(addCreditmemoComment(ctx, req.body))),
     },
     ...documentListRoutes(ctx, () => ctx.store.data.creditmemos, { list: '/V1/creditmemos', one: '/V1/creditmemo/:id' }, 'Magento_Sales::sales_creditmemo'),
   ];

@@ -79,9 +79,35 @@ function scalar(value: unknown): string | undefined {
   return String(value);
 }
 
-/** MySQL-like comparison: numbers when both sides are numeric, otherwise case-insensitive text. */
+const dateTime = /^(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2})(:\d{2})?(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
+
+/**
+ * A date or date-time as MySQL reads it against a DATETIME column, written as Magento stores them
+ * (`YYYY-MM-DD HH:MM:SS`, UTC): a bare date is midnight, `T` may separate the time, a zone is converted to UTC.
+ * Fractional seconds stay, so `10:00:00` sorts before `10:00:00.5` as it does in MySQL.
+ */
+function asDateTime(text: string): string | undefined {
+  const match = dateTime.exec(text.trim());
+  if (!match) return undefined;
+  const [, date, hoursMinutes, seconds, fraction, zone] = match;
+  // `.500` is `.5` and `.000` nothing, so equal instants compare equal.
+  const significant = (digits: string | undefined) => (digits ?? '').replace(/\.?0+$/, '');
+  if (zone && hoursMinutes) {
+    const offset = zone.toUpperCase() === 'Z' ? 'Z' : zone.replace(/^([+-]\d{2})(\d{2})$/, '$1:$2');
+    const instant = new Date(`${date}T${hoursMinutes}${seconds ?? ':00'}${fraction ?? ''}${offset}`);
+    if (Number.isNaN(instant.getTime())) return undefined;
+    const iso = instant.toISOString();
+    return `${iso.slice(0, 10)} ${iso.slice(11, 19)}${significant(iso.slice(19, 23))}`;
+  }
+  return `${date} ${hoursMinutes ?? '00:00'}${seconds ?? ':00'}${significant(fraction)}`;
+}
+
+/** MySQL-like comparison: numbers when both sides are numeric, date-times when both are dates, otherwise case-insensitive text. */
 function compare(actual: string, expected: string): number {
   if (numeric.test(actual) && numeric.test(expected)) return Number(actual) - Number(expected);
+  const actualDate = asDateTime(actual);
+  const expectedDate = actualDate === undefined ? undefined : asDateTime(expected);
+  if (actualDate !== undefined && expectedDate !== undefined) return actualDate < expectedDate ? -1 : actualDate > expectedDate ? 1 : 0;
   const a = actual.toLowerCase();
   const b = expected.toLowerCase();
   return a < b ? -1 : a > b ? 1 : 0;

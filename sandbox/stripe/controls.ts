@@ -7,8 +7,10 @@ import { getCharge } from './resources/charges';
 import { getCheckoutSession, payCheckoutSession } from './resources/checkoutSessions';
 import { decideDispute, getDispute, openDispute } from './resources/disputes';
 import { runAutomaticPayouts } from './resources/payouts';
+import { getRefund, refundFailureReasons, setNextRefundBehaviour, settleRefund } from './resources/refunds';
 import { createEarlyFraudWarning, earlyFraudWarningParams } from './resources/reviews';
 import { advanceSubscription } from './resources/subscriptions';
+import { testCardByNumber } from './testCards';
 import { deliverySettingsSchema, type WebhookDelivery } from './webhooks';
 
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {
@@ -35,10 +37,16 @@ const advanceSchema = z.object({ outcome: z.enum(['paid', 'failed']).default('pa
 const disputeSchema = z.object({ reason: z.string().optional() }).strict();
 const paySchema = z.object({ payment_method: z.string().min(1) }).strict();
 const warningSchema = z.object({ fraud_type: z.string().optional(), actionable: z.boolean().optional() }).strict();
+const refundOutcomeSchema = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('succeeded') }).strict(),
+  z.object({ status: z.literal('failed'), failure_reason: z.enum(refundFailureReasons).optional() }).strict(),
+]);
+const refundBehaviourSchema = z.object({ behaviour: z.enum(['pending', 'fail', 'succeed']) }).strict();
 
 /**
- * Sandbox-only controls under `/__sandbox`: webhook delivery, payouts, disputes, fraud warnings, billing periods, and the
- * hosted Checkout page (`GET /checkout/:id` shows the session, `POST /checkout/sessions/:id/pay {payment_method}` pays it).
+ * Sandbox-only controls under `/__sandbox`: webhook delivery, payouts, disputes, fraud warnings, refund outcomes, billing
+ * periods, and the hosted Checkout page (`GET /checkout/:id` shows the session, `POST /checkout/sessions/:id/pay
+ * {payment_method}` pays it with a test payment method or a documented test card number).
  */
 export function controlRoutes(engine: Engine, delivery: WebhookDelivery): Router {
   const router = Router();
@@ -63,9 +71,24 @@ export function controlRoutes(engine: Engine, delivery: WebhookDelivery): Router
     return openDispute(ctx, getCharge(ctx, String(req.params.id)), body.reason);
   }));
 
-  router.post('/disputes/:id/outcome', control(engine, (ctx, req) => {
+  const decide = control(engine, (ctx, req) => {
     const body = parse(outcomeSchema, req.body);
     return decideDispute(ctx, getDispute(ctx, String(req.params.id)), body.status);
+  });
+  router.post('/disputes/:id/outcome', decide);
+  router.post('/disputes/:id/close', decide);
+
+  // Makes the next refund of the charge `pending`, `fail` (succeeds, then fails when settled) or `succeed`, whatever the card.
+  router.post('/charges/:id/refund_behaviour', control(engine, (ctx, req) => {
+    const body = parse(refundBehaviourSchema, req.body);
+    return setNextRefundBehaviour(ctx, getCharge(ctx, String(req.params.id)), body.behaviour);
+  }));
+
+  // Settles a pending refund, or fails one that is set to fail.
+  router.post('/refunds/:id/outcome', control(engine, (ctx, req) => {
+    const body = parse(refundOutcomeSchema, req.body);
+    const refund = getRefund(ctx, String(req.params.id));
+    return settleRefund(ctx, refund, body.status === 'failed' ? { status: 'failed', failureReason: body.failure_reason } : { status: 'succeeded' });
   }));
 
   router.post('/subscriptions/:id/advance', control(engine, (ctx, req) => {
@@ -75,7 +98,8 @@ export function controlRoutes(engine: Engine, delivery: WebhookDelivery): Router
 
   router.post('/checkout/sessions/:id/pay', control(engine, (ctx, req) => {
     const body = parse(paySchema, req.body);
-    const { session, result } = payCheckoutSession(ctx, String(req.params.id), body.payment_method);
+    const paymentMethod = testCardByNumber(body.payment_method) ?? body.payment_method;
+    const { session, result } = payCheckoutSession(ctx, String(req.params.id), paymentMethod);
     if (result.error) throw result.error;
     return session;
   }));

@@ -1,5 +1,6 @@
 import type { CheckoutSession, CheckoutSessionExtras } from './checkoutTypes';
 import type { Invoice, Price, Product, Subscription } from './billingTypes';
+import type { RefundBehaviour } from './testCards';
 import type {
   BalanceTransaction, Charge, Customer, DeletedCustomer, Dispute, EarlyFraudWarning, PaymentIntent, PaymentMethod,
   Payout, Refund, Review, StripeEvent,
@@ -41,6 +42,12 @@ export interface StripeState {
   paymentIntents: Record<string, PaymentIntent>;
   charges: Record<string, Charge>;
   refunds: Record<string, Refund>;
+  /**
+   * Sandbox bookkeeping, never shown: what the next refund on a charge does (`POST /__sandbox/charges/:id/refund_behaviour`)
+   * and which succeeded refunds are still to fail (`pm_card_refundFail`). Optional: data files from before lack them.
+   */
+  nextRefundBehaviour?: Record<string, RefundBehaviour>;
+  refundsToFail?: Record<string, true>;
   balanceTransactions: Record<string, BalanceTransaction>;
   /** Balance transaction id → the automatic payout that swept it. */
   payoutOf: Record<string, string>;
@@ -61,7 +68,7 @@ export interface StripeState {
 
 export function initialState(): StripeState {
   return {
-    customers: {}, paymentMethods: {}, testCardOf: {}, paymentIntents: {}, charges: {}, refunds: {},
+    customers: {}, paymentMethods: {}, testCardOf: {}, paymentIntents: {}, charges: {}, refunds: {}, nextRefundBehaviour: {}, refundsToFail: {},
     balanceTransactions: {}, payoutOf: {}, payouts: {}, reviews: {}, earlyFraudWarnings: {}, disputes: {},
     products: {}, prices: {}, subscriptions: {}, invoices: {}, checkoutSessions: {}, checkoutExtras: {}, events: {}, deliveries: {}, idempotency: {},
   };

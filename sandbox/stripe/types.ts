@@ -132,17 +132,30 @@ export interface Charge extends Base {
   status: 'succeeded' | 'pending' | 'failed';
 }
 
+/** Why a refund failed, as Stripe names it (`refund.failure_reason`). */
+export type RefundFailureReason =
+  | 'lost_or_stolen_card' | 'expired_or_canceled_card' | 'charge_for_pending_refund_disputed' | 'insufficient_funds' | 'declined'
+  | 'merchant_request' | 'unknown';
+
+/**
+ * A refund. `pending` ones carry `pending_reason`; a `failed` one carries `failure_reason` and
+ * `failure_balance_transaction` (the `refund_failure` transaction giving the amount back). The sandbox leaves them
+ * out otherwise (stripe-node types all three as optional).
+ */
 export interface Refund extends Base {
   object: 'refund';
   amount: number;
   balance_transaction: string;
   charge: string;
   currency: string;
+  failure_balance_transaction?: string;
+  failure_reason?: RefundFailureReason;
   metadata: Metadata;
   payment_intent: string | null;
+  pending_reason?: 'processing';
   reason: string | null;
   receipt_number: null;
-  status: 'succeeded';
+  status: 'pending' | 'succeeded' | 'failed';
 }
 
 export interface FeeDetail {
@@ -166,7 +179,7 @@ export interface BalanceTransaction extends Base {
   reporting_category: string;
   source: string;
   status: 'pending' | 'available';
-  type: 'charge' | 'refund' | 'adjustment' | 'payout';
+  type: 'charge' | 'refund' | 'refund_failure' | 'adjustment' | 'payout';
 }
 
 export interface Payout extends Base {

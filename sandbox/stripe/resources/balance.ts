@@ -55,6 +55,13 @@ export function recordRefundTransaction(ctx: Ctx, refundId: string, amount: numb
   return record(ctx, { amount: -amount, currency, type: 'refund', reportingCategory: 'refund', source: refundId, description: 'REFUND FOR CHARGE' });
 }
 
+/** A refund that failed gives its amount back: a `refund_failure` transaction reversing the refund's own. */
+export function recordRefundFailureTransaction(ctx: Ctx, refundId: string, amount: number, currency: string): BalanceTransaction {
+  return record(ctx, {
+    amount, currency, type: 'refund_failure', reportingCategory: 'refund_failure', source: refundId, description: 'REFUND FAILURE',
+  });
+}
+
 /** A dispute takes the disputed amount and the dispute fee; winning it gives the amount back (the fee stays). */
 export function recordDisputeTransaction(ctx: Ctx, disputeId: string, amount: number, currency: string, reinstated: boolean): BalanceTransaction {
   return reinstated

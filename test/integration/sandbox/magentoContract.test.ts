@@ -165,7 +165,7 @@ describeIfSchema('Magento sandbox against Magento’s admin REST schema', () => 
     await call('post', `/order/${orderId}/refund`, { items: [], arguments: { adjustment_positive: 100 } });
     const memo = await call('post', `/order/${orderId}/refund`, {
       items: [{ order_item_id: mug?.item_id, qty: 1 }], notify: false, appendComment: true, comment: { comment: 'Returned one mug', is_visible_on_front: 0 },
-      arguments: { shipping_amount: 2, adjustment_positive: 1.5, adjustment_negative: 0.5 },
+      arguments: { shipping_amount: 2, adjustment_positive: 1.5, adjustment_negative: 0.5, extension_attributes: { return_to_stock_items: [mug?.item_id] } },
     });
     await call('post', `/orders/${orderId}/cancel`);
     const byOrder = searchParams({ '[filter_groups][0][filters][0][field]': 'order_id', '[filter_groups][0][filters][0][value]': orderId });
@@ -175,6 +175,11 @@ describeIfSchema('Magento sandbox against Magento’s admin REST schema', () => 
     await call('get', `/invoices/${invoice.data}`);
     await call('get', `/shipment/${shipment.data}`);
     await call('get', `/creditmemo/${memo.data}`);
+    await call('post', `/creditmemo/${memo.data}/comments`, {
+      entity: { parent_id: memo.data, comment: 'Stripe refund re_123', is_customer_notified: 0, is_visible_on_front: 0 },
+    });
+    await call('post', `/creditmemo/${memo.data}/comments`, { entity: { comment: 'No parent', is_customer_notified: 0, is_visible_on_front: 0 } });
+    await call('get', `/creditmemo/${memo.data}/comments`);
     await call('get', '/orders', undefined, searchParams({
       '[filter_groups][0][filters][0][field]': 'state', '[filter_groups][0][filters][0][value]': 'processing,complete', '[filter_groups][0][filters][0][condition_type]': 'in',
       '[sortOrders][0][field]': 'created_at', '[sortOrders][0][direction]': 'DESC', '[pageSize]': 5, '[currentPage]': 1,
