@@ -240,14 +240,23 @@ export function createErpActivities(erp: ErpClient) {
     async createErpRefundPayment(input: ErpRefundPaymentInput): Promise<CreatedDoc> {
       const existing = await first('Payment Entry', [['reference_no', '=', input.referenceNo], ['docstatus', '!=', 2]]);
       if (existing) return { name: existing, created: false };
-      const amount = fromMinor(minorUnits(input.amountMinor, 'amountMinor'), input.currency);
+      const amountMinor = minorUnits(input.amountMinor, 'amountMinor');
+      const amount = fromMinor(amountMinor, input.currency);
+      // The customer is owed on the credit note itself (`update_outstanding_for_self`) or, as ERPNext posts it by
+      // default, on the invoice it returns against; the payment settles whichever carries the negative outstanding.
+      const note = await erp.getDoc('Sales Invoice', input.creditNote);
+      const owedOn = Number(note.update_outstanding_for_self ?? 0) === 1 || !note.return_against ? input.creditNote : String(note.return_against);
+      const owing = owedOn === input.creditNote ? note : await erp.getDoc('Sales Invoice', owedOn);
+      const allocatedMinor = Math.min(amountMinor, Math.max(0, -toMinor(Number(owing.outstanding_amount ?? 0), input.currency)));
       const doc = await erp.createDoc('Payment Entry', {
         payment_type: 'Pay', party_type: 'Customer', party: input.customer, company: input.company,
         posting_date: input.date, paid_from: input.paidFrom,
         paid_from_account_currency: input.currency, paid_to_account_currency: input.currency,
         paid_amount: amount, received_amount: amount,
         reference_no: input.referenceNo, reference_date: input.date,
-        references: [{ reference_doctype: 'Sales Invoice', reference_name: input.creditNote, allocated_amount: -amount }],
+        references: allocatedMinor > 0
+          ? [{ reference_doctype: 'Sales Invoice', reference_name: owedOn, allocated_amount: -fromMinor(allocatedMinor, input.currency) }]
+          : [],
         docstatus: 1,
       });
       return { name: doc.name, created: true };

@@ -1,0 +1,232 @@
+import axios from 'axios';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type Stripe from 'stripe';
+import { fromMinor, toMinor } from '../../domain/money';
+import type { MagentoOrder } from '../../domain/magento';
+import type { OrderOutcome } from '../../workflows/orderToCash';
+import type { RefundOutcome } from '../../workflows/refund';
+import type { ProductStack } from '../harness/productStack';
+import { recordHistories } from '../harness/recordHistories';
+import { deliver, eventually, pay, placeOrder, shipInWms, waitForStep } from './orderFlow';
+import { startWorkflowStack, type WorkflowStack } from './workflowStack';
+
+jest.setTimeout(180_000);
+
+/** The same basket in three currencies: 2 mugs, a T-shirt and shipping, amounts in each currency's own decimals. */
+const baskets = {
+  USD: { mug: 10, tee: 25, shipping: 5, refunds: [1000, 1234] },
+  JPY: { mug: 1000, tee: 2500, shipping: 500, refunds: [1000, 700] },
+  KWD: { mug: 2.5, tee: 6.25, shipping: 1.25, refunds: [2500, 1230] },
+} as const;
+
+type Currency = keyof typeof baskets;
+
+function basketOrder(currency: Currency): Record<string, unknown> {
+  const { mug, tee, shipping } = baskets[currency];
+  const subtotal = 2 * mug + tee;
+  return {
+    order_currency_code: currency, base_currency_code: currency, subtotal, shipping_amount: shipping, tax_amount: 0, discount_amount: 0,
+    grand_total: subtotal + shipping, base_grand_total: subtotal + shipping,
+    items: [
+      { sku: 'MUG-1', name: 'Mug', qty_ordered: 2, price: mug, row_total: 2 * mug, product_type: 'simple' },
+      { sku: 'TEE-1', name: 'T-shirt', qty_ordered: 1, price: tee, row_total: tee, product_type: 'simple' },
+    ],
+  };
+}
+
+describe('refunds after the sale: one run per Stripe refund, one credit memo each, and the order never starts again', () => {
+  let ws: WorkflowStack;
+  let env: TestWorkflowEnvironment;
+  let stack: ProductStack;
+  let taskQueue: string;
+  const recorded: Array<{ name: string; workflowId: string }> = [];
+
+  beforeAll(async () => {
+    ws = await startWorkflowStack('refunds');
+    ({ env, stack, taskQueue } = ws);
+  });
+
+  afterAll(async () => {
+    if (!ws) return;
+    await recordHistories(ws.env.client, recorded);
+    await ws.close();
+  });
+
+  const orderHandle = (incrementId: string) => env.client.workflow.getHandle(`order:${incrementId}`);
+
+  /** Every event the Stripe sandbox recorded about a charge or its refunds, oldest first. */
+  async function refundEvents(chargeId: string, refundId: string): Promise<Stripe.Event[]> {
+    const events: Stripe.Event[] = [];
+    for await (const event of stack.stripe.events.list({ limit: 100 })) {
+      const o = event.data.object as { id?: string; charge?: string };
+      if ((event.type === 'charge.refunded' && o.id === chargeId) || (event.type.startsWith('refund.') && o.id === refundId)) events.push(event);
+    }
+    return events.reverse();
+  }
+
+  async function completedOrder(currency: Currency): Promise<{ order: MagentoOrder; pi: Stripe.PaymentIntent; runId: string }> {
+    const order = await placeOrder(stack, basketOrder(currency));
+    const pi = await pay(stack, order, 'pm_card_visa');
+    await deliver(env.client, taskQueue, await paymentEvents(pi.id));
+    await waitForStep(orderHandle(order.increment_id), 'awaiting_shipment');
+    await orderHandle(order.increment_id).signal('shipment', await shipInWms(stack, order.increment_id));
+    const result: OrderOutcome = await orderHandle(order.increment_id).result();
+    expect(result.outcome).toBe('completed');
+    const { runId } = await orderHandle(order.increment_id).describe();
+    return { order, pi, runId };
+  }
+
+  async function paymentEvents(paymentIntentId: string): Promise<Stripe.Event[]> {
+    const events: Stripe.Event[] = [];
+    for await (const event of stack.stripe.events.list({ limit: 100 })) {
+      const o = event.data.object as { id?: string; payment_intent?: string };
+      if ((o.id === paymentIntentId || o.payment_intent === paymentIntentId) && ['payment_intent.succeeded', 'charge.succeeded'].includes(event.type)) events.push(event);
+    }
+    return events.reverse();
+  }
+
+  /** Refunds in Stripe, delivers the events it caused, and waits for the refund's run. */
+  async function refundInStripe(pi: Stripe.PaymentIntent, amountMinor?: number): Promise<{ refund: Stripe.Refund; outcome: RefundOutcome; events: Stripe.Event[] }> {
+    const refund = await stack.stripe.refunds.create({ payment_intent: pi.id, ...(amountMinor ? { amount: amountMinor } : {}) });
+    const events = await refundEvents(pi.latest_charge as string, refund.id);
+    await deliver(env.client, taskQueue, events.filter((e) => e.type !== 'charge.refunded' || (e.data.object as Stripe.Charge).amount_refunded >= refund.amount));
+    const handle = env.client.workflow.getHandle(`refund:${refund.id}`);
+    await eventually(`refund ${refund.id} to end`, async () => {
+      const status = await handle.query<{ syncState: string; reviewReason?: string; step: string }>('status');
+      if (status.syncState === 'needs_review') throw new Error(`refund parked at ${status.step}: ${status.reviewReason}`);
+      return (await handle.describe()).status.name !== 'RUNNING' ? true : undefined;
+    });
+    const outcome: RefundOutcome = await handle.result();
+    return { refund, outcome, events };
+  }
+
+  async function erpReturns(incrementId: string) {
+    return stack.clients.erp.listDocs<{ name: string; grand_total: number; remarks?: string }>('Sales Invoice',
+      { filters: [['po_no', '=', incrementId], ['is_return', '=', 1], ['docstatus', '=', 1]], fields: ['name', 'grand_total', 'remarks'], limit: 0 });
+  }
+
+  it.each(['USD', 'JPY', 'KWD'] as const)('%s: two partial refunds and the remainder make three credit memos equal to the refunds, summing to what was paid', async (currency) => {
+    const { order, pi, runId } = await completedOrder(currency);
+    const paidMinor = toMinor(order.grand_total, currency);
+    const [first, second] = baskets[currency].refunds;
+    const refunds = [await refundInStripe(pi, first), await refundInStripe(pi, second), await refundInStripe(pi)];
+    if (currency === 'USD') recorded.push({ name: 'refund-recorded', workflowId: `refund:${refunds[0]!.refund.id}` });
+    expect(refunds.map((r) => r.refund.amount)).toEqual([first, second, paidMinor - first - second]);
+    expect(refunds.map((r) => r.outcome.outcome)).toEqual(['recorded', 'recorded', 'recorded']);
+
+    const memos = (await stack.clients.magento.listCreditMemos(order.entity_id)).items;
+    expect(memos.map((m) => toMinor(m.grand_total ?? 0, currency))).toEqual(refunds.map((r) => r.refund.amount));
+    expect(memos.reduce((sum, m) => sum + toMinor(m.grand_total ?? 0, currency), 0)).toBe(paidMinor);
+    for (const [i, { refund }] of refunds.entries()) expect(JSON.stringify(memos[i]!.comments)).toContain(refund.id);
+    const magentoOrder = await stack.clients.magento.getOrder(order.entity_id);
+    expect(toMinor(magentoOrder.total_refunded ?? 0, currency)).toBe(paidMinor);
+
+    const returns = await erpReturns(order.increment_id);
+    expect(returns.map((r) => -toMinor(r.grand_total, currency)).sort((a, b) => a - b)).toEqual(refunds.map((r) => r.refund.amount).sort((a, b) => a - b));
+    for (const { refund } of refunds) {
+      const paidBack = await stack.clients.erp.listDocs<{ name: string; paid_amount: number; payment_type: string }>('Payment Entry',
+        { filters: [['reference_no', '=', refund.id], ['docstatus', '=', 1]], fields: ['name', 'paid_amount', 'payment_type'] });
+      expect(paidBack).toEqual([expect.objectContaining({ payment_type: 'Pay', paid_amount: fromMinor(refund.amount, currency) })]);
+    }
+
+    // The order still has the one run it had: no event after the sale opened another.
+    const now = await orderHandle(order.increment_id).describe();
+    expect(now.runId).toBe(runId);
+    expect(now.status.name).toBe('COMPLETED');
+
+    // Every refund event delivered again a day later adds nothing.
+    await env.sleep('1 day');
+    for (const { refund, events } of refunds) {
+      await deliver(env.client, taskQueue, events.map((e) => ({ ...e, id: `${e.id}_again` })));
+      const again: RefundOutcome = await env.client.workflow.getHandle(`refund:${refund.id}`).result();
+      expect(again.outcome).toBe('recorded');
+    }
+    expect((await stack.clients.magento.listCreditMemos(order.entity_id)).items).toHaveLength(3);
+    expect(await erpReturns(order.increment_id)).toHaveLength(3);
+    expect((await orderHandle(order.increment_id).describe()).runId).toBe(runId);
+  });
+
+  it('waits for a pending refund, and records nothing when it then fails: a comment in Magento and the case in the review queue', async () => {
+    const { order, pi } = await completedOrder('USD');
+    await axios.post(`${stack.urls.stripe}/__sandbox/charges/${pi.latest_charge as string}/refund_behaviour`, { behaviour: 'pending' });
+    const refund = await stack.stripe.refunds.create({ payment_intent: pi.id, amount: 1500 });
+    expect(refund.status).toBe('pending');
+    await deliver(env.client, taskQueue, await refundEvents(pi.latest_charge as string, refund.id));
+    const handle = env.client.workflow.getHandle(`refund:${refund.id}`);
+    recorded.push({ name: 'refund-pending-then-failed', workflowId: handle.workflowId });
+    await eventually('the refund run waiting on Stripe', async () => ((await handle.query<{ step: string }>('status')).step === 'pending_in_stripe' ? true : undefined));
+    expect((await stack.clients.magento.listCreditMemos(order.entity_id)).items).toHaveLength(0);
+
+    await axios.post(`${stack.urls.stripe}/__sandbox/refunds/${refund.id}/outcome`, { status: 'failed', failure_reason: 'expired_or_canceled_card' });
+    await deliver(env.client, taskQueue, (await refundEvents(pi.latest_charge as string, refund.id)).filter((e) => e.type === 'refund.failed'));
+    const parked = await eventually('the failed refund in the review queue', async () => {
+      const status = await handle.query<{ syncState: string; reviewReason?: string }>('status');
+      return status.syncState === 'needs_review' ? status : undefined;
+    });
+    expect(parked.reviewReason).toMatch(/failed \(expired_or_canceled_card\): the customer was not paid back/);
+    expect((await stack.clients.magento.listCreditMemos(order.entity_id)).items).toHaveLength(0);
+    expect(await erpReturns(order.increment_id)).toHaveLength(0);
+    const comments = (await stack.clients.magento.getOrder(order.entity_id)).status_histories?.map((h) => h.comment ?? '') ?? [];
+    expect(comments.some((c) => c.includes(`Stripe refund ${refund.id}`) && c.includes('failed'))).toBe(true);
+
+    await handle.signal('skip', { operator: 'ops', note: 'refunded by bank transfer' });
+    const outcome: RefundOutcome = await handle.result();
+    expect(outcome.outcome).toBe('failed_in_stripe');
+  });
+
+  it('reverses a refund that fails after it was recorded: ERP credit note and payment cancelled, the memo flagged', async () => {
+    const { order, pi } = await completedOrder('USD');
+    await axios.post(`${stack.urls.stripe}/__sandbox/charges/${pi.latest_charge as string}/refund_behaviour`, { behaviour: 'fail' });
+    const { refund, outcome } = await refundInStripe(pi, 1000);
+    expect(outcome.outcome).toBe('recorded');
+    expect(await erpReturns(order.increment_id)).toHaveLength(1);
+
+    await axios.post(`${stack.urls.stripe}/__sandbox/refunds/${refund.id}/outcome`, { status: 'failed' });
+    await deliver(env.client, taskQueue, (await refundEvents(pi.latest_charge as string, refund.id)).filter((e) => e.type === 'refund.failed'));
+    const handle = env.client.workflow.getHandle(`refund:${refund.id}`);
+    await eventually('the failed refund in the review queue', async () =>
+      ((await handle.query<{ syncState: string }>('status')).syncState === 'needs_review' ? true : undefined));
+    expect(await erpReturns(order.increment_id)).toHaveLength(0);
+    const memos = (await stack.clients.magento.listCreditMemos(order.entity_id)).items;
+    expect(memos).toHaveLength(1);
+    const comments = (await stack.clients.magento.getOrder(order.entity_id)).status_histories?.map((h) => h.comment ?? '') ?? [];
+    expect(comments.some((c) => c.includes(`credit memo ${memos[0]!.entity_id} records a refund that did not happen`))).toBe(true);
+    await handle.signal('skip', { operator: 'ops' });
+    expect((await handle.result() as RefundOutcome).outcome).toBe('failed_in_stripe');
+  });
+
+  it('leaves a full refund before shipment to the order run, which reverses the order without a second Stripe refund', async () => {
+    const order = await placeOrder(stack, basketOrder('USD'));
+    const pi = await pay(stack, order, 'pm_card_visa');
+    await deliver(env.client, taskQueue, await paymentEvents(pi.id));
+    await waitForStep(orderHandle(order.increment_id), 'awaiting_shipment');
+    const { refund, outcome } = await refundInStripe(pi);
+    expect(outcome.outcome).toBe('reversed_by_order');
+    const reversed: OrderOutcome = await orderHandle(order.increment_id).result();
+    expect(reversed.outcome).toBe('compensated');
+    const refunds = await stack.stripe.refunds.list({ payment_intent: pi.id });
+    expect(refunds.data.map((r) => r.id)).toEqual([refund.id]);
+    const memos = (await stack.clients.magento.listCreditMemos(order.entity_id)).items;
+    expect(memos).toHaveLength(1);
+    expect(toMinor(memos[0]!.grand_total ?? 0, 'USD')).toBe(5000);
+  });
+
+  it('records a partial refund before shipment at once in Magento, and in the ERP once the order has shipped and been invoiced there', async () => {
+    const order = await placeOrder(stack, basketOrder('USD'));
+    const pi = await pay(stack, order, 'pm_card_visa');
+    await deliver(env.client, taskQueue, await paymentEvents(pi.id));
+    await waitForStep(orderHandle(order.increment_id), 'awaiting_shipment');
+    const refund = await stack.stripe.refunds.create({ payment_intent: pi.id, amount: 2500 });
+    await deliver(env.client, taskQueue, await refundEvents(pi.latest_charge as string, refund.id));
+    const handle = env.client.workflow.getHandle(`refund:${refund.id}`);
+    await eventually('the refund waiting for the ERP invoice', async () => ((await handle.query<{ step: string }>('status')).step === 'awaiting_erp_invoice' ? true : undefined));
+    const memos = (await stack.clients.magento.listCreditMemos(order.entity_id)).items;
+    expect(memos.map((m) => m.grand_total)).toEqual([25]);
+
+    await orderHandle(order.increment_id).signal('shipment', await shipInWms(stack, order.increment_id));
+    expect((await orderHandle(order.increment_id).result() as OrderOutcome).outcome).toBe('completed');
+    const outcome: RefundOutcome = await handle.result();
+    expect(outcome.outcome).toBe('recorded');
+    expect((await erpReturns(order.increment_id)).map((r) => r.grand_total)).toEqual([-25]);
+  });
+});
