@@ -38,6 +38,9 @@ export const mappingsSchema = z.object({
     returnToStock: z.boolean().default(false),
     erpInvoiceWait: duration.default(6 * 3600_000),
   }).strict().default({ returnToStock: false, erpInvoiceWait: 6 * 3600_000 }),
+  disputes: z.object({
+    evidenceReminderBefore: duration.default(72 * 3600_000),
+  }).strict().default({ evidenceReminderBefore: 72 * 3600_000 }),
   fraud: z.object({
     holdThreshold: z.number().min(0).max(100),
     holdTimeout: duration,
@@ -113,6 +116,7 @@ export function orderSettingsFrom(mappings: Mappings): OrderSettings {
     retryCheckout: { successUrl: mappings.order.retryCheckoutSuccessUrl, cancelUrl: mappings.order.retryCheckoutCancelUrl },
     otherChannels: mappings.payments.otherChannels,
     refunds: { returnToStock: mappings.refunds.returnToStock, erpInvoiceWaitMs: mappings.refunds.erpInvoiceWait },
+    disputes: { evidenceReminderBeforeMs: mappings.disputes.evidenceReminderBefore },
     fraud: { ...mappings.fraud, holdTimeoutMs: mappings.fraud.holdTimeout },
     erp: mappings.erp,
     wms: mappings.wms,

@@ -4,7 +4,7 @@ import type { StripeEventEnvelope } from './stripeEvents';
  * Which long-running workflow an accepted Stripe event belongs to. The table grows as each workflow lands;
  * a type not in it is answered `{ignored: true}` by the receiver and counted.
  */
-export type EntityWorkflowType = 'orderToCash' | 'payoutReconciliation' | 'unmatchedPayment' | 'refund';
+export type EntityWorkflowType = 'orderToCash' | 'payoutReconciliation' | 'unmatchedPayment' | 'refund' | 'dispute';
 
 export interface Route { kind: 'route'; workflowType: EntityWorkflowType; workflowId: string; businessKey: string }
 
@@ -62,6 +62,17 @@ export function routeToRefund(refundId: string): Route {
 
 export const refundIdPattern = /^(re|pyr)_[A-Za-z0-9]+$/;
 
+/** Each Stripe dispute has its own run, `dispute:<dp_…>`. */
+export function disputeWorkflowId(disputeId: string): string {
+  return `dispute:${disputeId}`;
+}
+
+export function routeToDispute(disputeId: string): Route {
+  return { kind: 'route', workflowType: 'dispute', workflowId: disputeWorkflowId(disputeId), businessKey: disputeId };
+}
+
+export const disputeIdPattern = /^(dp|du)_[A-Za-z0-9]+$/;
+
 export function payoutWorkflowId(payoutId: string): string {
   return `payout:${payoutId}`;
 }
@@ -78,7 +89,7 @@ export const payoutIdPattern = /^po_[A-Za-z0-9]+$/;
  * every recorded and running order history: keep it.
  */
 export function entityWorkflowArgs(workflowType: EntityWorkflowType, businessKey: string)
-  : [{ incrementId: string }] | [{ payoutId: string }] | [{ paymentIntentId: string }] | [{ refundId: string }] {
+  : [{ incrementId: string }] | [{ payoutId: string }] | [{ paymentIntentId: string }] | [{ refundId: string }] | [{ disputeId: string }] {
   switch (workflowType) {
     case 'orderToCash':
       return [{ incrementId: businessKey }];
@@ -88,6 +99,8 @@ export function entityWorkflowArgs(workflowType: EntityWorkflowType, businessKey
       return [{ paymentIntentId: businessKey }];
     case 'refund':
       return [{ refundId: businessKey }];
+    case 'dispute':
+      return [{ disputeId: businessKey }];
   }
 }
 
@@ -131,6 +144,13 @@ const fromRefund: Locator = (object) => {
   return { kind: 'unroutable', reason: `the refund event names no refund id (got ${JSON.stringify(object.id ?? null)})` };
 };
 
+/** Dispute events carry the dispute itself: its run is keyed by the dispute id. */
+const fromDispute: Locator = (object) => {
+  const disputeId = typeof object.id === 'string' ? object.id : undefined;
+  if (disputeId && disputeIdPattern.test(disputeId)) return routeToDispute(disputeId);
+  return { kind: 'unroutable', reason: `the dispute event names no dispute id (got ${JSON.stringify(object.id ?? null)})` };
+};
+
 /** `charge.refunded` carries the charge; its refunds are listed from Stripe (webhook charges no longer embed them). */
 const refundsOfCharge: Locator = (object) => {
   const chargeId = typeof object.id === 'string' ? object.id : undefined;
@@ -151,8 +171,11 @@ const routingTable: Readonly<Record<string, Locator>> = {
   'refund.created': fromRefund,
   'refund.updated': fromRefund,
   'refund.failed': fromRefund,
-  'charge.dispute.created': viaPayment,
-  'charge.dispute.closed': viaPayment,
+  'charge.dispute.created': fromDispute,
+  'charge.dispute.updated': fromDispute,
+  'charge.dispute.closed': fromDispute,
+  'charge.dispute.funds_withdrawn': fromDispute,
+  'charge.dispute.funds_reinstated': fromDispute,
   'review.opened': viaPayment,
   'review.closed': viaPayment,
   'radar.early_fraud_warning.created': viaPayment,
@@ -166,8 +189,13 @@ export function isHandledEventType(type: string): boolean {
   return Object.hasOwn(routingTable, type);
 }
 
-/** Event types routed differently since refunds have their own runs; intake runs started before keep the old route. */
-export const routedToRefundRunsSince = new Set(['charge.refunded']);
+/** Event types routed differently since refunds and disputes have their own runs; intake runs started before keep the old route. */
+export const routedToAfterSaleRunsSince = new Set(['charge.refunded', 'charge.dispute.created', 'charge.dispute.closed']);
+
+/** How those types were routed before: to the order, found through the payment. */
+export function routeBeforeAfterSaleRuns(event: Pick<StripeEventEnvelope, 'type' | 'object'>): RouteDecision {
+  return event.type === 'charge.refunded' ? fromPaymentMetadata(event.object) : viaPayment(event.object);
+}
 
 export function routeStripeEvent(event: Pick<StripeEventEnvelope, 'type' | 'object'>): RouteDecision {
   const locate = routingTable[event.type];

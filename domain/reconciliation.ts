@@ -173,13 +173,31 @@ export function missingGlAccounts(summary: PayoutSummary, accounts: Readonly<Rec
  * credit, a negative one — refunds, disputes — a debit). Because every line has net = gross − fee,
  * Σs = Σnet + Σfee − Σgross = 0, so Σdebit = Σcredit always. Only a summary that matches can be booked.
  */
-export function journalFor(summary: PayoutSummary, accounts: Readonly<Record<string, string>>, bankAccount: string, feeAccount: string): PayoutJournal {
+/**
+ * Categories whose money is booked when it moves, by its own run (a dispute's withdrawal and reinstatement, amount and
+ * fee): the payout only moves their net out of, or back into, the clearing account.
+ */
+export interface ClearedCategories {
+  account: string;
+  categories: readonly string[];
+}
+
+export const disputeCategories: readonly string[] = ['dispute', 'dispute_reversal'];
+
+export function journalFor(summary: PayoutSummary, accounts: Readonly<Record<string, string>>, bankAccount: string, feeAccount: string,
+  cleared?: ClearedCategories): PayoutJournal {
   if (!summary.matches) throw new ReconciliationError(mismatchReason(summary));
+  const isCleared = (category: string) => cleared?.categories.includes(category) === true;
+  const clearedFeeMinor = Object.entries(summary.byCategory).filter(([category]) => isCleared(category)).reduce((sum, [, t]) => sum + t.feeMinor, 0);
   const signed: Array<Pick<JournalLine, 'account' | 'booking' | 'category'> & { amountMinor: number }> = [
     { account: bankAccount, booking: 'payout', amountMinor: summary.totals.netMinor },
-    { account: feeAccount, booking: 'fees', amountMinor: summary.totals.feeMinor },
+    { account: feeAccount, booking: 'fees', amountMinor: summary.totals.feeMinor - clearedFeeMinor },
   ];
   for (const [category, totals] of Object.entries(summary.byCategory)) {
+    if (cleared && isCleared(category)) {
+      if (totals.netMinor !== 0) signed.push({ account: cleared.account, booking: 'category', category, amountMinor: -totals.netMinor });
+      continue;
+    }
     if (totals.grossMinor === 0) continue;
     const account = Object.hasOwn(accounts, category) ? accounts[category] : undefined;
     if (!account) throw new ReconciliationError(`no ERP account for Stripe reporting category "${category}" (erp.glAccounts in the mappings)`);

@@ -18,6 +18,8 @@ export interface OrderSettings {
   otherChannels?: OtherChannels;
   /** After the sale: credit memos for Stripe refunds. */
   refunds?: RefundSettings;
+  /** After the sale: chargebacks. */
+  disputes?: { evidenceReminderBeforeMs: number };
   fraud: FraudSettings;
   erp: ErpSettings;
   wms: WmsSettings;

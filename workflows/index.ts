@@ -4,3 +4,4 @@ export { stripeCatchUp } from './stripeCatchUp';
 export { payoutReconciliation } from './payoutReconciliation';
 export { unmatchedPayment } from './unmatchedPayment';
 export { refund } from './refund';
+export { dispute } from './dispute';

@@ -38,3 +38,20 @@ export interface RefundNoticeAnswer {
 
 /** Sent by a refund's run to its order's run while that is open. */
 export const refundNoticeUpdate = defineUpdate<RefundNoticeAnswer, [RefundNotice]>('refund');
+
+/** A dispute's news, as its own run tells the order's run. */
+export interface DisputeNotice {
+  disputeId: string;
+  status: 'opened' | 'won' | 'lost';
+  amountMinor: number;
+  currency: string;
+  reason: string;
+}
+
+export interface DisputeNoticeAnswer {
+  /** The order's run acts on it (holds, releases, or reverses the unshipped order); for `lost` the run's reversal makes the documents. */
+  handledByOrder: boolean;
+}
+
+/** Sent by a dispute's run to its order's run while that is open. */
+export const disputeNoticeUpdate = defineUpdate<DisputeNoticeAnswer, [DisputeNotice]>('dispute');

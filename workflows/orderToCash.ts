@@ -17,7 +17,9 @@ import type { SettingsActivities } from '../activities/settings';
 import type { PaymentSnapshot, StripeActivities } from '../activities/stripe/activities';
 import type { WmsActivities } from '../activities/wms/activities';
 import { externalCall, localCall } from './activityOptions';
-import { defineStatusQuery, refundNoticeUpdate, stripeEventSignal, type RefundNotice } from './messages';
+import {
+  defineStatusQuery, disputeNoticeUpdate, refundNoticeUpdate, stripeEventSignal, type DisputeNotice, type RefundNotice,
+} from './messages';
 import { BusinessRefused, createReviewQueue, permanentFailure, setSyncState, SkippedByOperator } from './reviewQueue';
 
 // ── Messages ────────────────────────────────────────────────────────────────────────────────────────
@@ -82,6 +84,9 @@ interface OrderRun {
   erpCustomer?: string;
   decision?: FraudDecision;
   shipped?: ShipmentNotice;
+  /** The latest news of a dispute on the payment, from the dispute's run; `disputeHeld` while the order is on hold for it. */
+  dispute?: DisputeNotice;
+  disputeHeld?: boolean;
   /** How many of Stripe's fraud flags the gate has already weighed (a later one re-opens it). */
   flagsWeighed: number;
   compensations: Array<{ name: string; undo: () => Promise<unknown> }>;
@@ -146,6 +151,17 @@ function startRun(incrementId: string): OrderRun {
     const reverses = notice.chargeFullyRefunded && run.shipped === undefined && status.outcome === undefined;
     if (reverses) run.facts = { ...run.facts, fullyRefunded: true };
     return { handledByOrder: reverses };
+  });
+  // A dispute before shipment holds the order until it is decided; lost, the order is reversed here (without a refund).
+  setHandler(disputeNoticeUpdate, (notice: DisputeNotice) => {
+    if (status.outcome !== undefined) return { handledByOrder: false };
+    if (notice.status === 'lost' && run.shipped === undefined) {
+      run.facts = { ...run.facts, disputeLost: true };
+      run.dispute = notice;
+      return { handledByOrder: true };
+    }
+    run.dispute = notice;
+    return { handledByOrder: run.shipped === undefined };
   });
   setHandler(orderStatusQuery, () => status);
   run.review = createReviewQueue(status);
@@ -256,6 +272,8 @@ function registerPaymentUndo(run: OrderRun): void {
   const { paymentIntentId } = run.payment;
   const idempotencyKey = `${workflowInfo().workflowId}:refund`;
   run.compensations.unshift({ name: 'refund payment', undo: async () => {
+    // A lost dispute has already taken the money back: a refund now would pay the customer twice.
+    if (run.facts.disputeLost) return { refundedMinor: 0, alreadyRefunded: true, reason: 'charged back: the dispute was lost' };
     if (run.payment.captureMethod === 'manual') {
       const released = await stripe.cancelAuthorization({ paymentIntentId, idempotencyKey: `${workflowInfo().workflowId}:release`, reason: 'abandoned' });
       if (released.status !== 'succeeded') return released;
@@ -263,7 +281,8 @@ function registerPaymentUndo(run: OrderRun): void {
     return stripe.refundPayment({ paymentIntentId, idempotencyKey, reason: 'requested_by_customer', note: `order ${run.incrementId} reversed` });
   } });
   run.compensations.push({ name: 'cancel Magento order', undo: () => magento.cancelMagentoOrder({ entityId: run.order.entityId,
-    key: 'canceled_compensation', comment: 'Canceled and refunded in Stripe.', notifyCustomer: true }) });
+    key: 'canceled_compensation', comment: run.facts.disputeLost ? 'Canceled: the payment was charged back (dispute lost).' : 'Canceled and refunded in Stripe.',
+    notifyCustomer: true }) });
 }
 
 function captureAtShipment(run: OrderRun): boolean {
@@ -342,7 +361,8 @@ async function invoice(run: OrderRun): Promise<void> {
   run.status.ids.magentoInvoiceId = created.invoiceId;
   reached(run, 'invoiced');
   run.compensations.unshift({ name: 'credit memo', undo: () => magento.creditMagentoOrder({ entityId: order.entityId,
-    key: 'creditmemo_compensation', comment: 'Refunded in Stripe: order reversed.', notifyCustomer: true }) });
+    key: 'creditmemo_compensation', notifyCustomer: true,
+    comment: run.facts.disputeLost ? 'Chargeback: the Stripe dispute was lost before shipment; order reversed.' : 'Refunded in Stripe: order reversed.' }) });
 }
 
 /** ERP customer and Sales Order, dated by the order; its total must equal Magento's grand total. */
@@ -384,12 +404,20 @@ async function waitForShipment(run: OrderRun): Promise<string | undefined> {
   const waitStartedAt = Date.now();
   let notices = 0;
   const lateFlag = () => run.facts.stripeFlags.length > run.flagsWeighed;
+  const disputeNews = () => (run.dispute?.status === 'opened') !== (run.disputeHeld === true);
   while (run.shipped === undefined) {
     const nextCheck = notices === 0 ? settings.shipmentReminderAfterMs : notices === 1 ? settings.shipmentEscalateAfterMs - settings.shipmentReminderAfterMs : day;
-    if (await condition(() => run.shipped !== undefined || run.facts.fullyRefunded || run.facts.disputeLost || lateFlag(), nextCheck)) {
+    if (await condition(() => run.shipped !== undefined || run.facts.fullyRefunded || run.facts.disputeLost || lateFlag() || disputeNews(), nextCheck)) {
       if (run.shipped !== undefined) break;
       if (run.facts.fullyRefunded) return 'the payment was fully refunded in Stripe before shipment';
-      if (run.facts.disputeLost) return 'the dispute was lost before shipment';
+      if (run.facts.disputeLost) {
+        if (run.disputeHeld) await holdForDispute(run);
+        return 'the dispute was lost before shipment';
+      }
+      if (disputeNews()) {
+        await holdForDispute(run);
+        continue;
+      }
       if ((await reopenFraudGate(run)) === 'rejected') return rejection(run.decision!);
       continue;
     }
@@ -408,7 +436,27 @@ async function waitForShipment(run: OrderRun): Promise<string | undefined> {
     notices += 1;
   }
   reached(run, 'shipped');
+  if (run.disputeHeld) {
+    // Shipped while disputed: the Magento order stays held (no shipment, no ERP invoice) until Stripe decides.
+    await condition(() => run.dispute?.status !== 'opened');
+    await holdForDispute(run);
+  }
   return undefined;
+}
+
+/** Holds the Magento order while a dispute is open, and releases it when the dispute is decided. */
+async function holdForDispute(run: OrderRun): Promise<void> {
+  const notice = run.dispute!;
+  const entityId = run.order.entityId;
+  if (notice.status === 'opened' && !run.disputeHeld) {
+    await run.review.step(() => magento.holdMagentoOrder({ entityId, key: `dispute_hold:${notice.disputeId}`,
+      comment: `Held: the payment is disputed in Stripe (${notice.reason}, ${formatMoney(notice.amountMinor, notice.currency)}), dispute ${notice.disputeId}.` }));
+    run.disputeHeld = true;
+  } else if (notice.status !== 'opened' && run.disputeHeld) {
+    await run.review.step(() => magento.unholdMagentoOrder({ entityId, key: `dispute_${notice.status}:${notice.disputeId}:released`,
+      comment: `Released: Stripe dispute ${notice.disputeId} was ${notice.status}.` }));
+    run.disputeHeld = false;
+  }
 }
 
 /** A Radar review or an early fraud warning that arrives after the gate, before shipment, holds the order again. */

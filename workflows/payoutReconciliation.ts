@@ -1,7 +1,7 @@
 import { condition, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import { formatMoney } from '../domain/money';
 import {
-  journalFor, mismatchReason, missingGlAccounts, summarizePayout,
+  disputeCategories, journalFor, mismatchReason, missingGlAccounts, summarizePayout,
   type PayoutDetails, type PayoutLine, type PayoutReconciliationResult, type PayoutReport, type PayoutSummary,
 } from '../domain/reconciliation';
 import { StripeObjectId } from '../domain/searchAttributes';
@@ -115,7 +115,8 @@ export async function payoutReconciliation(input: { payoutId: string }): Promise
         return loaded;
       });
       const { glAccounts } = settings.erp;
-      const journal = journalFor(matched, glAccounts, glAccounts.payout!, glAccounts.fee!);
+      // Disputes' money is booked by their own runs when it moves (workflows/dispute.ts): the payout only clears its net.
+      const journal = journalFor(matched, glAccounts, glAccounts.payout!, glAccounts.fee!, { account: settings.erp.bankAccount, categories: disputeCategories });
       const entry = await review.step(() => erp.postErpJournalEntry({
         reference: payoutId, date: new Date(current.arrivalDate * 1000).toISOString().slice(0, 10), company: settings.erp.company,
         currency: current.currency,

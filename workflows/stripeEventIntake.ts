@@ -1,7 +1,7 @@
 import { patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import {
-  fromPaymentMetadata, routedToRefundRunsSince, routeStripeEvent, routeToOrder, routeToRefund, routeToUnmatchedPayment, type RouteDecision,
+  routeBeforeAfterSaleRuns, routedToAfterSaleRunsSince, routeStripeEvent, routeToOrder, routeToRefund, routeToUnmatchedPayment, type RouteDecision,
 } from '../domain/eventRouting';
 import { StripeEventType, StripeObjectId } from '../domain/searchAttributes';
 import type { StripeEventEnvelope } from '../domain/stripeEvents';
@@ -106,9 +106,9 @@ export async function stripeEventIntake(event: StripeEventEnvelope): Promise<Int
   }
 }
 
-/** Intake runs started before refunds had their own runs route `charge.refunded` to the order, so they replay. */
+/** Intake runs started before refunds and disputes had their own runs route their events to the order, so they replay. */
 function route(event: StripeEventEnvelope): RouteDecision {
-  if (routedToRefundRunsSince.has(event.type) && !patched('refund-runs')) return fromPaymentMetadata(event.object);
+  if (routedToAfterSaleRunsSince.has(event.type) && !patched('refund-runs')) return routeBeforeAfterSaleRuns(event);
   return routeStripeEvent(event);
 }
 

@@ -1,7 +1,11 @@
-import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle,
+} from '@temporalio/client';
 import type Stripe from 'stripe';
 import { entityWorkflowArgs, isHandledEventType, orderWorkflowId, type EntityWorkflowType } from '../../domain/eventRouting';
-import { refundNoticeUpdate, type RefundNotice, type RefundNoticeAnswer } from '../../workflows/messages';
+import {
+  disputeNoticeUpdate, refundNoticeUpdate, type DisputeNotice, type DisputeNoticeAnswer, type RefundNotice, type RefundNoticeAnswer,
+} from '../../workflows/messages';
 import { intakeStartPolicy, intakeWorkflowId, toEnvelope, type StripeEventEnvelope } from '../../domain/stripeEvents';
 import { magentoOrderIdFromMetadata } from '../../domain/eventRouting';
 import type { PaymentOrigin } from '../../domain/channels';
@@ -14,6 +18,28 @@ export interface ReplayPage {
   ignored: number;
   lastEventId?: string;
   hasMore: boolean;
+}
+
+export type OrderRunState = 'open' | 'closed' | 'none';
+
+/**
+ * Sends an Update to the order's run while it is open. A closed run, one that ended meanwhile, or one started before it
+ * answered this Update leaves the matter to the caller's own run (`handledByOrder: false`).
+ */
+async function tellOrder<T extends { handledByOrder: boolean }>(temporal: Client, incrementId: string, send: (handle: WorkflowHandle) => Promise<T>)
+  : Promise<T & { orderRun: OrderRunState }> {
+  const handle = temporal.workflow.getHandle(orderWorkflowId(incrementId));
+  try {
+    const { status } = await handle.describe();
+    if (status.name !== 'RUNNING') return { handledByOrder: false, orderRun: 'closed' } as T & { orderRun: OrderRunState };
+    return { ...(await send(handle)), orderRun: 'open' };
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return { handledByOrder: false, orderRun: 'none' } as T & { orderRun: OrderRunState };
+    if (err instanceof WorkflowUpdateFailedError || /not found|completed|unknown update/i.test(String((err as Error).message))) {
+      return { handledByOrder: false, orderRun: 'closed' } as T & { orderRun: OrderRunState };
+    }
+    throw err;
+  }
 }
 
 /** Hands accepted events to the long-running workflow of their entity, and catches up on events Stripe could not deliver. */
@@ -47,21 +73,13 @@ export function createIntakeActivities(temporal: Client, taskQueue: string, stri
      * refund on itself (a full refund before shipment reverses the order). A closed run, or one started before runs
      * answered this, leaves the refund to its own run.
      */
-    async tellOrderAboutRefund(input: { incrementId: string; refund: RefundNotice }): Promise<RefundNoticeAnswer & { orderRun: 'open' | 'closed' | 'none' }> {
-      const handle = temporal.workflow.getHandle(orderWorkflowId(input.incrementId));
-      try {
-        const { status } = await handle.describe();
-        if (status.name !== 'RUNNING') return { handledByOrder: false, orderRun: 'closed' };
-        const answer = await handle.executeUpdate(refundNoticeUpdate, { args: [input.refund] });
-        return { ...answer, orderRun: 'open' };
-      } catch (err) {
-        if (err instanceof WorkflowNotFoundError) return { handledByOrder: false, orderRun: 'none' };
-        // The run ended meanwhile, or was started before it answered refunds: the refund's own run does the documents.
-        if (err instanceof WorkflowUpdateFailedError || /not found|completed|unknown update/i.test(String((err as Error).message))) {
-          return { handledByOrder: false, orderRun: 'closed' };
-        }
-        throw err;
-      }
+    async tellOrderAboutRefund(input: { incrementId: string; refund: RefundNotice }): Promise<RefundNoticeAnswer & { orderRun: OrderRunState }> {
+      return tellOrder(temporal, input.incrementId, (handle) => handle.executeUpdate(refundNoticeUpdate, { args: [input.refund] }));
+    },
+
+    /** The same for a dispute's news: the open order's run holds, releases, or reverses the unshipped order. */
+    async tellOrderAboutDispute(input: { incrementId: string; dispute: DisputeNotice }): Promise<DisputeNoticeAnswer & { orderRun: OrderRunState }> {
+      return tellOrder(temporal, input.incrementId, (handle) => handle.executeUpdate(disputeNoticeUpdate, { args: [input.dispute] }));
     },
 
     /** Read-only: what a PaymentIntent says about where it was made, and the Magento order it names now (if any). */

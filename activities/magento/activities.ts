@@ -26,6 +26,8 @@ export interface RefundMemoInput {
   /** Why, for the memo's comment (Stripe's refund reason). */
   reason?: string;
   returnToStock: boolean;
+  /** A lost dispute, not a refund: the memo says so (`refundId` is then the dispute id). */
+  chargeback?: boolean;
 }
 
 export interface RefundMemoResult {
@@ -159,7 +161,8 @@ export function createMagentoActivities(magento: MagentoClient) {
       }
       const plan = creditMemoPlanFor(order, input.amountMinor);
       const currency = order.order_currency_code;
-      const comment = `Refunded in Stripe: ${input.refundId}, ${formatMoney(input.amountMinor, currency)}${input.reason ? ` (${input.reason})` : ''}. ${marker}`;
+      const what = input.chargeback ? 'Chargeback: Stripe dispute lost' : 'Refunded in Stripe';
+      const comment = `${what}: ${input.refundId}, ${formatMoney(input.amountMinor, currency)}${input.reason ? ` (${input.reason})` : ''}. ${marker}`;
       const creditMemoId = Number(await magento.refundOffline(input.entityId, {
         items: plan.items, shippingAmount: fromMinor(plan.shippingMinor, currency), comment, notify: true,
         adjustmentPositive: fromMinor(plan.adjustmentPositiveMinor, currency), adjustmentNegative: fromMinor(plan.adjustmentNegativeMinor, currency),

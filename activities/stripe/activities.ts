@@ -58,6 +58,35 @@ export interface RefundSnapshot {
   createdAt: string;
 }
 
+/** One movement of money a dispute caused (withdrawal, reinstatement), with Stripe's fee on it, in minor units. */
+export interface DisputeMovement {
+  balanceTransactionId: string;
+  /** Negative when money left the Stripe balance. */
+  amountMinor: number;
+  feeMinor: number;
+  netMinor: number;
+  currency: string;
+  reportingCategory: string;
+  createdAt: string;
+}
+
+/** A dispute as the Dispute workflow needs it, read from Stripe's current state. */
+export interface DisputeSnapshot {
+  disputeId: string;
+  status: string;
+  amountMinor: number;
+  currency: string;
+  reason: string;
+  chargeId: string;
+  paymentIntentId?: string;
+  magentoOrderId?: string;
+  invoiceId?: string;
+  /** ISO time evidence is due by. */
+  evidenceDueBy?: string;
+  movements: DisputeMovement[];
+  createdAt: string;
+}
+
 export interface OrderReference {
   magentoOrderId?: string;
   /** Set when the payment belongs to a Stripe invoice (a subscription), not to a Magento order. */
@@ -156,6 +185,27 @@ export function createStripeActivities(stripe: Stripe) {
         ...(memoId && /^\d+$/.test(memoId) ? { magentoCreditMemoId: memoId } : {}),
         ...(charge ? { chargeAmountMinor: charge.amount, chargeRefundedMinor: charge.amount_refunded } : {}),
         createdAt: isoOf(refund.created),
+      };
+    },
+
+    /** Read-only: a dispute with its balance transactions (amount and fee of each movement) and the order its payment names. */
+    async getDispute(disputeId: string): Promise<DisputeSnapshot> {
+      const dispute = await callStripe(() => stripe.disputes.retrieve(disputeId, { expand: ['charge', 'payment_intent'] }));
+      const charge = typeof dispute.charge === 'object' && dispute.charge ? dispute.charge : undefined;
+      const pi = typeof dispute.payment_intent === 'object' && dispute.payment_intent ? dispute.payment_intent : undefined;
+      const invoice = idOf((pi as unknown as { invoice?: string | { id: string } | null } | undefined)?.invoice ?? undefined);
+      const magentoOrderId = magentoOrderIdFromMetadata(pi?.metadata) ?? magentoOrderIdFromMetadata(charge?.metadata);
+      const dueBy = dispute.evidence_details?.due_by;
+      return {
+        disputeId: dispute.id, status: dispute.status, amountMinor: dispute.amount, currency: dispute.currency.toUpperCase(), reason: dispute.reason,
+        chargeId: idOf(dispute.charge)!, ...(idOf(dispute.payment_intent ?? undefined) ? { paymentIntentId: idOf(dispute.payment_intent ?? undefined) } : {}),
+        ...(magentoOrderId ? { magentoOrderId } : {}), ...(invoice ? { invoiceId: invoice } : {}),
+        ...(dueBy ? { evidenceDueBy: isoOf(dueBy) } : {}),
+        movements: dispute.balance_transactions.map((txn) => ({
+          balanceTransactionId: txn.id, amountMinor: txn.amount, feeMinor: txn.fee, netMinor: txn.net, currency: txn.currency.toUpperCase(),
+          reportingCategory: txn.reporting_category, createdAt: isoOf(txn.created),
+        })),
+        createdAt: isoOf(dispute.created),
       };
     },
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { fromMinor, toMinor } from '../../domain/money';
 import {
-  csvHeader, journalFor, mismatchReason, missingGlAccounts, ReconciliationError, summarizePayout, toCsv, type PayoutDetails, type PayoutLine,
+  csvHeader, disputeCategories, journalFor, mismatchReason, missingGlAccounts, ReconciliationError, summarizePayout, toCsv, type PayoutDetails, type PayoutLine,
 } from '../../domain/reconciliation';
 
 const accounts = { charge: 'Stripe Clearing - SS', refund: 'Stripe Clearing - SS', dispute: 'Chargebacks - SS', dispute_reversal: 'Chargebacks - SS',
@@ -123,6 +123,23 @@ describe('payout reconciliation', () => {
         expect((row.debitMinor > 0) !== (row.creditMinor > 0)).toBe(true);
         expect(Math.min(row.debitMinor, row.creditMinor)).toBe(0);
       }
+    }));
+  });
+
+  it('leaves disputes to their own runs: the payout moves only their net through the clearing account, and still balances (property)', () => {
+    fc.assert(fc.property(currencyArb.chain((c) => fc.tuple(fc.constant(c), linesArb(c))), ([currency, lines]) => {
+      const summary = summarizePayout(lines, payoutOf(lines, currency));
+      const journal = journalFor(summary, accounts, accounts.payout, accounts.fee, { account: 'Stripe Clearing - SS', categories: disputeCategories });
+      expect(journal.totalDebitMinor).toBe(journal.totalCreditMinor);
+      const disputed = Object.entries(summary.byCategory).filter(([c]) => disputeCategories.includes(c));
+      const fee = journal.lines.find((l) => l.booking === 'fees');
+      expect(fee ? fee.debitMinor - fee.creditMinor : 0).toBe(summary.totals.feeMinor - disputed.reduce((sum, [, t]) => sum + t.feeMinor, 0));
+      for (const [category, totals] of disputed) {
+        const row = journal.lines.find((l) => l.booking === 'category' && l.category === category);
+        expect(row?.account ?? 'Stripe Clearing - SS').toBe('Stripe Clearing - SS');
+        expect(row ? row.creditMinor - row.debitMinor : 0).toBe(totals.netMinor);
+      }
+      expect(journal.lines.some((l) => l.account === accounts.dispute)).toBe(false);
     }));
   });
 
