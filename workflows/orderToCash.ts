@@ -194,6 +194,10 @@ async function takePayment(run: OrderRun): Promise<Ended | undefined> {
   run.order = await loadOrder(run);
   // Magento outlives Temporal's retention: an order it has finished with (a run started again for a late event) is left alone.
   if (isSettledInMagento(run.order, run.payment) && patched('already-settled')) {
+    if (run.facts.stripeFlags.length > 0) {
+      await notifyOnce(run, 'merchant', { key: `fraud_warning_after_shipment:${run.incrementId}`, template: 'fraud_warning_after_shipment',
+        orderId: run.incrementId, subject: `Order ${run.incrementId}: early fraud warning after shipment`, detail: run.facts.stripeFlags.join('; ') });
+    }
     return end(run, 'already_settled', 'completed', `Magento order ${run.incrementId} is already ${run.order.state}; nothing was written`);
   }
   if (!isPaid(run.payment) && run.facts.failures === 0 && run.payment.status !== 'canceled') {

@@ -6,6 +6,7 @@ import {
 import { StripeEventType, StripeObjectId } from '../domain/searchAttributes';
 import type { StripeEventEnvelope } from '../domain/stripeEvents';
 import type { IntakeActivities } from '../activities/intake/activities';
+import type { NotifyActivities } from '../activities/notify/activities';
 import type { OrderReference, StripeActivities } from '../activities/stripe/activities';
 import { externalCall } from './activityOptions';
 import { defineStatusQuery } from './messages';
@@ -31,6 +32,7 @@ export const intakeStatusQuery = defineStatusQuery<IntakeStatus>();
 
 const stripe = proxyActivities<StripeActivities>(externalCall);
 const intake = proxyActivities<IntakeActivities>(externalCall);
+const notify = proxyActivities<NotifyActivities>(externalCall);
 
 /**
  * One run per accepted Stripe event, ID `stripe:<event id>`, so a redelivered event cannot start twice. Finds the
@@ -70,7 +72,10 @@ export async function stripeEventIntake(event: StripeEventEnvelope): Promise<Int
           const delivered = await review.step(() => intake.deliverStripeEvent({ workflowType: target.workflowType, workflowId: target.workflowId,
             businessKey: target.businessKey, event }));
           setSyncState(status, 'completed');
-          if (delivered.closed) return result('order_closed', { reason: `${target.workflowId} has ended; an order's run never starts again` });
+          if (delivered.closed) {
+            if (event.type === 'radar.early_fraud_warning.created') await alertShippedOrder(review, event, target.businessKey);
+            return result('order_closed', { reason: `${target.workflowId} has ended; an order's run never starts again` });
+          }
           return result('delivered', { deliveredTo: target.workflowId });
         }
         case 'refundsOfCharge': {
@@ -104,6 +109,14 @@ export async function stripeEventIntake(event: StripeEventEnvelope): Promise<Int
     setSyncState(status, 'completed');
     return result('skipped', { reason: err.message });
   }
+}
+
+/** An early fraud warning on an order that has shipped: the merchant is told to consider a refund before it becomes a dispute. */
+async function alertShippedOrder(review: ReturnType<typeof createReviewQueue>, event: StripeEventEnvelope, incrementId: string): Promise<void> {
+  const fraudType = typeof event.object.fraud_type === 'string' ? event.object.fraud_type.replace(/_/g, ' ') : 'fraud';
+  await review.step(() => notify.notifyMerchant({ key: `fraud_warning_after_shipment:${event.objectId ?? event.id}`, template: 'fraud_warning_after_shipment',
+    orderId: incrementId, subject: `Order ${incrementId}: early fraud warning after shipment`,
+    detail: `${fraudType}, payment ${paymentIntentOf(event) ?? String(event.object.charge ?? '')}` }));
 }
 
 /** Intake runs started before refunds and disputes had their own runs route their events to the order, so they replay. */

@@ -22,6 +22,16 @@ const templates: Record<string, Render> = {
     + `\`npm run ops -- fraud approve ${order}\` (or \`fraud reject\`); without a decision it is cancelled and refunded when the hold times out.`,
   shipment_reminder: (order, detail) =>
     `Order ${order} has been paid but has not shipped yet${detail ? ` (${detail})` : ''}, and the warehouse shows no shipment for it. Please check on it.`,
+  dispute_opened: (order, detail) =>
+    `The payment for order ${order} is disputed by the cardholder${detail ? `: ${detail}` : ''}. Gather the order's evidence `
+    + '(invoice, tracking, correspondence) and submit it in the Stripe Dashboard; the order page shows the dispute: '
+    + `\`npm run ops -- order ${order}\`.`,
+  dispute_evidence_due: (order, detail) =>
+    `Reminder: evidence for the dispute on order ${order} is due soon${detail ? ` (${detail})` : ''}. Submit it in the Stripe Dashboard.`,
+  fraud_warning_after_shipment: (order, detail) =>
+    `The card issuer sent an early fraud warning for order ${order}, which has already shipped${detail ? ` (${detail})` : ''}. `
+    + 'Refunding it now usually prevents a dispute and its fee: '
+    + `\`npm run ops -- refund ${order}\` (or POST /admin/orders/${order}/refund).`,
   shipment_escalation: (order, detail) =>
     `Order ${order} still has not shipped after a reminder${detail ? ` (${detail})` : ''}. Please take it up with the warehouse now.`,
 };

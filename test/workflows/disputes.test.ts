@@ -151,6 +151,26 @@ describe('disputes: one run per Stripe dispute, the money booked as it moves, an
     expect((await stack.stripe.refunds.list({ payment_intent: pi.id })).data).toEqual([]);
   });
 
+  it('alerts the merchant to an early fraud warning on an order that has shipped, recommending a refund, and starts no order run', async () => {
+    const { order, pi } = await paidOrder();
+    await orderHandle(order.increment_id).signal('shipment', await shipInWms(stack, order.increment_id));
+    expect((await orderHandle(order.increment_id).result() as OrderOutcome).outcome).toBe('completed');
+    const { runId } = await orderHandle(order.increment_id).describe();
+    await axios.post(`${stack.urls.stripe}/__sandbox/charges/${pi.latest_charge as string}/early_fraud_warning`, { fraud_type: 'made_with_stolen_card' });
+    const warnings: Stripe.Event[] = [];
+    for await (const event of stack.stripe.events.list({ limit: 100 })) {
+      if (event.type === 'radar.early_fraud_warning.created' && (event.data.object as { charge?: string }).charge === pi.latest_charge) warnings.push(event);
+    }
+    expect(warnings).toHaveLength(1);
+    await deliver(env.client, taskQueue, warnings);
+    const intake = await env.client.workflow.getHandle(`stripe:${warnings[0]!.id}`).result() as { outcome: string };
+    expect(intake.outcome).toBe('order_closed');
+    const alerts = (await stack.mail.messages({ to: merchantEmail })).filter((m) => m.subject === `Order ${order.increment_id}: early fraud warning after shipment`);
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]!.text).toContain(`npm run ops -- refund ${order.increment_id}`);
+    expect((await orderHandle(order.increment_id).describe()).runId).toBe(runId);
+  });
+
   it('reminds the merchant before the evidence is due, at the configured time (72 h before)', async () => {
     const { pi } = await paidOrder();
     const disputeId = await openDispute(pi);
