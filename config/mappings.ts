@@ -41,6 +41,11 @@ export const mappingsSchema = z.object({
   disputes: z.object({
     evidenceReminderBefore: duration.default(72 * 3600_000),
   }).strict().default({ evidenceReminderBefore: 72 * 3600_000 }),
+  subscriptions: z.object({
+    ordersForZeroInvoices: z.boolean().default(false),
+    storeId: z.number().int().positive().default(1),
+    renewalsPerRun: z.number().int().min(1).max(500).default(12),
+  }).strict().default({ ordersForZeroInvoices: false, storeId: 1, renewalsPerRun: 12 }),
   fraud: z.object({
     holdThreshold: z.number().min(0).max(100),
     holdTimeout: duration,
@@ -117,6 +122,7 @@ export function orderSettingsFrom(mappings: Mappings): OrderSettings {
     otherChannels: mappings.payments.otherChannels,
     refunds: { returnToStock: mappings.refunds.returnToStock, erpInvoiceWaitMs: mappings.refunds.erpInvoiceWait },
     disputes: { evidenceReminderBeforeMs: mappings.disputes.evidenceReminderBefore },
+    subscriptions: mappings.subscriptions,
     fraud: { ...mappings.fraud, holdTimeoutMs: mappings.fraud.holdTimeout },
     erp: mappings.erp,
     wms: mappings.wms,

@@ -4,7 +4,7 @@ import type { StripeEventEnvelope } from './stripeEvents';
  * Which long-running workflow an accepted Stripe event belongs to. The table grows as each workflow lands;
  * a type not in it is answered `{ignored: true}` by the receiver and counted.
  */
-export type EntityWorkflowType = 'orderToCash' | 'payoutReconciliation' | 'unmatchedPayment' | 'refund' | 'dispute';
+export type EntityWorkflowType = 'orderToCash' | 'payoutReconciliation' | 'unmatchedPayment' | 'refund' | 'dispute' | 'subscription';
 
 export interface Route { kind: 'route'; workflowType: EntityWorkflowType; workflowId: string; businessKey: string }
 
@@ -73,6 +73,17 @@ export function routeToDispute(disputeId: string): Route {
 
 export const disputeIdPattern = /^(dp|du)_[A-Za-z0-9]+$/;
 
+/** Each Stripe subscription has its own run, `subscription:<sub_…>`, for as long as it lives. */
+export function subscriptionWorkflowId(subscriptionId: string): string {
+  return `subscription:${subscriptionId}`;
+}
+
+export function routeToSubscription(subscriptionId: string): Route {
+  return { kind: 'route', workflowType: 'subscription', workflowId: subscriptionWorkflowId(subscriptionId), businessKey: subscriptionId };
+}
+
+export const subscriptionIdPattern = /^sub_[A-Za-z0-9]+$/;
+
 export function payoutWorkflowId(payoutId: string): string {
   return `payout:${payoutId}`;
 }
@@ -89,7 +100,7 @@ export const payoutIdPattern = /^po_[A-Za-z0-9]+$/;
  * every recorded and running order history: keep it.
  */
 export function entityWorkflowArgs(workflowType: EntityWorkflowType, businessKey: string)
-  : [{ incrementId: string }] | [{ payoutId: string }] | [{ paymentIntentId: string }] | [{ refundId: string }] | [{ disputeId: string }] {
+  : [{ incrementId: string }] | [{ payoutId: string }] | [{ paymentIntentId: string }] | [{ refundId: string }] | [{ disputeId: string }] | [{ subscriptionId: string }] {
   switch (workflowType) {
     case 'orderToCash':
       return [{ incrementId: businessKey }];
@@ -101,6 +112,8 @@ export function entityWorkflowArgs(workflowType: EntityWorkflowType, businessKey
       return [{ refundId: businessKey }];
     case 'dispute':
       return [{ disputeId: businessKey }];
+    case 'subscription':
+      return [{ subscriptionId: businessKey }];
   }
 }
 
@@ -151,6 +164,22 @@ const fromDispute: Locator = (object) => {
   return { kind: 'unroutable', reason: `the dispute event names no dispute id (got ${JSON.stringify(object.id ?? null)})` };
 };
 
+/** Subscription events carry the subscription itself. */
+const fromSubscription: Locator = (object) => {
+  const subscriptionId = typeof object.id === 'string' ? object.id : undefined;
+  if (subscriptionId && subscriptionIdPattern.test(subscriptionId)) return routeToSubscription(subscriptionId);
+  return { kind: 'unroutable', reason: `the subscription event names no subscription id (got ${JSON.stringify(object.id ?? null)})` };
+};
+
+/** Invoice events belong to the invoice's subscription (`parent.subscription_details`, or `subscription` before 2025); a one-off invoice is not ours. */
+const fromInvoice: Locator = (object) => {
+  const parent = object.parent as { subscription_details?: { subscription?: unknown } } | null | undefined;
+  const given = parent?.subscription_details?.subscription ?? object.subscription;
+  const subscriptionId = typeof given === 'string' ? given : given && typeof given === 'object' ? (given as { id?: unknown }).id : undefined;
+  if (typeof subscriptionId === 'string' && subscriptionIdPattern.test(subscriptionId)) return routeToSubscription(subscriptionId);
+  return { kind: 'notForUs', reason: `invoice ${String(object.id ?? '(upcoming)')} belongs to no subscription` };
+};
+
 /** `charge.refunded` carries the charge; its refunds are listed from Stripe (webhook charges no longer embed them). */
 const refundsOfCharge: Locator = (object) => {
   const chargeId = typeof object.id === 'string' ? object.id : undefined;
@@ -179,6 +208,16 @@ const routingTable: Readonly<Record<string, Locator>> = {
   'review.opened': viaPayment,
   'review.closed': viaPayment,
   'radar.early_fraud_warning.created': viaPayment,
+  'customer.subscription.created': fromSubscription,
+  'customer.subscription.updated': fromSubscription,
+  'customer.subscription.deleted': fromSubscription,
+  'customer.subscription.paused': fromSubscription,
+  'customer.subscription.resumed': fromSubscription,
+  'customer.subscription.trial_will_end': fromSubscription,
+  'invoice.paid': fromInvoice,
+  'invoice.payment_failed': fromInvoice,
+  'invoice.payment_action_required': fromInvoice,
+  'invoice.upcoming': fromInvoice,
   'payout.paid': fromPayout,
   'payout.reconciliation_completed': fromPayout,
 };

@@ -100,6 +100,15 @@ export interface MagentoCreditMemo {
   comments?: Array<{ comment?: string }>;
 }
 
+export interface MagentoCustomer {
+  id: number;
+  email: string;
+  firstname: string;
+  lastname: string;
+  custom_attributes?: Array<{ attribute_code: string; value: string }>;
+  [field: string]: unknown;
+}
+
 export interface MagentoSearchResult<T> {
   items: T[];
   total_count: number;

@@ -20,6 +20,8 @@ export interface OrderSettings {
   refunds?: RefundSettings;
   /** After the sale: chargebacks. */
   disputes?: { evidenceReminderBeforeMs: number };
+  /** Renewal orders for Stripe subscriptions. */
+  subscriptions?: SubscriptionSettings;
   fraud: FraudSettings;
   erp: ErpSettings;
   wms: WmsSettings;
@@ -30,6 +32,15 @@ export interface RefundSettings {
   returnToStock: boolean;
   /** How long a refund's run waits between looks for the ERP invoice a credit note needs (the order has not shipped yet). */
   erpInvoiceWaitMs: number;
+}
+
+export interface SubscriptionSettings {
+  /** A zero-amount invoice (a trial, a fully credited period) makes a Magento order too. Off by default. */
+  ordersForZeroInvoices: boolean;
+  /** Magento store the renewal orders are made in. */
+  storeId: number;
+  /** A subscription's run continues as new after this many renewals (or sooner, when Temporal suggests it). */
+  renewalsPerRun: number;
 }
 
 export interface FraudSettings {

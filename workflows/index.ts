@@ -5,3 +5,4 @@ export { payoutReconciliation } from './payoutReconciliation';
 export { unmatchedPayment } from './unmatchedPayment';
 export { refund } from './refund';
 export { dispute } from './dispute';
+export { subscription } from './subscription';

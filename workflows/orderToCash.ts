@@ -102,8 +102,10 @@ type Ended = OrderOutcome;
  * step registers its undo; only a business refusal (a rejected hold, the warehouse refusing the goods, a full refund or
  * lost dispute before shipment) runs them. Anything that is our fault parks the run for a person (reviewQueue.ts).
  */
-export async function orderToCash(input: { incrementId: string }): Promise<OrderOutcome> {
+export async function orderToCash(input: { incrementId: string; paymentIntentId?: string }): Promise<OrderOutcome> {
   const run = startRun(input.incrementId);
+  // A renewal order (workflows/subscription.ts) starts already paid, by its subscription invoice's PaymentIntent.
+  if (input.paymentIntentId) run.facts = { ...run.facts, paymentIntentId: input.paymentIntentId, succeeded: true };
   try {
     run.settings = await run.review.step(() => config.orderSettings());
     const unpaid = await takePayment(run);

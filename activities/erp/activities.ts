@@ -219,6 +219,19 @@ export function createErpActivities(erp: ErpClient) {
       return { name: doc.name, created: true };
     },
 
+    /**
+     * Notes a subscriber's state on the ERP Customer with that e-mail (its `customer_details`), unless it already says
+     * so; a customer the ERP does not have yet (no order booked) has nothing to note.
+     */
+    async noteErpSubscriber(input: { email: string; note: string }): Promise<{ customer?: string; changed: boolean }> {
+      const [customer] = await erp.listDocs<Named & { customer_details?: string }>('Customer', { filters: [['email_id', '=', normalisedEmail(input.email)]],
+        fields: ['name', 'customer_details'], limit: 1, orderBy: 'creation asc' });
+      if (!customer) return { changed: false };
+      if (customer.customer_details === input.note) return { customer: customer.name, changed: false };
+      await erp.updateDoc('Customer', customer.name, { customer_details: input.note });
+      return { customer: customer.name, changed: true };
+    },
+
     /** Read-only: the order's Sales Order and its (non-return) Sales Invoice, by `po_no`. */
     async erpDocsOfOrder(poNo: string): Promise<ErpOrderDocs> {
       const [invoice] = await erp.listDocs<Named & { customer?: string }>('Sales Invoice', { filters: [['po_no', '=', poNo], ['docstatus', '=', 1], ['is_return', '=', 0]],

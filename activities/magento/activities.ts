@@ -6,6 +6,7 @@ import { MappingError } from '../../domain/fulfilment';
 import { formatMoney, fromMinor, toMinor } from '../../domain/money';
 import { orderSnapshotOf, type OrderSnapshot } from '../../domain/orderSnapshot';
 import type { MagentoClient, TrackInput } from './client';
+import { createMagentoSubscriptionActivities } from './subscriptions';
 
 export interface CustomerHistory {
   /** Orders by this e-mail before this one, ever. */
@@ -49,6 +50,8 @@ export function createMagentoActivities(magento: MagentoClient) {
   }
 
   return {
+    ...createMagentoSubscriptionActivities(magento),
+
     /** Read-only: the order by increment id as a compact snapshot (money in minor units), or undefined when Magento has none. */
     async loadOrderSnapshot(incrementId: string): Promise<OrderSnapshot | undefined> {
       const order = await magento.findOrderByIncrementId(incrementId);

@@ -1,6 +1,6 @@
 import type { InternalAxiosRequestConfig } from 'axios';
 import type {
-  MagentoCreditMemo, MagentoInvoice, MagentoOrder, MagentoSearchResult, MagentoShipment,
+  MagentoCreditMemo, MagentoCustomer, MagentoInvoice, MagentoOrder, MagentoSearchResult, MagentoShipment,
 } from '../../domain/magento';
 import { createAxios, defaultResilience, ResilientHttp, type ResilienceOptions } from '../http/resilientHttp';
 import { authorizationHeader } from './oauth1';
@@ -79,6 +79,15 @@ export class MagentoClient {
 
   searchOrders(groups: Filter[][], options: SearchOptions = {}): Promise<MagentoSearchResult<MagentoOrder>> {
     return this.rest.request({ method: 'GET', url: `/V1/orders?${searchCriteriaQuery(groups, options)}` });
+  }
+
+  searchCustomers(groups: Filter[][], options: SearchOptions = {}): Promise<MagentoSearchResult<MagentoCustomer>> {
+    return this.rest.request({ method: 'GET', url: `/V1/customers/search?${searchCriteriaQuery(groups, options)}` });
+  }
+
+  /** Magento's customer save replaces what it is given: send the whole customer as read, changed. */
+  saveCustomer(customer: MagentoCustomer): Promise<MagentoCustomer> {
+    return this.rest.request({ method: 'PUT', url: `/V1/customers/${customer.id}`, data: { customer } });
   }
 
   createOrder(entity: Record<string, unknown>): Promise<MagentoOrder> {

@@ -32,6 +32,10 @@ const templates: Record<string, Render> = {
     `The card issuer sent an early fraud warning for order ${order}, which has already shipped${detail ? ` (${detail})` : ''}. `
     + 'Refunding it now usually prevents a dispute and its fee: '
     + `\`npm run ops -- refund ${order}\` (or POST /admin/orders/${order}/refund).`,
+  renewal_payment_failed: (_order, detail) =>
+    `We could not take the payment for your subscription${detail ? `. ${detail}` : '.'} If the card has expired or changed, update it from the link above.`,
+  trial_will_end: (_order, detail) =>
+    `Your free trial ends soon${detail ? ` (${detail})` : ''}. After it, your card is charged for each period unless you cancel.`,
   shipment_escalation: (order, detail) =>
     `Order ${order} still has not shipped after a reminder${detail ? ` (${detail})` : ''}. Please take it up with the warehouse now.`,
 };

@@ -2,12 +2,14 @@ import type Stripe from 'stripe';
 import { magentoOrderIdFromMetadata } from '../../domain/eventRouting';
 import type { PayoutDetails, PayoutLine } from '../../domain/reconciliation';
 import { createAuthorizationActivities } from './authorizations';
+import { createBillingActivities } from './billing';
 import { createCheckoutActivities } from './checkout';
 import { callStripe } from './client';
 
 export { PaymentNotCapturable } from './authorizations';
 export type { CancelAuthorizationResult, CancellationReason, CaptureResult } from './authorizations';
 export type { RetryCheckoutInput, RetryCheckoutSession } from './checkout';
+export type { SubscriptionSnapshot } from './billing';
 
 /** A payment as the order workflow needs it, read from Stripe's current state (not from a possibly stale event). */
 export interface PaymentSnapshot {
@@ -122,6 +124,7 @@ export function createStripeActivities(stripe: Stripe) {
   return {
     ...createAuthorizationActivities(stripe),
     ...createCheckoutActivities(stripe),
+    ...createBillingActivities(stripe),
 
     /** Read-only: which Magento order a PaymentIntent pays for (reviews and disputes only name the payment). */
     async orderReferenceOfPaymentIntent(paymentIntentId: string): Promise<OrderReference> {

@@ -1,0 +1,276 @@
+import {
+  allHandlersFinished, condition, continueAsNew, ParentClosePolicy, proxyActivities, setHandler, startChild, upsertSearchAttributes, workflowInfo,
+  WorkflowIdReusePolicy,
+} from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { orderWorkflowId } from '../domain/eventRouting';
+import { formatMoney } from '../domain/money';
+import { StripeObjectId, type SyncStateValue } from '../domain/searchAttributes';
+import type { OrderSettings } from '../domain/settings';
+import type { StripeEventEnvelope } from '../domain/stripeEvents';
+import type { InvoiceSnapshot } from '../domain/subscriptions';
+import type { ErpActivities } from '../activities/erp/activities';
+import type { MagentoActivities } from '../activities/magento/activities';
+import type { NotifyActivities } from '../activities/notify/activities';
+import type { SettingsActivities } from '../activities/settings';
+import type { StripeActivities, SubscriptionSnapshot } from '../activities/stripe/activities';
+import { externalCall, localCall } from './activityOptions';
+import { defineStatusQuery, stripeEventSignal } from './messages';
+import { orderToCash } from './orderToCash';
+import { createReviewQueue, setSyncState, SkippedByOperator, type Tracked } from './reviewQueue';
+
+/** What a subscription's run carries into the next one when it continues as new. */
+export interface SubscriptionCarried {
+  /** Stripe event ids already taken (the most recent few hundred: Stripe redelivers within days, not years). */
+  seen: string[];
+  /** Events received but not handled yet. */
+  pending: StripeEventEnvelope[];
+  dunning?: { invoiceId: string; attempt: number; nextAttemptAt?: string };
+  renewals: Array<{ invoiceId: string; incrementId?: string; totalMinor: number; currency: string }>;
+  /** The subscriber state last written to Magento and the ERP. */
+  mirrored?: string;
+  runs: number;
+}
+
+export interface SubscriptionStatus extends Tracked {
+  subscriptionId: string;
+  step: string;
+  subscription?: SubscriptionSnapshot;
+  dunning?: SubscriptionCarried['dunning'];
+  renewals: number;
+  lastRenewal?: SubscriptionCarried['renewals'][number];
+  /** Runs of this subscription so far, this one included (each continues as new after `renewalsPerRun` renewals). */
+  runs: number;
+  upcoming?: { totalMinor: number; currency: string };
+}
+
+export interface SubscriptionOutcome {
+  outcome: 'canceled' | 'skipped';
+  reason?: string;
+  status: SubscriptionStatus;
+}
+
+export const subscriptionStatusQuery = defineStatusQuery<SubscriptionStatus>();
+
+const stripe = proxyActivities<StripeActivities>(externalCall);
+const magento = proxyActivities<MagentoActivities>(externalCall);
+const erp = proxyActivities<ErpActivities>(externalCall);
+const notify = proxyActivities<NotifyActivities>(externalCall);
+const config = proxyActivities<SettingsActivities>(localCall);
+
+const seenKept = 500;
+const graceAfterAttemptMs = 3600_000;
+
+interface SubscriptionRun {
+  subscriptionId: string;
+  state: SubscriptionCarried;
+  status: SubscriptionStatus;
+  review: ReturnType<typeof createReviewQueue>;
+  settings: OrderSettings;
+  renewalsThisRun: number;
+}
+
+/**
+ * One Stripe subscription for as long as it lives, ID `subscription:<sub_…>`. Each paid invoice becomes a Magento
+ * order for the renewal, fulfilled by the order's own run (`order:<increment id>`, started as a child that outlives
+ * this run); a failed payment starts dunning (Stripe's hosted invoice link to the customer, the Magento customer marked,
+ * the merchant told) with timers on Stripe's own retry schedule; plan changes, pauses and cancellation are mirrored to
+ * the Magento customer and the ERP customer. The run continues as new every few renewals (or when Temporal suggests
+ * it), carrying its state, so its history stays short however many years the subscription runs.
+ */
+export async function subscription(input: { subscriptionId: string; carried?: SubscriptionCarried }): Promise<SubscriptionOutcome> {
+  const run = startRun(input);
+  try {
+    run.settings = await run.review.step(() => config.orderSettings());
+    for (;;) {
+      const retryCheckAt = run.state.dunning?.nextAttemptAt ? Date.parse(run.state.dunning.nextAttemptAt) + graceAfterAttemptMs : undefined;
+      const wake = () => run.state.pending.length > 0 || timeToContinue(run);
+      const woke = retryCheckAt === undefined ? (await condition(wake), true) : await condition(wake, Math.max(1, retryCheckAt - Date.now()));
+      if (run.state.pending.length === 0 && timeToContinue(run)) {
+        await condition(allHandlersFinished);
+        if (run.state.pending.length === 0) {
+          return await continueAsNew<typeof subscription>({ subscriptionId: run.subscriptionId, carried: { ...run.state, runs: run.state.runs + 1 } });
+        }
+      }
+      if (!woke) {
+        await lookAgainAtDunning(run);
+        continue;
+      }
+      const event = run.state.pending.shift();
+      if (!event) continue;
+      const ended = await handle(run, event);
+      if (ended) return ended;
+    }
+  } catch (err) {
+    if (!(err instanceof SkippedByOperator)) throw err;
+    return end(run, 'skipped', 'failed', err.message);
+  }
+}
+
+function startRun(input: { subscriptionId: string; carried?: SubscriptionCarried }): SubscriptionRun {
+  const state: SubscriptionCarried = input.carried ?? { seen: [], pending: [], renewals: [], runs: 1 };
+  const status: SubscriptionStatus = { subscriptionId: input.subscriptionId, step: 'listening', syncState: 'running', renewals: state.renewals.length, runs: state.runs };
+  const run = { subscriptionId: input.subscriptionId, state, status, renewalsThisRun: 0 } as unknown as SubscriptionRun;
+  setHandler(stripeEventSignal, (event: StripeEventEnvelope) => {
+    if (state.seen.includes(event.id)) return;
+    state.seen = [...state.seen, event.id].slice(-seenKept);
+    state.pending.push(event);
+  });
+  setHandler(subscriptionStatusQuery, () => status);
+  run.review = createReviewQueue(status);
+  upsertSearchAttributes([{ key: StripeObjectId, value: input.subscriptionId }]);
+  setSyncState(status, 'running');
+  return run;
+}
+
+function timeToContinue(run: SubscriptionRun): boolean {
+  return workflowInfo().continueAsNewSuggested || run.renewalsThisRun >= (run.settings?.subscriptions?.renewalsPerRun ?? 12);
+}
+
+function end(run: SubscriptionRun, outcome: SubscriptionOutcome['outcome'], state: SyncStateValue, reason?: string): SubscriptionOutcome {
+  run.status.step = outcome;
+  setSyncState(run.status, state);
+  return { outcome, status: run.status, ...(reason ? { reason } : {}) };
+}
+
+async function handle(run: SubscriptionRun, event: StripeEventEnvelope): Promise<SubscriptionOutcome | undefined> {
+  switch (event.type) {
+    case 'invoice.paid':
+      await renew(run, event.objectId ?? String(event.object.id));
+      return undefined;
+    case 'invoice.payment_failed':
+    case 'invoice.payment_action_required':
+      await dun(run, await run.review.step(() => stripe.getInvoice(event.objectId ?? String(event.object.id))));
+      return undefined;
+    case 'invoice.upcoming':
+      run.status.upcoming = { totalMinor: Number(event.object.total ?? 0), currency: String(event.object.currency ?? '').toUpperCase() };
+      return undefined;
+    case 'customer.subscription.deleted':
+      await mirror(run);
+      return end(run, 'canceled', 'completed', `subscription ${run.subscriptionId} ended in Stripe`);
+    default: // created, updated, paused, resumed, trial_will_end
+      await mirror(run);
+      if (event.type === 'customer.subscription.trial_will_end') await trialEnding(run);
+      return undefined;
+  }
+}
+
+/** A paid invoice: the Magento order for the renewal (once per invoice), fulfilled by its own order run; dunning ends. */
+async function renew(run: SubscriptionRun, invoiceId: string): Promise<void> {
+  run.status.step = 'renewing';
+  const invoice = await run.review.step(() => stripe.getInvoice(invoiceId));
+  if (run.state.dunning?.invoiceId === invoiceId) await endDunning(run, invoice);
+  if (run.state.renewals.some((r) => r.invoiceId === invoiceId)) return;
+  const renewal: SubscriptionCarried['renewals'][number] = { invoiceId, totalMinor: invoice.totalMinor, currency: invoice.currency };
+  if (invoice.totalMinor === 0 && !(run.settings.subscriptions?.ordersForZeroInvoices ?? false)) {
+    run.state.renewals.push(renewal); // a trial or fully credited period: nothing to ship
+  } else {
+    const order = await run.review.step(() => magento.createRenewalOrder({ invoice, settings: {
+      ordersForZeroInvoices: run.settings.subscriptions?.ordersForZeroInvoices ?? false, storeId: run.settings.subscriptions?.storeId ?? 1 } }));
+    await run.review.step(async () => {
+      try {
+        await startChild(orderToCash, {
+          workflowId: orderWorkflowId(order.incrementId), args: [{ incrementId: order.incrementId, ...(invoice.paymentIntentId ? { paymentIntentId: invoice.paymentIntentId } : {}) }],
+          parentClosePolicy: ParentClosePolicy.ABANDON, workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        });
+      } catch (err) {
+        // Started already (this step retried, or a redelivered invoice after the run continued as new): one order run per order.
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      }
+    });
+    run.state.renewals.push({ ...renewal, incrementId: order.incrementId });
+  }
+  run.renewalsThisRun += 1;
+  run.status.renewals = run.state.renewals.length;
+  run.status.lastRenewal = run.state.renewals.at(-1);
+  run.status.step = 'listening';
+}
+
+/**
+ * A renewal that did not go through: the customer gets Stripe's hosted invoice page to pay or update the card, the
+ * Magento customer is marked, the merchant told; the run then waits on Stripe's own retry schedule.
+ */
+async function dun(run: SubscriptionRun, invoice: InvoiceSnapshot): Promise<void> {
+  if (invoice.status === 'paid') return renew(run, invoice.invoiceId);
+  if (invoice.status !== 'open') return mirror(run);
+  const attempt = invoice.attemptCount;
+  if (run.state.dunning?.invoiceId === invoice.invoiceId && run.state.dunning.attempt >= attempt) return;
+  run.status.step = 'dunning';
+  run.state.dunning = { invoiceId: invoice.invoiceId, attempt, ...(invoice.nextPaymentAttempt ? { nextAttemptAt: invoice.nextPaymentAttempt } : {}) };
+  run.status.dunning = run.state.dunning;
+  const amount = formatMoney(invoice.amountDueMinor, invoice.currency);
+  const next = invoice.nextPaymentAttempt ? `Stripe tries again on ${invoice.nextPaymentAttempt.slice(0, 10)}` : 'Stripe will not try again';
+  if (invoice.customerEmail) {
+    const email = invoice.customerEmail;
+    await notifyOnce(run, 'customer', { key: `renewal_failed:${invoice.invoiceId}:${attempt}`, template: 'renewal_payment_failed', to: email,
+      subject: `Your subscription payment of ${amount} did not go through`,
+      detail: `${invoice.hostedInvoiceUrl ? `Pay or update your card: ${invoice.hostedInvoiceUrl}. ` : ''}${next}.` });
+    await mark(run, email, `past_due: attempt ${attempt} failed; ${next}`);
+  }
+  await notifyOnce(run, 'merchant', { key: `renewal_failed_merchant:${invoice.invoiceId}:${attempt}`, template: 'renewal_payment_failed_merchant',
+    subject: `Subscription ${run.subscriptionId}: renewal payment failed (attempt ${attempt})`, detail: `${amount}, invoice ${invoice.invoiceId}. ${next}.` });
+}
+
+/** Stripe's retry time has passed with no news: look at the invoice ourselves (its webhook may have been lost). */
+async function lookAgainAtDunning(run: SubscriptionRun): Promise<void> {
+  const dunning = run.state.dunning;
+  if (!dunning) return;
+  const invoice = await run.review.step(() => stripe.getInvoice(dunning.invoiceId));
+  if (invoice.status === 'paid') return renew(run, invoice.invoiceId);
+  if (invoice.status === 'open' && invoice.attemptCount > dunning.attempt) return dun(run, invoice);
+  if (invoice.status === 'open') {
+    // No new attempt yet: look again a day later rather than spin.
+    run.state.dunning = { ...dunning, nextAttemptAt: new Date(Date.now() + 24 * 3600_000).toISOString() };
+    return;
+  }
+  run.state.dunning = undefined;
+  await mirror(run);
+}
+
+async function endDunning(run: SubscriptionRun, invoice: InvoiceSnapshot): Promise<void> {
+  run.state.dunning = undefined;
+  run.status.dunning = undefined;
+  await notifyOnce(run, 'merchant', { key: `renewal_recovered:${invoice.invoiceId}`, template: 'renewal_recovered',
+    subject: `Subscription ${run.subscriptionId}: the renewal was paid after all`, detail: `invoice ${invoice.invoiceId}` });
+  await mirror(run);
+}
+
+/** The subscription's state, plan, pause and cancellation written to the Magento customer and the ERP customer. */
+async function mirror(run: SubscriptionRun): Promise<void> {
+  const sub = await run.review.step(() => stripe.getSubscription(run.subscriptionId));
+  run.status.subscription = sub;
+  const value = `${sub.status}${sub.paused ? ' (collection paused)' : ''}: ${sub.plan}${sub.cancelAtPeriodEnd ? `; cancels at ${sub.currentPeriodEnd?.slice(0, 10)}` : ''}`;
+  if (['unpaid', 'canceled', 'incomplete_expired'].includes(sub.status) && run.state.dunning) {
+    const dunning = run.state.dunning;
+    run.state.dunning = undefined;
+    run.status.dunning = undefined;
+    await notifyOnce(run, 'merchant', { key: `dunning_exhausted:${dunning.invoiceId}`, template: 'renewal_dunning_exhausted',
+      subject: `Subscription ${run.subscriptionId} is ${sub.status}: every payment retry failed`, detail: `invoice ${dunning.invoiceId}` });
+  }
+  if (run.state.mirrored === value || !sub.customerEmail) return;
+  await mark(run, sub.customerEmail, value);
+  const email = sub.customerEmail;
+  await run.review.step(() => erp.noteErpSubscriber({ email, note: `Stripe subscription ${run.subscriptionId}: ${value}` }));
+  run.state.mirrored = value;
+}
+
+async function mark(run: SubscriptionRun, email: string, value: string): Promise<void> {
+  await run.review.step(() => magento.markMagentoSubscriber({ email, value: `${run.subscriptionId} ${value}`.slice(0, 255) }));
+}
+
+async function trialEnding(run: SubscriptionRun): Promise<void> {
+  const sub = run.status.subscription;
+  if (!sub?.customerEmail || !sub.trialEnd) return;
+  const email = sub.customerEmail;
+  await notifyOnce(run, 'customer', { key: `trial_will_end:${run.subscriptionId}`, template: 'trial_will_end', to: email,
+    subject: `Your trial ends on ${sub.trialEnd.slice(0, 10)}`, detail: sub.plan });
+}
+
+type Notice = Parameters<NotifyActivities['notifyCustomer']>[0];
+
+/** Notices go out once per key (the mail's own key dedupes too); a skipped notice skips only the notice. */
+async function notifyOnce(run: SubscriptionRun, audience: 'customer' | 'merchant', notice: Notice): Promise<void> {
+  await run.review.step(() => (audience === 'customer' ? notify.notifyCustomer(notice) : notify.notifyMerchant(notice))).catch((err) => {
+    if (!(err instanceof SkippedByOperator)) throw err;
+  });
+}
