@@ -205,8 +205,8 @@ async function dun(run: SubscriptionRun, invoice: InvoiceSnapshot): Promise<void
     await notifyOnce(run, 'customer', { key: `renewal_failed:${invoice.invoiceId}:${attempt}`, template: 'renewal_payment_failed', to: email,
       subject: `Your subscription payment of ${amount} did not go through`,
       detail: `${invoice.hostedInvoiceUrl ? `Pay or update your card: ${invoice.hostedInvoiceUrl}. ` : ''}${next}.` });
-    await mark(run, email, `past_due: attempt ${attempt} failed; ${next}`);
   }
+  await mirror(run);
   await notifyOnce(run, 'merchant', { key: `renewal_failed_merchant:${invoice.invoiceId}:${attempt}`, template: 'renewal_payment_failed_merchant',
     subject: `Subscription ${run.subscriptionId}: renewal payment failed (attempt ${attempt})`, detail: `${amount}, invoice ${invoice.invoiceId}. ${next}.` });
 }
@@ -239,7 +239,9 @@ async function endDunning(run: SubscriptionRun, invoice: InvoiceSnapshot): Promi
 async function mirror(run: SubscriptionRun): Promise<void> {
   const sub = await run.review.step(() => stripe.getSubscription(run.subscriptionId));
   run.status.subscription = sub;
-  const value = `${sub.status}${sub.paused ? ' (collection paused)' : ''}: ${sub.plan}${sub.cancelAtPeriodEnd ? `; cancels at ${sub.currentPeriodEnd?.slice(0, 10)}` : ''}`;
+  const dunning = run.state.dunning;
+  const value = `${sub.status}${sub.paused ? ' (collection paused)' : ''}: ${sub.plan}${sub.cancelAtPeriodEnd ? `; cancels at ${sub.currentPeriodEnd?.slice(0, 10)}` : ''}`
+    + (dunning && sub.status === 'past_due' ? `; payment failed (attempt ${dunning.attempt})${dunning.nextAttemptAt ? `, next try ${dunning.nextAttemptAt.slice(0, 10)}` : ''}` : '');
   if (['unpaid', 'canceled', 'incomplete_expired'].includes(sub.status) && run.state.dunning) {
     const dunning = run.state.dunning;
     run.state.dunning = undefined;

@@ -73,10 +73,14 @@ export function createBillingActivities(stripe: Stripe) {
     /** Read-only: an invoice with its lines (SKU from the price or product metadata), customer and payment. */
     async getInvoice(invoiceId: string): Promise<InvoiceSnapshot> {
       const invoice = await callStripe(() => stripe.invoices.retrieve(invoiceId, { expand: ['customer'] })) as LooseInvoice;
-      const lines: LooseLine[] = [];
-      await callStripe(async () => {
-        for await (const line of stripe.invoices.listLineItems(invoiceId, { limit: 100 })) lines.push(line as LooseLine);
-      });
+      // The invoice carries its first lines; only a longer one needs the lines listed.
+      const lines: LooseLine[] = [...(invoice.lines?.data ?? [])] as LooseLine[];
+      if (invoice.lines?.has_more) {
+        lines.length = 0;
+        await callStripe(async () => {
+          for await (const line of stripe.invoices.listLineItems(invoiceId, { limit: 100 })) lines.push(line as LooseLine);
+        });
+      }
       const customer = typeof invoice.customer === 'object' && invoice.customer && !('deleted' in invoice.customer && invoice.customer.deleted)
         ? invoice.customer as Stripe.Customer : undefined;
       const payment = invoice.payments?.data?.find((p) => p.payment?.payment_intent)?.payment?.payment_intent;

@@ -1,0 +1,147 @@
+import axios from 'axios';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type Stripe from 'stripe';
+import { toMinor } from '../../domain/money';
+import type { OrderOutcome } from '../../workflows/orderToCash';
+import type { SubscriptionStatus } from '../../workflows/subscription';
+import { merchantEmail, testSecrets, type ProductStack } from '../harness/productStack';
+import { recordHistories } from '../harness/recordHistories';
+import { deliver, eventually, shipInWms, waitForStep } from './orderFlow';
+import { startWorkflowStack, type WorkflowStack } from './workflowStack';
+
+jest.setTimeout(300_000);
+
+describe('subscriptions: each paid invoice a Magento order shipped by the order path, dunning on Stripe\'s schedule', () => {
+  let ws: WorkflowStack;
+  let env: TestWorkflowEnvironment;
+  let stack: ProductStack;
+  let taskQueue: string;
+  const recorded: Array<{ name: string; workflowId: string; runId?: string }> = [];
+
+  beforeAll(async () => {
+    ws = await startWorkflowStack('subscriptions');
+    ({ env, stack, taskQueue } = ws);
+  });
+
+  afterAll(async () => {
+    if (!ws) return;
+    await recordHistories(ws.env.client, recorded);
+    await ws.close();
+  });
+
+  let sequence = 0;
+  /** A customer with a card and a delivery address, subscribed monthly to a coffee box (SKU from the price's metadata). */
+  async function subscribe(unitAmount: number, currency = 'usd'): Promise<{ sub: Stripe.Subscription; email: string }> {
+    sequence += 1;
+    const email = `subscriber${sequence}-${Date.now()}@example.com`;
+    const customer = await stack.stripe.customers.create({ email, name: 'Grace Hopper', payment_method: 'pm_card_visa',
+      invoice_settings: { default_payment_method: 'pm_card_visa' },
+      shipping: { name: 'Grace Hopper', phone: '+1 555 0100', address: { line1: '1 Navy Yard', city: 'Arlington', postal_code: '22202', country: 'US', state: 'VA' } } });
+    const product = await stack.stripe.products.create({ name: 'Coffee box', metadata: { sku: 'COFFEE-BOX' } });
+    const price = await stack.stripe.prices.create({ product: product.id, unit_amount: unitAmount, currency, recurring: { interval: 'month' }, metadata: { sku: 'COFFEE-BOX' } });
+    const sub = await stack.stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }] });
+    return { sub, email };
+  }
+
+  /** Every event the Stripe sandbox recorded about a subscription and its invoices since `after`, oldest first. */
+  async function subscriptionEvents(subscriptionId: string, seen: Set<string>): Promise<Stripe.Event[]> {
+    const events: Stripe.Event[] = [];
+    for await (const event of stack.stripe.events.list({ limit: 100 })) {
+      if (seen.has(event.id)) break;
+      const o = event.data.object as { id?: string; subscription?: string; parent?: { subscription_details?: { subscription?: string } } };
+      if (o.id === subscriptionId || o.subscription === subscriptionId || o.parent?.subscription_details?.subscription === subscriptionId) events.push(event);
+    }
+    for (const e of events) seen.add(e.id);
+    return events.reverse();
+  }
+
+  const handleOf = (subscriptionId: string) => env.client.workflow.getHandle(`subscription:${subscriptionId}`);
+  const statusOf = (subscriptionId: string) => handleOf(subscriptionId).query<SubscriptionStatus>('status');
+
+  async function renewalsRecorded(subscriptionId: string, count: number): Promise<SubscriptionStatus> {
+    return eventually(`${count} renewals`, async () => {
+      const status = await statusOf(subscriptionId).catch(() => undefined);
+      if (status?.syncState === 'needs_review') throw new Error(`subscription parked: ${status.reviewReason}`);
+      return status && status.renewals >= count && status.step === 'listening' ? status : undefined;
+    }, 60_000);
+  }
+
+  async function shipRenewal(incrementId: string): Promise<OrderOutcome> {
+    const order = env.client.workflow.getHandle(`order:${incrementId}`);
+    await waitForStep(order, 'awaiting_shipment');
+    await order.signal('shipment', await shipInWms(stack, incrementId));
+    return order.result();
+  }
+
+  it('renews a monthly subscription 24 times: 24 Magento orders equal to their invoices, each shipped, the run continued as new', async () => {
+    const { sub } = await subscribe(2_400);
+    const seen = new Set<string>();
+    await deliver(env.client, taskQueue, await subscriptionEvents(sub.id, seen));
+    await renewalsRecorded(sub.id, 1);
+    for (let month = 1; month < 24; month++) {
+      await axios.post(`${stack.urls.stripe}/__sandbox/subscriptions/${sub.id}/advance`, { outcome: 'paid' });
+      await deliver(env.client, taskQueue, await subscriptionEvents(sub.id, seen));
+      await renewalsRecorded(sub.id, month + 1);
+    }
+    const status = await statusOf(sub.id);
+    expect(status.runs).toBeGreaterThanOrEqual(2);
+
+    const invoices: Stripe.Invoice[] = [];
+    for await (const invoice of stack.stripe.invoices.list({ subscription: sub.id, limit: 100 })) invoices.push(invoice);
+    expect(invoices).toHaveLength(24);
+    for (const invoice of invoices) {
+      const found = (await stack.clients.magento.searchOrders([[{ field: 'ext_order_id', value: invoice.id! }]], { pageSize: 2 })).items;
+      expect(found).toHaveLength(1);
+      expect(toMinor(found[0]!.grand_total, 'USD')).toBe(invoice.total);
+      expect((await shipRenewal(found[0]!.increment_id)).outcome).toBe('completed');
+    }
+
+    // Every run of the subscription kept a short history.
+    const runs: number[] = [];
+    for (let runId: string | undefined = (await handleOf(sub.id).describe()).runId; runId;) {
+      const history = await env.client.workflow.getHandle(`subscription:${sub.id}`, runId).fetchHistory();
+      runs.push(history.events?.length ?? 0);
+      runId = history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId ?? undefined;
+    }
+    expect(runs.length).toBe(status.runs);
+    expect(Math.max(...runs)).toBeLessThan(2_000);
+    recorded.push({ name: 'subscription-renewed', workflowId: `subscription:${sub.id}` });
+  });
+
+  it('dunning: a failed renewal tells the customer with Stripe\'s invoice link and marks the Magento customer; a paid retry closes it', async () => {
+    const { sub, email } = await subscribe(1_500);
+    // The subscriber has a Magento account, where the product keeps the subscription's state.
+    await axios.post(`${stack.urls.magento}/rest/default/V1/customers`, { customer: { email, firstname: 'Grace', lastname: 'Hopper' } },
+      { headers: { Authorization: `Bearer ${testSecrets.magentoToken}` } });
+    const subscriberState = async () => (await stack.clients.magento.searchCustomers([[{ field: 'email', value: email }]])).items[0]
+      ?.custom_attributes?.find((a) => a.attribute_code === 'stripe_subscription')?.value;
+    const seen = new Set<string>();
+    await deliver(env.client, taskQueue, await subscriptionEvents(sub.id, seen));
+    await renewalsRecorded(sub.id, 1);
+    await axios.post(`${stack.urls.stripe}/__sandbox/subscriptions/${sub.id}/advance`, { outcome: 'failed' });
+    await deliver(env.client, taskQueue, await subscriptionEvents(sub.id, seen));
+    const dunning = await eventually('dunning', async () => {
+      const status = await statusOf(sub.id);
+      return status.dunning ? status : undefined;
+    });
+    expect(dunning.dunning?.attempt).toBeGreaterThanOrEqual(1);
+    const toCustomer = await eventually('the dunning notice', async () => {
+      const mails = (await stack.mail.messages({ to: email })).filter((m) => m.subject.includes('did not go through'));
+      return mails.length > 0 ? mails : undefined;
+    });
+    expect(toCustomer).toHaveLength(1);
+    await eventually('the merchant told', async () => ((await stack.mail.messages({ to: merchantEmail }))
+      .some((m) => m.subject.includes(`Subscription ${sub.id}: renewal payment failed`)) ? true : undefined));
+    expect(await subscriberState()).toMatch(new RegExp(`^${sub.id} past_due: COFFEE-BOX × 1; payment failed \\(attempt 1\\)`));
+
+    const invoice = await stack.stripe.invoices.retrieve(dunning.dunning!.invoiceId);
+    await stack.stripe.invoices.pay(invoice.id!, { payment_method: 'pm_card_visa' });
+    await deliver(env.client, taskQueue, await subscriptionEvents(sub.id, seen));
+    const recovered = await renewalsRecorded(sub.id, 2);
+    expect(recovered.dunning).toBeUndefined();
+    expect(recovered.subscription?.status).toBe('active');
+    expect(await subscriberState()).toBe(`${sub.id} active: COFFEE-BOX × 1`);
+    const [erpCustomer] = await stack.clients.erp.listDocs<{ customer_details?: string }>('Customer', { filters: [['email_id', '=', email]], fields: ['customer_details'] });
+    expect(erpCustomer?.customer_details).toBe(`Stripe subscription ${sub.id}: active: COFFEE-BOX × 1`);
+  });
+});
