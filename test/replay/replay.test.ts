@@ -18,6 +18,7 @@ describe('recorded workflow histories replay on the current workflow code', () =
       'order-declined-paid-again.binpb', 'intake-parked-resource-missing.binpb', 'order-waited-for-late-order.binpb',
       'payout-reconciled.binpb', 'payout-reconciled-after-24h.binpb', 'payout-parked-then-retried.binpb',
       'refund-recorded.binpb', 'refund-pending-then-failed.binpb', 'dispute-lost-before-shipment.binpb', 'dispute-won-after-shipment.binpb',
+      'subscription-renewed.binpb',
     ]));
     const orderPaths = files.filter((f) => /^order-/.test(f));
     expect(orderPaths.length).toBeGreaterThanOrEqual(16);
