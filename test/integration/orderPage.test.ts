@@ -10,6 +10,7 @@ import type { MagentoOrderDocuments } from '../../activities/magento/orderDocume
 import type { OrderPage } from '../../api/orderPage';
 import type { OrderMoney } from '../../domain/orderLedger';
 import type { MagentoOrder } from '../../domain/magento';
+import { MagentoOrderId, SyncState } from '../../domain/searchAttributes';
 import { startDevStack, type DevStack } from '../harness/devStack';
 import { eventually } from '../harness/eventually';
 import { testSecrets } from '../harness/productStack';
@@ -153,6 +154,21 @@ describe('one page of truth per order: GET /admin/orders/:incrementId and npm ru
       await connection.close();
     }
   }, 60_000);
+
+  it('shows a run no worker answers for from its search attributes, and says so', async () => {
+    const incrementId = `NOWORKER-${Date.now()}`;
+    const handle = await dev.client.workflow.start('orderToCash', { workflowId: `order:${incrementId}`, taskQueue: `${dev.taskQueue}-nobody-listens`,
+      args: [{ incrementId }], typedSearchAttributes: [{ key: MagentoOrderId, value: incrementId }, { key: SyncState, value: 'running' }] });
+    try {
+      const body = await page(incrementId);
+      expect(body.runs).toEqual([expect.objectContaining({ workflowId: `order:${incrementId}`, runId: handle.firstExecutionRunId, status: 'running',
+        syncState: 'running', step: null, statusFrom: 'search_attributes', note: expect.stringMatching(/^the run did not answer its status query \(.+\): state from its search attributes and memo$/) })]);
+      expect(body.documents.magento).toBeNull();
+      expect(body.money.explanations).toContainEqual(expect.stringMatching(/^no run or document names the order's Stripe payment, and Stripe's search could not be used/));
+    } finally {
+      await handle.terminate('test over');
+    }
+  });
 
   it('answers 404 for an order neither Temporal nor Magento knows, and 400 for what is not an increment id', async () => {
     const missing = await axios.get(`${dev.apiUrl}/admin/orders/NOPE-404`, { headers: dev.admin, validateStatus: () => true });
