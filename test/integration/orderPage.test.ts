@@ -100,7 +100,7 @@ describe('one page of truth per order: GET /admin/orders/:incrementId and npm ru
       expectZeroOrExplained(body.money);
       if (refundRun.status === 'completed') expect(body.money.explanations).toEqual([]);
       else expect(body.money.explanations).toContainEqual(expect.stringContaining(`refund ${refundId} (10.00 USD) succeeded in Stripe, but the ERP has no Payment Entry paying it back`));
-    });
+    }, 90_000);
 
     it('prints the same page in the terminal, and the same JSON with --json', async () => {
       const { stdout } = await ops('order', order.increment_id);
