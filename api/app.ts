@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { Logger } from '../config/logger';
 import { requireAdminToken } from './adminAuth';
 import { createApiMetrics, type ApiMetrics } from './metrics';
+import type { OrderSystems } from './orderPage';
 import { adminRoutes } from './routes/admin';
 import { healthRoutes } from './routes/health';
 import { stripeWebhookRoutes } from './routes/stripeWebhook';
@@ -14,6 +15,8 @@ export interface AppDeps {
   stripeWebhookSecrets: readonly string[];
   wmsWebhookSecret?: string;
   adminToken?: string;
+  /** What order pages read documents from, and the Web UI their run links open (default: no systems, the local UI). */
+  orderPage?: { systems: OrderSystems; webUiUrl: string };
   log: Logger;
   metrics?: ApiMetrics;
 }
@@ -29,7 +32,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(stripeWebhookRoutes({ temporal: deps.temporal, taskQueue: deps.taskQueue, webhookSecrets: deps.stripeWebhookSecrets, log: deps.log, metrics }));
   app.use(wmsWebhookRoutes({ temporal: deps.temporal, webhookSecret: deps.wmsWebhookSecret, log: deps.log, metrics }));
   app.use('/admin', requireAdminToken(deps.adminToken, deps.log));
-  app.use(adminRoutes({ temporal: deps.temporal, taskQueue: deps.taskQueue, log: deps.log }));
+  app.use(adminRoutes({ temporal: deps.temporal, taskQueue: deps.taskQueue, log: deps.log,
+    orderPage: deps.orderPage ?? { systems: {}, webUiUrl: 'http://127.0.0.1:8233' } }));
   app.use((req, res) => {
     res.status(404).json({ error: `no route for ${req.method} ${req.path}` });
   });

@@ -4,6 +4,7 @@ import { createLogger } from '../config/logger';
 import { dataConverterFrom } from '../config/payloadCodec';
 import { temporalConnectionOptions } from '../config/temporal';
 import { createApp } from './app';
+import { orderSystemsFromEnv } from './orderSystems';
 
 /** `npm run api`: the webhook receiver and operator API. Starts even when Temporal is down (readyz then answers 503). */
 async function main(): Promise<void> {
@@ -17,6 +18,7 @@ async function main(): Promise<void> {
     stripeWebhookSecrets: env.STRIPE_WEBHOOK_SECRET.split(',').map((s) => s.trim()).filter(Boolean),
     wmsWebhookSecret: env.WMS_WEBHOOK_SECRET,
     adminToken: env.ADMIN_TOKEN,
+    orderPage: { systems: orderSystemsFromEnv(env), webUiUrl: env.TEMPORAL_UI_URL },
     log,
   });
   const server = app.listen(env.API_PORT, env.API_HOST, () => log.info({ port: env.API_PORT }, 'api listening'));

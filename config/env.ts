@@ -33,15 +33,8 @@ export const temporalEnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
-export const apiEnvSchema = temporalEnvSchema.extend({
-  API_PORT: port.default(3000),
-  API_HOST: z.string().default('0.0.0.0'),
-  STRIPE_WEBHOOK_SECRET: z.string().min(1, 'required: the webhook signing secret (whsec_…); several may be given, comma-separated'),
-  WMS_WEBHOOK_SECRET: z.string().optional(),
-  ADMIN_TOKEN: z.string().min(16, 'required: at least 16 characters').optional(),
-});
-
-export const workerEnvSchema = temporalEnvSchema.extend({
+/** Where the external systems are and their credentials: the worker needs them all; the API reads orders' documents with them. */
+const systemsEnvShape = {
   STRIPE_SECRET_KEY: z.string().optional(),
   STRIPE_API_BASE: url.optional(),
   MAGENTO_BASE_URL: url.optional(),
@@ -55,6 +48,21 @@ export const workerEnvSchema = temporalEnvSchema.extend({
   ERP_API_SECRET: z.string().optional(),
   WMS_BASE_URL: url.optional(),
   WMS_TOKEN: z.string().optional(),
+};
+
+export const apiEnvSchema = temporalEnvSchema.extend({
+  API_PORT: port.default(3000),
+  API_HOST: z.string().default('0.0.0.0'),
+  STRIPE_WEBHOOK_SECRET: z.string().min(1, 'required: the webhook signing secret (whsec_…); several may be given, comma-separated'),
+  WMS_WEBHOOK_SECRET: z.string().optional(),
+  ADMIN_TOKEN: z.string().min(16, 'required: at least 16 characters').optional(),
+  /** The Temporal Web UI operators open, for the links on order pages. */
+  TEMPORAL_UI_URL: url.default('http://127.0.0.1:8233'),
+  ...systemsEnvShape,
+});
+
+export const workerEnvSchema = temporalEnvSchema.extend({
+  ...systemsEnvShape,
   MAPPINGS_FILE: z.string().default('config/mappings.yaml'),
   /** How often the worker's schedule catches up on Stripe events (`off` to disable). */
   STRIPE_CATCH_UP_INTERVAL: z.string().regex(/^(off|\d+[smh])$/, 'expected off or a duration like 15m').default('15m'),

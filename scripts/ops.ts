@@ -4,9 +4,10 @@ import { Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { formatMoney } from '../domain/money';
 import { AdminClient } from './ops/adminClient';
+import { orderPageLines } from './ops/orderPage';
 import { parseSince } from './ops/since';
 
-/** `npm run ops -- …`: the operator API from a terminal (fraud holds, review queue, catch-up from Stripe, payout reports). */
+/** `npm run ops -- …`: the operator API from a terminal (order pages, fraud holds, review queue, catch-up from Stripe, payout reports). */
 function adminToken(): string {
   if (process.env.ADMIN_TOKEN) return process.env.ADMIN_TOKEN;
   const secrets = join(process.env.DATA_DIR ?? '.data', 'secrets.json');
@@ -21,6 +22,12 @@ const client = () => new AdminClient(process.env.API_URL ?? `http://127.0.0.1:${
 const print = (json: boolean, value: unknown, table: () => void) => (json ? console.log(JSON.stringify(value, null, 2)) : table());
 
 const program = new Command('ops').description('Operate the order-to-cash orchestrator through its admin API').option('--json', 'print JSON');
+
+program.command('order <incrementId>').description('one order: every run with its Web UI link, its documents in each system, its money and balances')
+  .action(async (incrementId: string) => {
+    const page = await client().orderPage(incrementId);
+    print(program.opts().json, page, () => console.log(orderPageLines(page).join('\n')));
+  });
 
 const fraud = program.command('fraud').description('fraud holds');
 fraud.command('list').description('orders held for a fraud decision').action(async () => {

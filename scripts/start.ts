@@ -47,6 +47,7 @@ async function main(): Promise<void> {
     prefixLines(temporal.process.stdout, 'temporal', process.stdout, 5);
     prefixLines(temporal.process.stderr, 'temporal', process.stderr, 5);
     env.TEMPORAL_ADDRESS = temporal.address;
+    env.TEMPORAL_UI_URL ??= temporal.uiUrl; // the links on the operator's order pages
     temporal.process.once('exit', () => void shutdown(1));
   }
   loadEnv(temporalEnvSchema, env); // fail fast on a bad value, naming the variable

@@ -10,12 +10,14 @@ import { retryUpdate, skipUpdate } from '../../workflows/messages';
 import { fraudDecisionUpdate, type OrderStatus } from '../../workflows/orderToCash';
 import type { PayoutStatus } from '../../workflows/payoutReconciliation';
 import type { CatchUpProgress } from '../../workflows/stripeCatchUp';
+import { orderPage, type OrderSystems } from '../orderPage';
 import { isTemporalUnavailable } from '../temporalErrors';
 
 export interface AdminDeps {
   temporal: Client;
   taskQueue: string;
   log: Logger;
+  orderPage: { systems: OrderSystems; webUiUrl: string };
 }
 
 const fraudDecisionSchema = z.object({
@@ -60,7 +62,7 @@ async function answerOf(send: () => Promise<unknown>): Promise<{ status: number;
   }
 }
 
-/** The operator API: fraud holds and decisions, the review queue, catch-up from Stripe, payout reports. Mounted behind the admin token. */
+/** The operator API: order pages, fraud holds and decisions, the review queue, catch-up from Stripe, payout reports. Mounted behind the admin token. */
 export function adminRoutes(deps: AdminDeps): Router {
   const router = Router();
   router.use(express.json({ limit: '64kb' }));
@@ -78,6 +80,15 @@ export function adminRoutes(deps: AdminDeps): Router {
         score: status?.fraud?.score, reasons: status?.fraud?.reasons ?? [], paymentIntentId: status?.ids.paymentIntentId };
     }));
     res.json({ holds });
+  });
+
+  router.get('/admin/orders/:incrementId', async (req: Request<{ incrementId: string }>, res: Response) => {
+    const { incrementId } = req.params;
+    if (!incrementIdPattern.test(incrementId)) return void res.status(400).json({ error: 'not an order increment id' });
+    const answer = await orderPage({ temporal: deps.temporal, ...deps.orderPage, queryTimeoutMs: 2_000 }, incrementId);
+    if (answer.kind === 'not_found') return void res.status(404).json({ error: `no order ${incrementId}: Temporal has no run of it and Magento has no such order` });
+    if (answer.kind === 'unknown') return void res.status(503).json({ error: answer.reason });
+    res.json(answer.page);
   });
 
   router.post('/admin/orders/:incrementId/fraud-decision', async (req: Request<{ incrementId: string }>, res: Response) => {

@@ -1,4 +1,5 @@
 import axios, { AxiosError, type AxiosInstance, type AxiosRequestConfig } from 'axios';
+import type { OrderPage } from '../../api/orderPage';
 import type { PayoutReport } from '../../domain/reconciliation';
 
 /** `GET /admin/payouts/:id/reconciliation`: the report once reconciled (202 while the run is still going). */
@@ -32,6 +33,11 @@ export class AdminClient {
       }
       throw new Error(`cannot reach the API at ${this.http.defaults.baseURL}: ${(err as Error).message}`, { cause: err });
     }
+  }
+
+  /** `GET /admin/orders/:incrementId`: every run, document and money movement of one order. */
+  orderPage(incrementId: string) {
+    return this.call<OrderPage>('get', `/admin/orders/${encodeURIComponent(incrementId)}`);
   }
 
   fraudHolds() {

@@ -4,6 +4,7 @@ import type { Client, Connection } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import pino from 'pino';
 import { createApp } from '../../api/app';
+import type { OrderSystems } from '../../api/orderPage';
 import { temporalEnvSchema } from '../../config/env';
 import { createWorker } from '../../worker/worker';
 import { startProductStack, testSecrets, type ProductStack } from './productStack';
@@ -15,6 +16,8 @@ export interface DevStack {
   admin: { Authorization: string };
   taskQueue: string;
   apiUrl: string;
+  /** The Web UI the order pages link to (the test server runs headless: nothing answers there). */
+  webUiUrl: string;
   stack: ProductStack;
   close(): Promise<void>;
 }
@@ -26,18 +29,22 @@ export interface DevStack {
 export async function startDevStack(options: { stripeWebhooks?: boolean; wmsShipDelayMs?: number } = {}): Promise<DevStack> {
   const taskQueue = uniqueTaskQueue('dev-stack');
   const { client, connection }: { client: Client; connection: Connection } = await connectDevServer();
+  // The order pages read the sandbox peers, which start once the API's URL (their webhook target) is known.
+  const systems: OrderSystems = {};
+  const webUiUrl = 'http://127.0.0.1:8233';
   const app = createApp({ temporal: client, taskQueue, stripeWebhookSecrets: [testSecrets.stripeWebhookSecret],
-    wmsWebhookSecret: testSecrets.wmsWebhookSecret, adminToken: testSecrets.adminToken, log: pino({ level: 'silent' }) });
+    wmsWebhookSecret: testSecrets.wmsWebhookSecret, adminToken: testSecrets.adminToken, orderPage: { systems, webUiUrl }, log: pino({ level: 'silent' }) });
   const server: Server = app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const stack = await startProductStack({ temporal: client, taskQueue,
     stripeWebhookUrl: options.stripeWebhooks ? `${apiUrl}/webhooks/stripe` : undefined, wmsWebhookUrl: `${apiUrl}/webhooks/wms`, wmsShipDelayMs: options.wmsShipDelayMs });
+  Object.assign(systems, { magento: stack.clients.magento, erp: stack.clients.erp, wms: stack.clients.wms, stripe: stack.clients.stripe });
   const env = temporalEnvSchema.parse({ TEMPORAL_ADDRESS: devServerAddress(), TEMPORAL_TASK_QUEUE: taskQueue });
   const { worker, connection: native }: { worker: Worker; connection: { close(): Promise<void> } } = await createWorker({ env, activities: stack.activities });
   const running = worker.run();
   return {
-    client, taskQueue, apiUrl, stack, admin: { Authorization: `Bearer ${testSecrets.adminToken}` },
+    client, taskQueue, apiUrl, webUiUrl, stack, admin: { Authorization: `Bearer ${testSecrets.adminToken}` },
     close: async () => {
       server.closeAllConnections();
       server.close();

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { temporal } from '@temporalio/proto';
 import { searchAttributeKeys } from '../../domain/searchAttributes';
@@ -33,4 +34,16 @@ export async function connectDevServer(): Promise<{ client: Client; connection: 
 /** A task queue of this test's own, so test files sharing one dev server never take each other's tasks. */
 export function uniqueTaskQueue(prefix: string): string {
   return `${prefix}-${randomUUID()}`;
+}
+
+/**
+ * A new namespace on the dev server with the project's search attributes and no runs: what an API sees of an order
+ * whose runs Temporal's retention period has removed.
+ */
+export async function registerEmptyNamespace(connection: Connection, prefix = 'empty'): Promise<string> {
+  const namespace = `${prefix}-${randomUUID()}`;
+  await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('1 day') });
+  const keyword = temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
+  await connection.operatorService.addSearchAttributes({ namespace, searchAttributes: Object.fromEntries(searchAttributeKeys.map((key) => [key.name, keyword])) });
+  return namespace;
 }
