@@ -29,6 +29,18 @@ program.command('order <incrementId>').description('one order: every run with it
     print(program.opts().json, page, () => console.log(orderPageLines(page).join('\n')));
   });
 
+program.command('refund <incrementId>').description('refund an order in Stripe (all that is left, or --amount); its refund run records the credit memo and ERP credit note')
+  .option('--amount <decimal>', 'an amount in the order\'s currency, e.g. 12.50 (default: all that is left)')
+  .option('--reason <reason>', 'requested_by_customer, fraudulent or duplicate', 'requested_by_customer')
+  .option('--operator <name>', 'who refunds', process.env.USER ?? 'operator').option('--note <text>', 'why')
+  .option('--request-id <id>', 'the same id twice refunds once (default: a new one)')
+  .action(async (incrementId: string, opts: { amount?: string; reason: string; operator: string; note?: string; requestId?: string }) => {
+    const result = await client().refundOrder(incrementId, { amount: opts.amount, reason: opts.reason, operator: opts.operator, note: opts.note, requestId: opts.requestId });
+    print(program.opts().json, result, () => console.log(result.refundId
+      ? `${incrementId}: ${formatMoney(result.amountMinor!, result.currency!)} refunded in Stripe (${result.refundId}); run ${result.workflowId}`
+      : `${incrementId}: ${result.status ?? result.reason} (${result.workflowId})`));
+  });
+
 const fraud = program.command('fraud').description('fraud holds');
 fraud.command('list').description('orders held for a fraud decision').action(async () => {
   const { holds } = await client().fraudHolds();

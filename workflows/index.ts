@@ -6,3 +6,4 @@ export { unmatchedPayment } from './unmatchedPayment';
 export { refund } from './refund';
 export { dispute } from './dispute';
 export { subscription } from './subscription';
+export { operatorRefund } from './operatorRefund';

@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
 import { magentoOrderIdFromMetadata } from '../../domain/eventRouting';
+import { formatMoney, toMinor } from '../../domain/money';
 import type { PayoutDetails, PayoutLine } from '../../domain/reconciliation';
 import { createAuthorizationActivities } from './authorizations';
 import { createBillingActivities } from './billing';
@@ -87,6 +88,17 @@ export interface DisputeSnapshot {
   evidenceDueBy?: string;
   movements: DisputeMovement[];
   createdAt: string;
+}
+
+/** An operator's refund of an order: all that is left, or `amountMinor` / `amount` (a decimal in the order's currency). */
+export interface OperatorRefundRequest {
+  incrementId: string;
+  requestId: string;
+  operator: string;
+  amountMinor?: number;
+  amount?: string;
+  reason: 'fraudulent' | 'requested_by_customer' | 'duplicate';
+  note?: string;
 }
 
 export interface OrderReference {
@@ -248,6 +260,39 @@ export function createStripeActivities(stripe: Stripe) {
           };
         });
       return { lines, hasMore: page.has_more, lastId: page.data.at(-1)?.id };
+    },
+
+    /**
+     * An operator's refund: the order's succeeded charge (found by Stripe's search on `metadata['magento_order_id']`),
+     * refunded once under the request id as idempotency key. What cannot be refunded (nothing left, more than is left,
+     * a disputed charge, no payment for the order) is answered as `refused`, with the reason; nothing moves.
+     */
+    async refundOrderForOperator(input: OperatorRefundRequest): Promise<{ refundId?: string; amountMinor?: number; currency?: string; refused?: string }> {
+      const key = `operator-refund:${input.requestId}`;
+      const found = await callStripe(() => stripe.paymentIntents.search({ query: `metadata['magento_order_id']:'${input.incrementId.replace(/'/g, '')}' AND status:'succeeded'`, limit: 10 }));
+      const pi = found.data[0];
+      if (!pi) return { refused: `Stripe has no succeeded payment for order ${input.incrementId}` };
+      const existing = await callStripe(() => stripe.refunds.list({ payment_intent: pi.id, limit: 100 }));
+      const ours = existing.data.find((r) => r.metadata?.o2c_key === key);
+      if (ours) return { refundId: ours.id, amountMinor: ours.amount, currency: ours.currency.toUpperCase() };
+      const charge = await callStripe(() => stripe.charges.retrieve(idOf(pi.latest_charge ?? undefined)!));
+      const currency = charge.currency.toUpperCase();
+      const leftMinor = charge.amount_captured - charge.amount_refunded;
+      let amountMinor: number;
+      try {
+        amountMinor = input.amountMinor ?? (input.amount !== undefined ? toMinor(input.amount, currency) : leftMinor);
+      } catch (err) {
+        return { refused: `${(err as Error).message} (an amount in ${currency})` };
+      }
+      if (charge.disputed) return { refused: `charge ${charge.id} is disputed: the dispute decides where the money goes` };
+      if (leftMinor <= 0) return { refused: `charge ${charge.id} is already fully refunded` };
+      if (amountMinor <= 0 || amountMinor > leftMinor) {
+        return { refused: `${formatMoney(amountMinor, currency)} is not between 0 and what is left to refund (${formatMoney(leftMinor, currency)})` };
+      }
+      const refund = await callStripe(() => stripe.refunds.create({ payment_intent: pi.id, amount: amountMinor, reason: input.reason,
+        metadata: { o2c_key: key, magento_order_id: input.incrementId, operator: input.operator.slice(0, 200), ...(input.note ? { note: input.note.slice(0, 500) } : {}) } },
+      { idempotencyKey: key }));
+      return { refundId: refund.id, amountMinor: refund.amount, currency };
     },
 
     /**

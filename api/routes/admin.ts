@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import express, { Router, type Request, type Response } from 'express';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowExecutionInfo } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowExecutionInfo,
+} from '@temporalio/client';
 import { z } from 'zod';
 import { orderWorkflowId, payoutIdPattern, payoutWorkflowId } from '../../domain/eventRouting';
 import { toCsv, type PayoutReconciliationResult } from '../../domain/reconciliation';
@@ -8,6 +10,7 @@ import { SyncState } from '../../domain/searchAttributes';
 import type { Logger } from '../../config/logger';
 import { retryUpdate, skipUpdate } from '../../workflows/messages';
 import { fraudDecisionUpdate, type OrderStatus } from '../../workflows/orderToCash';
+import { operatorRefund, type OperatorRefundOutcome } from '../../workflows/operatorRefund';
 import type { PayoutStatus } from '../../workflows/payoutReconciliation';
 import type { CatchUpProgress } from '../../workflows/stripeCatchUp';
 import { orderPage, type OrderSystems } from '../orderPage';
@@ -25,6 +28,16 @@ const fraudDecisionSchema = z.object({
   reviewer: z.string().trim().min(1).max(200),
   note: z.string().max(2000).optional(),
 }).strict();
+
+const operatorRefundSchema = z.object({
+  amountMinor: z.number().int().positive().optional(),
+  amount: z.string().regex(/^\d+(\.\d+)?$/, 'a decimal amount such as 12.50').optional(),
+  reason: z.enum(['fraudulent', 'requested_by_customer', 'duplicate']).default('requested_by_customer'),
+  operator: z.string().trim().min(1).max(200),
+  note: z.string().max(500).optional(),
+  /** The same request id twice refunds once (it is the Stripe idempotency key). */
+  requestId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/).optional(),
+}).strict().refine((body) => body.amountMinor === undefined || body.amount === undefined, 'give amountMinor or amount, not both');
 
 const replaySchema = z.object({
   since: z.union([z.number().int().positive(), z.string().datetime({ offset: true })]),
@@ -100,6 +113,29 @@ export function adminRoutes(deps: AdminDeps): Router {
     if (refused) return void res.status(refused.status).json({ error: `order ${req.params.incrementId}: ${refused.error}` });
     deps.log.info({ workflowId: handle.workflowId, decision: parsed.data.decision }, 'fraud decision accepted');
     res.json({ workflowId: handle.workflowId, decision: parsed.data.decision });
+  });
+
+  // An operator's refund (e.g. after an early fraud warning on a shipped order): a run refunds it in Stripe once, and
+  // the refund's own run records the credit memo and ERP credit note.
+  router.post('/admin/orders/:incrementId/refund', async (req: Request<{ incrementId: string }>, res: Response) => {
+    const { incrementId } = req.params;
+    if (!incrementIdPattern.test(incrementId)) return void res.status(400).json({ error: 'not an order increment id' });
+    const parsed = operatorRefundSchema.safeParse(req.body);
+    if (!parsed.success) return void res.status(400).json({ error: parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') });
+    const { requestId = randomUUID(), ...request } = parsed.data;
+    const workflowId = `operator-refund:${incrementId}:${requestId}`;
+    const handle = await deps.temporal.workflow.start(operatorRefund, { workflowId, taskQueue: deps.taskQueue,
+      args: [{ ...request, incrementId, requestId }], workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE })
+      .catch((err: unknown) => {
+        if (err instanceof WorkflowExecutionAlreadyStartedError) return deps.temporal.workflow.getHandle(workflowId);
+        throw err;
+      });
+    let timer: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([handle.result() as Promise<OperatorRefundOutcome>,
+      new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), 20_000); })]).finally(() => clearTimeout(timer));
+    if (!outcome) return void res.status(202).json({ workflowId, status: 'running (see the review queue if it parks)' });
+    deps.log.info({ workflowId, outcome: outcome.outcome, refundId: outcome.refundId }, 'operator refund');
+    res.status(outcome.outcome === 'refunded' ? 200 : 409).json({ workflowId, ...outcome });
   });
 
   router.get('/admin/review-queue', async (_req, res) => {

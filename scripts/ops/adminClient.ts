@@ -48,6 +48,12 @@ export class AdminClient {
     return this.call<{ workflowId: string; decision: string }>('post', `/admin/orders/${encodeURIComponent(incrementId)}/fraud-decision`, { decision, reviewer, note });
   }
 
+  /** `POST /admin/orders/:incrementId/refund`: refunds in Stripe once; 409 (thrown) with the reason when nothing can be refunded. */
+  refundOrder(incrementId: string, body: { amount?: string; reason?: string; operator: string; note?: string; requestId?: string }) {
+    return this.call<{ workflowId: string; outcome?: string; refundId?: string; amountMinor?: number; currency?: string; reason?: string; status?: string }>(
+      'post', `/admin/orders/${encodeURIComponent(incrementId)}/refund`, body);
+  }
+
   reviewQueue() {
     return this.call<{ items: Array<{ workflowId: string; workflowType: string; since: string; reason: string | null }> }>('get', '/admin/review-queue');
   }

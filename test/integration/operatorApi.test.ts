@@ -15,7 +15,7 @@ describe('operator API, with Stripe and the WMS delivering their real webhooks t
 
   it.each([
     ['GET', '/admin/fraud-holds'], ['POST', '/admin/orders/000000001/fraud-decision'], ['GET', '/admin/review-queue'],
-    ['POST', '/admin/review-queue/order:1/retry'], ['POST', '/admin/stripe/replay'],
+    ['POST', '/admin/review-queue/order:1/retry'], ['POST', '/admin/stripe/replay'], ['POST', '/admin/orders/000000001/refund'],
   ])('refuses %s %s without the admin token, or with a wrong one', async (method, path) => {
     for (const headers of [{}, { Authorization: 'Bearer not-the-token' }, { Authorization: dev.admin.Authorization.replace('Bearer ', 'Basic ') }]) {
       const res = await axios.request({ method, url: `${dev.apiUrl}${path}`, headers, data: {}, validateStatus: () => true });
@@ -86,4 +86,33 @@ describe('operator API, with Stripe and the WMS delivering their real webhooks t
     const res = await axios.post(`${dev.apiUrl}/admin/orders/NOPE-1/fraud-decision`, { decision: 'approve', reviewer: 'ops' }, { headers: dev.admin, validateStatus: () => true });
     expect(res.status).toBe(404);
   });
+
+  it('refunds a shipped order for an operator once per request, refuses more than is left, and the refund run records the credit memo', async () => {
+    const order = await placeOrder(dev.stack);
+    const pi = await pay(dev.stack, order, 'pm_card_visa');
+    const handle = dev.client.workflow.getHandle(`order:${order.increment_id}`);
+    await waitForStep(handle, 'awaiting_shipment');
+    const wmsOrder = await dev.stack.clients.wms.findByReferenceId(order.increment_id);
+    await axios.post(`${dev.stack.urls.wms}/__sandbox/ship/${wmsOrder!.id}`);
+    expect((await handle.result() as { outcome: string }).outcome).toBe('completed');
+
+    const url = `${dev.apiUrl}/admin/orders/${order.increment_id}/refund`;
+    const bad = await axios.post(url, { amount: '12,50', operator: 'ops' }, { headers: dev.admin, validateStatus: () => true });
+    expect(bad.status).toBe(400);
+    const body = { amount: '12.50', reason: 'fraudulent', operator: 'ops@shop.example', note: 'early fraud warning', requestId: `req-${order.increment_id}` };
+    const first = await axios.post(url, body, { headers: dev.admin });
+    expect(first.data).toMatchObject({ outcome: 'refunded', amountMinor: 1250, currency: 'USD', refundId: expect.stringMatching(/^re_/) });
+    const again = await axios.post(url, body, { headers: dev.admin });
+    expect(again.data.refundId).toBe(first.data.refundId);
+    const tooMuch = await axios.post(url, { amount: '40.00', operator: 'ops' }, { headers: dev.admin, validateStatus: () => true });
+    expect(tooMuch.status).toBe(409);
+    expect(tooMuch.data.reason).toBe('40.00 USD is not between 0 and what is left to refund (37.50 USD)');
+    expect((await dev.stack.stripe.refunds.list({ payment_intent: pi.id })).data.map((r) => r.id)).toEqual([first.data.refundId]);
+
+    const refundRun = dev.client.workflow.getHandle(`refund:${first.data.refundId}`);
+    await eventually('the refund run', async () => (await refundRun.describe().then(() => true, () => undefined)));
+    expect((await refundRun.result() as { outcome: string }).outcome).toBe('recorded');
+    const memos = (await dev.stack.clients.magento.listCreditMemos(order.entity_id)).items;
+    expect(memos.map((m) => m.grand_total)).toEqual([12.5]);
+  }, 90_000);
 });

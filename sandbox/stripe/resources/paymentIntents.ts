@@ -9,6 +9,7 @@ import {
   type Params,
 } from '../params';
 import type { PaymentIntent } from '../types';
+import { searchMatcher } from '../search';
 import { captureCharge, getCharge } from './charges';
 import { getCustomer } from './customers';
 import { attemptPayment, validateAmount, validateCurrency } from './payments';
@@ -104,6 +105,16 @@ export function paymentIntentRoutes(engine: Engine): Router {
       paymentMethod: optionalString(params, 'payment_method') || null,
     });
     return optionalBoolean(params, 'confirm') ? confirm(ctx, intent, params) : intent;
+  }));
+
+  // Search (before `/:id`, which would take "search" for an id): newest first, one page of `limit`.
+  router.get('/v1/payment_intents/search', route(engine, (ctx, req) => {
+    const params = paramsOf(req);
+    if (typeof params.query !== 'string' || !params.query) throw invalidRequest('Missing required param: query.', { param: 'query' });
+    const matches = searchMatcher(params.query);
+    const limit = Math.min(100, Math.max(1, Number(params.limit ?? 10) || 10));
+    const found = newestFirst(ctx.state.paymentIntents).filter((pi) => matches(pi as unknown as Record<string, unknown>));
+    return { object: 'search_result', data: found.slice(0, limit), has_more: found.length > limit, next_page: null, url: '/v1/payment_intents/search' };
   }));
 
   router.get('/v1/payment_intents/:id', route(engine, (ctx, req) => getPaymentIntent(ctx, String(req.params.id))));
