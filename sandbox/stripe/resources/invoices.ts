@@ -52,13 +52,13 @@ export function payInvoice(ctx: Ctx, invoice: Invoice, paymentMethodId: string):
   const payment = intent ?? newPaymentIntent(ctx, {
     amount: invoice.amount_due, currency: invoice.currency, customer: invoice.customer,
     description: invoice.billing_reason === 'subscription_create' ? 'Subscription creation' : 'Subscription update',
-    metadata: {}, captureMethod: 'automatic',
+    metadata: {}, captureMethod: 'automatic', invoice: invoice.id,
   });
   invoice.payment_intent = payment.id;
   const result = attemptPayment(ctx, payment, paymentMethodId);
   invoice.attempted = true;
   invoice.attempt_count += 1;
-  invoice.charge = result.charge.id;
+  invoice.charge = result.charge?.id ?? invoice.charge;
   if (result.error) {
     ctx.emit('invoice.payment_failed', invoice);
     return result;
