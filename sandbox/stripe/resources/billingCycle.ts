@@ -86,10 +86,10 @@ function startPeriod(subscription: Subscription, start: number): { start: number
   return periodOf(subscription);
 }
 
-/** Pending prorations, then a full period of every item. */
-function cycleLines(ctx: Ctx, subscription: Subscription, period: { start: number; end: number }): InvoiceLine[] {
+/** Pending prorations (and any `extra` ones), then a full period of every item. */
+function cycleLines(ctx: Ctx, subscription: Subscription, period: { start: number; end: number }, extra: InvoiceLine[] = []): InvoiceLine[] {
   const pending = bookOf(ctx, subscription).pendingLines;
-  return [...pending, ...subscription.items.data.map((item) => newLine(subscription, periodLine(ctx, item, period.start, period.end)))];
+  return [...pending, ...extra, ...subscription.items.data.map((item) => newLine(subscription, periodLine(ctx, item, period.start, period.end)))];
 }
 
 /** What a forced outcome does: `succeed` charges a card that pays, `fail` one that is declined; none = the subscription's own card. */
@@ -203,7 +203,7 @@ export function upcomingInvoice(ctx: Ctx, subscription: Subscription, extraLines
   const renewalAt = subscription.status === 'trialing' && subscription.trial_end ? subscription.trial_end : periodOf(subscription).end;
   const period = { start: renewalAt, end: addInterval(renewalAt, subscription.items.data[0]?.price.recurring) };
   const invoice = previewInvoice(ctx, subscription, {
-    reason: 'upcoming', lines: [...cycleLines(ctx, subscription, period), ...extraLines].map((l) => ({ ...l })), at: renewalAt, period,
+    reason: 'upcoming', lines: cycleLines(ctx, subscription, period, extraLines).map((l) => ({ ...l })), at: renewalAt, period,
   });
   invoice.next_payment_attempt = renewalAt;
   return invoice;
