@@ -62,9 +62,9 @@ describe('Stripe sandbox billing: invoices, discounts and taxes', () => {
     });
     expectConsistent(invoice);
 
-    const intent = await stripe.paymentIntents.retrieve(invoice.payment_intent as string) as Stripe.PaymentIntent & { invoice: string };
+    const intent = await stripe.paymentIntents.retrieve(invoice.payment_intent as string) as Stripe.PaymentIntent & { invoice?: string | null };
     expect(intent).toMatchObject({ status: 'succeeded', amount: 3_605, currency: 'usd', customer: ada.id, invoice: invoice.id, description: 'Subscription creation' });
-    const charge = await stripe.charges.retrieve(invoice.charge as string, { expand: ['balance_transaction'] }) as Stripe.Charge & { invoice: string };
+    const charge = await stripe.charges.retrieve(invoice.charge as string, { expand: ['balance_transaction'] }) as Stripe.Charge & { invoice?: string | null };
     expect(charge).toMatchObject({ amount: 3_605, invoice: invoice.id, payment_intent: intent.id, paid: true });
     expect(charge.balance_transaction).toMatchObject({ amount: 3_605, type: 'charge', source: charge.id });
 
