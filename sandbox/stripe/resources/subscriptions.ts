@@ -3,6 +3,7 @@ import { prorate } from '../billingMath';
 import type { Invoice, InvoiceLine, PauseCollection, Price, Subscription, SubscriptionItem } from '../billingTypes';
 import type { Ctx, Engine } from '../context';
 import { StripeApiError, invalidRequest, missingParam, resourceMissing } from '../errors';
+import { changedFields } from '../events';
 import { route } from '../http';
 import { newId } from '../ids';
 import { createdFilter, newestFirst, page } from '../list';
@@ -93,9 +94,10 @@ export interface ItemPlan {
  * price and quantity and a charge for the remaining time on the new ones, each `amount × (period end − proration
  * date) / (period end − period start)` by the second, rounded to the currency's step; a new item is charged for the
  * remaining time, a deleted one credited. Changing the interval (monthly → yearly) credits the unused time and
- * charges a whole new period from `at`. Nothing is changed on `subscription`.
+ * charges a whole new period from `at` (while trialing the trial period stays). Nothing is changed on `subscription`.
  */
 export function planItemChanges(ctx: Ctx, subscription: Subscription, itemParams: Params[], prorationDate: number, at: number, prefix = 'items'): ItemPlan {
+  const trialing = subscription.status === 'trialing';
   const items = clone(subscription.items.data);
   const period = periodOf(subscription);
   const whole = period.end - period.start;
@@ -114,7 +116,7 @@ export function planItemChanges(ctx: Ctx, subscription: Subscription, itemParams
   });
   const reference = items[0]?.price;
   let intervalChanged = false;
-  const removed: SubscriptionItem[] = [];
+  const credits: LineDraft[] = [];
   itemParams.forEach((p, i) => {
     const id = optionalString(p, 'id');
     if (id) {
@@ -122,8 +124,9 @@ export function planItemChanges(ctx: Ctx, subscription: Subscription, itemParams
       const item = items[index];
       if (!item) throw resourceMissing('subscription_item', id, `${prefix}[${i}][id]`);
       if (optionalBoolean(p, 'deleted')) {
-        lines.push(credit(item));
-        removed.push(item);
+        const unused = credit(item);
+        credits.push(unused);
+        lines.push(unused);
         items.splice(index, 1);
         return;
       }
@@ -134,8 +137,9 @@ export function planItemChanges(ctx: Ctx, subscription: Subscription, itemParams
       item.metadata = applyMetadata(item.metadata, p);
       if (newPrice.id === item.price.id && quantity === item.quantity) return;
       if (reference && !sameInterval(reference, newPrice)) intervalChanged = true;
-      lines.push(credit(item));
-      removed.push(clone(item));
+      const unused = credit(item);
+      credits.push(unused);
+      lines.push(unused);
       item.price = newPrice;
       item.quantity = quantity;
       lines.push(charge(item));
@@ -151,8 +155,10 @@ export function planItemChanges(ctx: Ctx, subscription: Subscription, itemParams
     }
   });
   if (items.length === 0) throw invalidRequest('A subscription needs at least one item; cancel it instead.', { param: prefix });
-  if (!intervalChanged) return { items, lines, intervalChanged };
-  const credits = lines.filter((l) => l.amount < 0 || removed.some((r) => r.id === l.subscriptionItem && l.description.startsWith('Unused')));
+  if (items.some((item) => !sameInterval(item.price, (items[0] as SubscriptionItem).price))) {
+    throw invalidRequest('All prices on a subscription must have the same recurring interval and interval_count.', { param: prefix });
+  }
+  if (!intervalChanged || trialing) return { items, lines, intervalChanged: false };
   for (const item of items) {
     item.current_period_start = at;
     item.current_period_end = addInterval(at, item.price.recurring);
@@ -173,6 +179,9 @@ function createSubscription(ctx: Ctx, params: Params): Subscription {
     currency ??= price.currency;
     return { price, item };
   });
+  if (prices.some(({ price }) => !sameInterval(price, (prices[0] as { price: Price }).price))) {
+    throw invalidRequest('All prices on a subscription must have the same recurring interval and interval_count.', { param: 'items' });
+  }
   const paymentMethod = resolveMethod(ctx, optionalString(params, 'default_payment_method') || customer.invoice_settings.default_payment_method, customer.id, 'default_payment_method');
   const trialEndParam = timestampParam(params, 'trial_end', at);
   const trialDays = optionalInteger(params, 'trial_period_days', 0);
@@ -209,16 +218,8 @@ function createSubscription(ctx: Ctx, params: Params): Subscription {
   finalizeInvoice(ctx, invoice, at);
   const { result } = collect(ctx, subscription, invoice, at, undefined);
   if (result === 'paid' && subscription.status === 'incomplete') subscription.status = 'active';
-  if (subscription.status !== 'trialing') ctx.emit('customer.subscription.updated', subscription, changedSince(before, subscription));
+  if (subscription.status !== 'trialing') ctx.emit('customer.subscription.updated', subscription, changedFields(before, subscription));
   return subscription;
-}
-
-function changedSince(before: Subscription, after: Subscription): Record<string, unknown> {
-  const previous: Record<string, unknown> = {};
-  for (const key of Object.keys(after) as (keyof Subscription)[]) {
-    if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) previous[key] = before[key] ?? null;
-  }
-  return previous;
 }
 
 function pauseCollectionOf(params: Params): PauseCollection | null | undefined {
@@ -273,7 +274,7 @@ function updateSubscription(ctx: Ctx, subscription: Subscription, params: Params
     const prorationDate = prorationDateOf(params, 'proration_date', subscription, at);
     const plan = planItemChanges(ctx, subscription, itemsOf(params), prorationDate, at);
     subscription.items.data = plan.items;
-    intervalChanged = plan.intervalChanged && subscription.status !== 'trialing';
+    intervalChanged = plan.intervalChanged;
     if (intervalChanged) subscription.billing_cycle_anchor = at;
     if (subscription.status !== 'trialing' && (behavior !== 'none' || intervalChanged)) {
       lines = plan.lines.filter((l) => behavior !== 'none' || !l.proration).map((l) => newLine(subscription, l));
@@ -291,7 +292,7 @@ function updateSubscription(ctx: Ctx, subscription: Subscription, params: Params
   } else if (lines.length > 0) {
     bookOf(ctx, subscription).pendingLines.push(...lines);
   }
-  const previous = changedSince(before, subscription);
+  const previous = changedFields(before, subscription);
   if (Object.keys(previous).length > 0 && subscription.status !== 'canceled') ctx.emit('customer.subscription.updated', subscription, previous);
   return subscription;
 }
@@ -330,7 +331,7 @@ function resumeSubscription(ctx: Ctx, subscription: Subscription, params: Params
   }
   if ((subscription.status as Subscription['status']) !== 'canceled') {
     ctx.emit('customer.subscription.resumed', subscription);
-    ctx.emit('customer.subscription.updated', subscription, changedSince(before, subscription));
+    ctx.emit('customer.subscription.updated', subscription, changedFields(before, subscription));
   }
   return subscription;
 }

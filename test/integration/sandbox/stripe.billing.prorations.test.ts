@@ -147,7 +147,7 @@ describe('Stripe sandbox billing: plan changes and prorations', () => {
     expect(invoice).toMatchObject({ billing_reason: 'subscription_update', total: 9_323, status: 'paid' });
   });
 
-  it('refuses a proration date outside the current period and an unknown item', async () => {
+  it('refuses a proration date outside the current period, an unknown item, and mixed billing intervals', async () => {
     const plan = await product('Plan');
     const price = await monthly('usd', 1_000, plan);
     const sub = await subscribe(price.id);
@@ -155,5 +155,8 @@ describe('Stripe sandbox billing: plan changes and prorations', () => {
       .rejects.toMatchObject({ statusCode: 400, param: 'proration_date' });
     await expect(stripe.subscriptions.update(sub.id, { items: [{ id: 'si_missing', quantity: 2 }] }))
       .rejects.toMatchObject({ statusCode: 404, code: 'resource_missing', param: 'items[0][id]' });
+    const yearly = await stripe.prices.create({ currency: 'usd', unit_amount: 9_000, recurring: { interval: 'year' }, product: plan });
+    await expect(stripe.subscriptions.update(sub.id, { items: [{ price: yearly.id }] })).rejects.toMatchObject({ statusCode: 400, param: 'items' });
+    await expect(subscribe(price.id, 1, { items: [{ price: price.id }, { price: yearly.id }] })).rejects.toMatchObject({ statusCode: 400, param: 'items' });
   });
 });
