@@ -54,8 +54,9 @@ export function createBillingActivities(stripe: Stripe) {
     const priceId = line.pricing?.price_details?.price ?? line.price?.id;
     const price = priceId ? await priceOf(typeof priceId === 'string' ? priceId : priceId.id) : undefined;
     const product = price && typeof price.product === 'object' && !('deleted' in price.product && price.product.deleted) ? price.product as Stripe.Product : undefined;
+    // The current API lists `taxes`; before 2025 it was `tax_amounts`. Read one, never both.
     const taxes = line.taxes ?? [];
-    const legacyTaxes = line.tax_amounts ?? [];
+    const legacyTaxes = line.taxes ? [] : line.tax_amounts ?? [];
     return {
       description: line.description ?? product?.name ?? 'Subscription',
       sku: price?.metadata?.sku ?? product?.metadata?.sku ?? price?.lookup_key ?? price?.id ?? 'SUBSCRIPTION',

@@ -1,4 +1,5 @@
 import type { Store } from '../kit/store';
+import type { BillingSettings } from './billingSettings';
 import type { StripeState } from './state';
 import type { StripeEvent } from './types';
 
@@ -16,10 +17,15 @@ export interface Ctx {
   nowMs(): number;
   /** Records an event with a deep copy of `object` as it is now, and queues its webhook delivery. */
   emit(type: string, object: unknown, previousAttributes?: Record<string, unknown>): StripeEvent;
+  /** Stripe Billing's account settings (retries, upcoming-invoice notice). */
+  readonly billing: BillingSettings;
+  /** Where the sandbox is reached (`http://host:port`), for URLs it hands out such as `hosted_invoice_url`. */
+  readonly baseUrl: string;
 }
 
 export interface Engine {
   store: Store<StripeState>;
   nowMs(): number;
-  context(request?: RequestInfo): Ctx;
+  billing: BillingSettings;
+  context(request?: RequestInfo, baseUrl?: string): Ctx;
 }

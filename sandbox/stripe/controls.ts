@@ -2,6 +2,7 @@ import { Router, type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Ctx, Engine } from './context';
 import { invalidRequest, stripeErrorHandler } from './errors';
+import { baseUrlOf } from './http';
 import { clone } from './state';
 import { getCharge } from './resources/charges';
 import { getCheckoutSession, payCheckoutSession } from './resources/checkoutSessions';
@@ -9,7 +10,10 @@ import { decideDispute, getDispute, openDispute } from './resources/disputes';
 import { runAutomaticPayouts } from './resources/payouts';
 import { getRefund, refundFailureReasons, setNextRefundBehaviour, settleRefund } from './resources/refunds';
 import { createEarlyFraudWarning, earlyFraudWarningParams } from './resources/reviews';
-import { advanceSubscription } from './resources/subscriptions';
+import { billingSettingsSchema } from './billingSettings';
+import { advanceSubscription, clockReport } from './resources/billingCycle';
+import { getInvoice } from './resources/invoices';
+import { payInvoiceByCustomer } from './resources/subscriptions';
 import { testCardByNumber } from './testCards';
 import { deliverySettingsSchema, type WebhookDelivery } from './webhooks';
 
@@ -22,7 +26,7 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
 /** A sandbox control: its changes are events without an API request (`request.id` null), persisted like any other. */
 function control(engine: Engine, operation: (ctx: Ctx, req: Request) => unknown): RequestHandler {
   return (req, res) => {
-    const ctx = engine.context();
+    const ctx = engine.context(undefined, baseUrlOf(req));
     try {
       res.json(clone(operation(ctx, req)));
     } finally {
@@ -33,7 +37,11 @@ function control(engine: Engine, operation: (ctx: Ctx, req: Request) => unknown)
 
 const payoutRunSchema = z.object({ now: z.number().int().optional(), currency: z.string().length(3).optional() }).strict();
 const outcomeSchema = z.object({ status: z.enum(['won', 'lost']) }).strict();
-const advanceSchema = z.object({ outcome: z.enum(['paid', 'failed']).default('paid') }).strict();
+const advanceSchema = z.object({
+  outcome: z.enum(['paid', 'failed', 'retry_paid', 'retry_failed']).optional(),
+  to: z.union([z.enum(['trial_end', 'next_period', 'next_attempt']), z.number().int().positive()]).optional(),
+}).strict();
+const invoicePaySchema = z.object({ payment_method: z.string().min(1).optional() }).strict();
 const disputeSchema = z.object({ reason: z.string().optional() }).strict();
 const paySchema = z.object({ payment_method: z.string().min(1) }).strict();
 const warningSchema = z.object({ fraud_type: z.string().optional(), actionable: z.boolean().optional() }).strict();
@@ -45,7 +53,7 @@ const refundBehaviourSchema = z.object({ behaviour: z.enum(['pending', 'fail', '
 
 /**
  * Sandbox-only controls under `/__sandbox`: webhook delivery, payouts, disputes, fraud warnings, refund outcomes, billing
- * periods, and the hosted Checkout page (`GET /checkout/:id` shows the session, `POST /checkout/sessions/:id/pay
+ * (subscription clocks, account settings, the hosted invoice page), and the hosted Checkout page (`GET /checkout/:id` shows the session, `POST /checkout/sessions/:id/pay
  * {payment_method}` pays it with a test payment method or a documented test card number).
  */
 export function controlRoutes(engine: Engine, delivery: WebhookDelivery): Router {
@@ -91,9 +99,26 @@ export function controlRoutes(engine: Engine, delivery: WebhookDelivery): Router
     return settleRefund(ctx, refund, body.status === 'failed' ? { status: 'failed', failureReason: body.failure_reason } : { status: 'succeeded' });
   }));
 
+  // Moves the subscription's own clock forward (see billingCycle.ts): `{outcome?, to?}`.
   router.post('/subscriptions/:id/advance', control(engine, (ctx, req) => {
     const body = parse(advanceSchema, req.body);
-    return advanceSubscription(ctx, String(req.params.id), body.outcome);
+    return advanceSubscription(ctx, String(req.params.id), body);
+  }));
+  router.get('/subscriptions/:id/clock', control(engine, (ctx, req) => clockReport(ctx, String(req.params.id))));
+
+  // Stripe Billing's account settings: retry schedule, what the last failed retry does, `invoice.upcoming` notice.
+  router.get('/billing', (_req, res) => void res.json(engine.billing));
+  router.put('/billing', control(engine, (_ctx, req) => {
+    engine.billing = { ...engine.billing, ...parse(billingSettingsSchema.partial().strict(), req.body) };
+    return engine.billing;
+  }));
+
+  // The hosted invoice page (`hosted_invoice_url`): shows the invoice; paying it is the customer paying there.
+  router.get('/invoices/:id', control(engine, (ctx, req) => getInvoice(ctx, String(req.params.id))));
+  router.post('/invoices/:id/pay', control(engine, (ctx, req) => {
+    const body = parse(invoicePaySchema, req.body);
+    const paymentMethod = body.payment_method ? testCardByNumber(body.payment_method) ?? body.payment_method : undefined;
+    return payInvoiceByCustomer(ctx, getInvoice(ctx, String(req.params.id)), paymentMethod);
   }));
 
   router.post('/checkout/sessions/:id/pay', control(engine, (ctx, req) => {

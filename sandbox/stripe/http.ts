@@ -14,7 +14,7 @@ export function route(engine: Engine, operation: Operation): RequestHandler {
   return (req, res) => {
     const requestId = newId('req');
     res.set('Request-Id', requestId);
-    const ctx = engine.context({ id: requestId, idempotency_key: req.get('idempotency-key') ?? null });
+    const ctx = engine.context({ id: requestId, idempotency_key: req.get('idempotency-key') ?? null }, baseUrlOf(req));
     let result: unknown;
     try {
       result = operation(ctx, req);
@@ -23,6 +23,11 @@ export function route(engine: Engine, operation: Operation): RequestHandler {
     }
     res.status(200).json(expand(ctx.state, clone(result), expandPaths(req)));
   };
+}
+
+/** Where the request reached the sandbox (`http://127.0.0.1:8084`). */
+export function baseUrlOf(req: Request): string {
+  return `${req.protocol}://${req.get('host') ?? '127.0.0.1'}`;
 }
 
 /** Replaces ids with the objects they name along each dotted path (`data.balance_transaction`, `latest_charge`). */
@@ -46,6 +51,9 @@ function expandPath(state: StripeState, value: unknown, segments: string[]): voi
       child = clone(found);
       holder[head] = child;
     }
+  } else if (Array.isArray(child)) {
+    child = child.map((entry: unknown) => (typeof entry === 'string' && findById(state, entry) !== undefined ? clone(findById(state, entry)) : entry));
+    holder[head] = child;
   }
   if (rest.length > 0) expandPath(state, child, rest);
 }

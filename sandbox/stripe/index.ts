@@ -1,5 +1,6 @@
 import express, { Router } from 'express';
 import { createPeer, type SandboxPeer } from '../kit/peer';
+import { billingSettingsSchema, defaultBillingSettings, type BillingSettings } from './billingSettings';
 import { Store } from '../kit/store';
 import { stripeAuth } from './auth';
 import { controlRoutes } from './controls';
@@ -9,6 +10,7 @@ import { eventRoutes, recordEvent } from './events';
 import { idempotency } from './idempotency';
 import { balanceRoutes } from './resources/balance';
 import { chargeRoutes } from './resources/charges';
+import { couponRoutes } from './resources/coupons';
 import { checkoutSessionRoutes } from './resources/checkoutSessions';
 import { customerRoutes } from './resources/customers';
 import { disputeRoutes } from './resources/disputes';
@@ -19,6 +21,7 @@ import { priceRoutes } from './resources/prices';
 import { refundRoutes } from './resources/refunds';
 import { reviewRoutes } from './resources/reviews';
 import { subscriptionRoutes } from './resources/subscriptions';
+import { taxRateRoutes } from './resources/taxRates';
 import { initialState, type StripeState } from './state';
 import { WebhookDelivery } from './webhooks';
 
@@ -37,6 +40,8 @@ export interface StripeSandboxOptions {
   retryBaseMs?: number;
   /** Clock in epoch milliseconds (for `created`, `available_on`, billing periods). Default `Date.now`. */
   now?: () => number;
+  /** Stripe Billing account settings: retry schedule, what happens after the last retry, `invoice.upcoming` notice. */
+  billing?: Partial<BillingSettings>;
 }
 
 const noRequest: RequestInfo = { id: null, idempotency_key: null };
@@ -49,17 +54,23 @@ export function createStripeSandbox(options: StripeSandboxOptions): SandboxPeer<
   const store = new Store<StripeState>(initialState, options.dataFile);
   const nowMs = options.now ?? Date.now;
   const delivery = new WebhookDelivery({ store, url: options.webhookUrl, secret: options.webhookSecret, retryBaseMs: options.retryBaseMs ?? 1000 });
+  const startBilling = billingSettingsSchema.parse({ ...defaultBillingSettings, ...options.billing });
+  let lastBaseUrl = 'http://127.0.0.1';
 
   const engine: Engine = {
     store,
     nowMs,
-    context(request = noRequest) {
+    billing: structuredClone(startBilling),
+    context(request = noRequest, baseUrl) {
       const state = store.data;
       const now = () => Math.floor(nowMs() / 1000);
+      if (baseUrl) lastBaseUrl = baseUrl;
       return {
         state,
         now,
         nowMs,
+        billing: engine.billing,
+        baseUrl: lastBaseUrl,
         emit(type, object, previousAttributes) {
           const event = recordEvent(state, now(), request, delivery.hasEndpoint, type, object, previousAttributes);
           delivery.enqueue(event.id, type);
@@ -73,7 +84,7 @@ export function createStripeSandbox(options: StripeSandboxOptions): SandboxPeer<
   routes.use(idempotency(store, nowMs));
   for (const resource of [
     customerRoutes, paymentMethodRoutes, paymentIntentRoutes, chargeRoutes, refundRoutes, balanceRoutes, payoutRoutes,
-    reviewRoutes, disputeRoutes, priceRoutes, subscriptionRoutes, checkoutSessionRoutes, eventRoutes,
+    reviewRoutes, disputeRoutes, priceRoutes, couponRoutes, taxRateRoutes, subscriptionRoutes, checkoutSessionRoutes, eventRoutes,
   ]) routes.use(resource(engine));
   routes.use(stripeErrorHandler);
 
@@ -86,7 +97,10 @@ export function createStripeSandbox(options: StripeSandboxOptions): SandboxPeer<
     controls: controlRoutes(engine, delivery),
     faultResponders: stripeFaultResponders,
     notFound: unrecognizedUrl,
-    onReset: () => delivery.reset(),
+    onReset: () => {
+      delivery.reset();
+      engine.billing = structuredClone(startBilling);
+    },
   });
   delivery.resumePending();
 

@@ -1,5 +1,5 @@
 import type { CheckoutSession, CheckoutSessionExtras } from './checkoutTypes';
-import type { Invoice, Price, Product, Subscription } from './billingTypes';
+import type { Coupon, Discount, Invoice, InvoiceLine, Price, Product, Subscription, TaxRate } from './billingTypes';
 import type { RefundBehaviour } from './testCards';
 import type {
   BalanceTransaction, Charge, Customer, DeletedCustomer, Dispute, EarlyFraudWarning, PaymentIntent, PaymentMethod,
@@ -31,6 +31,21 @@ export interface Delivery {
 }
 
 /**
+ * Sandbox bookkeeping for one subscription, never shown (Stripe's own scheduler state). Each subscription lives on
+ * its own clock, like a Stripe test clock: `clock` only moves forward, with `POST /__sandbox/subscriptions/:id/advance`;
+ * the subscription's "now" is the later of `clock` and the sandbox clock.
+ */
+export interface SubscriptionBook {
+  clock: number;
+  /** Proration lines waiting for the next invoice (Stripe's pending invoice items). */
+  pendingLines: InvoiceLine[];
+  /** The renewal (period end or trial end) `invoice.upcoming` was last sent for. */
+  upcomingSentFor: number | null;
+  /** The trial end `customer.subscription.trial_will_end` was last sent for. */
+  trialWillEndSentFor: number | null;
+}
+
+/**
  * Everything the Stripe sandbox holds. Collections are keyed by id; JavaScript keeps string keys in
  * insertion order (also through JSON), so `Object.values(...).reverse()` is newest first, as Stripe lists.
  */
@@ -59,6 +74,11 @@ export interface StripeState {
   prices: Record<string, Price>;
   subscriptions: Record<string, Subscription>;
   invoices: Record<string, Invoice>;
+  /** Optional: data files from before Billing's coupons, discounts and tax rates lack them. */
+  coupons?: Record<string, Coupon>;
+  discounts?: Record<string, Discount>;
+  taxRates?: Record<string, TaxRate>;
+  subscriptionBooks?: Record<string, SubscriptionBook>;
   checkoutSessions: Record<string, CheckoutSession>;
   checkoutExtras: Record<string, CheckoutSessionExtras>;
   events: Record<string, StripeEvent>;
@@ -70,14 +90,14 @@ export function initialState(): StripeState {
   return {
     customers: {}, paymentMethods: {}, testCardOf: {}, paymentIntents: {}, charges: {}, refunds: {}, nextRefundBehaviour: {}, refundsToFail: {},
     balanceTransactions: {}, payoutOf: {}, payouts: {}, reviews: {}, earlyFraudWarnings: {}, disputes: {},
-    products: {}, prices: {}, subscriptions: {}, invoices: {}, checkoutSessions: {}, checkoutExtras: {}, events: {}, deliveries: {}, idempotency: {},
+    products: {}, prices: {}, subscriptions: {}, invoices: {}, coupons: {}, discounts: {}, taxRates: {}, subscriptionBooks: {}, checkoutSessions: {}, checkoutExtras: {}, events: {}, deliveries: {}, idempotency: {},
   };
 }
 
 const collectionByPrefix: Record<string, keyof StripeState> = {
   cus: 'customers', pm: 'paymentMethods', pi: 'paymentIntents', ch: 'charges', re: 'refunds', txn: 'balanceTransactions',
   po: 'payouts', prv: 'reviews', issfr: 'earlyFraudWarnings', dp: 'disputes', prod: 'products', price: 'prices',
-  sub: 'subscriptions', in: 'invoices', cs: 'checkoutSessions', evt: 'events',
+  sub: 'subscriptions', in: 'invoices', cs: 'checkoutSessions', evt: 'events', di: 'discounts', txr: 'taxRates',
 };
 
 /** Any stored object by its id (the prefix names the collection), for `expand[]`. */

@@ -16,6 +16,11 @@ export interface TestCard {
   riskScore?: number;
   /** A dispute is opened right after the payment succeeds. */
   disputes?: boolean;
+  /**
+   * Every payment asks for 3-D Secure: the PaymentIntent stops at `requires_action` (no charge), as with
+   * https://docs.stripe.com/testing#authentication-and-setup — the sandbox has no challenge page to complete it.
+   */
+  requiresAuthentication?: boolean;
 }
 
 const visa = { brand: 'visa', country: 'US', exp_month: 12, exp_year: 2034, funding: 'credit', last4: '4242' };
@@ -51,6 +56,7 @@ export const testCards: Record<string, TestCard> = {
   pm_card_riskLevelElevated: { card: { ...visa, last4: '9235' }, number: '4000000000009235', riskLevel: 'elevated', riskScore: 70 },
   pm_card_riskLevelHighest: { card: { ...visa, last4: '4954' }, number: '4000000000004954', riskLevel: 'highest', riskScore: 85 },
   pm_card_createDispute: { card: { ...visa, last4: '0259' }, number: '4000000000000259', disputes: true },
+  pm_card_authenticationRequired: { card: { ...visa, last4: '3184' }, number: '4000002760003184', requiresAuthentication: true },
   pm_card_createDisputeInquiry: { card: { ...visa, last4: '1976' }, number: '4000000000001976', disputes: true },
   // Refunds: "pending, then succeeded" and "succeeded, then failed"; the sandbox settles them on
   // `POST /__sandbox/refunds/:id/outcome` rather than after a delay.

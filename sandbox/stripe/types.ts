@@ -85,10 +85,13 @@ export interface PaymentIntent extends Base {
   currency: string;
   customer: string | null;
   description: string | null;
+  /** The invoice this payment collects (subscriptions), as Stripe's older API versions show it; null otherwise. */
+  invoice: string | null;
   last_payment_error: PaymentError | null;
   latest_charge: string | null;
   metadata: Metadata;
-  next_action: null;
+  /** Set while `requires_action` (a card that asks for 3-D Secure): what the customer must do. */
+  next_action: { type: 'use_stripe_sdk'; use_stripe_sdk: { type: 'three_d_secure_redirect' } } | null;
   payment_method: string | null;
   payment_method_types: string[];
   receipt_email: string | null;
@@ -120,6 +123,8 @@ export interface Charge extends Base {
   disputed: boolean;
   failure_code: string | null;
   failure_message: string | null;
+  /** The invoice the charge pays (subscriptions), as Stripe's older API versions show it; null otherwise. */
+  invoice: string | null;
   metadata: Metadata;
   outcome: Outcome;
   paid: boolean;

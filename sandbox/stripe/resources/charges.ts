@@ -51,7 +51,7 @@ export function createCharge(ctx: Ctx, intent: PaymentIntent, method: PaymentMet
     amount: intent.amount, amount_captured: captured ? intent.amount : 0, amount_refunded: 0, balance_transaction: null,
     billing_details: clone(method.billing_details), captured, currency: intent.currency, customer: intent.customer,
     description: intent.description, disputed: false,
-    failure_code: test.decline?.code ?? null, failure_message: test.decline?.message ?? null,
+    failure_code: test.decline?.code ?? null, failure_message: test.decline?.message ?? null, invoice: intent.invoice ?? null,
     metadata: { ...intent.metadata }, outcome, paid: succeeded, payment_intent: intent.id, payment_method: method.id,
     payment_method_details: {
       card: { ...method.card, checks: { address_line1_check: null, address_postal_code_check: null, cvc_check: 'pass' } }, type: 'card',

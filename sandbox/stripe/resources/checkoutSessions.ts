@@ -145,7 +145,7 @@ export function payCheckoutSession(ctx: Ctx, id: string, paymentMethod: string):
     extras.attemptIntent = intent.id;
   }
   const result = attemptPayment(ctx, intent, paymentMethod);
-  if (!result.error) {
+  if (!result.error && !result.requiresAction) {
     session.payment_intent = intent.id;
     session.status = 'complete';
     session.payment_status = 'paid';

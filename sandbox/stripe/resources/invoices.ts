@@ -1,76 +1,281 @@
 import { Router } from 'express';
-import type { Invoice, Subscription } from '../billingTypes';
+import { invoiceAmounts } from '../billingMath';
+import type { BillingReason, Discount, Invoice, InvoiceLine, InvoicePayment, Price, Subscription, TaxAmount, TaxDetail, TaxRate } from '../billingTypes';
 import type { Ctx, Engine } from '../context';
-import { invalidRequest, resourceMissing } from '../errors';
+import { StripeApiError, invalidRequest, resourceMissing } from '../errors';
 import { route } from '../http';
-import { newId } from '../ids';
+import { newId, randomText } from '../ids';
 import { createdFilter, newestFirst, page } from '../list';
 import { optionalString, paramsOf } from '../params';
+import { clone } from '../state';
 import type { Customer } from '../types';
-import { newPaymentIntent } from './paymentIntents';
+import { activeDiscounts, discountsOf } from './coupons';
+import { cancelPaymentIntent, newPaymentIntent } from './paymentIntents';
 import { attemptPayment, type PaymentResult } from './payments';
+import { daySeconds } from './periods';
 
-/** A finalised subscription invoice for one billing period (`invoice.created`, `invoice.finalized`). */
-export function createSubscriptionInvoice(ctx: Ctx, subscription: Subscription, reason: Invoice['billing_reason']): Invoice {
-  const customer = ctx.state.customers[subscription.customer] as Customer | undefined;
-  const id = newId('in');
-  const item = subscription.items.data[0];
-  const periodStart = item?.current_period_start ?? ctx.now();
-  const periodEnd = item?.current_period_end ?? ctx.now();
-  const lines = subscription.items.data.map((si) => ({
-    id: newId('il'), object: 'line_item' as const, amount: si.price.unit_amount * si.quantity, currency: subscription.currency,
-    description: `${si.quantity} × ${ctx.state.products[si.price.product]?.name ?? si.price.product}`,
-    period: { start: si.current_period_start, end: si.current_period_end },
-    pricing: { price_details: { price: si.price.id, product: si.price.product }, type: 'price_details' as const, unit_amount_decimal: si.price.unit_amount_decimal },
-    quantity: si.quantity,
-  }));
-  const total = lines.reduce((sum, line) => sum + line.amount, 0);
-  const sequence = customer && !('deleted' in customer) ? customer.next_invoice_sequence++ : 1;
-  const invoice: Invoice = {
-    id, object: 'invoice', amount_due: total, amount_paid: 0, amount_remaining: total, attempt_count: 0, attempted: false,
-    billing_reason: reason, charge: null, collection_method: 'charge_automatically', created: ctx.now(), currency: subscription.currency,
-    customer: subscription.customer, customer_email: customer && !('deleted' in customer) ? customer.email : null,
-    lines: { object: 'list', data: lines, has_more: false, url: `/v1/invoices/${id}/lines` }, livemode: false, metadata: {},
-    number: `${customer && !('deleted' in customer) ? customer.invoice_prefix : 'SANDBOX'}-${String(sequence).padStart(4, '0')}`,
-    paid: false, parent: { type: 'subscription_details', subscription_details: { metadata: { ...subscription.metadata }, subscription: subscription.id } },
-    payment_intent: null, period_end: periodEnd, period_start: periodStart, status: 'draft',
-    status_transitions: { finalized_at: null, paid_at: null }, subscription: subscription.id, subtotal: total, total,
+/** What a line is about to be, before discounts and taxes are worked out over the whole invoice. */
+export interface LineDraft {
+  /** Before discounts and exclusive tax, in minor units (negative for a proration credit). */
+  amount: number;
+  description: string;
+  quantity: number;
+  price: Price;
+  proration: boolean;
+  period: { start: number; end: number };
+  subscriptionItem: string | null;
+}
+
+export function newLine(subscription: Subscription, draft: LineDraft): InvoiceLine {
+  const invoiceItem = draft.proration ? newId('ii') : null;
+  return {
+    id: newId('il'), object: 'line_item', amount: draft.amount, amount_excluding_tax: draft.amount, currency: subscription.currency,
+    description: draft.description, discount_amounts: [], discountable: true, discounts: [], invoice: null,
+    ...(invoiceItem ? { invoice_item: invoiceItem } : {}), livemode: false, metadata: {},
+    parent: {
+      type: 'subscription_item_details',
+      subscription_item_details: {
+        invoice_item: invoiceItem, proration: draft.proration, proration_details: { credited_items: null },
+        subscription: subscription.id, subscription_item: draft.subscriptionItem,
+      },
+    },
+    period: { ...draft.period }, price: clone(draft.price),
+    pricing: { price_details: { price: draft.price.id, product: draft.price.product }, type: 'price_details', unit_amount_decimal: draft.price.unit_amount_decimal },
+    proration: draft.proration, quantity: draft.quantity, subscription: subscription.id, subscription_item: draft.subscriptionItem,
+    subtotal: draft.amount, tax_amounts: [], tax_rates: [], taxes: [], type: draft.proration ? 'invoiceitem' : 'subscription',
   };
+}
+
+function liveCustomer(ctx: Ctx, id: string): Customer | undefined {
+  const customer = ctx.state.customers[id];
+  return customer && !('deleted' in customer) ? customer : undefined;
+}
+
+function taxDetail(amount: number, inclusive: boolean, rate: string, taxable: number): { legacy: TaxAmount; current: TaxDetail } {
+  return {
+    legacy: { amount, inclusive, tax_rate: rate, taxability_reason: 'standard_rated', taxable_amount: taxable },
+    current: { amount, tax_behavior: inclusive ? 'inclusive' : 'exclusive', tax_rate_details: { tax_rate: rate }, taxability_reason: 'standard_rated', taxable_amount: taxable, type: 'tax_rate_details' },
+  };
+}
+
+/** Works out discounts, taxes and totals of the invoice's lines (and the customer's balance, unless `balance` is null). */
+function price(invoice: Invoice, discounts: Discount[], taxRates: TaxRate[], balance: number | null): void {
+  const lines = invoice.lines.data;
+  const amounts = invoiceAmounts(invoice.currency, lines.map((l) => l.amount), discounts.map((d) => ({
+    id: d.id, percentOff: d.coupon.percent_off, amountOff: d.coupon.amount_off,
+  })), taxRates.map((t) => ({ id: t.id, percentage: t.percentage, inclusive: t.inclusive })));
+  lines.forEach((line, i) => {
+    const computed = amounts.lines[i];
+    if (!computed) return;
+    line.discount_amounts = computed.discounts.map((d) => ({ amount: d.amount, discount: d.discount }));
+    const taxes = computed.taxes.map((t) => taxDetail(t.amount, t.inclusive, t.taxRate, t.taxableAmount));
+    line.tax_amounts = taxes.map((t) => t.legacy);
+    line.taxes = taxes.map((t) => t.current);
+    line.tax_rates = clone(taxRates);
+    line.amount_excluding_tax = line.amount - computed.taxes.filter((t) => t.inclusive).reduce((a, t) => a + t.amount, 0);
+  });
+  const taxes = amounts.taxes.map((t) => taxDetail(t.amount, t.inclusive, t.taxRate, t.taxableAmount));
+  invoice.discounts = amounts.discounts.filter((d) => d.amount !== 0).map((d) => d.discount);
+  invoice.total_discount_amounts = amounts.discounts.map((d) => ({ amount: d.amount, discount: d.discount }));
+  invoice.total_tax_amounts = taxes.map((t) => t.legacy);
+  invoice.total_taxes = taxes.map((t) => t.current);
+  invoice.default_tax_rates = clone(taxRates);
+  invoice.subtotal = amounts.subtotal;
+  invoice.subtotal_excluding_tax = amounts.subtotal - amounts.inclusiveTax;
+  invoice.tax = taxRates.length > 0 ? amounts.inclusiveTax + amounts.exclusiveTax : null;
+  invoice.total = amounts.total;
+  invoice.total_excluding_tax = amounts.total - amounts.inclusiveTax - amounts.exclusiveTax;
+  const start = balance ?? 0;
+  const owed = invoice.total + start;
+  invoice.starting_balance = start;
+  invoice.ending_balance = balance === null ? null : Math.min(0, owed);
+  invoice.amount_due = Math.max(0, owed);
+  invoice.amount_remaining = invoice.amount_due - invoice.amount_paid;
+}
+
+export interface NewInvoice {
+  reason: BillingReason;
+  lines: InvoiceLine[];
+  /** The subscription's clock: `created`, and which discounts still apply. */
+  at: number;
+  period: { start: number; end: number };
+  /** A preview (`invoice.upcoming`, `GET /v1/invoices/upcoming`): `upcoming_in_…`, not stored, nothing consumed. */
+  preview?: boolean;
+}
+
+/**
+ * A subscription invoice as a draft, priced with the subscription's discounts and default tax rates
+ * (`invoice.created`). A `once` coupon is used up by the first invoice it takes something off.
+ */
+export function draftInvoice(ctx: Ctx, subscription: Subscription, input: NewInvoice): Invoice {
+  const customer = liveCustomer(ctx, subscription.customer);
+  const id = input.preview ? `upcoming_in_${randomText(24)}` : newId('in');
+  const discounts = activeDiscounts(ctx, subscription, input.at);
+  const invoice: Invoice = {
+    id, object: 'invoice', amount_due: 0, amount_paid: 0, amount_remaining: 0, attempt_count: 0, attempted: false, auto_advance: !input.preview,
+    billing_reason: input.reason, charge: null, collection_method: 'charge_automatically', created: input.at, currency: subscription.currency,
+    customer: subscription.customer, customer_email: customer?.email ?? null, customer_name: customer?.name ?? null, default_tax_rates: [],
+    discounts: [], effective_at: null, ending_balance: null, hosted_invoice_url: null, invoice_pdf: null,
+    lines: { object: 'list', data: input.lines.map((line) => ({ ...line, invoice: input.preview ? null : id })), has_more: false, url: `/v1/invoices/${id}/lines` },
+    livemode: false, metadata: {}, next_payment_attempt: null, number: null, paid: false,
+    parent: { type: 'subscription_details', subscription_details: { metadata: { ...subscription.metadata }, subscription: subscription.id } },
+    payment_intent: null, payments: { object: 'list', data: [], has_more: false, url: `/v1/invoice_payments?invoice=${id}` },
+    period_end: input.period.end, period_start: input.period.start, starting_balance: 0, status: 'draft',
+    status_transitions: { finalized_at: null, marked_uncollectible_at: null, paid_at: null, voided_at: null }, subscription: subscription.id,
+    subtotal: 0, subtotal_excluding_tax: 0, tax: null, test_clock: null, total: 0, total_discount_amounts: [], total_excluding_tax: 0,
+    total_tax_amounts: [], total_taxes: [],
+  };
+  price(invoice, discounts, subscription.default_tax_rates ?? [], input.preview ? (customer?.balance ?? 0) : null);
+  if (input.preview) return invoice;
+
+  const used = new Set(invoice.total_discount_amounts.filter((d) => d.amount !== 0).map((d) => d.discount));
+  const ended = discounts.filter((d) => d.coupon.duration === 'once' && used.has(d.id)).map((d) => d.id);
+  for (const id of ended) (discountsOf(ctx)[id] as Discount).end = input.at;
+  subscription.discounts = (subscription.discounts ?? []).filter((d) => !ended.includes(d) && (discountsOf(ctx)[d]?.end ?? Infinity) > input.at);
   ctx.state.invoices[id] = invoice;
   ctx.emit('invoice.created', invoice);
+  return invoice;
+}
+
+/** A preview of an invoice (never stored, no events): what `draftInvoice` would make. */
+export function previewInvoice(ctx: Ctx, subscription: Subscription, input: Omit<NewInvoice, 'preview'>): Invoice {
+  return draftInvoice(ctx, subscription, { ...input, preview: true });
+}
+
+/**
+ * Finalises a draft (`invoice.finalized`): it gets its number and hosted page, and the customer's balance is
+ * applied (a credit lowers `amount_due`; a negative total becomes credit).
+ */
+export function finalizeInvoice(ctx: Ctx, invoice: Invoice, at: number): Invoice {
+  if (invoice.status !== 'draft') throw invalidRequest(`This invoice is already finalized (status ${invoice.status}).`, { code: 'invoice_not_editable' });
+  const customer = liveCustomer(ctx, invoice.customer);
+  const subscription = ctx.state.subscriptions[invoice.subscription];
+  const discounts = (invoice.total_discount_amounts ?? []).map((d) => discountsOf(ctx)[d.discount]).filter((d): d is Discount => Boolean(d));
+  price(invoice, discounts, invoice.default_tax_rates ?? subscription?.default_tax_rates ?? [], customer?.balance ?? 0);
+  if (customer) customer.balance = invoice.ending_balance ?? customer.balance;
+  const sequence = customer ? customer.next_invoice_sequence++ : 1;
+  invoice.number = `${customer?.invoice_prefix ?? 'SANDBOX'}-${String(sequence).padStart(4, '0')}`;
   invoice.status = 'open';
-  invoice.status_transitions.finalized_at = ctx.now();
+  invoice.effective_at = at;
+  invoice.status_transitions.finalized_at = at;
+  invoice.hosted_invoice_url = `${ctx.baseUrl}/__sandbox/invoices/${invoice.id}`;
   ctx.emit('invoice.finalized', invoice);
   return invoice;
 }
 
-/** Charges the invoice with a payment method: `invoice.paid` + `invoice.payment_succeeded`, or `invoice.payment_failed`. */
-export function payInvoice(ctx: Ctx, invoice: Invoice, paymentMethodId: string): PaymentResult {
-  const intent = invoice.payment_intent && ctx.state.paymentIntents[invoice.payment_intent]?.status === 'requires_payment_method'
-    ? ctx.state.paymentIntents[invoice.payment_intent]
-    : undefined;
-  const payment = intent ?? newPaymentIntent(ctx, {
-    amount: invoice.amount_due, currency: invoice.currency, customer: invoice.customer,
-    description: invoice.billing_reason === 'subscription_create' ? 'Subscription creation' : 'Subscription update',
-    metadata: {}, captureMethod: 'automatic',
-  });
-  invoice.payment_intent = payment.id;
-  const result = attemptPayment(ctx, payment, paymentMethodId);
-  invoice.attempted = true;
-  invoice.attempt_count += 1;
-  invoice.charge = result.charge.id;
-  if (result.error) {
-    ctx.emit('invoice.payment_failed', invoice);
-    return result;
-  }
+function settle(ctx: Ctx, invoice: Invoice, at: number): void {
   invoice.status = 'paid';
   invoice.paid = true;
   invoice.amount_paid = invoice.amount_due;
   invoice.amount_remaining = 0;
-  invoice.status_transitions.paid_at = ctx.now();
+  invoice.next_payment_attempt = null;
+  invoice.status_transitions.paid_at = at;
   ctx.emit('invoice.paid', invoice);
   ctx.emit('invoice.payment_succeeded', invoice);
-  return result;
+}
+
+/** An invoice with nothing to collect (a trial, a 100 % coupon, credit covering it) is paid at once, without a payment. */
+export function settleWithoutPayment(ctx: Ctx, invoice: Invoice, at: number): void {
+  settle(ctx, invoice, at);
+}
+
+/**
+ * When the next automatic attempt comes after the `attempt_count`-th failed one: the retry schedule
+ * (`retryScheduleDays`, days after the previous attempt), none for a subscription's first invoice (Stripe leaves an
+ * `incomplete` subscription to the customer), none once the schedule is used up.
+ */
+function nextAttemptAfter(ctx: Ctx, invoice: Invoice, at: number): number | null {
+  if (invoice.billing_reason === 'subscription_create') return null;
+  const days = ctx.billing.retryScheduleDays[invoice.attempt_count - 1];
+  return days === undefined ? null : at + days * daySeconds;
+}
+
+export type CollectionResult = 'paid' | 'failed' | 'action_required';
+
+function paymentOf(invoice: Invoice, intentId: string, amount: number, at: number): InvoicePayment {
+  invoice.payments ??= { object: 'list', data: [], has_more: false, url: `/v1/invoice_payments?invoice=${invoice.id}` };
+  let payment = invoice.payments.data.find((p) => p.payment.payment_intent === intentId);
+  if (!payment) {
+    payment = {
+      id: newId('inpay'), object: 'invoice_payment', amount_paid: null, amount_requested: amount, created: at, currency: invoice.currency,
+      invoice: invoice.id, is_default: true, livemode: false, payment: { payment_intent: intentId, type: 'payment_intent' }, status: 'open',
+      status_transitions: { canceled_at: null, paid_at: null },
+    };
+    invoice.payments.data.forEach((p) => { p.is_default = false; });
+    invoice.payments.data.push(payment);
+  }
+  return payment;
+}
+
+/**
+ * One payment attempt on an open invoice with a payment method: the invoice's PaymentIntent (one per invoice,
+ * `invoice` set on it and on each charge) is confirmed again. Paid → `invoice.paid`, `invoice.payment_succeeded`;
+ * declined → `invoice.payment_failed` (with `next_payment_attempt` when `automatic`); authentication required →
+ * `invoice.payment_failed`, `invoice.payment_action_required`.
+ */
+export function payInvoice(ctx: Ctx, invoice: Invoice, paymentMethodId: string, at: number, automatic: boolean): PaymentResult & { outcome: CollectionResult } {
+  const reusable = invoice.payment_intent ? ctx.state.paymentIntents[invoice.payment_intent] : undefined;
+  const intent = reusable && ['requires_payment_method', 'requires_confirmation', 'requires_action'].includes(reusable.status)
+    ? reusable
+    : newPaymentIntent(ctx, {
+      amount: invoice.amount_due, currency: invoice.currency, customer: invoice.customer,
+      description: invoice.billing_reason === 'subscription_create' ? 'Subscription creation' : 'Subscription update',
+      metadata: {}, captureMethod: 'automatic', invoice: invoice.id,
+    });
+  invoice.payment_intent = intent.id;
+  const payment = paymentOf(invoice, intent.id, invoice.amount_due, at);
+  const result = attemptPayment(ctx, intent, paymentMethodId);
+  invoice.attempted = true;
+  invoice.attempt_count += 1;
+  invoice.charge = result.charge?.id ?? invoice.charge;
+  if (result.error || result.requiresAction) {
+    if (automatic) invoice.next_payment_attempt = nextAttemptAfter(ctx, invoice, at);
+    ctx.emit('invoice.payment_failed', invoice);
+    if (result.requiresAction) ctx.emit('invoice.payment_action_required', invoice);
+    return { ...result, outcome: result.requiresAction ? 'action_required' : 'failed' };
+  }
+  payment.status = 'paid';
+  payment.amount_paid = invoice.amount_due;
+  payment.status_transitions.paid_at = at;
+  settle(ctx, invoice, at);
+  return { ...result, outcome: 'paid' };
+}
+
+/** An automatic attempt with no payment method to charge: it fails, and Stripe does not retry it. */
+export function failWithoutPaymentMethod(ctx: Ctx, invoice: Invoice): void {
+  invoice.attempted = true;
+  invoice.attempt_count += 1;
+  invoice.next_payment_attempt = null;
+  ctx.emit('invoice.payment_failed', invoice);
+}
+
+export function markUncollectible(ctx: Ctx, invoice: Invoice, at: number): Invoice {
+  if (invoice.status !== 'open') throw invalidRequest(`You can only mark an open invoice as uncollectible; this one is ${invoice.status}.`, { code: 'invoice_not_editable' });
+  invoice.status = 'uncollectible';
+  invoice.next_payment_attempt = null;
+  invoice.status_transitions.marked_uncollectible_at = at;
+  ctx.emit('invoice.marked_uncollectible', invoice);
+  return invoice;
+}
+
+/** Voids an open or uncollectible invoice (`invoice.voided`); its unpaid PaymentIntent is canceled. */
+export function voidInvoice(ctx: Ctx, invoice: Invoice, at: number): Invoice {
+  if (invoice.status !== 'open' && invoice.status !== 'uncollectible') {
+    throw invalidRequest(`You can only void an open or uncollectible invoice; this one is ${invoice.status}.`, { code: 'invoice_not_editable' });
+  }
+  const intent = invoice.payment_intent ? ctx.state.paymentIntents[invoice.payment_intent] : undefined;
+  if (intent && ['requires_payment_method', 'requires_confirmation', 'requires_action'].includes(intent.status)) cancelPaymentIntent(ctx, intent, null);
+  for (const payment of invoice.payments?.data ?? []) {
+    if (payment.status === 'open') {
+      payment.status = 'canceled';
+      payment.status_transitions.canceled_at = at;
+    }
+  }
+  invoice.status = 'void';
+  invoice.next_payment_attempt = null;
+  invoice.status_transitions.voided_at = at;
+  ctx.emit('invoice.voided', invoice);
+  return invoice;
 }
 
 export function getInvoice(ctx: Ctx, id: string): Invoice {
@@ -79,10 +284,49 @@ export function getInvoice(ctx: Ctx, id: string): Invoice {
   return invoice;
 }
 
-/** Invoices: retrieve, list (filters `customer`, `subscription`, `status`), pay an open one again. */
-export function invoiceRoutes(engine: Engine, onPaid: (ctx: Ctx, invoice: Invoice) => void): Router {
+/**
+ * Pays an open (or draft: finalised first) invoice on request — `POST /v1/invoices/:id/pay`, or the customer on the
+ * hosted invoice page — with the given payment method or the subscription's; a decline answers 402, a card asking
+ * for authentication 402 `invoice_payment_intent_requires_action`. The retry schedule is left as it was.
+ */
+export function payOpenInvoice(ctx: Ctx, invoice: Invoice, paymentMethod: string | undefined, at: number): Invoice {
+  if (invoice.status === 'draft') finalizeInvoice(ctx, invoice, at);
+  if (invoice.status !== 'open') throw invalidRequest(`Invoice is already ${invoice.status}.`, { code: 'invoice_not_open' });
+  if (invoice.amount_due === 0) {
+    settleWithoutPayment(ctx, invoice, at);
+    return invoice;
+  }
+  const method = paymentMethod ?? ctx.state.subscriptions[invoice.subscription]?.default_payment_method;
+  if (!method) throw invalidRequest('This customer has no attached payment source or default payment method.', { code: 'invoice_no_customer_line_items' });
+  const result = payInvoice(ctx, invoice, method, at, false);
+  if (result.error) throw result.error;
+  if (result.requiresAction) {
+    throw new StripeApiError(402, {
+      type: 'card_error', code: 'invoice_payment_intent_requires_action', payment_intent: clone(ctx.state.paymentIntents[invoice.payment_intent ?? '']),
+      message: 'This payment requires additional user action before it can be completed successfully. Payment can be completed using the PaymentIntent associated with the invoice.',
+    });
+  }
+  return invoice;
+}
+
+export interface InvoiceHooks {
+  /** The subscription's clock, for timestamps of what a request does to one of its invoices. */
+  clockOf(ctx: Ctx, subscriptionId: string): number;
+  /** After an invoice is paid through the API (`POST /v1/invoices/:id/pay`). */
+  onPaid(ctx: Ctx, invoice: Invoice, at: number): void;
+}
+
+/**
+ * Invoices: retrieve, list (filters `customer`, `subscription`, `status`), lines, pay an open one (402 on a decline),
+ * finalize a draft, void, mark uncollectible.
+ */
+export function invoiceRoutes(engine: Engine, hooks: InvoiceHooks): Router {
   const router = Router();
   router.get('/v1/invoices/:id', route(engine, (ctx, req) => getInvoice(ctx, String(req.params.id))));
+  router.get('/v1/invoices/:id/lines', route(engine, (ctx, req) => {
+    const invoice = getInvoice(ctx, String(req.params.id));
+    return page([...invoice.lines.data], req, invoice.lines.url);
+  }));
 
   router.get('/v1/invoices', route(engine, (ctx, req) => {
     const params = paramsOf(req);
@@ -96,14 +340,23 @@ export function invoiceRoutes(engine: Engine, onPaid: (ctx: Ctx, invoice: Invoic
 
   router.post('/v1/invoices/:id/pay', route(engine, (ctx, req) => {
     const invoice = getInvoice(ctx, String(req.params.id));
-    if (invoice.status !== 'open') throw invalidRequest(`Invoice is already ${invoice.status}.`, { code: 'invoice_not_open' });
-    const subscription = ctx.state.subscriptions[invoice.subscription];
-    const method = optionalString(paramsOf(req), 'payment_method') || subscription?.default_payment_method;
-    if (!method) throw invalidRequest('This customer has no attached payment source or default payment method.', { code: 'invoice_no_customer_line_items' });
-    const result = payInvoice(ctx, invoice, method);
-    if (result.error) throw result.error;
-    onPaid(ctx, invoice);
+    const at = hooks.clockOf(ctx, invoice.subscription);
+    payOpenInvoice(ctx, invoice, optionalString(paramsOf(req), 'payment_method') || undefined, at);
+    hooks.onPaid(ctx, invoice, at);
     return invoice;
+  }));
+
+  router.post('/v1/invoices/:id/finalize', route(engine, (ctx, req) => {
+    const invoice = getInvoice(ctx, String(req.params.id));
+    return finalizeInvoice(ctx, invoice, hooks.clockOf(ctx, invoice.subscription));
+  }));
+  router.post('/v1/invoices/:id/void', route(engine, (ctx, req) => {
+    const invoice = getInvoice(ctx, String(req.params.id));
+    return voidInvoice(ctx, invoice, hooks.clockOf(ctx, invoice.subscription));
+  }));
+  router.post('/v1/invoices/:id/mark_uncollectible', route(engine, (ctx, req) => {
+    const invoice = getInvoice(ctx, String(req.params.id));
+    return markUncollectible(ctx, invoice, hooks.clockOf(ctx, invoice.subscription));
   }));
   return router;
 }

@@ -57,14 +57,14 @@ export function cancelPaymentIntent(ctx: Ctx, intent: PaymentIntent, reason: str
 /** Creates a payment intent as Stripe does (also used by invoices); `payment_intent.created` is emitted. */
 export function newPaymentIntent(ctx: Ctx, input: {
   amount: number; currency: string; customer: string | null; description?: string | null; metadata?: Record<string, string>;
-  receiptEmail?: string | null; captureMethod?: string; paymentMethod?: string | null;
+  receiptEmail?: string | null; captureMethod?: string; paymentMethod?: string | null; invoice?: string | null;
 }): PaymentIntent {
   const id = newId('pi');
   const intent: PaymentIntent = {
     id, object: 'payment_intent', livemode: false, created: ctx.now(), amount: input.amount, amount_capturable: 0, amount_received: 0,
     canceled_at: null, cancellation_reason: null, capture_method: input.captureMethod ?? 'automatic_async', client_secret: `${id}_secret_${randomText(25)}`,
     confirmation_method: 'automatic', currency: input.currency, customer: input.customer, description: input.description ?? null,
-    last_payment_error: null, latest_charge: null, metadata: input.metadata ?? {}, next_action: null, payment_method: input.paymentMethod ?? null,
+    invoice: input.invoice ?? null, last_payment_error: null, latest_charge: null, metadata: input.metadata ?? {}, next_action: null, payment_method: input.paymentMethod ?? null,
     payment_method_types: ['card'], receipt_email: input.receiptEmail ?? null, review: null, statement_descriptor: null,
     status: input.paymentMethod ? 'requires_confirmation' : 'requires_payment_method',
   };

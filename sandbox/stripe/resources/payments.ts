@@ -30,9 +30,12 @@ export function validateAmount(amount: number, currency: string, param = 'amount
 }
 
 export interface PaymentResult {
-  charge: Charge;
+  /** The attempt's charge; null when the payment stopped at `requires_action` before any charge was made. */
+  charge: Charge | null;
   /** The 402 `card_error` to answer with when the card was declined. */
   error?: StripeApiError;
+  /** The card asks for authentication: the intent is `requires_action` (`payment_intent.requires_action`). */
+  requiresAction?: boolean;
 }
 
 /**
@@ -43,6 +46,14 @@ export function attemptPayment(ctx: Ctx, intent: PaymentIntent, paymentMethodId:
   const method = resolvePaymentMethod(ctx, paymentMethodId, intent.customer);
   intent.payment_method = method.id;
   const test = behaviourOf(ctx, method.id);
+  if (test.requiresAuthentication) {
+    intent.status = 'requires_action';
+    intent.last_payment_error = null;
+    intent.next_action = { type: 'use_stripe_sdk', use_stripe_sdk: { type: 'three_d_secure_redirect' } };
+    ctx.emit('payment_intent.requires_action', intent);
+    return { charge: null, requiresAction: true };
+  }
+  intent.next_action = null;
   const charge = createCharge(ctx, intent, method, test, intent.capture_method !== 'manual');
   intent.latest_charge = charge.id;
 

@@ -124,11 +124,13 @@ describe('Mailer against a sink that requires a login', () => {
 });
 
 describe('notice templates', () => {
-  it('renders a sentence naming the order for every template the workflows use', () => {
-    expect([...knownTemplates].sort()).toEqual(['fraud_hold', 'order_compensated', 'payment_failed', 'shipment_escalation', 'shipment_reminder']);
+  it('renders a sentence naming the order for every template the workflows use (a subscriber\'s notices name no order)', () => {
+    const subscriberTemplates = ['renewal_payment_failed', 'trial_will_end'];
+    expect([...knownTemplates].sort()).toEqual(['dispute_evidence_due', 'dispute_opened', 'fraud_hold', 'fraud_warning_after_shipment', 'order_compensated',
+      'payment_failed', 'renewal_payment_failed', 'shipment_escalation', 'shipment_reminder', 'trial_will_end']);
     for (const template of knownTemplates) {
       const text = renderNotice({ template, orderId: '000000077', subject: 'Subject line', detail: 'the detail' });
-      expect(text).toContain('000000077');
+      if (!subscriberTemplates.includes(template)) expect(text).toContain('000000077');
       expect(text).toContain('the detail');
       expect(text).not.toContain('Subject line');
     }
