@@ -31,7 +31,7 @@ describe('subscriptions: each paid invoice a Magento order shipped by the order 
 
   let sequence = 0;
   /** A customer with a card and a delivery address, subscribed monthly to a coffee box (SKU from the price's metadata). */
-  async function subscribe(unitAmount: number, currency = 'usd'): Promise<{ sub: Stripe.Subscription; email: string }> {
+  async function subscribe(unitAmount: number, currency = 'usd', extra: Partial<Stripe.SubscriptionCreateParams> = {}): Promise<{ sub: Stripe.Subscription; email: string; customerId: string }> {
     sequence += 1;
     const email = `subscriber${sequence}-${Date.now()}@example.com`;
     const customer = await stack.stripe.customers.create({ email, name: 'Grace Hopper', payment_method: 'pm_card_visa',
@@ -39,8 +39,8 @@ describe('subscriptions: each paid invoice a Magento order shipped by the order 
       shipping: { name: 'Grace Hopper', phone: '+1 555 0100', address: { line1: '1 Navy Yard', city: 'Arlington', postal_code: '22202', country: 'US', state: 'VA' } } });
     const product = await stack.stripe.products.create({ name: 'Coffee box', metadata: { sku: 'COFFEE-BOX' } });
     const price = await stack.stripe.prices.create({ product: product.id, unit_amount: unitAmount, currency, recurring: { interval: 'month' }, metadata: { sku: 'COFFEE-BOX' } });
-    const sub = await stack.stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }] });
-    return { sub, email };
+    const sub = await stack.stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }], ...extra });
+    return { sub, email, customerId: customer.id };
   }
 
   /** Every event the Stripe sandbox recorded about a subscription and its invoices since `after`, oldest first. */
@@ -143,5 +143,98 @@ describe('subscriptions: each paid invoice a Magento order shipped by the order 
     expect(await subscriberState()).toBe(`${sub.id} active: COFFEE-BOX × 1`);
     const [erpCustomer] = await stack.clients.erp.listDocs<{ customer_details?: string }>('Customer', { filters: [['email_id', '=', email]], fields: ['customer_details'] });
     expect(erpCustomer?.customer_details).toBe(`Stripe subscription ${sub.id}: active: COFFEE-BOX × 1`);
+  });
+
+  async function advance(subscriptionId: string, body: Record<string, unknown>, seen: Set<string>): Promise<void> {
+    await axios.post(`${stack.urls.stripe}/__sandbox/subscriptions/${subscriptionId}/advance`, body);
+    await deliver(env.client, taskQueue, await subscriptionEvents(subscriptionId, seen));
+  }
+
+  async function renewalOrderOf(invoiceId: string) {
+    return eventually(`the Magento order for ${invoiceId}`, async () =>
+      (await stack.clients.magento.searchOrders([[{ field: 'ext_order_id', value: invoiceId }]], { pageSize: 2 })).items[0]);
+  }
+
+  it('recovers a failed renewal inside Stripe\'s retry schedule: a notice per failed attempt, then the order once it is paid', async () => {
+    const { sub, email } = await subscribe(1_900);
+    const seen = new Set<string>();
+    await deliver(env.client, taskQueue, await subscriptionEvents(sub.id, seen));
+    await renewalsRecorded(sub.id, 1);
+    await advance(sub.id, { outcome: 'failed' }, seen);
+    await advance(sub.id, { outcome: 'retry_failed' }, seen);
+    const second = await eventually('the second attempt', async () => {
+      const status = await statusOf(sub.id);
+      return status.dunning?.attempt === 2 ? status : undefined;
+    });
+    expect(second.dunning?.nextAttemptAt).toBeDefined();
+    await advance(sub.id, { outcome: 'retry_paid' }, seen);
+    const recovered = await renewalsRecorded(sub.id, 2);
+    expect(recovered.dunning).toBeUndefined();
+    const notices = (await stack.mail.messages({ to: email })).filter((m) => m.subject.includes('did not go through'));
+    expect(notices).toHaveLength(2);
+    const invoice = await stack.stripe.invoices.retrieve(recovered.lastRenewal!.invoiceId);
+    expect(invoice.attempt_count).toBe(3);
+    expect(toMinor((await renewalOrderOf(invoice.id!)).grand_total, 'USD')).toBe(invoice.total);
+  });
+
+  it('ends with the subscription when every retry fails: the Magento customer marked canceled, the merchant told, no order', async () => {
+    const { sub, email } = await subscribe(1_900);
+    await axios.post(`${stack.urls.magento}/rest/default/V1/customers`, { customer: { email, firstname: 'Grace', lastname: 'Hopper' } },
+      { headers: { Authorization: `Bearer ${testSecrets.magentoToken}` } });
+    const seen = new Set<string>();
+    await deliver(env.client, taskQueue, await subscriptionEvents(sub.id, seen));
+    await renewalsRecorded(sub.id, 1);
+    await advance(sub.id, { outcome: 'failed' }, seen);
+    for (let attempt = 2; attempt <= 4; attempt++) await advance(sub.id, { outcome: 'retry_failed' }, seen);
+    const outcome = await handleOf(sub.id).result() as { outcome: string; status: SubscriptionStatus };
+    expect(outcome.outcome).toBe('canceled');
+    expect(outcome.status.renewals).toBe(1);
+    const state = (await stack.clients.magento.searchCustomers([[{ field: 'email', value: email }]])).items[0]
+      ?.custom_attributes?.find((a) => a.attribute_code === 'stripe_subscription')?.value;
+    expect(state).toBe(`${sub.id} canceled: COFFEE-BOX × 1`);
+    expect((await stack.mail.messages({ to: merchantEmail })).some((m) => m.subject === `Subscription ${sub.id} is canceled: every payment retry failed`)).toBe(true);
+  });
+
+  it('makes a proration invoice after an upgrade (KWD, 15% coupon, 10% tax) into a Magento order equal to it to the fils', async () => {
+    const coupon = await stack.stripe.coupons.create({ percent_off: 15, duration: 'forever' });
+    const tax = await stack.stripe.taxRates.create({ display_name: 'VAT', percentage: 10, inclusive: false });
+    const { sub } = await subscribe(7_350, 'kwd', { discounts: [{ coupon: coupon.id }], default_tax_rates: [tax.id] });
+    const seen = new Set<string>();
+    await deliver(env.client, taskQueue, await subscriptionEvents(sub.id, seen));
+    const first = await renewalsRecorded(sub.id, 1);
+    const firstInvoice = await stack.stripe.invoices.retrieve(first.lastRenewal!.invoiceId);
+    expect(toMinor((await renewalOrderOf(firstInvoice.id!)).grand_total, 'KWD')).toBe(firstInvoice.total);
+
+    const product = await stack.stripe.products.create({ name: 'Coffee box, large', metadata: { sku: 'COFFEE-BOX-L' } });
+    const bigger = await stack.stripe.prices.create({ product: product.id, unit_amount: 12_990, currency: 'kwd', recurring: { interval: 'month' } });
+    // Ten days into the month, on the subscription's own clock: the upgrade credits 20 unused days of the old price.
+    await axios.post(`${stack.urls.stripe}/__sandbox/subscriptions/${sub.id}/advance`, { to: sub.items.data[0]!.current_period_start + 10 * 86_400 });
+    await stack.stripe.subscriptions.update(sub.id, { items: [{ id: sub.items.data[0]!.id, price: bigger.id }], proration_behavior: 'always_invoice' });
+    await deliver(env.client, taskQueue, await subscriptionEvents(sub.id, seen));
+    const upgraded = await renewalsRecorded(sub.id, 2);
+    const invoice = await stack.stripe.invoices.retrieve(upgraded.lastRenewal!.invoiceId);
+    expect(invoice.billing_reason).toBe('subscription_update');
+    const lines = invoice.lines.data;
+    expect(lines.some((l) => l.amount < 0)).toBe(true);
+    expect(lines.some((l) => l.amount > 0)).toBe(true);
+    const order = await renewalOrderOf(invoice.id!);
+    expect(toMinor(order.grand_total, 'KWD')).toBe(invoice.total);
+    expect(order.order_currency_code).toBe('KWD');
+  });
+
+  it('converts a trial: no order for the free period, then a renewal order once the trial ends and the card is charged', async () => {
+    const { sub } = await subscribe(2_000, 'usd', { trial_period_days: 14 });
+    expect(sub.status).toBe('trialing');
+    const seen = new Set<string>();
+    await deliver(env.client, taskQueue, await subscriptionEvents(sub.id, seen));
+    const trial = await renewalsRecorded(sub.id, 1);
+    expect(trial.lastRenewal).toMatchObject({ totalMinor: 0 });
+    expect(trial.lastRenewal?.incrementId).toBeUndefined();
+    await advance(sub.id, { outcome: 'paid', to: 'trial_end' }, seen);
+    const converted = await renewalsRecorded(sub.id, 2);
+    expect(converted.subscription?.status).toBe('active');
+    const invoice = await stack.stripe.invoices.retrieve(converted.lastRenewal!.invoiceId);
+    expect(invoice.total).toBe(2_000);
+    expect(toMinor((await renewalOrderOf(invoice.id!)).grand_total, 'USD')).toBe(2_000);
   });
 });
