@@ -127,7 +127,8 @@ export function renewalOrderFor(invoice: InvoiceSnapshot, settings: RenewalSetti
     shipping_amount: d(shippingMinor), base_shipping_amount: d(shippingMinor), shipping_tax_amount: d(shippingTaxMinor),
     tax_amount: d(taxMinor), base_tax_amount: d(taxMinor), grand_total: d(grandMinor), base_grand_total: d(grandMinor),
     items,
-    payment: { method: 'stripe_payments', additional_information: [`Stripe invoice ${invoice.invoiceId}`] },
+    // Magento's order payment requires `account_status` and `cc_last4` (admin schema): the card is Stripe's business, not ours.
+    payment: { method: 'stripe_payments', account_status: 'active', cc_last4: '', additional_information: [`Stripe invoice ${invoice.invoiceId}`] },
     ...(address ? {
       billing_address: { ...address, address_type: 'billing' },
       extension_attributes: { shipping_assignments: [{ shipping: { address: { ...address, address_type: 'shipping' }, method: 'flatrate_flatrate' }, items: [] }] },

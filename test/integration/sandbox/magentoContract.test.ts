@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { parse } from 'yaml';
+import { renewalOrderFor } from '../../../domain/subscriptions';
 import { searchParams, startMagento, type RunningMagento } from './magentoHelpers';
 
 /**
@@ -188,6 +189,21 @@ describeIfSchema('Magento sandbox against Magento’s admin REST schema', () => 
     const second = await call('post', '/orders', { entity: { ...entity, customer_id: undefined, customer_is_guest: 1, increment_id: 'WEB-2' } });
     await call('post', `/orders/${second.data.entity_id}/cancel`);
     await call('post', `/orders/${second.data.entity_id}/hold`);
+    // A subscription's renewal order (domain/subscriptions.ts) and the subscriber's state on the customer, as the product sends them.
+    const renewal = renewalOrderFor({
+      invoiceId: 'in_contract', subscriptionId: 'sub_contract', customerEmail: 'ada.lovelace@example.com', customerName: 'Ada King', status: 'paid',
+      currency: 'KWD', subtotalMinor: 11_240, totalMinor: 10_995, amountPaidMinor: 10_995, amountDueMinor: 10_995, attemptCount: 1, createdAt: '2026-11-30T00:00:00Z',
+      shipTo: { name: 'Ada King', line1: '12 Analytical Row', city: 'London', postalCode: 'N1 9GU', country: 'GB' },
+      lines: [
+        { description: 'Coffee box, large', sku: 'COFFEE-BOX-L', quantity: 1, amountMinor: 8_660, discountMinor: 1_299, taxMinor: 736, taxInclusive: false, proration: true, shipping: false },
+        { description: 'Unused time on Coffee box', sku: 'COFFEE-BOX', quantity: 1, amountMinor: -4_900, discountMinor: -735, taxMinor: -417, taxInclusive: false, proration: true, shipping: false },
+        { description: 'Delivery', sku: 'DELIVERY', quantity: 1, amountMinor: 7_480, discountMinor: 0, taxMinor: 0, taxInclusive: false, proration: false, shipping: true },
+      ],
+    }, { ordersForZeroInvoices: false, storeId: 1 });
+    await call('post', '/orders', { entity: renewal });
+    const read = await call('get', `/customers/${customerId}`);
+    await call('put', `/customers/${customerId}`, { customer: { ...read.data, custom_attributes: [{ attribute_code: 'stripe_subscription', value: 'sub_contract active: COFFEE-BOX × 1' }] } });
+
     await call('get', '/orders/9999');
     await call('get', '/customers/9999');
     const unauthorized = await magento.api.get(`/orders/${orderId}`, { headers: { Authorization: 'Bearer wrong' } });
