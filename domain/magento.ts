@@ -95,6 +95,8 @@ export interface MagentoCreditMemo {
   increment_id?: string;
   grand_total?: number;
   order_currency_code?: string;
+  /** Set when a payment module refunded the memo online (the gateway's refund id). */
+  transaction_id?: string;
   created_at?: string;
   updated_at?: string;
   comments?: Array<{ comment?: string }>;
@@ -136,6 +138,11 @@ export function commentMarker(key: string): string {
   return `[o2c:${key}]`;
 }
 
+/** Whether a text carries any of the product's markers: a document the product itself made or has recorded. */
+export function hasAnyMarker(text: string | undefined): boolean {
+  return /\[o2c:[^\]\s]+\]/.test(text ?? '');
+}
+
 export function hasComment(order: MagentoOrder, key: string): boolean {
   const marker = commentMarker(key);
   return (order.status_histories ?? []).some((h) => h.comment?.includes(marker));
@@ -144,4 +151,10 @@ export function hasComment(order: MagentoOrder, key: string): boolean {
 /** Magento's `created_at` format, UTC: `2026-11-26 17:35:00`. */
 export function magentoDateTime(ms: number): string {
   return new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
+}
+
+/** `2026-11-26 17:35:00` (UTC, as Magento stores and answers date-times) to epoch milliseconds; NaN when it is not one. */
+export function magentoDateTimeMs(text: string): number {
+  const match = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})$/.exec(text.trim());
+  return match ? Date.parse(`${match[1]}T${match[2]}Z`) : Number.NaN;
 }
