@@ -145,10 +145,14 @@ export const staffCreditmemoComment = 'Created by admin';
 
 /**
  * A credit memo a staff member makes in the admin: the same document as `POST /V1/order/:orderId/refund` makes, with a
- * "Created by admin" comment after any comment given, so a poller can tell it from the integration's own memos.
+ * "Created by admin" comment after any comment given, so a poller can tell it from the integration's own memos. A
+ * `transaction_id` in the body makes it a memo refunded online, as a payment module (the official Stripe module)
+ * records the gateway's refund id on it.
  */
 export function createStaffCreditmemo(ctx: MagentoContext, order: Order, body: unknown): SalesDocument {
   const memo = createCreditmemo(ctx, order.entity_id, body);
+  const transactionId = isObject(body) ? optionalString(body.transaction_id) : undefined;
+  if (transactionId) memo.transaction_id = transactionId;
   memo.comments.push({
     entity_id: nextId(ctx, 'comment'), parent_id: memo.entity_id, comment: staffCreditmemoComment,
     is_visible_on_front: 0, is_customer_notified: 0, created_at: memo.created_at,

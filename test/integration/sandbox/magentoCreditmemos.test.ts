@@ -83,6 +83,13 @@ describe('Magento sandbox: credit memos made in the admin, their comments and up
     expect((await getOrder(magento.api, paid.entity_id)).state).toBe('closed');
   });
 
+  it('keeps the transaction id of a staff memo refunded online (as a payment module records it); offline memos have none', async () => {
+    const online = await staffMemo((await paidOrder()).increment_id, { transaction_id: 're_online123' });
+    const offline = await staffMemo((await paidOrder()).increment_id, {});
+    expect((await memo(online.data.entity_id)).transaction_id).toBe('re_online123');
+    expect(await memo(offline.data.entity_id)).not.toHaveProperty('transaction_id');
+  });
+
   it('adds a comment with POST /V1/creditmemo/{id}/comments, newest first, moving the memo’s updated_at only', async () => {
     const order = await paidOrder();
     const memoId = (await magento.api.post(`/order/${order.entity_id}/refund`, {
