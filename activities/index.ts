@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type Stripe from 'stripe';
 import type { OrderSettings } from '../domain/settings';
 import { createErpActivities } from './erp/activities';
+import { createCreditMemoSyncActivities } from './magento/creditMemoSync';
 import type { ErpClient } from './erp/client';
 import { createIntakeActivities } from './intake/activities';
 import { createMagentoActivities } from './magento/activities';
@@ -10,6 +11,7 @@ import { createNotifyActivities } from './notify/activities';
 import type { Mailer } from './notify/mailer';
 import { createSettingsActivities } from './settings';
 import { createStripeActivities } from './stripe/activities';
+import { createCreditMemoRefundActivities } from './stripe/creditMemoRefunds';
 import { createWmsActivities } from './wms/activities';
 import type { WmsClient } from './wms/client';
 
@@ -28,9 +30,11 @@ export interface ProductClients {
 export function createProductActivities(clients: ProductClients) {
   return {
     ...createMagentoActivities(clients.magento),
+    ...createCreditMemoSyncActivities(clients.magento),
     ...createErpActivities(clients.erp),
     ...createWmsActivities(clients.wms),
     ...createStripeActivities(clients.stripe),
+    ...createCreditMemoRefundActivities(clients.stripe),
     ...createNotifyActivities(clients.mailer),
     ...createSettingsActivities(clients.settings),
     ...createIntakeActivities(clients.temporal, clients.taskQueue, clients.stripe),

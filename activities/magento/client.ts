@@ -150,6 +150,17 @@ export class MagentoClient {
   }
 
   listCreditMemos(orderEntityId: number): Promise<MagentoSearchResult<MagentoCreditMemo>> {
-    return this.rest.request({ method: 'GET', url: `/V1/creditmemos?${searchCriteriaQuery([[{ field: 'order_id', value: orderEntityId }]])}` });
+    return this.searchCreditMemos([[{ field: 'order_id', value: orderEntityId }]]);
+  }
+
+  searchCreditMemos(groups: Filter[][], options: SearchOptions = {}): Promise<MagentoSearchResult<MagentoCreditMemo>> {
+    return this.rest.request({ method: 'GET', url: `/V1/creditmemos?${searchCriteriaQuery(groups, options)}` });
+  }
+
+  /** CreditmemoCommentRepository::save: `parent_id` names the memo; the memo's `updated_at` moves to now. */
+  addCreditMemoComment(creditMemoId: number, comment: string): Promise<unknown> {
+    return this.rest.request({ method: 'POST', url: `/V1/creditmemo/${creditMemoId}/comments`, data: { entity: {
+      parent_id: creditMemoId, comment, is_customer_notified: 0, is_visible_on_front: 0,
+    } } });
   }
 }

@@ -1,0 +1,90 @@
+import type Stripe from 'stripe';
+import { creditMemoRefundKey, type StripePaymentReference } from '../../domain/creditMemoSync';
+import { magentoOrderIdFromMetadata } from '../../domain/eventRouting';
+import { MappingError } from '../../domain/fulfilment';
+import { formatMoney, normalizeCurrency } from '../../domain/money';
+import { callStripe } from './client';
+
+export interface CreditMemoRefundInput extends StripePaymentReference {
+  creditMemoId: number;
+  /** The Magento order the memo belongs to: the payment must name it, or none. */
+  incrementId: string;
+  amountMinor: number;
+  currency: string;
+}
+
+export interface CreditMemoRefund {
+  refundId: string;
+  chargeId: string;
+  amountMinor: number;
+  currency: string;
+  status: string;
+  /** False when a refund carrying the memo's id was there already. */
+  created: boolean;
+}
+
+/** Stripe activities for refunds made in Magento. */
+export function createCreditMemoRefundActivities(stripe: Stripe) {
+  async function paymentOf(input: CreditMemoRefundInput): Promise<{ charge: Stripe.Charge; orderNamed?: string }> {
+    if (input.paymentIntentId) {
+      const pi = await callStripe(() => stripe.paymentIntents.retrieve(input.paymentIntentId!, { expand: ['latest_charge'] }));
+      const charge = typeof pi.latest_charge === 'object' && pi.latest_charge ? pi.latest_charge : undefined;
+      if (!charge) throw new MappingError(`Stripe PaymentIntent ${pi.id} of Magento order ${input.incrementId} has no charge to refund (status ${pi.status})`);
+      return { charge, orderNamed: magentoOrderIdFromMetadata(pi.metadata) ?? magentoOrderIdFromMetadata(charge.metadata) };
+    }
+    if (!input.chargeId) throw new MappingError(`no Stripe payment given for Magento order ${input.incrementId}`);
+    const charge = await callStripe(() => stripe.charges.retrieve(input.chargeId!, { expand: ['payment_intent'] }));
+    const pi = typeof charge.payment_intent === 'object' && charge.payment_intent ? charge.payment_intent : undefined;
+    return { charge, orderNamed: magentoOrderIdFromMetadata(charge.metadata) ?? magentoOrderIdFromMetadata(pi?.metadata) };
+  }
+
+  async function refundOfMemo(chargeId: string, creditMemoId: number): Promise<Stripe.Refund | undefined> {
+    return callStripe(async () => {
+      for await (const refund of stripe.refunds.list({ charge: chargeId, limit: 100 })) {
+        if (refund.metadata?.magento_creditmemo_id === String(creditMemoId)) return refund;
+      }
+      return undefined;
+    });
+  }
+
+  const result = (refund: Stripe.Refund, chargeId: string, created: boolean): CreditMemoRefund => ({
+    refundId: refund.id, chargeId, amountMinor: refund.amount, currency: refund.currency.toUpperCase(), status: refund.status ?? 'pending', created,
+  });
+
+  return {
+    /**
+     * Refunds a credit memo made in Magento, once: looks on the charge for a refund carrying the memo's id (in any
+     * state: a failed one is its refund run's to handle) before creating one for the memo's total, with the idempotency
+     * key `magento-creditmemo:<id>` and `metadata.magento_creditmemo_id`, by which the refund's own run finds the memo.
+     * A payment of another order, another currency, or a memo for more than the charge has left is bad data: nothing moves.
+     */
+    async refundForCreditMemo(input: CreditMemoRefundInput): Promise<CreditMemoRefund> {
+      const what = `Magento credit memo ${input.creditMemoId} (order ${input.incrementId}, ${formatMoney(input.amountMinor, input.currency)})`;
+      const { charge, orderNamed } = await paymentOf(input);
+      if (orderNamed !== undefined && orderNamed !== input.incrementId) {
+        throw new MappingError(`${what}: Stripe charge ${charge.id} is the payment of order ${orderNamed}, not of order ${input.incrementId}`);
+      }
+      const existing = await refundOfMemo(charge.id, input.creditMemoId);
+      if (existing) return result(existing, charge.id, false);
+
+      const currency = normalizeCurrency(charge.currency);
+      if (currency !== normalizeCurrency(input.currency)) throw new MappingError(`${what}: Stripe charge ${charge.id} is in ${currency}`);
+      if (charge.status !== 'succeeded' || !charge.captured) throw new MappingError(`${what}: Stripe charge ${charge.id} has not been captured (${charge.status})`);
+      if (input.amountMinor <= 0) throw new MappingError(`${what}: nothing to refund`);
+      const leftMinor = charge.amount - charge.amount_refunded;
+      if (input.amountMinor > leftMinor) {
+        throw new MappingError(`${what} is for more than Stripe charge ${charge.id} has left to refund: ${formatMoney(leftMinor, currency)} of `
+          + `${formatMoney(charge.amount, currency)} (refunded already: ${formatMoney(charge.amount_refunded, currency)}). Correct the memo in Magento or `
+          + 'refund the customer another way, then retry or skip');
+      }
+      const refund = await callStripe(() => stripe.refunds.create(
+        { charge: charge.id, amount: input.amountMinor, reason: 'requested_by_customer',
+          metadata: { magento_creditmemo_id: String(input.creditMemoId), magento_order_id: input.incrementId } },
+        { idempotencyKey: creditMemoRefundKey(input.creditMemoId) },
+      ));
+      return result(refund, charge.id, true);
+    },
+  };
+}
+
+export type CreditMemoRefundActivities = ReturnType<typeof createCreditMemoRefundActivities>;
