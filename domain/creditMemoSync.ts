@@ -112,6 +112,11 @@ export function stripePaymentOfOrder(order: MagentoOrder, invoices: readonly Mag
   return { ...(paymentIntentId ? { paymentIntentId } : {}), ...(chargeId ? { chargeId } : {}) };
 }
 
+/** Whether an order's payment method may be Stripe's (the official module's codes start `stripe_`); none known counts as maybe. */
+export function mayBeStripePayment(method: string | undefined): boolean {
+  return !method || /stripe/i.test(method);
+}
+
 /**
  * Where the sync has got to in Magento's credit memos, kept from one scheduled run to the next. Magento's `updated_at`
  * has whole seconds and a memo can be committed a little after the time it carries, so each run reads again from a
@@ -127,10 +132,11 @@ export interface CreditMemoCursor {
 
 export const creditMemoOverlapMs = 2 * 60_000;
 
-/** A cursor at a time (a first run, or an operator's `since`), with nothing handled yet. */
-export function cursorAt(updatedAt: string): CreditMemoCursor {
-  const ms = magentoDateTimeMs(updatedAt);
-  if (Number.isNaN(ms)) throw new MappingError(`not a Magento date-time (YYYY-MM-DD HH:MM:SS, UTC): ${JSON.stringify(updatedAt)}`);
+/** A cursor at a time (a first run, or an operator's `since`: Magento's UTC date-time, or ISO 8601 with a zone), nothing handled yet. */
+export function cursorAt(time: string): CreditMemoCursor {
+  const withZone = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/i.test(time.trim());
+  const ms = withZone ? Date.parse(time.trim()) : magentoDateTimeMs(time);
+  if (Number.isNaN(ms)) throw new MappingError(`not a date-time: ${JSON.stringify(time)} (expected Magento's UTC YYYY-MM-DD HH:MM:SS, or ISO 8601 with a zone)`);
   return { updatedAt: magentoDateTime(ms), recent: [] };
 }
 

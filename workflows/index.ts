@@ -7,3 +7,5 @@ export { refund } from './refund';
 export { dispute } from './dispute';
 export { subscription } from './subscription';
 export { operatorRefund } from './operatorRefund';
+export { magentoCreditMemoSync } from './magentoCreditMemoSync';
+export { magentoCreditMemoRefund } from './magentoCreditMemoRefund';

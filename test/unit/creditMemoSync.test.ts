@@ -1,5 +1,5 @@
 import {
-  advanceCursor, creditMemoOrigin, creditMemoSnapshotOf, cursorAt, cursorFromResult, isRecent, listedCreditMemo, nextPosition,
+  advanceCursor, creditMemoOrigin, creditMemoSnapshotOf, cursorAt, cursorFromResult, isRecent, listedCreditMemo, mayBeStripePayment, nextPosition,
   stripePaymentOfOrder, windowStart, type CreditMemoCursor,
 } from '../../domain/creditMemoSync';
 import type { MagentoCreditMemo, MagentoOrder } from '../../domain/magento';
@@ -41,6 +41,7 @@ describe('credit memos made in Magento', () => {
     expect(stripePaymentOfOrder(order, [])).toEqual({ paymentIntentId: 'pi_module', chargeId: 'ch_module' });
     expect(stripePaymentOfOrder({} as MagentoOrder, [{ entity_id: 1, order_id: 3, transaction_id: 'ch_online' }])).toEqual({ chargeId: 'ch_online' });
     expect(stripePaymentOfOrder({ payment: { method: 'checkmo' } } as MagentoOrder, [])).toEqual({});
+    expect([mayBeStripePayment('stripe_payments'), mayBeStripePayment(undefined), mayBeStripePayment('checkmo')]).toEqual([true, true, false]);
   });
 });
 
@@ -75,9 +76,12 @@ describe('the credit memo sync’s cursor', () => {
     expect(nextPosition(second, [])).toEqual(second);
   });
 
-  it('starts at a time given as a Magento date-time, and refuses anything else', () => {
+  it('starts at a time given as a Magento date-time or ISO 8601 with a zone, and refuses anything else', () => {
     expect(cursorAt('2026-11-26 10:00:00')).toEqual({ updatedAt: '2026-11-26 10:00:00', recent: [] });
-    expect(() => cursorAt('yesterday')).toThrow(/not a Magento date-time/);
+    expect(cursorAt('2026-11-26T11:00:00+01:00').updatedAt).toBe('2026-11-26 10:00:00');
+    expect(cursorAt('2026-11-26T10:00:00.000Z').updatedAt).toBe('2026-11-26 10:00:00');
+    expect(() => cursorAt('yesterday')).toThrow(/not a date-time: "yesterday"/);
+    expect(() => cursorAt('26/11/2026 10:00')).toThrow(/ISO 8601 with a zone/);
   });
 
   it('takes its cursor from the last completed run’s result, ignoring a result that holds none', () => {

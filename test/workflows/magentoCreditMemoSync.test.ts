@@ -1,0 +1,155 @@
+import axios from 'axios';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import type Stripe from 'stripe';
+import { magentoDateTime, type MagentoOrder } from '../../domain/magento';
+import type { CreditMemoRefundOutcome, CreditMemoRefundStatus } from '../../workflows/magentoCreditMemoRefund';
+import type { CreditMemoSyncInput, CreditMemoSyncStatus } from '../../workflows/magentoCreditMemoSync';
+import type { RefundOutcome } from '../../workflows/refund';
+import { deliver, eventsAbout, eventually, pay, placeOrder, shipInWms, waitForStep } from './orderFlow';
+import { startWorkflowStack, type WorkflowStack } from './workflowStack';
+
+jest.setTimeout(120_000);
+
+interface StaffMemo { entity_id: number; grand_total: number }
+
+describe('refunds made in Magento: magentoCreditMemoSync on the time-skipping server, with real activities against the sandbox', () => {
+  let ws: WorkflowStack;
+  beforeAll(async () => {
+    ws = await startWorkflowStack('creditmemo-sync');
+  });
+  afterAll(() => ws?.close());
+
+  let runs = 0;
+  /** One run of the sync, as the Schedule starts it (the Schedule would hand over the last run's cursor by itself). */
+  async function sync(input: CreditMemoSyncInput): Promise<CreditMemoSyncStatus> {
+    runs += 1;
+    return ws.env.client.workflow.execute('magentoCreditMemoSync', { workflowId: `magento-creditmemo-sync-test-${runs}`, taskQueue: ws.taskQueue, args: [input] });
+  }
+
+  const memoRun = (id: number) => ws.env.client.workflow.getHandle(`creditmemo:${id}`);
+  /** A time a little before now, as Magento writes it: where a test's first run starts reading. */
+  const justBefore = () => magentoDateTime(Date.now() - 1000);
+  const itemId = (order: MagentoOrder, sku: string) => order.items.find((i) => i.sku === sku)!.item_id;
+
+  /** A staff member makes a credit memo in the Magento admin. */
+  async function staffMemo(incrementId: string, body: Record<string, unknown>): Promise<StaffMemo> {
+    const res = await axios.post<StaffMemo>(`${ws.stack.urls.magento}/__sandbox/orders/${incrementId}/creditmemos`, body);
+    return res.data;
+  }
+
+  /** Paid in Stripe and invoiced in Magento by the product's own invoicing step (its comment names the payment). */
+  async function invoicedOrder(): Promise<{ order: MagentoOrder; pi: Stripe.PaymentIntent }> {
+    const order = await placeOrder(ws.stack);
+    const pi = await pay(ws.stack, order, 'pm_card_visa');
+    await ws.stack.activities.invoiceMagentoOrder({ entityId: order.entity_id, chargeId: pi.latest_charge as string, paymentIntentId: pi.id, notifyCustomer: false });
+    return { order, pi };
+  }
+
+  /** Paid, invoiced, booked, shipped: the order's run has completed. */
+  async function shippedOrder(): Promise<{ order: MagentoOrder; pi: Stripe.PaymentIntent }> {
+    const { env, stack, taskQueue } = ws;
+    const order = await placeOrder(stack);
+    const pi = await pay(stack, order, 'pm_card_visa');
+    await deliver(env.client, taskQueue, await eventsAbout(stack, pi.id, ['payment_intent.succeeded']));
+    const handle = env.client.workflow.getHandle(`order:${order.increment_id}`);
+    await waitForStep(handle, 'awaiting_shipment');
+    await handle.signal('shipment', await shipInWms(stack, order.increment_id));
+    expect((await handle.result()).outcome).toBe('completed');
+    return { order, pi };
+  }
+
+  it('refunds a credit memo staff made in the admin once in Stripe, and the refund’s own run records it with no second memo', async () => {
+    const { env, stack, taskQueue } = ws;
+    const { order, pi } = await shippedOrder();
+    const since = justBefore();
+    const memo = await staffMemo(order.increment_id, { items: [{ order_item_id: itemId(order, 'MUG-1'), qty: 1 }], arguments: { shipping_amount: 0 },
+      comment: { comment: 'One mug arrived broken', is_visible_on_front: 0 } });
+    expect(memo.grand_total).toBe(10);
+
+    // Two polls reading the same minutes at once: the memo's run has a fixed ID, so only one of them starts it.
+    const [first, overlapping] = await Promise.all([sync({ since }), sync({ since })]);
+    expect([first, overlapping].filter((run) => run.started.includes(memo.entity_id))).toHaveLength(1);
+    const outcome: CreditMemoRefundOutcome = await memoRun(memo.entity_id).result();
+    expect(outcome.outcome).toBe('refunded');
+
+    const refunds = async () => (await stack.stripe.refunds.list({ payment_intent: pi.id })).data;
+    expect(await refunds()).toEqual([expect.objectContaining({
+      amount: 1000, currency: 'usd', reason: 'requested_by_customer',
+      metadata: { magento_creditmemo_id: String(memo.entity_id), magento_order_id: order.increment_id },
+    })]);
+    const refundId = (await refunds())[0]!.id;
+    const noted = await stack.clients.magento.getCreditMemo(memo.entity_id);
+    expect(noted.comments?.map((c) => c.comment)).toContain(`Refunded in Stripe: ${refundId}, 10.00 USD. [o2c:refund:${refundId}]`);
+
+    // The next scheduled run goes on from the last one's cursor: the memo is inside its overlap window and already handled.
+    const next = await sync({ cursor: first.cursor });
+    expect(next).toMatchObject({ cursorFrom: 'input', started: [], alreadyStarted: [] });
+    expect(next.alreadySeen).toBeGreaterThanOrEqual(1);
+    // Read again from the start, the memo now carries the refund's marker; and Stripe itself is asked before any refund.
+    const again = await sync({ since });
+    expect(again.started).not.toContain(memo.entity_id);
+    expect(again.ours).toBeGreaterThanOrEqual(1);
+    const direct = await stack.activities.refundForCreditMemo({ creditMemoId: memo.entity_id, incrementId: order.increment_id, amountMinor: 1000,
+      currency: 'USD', paymentIntentId: pi.id });
+    expect(direct).toMatchObject({ refundId, created: false });
+    expect(await refunds()).toHaveLength(1);
+
+    // Stripe's events about the refund reach the product: the refund's run finds the staff memo instead of making one.
+    await deliver(env.client, taskQueue, await eventsAbout(stack, pi.id, ['refund.created', 'charge.refunded']));
+    const recorded: RefundOutcome = await env.client.workflow.getHandle(`refund:${refundId}`).result();
+    expect(recorded.outcome).toBe('recorded');
+    expect(recorded.status.ids.magentoCreditMemoId).toBe(memo.entity_id);
+    expect((await stack.clients.magento.listCreditMemos(order.entity_id)).items.map((m) => m.entity_id)).toEqual([memo.entity_id]);
+    const { salesInvoice } = await stack.activities.erpDocsOfOrder(order.increment_id);
+    const creditNotes = await stack.clients.erp.listDocs<{ name: string; grand_total: number; docstatus: number }>('Sales Invoice', {
+      filters: [['is_return', '=', 1], ['return_against', '=', salesInvoice!]], fields: ['name', 'grand_total', 'docstatus'] });
+    expect(creditNotes).toEqual([expect.objectContaining({ grand_total: -10, docstatus: 1 })]);
+
+    const afterwards = await sync({ since });
+    expect(afterwards.started).not.toContain(memo.entity_id);
+    expect(await refunds()).toHaveLength(1);
+    expect((await stack.clients.magento.listCreditMemos(order.entity_id)).total_count).toBe(1);
+  });
+
+  it('leaves alone the credit memos the product made itself and those a payment module refunded online, noting the latter', async () => {
+    const { stack } = ws;
+    const since = justBefore();
+    const reversed = await invoicedOrder();
+    const ours = await stack.activities.creditMagentoOrder({ entityId: reversed.order.entity_id, key: 'creditmemo_compensation', comment: 'Order reversed.', notifyCustomer: false });
+    const online = await invoicedOrder();
+    const onlineMemo = await staffMemo(online.order.increment_id, { transaction_id: 're_refundedByTheModule' });
+
+    const result = await sync({ since });
+
+    expect(result.started).not.toContain(ours.creditMemoId);
+    expect(result.started).not.toContain(onlineMemo.entity_id);
+    expect(result.ours).toBeGreaterThanOrEqual(1);
+    expect(result.online).toContainEqual({ creditMemoId: onlineMemo.entity_id, incrementId: online.order.increment_id, transactionId: 're_refundedByTheModule' });
+    for (const id of [ours.creditMemoId!, onlineMemo.entity_id]) await expect(memoRun(id).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+    for (const { pi } of [reversed, online]) expect((await stack.stripe.refunds.list({ payment_intent: pi.id })).data).toEqual([]);
+  });
+
+  it('parks a memo for more than the charge has left, with the reason, while the other memo of the same poll is refunded', async () => {
+    const { stack } = ws;
+    const short = await invoicedOrder();
+    await stack.stripe.refunds.create({ payment_intent: short.pi.id, amount: 4500 }); // refunded in the Stripe dashboard; Magento does not know
+    const fine = await invoicedOrder();
+    const since = justBefore();
+    const tooMuch = await staffMemo(short.order.increment_id, { items: [{ order_item_id: itemId(short.order, 'MUG-1'), qty: 1 }], arguments: { shipping_amount: 0 } });
+    const ok = await staffMemo(fine.order.increment_id, { items: [{ order_item_id: itemId(fine.order, 'TEE-1'), qty: 1 }], arguments: { shipping_amount: 0 } });
+
+    const result = await sync({ since });
+
+    expect(result.started).toEqual(expect.arrayContaining([tooMuch.entity_id, ok.entity_id]));
+    expect(result.syncState).toBe('completed');
+    expect(((await memoRun(ok.entity_id).result()) as CreditMemoRefundOutcome).outcome).toBe('refunded');
+    expect((await stack.stripe.refunds.list({ payment_intent: fine.pi.id })).data.map((r) => r.amount)).toEqual([2500]);
+    const parked = await eventually('the memo to park', async () => {
+      const status = await memoRun(tooMuch.entity_id).query<CreditMemoRefundStatus>('status');
+      return status.syncState === 'needs_review' ? status : undefined;
+    });
+    expect(parked.reviewReason).toMatch(new RegExp(`credit memo ${tooMuch.entity_id} \\(order ${short.order.increment_id}, 10.00 USD\\) is for more than `
+      + 'Stripe charge ch_\\w+ has left to refund: 5.00 USD of 50.00 USD'));
+    expect((await stack.stripe.refunds.list({ payment_intent: short.pi.id })).data.map((r) => r.amount)).toEqual([4500]);
+  });
+});
