@@ -66,6 +66,8 @@ export const workerEnvSchema = temporalEnvSchema.extend({
   MAPPINGS_FILE: z.string().default('config/mappings.yaml'),
   /** How often the worker's schedule catches up on Stripe events (`off` to disable). */
   STRIPE_CATCH_UP_INTERVAL: z.string().regex(/^(off|\d+[smh])$/, 'expected off or a duration like 15m').default('15m'),
+  /** How often the worker's schedule looks for credit memos staff made in Magento, to refund them in Stripe (`off` to disable). */
+  MAGENTO_CREDITMEMO_SYNC_INTERVAL: z.string().regex(/^(off|\d+[smh])$/, 'expected off or a duration like 1m').default('1m'),
   /** Where notices are sent; may carry credentials (`smtps://user:pass@host:465`), so it is a secret. */
   SMTP_URL: z.string().refine(isSmtpUrl, 'expected smtp://host:port or smtps://user:pass@host:port').default('smtp://127.0.0.1:2525'),
   MAIL_FROM: z.string().min(3).default('Orders <orders@shop.example>'),

@@ -7,6 +7,7 @@ import { temporalConnectionOptions } from '../config/temporal';
 import { createProductActivities } from '../activities';
 import { clientsFromEnv } from './clients';
 import { ensureCatchUpSchedule } from './catchUpSchedule';
+import { creditMemoSyncScheduleId, ensureCreditMemoSyncSchedule } from './creditMemoSyncSchedule';
 import { createWorker } from './worker';
 
 /** `npm run worker`: polls the task queue until SIGINT/SIGTERM, then finishes in-flight tasks and exits. */
@@ -27,6 +28,10 @@ async function main(): Promise<void> {
   if (env.STRIPE_CATCH_UP_INTERVAL !== 'off') {
     const outcome = await ensureCatchUpSchedule(temporal, env.TEMPORAL_TASK_QUEUE, env.STRIPE_CATCH_UP_INTERVAL);
     log.info({ scheduleId: 'stripe-catch-up', every: env.STRIPE_CATCH_UP_INTERVAL, outcome }, 'Stripe catch-up schedule ready');
+  }
+  if (env.MAGENTO_CREDITMEMO_SYNC_INTERVAL !== 'off') {
+    const outcome = await ensureCreditMemoSyncSchedule(temporal, env.TEMPORAL_TASK_QUEUE, env.MAGENTO_CREDITMEMO_SYNC_INTERVAL);
+    log.info({ scheduleId: creditMemoSyncScheduleId, every: env.MAGENTO_CREDITMEMO_SYNC_INTERVAL, outcome }, 'Magento credit memo sync schedule ready');
   }
   log.info({ address: env.TEMPORAL_ADDRESS, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.TEMPORAL_TASK_QUEUE }, 'worker polling');
   try {
