@@ -1,12 +1,11 @@
 import { proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import { mayBeStripePayment, type CreditMemoSnapshot } from '../domain/creditMemoSync';
-import { formatMoney } from '../domain/money';
 import { MagentoOrderId, StripeObjectId, type SyncStateValue } from '../domain/searchAttributes';
 import type { CreditMemoSyncActivities, MagentoOrderPayment } from '../activities/magento/creditMemoSync';
 import type { CreditMemoRefund, CreditMemoRefundActivities } from '../activities/stripe/creditMemoRefunds';
 import { externalCall } from './activityOptions';
 import { defineStatusQuery } from './messages';
-import { createReviewQueue, permanentFailure, setSyncState, SkippedByOperator, type Tracked } from './reviewQueue';
+import { createReviewQueue, setSyncState, SkippedByOperator, type Tracked } from './reviewQueue';
 
 export interface CreditMemoRefundStatus extends Tracked {
   creditMemoId: number;
@@ -49,7 +48,9 @@ export async function magentoCreditMemoRefund(input: { creditMemoId: number }): 
     const memo = await readMemo(run, input.creditMemoId);
     if (memo.origin !== 'staff') return end(run, 'not_staff', `credit memo ${memo.creditMemoId} is ${memo.origin === 'ours' ? 'this product’s own' : `refunded online (${memo.transactionId})`}`);
     const payment = await findPayment(run, memo);
-    if (!payment.paymentIntentId && !payment.chargeId) return end(run, 'not_stripe', `order ${payment.incrementId} was paid with ${payment.paymentMethod}, not through Stripe`);
+    if (!payment.paymentIntentId && !payment.chargeId && !mayBeStripePayment(payment.paymentMethod)) {
+      return end(run, 'not_stripe', `order ${payment.incrementId} was paid with ${payment.paymentMethod}, not through Stripe`);
+    }
     await refundInStripe(run, memo, payment);
     await noteOnMemo(run);
     return end(run, run.status.refund!.created ? 'refunded' : 'already_refunded');
@@ -88,17 +89,11 @@ async function readMemo(run: MemoRun, creditMemoId: number): Promise<CreditMemoS
   return memo;
 }
 
-/** The order's Stripe payment as Magento records it; an order paid through Stripe that names none parks. */
+/** The order's Stripe payment as Magento records it (none: the Stripe activity searches Stripe for it). */
 async function findPayment(run: MemoRun, memo: CreditMemoSnapshot): Promise<MagentoOrderPayment> {
-  return run.review.step(async () => {
-    const payment = await magento.stripePaymentOfMagentoOrder(memo.orderEntityId);
-    if (!payment.paymentIntentId && !payment.chargeId && mayBeStripePayment(payment.paymentMethod)) {
-      throw permanentFailure(`Credit memo ${memo.creditMemoId} of ${formatMoney(memo.grandTotalMinor, memo.currency)} on order ${payment.incrementId}: `
-        + 'Magento records no Stripe payment for the order (no invoice naming a PaymentIntent or charge, no transaction id). Refund the customer '
-        + 'in Stripe by hand with metadata magento_creditmemo_id, then skip.');
-    }
-    return payment;
-  });
+  const payment = await run.review.step(() => magento.stripePaymentOfMagentoOrder(memo.orderEntityId));
+  reached(run, 'payment_found');
+  return payment;
 }
 
 async function refundInStripe(run: MemoRun, memo: CreditMemoSnapshot, payment: MagentoOrderPayment): Promise<void> {

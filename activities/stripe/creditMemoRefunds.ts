@@ -32,10 +32,23 @@ export function createCreditMemoRefundActivities(stripe: Stripe) {
       if (!charge) throw new MappingError(`Stripe PaymentIntent ${pi.id} of Magento order ${input.incrementId} has no charge to refund (status ${pi.status})`);
       return { charge, orderNamed: magentoOrderIdFromMetadata(pi.metadata) ?? magentoOrderIdFromMetadata(charge.metadata) };
     }
-    if (!input.chargeId) throw new MappingError(`no Stripe payment given for Magento order ${input.incrementId}`);
+    if (!input.chargeId) return paymentBySearch(input.incrementId);
     const charge = await callStripe(() => stripe.charges.retrieve(input.chargeId!, { expand: ['payment_intent'] }));
     const pi = typeof charge.payment_intent === 'object' && charge.payment_intent ? charge.payment_intent : undefined;
     return { charge, orderNamed: magentoOrderIdFromMetadata(charge.metadata) ?? magentoOrderIdFromMetadata(pi?.metadata) };
+  }
+
+  /** When Magento records no payment: Stripe's search on the metadata the storefront set (eventually consistent, fine for an old order). */
+  async function paymentBySearch(incrementId: string): Promise<{ charge: Stripe.Charge; orderNamed?: string }> {
+    const found = await callStripe(() => stripe.paymentIntents.search({
+      query: `metadata['magento_order_id']:'${incrementId.replace(/'/g, '')}' AND status:'succeeded'`, limit: 10, expand: ['data.latest_charge'] }));
+    const paid = found.data.filter((pi) => typeof pi.latest_charge === 'object' && pi.latest_charge);
+    if (paid.length !== 1) {
+      throw new MappingError(paid.length === 0
+        ? `neither Magento nor Stripe's search knows a payment of order ${incrementId} (no invoice naming one, no succeeded PaymentIntent with metadata magento_order_id)`
+        : `Stripe has ${paid.length} succeeded payments for order ${incrementId} (${paid.map((pi) => pi.id).join(', ')}) and Magento names none of them`);
+    }
+    return { charge: paid[0]!.latest_charge as Stripe.Charge, orderNamed: incrementId };
   }
 
   async function refundOfMemo(chargeId: string, creditMemoId: number): Promise<Stripe.Refund | undefined> {
@@ -53,7 +66,8 @@ export function createCreditMemoRefundActivities(stripe: Stripe) {
 
   return {
     /**
-     * Refunds a credit memo made in Magento, once: looks on the charge for a refund carrying the memo's id (in any
+     * Refunds a credit memo made in Magento, once. The payment is the one Magento records (given), else the order's one
+     * succeeded PaymentIntent by Stripe's search. Looks on the charge for a refund carrying the memo's id (in any
      * state: a failed one is its refund run's to handle) before creating one for the memo's total, with the idempotency
      * key `magento-creditmemo:<id>` and `metadata.magento_creditmemo_id`, by which the refund's own run finds the memo.
      * A payment of another order, another currency, or a memo for more than the charge has left is bad data: nothing moves.
