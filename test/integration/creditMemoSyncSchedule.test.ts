@@ -1,5 +1,6 @@
 import axios from 'axios';
 import type { ScheduleHandle } from '@temporalio/client';
+import { magentoDateTime } from '../../domain/magento';
 import type { CreditMemoRefundOutcome } from '../../workflows/magentoCreditMemoRefund';
 import type { CreditMemoSyncStatus } from '../../workflows/magentoCreditMemoSync';
 import { creditMemoSyncScheduleId, ensureCreditMemoSyncSchedule } from '../../worker/creditMemoSyncSchedule';
@@ -74,5 +75,16 @@ describe('the magento-creditmemo-sync Schedule on the dev server', () => {
     expect(((await client.workflow.getHandle(`creditmemo:${two.creditMemoId}`).result()) as CreditMemoRefundOutcome).outcome).toBe('refunded');
     expect((await refundsOf(one.paymentIntentId)).map((r) => r.amount)).toEqual([1000]);
     expect((await refundsOf(two.paymentIntentId)).map((r) => r.amount)).toEqual([1000]);
+  });
+
+  it('starts a memo’s run once when two polls read it at the same moment (a run started by hand beside the scheduled one)', async () => {
+    const { client, taskQueue } = dev;
+    const memo = await staffMemoOnPaidOrder();
+    const since = magentoDateTime(Date.now() - 5000);
+    const polls: CreditMemoSyncStatus[] = await Promise.all([1, 2].map((n) =>
+      client.workflow.execute('magentoCreditMemoSync', { workflowId: `creditmemo-sync-by-hand-${n}-${memo.creditMemoId}`, taskQueue, args: [{ since }] })));
+    expect(polls.filter((poll) => poll.started.includes(memo.creditMemoId))).toHaveLength(1);
+    expect(((await client.workflow.getHandle(`creditmemo:${memo.creditMemoId}`).result()) as CreditMemoRefundOutcome).outcome).toBe('refunded');
+    expect((await refundsOf(memo.paymentIntentId)).map((r) => r.amount)).toEqual([1000]);
   });
 });
