@@ -1,6 +1,6 @@
 import { ScheduleAlreadyRunning, type Client } from '@temporalio/client';
 
-export const creditMemoSyncScheduleId = 'magento-creditmemo-sync';
+export const creditMemoSyncScheduleId = 'magento-creditmemo-poll';
 
 /**
  * The Temporal Schedule that runs `magentoCreditMemoSync` every interval, overlaps skipped: a run that is slow or parked

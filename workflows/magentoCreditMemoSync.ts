@@ -50,7 +50,7 @@ const pageSize = 50;
 const maxMemosPerRun = 200;
 
 /**
- * Refunds made in Magento: started by the Schedule `magento-creditmemo-sync` (overlaps skipped), reads the credit memos
+ * Refunds made in Magento: started by the Schedule `magento-creditmemo-poll` (overlaps skipped), reads the credit memos
  * updated since the last run and starts, for each memo staff made in the admin, its own run `creditmemo:<id>` that
  * refunds it in Stripe. The product's own memos (a marker) and memos refunded online (a transaction id) are left alone.
  * A memo Stripe cannot take parks in its own run and blocks no other; a Magento outage parks this run, and the

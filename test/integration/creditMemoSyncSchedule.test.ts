@@ -10,7 +10,7 @@ import { pay, placeOrder } from '../workflows/orderFlow';
 
 jest.setTimeout(90_000);
 
-describe('the magento-creditmemo-sync Schedule on the dev server', () => {
+describe('the magento-creditmemo-poll Schedule on the dev server', () => {
   let dev: DevStack;
   beforeAll(async () => {
     dev = await startDevStack();
