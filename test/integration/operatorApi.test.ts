@@ -83,7 +83,7 @@ describe('operator API, with Stripe and the WMS delivering their real webhooks t
   });
 
   it('answers a fraud decision for an order that is not held with the run\'s own reason', async () => {
-    const res = await axios.post(`${dev.apiUrl}/admin/orders/NOPE-1/fraud-decision`, { decision: 'approve', reviewer: 'ops' }, { headers: dev.admin, validateStatus: () => true });
+    const res = await axios.post(`${dev.apiUrl}/admin/orders/NOPE-${Date.now()}/fraud-decision`, { decision: 'approve', reviewer: 'ops' }, { headers: dev.admin, validateStatus: () => true });
     expect(res.status).toBe(404);
   });
 

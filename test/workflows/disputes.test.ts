@@ -82,6 +82,22 @@ describe('disputes: one run per Stripe dispute, the money booked as it moves, an
   const net = (lines: Array<{ account: string; debit: number; credit: number }>, account: string) =>
     lines.filter((l) => l.account === account).reduce((sum, l) => sum + l.debit - l.credit, 0);
 
+  // First in the file: no other test has skipped the server's clock ahead of the sandbox's yet.
+  it('reminds the merchant before the evidence is due, at the configured time (72 h before)', async () => {
+    const { pi } = await paidOrder();
+    const disputeId = await openDispute(pi);
+    const dueByMs = ((await stack.stripe.disputes.retrieve(disputeId)).evidence_details?.due_by ?? 0) * 1000;
+    const remindAtMs = dueByMs - 72 * 3600_000;
+    const reminders = async () => (await stack.mail.messages({ to: merchantEmail })).filter((m) => m.subject.includes(`evidence for dispute ${disputeId}`));
+
+    await env.sleep(Math.max(0, remindAtMs - 3600_000 - (await env.currentTimeMs())));
+    expect(await reminders()).toEqual([]);
+    await env.sleep(2 * 3600_000);
+    const sent = await eventually('the evidence reminder', async () => ((await reminders()).length > 0 ? reminders() : undefined));
+    expect(sent).toHaveLength(1);
+    await closeDispute(disputeId, 'won');
+  });
+
   it('holds an unshipped order when its payment is disputed, and reverses it without a Stripe refund when the dispute is lost', async () => {
     const { order, pi } = await paidOrder();
     const disputeId = await openDispute(pi);
@@ -171,18 +187,4 @@ describe('disputes: one run per Stripe dispute, the money booked as it moves, an
     expect((await orderHandle(order.increment_id).describe()).runId).toBe(runId);
   });
 
-  it('reminds the merchant before the evidence is due, at the configured time (72 h before)', async () => {
-    const { pi } = await paidOrder();
-    const disputeId = await openDispute(pi);
-    const dueByMs = ((await stack.stripe.disputes.retrieve(disputeId)).evidence_details?.due_by ?? 0) * 1000;
-    const remindAtMs = dueByMs - 72 * 3600_000;
-    const reminders = async () => (await stack.mail.messages({ to: merchantEmail })).filter((m) => m.subject.includes(`evidence for dispute ${disputeId}`));
-
-    await env.sleep(Math.max(0, remindAtMs - 3600_000 - (await env.currentTimeMs())));
-    expect(await reminders()).toEqual([]);
-    await env.sleep(2 * 3600_000);
-    const sent = await eventually('the evidence reminder', async () => ((await reminders()).length > 0 ? reminders() : undefined));
-    expect(sent).toHaveLength(1);
-    await closeDispute(disputeId, 'won');
-  });
 });
