@@ -25,6 +25,15 @@ export interface PayoutLine {
   currency: string;
   /** Unix seconds. */
   availableOn: number;
+  /**
+   * Set when Stripe converted the money (a charge presented in another currency): Stripe's own rate, such that the
+   * customer-facing amount times it is `grossMinor` in the payout's currency. Kept as Stripe reports it, never used to
+   * recompute an amount: the gross, fee and net above are the balance transaction's own.
+   */
+  exchangeRate?: number;
+  /** What the customer was charged, in the currency they saw, when it is not the payout's (from the charge itself). */
+  customerFacingAmountMinor?: number;
+  customerFacingCurrency?: string;
 }
 
 /** A payout as Stripe reports it, amounts in minor units. */
@@ -39,6 +48,10 @@ export interface PayoutDetails {
   /** Unix seconds. */
   arrivalDate: number;
   reconciliationStatus: string;
+  /** Unix seconds: the end of a manual payout's window of balance transactions. Absent in runs recorded before it was read. */
+  created?: number;
+  /** Why the bank or Stripe failed the payout (`account_closed`, …), once it has failed. */
+  failureCode?: string;
 }
 
 export interface CategoryTotals {
@@ -116,38 +129,74 @@ function add(totals: CategoryTotals, line: PayoutLine): void {
   totals.netMinor += line.netMinor;
 }
 
-/** Sums the payout's lines per reporting category and checks that their nets add up to the payout, to the minor unit. */
-export function summarizePayout(lines: readonly PayoutLine[], payout: Pick<PayoutDetails, 'id' | 'amountMinor' | 'currency'>): PayoutSummary {
-  const currency = normalizeCurrency(payout.currency);
-  assertMinor(payout.amountMinor);
-  const byCategory = new Map<string, CategoryTotals>();
-  const totals = zero();
-  const problems: string[] = [];
+/**
+ * The running totals of a payout's lines, per reporting category: what a page-by-page reading carries from one page to
+ * the next instead of the lines themselves. Its size depends on the number of categories, never on the number of lines.
+ */
+export interface PayoutTally {
+  /** The payout's currency, ISO 4217 upper case: a line in another one is a problem. */
+  currency: string;
+  byCategory: Record<string, CategoryTotals>;
+  totals: CategoryTotals;
+  /** The first few lines that break Stripe's rules, in words (at most `maxTalliedProblems`). */
+  problems: string[];
+  /** How many lines broke them in all. */
+  problemCount: number;
+}
+
+export const maxTalliedProblems = 20;
+
+export function emptyTally(currency: string): PayoutTally {
+  return { currency: normalizeCurrency(currency), byCategory: {}, totals: zero(), problems: [], problemCount: 0 };
+}
+
+/** The tally with `lines` added (a new object; the one given is left as it was). */
+export function tallyLines(tally: PayoutTally, lines: readonly PayoutLine[]): PayoutTally {
+  const { currency } = tally;
+  const next: PayoutTally = {
+    currency, totals: { ...tally.totals }, problems: [...tally.problems], problemCount: tally.problemCount,
+    byCategory: Object.fromEntries(Object.entries(tally.byCategory).map(([category, totals]) => [category, { ...totals }])),
+  };
+  const problem = (text: string) => {
+    next.problemCount += 1;
+    if (next.problems.length < maxTalliedProblems) next.problems.push(text);
+  };
   for (const line of lines) {
     [line.grossMinor, line.feeMinor, line.netMinor].forEach(assertMinor);
-    if (normalizeCurrency(line.currency) !== currency) {
-      problems.push(`${line.id} is in ${normalizeCurrency(line.currency)}, the payout in ${currency}`);
-    }
+    if (normalizeCurrency(line.currency) !== currency) problem(`${line.id} is in ${normalizeCurrency(line.currency)}, the payout in ${currency}`);
     if (line.netMinor !== line.grossMinor - line.feeMinor) {
-      problems.push(`${line.id}: net ${formatMoney(line.netMinor, currency)} is not gross ${formatMoney(line.grossMinor, currency)} `
+      problem(`${line.id}: net ${formatMoney(line.netMinor, currency)} is not gross ${formatMoney(line.grossMinor, currency)} `
         + `less fee ${formatMoney(line.feeMinor, currency)}`);
     }
-    const category = byCategory.get(line.reportingCategory) ?? zero();
-    byCategory.set(line.reportingCategory, category);
+    const category = Object.hasOwn(next.byCategory, line.reportingCategory) ? next.byCategory[line.reportingCategory]! : zero();
+    next.byCategory[line.reportingCategory] = category;
     add(category, line);
-    add(totals, line);
+    add(next.totals, line);
   }
-  const differenceMinor = totals.netMinor - payout.amountMinor;
+  return next;
+}
+
+/** Checks a tally against the payout: its nets must add up to the payout amount, to the minor unit, with no problem line. */
+export function summarizeTally(tally: PayoutTally, payout: Pick<PayoutDetails, 'id' | 'amountMinor' | 'currency'>): PayoutSummary {
+  const currency = normalizeCurrency(payout.currency);
+  assertMinor(payout.amountMinor);
+  if (currency !== tally.currency) throw new ReconciliationError(`payout ${payout.id} is in ${currency}, its tally in ${tally.currency}`);
+  const differenceMinor = tally.totals.netMinor - payout.amountMinor;
   return {
     payoutId: payout.id,
     currency,
     payoutAmountMinor: payout.amountMinor,
-    byCategory: Object.fromEntries([...byCategory].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
-    totals,
+    byCategory: Object.fromEntries(Object.entries(tally.byCategory).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+    totals: { ...tally.totals },
     differenceMinor,
-    problems,
-    matches: differenceMinor === 0 && problems.length === 0,
+    problems: [...tally.problems],
+    matches: differenceMinor === 0 && tally.problemCount === 0,
   };
+}
+
+/** Sums the payout's lines per reporting category and checks that their nets add up to the payout, to the minor unit. */
+export function summarizePayout(lines: readonly PayoutLine[], payout: Pick<PayoutDetails, 'id' | 'amountMinor' | 'currency'>): PayoutSummary {
+  return summarizeTally(tallyLines(emptyTally(payout.currency), lines), payout);
 }
 
 /** Why a payout cannot be booked, in words a merchant can act on (review queue). */
@@ -213,19 +262,33 @@ export function journalFor(summary: PayoutSummary, accounts: Readonly<Record<str
 }
 
 export const csvHeader = ['payout_id', 'transaction_id', 'type', 'reporting_category', 'source_id', 'magento_order_id', 'currency',
-  'gross', 'fee', 'net', 'available_on'] as const;
+  'gross', 'fee', 'net', 'available_on', 'exchange_rate', 'customer_facing_amount', 'customer_facing_currency'] as const;
 
 /** RFC 4180: a field with a comma, quote, CR or LF is quoted, its quotes doubled. */
 export function csvField(value: string): string {
   return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
-/** The report as CSV: a header, then one row per balance transaction, amounts as decimals of the payout's currency. */
-export function toCsv(report: Pick<PayoutReport, 'payout' | 'lines'>): string {
-  const rows = report.lines.map((line) => [
-    report.payout.id, line.id, line.type, line.reportingCategory, line.sourceId ?? '', line.magentoOrderId ?? '', line.currency,
+/** The CSV's first line, CRLF-terminated. */
+export function csvHeaderLine(): string {
+  return `${csvHeader.map(csvField).join(',')}\r\n`;
+}
+
+/** One balance transaction as a CSV line (CRLF-terminated), amounts as decimals of their currency, the rate as Stripe gave it. */
+export function csvLine(payoutId: string, line: PayoutLine): string {
+  const fields = [
+    payoutId, line.id, line.type, line.reportingCategory, line.sourceId ?? '', line.magentoOrderId ?? '', line.currency,
     formatDecimal(line.grossMinor, line.currency), formatDecimal(line.feeMinor, line.currency), formatDecimal(line.netMinor, line.currency),
     new Date(line.availableOn * 1000).toISOString(),
-  ]);
-  return [[...csvHeader], ...rows].map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n';
+    line.exchangeRate === undefined ? '' : String(line.exchangeRate),
+    line.customerFacingAmountMinor === undefined || !line.customerFacingCurrency ? ''
+      : formatDecimal(line.customerFacingAmountMinor, line.customerFacingCurrency),
+    line.customerFacingCurrency ?? '',
+  ];
+  return `${fields.map(csvField).join(',')}\r\n`;
+}
+
+/** The report as CSV: a header, then one row per balance transaction, amounts as decimals of the payout's currency. */
+export function toCsv(report: Pick<PayoutReport, 'payout' | 'lines'>): string {
+  return csvHeaderLine() + report.lines.map((line) => csvLine(report.payout.id, line)).join('');
 }

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { fromMinor, toMinor } from '../../domain/money';
 import {
-  csvHeader, disputeCategories, journalFor, mismatchReason, missingGlAccounts, ReconciliationError, summarizePayout, toCsv, type PayoutDetails, type PayoutLine,
+  csvHeader, disputeCategories, emptyTally, journalFor, maxTalliedProblems, mismatchReason, missingGlAccounts, ReconciliationError, summarizePayout,
+  summarizeTally, tallyLines, toCsv, type PayoutDetails, type PayoutLine,
 } from '../../domain/reconciliation';
 
 const accounts = { charge: 'Stripe Clearing - SS', refund: 'Stripe Clearing - SS', dispute: 'Chargebacks - SS', dispute_reversal: 'Chargebacks - SS',
@@ -150,12 +151,39 @@ describe('payout reconciliation', () => {
     const rows = parseCsv(csv);
     expect(rows[0]).toEqual([...csvHeader]);
     expect(rows.slice(1)).toEqual([
-      ['po_9', lines[0]!.id, 'charge', 'charge', 'ch_1', '000000042', 'KWD', '12.340', '0.460', '11.880', '2027-01-15T08:00:00.000Z'],
-      ['po_9', lines[1]!.id, 'odd, "quoted"\ntype', 'refund', '', '', 'KWD', '-1.230', '0.000', '-1.230', '2027-01-15T08:00:00.000Z'],
+      ['po_9', lines[0]!.id, 'charge', 'charge', 'ch_1', '000000042', 'KWD', '12.340', '0.460', '11.880', '2027-01-15T08:00:00.000Z', '', '', ''],
+      ['po_9', lines[1]!.id, 'odd, "quoted"\ntype', 'refund', '', '', 'KWD', '-1.230', '0.000', '-1.230', '2027-01-15T08:00:00.000Z', '', '', ''],
     ]);
     expect(csv).toContain('"odd, ""quoted""\ntype"');
     expect(csv.endsWith('\r\n')).toBe(true);
     expect(toCsv({ payout, lines: [line('charge', 5_000, 180, 'JPY')] }).split('\r\n')[1]).toMatch(/,JPY,5000,180,4820,/);
+  });
+
+  it('writes a converted charge with Stripe\'s own amounts and rate, and the amount the customer saw in their currency', () => {
+    const payout = { id: 'po_fx', amountMinor: 0, currency: 'USD', status: 'paid', automatic: true, arrivalDate: 0, reconciliationStatus: 'completed' };
+    const converted = line('charge', 10_832, 455, 'USD', { sourceId: 'ch_eur', exchangeRate: 1.0832, customerFacingAmountMinor: 10_000, customerFacingCurrency: 'EUR' });
+    expect(parseCsv(toCsv({ payout, lines: [converted] }))[1]!.slice(7)).toEqual(['108.32', '4.55', '103.77', '2027-01-15T08:00:00.000Z', '1.0832', '100.00', 'EUR']);
+    // The summary sums what Stripe booked in the payout's currency; the rate is only carried along.
+    expect(summarizePayout([converted], { id: 'po_fx', amountMinor: 10_377, currency: 'USD' })).toMatchObject({ matches: true, totals: { grossMinor: 10_832, feeMinor: 455 } });
+  });
+
+  it('tallies page by page to exactly the summary of all lines at once, carrying only per-category totals (property)', () => {
+    fc.assert(fc.property(currencyArb.chain((c) => fc.tuple(fc.constant(c), linesArb(c), fc.integer({ min: 1, max: 7 }))), ([currency, lines, pageSize]) => {
+      let tally = emptyTally(currency);
+      for (let i = 0; i < lines.length; i += pageSize) tally = tallyLines(tally, lines.slice(i, i + pageSize));
+      const payout = payoutOf(lines, currency);
+      expect(summarizeTally(tally, payout)).toEqual(summarizePayout(lines, payout));
+      expect(JSON.stringify(tally).length).toBeLessThan(200 + 120 * categories.length);
+    }));
+  });
+
+  it('keeps the first problems of a tally in words and counts the rest, so a bad payout of any size never matches', () => {
+    const bad = Array.from({ length: 50 }, () => ({ ...line('charge', 1_000, 59), netMinor: 900 }));
+    const tally = tallyLines(emptyTally('usd'), bad);
+    expect([tally.problems.length, tally.problemCount]).toEqual([maxTalliedProblems, 50]);
+    const summary = summarizeTally(tally, { id: 'po_bad', amountMinor: 45_000, currency: 'USD' });
+    expect(summary).toMatchObject({ matches: false, differenceMinor: 0 });
+    expect(mismatchReason(summary)).toContain('Inconsistent transactions: ');
   });
 
   it('round-trips every amount through the CSV in its currency\'s decimals (property)', () => {
