@@ -7,7 +7,9 @@ import { clone } from './state';
 import { getCharge } from './resources/charges';
 import { getCheckoutSession, payCheckoutSession } from './resources/checkoutSessions';
 import { decideDispute, getDispute, openDispute } from './resources/disputes';
-import { runAutomaticPayouts } from './resources/payouts';
+import { getPayout, payoutFailureCodes, runAutomaticPayouts, settlePayout } from './resources/payouts';
+import { seedBalance, seedSchema } from './resources/seed';
+import { settlementSchema } from './settlement';
 import { getRefund, refundFailureReasons, setNextRefundBehaviour, settleRefund } from './resources/refunds';
 import { createEarlyFraudWarning, earlyFraudWarningParams } from './resources/reviews';
 import { billingSettingsSchema } from './billingSettings';
@@ -36,6 +38,10 @@ function control(engine: Engine, operation: (ctx: Ctx, req: Request) => unknown)
 }
 
 const payoutRunSchema = z.object({ now: z.number().int().optional(), currency: z.string().length(3).optional() }).strict();
+const payoutOutcomeSchema = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('paid') }).strict(),
+  z.object({ status: z.literal('failed'), failure_code: z.enum(payoutFailureCodes).optional() }).strict(),
+]);
 const outcomeSchema = z.object({ status: z.enum(['won', 'lost']) }).strict();
 const advanceSchema = z.object({
   outcome: z.enum(['paid', 'failed', 'retry_paid', 'retry_failed']).optional(),
@@ -66,6 +72,23 @@ export function controlRoutes(engine: Engine, delivery: WebhookDelivery): Router
     const body = parse(payoutRunSchema, req.body);
     const payouts = runAutomaticPayouts(ctx, { availableAt: body.now, currency: body.currency?.toLowerCase() });
     return { object: 'list', data: payouts, has_more: false, url: '/__sandbox/payouts' };
+  }));
+
+  // A payout's fate at the bank: a pending (manual) payout is paid; a pending or paid one fails, its money back in the balance.
+  router.post('/payouts/:id/outcome', control(engine, (ctx, req) => {
+    const body = parse(payoutOutcomeSchema, req.body);
+    const payout = getPayout(ctx, String(req.params.id));
+    return settlePayout(ctx, payout, body.status === 'failed' ? { status: 'failed', failureCode: body.failure_code } : { status: 'paid' });
+  }));
+
+  // Many available charges at once, without events (benchmarks): `{count, currency}`.
+  router.post('/balance/seed', control(engine, (ctx, req) => seedBalance(ctx, parse(seedSchema, req.body))));
+
+  // Which currencies the account settles in, and the rates charges in other currencies are converted at.
+  router.get('/settlement', control(engine, (ctx) => ctx.state.settlement ?? null));
+  router.put('/settlement', control(engine, (ctx, req) => {
+    ctx.state.settlement = parse(settlementSchema, req.body);
+    return ctx.state.settlement;
   }));
 
   router.post('/charges/:id/early_fraud_warning', control(engine, (ctx, req) => {

@@ -1,5 +1,6 @@
 import type { CheckoutSession, CheckoutSessionExtras } from './checkoutTypes';
 import type { Coupon, Discount, Invoice, InvoiceLine, Price, Product, Subscription, TaxRate } from './billingTypes';
+import type { SettlementSettings } from './settlement';
 import type { RefundBehaviour } from './testCards';
 import type {
   BalanceTransaction, Charge, Customer, DeletedCustomer, Dispute, EarlyFraudWarning, PaymentIntent, PaymentMethod,
@@ -64,7 +65,9 @@ export interface StripeState {
   nextRefundBehaviour?: Record<string, RefundBehaviour>;
   refundsToFail?: Record<string, true>;
   balanceTransactions: Record<string, BalanceTransaction>;
-  /** Balance transaction id → the automatic payout that swept it. */
+  /** Which currencies the account settles in (`PUT /__sandbox/settlement`); absent = every currency as itself. */
+  settlement?: SettlementSettings;
+  /** Balance transaction id → the payout that swept it (automatic or manual). */
   payoutOf: Record<string, string>;
   payouts: Record<string, Payout>;
   reviews: Record<string, Review>;

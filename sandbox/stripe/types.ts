@@ -177,14 +177,15 @@ export interface BalanceTransaction extends Base {
   available_on: number;
   currency: string;
   description: string | null;
-  exchange_rate: null;
+  /** Set when the money was converted: the presented amount (in major units) times this is the amount here. */
+  exchange_rate: number | null;
   fee: number;
   fee_details: FeeDetail[];
   net: number;
   reporting_category: string;
   source: string;
   status: 'pending' | 'available';
-  type: 'charge' | 'refund' | 'refund_failure' | 'adjustment' | 'payout';
+  type: 'charge' | 'refund' | 'refund_failure' | 'adjustment' | 'payout' | 'payout_cancel' | 'payout_failure';
 }
 
 export interface Payout extends Base {
@@ -196,15 +197,15 @@ export interface Payout extends Base {
   currency: string;
   description: string;
   destination: string;
-  failure_balance_transaction: null;
-  failure_code: null;
-  failure_message: null;
+  failure_balance_transaction: string | null;
+  failure_code: string | null;
+  failure_message: string | null;
   metadata: Metadata;
   method: 'standard';
   reconciliation_status: 'not_applicable' | 'in_progress' | 'completed';
   source_type: 'card';
   statement_descriptor: null;
-  status: 'pending' | 'in_transit' | 'paid';
+  status: 'pending' | 'in_transit' | 'paid' | 'failed' | 'canceled';
   type: 'bank_account';
 }
 
