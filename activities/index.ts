@@ -9,9 +9,12 @@ import { createMagentoActivities } from './magento/activities';
 import type { MagentoClient } from './magento/client';
 import { createNotifyActivities } from './notify/activities';
 import type { Mailer } from './notify/mailer';
+import { createReportActivities } from './reports/activities';
+import type { PayoutReportStore } from './reports/payoutReportStore';
 import { createSettingsActivities } from './settings';
 import { createStripeActivities } from './stripe/activities';
 import { createCreditMemoRefundActivities } from './stripe/creditMemoRefunds';
+import { createPayoutTransactionActivities } from './stripe/payoutTransactions';
 import { createWmsActivities } from './wms/activities';
 import type { WmsClient } from './wms/client';
 
@@ -25,6 +28,8 @@ export interface ProductClients {
   temporal: Client;
   taskQueue: string;
   settings: OrderSettings;
+  /** Where payout reconciliation reports are written (the API reads the same store). */
+  payoutReports: PayoutReportStore;
 }
 
 export function createProductActivities(clients: ProductClients) {
@@ -35,6 +40,8 @@ export function createProductActivities(clients: ProductClients) {
     ...createWmsActivities(clients.wms),
     ...createStripeActivities(clients.stripe),
     ...createCreditMemoRefundActivities(clients.stripe),
+    ...createPayoutTransactionActivities(clients.stripe, clients.payoutReports),
+    ...createReportActivities(clients.payoutReports),
     ...createNotifyActivities(clients.mailer),
     ...createSettingsActivities(clients.settings),
     ...createIntakeActivities(clients.temporal, clients.taskQueue, clients.stripe),

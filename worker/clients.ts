@@ -1,9 +1,11 @@
+import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { ConfigError, type WorkerEnv } from '../config/env';
 import type { ProductClients } from '../activities';
 import { ErpClient } from '../activities/erp/client';
 import { MagentoClient, type MagentoAuth } from '../activities/magento/client';
 import { Mailer } from '../activities/notify/mailer';
+import { FilePayoutReportStore } from '../activities/reports/payoutReportStore';
 import { createStripeClient } from '../activities/stripe/client';
 import { WmsClient } from '../activities/wms/client';
 import type { OrderSettings } from '../domain/settings';
@@ -34,5 +36,6 @@ export function clientsFromEnv(env: WorkerEnv, settings: OrderSettings, temporal
     temporal,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     settings,
+    payoutReports: new FilePayoutReportStore(join(env.DATA_DIR, 'payout-reports')),
   };
 }

@@ -52,6 +52,13 @@ export interface ErpJournalEntryInput {
   remark?: string;
 }
 
+/** A booked Journal Entry as the ERP holds it, amounts in minor units of the currency asked for. */
+export interface ErpJournalEntry {
+  name: string;
+  postingDate: string;
+  accounts: Array<{ account: string; debitMinor: number; creditMinor: number }>;
+}
+
 export interface ErpRefundPaymentInput {
   /** The credit note (return Sales Invoice) the money pays back. */
   creditNote: string;
@@ -317,6 +324,19 @@ export function createErpActivities(erp: ErpClient) {
         docstatus: 1,
       });
       return { name: doc.name, created: true };
+    },
+
+    /** Read-only: the submitted Journal Entry whose `cheque_no` is the reference, its rows in minor units; null when there is none. */
+    async findErpJournalEntry(input: { reference: string; currency: string }): Promise<ErpJournalEntry | null> {
+      const name = await first('Journal Entry', [['cheque_no', '=', input.reference], ['docstatus', '=', 1]]);
+      if (!name) return null;
+      const doc = await erp.getDoc<FrappeDoc & { posting_date?: string; accounts?: Array<Record<string, unknown>> }>('Journal Entry', name);
+      return {
+        name, postingDate: String(doc.posting_date ?? ''),
+        accounts: (doc.accounts ?? []).map((row) => ({ account: String(row.account),
+          debitMinor: toMinor(Number(row.debit_in_account_currency ?? row.debit ?? 0), input.currency),
+          creditMinor: toMinor(Number(row.credit_in_account_currency ?? row.credit ?? 0), input.currency) })),
+      };
     },
   };
 }

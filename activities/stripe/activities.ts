@@ -6,6 +6,7 @@ import { createAuthorizationActivities } from './authorizations';
 import { createBillingActivities } from './billing';
 import { createCheckoutActivities } from './checkout';
 import { callStripe } from './client';
+import { payoutLineOf } from './payoutTransactions';
 
 export { PaymentNotCapturable } from './authorizations';
 export type { CancelAuthorizationResult, CancellationReason, CaptureResult } from './authorizations';
@@ -238,27 +239,21 @@ export function createStripeActivities(stripe: Stripe) {
       const payout = await callStripe(() => stripe.payouts.retrieve(payoutId));
       return {
         id: payout.id, amountMinor: payout.amount, currency: payout.currency.toUpperCase(), status: payout.status,
-        automatic: payout.automatic, arrivalDate: payout.arrival_date, reconciliationStatus: payout.reconciliation_status,
+        automatic: payout.automatic, arrivalDate: payout.arrival_date, reconciliationStatus: payout.reconciliation_status, created: payout.created,
+        ...(payout.failure_code ? { failureCode: payout.failure_code } : {}),
       };
     },
 
     /**
      * Read-only: one page (100) of the balance transactions a payout swept, with each charge's source expanded for the
      * Magento order id in its metadata. The payout's own transaction (which Stripe itself lists too) is not a swept line.
+     * Used by runs started before the report store (`collectPayoutTransactions` reads whole payouts now).
      */
     async listPayoutTransactionsPage(input: { payoutId: string; startingAfter?: string }): Promise<PayoutTransactionsPage> {
       const page = await callStripe(() => stripe.balanceTransactions.list({ payout: input.payoutId, limit: payoutPageSize, expand: ['data.source'],
         ...(input.startingAfter ? { starting_after: input.startingAfter } : {}) }));
       const lines = page.data.filter((txn) => !(txn.type === 'payout' && idOf(txn.source as { id: string } | string | null) === input.payoutId))
-        .map((txn): PayoutLine => {
-          const source = txn.source as string | { id: string; object?: string; metadata?: unknown } | null;
-          const magentoOrderId = typeof source === 'object' && source?.object === 'charge' ? magentoOrderIdFromMetadata(source.metadata) : undefined;
-          return {
-            id: txn.id, type: txn.type, reportingCategory: txn.reporting_category, sourceId: idOf(source ?? undefined),
-            ...(magentoOrderId ? { magentoOrderId } : {}),
-            grossMinor: txn.amount, feeMinor: txn.fee, netMinor: txn.net, currency: txn.currency.toUpperCase(), availableOn: txn.available_on,
-          };
-        });
+        .map(payoutLineOf);
       return { lines, hasMore: page.has_more, lastId: page.data.at(-1)?.id };
     },
 

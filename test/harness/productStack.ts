@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import type Stripe from 'stripe';
@@ -6,6 +8,7 @@ import { createProductActivities, type ProductClients } from '../../activities';
 import { ErpClient } from '../../activities/erp/client';
 import { MagentoClient } from '../../activities/magento/client';
 import { Mailer } from '../../activities/notify/mailer';
+import { FilePayoutReportStore } from '../../activities/reports/payoutReportStore';
 import { createStripeClient } from '../../activities/stripe/client';
 import { WmsClient } from '../../activities/wms/client';
 import { loadMappings, orderSettingsFrom } from '../../config/mappings';
@@ -63,6 +66,8 @@ export async function startProductStack(options: { temporal: Client; taskQueue: 
   const stripe = createStripeClient({ secretKey: testSecrets.stripeKey, apiBase: urls.stripe });
   const mail = await startMailSink();
   const mailer = new Mailer({ smtpUrl: mail.smtpUrl, from: 'Orders <orders@stack.example>', merchantEmail });
+  // Payout reports go to a directory of this stack's own, as they go to $DATA_DIR/payout-reports under npm start.
+  const reportsDir = mkdtempSync(join(tmpdir(), 'o2c-payout-reports-'));
   const clients: ProductClients = {
     magento: new MagentoClient({ baseUrl: `${urls.magento}/rest/default`, auth: { kind: 'token', token: testSecrets.magentoToken } }),
     erp: new ErpClient({ baseUrl: urls.erp, apiKey: testSecrets.erpKey, apiSecret: testSecrets.erpSecret }),
@@ -72,6 +77,7 @@ export async function startProductStack(options: { temporal: Client; taskQueue: 
     temporal: options.temporal,
     taskQueue: options.taskQueue,
     settings: options.settings ?? defaultSettings(),
+    payoutReports: new FilePayoutReportStore(reportsDir),
   };
   return {
     urls, clients, stripe, mail,
@@ -81,6 +87,7 @@ export async function startProductStack(options: { temporal: Client; taskQueue: 
       wmsPeer.stop();
       mailer.close();
       await Promise.all([...running.map((r) => r.close()), mail.close()]);
+      rmSync(reportsDir, { recursive: true, force: true });
     },
   };
 }
