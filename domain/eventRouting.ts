@@ -220,6 +220,9 @@ const routingTable: Readonly<Record<string, Locator>> = {
   'invoice.upcoming': fromInvoice,
   'payout.paid': fromPayout,
   'payout.reconciliation_completed': fromPayout,
+  // A payout that fails or is canceled after it was paid has its booked entry reversed by its run (a new one if it ended).
+  'payout.failed': fromPayout,
+  'payout.canceled': fromPayout,
 };
 
 export const handledEventTypes: readonly string[] = Object.keys(routingTable);

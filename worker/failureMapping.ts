@@ -5,6 +5,7 @@ import { failureTypes } from '../domain/failures';
 import { MappingError } from '../domain/fulfilment';
 import { MoneyError } from '../domain/money';
 import { MailRejected } from '../activities/notify/mailer';
+import { ReportStoreError } from '../activities/reports/payoutReportStore';
 
 /**
  * Turns what activities throw into Temporal failures in one place: transient external errors keep retrying (after
@@ -35,7 +36,7 @@ export function toFailure(err: unknown): unknown {
     return ApplicationFailure.create({ type: failureTypes[err.kind], message: err.message, nonRetryable: true,
       details: [{ system: 'Mail', status: err.responseCode, kind: err.kind }] });
   }
-  if (err instanceof MappingError || err instanceof MoneyError) {
+  if (err instanceof MappingError || err instanceof MoneyError || err instanceof ReportStoreError) {
     return ApplicationFailure.create({ type: failureTypes.bad_data, message: err.message, nonRetryable: true, details: [{ error: err.name }] });
   }
   return err;

@@ -1,14 +1,20 @@
-import { condition, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { condition, patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { formatMoney } from '../domain/money';
 import {
-  disputeCategories, journalFor, mismatchReason, missingGlAccounts, summarizePayout,
-  type PayoutDetails, type PayoutLine, type PayoutReconciliationResult, type PayoutReport, type PayoutSummary,
+  isUnpaidStatus, reversalReference, reversedRows, type AnyPayoutRunResult, type PayoutReportHead, type PayoutReversal, type ReversedPayoutResult,
+  type UnpaidPayoutResult,
+} from '../domain/payoutReport';
+import {
+  disputeCategories, journalFor, mismatchReason, missingGlAccounts, summarizePayout, summarizeTally,
+  type PayoutDetails, type PayoutJournal, type PayoutLine, type PayoutReport, type PayoutSummary,
 } from '../domain/reconciliation';
 import { StripeObjectId } from '../domain/searchAttributes';
 import type { StripeEventEnvelope } from '../domain/stripeEvents';
-import type { ErpActivities } from '../activities/erp/activities';
+import type { CreatedDoc, ErpActivities } from '../activities/erp/activities';
+import type { ReportActivities } from '../activities/reports/activities';
 import type { SettingsActivities } from '../activities/settings';
 import type { StripeActivities } from '../activities/stripe/activities';
+import type { PayoutTransactionActivities } from '../activities/stripe/payoutTransactions';
 import { defineStatusQuery, stripeEventSignal } from './messages';
 import { createReviewQueue, permanentFailure, setSyncState, SkippedByOperator, type Tracked } from './reviewQueue';
 
@@ -20,7 +26,7 @@ export interface PayoutStatus extends Tracked {
   pages: number;
   lines: number;
   timestamps: Record<string, string>;
-  report?: PayoutReconciliationResult;
+  report?: AnyPayoutRunResult;
 }
 
 export const payoutStatusQuery = defineStatusQuery<PayoutStatus>();
@@ -28,28 +34,49 @@ export const payoutStatusQuery = defineStatusQuery<PayoutStatus>();
 // ── Activities, per system ──────────────────────────────────────────────────────────────────────────
 const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' } as const;
 const stripe = proxyActivities<StripeActivities>({ startToCloseTimeout: '1 minute', retry });
+/**
+ * The whole payout is read by one activity that writes each page to the report store and heartbeats its checkpoint
+ * (cursor and running totals). One activity per page would put three events per 100 lines in this run's history
+ * (600 for 20,000 lines, past Temporal's 50,000-event limit at about 1.7 million) and need continue-as-new to carry the
+ * review queue and status across runs; one heartbeating activity keeps the history the same few events at any size,
+ * and a retried attempt resumes from its last heartbeat instead of starting over. A page must arrive within the
+ * heartbeat timeout; the whole reading gets two hours per attempt.
+ */
+const reading = proxyActivities<PayoutTransactionActivities>({ startToCloseTimeout: '2 hours', heartbeatTimeout: '1 minute', retry });
 const erp = proxyActivities<ErpActivities>({ startToCloseTimeout: '1 minute', retry });
+const reports = proxyActivities<ReportActivities>({ startToCloseTimeout: '1 minute', retry });
 const config = proxyActivities<SettingsActivities>({ startToCloseTimeout: '10 seconds', retry });
 
 /** Stripe lists an automatic payout's transactions completely only once it has reconciled the payout. */
 const reconciliationWaitMs = 24 * 3600 * 1000;
 
+type Review = ReturnType<typeof createReviewQueue>;
+
+/** A payout's transactions as read: into the report store (a head to publish) or, for old runs, into history (the lines). */
+type Reading =
+  | { summary: PayoutSummary; head: Omit<PayoutReportHead, 'payout' | 'summary' | 'journalEntry' | 'notes'>; lines?: undefined }
+  | { summary: PayoutSummary; lines: PayoutLine[]; head?: undefined };
+
 /**
- * One Stripe payout, ID `payout:<po_…>`: wait until Stripe has reconciled it, read every balance transaction it swept,
- * check that their nets add up to the payout to the minor unit, and book it as one balanced ERP Journal Entry
- * (`cheque_no` = payout id). A payout its transactions do not explain parks in the review queue; nothing is booked.
+ * One Stripe payout, ID `payout:<po_…>`: wait until Stripe has reconciled it, read every balance transaction it swept
+ * into the report store (the API serves the report from there, paged), check that their nets add up to the payout to
+ * the minor unit, and book it as one balanced ERP Journal Entry (`cheque_no` = payout id). A payout its transactions
+ * do not explain parks in the review queue; nothing is booked. A payout that failed or was canceled after it was booked
+ * gets a reversing entry (`<po_…>:reversal`), once; one that failed before is not booked at all.
  */
-export async function payoutReconciliation(input: { payoutId: string }): Promise<PayoutReconciliationResult> {
+export async function payoutReconciliation(input: { payoutId: string }): Promise<AnyPayoutRunResult> {
+  // Runs from before the report store read the payout a page per activity and returned every line (kept for their histories).
+  const storesReport = patched('payout-report-store');
   const { payoutId } = input;
   const status: PayoutStatus = { payoutId, step: 'awaiting_payout_event', syncState: 'running', pages: 0, lines: 0, timestamps: {} };
   const notes: string[] = [];
-  let isPaidSeen = false;
-  let isReconciliationSeen = false;
+  const seen = { paid: false, reconciled: false, unpaid: false };
 
   setHandler(stripeEventSignal, (event: StripeEventEnvelope) => {
     if (event.objectId !== payoutId) return;
-    isPaidSeen ||= event.type === 'payout.paid';
-    isReconciliationSeen ||= event.type === 'payout.reconciliation_completed';
+    seen.paid ||= event.type === 'payout.paid';
+    seen.reconciled ||= event.type === 'payout.reconciliation_completed';
+    seen.unpaid ||= event.type === 'payout.failed' || event.type === 'payout.canceled';
   });
   setHandler(payoutStatusQuery, () => status);
   const review = createReviewQueue(status);
@@ -59,77 +86,67 @@ export async function payoutReconciliation(input: { payoutId: string }): Promise
   };
   upsertSearchAttributes([{ key: StripeObjectId, value: payoutId }]);
   setSyncState(status, 'running');
+  const finish = <R extends AnyPayoutRunResult>(result: R): R => {
+    status.report = result;
+    reached('completed');
+    setSyncState(status, 'completed');
+    return result;
+  };
+  const unpaid = (payout: PayoutDetails) => storesReport && isUnpaidStatus(payout.status);
 
   let payout: PayoutDetails | undefined;
   let summary: PayoutSummary | undefined;
   try {
     // 1. A payout event starts the run (signal-with-start); read the payout from Stripe, not from the event.
-    await condition(() => isPaidSeen || isReconciliationSeen);
+    await condition(() => seen.paid || seen.reconciled || seen.unpaid);
     payout = await review.step(() => stripe.getPayout(payoutId));
+    if (unpaid(payout)) return finish(await undoPayout(payout));
 
     // 2. Until Stripe has reconciled an automatic payout, its list of transactions may be incomplete.
-    if (payout.automatic && !isReconciliationSeen && payout.reconciliationStatus !== 'completed') {
+    if (payout.automatic && !seen.reconciled && payout.reconciliationStatus !== 'completed') {
       reached('awaiting_reconciliation');
-      if (!(await condition(() => isReconciliationSeen, reconciliationWaitMs))) {
-        notes.push(`Stripe had not sent payout.reconciliation_completed 24 hours after ${isPaidSeen ? 'payout.paid' : 'the first payout event'}; `
+      if (!(await condition(() => seen.reconciled || (storesReport && seen.unpaid), reconciliationWaitMs))) {
+        notes.push(`Stripe had not sent payout.reconciliation_completed 24 hours after ${seen.paid ? 'payout.paid' : 'the first payout event'}; `
           + 'reconciled with the balance transactions Stripe listed then.');
       }
       payout = await review.step(() => stripe.getPayout(payoutId));
+      if (unpaid(payout)) return finish(await undoPayout(payout));
     }
 
-    for (;;) {
-      // 3. Every balance transaction the payout swept, a page (100) per activity: only the pages travel through history.
+    for (let readingNumber = 1; ; readingNumber++) {
+      // 3. Every balance transaction the payout swept, into the report store; only running totals come back.
       reached('reading_transactions');
-      const lines: PayoutLine[] = [];
-      status.pages = 0;
-      status.lines = 0;
-      let startingAfter: string | undefined;
-      do {
-        const page = await review.step(() => stripe.listPayoutTransactionsPage({ payoutId, startingAfter }));
-        lines.push(...page.lines);
-        status.pages += 1;
-        status.lines = lines.length;
-        startingAfter = page.hasMore ? page.lastId : undefined;
-      } while (startingAfter !== undefined);
+      const current: PayoutDetails = payout;
+      const read = storesReport ? await readIntoStore(current, readingNumber) : await readIntoHistory(current);
+      summary = read.summary;
 
       // 4. Their nets must add up to the payout, to the minor unit; otherwise a person looks before anything is booked.
-      summary = summarizePayout(lines, payout);
       if (!summary.matches) {
         reached('mismatch');
         if ((await review.park(mismatchReason(summary))) === 'skip') throw new SkippedByOperator(mismatchReason(summary));
         payout = await review.step(() => stripe.getPayout(payoutId));
         continue;
       }
+      if (storesReport && seen.unpaid) {
+        payout = await review.step(() => stripe.getPayout(payoutId));
+        if (unpaid(payout)) return finish(await undoPayout(payout));
+      }
 
       // 5. One balanced Journal Entry per payout: bank and fees debited, each category credited (or debited) by its gross.
       reached('booking');
-      const matched = summary;
-      const current = payout;
-      const settings = await review.step(async () => {
-        const loaded = await config.orderSettings();
-        const missing = missingGlAccounts(matched, loaded.erp.glAccounts);
-        if (missing.length > 0) {
-          throw permanentFailure(`payout ${payoutId}: config/mappings.yaml has no ERP account under erp.glAccounts for ${missing.join(', ')}; `
-            + 'add it, restart the worker, then retry');
-        }
-        return loaded;
-      });
-      const { glAccounts } = settings.erp;
-      // Disputes' money is booked by their own runs when it moves (workflows/dispute.ts): the payout only clears its net.
-      const journal = journalFor(matched, glAccounts, glAccounts.payout!, glAccounts.fee!, { account: settings.erp.bankAccount, categories: disputeCategories });
-      const entry = await review.step(() => erp.postErpJournalEntry({
-        reference: payoutId, date: new Date(current.arrivalDate * 1000).toISOString().slice(0, 10), company: settings.erp.company,
-        currency: current.currency,
-        accounts: journal.lines.map(({ account, debitMinor, creditMinor }) => ({ account, debitMinor, creditMinor })),
-        remark: `Stripe payout ${payoutId}: ${formatMoney(current.amountMinor, current.currency)}, ${matched.totals.count} balance transactions`,
-      }));
+      const { entry, journal } = await book(summary, current);
       if (!entry.created) notes.push(`The ERP already had Journal Entry ${entry.name} for this payout; nothing was booked twice.`);
+      const journalEntry = { ...entry, journal };
 
-      const report: PayoutReport = { outcome: 'reconciled', payout: current, summary: matched, lines, journalEntry: { ...entry, journal }, notes };
-      status.report = report;
-      reached('completed');
-      setSyncState(status, 'completed');
-      return report;
+      // 6. The report becomes readable once the payout is booked.
+      const head: PayoutReportHead | undefined = read.head && { ...read.head, payout: current, summary, journalEntry, notes };
+      if (head) await review.step(() => reports.publishPayoutReport(head));
+      // 7. A payout can still fail days after it was paid (the bank returns it): then its entry is reversed, once.
+      if (seen.unpaid) {
+        const latest = await review.step(() => stripe.getPayout(payoutId));
+        if (isUnpaidStatus(latest.status)) return finish(await undoPayout(latest, head));
+      }
+      return finish<PayoutReportHead | PayoutReport>(head ?? { outcome: 'reconciled', payout: current, summary, lines: read.lines ?? [], journalEntry, notes });
     }
   } catch (err) {
     if (!(err instanceof SkippedByOperator)) throw err;
@@ -138,4 +155,82 @@ export async function payoutReconciliation(input: { payoutId: string }): Promise
     setSyncState(status, 'failed');
     return status.report;
   }
+
+  async function readIntoStore(current: PayoutDetails, readingNumber: number): Promise<Reading> {
+    const readingId = `${workflowInfo().runId}-${readingNumber}`;
+    const collected = await review.step(() => reading.collectPayoutTransactions({ payoutId, currency: current.currency, automatic: current.automatic,
+      created: current.created ?? current.arrivalDate, readingId }));
+    status.pages = collected.pages;
+    status.lines = collected.lines;
+    const summarized = await review.step(() => summarizeTally(collected.tally, current));
+    return { summary: summarized, head: { outcome: 'reconciled', reading: { readingId, pages: collected.pages, lines: collected.lines },
+      ...(collected.window ? { window: collected.window } : {}) } };
+  }
+
+  /** Runs from before the report store: a page (100) per activity, every line through history. */
+  async function readIntoHistory(current: PayoutDetails): Promise<Reading> {
+    const lines: PayoutLine[] = [];
+    status.pages = 0;
+    status.lines = 0;
+    let startingAfter: string | undefined;
+    do {
+      const page = await review.step(() => stripe.listPayoutTransactionsPage({ payoutId, startingAfter }));
+      lines.push(...page.lines);
+      status.pages += 1;
+      status.lines = lines.length;
+      startingAfter = page.hasMore ? page.lastId : undefined;
+    } while (startingAfter !== undefined);
+    return { summary: summarizePayout(lines, current), lines };
+  }
+
+  async function book(matched: PayoutSummary, current: PayoutDetails): Promise<{ entry: CreatedDoc; journal: PayoutJournal }> {
+    const settings = await review.step(async () => {
+      const loaded = await config.orderSettings();
+      const missing = missingGlAccounts(matched, loaded.erp.glAccounts);
+      if (missing.length > 0) {
+        throw permanentFailure(`payout ${payoutId}: config/mappings.yaml has no ERP account under erp.glAccounts for ${missing.join(', ')}; `
+          + 'add it, restart the worker, then retry');
+      }
+      return loaded;
+    });
+    const { glAccounts } = settings.erp;
+    // Disputes' money is booked by their own runs when it moves (workflows/dispute.ts): the payout only clears its net.
+    const journal = journalFor(matched, glAccounts, glAccounts.payout!, glAccounts.fee!, { account: settings.erp.bankAccount, categories: disputeCategories });
+    const entry = await review.step(() => erp.postErpJournalEntry({
+      reference: payoutId, date: new Date(current.arrivalDate * 1000).toISOString().slice(0, 10), company: settings.erp.company,
+      currency: current.currency,
+      accounts: journal.lines.map(({ account, debitMinor, creditMinor }) => ({ account, debitMinor, creditMinor })),
+      remark: `Stripe payout ${payoutId}: ${formatMoney(current.amountMinor, current.currency)}, ${matched.totals.count} balance transactions`,
+    }));
+    return { entry, journal };
+  }
+
+  /** A failed or canceled payout: what was booked for it is reversed (once); if nothing was, there is nothing to do. */
+  async function undoPayout(current: PayoutDetails, head?: PayoutReportHead): Promise<ReversedPayoutResult | UnpaidPayoutResult> {
+    reached('reversing');
+    return reversePayout({ review, payoutId, payout: current, notes, ...(head ? { head } : {}) });
+  }
+}
+
+async function reversePayout(input: { review: Review; payoutId: string; payout: PayoutDetails; notes: string[]; head?: PayoutReportHead })
+  : Promise<ReversedPayoutResult | UnpaidPayoutResult> {
+  const { review, payoutId, payout, notes } = input;
+  const why = `${payout.status}${payout.failureCode ? ` (${payout.failureCode})` : ''}`;
+  const booked = await review.step(() => erp.findErpJournalEntry({ reference: payoutId, currency: payout.currency }));
+  if (!booked) {
+    return { outcome: 'not_paid', payoutId, payout, notes,
+      reason: `Stripe payout ${payoutId} of ${formatMoney(payout.amountMinor, payout.currency)} is ${why}: its money stays in the Stripe balance `
+        + 'and nothing was booked for it, so there is nothing to reverse.' };
+  }
+  const settings = await review.step(() => config.orderSettings());
+  const entry = await review.step(() => erp.postErpJournalEntry({
+    reference: reversalReference(payoutId), date: new Date().toISOString().slice(0, 10), company: settings.erp.company, currency: payout.currency,
+    accounts: reversedRows(booked.accounts),
+    remark: `Reversal of ${booked.name}: Stripe payout ${payoutId} of ${formatMoney(payout.amountMinor, payout.currency)} ${why}`,
+  }));
+  if (!entry.created) notes.push(`The ERP already had reversing Journal Entry ${entry.name}; nothing was reversed twice.`);
+  const reversal: PayoutReversal = { status: payout.status, ...(payout.failureCode ? { failureCode: payout.failureCode } : {}),
+    reversedEntry: booked.name, name: entry.name, created: entry.created };
+  await review.step(() => reports.recordPayoutReversal({ payoutId, reversal }));
+  return { outcome: 'reversed', payoutId, payout, reversal, notes, ...(input.head ? { report: { ...input.head, reversal } } : {}) };
 }

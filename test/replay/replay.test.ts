@@ -8,7 +8,7 @@ import { workflowsPath } from '../../worker/worker';
 const files = readdirSync(historiesDir).filter((f) => f.endsWith('.binpb')).sort();
 
 describe('recorded workflow histories replay on the current workflow code', () => {
-  it('has histories to replay, from every order path, refunds, disputes and payout reconciliation: before the failure policy (v1), before order snapshots (v2), and now', () => {
+  it('has histories to replay, from every order path, refunds, disputes and payout reconciliation (before and after the report store): before the failure policy (v1), before order snapshots (v2), and now', () => {
     const paths = ['order-completed.binpb', 'order-fraud-approved.binpb', 'order-fraud-timeout.binpb', 'order-out-of-stock.binpb',
       'order-declined-then-paid.binpb', 'order-declined-canceled.binpb', 'order-shipment-found-in-wms.binpb', 'order-review-skipped.binpb',
       'intake-delivered.binpb'];
@@ -17,6 +17,8 @@ describe('recorded workflow histories replay on the current workflow code', () =
       'order-manual-capture-rejected.binpb', 'order-late-fraud-warning-rejected.binpb', 'order-payment-canceled.binpb',
       'order-declined-paid-again.binpb', 'intake-parked-resource-missing.binpb', 'order-waited-for-late-order.binpb',
       'payout-reconciled.binpb', 'payout-reconciled-after-24h.binpb', 'payout-parked-then-retried.binpb',
+      'payout-store-reconciled.binpb', 'payout-store-reconciled-after-24h.binpb', 'payout-store-parked-then-retried.binpb',
+      'payout-failed-reversed.binpb', 'payout-manual-reconciled.binpb',
       'refund-recorded.binpb', 'refund-pending-then-failed.binpb', 'dispute-lost-before-shipment.binpb', 'dispute-won-after-shipment.binpb',
       'subscription-renewed.binpb',
     ]));

@@ -36,8 +36,8 @@ describe('routing Stripe events to the workflow of their entity', () => {
       .toEqual({ kind: 'lookupCharge', chargeId: 'ch_9' });
   });
 
-  it('routes a paid payout and its completed reconciliation to the payout\'s reconciliation run', () => {
-    for (const type of ['payout.paid', 'payout.reconciliation_completed']) {
+  it('routes a paid payout, its completed reconciliation, and its failure or cancellation to the payout\'s reconciliation run', () => {
+    for (const type of ['payout.paid', 'payout.reconciliation_completed', 'payout.failed', 'payout.canceled']) {
       expect(routeStripeEvent(event(type, { id: 'po_1Abc', object: 'payout', amount: 1234 })))
         .toEqual({ kind: 'route', workflowType: 'payoutReconciliation', workflowId: 'payout:po_1Abc', businessKey: 'po_1Abc' });
     }

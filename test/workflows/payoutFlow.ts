@@ -37,3 +37,35 @@ export async function sweptTransactions(stack: ProductStack, payoutId: string): 
   for await (const txn of stack.stripe.balanceTransactions.list({ payout: payoutId, limit: 100 })) swept.push(txn);
   return swept;
 }
+
+/** Many available charges at once (`POST /__sandbox/balance/seed`), without events, then their automatic payout. */
+export async function seedAndPayOut(stack: ProductStack, count: number, currency: string): Promise<Stripe.Payout> {
+  await axios.post(`${stack.urls.stripe}/__sandbox/balance/seed`, { count, currency: currency.toLowerCase() });
+  return payOut(stack, currency);
+}
+
+/** The bank returns a payout (`POST /__sandbox/payouts/:id/outcome`): Stripe marks it failed and sends `payout.failed`. */
+export async function failPayout(stack: ProductStack, payoutId: string, failureCode = 'account_closed'): Promise<Stripe.Payout> {
+  return (await axios.post<Stripe.Payout>(`${stack.urls.stripe}/__sandbox/payouts/${payoutId}/outcome`, { status: 'failed', failure_code: failureCode })).data;
+}
+
+/** Every payload in a run's history (inputs, results, signals, heartbeats, markers), with the event it belongs to. */
+export function historyPayloads(history: { events?: unknown[] | null }): Array<{ eventType: string; bytes: number }> {
+  const found: Array<{ eventType: string; bytes: number }> = [];
+  const walk = (value: unknown, eventType: string): void => {
+    if (!value || typeof value !== 'object') return;
+    if (Array.isArray(value)) return value.forEach((v) => walk(v, eventType));
+    const record = value as Record<string, unknown>;
+    if (Array.isArray(record.payloads)) {
+      for (const p of record.payloads as Array<{ data?: Uint8Array | null; metadata?: Record<string, Uint8Array> | null }>) {
+        found.push({ eventType, bytes: (p.data?.length ?? 0) + Object.values(p.metadata ?? {}).reduce((s, m) => s + (m?.length ?? 0), 0) });
+      }
+    }
+    for (const [key, child] of Object.entries(record)) if (key !== 'payloads') walk(child, eventType);
+  };
+  for (const event of history.events ?? []) {
+    const e = event as Record<string, unknown>;
+    walk(e, String(e.eventType ?? 'unknown'));
+  }
+  return found;
+}

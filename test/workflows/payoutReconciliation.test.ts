@@ -1,19 +1,22 @@
 import { Client } from '@temporalio/client';
+import axios from 'axios';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type Stripe from 'stripe';
 import type { ProductActivities } from '../../activities';
 import type { FrappeDoc } from '../../activities/erp/client';
 import { temporalEnvSchema } from '../../config/env';
-import { toMinor } from '../../domain/money';
-import type { PayoutReconciliationResult, PayoutReport } from '../../domain/reconciliation';
+import { formatMoney, toMinor } from '../../domain/money';
+import { createPayoutTransactionActivities } from '../../activities/stripe/payoutTransactions';
+import type { PayoutReportHead, ReversedPayoutResult, UnpaidPayoutResult } from '../../domain/payoutReport';
+import type { PayoutLine, PayoutReconciliationResult } from '../../domain/reconciliation';
 import type { PayoutStatus } from '../../workflows/payoutReconciliation';
 import { createWorker } from '../../worker/worker';
 import { startProductStack, type ProductStack } from '../harness/productStack';
 import { recordHistories } from '../harness/recordHistories';
 import { createTimeSkippingEnv, uniqueTaskQueue } from '../harness/temporal';
 import { deliver } from './orderFlow';
-import { payInStripe, payOut, payoutEvents, sweptTransactions } from './payoutFlow';
+import { failPayout, historyPayloads, payInStripe, payOut, payoutEvents, seedAndPayOut, sweptTransactions } from './payoutFlow';
 
 jest.setTimeout(120_000);
 
@@ -57,6 +60,8 @@ describe('payoutReconciliation on the time-skipping server, with real activities
         const page = await real.listPayoutTransactionsPage(input);
         return { ...page, lines: page.lines.filter((l) => !stripeView.hiddenTransactions.has(l.id)) };
       },
+      // The real reading activity, over a Stripe client that leaves out what Stripe has not listed yet.
+      collectPayoutTransactions: createPayoutTransactionActivities(hidingStripe(stack.stripe), stack.clients.payoutReports).collectPayoutTransactions,
     };
     ({ worker } = await createWorker({ env: temporalEnvSchema.parse({ TEMPORAL_TASK_QUEUE: taskQueue }), activities, connection: env.nativeConnection }));
     running = worker.run();
@@ -72,7 +77,18 @@ describe('payoutReconciliation on the time-skipping server, with real activities
     await env?.teardown();
   });
 
+  /** The official client, with the balance transactions Stripe has not listed yet left out of every page. */
+  function hidingStripe(stripe: Stripe): Stripe {
+    const balanceTransactions = Object.create(stripe.balanceTransactions) as Stripe['balanceTransactions'];
+    balanceTransactions.list = (async (params: Stripe.BalanceTransactionListParams) => {
+      const page = await stripe.balanceTransactions.list(params);
+      return { ...page, data: page.data.filter((t) => !stripeView.hiddenTransactions.has(t.id)) };
+    }) as unknown as Stripe['balanceTransactions']['list'];
+    return Object.assign(Object.create(stripe) as Stripe, { balanceTransactions });
+  }
+
   const handleOf = (payoutId: string) => env.client.workflow.getHandle(`payout:${payoutId}`);
+  const storedLines = (payoutId: string): Promise<PayoutLine[]> => stack.clients.payoutReports.readLines(payoutId, 0, Number.MAX_SAFE_INTEGER);
 
   async function journalEntries(payoutId: string): Promise<JournalEntryDoc[]> {
     const found = await stack.clients.erp.listDocs<{ name: string }>('Journal Entry', { filters: [['cheque_no', '=', payoutId]], fields: ['name'] });
@@ -90,17 +106,22 @@ describe('payoutReconciliation on the time-skipping server, with real activities
   }
 
   /** What a reconciled payout must show, whatever its currency: Stripe's own figures, to the minor unit, booked once and balanced. */
-  async function expectReconciled(payout: Stripe.Payout, report: PayoutReport): Promise<void> {
+  async function expectReconciled(payout: Stripe.Payout, report: PayoutReportHead): Promise<PayoutLine[]> {
     const currency = payout.currency.toUpperCase();
     expect(report.outcome).toBe('reconciled');
-    expect(report.payout).toMatchObject({ id: payout.id, amountMinor: payout.amount, currency, automatic: true });
+    expect(report.payout).toMatchObject({ id: payout.id, amountMinor: payout.amount, currency, automatic: payout.automatic });
     expect(report.summary).toMatchObject({ matches: true, differenceMinor: 0, currency });
-    expect(report.lines.reduce((sum, l) => sum + l.netMinor, 0)).toBe(payout.amount);
     expect(report.summary.totals.netMinor).toBe(payout.amount);
+    // The lines are in the report store, as published: the run's result carries only their count.
+    expect(await stack.clients.payoutReports.getReport(payout.id)).toEqual(report);
+    const lines = await storedLines(payout.id);
+    expect(report.reading.lines).toBe(lines.length);
+    expect(lines.reduce((sum, l) => sum + l.netMinor, 0)).toBe(payout.amount);
+    if (!payout.automatic) return lines;
 
     const swept = new Map((await sweptTransactions(stack, payout.id)).map((t) => [t.id, t]));
-    expect(report.lines.map((l) => l.id).sort()).toEqual([...swept.keys()].sort());
-    for (const line of report.lines) {
+    expect(lines.map((l) => l.id).sort()).toEqual([...swept.keys()].sort());
+    for (const line of lines) {
       const txn = swept.get(line.id)!;
       expect([line.grossMinor, line.feeMinor, line.netMinor, line.reportingCategory]).toEqual([txn.amount, txn.fee, txn.net, txn.reporting_category]);
     }
@@ -117,8 +138,9 @@ describe('payoutReconciliation on the time-skipping server, with real activities
     expect(bank.map((row) => toMinor(row.debit, currency))).toEqual([payout.amount]);
     const fees = entry.accounts.filter((row) => row.account === 'Stripe Fees - SS').map((row) => toMinor(row.debit, currency));
     // Dispute fees are booked by the dispute's own run when the dispute opens; the payout books every other fee.
-    const payoutFeesMinor = report.lines.filter((l) => !['dispute', 'dispute_reversal'].includes(l.reportingCategory)).reduce((sum, l) => sum + l.feeMinor, 0);
+    const payoutFeesMinor = lines.filter((l) => !['dispute', 'dispute_reversal'].includes(l.reportingCategory)).reduce((sum, l) => sum + l.feeMinor, 0);
     expect(fees).toEqual(payoutFeesMinor > 0 ? [payoutFeesMinor] : []);
+    return lines;
   }
 
   it('reconciles a USD payout with partial refunds and a dispute, books one balanced journal, and books nothing twice on redelivery', async () => {
@@ -133,16 +155,16 @@ describe('payoutReconciliation on the time-skipping server, with real activities
     expect(events.map((e) => e.type)).toEqual(['payout.paid', 'payout.reconciliation_completed']);
 
     await deliver(steadyClient, taskQueue, events);
-    const report = await handleOf(payout.id).result() as PayoutReport;
-    recorded.push({ name: 'payout-reconciled', workflowId: `payout:${payout.id}`, runId: (await handleOf(payout.id).describe()).runId });
+    const report = await handleOf(payout.id).result() as PayoutReportHead;
+    recorded.push({ name: 'payout-store-reconciled', workflowId: `payout:${payout.id}`, runId: (await handleOf(payout.id).describe()).runId });
 
-    await expectReconciled(payout, report);
+    const lines = await expectReconciled(payout, report);
     expect(report.summary.byCategory).toEqual({
       charge: expect.objectContaining({ count: 4, grossMinor: 10_000 + 2_599 + 7_350 + 4_000 }),
       refund: expect.objectContaining({ count: 2, grossMinor: -1_600, feeMinor: 0 }),
       dispute: expect.objectContaining({ count: 1, grossMinor: -4_000, feeMinor: 1_500 }),
     });
-    const charges = report.lines.filter((l) => l.reportingCategory === 'charge');
+    const charges = lines.filter((l) => l.reportingCategory === 'charge');
     expect(charges.map((l) => l.magentoOrderId).sort()).toEqual(paid.map((p) => p.magentoOrderId).sort());
     expect(charges.map((l) => l.feeMinor).sort((a, b) => a - b)).toEqual([105, 243, 320, 146].sort((a, b) => a - b)); // 2.9% + 30¢
     expect(report.journalEntry.created).toBe(true);
@@ -150,7 +172,7 @@ describe('payoutReconciliation on the time-skipping server, with real activities
 
     // Stripe redelivers both events after the run has finished: a new run finds the journal entry and books nothing.
     await deliver(steadyClient, taskQueue, events);
-    const again = await handleOf(payout.id).result() as PayoutReport;
+    const again = await handleOf(payout.id).result() as PayoutReportHead;
     expect(again.journalEntry).toMatchObject({ name: report.journalEntry.name, created: false });
     expect(again.notes).toEqual([`The ERP already had Journal Entry ${report.journalEntry.name} for this payout; nothing was booked twice.`]);
     expect(await journalEntries(payout.id)).toHaveLength(1);
@@ -162,12 +184,12 @@ describe('payoutReconciliation on the time-skipping server, with real activities
     await payInStripe(stack, 3_000, 'JPY', { paymentMethod: 'pm_card_createDispute' });
     const payout = await payOut(stack, 'JPY');
     await deliver(steadyClient, taskQueue, await payoutEvents(stack, payout.id));
-    const report = await handleOf(payout.id).result() as PayoutReport;
+    const report = await handleOf(payout.id).result() as PayoutReportHead;
 
-    await expectReconciled(payout, report);
-    expect(report.lines).toHaveLength(204);
+    const lines = await expectReconciled(payout, report);
+    expect(lines).toHaveLength(204);
     expect((await handleOf(payout.id).query<PayoutStatus>('status'))).toMatchObject({ pages: 3, lines: 204, syncState: 'completed', step: 'completed' });
-    const first = report.lines.find((l) => l.grossMinor === 5_000)!;
+    const first = lines.find((l) => l.grossMinor === 5_000)!;
     expect(first.feeMinor).toBe(180); // 3.6%, no fixed part
     const entry = (await journalEntries(payout.id))[0]!;
     expect(entry.accounts.every((row) => Number.isInteger(row.debit) && Number.isInteger(row.credit))).toBe(true);
@@ -179,10 +201,10 @@ describe('payoutReconciliation on the time-skipping server, with real activities
     await payInStripe(stack, 20_000, 'KWD', { paymentMethod: 'pm_card_createDispute' });
     const payout = await payOut(stack, 'KWD');
     await deliver(steadyClient, taskQueue, await payoutEvents(stack, payout.id));
-    const report = await handleOf(payout.id).result() as PayoutReport;
+    const report = await handleOf(payout.id).result() as PayoutReportHead;
 
-    await expectReconciled(payout, report);
-    expect(report.lines.filter((l) => l.reportingCategory === 'charge').map((l) => l.feeMinor).sort((a, b) => a - b)).toEqual([250, 460, 680]);
+    const lines = await expectReconciled(payout, report);
+    expect(lines.filter((l) => l.reportingCategory === 'charge').map((l) => l.feeMinor).sort((a, b) => a - b)).toEqual([250, 460, 680]);
     expect(report.summary.byCategory.dispute).toMatchObject({ grossMinor: -20_000, feeMinor: 5_000 });
   });
 
@@ -194,8 +216,8 @@ describe('payoutReconciliation on the time-skipping server, with real activities
     await statusOf(payout.id, (s) => s.step === 'awaiting_reconciliation');
     stripeView.reconciling.delete(payout.id);
 
-    const report = await handleOf(payout.id).result() as PayoutReport; // time skips through the 24 h wait
-    recorded.push({ name: 'payout-reconciled-after-24h', workflowId: `payout:${payout.id}` });
+    const report = await handleOf(payout.id).result() as PayoutReportHead; // time skips through the 24 h wait
+    recorded.push({ name: 'payout-store-reconciled-after-24h', workflowId: `payout:${payout.id}` });
     await expectReconciled(payout, report);
     expect(report.notes).toEqual(['Stripe had not sent payout.reconciliation_completed 24 hours after payout.paid; '
       + 'reconciled with the balance transactions Stripe listed then.']);
@@ -212,7 +234,7 @@ describe('payoutReconciliation on the time-skipping server, with real activities
     stripeView.reconciling.delete(payout.id);
     await deliver(steadyClient, taskQueue, await payoutEvents(stack, payout.id, ['payout.reconciliation_completed']));
 
-    const report = await handleOf(payout.id).result() as PayoutReport;
+    const report = await handleOf(payout.id).result() as PayoutReportHead;
     await expectReconciled(payout, report);
     expect(report.notes).toEqual([]);
   });
@@ -233,8 +255,8 @@ describe('payoutReconciliation on the time-skipping server, with real activities
 
     stripeView.hiddenTransactions.delete(missing.id);
     await handleOf(payout.id).signal('retry', { operator: 'ops' });
-    const report = await handleOf(payout.id).result() as PayoutReport;
-    recorded.push({ name: 'payout-parked-then-retried', workflowId: `payout:${payout.id}` });
+    const report = await handleOf(payout.id).result() as PayoutReportHead;
+    recorded.push({ name: 'payout-store-parked-then-retried', workflowId: `payout:${payout.id}` });
     await expectReconciled(payout, report);
   });
 
@@ -254,7 +276,7 @@ describe('payoutReconciliation on the time-skipping server, with real activities
 
       glAccounts.dispute = disputeAccount;
       await handleOf(payout.id).signal('retry', { operator: 'ops' });
-      const report = await handleOf(payout.id).result() as PayoutReport;
+      const report = await handleOf(payout.id).result() as PayoutReportHead;
       await expectReconciled(payout, report);
       // The dispute's own run books the chargeback and its fee when they happen; the payout clears their net (2 500 + 1 500 fee).
       const { bankAccount } = stack.clients.settings.erp;
@@ -277,5 +299,131 @@ describe('payoutReconciliation on the time-skipping server, with real activities
     expect(result).toMatchObject({ outcome: 'skipped', payoutId: payout.id, reason: expect.stringContaining('is not explained by its 0 balance transactions') });
     expect(await journalEntries(payout.id)).toHaveLength(0);
     expect((await handleOf(payout.id).query<PayoutStatus>('status')).syncState).toBe('failed');
+  });
+
+  it('reconciles 600 balance transactions with the same history as 3: one reading activity, every payload under 8 KB, nothing growing with the lines', async () => {
+    await payInStripe(stack, 4_000, 'GBP');
+    await payInStripe(stack, 2_500, 'GBP', { refundMinor: 500 });
+    const small = await payOut(stack, 'GBP');
+    await deliver(steadyClient, taskQueue, await payoutEvents(stack, small.id));
+    await expectReconciled(small, await handleOf(small.id).result() as PayoutReportHead);
+
+    const large = await seedAndPayOut(stack, 600, 'EUR');
+    await deliver(steadyClient, taskQueue, await payoutEvents(stack, large.id));
+    const report = await handleOf(large.id).result() as PayoutReportHead;
+    const lines = await expectReconciled(large, report);
+    expect(report.reading).toMatchObject({ pages: 6, lines: 600 });
+    expect(lines.every((l) => l.magentoOrderId?.startsWith('SEED-'))).toBe(true);
+
+    const [smallHistory, largeHistory] = await Promise.all([handleOf(small.id).fetchHistory(), handleOf(large.id).fetchHistory()]);
+    // The same activities in the same order, whatever the size: the whole payout is one reading activity.
+    const activities = (h: typeof smallHistory) => (h.events ?? []).map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter(Boolean);
+    expect(activities(largeHistory)).toEqual(activities(smallHistory));
+    expect(activities(largeHistory)).toEqual(['getPayout', 'collectPayoutTransactions', 'orderSettings', 'postErpJournalEntry', 'publishPayoutReport']);
+    expect(largeHistory.events?.length).toBeLessThan(50);
+    const [smallPayloads, largePayloads] = [historyPayloads(smallHistory), historyPayloads(largeHistory)];
+    expect(Math.max(...largePayloads.map((p) => p.bytes))).toBeLessThan(8 * 1024);
+    const total = (ps: typeof smallPayloads) => ps.reduce((sum, p) => sum + p.bytes, 0);
+    // Ids and amounts differ by a few digits; 600 lines would add tens of kilobytes.
+    expect(Math.abs(total(largePayloads) - total(smallPayloads))).toBeLessThan(1_024);
+    expect(JSON.stringify(report).length).toBeLessThan(4 * 1024);
+  });
+
+  it('reverses the booked Journal Entry once when payout.failed arrives after payout.paid: debits and credits swapped, in a new run of the payout', async () => {
+    await payInStripe(stack, 8_000, 'CAD');
+    await payInStripe(stack, 3_000, 'CAD', { refundMinor: 1_000 });
+    const payout = await payOut(stack, 'CAD');
+    await deliver(steadyClient, taskQueue, await payoutEvents(stack, payout.id));
+    const report = await handleOf(payout.id).result() as PayoutReportHead;
+    await expectReconciled(payout, report);
+
+    await failPayout(stack, payout.id, 'account_closed');
+    const failedEvents = await payoutEvents(stack, payout.id, ['payout.failed']);
+    expect(failedEvents).toHaveLength(1);
+    await deliver(steadyClient, taskQueue, failedEvents);
+    const reversed = await handleOf(payout.id).result() as ReversedPayoutResult;
+    recorded.push({ name: 'payout-failed-reversed', workflowId: `payout:${payout.id}`, runId: (await handleOf(payout.id).describe()).runId });
+    expect(reversed).toMatchObject({ outcome: 'reversed', payoutId: payout.id, payout: { status: 'failed', failureCode: 'account_closed' },
+      reversal: { status: 'failed', failureCode: 'account_closed', reversedEntry: report.journalEntry.name, created: true }, notes: [] });
+
+    const [original] = await journalEntries(payout.id);
+    const reversals = await journalEntries(`${payout.id}:reversal`);
+    expect(reversals).toHaveLength(1);
+    const [reversal] = reversals as [JournalEntryDoc];
+    expect(reversal).toMatchObject({ name: reversed.reversal.name, docstatus: 1, total_debit: original!.total_credit, total_credit: original!.total_debit });
+    const rows = (e: JournalEntryDoc) => e.accounts.map((r) => [r.account, toMinor(r.debit, 'CAD'), toMinor(r.credit, 'CAD')]);
+    expect(rows(reversal)).toEqual(rows(original!).map(([account, debit, credit]) => [account, credit, debit]));
+    expect((await stack.clients.payoutReports.getReport(payout.id))?.reversal).toEqual(reversed.reversal);
+
+    // Stripe sends payout.failed again: the reversal is found, not booked twice.
+    await deliver(steadyClient, taskQueue, failedEvents);
+    const again = await handleOf(payout.id).result() as ReversedPayoutResult;
+    expect(again.reversal).toMatchObject({ name: reversed.reversal.name, created: false });
+    expect(await journalEntries(`${payout.id}:reversal`)).toHaveLength(1);
+  });
+
+  it('books nothing for a payout that fails while its run waits for Stripe\'s reconciliation', async () => {
+    await payInStripe(stack, 2_200, 'AUD');
+    const payout = await payOut(stack, 'AUD');
+    stripeView.reconciling.add(payout.id);
+    await deliver(steadyClient, taskQueue, await payoutEvents(stack, payout.id, ['payout.paid']));
+    await statusOf(payout.id, (s) => s.step === 'awaiting_reconciliation');
+    stripeView.reconciling.delete(payout.id);
+    await failPayout(stack, payout.id, 'no_account');
+    await deliver(steadyClient, taskQueue, await payoutEvents(stack, payout.id, ['payout.failed']));
+
+    const result = await handleOf(payout.id).result() as UnpaidPayoutResult;
+    expect(result).toMatchObject({ outcome: 'not_paid', payoutId: payout.id,
+      reason: `Stripe payout ${payout.id} of ${formatMoney(payout.amount, 'AUD')} is failed (no_account): its money stays in the Stripe balance and nothing was booked for it, so there is nothing to reverse.` });
+    expect(await journalEntries(payout.id)).toHaveLength(0);
+    expect(await stack.clients.payoutReports.getReport(payout.id)).toBeUndefined();
+  });
+
+  it('reconciles manual payouts by their date window, which Stripe does not let a payout filter', async () => {
+    const seed = (count: number) => axios.post(`${stack.urls.stripe}/__sandbox/balance/seed`, { count, currency: 'sgd', orderPrefix: `SG${count}-` });
+    const manualPayout = async () => {
+      const balance = (await stack.stripe.balance.retrieve()).available.find((b) => b.currency === 'sgd')!.amount;
+      const created = await stack.stripe.payouts.create({ amount: balance, currency: 'sgd' });
+      await axios.post(`${stack.urls.stripe}/__sandbox/payouts/${created.id}/outcome`, { status: 'paid' });
+      return stack.stripe.payouts.retrieve(created.id);
+    };
+    const second = (ms = 1_100) => new Promise((r) => setTimeout(r, ms)); // Stripe's `created` is in whole seconds
+    await seed(3);
+    await second();
+    const first = await manualPayout();
+    await second();
+    await seed(5);
+    await second();
+    const later = await manualPayout();
+
+    for (const [payout, count] of [[first, 3], [later, 5]] as const) {
+      await deliver(steadyClient, taskQueue, await payoutEvents(stack, payout.id, ['payout.paid']));
+      const report = await handleOf(payout.id).result() as PayoutReportHead;
+      if (payout === later) recorded.push({ name: 'payout-manual-reconciled', workflowId: `payout:${payout.id}` });
+      const lines = await expectReconciled(payout, report);
+      expect(lines.map((l) => l.magentoOrderId?.slice(0, 4))).toEqual(Array(count).fill(`SG${count}-`));
+      expect(report.window).toEqual(payout === first ? { createdUpTo: first.created }
+        : { afterPayoutId: first.id, createdAfter: first.created, createdUpTo: later.created });
+    }
+  });
+
+  it('reconciles charges presented in EUR and settled in NZD with the balance transaction\'s own amounts, keeping Stripe\'s exchange_rate', async () => {
+    await axios.put(`${stack.urls.stripe}/__sandbox/settlement`, { default_currency: 'nzd', exchange_rates: { eur: 1.7912 } });
+    try {
+      const { paymentIntent } = await payInStripe(stack, 10_000, 'EUR', { refundMinor: 2_500 });
+      await payInStripe(stack, 4_990, 'EUR');
+      const payout = await payOut(stack, 'NZD');
+      await deliver(steadyClient, taskQueue, await payoutEvents(stack, payout.id));
+      const report = await handleOf(payout.id).result() as PayoutReportHead;
+      const lines = await expectReconciled(payout, report);
+      const charge = lines.find((l) => l.sourceId === paymentIntent.latest_charge)!;
+      // €100.00 × 1.7912 = NZ$179.12; the fee (2.9% + 30¢, and 1% for converting) is Stripe's, never recomputed here.
+      expect(charge).toMatchObject({ currency: 'NZD', grossMinor: 17_912, exchangeRate: 1.7912, customerFacingAmountMinor: 10_000, customerFacingCurrency: 'EUR' });
+      const txn = await stack.stripe.balanceTransactions.retrieve(lines.find((l) => l.id === charge.id)!.id);
+      expect([charge.feeMinor, charge.netMinor]).toEqual([txn.fee, txn.net]);
+      expect(lines.find((l) => l.reportingCategory === 'refund')).toMatchObject({ grossMinor: -4_478, exchangeRate: 1.7912 });
+    } finally {
+      await axios.put(`${stack.urls.stripe}/__sandbox/settlement`, { default_currency: 'usd' });
+    }
   });
 });
