@@ -1,10 +1,12 @@
 import express, { type ErrorRequestHandler } from 'express';
 import type { Client } from '@temporalio/client';
+import type { PayoutReportStore } from '../activities/reports/payoutReportStore';
 import type { Logger } from '../config/logger';
 import { requireAdminToken } from './adminAuth';
 import { createApiMetrics, type ApiMetrics } from './metrics';
 import type { OrderSystems } from './orderPage';
 import { adminRoutes } from './routes/admin';
+import { payoutReportRoutes } from './routes/payoutReports';
 import { healthRoutes } from './routes/health';
 import { stripeWebhookRoutes } from './routes/stripeWebhook';
 import { wmsWebhookRoutes } from './routes/wmsWebhook';
@@ -17,6 +19,8 @@ export interface AppDeps {
   adminToken?: string;
   /** What order pages read documents from, and the Web UI their run links open (default: no systems, the local UI). */
   orderPage?: { systems: OrderSystems; webUiUrl: string };
+  /** The payout reports the worker writes (`$DATA_DIR/payout-reports` on one machine). */
+  payoutReports?: PayoutReportStore;
   log: Logger;
   metrics?: ApiMetrics;
 }
@@ -34,6 +38,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use('/admin', requireAdminToken(deps.adminToken, deps.log));
   app.use(adminRoutes({ temporal: deps.temporal, taskQueue: deps.taskQueue, log: deps.log,
     orderPage: deps.orderPage ?? { systems: {}, webUiUrl: 'http://127.0.0.1:8233' } }));
+  app.use(payoutReportRoutes({ temporal: deps.temporal, reports: deps.payoutReports, log: deps.log }));
   app.use((req, res) => {
     res.status(404).json({ error: `no route for ${req.method} ${req.path}` });
   });

@@ -1,4 +1,6 @@
+import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { FilePayoutReportStore } from '../activities/reports/payoutReportStore';
 import { apiEnvSchema, loadEnv } from '../config/env';
 import { createLogger } from '../config/logger';
 import { dataConverterFrom } from '../config/payloadCodec';
@@ -19,6 +21,7 @@ async function main(): Promise<void> {
     wmsWebhookSecret: env.WMS_WEBHOOK_SECRET,
     adminToken: env.ADMIN_TOKEN,
     orderPage: { systems: orderSystemsFromEnv(env), webUiUrl: env.TEMPORAL_UI_URL },
+    payoutReports: new FilePayoutReportStore(join(env.DATA_DIR, 'payout-reports')),
     log,
   });
   const server = app.listen(env.API_PORT, env.API_HOST, () => log.info({ port: env.API_PORT }, 'api listening'));

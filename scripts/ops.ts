@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { formatMoney } from '../domain/money';
@@ -98,18 +99,32 @@ program.command('replay').description('catch up on Stripe events since a time (w
   });
 
 program.command('payout <payoutId>').description('the reconciliation report of a Stripe payout (po_…)')
-  .option('--csv', 'print the balance transactions as CSV')
+  .option('--csv', 'print every balance transaction as CSV (streamed)')
   .action(async (payoutId: string, opts: { csv?: boolean }) => {
-    const answer = await client().payoutReconciliation(payoutId, opts.csv ? 'csv' : 'json');
-    if (answer.status === 'running') {
-      const p = answer.progress;
+    const admin = client();
+    const stillRunning = (p?: { step: string; pages: number; lines: number }) => {
       console.error(`${payoutId} is still being reconciled${p ? ` (${p.step}: ${p.pages} pages, ${p.lines} transactions so far)` : ''}; try again shortly`);
       process.exitCode = 2;
+    };
+    if (opts.csv) {
+      const answer = await admin.payoutReconciliationCsv(payoutId);
+      if (answer.status === 'running') return stillRunning(answer.progress);
+      await pipeline(answer.csv, process.stdout, { end: false });
       return;
     }
-    if (answer.status === 'reconciled-csv') return void process.stdout.write(answer.csv);
-    const { report } = answer;
-    print(program.opts().json, report, () => {
+    const json = program.opts().json;
+    // The table needs only the head; --json prints every line, fetched a page (10,000) at a time.
+    const first = await admin.payoutReconciliation(payoutId, 1, json ? 10_000 : 1);
+    if (first.status === 'running') return stillRunning(first.progress);
+    const report = first.report;
+    for (let page = report.paging.nextPage; json && page !== null;) {
+      const next = await admin.payoutReconciliation(payoutId, page, 10_000);
+      if (next.status !== 'reconciled') throw new Error(`${payoutId}: the report changed while it was read; run the command again`);
+      report.lines.push(...next.report.lines);
+      page = next.report.paging.nextPage;
+    }
+    const { paging: _paging, ...whole } = report;
+    print(json, whole, () => {
       const { payout, summary, journalEntry } = report;
       const money = (minor: number) => formatMoney(minor, payout.currency);
       console.log(`${payout.id}  ${money(payout.amountMinor)}  ${summary.matches ? 'reconciled' : 'NOT reconciled'}  `
@@ -119,6 +134,7 @@ program.command('payout <payoutId>').description('the reconciliation report of a
       }
       console.log(`  ${'total'.padEnd(18)} ${String(summary.totals.count).padStart(6)}  gross ${money(summary.totals.grossMinor)}  `
         + `fee ${money(summary.totals.feeMinor)}  net ${money(summary.totals.netMinor)}`);
+      if (report.reversal) console.log(`  REVERSED: payout ${report.reversal.status}${report.reversal.failureCode ? ` (${report.reversal.failureCode})` : ''}; journal entry ${report.reversal.name} reverses ${report.reversal.reversedEntry}`);
       for (const note of report.notes) console.log(`  note: ${note}`);
     });
   });

@@ -4,14 +4,11 @@ import {
   WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowExecutionInfo,
 } from '@temporalio/client';
 import { z } from 'zod';
-import { orderWorkflowId, payoutIdPattern, payoutWorkflowId } from '../../domain/eventRouting';
-import { toCsv, type PayoutReconciliationResult } from '../../domain/reconciliation';
-import { SyncState } from '../../domain/searchAttributes';
+import { orderWorkflowId } from '../../domain/eventRouting';
 import type { Logger } from '../../config/logger';
 import { retryUpdate, skipUpdate } from '../../workflows/messages';
 import { fraudDecisionUpdate, type OrderStatus } from '../../workflows/orderToCash';
 import { operatorRefund, type OperatorRefundOutcome } from '../../workflows/operatorRefund';
-import type { PayoutStatus } from '../../workflows/payoutReconciliation';
 import type { CatchUpProgress } from '../../workflows/stripeCatchUp';
 import { orderPage, type OrderSystems } from '../orderPage';
 import { isTemporalUnavailable } from '../temporalErrors';
@@ -75,7 +72,7 @@ async function answerOf(send: () => Promise<unknown>): Promise<{ status: number;
   }
 }
 
-/** The operator API: order pages, fraud holds and decisions, the review queue, catch-up from Stripe, payout reports. Mounted behind the admin token. */
+/** The operator API: order pages, fraud holds and decisions, the review queue, catch-up from Stripe (payout reports: payoutReports.ts). Mounted behind the admin token. */
 export function adminRoutes(deps: AdminDeps): Router {
   const router = Router();
   router.use(express.json({ limit: '64kb' }));
@@ -170,46 +167,6 @@ export function adminRoutes(deps: AdminDeps): Router {
     const description = await handle.describe();
     const progress = description.status.name === 'COMPLETED' ? await handle.result() as CatchUpProgress : await handle.query<CatchUpProgress>('status');
     res.json({ workflowId: handle.workflowId, status: description.status.name, progress });
-  });
-
-  router.get('/admin/payouts/:payoutId/reconciliation', async (req: Request<{ payoutId: string }>, res: Response) => {
-    const { payoutId } = req.params;
-    const format = req.query.format ?? 'json';
-    if (!payoutIdPattern.test(payoutId)) return void res.status(400).json({ error: 'not a Stripe payout id (po_…)' });
-    if (format !== 'json' && format !== 'csv') return void res.status(400).json({ error: 'format must be json or csv' });
-    const handle = deps.temporal.workflow.getHandle(payoutWorkflowId(payoutId));
-    let description: Awaited<ReturnType<typeof handle.describe>>;
-    try {
-      description = await handle.describe();
-    } catch (err) {
-      if (!(err instanceof WorkflowNotFoundError)) throw err;
-      return void res.status(404).json({ error: `no reconciliation for payout ${payoutId}: its payout.paid event has not arrived (yet), `
-        + 'or it is not a payout of this Stripe account' });
-    }
-    const workflowId = handle.workflowId;
-    if (description.status.name === 'RUNNING') {
-      if (description.typedSearchAttributes.get(SyncState) === 'needs_review') {
-        const reason = description.memo?.reviewReason;
-        return void res.status(409).json({ error: `the reconciliation of ${payoutId} is waiting in the review queue`, workflowId,
-          status: 'needs_review', reason: typeof reason === 'string' ? reason : null });
-      }
-      // Progress needs a worker to answer the query: ask briefly, and say only "running" when none does.
-      const progress = await deps.temporal.withDeadline(Date.now() + 2_000, () => handle.query<PayoutStatus>('status'))
-        .then((s) => ({ step: s.step, pages: s.pages, lines: s.lines }), () => undefined);
-      return void res.status(202).json(progress ? { status: 'running', workflowId, progress } : { status: 'running' });
-    }
-    if (description.status.name !== 'COMPLETED') {
-      return void res.status(409).json({ error: `the reconciliation of ${payoutId} ended ${description.status.name.toLowerCase()}`, workflowId,
-        status: description.status.name.toLowerCase() });
-    }
-    const result = await handle.result() as PayoutReconciliationResult;
-    if (result.outcome === 'skipped') {
-      return void res.status(409).json({ error: `the reconciliation of ${payoutId} was skipped by an operator; nothing was booked`, workflowId,
-        status: 'skipped', reason: result.reason });
-    }
-    if (format === 'json') return void res.json(result);
-    // The id is checked against payoutIdPattern above, so it needs no escaping inside the quotes.
-    res.status(200).type('text/csv').set('Content-Disposition', `attachment; filename="${payoutId}-reconciliation.csv"`).send(toCsv(result));
   });
 
   router.use((err: unknown, _req: Request, res: Response, next: (err?: unknown) => void) => {

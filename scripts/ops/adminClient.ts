@@ -1,12 +1,21 @@
+import type { Readable } from 'node:stream';
 import axios, { AxiosError, type AxiosInstance, type AxiosRequestConfig } from 'axios';
 import type { OrderPage } from '../../api/orderPage';
-import type { PayoutReport } from '../../domain/reconciliation';
+import type { LinePage, PayoutReportHead } from '../../domain/payoutReport';
+import type { PayoutLine } from '../../domain/reconciliation';
+
+/** One page of a payout's report as the API serves it: the head, a page of lines, and where the next page is. */
+export type PayoutReportPage = Omit<PayoutReportHead, 'reading'> & Partial<Pick<PayoutReportHead, 'reading'>> & {
+  lines: PayoutLine[];
+  paging: Omit<LinePage, 'offset'>;
+};
+
+type Progress = { step: string; pages: number; lines: number };
 
 /** `GET /admin/payouts/:id/reconciliation`: the report once reconciled (202 while the run is still going). */
 export type PayoutReconciliationAnswer =
-  | { status: 'reconciled'; report: PayoutReport }
-  | { status: 'reconciled-csv'; csv: string }
-  | { status: 'running'; progress?: { step: string; pages: number; lines: number } };
+  | { status: 'reconciled'; report: PayoutReportPage }
+  | { status: 'running'; progress?: Progress };
 
 /** The operator API over HTTP, as the CLI uses it. */
 export class AdminClient {
@@ -27,7 +36,7 @@ export class AdminClient {
       return { status, data };
     } catch (err) {
       if (err instanceof AxiosError && err.response) {
-        const body = errorBody(err.response.data);
+        const body = errorBody(await textOf(err.response.data));
         const said = body?.error ? `${body.error}${body.reason ? `: ${body.reason}` : ''}` : err.message;
         throw new Error(`${method.toUpperCase()} ${path} → ${err.response.status}: ${said}`, { cause: err });
       }
@@ -66,17 +75,36 @@ export class AdminClient {
     return this.call<{ workflowId: string; status: string }>('post', '/admin/stripe/replay', { since: sinceEpochSec });
   }
 
-  async payoutReconciliation(payoutId: string, format: 'json' | 'csv' = 'json'): Promise<PayoutReconciliationAnswer> {
-    const path = `/admin/payouts/${encodeURIComponent(payoutId)}/reconciliation${format === 'csv' ? '?format=csv' : ''}`;
+  /** One page of the report (`pageSize` lines, at most 10,000). */
+  async payoutReconciliation(payoutId: string, page = 1, pageSize = 1_000): Promise<PayoutReconciliationAnswer> {
+    const path = `/admin/payouts/${encodeURIComponent(payoutId)}/reconciliation?page=${page}&pageSize=${pageSize}`;
     const { status, data } = await this.send<unknown>({ method: 'get', url: path, responseType: 'text', transformResponse: (body: unknown) => body });
     const text = String(data);
-    if (status === 202) return { status: 'running', progress: (JSON.parse(text) as { progress?: { step: string; pages: number; lines: number } }).progress };
-    return format === 'csv' ? { status: 'reconciled-csv', csv: text } : { status: 'reconciled', report: JSON.parse(text) as PayoutReport };
+    if (status === 202) return { status: 'running', progress: (JSON.parse(text) as { progress?: Progress }).progress };
+    return { status: 'reconciled', report: JSON.parse(text) as PayoutReportPage };
+  }
+
+  /** The report as CSV, streamed as the API sends it (202 while the run is still going). */
+  async payoutReconciliationCsv(payoutId: string): Promise<{ status: 'reconciled'; csv: Readable } | { status: 'running'; progress?: Progress }> {
+    const path = `/admin/payouts/${encodeURIComponent(payoutId)}/reconciliation?format=csv`;
+    const { status, data } = await this.send<Readable>({ method: 'get', url: path, responseType: 'stream' });
+    if (status !== 202) return { status: 'reconciled', csv: data };
+    const chunks: Buffer[] = [];
+    for await (const chunk of data) chunks.push(Buffer.from(chunk as Buffer));
+    return { status: 'running', progress: (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { progress?: Progress }).progress };
   }
 
   replayStatus(statusPath: string) {
     return this.call<{ status: string; progress: { pages: number; seen: number; started: number; duplicates: number; ignored: number; done: boolean } }>('get', statusPath);
   }
+}
+
+/** A streamed error body (CSV requests) read whole; anything else as it is. */
+async function textOf(data: unknown): Promise<unknown> {
+  if (!data || typeof (data as Readable).pipe !== 'function') return data;
+  const chunks: Buffer[] = [];
+  for await (const chunk of data as Readable) chunks.push(Buffer.from(chunk as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** The API's error body `{error, reason?}`, also when the response was read as text. */

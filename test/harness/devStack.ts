@@ -1,8 +1,12 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Server } from 'node:http';
 import type { Client, Connection } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import pino from 'pino';
+import { FilePayoutReportStore } from '../../activities/reports/payoutReportStore';
 import { createApp } from '../../api/app';
 import type { OrderSystems } from '../../api/orderPage';
 import { temporalEnvSchema } from '../../config/env';
@@ -32,13 +36,18 @@ export async function startDevStack(options: { stripeWebhooks?: boolean; wmsShip
   // The order pages read the sandbox peers, which start once the API's URL (their webhook target) is known.
   const systems: OrderSystems = {};
   const webUiUrl = 'http://127.0.0.1:8233';
+  // The API and the worker share one report store, as they share $DATA_DIR/payout-reports under npm start.
+  const reportsDir = mkdtempSync(join(tmpdir(), 'o2c-dev-payout-reports-'));
+  const payoutReports = new FilePayoutReportStore(reportsDir);
   const app = createApp({ temporal: client, taskQueue, stripeWebhookSecrets: [testSecrets.stripeWebhookSecret],
-    wmsWebhookSecret: testSecrets.wmsWebhookSecret, adminToken: testSecrets.adminToken, orderPage: { systems, webUiUrl }, log: pino({ level: 'silent' }) });
+    wmsWebhookSecret: testSecrets.wmsWebhookSecret, adminToken: testSecrets.adminToken, orderPage: { systems, webUiUrl }, payoutReports,
+    log: pino({ level: 'silent' }) });
   const server: Server = app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const stack = await startProductStack({ temporal: client, taskQueue,
-    stripeWebhookUrl: options.stripeWebhooks ? `${apiUrl}/webhooks/stripe` : undefined, wmsWebhookUrl: `${apiUrl}/webhooks/wms`, wmsShipDelayMs: options.wmsShipDelayMs });
+    stripeWebhookUrl: options.stripeWebhooks ? `${apiUrl}/webhooks/stripe` : undefined, wmsWebhookUrl: `${apiUrl}/webhooks/wms`, wmsShipDelayMs: options.wmsShipDelayMs,
+    payoutReports });
   Object.assign(systems, { magento: stack.clients.magento, erp: stack.clients.erp, wms: stack.clients.wms, stripe: stack.clients.stripe });
   const env = temporalEnvSchema.parse({ TEMPORAL_ADDRESS: devServerAddress(), TEMPORAL_TASK_QUEUE: taskQueue });
   const { worker, connection: native }: { worker: Worker; connection: { close(): Promise<void> } } = await createWorker({ env, activities: stack.activities });
@@ -53,6 +62,7 @@ export async function startDevStack(options: { stripeWebhooks?: boolean; wmsShip
       await running;
       await native.close();
       await connection.close();
+      rmSync(reportsDir, { recursive: true, force: true });
     },
   };
 }

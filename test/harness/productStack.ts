@@ -8,7 +8,7 @@ import { createProductActivities, type ProductClients } from '../../activities';
 import { ErpClient } from '../../activities/erp/client';
 import { MagentoClient } from '../../activities/magento/client';
 import { Mailer } from '../../activities/notify/mailer';
-import { FilePayoutReportStore } from '../../activities/reports/payoutReportStore';
+import { FilePayoutReportStore, type PayoutReportStore } from '../../activities/reports/payoutReportStore';
 import { createStripeClient } from '../../activities/stripe/client';
 import { WmsClient } from '../../activities/wms/client';
 import { loadMappings, orderSettingsFrom } from '../../config/mappings';
@@ -47,7 +47,9 @@ export interface ProductStack {
 }
 
 /** The sandbox peers (Magento, ERP, WMS, Stripe, mail) in this process, on free ports, and the product's real clients pointed at them over HTTP. */
-export async function startProductStack(options: { temporal: Client; taskQueue: string; settings?: OrderSettings; stripeWebhookUrl?: string; wmsWebhookUrl?: string; wmsShipDelayMs?: number }): Promise<ProductStack> {
+export async function startProductStack(options: { temporal: Client; taskQueue: string; settings?: OrderSettings; stripeWebhookUrl?: string; wmsWebhookUrl?: string; wmsShipDelayMs?: number;
+  /** The payout report store to share with an API (default: one of the stack's own in a temporary directory). */
+  payoutReports?: PayoutReportStore }): Promise<ProductStack> {
   const stripePeer = createStripeSandbox({ secretKey: testSecrets.stripeKey, webhookSecret: testSecrets.stripeWebhookSecret, webhookUrl: options.stripeWebhookUrl, retryBaseMs: 200 });
   const wmsPeer = createWmsSandbox({ token: testSecrets.wmsToken, webhookSecret: testSecrets.wmsWebhookSecret, webhookUrl: options.wmsWebhookUrl, retryBaseMs: 200, shipDelayMs: options.wmsShipDelayMs });
   const running: RunningPeer[] = [];
@@ -67,7 +69,7 @@ export async function startProductStack(options: { temporal: Client; taskQueue: 
   const mail = await startMailSink();
   const mailer = new Mailer({ smtpUrl: mail.smtpUrl, from: 'Orders <orders@stack.example>', merchantEmail });
   // Payout reports go to a directory of this stack's own, as they go to $DATA_DIR/payout-reports under npm start.
-  const reportsDir = mkdtempSync(join(tmpdir(), 'o2c-payout-reports-'));
+  const reportsDir = options.payoutReports ? undefined : mkdtempSync(join(tmpdir(), 'o2c-payout-reports-'));
   const clients: ProductClients = {
     magento: new MagentoClient({ baseUrl: `${urls.magento}/rest/default`, auth: { kind: 'token', token: testSecrets.magentoToken } }),
     erp: new ErpClient({ baseUrl: urls.erp, apiKey: testSecrets.erpKey, apiSecret: testSecrets.erpSecret }),
@@ -77,7 +79,7 @@ export async function startProductStack(options: { temporal: Client; taskQueue: 
     temporal: options.temporal,
     taskQueue: options.taskQueue,
     settings: options.settings ?? defaultSettings(),
-    payoutReports: new FilePayoutReportStore(reportsDir),
+    payoutReports: options.payoutReports ?? new FilePayoutReportStore(reportsDir!),
   };
   return {
     urls, clients, stripe, mail,
@@ -87,7 +89,7 @@ export async function startProductStack(options: { temporal: Client; taskQueue: 
       wmsPeer.stop();
       mailer.close();
       await Promise.all([...running.map((r) => r.close()), mail.close()]);
-      rmSync(reportsDir, { recursive: true, force: true });
+      if (reportsDir) rmSync(reportsDir, { recursive: true, force: true });
     },
   };
 }

@@ -4,11 +4,12 @@ import { promisify } from 'node:util';
 import axios, { type AxiosResponse } from 'axios';
 import Stripe from 'stripe';
 import { formatMoney, toMinor } from '../../domain/money';
-import { csvHeader, type PayoutReport } from '../../domain/reconciliation';
+import { csvHeader, type PayoutLine } from '../../domain/reconciliation';
+import type { PayoutReportPage } from '../../scripts/ops/adminClient';
 import { startDevStack, type DevStack } from '../harness/devStack';
 import { testSecrets } from '../harness/productStack';
 import { pay, placeOrder } from '../workflows/orderFlow';
-import { payOut } from '../workflows/payoutFlow';
+import { failPayout, payOut, seedAndPayOut } from '../workflows/payoutFlow';
 
 const run = promisify(execFile);
 const repo = join(__dirname, '../..');
@@ -42,7 +43,7 @@ describe('payout reconciliation report, from Stripe\'s payout webhooks to the op
 
     const answered = await until(payout.id, (res) => res.status !== 404 && res.status !== 202);
     expect(answered.status).toBe(200);
-    const json = JSON.parse(answered.data) as PayoutReport;
+    const json = JSON.parse(answered.data) as PayoutReportPage;
     expect(json).toMatchObject({ outcome: 'reconciled', payout: { id: payout.id, amountMinor: payout.amount, currency: 'USD' }, summary: { matches: true } });
     expect(json.lines.reduce((sum, l) => sum + l.netMinor, 0)).toBe(payout.amount);
     expect(json.lines.map((l) => l.magentoOrderId).sort()).toEqual(orders.map((o) => o.increment_id).sort());
@@ -70,6 +71,50 @@ describe('payout reconciliation report, from Stripe\'s payout webhooks to the op
     const [table, asCsv] = await Promise.all([ops('payout', payout.id), ops('payout', payout.id, '--csv')]);
     expect(table.stdout).toContain(`${payout.id}  ${formatMoney(payout.amount, 'USD')}  reconciled  (3 transactions; journal entry ${json.journalEntry.name})`);
     expect(asCsv.stdout).toBe(csv.data);
+  });
+
+  it('serves a payout of 450 transactions from the report store: JSON a page at a time, CSV streamed whole, the same lines in the same order', async () => {
+    const payout = await seedAndPayOut(dev.stack, 450, 'EUR');
+    const first = await until(payout.id, (res) => res.status === 200);
+    const head = JSON.parse(first.data) as PayoutReportPage;
+    expect(head).toMatchObject({ outcome: 'reconciled', summary: { matches: true, totals: { count: 450, netMinor: payout.amount } },
+      reading: { lines: 450, pages: 5 }, paging: { page: 1, pageSize: 1000, lineCount: 450, pageCount: 1, nextPage: null } });
+
+    const paged: PayoutLine[] = [];
+    for (let page: number | null = 1; page !== null;) {
+      const res = await report(payout.id, `?page=${page}&pageSize=100`);
+      expect(res.status).toBe(200);
+      const body = JSON.parse(res.data) as PayoutReportPage;
+      expect(body.paging).toMatchObject({ page, pageSize: 100, lineCount: 450, pageCount: 5 });
+      expect(body.lines.length).toBe(page < 5 ? 100 : 50);
+      paged.push(...body.lines);
+      page = body.paging.nextPage;
+    }
+    expect(new Set(paged.map((l) => l.id)).size).toBe(450);
+    expect(paged.reduce((sum, l) => sum + l.netMinor, 0)).toBe(payout.amount);
+
+    const csv = await report(payout.id, '?format=csv');
+    const rows = csv.data.trimEnd().split('\r\n').map((row) => row.split(','));
+    expect(rows[0]).toEqual([...csvHeader]);
+    expect(rows.slice(1).map((row) => row[1])).toEqual(paged.map((l) => l.id));
+    expect(rows.slice(1).reduce((sum, row) => sum + toMinor(row[9]!, 'EUR'), 0)).toBe(payout.amount);
+
+    for (const query of ['?page=6&pageSize=100', '?page=0', '?pageSize=10001', '?page=x']) expect((await report(payout.id, query)).status).toBe(400);
+  });
+
+  it('shows the reversal once the bank returns a booked payout: payout.failed reaches the payout\'s run through the webhook, which reverses its entry once', async () => {
+    const orders = [await placeOrder(dev.stack), await placeOrder(dev.stack)];
+    for (const order of orders) await pay(dev.stack, order, 'pm_card_visa');
+    const payout = await payOut(dev.stack, 'USD');
+    const booked = JSON.parse((await until(payout.id, (res) => res.status === 200)).data) as PayoutReportPage;
+
+    await failPayout(dev.stack, payout.id, 'account_closed');
+    const reversed = JSON.parse((await until(payout.id, (res) => res.status === 200 && JSON.parse(res.data).reversal !== undefined)).data) as PayoutReportPage;
+    expect(reversed.reversal).toMatchObject({ status: 'failed', failureCode: 'account_closed', reversedEntry: booked.journalEntry.name, created: true });
+    const entries = await dev.stack.clients.erp.listDocs<{ name: string; cheque_no: string; total_debit: number; total_credit: number }>('Journal Entry',
+      { filters: [['cheque_no', 'like', `${payout.id}%`]], fields: ['name', 'cheque_no', 'total_debit', 'total_credit'] });
+    expect(entries.map((e) => e.cheque_no).sort()).toEqual([payout.id, `${payout.id}:reversal`]);
+    expect(entries.every((e) => e.total_debit === e.total_credit)).toBe(true);
   });
 
   it('answers 400 for what is not a payout id or format, and 404 for a payout it has not heard of', async () => {
