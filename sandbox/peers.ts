@@ -34,21 +34,26 @@ function smtpAuth(env: NodeJS.ProcessEnv): { user: string; pass: string } | unde
   return url.username ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } : undefined;
 }
 
-/** Starts the sandbox peers with exactly the credentials the product is configured with, state under $DATA_DIR/sandbox. */
+/**
+ * Starts the sandbox peers with exactly the credentials the product is configured with, state under $DATA_DIR/sandbox
+ * (in memory only with `SANDBOX_PERSIST=false`, as the benchmark runs them: a data file is rewritten whole after changes).
+ */
 export async function startSandboxPeers(env: NodeJS.ProcessEnv, log: Logger): Promise<RunningSandboxPeer[]> {
-  const dir = join(env.DATA_DIR ?? '.data', 'sandbox');
+  const persist = (env.SANDBOX_PERSIST ?? 'true') !== 'false';
+  const dataDir = join(env.DATA_DIR ?? '.data', 'sandbox');
+  const file = (name: string): string | undefined => (persist ? join(dataDir, name) : undefined);
   const oauth = env.MAGENTO_OAUTH_CONSUMER_KEY ? {
     consumerKey: env.MAGENTO_OAUTH_CONSUMER_KEY, consumerSecret: need(env, 'MAGENTO_OAUTH_CONSUMER_SECRET'),
     accessToken: need(env, 'MAGENTO_OAUTH_ACCESS_TOKEN'), tokenSecret: need(env, 'MAGENTO_OAUTH_TOKEN_SECRET'),
   } : undefined;
   const wms = createWmsSandbox({ token: need(env, 'WMS_TOKEN'), webhookSecret: need(env, 'WMS_WEBHOOK_SECRET'),
     webhookUrl: env.WMS_SANDBOX_WEBHOOK_URL, shipDelayMs: env.WMS_SANDBOX_SHIP_DELAY_MS ? Number(env.WMS_SANDBOX_SHIP_DELAY_MS) : undefined,
-    dataFile: join(dir, 'wms.json') });
+    dataFile: file('wms.json') });
   const stripe = createStripeSandbox({ secretKey: need(env, 'STRIPE_SECRET_KEY'), webhookSecret: need(env, 'STRIPE_WEBHOOK_SECRET').split(',')[0]!.trim(),
-    webhookUrl: env.STRIPE_SANDBOX_WEBHOOK_URL, dataFile: join(dir, 'stripe.json') });
+    webhookUrl: env.STRIPE_SANDBOX_WEBHOOK_URL, dataFile: file('stripe.json') });
   const peers: Array<[SandboxPeer<unknown>, number, () => void]> = [
-    [createMagentoSandbox({ token: env.MAGENTO_TOKEN, oauth, dataFile: join(dir, 'magento.json') }) as SandboxPeer<unknown>, portOf(env, 'MAGENTO_BASE_URL', defaultPorts.magento), () => undefined],
-    [createErpSandbox({ apiKey: need(env, 'ERP_API_KEY'), apiSecret: need(env, 'ERP_API_SECRET'), dataFile: join(dir, 'erp.json') }) as SandboxPeer<unknown>, portOf(env, 'ERP_BASE_URL', defaultPorts.erp), () => undefined],
+    [createMagentoSandbox({ token: env.MAGENTO_TOKEN, oauth, dataFile: file('magento.json') }) as SandboxPeer<unknown>, portOf(env, 'MAGENTO_BASE_URL', defaultPorts.magento), () => undefined],
+    [createErpSandbox({ apiKey: need(env, 'ERP_API_KEY'), apiSecret: need(env, 'ERP_API_SECRET'), dataFile: file('erp.json') }) as SandboxPeer<unknown>, portOf(env, 'ERP_BASE_URL', defaultPorts.erp), () => undefined],
     [wms as SandboxPeer<unknown>, portOf(env, 'WMS_BASE_URL', defaultPorts.wms), () => wms.stop()],
     [stripe as SandboxPeer<unknown>, portOf(env, 'STRIPE_API_BASE', defaultPorts.stripe), () => stripe.stop()],
   ];
@@ -58,12 +63,12 @@ export async function startSandboxPeers(env: NodeJS.ProcessEnv, log: Logger): Pr
     log.info({ peer: peer.name, url }, 'sandbox peer listening');
     running.push({ name: peer.name, url, stop: () => { stopTimers(); peer.store.flush(); server.close(); } });
   }
-  running.push(await startMailPeer(env, join(dir, 'mail.json'), log));
+  running.push(await startMailPeer(env, file('mail.json'), log));
   return running;
 }
 
 /** The mail sink: SMTP where the product's `SMTP_URL` points (2525), HTTP on `MAIL_SANDBOX_URL`'s port (8085). */
-async function startMailPeer(env: NodeJS.ProcessEnv, dataFile: string, log: Logger): Promise<RunningSandboxPeer> {
+async function startMailPeer(env: NodeJS.ProcessEnv, dataFile: string | undefined, log: Logger): Promise<RunningSandboxPeer> {
   const host = env.SANDBOX_HOST ?? '127.0.0.1';
   const mail = createMailSandbox({ dataFile, auth: smtpAuth(env) });
   const http = await mail.listen(portOf(env, 'MAIL_SANDBOX_URL', defaultPorts.mail), host);

@@ -1,0 +1,132 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import axios from 'axios';
+import { startDevServer, stopProcess, type DevServer } from '../devServer';
+import { freePort } from '../ports';
+import { prefixLines } from '../processes';
+import { loadOrCreateSandboxSecrets } from '../sandboxEnv';
+import { repoRoot } from '../temporalBinaries';
+
+/** One product process under measurement: its pid for /proc, and its own resource usage once it has exited. */
+export interface BenchProcess {
+  name: string;
+  child: ChildProcess;
+  usageFile: string;
+  /** Its last lines of output (quiet mode), for when the benchmark fails. */
+  tail: string[];
+  /** `process.resourceUsage()` the child wrote as it exited (maxRSS in kB). */
+  usage(): NodeJS.ResourceUsage | undefined;
+}
+
+/** The product as `npm start` runs it, on free ports, state in a directory of its own; the sandbox keeps its state in memory. */
+export interface BenchStack {
+  dataDir: string;
+  env: NodeJS.ProcessEnv;
+  temporal: DevServer;
+  urls: { api: string; stripe: string; erp: string };
+  processes: Record<'sandbox' | 'worker' | 'api', BenchProcess>;
+  stop(): Promise<void>;
+}
+
+function startProcess(name: string, entry: string, env: NodeJS.ProcessEnv, dataDir: string, quiet: boolean): BenchProcess {
+  const usageFile = join(dataDir, `${name}.usage.json`);
+  const child = spawn(process.execPath, ['--require', join(repoRoot, 'scripts/bench/reportUsage.cjs'), '--import', 'tsx', join(repoRoot, entry)],
+    { env: { ...env, BENCH_USAGE_FILE: usageFile }, stdio: ['ignore', 'pipe', 'pipe'], cwd: repoRoot });
+  const tail: string[] = [];
+  if (!quiet) {
+    prefixLines(child.stdout, name, process.stderr);
+    prefixLines(child.stderr, name, process.stderr);
+  } else {
+    // Quiet: keep the last lines, shown only if the benchmark fails.
+    for (const stream of [child.stdout, child.stderr]) {
+      if (stream) createInterface({ input: stream }).on('line', (line) => void (tail.push(`[${name}] ${line}`) > 40 && tail.shift()));
+    }
+  }
+  return { name, child, usageFile, tail,
+    usage: () => (existsSync(usageFile) ? JSON.parse(readFileSync(usageFile, 'utf8')) as NodeJS.ResourceUsage : undefined) };
+}
+
+async function waitFor(url: string, timeoutMs: number, serving: BenchProcess): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await axios.get(url, { timeout: 2_000, validateStatus: () => true }).then((r) => r.status === 200, () => false);
+    if (ok) return;
+    const { exitCode, signalCode } = serving.child;
+    if (exitCode !== null || signalCode !== null) throw new Error(`${serving.name} exited (${exitCode ?? signalCode}):\n${serving.tail.join('\n')}`);
+    if (Date.now() > deadline) throw new Error(`${url} did not answer 200 within ${timeoutMs} ms:\n${serving.tail.join('\n')}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+export async function startBenchStack(dataDir: string, options: { verbose?: boolean } = {}): Promise<BenchStack> {
+  const ports = await distinctPorts(['temporal', 'api', 'magento', 'erp', 'wms', 'stripe', 'mail', 'smtp']);
+  // The product's default: the embedded dev server on a SQLite file.
+  const temporal = await startDevServer({ port: ports.temporal!, dbFile: join(dataDir, 'temporal.db') });
+  const local = (port: number | undefined) => `http://127.0.0.1:${port}`;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...loadOrCreateSandboxSecrets(dataDir, {}),
+    DATA_DIR: dataDir,
+    TEMPORAL_ADDRESS: temporal.address,
+    API_PORT: String(ports.api),
+    API_HOST: '127.0.0.1',
+    STRIPE_API_BASE: local(ports.stripe),
+    MAGENTO_BASE_URL: `${local(ports.magento)}/rest/default`,
+    ERP_BASE_URL: local(ports.erp),
+    WMS_BASE_URL: local(ports.wms),
+    SMTP_URL: `smtp://127.0.0.1:${ports.smtp}`,
+    MAIL_SANDBOX_URL: local(ports.mail),
+    STRIPE_SANDBOX_WEBHOOK_URL: `${local(ports.api)}/webhooks/stripe`,
+    WMS_SANDBOX_WEBHOOK_URL: `${local(ports.api)}/webhooks/wms`,
+    SANDBOX_PERSIST: 'false',
+    STRIPE_CATCH_UP_INTERVAL: 'off',
+    LOG_LEVEL: options.verbose ? 'info' : 'warn',
+  };
+  const quiet = !options.verbose;
+  const started: BenchProcess[] = [];
+  const stop = async () => {
+    for (const p of [...started].reverse()) await stopProcess(p.child);
+    await temporal.stop();
+  };
+  try {
+    const sandbox = startProcess('sandbox', 'sandbox/main.ts', env, dataDir, quiet);
+    started.push(sandbox);
+    await waitFor(`${local(ports.stripe)}/__sandbox/requests`, 60_000, sandbox);
+    const worker = startProcess('worker', 'worker/main.ts', env, dataDir, quiet);
+    started.push(worker);
+    const api = startProcess('api', 'api/main.ts', env, dataDir, quiet);
+    started.push(api);
+    await waitFor(`${local(ports.api)}/readyz`, 60_000, api);
+    return { dataDir, env, temporal, urls: { api: local(ports.api), stripe: local(ports.stripe), erp: local(ports.erp) },
+      processes: { sandbox, worker, api }, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** A free port for each name, all different (the OS may hand a port just released to the next caller). */
+async function distinctPorts(names: readonly string[]): Promise<Record<string, number>> {
+  const taken = new Set<number>();
+  const ports: Record<string, number> = {};
+  for (const name of names) {
+    let port = await freePort();
+    while (taken.has(port)) port = await freePort();
+    taken.add(port);
+    ports[name] = port;
+  }
+  return ports;
+}
+
+/** Linux: the process's resident set now and its peak (`VmRSS`, `VmHWM`), in kB; undefined elsewhere. */
+export function memoryOf(pid: number): { rssKb: number; peakKb: number } | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]);
+    return { rssKb: kb('VmRSS'), peakKb: kb('VmHWM') };
+  } catch {
+    return undefined;
+  }
+}
