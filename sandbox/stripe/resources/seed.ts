@@ -47,7 +47,7 @@ export function seedBalance(ctx: Ctx, request: SeedRequest): SeedResult {
     const charge: Charge = {
       id: newId('ch'), object: 'charge', livemode: false, created: ctx.now(),
       amount, amount_captured: amount, amount_refunded: 0, balance_transaction: null, billing_details: emptyBillingDetails(), captured: true,
-      currency, customer: null, description: null, disputed: false, failure_code: null, failure_message: null,
+      currency, customer: null, description: null, disputed: false, failure_code: null, failure_message: null, invoice: null,
       metadata: { magento_order_id: `${request.orderPrefix}${String(i + 1).padStart(width, '0')}` },
       outcome: { network_status: 'approved_by_network', reason: null, risk_level: 'normal', risk_score: 20, seller_message: 'Payment complete.', type: 'authorized' },
       paid: true, payment_intent: null, payment_method: 'pm_card_visa',
