@@ -1,7 +1,13 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import Stripe from 'stripe';
+import { FilePayoutReportStore } from '../../activities/reports/payoutReportStore';
 import { MagentoClient } from '../../activities/magento/client';
 import { PaymentNotCapturable, createStripeActivities } from '../../activities/stripe/activities';
 import { createStripeClient } from '../../activities/stripe/client';
+import { createPayoutTransactionActivities } from '../../activities/stripe/payoutTransactions';
 import { createMagentoSandbox } from '../../sandbox/magento';
 import { placeOrders } from '../../scripts/shop/placeOrders';
 import { locateStripeMock, startStripeMock, stripeMockVersion, type RunningStripeMock } from '../../scripts/stripeMock';
@@ -155,6 +161,21 @@ describeWithStripeMock(`Stripe API contract (stripe-mock ${stripeMock.path ? str
       await expect(stripe.balanceTransactions.list({ payout: 'po_123', limit: 100 })).resolves.toMatchObject({ object: 'list' });
       await expect(stripe.balanceTransactions.list({ payout: 'po_123', limit: 100, expand: ['data.source'], starting_after: 'txn_123' }))
         .resolves.toMatchObject({ object: 'list' });
+    });
+
+    it('reads a payout into the report store, an automatic one by payout and a manual one by its date window', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'stripe-mock-reports-'));
+      try {
+        const { collectPayoutTransactions } = createPayoutTransactionActivities(stripe, new FilePayoutReportStore(dir));
+        for (const automatic of [true, false]) {
+          await new MockActivityEnvironment().run(collectPayoutTransactions,
+            { payoutId: 'po_123', currency: 'USD', automatic, created: 1_800_000_000, readingId: `contract-${automatic}` });
+        }
+        expect(seen.map((r) => `${r.method} ${r.path.split('?')[0]}`)).toEqual(expect.arrayContaining(['GET /v1/balance_transactions', 'GET /v1/payouts']));
+        expect(rejected()).toEqual([]);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
   });
 
