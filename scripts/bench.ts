@@ -56,13 +56,22 @@ async function main(): Promise<void> {
   const opts = program.parse().opts<{ transactions: number; currency: string; pageSize: number; keep?: boolean; verbose?: boolean }>();
   const dataDir = mkdtempSync(join(tmpdir(), 'o2c-bench-'));
   console.error(`starting Temporal, the sandbox, the worker and the API (DATA_DIR ${dataDir})…`);
-  const stack = await startBenchStack(dataDir, { verbose: opts.verbose });
+  // Ctrl-C (or a kill) stops what the benchmark started, also while it is starting, so no server is left behind.
+  let stopStack: (() => Promise<void>) | undefined;
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => void (stopStack?.() ?? Promise.resolve()).finally(() => {
+      if (!opts.keep) rmSync(dataDir, { recursive: true, force: true });
+      process.exit(130);
+    }));
+  }
+  const stack = await startBenchStack(dataDir, { verbose: opts.verbose, onStop: (stop) => void (stopStack = stop) });
   let result: ReconciliationBenchResult;
   try {
     console.error(`reconciling a payout of ${opts.transactions.toLocaleString('en-US')} balance transactions…`);
     result = await benchReconciliation(stack, { transactions: opts.transactions, currency: opts.currency, pageSize: opts.pageSize });
   } catch (err) {
     for (const p of Object.values(stack.processes)) if (p.tail.length > 0) console.error(p.tail.join('\n'));
+    if (!opts.keep) rmSync(dataDir, { recursive: true, force: true });
     throw err;
   } finally {
     await stack.stop();

@@ -60,7 +60,11 @@ async function waitFor(url: string, timeoutMs: number, serving: BenchProcess): P
   }
 }
 
-export async function startBenchStack(dataDir: string, options: { verbose?: boolean } = {}): Promise<BenchStack> {
+export async function startBenchStack(dataDir: string, options: {
+  verbose?: boolean;
+  /** Called with the stack's stop as soon as there is something to stop (a signal during start-up must stop it too). */
+  onStop?: (stop: () => Promise<void>) => void;
+} = {}): Promise<BenchStack> {
   const ports = await distinctPorts(['temporal', 'api', 'magento', 'erp', 'wms', 'stripe', 'mail', 'smtp']);
   // The product's default: the embedded dev server on a SQLite file.
   const temporal = await startDevServer({ port: ports.temporal!, dbFile: join(dataDir, 'temporal.db') });
@@ -86,10 +90,12 @@ export async function startBenchStack(dataDir: string, options: { verbose?: bool
   };
   const quiet = !options.verbose;
   const started: BenchProcess[] = [];
-  const stop = async () => {
+  let stopping: Promise<void> | undefined;
+  const stop = () => (stopping ??= (async () => {
     for (const p of [...started].reverse()) await stopProcess(p.child);
     await temporal.stop();
-  };
+  })());
+  options.onStop?.(stop);
   try {
     const sandbox = startProcess('sandbox', 'sandbox/main.ts', env, dataDir, quiet);
     started.push(sandbox);
