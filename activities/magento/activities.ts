@@ -1,5 +1,5 @@
 import {
-  commentMarker, hasComment, isFullyInvoiced, isFullyShipped, type MagentoOrder,
+  commentMarker, hasComment, isFullyInvoiced, isFullyShipped, type MagentoCreditMemo, type MagentoOrder,
 } from '../../domain/magento';
 import { creditMemoPlanFor, type CreditMemoPlan } from '../../domain/creditMemo';
 import { MappingError } from '../../domain/fulfilment';
@@ -47,6 +47,13 @@ export function createMagentoActivities(magento: MagentoClient) {
     const order = await magento.getOrder(entityId);
     if (hasComment(order, key)) return;
     await magento.addComment(entityId, { comment: `${comment} ${commentMarker(key)}`, status, isCustomerNotified: notify });
+  }
+
+  /** The credit memo recording a Stripe refund: the one carrying its marker, or the staff memo the refund came from. */
+  async function refundMemoOf(entityId: number, refundId: string, magentoCreditMemoId?: string): Promise<MagentoCreditMemo | undefined> {
+    const memos = await magento.listCreditMemos(entityId);
+    const marker = commentMarker(refundMemoKey(refundId));
+    return memos.items.find((m) => String(m.entity_id) === magentoCreditMemoId || (m.comments ?? []).some((c) => c.comment?.includes(marker)));
   }
 
   return {
@@ -138,9 +145,7 @@ export function createMagentoActivities(magento: MagentoClient) {
 
     /** Read-only: the credit memo recording a Stripe refund (by the marker in its comment, or the staff memo it came from). */
     async findRefundCreditMemo(input: { entityId: number; refundId: string; magentoCreditMemoId?: string }): Promise<{ creditMemoId: number; grandTotal?: number } | undefined> {
-      const memos = await magento.listCreditMemos(input.entityId);
-      const marker = commentMarker(refundMemoKey(input.refundId));
-      const found = memos.items.find((m) => String(m.entity_id) === input.magentoCreditMemoId || (m.comments ?? []).some((c) => c.comment?.includes(marker)));
+      const found = await refundMemoOf(input.entityId, input.refundId, input.magentoCreditMemoId);
       return found && { creditMemoId: found.entity_id, grandTotal: found.grand_total };
     },
 
@@ -150,9 +155,7 @@ export function createMagentoActivities(magento: MagentoClient) {
      * memo's total is read back and must equal the refund.
      */
     async creditMemoForRefund(input: RefundMemoInput): Promise<RefundMemoResult> {
-      const memos = await magento.listCreditMemos(input.entityId);
-      const marker = commentMarker(refundMemoKey(input.refundId));
-      const existing = memos.items.find((m) => String(m.entity_id) === input.magentoCreditMemoId || (m.comments ?? []).some((c) => c.comment?.includes(marker)));
+      const existing = await refundMemoOf(input.entityId, input.refundId, input.magentoCreditMemoId);
       if (existing) {
         return { creditMemoId: existing.entity_id, created: false, grandTotalMinor: toMinor(existing.grand_total ?? 0, input.currency),
           ...(String(existing.entity_id) === input.magentoCreditMemoId ? { kind: 'staff_memo' as const } : {}) };
@@ -164,6 +167,7 @@ export function createMagentoActivities(magento: MagentoClient) {
       }
       const plan = creditMemoPlanFor(order, input.amountMinor);
       const currency = order.order_currency_code;
+      const marker = commentMarker(refundMemoKey(input.refundId));
       const what = input.chargeback ? 'Chargeback: Stripe dispute lost' : 'Refunded in Stripe';
       const comment = `${what}: ${input.refundId}, ${formatMoney(input.amountMinor, currency)}${input.reason ? ` (${input.reason})` : ''}. ${marker}`;
       const creditMemoId = Number(await magento.refundOffline(input.entityId, {

@@ -5,7 +5,7 @@ import type { PayoutDetails, PayoutLine } from '../../domain/reconciliation';
 import { createAuthorizationActivities } from './authorizations';
 import { createBillingActivities } from './billing';
 import { createCheckoutActivities } from './checkout';
-import { callStripe } from './client';
+import { callStripe, idOf, isoOf } from './client';
 import { payoutLineOf } from './payoutTransactions';
 
 export { PaymentNotCapturable } from './authorizations';
@@ -117,14 +117,6 @@ export interface PayoutTransactionsPage {
 }
 
 const payoutPageSize = 100;
-
-function isoOf(unixSeconds: number): string {
-  return new Date(unixSeconds * 1000).toISOString();
-}
-
-function idOf(value: string | { id: string } | null | undefined): string | undefined {
-  return typeof value === 'string' ? value : value?.id;
-}
 
 /** Stripe activities: reads are plain; every write carries an idempotency key and is looked for before it is made. */
 export function createStripeActivities(stripe: Stripe) {

@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
 import type { InvoiceLine, InvoiceSnapshot, PostalAddress } from '../../domain/subscriptions';
-import { callStripe } from './client';
+import { callStripe, idOf, isoOf } from './client';
 
 /** A subscription as its workflow mirrors it to Magento and the ERP. */
 export interface SubscriptionSnapshot {
@@ -28,8 +28,7 @@ type LooseInvoice = Stripe.Invoice & {
   tax?: number | null;
 };
 
-const idOf = (value: string | { id: string } | null | undefined): string | undefined => (typeof value === 'string' ? value : value?.id);
-const iso = (seconds: number | null | undefined): string | undefined => (seconds ? new Date(seconds * 1000).toISOString() : undefined);
+const iso = (seconds: number | null | undefined): string | undefined => (seconds ? isoOf(seconds) : undefined);
 
 function addressOf(shipping: { name?: string | null; phone?: string | null; address?: Stripe.Address | null } | null | undefined): PostalAddress | undefined {
   const a = shipping?.address;

@@ -34,3 +34,13 @@ export async function callStripe<T>(fn: () => Promise<T>): Promise<T> {
     throw stripeError(err);
   }
 }
+
+/** The id of an expandable Stripe field, whether Stripe sent the id or the expanded object. */
+export function idOf(value: string | { id: string } | null | undefined): string | undefined {
+  return typeof value === 'string' ? value : value?.id;
+}
+
+/** A Stripe timestamp (Unix seconds) as ISO 8601. */
+export function isoOf(unixSeconds: number): string {
+  return new Date(unixSeconds * 1000).toISOString();
+}

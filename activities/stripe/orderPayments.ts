@@ -1,5 +1,5 @@
 import type Stripe from 'stripe';
-import { callStripe } from './client';
+import { callStripe, idOf, isoOf } from './client';
 
 /** One order's money in Stripe, amounts in minor units, currencies upper case. */
 export interface StripeOrderPayments {
@@ -22,8 +22,6 @@ export interface StripeHints {
   refundIds: readonly string[];
 }
 
-const idOf = (value: string | { id: string } | null | undefined): string | undefined => (typeof value === 'string' ? value : value?.id);
-const iso = (unixSeconds: number) => new Date(unixSeconds * 1000).toISOString();
 
 /**
  * Read-only: the order's PaymentIntents and charges (from the ids its runs and documents name; when none is known,
@@ -79,7 +77,7 @@ function refundOf(refund: Stripe.Refund): StripeOrderPayments['refunds'][number]
     ...(refund.reason ? { reason: refund.reason } : {}), ...(refund.failure_reason ? { failureReason: refund.failure_reason } : {}),
     reversesOrder: refund.metadata?.o2c_key?.startsWith('order:') ?? false,
     ...(memoId && /^\d+$/.test(memoId) ? { magentoCreditMemoId: memoId } : {}),
-    createdAt: iso(refund.created),
+    createdAt: isoOf(refund.created),
   };
 }
 
