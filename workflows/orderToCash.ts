@@ -488,10 +488,15 @@ async function close(run: OrderRun): Promise<void> {
   run.status.ids.magentoShipmentId = shipment.shipmentId;
   const customer = run.erpCustomer!;
   const shippedOn = dateOf(shipped.shippedAt) ?? today();
-  const salesInvoice = await run.review.step(() => erp.createErpSalesInvoice({
-    ...erpSalesOrderFor(order, customer, settings.erp, shippedOn),
-    poNo: incrementId, salesOrder: String(run.status.ids.erpSalesOrder), date: shippedOn }));
+  // From the Sales Order as the ERP holds it: a refund before shipment has amended it to what the customer kept.
+  const salesInvoice = patched('invoice-live-sales-order')
+    ? await run.review.step(() => erp.invoiceErpSalesOrder({ poNo: incrementId, date: shippedOn }))
+    : await run.review.step(() => erp.createErpSalesInvoice({
+      ...erpSalesOrderFor(order, customer, settings.erp, shippedOn),
+      poNo: incrementId, salesOrder: String(run.status.ids.erpSalesOrder), date: shippedOn }));
   run.status.ids.erpSalesInvoice = salesInvoice.name;
+  const invoicedOrder = (salesInvoice as { salesOrder?: string }).salesOrder;
+  if (invoicedOrder) run.status.ids.erpSalesOrder = invoicedOrder;
   const paymentEntry = await run.review.step(() => erp.createErpPaymentEntry({ salesInvoice: salesInvoice.name, customer, company: settings.erp.company,
     amountMinor: payment.amountMinor, currency: payment.currency, referenceNo: payment.chargeId!,
     date: dateOf(payment.createdAt) ?? shippedOn, paidTo: settings.erp.bankAccount }));

@@ -1,4 +1,4 @@
-import { condition, proxyActivities, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
+import { condition, patched, proxyActivities, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
 import { formatMoney } from '../domain/money';
 import { MagentoOrderId, StripeObjectId, type SyncStateValue } from '../domain/searchAttributes';
 import type { OrderSettings } from '../domain/settings';
@@ -153,32 +153,48 @@ async function creditMemo(run: RefundRun): Promise<void> {
 
 /**
  * ERP: a credit note against the order's Sales Invoice and a payment paying the customer back, both equal to the
- * refund. Before the order has shipped there is no invoice yet: wait for it. An order reversed in the ERP (its Sales
- * Order cancelled) or never booked there has nothing to credit.
+ * refund. Before the order is invoiced there, its Sales Order is amended instead (the invoice is later made from the
+ * amendment) and the payment stays unallocated. An order reversed in the ERP (its Sales Order cancelled) or never
+ * booked there has nothing to credit.
  */
 async function creditInErp(run: RefundRun): Promise<void> {
   const { refundId, amountMinor, currency, reason } = run.refund;
+  const date = run.refund.createdAt.slice(0, 10);
+  const { bankAccount: paidFrom, company } = run.settings.erp;
   for (;;) {
     const docs = await run.review.step(() => erp.erpDocsOfOrder(run.incrementId));
-    if (docs.salesInvoice) {
-      const date = run.refund.createdAt.slice(0, 10);
-      const salesInvoice = docs.salesInvoice;
-      const note = await run.review.step(() => erp.createErpCreditNote({ salesInvoice, referenceNo: refundId, amountMinor, date,
-        reason: reason ?? 'refunded in Stripe' }));
-      run.status.ids.erpCreditNote = note.name;
-      const payment = await run.review.step(() => erp.createErpRefundPayment({ creditNote: note.name, customer: docs.customer!,
-        company: run.settings.erp.company, amountMinor, currency, referenceNo: refundId, date, paidFrom: run.settings.erp.bankAccount }));
-      run.status.ids.erpRefundPayment = payment.name;
-      reached(run, 'erp_credited');
-      return;
-    }
+    if (docs.salesInvoice) return creditNote(docs.salesInvoice, docs.customer!);
     if (!docs.salesOrder || docs.salesOrderCancelled) {
       run.status.ids.erp = docs.salesOrder ? `Sales Order ${docs.salesOrder} cancelled: nothing to credit` : 'no ERP order: nothing to credit';
+      return;
+    }
+    if (patched('erp-amend-before-invoice')) {
+      const amended = await run.review.step(() => erp.amendErpSalesOrderForRefund({ poNo: run.incrementId, refundId, amountMinor }));
+      if (amended.outcome === 'invoiced') return creditNote(amended.salesInvoice, amended.customer);
+      if (amended.outcome === 'nothing_to_amend') {
+        run.status.ids.erp = `${amended.reason}: nothing to credit`;
+        return;
+      }
+      run.status.ids.erpSalesOrder = amended.salesOrder;
+      const payment = await run.review.step(() => erp.createErpRefundPayment({ poNo: run.incrementId, customer: amended.customer, company,
+        amountMinor, currency, referenceNo: refundId, date, paidFrom }));
+      run.status.ids.erpRefundPayment = payment.name;
+      reached(run, 'erp_order_amended');
       return;
     }
     reached(run, 'awaiting_erp_invoice');
     run.status.ids.erpSalesOrder = docs.salesOrder;
     await sleep(run.settings.refunds?.erpInvoiceWaitMs ?? 6 * hour);
+  }
+
+  async function creditNote(salesInvoice: string, customer: string): Promise<void> {
+    const note = await run.review.step(() => erp.createErpCreditNote({ salesInvoice, referenceNo: refundId, amountMinor, date,
+      reason: reason ?? 'refunded in Stripe' }));
+    run.status.ids.erpCreditNote = note.name;
+    const payment = await run.review.step(() => erp.createErpRefundPayment({ creditNote: note.name, customer, company, amountMinor, currency,
+      referenceNo: refundId, date, paidFrom }));
+    run.status.ids.erpRefundPayment = payment.name;
+    reached(run, 'erp_credited');
   }
 }
 
@@ -199,11 +215,10 @@ async function refundFailed(run: RefundRun): Promise<RefundOutcome> {
     if (memo) run.status.ids.magentoCreditMemoId = memo.creditMemoId;
   }
   const docs = await run.review.step(() => erp.erpDocsOfOrder(run.incrementId));
-  if (docs.salesInvoice) {
-    const salesInvoice = docs.salesInvoice;
-    const cancelled = await run.review.step(() => erp.cancelErpRefund({ refundId, salesInvoice }));
-    if (cancelled.length > 0) run.status.ids.erpCancelled = cancelled.join(', ');
-  }
-  await run.review.park(`${what}. Refund the customer another way (or again in Stripe), then skip this case.`);
+  const salesInvoice = docs.salesInvoice;
+  const cancelled = salesInvoice || docs.salesOrder ? await run.review.step(() => erp.cancelErpRefund({ refundId, ...(salesInvoice ? { salesInvoice } : {}) })) : [];
+  if (cancelled.length > 0) run.status.ids.erpCancelled = cancelled.join(', ');
+  const amendedFor = !salesInvoice && docs.salesOrder && !docs.salesOrderCancelled && run.status.ids.erpSalesOrder ? ` ERP Sales Order ${docs.salesOrder} was amended for it.` : '';
+  await run.review.park(`${what}.${amendedFor} Refund the customer another way (or again in Stripe), then skip this case.`);
   throw new SkippedByOperator(what);
 }

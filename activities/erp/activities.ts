@@ -3,6 +3,7 @@ import { formatMoney, fromMinor, toMinor } from '../../domain/money';
 import { ExternalSystemError } from '../http/errors';
 import type { ErpClient, FrappeDoc } from './client';
 import { creditNoteLines, type InvoiceLines } from './creditNote';
+import { beforeInvoiceRemark, createSalesOrderAmendment } from './salesOrderAmendment';
 
 export interface ErpSalesInvoiceInput {
   /** Magento increment id, carried as `po_no` like the Sales Order's. */
@@ -60,8 +61,10 @@ export interface ErpJournalEntry {
 }
 
 export interface ErpRefundPaymentInput {
-  /** The credit note (return Sales Invoice) the money pays back. */
-  creditNote: string;
+  /** The credit note (return Sales Invoice) the money pays back; none for a refund before the order was invoiced. */
+  creditNote?: string;
+  /** The order's increment id, for a refund paid back before its invoice (noted in the entry's remarks). */
+  poNo?: string;
   customer: string;
   company: string;
   amountMinor: number;
@@ -109,7 +112,11 @@ export function createErpActivities(erp: ErpClient) {
     }
   }
 
+  const amendment = createSalesOrderAmendment(erp);
+
   return {
+    ...amendment,
+
     /**
      * Looks for a Customer with the buyer's e-mail (`email_id`, trimmed and lower-cased) before creating one, and
      * converges after creating: ERPNext neither keeps `email_id` unique nor takes a name from the caller, so when two
@@ -144,7 +151,11 @@ export function createErpActivities(erp: ErpClient) {
       return { name: (await erp.createDoc('Sales Order', { ...header, items: erpItems(items, input.currency), taxes: erpTaxes(taxes, input.currency) })).name, created: true };
     },
 
-    /** Cancels only Sales Orders with this `po_no` that are still submitted: none left, nothing to do. Returns the names it cancelled. */
+    /**
+     * Cancels only Sales Orders with this `po_no` that are still submitted (none left, nothing to do), and the
+     * payments of refunds made before the order was invoiced: a reversed order books none of its money in the ERP.
+     * Returns the names it cancelled.
+     */
     async cancelErpSalesOrder(poNo: string): Promise<string[]> {
       const submitted = await erp.listDocs<Named>('Sales Order', { filters: [['po_no', '=', poNo], ['docstatus', '=', 1]], fields: ['name'], limit: 0 });
       const cancelled: string[] = [];
@@ -157,7 +168,7 @@ export function createErpActivities(erp: ErpClient) {
           if ((await erp.getDoc('Sales Order', name)).docstatus !== 2) throw err;
         }
       }
-      return cancelled;
+      return [...cancelled, ...(await amendment.cancelPaymentsBeforeInvoice(poNo))];
     },
 
     /** Looks for a submitted, non-return Sales Invoice with the same `po_no` before creating (and submitting) one. */
@@ -262,6 +273,20 @@ export function createErpActivities(erp: ErpClient) {
       if (existing) return { name: existing, created: false };
       const amountMinor = minorUnits(input.amountMinor, 'amountMinor');
       const amount = fromMinor(amountMinor, input.currency);
+      const common = {
+        payment_type: 'Pay', party_type: 'Customer', party: input.customer, company: input.company,
+        posting_date: input.date, paid_from: input.paidFrom,
+        paid_from_account_currency: input.currency, paid_to_account_currency: input.currency,
+        paid_amount: amount, received_amount: amount,
+        reference_no: input.referenceNo, reference_date: input.date,
+        docstatus: 1,
+      };
+      if (!input.creditNote) {
+        // Before the invoice: the Sales Order was amended; the payment stays unallocated, against the charge received.
+        if (!input.poNo) throw new MappingError(`refund payment ${input.referenceNo}: neither a credit note nor the order it was paid back on`);
+        const remarks = `${creditNoteRemark(input.referenceNo)} Paid back ${beforeInvoiceRemark(input.poNo)}; its Sales Order was amended.`;
+        return { name: (await erp.createDoc('Payment Entry', { ...common, remarks, references: [] })).name, created: true };
+      }
       // The customer is owed on the credit note itself (`update_outstanding_for_self`) or, as ERPNext posts it by
       // default, on the invoice it returns against; the payment settles whichever carries the negative outstanding.
       const note = await erp.getDoc('Sales Invoice', input.creditNote);
@@ -269,15 +294,10 @@ export function createErpActivities(erp: ErpClient) {
       const owing = owedOn === input.creditNote ? note : await erp.getDoc('Sales Invoice', owedOn);
       const allocatedMinor = Math.min(amountMinor, Math.max(0, -toMinor(Number(owing.outstanding_amount ?? 0), input.currency)));
       const doc = await erp.createDoc('Payment Entry', {
-        payment_type: 'Pay', party_type: 'Customer', party: input.customer, company: input.company,
-        posting_date: input.date, paid_from: input.paidFrom,
-        paid_from_account_currency: input.currency, paid_to_account_currency: input.currency,
-        paid_amount: amount, received_amount: amount,
-        reference_no: input.referenceNo, reference_date: input.date,
+        ...common,
         references: allocatedMinor > 0
           ? [{ reference_doctype: 'Sales Invoice', reference_name: owedOn, allocated_amount: -fromMinor(allocatedMinor, input.currency) }]
           : [],
-        docstatus: 1,
       });
       return { name: doc.name, created: true };
     },
@@ -286,14 +306,14 @@ export function createErpActivities(erp: ErpClient) {
      * A refund that failed after it was booked: cancels its credit note and refund payment (found by the refund id),
      * payment first. Returns what it cancelled; nothing booked, nothing to do.
      */
-    async cancelErpRefund(input: { refundId: string; salesInvoice: string }): Promise<string[]> {
+    async cancelErpRefund(input: { refundId: string; salesInvoice?: string }): Promise<string[]> {
       const cancelled: string[] = [];
       const payment = await first('Payment Entry', [['reference_no', '=', input.refundId], ['docstatus', '=', 1]]);
       if (payment) {
         await erp.cancelDoc('Payment Entry', payment);
         cancelled.push(payment);
       }
-      const note = await first('Sales Invoice', [['is_return', '=', 1], ['return_against', '=', input.salesInvoice],
+      const note = input.salesInvoice && await first('Sales Invoice', [['is_return', '=', 1], ['return_against', '=', input.salesInvoice],
         ['remarks', 'like', `${creditNoteRemark(input.refundId)}%`], ['docstatus', '=', 1]]);
       if (note) {
         await erp.cancelDoc('Sales Invoice', note);

@@ -78,3 +78,28 @@ export function creditNoteLines(original: InvoiceLines, previousReturns: readonl
   }
   return { items, taxes };
 }
+
+/**
+ * A Sales Order's lines less `amountMinor`, for its amendment before it is invoiced: the same lines a credit note for
+ * that amount would return (items in order, a part of a row as a fraction of its quantity, the proportional tax
+ * share), taken off the order's own rows. Rows returned in full are left out.
+ */
+export function amendedOrderLines(order: InvoiceLines, amountMinor: number, what: string): CreditNoteLines {
+  const credited = creditNoteLines(order, [], amountMinor, what);
+  const returned = new Map<string, number>();
+  for (const row of credited.items) returned.set(row.item_code, (returned.get(row.item_code) ?? 0) - row.qty);
+  const items: ErpLine[] = [];
+  for (const row of order.items) {
+    const take = Math.min(row.qty, returned.get(row.item_code) ?? 0);
+    returned.set(row.item_code, (returned.get(row.item_code) ?? 0) - take);
+    const qty = Number((row.qty - take).toFixed(9));
+    if (qty > 0) items.push({ item_code: row.item_code, item_name: row.item_name, qty, rateMinor: toMinor(row.rate, order.currency) });
+  }
+  if (items.length === 0) throw new MappingError(`${what}: it would leave Sales Order ${order.name} with no items (a full refund reverses the order instead)`);
+  const taxes: ErpTax[] = order.taxes.map((tax) => {
+    const refunded = credited.taxes.filter((t) => t.account_head === tax.account_head).reduce((sum, t) => sum - t.taxMinor, 0);
+    return { charge_type: 'Actual' as const, account_head: tax.account_head, taxMinor: toMinor(tax.tax_amount, order.currency) - refunded,
+      description: tax.description ?? 'Tax' };
+  }).filter((tax) => tax.taxMinor > 0);
+  return { items, taxes };
+}

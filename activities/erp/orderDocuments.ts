@@ -13,7 +13,8 @@ interface ErpDocument {
 
 /** One order's ERPNext documents (found by `po_no` = increment id, and by the Stripe ids payments carry), money in minor units. */
 export interface ErpOrderDocuments {
-  salesOrders: Array<ErpDocument & { grandTotalMinor: number }>;
+  /** Oldest first; an amendment (for a refund before the invoice) names the order it replaced and the refund it took off. */
+  salesOrders: Array<ErpDocument & { grandTotalMinor: number; amendedFrom?: string; refundIds?: string[] }>;
   salesInvoices: Array<ErpDocument & { grandTotalMinor: number; outstandingMinor: number }>;
   /** Returns against the order's invoices; `grandTotalMinor` positive, `refundId` from the remarks the product writes. */
   creditNotes: Array<ErpDocument & { grandTotalMinor: number; returnAgainst?: string; refundId?: string }>;
@@ -33,7 +34,7 @@ const refundInRemarks = /^Stripe refund ((?:re|pyr)_[A-Za-z0-9]+)\./;
 export async function readErpDocuments(erp: ErpClient, incrementId: string, stripeIds: readonly string[], orderCurrency?: string): Promise<ErpOrderDocuments> {
   const byPoNo = { filters: [['po_no', '=', incrementId]] as Array<[string, string, unknown]>, limit: 0, orderBy: 'creation asc' };
   const [orders, invoices] = await Promise.all([
-    erp.listDocs<Row>('Sales Order', { ...byPoNo, fields: ['name', 'docstatus', 'status', 'currency', 'grand_total', 'transaction_date'] }),
+    erp.listDocs<Row>('Sales Order', { ...byPoNo, fields: ['name', 'docstatus', 'status', 'currency', 'grand_total', 'transaction_date', 'amended_from', 'terms'] }),
     erp.listDocs<Row>('Sales Invoice', { ...byPoNo, fields: ['name', 'docstatus', 'status', 'currency', 'grand_total', 'outstanding_amount', 'is_return',
       'return_against', 'remarks', 'posting_date'] }),
   ]);
@@ -56,7 +57,9 @@ export async function readErpDocuments(erp: ErpClient, incrementId: string, stri
   return {
     salesOrders: orders.map((row) => {
       const doc = base(row);
-      return { ...doc, grandTotalMinor: minor(row.grand_total, doc.currency) };
+      const refundIds = [...(text(row.terms) ?? '').matchAll(/\[o2c:refund:([^\]]+)\]/g)].map((m) => m[1]!);
+      return { ...doc, grandTotalMinor: minor(row.grand_total, doc.currency), ...(text(row.amended_from) ? { amendedFrom: text(row.amended_from) } : {}),
+        ...(refundIds.length > 0 ? { refundIds } : {}) };
     }),
     salesInvoices: invoices.filter((row) => !Number(row.is_return)).map((row) => {
       const doc = base(row);
@@ -80,9 +83,16 @@ export async function readErpDocuments(erp: ErpClient, incrementId: string, stri
 export function erpBooks(docs: ErpOrderDocuments): { books: BookedDocument[]; payments: BookedDocument[] } {
   const submitted = <T extends ErpDocument>(list: T[]) => list.filter((d) => d.docstatus === 1);
   const ref = (id: string | undefined) => (id ? { stripeRef: id } : {});
+  const invoices = submitted(docs.salesInvoices);
+  const amendments = invoices.length > 0 ? refundAmendments(docs.salesOrders) : [];
+  const amendedBy = amendments.reduce((sum, a) => sum + a.amountMinor, 0);
   return {
     books: [
-      ...submitted(docs.salesInvoices).map((d): BookedDocument => ({ label: `ERP Sales Invoice ${d.name}`, direction: 'in', amountMinor: d.grandTotalMinor, currency: d.currency })),
+      // An invoice made from a Sales Order amended for refunds bills what the customer kept: it is shown as the order's
+      // amount in, with each amendment as money out for its refund.
+      ...invoices.map((d, i): BookedDocument => ({ label: i === 0 && amendedBy > 0 ? `ERP Sales Invoice ${d.name} (from Sales Order amended for refunds)` : `ERP Sales Invoice ${d.name}`,
+        direction: 'in', amountMinor: d.grandTotalMinor + (i === 0 ? amendedBy : 0), currency: d.currency })),
+      ...amendments,
       ...submitted(docs.creditNotes).map((d): BookedDocument => ({ label: `ERP credit note ${d.name}`, direction: 'out', amountMinor: d.grandTotalMinor,
         currency: d.currency, ...ref(d.refundId) })),
     ],
@@ -90,4 +100,21 @@ export function erpBooks(docs: ErpOrderDocuments): { books: BookedDocument[]; pa
       .map((d): BookedDocument => ({ label: `ERP Payment Entry ${d.name}`, direction: d.paymentType === 'Receive' ? 'in' : 'out', amountMinor: d.amountMinor,
         currency: d.currency, ...ref(d.referenceNo) })),
   };
+}
+
+/**
+ * The refunds taken off the order's Sales Order before it was invoiced: along the chain of amendments that ends in
+ * the submitted order, each amendment's drop in grand total, for the refund it added to the order's terms.
+ */
+function refundAmendments(orders: ErpOrderDocuments['salesOrders']): BookedDocument[] {
+  const byName = new Map(orders.map((o) => [o.name, o]));
+  const amendments: BookedDocument[] = [];
+  for (let order = orders.find((o) => o.docstatus === 1); order?.amendedFrom; order = byName.get(order.amendedFrom)) {
+    const previous = byName.get(order.amendedFrom);
+    if (!previous) break;
+    const refundId = (order.refundIds ?? []).find((id) => !(previous.refundIds ?? []).includes(id));
+    amendments.unshift({ label: `ERP Sales Order ${order.name} (amends ${previous.name})`, direction: 'out', amountMinor: previous.grandTotalMinor - order.grandTotalMinor,
+      currency: order.currency, ...(refundId ? { stripeRef: refundId } : {}) });
+  }
+  return amendments;
 }

@@ -184,7 +184,7 @@ export function createMagentoActivities(magento: MagentoClient) {
       return { creditMemoId, created: true, grandTotalMinor, kind: plan.kind };
     },
 
-    /** Undo for an invoiced order: a full offline credit memo, once (found again by the key in its comment). */
+    /** Undo for an invoiced order: an offline credit memo for all that is left to refund, once (found again by the key in its comment). */
     async creditMagentoOrder(input: { entityId: number; key: string; comment: string; notifyCustomer: boolean }): Promise<{ creditMemoId?: number; created: boolean }> {
       const memos = await magento.listCreditMemos(input.entityId);
       const marker = commentMarker(input.key);
@@ -192,11 +192,14 @@ export function createMagentoActivities(magento: MagentoClient) {
       if (existing) return { creditMemoId: existing.entity_id, created: false };
       const order = await magento.getOrder(input.entityId);
       if ((order.total_invoiced ?? 0) <= 0) return { created: false };
-      if ((order.total_refunded ?? 0) >= (order.total_paid ?? order.total_invoiced ?? 0)) {
-        return { creditMemoId: memos.items[0]?.entity_id, created: false };
-      }
+      const currency = order.order_currency_code;
+      const leftMinor = toMinor(order.total_paid ?? order.total_invoiced ?? 0, currency) - toMinor(order.total_refunded ?? 0, currency);
+      if (leftMinor <= 0) return { creditMemoId: memos.items[0]?.entity_id, created: false };
+      // What earlier partial refunds left: every line and the shipping not yet credited.
+      const plan = creditMemoPlanFor(order, leftMinor);
       const creditMemoId = await magento.refundOffline(input.entityId, {
-        comment: `${input.comment} ${marker}`, notify: input.notifyCustomer, shippingAmount: order.shipping_amount,
+        comment: `${input.comment} ${marker}`, notify: input.notifyCustomer, items: plan.items, shippingAmount: fromMinor(plan.shippingMinor, currency),
+        adjustmentPositive: fromMinor(plan.adjustmentPositiveMinor, currency), adjustmentNegative: fromMinor(plan.adjustmentNegativeMinor, currency),
       });
       return { creditMemoId: Number(creditMemoId), created: true };
     },

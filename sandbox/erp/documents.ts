@@ -3,7 +3,7 @@ import type { Store } from '../kit/store';
 import { docTypes, type DocContext, type DocTypeDefinition } from './doctypes';
 import { missingMandatory, rowsOf } from './doctypes/definition';
 import { refuseBadSelects, refuseUnknownFields } from './doctypes/fieldRules';
-import { docstatusTransitionError, doesNotExist, fieldLabel, mandatoryError, validationError } from './frappeErrors';
+import { docstatusTransitionError, FrappeError, doesNotExist, fieldLabel, linkExistsError, linkValidationError, mandatoryError, validationError } from './frappeErrors';
 import { NamingSeries, seriesPattern } from './naming';
 import { apiUser, type ChildRow, type DocStatus, type ErpDoc, type ErpState, type FrappeClock } from './state';
 
@@ -83,6 +83,8 @@ export class ErpDocuments {
     const definition = this.definition(doctype);
     const doc = this.get(doctype, name);
     if (doc.docstatus !== 1) throw docstatusTransitionError(doc.docstatus, 2);
+    const linked = definition.linkedFrom?.(doc, this.ctx);
+    if (linked) throw linkExistsError(doctype, name, linked.doctype, linked.name);
     doc.docstatus = 2;
     for (const table of definition.tables) for (const row of rowsOf(doc, table.fieldname)) row.docstatus = 2;
     definition.onCancel?.(doc, this.ctx);
@@ -149,11 +151,30 @@ export class ErpDocuments {
   }
 
   private nameFor(definition: DocTypeDefinition, doc: ErpDoc, mode: 'peek' | 'take'): string {
+    if (typeof doc.amended_from === 'string' && doc.amended_from !== '') return this.amendedName(definition, doc.amended_from);
     if (definition.autoname) {
       return definition.autoname(doc, this.ctx) ?? `new-${definition.doctype.toLowerCase().replace(/ /g, '-')}-1`;
     }
     const series = definition.namingSeries ?? `${definition.doctype.toUpperCase()}-`;
     return mode === 'peek' ? this.naming.peek(series, this.clock.today()) : this.naming.take(series, this.clock.today());
+  }
+
+  /**
+   * Frappe's amendment naming: the cancelled original `SAL-ORD-2026-00001` is amended as `SAL-ORD-2026-00001-1`,
+   * that one as `…-00001-2`. The original must exist and be cancelled.
+   */
+  private amendedName(definition: DocTypeDefinition, amendedFrom: string): string {
+    const original = this.table(definition.doctype)[amendedFrom];
+    if (!original) throw linkValidationError(definition.doctype, amendedFrom);
+    if (original.docstatus !== 2) throw validationError(`Cannot amend ${definition.doctype} ${amendedFrom}: only a cancelled document can be amended`);
+    const isAmendment = typeof original.amended_from === 'string' && original.amended_from !== '';
+    const parts = amendedFrom.split('-');
+    const [prefix, n] = isAmendment ? [parts.slice(0, -1).join('-'), Number(parts[parts.length - 1]) + 1] : [amendedFrom, 1];
+    const name = `${prefix}-${n}`;
+    if (this.table(definition.doctype)[name]) {
+      throw new FrappeError(409, 'DuplicateEntryError', `${definition.doctype} ${name} already exists`, [`${definition.doctype} ${amendedFrom} has already been amended as ${name}`]);
+    }
+    return name;
   }
 
   private refreshStatus(definition: DocTypeDefinition, doc: ErpDoc): void {

@@ -66,6 +66,16 @@ export function linkValidationError(doctype: string, name: string): FrappeError 
   return validationError(`Could not find ${doctype}: ${name}`, 'LinkValidationError');
 }
 
+/** `frappe.CancelledLinkError`: a Link field naming a cancelled document. */
+export function cancelledLinkError(doctype: string, name: string): FrappeError {
+  return validationError(`Cannot link cancelled document: ${doctype} ${name}`, 'CancelledLinkError');
+}
+
+/** `frappe.LinkExistsError`: a document still linked from a submitted one cannot be cancelled. */
+export function linkExistsError(doctype: string, name: string, linkedDoctype: string, linkedName: string): FrappeError {
+  return validationError(`Cannot delete or cancel because ${doctype} ${name} is linked with ${linkedDoctype} ${linkedName}`, 'LinkExistsError');
+}
+
 export function docstatusTransitionError(from: number, to: number): FrappeError {
   return validationError(`Cannot change docstatus from ${from} to ${to}`, 'DocstatusTransitionError');
 }

@@ -40,9 +40,13 @@ const filledByServer: Record<string, readonly string[]> = {
   // get_item_details: from the Item master (name, UOM) and the company's defaults (income account).
   'Sales Order Item': ['item_name', 'uom', 'conversion_factor'],
   'Sales Invoice Item': ['item_name', 'uom', 'conversion_factor', 'income_account'],
-  // PaymentEntry.set_missing_values / set_exchange_rate: the party's receivable account, rate 1 in company currency.
-  'Payment Entry': ['paid_from', 'source_exchange_rate', 'target_exchange_rate'],
+  // PaymentEntry.set_exchange_rate: rate 1 in company currency (the party's account: see partyAccountField).
+  'Payment Entry': ['source_exchange_rate', 'target_exchange_rate'],
 };
+
+/** PaymentEntry.set_missing_values fills the party's receivable account: `paid_from` on a Receive, `paid_to` on a Pay. */
+const partyAccountField = (body: Record<string, unknown>): string | undefined =>
+  body.payment_type === 'Receive' ? 'paid_from' : body.payment_type === 'Pay' ? 'paid_to' : undefined;
 
 const fileOf = (doctype: string): string => path.join(doctypesPath, `${doctype.toLowerCase().replace(/ /g, '_')}.json`);
 const loaded = new Map<string, DocTypeJson>();
@@ -56,9 +60,9 @@ function isBlank(value: unknown): boolean {
   return value === undefined || value === null || (typeof value === 'string' && value.trim() === '') || (Array.isArray(value) && value.length === 0);
 }
 
-function isServerFilled(doctype: string, field: DocField): boolean {
+function isServerFilled(doctype: string, field: DocField, body: Record<string, unknown>): boolean {
   return field.fieldname === 'naming_series' || field.default !== undefined || Boolean(field.fetch_from) || field.read_only === 1
-    || (filledByServer[doctype] ?? []).includes(field.fieldname);
+    || (filledByServer[doctype] ?? []).includes(field.fieldname) || (doctype === 'Payment Entry' && partyAccountField(body) === field.fieldname);
 }
 
 /** What is wrong with one document body (or child row), each problem naming where it is. */
@@ -79,7 +83,7 @@ function contractProblems(doctype: string, body: Record<string, unknown>, where:
   }
   if (isPartial) return problems;
   for (const field of fields.values()) {
-    if (field.reqd === 1 && !isServerFilled(doctype, field) && isBlank(body[field.fieldname])) {
+    if (field.reqd === 1 && !isServerFilled(doctype, field, body) && isBlank(body[field.fieldname])) {
       problems.push(`${where}: required ${doctype} field "${field.fieldname}" is missing`);
     }
   }
@@ -149,8 +153,14 @@ describeIfDoctypes('ERP requests against ERPNext v15’s own doctypes', () => {
     const salesOrderInput = erpSalesOrderFor(orderSnapshotOf(order), customer, settings.erp, date);
     expect(salesOrderInput.taxes).not.toEqual([]);
     expect(salesOrderInput.items.map((i) => i.item_code)).toContain(settings.erp.shippingItemCode);
-    const salesOrder = await erp.createErpSalesOrder(salesOrderInput);
-    const invoice = await erp.createErpSalesInvoice({ ...salesOrderInput, poNo: order.increment_id, salesOrder: salesOrder.name, date });
+    await erp.createErpSalesOrder(salesOrderInput);
+    // A partial refund before shipment amends the Sales Order and pays back unallocated; the invoice is made from the amendment.
+    const amended = await erp.amendErpSalesOrderForRefund({ poNo: order.increment_id, refundId: 're_before', amountMinor: 500 });
+    expect(amended).toMatchObject({ outcome: 'amended', amended: true });
+    await erp.createErpRefundPayment({ poNo: order.increment_id, customer, company: settings.erp.company, amountMinor: 500, currency: 'USD',
+      referenceNo: 're_before', date, paidFrom: settings.erp.bankAccount });
+    const invoice = await erp.invoiceErpSalesOrder({ poNo: order.increment_id, date });
+    expect(invoice.grandTotalMinor).toBe(3350);
     await erp.createErpPaymentEntry({ salesInvoice: invoice.name, customer, company: settings.erp.company, amountMinor: 3850, currency: 'USD',
       referenceNo: 'ch_contract', date, paidTo: settings.erp.bankAccount });
     await erp.createErpCreditNote({ salesInvoice: invoice.name, referenceNo: 're_contract', amountMinor: 1234, date, reason: 'requested_by_customer' });
@@ -163,16 +173,19 @@ describeIfDoctypes('ERP requests against ERPNext v15’s own doctypes', () => {
       settings.erp.glAccounts.payout!, settings.erp.glAccounts.fee!);
     await erp.postErpJournalEntry({ reference: 'po_contract', date, company: settings.erp.company, currency: 'USD', remark: 'Stripe payout po_contract',
       accounts: journal.lines.map(({ account, debitMinor, creditMinor }) => ({ account, debitMinor, creditMinor })) });
-    await erp.cancelErpSalesOrder(order.increment_id);
+    // An order reversed before shipment: its Sales Order cancelled.
+    await erp.createErpSalesOrder({ ...salesOrderInput, po_no: '000000008' });
+    await erp.cancelErpSalesOrder('000000008');
 
     const requests: LoggedRequest[] = (await sandbox.get('/__sandbox/requests')).data;
     const written = writes(requests);
-    expect(written.map((w) => w.doctype)).toEqual(['Customer', 'Sales Order', 'Sales Invoice', 'Payment Entry', 'Sales Invoice', 'Journal Entry']);
+    expect(written.map((w) => `${w.request.method} ${w.doctype}`)).toEqual(['POST Customer', 'POST Sales Order', 'PUT Sales Order', 'POST Sales Order',
+      'POST Payment Entry', 'POST Sales Invoice', 'POST Payment Entry', 'POST Sales Invoice', 'POST Journal Entry', 'POST Sales Order']);
     expect(written.filter((w) => w.request.status !== 200)).toEqual([]);
     const problems = written.flatMap((w, i) => contractProblems(w.doctype, w.body, `#${i + 1} ${w.request.method} ${w.doctype}`, w.request.method === 'PUT'));
     expect(problems).toEqual([]);
 
     const cancels = requests.filter((r) => r.path === '/api/method/frappe.client.cancel');
-    expect(cancels.map((r) => [r.status, (r.body as Record<string, unknown>).doctype])).toEqual([[200, 'Sales Order']]);
+    expect(cancels.map((r) => [r.status, (r.body as Record<string, unknown>).doctype])).toEqual([[200, 'Sales Order'], [200, 'Sales Order']]);
   });
 });

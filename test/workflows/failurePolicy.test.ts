@@ -20,7 +20,7 @@ const steps: Array<{ system: System; activity: string; step: string }> = [
   { system: 'Erp', activity: 'createErpSalesOrder', step: 'ERP sales order' },
   { system: 'Wms', activity: 'createWmsOrder', step: 'fulfilment' },
   { system: 'Magento', activity: 'shipMagentoOrder', step: 'shipment' },
-  { system: 'Erp', activity: 'createErpSalesInvoice', step: 'ERP invoice' },
+  { system: 'Erp', activity: 'invoiceErpSalesOrder', step: 'ERP invoice' },
   { system: 'Erp', activity: 'createErpPaymentEntry', step: 'ERP payment' },
 ];
 const statuses = [401, 403, 404, 400, 422];

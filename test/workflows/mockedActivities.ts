@@ -98,6 +98,7 @@ export function createMockedActivities(scenarios: Map<string, Scenario>, calls: 
     createErpSalesOrder: stub('createErpSalesOrder', () => ({ name: 'SO-1', created: true })),
     cancelErpSalesOrder: stub('cancelErpSalesOrder', () => ['SO-1']),
     createErpSalesInvoice: stub('createErpSalesInvoice', () => ({ name: 'SI-1', created: true })),
+    invoiceErpSalesOrder: stub('invoiceErpSalesOrder', () => ({ name: 'SI-1', created: true, salesOrder: 'SO-1', grandTotalMinor: 5000 })),
     createErpPaymentEntry: stub('createErpPaymentEntry', () => ({ name: 'PE-1', created: true })),
     createWmsOrder: stub('createWmsOrder', () => ({ orderId: 21, created: true, status: 'Processing' })),
     cancelWmsOrder: stub('cancelWmsOrder', () => ({ cancelled: true })),

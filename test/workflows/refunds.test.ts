@@ -5,6 +5,8 @@ import { fromMinor, toMinor } from '../../domain/money';
 import type { MagentoOrder } from '../../domain/magento';
 import type { OrderOutcome } from '../../workflows/orderToCash';
 import type { RefundOutcome } from '../../workflows/refund';
+import { erpBooks, readErpDocuments } from '../../activities/erp/orderDocuments';
+import { orderLedger } from '../../domain/orderLedger';
 import type { ProductStack } from '../harness/productStack';
 import { recordHistories } from '../harness/recordHistories';
 import { deliver, eventually, pay, placeOrder, shipInWms, waitForStep } from './orderFlow';
@@ -211,22 +213,76 @@ describe('refunds after the sale: one run per Stripe refund, one credit memo eac
     expect(toMinor(memos[0]!.grand_total ?? 0, 'USD')).toBe(5000);
   });
 
-  it('records a partial refund before shipment at once in Magento, and in the ERP once the order has shipped and been invoiced there', async () => {
+  async function erpSalesOrders(incrementId: string) {
+    return stack.clients.erp.listDocs<{ name: string; docstatus: number; grand_total: number; amended_from?: string }>('Sales Order',
+      { filters: [['po_no', '=', incrementId]], fields: ['name', 'docstatus', 'grand_total', 'amended_from'], limit: 0, orderBy: 'creation asc' });
+  }
+
+  async function erpPayments(incrementId: string, stripeIds: string[]) {
+    return stack.clients.erp.listDocs<{ name: string; docstatus: number; payment_type: string; paid_amount: number; reference_no: string; unallocated_amount: number }>(
+      'Payment Entry', { filters: [['reference_no', 'in', stripeIds]], fields: ['name', 'docstatus', 'payment_type', 'paid_amount', 'reference_no', 'unallocated_amount'],
+        limit: 0, orderBy: 'creation asc' });
+  }
+
+  it('records a partial refund before shipment at once: a credit memo, the ERP Sales Order amended, and the invoice made from the amendment', async () => {
     const order = await placeOrder(stack, basketOrder('USD'));
     const pi = await pay(stack, order, 'pm_card_visa');
     await deliver(env.client, taskQueue, await paymentEvents(pi.id));
     await waitForStep(orderHandle(order.increment_id), 'awaiting_shipment');
-    const refund = await stack.stripe.refunds.create({ payment_intent: pi.id, amount: 2500 });
-    await deliver(env.client, taskQueue, await refundEvents(pi.latest_charge as string, refund.id));
-    const handle = env.client.workflow.getHandle(`refund:${refund.id}`);
-    await eventually('the refund waiting for the ERP invoice', async () => ((await handle.query<{ step: string }>('status')).step === 'awaiting_erp_invoice' ? true : undefined));
+    const { refund, outcome } = await refundInStripe(pi, 2000);
+    recorded.push({ name: 'refund-before-invoice', workflowId: `refund:${refund.id}` });
+    expect(outcome).toMatchObject({ outcome: 'recorded', status: { step: 'recorded', timestamps: { erp_order_amended: expect.any(String) } } });
     const memos = (await stack.clients.magento.listCreditMemos(order.entity_id)).items;
-    expect(memos.map((m) => m.grand_total)).toEqual([25]);
+    expect(memos.map((m) => m.grand_total)).toEqual([20]);
+    const [original, amendment] = await erpSalesOrders(order.increment_id);
+    expect(original).toMatchObject({ docstatus: 2, grand_total: 50 });
+    expect(amendment).toMatchObject({ name: `${original!.name}-1`, amended_from: original!.name, docstatus: 1, grand_total: 30 });
+    expect(await erpPayments(order.increment_id, [refund.id])).toEqual([expect.objectContaining({ payment_type: 'Pay', paid_amount: 20, docstatus: 1 })]);
+
+    // The same refund's events again: the amendment is found, not made twice.
+    await deliver(env.client, taskQueue, (await refundEvents(pi.latest_charge as string, refund.id)).map((e) => ({ ...e, id: `${e.id}_again` })));
+    expect(((await env.client.workflow.getHandle(`refund:${refund.id}`).result()) as RefundOutcome).outcome).toBe('recorded');
+    expect(await erpSalesOrders(order.increment_id)).toHaveLength(2);
 
     await orderHandle(order.increment_id).signal('shipment', await shipInWms(stack, order.increment_id));
     expect((await orderHandle(order.increment_id).result() as OrderOutcome).outcome).toBe('completed');
-    const outcome: RefundOutcome = await handle.result();
-    expect(outcome.outcome).toBe('recorded');
-    expect((await erpReturns(order.increment_id)).map((r) => r.grand_total)).toEqual([-25]);
+    const invoices = await stack.clients.erp.listDocs<{ name: string; grand_total: number; outstanding_amount: number }>('Sales Invoice',
+      { filters: [['po_no', '=', order.increment_id], ['docstatus', '=', 1]], fields: ['name', 'grand_total', 'outstanding_amount'], limit: 0 });
+    expect(invoices).toEqual([expect.objectContaining({ grand_total: 30, outstanding_amount: 0 })]);
+    const invoice = await stack.clients.erp.getDoc('Sales Invoice', invoices[0]!.name);
+    expect((invoice.items as Array<{ sales_order: string }>).map((row) => row.sales_order)).toEqual(expect.arrayContaining([amendment!.name]));
+    expect(await erpReturns(order.increment_id)).toEqual([]);
+    const payments = await erpPayments(order.increment_id, [pi.latest_charge as string, refund.id]);
+    expect(payments.map((p) => [p.payment_type, p.paid_amount])).toEqual([['Pay', 20], ['Receive', 50]]);
+
+    // The ERP's books and payments, as the order page weighs them against Stripe: both balance.
+    const books = erpBooks(await readErpDocuments(stack.clients.erp, order.increment_id, [pi.latest_charge as string, refund.id], 'USD'));
+    const money = orderLedger({ currency: 'USD', books: { erp: books.books, erp_payments: books.payments }, stripe: { disputes: [],
+      charges: [{ id: pi.latest_charge as string, currency: 'USD', amountMinor: 5000, capturedMinor: 5000, status: 'succeeded' }],
+      refunds: [{ id: refund.id, currency: 'USD', amountMinor: 2000, status: 'succeeded' }] } });
+    expect(money).toMatchObject({ netMinor: 3000, erpBalanceMinor: 0, erpPaymentsBalanceMinor: 0, differences: [] });
+  });
+
+  it('KWD: partial refunds before shipment amend the Sales Order each time; the remainder then reverses the order and the ERP keeps none of its money', async () => {
+    const order = await placeOrder(stack, basketOrder('KWD'));
+    const pi = await pay(stack, order, 'pm_card_visa');
+    await deliver(env.client, taskQueue, await paymentEvents(pi.id));
+    await waitForStep(orderHandle(order.increment_id), 'awaiting_shipment');
+    const first = await refundInStripe(pi, 2500);
+    const second = await refundInStripe(pi, 1230);
+    expect([first.outcome.outcome, second.outcome.outcome]).toEqual(['recorded', 'recorded']);
+    const chain = await erpSalesOrders(order.increment_id);
+    expect(chain.map((so) => [so.docstatus, toMinor(so.grand_total, 'KWD')])).toEqual([[2, 12500], [2, 10000], [1, 8770]]);
+    expect(chain[2]!.amended_from).toBe(chain[1]!.name);
+
+    const rest = await refundInStripe(pi);
+    expect(rest.refund.amount).toBe(8770);
+    expect(rest.outcome.outcome).toBe('reversed_by_order');
+    expect((await orderHandle(order.increment_id).result() as OrderOutcome).outcome).toBe('compensated');
+    expect((await erpSalesOrders(order.increment_id)).every((so) => so.docstatus === 2)).toBe(true);
+    const payments = await erpPayments(order.increment_id, [first.refund.id, second.refund.id]);
+    expect(payments.map((p) => p.docstatus)).toEqual([2, 2]);
+    const memos = (await stack.clients.magento.listCreditMemos(order.entity_id)).items;
+    expect(memos.map((m) => toMinor(m.grand_total ?? 0, 'KWD'))).toEqual([2500, 1230, 8770]);
   });
 });

@@ -41,6 +41,8 @@ export interface DocTypeDefinition extends FieldRules {
   validate(doc: ErpDoc, ctx: DocContext): void;
   onSubmit?(doc: ErpDoc, ctx: DocContext): void;
   onCancel?(doc: ErpDoc, ctx: DocContext): void;
+  /** Frappe's back-link check before a cancel: the first submitted document still linking this one, if any. */
+  linkedFrom?(doc: ErpDoc, ctx: DocContext): { doctype: string; name: string } | undefined;
   status?(doc: ErpDoc): string;
 }
 

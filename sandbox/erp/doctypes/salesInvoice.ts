@@ -1,4 +1,4 @@
-import { linkValidationError, validationError } from '../frappeErrors';
+import { cancelledLinkError, linkValidationError, validationError } from '../frappeErrors';
 import { fromCents, toCents, toNumber } from '../money';
 import type { ErpDoc } from '../state';
 import { account, flag, rowsOf, setDefault, type DocContext, type DocTypeDefinition } from './definition';
@@ -36,6 +36,7 @@ export const salesInvoice: DocTypeDefinition = {
     requireCustomer(doc, ctx);
     if (String(doc.due_date) < String(doc.posting_date)) throw validationError('Due Date cannot be before Posting Date');
     if (doc.is_return) validateReturn(doc, ctx);
+    validateSalesOrderLinks(doc, ctx);
     const grandCents = computeSellingTotals(doc);
     doc.outstanding_amount = fromCents(grandCents);
   },
@@ -62,6 +63,16 @@ export const salesInvoice: DocTypeDefinition = {
     return outstanding < toCents(doc.grand_total) ? 'Partly Paid' : 'Unpaid';
   },
 };
+
+/** Frappe's link validation on the rows' `sales_order`: the order must exist and must not be cancelled. */
+function validateSalesOrderLinks(doc: ErpDoc, ctx: DocContext): void {
+  for (const row of rowsOf(doc, 'items')) {
+    if (typeof row.sales_order !== 'string' || row.sales_order === '') continue;
+    const order = ctx.find('Sales Order', row.sales_order);
+    if (!order) throw linkValidationError('Sales Order', row.sales_order);
+    if (order.docstatus === 2) throw cancelledLinkError('Sales Order', row.sales_order);
+  }
+}
 
 /** The invoice whose outstanding amount a submitted return reduces, if any. */
 function appliedTo(doc: ErpDoc, ctx: DocContext): ErpDoc | undefined {

@@ -8,7 +8,7 @@ export const salesOrder: DocTypeDefinition = {
   doctype: 'Sales Order',
   isSubmittable: true,
   namingSeries: 'SAL-ORD-',
-  fields: [...sellingFields, 'order_type', 'transaction_date', 'delivery_date', 'advance_paid', 'per_delivered', 'per_billed'],
+  fields: [...sellingFields, 'amended_from', 'order_type', 'transaction_date', 'delivery_date', 'advance_paid', 'per_delivered', 'per_billed'],
   selects: {
     naming_series: ['SAL-ORD-.YYYY.-'],
     order_type: ['', 'Sales', 'Maintenance', 'Shopping Cart'],
@@ -29,6 +29,10 @@ export const salesOrder: DocTypeDefinition = {
     requireCustomer(doc, ctx);
     if (doc.order_type === 'Sales') validateDeliveryDate(doc);
     computeSellingTotals(doc);
+  },
+  linkedFrom(doc, ctx) {
+    const invoice = ctx.all('Sales Invoice').find((inv) => inv.docstatus === 1 && rowsOf(inv, 'items').some((row) => row.sales_order === doc.name));
+    return invoice && { doctype: 'Sales Invoice', name: invoice.name };
   },
   status(doc) {
     if (doc.docstatus === 0) return 'Draft';

@@ -220,6 +220,70 @@ describe('ERPNext activities', () => {
     expect(await listed('Sales Invoice', [['is_return', '=', 1]])).toEqual([]);
   });
 
+  describe('a refund before the order is invoiced', () => {
+    const pay = (customer: string, referenceNo: string, amountMinor: number) => erp.createErpRefundPayment({ poNo: '000000101', customer, company,
+      amountMinor, currency: 'USD', referenceNo, date, paidFrom: 'Stripe Clearing - SS' });
+
+    it('amends the Sales Order once per refund, and the invoice is made from the amendment', async () => {
+      const customer = await erp.upsertErpCustomer(customerInput());
+      const { name: original } = await erp.createErpSalesOrder(salesOrderInput(customer));
+      const first = await erp.amendErpSalesOrderForRefund({ poNo: '000000101', refundId: 're_before1', amountMinor: 1100 });
+      expect(first).toEqual({ outcome: 'amended', salesOrder: `${original}-1`, customer, amended: true });
+      expect(await erp.amendErpSalesOrderForRefund({ poNo: '000000101', refundId: 're_before1', amountMinor: 1100 }))
+        .toEqual({ outcome: 'amended', salesOrder: `${original}-1`, customer, amended: false });
+      const second = await erp.amendErpSalesOrderForRefund({ poNo: '000000101', refundId: 're_before2', amountMinor: 550 });
+      expect(second).toMatchObject({ outcome: 'amended', salesOrder: `${original}-2`, amended: true });
+      const chain = await listed('Sales Order', [['po_no', '=', '000000101']], ['name', 'docstatus', 'grand_total', 'amended_from']);
+      expect(chain.map((o) => [o.name, o.docstatus, o.grand_total, o.amended_from ?? null]).sort()).toEqual([
+        [original, 2, 27.5, null], [`${original}-1`, 2, 16.5, original], [`${original}-2`, 1, 11, `${original}-1`]]);
+
+      const invoice = await erp.invoiceErpSalesOrder({ poNo: '000000101', date });
+      expect(invoice).toMatchObject({ created: true, salesOrder: `${original}-2`, grandTotalMinor: 1100 });
+      expect(await erp.invoiceErpSalesOrder({ poNo: '000000101', date })).toMatchObject({ name: invoice.name, created: false });
+      // Once invoiced, a refund is a credit note instead.
+      expect(await erp.amendErpSalesOrderForRefund({ poNo: '000000101', refundId: 're_after', amountMinor: 100 }))
+        .toEqual({ outcome: 'invoiced', salesInvoice: invoice.name, customer });
+    });
+
+    it('finishes an amendment interrupted between the cancel and the new order, and invoicing waits for it', async () => {
+      const customer = await erp.upsertErpCustomer(customerInput());
+      const { name: original } = await erp.createErpSalesOrder(salesOrderInput(customer));
+      // What an attempt that died after the cancel leaves behind: the marked, cancelled order and no amendment.
+      await sandbox.put(`/api/resource/Sales Order/${original}`, { terms: '[o2c:amending:re_cut]' });
+      await sandbox.put(`/api/resource/Sales Order/${original}`, { docstatus: 2 });
+      const waiting = await thrown(erp.invoiceErpSalesOrder({ poNo: '000000101', date }));
+      expect(waiting).toBeInstanceOf(ExternalSystemError);
+      expect((waiting as ExternalSystemError).retryable).toBe(true);
+      expect(await erp.amendErpSalesOrderForRefund({ poNo: '000000101', refundId: 're_cut', amountMinor: 2000 }))
+        .toMatchObject({ outcome: 'amended', salesOrder: `${original}-1`, amended: true });
+      expect(await doc('Sales Order', `${original}-1`)).toMatchObject({ docstatus: 1, grand_total: 7.5, terms: '[o2c:refund:re_cut]' });
+      expect(await erp.invoiceErpSalesOrder({ poNo: '000000101', date })).toMatchObject({ created: true, grandTotalMinor: 750 });
+    });
+
+    it('says nothing is left to amend for an order reversed in the ERP, and refuses a refund the order cannot carry without changing it', async () => {
+      const customer = await erp.upsertErpCustomer(customerInput());
+      const { name } = await erp.createErpSalesOrder(salesOrderInput(customer));
+      const err = await thrown(erp.amendErpSalesOrderForRefund({ poNo: '000000101', refundId: 're_big', amountMinor: 2750 }));
+      expect(err).toBeInstanceOf(MappingError);
+      expect(await doc('Sales Order', name)).toMatchObject({ docstatus: 1 });
+      await erp.cancelErpSalesOrder('000000101');
+      expect(await erp.amendErpSalesOrderForRefund({ poNo: '000000101', refundId: 're_late', amountMinor: 100 }))
+        .toEqual({ outcome: 'nothing_to_amend', reason: `Sales Order ${name} is cancelled` });
+    });
+
+    it('pays the refund back unallocated, once, and a reversal of the order cancels that payment with the order', async () => {
+      const customer = await erp.upsertErpCustomer(customerInput());
+      await erp.createErpSalesOrder(salesOrderInput(customer));
+      await erp.amendErpSalesOrderForRefund({ poNo: '000000101', refundId: 're_paid', amountMinor: 500 });
+      const payment = await pay(customer, 're_paid', 500);
+      expect(await pay(customer, 're_paid', 500)).toEqual({ name: payment.name, created: false });
+      expect(await doc('Payment Entry', payment.name)).toMatchObject({ payment_type: 'Pay', paid_amount: 5, unallocated_amount: 5, docstatus: 1 });
+      const cancelled = await erp.cancelErpSalesOrder('000000101');
+      expect(cancelled).toContain(payment.name);
+      expect(await doc('Payment Entry', payment.name)).toMatchObject({ docstatus: 2 });
+    });
+  });
+
   it('refuses an unbalanced journal entry locally, without calling ERPNext', async () => {
     const err = await thrown(erp.postErpJournalEntry({
       reference: 'po_unbalanced', date, company, currency: 'USD',

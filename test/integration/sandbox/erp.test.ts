@@ -83,6 +83,39 @@ describe('sandbox ERPNext', () => {
     expect(byItem.data.data).toEqual([{ name: `SAL-ORD-${year}-00001` }]);
   });
 
+  it('amends a cancelled Sales Order as <name>-1, then -2, and refuses to amend one still submitted', async () => {
+    const customer = await createCustomer();
+    const order = { customer, po_no: '000000130', delivery_date: '2099-01-31', items: [{ item_code: 'SKU-1', qty: 2, rate: 10 }] };
+    const { name } = (await erp.post('/api/resource/Sales Order', { ...order, docstatus: 1 })).data.data;
+    const early = await erp.post('/api/resource/Sales Order', { ...order, amended_from: name, docstatus: 1 });
+    expect(early.status).toBe(417);
+    await erp.post('/api/method/frappe.client.cancel', { doctype: 'Sales Order', name });
+    const first = await erp.post('/api/resource/Sales Order', { ...order, amended_from: name, items: [{ item_code: 'SKU-1', qty: 1, rate: 10 }], docstatus: 1 });
+    expect(first.data.data).toMatchObject({ name: `${name}-1`, amended_from: name, grand_total: 10 });
+    expect((await erp.post('/api/resource/Sales Order', { ...order, amended_from: name })).status).toBe(409);
+    await erp.post('/api/method/frappe.client.cancel', { doctype: 'Sales Order', name: `${name}-1` });
+    const second = await erp.post('/api/resource/Sales Order', { ...order, amended_from: `${name}-1`, docstatus: 1 });
+    expect(second.data.data.name).toBe(`${name}-2`);
+  });
+
+  it('refuses to cancel a Sales Order a submitted invoice bills, and to invoice a cancelled one (LinkExistsError, CancelledLinkError)', async () => {
+    const customer = await createCustomer();
+    const order = { customer, po_no: '000000131', delivery_date: '2099-01-31', items: [{ item_code: 'SKU-1', qty: 1, rate: 10 }], docstatus: 1 };
+    const billed = (await erp.post('/api/resource/Sales Order', order)).data.data.name;
+    const invoice = { customer, items: [{ item_code: 'SKU-1', qty: 1, rate: 10, sales_order: billed }], docstatus: 1 };
+    expect((await erp.post('/api/resource/Sales Invoice', invoice)).status).toBe(200);
+    const cancel = await erp.post('/api/method/frappe.client.cancel', { doctype: 'Sales Order', name: billed });
+    expect(cancel.status).toBe(417);
+    expect(cancel.data.exc_type).toBe('LinkExistsError');
+    expect(cancel.data.exception).toContain(`Sales Order ${billed} is linked with Sales Invoice`);
+
+    const other = (await erp.post('/api/resource/Sales Order', { ...order, po_no: '000000132' })).data.data.name;
+    await erp.post('/api/method/frappe.client.cancel', { doctype: 'Sales Order', name: other });
+    const late = await erp.post('/api/resource/Sales Invoice', { ...invoice, items: [{ item_code: 'SKU-1', qty: 1, rate: 10, sales_order: other }] });
+    expect(late.status).toBe(417);
+    expect(late.data.exc_type).toBe('CancelledLinkError');
+  });
+
   it('lists with operators, all fields, ordering and paging', async () => {
     const customer = await createCustomer();
     for (const rate of [5, 15, 25, 35]) {
