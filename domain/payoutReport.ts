@@ -94,6 +94,20 @@ export function reversedRows(rows: readonly JournalRow[]): JournalRow[] {
   return rows.map(({ account, debitMinor, creditMinor }) => ({ account, debitMinor: creditMinor, creditMinor: debitMinor }));
 }
 
+/**
+ * The entry for a payout the bank returned (`payout.failed`, or `payout.canceled` after it was booked): only the
+ * transfer is undone, since the charges, refunds and fees it settled still happened. The bank row of the booked entry
+ * goes back to `returnedTo`, where the money waits in the Stripe balance until a later payout sweeps it (as a
+ * `payout_reversal` line, mapped to that same account). Empty when the booked entry moved nothing to the bank.
+ */
+export function returnedPayoutRows(booked: readonly JournalRow[], bankAccount: string, returnedTo: string): JournalRow[] {
+  const transferMinor = booked.filter((row) => row.account === bankAccount).reduce((sum, row) => sum + row.debitMinor - row.creditMinor, 0);
+  if (transferMinor === 0) return [];
+  const amount = Math.abs(transferMinor);
+  const [debit, credit] = transferMinor > 0 ? [returnedTo, bankAccount] : [bankAccount, returnedTo];
+  return [{ account: debit, debitMinor: amount, creditMinor: 0 }, { account: credit, debitMinor: 0, creditMinor: amount }];
+}
+
 export interface LinePage {
   /** 1-based. */
   page: number;

@@ -1,7 +1,7 @@
 import { condition, patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { formatMoney } from '../domain/money';
 import {
-  isUnpaidStatus, reversalReference, reversedRows, type AnyPayoutRunResult, type PayoutReportHead, type PayoutReversal, type ReversedPayoutResult,
+  isUnpaidStatus, returnedPayoutRows, reversalReference, reversedRows, type AnyPayoutRunResult, type PayoutReportHead, type PayoutReversal, type ReversedPayoutResult,
   type UnpaidPayoutResult,
 } from '../domain/payoutReport';
 import {
@@ -223,9 +223,11 @@ async function reversePayout(input: { review: Review; payoutId: string; payout: 
         + 'and nothing was booked for it, so there is nothing to reverse.' };
   }
   const settings = await review.step(() => config.orderSettings());
+  const { glAccounts } = settings.erp;
+  const rows = glAccounts.payout ? returnedPayoutRows(booked.accounts, glAccounts.payout, glAccounts.payout_reversal ?? settings.erp.bankAccount) : [];
   const entry = await review.step(() => erp.postErpJournalEntry({
     reference: reversalReference(payoutId), date: new Date().toISOString().slice(0, 10), company: settings.erp.company, currency: payout.currency,
-    accounts: reversedRows(booked.accounts),
+    accounts: rows.length > 0 ? rows : reversedRows(booked.accounts),
     remark: `Reversal of ${booked.name}: Stripe payout ${payoutId} of ${formatMoney(payout.amountMinor, payout.currency)} ${why}`,
   }));
   if (!entry.created) notes.push(`The ERP already had reversing Journal Entry ${entry.name}; nothing was reversed twice.`);

@@ -329,7 +329,7 @@ describe('payoutReconciliation on the time-skipping server, with real activities
     expect(JSON.stringify(report).length).toBeLessThan(4 * 1024);
   });
 
-  it('reverses the booked Journal Entry once when payout.failed arrives after payout.paid: debits and credits swapped, in a new run of the payout', async () => {
+  it('undoes the transfer once when payout.failed arrives after payout.paid (the money back in Stripe, the sales it settled kept), and the next payout sweeps it', async () => {
     await payInStripe(stack, 8_000, 'CAD');
     await payInStripe(stack, 3_000, 'CAD', { refundMinor: 1_000 });
     const payout = await payOut(stack, 'CAD');
@@ -350,9 +350,11 @@ describe('payoutReconciliation on the time-skipping server, with real activities
     const reversals = await journalEntries(`${payout.id}:reversal`);
     expect(reversals).toHaveLength(1);
     const [reversal] = reversals as [JournalEntryDoc];
-    expect(reversal).toMatchObject({ name: reversed.reversal.name, docstatus: 1, total_debit: original!.total_credit, total_credit: original!.total_debit });
     const rows = (e: JournalEntryDoc) => e.accounts.map((r) => [r.account, toMinor(r.debit, 'CAD'), toMinor(r.credit, 'CAD')]);
-    expect(rows(reversal)).toEqual(rows(original!).map(([account, debit, credit]) => [account, credit, debit]));
+    // Only the bank row goes back, to the clearing account where the returned money now waits in the Stripe balance.
+    expect(rows(original!)).toContainEqual(['Bank - SS', payout.amount, 0]);
+    expect(reversal).toMatchObject({ name: reversed.reversal.name, docstatus: 1 });
+    expect(rows(reversal)).toEqual([['Stripe Clearing - SS', payout.amount, 0], ['Bank - SS', 0, payout.amount]]);
     expect((await stack.clients.payoutReports.getReport(payout.id))?.reversal).toEqual(reversed.reversal);
 
     // Stripe sends payout.failed again: the reversal is found, not booked twice.
@@ -360,6 +362,18 @@ describe('payoutReconciliation on the time-skipping server, with real activities
     const again = await handleOf(payout.id).result() as ReversedPayoutResult;
     expect(again.reversal).toMatchObject({ name: reversed.reversal.name, created: false });
     expect(await journalEntries(`${payout.id}:reversal`)).toHaveLength(1);
+
+    // Stripe's next payout sweeps the returned money (a payout_reversal line): it reconciles, and across the three
+    // entries the bank holds exactly the second payout and the clearing account what the sales settled.
+    await payInStripe(stack, 1_500, 'CAD');
+    const next = await payOut(stack, 'CAD');
+    expect(next.amount).toBeGreaterThan(payout.amount);
+    await deliver(steadyClient, taskQueue, await payoutEvents(stack, next.id));
+    const nextLines = await expectReconciled(next, await handleOf(next.id).result() as PayoutReportHead);
+    expect(nextLines.map((l) => l.reportingCategory)).toContain('payout_reversal');
+    const all = [original!, reversal, ...(await journalEntries(next.id))];
+    const balance = (account: string) => all.flatMap(rows).filter(([a]) => a === account).reduce((sum, [, debit, credit]) => sum + Number(debit) - Number(credit), 0);
+    expect(balance('Bank - SS')).toBe(next.amount);
   });
 
   it('books nothing for a payout that fails while its run waits for Stripe\'s reconciliation', async () => {
