@@ -8,7 +8,7 @@ import { workflowsPath } from '../../worker/worker';
 const files = readdirSync(historiesDir).filter((f) => f.endsWith('.binpb')).sort();
 
 describe('recorded workflow histories replay on the current workflow code', () => {
-  it('has histories to replay, from every order path, refunds, disputes and payout reconciliation (before and after the report store): before the failure policy (v1), before order snapshots (v2), and now', () => {
+  it('has histories to replay, from every order path, refunds, disputes and payout reconciliation (before and after the report store): before the failure policy (v1), before order snapshots (v2), before invoices from the Sales Order (v3), and now', () => {
     const paths = ['order-completed.binpb', 'order-fraud-approved.binpb', 'order-fraud-timeout.binpb', 'order-out-of-stock.binpb',
       'order-declined-then-paid.binpb', 'order-declined-canceled.binpb', 'order-shipment-found-in-wms.binpb', 'order-review-skipped.binpb',
       'intake-delivered.binpb'];
@@ -20,7 +20,10 @@ describe('recorded workflow histories replay on the current workflow code', () =
       'payout-store-reconciled.binpb', 'payout-store-reconciled-after-24h.binpb', 'payout-store-parked-then-retried.binpb',
       'payout-failed-reversed.binpb', 'payout-manual-reconciled.binpb',
       'refund-recorded.binpb', 'refund-pending-then-failed.binpb', 'dispute-lost-before-shipment.binpb', 'dispute-won-after-shipment.binpb',
-      'subscription-renewed.binpb',
+      'refund-before-invoice.binpb', 'v3-refund-recorded.binpb', 'v3-refund-pending-then-failed.binpb',
+      'subscription-renewed.binpb', 'subscription-dunning-recovered.binpb', 'subscription-retries-exhausted.binpb', 'subscription-trial-converted.binpb',
+      // Before the ERP invoice was made from the (possibly amended) Sales Order.
+      'v3-order-completed.binpb', 'v3-order-shipment-found-in-wms.binpb', 'v3-order-fraud-approved.binpb',
     ]));
     const orderPaths = files.filter((f) => /^order-/.test(f));
     expect(orderPaths.length).toBeGreaterThanOrEqual(16);

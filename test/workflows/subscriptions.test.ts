@@ -175,6 +175,7 @@ describe('subscriptions: each paid invoice a Magento order shipped by the order 
     const invoice = await stack.stripe.invoices.retrieve(recovered.lastRenewal!.invoiceId);
     expect(invoice.attempt_count).toBe(3);
     expect(toMinor((await renewalOrderOf(invoice.id!)).grand_total, 'USD')).toBe(invoice.total);
+    recorded.push({ name: 'subscription-dunning-recovered', workflowId: `subscription:${sub.id}` });
   });
 
   it('ends with the subscription when every retry fails: the Magento customer marked canceled, the merchant told, no order', async () => {
@@ -189,6 +190,7 @@ describe('subscriptions: each paid invoice a Magento order shipped by the order 
     const outcome = await handleOf(sub.id).result() as { outcome: string; status: SubscriptionStatus };
     expect(outcome.outcome).toBe('canceled');
     expect(outcome.status.renewals).toBe(1);
+    recorded.push({ name: 'subscription-retries-exhausted', workflowId: `subscription:${sub.id}` });
     const state = (await stack.clients.magento.searchCustomers([[{ field: 'email', value: email }]])).items[0]
       ?.custom_attributes?.find((a) => a.attribute_code === 'stripe_subscription')?.value;
     expect(state).toBe(`${sub.id} canceled: COFFEE-BOX × 1`);
@@ -236,5 +238,6 @@ describe('subscriptions: each paid invoice a Magento order shipped by the order 
     const invoice = await stack.stripe.invoices.retrieve(converted.lastRenewal!.invoiceId);
     expect(invoice.total).toBe(2_000);
     expect(toMinor((await renewalOrderOf(invoice.id!)).grand_total, 'USD')).toBe(2_000);
+    recorded.push({ name: 'subscription-trial-converted', workflowId: `subscription:${sub.id}` });
   });
 });
