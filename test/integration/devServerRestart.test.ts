@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -41,6 +41,36 @@ describe('embedded dev server started by npm start', () => {
         return ids;
       });
       expect(found).toEqual([workflowId]);
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('runs its SQLite file in write-ahead-log mode and keeps every acknowledged start through a SIGKILL', async () => {
+    const dbFile = join(dir, 'killed.db');
+    const port = await freePort();
+    const ids = Array.from({ length: 25 }, (_, i) => `kill-check-${port}-${i}`);
+
+    const first = await startDevServer({ port, dbFile });
+    try {
+      await withClient(first.address, async (client) => {
+        for (const workflowId of ids) await client.workflow.start('notRegisteredAnywhere', { workflowId, taskQueue: 'nobody-polls-this' });
+      });
+      expect(existsSync(`${dbFile}-wal`)).toBe(true);
+    } finally {
+      const exited = new Promise((resolve) => first.process.once('exit', resolve));
+      first.process.kill('SIGKILL');
+      await exited;
+    }
+
+    const second = await startDevServer({ port, dbFile });
+    try {
+      const found = await withClient(second.address, async (client) => {
+        const seen: string[] = [];
+        for await (const wf of client.workflow.list({ query: `WorkflowId STARTS_WITH 'kill-check-${port}-'` })) seen.push(wf.workflowId);
+        return seen.sort();
+      });
+      expect(found).toEqual([...ids].sort());
     } finally {
       await second.stop();
     }
