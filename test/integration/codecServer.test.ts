@@ -110,6 +110,13 @@ describe('the codec server (POST /codec/decode|encode) with PAYLOAD_ENCRYPTION_K
     }
   });
 
+  it('answers 413 to a body over 4 MB', async () => {
+    const payloads = [{ metadata: {}, data: Buffer.alloc(5 * 1024 * 1024).toString('base64') }];
+    const res = await axios.post(`${api.url}/codec/decode`, { payloads }, { headers: operator, validateStatus: () => true, maxBodyLength: Infinity });
+    expect(res.status).toBe(413);
+    expect(res.data.error).toBe('body over 4 MB');
+  });
+
   it.each(['decode', 'encode'])('refuses /codec/%s without the operator token, or with a wrong one', async (direction) => {
     const payloads = await rawInput();
     for (const headers of [{}, { Authorization: 'Bearer not-the-token' }, { Authorization: operator.Authorization.replace('Bearer ', 'Basic ') }]) {
