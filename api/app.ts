@@ -1,11 +1,13 @@
 import express, { type ErrorRequestHandler } from 'express';
 import type { Client } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import type { PayoutReportStore } from '../activities/reports/payoutReportStore';
 import type { Logger } from '../config/logger';
 import { requireAdminToken } from './adminAuth';
 import { createApiMetrics, type ApiMetrics } from './metrics';
 import type { OrderSystems } from './orderPage';
 import { adminRoutes } from './routes/admin';
+import { codecRoutes, webUiOrigins } from './routes/codec';
 import { payoutReportRoutes } from './routes/payoutReports';
 import { healthRoutes } from './routes/health';
 import { stripeWebhookRoutes } from './routes/stripeWebhook';
@@ -21,6 +23,11 @@ export interface AppDeps {
   orderPage?: { systems: OrderSystems; webUiUrl: string };
   /** The payout reports the worker writes (`$DATA_DIR/payout-reports` on one machine). */
   payoutReports?: PayoutReportStore;
+  /**
+   * The remote codec for the Web UI and CLI: the product's payload codec (none: payloads pass through) and the origins
+   * allowed to call it from a browser (default: the order pages' Web UI and its loopback twin).
+   */
+  codec?: { payloadCodec?: PayloadCodec; allowedOrigins?: readonly string[] };
   log: Logger;
   metrics?: ApiMetrics;
 }
@@ -35,9 +42,11 @@ export function createApp(deps: AppDeps): express.Express {
   });
   app.use(stripeWebhookRoutes({ temporal: deps.temporal, taskQueue: deps.taskQueue, webhookSecrets: deps.stripeWebhookSecrets, log: deps.log, metrics }));
   app.use(wmsWebhookRoutes({ temporal: deps.temporal, webhookSecret: deps.wmsWebhookSecret, log: deps.log, metrics }));
+  const orderPage = deps.orderPage ?? { systems: {}, webUiUrl: 'http://127.0.0.1:8233' };
+  app.use('/codec', codecRoutes({ payloadCodec: deps.codec?.payloadCodec, adminToken: deps.adminToken, log: deps.log,
+    allowedOrigins: deps.codec?.allowedOrigins ?? webUiOrigins(orderPage.webUiUrl) }));
   app.use('/admin', requireAdminToken(deps.adminToken, deps.log));
-  app.use(adminRoutes({ temporal: deps.temporal, taskQueue: deps.taskQueue, log: deps.log,
-    orderPage: deps.orderPage ?? { systems: {}, webUiUrl: 'http://127.0.0.1:8233' } }));
+  app.use(adminRoutes({ temporal: deps.temporal, taskQueue: deps.taskQueue, log: deps.log, orderPage }));
   app.use(payoutReportRoutes({ temporal: deps.temporal, reports: deps.payoutReports, log: deps.log }));
   app.use((req, res) => {
     res.status(404).json({ error: `no route for ${req.method} ${req.path}` });
@@ -46,7 +55,7 @@ export function createApp(deps: AppDeps): express.Express {
     const status = typeof err?.status === 'number' ? err.status : 500;
     if (status === 413) {
       deps.log.warn({ path: req.path, outcome: 'too_large' }, 'request body over the limit');
-      res.status(413).json({ error: 'body over 1 MB' });
+      res.status(413).json({ error: `body over ${typeof err.limit === 'number' ? sizeText(err.limit) : 'the limit'}` });
       return;
     }
     if (status === 400) {
@@ -59,3 +68,5 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(onError);
   return app;
 }
+
+const sizeText = (bytes: number) => (bytes >= 1024 * 1024 ? `${Math.round(bytes / 1024 / 1024)} MB` : `${Math.round(bytes / 1024)} kB`);

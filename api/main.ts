@@ -3,9 +3,10 @@ import { Client, Connection } from '@temporalio/client';
 import { FilePayoutReportStore } from '../activities/reports/payoutReportStore';
 import { apiEnvSchema, loadEnv } from '../config/env';
 import { createLogger } from '../config/logger';
-import { dataConverterFrom } from '../config/payloadCodec';
+import { payloadCodecFrom } from '../config/payloadCodec';
 import { temporalConnectionOptions } from '../config/temporal';
 import { createApp } from './app';
+import { webUiOrigins } from './routes/codec';
 import { orderSystemsFromEnv } from './orderSystems';
 
 /** `npm run api`: the webhook receiver and operator API. Starts even when Temporal is down (readyz then answers 503). */
@@ -13,7 +14,8 @@ async function main(): Promise<void> {
   const log = createLogger('api');
   const env = loadEnv(apiEnvSchema);
   const connection = Connection.lazy(temporalConnectionOptions(env));
-  const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE, dataConverter: dataConverterFrom(env) });
+  const payloadCodec = payloadCodecFrom(env);
+  const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE, dataConverter: payloadCodec ? { payloadCodecs: [payloadCodec] } : undefined });
   const app = createApp({
     temporal,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
@@ -22,6 +24,7 @@ async function main(): Promise<void> {
     adminToken: env.ADMIN_TOKEN,
     orderPage: { systems: orderSystemsFromEnv(env), webUiUrl: env.TEMPORAL_UI_URL },
     payoutReports: new FilePayoutReportStore(join(env.DATA_DIR, 'payout-reports')),
+    codec: { payloadCodec, allowedOrigins: env.CODEC_CORS_ORIGINS ? env.CODEC_CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean) : webUiOrigins(env.TEMPORAL_UI_URL) },
     log,
   });
   const server = app.listen(env.API_PORT, env.API_HOST, () => log.info({ port: env.API_PORT }, 'api listening'));

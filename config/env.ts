@@ -58,6 +58,9 @@ export const apiEnvSchema = temporalEnvSchema.extend({
   ADMIN_TOKEN: z.string().min(16, 'required: at least 16 characters').optional(),
   /** The Temporal Web UI operators open, for the links on order pages. */
   TEMPORAL_UI_URL: url.default('http://127.0.0.1:8233'),
+  /** Browser origins allowed to call `/codec` (the Web UI's), comma-separated; unset: TEMPORAL_UI_URL's and its loopback twin. */
+  CODEC_CORS_ORIGINS: z.string().optional().refine((value) => value === undefined || value.split(',').map((o) => o.trim()).filter(Boolean)
+    .every((o) => URL.canParse(o) && new URL(o).origin === o), 'expected comma-separated origins such as http://127.0.0.1:8233 (scheme, host and port; no path)'),
   ...systemsEnvShape,
 });
 

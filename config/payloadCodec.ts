@@ -62,8 +62,14 @@ export class EncryptionCodec implements PayloadCodec {
   }
 }
 
+/** The payload codec of the product (also served to the Web UI at `/codec`): encryption when PAYLOAD_ENCRYPTION_KEY is set, none otherwise. */
+export function payloadCodecFrom(env: { PAYLOAD_ENCRYPTION_KEY?: string }): EncryptionCodec | undefined {
+  const keys = (env.PAYLOAD_ENCRYPTION_KEY ?? '').split(',').map((k) => k.trim()).filter(Boolean);
+  return keys.length > 0 ? new EncryptionCodec(keys) : undefined;
+}
+
 /** The data converter of every client and worker: encrypted payloads when PAYLOAD_ENCRYPTION_KEY is set, plain otherwise. */
 export function dataConverterFrom(env: { PAYLOAD_ENCRYPTION_KEY?: string }): DataConverter | undefined {
-  const keys = (env.PAYLOAD_ENCRYPTION_KEY ?? '').split(',').map((k) => k.trim()).filter(Boolean);
-  return keys.length > 0 ? { payloadCodecs: [new EncryptionCodec(keys)] } : undefined;
+  const codec = payloadCodecFrom(env);
+  return codec ? { payloadCodecs: [codec] } : undefined;
 }

@@ -14,6 +14,8 @@ export interface DevServerOptions {
   /** Web UI port; omit for a headless server. */
   uiPort?: number;
   namespace?: string;
+  /** The remote codec the Web UI decodes payloads with (`<api>/codec`); only with a Web UI. */
+  uiCodecEndpoint?: string;
   onOutput?: (chunk: Buffer) => void;
   readyTimeoutMs?: number;
 }
@@ -48,6 +50,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   }
   if (options.uiPort) args.push('--ui-port', String(options.uiPort), '--ui-ip', ip, '--ui-disable-news-fetch');
   else args.push('--headless');
+  if (options.uiPort && options.uiCodecEndpoint) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
   if (options.namespace && options.namespace !== 'default') args.push('--namespace', options.namespace);
   for (const pair of searchAttributeCliPairs()) args.push('--search-attribute', pair);
 

@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import axios from 'axios';
-import { loadEnv, temporalEnvSchema } from '../config/env';
+import { loadEnv, resolveSecretFiles, temporalEnvSchema } from '../config/env';
 import { startDevServer, type DevServer } from './devServer';
 import { prefixLines, runTs, stopAll, type NamedProcess } from './processes';
 import { defaultPorts, loadOrCreateSandboxSecrets, sandboxEndpointDefaults } from './sandboxEnv';
@@ -36,6 +36,10 @@ async function main(): Promise<void> {
     DATA_DIR: dataDir,
   };
 
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
+  // With payloads encrypted, the Web UI decodes them through the API's codec (it shows ciphertext otherwise).
+  const isEncrypted = Boolean(resolveSecretFiles(env, ['PAYLOAD_ENCRYPTION_KEY']).PAYLOAD_ENCRYPTION_KEY?.trim());
+
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGTERM', () => void shutdown(0));
 
@@ -43,7 +47,7 @@ async function main(): Promise<void> {
     const port = defaultPorts.temporal;
     console.log(`starting the Temporal dev server (state in ${join(dataDir, 'temporal.db')})`);
     temporal = await startDevServer({ port, uiPort: Number(process.env.TEMPORAL_UI_PORT ?? defaultPorts.temporalUi), dbFile: join(dataDir, 'temporal.db'),
-      onOutput: () => undefined });
+      uiCodecEndpoint: isEncrypted ? `${apiUrl}/codec` : undefined, onOutput: () => undefined });
     prefixLines(temporal.process.stdout, 'temporal', process.stdout, 5);
     prefixLines(temporal.process.stderr, 'temporal', process.stderr, 5);
     env.TEMPORAL_ADDRESS = temporal.address;
@@ -68,12 +72,11 @@ async function main(): Promise<void> {
     processes.push(proc);
   });
 
-  const apiUrl = `http://127.0.0.1:${apiPort}`;
   await waitForReady(`${apiUrl}/readyz`, 60_000);
   console.log([
     '',
     'Everything is up:',
-    `  API              ${apiUrl}   (POST /webhooks/stripe, GET /readyz, GET /metrics)`,
+    `  API              ${apiUrl}   (POST /webhooks/stripe, GET /readyz, GET /metrics${isEncrypted ? ', POST /codec/decode' : ''})`,
     `  Temporal Web UI  ${temporal?.uiUrl ?? '(external cluster: see your Temporal UI)'}`,
     `  Temporal gRPC    ${env.TEMPORAL_ADDRESS}`,
     ...(useSandbox ? [
