@@ -2,6 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
+import { cpus, totalmem } from 'node:os';
+import { benchIntake, type IntakeBenchResult } from './bench/intake';
 import { benchReconciliation, type ReconciliationBenchResult } from './bench/reconciliation';
 import { startBenchStack } from './bench/stack';
 import { repoRoot } from './temporalBinaries';
@@ -9,7 +11,7 @@ import { repoRoot } from './temporalBinaries';
 /**
  * `npm run bench`: the benchmark suite of DESIGN §8, on this machine, against the product as `npm start` runs it
  * (Temporal dev server on a SQLite file, sandbox peers, worker and API as separate processes) in a throw-away
- * DATA_DIR. Prints a table and writes the figures as JSON to bench-results/. Measured so far: payout reconciliation.
+ * DATA_DIR. Prints a table per measurement and writes the figures as JSON to bench/results/<time>.json.
  */
 const integer = (min: number) => (value: string): number => {
   const n = Number(value);
@@ -17,8 +19,20 @@ const integer = (min: number) => (value: string): number => {
   return n;
 };
 
+const measurements = ['intake', 'reconciliation'] as const;
+type Measurement = typeof measurements[number];
+
 const program = new Command('bench').description('benchmark the order-to-cash product through the sandbox')
-  .option('--transactions <n>', 'balance transactions in the payout', integer(1), 20_000)
+  .option('--only <list>', `comma-separated measurements to run (${measurements.join(', ')})`, (v: string) => {
+    const picked = v.split(',').map((x) => x.trim());
+    const unknown = picked.filter((x) => !(measurements as readonly string[]).includes(x));
+    if (unknown.length > 0) throw new InvalidArgumentError(`unknown measurement ${unknown.join(', ')}: use ${measurements.join(', ')}`);
+    return picked as Measurement[];
+  })
+  .option('--quick', 'smaller runs (about a minute in all)')
+  .option('--events <n>', 'signed webhooks (and bare starts) in the intake measurement', integer(1))
+  .option('--connections <n>', 'concurrent senders in the intake measurement', integer(1), 32)
+  .option('--transactions <n>', 'balance transactions in the payout', integer(1))
   .option('--currency <code>', 'currency of the payout', 'usd')
   .option('--page-size <n>', 'lines per JSON page requested from the API', integer(1), 1_000)
   .option('--keep', 'keep the benchmark\'s DATA_DIR (Temporal database, reports) and print where it is')
@@ -28,7 +42,7 @@ function row(measure: string, value: string): string {
   return `| ${measure.padEnd(64)} | ${value.padStart(22)} |`;
 }
 
-function table(r: ReconciliationBenchResult): string {
+function reconciliationTable(r: ReconciliationBenchResult): string {
   const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
   const n = (x: number) => x.toLocaleString('en-US');
   const memory = (value: number | undefined) => (value === undefined ? 'n/a' : `${value.toFixed(1)} MB`);
@@ -52,8 +66,28 @@ function table(r: ReconciliationBenchResult): string {
   ].join('\n');
 }
 
+function intakeTable(r: IntakeBenchResult): string {
+  const ms = (x: number) => `${x.toFixed(0)} ms`;
+  return [
+    `Intake: ${r.events.toLocaleString('en-US')} signed webhooks, ${r.connections} concurrent senders (autocannon), beside bare starts of the same workflow`,
+    row('measure', 'value'),
+    `|${'-'.repeat(66)}|${'-'.repeat(24)}|`,
+    row('signed webhooks accepted (200) per second', `${r.rate}/s`),
+    row('bare client.workflow.start per second (same server, same run)', `${r.baselineRate}/s`),
+    row('ratio (target ≥ 0.9)', String(r.ratio)),
+    row('ack p50 / p99 at full load', `${ms(r.p50Ms)} / ${ms(r.p99Ms)}`),
+    row(`ack p50 / p99 at half that rate (${r.paced.rate}/s; target p99 ≤ 100 ms)`, `${ms(r.paced.p50Ms)} / ${ms(r.paced.p99Ms)}`),
+    row('answers other than 2xx', String(r.non2xx)),
+  ].join('\n');
+}
+
+interface BenchOptions {
+  only?: Measurement[]; quick?: boolean; events?: number; connections: number; transactions?: number; currency: string; pageSize: number; keep?: boolean; verbose?: boolean;
+}
+
 async function main(): Promise<void> {
-  const opts = program.parse().opts<{ transactions: number; currency: string; pageSize: number; keep?: boolean; verbose?: boolean }>();
+  const opts = program.parse().opts<BenchOptions>();
+  const selected = new Set<Measurement>(opts.only ?? measurements);
   const dataDir = mkdtempSync(join(tmpdir(), 'o2c-bench-'));
   console.error(`starting Temporal, the sandbox, the worker and the API (DATA_DIR ${dataDir})…`);
   // Ctrl-C (or a kill) stops what the benchmark started, also while it is starting, so no server is left behind.
@@ -65,10 +99,19 @@ async function main(): Promise<void> {
     }));
   }
   const stack = await startBenchStack(dataDir, { verbose: opts.verbose, onStop: (stop) => void (stopStack = stop) });
-  let result: ReconciliationBenchResult;
+  let intake: IntakeBenchResult | undefined;
+  let reconciliation: ReconciliationBenchResult | undefined;
   try {
-    console.error(`reconciling a payout of ${opts.transactions.toLocaleString('en-US')} balance transactions…`);
-    result = await benchReconciliation(stack, { transactions: opts.transactions, currency: opts.currency, pageSize: opts.pageSize });
+    if (selected.has('intake')) {
+      const events = opts.events ?? (opts.quick ? 1_000 : 5_000);
+      console.error(`intake: ${events.toLocaleString('en-US')} signed webhooks and as many bare starts, ${opts.connections} at a time…`);
+      intake = await benchIntake(stack, { events, connections: opts.connections, pacedSeconds: opts.quick ? 5 : 15 });
+    }
+    if (selected.has('reconciliation')) {
+      const transactions = opts.transactions ?? (opts.quick ? 2_000 : 20_000);
+      console.error(`reconciling a payout of ${transactions.toLocaleString('en-US')} balance transactions…`);
+      reconciliation = await benchReconciliation(stack, { transactions, currency: opts.currency, pageSize: opts.pageSize });
+    }
   } catch (err) {
     for (const p of Object.values(stack.processes)) if (p.tail.length > 0) console.error(p.tail.join('\n'));
     if (!opts.keep) rmSync(dataDir, { recursive: true, force: true });
@@ -78,15 +121,23 @@ async function main(): Promise<void> {
   }
   // Each process wrote its own resourceUsage() as it exited.
   const lifetime = (kb: number | undefined) => (kb === undefined ? undefined : Math.round(kb / 102.4) / 10);
-  result.workerMaxRssLifetimeMb = lifetime(stack.processes.worker.usage()?.maxRSS);
-  result.apiMaxRssLifetimeMb = lifetime(stack.processes.api.usage()?.maxRSS);
+  if (reconciliation) {
+    reconciliation.workerMaxRssLifetimeMb = lifetime(stack.processes.worker.usage()?.maxRSS);
+    reconciliation.apiMaxRssLifetimeMb = lifetime(stack.processes.api.usage()?.maxRSS);
+  }
 
-  console.log(table(result));
-  console.log(`checks: ${result.checks.join('; ')}`);
-  const outDir = join(repoRoot, 'bench-results');
+  const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(totalmem() / 1024 ** 3), node: process.version,
+    platform: `${process.platform} ${process.arch}` };
+  console.log(`machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGb} GB, node ${machine.node}`);
+  if (intake) console.log(`\n${intakeTable(intake)}`);
+  if (reconciliation) {
+    console.log(`\n${reconciliationTable(reconciliation)}`);
+    console.log(`checks: ${reconciliation.checks.join('; ')}`);
+  }
+  const outDir = join(repoRoot, 'bench', 'results');
   mkdirSync(outDir, { recursive: true });
-  const file = join(outDir, `reconciliation-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, `${JSON.stringify({ at: new Date().toISOString(), node: process.version, platform: `${process.platform} ${process.arch}`, reconciliation: result }, null, 2)}\n`);
+  const file = join(outDir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, `${JSON.stringify({ at: new Date().toISOString(), machine, ...(intake ? { intake } : {}), ...(reconciliation ? { reconciliation } : {}) }, null, 2)}\n`);
   console.log(`written to ${file}`);
   if (opts.keep) console.log(`DATA_DIR kept at ${dataDir}`);
   else rmSync(dataDir, { recursive: true, force: true });

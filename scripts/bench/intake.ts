@@ -1,0 +1,119 @@
+import { randomUUID } from 'node:crypto';
+import autocannon from 'autocannon';
+import { Client, Connection } from '@temporalio/client';
+import Stripe from 'stripe';
+import { intakeStartPolicy, intakeWorkflowId, toEnvelope } from '../../domain/stripeEvents';
+import type { BenchStack } from './stack';
+
+export interface IntakeBenchOptions {
+  /** Events per measurement (webhooks, and bare starts). */
+  events: number;
+  /** Concurrent senders. */
+  connections: number;
+  /** Seconds of the paced run at half the measured rate. */
+  pacedSeconds: number;
+}
+
+export interface IntakeBenchResult {
+  events: number;
+  connections: number;
+  /** Signed webhooks accepted per second (200) by the API, and their ack latency at full load. */
+  rate: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** `client.workflow.start` of the same intake workflow, same concurrency, same server, same run. */
+  baselineRate: number;
+  ratio: number;
+  /** Ack latency at half the measured rate (the target: p99 ≤ 100 ms there). */
+  paced: { rate: number; p50Ms: number; p99Ms: number };
+  non2xx: number;
+}
+
+/**
+ * An `invoice.paid` for an invoice of no subscription: a handled event type whose intake run ends at once as not
+ * ours, so what is measured is the door and the start, not the work behind it.
+ */
+function event(): Stripe.Event {
+  const id = randomUUID().replace(/-/g, '');
+  return { id: `evt_bench${id}`, object: 'event', type: 'invoice.paid', created: Math.floor(Date.now() / 1000), livemode: false, api_version: '2024-06-20',
+    pending_webhooks: 1, request: { id: null, idempotency_key: null },
+    data: { object: { id: `in_bench${id}`, object: 'invoice', subscription: null } } } as unknown as Stripe.Event;
+}
+
+async function webhooks(url: string, secret: string, options: { connections: number; amount?: number; duration?: number; overallRate?: number }) {
+  const result = await autocannon({
+    url: `${url}/webhooks/stripe`, method: 'POST', connections: options.connections,
+    ...(options.amount ? { amount: options.amount } : { duration: options.duration }),
+    ...(options.overallRate ? { overallRate: options.overallRate } : {}),
+    headers: { 'content-type': 'application/json' },
+    requests: [{
+      setupRequest: (req) => {
+        const body = JSON.stringify(event());
+        return { ...req, body, headers: { ...req.headers, 'stripe-signature': Stripe.webhooks.generateTestHeaderString({ payload: body, secret }) } };
+      },
+    }],
+  });
+  const seconds = result.duration;
+  return { rate: result['2xx'] / seconds, p50Ms: result.latency.p50, p99Ms: result.latency.p99, non2xx: result.non2xx, completed: result['2xx'] };
+}
+
+/** Bare starts of the same workflow, with as many in flight at once as the webhook senders. */
+async function bareStarts(client: Client, taskQueue: string, events: number, connections: number): Promise<number> {
+  let next = 0;
+  const started = Date.now();
+  await Promise.all(Array.from({ length: connections }, async () => {
+    while (next < events) {
+      next += 1;
+      const e = event();
+      await client.workflow.start('stripeEventIntake', { workflowId: intakeWorkflowId(e.id), taskQueue, args: [toEnvelope(e)], ...intakeStartPolicy });
+    }
+  }));
+  return events / ((Date.now() - started) / 1000);
+}
+
+/** Waits until the worker has finished every intake run, so that one measurement does not pay for the last one's backlog. */
+async function drained(client: Client): Promise<void> {
+  for (const deadline = Date.now() + 300_000; Date.now() < deadline;) {
+    const { count } = await client.workflow.count(`WorkflowType = 'stripeEventIntake' AND ExecutionStatus = 'Running'`);
+    if (count === 0) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error('intake runs still running after 5 minutes: the worker is not keeping up');
+}
+
+/**
+ * DESIGN §8.1: signed webhooks accepted per second by the API (load from autocannon, each request a new event signed
+ * with the webhook secret), beside bare `client.workflow.start` of the same intake workflow at the same concurrency on
+ * the same server in the same run; then the ack latency at half the measured rate.
+ */
+export async function benchIntake(stack: BenchStack, options: IntakeBenchOptions): Promise<IntakeBenchResult> {
+  const secret = String(stack.env.STRIPE_WEBHOOK_SECRET).split(',')[0]!;
+  const connection = await Connection.connect({ address: stack.temporal.address });
+  try {
+    const client = new Client({ connection });
+    const taskQueue = stack.env.TEMPORAL_TASK_QUEUE ?? 'order-to-cash';
+    // Warm both paths (connections, the worker's cache) before measuring.
+    await webhooks(stack.urls.api, secret, { connections: 4, amount: 100 });
+    await bareStarts(client, taskQueue, 100, 4);
+    await drained(client);
+
+    const baselineRate = await bareStarts(client, taskQueue, options.events, options.connections);
+    await drained(client);
+    const full = await webhooks(stack.urls.api, secret, { connections: options.connections, amount: options.events });
+    await drained(client);
+    const paced = await webhooks(stack.urls.api, secret, { connections: options.connections, duration: options.pacedSeconds, overallRate: Math.max(1, Math.floor(full.rate / 2)) });
+    return {
+      events: options.events, connections: options.connections,
+      rate: round(full.rate), p50Ms: full.p50Ms, p99Ms: full.p99Ms, baselineRate: round(baselineRate), ratio: round(full.rate / baselineRate, 2),
+      paced: { rate: round(paced.rate), p50Ms: paced.p50Ms, p99Ms: paced.p99Ms },
+      non2xx: full.non2xx + paced.non2xx,
+    };
+  } finally {
+    await connection.close();
+  }
+}
+
+function round(x: number, digits = 1): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
