@@ -33,7 +33,7 @@ export interface AppDeps {
 }
 
 export function createApp(deps: AppDeps): express.Express {
-  const metrics = deps.metrics ?? createApiMetrics();
+  const metrics = deps.metrics ?? createApiMetrics(deps.temporal);
   const app = express();
   app.disable('x-powered-by');
   app.use(healthRoutes(deps.temporal));

@@ -76,6 +76,8 @@ export const workerEnvSchema = temporalEnvSchema.extend({
   MAIL_FROM: z.string().min(3).default('Orders <orders@shop.example>'),
   /** Where merchant notices (fraud holds, reversals, late shipments) go; several may be given, comma-separated. */
   MERCHANT_EMAIL: z.string().regex(/@/, 'expected an e-mail address').default('merchant@shop.example'),
+  /** The worker's Prometheus endpoint (the SDK's metrics at `/metrics`); 0 or empty turns it off. */
+  WORKER_METRICS_PORT: port.default(9464),
 });
 
 export type TemporalEnv = z.infer<typeof temporalEnvSchema>;

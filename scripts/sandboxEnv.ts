@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path';
 
 /** Default ports of DESIGN.md section 4. */
-export const defaultPorts = { api: 3000, temporal: 7233, temporalUi: 8233, magento: 8081, erp: 8082, wms: 8083, stripe: 8084, mail: 8085, smtp: 2525 } as const;
+export const defaultPorts = { api: 3000, temporal: 7233, temporalUi: 8233, magento: 8081, erp: 8082, wms: 8083, stripe: 8084, mail: 8085, smtp: 2525, workerMetrics: 9464 } as const;
 
 const generators: Record<string, () => string> = {
   STRIPE_SECRET_KEY: () => `sk_test_sandbox_${randomBytes(16).toString('hex')}`,

@@ -79,6 +79,7 @@ async function main(): Promise<void> {
     `  API              ${apiUrl}   (POST /webhooks/stripe, GET /readyz, GET /metrics${isEncrypted ? ', POST /codec/decode' : ''})`,
     `  Temporal Web UI  ${temporal?.uiUrl ?? '(external cluster: see your Temporal UI)'}`,
     `  Temporal gRPC    ${env.TEMPORAL_ADDRESS}`,
+    `  Worker metrics   ${workerMetricsUrl(env)}`,
     ...(useSandbox ? [
       `  Sandbox Magento  ${env.MAGENTO_BASE_URL}`,
       `  Sandbox ERP      ${env.ERP_BASE_URL}`,
@@ -90,6 +91,11 @@ async function main(): Promise<void> {
     'Ctrl-C stops everything.',
     '',
   ].join('\n'));
+}
+
+function workerMetricsUrl(env: NodeJS.ProcessEnv): string {
+  const port = env.WORKER_METRICS_PORT ?? String(defaultPorts.workerMetrics);
+  return port === '' || Number(port) === 0 ? 'off (WORKER_METRICS_PORT=0)' : `http://127.0.0.1:${port}/metrics`;
 }
 
 async function waitForReady(url: string, timeoutMs: number): Promise<void> {

@@ -8,12 +8,14 @@ import { createProductActivities } from '../activities';
 import { clientsFromEnv } from './clients';
 import { ensureCatchUpSchedule } from './catchUpSchedule';
 import { creditMemoSyncScheduleId, ensureCreditMemoSyncSchedule } from './creditMemoSyncSchedule';
+import { installWorkerRuntime } from './metrics';
 import { createWorker } from './worker';
 
 /** `npm run worker`: polls the task queue until SIGINT/SIGTERM, then finishes in-flight tasks and exits. */
 async function main(): Promise<void> {
   const log = createLogger('worker');
   const env = loadEnv(workerEnvSchema);
+  const { metricsAddress } = installWorkerRuntime(env); // before any connection: the runtime is the process's
   const settings = orderSettingsFrom(loadMappings(env.MAPPINGS_FILE));
   // The intake activity starts and signals workflows through a client; it connects on first use.
   const clientConnection = Connection.lazy(temporalConnectionOptions(env));
@@ -33,7 +35,8 @@ async function main(): Promise<void> {
     const outcome = await ensureCreditMemoSyncSchedule(temporal, env.TEMPORAL_TASK_QUEUE, env.MAGENTO_CREDITMEMO_SYNC_INTERVAL);
     log.info({ scheduleId: creditMemoSyncScheduleId, every: env.MAGENTO_CREDITMEMO_SYNC_INTERVAL, outcome }, 'Magento credit memo sync schedule ready');
   }
-  log.info({ address: env.TEMPORAL_ADDRESS, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.TEMPORAL_TASK_QUEUE }, 'worker polling');
+  log.info({ address: env.TEMPORAL_ADDRESS, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.TEMPORAL_TASK_QUEUE,
+    metrics: metricsAddress ? `http://${metricsAddress}/metrics` : 'off' }, 'worker polling');
   try {
     await worker.run(); // the SDK's runtime shuts the worker down gracefully on SIGINT/SIGTERM
   } finally {

@@ -65,7 +65,7 @@ export async function startBenchStack(dataDir: string, options: {
   /** Called with the stack's stop as soon as there is something to stop (a signal during start-up must stop it too). */
   onStop?: (stop: () => Promise<void>) => void;
 } = {}): Promise<BenchStack> {
-  const ports = await distinctPorts(['temporal', 'api', 'magento', 'erp', 'wms', 'stripe', 'mail', 'smtp']);
+  const ports = await distinctPorts(['temporal', 'api', 'magento', 'erp', 'wms', 'stripe', 'mail', 'smtp', 'workerMetrics']);
   // The product's default: the embedded dev server on a SQLite file.
   const temporal = await startDevServer({ port: ports.temporal!, dbFile: join(dataDir, 'temporal.db') });
   const local = (port: number | undefined) => `http://127.0.0.1:${port}`;
@@ -76,6 +76,7 @@ export async function startBenchStack(dataDir: string, options: {
     TEMPORAL_ADDRESS: temporal.address,
     API_PORT: String(ports.api),
     API_HOST: '127.0.0.1',
+    WORKER_METRICS_PORT: String(ports.workerMetrics), // beside an `npm start` worker on the default 9464
     STRIPE_API_BASE: local(ports.stripe),
     MAGENTO_BASE_URL: `${local(ports.magento)}/rest/default`,
     ERP_BASE_URL: local(ports.erp),

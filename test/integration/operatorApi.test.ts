@@ -63,6 +63,9 @@ describe('operator API, with Stripe and the WMS delivering their real webhooks t
     });
     const queue = await axios.get(`${dev.apiUrl}/admin/review-queue`, { headers: dev.admin });
     expect((queue.data.items as Array<{ reason: string }>).filter((i) => i.reason?.includes(pi.id))).toHaveLength(1);
+    const metrics = (await axios.get<string>(`${dev.apiUrl}/metrics`)).data;
+    // The gauge counts the whole namespace, which other test files share: at least this payment.
+    expect(Number(/^o2c_review_queue_size (\S+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1);
     const skipped = await axios.post(`${dev.apiUrl}/admin/review-queue/${encodeURIComponent(item.workflowId)}/skip`, {}, { headers: dev.admin });
     expect(skipped.data).toEqual({ workflowId: item.workflowId, action: 'skip' });
     await expect(dev.client.workflow.getHandle(item.workflowId).result()).resolves.toMatchObject({ outcome: 'skipped' });

@@ -36,6 +36,10 @@ describe('the receiver while Temporal is down', () => {
       const during = await deliver();
       expect(during.status).toBe(503);
       expect((await axios.get(`${url}/readyz`, { validateStatus: () => true })).status).toBe(503);
+      const metricsDuring = await axios.get<string>(`${url}/metrics`);
+      expect(metricsDuring.data).toMatch(/^o2c_review_queue_size nan$/im); // unknown, not zero (prom-client writes `Nan`); the scrape still answers
+      const failedCounts = /^o2c_temporal_errors_total\{kind="review_queue_count"\} (\d+)$/m.exec((await axios.get<string>(`${url}/metrics`)).data);
+      expect(Number(failedCounts?.[1])).toBeGreaterThanOrEqual(1); // written by the scrape after the one that failed
 
       server = await startDevServer({ port, dbFile });
       let after = await deliver();
@@ -46,6 +50,7 @@ describe('the receiver while Temporal is down', () => {
       expect(after.status).toBe(200);
       expect(after.data).toEqual({ received: true, workflowId: `stripe:${event.id}`, duplicate: false });
       expect((await temporal.workflow.getHandle(`stripe:${event.id}`).describe()).status.name).toBe('RUNNING');
+      expect((await axios.get<string>(`${url}/metrics`)).data).toMatch(/^o2c_review_queue_size 0$/m);
     } finally {
       api.closeAllConnections();
       api.close();

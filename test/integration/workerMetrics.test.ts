@@ -1,0 +1,128 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import axios from 'axios';
+import { Client, Connection } from '@temporalio/client';
+import { stopProcess } from '../../scripts/devServer';
+import { freePort } from '../../scripts/ports';
+import { repoRoot } from '../../scripts/temporalBinaries';
+import { magentoCreditMemoSync } from '../../workflows/magentoCreditMemoSync';
+import { eventually } from '../harness/eventually';
+import { startProductStack, testSecrets, type ProductStack } from '../harness/productStack';
+
+jest.setTimeout(120_000);
+
+/** One Prometheus sample line: `name{a="b",…} value`. */
+interface Sample { name: string; labels: Record<string, string>; value: number }
+
+function parseSamples(text: string): Sample[] {
+  const samples: Sample[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/.exec(line);
+    if (!m || line.startsWith('#')) continue;
+    const labels: Record<string, string> = {};
+    for (const [, k, v] of (m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[k!] = v!;
+    samples.push({ name: m[1]!, labels, value: Number(m[3]) });
+  }
+  return samples;
+}
+
+/**
+ * `npm run worker` as its own process (the SDK's runtime, with its Prometheus exporter, is installed once per process),
+ * on the dev server of the global setup, with the sandbox peers of this test file.
+ */
+describe('the worker’s Prometheus endpoint (WORKER_METRICS_PORT)', () => {
+  const taskQueue = `worker-metrics-${randomUUID()}`;
+  const dataDir = mkdtempSync(join(tmpdir(), 'o2c-worker-metrics-'));
+  let connection: Connection;
+  let client: Client;
+  let stack: ProductStack;
+  let worker: ChildProcess | undefined;
+  let workerOutput = '';
+  let metricsUrl: string;
+
+  // The worker's output is kept, not printed (the SDK logs every task), and shown when the worker is gone or cannot be scraped.
+  const scrape = async (): Promise<Sample[]> => {
+    if (!worker || worker.exitCode !== null) throw new Error(`the worker exited (${worker?.exitCode}):\n${workerOutput.slice(-4_000)}`);
+    const res = await axios.get<string>(metricsUrl, { responseType: 'text', timeout: 5_000 }).catch((err: Error) => {
+      throw new Error(`GET ${metricsUrl}: ${err.message}\nworker output:\n${workerOutput.slice(-4_000)}`);
+    });
+    return parseSamples(res.data).filter((s) => s.labels.task_queue === undefined || s.labels.task_queue === taskQueue);
+  };
+  const valueOf = (samples: Sample[], name: string, labels: Record<string, string>): number | undefined =>
+    samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
+
+  beforeAll(async () => {
+    connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS! });
+    client = new Client({ connection });
+    stack = await startProductStack({ temporal: client, taskQueue });
+    const port = await freePort();
+    metricsUrl = `http://127.0.0.1:${port}/metrics`;
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      WORKER_METRICS_PORT: String(port),
+      STRIPE_CATCH_UP_INTERVAL: 'off',
+      MAGENTO_CREDITMEMO_SYNC_INTERVAL: 'off',
+      MAPPINGS_FILE: join(repoRoot, 'config/mappings.yaml'),
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'warn',
+      MAGENTO_BASE_URL: `${stack.urls.magento}/rest/default`,
+      MAGENTO_TOKEN: testSecrets.magentoToken,
+      ERP_BASE_URL: stack.urls.erp,
+      ERP_API_KEY: testSecrets.erpKey,
+      ERP_API_SECRET: testSecrets.erpSecret,
+      WMS_BASE_URL: stack.urls.wms,
+      WMS_TOKEN: testSecrets.wmsToken,
+      STRIPE_API_BASE: stack.urls.stripe,
+      STRIPE_SECRET_KEY: testSecrets.stripeKey,
+      SMTP_URL: stack.mail.smtpUrl,
+    };
+    delete env.PAYLOAD_ENCRYPTION_KEY; // the test's client has no codec
+    worker = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'worker/main.ts')], { env, cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const keep = (chunk: Buffer) => { workerOutput = (workerOutput + chunk.toString()).slice(-100_000); };
+    worker.stdout!.on('data', keep);
+    worker.stderr!.on('data', keep);
+  });
+
+  afterAll(async () => {
+    if (worker) await stopProcess(worker, 10_000);
+    await stack?.close();
+    await connection?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('counts completed workflows and times workflow and activity tasks, by type and task queue', async () => {
+    const result = await client.workflow.execute(magentoCreditMemoSync, { taskQueue, workflowId: `worker-metrics-sync-${randomUUID()}`, args: [{}] });
+    expect(result.syncState).toBe('completed');
+
+    const samples = await eventually('the completed run in the worker’s metrics', async () => {
+      const s = await scrape();
+      return (valueOf(s, 'temporal_workflow_completed', { workflow_type: 'magentoCreditMemoSync' }) ?? 0) >= 1 ? s : undefined;
+    });
+    expect(valueOf(samples, 'temporal_workflow_completed', { workflow_type: 'magentoCreditMemoSync', task_queue: taskQueue, namespace: 'default' })).toBe(1);
+    expect(valueOf(samples, 'temporal_workflow_task_schedule_to_start_latency_count', { task_queue: taskQueue })).toBeGreaterThanOrEqual(1);
+    const activityTypes = samples.filter((s) => s.name === 'temporal_activity_execution_latency_count' && s.value >= 1).map((s) => s.labels.activity_type);
+    expect(activityTypes.length).toBeGreaterThanOrEqual(1);
+    expect(valueOf(samples, 'temporal_activity_schedule_to_start_latency_count', { task_queue: taskQueue })).toBeGreaterThanOrEqual(1);
+    expect(samples.some((s) => s.name === 'temporal_request' && s.value >= 1)).toBe(true);
+  });
+
+  it('counts failed activity attempts by activity type while Magento is down', async () => {
+    await axios.put(`${stack.urls.magento}/__sandbox/faults`, { outage: true });
+    const handle = await client.workflow.start(magentoCreditMemoSync, { taskQueue, workflowId: `worker-metrics-outage-${randomUUID()}`, args: [{}] });
+    try {
+      const failed = await eventually('a failed activity attempt in the worker’s metrics', async () => {
+        const s = await scrape();
+        return s.find((x) => x.name === 'temporal_activity_execution_failed' && x.value >= 1);
+      }, 60_000);
+      expect(failed.labels).toMatchObject({ task_queue: taskQueue, workflow_type: 'magentoCreditMemoSync' });
+      expect(failed.labels.activity_type).toMatch(/\w/);
+    } finally {
+      await handle.terminate('test over').catch(() => undefined);
+      await axios.put(`${stack.urls.magento}/__sandbox/faults`, { outage: false });
+    }
+  });
+});
