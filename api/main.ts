@@ -4,7 +4,7 @@ import { FilePayoutReportStore } from '../activities/reports/payoutReportStore';
 import { apiEnvSchema, loadEnv } from '../config/env';
 import { createLogger } from '../config/logger';
 import { payloadCodecFrom } from '../config/payloadCodec';
-import { temporalConnectionOptions } from '../config/temporal';
+import { temporalConnectionOptions, withTemporalProfile } from '../config/temporal';
 import { createApp } from './app';
 import { webUiOrigins } from './routes/codec';
 import { orderSystemsFromEnv } from './orderSystems';
@@ -12,7 +12,7 @@ import { orderSystemsFromEnv } from './orderSystems';
 /** `npm run api`: the webhook receiver and operator API. Starts even when Temporal is down (readyz then answers 503). */
 async function main(): Promise<void> {
   const log = createLogger('api');
-  const env = loadEnv(apiEnvSchema);
+  const env = withTemporalProfile(loadEnv(apiEnvSchema));
   const connection = Connection.lazy(temporalConnectionOptions(env));
   const payloadCodec = payloadCodecFrom(env);
   const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE, dataConverter: payloadCodec ? { payloadCodecs: [payloadCodec] } : undefined });

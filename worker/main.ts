@@ -3,7 +3,7 @@ import { loadEnv, workerEnvSchema } from '../config/env';
 import { createLogger } from '../config/logger';
 import { loadMappings, orderSettingsFrom } from '../config/mappings';
 import { dataConverterFrom } from '../config/payloadCodec';
-import { temporalConnectionOptions } from '../config/temporal';
+import { temporalConnectionOptions, withTemporalProfile } from '../config/temporal';
 import { createProductActivities } from '../activities';
 import { clientsFromEnv } from './clients';
 import { ensureCatchUpSchedule } from './catchUpSchedule';
@@ -14,7 +14,7 @@ import { createWorker } from './worker';
 /** `npm run worker`: polls the task queue until SIGINT/SIGTERM, then finishes in-flight tasks and exits. */
 async function main(): Promise<void> {
   const log = createLogger('worker');
-  const env = loadEnv(workerEnvSchema);
+  const env = withTemporalProfile(loadEnv(workerEnvSchema));
   const { metricsAddress } = installWorkerRuntime(env); // before any connection: the runtime is the process's
   const settings = orderSettingsFrom(loadMappings(env.MAPPINGS_FILE));
   // The intake activity starts and signals workflows through a client; it connects on first use.
