@@ -2,8 +2,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { cpus, totalmem } from 'node:os';
 import { benchIntake, type IntakeBenchResult } from './bench/intake';
+import { benchOrderToCash, benchRecovery, type OrderToCashBenchResult, type RecoveryBenchResult } from './bench/orderToCash';
 import { benchReconciliation, type ReconciliationBenchResult } from './bench/reconciliation';
 import { startBenchStack } from './bench/stack';
 import { repoRoot } from './temporalBinaries';
@@ -19,7 +21,7 @@ const integer = (min: number) => (value: string): number => {
   return n;
 };
 
-const measurements = ['intake', 'reconciliation'] as const;
+const measurements = ['intake', 'orderToCash', 'reconciliation', 'recovery'] as const;
 type Measurement = typeof measurements[number];
 
 const program = new Command('bench').description('benchmark the order-to-cash product through the sandbox')
@@ -32,6 +34,8 @@ const program = new Command('bench').description('benchmark the order-to-cash pr
   .option('--quick', 'smaller runs (about a minute in all)')
   .option('--events <n>', 'signed webhooks (and bare starts) in the intake measurement', integer(1))
   .option('--connections <n>', 'concurrent senders in the intake measurement', integer(1), 32)
+  .option('--orders <n>', 'orders in the order-to-cash measurement', integer(1))
+  .option('--recovery-orders <n>', 'orders in flight in the recovery measurement', integer(3))
   .option('--transactions <n>', 'balance transactions in the payout', integer(1))
   .option('--currency <code>', 'currency of the payout', 'usd')
   .option('--page-size <n>', 'lines per JSON page requested from the API', integer(1), 1_000)
@@ -66,6 +70,29 @@ function reconciliationTable(r: ReconciliationBenchResult): string {
   ].join('\n');
 }
 
+function orderToCashTable(r: OrderToCashBenchResult): string {
+  return [
+    `Order to cash: ${r.orders} orders placed and paid in the sandbox, ${r.concurrency} at a time; each run ${r.shape.activities} activities, ${r.shape.timers} timers`,
+    row('measure', 'value'),
+    `|${'-'.repeat(66)}|${'-'.repeat(24)}|`,
+    row('orders completed end to end per second', `${r.rate}/s`),
+    row('same-shape runs doing nothing, per second (same server, same run)', `${r.baselineRate}/s`),
+    row('ratio (target ≥ 0.7)', String(r.ratio)),
+    row('order run start -> invoiced, p50 / p99', `${r.p50Ms} ms / ${r.p99Ms} ms`),
+  ].join('\n');
+}
+
+function recoveryTable(r: RecoveryBenchResult): string {
+  return [
+    `Recovery: ${r.orders} orders in flight; the worker SIGKILLed and restarted after ${r.completedAtKill} had completed`,
+    row('measure', 'value'),
+    `|${'-'.repeat(66)}|${'-'.repeat(24)}|`,
+    row('all completed, without a kill', `${r.baselineSeconds} s`),
+    row('all completed, with the worker SIGKILLed once', `${r.seconds} s`),
+    row('ratio (target ≤ 2)', String(r.ratio)),
+  ].join('\n');
+}
+
 function intakeTable(r: IntakeBenchResult): string {
   const ms = (x: number) => `${x.toFixed(0)} ms`;
   return [
@@ -82,11 +109,13 @@ function intakeTable(r: IntakeBenchResult): string {
 }
 
 interface BenchOptions {
-  only?: Measurement[]; quick?: boolean; events?: number; connections: number; transactions?: number; currency: string; pageSize: number; keep?: boolean; verbose?: boolean;
+  only?: Measurement[]; quick?: boolean; events?: number; connections: number; orders?: number; recoveryOrders?: number; transactions?: number; currency: string; pageSize: number; keep?: boolean; verbose?: boolean;
 }
 
 async function main(): Promise<void> {
   const opts = program.parse().opts<BenchOptions>();
+  // The baseline worker of the order-to-cash measurement runs in this process: its logs only when they matter.
+  Runtime.install({ logger: new DefaultLogger(opts.verbose ? 'INFO' : 'WARN') });
   const selected = new Set<Measurement>(opts.only ?? measurements);
   const dataDir = mkdtempSync(join(tmpdir(), 'o2c-bench-'));
   console.error(`starting Temporal, the sandbox, the worker and the API (DATA_DIR ${dataDir})…`);
@@ -101,11 +130,23 @@ async function main(): Promise<void> {
   const stack = await startBenchStack(dataDir, { verbose: opts.verbose, onStop: (stop) => void (stopStack = stop) });
   let intake: IntakeBenchResult | undefined;
   let reconciliation: ReconciliationBenchResult | undefined;
+  let orderToCash: OrderToCashBenchResult | undefined;
+  let recovery: RecoveryBenchResult | undefined;
   try {
     if (selected.has('intake')) {
       const events = opts.events ?? (opts.quick ? 1_000 : 5_000);
       console.error(`intake: ${events.toLocaleString('en-US')} signed webhooks and as many bare starts, ${opts.connections} at a time…`);
       intake = await benchIntake(stack, { events, connections: opts.connections, pacedSeconds: opts.quick ? 5 : 15 });
+    }
+    if (selected.has('orderToCash')) {
+      const orders = opts.orders ?? (opts.quick ? 50 : 300);
+      console.error(`order to cash: ${orders} orders through the sandbox storefront, then as many same-shape runs…`);
+      orderToCash = await benchOrderToCash(stack, { orders, concurrency: 8 });
+    }
+    if (selected.has('recovery')) {
+      const orders = opts.recoveryOrders ?? (opts.quick ? 60 : 1_000);
+      console.error(`recovery: ${orders} orders without, then with, a worker SIGKILL…`);
+      recovery = await benchRecovery(stack, { orders, concurrency: 8 });
     }
     if (selected.has('reconciliation')) {
       const transactions = opts.transactions ?? (opts.quick ? 2_000 : 20_000);
@@ -130,6 +171,8 @@ async function main(): Promise<void> {
     platform: `${process.platform} ${process.arch}` };
   console.log(`machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGb} GB, node ${machine.node}`);
   if (intake) console.log(`\n${intakeTable(intake)}`);
+  if (orderToCash) console.log(`\n${orderToCashTable(orderToCash)}`);
+  if (recovery) console.log(`\n${recoveryTable(recovery)}`);
   if (reconciliation) {
     console.log(`\n${reconciliationTable(reconciliation)}`);
     console.log(`checks: ${reconciliation.checks.join('; ')}`);
@@ -137,7 +180,8 @@ async function main(): Promise<void> {
   const outDir = join(repoRoot, 'bench', 'results');
   mkdirSync(outDir, { recursive: true });
   const file = join(outDir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, `${JSON.stringify({ at: new Date().toISOString(), machine, ...(intake ? { intake } : {}), ...(reconciliation ? { reconciliation } : {}) }, null, 2)}\n`);
+  writeFileSync(file, `${JSON.stringify({ at: new Date().toISOString(), machine, ...(intake ? { intake } : {}), ...(orderToCash ? { orderToCash } : {}),
+    ...(reconciliation ? { reconciliation } : {}), ...(recovery ? { recovery } : {}) }, null, 2)}\n`);
   console.log(`written to ${file}`);
   if (opts.keep) console.log(`DATA_DIR kept at ${dataDir}`);
   else rmSync(dataDir, { recursive: true, force: true });

@@ -27,6 +27,8 @@ export interface BenchStack {
   temporal: DevServer;
   urls: { api: string; stripe: string; erp: string };
   processes: Record<'sandbox' | 'worker' | 'api', BenchProcess>;
+  /** SIGKILLs the worker (no goodbye to Temporal: its tasks in flight time out) and starts a new one. */
+  killAndRestartWorker(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -87,6 +89,8 @@ export async function startBenchStack(dataDir: string, options: {
     WMS_SANDBOX_WEBHOOK_URL: `${local(ports.api)}/webhooks/wms`,
     SANDBOX_PERSIST: 'false',
     STRIPE_CATCH_UP_INTERVAL: 'off',
+    // The warehouse ships each order a moment after it is created, so order-to-cash runs end to end.
+    WMS_SANDBOX_SHIP_DELAY_MS: '200',
     LOG_LEVEL: options.verbose ? 'info' : 'warn',
   };
   const quiet = !options.verbose;
@@ -106,8 +110,18 @@ export async function startBenchStack(dataDir: string, options: {
     const api = startProcess('api', 'api/main.ts', env, dataDir, quiet);
     started.push(api);
     await waitFor(`${local(ports.api)}/readyz`, 60_000, api);
+    const processes = { sandbox, worker, api };
+    const killAndRestartWorker = async () => {
+      const killed = processes.worker;
+      const exited = new Promise((resolve) => killed.child.once('exit', resolve));
+      killed.child.kill('SIGKILL');
+      await exited;
+      const restarted = startProcess('worker', 'worker/main.ts', env, dataDir, quiet);
+      started.splice(started.indexOf(killed), 1, restarted);
+      processes.worker = restarted;
+    };
     return { dataDir, env, temporal, urls: { api: local(ports.api), stripe: local(ports.stripe), erp: local(ports.erp) },
-      processes: { sandbox, worker, api }, stop };
+      processes, killAndRestartWorker, stop };
   } catch (err) {
     await stop();
     throw err;

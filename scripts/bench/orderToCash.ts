@@ -1,0 +1,178 @@
+import { Client, Connection } from '@temporalio/client';
+import { Worker, NativeConnection } from '@temporalio/worker';
+import { MagentoClient } from '../../activities/magento/client';
+import { createStripeClient } from '../../activities/stripe/client';
+import { orderWorkflowId } from '../../domain/eventRouting';
+import type { OrderOutcome } from '../../workflows/orderToCash';
+import { shopConnections } from '../shop/config';
+import { placeOrders } from '../shop/placeOrders';
+import type { BenchStack } from './stack';
+
+export interface OrderToCashBenchResult {
+  orders: number;
+  concurrency: number;
+  /** Orders completed end to end per second, from the first order placed to the last run completed. */
+  rate: number;
+  /** From the order run's start (its payment's webhook routed to it) to Magento invoiced. */
+  p50Ms: number;
+  p99Ms: number;
+  /** Runs of the same shape (activities and timers, in order) doing nothing, on the same server. */
+  baselineRate: number;
+  ratio: number;
+  shape: { activities: number; timers: number };
+}
+
+export interface RecoveryBenchResult {
+  orders: number;
+  /** Seconds from the first order placed to the last run completed, without and with a worker SIGKILL. */
+  baselineSeconds: number;
+  seconds: number;
+  ratio: number;
+  /** Runs completed when the worker was killed. */
+  completedAtKill: number;
+}
+
+type Step = 'activity' | 'timer';
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+
+async function completedOrders(client: Client): Promise<number> {
+  return (await client.workflow.count(`WorkflowType = 'orderToCash' AND ExecutionStatus = 'Completed'`)).count;
+}
+
+/** Waits until `target` order runs have completed; names the stragglers' steps if they do not. */
+async function untilCompleted(client: Client, target: number, timeoutMs: number, onProgress?: (done: number) => Promise<void> | void): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const done = await completedOrders(client);
+    await onProgress?.(done);
+    if (done >= target) return;
+    if (Date.now() > deadline) {
+      const open: string[] = [];
+      for await (const wf of client.workflow.list({ query: `WorkflowType = 'orderToCash' AND ExecutionStatus = 'Running'` })) {
+        open.push(wf.workflowId);
+        if (open.length >= 5) break;
+      }
+      throw new Error(`${done} of ${target} order runs completed after ${timeoutMs / 1000} s; still running: ${open.join(', ')}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Places and pays orders through the storefront generator (sandbox Magento and Stripe): Stripe's webhooks do the rest. */
+async function shop(stack: BenchStack, orders: number, concurrency: number, seed: number) {
+  const connections = shopConnections(stack.env);
+  const summary = await placeOrders({ orders, declineRate: 0, fraudRate: 0, currency: 'USD', concurrency, seed },
+    { magento: new MagentoClient(connections.magento), stripe: createStripeClient(connections.stripe) });
+  if (summary.failed > 0 || summary.paid !== orders) throw new Error(`the storefront paid ${summary.paid} of ${orders} orders: ${summary.errors.slice(0, 3).join('; ')}`);
+  return summary.outcomes.map((o) => o.incrementId!).filter(Boolean);
+}
+
+/** The activities and timers of a completed order run, in order. */
+async function shapeOf(client: Client, incrementId: string): Promise<Step[]> {
+  const history = await client.workflow.getHandle(orderWorkflowId(incrementId)).fetchHistory();
+  return (history.events ?? []).flatMap((e): Step[] => (e.activityTaskScheduledEventAttributes ? ['activity'] : e.timerStartedEventAttributes ? ['timer'] : []));
+}
+
+/** The baseline: `orders` runs of the shape, started `concurrency` at a time, on a worker of the benchmark's own (in this process). */
+async function sameShapeRate(stack: BenchStack, steps: Step[], orders: number, concurrency: number): Promise<number> {
+  const taskQueue = 'bench-same-shape';
+  const native = await NativeConnection.connect({ address: stack.temporal.address });
+  const worker = await Worker.create({ connection: native, taskQueue, workflowsPath: require.resolve('./shapeWorkflow'),
+    activities: { noop: async () => undefined } });
+  const running = worker.run();
+  const connection = await Connection.connect({ address: stack.temporal.address });
+  try {
+    const client = new Client({ connection });
+    // As the storefront does with orders: started `concurrency` at a time, each then running on its own.
+    const started = Date.now();
+    const handles: Array<Promise<unknown>> = [];
+    let next = 0;
+    await Promise.all(Array.from({ length: concurrency }, async () => {
+      while (next < orders) {
+        const id = next++;
+        const handle = await client.workflow.start('sameShape', { workflowId: `bench-shape-${started}-${id}`, taskQueue, args: [steps] });
+        handles.push(handle.result());
+      }
+    }));
+    await Promise.all(handles);
+    return orders / ((Date.now() - started) / 1000);
+  } finally {
+    worker.shutdown();
+    await running;
+    await native.close();
+    await connection.close();
+  }
+}
+
+/**
+ * DESIGN §8.2: orders placed and paid through the sandbox storefront, each run end to end by the product (webhook,
+ * intake, order run: invoice, ERP, WMS, shipment, ERP invoice and payment) with peers answering at once; beside runs
+ * of the same shape doing nothing, on the same server, in the same process of the benchmark.
+ */
+export async function benchOrderToCash(stack: BenchStack, options: { orders: number; concurrency: number }): Promise<OrderToCashBenchResult> {
+  const connection = await Connection.connect({ address: stack.temporal.address });
+  try {
+    const client = new Client({ connection });
+    const before = await completedOrders(client);
+    const started = Date.now();
+    const incrementIds = await shop(stack, options.orders, options.concurrency, 1);
+    await untilCompleted(client, before + incrementIds.length, 600_000);
+    const rate = incrementIds.length / ((Date.now() - started) / 1000);
+
+    const latencies: number[] = [];
+    for (const id of incrementIds) {
+      const handle = client.workflow.getHandle(orderWorkflowId(id));
+      const [{ startTime }, result] = await Promise.all([handle.describe(), handle.result() as Promise<OrderOutcome>]);
+      const invoicedAt = result.status.timestamps.invoiced;
+      if (invoicedAt) latencies.push(Date.parse(invoicedAt) - startTime.getTime());
+    }
+    latencies.sort((a, b) => a - b);
+    const steps = await shapeOf(client, incrementIds[0]!);
+    const baselineRate = await sameShapeRate(stack, steps, incrementIds.length, options.concurrency);
+    return {
+      orders: incrementIds.length, concurrency: options.concurrency, rate: round(rate), p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99),
+      baselineRate: round(baselineRate), ratio: round(rate / baselineRate, 2),
+      shape: { activities: steps.filter((s) => s === 'activity').length, timers: steps.filter((s) => s === 'timer').length },
+    };
+  } finally {
+    await connection.close();
+  }
+}
+
+/**
+ * DESIGN §8.4: `orders` orders in flight; once a third of them have completed the worker is SIGKILLed and started
+ * again. Time to all completed, beside the same run without the kill (run first, on the same stack).
+ */
+export async function benchRecovery(stack: BenchStack, options: { orders: number; concurrency: number }): Promise<RecoveryBenchResult> {
+  const connection = await Connection.connect({ address: stack.temporal.address });
+  try {
+    const client = new Client({ connection });
+    const timed = async (seed: number, kill: boolean) => {
+      const before = await completedOrders(client);
+      const started = Date.now();
+      let completedAtKill = -1;
+      const placing = shop(stack, options.orders, options.concurrency, seed);
+      const target = before + options.orders;
+      await untilCompleted(client, target, 900_000, async (done) => {
+        if (kill && completedAtKill < 0 && done - before >= Math.ceil(options.orders / 3)) {
+          completedAtKill = done - before;
+          await stack.killAndRestartWorker();
+        }
+      });
+      await placing;
+      return { seconds: (Date.now() - started) / 1000, completedAtKill };
+    };
+    const baseline = await timed(2, false);
+    const killed = await timed(3, true);
+    return { orders: options.orders, baselineSeconds: round(baseline.seconds), seconds: round(killed.seconds), ratio: round(killed.seconds / baseline.seconds, 2),
+      completedAtKill: killed.completedAtKill };
+  } finally {
+    await connection.close();
+  }
+}
+
+function round(x: number, digits = 1): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
