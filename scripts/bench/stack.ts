@@ -25,10 +25,15 @@ export interface BenchStack {
   dataDir: string;
   env: NodeJS.ProcessEnv;
   temporal: DevServer;
-  urls: { api: string; stripe: string; erp: string };
-  processes: Record<'sandbox' | 'worker' | 'api', BenchProcess>;
+  urls: { api: string; stripe: string; erp: string; magento: string; wms: string };
+  /** `worker2` only when two workers were asked for. */
+  processes: Record<'sandbox' | 'worker' | 'api', BenchProcess> & { worker2?: BenchProcess };
   /** SIGKILLs the worker (no goodbye to Temporal: its tasks in flight time out) and starts a new one. */
-  killAndRestartWorker(): Promise<void>;
+  killAndRestartWorker(name?: 'worker' | 'worker2'): Promise<void>;
+  /** SIGKILLs the API and starts it again on the same port; resolves once it answers /readyz. */
+  killAndRestartApi(): Promise<void>;
+  /** SIGKILLs the Temporal dev server and starts it again on the same SQLite file and port. */
+  killAndRestartTemporal(pauseMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -64,12 +69,15 @@ async function waitFor(url: string, timeoutMs: number, serving: BenchProcess): P
 
 export async function startBenchStack(dataDir: string, options: {
   verbose?: boolean;
+  /** Worker processes on the task queue (default 1). */
+  workers?: 1 | 2;
   /** Called with the stack's stop as soon as there is something to stop (a signal during start-up must stop it too). */
   onStop?: (stop: () => Promise<void>) => void;
 } = {}): Promise<BenchStack> {
-  const ports = await distinctPorts(['temporal', 'api', 'magento', 'erp', 'wms', 'stripe', 'mail', 'smtp', 'workerMetrics']);
+  const ports = await distinctPorts(['temporal', 'api', 'magento', 'erp', 'wms', 'stripe', 'mail', 'smtp', 'workerMetrics', 'worker2Metrics']);
   // The product's default: the embedded dev server on a SQLite file.
-  const temporal = await startDevServer({ port: ports.temporal!, dbFile: join(dataDir, 'temporal.db') });
+  const dbFile = join(dataDir, 'temporal.db');
+  let temporal = await startDevServer({ port: ports.temporal!, dbFile });
   const local = (port: number | undefined) => `http://127.0.0.1:${port}`;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -93,6 +101,8 @@ export async function startBenchStack(dataDir: string, options: {
     WMS_SANDBOX_SHIP_DELAY_MS: '200',
     LOG_LEVEL: options.verbose ? 'info' : 'warn',
   };
+  const envOf: Record<string, NodeJS.ProcessEnv> = { worker2: { ...env, WORKER_METRICS_PORT: String(ports.worker2Metrics) } };
+  const entries: Record<string, string> = { sandbox: 'sandbox/main.ts', worker: 'worker/main.ts', worker2: 'worker/main.ts', api: 'api/main.ts' };
   const quiet = !options.verbose;
   const started: BenchProcess[] = [];
   let stopping: Promise<void> | undefined;
@@ -101,27 +111,47 @@ export async function startBenchStack(dataDir: string, options: {
     await temporal.stop();
   })());
   options.onStop?.(stop);
+  const launch = (name: string) => {
+    const p = startProcess(name, entries[name]!, envOf[name] ?? env, dataDir, quiet);
+    started.push(p);
+    return p;
+  };
+  const kill = async (p: BenchProcess) => {
+    const exited = p.child.exitCode !== null || p.child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => p.child.once('exit', resolve));
+    p.child.kill('SIGKILL');
+    await exited;
+    started.splice(started.indexOf(p), 1);
+  };
   try {
-    const sandbox = startProcess('sandbox', 'sandbox/main.ts', env, dataDir, quiet);
-    started.push(sandbox);
+    const sandbox = launch('sandbox');
     await waitFor(`${local(ports.stripe)}/__sandbox/requests`, 60_000, sandbox);
-    const worker = startProcess('worker', 'worker/main.ts', env, dataDir, quiet);
-    started.push(worker);
-    const api = startProcess('api', 'api/main.ts', env, dataDir, quiet);
-    started.push(api);
-    await waitFor(`${local(ports.api)}/readyz`, 60_000, api);
-    const processes = { sandbox, worker, api };
-    const killAndRestartWorker = async () => {
-      const killed = processes.worker;
-      const exited = new Promise((resolve) => killed.child.once('exit', resolve));
-      killed.child.kill('SIGKILL');
-      await exited;
-      const restarted = startProcess('worker', 'worker/main.ts', env, dataDir, quiet);
-      started.splice(started.indexOf(killed), 1, restarted);
-      processes.worker = restarted;
+    const processes: BenchStack['processes'] = { sandbox, worker: launch('worker'), api: launch('api') };
+    if (options.workers === 2) processes.worker2 = launch('worker2');
+    await waitFor(`${local(ports.api)}/readyz`, 60_000, processes.api);
+    const stack: BenchStack = {
+      dataDir, env, temporal,
+      urls: { api: local(ports.api), stripe: local(ports.stripe), erp: local(ports.erp), magento: local(ports.magento), wms: local(ports.wms) },
+      processes,
+      killAndRestartWorker: async (name = 'worker') => {
+        await kill(processes[name]!);
+        processes[name] = launch(name);
+      },
+      killAndRestartApi: async () => {
+        await kill(processes.api);
+        processes.api = launch('api');
+        await waitFor(`${local(ports.api)}/healthz`, 60_000, processes.api);
+      },
+      killAndRestartTemporal: async (pauseMs = 0) => {
+        const exited = new Promise((resolve) => temporal.process.once('exit', resolve));
+        temporal.process.kill('SIGKILL');
+        await exited;
+        await new Promise((r) => setTimeout(r, pauseMs));
+        temporal = await startDevServer({ port: ports.temporal!, dbFile });
+        stack.temporal = temporal;
+      },
+      stop,
     };
-    return { dataDir, env, temporal, urls: { api: local(ports.api), stripe: local(ports.stripe), erp: local(ports.erp) },
-      processes, killAndRestartWorker, stop };
+    return stack;
   } catch (err) {
     await stop();
     throw err;
