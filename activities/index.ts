@@ -3,6 +3,9 @@ import type Stripe from 'stripe';
 import type { OrderSettings } from '../domain/settings';
 import { createErpActivities } from './erp/activities';
 import { createCreditMemoSyncActivities } from './magento/creditMemoSync';
+import { createMagentoCustomerSyncActivities } from './magento/customerSync';
+import { createErpCustomerSyncActivities } from './erp/customerSync';
+import { createStripeCustomerSyncActivities } from './stripe/customerSync';
 import type { ErpClient } from './erp/client';
 import { createIntakeActivities } from './intake/activities';
 import { createMagentoActivities } from './magento/activities';
@@ -36,6 +39,9 @@ export function createProductActivities(clients: ProductClients) {
   return {
     ...createMagentoActivities(clients.magento),
     ...createCreditMemoSyncActivities(clients.magento),
+    ...createMagentoCustomerSyncActivities(clients.magento, clients.settings.customers?.stripeCustomerIdAttribute ?? 'stripe_customer_id'),
+    ...createStripeCustomerSyncActivities(clients.stripe),
+    ...createErpCustomerSyncActivities(clients.erp, clients.settings.erp),
     ...createErpActivities(clients.erp),
     ...createWmsActivities(clients.wms),
     ...createStripeActivities(clients.stripe),

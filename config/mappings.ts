@@ -126,5 +126,6 @@ export function orderSettingsFrom(mappings: Mappings): OrderSettings {
     fraud: { ...mappings.fraud, holdTimeoutMs: mappings.fraud.holdTimeout },
     erp: mappings.erp,
     wms: mappings.wms,
+    customers: { stripeCustomerIdAttribute: mappings.customer.stripeCustomerIdAttribute },
   };
 }

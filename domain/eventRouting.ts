@@ -1,10 +1,11 @@
+import { customerKeyOf, customerWorkflowId, stripeMetadata } from './customerMapping';
 import type { StripeEventEnvelope } from './stripeEvents';
 
 /**
  * Which long-running workflow an accepted Stripe event belongs to. The table grows as each workflow lands;
  * a type not in it is answered `{ignored: true}` by the receiver and counted.
  */
-export type EntityWorkflowType = 'orderToCash' | 'payoutReconciliation' | 'unmatchedPayment' | 'refund' | 'dispute' | 'subscription';
+export type EntityWorkflowType = 'orderToCash' | 'payoutReconciliation' | 'unmatchedPayment' | 'refund' | 'dispute' | 'subscription' | 'customerSync';
 
 export interface Route { kind: 'route'; workflowType: EntityWorkflowType; workflowId: string; businessKey: string }
 
@@ -100,7 +101,8 @@ export const payoutIdPattern = /^po_[A-Za-z0-9]+$/;
  * every recorded and running order history: keep it.
  */
 export function entityWorkflowArgs(workflowType: EntityWorkflowType, businessKey: string)
-  : [{ incrementId: string }] | [{ payoutId: string }] | [{ paymentIntentId: string }] | [{ refundId: string }] | [{ disputeId: string }] | [{ subscriptionId: string }] {
+  : [{ incrementId: string }] | [{ payoutId: string }] | [{ paymentIntentId: string }] | [{ refundId: string }] | [{ disputeId: string }] | [{ subscriptionId: string }]
+  | [{ key: string }] {
   switch (workflowType) {
     case 'orderToCash':
       return [{ incrementId: businessKey }];
@@ -114,6 +116,8 @@ export function entityWorkflowArgs(workflowType: EntityWorkflowType, businessKey
       return [{ disputeId: businessKey }];
     case 'subscription':
       return [{ subscriptionId: businessKey }];
+    case 'customerSync':
+      return [{ key: businessKey }];
   }
 }
 
@@ -189,6 +193,15 @@ const refundsOfCharge: Locator = (object) => {
   return { kind: 'unroutable', reason: 'the charge.refunded event names no charge id' };
 };
 
+/** Customer events go to the customer's run, keyed by the key stored when it was linked, else its normalised e-mail. */
+const fromCustomer: Locator = (object) => {
+  const metadata = (object.metadata ?? {}) as Record<string, unknown>;
+  const stored = metadata[stripeMetadata.customerKey];
+  const key = customerKeyOf(typeof stored === 'string' ? stored : undefined, typeof object.email === 'string' ? object.email : undefined);
+  if (!key) return { kind: 'notForUs', reason: `customer ${String(object.id)} has no e-mail: Magento cannot hold a customer without one` };
+  return { kind: 'route', workflowType: 'customerSync', workflowId: customerWorkflowId(key), businessKey: key };
+};
+
 const routingTable: Readonly<Record<string, Locator>> = {
   'payment_intent.succeeded': fromPaymentMetadata,
   'payment_intent.payment_failed': fromPaymentMetadata,
@@ -218,6 +231,9 @@ const routingTable: Readonly<Record<string, Locator>> = {
   'invoice.payment_failed': fromInvoice,
   'invoice.payment_action_required': fromInvoice,
   'invoice.upcoming': fromInvoice,
+  'customer.created': fromCustomer,
+  'customer.updated': fromCustomer,
+  'customer.deleted': fromCustomer,
   'payout.paid': fromPayout,
   'payout.reconciliation_completed': fromPayout,
   // A payout that fails or is canceled after it was paid has its booked entry reversed by its run (a new one if it ended).

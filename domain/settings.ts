@@ -22,6 +22,8 @@ export interface OrderSettings {
   disputes?: { evidenceReminderBeforeMs: number };
   /** Renewal orders for Stripe subscriptions. */
   subscriptions?: SubscriptionSettings;
+  /** Customer sync: the Magento attribute that holds the Stripe customer id. */
+  customers?: { stripeCustomerIdAttribute: string };
   fraud: FraudSettings;
   erp: ErpSettings;
   wms: WmsSettings;

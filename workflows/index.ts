@@ -9,3 +9,4 @@ export { subscription } from './subscription';
 export { operatorRefund } from './operatorRefund';
 export { magentoCreditMemoSync } from './magentoCreditMemoSync';
 export { magentoCreditMemoRefund } from './magentoCreditMemoRefund';
+export { customerSync } from './customerSync';

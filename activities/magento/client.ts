@@ -85,6 +85,14 @@ export class MagentoClient {
     return this.rest.request({ method: 'GET', url: `/V1/customers/search?${searchCriteriaQuery(groups, options)}` });
   }
 
+  getCustomer(customerId: number): Promise<MagentoCustomer> {
+    return this.rest.request({ method: 'GET', url: `/V1/customers/${customerId}` });
+  }
+
+  createCustomer(customer: Omit<MagentoCustomer, 'id'>): Promise<MagentoCustomer> {
+    return this.rest.request({ method: 'POST', url: '/V1/customers', data: { customer } });
+  }
+
   /** Magento's customer save replaces what it is given: send the whole customer as read, changed. */
   saveCustomer(customer: MagentoCustomer): Promise<MagentoCustomer> {
     return this.rest.request({ method: 'PUT', url: `/V1/customers/${customer.id}`, data: { customer } });

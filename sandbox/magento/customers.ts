@@ -103,8 +103,10 @@ export function customerRoutes(ctx: MagentoContext): MagentoRoute[] {
     {
       method: 'get', path: '/V1/customers/search', resource: 'Magento_Customer::customer',
       handle: (req, res) => {
-        const result = applySearchCriteria(ctx.store.data.customers, parseSearchCriteria(req.query));
-        res.json({ ...result, items: clone(result.items) });
+        // Magento's customer collection filters and sorts by its column `entity_id`, which the data interface calls `id`.
+        const rows = ctx.store.data.customers.map((customer) => ({ customer, entity_id: customer.id, ...customer }));
+        const result = applySearchCriteria(rows, parseSearchCriteria(req.query));
+        res.json({ ...result, items: clone(result.items.map((row) => row.customer)) });
       },
     },
     {

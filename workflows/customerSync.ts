@@ -1,0 +1,184 @@
+import { condition, continueAsNew, defineSignal, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { decideSync } from '../domain/customerMapping';
+import type { StripeEventEnvelope } from '../domain/stripeEvents';
+import type { ErpCustomerSyncActivities } from '../activities/erp/customerSync';
+import type { MagentoCustomerSide, MagentoCustomerSyncActivities } from '../activities/magento/customerSync';
+import type { StripeCustomerSide, StripeCustomerSyncActivities } from '../activities/stripe/customerSync';
+import { externalCall } from './activityOptions';
+import { defineStatusQuery, stripeEventSignal } from './messages';
+import { createReviewQueue, setSyncState, type Tracked } from './reviewQueue';
+
+export interface CustomerSyncInput {
+  /** The run's key (`customer:<key>`): the normalised e-mail the pair was first linked under. */
+  key: string;
+  magentoCustomerId?: number;
+  stripeCustomerId?: string;
+  /** Epoch ms of the last Stripe customer event seen (carried over a continue-as-new). */
+  stripeChangedAtMs?: number;
+}
+
+/** A Magento customer changed (the `magento-customer-poll` saw it): look again. */
+export interface MagentoCustomerChange {
+  customerId: number;
+  updatedAt: string;
+}
+export const magentoCustomerChangedSignal = defineSignal<[MagentoCustomerChange]>('magentoCustomerChanged');
+
+export interface CustomerConflict {
+  /** Which side's change was kept (the later one). */
+  kept: 'magento' | 'stripe';
+  magentoChangedAtMs: number;
+  stripeChangedAtMs: number;
+}
+
+export interface CustomerSyncStatus extends Tracked {
+  key: string;
+  magentoCustomerId?: number;
+  stripeCustomerId?: string;
+  passes: number;
+  /** Waiting for the next change (no pass under way or due). */
+  waiting: boolean;
+  /** Writes by side, this run. */
+  writes: { magento: number; stripe: number; erp: number };
+  lastDecision?: string;
+  conflicts: CustomerConflict[];
+  /** The Stripe customer was deleted: flagged in Magento, no longer synced. */
+  stripeDeletedAt?: string;
+}
+
+export const customerSyncStatusQuery = defineStatusQuery<CustomerSyncStatus>();
+
+const magento = proxyActivities<MagentoCustomerSyncActivities>(externalCall);
+const stripe = proxyActivities<StripeCustomerSyncActivities>(externalCall);
+const erp = proxyActivities<ErpCustomerSyncActivities>(externalCall);
+
+/** A quiet customer's run ends after this long; the next change starts a new one (each pass reads both sides afresh). */
+const idleEndMs = 7 * 24 * 60 * 60_000;
+const passesPerRun = 200;
+
+/**
+ * One customer kept alike in Magento, Stripe and the ERP, ID `customer:<key>`. Every trigger (a Stripe customer event,
+ * a Magento change the poll saw, the start) runs one pass that reads both sides now and copies the side that changed
+ * since our last write to the other; the stored sync hashes make our own writes come back as no change. Deleting the
+ * Stripe customer only flags the Magento one.
+ */
+export async function customerSync(input: CustomerSyncInput): Promise<CustomerSyncStatus> {
+  const status: CustomerSyncStatus = { key: input.key, passes: 0, waiting: false, writes: { magento: 0, stripe: 0, erp: 0 }, conflicts: [], syncState: 'running',
+    ...(input.magentoCustomerId !== undefined ? { magentoCustomerId: input.magentoCustomerId } : {}),
+    ...(input.stripeCustomerId ? { stripeCustomerId: input.stripeCustomerId } : {}) };
+  let stripeChangedAtMs = input.stripeChangedAtMs ?? 0;
+  let pending = true;
+  setHandler(customerSyncStatusQuery, () => status);
+  setHandler(stripeEventSignal, (event: StripeEventEnvelope) => {
+    if (!event.type.startsWith('customer.') || event.type.startsWith('customer.subscription.')) return;
+    if (event.objectId && !status.stripeCustomerId) status.stripeCustomerId = event.objectId;
+    stripeChangedAtMs = Math.max(stripeChangedAtMs, event.created * 1000);
+    pending = true;
+  });
+  setHandler(magentoCustomerChangedSignal, (change) => {
+    if (status.magentoCustomerId === undefined) status.magentoCustomerId = change.customerId;
+    pending = true;
+  });
+  const review = createReviewQueue(status);
+  setSyncState(status, 'running');
+
+  for (;;) {
+    status.waiting = !pending;
+    if (!(await condition(() => pending, idleEndMs))) break;
+    status.waiting = false;
+    pending = false;
+    status.passes += 1;
+    await review.step(() => syncPass(status, stripeChangedAtMs));
+    setSyncState(status, 'running');
+    if (status.passes >= passesPerRun || workflowInfo().continueAsNewSuggested) {
+      await continueAsNew<typeof customerSync>({ key: status.key, ...(status.magentoCustomerId !== undefined ? { magentoCustomerId: status.magentoCustomerId } : {}),
+        ...(status.stripeCustomerId ? { stripeCustomerId: status.stripeCustomerId } : {}), stripeChangedAtMs });
+    }
+  }
+  setSyncState(status, 'completed');
+  return status;
+}
+
+/** Reads both sides now and brings them (and the ERP) in step; writes nothing when both are as our last write left them. */
+async function syncPass(status: CustomerSyncStatus, stripeChangedAtMs: number): Promise<void> {
+  const email = status.key.includes('@') ? status.key : undefined;
+  let s = await stripe.loadStripeCustomer({ ...(status.stripeCustomerId ? { customerId: status.stripeCustomerId } : { ...(email ? { email } : {}) }) });
+  const m = await magento.loadMagentoCustomer({ ...(status.magentoCustomerId !== undefined ? { customerId: status.magentoCustomerId } : {}),
+    ...(email ? { email } : {}) });
+  if (m) status.magentoCustomerId = m.customerId;
+  if (s) status.stripeCustomerId = s.customerId;
+  if (!s && m?.stripeCustomerId) {
+    s = await stripe.loadStripeCustomer({ customerId: m.stripeCustomerId });
+    if (s) status.stripeCustomerId = s.customerId;
+  }
+
+  if (s?.deleted) {
+    if (m && !m.stripeDeletedAt) {
+      const at = new Date(stripeChangedAtMs || Date.now()).toISOString();
+      await magento.flagMagentoCustomerStripeDeleted({ customerId: m.customerId, at });
+      status.writes.magento += 1;
+      status.stripeDeletedAt = at;
+    } else if (m?.stripeDeletedAt) status.stripeDeletedAt = m.stripeDeletedAt;
+    status.lastDecision = 'stripe_deleted';
+    return;
+  }
+  if (!m && !s) {
+    status.lastDecision = 'neither_side_has_it';
+    return;
+  }
+  let synced;
+  if (!s) {
+    const created = await writeStripe(status, undefined, m!.synced, m!.customerId);
+    synced = (await writeMagento(status, m!.customerId, undefined, created.customerId)).synced;
+    status.lastDecision = 'created_in_stripe';
+  } else if (!m) {
+    const created = await writeMagento(status, undefined, s.synced, s.customerId);
+    await writeStripe(status, s.customerId, undefined, created.customerId);
+    synced = created.synced;
+    status.lastDecision = 'created_in_magento';
+  } else {
+    synced = (await bringInStep(status, m, s, stripeChangedAtMs)).m.synced;
+  }
+  const erpResult = await erp.syncErpCustomer({ synced });
+  if (erpResult.changed) status.writes.erp += 1;
+}
+
+async function bringInStep(status: CustomerSyncStatus, m: MagentoCustomerSide, s: StripeCustomerSide, stripeChangedAtMs: number)
+  : Promise<{ m: MagentoCustomerSide; s: StripeCustomerSide }> {
+  const stripeAt = Math.max(stripeChangedAtMs, s.createdMs);
+  const decision = decideSync({ hash: m.hash, ...(m.storedHash ? { storedHash: m.storedHash } : {}), changedAtMs: m.changedAtMs },
+    { hash: s.hash, ...(s.storedHash ? { storedHash: s.storedHash } : {}), changedAtMs: stripeAt });
+  const linked = m.stripeCustomerId === s.customerId && s.magentoCustomerId === m.customerId && m.key === status.key && s.key === status.key;
+  status.lastDecision = decision.kind === 'copy' ? `copy_from_${decision.from}` : decision.kind;
+  if (decision.kind === 'copy') {
+    if (decision.conflict) status.conflicts.push({ kept: decision.from, magentoChangedAtMs: m.changedAtMs, stripeChangedAtMs: stripeAt });
+    if (decision.from === 'magento') {
+      s = await writeStripe(status, s.customerId, m.synced, m.customerId);
+      if (decision.conflict || m.storedHash !== m.hash || !linked) m = await writeMagento(status, m.customerId, undefined, s.customerId);
+    } else {
+      m = await writeMagento(status, m.customerId, s.synced, s.customerId);
+      if (decision.conflict || s.storedHash !== s.hash || !linked) s = await writeStripe(status, s.customerId, undefined, m.customerId);
+    }
+    return { m, s };
+  }
+  const on = decision.kind === 'store_hash' ? decision.on : [];
+  if (on.includes('magento') || !linked) m = await writeMagento(status, m.customerId, undefined, s.customerId);
+  if (on.includes('stripe') || !linked) s = await writeStripe(status, s.customerId, undefined, m.customerId);
+  return { m, s };
+}
+
+async function writeMagento(status: CustomerSyncStatus, customerId: number | undefined, synced: MagentoCustomerSide['synced'] | undefined,
+  stripeCustomerId: string): Promise<MagentoCustomerSide> {
+  const m = await magento.writeMagentoCustomer({ ...(customerId !== undefined ? { customerId } : {}), ...(synced ? { synced } : {}), key: status.key, stripeCustomerId });
+  status.writes.magento += 1;
+  status.magentoCustomerId = m.customerId;
+  return m;
+}
+
+async function writeStripe(status: CustomerSyncStatus, customerId: string | undefined, synced: StripeCustomerSide['synced'] | undefined,
+  magentoCustomerId: number): Promise<StripeCustomerSide> {
+  const s = await stripe.writeStripeCustomer({ ...(customerId ? { customerId } : {}), ...(synced ? { synced } : {}), key: status.key, magentoCustomerId });
+  status.writes.stripe += 1;
+  status.stripeCustomerId = s.customerId;
+  return s;
+}
