@@ -59,10 +59,9 @@ export function page(options: LayoutOptions, body: Html): string {
 <main><h1>${options.title}</h1>${flash}${body}</main></body></html>`.text;
 }
 
-/** A POST button carrying the session's CSRF token and any hidden fields. */
-export function postButton(action: string, label: string, csrfToken: string, fields: Record<string, string> = {}): Html {
-  return html`<form class="inline" method="post" action="${action}"><input type="hidden" name="csrf" value="${csrfToken}">${Object.entries(fields)
-    .map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`)}<button>${label}</button></form>`;
+/** A POST button carrying the session's CSRF token; `accessibleName` says what it acts on, for screen readers. */
+export function postButton(action: string, label: string, csrfToken: string, accessibleName = label): Html {
+  return html`<form class="inline" method="post" action="${action}"><input type="hidden" name="csrf" value="${csrfToken}"><button aria-label="${accessibleName}">${label}</button></form>`;
 }
 
 export function when(date: Date | string | null | undefined): string {

@@ -49,8 +49,8 @@ export function reviewQueue(runs: WorkflowExecutionInfo[], csrfToken: string, we
   return html`<table><caption class="muted">Runs parked for a person: fix the cause, then Retry (continues from the same step) or Skip</caption>
 <thead><tr><th scope="col">Run</th><th scope="col">Type</th><th scope="col">Reason</th><th scope="col">Started</th><th scope="col">Action</th></tr></thead><tbody>
 ${runs.map((wf) => html`<tr><td><a href="${webUi(wf)}">${wf.workflowId}</a></td><td>${wf.type}</td><td>${typeof wf.memo?.reviewReason === 'string' ? wf.memo.reviewReason : ''}</td>
-<td>${when(wf.startTime)}</td><td>${postButton(`/ops/review-queue/${encodeURIComponent(wf.workflowId)}/retry`, 'Retry', csrfToken)}
-${postButton(`/ops/review-queue/${encodeURIComponent(wf.workflowId)}/skip`, 'Skip', csrfToken)}</td></tr>`)}
+<td>${when(wf.startTime)}</td><td>${postButton(`/ops/review-queue/${encodeURIComponent(wf.workflowId)}/retry`, 'Retry', csrfToken, `Retry ${wf.workflowId}`)}
+${postButton(`/ops/review-queue/${encodeURIComponent(wf.workflowId)}/skip`, 'Skip', csrfToken, `Skip ${wf.workflowId}`)}</td></tr>`)}
 </tbody></table>${pagerOf('/ops/review-queue', {}, nextPageToken)}`;
 }
 
