@@ -7,6 +7,7 @@ import { startDevStack, type DevStack } from '../harness/devStack';
 import { eventually } from '../harness/eventually';
 import { testSecrets } from '../harness/productStack';
 import { pay, placeOrder, waitForStep } from '../workflows/orderFlow';
+import { payOut } from '../workflows/payoutFlow';
 
 jest.setTimeout(180_000);
 
@@ -93,8 +94,20 @@ describe('the operator page, in Chromium', () => {
     const runLink = page.getByRole('link', { name: `order:${order.increment_id}` });
     await expect(runLink.getAttribute('href')).resolves.toMatch(/^http:\/\/127\.0\.0\.1:8233\/namespaces\/default\/workflows\/order%3A/);
     await shot('08-recent-runs');
-    await page.goto(`${dev.apiUrl}/ops/payouts`);
+    // The two payments are paid out: the payout's report, its totals and its CSV.
+    const payout = await payOut(dev.stack, 'USD');
+    await rowWith('/ops/payouts', payout.id);
     await shot('09-payouts');
+    await eventually('the payout report', async () => {
+      await page.goto(`${dev.apiUrl}/ops/payouts/${payout.id}`);
+      return (await page.getByRole('link', { name: /Download the CSV/ }).count()) > 0 ? true : undefined;
+    }, 30_000);
+    await expect(page.locator('main').textContent()).resolves.toMatch(/add up to it exactly/);
+    await shot('10-payout-report');
+    const csv = await page.request.get(`${dev.apiUrl}/ops/payouts/${payout.id}/reconciliation.csv`);
+    expect(csv.status()).toBe(200);
+    expect(csv.headers()['content-type']).toMatch(/^text\/csv/);
+    expect((await csv.text()).trimEnd().split('\r\n')).toHaveLength(1 + 2);
     expect(await page.content()).not.toContain(testSecrets.adminToken);
 
     await page.getByRole('button', { name: 'Log out' }).click();
