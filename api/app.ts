@@ -8,6 +8,8 @@ import { createApiMetrics, type ApiMetrics } from './metrics';
 import type { OrderSystems } from './orderPage';
 import { adminRoutes } from './routes/admin';
 import { codecRoutes, webUiOrigins } from './routes/codec';
+import { OperatorSessions } from './ops/session';
+import { opsRoutes } from './routes/ops';
 import { payoutReportRoutes } from './routes/payoutReports';
 import { healthRoutes } from './routes/health';
 import { stripeWebhookRoutes } from './routes/stripeWebhook';
@@ -43,8 +45,10 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(stripeWebhookRoutes({ temporal: deps.temporal, taskQueue: deps.taskQueue, webhookSecrets: deps.stripeWebhookSecrets, log: deps.log, metrics }));
   app.use(wmsWebhookRoutes({ temporal: deps.temporal, webhookSecret: deps.wmsWebhookSecret, log: deps.log, metrics }));
   const orderPage = deps.orderPage ?? { systems: {}, webUiUrl: 'http://127.0.0.1:8233' };
-  app.use('/codec', codecRoutes({ payloadCodec: deps.codec?.payloadCodec, adminToken: deps.adminToken, log: deps.log,
+  const sessions = deps.adminToken ? new OperatorSessions(deps.adminToken) : undefined;
+  app.use('/codec', codecRoutes({ payloadCodec: deps.codec?.payloadCodec, adminToken: deps.adminToken, sessions, log: deps.log,
     allowedOrigins: deps.codec?.allowedOrigins ?? webUiOrigins(orderPage.webUiUrl) }));
+  app.use('/ops', opsRoutes({ temporal: deps.temporal, sessions, orderPage, payoutReports: deps.payoutReports, log: deps.log }));
   app.use('/admin', requireAdminToken(deps.adminToken, deps.log));
   app.use(adminRoutes({ temporal: deps.temporal, taskQueue: deps.taskQueue, log: deps.log, orderPage }));
   app.use(payoutReportRoutes({ temporal: deps.temporal, reports: deps.payoutReports, log: deps.log }));

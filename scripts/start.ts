@@ -77,6 +77,7 @@ async function main(): Promise<void> {
     '',
     'Everything is up:',
     `  API              ${apiUrl}   (POST /webhooks/stripe, GET /readyz, GET /metrics${isEncrypted ? ', POST /codec/decode' : ''})`,
+    `  Operator page    ${apiUrl}/ops/   (log in with ADMIN_TOKEN)`,
     `  Temporal Web UI  ${temporal?.uiUrl ?? '(external cluster: see your Temporal UI)'}`,
     `  Temporal gRPC    ${env.TEMPORAL_ADDRESS}`,
     `  Worker metrics   ${workerMetricsUrl(env)}`,

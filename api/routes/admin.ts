@@ -48,12 +48,38 @@ interface FraudHoldMemo {
   paymentIntentId?: string;
 }
 
-const incrementIdPattern = /^[A-Za-z0-9_-]{1,50}$/;
-const workflowIdPattern = /^[A-Za-z0-9_:.-]{1,200}$/;
+export const incrementIdPattern = /^[A-Za-z0-9_-]{1,50}$/;
+export const workflowIdPattern = /^[A-Za-z0-9_:.-]{1,200}$/;
+
+export const fraudHoldQuery = `WorkflowType = 'orderToCash' AND SyncState = 'fraud_hold' AND ExecutionStatus = 'Running'`;
+export const reviewQueueQuery = `SyncState = 'needs_review' AND ExecutionStatus = 'Running'`;
+
+export interface FraudHold {
+  incrementId: string;
+  workflowId: string;
+  score?: number;
+  reasons: string[];
+  heldSince?: string;
+  heldUntil?: string;
+  paymentIntentId?: string;
+}
+
+/** A held order as its memo records it (or, for runs that held before the memo existed, as the run answers, briefly). */
+export async function fraudHoldOf(temporal: Client, wf: WorkflowExecutionInfo): Promise<FraudHold> {
+  const incrementId = wf.workflowId.replace(/^order:/, '');
+  const memo = wf.memo?.fraudHold as FraudHoldMemo | undefined;
+  if (memo) return { incrementId, workflowId: wf.workflowId, ...memo };
+  // It needs a worker to answer.
+  const status = await temporal.withDeadline(Date.now() + 2_000, () =>
+    temporal.workflow.getHandle(wf.workflowId, wf.runId).query<OrderStatus>('status')).catch(() => undefined);
+  return { incrementId, workflowId: wf.workflowId, heldSince: status?.timestamps.fraud_hold, heldUntil: status?.fraud?.heldUntil,
+    score: status?.fraud?.score, reasons: status?.fraud?.reasons ?? [],
+    paymentIntentId: typeof status?.ids.paymentIntentId === 'string' ? status.ids.paymentIntentId : undefined };
+}
 
 async function listRunning(temporal: Client, query: string): Promise<WorkflowExecutionInfo[]> {
   const found: WorkflowExecutionInfo[] = [];
-  for await (const wf of temporal.workflow.list({ query: `${query} AND ExecutionStatus = 'Running'` })) found.push(wf);
+  for await (const wf of temporal.workflow.list({ query })) found.push(wf);
   return found;
 }
 
@@ -61,7 +87,7 @@ async function listRunning(temporal: Client, query: string): Promise<WorkflowExe
  * Sends an operator's Update and turns the run's answer into HTTP: undefined when accepted; 409 with the validator's
  * reason ("not held", "already decided", "not parked"); 404 when there is no running run.
  */
-async function answerOf(send: () => Promise<unknown>): Promise<{ status: number; error: string } | undefined> {
+export async function answerOf(send: () => Promise<unknown>): Promise<{ status: number; error: string } | undefined> {
   try {
     await send();
     return undefined;
@@ -78,18 +104,8 @@ export function adminRoutes(deps: AdminDeps): Router {
   router.use(express.json({ limit: '64kb' }));
 
   router.get('/admin/fraud-holds', async (_req, res) => {
-    const held = await listRunning(deps.temporal, `WorkflowType = 'orderToCash' AND SyncState = 'fraud_hold'`);
-    const holds = await Promise.all(held.map(async (wf) => {
-      const incrementId = wf.workflowId.replace(/^order:/, '');
-      const memo = wf.memo?.fraudHold as FraudHoldMemo | undefined;
-      if (memo) return { incrementId, workflowId: wf.workflowId, ...memo };
-      // Runs that held before the memo existed: ask the run itself, briefly (it needs a worker to answer).
-      const status = await deps.temporal.withDeadline(Date.now() + 2_000, () =>
-        deps.temporal.workflow.getHandle(wf.workflowId, wf.runId).query<OrderStatus>('status')).catch(() => undefined);
-      return { incrementId, workflowId: wf.workflowId, heldSince: status?.timestamps.fraud_hold, heldUntil: status?.fraud?.heldUntil,
-        score: status?.fraud?.score, reasons: status?.fraud?.reasons ?? [], paymentIntentId: status?.ids.paymentIntentId };
-    }));
-    res.json({ holds });
+    const held = await listRunning(deps.temporal, fraudHoldQuery);
+    res.json({ holds: await Promise.all(held.map((wf) => fraudHoldOf(deps.temporal, wf))) });
   });
 
   router.get('/admin/orders/:incrementId', async (req: Request<{ incrementId: string }>, res: Response) => {
@@ -136,7 +152,7 @@ export function adminRoutes(deps: AdminDeps): Router {
   });
 
   router.get('/admin/review-queue', async (_req, res) => {
-    const parked = await listRunning(deps.temporal, `SyncState = 'needs_review'`);
+    const parked = await listRunning(deps.temporal, reviewQueueQuery);
     res.json({ items: parked.map((wf) => ({ workflowId: wf.workflowId, workflowType: wf.type, since: wf.startTime, reason: wf.memo?.reviewReason ?? null })) });
   });
 

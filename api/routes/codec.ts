@@ -3,6 +3,7 @@ import type { Payload, PayloadCodec } from '@temporalio/common';
 import { z } from 'zod';
 import type { Logger } from '../../config/logger';
 import { requireAdminToken } from '../adminAuth';
+import { isSameOriginRequest, sessionOf, type OperatorSessions } from '../ops/session';
 
 export interface CodecDeps {
   /** The product's payload codec (the worker's and clients' data converter); unset when PAYLOAD_ENCRYPTION_KEY is not. */
@@ -10,6 +11,8 @@ export interface CodecDeps {
   adminToken?: string;
   /** Origins whose pages (the Temporal Web UI) may call the codec from a browser. */
   allowedOrigins: readonly string[];
+  /** The operator page's sessions: a logged-in operator's cookie is accepted instead of the token. */
+  sessions?: OperatorSessions;
   log: Logger;
 }
 
@@ -62,13 +65,18 @@ function corsForWebUi(allowedOrigins: readonly string[]) {
 /**
  * `POST /codec/decode` and `POST /codec/encode`: Temporal's remote codec protocol (`{payloads: [{metadata, data}]}`,
  * bytes in base64, both ways) over the product's own payload codec, for the Web UI and `temporal --codec-endpoint`.
- * Behind the operator token. Without an encryption key the product's codec is the identity, and so are these.
+ * Behind the operator token, or the operator page's session cookie. Without an encryption key the product's codec is the identity, and so are these.
  * `X-Namespace` is accepted and not needed: one key set serves every namespace the product uses.
  */
 export function codecRoutes(deps: CodecDeps): Router {
   const router = Router();
   router.use(corsForWebUi(deps.allowedOrigins));
-  router.use(requireAdminToken(deps.adminToken, deps.log));
+  const requireToken = requireAdminToken(deps.adminToken, deps.log);
+  // The operator page's session cookie stands for the token, from this origin or the Web UI's (CORS with credentials).
+  router.use((req, res, next) => {
+    if (sessionOf(deps.sessions, req) && isSameOriginRequest(req, deps.allowedOrigins)) return next();
+    requireToken(req, res, next);
+  });
   router.use(express.json({ limit: '4mb' }));
   for (const direction of ['decode', 'encode'] as const) {
     router.post(`/${direction}`, async (req, res) => {

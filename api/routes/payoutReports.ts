@@ -21,14 +21,14 @@ export const defaultPageSize = 1_000;
 export const maxPageSize = 10_000;
 
 /** A report to serve: its head, and its lines from the report store (or, for runs before the store, from the run's result). */
-interface ReportSource {
+export interface ReportSource {
   head: PayoutReportHead | Omit<PayoutReport, 'lines'>;
   lineCount: number;
   readLines(offset: number, limit: number): Promise<PayoutLine[]>;
   pages(): AsyncIterable<PayoutLine[]>;
 }
 
-type Answer = { source: ReportSource } | { status: number; body: Record<string, unknown> };
+export type Answer = { source: ReportSource } | { status: number; body: Record<string, unknown> };
 
 function positiveInteger(value: unknown, fallback: number): number | undefined {
   if (value === undefined) return fallback;
@@ -75,7 +75,7 @@ export function payoutReportRoutes(deps: PayoutReportDeps): Router {
 }
 
 /** Header, then each stored page's rows as they are read, waiting whenever the client reads slower than the store. */
-async function streamCsv(res: Response, payoutId: string, source: ReportSource): Promise<void> {
+export async function streamCsv(res: Response, payoutId: string, source: ReportSource): Promise<void> {
   // The id is checked against payoutIdPattern above, so it needs no escaping inside the quotes.
   res.status(200).type('text/csv').set('Content-Disposition', `attachment; filename="${payoutId}-reconciliation.csv"`);
   res.write(csvHeaderLine());
@@ -86,7 +86,7 @@ async function streamCsv(res: Response, payoutId: string, source: ReportSource):
   res.end();
 }
 
-async function reportOf(deps: PayoutReportDeps, payoutId: string): Promise<Answer> {
+export async function reportOf(deps: PayoutReportDeps, payoutId: string): Promise<Answer> {
   const stored = await deps.reports?.getReport(payoutId);
   if (stored && deps.reports) {
     const reports = deps.reports;
