@@ -148,6 +148,30 @@ describe('the doors under fuzz: no 5xx, no crash, nothing started by anything un
     expect(await startedOnQueue()).toBe(0);
   });
 
+  it('the operator page: random paths, cookies, origins and form bodies never get a 5xx, and without a session nothing but the login form', async () => {
+    const paths = ['/ops/', '/ops/login', '/ops/logout', '/ops/fraud-holds', '/ops/fraud-holds/ORDER-1/decision', '/ops/review-queue', '/ops/review-queue/order:1/retry',
+      '/ops/runs', '/ops/orders', '/ops/orders/ORDER-1', '/ops/payouts', '/ops/payouts/po_1', '/ops/payouts/po_1/reconciliation.csv'];
+    const form = fc.dictionary(fc.constantFrom('token', 'csrf', 'decision', 'note', 'reviewer', 'next'), fc.oneof(fc.string({ maxLength: 60 }), fc.constant(testSecrets.adminToken)))
+      .map((fields) => Buffer.from(new URLSearchParams(fields).toString()));
+    const request = fc.record({
+      method: fc.constantFrom('GET', 'POST'),
+      path: fc.oneof(fc.constantFrom(...paths), fc.tuple(fc.constantFrom(...paths), fc.string({ maxLength: 30 })).map(([p, x]) => `${p}?q=${encodeURIComponent(x)}`)),
+      cookie: fc.oneof(fc.constant(undefined), headerValue.map((v) => `o2c_ops_session=${v}`)),
+      origin: fc.oneof(fc.constant(undefined), fc.constant(url), fc.constant('https://evil.example'), headerValue),
+      body: fc.oneof(form, oddBody.filter((b) => b.length < 100_000)),
+      contentType: fc.oneof(fc.constant('application/x-www-form-urlencoded'), contentType),
+    });
+    await fc.assert(fc.asyncProperty(request, async ({ method, path: p, cookie, origin, body, contentType: type }) => {
+      const headers = { ...(type ? { 'content-type': type } : {}), ...(cookie ? { cookie } : {}), ...(origin ? { origin } : {}) };
+      const answer = await send(url, method, p, headers, method === 'GET' ? Buffer.alloc(0) : body);
+      expect(answer.status).toBeLessThan(500);
+      // No valid session can come out of random bytes: only the login page (or its answer) is ever shown.
+      if (!p.startsWith('/ops/login') && answer.status === 200) throw new Error(`${method} ${p} answered 200 without a session`);
+    }), { numRuns: 1_000 });
+    await stillServing();
+    expect(await startedOnQueue()).toBe(0);
+  });
+
   it('the admin API: random methods, paths, tokens and bodies never get a 5xx; without the token, always 401', async () => {
     const paths = ['/admin/fraud-holds', '/admin/orders/ORDER-1', '/admin/orders/ORDER-1/fraud-decision', '/admin/orders/ORDER-1/refund', '/admin/review-queue',
       '/admin/review-queue/order:1/retry', '/admin/review-queue/x/skip', '/admin/stripe/replay', '/admin/stripe/replay/stripe:evt_1', '/admin/payouts/po_1/reconciliation'];
