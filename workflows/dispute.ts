@@ -1,7 +1,7 @@
 import { condition, proxyActivities, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
 import { disputeJournalFor } from '../domain/disputes';
 import { formatMoney } from '../domain/money';
-import { MagentoOrderId, StripeObjectId, type SyncStateValue } from '../domain/searchAttributes';
+import { StripeObjectId, type SyncStateValue } from '../domain/searchAttributes';
 import type { OrderSettings } from '../domain/settings';
 import type { ErpActivities } from '../activities/erp/activities';
 import type { IntakeActivities } from '../activities/intake/activities';
@@ -10,6 +10,7 @@ import type { NotifyActivities } from '../activities/notify/activities';
 import type { SettingsActivities } from '../activities/settings';
 import type { DisputeSnapshot, StripeActivities } from '../activities/stripe/activities';
 import { externalCall, localCall } from './activityOptions';
+import { magentoOrderOrPark, orderNamedBy, tagOrder } from './afterSale';
 import { defineStatusQuery, stripeEventSignal, type DisputeNotice } from './messages';
 import { createReviewQueue, permanentFailure, setSyncState, SkippedByOperator, type Tracked } from './reviewQueue';
 
@@ -108,17 +109,11 @@ function end(run: DisputeRun, outcome: DisputeOutcome['outcome'], state: SyncSta
 }
 
 async function findOrder(run: DisputeRun): Promise<void> {
-  let attempts = 0;
-  await run.review.step(async () => {
-    if (attempts++ > 0) run.dispute = await stripe.getDispute(run.dispute.disputeId);
-    if (!run.dispute.magentoOrderId) {
-      throw permanentFailure(`Stripe dispute ${run.dispute.disputeId} (${formatMoney(run.dispute.amountMinor, run.dispute.currency)}) is on payment `
-        + `${run.dispute.paymentIntentId ?? run.dispute.chargeId} which names no Magento order (metadata magento_order_id)`);
-    }
-  });
-  run.incrementId = run.dispute.magentoOrderId!;
+  const found = await orderNamedBy(run.review, `Stripe dispute ${run.dispute.disputeId}`, run.dispute, () => stripe.getDispute(run.dispute.disputeId));
+  run.dispute = found.object;
+  run.incrementId = found.incrementId;
   run.status.incrementId = run.incrementId;
-  upsertSearchAttributes([{ key: MagentoOrderId, value: run.incrementId }]);
+  tagOrder(run.incrementId);
   reached(run, 'order_found');
 }
 
@@ -209,11 +204,7 @@ async function lost(run: DisputeRun): Promise<DisputeOutcome> {
     return end(run, 'lost_before_shipment', 'completed', `order ${run.incrementId} was not shipped: its run reverses it`);
   }
   const docs = await awaitErpInvoice(run);
-  const order = await run.review.step(async () => {
-    const found = await magento.loadOrderSnapshot(run.incrementId);
-    if (!found) throw permanentFailure(`Magento has no order ${run.incrementId}, but Stripe dispute ${disputeId} names it`);
-    return found;
-  });
+  const order = await magentoOrderOrPark(run.review, run.incrementId, `Stripe dispute ${disputeId}`);
   const memoAmountMinor = Math.min(amountMinor, order.totalPaidMinor - order.totalRefundedMinor);
   if (memoAmountMinor > 0) {
     const memo = await run.review.step(() => magento.creditMemoForRefund({ entityId: order.entityId, refundId: disputeId, amountMinor: memoAmountMinor,

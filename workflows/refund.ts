@@ -1,6 +1,6 @@
 import { condition, patched, proxyActivities, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
 import { formatMoney } from '../domain/money';
-import { MagentoOrderId, StripeObjectId, type SyncStateValue } from '../domain/searchAttributes';
+import { StripeObjectId, type SyncStateValue } from '../domain/searchAttributes';
 import type { OrderSettings } from '../domain/settings';
 import type { ErpActivities } from '../activities/erp/activities';
 import type { IntakeActivities } from '../activities/intake/activities';
@@ -8,8 +8,9 @@ import type { MagentoActivities } from '../activities/magento/activities';
 import type { SettingsActivities } from '../activities/settings';
 import type { RefundSnapshot, StripeActivities } from '../activities/stripe/activities';
 import { externalCall, localCall } from './activityOptions';
+import { magentoOrderOrPark, orderNamedBy, tagOrder } from './afterSale';
 import { defineStatusQuery, stripeEventSignal } from './messages';
-import { createReviewQueue, permanentFailure, setSyncState, SkippedByOperator, type Tracked } from './reviewQueue';
+import { createReviewQueue, setSyncState, SkippedByOperator, type Tracked } from './reviewQueue';
 
 export interface RefundStatus extends Tracked {
   refundId: string;
@@ -110,18 +111,12 @@ function end(run: RefundRun, outcome: RefundOutcome['outcome'], state: SyncState
 
 /** The order the refunded payment names; a refund of a payment that names none parks (a retry reads Stripe again). */
 async function findOrder(run: RefundRun): Promise<void> {
-  let attempts = 0;
-  await run.review.step(async () => {
-    if (attempts++ > 0) run.refund = await stripe.getRefund(run.refund.refundId);
-    if (!run.refund.magentoOrderId) {
-      throw permanentFailure(`Stripe refund ${run.refund.refundId} (${formatMoney(run.refund.amountMinor, run.refund.currency)}) is on payment `
-        + `${run.refund.paymentIntentId ?? run.refund.chargeId} which names no Magento order (metadata magento_order_id)`);
-    }
-  });
-  run.incrementId = run.refund.magentoOrderId!;
+  const found = await orderNamedBy(run.review, `Stripe refund ${run.refund.refundId}`, run.refund, () => stripe.getRefund(run.refund.refundId));
+  run.refund = found.object;
+  run.incrementId = found.incrementId;
   run.status.incrementId = run.incrementId;
   run.status.ids.paymentIntentId = run.refund.paymentIntentId;
-  upsertSearchAttributes([{ key: MagentoOrderId, value: run.incrementId }]);
+  tagOrder(run.incrementId);
   reached(run, 'order_found');
 }
 
@@ -138,11 +133,7 @@ async function awaitSettled(run: RefundRun): Promise<void> {
 
 /** Magento: an offline credit memo for exactly the refund (found again, not made twice, on a redelivery or re-run). */
 async function creditMemo(run: RefundRun): Promise<void> {
-  const order = await run.review.step(async () => {
-    const found = await magento.loadOrderSnapshot(run.incrementId);
-    if (!found) throw permanentFailure(`Magento has no order ${run.incrementId}, but Stripe refund ${run.refund.refundId} names it`);
-    return found;
-  });
+  const order = await magentoOrderOrPark(run.review, run.incrementId, `Stripe refund ${run.refund.refundId}`);
   run.status.ids.magentoEntityId = order.entityId;
   const { refundId, amountMinor, currency, reason, magentoCreditMemoId } = run.refund;
   const memo = await run.review.step(() => magento.creditMemoForRefund({ entityId: order.entityId, refundId, amountMinor, currency,
