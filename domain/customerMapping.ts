@@ -43,6 +43,8 @@ export const stripeMetadata = {
   magentoCustomerId: 'magento_customer_id', syncHash: 'o2c_sync_hash', customerKey: 'o2c_customer_key',
   /** When the linked Magento customer was found deleted: the link is removed and no Magento account is made again from Stripe. */
   magentoDeletedAt: 'o2c_magento_deleted_at',
+  /** `true`: the Stripe customer of guest orders (no Magento account): the sync makes no Magento account for it, and links it when one registers. */
+  guest: 'o2c_guest',
 } as const;
 
 export const honorifics = ['Dr', 'Mr', 'Mrs', 'Ms', 'Mx', 'Prof'] as const;

@@ -132,6 +132,11 @@ async function syncPass(status: CustomerSyncStatus, stripeChangedAtMs: number): 
     await magentoCustomerDeleted(status, s);
     return;
   }
+  if (!m && s?.isGuest) {
+    // Guest orders' customer: no Magento account until the guest registers (the poll then brings the new one here).
+    status.lastDecision = 'guest_without_account';
+    return;
+  }
   let synced;
   if (!s) {
     const created = await writeStripe(status, undefined, m!.synced, m!.customerId);

@@ -16,6 +16,8 @@ export interface StripeCustomerSide {
   magentoCustomerId?: number;
   /** The linked Magento customer was deleted (then no link is left): no Magento account is made from this customer. */
   magentoDeletedAt?: string;
+  /** Made for guest orders (metadata `o2c_guest`): no Magento account is made from it. */
+  isGuest: boolean;
   createdMs: number;
 }
 
@@ -27,7 +29,8 @@ function sideOf(customer: Stripe.Customer): StripeCustomerSide {
   const magentoId = Number(metadata[stripeMetadata.magentoCustomerId]);
   return { customerId: customer.id, deleted: false, synced, hash: syncHash(synced), ...(metadata[stripeMetadata.syncHash] ? { storedHash: metadata[stripeMetadata.syncHash] } : {}),
     ...(key ? { key } : {}), ...(Number.isInteger(magentoId) && magentoId > 0 ? { magentoCustomerId: magentoId } : {}),
-    ...(metadata[stripeMetadata.magentoDeletedAt] ? { magentoDeletedAt: metadata[stripeMetadata.magentoDeletedAt] } : {}), createdMs: customer.created * 1000 };
+    ...(metadata[stripeMetadata.magentoDeletedAt] ? { magentoDeletedAt: metadata[stripeMetadata.magentoDeletedAt] } : {}),
+    isGuest: metadata[stripeMetadata.guest] === 'true', createdMs: customer.created * 1000 };
 }
 
 /** Stripe activities of the customer sync; the sync's metadata: `magento_customer_id`, `o2c_sync_hash`, `o2c_customer_key`. */
@@ -50,7 +53,7 @@ export function createStripeCustomerSyncActivities(stripe: Stripe) {
       if (!customer) return undefined;
       if ('deleted' in customer && customer.deleted) {
         const synced = syncedOfStripe({ id: customer.id });
-        return { customerId: customer.id, deleted: true, synced, hash: syncHash(synced), createdMs: 0 };
+        return { customerId: customer.id, deleted: true, synced, hash: syncHash(synced), isGuest: false, createdMs: 0 };
       }
       return sideOf(customer as Stripe.Customer);
     },
@@ -65,10 +68,11 @@ export function createStripeCustomerSyncActivities(stripe: Stripe) {
       if (!live && !input.synced) throw new Error(`Stripe customer ${input.customerId ?? '(new)'} not found for the sync's metadata`);
       const params = input.synced ? stripeCustomerParams(input.synced) : {};
       const resulting = syncedOfStripe({ ...(live as unknown as StripeCustomerLike | undefined), id: live?.id ?? '', ...params });
-      // Linking again (the customer registered anew in Magento) clears the deletion mark: Stripe removes a key set to ''.
+      // Linking (a guest, or a deleted customer, registered in Magento) clears the guest and deletion marks: Stripe removes a key set to ''.
+      const cleared = input.magentoCustomerId === undefined ? [] : [stripeMetadata.magentoDeletedAt, stripeMetadata.guest].filter((k) => live?.metadata?.[k]);
       const metadata = { [stripeMetadata.syncHash]: syncHash(resulting), [stripeMetadata.customerKey]: input.key,
         ...(input.magentoCustomerId !== undefined ? { [stripeMetadata.magentoCustomerId]: String(input.magentoCustomerId) } : {}),
-        ...(input.magentoCustomerId !== undefined && live?.metadata?.[stripeMetadata.magentoDeletedAt] ? { [stripeMetadata.magentoDeletedAt]: '' } : {}) };
+        ...Object.fromEntries(cleared.map((k) => [k, ''])) };
       if (live) return sideOf(await callStripe(() => stripe.customers.update(live.id, { ...params, metadata })));
       return sideOf(await callStripe(() => stripe.customers.create({ ...params, metadata },
         { idempotencyKey: `customer-sync:${input.key}:${syncHash(resulting).slice(0, 16)}` })));

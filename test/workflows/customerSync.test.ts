@@ -176,4 +176,24 @@ describe('customerSync on the time-skipping server, with real activities against
     expect(linked.metadata.o2c_magento_deleted_at).toBeUndefined();
     expect((await ws.stack.stripe.customers.list({ email })).data).toHaveLength(1);
   });
+
+  it('makes no Magento account for a guest’s Stripe customer, and links it when the guest registers in Magento', async () => {
+    const email = uniqueEmail('guest');
+    const guest = await ws.stack.stripe.customers.create({ email, name: 'Ada Lovelace', metadata: { source: 'shop', o2c_guest: 'true' } });
+    await deliverCustomerEvents(guest.id);
+    const s = await settled(email, 1);
+    expect(s).toMatchObject({ lastDecision: 'guest_without_account', writes: { magento: 0, stripe: 0, erp: 0 } });
+    const search = `/V1/customers/search?searchCriteria[filter_groups][0][filters][0][field]=email&searchCriteria[filter_groups][0][filters][0][value]=${encodeURIComponent(email)}`;
+    expect((await magento().get<{ items: MagentoCustomer[] }>(search)).data.items).toEqual([]);
+
+    const registered = (await magento().post<MagentoCustomer>('/V1/customers', { customer: { email, firstname: 'Ada', lastname: 'Lovelace' } })).data;
+    const linked = await settleAll(email, guest.id, registered.id);
+    expect(linked).toMatchObject({ magentoCustomerId: registered.id, stripeCustomerId: guest.id });
+    const after = await ws.stack.stripe.customers.retrieve(guest.id) as Stripe.Customer;
+    expect(after.metadata).toMatchObject({ magento_customer_id: String(registered.id), source: 'shop' });
+    expect(after.metadata.o2c_guest).toBeUndefined();
+    expect((await magento().get<MagentoCustomer>(`/V1/customers/${registered.id}`)).data.custom_attributes)
+      .toEqual(expect.arrayContaining([{ attribute_code: 'stripe_customer_id', value: guest.id }]));
+    expect((await ws.stack.stripe.customers.list({ email })).data).toHaveLength(1);
+  });
 });
