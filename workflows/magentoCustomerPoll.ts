@@ -1,4 +1,4 @@
-import { proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { continueAsNew, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import {
   advanceCustomerCursor, customerCursorAt, customerCursorFromResult, customerPollOverlapMs, customerWindowStart, isRecentCustomer, nextCustomerPosition,
   type CustomerPagePosition, type CustomerPollCursor,
@@ -15,7 +15,11 @@ export interface CustomerPollInput {
   since?: string;
   /** Go on from this cursor (a run started by hand with another run's result). */
   cursor?: CustomerPollCursor;
+  /** A backfill goes on (continue-as-new) until it has read everything, carrying its counts. */
+  backfill?: { counts: PollCounts };
 }
+
+type PollCounts = Pick<CustomerPollStatus, 'pages' | 'read' | 'alreadySeen' | 'handedOver' | 'unchanged' | 'withoutEmail'>;
 
 export interface CustomerPollStatus extends Tracked {
   cursorFrom: 'since' | 'input' | 'last_run' | 'first_run';
@@ -61,7 +65,7 @@ const maxCustomersPerRun = 1000;
 export async function magentoCustomerPoll(input: CustomerPollInput = {}): Promise<CustomerPollStatus> {
   const status: CustomerPollStatus = {
     cursorFrom: 'first_run', since: '', pages: 0, read: 0, alreadySeen: 0, handedOver: 0, unchanged: 0, withoutEmail: 0, more: false,
-    cursor: { updatedAt: '', recent: [] }, syncState: 'running',
+    cursor: { updatedAt: '', recent: [] }, syncState: 'running', ...input.backfill?.counts,
   };
   setHandler(customerPollStatusQuery, () => status);
   const review = createReviewQueue(status);
@@ -72,7 +76,8 @@ export async function magentoCustomerPoll(input: CustomerPollInput = {}): Promis
     Object.assign(status, { cursor, cursorFrom, since: cursorFrom === 'since' ? cursor.updatedAt : customerWindowStart(cursor) });
     let position: CustomerPagePosition = { since: status.since, excludeIds: [] };
     const read: Array<{ customerId: number; updatedAt: string }> = [];
-    while (status.read < maxCustomersPerRun) {
+    const limit = status.read + maxCustomersPerRun;
+    while (status.read < limit) {
       const at = position;
       const page = await review.step(() => magento.listMagentoCustomersUpdatedSince({ ...at, pageSize }));
       status.pages += 1;
@@ -92,7 +97,13 @@ export async function magentoCustomerPoll(input: CustomerPollInput = {}): Promis
       status.cursor = advanceCustomerCursor(cursor, read, customerPollOverlapMs);
       position = nextCustomerPosition(position, page.customers);
       if (page.isLastPage) break;
-      status.more = status.read >= maxCustomersPerRun;
+      status.more = status.read >= limit;
+    }
+    if (status.more && (input.since || input.backfill)) {
+      // An operator's backfill reads on in a fresh run (the same workflow ID), so a long one neither stops nor grows one history.
+      const { pages, read: readSoFar, alreadySeen, handedOver, unchanged, withoutEmail } = status;
+      await continueAsNew<typeof magentoCustomerPoll>({ cursor: status.cursor,
+        backfill: { counts: { pages, read: readSoFar, alreadySeen, handedOver, unchanged, withoutEmail } } });
     }
   } catch (err) {
     if (!(err instanceof SkippedByOperator)) throw err;

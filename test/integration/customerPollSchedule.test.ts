@@ -62,5 +62,25 @@ describe('the magento-customer-poll Schedule on the dev server', () => {
     expect(later).toMatchObject({ cursorFrom: 'last_run', syncState: 'completed' });
     expect((await sync.query<CustomerSyncStatus>('status')).passes).toBe(first.passes);
     expect((await dev.stack.stripe.customers.list({ email, limit: 10 })).data).toHaveLength(1);
+    await client.schedule.getHandle(customerPollScheduleId).delete();
+  });
+
+  it('backfills through the operator API: every Magento customer changed since a time is handed to its run, and the progress says so', async () => {
+    const emails = [1, 2, 3].map((n) => `backfill-${n}-${Date.now()}@example.com`);
+    for (const email of emails) await magento().post('/V1/customers', { customer: { email, firstname: 'Back', lastname: 'Fill' } });
+    const api = axios.create({ baseURL: dev.apiUrl, headers: dev.admin, validateStatus: () => true });
+    expect((await api.post('/admin/customers/sync', { since: 'yesterday' })).status).toBe(400);
+    const started = await api.post<{ workflowId: string; status: string }>('/admin/customers/sync', { since: Math.floor(Date.now() / 1000) - 3600 });
+    expect(started.status).toBe(202);
+    const done = await eventually('the backfill', async () => {
+      const answer = (await api.get<{ status: string; progress: { read: number; handedOver: number; unchanged: number } }>(started.data.status)).data;
+      return answer.status === 'COMPLETED' ? answer : undefined;
+    });
+    expect(done.progress.read).toBeGreaterThanOrEqual(3);
+    expect(done.progress.handedOver).toBeGreaterThanOrEqual(3);
+    for (const email of emails) {
+      await eventually(`${email} in Stripe`, async () => ((await stripeCustomerWith(email))?.metadata?.magento_customer_id ? true : undefined));
+    }
+    expect((await api.get('/admin/customers/sync/not-a-backfill')).status).toBe(400);
   });
 });
