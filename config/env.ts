@@ -71,6 +71,8 @@ export const workerEnvSchema = temporalEnvSchema.extend({
   STRIPE_CATCH_UP_INTERVAL: z.string().regex(/^(off|\d+[smh])$/, 'expected off or a duration like 15m').default('15m'),
   /** How often the worker's schedule looks for credit memos staff made in Magento, to refund them in Stripe (`off` to disable). */
   MAGENTO_CREDITMEMO_SYNC_INTERVAL: z.string().regex(/^(off|\d+[smh])$/, 'expected off or a duration like 1m').default('1m'),
+  /** How often the worker's schedule looks for customers changed in Magento, to sync them to Stripe and the ERP (`off` to disable). */
+  MAGENTO_CUSTOMER_SYNC_INTERVAL: z.string().regex(/^(off|\d+[smh])$/, 'expected off or a duration like 1m').default('1m'),
   /** Where notices are sent; may carry credentials (`smtps://user:pass@host:465`), so it is a secret. */
   SMTP_URL: z.string().refine(isSmtpUrl, 'expected smtp://host:port or smtps://user:pass@host:port').default('smtp://127.0.0.1:2525'),
   MAIL_FROM: z.string().min(3).default('Orders <orders@shop.example>'),

@@ -39,7 +39,13 @@ export const magentoSyncHashAttribute = 'o2c_sync_hash';
 export const magentoCustomerKeyAttribute = 'o2c_customer_key';
 export const magentoStripeDeletedAttribute = 'o2c_stripe_deleted_at';
 /** Stripe metadata keys the sync keeps on a customer. */
-export const stripeMetadata = { magentoCustomerId: 'magento_customer_id', syncHash: 'o2c_sync_hash', customerKey: 'o2c_customer_key' } as const;
+export const stripeMetadata = {
+  magentoCustomerId: 'magento_customer_id', syncHash: 'o2c_sync_hash', customerKey: 'o2c_customer_key',
+  /** When the linked Magento customer was found deleted: the link is removed and no Magento account is made again from Stripe. */
+  magentoDeletedAt: 'o2c_magento_deleted_at',
+  /** `true`: the Stripe customer of guest orders (no Magento account): the sync makes no Magento account for it, and links it when one registers. */
+  guest: 'o2c_guest',
+} as const;
 
 export const honorifics = ['Dr', 'Mr', 'Mrs', 'Ms', 'Mx', 'Prof'] as const;
 const honorificPattern = new RegExp(`^(${honorifics.join('|')})\\.?$`, 'i');

@@ -98,6 +98,32 @@ program.command('replay').description('catch up on Stripe events since a time (w
     }
   });
 
+const customers = program.command('customers').description('the customer sync (Magento ⇄ Stripe ⇄ ERP)');
+customers.command('sync').description('backfill: hand every Magento customer changed since a time to its sync run')
+  .requiredOption('--since <when>', '30d, 36h, 90m, epoch seconds or ISO 8601')
+  .action(async (opts: { since: string }) => {
+    const admin = client();
+    const started = await admin.startCustomerSync(parseSince(opts.since));
+    const bar = process.stdout.isTTY && !program.opts().json
+      ? new SingleBar({ format: 'customers |{bar}| {read} read · {handedOver} synced · {unchanged} unchanged', hideCursor: true }, Presets.shades_classic)
+      : undefined;
+    bar?.start(1, 0, { read: 0, handedOver: 0, unchanged: 0 });
+    for (;;) {
+      const { status, progress } = await admin.customerSyncStatus(started.status);
+      bar?.setTotal(Math.max(1, progress.read + (progress.more ? 1000 : 0)));
+      bar?.update(progress.read, progress);
+      if (status !== 'RUNNING') {
+        bar?.stop();
+        print(program.opts().json, { workflowId: started.workflowId, status, ...progress }, () =>
+          console.log(`${status.toLowerCase()}: ${progress.read} customers read since ${progress.since}, ${progress.handedOver} handed to their sync runs, `
+            + `${progress.unchanged} unchanged, ${progress.withoutEmail} without e-mail`));
+        if (status !== 'COMPLETED') process.exitCode = 1;
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  });
+
 program.command('payout <payoutId>').description('the reconciliation report of a Stripe payout (po_…)')
   .option('--csv', 'print every balance transaction as CSV (streamed)')
   .action(async (payoutId: string, opts: { csv?: boolean }) => {

@@ -8,6 +8,7 @@ import { createProductActivities } from '../activities';
 import { clientsFromEnv } from './clients';
 import { ensureCatchUpSchedule } from './catchUpSchedule';
 import { creditMemoSyncScheduleId, ensureCreditMemoSyncSchedule } from './creditMemoSyncSchedule';
+import { customerPollScheduleId, ensureCustomerPollSchedule } from './customerPollSchedule';
 import { installWorkerRuntime } from './metrics';
 import { createWorker } from './worker';
 
@@ -34,6 +35,10 @@ async function main(): Promise<void> {
   if (env.MAGENTO_CREDITMEMO_SYNC_INTERVAL !== 'off') {
     const outcome = await ensureCreditMemoSyncSchedule(temporal, env.TEMPORAL_TASK_QUEUE, env.MAGENTO_CREDITMEMO_SYNC_INTERVAL);
     log.info({ scheduleId: creditMemoSyncScheduleId, every: env.MAGENTO_CREDITMEMO_SYNC_INTERVAL, outcome }, 'Magento credit memo sync schedule ready');
+  }
+  if (env.MAGENTO_CUSTOMER_SYNC_INTERVAL !== 'off') {
+    const outcome = await ensureCustomerPollSchedule(temporal, env.TEMPORAL_TASK_QUEUE, env.MAGENTO_CUSTOMER_SYNC_INTERVAL);
+    log.info({ scheduleId: customerPollScheduleId, every: env.MAGENTO_CUSTOMER_SYNC_INTERVAL, outcome }, 'Magento customer poll schedule ready');
   }
   log.info({ address: env.TEMPORAL_ADDRESS, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.TEMPORAL_TASK_QUEUE,
     metrics: metricsAddress ? `http://${metricsAddress}/metrics` : 'off' }, 'worker polling');

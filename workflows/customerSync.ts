@@ -44,6 +44,8 @@ export interface CustomerSyncStatus extends Tracked {
   conflicts: CustomerConflict[];
   /** The Stripe customer was deleted: flagged in Magento, no longer synced. */
   stripeDeletedAt?: string;
+  /** The Magento customer was deleted: the link removed from the Stripe customer, no Magento account made again. */
+  magentoDeletedAt?: string;
 }
 
 export const customerSyncStatusQuery = defineStatusQuery<CustomerSyncStatus>();
@@ -103,8 +105,8 @@ export async function customerSync(input: CustomerSyncInput): Promise<CustomerSy
 async function syncPass(status: CustomerSyncStatus, stripeChangedAtMs: number): Promise<void> {
   const email = status.key.includes('@') ? status.key : undefined;
   let s = await stripe.loadStripeCustomer({ ...(status.stripeCustomerId ? { customerId: status.stripeCustomerId } : { ...(email ? { email } : {}) }) });
-  const m = await magento.loadMagentoCustomer({ ...(status.magentoCustomerId !== undefined ? { customerId: status.magentoCustomerId } : {}),
-    ...(email ? { email } : {}) });
+  const linkedId = status.magentoCustomerId ?? s?.magentoCustomerId;
+  const m = await magento.loadMagentoCustomer({ ...(linkedId !== undefined ? { customerId: linkedId } : {}), ...(email ? { email } : {}) });
   if (m) status.magentoCustomerId = m.customerId;
   if (s) status.stripeCustomerId = s.customerId;
   if (!s && m?.stripeCustomerId) {
@@ -126,6 +128,15 @@ async function syncPass(status: CustomerSyncStatus, stripeChangedAtMs: number): 
     status.lastDecision = 'neither_side_has_it';
     return;
   }
+  if (!m && s && (s.magentoCustomerId !== undefined || s.magentoDeletedAt)) {
+    await magentoCustomerDeleted(status, s);
+    return;
+  }
+  if (!m && s?.isGuest) {
+    // Guest orders' customer: no Magento account until the guest registers (the poll then brings the new one here).
+    status.lastDecision = 'guest_without_account';
+    return;
+  }
   let synced;
   if (!s) {
     const created = await writeStripe(status, undefined, m!.synced, m!.customerId);
@@ -141,6 +152,23 @@ async function syncPass(status: CustomerSyncStatus, stripeChangedAtMs: number): 
   }
   const erpResult = await erp.syncErpCustomer({ synced });
   if (erpResult.changed) status.writes.erp += 1;
+}
+
+/**
+ * The Stripe customer is (or was) linked to a Magento customer Magento no longer has, by id or by e-mail: deleted. A
+ * poll cannot see a deleted row, so this is noticed by the next pass (a Stripe edit, a signal, an operator's backfill).
+ * The link is removed from the Stripe customer's metadata, the customer is kept, and no Magento account is made again
+ * from it; registering anew in Magento with the e-mail links the two again.
+ */
+async function magentoCustomerDeleted(status: CustomerSyncStatus, s: StripeCustomerSide): Promise<void> {
+  if (s.magentoCustomerId !== undefined) {
+    const at = new Date(Date.now()).toISOString();
+    const { changed } = await stripe.unlinkDeletedMagentoCustomer({ customerId: s.customerId, magentoCustomerId: s.magentoCustomerId, at });
+    if (changed) status.writes.stripe += 1;
+    status.magentoDeletedAt = at;
+  } else status.magentoDeletedAt = s.magentoDeletedAt;
+  delete status.magentoCustomerId;
+  status.lastDecision = 'magento_deleted';
 }
 
 async function bringInStep(status: CustomerSyncStatus, m: MagentoCustomerSide, s: StripeCustomerSide, stripeChangedAtMs: number)

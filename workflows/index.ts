@@ -10,3 +10,4 @@ export { operatorRefund } from './operatorRefund';
 export { magentoCreditMemoSync } from './magentoCreditMemoSync';
 export { magentoCreditMemoRefund } from './magentoCreditMemoRefund';
 export { customerSync } from './customerSync';
+export { magentoCustomerPoll } from './magentoCustomerPoll';

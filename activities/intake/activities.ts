@@ -8,6 +8,8 @@ import {
 } from '../../workflows/messages';
 import { intakeStartPolicy, intakeWorkflowId, toEnvelope, type StripeEventEnvelope } from '../../domain/stripeEvents';
 import { magentoOrderIdFromMetadata } from '../../domain/eventRouting';
+import { customerWorkflowId } from '../../domain/customerMapping';
+import { magentoCustomerChangedSignal } from '../../workflows/customerSync';
 import type { PaymentOrigin } from '../../domain/channels';
 import { callStripe } from '../stripe/client';
 
@@ -66,6 +68,20 @@ export function createIntakeActivities(temporal: Client, taskQueue: string, stri
         if (err instanceof WorkflowExecutionAlreadyStartedError) return { runId: '', closed: true };
         throw err;
       }
+    },
+
+    /**
+     * Signal-with-start of each customer's `customerSync` run (`customer:<key>`) with `magentoCustomerChanged`: starts
+     * the run if none is open. Sending a change twice only makes the run read both sides once more, which writes nothing.
+     */
+    async signalMagentoCustomerChanges(input: { changes: Array<{ key: string; customerId: number; updatedAt: string }> }): Promise<{ signalled: number }> {
+      for (const change of input.changes) {
+        await temporal.workflow.signalWithStart('customerSync', {
+          workflowId: customerWorkflowId(change.key), taskQueue, args: [{ key: change.key, magentoCustomerId: change.customerId }],
+          signal: magentoCustomerChangedSignal, signalArgs: [{ customerId: change.customerId, updatedAt: change.updatedAt }],
+        });
+      }
+      return { signalled: input.changes.length };
     },
 
     /**

@@ -2,6 +2,7 @@ import {
   customAttribute, customerKeyOf, magentoCustomerKeyAttribute, magentoCustomerWith, magentoStripeDeletedAttribute, magentoSyncHashAttribute,
   syncedOfMagento, withCustomAttributes, type SyncedCustomer,
 } from '../../domain/customerMapping';
+import { normalisedUpdatedAt } from '../../domain/customerPoll';
 import { magentoDateTimeMs, type MagentoCustomer } from '../../domain/magento';
 import { ExternalSystemError } from '../http/errors';
 import { syncHash } from '../syncHash';
@@ -20,8 +21,19 @@ export interface MagentoCustomerSide {
   changedAtMs: number;
 }
 
+/** A customer as the poll lists it: no name or e-mail, only what deciding whether to hand it to its run needs. */
+export interface ListedMagentoCustomer {
+  customerId: number;
+  /** Magento's UTC `YYYY-MM-DD HH:MM:SS`. */
+  updatedAt: string;
+  /** The run's key (`customer:<key>`); absent when the customer has no e-mail. */
+  key?: string;
+  /** Linked to a Stripe customer and its synced fields hash to what our last write stored: nothing for its run to do. */
+  isInStep: boolean;
+}
+
 export interface MagentoCustomerPage {
-  customers: Array<{ customerId: number; updatedAt: string; key?: string }>;
+  customers: ListedMagentoCustomer[];
   isLastPage: boolean;
 }
 
@@ -86,7 +98,10 @@ export function createMagentoCustomerSyncActivities(magento: MagentoClient, stri
       return { changed: true };
     },
 
-    /** Read-only: one page of customers with `updated_at` at or after `since` (less `excludeIds`), by `updated_at` then id. */
+    /**
+     * Read-only: one page of customers with `updated_at` at or after `since` (less `excludeIds`), by `updated_at` then id;
+     * each says whether it is as our last write left it (an echo of our own save), so the poll need not wake its run.
+     */
     async listMagentoCustomersUpdatedSince(input: { since: string; excludeIds?: number[]; pageSize?: number }): Promise<MagentoCustomerPage> {
       const pageSize = input.pageSize ?? 50;
       const groups: Filter[][] = [[{ field: 'updated_at', value: input.since, conditionType: 'gteq' }]];
@@ -95,8 +110,9 @@ export function createMagentoCustomerSyncActivities(magento: MagentoClient, stri
         sortOrders: [{ field: 'updated_at', direction: 'ASC' }, { field: 'entity_id', direction: 'ASC' }] });
       return {
         customers: page.items.map((c) => {
-          const key = customerKeyOf(customAttribute(c, magentoCustomerKeyAttribute), c.email);
-          return { customerId: c.id, updatedAt: String(c.updated_at ?? ''), ...(key ? { key } : {}) };
+          const side = sideOf(c, stripeIdAttribute);
+          return { customerId: c.id, updatedAt: normalisedUpdatedAt(c.updated_at) ?? input.since, ...(side.key ? { key: side.key } : {}),
+            isInStep: Boolean(side.stripeCustomerId) && side.storedHash === side.hash };
         }),
         isLastPage: page.items.length < pageSize,
       };

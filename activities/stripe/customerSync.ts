@@ -14,6 +14,10 @@ export interface StripeCustomerSide {
   storedHash?: string;
   key?: string;
   magentoCustomerId?: number;
+  /** The linked Magento customer was deleted (then no link is left): no Magento account is made from this customer. */
+  magentoDeletedAt?: string;
+  /** Made for guest orders (metadata `o2c_guest`): no Magento account is made from it. */
+  isGuest: boolean;
   createdMs: number;
 }
 
@@ -24,7 +28,9 @@ function sideOf(customer: Stripe.Customer): StripeCustomerSide {
   const key = customerKeyOf(metadata[stripeMetadata.customerKey], customer.email);
   const magentoId = Number(metadata[stripeMetadata.magentoCustomerId]);
   return { customerId: customer.id, deleted: false, synced, hash: syncHash(synced), ...(metadata[stripeMetadata.syncHash] ? { storedHash: metadata[stripeMetadata.syncHash] } : {}),
-    ...(key ? { key } : {}), ...(Number.isInteger(magentoId) && magentoId > 0 ? { magentoCustomerId: magentoId } : {}), createdMs: customer.created * 1000 };
+    ...(key ? { key } : {}), ...(Number.isInteger(magentoId) && magentoId > 0 ? { magentoCustomerId: magentoId } : {}),
+    ...(metadata[stripeMetadata.magentoDeletedAt] ? { magentoDeletedAt: metadata[stripeMetadata.magentoDeletedAt] } : {}),
+    isGuest: metadata[stripeMetadata.guest] === 'true', createdMs: customer.created * 1000 };
 }
 
 /** Stripe activities of the customer sync; the sync's metadata: `magento_customer_id`, `o2c_sync_hash`, `o2c_customer_key`. */
@@ -47,7 +53,7 @@ export function createStripeCustomerSyncActivities(stripe: Stripe) {
       if (!customer) return undefined;
       if ('deleted' in customer && customer.deleted) {
         const synced = syncedOfStripe({ id: customer.id });
-        return { customerId: customer.id, deleted: true, synced, hash: syncHash(synced), createdMs: 0 };
+        return { customerId: customer.id, deleted: true, synced, hash: syncHash(synced), isGuest: false, createdMs: 0 };
       }
       return sideOf(customer as Stripe.Customer);
     },
@@ -62,11 +68,28 @@ export function createStripeCustomerSyncActivities(stripe: Stripe) {
       if (!live && !input.synced) throw new Error(`Stripe customer ${input.customerId ?? '(new)'} not found for the sync's metadata`);
       const params = input.synced ? stripeCustomerParams(input.synced) : {};
       const resulting = syncedOfStripe({ ...(live as unknown as StripeCustomerLike | undefined), id: live?.id ?? '', ...params });
+      // Linking (a guest, or a deleted customer, registered in Magento) clears the guest and deletion marks: Stripe removes a key set to ''.
+      const cleared = input.magentoCustomerId === undefined ? [] : [stripeMetadata.magentoDeletedAt, stripeMetadata.guest].filter((k) => live?.metadata?.[k]);
       const metadata = { [stripeMetadata.syncHash]: syncHash(resulting), [stripeMetadata.customerKey]: input.key,
-        ...(input.magentoCustomerId !== undefined ? { [stripeMetadata.magentoCustomerId]: String(input.magentoCustomerId) } : {}) };
+        ...(input.magentoCustomerId !== undefined ? { [stripeMetadata.magentoCustomerId]: String(input.magentoCustomerId) } : {}),
+        ...Object.fromEntries(cleared.map((k) => [k, ''])) };
       if (live) return sideOf(await callStripe(() => stripe.customers.update(live.id, { ...params, metadata })));
       return sideOf(await callStripe(() => stripe.customers.create({ ...params, metadata },
         { idempotencyKey: `customer-sync:${input.key}:${syncHash(resulting).slice(0, 16)}` })));
+    },
+
+    /**
+     * The linked Magento customer was deleted: removes the link from the Stripe customer's metadata and marks when (the
+     * customer itself is never deleted). Does nothing when the customer is linked to another Magento customer by now.
+     */
+    async unlinkDeletedMagentoCustomer(input: { customerId: string; magentoCustomerId: number; at: string }): Promise<{ changed: boolean }> {
+      const current = await find({ customerId: input.customerId });
+      if (!current || ('deleted' in current && current.deleted)) return { changed: false };
+      const metadata = (current as Stripe.Customer).metadata ?? {};
+      if (metadata[stripeMetadata.magentoCustomerId] !== String(input.magentoCustomerId)) return { changed: false };
+      await callStripe(() => stripe.customers.update(input.customerId, {
+        metadata: { [stripeMetadata.magentoCustomerId]: '', [stripeMetadata.magentoDeletedAt]: input.at } }));
+      return { changed: true };
     },
   };
 }

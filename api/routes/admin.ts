@@ -10,6 +10,7 @@ import { retryUpdate, skipUpdate } from '../../workflows/messages';
 import { fraudDecisionUpdate, type OrderStatus } from '../../workflows/orderToCash';
 import { operatorRefund, type OperatorRefundOutcome } from '../../workflows/operatorRefund';
 import type { CatchUpProgress } from '../../workflows/stripeCatchUp';
+import type { CustomerPollStatus } from '../../workflows/magentoCustomerPoll';
 import { orderPage, type OrderSystems } from '../orderPage';
 import { isTemporalUnavailable } from '../temporalErrors';
 
@@ -183,6 +184,25 @@ export function adminRoutes(deps: AdminDeps): Router {
     const description = await handle.describe();
     const progress = description.status.name === 'COMPLETED' ? await handle.result() as CatchUpProgress : await handle.query<CatchUpProgress>('status');
     res.json({ workflowId: handle.workflowId, status: description.status.name, progress });
+  });
+
+  // A customer backfill: a `magentoCustomerPoll` from `since`, a workflow, so it survives restarts and resumes where it was.
+  router.post('/admin/customers/sync', async (req, res) => {
+    const parsed = replaySchema.safeParse(req.body);
+    if (!parsed.success) return void res.status(400).json({ error: 'body must be {"since": <epoch seconds or ISO 8601 time>}' });
+    const since = new Date(typeof parsed.data.since === 'number' ? parsed.data.since * 1000 : Date.parse(parsed.data.since)).toISOString();
+    const workflowId = `customer-backfill:${randomUUID()}`;
+    await deps.temporal.workflow.start('magentoCustomerPoll', { workflowId, taskQueue: deps.taskQueue, args: [{ since }] });
+    res.status(202).json({ workflowId, since, status: `/admin/customers/sync/${encodeURIComponent(workflowId)}` });
+  });
+
+  router.get('/admin/customers/sync/:workflowId', async (req: Request<{ workflowId: string }>, res: Response) => {
+    if (!/^customer-backfill:[0-9a-f-]{36}$/.test(req.params.workflowId)) return void res.status(400).json({ error: 'not a customer backfill id' });
+    const handle = deps.temporal.workflow.getHandle(req.params.workflowId);
+    const description = await handle.describe();
+    const progress = description.status.name === 'COMPLETED' ? await handle.result() as CustomerPollStatus : await handle.query<CustomerPollStatus>('status');
+    const { pages, read, alreadySeen, handedOver, unchanged, withoutEmail, more, since } = progress;
+    res.json({ workflowId: handle.workflowId, status: description.status.name, progress: { since, pages, read, alreadySeen, handedOver, unchanged, withoutEmail, more } });
   });
 
   router.use((err: unknown, _req: Request, res: Response, next: (err?: unknown) => void) => {

@@ -114,6 +114,16 @@ export function customerRoutes(ctx: MagentoContext): MagentoRoute[] {
       handle: (req, res) => void res.json(clone(findCustomer(ctx, intParam(req, 'id')))),
     },
     {
+      // `DELETE /V1/customers/{id}`: gone for good (Magento keeps no trace a poll could read); answers `true`.
+      method: 'delete', path: '/V1/customers/:id', resource: 'Magento_Customer::manage',
+      handle: (req, res) => {
+        const customer = findCustomer(ctx, intParam(req, 'id'));
+        ctx.store.data.customers = ctx.store.data.customers.filter((c) => c !== customer);
+        ctx.store.changed();
+        res.json(true);
+      },
+    },
+    {
       method: 'put', path: '/V1/customers/:id', resource: 'Magento_Customer::manage',
       handle: (req, res) => void res.json(clone(updateCustomer(ctx, intParam(req, 'id'), req.body))),
     },

@@ -151,7 +151,7 @@ export interface MagentoContext {
 }
 
 export interface MagentoRoute {
-  method: 'get' | 'post' | 'put';
+  method: 'get' | 'post' | 'put' | 'delete';
   /** Relative to `/rest/<store>`, e.g. `/V1/orders/:id`. */
   path: string;
   /** The ACL resource Magento names in its 401 answer. */

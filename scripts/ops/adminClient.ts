@@ -10,6 +10,9 @@ export type PayoutReportPage = Omit<PayoutReportHead, 'reading'> & Partial<Pick<
   paging: Omit<LinePage, 'offset'>;
 };
 
+/** A customer backfill's counts (`GET /admin/customers/sync/:id`). */
+export type CustomerSyncProgress = { since: string; pages: number; read: number; alreadySeen: number; handedOver: number; unchanged: number; withoutEmail: number; more: boolean };
+
 type Progress = { step: string; pages: number; lines: number };
 
 /** `GET /admin/payouts/:id/reconciliation`: the report once reconciled (202 while the run is still going). */
@@ -92,6 +95,14 @@ export class AdminClient {
     const chunks: Buffer[] = [];
     for await (const chunk of data) chunks.push(Buffer.from(chunk as Buffer));
     return { status: 'running', progress: (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { progress?: Progress }).progress };
+  }
+
+  startCustomerSync(sinceEpochSec: number) {
+    return this.call<{ workflowId: string; since: string; status: string }>('post', '/admin/customers/sync', { since: sinceEpochSec });
+  }
+
+  customerSyncStatus(statusPath: string) {
+    return this.call<{ status: string; progress: CustomerSyncProgress }>('get', statusPath);
   }
 
   replayStatus(statusPath: string) {

@@ -78,7 +78,7 @@ async function withStripeRetry<T>(call: () => Promise<T>, attempts = 3): Promise
   }
 }
 
-/** Finds the Stripe customer with this e-mail or creates one; concurrent orders of one customer share the look-up. */
+/** Finds the Stripe customer with this e-mail or creates one, marked a guest; concurrent orders of one customer share the look-up. */
 function stripeCustomers(stripe: Stripe): (customer: ShopCustomer) => Promise<string> {
   const byEmail = new Map<string, Promise<string>>();
   const findOrCreate = async (customer: ShopCustomer): Promise<string> => {
@@ -91,7 +91,8 @@ function stripeCustomers(stripe: Stripe): (customer: ShopCustomer) => Promise<st
         line1: customer.address.street, city: customer.address.city, postal_code: customer.address.postcode,
         country: customer.country.countryId, ...(customer.address.regionCode ? { state: customer.address.regionCode } : {}),
       },
-      metadata: { source: 'shop' },
+      // The storefront places guest orders (customer_is_guest): a guest's Stripe customer gets no Magento account from the customer sync.
+      metadata: { source: 'shop', o2c_guest: 'true' },
     });
     return created.id;
   };

@@ -144,6 +144,8 @@ describe('npm run shop: storefront traffic through sandbox Magento and Stripe', 
     const emails = customers.map((c) => c.email);
     expect(new Set(emails).size).toBe(emails.length);
     expect(customers.length).toBeLessThan(20);
+    // The storefront's orders are guest orders: their Stripe customers are marked so the customer sync makes no Magento account.
+    expect(customers.every((c) => c.metadata.o2c_guest === 'true')).toBe(true);
   });
 
   it('leads Stripe to send a verified payment_intent.succeeded for each paid order and payment_failed for each decline', async () => {

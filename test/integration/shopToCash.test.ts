@@ -2,6 +2,7 @@ import axios from 'axios';
 import type { OrderStatus } from '../../workflows/orderToCash';
 import { placeOrders, type ShopSummary } from '../../scripts/shop/placeOrders';
 import { startDevStack, type DevStack } from '../harness/devStack';
+import { eventually } from '../harness/eventually';
 
 jest.setTimeout(600_000);
 
@@ -56,6 +57,16 @@ describe('npm run shop -- --orders 50 --decline-rate 0.1 --fraud-rate 0.1, throu
       expect(held.length).toBeGreaterThanOrEqual(summary.flaggedElevated);
       expect(finals.filter((f) => f.syncState === 'completed').length).toBe(summary.paid - held.length);
       await expectOneOfEachDocument(dev, finals);
+      // Shop orders are guest orders: each customer's run made no Magento account for them.
+      const emails = new Set<string>();
+      for await (const c of dev.stack.stripe.customers.list({ limit: 100 })) if (c.email) emails.add(c.email.toLowerCase());
+      for (const email of emails) {
+        await eventually(`customer:${email} to see a guest`, async () => {
+          const s = await dev.client.workflow.getHandle(`customer:${email}`).query<{ lastDecision?: string }>('status').catch(() => undefined);
+          return s?.lastDecision === 'guest_without_account' ? s : undefined;
+        });
+      }
+      expect((await dev.stack.clients.magento.searchCustomers([], { pageSize: 100 })).items).toEqual([]);
 
       const listed = (await axios.get(`${dev.apiUrl}/admin/fraud-holds`, { headers: dev.admin })).data.holds.map((h: { incrementId: string }) => h.incrementId);
       expect(listed).toEqual(expect.arrayContaining(held.map((h) => h.incrementId)));

@@ -66,6 +66,7 @@ describe('the worker’s Prometheus endpoint (WORKER_METRICS_PORT)', () => {
       WORKER_METRICS_PORT: String(port),
       STRIPE_CATCH_UP_INTERVAL: 'off',
       MAGENTO_CREDITMEMO_SYNC_INTERVAL: 'off',
+      MAGENTO_CUSTOMER_SYNC_INTERVAL: 'off',
       MAPPINGS_FILE: join(repoRoot, 'config/mappings.yaml'),
       DATA_DIR: dataDir,
       LOG_LEVEL: 'warn',

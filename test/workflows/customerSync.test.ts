@@ -147,4 +147,53 @@ describe('customerSync on the time-skipping server, with real activities against
     const current = (await magento().get<MagentoCustomer>(`/V1/customers/${created.id}`)).data;
     expect(current.custom_attributes).toEqual(expect.arrayContaining([expect.objectContaining({ attribute_code: 'o2c_stripe_deleted_at' })]));
   });
+
+  it('removes the link from the Stripe customer when the Magento customer is deleted, keeps the Stripe customer, and links a new registration again', async () => {
+    const email = uniqueEmail('magento-deleted');
+    const created = (await magento().post<MagentoCustomer>('/V1/customers', { customer: { email, firstname: 'Grace', lastname: 'Hopper' } })).data;
+    await magentoChanged(email, created.id);
+    const stripeId = (await settled(email, 1)).stripeCustomerId!;
+    await settleAll(email, stripeId, created.id);
+
+    expect((await magento().delete(`/V1/customers/${created.id}`)).data).toBe(true);
+    // The next pass (a Stripe edit, a signal, a backfill) finds the linked customer gone.
+    await ws.stack.stripe.customers.update(stripeId, { phone: '+1 555 0199' });
+    const s = await settleAll(email, stripeId, created.id);
+    expect(s).toMatchObject({ lastDecision: 'magento_deleted', magentoDeletedAt: expect.any(String) });
+    expect(s.magentoCustomerId).toBeUndefined();
+    const stripeCustomer = await ws.stack.stripe.customers.retrieve(stripeId) as Stripe.Customer;
+    expect(stripeCustomer.deleted).toBeUndefined();
+    expect(stripeCustomer.metadata.magento_customer_id).toBeUndefined();
+    expect(stripeCustomer.metadata.o2c_magento_deleted_at).toBe(s.magentoDeletedAt);
+    const search = `/V1/customers/search?searchCriteria[filter_groups][0][filters][0][field]=email&searchCriteria[filter_groups][0][filters][0][value]=${encodeURIComponent(email)}`;
+    expect((await magento().get<{ items: MagentoCustomer[] }>(search)).data.items).toEqual([]);
+
+    const again = (await magento().post<MagentoCustomer>('/V1/customers', { customer: { email, firstname: 'Grace', lastname: 'Hopper' } })).data;
+    const relinked = await settleAll(email, stripeId, again.id);
+    expect(relinked).toMatchObject({ magentoCustomerId: again.id, stripeCustomerId: stripeId });
+    const linked = await ws.stack.stripe.customers.retrieve(stripeId) as Stripe.Customer;
+    expect(linked.metadata).toMatchObject({ magento_customer_id: String(again.id) });
+    expect(linked.metadata.o2c_magento_deleted_at).toBeUndefined();
+    expect((await ws.stack.stripe.customers.list({ email })).data).toHaveLength(1);
+  });
+
+  it('makes no Magento account for a guest’s Stripe customer, and links it when the guest registers in Magento', async () => {
+    const email = uniqueEmail('guest');
+    const guest = await ws.stack.stripe.customers.create({ email, name: 'Ada Lovelace', metadata: { source: 'shop', o2c_guest: 'true' } });
+    await deliverCustomerEvents(guest.id);
+    const s = await settled(email, 1);
+    expect(s).toMatchObject({ lastDecision: 'guest_without_account', writes: { magento: 0, stripe: 0, erp: 0 } });
+    const search = `/V1/customers/search?searchCriteria[filter_groups][0][filters][0][field]=email&searchCriteria[filter_groups][0][filters][0][value]=${encodeURIComponent(email)}`;
+    expect((await magento().get<{ items: MagentoCustomer[] }>(search)).data.items).toEqual([]);
+
+    const registered = (await magento().post<MagentoCustomer>('/V1/customers', { customer: { email, firstname: 'Ada', lastname: 'Lovelace' } })).data;
+    const linked = await settleAll(email, guest.id, registered.id);
+    expect(linked).toMatchObject({ magentoCustomerId: registered.id, stripeCustomerId: guest.id });
+    const after = await ws.stack.stripe.customers.retrieve(guest.id) as Stripe.Customer;
+    expect(after.metadata).toMatchObject({ magento_customer_id: String(registered.id), source: 'shop' });
+    expect(after.metadata.o2c_guest).toBeUndefined();
+    expect((await magento().get<MagentoCustomer>(`/V1/customers/${registered.id}`)).data.custom_attributes)
+      .toEqual(expect.arrayContaining([{ attribute_code: 'stripe_customer_id', value: guest.id }]));
+    expect((await ws.stack.stripe.customers.list({ email })).data).toHaveLength(1);
+  });
 });

@@ -1,0 +1,124 @@
+import { continueAsNew, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  advanceCustomerCursor, customerCursorAt, customerCursorFromResult, customerPollOverlapMs, customerWindowStart, isRecentCustomer, nextCustomerPosition,
+  type CustomerPagePosition, type CustomerPollCursor,
+} from '../domain/customerPoll';
+import { magentoDateTime } from '../domain/magento';
+import type { IntakeActivities } from '../activities/intake/activities';
+import type { MagentoCustomerSyncActivities } from '../activities/magento/customerSync';
+import { externalCall } from './activityOptions';
+import { defineStatusQuery } from './messages';
+import { createReviewQueue, setSyncState, SkippedByOperator, type Tracked } from './reviewQueue';
+
+export interface CustomerPollInput {
+  /** Read from this time (Magento's UTC `YYYY-MM-DD HH:MM:SS`, or ISO 8601 with a zone) instead of where the last run stopped: a backfill. */
+  since?: string;
+  /** Go on from this cursor (a run started by hand with another run's result). */
+  cursor?: CustomerPollCursor;
+  /** A backfill goes on (continue-as-new) until it has read everything, carrying its counts. */
+  backfill?: { counts: PollCounts };
+}
+
+type PollCounts = Pick<CustomerPollStatus, 'pages' | 'read' | 'alreadySeen' | 'handedOver' | 'unchanged' | 'withoutEmail'>;
+
+export interface CustomerPollStatus extends Tracked {
+  cursorFrom: 'since' | 'input' | 'last_run' | 'first_run';
+  /** The `updated_at` it read from. */
+  since: string;
+  pages: number;
+  read: number;
+  /** Read again inside the overlap window, handed over by an earlier run. */
+  alreadySeen: number;
+  /** Handed to their `customerSync` run (signal-with-start `magentoCustomerChanged`). */
+  handedOver: number;
+  /** Linked and as our last write left them (mostly the echo of our own save): their run is not woken. */
+  unchanged: number;
+  /** Without an e-mail (no key): not synced. */
+  withoutEmail: number;
+  /** Stopped at the per-run limit: the next run goes on from the cursor. */
+  more: boolean;
+  /** Where the next run goes on from: this run's result is the next scheduled run's `lastResult`. */
+  cursor: CustomerPollCursor;
+  skipped?: string;
+}
+
+export const customerPollStatusQuery = defineStatusQuery<CustomerPollStatus>();
+
+const magento = proxyActivities<MagentoCustomerSyncActivities>(externalCall);
+const intake = proxyActivities<IntakeActivities>(externalCall);
+
+const pageSize = 50;
+/** Customers read per run at most, so one run's history stays small; the next run goes on from the cursor. */
+const maxCustomersPerRun = 1000;
+
+/**
+ * Magento → Stripe: started by the Schedule `magento-customer-poll` (overlaps skipped), reads the Magento customers
+ * updated since the last run and hands each changed one to its `customerSync` run (`customer:<key>`), which reads both
+ * sides and writes. The run holds ids and counts only, never a name or an e-mail (the keys go straight from the listing
+ * activity to the signalling one, in the activities' payloads).
+ *
+ * The cursor is this run's result, which the Schedule hands the next run as `lastResult` (see `magentoCreditMemoSync`
+ * for why it lives there); each run reads again from an overlap window before it and skips what it handed over there.
+ * With no previous result, reading starts the overlap window before the run's start; `{ since }` reads further back
+ * (the operator's backfill, `npm run ops -- customers sync --since 30d`).
+ */
+export async function magentoCustomerPoll(input: CustomerPollInput = {}): Promise<CustomerPollStatus> {
+  const status: CustomerPollStatus = {
+    cursorFrom: 'first_run', since: '', pages: 0, read: 0, alreadySeen: 0, handedOver: 0, unchanged: 0, withoutEmail: 0, more: false,
+    cursor: { updatedAt: '', recent: [] }, syncState: 'running', ...input.backfill?.counts,
+  };
+  setHandler(customerPollStatusQuery, () => status);
+  const review = createReviewQueue(status);
+  setSyncState(status, 'running');
+
+  try {
+    const { cursor, cursorFrom } = await review.step(() => startingCursor(input));
+    Object.assign(status, { cursor, cursorFrom, since: cursorFrom === 'since' ? cursor.updatedAt : customerWindowStart(cursor) });
+    let position: CustomerPagePosition = { since: status.since, excludeIds: [] };
+    const read: Array<{ customerId: number; updatedAt: string }> = [];
+    const limit = status.read + maxCustomersPerRun;
+    while (status.read < limit) {
+      const at = position;
+      const page = await review.step(() => magento.listMagentoCustomersUpdatedSince({ ...at, pageSize }));
+      status.pages += 1;
+      const changes: Array<{ key: string; customerId: number; updatedAt: string }> = [];
+      for (const customer of page.customers) {
+        status.read += 1;
+        read.push({ customerId: customer.customerId, updatedAt: customer.updatedAt });
+        if (isRecentCustomer(cursor, customer)) status.alreadySeen += 1;
+        else if (!customer.key) status.withoutEmail += 1;
+        else if (customer.isInStep) status.unchanged += 1;
+        else changes.push({ key: customer.key, customerId: customer.customerId, updatedAt: customer.updatedAt });
+      }
+      if (changes.length > 0) {
+        await review.step(() => intake.signalMagentoCustomerChanges({ changes }));
+        status.handedOver += changes.length;
+      }
+      status.cursor = advanceCustomerCursor(cursor, read, customerPollOverlapMs);
+      position = nextCustomerPosition(position, page.customers);
+      if (page.isLastPage) break;
+      status.more = status.read >= limit;
+    }
+    if (status.more && (input.since || input.backfill)) {
+      // An operator's backfill reads on in a fresh run (the same workflow ID), so a long one neither stops nor grows one history.
+      const { pages, read: readSoFar, alreadySeen, handedOver, unchanged, withoutEmail } = status;
+      await continueAsNew<typeof magentoCustomerPoll>({ cursor: status.cursor,
+        backfill: { counts: { pages, read: readSoFar, alreadySeen, handedOver, unchanged, withoutEmail } } });
+    }
+  } catch (err) {
+    if (!(err instanceof SkippedByOperator)) throw err;
+    status.skipped = err.message;
+  }
+  setSyncState(status, 'completed');
+  return status;
+}
+
+/** An operator's `since` wins, then a cursor given, then the last completed run's, else the run's own start time. */
+function startingCursor(input: CustomerPollInput): { cursor: CustomerPollCursor; cursorFrom: CustomerPollStatus['cursorFrom'] } {
+  if (input.since) return { cursor: customerCursorAt(input.since), cursorFrom: 'since' };
+  const given = customerCursorFromResult({ cursor: input.cursor });
+  if (given) return { cursor: given, cursorFrom: 'input' };
+  const last = customerCursorFromResult(workflowInfo().lastResult);
+  if (last) return { cursor: last, cursorFrom: 'last_run' };
+  return { cursor: customerCursorAt(magentoDateTime(Date.now())), cursorFrom: 'first_run' };
+}
