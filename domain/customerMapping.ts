@@ -1,3 +1,4 @@
+import { hash as sha256 } from 'fast-sha256';
 import type { MagentoCustomer } from './magento';
 
 /**
@@ -79,16 +80,24 @@ export function namePartsOf(stripeName: string, current?: NameParts): NameParts 
 export const normalisedEmail = (email: string): string => email.trim().toLowerCase();
 
 /**
- * The workflow key of a customer, `customer:<key>`: the normalised e-mail the customer had when the two sides were first
- * linked, stored on both (Stripe metadata `o2c_customer_key`, Magento attribute `o2c_customer_key`) so a later e-mail
- * change still finds the same run. Before linking, the e-mail is all both sides share, so a customer made in Stripe
- * and one made in Magento with the same e-mail meet in one run.
+ * The workflow key of a customer, `customer:<key>`: a digest of the normalised e-mail the customer had when the two
+ * sides were first linked (`e` + 32 hex digits of its SHA-256), stored on both (Stripe metadata `o2c_customer_key`,
+ * Magento attribute `o2c_customer_key`) so a later e-mail change still finds the same run. Before linking, the e-mail
+ * is all both sides share, so a customer made in Stripe and one made in Magento with the same e-mail meet in one run.
+ * A digest, not the e-mail itself: workflow IDs are not payloads, so no codec encrypts them, and they show in the Web
+ * UI, in visibility and in every log line about the run.
  */
 export const customerWorkflowId = (key: string): string => `customer:${key}`;
 
+/** The key a customer's e-mail gives (pure JavaScript, so workflow code may compute it too). */
+export function emailKey(email: string): string {
+  const digest = sha256(new TextEncoder().encode(normalisedEmail(email)));
+  return `e${Array.from(digest.subarray(0, 16), (b) => b.toString(16).padStart(2, '0')).join('')}`;
+}
+
 export function customerKeyOf(stored: string | undefined | null, email: string | null | undefined): string | undefined {
   if (stored && stored.trim()) return stored.trim();
-  return email && email.trim() ? normalisedEmail(email) : undefined;
+  return email && email.trim() ? emailKey(email) : undefined;
 }
 
 // ---- Magento ------------------------------------------------------------------------------------------------------

@@ -137,21 +137,26 @@ async function main(): Promise<void> {
       const events = opts.events ?? (opts.quick ? 1_000 : 5_000);
       console.error(`intake: ${events.toLocaleString('en-US')} signed webhooks and as many bare starts, ${opts.connections} at a time…`);
       intake = await benchIntake(stack, { events, connections: opts.connections, pacedSeconds: opts.quick ? 5 : 15 });
+      console.error(intakeTable(intake));
+    }
+    // The payout sweeps every available charge: reconciled before the storefront orders add theirs.
+    if (selected.has('reconciliation')) {
+      const transactions = opts.transactions ?? (opts.quick ? 2_000 : 20_000);
+      console.error(`reconciling a payout of ${transactions.toLocaleString('en-US')} balance transactions…`);
+      reconciliation = await benchReconciliation(stack, { transactions, currency: opts.currency, pageSize: opts.pageSize });
+      console.error(reconciliationTable(reconciliation));
     }
     if (selected.has('orderToCash')) {
       const orders = opts.orders ?? (opts.quick ? 50 : 300);
       console.error(`order to cash: ${orders} orders through the sandbox storefront, then as many same-shape runs…`);
       orderToCash = await benchOrderToCash(stack, { orders, concurrency: 8 });
+      console.error(orderToCashTable(orderToCash));
     }
     if (selected.has('recovery')) {
       const orders = opts.recoveryOrders ?? (opts.quick ? 60 : 1_000);
       console.error(`recovery: ${orders} orders without, then with, a worker SIGKILL…`);
       recovery = await benchRecovery(stack, { orders, concurrency: 8 });
-    }
-    if (selected.has('reconciliation')) {
-      const transactions = opts.transactions ?? (opts.quick ? 2_000 : 20_000);
-      console.error(`reconciling a payout of ${transactions.toLocaleString('en-US')} balance transactions…`);
-      reconciliation = await benchReconciliation(stack, { transactions, currency: opts.currency, pageSize: opts.pageSize });
+      console.error(recoveryTable(recovery));
     }
   } catch (err) {
     for (const p of Object.values(stack.processes)) if (p.tail.length > 0) console.error(p.tail.join('\n'));

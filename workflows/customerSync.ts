@@ -9,12 +9,14 @@ import { defineStatusQuery, stripeEventSignal } from './messages';
 import { createReviewQueue, setSyncState, type Tracked } from './reviewQueue';
 
 export interface CustomerSyncInput {
-  /** The run's key (`customer:<key>`): the normalised e-mail the pair was first linked under. */
+  /** The run's key (`customer:<key>`): the digest of the e-mail the pair was first linked under (`emailKey`). */
   key: string;
   magentoCustomerId?: number;
   stripeCustomerId?: string;
   /** Epoch ms of the last Stripe customer event seen (carried over a continue-as-new). */
   stripeChangedAtMs?: number;
+  /** Passes of the runs before this one (carried over a continue-as-new, so `status.passes` counts them all). */
+  passes?: number;
 }
 
 /** A Magento customer changed (the `magento-customer-poll` saw it): look again. */
@@ -65,7 +67,7 @@ const passesPerRun = 200;
  * Stripe customer only flags the Magento one.
  */
 export async function customerSync(input: CustomerSyncInput): Promise<CustomerSyncStatus> {
-  const status: CustomerSyncStatus = { key: input.key, passes: 0, waiting: false, writes: { magento: 0, stripe: 0, erp: 0 }, conflicts: [], syncState: 'running',
+  const status: CustomerSyncStatus = { key: input.key, passes: input.passes ?? 0, waiting: false, writes: { magento: 0, stripe: 0, erp: 0 }, conflicts: [], syncState: 'running',
     ...(input.magentoCustomerId !== undefined ? { magentoCustomerId: input.magentoCustomerId } : {}),
     ...(input.stripeCustomerId ? { stripeCustomerId: input.stripeCustomerId } : {}) };
   let stripeChangedAtMs = input.stripeChangedAtMs ?? 0;
@@ -92,9 +94,9 @@ export async function customerSync(input: CustomerSyncInput): Promise<CustomerSy
     status.passes += 1;
     await review.step(() => syncPass(status, stripeChangedAtMs));
     setSyncState(status, 'running');
-    if (status.passes >= passesPerRun || workflowInfo().continueAsNewSuggested) {
+    if (status.passes - (input.passes ?? 0) >= passesPerRun || workflowInfo().continueAsNewSuggested) {
       await continueAsNew<typeof customerSync>({ key: status.key, ...(status.magentoCustomerId !== undefined ? { magentoCustomerId: status.magentoCustomerId } : {}),
-        ...(status.stripeCustomerId ? { stripeCustomerId: status.stripeCustomerId } : {}), stripeChangedAtMs });
+        ...(status.stripeCustomerId ? { stripeCustomerId: status.stripeCustomerId } : {}), stripeChangedAtMs, passes: status.passes });
     }
   }
   setSyncState(status, 'completed');
@@ -103,16 +105,19 @@ export async function customerSync(input: CustomerSyncInput): Promise<CustomerSy
 
 /** Reads both sides now and brings them (and the ERP) in step; writes nothing when both are as our last write left them. */
 async function syncPass(status: CustomerSyncStatus, stripeChangedAtMs: number): Promise<void> {
-  const email = status.key.includes('@') ? status.key : undefined;
-  let s = await stripe.loadStripeCustomer({ ...(status.stripeCustomerId ? { customerId: status.stripeCustomerId } : { ...(email ? { email } : {}) }) });
+  // The key is a digest, not the e-mail: each side is found by its id, and the other, before linking, by the e-mail the
+  // side found first holds (a Stripe-first and a Magento-first customer with one e-mail are one customer).
+  let s = status.stripeCustomerId ? await stripe.loadStripeCustomer({ customerId: status.stripeCustomerId }) : undefined;
   const linkedId = status.magentoCustomerId ?? s?.magentoCustomerId;
-  const m = await magento.loadMagentoCustomer({ ...(linkedId !== undefined ? { customerId: linkedId } : {}), ...(email ? { email } : {}) });
+  const emailOfStripe = s && !s.deleted ? s.synced.email || undefined : undefined;
+  const m = linkedId !== undefined || emailOfStripe
+    ? await magento.loadMagentoCustomer({ ...(linkedId !== undefined ? { customerId: linkedId } : {}), ...(emailOfStripe ? { email: emailOfStripe } : {}) })
+    : undefined;
   if (m) status.magentoCustomerId = m.customerId;
   if (s) status.stripeCustomerId = s.customerId;
-  if (!s && m?.stripeCustomerId) {
-    s = await stripe.loadStripeCustomer({ customerId: m.stripeCustomerId });
-    if (s) status.stripeCustomerId = s.customerId;
-  }
+  if (!s && m?.stripeCustomerId) s = await stripe.loadStripeCustomer({ customerId: m.stripeCustomerId });
+  if (!s && m?.synced.email) s = await stripe.loadStripeCustomer({ email: m.synced.email });
+  if (s) status.stripeCustomerId = s.customerId;
 
   if (s?.deleted) {
     if (m && !m.stripeDeletedAt) {

@@ -76,7 +76,7 @@ async function drained(client: Client): Promise<void> {
   for (const deadline = Date.now() + 300_000; Date.now() < deadline;) {
     const { count } = await client.workflow.count(`WorkflowType = 'stripeEventIntake' AND ExecutionStatus = 'Running'`);
     if (count === 0) return;
-    await new Promise((r) => setTimeout(r, 500));
+    await new Promise((r) => setTimeout(r, 1_000));
   }
   throw new Error('intake runs still running after 5 minutes: the worker is not keeping up');
 }

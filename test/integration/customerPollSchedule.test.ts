@@ -1,3 +1,4 @@
+import { customerWorkflowId, emailKey } from '../../domain/customerMapping';
 import axios from 'axios';
 import type Stripe from 'stripe';
 import type { CustomerSyncStatus } from '../../workflows/customerSync';
@@ -47,9 +48,9 @@ describe('the magento-customer-poll Schedule on the dev server', () => {
       return found?.metadata?.magento_customer_id === String(made.id) ? found : undefined;
     }, everyMs + 15_000);
     expect(Date.now() - madeAt).toBeLessThan(everyMs + 15_000);
-    expect(inStripe).toMatchObject({ name: 'Polly Magento', email, metadata: { magento_customer_id: String(made.id), o2c_customer_key: email } });
+    expect(inStripe).toMatchObject({ name: 'Polly Magento', email, metadata: { magento_customer_id: String(made.id), o2c_customer_key: emailKey(email) } });
 
-    const sync = client.workflow.getHandle(`customer:${email}`);
+    const sync = client.workflow.getHandle(customerWorkflowId(emailKey(email)));
     const first = await eventually('the run to wait', async () => {
       const s = await sync.query<CustomerSyncStatus>('status');
       return s.waiting && s.passes >= 1 ? s : undefined;

@@ -1,3 +1,4 @@
+import { customerWorkflowId, emailKey } from '../../domain/customerMapping';
 import axios from 'axios';
 import type { OrderStatus } from '../../workflows/orderToCash';
 import { placeOrders, type ShopSummary } from '../../scripts/shop/placeOrders';
@@ -62,7 +63,7 @@ describe('npm run shop -- --orders 50 --decline-rate 0.1 --fraud-rate 0.1, throu
       for await (const c of dev.stack.stripe.customers.list({ limit: 100 })) if (c.email) emails.add(c.email.toLowerCase());
       for (const email of emails) {
         await eventually(`customer:${email} to see a guest`, async () => {
-          const s = await dev.client.workflow.getHandle(`customer:${email}`).query<{ lastDecision?: string }>('status').catch(() => undefined);
+          const s = await dev.client.workflow.getHandle(customerWorkflowId(emailKey(email))).query<{ lastDecision?: string }>('status').catch(() => undefined);
           return s?.lastDecision === 'guest_without_account' ? s : undefined;
         });
       }

@@ -1,3 +1,4 @@
+import { customerWorkflowId, emailKey } from '../../domain/customerMapping';
 import axios from 'axios';
 import type Stripe from 'stripe';
 import type { CustomerSyncStatus } from '../../workflows/customerSync';
@@ -38,7 +39,7 @@ describe('customerSync on the time-skipping server, with real activities against
     return fresh.length;
   }
 
-  const handleOf = (email: string) => ws.env.client.workflow.getHandle(`customer:${email.toLowerCase()}`);
+  const handleOf = (email: string) => ws.env.client.workflow.getHandle(customerWorkflowId(emailKey(email)));
   const status = (email: string) => handleOf(email).query<CustomerSyncStatus>('status');
   /** Waits until the run has done `passes` passes and waits for the next change. */
   const settled = (email: string, passes: number) => eventually(`customer:${email} after ${passes} passes`, async () => {
@@ -47,7 +48,7 @@ describe('customerSync on the time-skipping server, with real activities against
   });
   /** The Magento poll saw the customer change. */
   const magentoChanged = async (email: string, customerId: number) => ws.env.client.workflow.signalWithStart('customerSync', {
-    workflowId: `customer:${email.toLowerCase()}`, taskQueue: ws.taskQueue, args: [{ key: email.toLowerCase() }],
+    workflowId: customerWorkflowId(emailKey(email)), taskQueue: ws.taskQueue, args: [{ key: emailKey(email) }],
     signal: 'magentoCustomerChanged', signalArgs: [{ customerId, updatedAt: '' }] });
 
   /** Delivers events and Magento changes until the run has nothing new: our own writes' echoes included. */
@@ -87,7 +88,7 @@ describe('customerSync on the time-skipping server, with real activities against
     expect(customer).toMatchObject({ name: 'Cher', email, metadata: { magento_customer_id: String(created.id) } });
   });
 
-  it('keeps both sides equal through edits alternating on each side, with a bounded number of writes (no ping-pong)', async () => {
+  it('keeps both sides equal through 100 edits alternating between the sides, with a bounded number of writes (no ping-pong)', async () => {
     const email = uniqueEmail('alternating');
     const created = (await magento().post<MagentoCustomer>('/V1/customers', { customer: { email, firstname: 'Ada', lastname: 'Lovelace' } })).data;
     await magentoChanged(email, created.id);
@@ -96,7 +97,8 @@ describe('customerSync on the time-skipping server, with real activities against
     await settleAll(email, stripeId, created.id);
     const stripeLog = (await requests(ws.stack.urls.stripe)).length;
     const magentoLog = (await requests(ws.stack.urls.magento)).length;
-    const rounds = 3;
+    // 100 edits in all, alternating sides.
+    const rounds = 50;
     for (let i = 0; i < rounds; i++) {
       await ws.stack.stripe.customers.update(stripeId, { name: `Ada King${i}` });
       await settleAll(email, stripeId, created.id);
