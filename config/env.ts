@@ -64,8 +64,30 @@ export const apiEnvSchema = temporalEnvSchema.extend({
   ...systemsEnvShape,
 });
 
+const positive = z.coerce.number().positive();
+const count = z.coerce.number().int().min(1);
+
+/** Ceilings on the worker's calls to each system (requests started per second, requests in flight); README "Tuning". */
+const rateLimitsEnvShape = {
+  MAGENTO_MAX_RPS: positive.default(100),
+  MAGENTO_MAX_CONCURRENCY: count.default(20),
+  ERP_MAX_RPS: positive.default(100),
+  ERP_MAX_CONCURRENCY: count.default(20),
+  WMS_MAX_RPS: positive.default(100),
+  WMS_MAX_CONCURRENCY: count.default(20),
+};
+
+/** The worker's slots and cache (the SDK's defaults when unset); README "Tuning". */
+const workerTuningEnvShape = {
+  WORKER_MAX_CONCURRENT_ACTIVITIES: count.optional(),
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).optional(),
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
+};
+
 export const workerEnvSchema = temporalEnvSchema.extend({
   ...systemsEnvShape,
+  ...rateLimitsEnvShape,
+  ...workerTuningEnvShape,
   MAPPINGS_FILE: z.string().default('config/mappings.yaml'),
   /** How often the worker's schedule catches up on Stripe events (`off` to disable). */
   STRIPE_CATCH_UP_INTERVAL: z.string().regex(/^(off|\d+[smh])$/, 'expected off or a duration like 15m').default('15m'),

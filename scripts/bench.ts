@@ -39,6 +39,7 @@ const program = new Command('bench').description('benchmark the order-to-cash pr
   .option('--transactions <n>', 'balance transactions in the payout', integer(1))
   .option('--currency <code>', 'currency of the payout', 'usd')
   .option('--page-size <n>', 'lines per JSON page requested from the API', integer(1), 1_000)
+  .option('--profile <dir>', 'write a V8 CPU profile (node --cpu-prof) of the worker, the API and the sandbox into <dir> as they stop')
   .option('--keep', 'keep the benchmark\'s DATA_DIR (Temporal database, reports) and print where it is')
   .option('--verbose', 'show the product\'s logs');
 
@@ -79,7 +80,23 @@ function orderToCashTable(r: OrderToCashBenchResult): string {
     row('same-shape runs doing nothing, per second (same server, same run)', `${r.baselineRate}/s`),
     row('ratio (target ≥ 0.7)', String(r.ratio)),
     row('order run start -> invoiced, p50 / p99', `${r.p50Ms} ms / ${r.p99Ms} ms`),
+    ...diagnosticsRows(r),
   ].join('\n');
+}
+
+function diagnosticsRows({ diagnostics: d, waits }: OrderToCashBenchResult): string[] {
+  const ms = (x: number | undefined) => (x === undefined ? 'n/a' : `${x} ms`);
+  return [
+    row(`task waits in history, orders (${waits.orders.runs} runs): workflow / activity`, `${ms(waits.orders.workflowTaskMs)} / ${ms(waits.orders.activityTaskMs)}`),
+    row(`task waits in history, baseline (${waits.baseline.runs} runs): workflow / activity`, `${ms(waits.baseline.workflowTaskMs)} / ${ms(waits.baseline.activityTaskMs)}`),
+    row('worker: workflow task wait (schedule-to-start), mean', ms(d.workflowTaskScheduleToStartMs)),
+    row(`worker: workflow task execution, mean of ${d.workflowTasks} (${d.stickyCacheMisses} cache misses)`, ms(d.workflowTaskExecutionMs)),
+    row('worker: activity task wait (schedule-to-start), mean', ms(d.activityScheduleToStartMs)),
+    ...d.activityExecutionMs.slice(0, 5).map((a) => row(`  activity ${a.activityType} (${a.count}), mean`, ms(a.meanMs))),
+    row('CPU seconds: ' + Object.keys(d.cpuSeconds).join(' / '), Object.values(d.cpuSeconds).join(' / ')),
+    row('HTTP requests per order: Magento / ERP / WMS / Stripe',
+      (['magento', 'erp', 'wms', 'stripe'] as const).map((s) => d.requestsPerOrder[s] ?? '?').join(' / ')),
+  ];
 }
 
 function recoveryTable(r: RecoveryBenchResult): string {
@@ -109,7 +126,7 @@ function intakeTable(r: IntakeBenchResult): string {
 }
 
 interface BenchOptions {
-  only?: Measurement[]; quick?: boolean; events?: number; connections: number; orders?: number; recoveryOrders?: number; transactions?: number; currency: string; pageSize: number; keep?: boolean; verbose?: boolean;
+  only?: Measurement[]; quick?: boolean; events?: number; connections: number; orders?: number; recoveryOrders?: number; transactions?: number; currency: string; pageSize: number; keep?: boolean; verbose?: boolean; profile?: string;
 }
 
 async function main(): Promise<void> {
@@ -127,7 +144,8 @@ async function main(): Promise<void> {
       process.exit(130);
     }));
   }
-  const stack = await startBenchStack(dataDir, { verbose: opts.verbose, onStop: (stop) => void (stopStack = stop) });
+  if (opts.profile) mkdirSync(opts.profile, { recursive: true });
+  const stack = await startBenchStack(dataDir, { verbose: opts.verbose, profileDir: opts.profile, onStop: (stop) => void (stopStack = stop) });
   let intake: IntakeBenchResult | undefined;
   let reconciliation: ReconciliationBenchResult | undefined;
   let orderToCash: OrderToCashBenchResult | undefined;

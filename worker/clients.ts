@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import { ConfigError, type WorkerEnv } from '../config/env';
 import type { ProductClients } from '../activities';
 import { ErpClient } from '../activities/erp/client';
+import { defaultResilience, type ResilienceOptions } from '../activities/http/resilientHttp';
 import { MagentoClient, type MagentoAuth } from '../activities/magento/client';
 import { Mailer } from '../activities/notify/mailer';
 import { FilePayoutReportStore } from '../activities/reports/payoutReportStore';
@@ -25,12 +26,20 @@ function magentoAuth(env: WorkerEnv): MagentoAuth {
   throw new ConfigError('invalid configuration:\n  MAGENTO_TOKEN: required by the worker (or the four MAGENTO_OAUTH_* values)');
 }
 
+/** A system's rate limiter from its `<SYSTEM>_MAX_RPS` and `<SYSTEM>_MAX_CONCURRENCY`; the rest as measured for every system. */
+function resilience(ratePerSecond: number, maxConcurrent: number): ResilienceOptions {
+  return { ...defaultResilience, ratePerSecond, maxConcurrent };
+}
+
 /** The worker's clients, from the validated environment; a missing value stops start-up naming the variable. */
 export function clientsFromEnv(env: WorkerEnv, settings: OrderSettings, temporal: Client): ProductClients {
   return {
-    magento: new MagentoClient({ baseUrl: required(env, 'MAGENTO_BASE_URL'), auth: magentoAuth(env) }),
-    erp: new ErpClient({ baseUrl: required(env, 'ERP_BASE_URL'), apiKey: required(env, 'ERP_API_KEY'), apiSecret: required(env, 'ERP_API_SECRET') }),
-    wms: new WmsClient({ baseUrl: required(env, 'WMS_BASE_URL'), token: required(env, 'WMS_TOKEN') }),
+    magento: new MagentoClient({ baseUrl: required(env, 'MAGENTO_BASE_URL'), auth: magentoAuth(env),
+      resilience: resilience(env.MAGENTO_MAX_RPS, env.MAGENTO_MAX_CONCURRENCY) }),
+    erp: new ErpClient({ baseUrl: required(env, 'ERP_BASE_URL'), apiKey: required(env, 'ERP_API_KEY'), apiSecret: required(env, 'ERP_API_SECRET'),
+      resilience: resilience(env.ERP_MAX_RPS, env.ERP_MAX_CONCURRENCY) }),
+    wms: new WmsClient({ baseUrl: required(env, 'WMS_BASE_URL'), token: required(env, 'WMS_TOKEN'),
+      resilience: resilience(env.WMS_MAX_RPS, env.WMS_MAX_CONCURRENCY) }),
     stripe: createStripeClient({ secretKey: required(env, 'STRIPE_SECRET_KEY'), apiBase: env.STRIPE_API_BASE }),
     mailer: new Mailer({ smtpUrl: env.SMTP_URL, from: env.MAIL_FROM, merchantEmail: env.MERCHANT_EMAIL }),
     temporal,

@@ -1,5 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
-import { loadEnv, workerEnvSchema } from '../config/env';
+import type { WorkerOptions } from '@temporalio/worker';
+import { loadEnv, workerEnvSchema, type WorkerEnv } from '../config/env';
 import { createLogger } from '../config/logger';
 import { loadMappings, orderSettingsFrom } from '../config/mappings';
 import { dataConverterFrom } from '../config/payloadCodec';
@@ -11,6 +12,17 @@ import { creditMemoSyncScheduleId, ensureCreditMemoSyncSchedule } from './credit
 import { customerPollScheduleId, ensureCustomerPollSchedule } from './customerPollSchedule';
 import { installWorkerRuntime } from './metrics';
 import { createWorker } from './worker';
+import { workflowBundleInChildProcess } from './workflowBundle';
+
+/** The slots and cache set in the environment; what is unset keeps the SDK's default. */
+function workerTuning(env: WorkerEnv): Partial<WorkerOptions> {
+  const tuning: Partial<WorkerOptions> = {
+    maxConcurrentActivityTaskExecutions: env.WORKER_MAX_CONCURRENT_ACTIVITIES,
+    maxConcurrentWorkflowTaskExecutions: env.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+    maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS,
+  };
+  return Object.fromEntries(Object.entries(tuning).filter(([, v]) => v !== undefined));
+}
 
 /** `npm run worker`: polls the task queue until SIGINT/SIGTERM, then finishes in-flight tasks and exits. */
 async function main(): Promise<void> {
@@ -23,11 +35,13 @@ async function main(): Promise<void> {
   const temporal = new Client({ connection: clientConnection, namespace: env.TEMPORAL_NAMESPACE, dataConverter: dataConverterFrom(env) });
   const clients = clientsFromEnv(env, settings, temporal);
   const activities = createProductActivities(clients);
+  const bundle = await workflowBundleInChildProcess();
   const { worker, connection } = await createWorker({
     env,
     activities,
+    overrides: { ...workerTuning(env), workflowsPath: undefined, workflowBundle: { codePath: bundle.codePath } },
     onConnectRetry: (err, attempt) => log.warn({ attempt, err: err.message }, 'Temporal not reachable yet; retrying'),
-  });
+  }).finally(bundle.remove); // read into the worker by now
   if (env.STRIPE_CATCH_UP_INTERVAL !== 'off') {
     const outcome = await ensureCatchUpSchedule(temporal, env.TEMPORAL_TASK_QUEUE, env.STRIPE_CATCH_UP_INTERVAL);
     log.info({ scheduleId: 'stripe-catch-up', every: env.STRIPE_CATCH_UP_INTERVAL, outcome }, 'Stripe catch-up schedule ready');

@@ -20,7 +20,7 @@ export interface ResilienceOptions {
 }
 
 export const defaultResilience: ResilienceOptions = {
-  maxConcurrent: 10, ratePerSecond: 50, timeoutMs: 15_000, readAttempts: 3, readRetryBaseMs: 200, breakerErrorPercent: 50, breakerResetMs: 10_000,
+  maxConcurrent: 20, ratePerSecond: 100, timeoutMs: 15_000, readAttempts: 3, readRetryBaseMs: 200, breakerErrorPercent: 50, breakerResetMs: 10_000,
 };
 
 /**

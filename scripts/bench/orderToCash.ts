@@ -6,6 +6,7 @@ import { orderWorkflowId } from '../../domain/eventRouting';
 import type { OrderOutcome } from '../../workflows/orderToCash';
 import { shopConnections } from '../shop/config';
 import { placeOrders } from '../shop/placeOrders';
+import { cpuUsage, historyWaits, orderToCashDiagnostics, workerMetrics, type HistoryWaits, type OrderToCashDiagnostics } from './diagnostics';
 import type { BenchStack } from './stack';
 
 export interface OrderToCashBenchResult {
@@ -20,6 +21,10 @@ export interface OrderToCashBenchResult {
   baselineRate: number;
   ratio: number;
   shape: { activities: number; timers: number };
+  /** Where the time went: the worker's Temporal metrics and the sandboxes' request counts over the measurement. */
+  diagnostics: OrderToCashDiagnostics;
+  /** Task waits read from the histories (server times) of a sample of order runs and of baseline runs. */
+  waits: { orders: HistoryWaits; baseline: HistoryWaits };
 }
 
 export interface RecoveryBenchResult {
@@ -76,7 +81,7 @@ async function shapeOf(client: Client, incrementId: string): Promise<Step[]> {
 }
 
 /** The baseline: `orders` runs of the shape, started `concurrency` at a time, on a worker of the benchmark's own (in this process). */
-async function sameShapeRate(stack: BenchStack, steps: Step[], orders: number, concurrency: number): Promise<number> {
+async function sameShapeRate(stack: BenchStack, steps: Step[], orders: number, concurrency: number): Promise<{ rate: number; waits: HistoryWaits }> {
   const taskQueue = 'bench-same-shape';
   const native = await NativeConnection.connect({ address: stack.temporal.address });
   const worker = await Worker.create({ connection: native, taskQueue, workflowsPath: require.resolve('./shapeWorkflow'),
@@ -97,7 +102,9 @@ async function sameShapeRate(stack: BenchStack, steps: Step[], orders: number, c
       }
     }));
     await Promise.all(handles);
-    return orders / ((Date.now() - started) / 1000);
+    const rate = orders / ((Date.now() - started) / 1000);
+    const sample = Array.from({ length: Math.min(orders, 30) }, (_, i) => `bench-shape-${started}-${Math.floor((i * orders) / Math.min(orders, 30))}`);
+    return { rate, waits: await historyWaits(client, sample) };
   } finally {
     worker.shutdown();
     await running;
@@ -116,10 +123,14 @@ export async function benchOrderToCash(stack: BenchStack, options: { orders: num
   try {
     const client = new Client({ connection });
     const before = await completedOrders(client);
+    const metricsBefore = await workerMetrics(stack);
+    const cpuBefore = cpuUsage(stack);
     const started = Date.now();
+    const startedIso = new Date(started).toISOString();
     const incrementIds = await shop(stack, options.orders, options.concurrency, 1);
     await untilCompleted(client, before + incrementIds.length, 600_000);
     const rate = incrementIds.length / ((Date.now() - started) / 1000);
+    const diagnostics = await orderToCashDiagnostics(stack, metricsBefore, cpuBefore, startedIso, incrementIds.length);
 
     const latencies: number[] = [];
     for (const id of incrementIds) {
@@ -130,11 +141,13 @@ export async function benchOrderToCash(stack: BenchStack, options: { orders: num
     }
     latencies.sort((a, b) => a - b);
     const steps = await shapeOf(client, incrementIds[0]!);
-    const baselineRate = await sameShapeRate(stack, steps, incrementIds.length, options.concurrency);
+    const orderWaits = await historyWaits(client, incrementIds.filter((_, i) => i % Math.max(1, Math.floor(incrementIds.length / 30)) === 0).map(orderWorkflowId));
+    const { rate: baselineRate, waits: baselineWaits } = await sameShapeRate(stack, steps, incrementIds.length, options.concurrency);
     return {
       orders: incrementIds.length, concurrency: options.concurrency, rate: round(rate), p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99),
       baselineRate: round(baselineRate), ratio: round(rate / baselineRate, 2),
       shape: { activities: steps.filter((s) => s === 'activity').length, timers: steps.filter((s) => s === 'timer').length },
+      diagnostics, waits: { orders: orderWaits, baseline: baselineWaits },
     };
   } finally {
     await connection.close();

@@ -37,9 +37,12 @@ export interface BenchStack {
   stop(): Promise<void>;
 }
 
-function startProcess(name: string, entry: string, env: NodeJS.ProcessEnv, dataDir: string, quiet: boolean): BenchProcess {
+function startProcess(name: string, entry: string, env: NodeJS.ProcessEnv, dataDir: string, quiet: boolean, profileDir?: string): BenchProcess {
   const usageFile = join(dataDir, `${name}.usage.json`);
-  const child = spawn(process.execPath, ['--require', join(repoRoot, 'scripts/bench/reportUsage.cjs'), '--import', 'tsx', join(repoRoot, entry)],
+  // V8 CPU profiles, one per thread (main, workflow threads, tsx's loader), in a directory per process, written as it
+  // exits (a SIGKILLed process writes none).
+  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, name)}`] : [];
+  const child = spawn(process.execPath, [...profile, '--require', join(repoRoot, 'scripts/bench/reportUsage.cjs'), '--import', 'tsx', join(repoRoot, entry)],
     { env: { ...env, BENCH_USAGE_FILE: usageFile }, stdio: ['ignore', 'pipe', 'pipe'], cwd: repoRoot });
   const tail: string[] = [];
   if (!quiet) {
@@ -67,10 +70,24 @@ async function waitFor(url: string, timeoutMs: number, serving: BenchProcess): P
   }
 }
 
+async function waitForWorker(metricsUrl: string, timeoutMs: number, worker: BenchProcess): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const metrics = await axios.get<string>(`${metricsUrl}/metrics`, { timeout: 2_000, responseType: 'text' }).then((r) => r.data, () => '');
+    if (/^temporal_worker_start\b/m.test(metrics)) return;
+    const { exitCode, signalCode } = worker.child;
+    if (exitCode !== null || signalCode !== null) throw new Error(`worker exited (${exitCode ?? signalCode}):\n${worker.tail.join('\n')}`);
+    if (Date.now() > deadline) throw new Error(`the worker did not start polling within ${timeoutMs} ms:\n${worker.tail.join('\n')}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 export async function startBenchStack(dataDir: string, options: {
   verbose?: boolean;
   /** Worker processes on the task queue (default 1). */
   workers?: 1 | 2;
+  /** Where each product process writes its V8 CPU profile (`node --cpu-prof`) when it stops. */
+  profileDir?: string;
   /** Called with the stack's stop as soon as there is something to stop (a signal during start-up must stop it too). */
   onStop?: (stop: () => Promise<void>) => void;
 } = {}): Promise<BenchStack> {
@@ -112,7 +129,7 @@ export async function startBenchStack(dataDir: string, options: {
   })());
   options.onStop?.(stop);
   const launch = (name: string) => {
-    const p = startProcess(name, entries[name]!, envOf[name] ?? env, dataDir, quiet);
+    const p = startProcess(name, entries[name]!, envOf[name] ?? env, dataDir, quiet, options.profileDir);
     started.push(p);
     return p;
   };
@@ -128,6 +145,8 @@ export async function startBenchStack(dataDir: string, options: {
     const processes: BenchStack['processes'] = { sandbox, worker: launch('worker'), api: launch('api') };
     if (options.workers === 2) processes.worker2 = launch('worker2');
     await waitFor(`${local(ports.api)}/readyz`, 60_000, processes.api);
+    // Measurements start once the worker polls (its bundle built): its metrics then count `worker_start`.
+    await waitForWorker(local(ports.workerMetrics), 120_000, processes.worker);
     const stack: BenchStack = {
       dataDir, env, temporal,
       urls: { api: local(ports.api), stripe: local(ports.stripe), erp: local(ports.erp), magento: local(ports.magento), wms: local(ports.wms) },

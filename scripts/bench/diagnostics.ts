@@ -1,0 +1,143 @@
+import { readFileSync } from 'node:fs';
+import type { Client } from '@temporalio/client';
+import type { google } from '@temporalio/proto';
+import axios from 'axios';
+import type { BenchStack } from './stack';
+
+/** Where an order's time went, from the worker's own Temporal metrics and the sandboxes' request logs. */
+export interface OrderToCashDiagnostics {
+  /** Mean wait of a task in the task queue before the worker picked it up (Temporal's schedule-to-start), ms. */
+  workflowTaskScheduleToStartMs?: number;
+  activityScheduleToStartMs?: number;
+  workflowTaskExecutionMs?: number;
+  /** Workflow tasks run, and how many found their run out of the worker's sticky cache (a full replay each). */
+  workflowTasks: number;
+  stickyCacheMisses: number;
+  /** Mean time per activity type, ms, slowest first (the SDK's `activity_execution_latency`). */
+  activityExecutionMs: Array<{ activityType: string; count: number; meanMs: number }>;
+  /** CPU seconds each process spent over the measurement (Linux /proc; `bench` is this process: storefront and baseline). */
+  cpuSeconds: Record<string, number>;
+  /** HTTP requests each sandbox system received per order (undefined when its log wrapped). */
+  requestsPerOrder: Record<string, number | undefined>;
+}
+
+interface Sample { name: string; labels: Record<string, string>; value: number }
+
+function parsePrometheus(text: string): Sample[] {
+  const samples: Sample[] = [];
+  for (const line of text.split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const m = /^([a-zA-Z_:][\w:]*)(?:\{([^}]*)\})?\s+(\S+)/.exec(line);
+    if (!m) continue;
+    const labels = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1]!, l[2]!]));
+    samples.push({ name: m[1]!, labels, value: Number(m[3]) });
+  }
+  return samples;
+}
+
+/** A histogram's mean (sum / count) over every label set, optionally grouped by one label. */
+function means(samples: Sample[], histogram: string, by?: string): Map<string, { sum: number; count: number }> {
+  const out = new Map<string, { sum: number; count: number }>();
+  for (const s of samples) {
+    const part = s.name === `${histogram}_sum` ? 'sum' : s.name === `${histogram}_count` ? 'count' : undefined;
+    if (!part) continue;
+    const key = by ? s.labels[by] ?? '' : '';
+    const acc = out.get(key) ?? { sum: 0, count: 0 };
+    acc[part] += s.value;
+    out.set(key, acc);
+  }
+  return out;
+}
+
+/** CPU time (user + system) of a process so far, in seconds; Linux only (0 elsewhere). */
+function cpuSecondsOf(pid: number | undefined): number {
+  try {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU seconds of each process of the stack, and of this one, so far. */
+export function cpuUsage(stack: BenchStack): Record<string, number> {
+  return {
+    temporal: cpuSecondsOf(stack.temporal.process.pid),
+    ...Object.fromEntries(Object.entries(stack.processes).map(([name, p]) => [name, cpuSecondsOf(p?.child.pid)])),
+    bench: cpuSecondsOf(process.pid),
+  };
+}
+
+/** The worker's metrics now: cumulative since it started, so take them right after the measurement. */
+export async function workerMetrics(stack: BenchStack): Promise<Sample[]> {
+  const res = await axios.get<string>(`http://127.0.0.1:${stack.env.WORKER_METRICS_PORT}/metrics`, { responseType: 'text', timeout: 5_000 });
+  return parsePrometheus(res.data);
+}
+
+/** Requests each sandbox recorded since `sinceIso`. The logs keep the last 10,000 entries: a wrapped log says so. */
+async function requestCounts(stack: BenchStack, sinceIso: string): Promise<Record<string, number | undefined>> {
+  const counts: Record<string, number | undefined> = {};
+  for (const system of ['magento', 'erp', 'wms', 'stripe'] as const) {
+    const log = (await axios.get<Array<{ at: string }>>(`${stack.urls[system]}/__sandbox/requests`, { timeout: 10_000 })).data;
+    const wrapped = log.length >= 10_000 && (log[0]?.at ?? '') >= sinceIso;
+    counts[system] = wrapped ? undefined : log.filter((r) => r.at >= sinceIso).length;
+  }
+  return counts;
+}
+
+export async function orderToCashDiagnostics(stack: BenchStack, before: Sample[], cpuBefore: Record<string, number>, sinceIso: string,
+  orders: number): Promise<OrderToCashDiagnostics> {
+  const after = await workerMetrics(stack);
+  const cpuAfter = cpuUsage(stack);
+  // Counters and histograms only grow: the measurement's share is after minus before.
+  const delta = (histogram: string, by?: string) => {
+    const a = means(after, histogram, by);
+    const b = means(before, histogram, by);
+    return new Map([...a].map(([k, v]) => [k, { sum: v.sum - (b.get(k)?.sum ?? 0), count: v.count - (b.get(k)?.count ?? 0) }]));
+  };
+  const mean = (histogram: string) => {
+    const v = delta(histogram).get('');
+    return v && v.count > 0 ? Math.round(v.sum / v.count) : undefined;
+  };
+  const perType = [...delta('temporal_activity_execution_latency', 'activity_type')]
+    .filter(([, v]) => v.count > 0)
+    .map(([activityType, v]) => ({ activityType, count: v.count, meanMs: Math.round(v.sum / v.count) }))
+    .sort((x, y) => y.meanMs - x.meanMs);
+  const counts = await requestCounts(stack, sinceIso);
+  const counter = (name: string) => after.filter((x) => x.name === name).reduce((a, x) => a + x.value, 0)
+    - before.filter((x) => x.name === name).reduce((a, x) => a + x.value, 0);
+  return {
+    workflowTaskScheduleToStartMs: mean('temporal_workflow_task_schedule_to_start_latency'),
+    activityScheduleToStartMs: mean('temporal_activity_schedule_to_start_latency'),
+    workflowTaskExecutionMs: mean('temporal_workflow_task_execution_latency'),
+    workflowTasks: delta('temporal_workflow_task_execution_latency').get('')?.count ?? 0,
+    stickyCacheMisses: counter('temporal_sticky_cache_miss'),
+    activityExecutionMs: perType,
+    cpuSeconds: Object.fromEntries(Object.entries(cpuAfter).map(([k, v]) => [k, Math.round((v - (cpuBefore[k] ?? 0)) * 10) / 10])),
+    requestsPerOrder: Object.fromEntries(Object.entries(counts).map(([k, n]) => [k, n === undefined ? undefined : Math.round((n / orders) * 10) / 10])),
+  };
+}
+
+/** Mean wait, from the histories, of workflow and activity tasks between scheduled and picked up by a worker, in ms. */
+export interface HistoryWaits { workflowTaskMs: number; activityTaskMs: number; runs: number }
+
+export async function historyWaits(client: Client, workflowIds: readonly string[]): Promise<HistoryWaits> {
+  const ms = (t: google.protobuf.ITimestamp | null | undefined) => Number(t?.seconds ?? 0) * 1000 + Math.floor((t?.nanos ?? 0) / 1e6);
+  const waits = { workflowTask: [] as number[], activityTask: [] as number[] };
+  for (const workflowId of workflowIds) {
+    const events = (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+    const scheduledAt = new Map<string, number>();
+    for (const e of events) {
+      const id = String(e.eventId);
+      if (e.workflowTaskScheduledEventAttributes || e.activityTaskScheduledEventAttributes) scheduledAt.set(id, ms(e.eventTime));
+      const wft = e.workflowTaskStartedEventAttributes;
+      if (wft) waits.workflowTask.push(ms(e.eventTime) - (scheduledAt.get(String(wft.scheduledEventId)) ?? ms(e.eventTime)));
+      const act = e.activityTaskStartedEventAttributes;
+      if (act) waits.activityTask.push(ms(e.eventTime) - (scheduledAt.get(String(act.scheduledEventId)) ?? ms(e.eventTime)));
+    }
+  }
+  const mean = (xs: number[]) => (xs.length === 0 ? 0 : Math.round(xs.reduce((a, x) => a + x, 0) / xs.length));
+  return { workflowTaskMs: mean(waits.workflowTask), activityTaskMs: mean(waits.activityTask), runs: workflowIds.length };
+}
