@@ -121,6 +121,7 @@ function intakeTable(r: IntakeBenchResult): string {
     row('ratio (target ≥ 0.9)', String(r.ratio)),
     row('ack p50 / p99 at full load', `${ms(r.p50Ms)} / ${ms(r.p99Ms)}`),
     row(`ack p50 / p99 at half that rate (${r.paced.rate}/s; target p99 ≤ 100 ms)`, `${ms(r.paced.p50Ms)} / ${ms(r.paced.p99Ms)}`),
+    row('bare client.workflow.start p50 / p99 at that rate (same server)', `${ms(r.paced.bareP50Ms)} / ${ms(r.paced.bareP99Ms)}`),
     row('answers other than 2xx', String(r.non2xx)),
   ].join('\n');
 }

@@ -3,8 +3,14 @@ import { temporalConnectionOptions } from '../config/temporal';
 import type { TemporalEnv } from '../config/env';
 import { dataConverterFrom } from '../config/payloadCodec';
 import { FailureMappingInterceptor } from './failureMapping';
+import { LivenessHeartbeatInterceptor } from './livenessHeartbeat';
 
 export const workflowsPath = require.resolve('../workflows');
+
+/** Every activity's failures mapped to the failure policy's types, and liveness heartbeats where asked for. */
+export const productInterceptors: NonNullable<WorkerOptions['interceptors']> = {
+  activity: [() => ({ inbound: new LivenessHeartbeatInterceptor() }), () => ({ inbound: new FailureMappingInterceptor() })],
+};
 
 export interface CreateWorkerOptions {
   env: TemporalEnv;
@@ -40,7 +46,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<{ work
     workflowsPath,
     activities: options.activities,
     dataConverter: dataConverterFrom(options.env),
-    interceptors: { activity: [() => ({ inbound: new FailureMappingInterceptor() })] },
+    interceptors: productInterceptors,
     ...options.overrides,
   });
   return { worker, connection };

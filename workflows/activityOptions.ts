@@ -1,14 +1,17 @@
 import type { ActivityOptions } from '@temporalio/workflow';
 
 /**
- * A call to an external system: each attempt gets 30 s (the HTTP clients time out at 15 s); transient failures are
- * retried with backoff up to 30 s apart, for 15 minutes at most. Then the run parks with the last error instead of
- * retrying silently forever (DESIGN §9).
+ * A call to an external system: each attempt gets 30 s (an activity makes a few requests, each timing out at 15 s);
+ * the worker heartbeats while it runs (worker/livenessHeartbeat.ts), so an attempt on a worker that died is retried
+ * after 10 s, not 30. Transient failures are retried with backoff up to 10 s apart, so a system back from an outage
+ * is used again within seconds, for 15 minutes at most. Then the run parks with the last error instead of retrying
+ * silently forever (DESIGN §9). README "Tuning" has the measurements behind these.
  */
 export const externalCall: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
+  heartbeatTimeout: '10 seconds',
   scheduleToCloseTimeout: '15 minutes',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds' },
 };
 
 /** Reading the worker's own configuration: no network, so a short budget. */

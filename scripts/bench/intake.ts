@@ -25,7 +25,7 @@ export interface IntakeBenchResult {
   baselineRate: number;
   ratio: number;
   /** Ack latency at half the measured rate (the target: p99 ≤ 100 ms there). */
-  paced: { rate: number; p50Ms: number; p99Ms: number };
+  paced: { rate: number; p50Ms: number; p99Ms: number; bareP50Ms: number; bareP99Ms: number };
   non2xx: number;
 }
 
@@ -71,6 +71,26 @@ async function bareStarts(client: Client, taskQueue: string, events: number, con
   return events / ((Date.now() - started) / 1000);
 }
 
+/** Bare starts at a steady rate for `seconds`, each timed: what the server's start costs at that rate, without the door. */
+async function pacedBareStarts(client: Client, taskQueue: string, rate: number, seconds: number): Promise<{ p50Ms: number; p99Ms: number }> {
+  const latencies: number[] = [];
+  const starts: Array<Promise<void>> = [];
+  const began = performance.now();
+  for (let i = 0; i < Math.round(rate * seconds); i++) {
+    const due = began + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const e = event();
+    const t0 = performance.now();
+    starts.push(client.workflow.start('stripeEventIntake', { workflowId: intakeWorkflowId(e.id), taskQueue, args: [toEnvelope(e)], ...intakeStartPolicy })
+      .then(() => void latencies.push(performance.now() - t0)));
+  }
+  await Promise.all(starts);
+  latencies.sort((a, b) => a - b);
+  const at = (p: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0);
+  return { p50Ms: at(50), p99Ms: at(99) };
+}
+
 /** Waits until the worker has finished every intake run, so that one measurement does not pay for the last one's backlog. */
 async function drained(client: Client): Promise<void> {
   for (const deadline = Date.now() + 300_000; Date.now() < deadline;) {
@@ -101,11 +121,15 @@ export async function benchIntake(stack: BenchStack, options: IntakeBenchOptions
     await drained(client);
     const full = await webhooks(stack.urls.api, secret, { connections: options.connections, amount: options.events });
     await drained(client);
-    const paced = await webhooks(stack.urls.api, secret, { connections: options.connections, duration: options.pacedSeconds, overallRate: Math.max(1, Math.floor(full.rate / 2)) });
+    const halfRate = Math.max(1, Math.floor(full.rate / 2));
+    const paced = await webhooks(stack.urls.api, secret, { connections: options.connections, duration: options.pacedSeconds, overallRate: halfRate });
+    await drained(client);
+    const pacedBare = await pacedBareStarts(client, taskQueue, halfRate, options.pacedSeconds);
+    await drained(client);
     return {
       events: options.events, connections: options.connections,
       rate: round(full.rate), p50Ms: full.p50Ms, p99Ms: full.p99Ms, baselineRate: round(baselineRate), ratio: round(full.rate / baselineRate, 2),
-      paced: { rate: round(paced.rate), p50Ms: paced.p50Ms, p99Ms: paced.p99Ms },
+      paced: { rate: round(paced.rate), p50Ms: paced.p50Ms, p99Ms: paced.p99Ms, bareP50Ms: pacedBare.p50Ms, bareP99Ms: pacedBare.p99Ms },
       non2xx: full.non2xx + paced.non2xx,
     };
   } finally {

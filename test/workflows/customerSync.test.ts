@@ -6,7 +6,7 @@ import { testSecrets } from '../harness/productStack';
 import { deliver, eventually } from './orderFlow';
 import { startWorkflowStack, type WorkflowStack } from './workflowStack';
 
-jest.setTimeout(120_000);
+jest.setTimeout(240_000); // 100 alternating edits take about a minute alone, twice that beside other suites
 
 interface MagentoCustomer { id: number; email: string; firstname: string; lastname: string; updated_at: string; custom_attributes?: Array<{ attribute_code: string; value: string }>; [k: string]: unknown }
 interface LoggedRequest { method: string; path: string }
