@@ -11,6 +11,7 @@ import { customerPollScheduleId, ensureCustomerPollSchedule } from '../../worker
 import { startDevStack, type DevStack } from '../harness/devStack';
 import { eventually } from '../harness/eventually';
 import { everyByteString } from '../harness/historyBytes';
+import { recordHistories } from '../harness/recordHistories';
 import { testSecrets } from '../harness/productStack';
 
 jest.setTimeout(90_000);
@@ -23,8 +24,10 @@ describe('the magento-customer-poll Schedule on the dev server', () => {
   beforeAll(async () => {
     dev = await startDevStack();
   });
+  const recorded: Array<{ name: string; workflowId: string }> = [];
   afterAll(async () => {
     await dev?.client.schedule.getHandle(customerPollScheduleId).delete().catch(() => undefined);
+    if (dev) await recordHistories(dev.client, recorded);
     await dev?.close();
   });
 
@@ -119,6 +122,8 @@ describe('the magento-customer-poll Schedule on the dev server', () => {
     expect((await stripeCustomerWith(edited.email))?.name).toBe('Back Changed');
     expect((await dev.client.workflow.getHandle(customerWorkflowId(emailKey(both.email))).query<CustomerSyncStatus>('status')).conflicts)
       .toEqual([expect.objectContaining({ kept: 'magento' })]);
+    recorded.push({ name: 'customer-backfill-summed-up', workflowId: first.workflowId },
+      { name: 'customer-sync-conflict-answered-backfill', workflowId: customerWorkflowId(emailKey(both.email)) });
     // What the backfill's history holds: ids and counts, never an e-mail or a name.
     const history = everyByteString((await dev.client.workflow.getHandle(first.workflowId).fetchHistory()).events ?? []);
     expect(history).toContain('"outcome":"conflict"');

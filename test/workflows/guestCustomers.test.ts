@@ -6,6 +6,7 @@ import { guestCustomerOf } from '../../domain/guestCustomers';
 import type { CustomerSyncStatus } from '../../workflows/customerSync';
 import type { OrderStatus } from '../../workflows/orderToCash';
 import { testSecrets } from '../harness/productStack';
+import { recordHistories } from '../harness/recordHistories';
 import { deliver, eventsAbout, eventually, pay, placeOrder, waitForStep } from './orderFlow';
 import { startWorkflowStack, type WorkflowStack } from './workflowStack';
 
@@ -18,7 +19,12 @@ describe('guests’ Stripe customers, made by the order run (time-skipping serve
   beforeAll(async () => {
     ws = await startWorkflowStack('guest-customers');
   });
-  afterAll(() => ws?.close());
+  const recorded: Array<{ name: string; workflowId: string }> = [];
+  afterAll(async () => {
+    if (!ws) return;
+    await recordHistories(ws.env.client, recorded);
+    await ws.close();
+  });
 
   let n = 0;
   const uniqueEmail = (who: string) => `${who}${++n}-${Date.now()}@example.com`;
@@ -37,6 +43,7 @@ describe('guests’ Stripe customers, made by the order run (time-skipping serve
     const email = uniqueEmail('Guest');
     const logFrom = (await stripeRequests()).length;
     const [a, b] = [await paidGuestOrder(email), await paidGuestOrder(email)];
+    recorded.push({ name: 'guest-order-stripe-customer', workflowId: `order:${a.order.increment_id}` });
     await Promise.all([deliver(ws.env.client, ws.taskQueue, a.events), deliver(ws.env.client, ws.taskQueue, b.events)]);
     const [sa, sb] = await Promise.all([waitForStep(orderHandle(a.order.increment_id), 'awaiting_shipment'),
       waitForStep(orderHandle(b.order.increment_id), 'awaiting_shipment')]);
@@ -142,6 +149,7 @@ describe('guests’ Stripe customers, made by the order run (time-skipping serve
   it('goes on with the order when Stripe cannot make the guest’s customer, and says so on the order’s status', async () => {
     const email = uniqueEmail('outage');
     const { order, events } = await paidGuestOrder(email, 'pm_card_riskLevelElevated', ['review.opened']);
+    recorded.push({ name: 'guest-order-stripe-customer-failed', workflowId: `order:${order.increment_id}` });
     await deliver(ws.env.client, ws.taskQueue, events);
     await waitForStep(orderHandle(order.increment_id), 'fraud_hold');
     // Stripe goes down while the order is held; the approval brings the run to the guest's customer, then on.
