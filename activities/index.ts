@@ -17,6 +17,7 @@ import type { PayoutReportStore } from './reports/payoutReportStore';
 import { createSettingsActivities } from './settings';
 import { createStripeActivities } from './stripe/activities';
 import { createCreditMemoRefundActivities } from './stripe/creditMemoRefunds';
+import { createGuestCustomerActivities } from './stripe/guestCustomers';
 import { createPayoutTransactionActivities } from './stripe/payoutTransactions';
 import { createWmsActivities } from './wms/activities';
 import type { WmsClient } from './wms/client';
@@ -41,6 +42,7 @@ export function createProductActivities(clients: ProductClients) {
     ...createCreditMemoSyncActivities(clients.magento),
     ...createMagentoCustomerSyncActivities(clients.magento, clients.settings.customers?.stripeCustomerIdAttribute ?? 'stripe_customer_id'),
     ...createStripeCustomerSyncActivities(clients.stripe),
+    ...createGuestCustomerActivities(clients.stripe),
     ...createErpCustomerSyncActivities(clients.erp, clients.settings.erp),
     ...createErpActivities(clients.erp),
     ...createWmsActivities(clients.wms),

@@ -58,7 +58,7 @@ export const mappingsSchema = z.object({
     glAccounts: z.record(nonEmpty, nonEmpty),
   }).strict(),
   wms: z.object({ shippingMethod: nonEmpty, carrierCodes: z.record(nonEmpty, nonEmpty), defaultCarrierCode: nonEmpty }).strict(),
-  customer: z.object({ stripeCustomerIdAttribute: nonEmpty }).strict(),
+  customer: z.object({ stripeCustomerIdAttribute: nonEmpty, createForGuests: z.boolean().default(true) }).strict(),
 }).strict();
 
 export type Mappings = z.infer<typeof mappingsSchema>;
@@ -126,6 +126,6 @@ export function orderSettingsFrom(mappings: Mappings): OrderSettings {
     fraud: { ...mappings.fraud, holdTimeoutMs: mappings.fraud.holdTimeout },
     erp: mappings.erp,
     wms: mappings.wms,
-    customers: { stripeCustomerIdAttribute: mappings.customer.stripeCustomerIdAttribute },
+    customers: { stripeCustomerIdAttribute: mappings.customer.stripeCustomerIdAttribute, createForGuests: mappings.customer.createForGuests },
   };
 }

@@ -154,11 +154,24 @@ export function syncedOfMagento(customer: MagentoCustomer): SyncedCustomer {
   };
 }
 
-function magentoAddress(address: SyncedAddress, parts: NameParts, telephone: string | null, id: number | undefined): MagentoAddress {
+/**
+ * Magento's region is `{region_code, region, region_id}`, all three required by its schema. Stripe keeps only a state
+ * code: the current address's region is kept when its code is the same (with its id and name), else the code stands for
+ * the name and the id is 0 (no directory look-up; a country whose regions Magento requires by id may refuse that).
+ */
+function magentoRegion(state: string, current: MagentoAddress | undefined): MagentoAddress['region'] {
+  const region = current?.region;
+  if (region && typeof region === 'object' && region.region_code === state && typeof region.region_id === 'number') {
+    return { region_code: state, region: region.region ?? state, region_id: region.region_id };
+  }
+  return { region_code: state, region: state, region_id: 0 };
+}
+
+function magentoAddress(address: SyncedAddress, parts: NameParts, telephone: string | null, current: MagentoAddress | undefined): MagentoAddress {
   return {
-    ...(id !== undefined ? { id } : {}), firstname: parts.firstname, lastname: parts.lastname,
+    ...(current?.id !== undefined ? { id: current.id } : {}), firstname: parts.firstname, lastname: parts.lastname,
     street: [address.line1, ...(address.line2 ? [address.line2] : [])], city: address.city ?? '', postcode: address.postal_code ?? '',
-    country_id: address.country ?? '', telephone: telephone ?? '', ...(address.state ? { region: { region_code: address.state, region: address.state } } : {}),
+    country_id: address.country ?? '', telephone: telephone ?? '', ...(address.state ? { region: magentoRegion(address.state, current) } : {}),
   };
 }
 
@@ -182,7 +195,7 @@ export function magentoCustomerWith(current: MagentoCustomer | undefined, synced
   if (synced.address || synced.shipping) {
     const others = current ? addressesOf(current).filter((a) => a !== billing && a !== shipping) : [];
     const addresses: MagentoAddress[] = [...others];
-    const billingAddress = synced.address ? { ...magentoAddress(synced.address, parts, synced.phone, billing?.id), default_billing: true }
+    const billingAddress = synced.address ? { ...magentoAddress(synced.address, parts, synced.phone, billing), default_billing: true }
       : billing ? { ...billing, default_billing: true } : undefined;
     if (synced.shipping) {
       const shipParts = namePartsOf(synced.shipping.name);
@@ -190,7 +203,7 @@ export function magentoCustomerWith(current: MagentoCustomer | undefined, synced
       if (sameAsBilling && billingAddress) addresses.push({ ...billingAddress, default_shipping: true });
       else {
         if (billingAddress) addresses.push(billingAddress);
-        addresses.push({ ...magentoAddress(synced.shipping.address, shipParts, synced.shipping.phone, shipping && shipping !== billing ? shipping.id : undefined),
+        addresses.push({ ...magentoAddress(synced.shipping.address, shipParts, synced.shipping.phone, shipping && shipping !== billing ? shipping : undefined),
           default_shipping: true });
       }
     } else {

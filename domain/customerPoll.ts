@@ -72,3 +72,58 @@ export function normalisedUpdatedAt(value: unknown): string | undefined {
   return Number.isNaN(ms) ? undefined : magentoDateTime(ms);
 }
 
+
+// ---- Backfill outcomes --------------------------------------------------------------------------------------------
+
+/** What one customer's pass did, as a backfill sums it up (the customer's run tells the backfill that handed it over). */
+export type CustomerPassOutcome = 'created' | 'updated' | 'unchanged' | 'conflict' | 'not_synced';
+
+/** Decisions of a pass that syncs nothing: a guest's customer without an account, a side deleted, a customer on neither side. */
+const notSyncedDecisions = ['guest_without_account', 'stripe_deleted', 'magento_deleted', 'neither_side_has_it'];
+
+/**
+ * A pass's outcome from its decision and what it did: a conflict (both sides changed; the later change kept) first, then a
+ * customer made on the other side, a pass that syncs nothing, any write (Magento, Stripe or the ERP), else unchanged.
+ */
+export function customerPassOutcome(pass: { lastDecision?: string; conflict: boolean; wrote: boolean }): CustomerPassOutcome {
+  if (pass.conflict) return 'conflict';
+  if (pass.lastDecision === 'created_in_stripe' || pass.lastDecision === 'created_in_magento') return 'created';
+  if (pass.lastDecision && notSyncedDecisions.includes(pass.lastDecision)) return 'not_synced';
+  return pass.wrote ? 'updated' : 'unchanged';
+}
+
+/** The passes a backfill was told about, by outcome, and the customers it handed over whose run did not answer in time. */
+export interface BackfillOutcomes {
+  created: number;
+  updated: number;
+  unchanged: number;
+  conflicts: number;
+  notSynced: number;
+  /** Handed over, but their run did not say how its pass went while the backfill waited (a parked pass, a slow system). */
+  unanswered: number;
+}
+
+export const noBackfillOutcomes = (): BackfillOutcomes => ({ created: 0, updated: 0, unchanged: 0, conflicts: 0, notSynced: 0, unanswered: 0 });
+
+export function countOutcome(outcomes: BackfillOutcomes, outcome: CustomerPassOutcome, count = 1): void {
+  const field = ({ created: 'created', updated: 'updated', unchanged: 'unchanged', conflict: 'conflicts', not_synced: 'notSynced' } as const)[outcome];
+  outcomes[field] += count;
+}
+
+/** What `npm run ops -- customers sync` ends with: every customer read falls in exactly one of these. */
+export interface BackfillSummary extends BackfillOutcomes {
+  read: number;
+  /** Read again inside the overlap window of an earlier run of the same backfill: counted there. */
+  alreadySeen: number;
+  withoutEmail: number;
+}
+
+/**
+ * Sums a backfill up: `unchanged` is the customers the poll did not hand over (linked and as our last write left them)
+ * plus those whose pass wrote nothing. Undefined for a backfill that collected no outcomes (one started before it did).
+ */
+export function backfillSummary(status: { read: number; alreadySeen: number; withoutEmail: number; unchanged: number; outcomes?: BackfillOutcomes }): BackfillSummary | undefined {
+  if (!status.outcomes) return undefined;
+  const { read, alreadySeen, withoutEmail } = status;
+  return { read, alreadySeen, withoutEmail, ...status.outcomes, unchanged: status.unchanged + status.outcomes.unchanged };
+}

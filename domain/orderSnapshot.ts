@@ -41,7 +41,8 @@ export interface OrderSnapshot {
   fullyInvoiced: boolean;
   fullyShipped: boolean;
   createdAt?: string;
-  customer: { email: string; firstname?: string; lastname?: string };
+  /** `isGuest`: Magento's `customer_is_guest` (absent in snapshots taken before it was kept). */
+  customer: { email: string; firstname?: string; lastname?: string; isGuest?: boolean };
   billingCountry?: string;
   shippingCountry?: string;
   /** The shipping address, or the billing address when the order has none. */
@@ -68,7 +69,8 @@ export function orderSnapshotOf(order: MagentoOrder): OrderSnapshot {
     fullyInvoiced: isFullyInvoiced(order),
     fullyShipped: isFullyShipped(order),
     ...(order.created_at ? { createdAt: order.created_at } : {}),
-    customer: { email: order.customer_email, firstname: order.customer_firstname, lastname: order.customer_lastname },
+    customer: { email: order.customer_email, firstname: order.customer_firstname, lastname: order.customer_lastname,
+      isGuest: order.customer_is_guest === true || Number(order.customer_is_guest) === 1 },
     billingCountry: order.billing_address?.country_id,
     shippingCountry: shippingAddressOf(order)?.country_id,
     ...(address ? { shipTo: {

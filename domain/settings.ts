@@ -22,8 +22,11 @@ export interface OrderSettings {
   disputes?: { evidenceReminderBeforeMs: number };
   /** Renewal orders for Stripe subscriptions. */
   subscriptions?: SubscriptionSettings;
-  /** Customer sync: the Magento attribute that holds the Stripe customer id. */
-  customers?: { stripeCustomerIdAttribute: string };
+  /**
+   * Customer sync: the Magento attribute that holds the Stripe customer id, and whether a paid guest order whose payment
+   * names no Stripe customer gets one (one per e-mail; absent in runs started before the setting: on).
+   */
+  customers?: { stripeCustomerIdAttribute: string; createForGuests?: boolean };
   fraud: FraudSettings;
   erp: ErpSettings;
   wms: WmsSettings;

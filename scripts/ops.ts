@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { formatMoney } from '../domain/money';
 import { AdminClient } from './ops/adminClient';
+import { customerSyncSummaryLine } from './ops/customerSync';
 import { orderPageLines } from './ops/orderPage';
 import { parseSince } from './ops/since';
 
@@ -99,24 +100,24 @@ program.command('replay').description('catch up on Stripe events since a time (w
   });
 
 const customers = program.command('customers').description('the customer sync (Magento ⇄ Stripe ⇄ ERP)');
-customers.command('sync').description('backfill: hand every Magento customer changed since a time to its sync run')
+customers.command('sync').description('backfill: hand every Magento customer changed since a time to its sync run, and sum up what the runs did')
   .requiredOption('--since <when>', '30d, 36h, 90m, epoch seconds or ISO 8601')
   .action(async (opts: { since: string }) => {
     const admin = client();
     const started = await admin.startCustomerSync(parseSince(opts.since));
     const bar = process.stdout.isTTY && !program.opts().json
-      ? new SingleBar({ format: 'customers |{bar}| {read} read · {handedOver} synced · {unchanged} unchanged', hideCursor: true }, Presets.shades_classic)
+      ? new SingleBar({ format: 'customers |{bar}| {read} read · {created} created · {updated} updated · {unchanged} unchanged · {conflicts} conflicts', hideCursor: true },
+        Presets.shades_classic)
       : undefined;
-    bar?.start(1, 0, { read: 0, handedOver: 0, unchanged: 0 });
+    bar?.start(1, 0, { read: 0, created: 0, updated: 0, unchanged: 0, conflicts: 0 });
     for (;;) {
-      const { status, progress } = await admin.customerSyncStatus(started.status);
+      const { status, progress, summary } = await admin.customerSyncStatus(started.status);
       bar?.setTotal(Math.max(1, progress.read + (progress.more ? 1000 : 0)));
-      bar?.update(progress.read, progress);
+      bar?.update(progress.read, { created: 0, updated: 0, conflicts: 0, ...progress, ...summary });
       if (status !== 'RUNNING') {
         bar?.stop();
-        print(program.opts().json, { workflowId: started.workflowId, status, ...progress }, () =>
-          console.log(`${status.toLowerCase()}: ${progress.read} customers read since ${progress.since}, ${progress.handedOver} handed to their sync runs, `
-            + `${progress.unchanged} unchanged, ${progress.withoutEmail} without e-mail`));
+        print(program.opts().json, { workflowId: started.workflowId, status, ...progress, ...(summary ? { summary } : {}) }, () =>
+          console.log(`${status.toLowerCase()}: ${customerSyncSummaryLine(progress, summary)}`));
         if (status !== 'COMPLETED') process.exitCode = 1;
         return;
       }

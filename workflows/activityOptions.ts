@@ -20,3 +20,13 @@ export const localCall: ActivityOptions = {
   scheduleToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds' },
 };
+
+/**
+ * A step off the money path (a guest's Stripe customer): a few tries inside two minutes, then the run goes on without
+ * it and says so on its status, instead of parking an order over something its money does not need.
+ */
+export const nonEssentialCall: ActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  scheduleToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5 },
+};

@@ -1,10 +1,14 @@
-import { condition, continueAsNew, defineSignal, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  condition, continueAsNew, defineSignal, getExternalWorkflowHandle, isCancellation, proxyActivities, setHandler, workflowInfo,
+} from '@temporalio/workflow';
 import { decideSync } from '../domain/customerMapping';
+import { customerPassOutcome, type CustomerPassOutcome } from '../domain/customerPoll';
 import type { StripeEventEnvelope } from '../domain/stripeEvents';
 import type { ErpCustomerSyncActivities } from '../activities/erp/customerSync';
 import type { MagentoCustomerSide, MagentoCustomerSyncActivities } from '../activities/magento/customerSync';
 import type { StripeCustomerSide, StripeCustomerSyncActivities } from '../activities/stripe/customerSync';
 import { externalCall } from './activityOptions';
+import { customerSyncOutcomeSignal } from './magentoCustomerPoll';
 import { defineStatusQuery, stripeEventSignal } from './messages';
 import { createReviewQueue, setSyncState, type Tracked } from './reviewQueue';
 
@@ -17,12 +21,22 @@ export interface CustomerSyncInput {
   stripeChangedAtMs?: number;
   /** Passes of the runs before this one (carried over a continue-as-new, so `status.passes` counts them all). */
   passes?: number;
+  /** Backfills still to be told the outcome of the next pass (carried over a continue-as-new). */
+  replies?: PassReply[];
+}
+
+/** A backfill run waiting to hear how the pass its hand-over leads to went, for these Magento customers. */
+export interface PassReply {
+  workflowId: string;
+  customerIds: number[];
 }
 
 /** A Magento customer changed (the `magento-customer-poll` saw it): look again. */
 export interface MagentoCustomerChange {
   customerId: number;
   updatedAt: string;
+  /** A backfill's workflow ID: it is told the outcome of the pass this change leads to (`customerSyncOutcome`). */
+  replyTo?: string;
 }
 export const magentoCustomerChangedSignal = defineSignal<[MagentoCustomerChange]>('magentoCustomerChanged');
 
@@ -72,6 +86,7 @@ export async function customerSync(input: CustomerSyncInput): Promise<CustomerSy
     ...(input.stripeCustomerId ? { stripeCustomerId: input.stripeCustomerId } : {}) };
   let stripeChangedAtMs = input.stripeChangedAtMs ?? 0;
   let pending = true;
+  let replies: PassReply[] = input.replies ?? [];
   setHandler(customerSyncStatusQuery, () => status);
   setHandler(stripeEventSignal, (event: StripeEventEnvelope) => {
     if (!event.type.startsWith('customer.') || event.type.startsWith('customer.subscription.')) return;
@@ -81,6 +96,7 @@ export async function customerSync(input: CustomerSyncInput): Promise<CustomerSy
   });
   setHandler(magentoCustomerChangedSignal, (change) => {
     if (status.magentoCustomerId === undefined) status.magentoCustomerId = change.customerId;
+    if (change.replyTo) replies = withReply(replies, change.replyTo, change.customerId);
     pending = true;
   });
   const review = createReviewQueue(status);
@@ -91,16 +107,41 @@ export async function customerSync(input: CustomerSyncInput): Promise<CustomerSy
     if (!(await condition(() => pending, idleEndMs))) break;
     status.waiting = false;
     pending = false;
+    // A change that arrives during the pass may not have been read by it: its backfill hears about the next pass.
+    const answering = replies;
+    replies = [];
+    const before = { writes: { ...status.writes }, conflicts: status.conflicts.length };
     status.passes += 1;
     await review.step(() => syncPass(status, stripeChangedAtMs));
     setSyncState(status, 'running');
+    await tellBackfills(answering, customerPassOutcome({ lastDecision: status.lastDecision, conflict: status.conflicts.length > before.conflicts,
+      wrote: (['magento', 'stripe', 'erp'] as const).some((side) => status.writes[side] > before.writes[side]) }));
     if (status.passes - (input.passes ?? 0) >= passesPerRun || workflowInfo().continueAsNewSuggested) {
       await continueAsNew<typeof customerSync>({ key: status.key, ...(status.magentoCustomerId !== undefined ? { magentoCustomerId: status.magentoCustomerId } : {}),
-        ...(status.stripeCustomerId ? { stripeCustomerId: status.stripeCustomerId } : {}), stripeChangedAtMs, passes: status.passes });
+        ...(status.stripeCustomerId ? { stripeCustomerId: status.stripeCustomerId } : {}), stripeChangedAtMs, passes: status.passes,
+        ...(replies.length > 0 ? { replies } : {}) });
     }
   }
   setSyncState(status, 'completed');
   return status;
+}
+
+function withReply(replies: PassReply[], workflowId: string, customerId: number): PassReply[] {
+  const known = replies.find((r) => r.workflowId === workflowId);
+  if (!known) return [...replies, { workflowId, customerIds: [customerId] }];
+  if (!known.customerIds.includes(customerId)) known.customerIds.push(customerId);
+  return replies;
+}
+
+/** Tells each backfill that handed this customer over how the pass went (ids and the outcome only); one already ended is not told. */
+async function tellBackfills(replies: PassReply[], outcome: CustomerPassOutcome): Promise<void> {
+  await Promise.all(replies.map(async ({ workflowId, customerIds }) => {
+    try {
+      await getExternalWorkflowHandle(workflowId).signal(customerSyncOutcomeSignal, { customerIds, outcome });
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+    }
+  }));
 }
 
 /** Reads both sides now and brings them (and the ERP) in step; writes nothing when both are as our last write left them. */

@@ -1,7 +1,7 @@
-import { continueAsNew, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { condition, continueAsNew, defineSignal, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import {
-  advanceCustomerCursor, customerCursorAt, customerCursorFromResult, customerPollOverlapMs, customerWindowStart, isRecentCustomer, nextCustomerPosition,
-  type CustomerPagePosition, type CustomerPollCursor,
+  advanceCustomerCursor, countOutcome, customerCursorAt, customerCursorFromResult, customerPollOverlapMs, customerWindowStart, isRecentCustomer,
+  nextCustomerPosition, noBackfillOutcomes, type BackfillOutcomes, type CustomerPagePosition, type CustomerPassOutcome, type CustomerPollCursor,
 } from '../domain/customerPoll';
 import { magentoDateTime } from '../domain/magento';
 import type { IntakeActivities } from '../activities/intake/activities';
@@ -19,7 +19,7 @@ export interface CustomerPollInput {
   backfill?: { counts: PollCounts };
 }
 
-type PollCounts = Pick<CustomerPollStatus, 'pages' | 'read' | 'alreadySeen' | 'handedOver' | 'unchanged' | 'withoutEmail'>;
+type PollCounts = Pick<CustomerPollStatus, 'pages' | 'read' | 'alreadySeen' | 'handedOver' | 'unchanged' | 'withoutEmail' | 'outcomes'>;
 
 export interface CustomerPollStatus extends Tracked {
   cursorFrom: 'since' | 'input' | 'last_run' | 'first_run';
@@ -35,6 +35,8 @@ export interface CustomerPollStatus extends Tracked {
   unchanged: number;
   /** Without an e-mail (no key): not synced. */
   withoutEmail: number;
+  /** A backfill only: how the passes of the customers it handed over went, as their runs told it. */
+  outcomes?: BackfillOutcomes;
   /** Stopped at the per-run limit: the next run goes on from the cursor. */
   more: boolean;
   /** Where the next run goes on from: this run's result is the next scheduled run's `lastResult`. */
@@ -44,12 +46,21 @@ export interface CustomerPollStatus extends Tracked {
 
 export const customerPollStatusQuery = defineStatusQuery<CustomerPollStatus>();
 
+/** A customer's run, to the backfill that handed these Magento customers over: how the pass went (ids and the outcome, no PII). */
+export interface CustomerSyncOutcomeNotice {
+  customerIds: number[];
+  outcome: CustomerPassOutcome;
+}
+export const customerSyncOutcomeSignal = defineSignal<[CustomerSyncOutcomeNotice]>('customerSyncOutcome');
+
 const magento = proxyActivities<MagentoCustomerSyncActivities>(externalCall);
 const intake = proxyActivities<IntakeActivities>(externalCall);
 
 const pageSize = 50;
 /** Customers read per run at most, so one run's history stays small; the next run goes on from the cursor. */
 const maxCustomersPerRun = 1000;
+/** A backfill waits for its customers' runs to answer while answers keep coming; this long without one, the rest count as unanswered. */
+const answerIdleMs = 2 * 60_000;
 
 /**
  * Magento → Stripe: started by the Schedule `magento-customer-poll` (overlaps skipped), reads the Magento customers
@@ -68,6 +79,14 @@ export async function magentoCustomerPoll(input: CustomerPollInput = {}): Promis
     cursor: { updatedAt: '', recent: [] }, syncState: 'running', ...input.backfill?.counts,
   };
   setHandler(customerPollStatusQuery, () => status);
+  // A backfill hears from each customer's run how its pass went; the scheduled poll does not wait for that.
+  const awaiting = new Set<number>();
+  const collecting = Boolean(input.since || input.backfill) && patched('backfill-outcomes');
+  if (collecting) status.outcomes ??= noBackfillOutcomes();
+  setHandler(customerSyncOutcomeSignal, ({ customerIds, outcome }) => {
+    const answered = customerIds.filter((id) => awaiting.delete(id)).length;
+    if (answered > 0 && status.outcomes) countOutcome(status.outcomes, outcome, answered);
+  });
   const review = createReviewQueue(status);
   setSyncState(status, 'running');
 
@@ -91,7 +110,9 @@ export async function magentoCustomerPoll(input: CustomerPollInput = {}): Promis
         else changes.push({ key: customer.key, customerId: customer.customerId, updatedAt: customer.updatedAt });
       }
       if (changes.length > 0) {
-        await review.step(() => intake.signalMagentoCustomerChanges({ changes }));
+        const replyTo = collecting ? workflowInfo().workflowId : undefined;
+        for (const change of collecting ? changes : []) awaiting.add(change.customerId);
+        await review.step(() => intake.signalMagentoCustomerChanges({ changes, ...(replyTo ? { replyTo } : {}) }));
         status.handedOver += changes.length;
       }
       status.cursor = advanceCustomerCursor(cursor, read, customerPollOverlapMs);
@@ -99,18 +120,33 @@ export async function magentoCustomerPoll(input: CustomerPollInput = {}): Promis
       if (page.isLastPage) break;
       status.more = status.read >= limit;
     }
+    await hearFromRuns(awaiting, status);
     if (status.more && (input.since || input.backfill)) {
       // An operator's backfill reads on in a fresh run (the same workflow ID), so a long one neither stops nor grows one history.
-      const { pages, read: readSoFar, alreadySeen, handedOver, unchanged, withoutEmail } = status;
+      const { pages, read: readSoFar, alreadySeen, handedOver, unchanged, withoutEmail, outcomes } = status;
       await continueAsNew<typeof magentoCustomerPoll>({ cursor: status.cursor,
-        backfill: { counts: { pages, read: readSoFar, alreadySeen, handedOver, unchanged, withoutEmail } } });
+        backfill: { counts: { pages, read: readSoFar, alreadySeen, handedOver, unchanged, withoutEmail, ...(outcomes ? { outcomes } : {}) } } });
     }
   } catch (err) {
     if (!(err instanceof SkippedByOperator)) throw err;
     status.skipped = err.message;
+    if (status.outcomes) status.outcomes.unanswered += awaiting.size;
   }
   setSyncState(status, 'completed');
   return status;
+}
+
+/**
+ * Waits for the customers' runs to say how their passes went, for as long as answers keep coming (a pass can wait on a
+ * slow or failing system); after `answerIdleMs` without one, the customers not heard from count as unanswered.
+ */
+async function hearFromRuns(awaiting: Set<number>, status: CustomerPollStatus): Promise<void> {
+  while (awaiting.size > 0) {
+    const left = awaiting.size;
+    if (!(await condition(() => awaiting.size < left, answerIdleMs))) break;
+  }
+  if (status.outcomes) status.outcomes.unanswered += awaiting.size;
+  awaiting.clear();
 }
 
 /** An operator's `since` wins, then a cursor given, then the last completed run's, else the run's own start time. */

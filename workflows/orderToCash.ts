@@ -1,8 +1,9 @@
 import {
-  condition, defineSignal, defineUpdate, patched, proxyActivities, setHandler, sleep, upsertMemo, upsertSearchAttributes, workflowInfo,
+  condition, defineSignal, defineUpdate, isCancellation, log, patched, proxyActivities, setHandler, sleep, upsertMemo, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import { assessFraud, type FraudAssessment } from '../domain/fraud';
 import { checkErpTotals, erpCustomerFor, erpSalesOrderFor, magentoCarrierCode, wmsOrderFor } from '../domain/fulfilment';
+import { guestCustomerOf, needsGuestStripeCustomer } from '../domain/guestCustomers';
 import { magentoDateTime } from '../domain/magento';
 import { formatMoney } from '../domain/money';
 import { isSettledInMagento, orderSnapshotOf, type OrderSnapshot } from '../domain/orderSnapshot';
@@ -15,12 +16,13 @@ import type { MagentoActivities } from '../activities/magento/activities';
 import type { NotifyActivities } from '../activities/notify/activities';
 import type { SettingsActivities } from '../activities/settings';
 import type { PaymentSnapshot, StripeActivities } from '../activities/stripe/activities';
+import type { GuestCustomerActivities } from '../activities/stripe/guestCustomers';
 import type { WmsActivities } from '../activities/wms/activities';
-import { externalCall, localCall } from './activityOptions';
+import { externalCall, localCall, nonEssentialCall } from './activityOptions';
 import {
   defineStatusQuery, disputeNoticeUpdate, refundNoticeUpdate, stripeEventSignal, type DisputeNotice, type RefundNotice,
 } from './messages';
-import { BusinessRefused, createReviewQueue, permanentFailure, setSyncState, SkippedByOperator } from './reviewQueue';
+import { BusinessRefused, classifyFailure, createReviewQueue, permanentFailure, setSyncState, SkippedByOperator } from './reviewQueue';
 
 // ── Messages ────────────────────────────────────────────────────────────────────────────────────────
 export interface FraudDecision {
@@ -46,6 +48,8 @@ export interface OrderStatus {
   fraud?: FraudAssessment & { decision?: FraudDecision; heldUntil?: string };
   ids: Record<string, string | number | undefined>;
   timestamps: Record<string, string>;
+  /** Steps off the money path that failed: the order went on without them. */
+  warnings?: string[];
 }
 
 export interface OrderOutcome {
@@ -69,6 +73,7 @@ const wms = proxyActivities<WmsActivities>(externalCall);
 const stripe = proxyActivities<StripeActivities>(externalCall);
 const notify = proxyActivities<NotifyActivities>(externalCall);
 const config = proxyActivities<SettingsActivities>(localCall);
+const guestCustomers = proxyActivities<GuestCustomerActivities>(nonEssentialCall);
 
 const day = 24 * 3600 * 1000;
 
@@ -113,6 +118,7 @@ export async function orderToCash(input: { incrementId: string; paymentIntentId?
     await checkAmount(run);
     registerPaymentUndo(run);
     if ((await passFraudGate(run)) === 'rejected') return await compensate(run, rejection(run.decision!));
+    await makeGuestCustomer(run);
     if (!captureAtShipment(run)) {
       await capture(run);
       await invoice(run);
@@ -355,6 +361,24 @@ async function holdForDecision(run: OrderRun, key: string): Promise<'passed' | '
 
 function rejection(decision: FraudDecision): string {
   return `fraud hold rejected by ${decision.reviewer}${decision.note ? `: ${decision.note}` : ''}`;
+}
+
+/**
+ * A guest's paid order whose payment names no Stripe customer: one Stripe customer per e-mail, marked a guest's, for the
+ * customer sync to link when the guest registers in Magento. Off the money path: a failure is noted on the status.
+ */
+async function makeGuestCustomer(run: OrderRun): Promise<void> {
+  if (!needsGuestStripeCustomer(run.order, run.payment, run.settings) || !patched('guest-stripe-customer')) return;
+  try {
+    const guest = await guestCustomers.ensureGuestStripeCustomer({ guest: guestCustomerOf(run.order) });
+    run.status.ids.stripeCustomerId = guest.customerId;
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    const reason = classifyFailure(err)?.reason ?? String(err);
+    (run.status.warnings ??= []).push(`no Stripe customer was made for the guest: ${reason}`);
+    // The reason stays on the status (a payload, encrypted with a key): an error text may quote the e-mail.
+    log.warn('guest Stripe customer not made; the order goes on', { incrementId: run.incrementId });
+  }
 }
 
 // ── 3. Invoice, ERP, fulfilment ─────────────────────────────────────────────────────────────────────

@@ -73,12 +73,14 @@ export function createIntakeActivities(temporal: Client, taskQueue: string, stri
     /**
      * Signal-with-start of each customer's `customerSync` run (`customer:<key>`) with `magentoCustomerChanged`: starts
      * the run if none is open. Sending a change twice only makes the run read both sides once more, which writes nothing.
+     * With `replyTo` (a backfill's workflow ID) the run tells that backfill how its next pass went.
      */
-    async signalMagentoCustomerChanges(input: { changes: Array<{ key: string; customerId: number; updatedAt: string }> }): Promise<{ signalled: number }> {
+    async signalMagentoCustomerChanges(input: { changes: Array<{ key: string; customerId: number; updatedAt: string }>; replyTo?: string }): Promise<{ signalled: number }> {
       for (const change of input.changes) {
         await temporal.workflow.signalWithStart('customerSync', {
           workflowId: customerWorkflowId(change.key), taskQueue, args: [{ key: change.key, magentoCustomerId: change.customerId }],
-          signal: magentoCustomerChangedSignal, signalArgs: [{ customerId: change.customerId, updatedAt: change.updatedAt }],
+          signal: magentoCustomerChangedSignal,
+          signalArgs: [{ customerId: change.customerId, updatedAt: change.updatedAt, ...(input.replyTo ? { replyTo: input.replyTo } : {}) }],
         });
       }
       return { signalled: input.changes.length };

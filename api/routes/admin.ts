@@ -10,6 +10,7 @@ import { retryUpdate, skipUpdate } from '../../workflows/messages';
 import { fraudDecisionUpdate, type OrderStatus } from '../../workflows/orderToCash';
 import { operatorRefund, type OperatorRefundOutcome } from '../../workflows/operatorRefund';
 import type { CatchUpProgress } from '../../workflows/stripeCatchUp';
+import { backfillSummary } from '../../domain/customerPoll';
 import type { CustomerPollStatus } from '../../workflows/magentoCustomerPoll';
 import { orderPage, type OrderSystems } from '../orderPage';
 import { isTemporalUnavailable } from '../temporalErrors';
@@ -202,7 +203,10 @@ export function adminRoutes(deps: AdminDeps): Router {
     const description = await handle.describe();
     const progress = description.status.name === 'COMPLETED' ? await handle.result() as CustomerPollStatus : await handle.query<CustomerPollStatus>('status');
     const { pages, read, alreadySeen, handedOver, unchanged, withoutEmail, more, since } = progress;
-    res.json({ workflowId: handle.workflowId, status: description.status.name, progress: { since, pages, read, alreadySeen, handedOver, unchanged, withoutEmail, more } });
+    // The summary sums what each customer's run said about its pass; while running, it covers the customers heard from so far.
+    const summary = backfillSummary(progress);
+    res.json({ workflowId: handle.workflowId, status: description.status.name, progress: { since, pages, read, alreadySeen, handedOver, unchanged, withoutEmail, more },
+      ...(summary ? { summary } : {}) });
   });
 
   router.use((err: unknown, _req: Request, res: Response, next: (err?: unknown) => void) => {

@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import axios, { AxiosError, type AxiosInstance, type AxiosRequestConfig } from 'axios';
 import type { OrderPage } from '../../api/orderPage';
 import type { LinePage, PayoutReportHead } from '../../domain/payoutReport';
+import type { BackfillSummary } from '../../domain/customerPoll';
 import type { PayoutLine } from '../../domain/reconciliation';
 
 /** One page of a payout's report as the API serves it: the head, a page of lines, and where the next page is. */
@@ -12,6 +13,8 @@ export type PayoutReportPage = Omit<PayoutReportHead, 'reading'> & Partial<Pick<
 
 /** A customer backfill's counts (`GET /admin/customers/sync/:id`). */
 export type CustomerSyncProgress = { since: string; pages: number; read: number; alreadySeen: number; handedOver: number; unchanged: number; withoutEmail: number; more: boolean };
+/** What each handed customer's run said its pass did, summed up (absent for a backfill started before runs answered). */
+export type CustomerSyncSummary = BackfillSummary;
 
 type Progress = { step: string; pages: number; lines: number };
 
@@ -102,7 +105,7 @@ export class AdminClient {
   }
 
   customerSyncStatus(statusPath: string) {
-    return this.call<{ status: string; progress: CustomerSyncProgress }>('get', statusPath);
+    return this.call<{ status: string; progress: CustomerSyncProgress; summary?: CustomerSyncSummary }>('get', statusPath);
   }
 
   replayStatus(statusPath: string) {

@@ -1,7 +1,7 @@
 import Stripe from 'stripe';
 import type { MagentoClient } from '../../activities/magento/client';
 import { shopCurrencies, type ShopCurrency } from './catalogue';
-import { planOrders, priceOrder, type OrderPlan, type ShopCustomer, type TestPaymentMethod } from './orders';
+import { planOrders, priceOrder, type OrderPlan, type TestPaymentMethod } from './orders';
 import { seededRandom } from './random';
 
 export interface ShopOptions {
@@ -30,7 +30,6 @@ export interface OrderOutcome {
   incrementId?: string;
   entityId?: number;
   paymentIntentId?: string;
-  customerId?: string;
   riskLevel?: string;
   declineCode?: string;
   /** Set when `result` is `failed`: what went wrong, for the operator. */
@@ -78,41 +77,15 @@ async function withStripeRetry<T>(call: () => Promise<T>, attempts = 3): Promise
   }
 }
 
-/** Finds the Stripe customer with this e-mail or creates one, marked a guest; concurrent orders of one customer share the look-up. */
-function stripeCustomers(stripe: Stripe): (customer: ShopCustomer) => Promise<string> {
-  const byEmail = new Map<string, Promise<string>>();
-  const findOrCreate = async (customer: ShopCustomer): Promise<string> => {
-    const found = await withStripeRetry(() => stripe.customers.list({ email: customer.email, limit: 1 }));
-    if (found.data[0]) return found.data[0].id;
-    const created = await stripe.customers.create({
-      email: customer.email,
-      name: `${customer.firstname} ${customer.lastname}`,
-      address: {
-        line1: customer.address.street, city: customer.address.city, postal_code: customer.address.postcode,
-        country: customer.country.countryId, ...(customer.address.regionCode ? { state: customer.address.regionCode } : {}),
-      },
-      // The storefront places guest orders (customer_is_guest): a guest's Stripe customer gets no Magento account from the customer sync.
-      metadata: { source: 'shop', o2c_guest: 'true' },
-    });
-    return created.id;
-  };
-  return (customer) => {
-    let id = byEmail.get(customer.email);
-    if (!id) {
-      id = findOrCreate(customer);
-      byEmail.set(customer.email, id);
-      id.catch(() => byEmail.delete(customer.email));
-    }
-    return id;
-  };
-}
-
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** Places one order in Magento, then pays it in Stripe; a card decline is an outcome, anything else unexpected is `failed`. */
-async function placeAndPay(plan: OrderPlan, clients: ShopClients, customerIdOf: (c: ShopCustomer) => Promise<string>): Promise<OrderOutcome> {
+/**
+ * Places one order in Magento, then pays it in Stripe; a card decline is an outcome, anything else unexpected is
+ * `failed`. A guest checkout: the PaymentIntent names no Stripe customer (the product makes the guest's, one per e-mail).
+ */
+async function placeAndPay(plan: OrderPlan, clients: ShopClients): Promise<OrderOutcome> {
   const { entity, grandTotalMinor } = priceOrder(plan);
   const outcome: OrderOutcome = { index: plan.index, result: 'failed', currency: plan.currency, grandTotalMinor, paymentMethod: plan.paymentMethod };
   const label = `order ${plan.index + 1} (${plan.customer.email}, ${plan.currency})`;
@@ -125,14 +98,12 @@ async function placeAndPay(plan: OrderPlan, clients: ShopClients, customerIdOf: 
   }
   const incrementId = outcome.incrementId;
   try {
-    outcome.customerId = await customerIdOf(plan.customer);
     const intent = await withStripeRetry(() => clients.stripe.paymentIntents.create({
       amount: grandTotalMinor,
       currency: plan.currency.toLowerCase(),
       confirm: true,
       payment_method: plan.paymentMethod,
       automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
-      customer: outcome.customerId,
       description: `Magento order #${incrementId}`,
       metadata: { magento_order_id: incrementId },
       expand: ['latest_charge'],
@@ -184,13 +155,12 @@ function summarize(options: ShopOptions, outcomes: OrderOutcome[], elapsedMs: nu
 export async function placeOrders(options: ShopOptions, clients: ShopClients, onProgress: ProgressListener = () => undefined): Promise<ShopSummary> {
   const startedAt = Date.now();
   const plans = planOrders(seededRandom(options.seed), options);
-  const customerIdOf = stripeCustomers(clients.stripe);
   const outcomes: OrderOutcome[] = new Array(plans.length);
   let nextPlan = 0;
   let done = 0;
   const worker = async () => {
     for (let plan = plans[nextPlan++]; plan; plan = plans[nextPlan++]) {
-      const outcome = await placeAndPay(plan, clients, customerIdOf);
+      const outcome = await placeAndPay(plan, clients);
       outcomes[plan.index] = outcome;
       done += 1;
       onProgress(outcome, done, plans.length);

@@ -1,4 +1,8 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { customerWorkflowId, emailKey } from '../../domain/customerMapping';
+import type { BackfillSummary } from '../../domain/customerPoll';
 import axios from 'axios';
 import type Stripe from 'stripe';
 import type { CustomerSyncStatus } from '../../workflows/customerSync';
@@ -6,17 +10,24 @@ import type { CustomerPollStatus } from '../../workflows/magentoCustomerPoll';
 import { customerPollScheduleId, ensureCustomerPollSchedule } from '../../worker/customerPollSchedule';
 import { startDevStack, type DevStack } from '../harness/devStack';
 import { eventually } from '../harness/eventually';
+import { everyByteString } from '../harness/historyBytes';
+import { recordHistories } from '../harness/recordHistories';
 import { testSecrets } from '../harness/productStack';
 
 jest.setTimeout(90_000);
+
+const run = promisify(execFile);
+const repo = join(__dirname, '../..');
 
 describe('the magento-customer-poll Schedule on the dev server', () => {
   let dev: DevStack;
   beforeAll(async () => {
     dev = await startDevStack();
   });
+  const recorded: Array<{ name: string; workflowId: string }> = [];
   afterAll(async () => {
     await dev?.client.schedule.getHandle(customerPollScheduleId).delete().catch(() => undefined);
+    if (dev) await recordHistories(dev.client, recorded);
     await dev?.close();
   });
 
@@ -66,22 +77,62 @@ describe('the magento-customer-poll Schedule on the dev server', () => {
     await client.schedule.getHandle(customerPollScheduleId).delete();
   });
 
-  it('backfills through the operator API: every Magento customer changed since a time is handed to its run, and the progress says so', async () => {
-    const emails = [1, 2, 3].map((n) => `backfill-${n}-${Date.now()}@example.com`);
-    for (const email of emails) await magento().post('/V1/customers', { customer: { email, firstname: 'Back', lastname: 'Fill' } });
+  it('backfills through the CLI and the operator API, and sums up what each customer’s run did: created, updated, unchanged, conflicts', async () => {
     const api = axios.create({ baseURL: dev.apiUrl, headers: dev.admin, validateStatus: () => true });
     expect((await api.post('/admin/customers/sync', { since: 'yesterday' })).status).toBe(400);
-    const started = await api.post<{ workflowId: string; status: string }>('/admin/customers/sync', { since: Math.floor(Date.now() / 1000) - 3600 });
-    expect(started.status).toBe(202);
-    const done = await eventually('the backfill', async () => {
-      const answer = (await api.get<{ status: string; progress: { read: number; handedOver: number; unchanged: number } }>(started.data.status)).data;
-      return answer.status === 'COMPLETED' ? answer : undefined;
-    });
-    expect(done.progress.read).toBeGreaterThanOrEqual(3);
-    expect(done.progress.handedOver).toBeGreaterThanOrEqual(3);
-    for (const email of emails) {
-      await eventually(`${email} in Stripe`, async () => ((await stripeCustomerWith(email))?.metadata?.magento_customer_id ? true : undefined));
-    }
     expect((await api.get('/admin/customers/sync/not-a-backfill')).status).toBe(400);
+    // Whole seconds: from here on, nothing the test before wrote is in the window.
+    await new Promise((r) => setTimeout(r, 1100));
+    const since = Math.floor(Date.now() / 1000);
+    const stamp = Date.now();
+    type Made = { id: number; email: string };
+    const make = async (name: string): Promise<Made> => (await magento().post<Made>('/V1/customers',
+      { customer: { email: `backfill-${name.toLowerCase()}-${stamp}@example.com`, firstname: 'Back', lastname: name } })).data;
+    const edit = async (c: Made, lastname: string) => {
+      const current = (await magento().get<Record<string, unknown>>(`/V1/customers/${c.id}`)).data;
+      await magento().put(`/V1/customers/${c.id}`, { customer: { ...current, lastname } });
+    };
+    /** Synced once already, as a scheduled poll would have: linked both ways, with the hashes stored. */
+    const linked = async (c: Made): Promise<string> => {
+      await dev.client.workflow.signalWithStart('customerSync', { workflowId: customerWorkflowId(emailKey(c.email)), taskQueue: dev.taskQueue,
+        args: [{ key: emailKey(c.email) }], signal: 'magentoCustomerChanged', signalArgs: [{ customerId: c.id, updatedAt: '' }] });
+      return eventually(`${c.email} linked`, async () => {
+        const s = await dev.client.workflow.getHandle(customerWorkflowId(emailKey(c.email))).query<CustomerSyncStatus>('status').catch(() => undefined);
+        return s?.waiting && s.passes >= 1 && s.stripeCustomerId ? s.stripeCustomerId : undefined;
+      });
+    };
+    const same = await make('Same');
+    const edited = await make('Edited');
+    const both = await make('Both');
+    await linked(same);
+    await linked(edited);
+    const bothInStripe = await linked(both);
+    await edit(edited, 'Changed');
+    // Changed on both sides since the last sync (no Stripe webhooks here: the run hears of it from the backfill).
+    await edit(both, 'MagentoSide');
+    await dev.stack.stripe.customers.update(bothInStripe, { name: 'Back StripeSide' });
+    const fresh = await make('Fresh');
+
+    const ops = async (...args: string[]) => (await run(process.execPath, ['--import', 'tsx', join(repo, 'scripts/ops.ts'), ...args],
+      { cwd: repo, env: { ...process.env, API_URL: dev.apiUrl, ADMIN_TOKEN: testSecrets.adminToken } })).stdout;
+    const first = JSON.parse(await ops('--json', 'customers', 'sync', '--since', String(since))) as CustomerPollStatus & { workflowId: string; status: string; summary: BackfillSummary };
+    expect(first).toMatchObject({ status: 'COMPLETED', read: 4, handedOver: 3, unchanged: 1 });
+    expect(first.summary).toEqual({ read: 4, alreadySeen: 0, withoutEmail: 0, created: 1, updated: 1, unchanged: 1, conflicts: 1, notSynced: 0, unanswered: 0 });
+    expect((await stripeCustomerWith(fresh.email))?.metadata?.magento_customer_id).toBe(String(fresh.id));
+    expect((await stripeCustomerWith(edited.email))?.name).toBe('Back Changed');
+    expect((await dev.client.workflow.getHandle(customerWorkflowId(emailKey(both.email))).query<CustomerSyncStatus>('status')).conflicts)
+      .toEqual([expect.objectContaining({ kept: 'magento' })]);
+    recorded.push({ name: 'customer-backfill-summed-up', workflowId: first.workflowId },
+      { name: 'customer-sync-conflict-answered-backfill', workflowId: customerWorkflowId(emailKey(both.email)) });
+    // What the backfill's history holds: ids and counts, never an e-mail or a name.
+    const history = everyByteString((await dev.client.workflow.getHandle(first.workflowId).fetchHistory()).events ?? []);
+    expect(history).toContain('"outcome":"conflict"');
+    for (const c of [same, edited, both, fresh]) expect(history).not.toContain(c.email);
+    expect(history).not.toMatch(/Back|Changed|MagentoSide|StripeSide/);
+
+    // Again from the same time: every run's own writes come back as no change, so no run is woken.
+    const again = await ops('customers', 'sync', '--since', String(since));
+    expect(again.trim()).toMatch(new RegExp('^completed: 4 customers read since [0-9: -]+: 0 created, 0 updated, 4 unchanged, 0 conflicts \\(the later change kept\\); '
+      + '0 not synced \\(guests without an account, deleted on one side\\), 0 without e-mail$'));
   });
 });

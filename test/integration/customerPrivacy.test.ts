@@ -12,17 +12,10 @@ import { repoRoot } from '../../scripts/temporalBinaries';
 import type { CustomerSyncStatus } from '../../workflows/customerSync';
 import { deliver } from '../workflows/orderFlow';
 import { eventually } from '../harness/eventually';
+import { everyByteString } from '../harness/historyBytes';
 import { startProductStack, testSecrets, type ProductStack } from '../harness/productStack';
 
 jest.setTimeout(120_000);
-
-/** Every byte field of a history (payload data, metadata values), decoded as Latin-1, joined: what a reader of the raw history sees. */
-function everyByteString(value: unknown, out: string[] = []): string {
-  if (value instanceof Uint8Array) out.push(Buffer.from(value).toString('latin1'));
-  else if (Array.isArray(value)) for (const v of value) everyByteString(v, out);
-  else if (value && typeof value === 'object') for (const v of Object.values(value)) everyByteString(v, out);
-  return out.join('\n');
-}
 
 /**
  * `npm run worker` as its own process at LOG_LEVEL=debug with PAYLOAD_ENCRYPTION_KEY set, syncing a customer made in

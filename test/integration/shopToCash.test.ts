@@ -1,5 +1,6 @@
 import { customerWorkflowId, emailKey } from '../../domain/customerMapping';
 import axios from 'axios';
+import type Stripe from 'stripe';
 import type { OrderStatus } from '../../workflows/orderToCash';
 import { placeOrders, type ShopSummary } from '../../scripts/shop/placeOrders';
 import { startDevStack, type DevStack } from '../harness/devStack';
@@ -58,9 +59,17 @@ describe('npm run shop -- --orders 50 --decline-rate 0.1 --fraud-rate 0.1, throu
       expect(held.length).toBeGreaterThanOrEqual(summary.flaggedElevated);
       expect(finals.filter((f) => f.syncState === 'completed').length).toBe(summary.paid - held.length);
       await expectOneOfEachDocument(dev, finals);
-      // Shop orders are guest orders: each customer's run made no Magento account for them.
-      const emails = new Set<string>();
-      for await (const c of dev.stack.stripe.customers.list({ limit: 100 })) if (c.email) emails.add(c.email.toLowerCase());
+      // Shop orders are guest orders paid without a Stripe customer: the product made one per e-mail, marked a guest's,
+      // for every completed order (returning customers' orders run at the same time), and no Magento account.
+      const customers: Stripe.Customer[] = [];
+      for await (const c of dev.stack.stripe.customers.list({ limit: 100 })) customers.push(c);
+      const emails = new Set(customers.map((c) => c.email!));
+      expect(emails.size).toBe(customers.length);
+      for (const c of customers) expect(c.metadata).toMatchObject({ o2c_guest: 'true', o2c_customer_key: emailKey(c.email!) });
+      for (const f of finals.filter((x) => x.syncState === 'completed')) {
+        const email = (await dev.stack.clients.magento.getOrder(f.entityId)).customer_email.toLowerCase();
+        expect({ id: f.incrementId, hasCustomer: emails.has(email) }).toEqual({ id: f.incrementId, hasCustomer: true });
+      }
       for (const email of emails) {
         await eventually(`customer:${email} to see a guest`, async () => {
           const s = await dev.client.workflow.getHandle(customerWorkflowId(emailKey(email))).query<{ lastDecision?: string }>('status').catch(() => undefined);

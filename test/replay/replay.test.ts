@@ -8,7 +8,7 @@ import { workflowsPath } from '../../worker/worker';
 const files = readdirSync(historiesDir).filter((f) => f.endsWith('.binpb')).sort();
 
 describe('recorded workflow histories replay on the current workflow code', () => {
-  it('has histories to replay, from every order path, refunds, disputes and payout reconciliation (before and after the report store): before the failure policy (v1), before order snapshots (v2), before invoices from the Sales Order (v3), and now', () => {
+  it('has histories to replay, from every order path, refunds, disputes, payout reconciliation (before and after the report store) and the customer sync: before the failure policy (v1), before order snapshots (v2), before invoices from the Sales Order (v3), and now', () => {
     const paths = ['order-completed.binpb', 'order-fraud-approved.binpb', 'order-fraud-timeout.binpb', 'order-out-of-stock.binpb',
       'order-declined-then-paid.binpb', 'order-declined-canceled.binpb', 'order-shipment-found-in-wms.binpb', 'order-review-skipped.binpb',
       'intake-delivered.binpb'];
@@ -24,6 +24,10 @@ describe('recorded workflow histories replay on the current workflow code', () =
       'subscription-renewed.binpb', 'subscription-dunning-recovered.binpb', 'subscription-retries-exhausted.binpb', 'subscription-trial-converted.binpb',
       // Before the ERP invoice was made from the (possibly amended) Sales Order.
       'v3-order-completed.binpb', 'v3-order-shipment-found-in-wms.binpb', 'v3-order-fraud-approved.binpb',
+      // A guest's Stripe customer made by the order run (patched 'guest-stripe-customer'), and the warning when Stripe is down.
+      'guest-order-stripe-customer.binpb', 'guest-order-stripe-customer-failed.binpb',
+      // A customer backfill summed up from its customers' answers (patched 'backfill-outcomes'), and a customer run that answered.
+      'customer-backfill-summed-up.binpb', 'customer-sync-conflict-answered-backfill.binpb',
     ]));
     const orderPaths = files.filter((f) => /^order-/.test(f));
     expect(orderPaths.length).toBeGreaterThanOrEqual(16);

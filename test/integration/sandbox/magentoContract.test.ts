@@ -1,9 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { Ajv, type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
-import { parse } from 'yaml';
+import type { ValidateFunction } from 'ajv';
 import { renewalOrderFor } from '../../../domain/subscriptions';
+import { describeIfMagentoSchema, loadMagentoSchema, type Json, type MagentoSchema, type SchemaMode } from '../../harness/magentoSchema';
 import { searchParams, startMagento, type RunningMagento } from './magentoHelpers';
 
 /**
@@ -12,97 +9,19 @@ import { searchParams, startMagento, type RunningMagento } from './magentoHelper
  * schema (real Magento omits nulls, so required fields may be missing, but a present field must have the
  * schema's type).
  */
-const repoRoot = path.resolve(__dirname, '../../..');
-const schemaPath = process.env.MAGENTO_SCHEMA_PATH ?? path.resolve(repoRoot, '../shared/contracts/magento/admin-schema-2.4.9.yaml');
-const hasSchema = existsSync(schemaPath);
-if (!hasSchema) console.warn(`Magento contract test skipped: no admin REST schema at ${schemaPath} (set MAGENTO_SCHEMA_PATH).`);
-
-type Json = Record<string, unknown>;
-interface Operation { parameters?: Json[]; responses?: Record<string, { schema?: Json }> }
-interface Swagger { paths: Record<string, Record<string, Operation>>; definitions: Record<string, Json> }
-
 interface Exchange { method: string; path: string; requestBody: unknown; status: number; responseBody: unknown }
 
-const strictId = 'https://magento.sandbox/admin-strict.json';
-const lenientId = 'https://magento.sandbox/admin-lenient.json';
-
-/** Rewrites `#/definitions/x` into the registered root and adjusts each object schema for the mode. */
-function transform(node: unknown, mode: 'strict' | 'lenient', root: string, definitionName?: string): unknown {
-  if (Array.isArray(node)) return node.map((n) => transform(n, mode, root));
-  if (!node || typeof node !== 'object') return node;
-  const out: Json = {};
-  for (const [key, value] of Object.entries(node as Json)) {
-    if (key === 'xml' || key === 'example' || key === 'description') continue;
-    if (key === '$ref' && typeof value === 'string') out.$ref = value.replace(/^#\/definitions\//, `${root}#/definitions/`);
-    else if (key === 'required' && mode === 'lenient') continue;
-    else if (key === 'properties' && value && typeof value === 'object') {
-      out.properties = Object.fromEntries(Object.entries(value as Json).map(([k, v]) => [k, transform(v, mode, root)]));
-    } else out[key] = transform(value, mode, root);
-  }
-  // Extension attributes are Magento's extension point: open in both modes. Everything else is closed when strict.
-  const extension = definitionName?.endsWith('-extension-interface') ?? false;
-  if (mode === 'strict' && out.type === 'object' && out.properties && !extension && out.additionalProperties === undefined) {
-    out.additionalProperties = false;
-  }
-  return out;
-}
-
-function buildAjv(doc: Swagger, mode: 'strict' | 'lenient'): Ajv {
-  const root = mode === 'strict' ? strictId : lenientId;
-  const definitions = Object.fromEntries(Object.entries(doc.definitions).map(([name, def]) => [name, transform(def, mode, root, name)]));
-  if (mode === 'lenient') {
-    // Published as an array of {resources, fieldName, fieldValue}, but Magento's ErrorProcessor sends the
-    // phrase arguments: an array for %1-style messages, an object for %name-style ones.
-    definitions['error-parameters'] = {
-      anyOf: [
-        { type: 'array', items: { anyOf: [{ type: 'string' }, { $ref: `${root}#/definitions/error-parameters-item` }] } },
-        { type: 'object', additionalProperties: { type: 'string' } },
-      ],
-    };
-  }
-  const ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false, logger: false });
-  addFormats(ajv);
-  ajv.addSchema({ $id: root, definitions });
-  return ajv;
-}
-
-function templateFor(doc: Swagger, method: string, urlPath: string): string | undefined {
-  const candidates = Object.keys(doc.paths).filter((template) => {
-    if (!doc.paths[template]?.[method]) return false;
-    const pattern = new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`);
-    return pattern.test(urlPath);
-  });
-  // A literal segment beats a parameter: /V1/customers/search over /V1/customers/{customerId}.
-  return candidates.sort((a, b) => (a.match(/\{/g)?.length ?? 0) - (b.match(/\{/g)?.length ?? 0))[0];
-}
-
-const describeIfSchema = hasSchema ? describe : describe.skip;
+const describeIfSchema = describeIfMagentoSchema('Magento contract test');
 
 describeIfSchema('Magento sandbox against Magento’s admin REST schema', () => {
-  let doc: Swagger;
-  let strict: Ajv;
-  let lenient: Ajv;
+  let contract: MagentoSchema;
   let magento: RunningMagento;
   const exchanges: Exchange[] = [];
-  const compiled = new Map<string, ValidateFunction>();
 
-  const validatorFor = (ajv: Ajv, key: string, schema: Json, mode: 'strict' | 'lenient'): ValidateFunction => {
-    const cacheKey = `${mode}:${key}`;
-    let validate = compiled.get(cacheKey);
-    if (!validate) {
-      validate = ajv.compile(transform(schema, mode, mode === 'strict' ? strictId : lenientId) as Json);
-      compiled.set(cacheKey, validate);
-    }
-    return validate;
-  };
-
-  const bodySchema = (template: string, method: string): Json | undefined =>
-    doc.paths[template]?.[method]?.parameters?.find((p) => p.in === 'body')?.schema as Json | undefined;
-
-  const responseSchema = (template: string, method: string, status: number): Json | undefined => {
-    const responses = doc.paths[template]?.[method]?.responses ?? {};
-    return (responses[String(status)] ?? (status >= 400 ? responses.default : undefined))?.schema;
-  };
+  const validatorFor = (key: string, json: Json, mode: SchemaMode): ValidateFunction => contract.validatorFor(key, json, mode);
+  const bodySchema = (template: string, method: string) => contract.bodySchema(template, method);
+  const responseSchema = (template: string, method: string, status: number) => contract.responseSchema(template, method, status);
+  const templateFor = (method: string, urlPath: string) => contract.templateFor(method, urlPath);
 
   const call = async (method: 'get' | 'post' | 'put', urlPath: string, body?: unknown, params?: Record<string, string>) => {
     const res = await magento.api.request({ method, url: urlPath, data: body, params });
@@ -113,9 +32,7 @@ describeIfSchema('Magento sandbox against Magento’s admin REST schema', () => 
   const address = { firstname: 'Ada', lastname: 'Lovelace', street: ['12 Analytical Row'], city: 'London', postcode: 'N1 9GU', country_id: 'GB', telephone: '+44 20 7946 0000' };
 
   beforeAll(async () => {
-    doc = parse(readFileSync(schemaPath, 'utf8')) as Swagger;
-    strict = buildAjv(doc, 'strict');
-    lenient = buildAjv(doc, 'lenient');
+    contract = loadMagentoSchema();
     magento = await startMagento();
 
     const customer = await call('post', '/customers', {
@@ -218,21 +135,21 @@ describeIfSchema('Magento sandbox against Magento’s admin REST schema', () => 
   });
 
   it('maps every exchange onto a path of the schema', () => {
-    const unmapped = exchanges.filter((e) => !templateFor(doc, e.method, e.path)).map((e) => `${e.method} ${e.path}`);
+    const unmapped = exchanges.filter((e) => !templateFor(e.method, e.path)).map((e) => `${e.method} ${e.path}`);
     expect(unmapped).toEqual([]);
   });
 
   it('sent only request bodies that validate strictly against the path’s body parameter', () => {
     const failures: string[] = [];
     for (const e of exchanges.filter((x) => x.status === 200 && x.requestBody !== undefined)) {
-      const template = templateFor(doc, e.method, e.path) ?? '';
+      const template = templateFor(e.method, e.path) ?? '';
       const schema = bodySchema(template, e.method);
       if (!schema) {
         failures.push(`${e.method} ${template}: no body parameter in the schema`);
         continue;
       }
-      const validate = validatorFor(strict, `body ${e.method} ${template}`, schema, 'strict');
-      if (!validate(e.requestBody)) failures.push(`${e.method} ${e.path}: ${strict.errorsText(validate.errors)}`);
+      const validate = validatorFor(`body ${e.method} ${template}`, schema, 'strict');
+      if (!validate(e.requestBody)) failures.push(`${e.method} ${e.path}: ${contract.errorsText(validate, 'strict')}`);
     }
     expect(failures).toEqual([]);
   });
@@ -240,33 +157,33 @@ describeIfSchema('Magento sandbox against Magento’s admin REST schema', () => 
   it('answered with bodies whose fields have the schema’s types (success and error responses alike)', () => {
     const failures: string[] = [];
     for (const e of exchanges) {
-      const template = templateFor(doc, e.method, e.path) ?? '';
+      const template = templateFor(e.method, e.path) ?? '';
       const schema = responseSchema(template, e.method, e.status);
       if (!schema) {
         failures.push(`${e.method} ${template} ${e.status}: no response schema`);
         continue;
       }
-      const validate = validatorFor(lenient, `response ${e.method} ${template} ${e.status}`, schema, 'lenient');
-      if (!validate(e.responseBody)) failures.push(`${e.method} ${e.path} ${e.status}: ${lenient.errorsText(validate.errors)}`);
+      const validate = validatorFor(`response ${e.method} ${template} ${e.status}`, schema, 'lenient');
+      if (!validate(e.responseBody)) failures.push(`${e.method} ${e.path} ${e.status}: ${contract.errorsText(validate, 'lenient')}`);
     }
     expect(failures).toEqual([]);
   });
 
   it('has validators that reject wrong bodies (self-check)', () => {
     const orderSchema = responseSchema('/V1/orders/{id}', 'get', 200) ?? {};
-    const orderResponse = validatorFor(lenient, 'response get /V1/orders/{id} 200', orderSchema, 'lenient');
+    const orderResponse = validatorFor('response get /V1/orders/{id} 200', orderSchema, 'lenient');
     expect(orderResponse({ entity_id: 1, grand_total: 50, items: [] })).toBe(true);
     expect(orderResponse({ entity_id: '1', grand_total: '50.0000', items: [] })).toBe(false);
     expect(orderResponse({ entity_id: 1, items: [{ sku: 'X', qty_ordered: 'two' }] })).toBe(false);
     expect(orderResponse({ entity_id: 1, customer_id: null, items: [] })).toBe(false);
 
-    const createBody = validatorFor(strict, 'body post /V1/orders', bodySchema('/V1/orders', 'post') ?? {}, 'strict');
+    const createBody = validatorFor('body post /V1/orders', bodySchema('/V1/orders', 'post') ?? {}, 'strict');
     expect(createBody({ entity: { customer_email: 'a@example.com', grand_total: 1, base_grand_total: 1, items: [{ sku: 'X' }] } })).toBe(true);
     expect(createBody({ entity: { customer_email: 'a@example.com', grand_total: 1, base_grand_total: 1, items: [{ sku: 'X' }], made_up_field: 1 } })).toBe(false);
     expect(createBody({ entity: { customer_email: 'a@example.com', grand_total: 1, items: [{ sku: 'X' }] } })).toBe(false);
     expect(createBody({ order: {} })).toBe(false);
 
-    const errorResponse = validatorFor(lenient, 'error-response', { $ref: '#/definitions/error-response' }, 'lenient');
+    const errorResponse = validatorFor('error-response', { $ref: '#/definitions/error-response' }, 'lenient');
     expect(errorResponse({ message: 'x', parameters: ['$1.00'] })).toBe(true);
     expect(errorResponse({ message: 'x', parameters: { resources: 'Magento_Sales::actions_view' } })).toBe(true);
     expect(errorResponse({ message: 42 })).toBe(false);
