@@ -1,4 +1,5 @@
 import { MappingError } from './fulfilment';
+import { defaultOverlapMs, updatedAtCursor, type PagePosition, type UpdatedAtCursor } from './updatedAtCursor';
 import { hasAnyMarker, magentoDateTime, magentoDateTimeMs, type MagentoCreditMemo, type MagentoInvoice, type MagentoOrder } from './magento';
 import { MoneyError, normalizeCurrency, toMinor } from './money';
 
@@ -118,77 +119,29 @@ export function mayBeStripePayment(method: string | undefined): boolean {
 }
 
 /**
- * Where the sync has got to in Magento's credit memos, kept from one scheduled run to the next. Magento's `updated_at`
- * has whole seconds and a memo can be committed a little after the time it carries, so each run reads again from a
- * window before the cursor (`creditMemoOverlapMs`) and skips the memos it already handled there (`recent`). A memo
- * seen twice anyway is harmless: its run has a fixed ID and the Stripe refund is looked for before one is made.
+ * Where the sync has got to in Magento's credit memos, kept from one scheduled run to the next (the overlap-window
+ * scheme of `domain/updatedAtCursor.ts`). A memo seen twice anyway is harmless: its run has a fixed ID and the Stripe
+ * refund is looked for before one is made.
  */
-export interface CreditMemoCursor {
-  /** The newest `updated_at` handled, Magento's UTC `YYYY-MM-DD HH:MM:SS`. */
-  updatedAt: string;
-  /** Memos handled whose `updated_at` lies in the overlap window before `updatedAt`. */
-  recent: Array<{ creditMemoId: number; updatedAt: string }>;
-}
+export type CreditMemoCursor = UpdatedAtCursor<'creditMemoId'>;
+export type { PagePosition };
 
-export const creditMemoOverlapMs = 2 * 60_000;
+export const creditMemoOverlapMs = defaultOverlapMs;
 
-/** A cursor at a time (a first run, or an operator's `since`: Magento's UTC date-time, or ISO 8601 with a zone), nothing handled yet. */
-export function cursorAt(time: string): CreditMemoCursor {
-  const withZone = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/i.test(time.trim());
-  const ms = withZone ? Date.parse(time.trim()) : magentoDateTimeMs(time);
-  if (Number.isNaN(ms)) throw new MappingError(`not a date-time: ${JSON.stringify(time)} (expected Magento's UTC YYYY-MM-DD HH:MM:SS, or ISO 8601 with a zone)`);
-  return { updatedAt: magentoDateTime(ms), recent: [] };
-}
+const memoCursor = updatedAtCursor('creditMemoId', creditMemoOverlapMs);
 
+/** A cursor at a time (a first run, or an operator's `since`), nothing handled yet. */
+export const cursorAt = memoCursor.at;
 /** Where a run starts reading: the overlap window before the cursor. */
-export function windowStart(cursor: CreditMemoCursor, overlapMs = creditMemoOverlapMs): string {
-  return magentoDateTime(magentoDateTimeMs(cursor.updatedAt) - overlapMs);
-}
+export const windowStart = memoCursor.windowStart;
+/** The cursor once `handled` memos are done (a memo seen again with a newer `updated_at`, a comment added, is kept once). */
+export const advanceCursor = memoCursor.advance;
+export const nextPosition = memoCursor.nextPosition;
+export const cursorFromResult = memoCursor.fromResult;
+/** The cursor a run starts from: `since`, the one given, the Schedule's last run, or now. */
+export const startingCursor = memoCursor.starting;
 
+/** Handled already inside the window (any `updated_at`: a memo's comments do not make it a new refund). */
 export function isRecent(cursor: CreditMemoCursor, creditMemoId: number): boolean {
   return cursor.recent.some((r) => r.creditMemoId === creditMemoId);
-}
-
-/**
- * The cursor once `handled` memos are done: at the newest `updated_at` seen (never back), keeping those inside the
- * window before it. A memo seen again with a newer `updated_at` (a comment added) is kept once, at its newest.
- */
-export function advanceCursor(cursor: CreditMemoCursor, handled: ReadonlyArray<{ creditMemoId: number; updatedAt: string }>,
-  overlapMs = creditMemoOverlapMs): CreditMemoCursor {
-  const updatedAt = [cursor.updatedAt, ...handled.map((m) => m.updatedAt)].reduce((a, b) => (b > a ? b : a));
-  const from = windowStart({ updatedAt, recent: [] }, overlapMs);
-  const latest = new Map<number, string>();
-  for (const m of [...cursor.recent, ...handled]) {
-    const known = latest.get(m.creditMemoId);
-    if (known === undefined || m.updatedAt > known) latest.set(m.creditMemoId, m.updatedAt);
-  }
-  const recent = [...latest].filter(([, at]) => at >= from).map(([creditMemoId, at]) => ({ creditMemoId, updatedAt: at }))
-    .sort((a, b) => (a.updatedAt < b.updatedAt ? -1 : a.updatedAt > b.updatedAt ? 1 : a.creditMemoId - b.creditMemoId));
-  return { updatedAt, recent };
-}
-
-/**
- * Keyset paging through memos sorted by (`updated_at`, `entity_id`): each page asks for `updated_at >= since` less the
- * ids already read at exactly `since`. Unlike page numbers, a memo that changes while the run reads cannot shift the
- * pages and hide another, and Magento's habit of answering the last page again past the end does not matter.
- */
-export interface PagePosition {
-  since: string;
-  excludeIds: number[];
-}
-
-export function nextPosition(position: PagePosition, page: ReadonlyArray<{ creditMemoId: number; updatedAt: string }>): PagePosition {
-  const last = page.at(-1);
-  if (!last) return position;
-  if (last.updatedAt === position.since) return { since: position.since, excludeIds: [...position.excludeIds, ...page.map((m) => m.creditMemoId)] };
-  return { since: last.updatedAt, excludeIds: page.filter((m) => m.updatedAt === last.updatedAt).map((m) => m.creditMemoId) };
-}
-
-/** The cursor a previous run returned (a Schedule hands each run the last completed run's result), if it holds one. */
-export function cursorFromResult(result: unknown): CreditMemoCursor | undefined {
-  const cursor = (result as { cursor?: unknown } | null | undefined)?.cursor as Partial<CreditMemoCursor> | undefined;
-  if (!cursor || typeof cursor.updatedAt !== 'string' || Number.isNaN(magentoDateTimeMs(cursor.updatedAt)) || !Array.isArray(cursor.recent)) return undefined;
-  const recent = cursor.recent.filter((r): r is { creditMemoId: number; updatedAt: string } =>
-    typeof r?.creditMemoId === 'number' && typeof r.updatedAt === 'string');
-  return { updatedAt: cursor.updatedAt, recent };
 }

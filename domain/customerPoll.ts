@@ -1,69 +1,31 @@
-import { cursorAt as memoCursorAt, windowStart as memoWindowStart } from './creditMemoSync';
 import { magentoDateTime, magentoDateTimeMs } from './magento';
+import { defaultOverlapMs, updatedAtCursor, type PagePosition, type UpdatedAtCursor } from './updatedAtCursor';
 
 /**
  * Magento → Stripe customer sync: the poll that reads Magento's customers by `updated_at` and hands each changed one to
- * its `customerSync` run. Pure parts: the cursor kept between scheduled runs (the same overlap-window scheme as the
- * credit memo poll, `domain/creditMemoSync.ts`) and keyset paging by (`updated_at`, `entity_id`).
+ * its `customerSync` run. The cursor kept between scheduled runs and the keyset paging are the credit memo poll's
+ * (`domain/updatedAtCursor.ts`), keyed by `customerId`.
  */
+export type CustomerPollCursor = UpdatedAtCursor<'customerId'>;
+export type CustomerPagePosition = PagePosition;
 
-/** Where the poll has got to: the newest `updated_at` handled, and the customers handled inside the window before it. */
-export interface CustomerPollCursor {
-  /** Magento's UTC `YYYY-MM-DD HH:MM:SS`. */
-  updatedAt: string;
-  recent: Array<{ customerId: number; updatedAt: string }>;
-}
+export const customerPollOverlapMs = defaultOverlapMs;
 
-/** Magento's `updated_at` has whole seconds and a save can commit a little after the time it carries: read again from this far back. */
-export const customerPollOverlapMs = 2 * 60_000;
+const customerCursor = updatedAtCursor('customerId', customerPollOverlapMs);
 
-export function customerCursorAt(time: string): CustomerPollCursor {
-  return { updatedAt: memoCursorAt(time).updatedAt, recent: [] };
-}
-
-export function customerWindowStart(cursor: CustomerPollCursor, overlapMs = customerPollOverlapMs): string {
-  return memoWindowStart({ updatedAt: cursor.updatedAt, recent: [] }, overlapMs);
-}
+export const customerCursorAt = customerCursor.at;
+export const customerWindowStart = customerCursor.windowStart;
+/** The cursor once `handled` customers are done: at the newest `updated_at` seen (never back), keeping those inside the window. */
+export const advanceCustomerCursor = customerCursor.advance;
+export const nextCustomerPosition = customerCursor.nextPosition;
+/** The cursor a previous run returned (the Schedule's `lastResult`), if it holds one. */
+export const customerCursorFromResult = customerCursor.fromResult;
+/** The cursor a run starts from: `since`, the one given, the Schedule's last run, or now. */
+export const startingCustomerCursor = customerCursor.starting;
 
 /** Handled already at this `updated_at` (a customer saved again later has a newer one and counts as new). */
 export function isRecentCustomer(cursor: CustomerPollCursor, customer: { customerId: number; updatedAt: string }): boolean {
   return cursor.recent.some((r) => r.customerId === customer.customerId && r.updatedAt === customer.updatedAt);
-}
-
-/** The cursor once `handled` customers are done: at the newest `updated_at` seen (never back), keeping those inside the window. */
-export function advanceCustomerCursor(cursor: CustomerPollCursor, handled: ReadonlyArray<{ customerId: number; updatedAt: string }>,
-  overlapMs = customerPollOverlapMs): CustomerPollCursor {
-  const updatedAt = [cursor.updatedAt, ...handled.map((c) => c.updatedAt)].reduce((a, b) => (b > a ? b : a));
-  const from = customerWindowStart({ updatedAt, recent: [] }, overlapMs);
-  const latest = new Map<number, string>();
-  for (const c of [...cursor.recent, ...handled]) {
-    const known = latest.get(c.customerId);
-    if (known === undefined || c.updatedAt > known) latest.set(c.customerId, c.updatedAt);
-  }
-  const recent = [...latest].filter(([, at]) => at >= from).map(([customerId, at]) => ({ customerId, updatedAt: at }))
-    .sort((a, b) => (a.updatedAt < b.updatedAt ? -1 : a.updatedAt > b.updatedAt ? 1 : a.customerId - b.customerId));
-  return { updatedAt, recent };
-}
-
-/** Keyset paging: `updated_at >= since` less the ids already read at exactly `since`. */
-export interface CustomerPagePosition {
-  since: string;
-  excludeIds: number[];
-}
-
-export function nextCustomerPosition(position: CustomerPagePosition, page: ReadonlyArray<{ customerId: number; updatedAt: string }>): CustomerPagePosition {
-  const last = page.at(-1);
-  if (!last) return position;
-  if (last.updatedAt === position.since) return { since: position.since, excludeIds: [...position.excludeIds, ...page.map((c) => c.customerId)] };
-  return { since: last.updatedAt, excludeIds: page.filter((c) => c.updatedAt === last.updatedAt).map((c) => c.customerId) };
-}
-
-/** The cursor a previous run returned (the Schedule's `lastResult`), if it holds one. */
-export function customerCursorFromResult(result: unknown): CustomerPollCursor | undefined {
-  const cursor = (result as { cursor?: unknown } | null | undefined)?.cursor as Partial<CustomerPollCursor> | undefined;
-  if (!cursor || typeof cursor.updatedAt !== 'string' || Number.isNaN(magentoDateTimeMs(cursor.updatedAt)) || !Array.isArray(cursor.recent)) return undefined;
-  const recent = cursor.recent.filter((r): r is { customerId: number; updatedAt: string } => typeof r?.customerId === 'number' && typeof r.updatedAt === 'string');
-  return { updatedAt: cursor.updatedAt, recent };
 }
 
 /** Magento's `updated_at` in its own format (so equal instants compare equal as text); undefined when unreadable. */

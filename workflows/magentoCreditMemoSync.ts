@@ -1,11 +1,11 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { ParentClosePolicy, proxyActivities, setHandler, startChild, workflowInfo, WorkflowIdReusePolicy } from '@temporalio/workflow';
 import {
-  advanceCursor, creditMemoOverlapMs, creditMemoWorkflowId, cursorAt, cursorFromResult, isRecent, nextPosition, windowStart,
+  advanceCursor, creditMemoOverlapMs, creditMemoWorkflowId, isRecent, nextPosition, startingCursor, windowStart,
   type CreditMemoCursor, type CreditMemoSnapshot, type PagePosition,
 } from '../domain/creditMemoSync';
-import { magentoDateTime } from '../domain/magento';
 import type { CreditMemoSyncActivities } from '../activities/magento/creditMemoSync';
+import type { CursorFrom } from '../domain/updatedAtCursor';
 import { externalCall } from './activityOptions';
 import { magentoCreditMemoRefund } from './magentoCreditMemoRefund';
 import { defineStatusQuery } from './messages';
@@ -20,7 +20,7 @@ export interface CreditMemoSyncInput {
 
 export interface CreditMemoSyncStatus extends Tracked {
   /** Where this run's starting point came from. */
-  cursorFrom: 'since' | 'input' | 'last_run' | 'first_run';
+  cursorFrom: CursorFrom;
   /** The `updated_at` it read from. */
   since: string;
   pages: number;
@@ -75,7 +75,7 @@ export async function magentoCreditMemoSync(input: CreditMemoSyncInput = {}): Pr
 
   const read: Array<{ creditMemoId: number; updatedAt: string }> = [];
   try {
-    const { cursor, cursorFrom } = await review.step(() => startingCursor(input));
+    const { cursor, cursorFrom } = await review.step(() => startingCursor(input, workflowInfo().lastResult, Date.now()));
     Object.assign(status, { cursor, cursorFrom, since: cursorFrom === 'since' ? cursor.updatedAt : windowStart(cursor, creditMemoOverlapMs) });
     let position: PagePosition = { since: status.since, excludeIds: [] };
     for (let fresh = 0; fresh < maxMemosPerRun;) {
@@ -105,14 +105,6 @@ export async function magentoCreditMemoSync(input: CreditMemoSyncInput = {}): Pr
 }
 
 /** An operator's `since` wins, then a cursor given, then the last completed run's, else the run's own start time. */
-function startingCursor(input: CreditMemoSyncInput): { cursor: CreditMemoCursor; cursorFrom: CreditMemoSyncStatus['cursorFrom'] } {
-  if (input.since) return { cursor: cursorAt(input.since), cursorFrom: 'since' };
-  const given = cursorFromResult({ cursor: input.cursor });
-  if (given) return { cursor: given, cursorFrom: 'input' };
-  const last = cursorFromResult(workflowInfo().lastResult);
-  if (last) return { cursor: last, cursorFrom: 'last_run' };
-  return { cursor: cursorAt(magentoDateTime(Date.now())), cursorFrom: 'first_run' };
-}
 
 /**
  * A staff memo gets its own run with a fixed ID, started once (a closed run's ID is not reused either), and not

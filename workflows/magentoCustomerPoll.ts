@@ -1,11 +1,11 @@
 import { condition, continueAsNew, defineSignal, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import {
-  advanceCustomerCursor, countOutcome, customerCursorAt, customerCursorFromResult, customerPollOverlapMs, customerWindowStart, isRecentCustomer,
-  nextCustomerPosition, noBackfillOutcomes, type BackfillOutcomes, type CustomerPagePosition, type CustomerPassOutcome, type CustomerPollCursor,
+  advanceCustomerCursor, countOutcome, customerPollOverlapMs, customerWindowStart, isRecentCustomer,
+  nextCustomerPosition, noBackfillOutcomes, startingCustomerCursor, type BackfillOutcomes, type CustomerPagePosition, type CustomerPassOutcome, type CustomerPollCursor,
 } from '../domain/customerPoll';
-import { magentoDateTime } from '../domain/magento';
 import type { IntakeActivities } from '../activities/intake/activities';
 import type { MagentoCustomerSyncActivities } from '../activities/magento/customerSync';
+import type { CursorFrom } from '../domain/updatedAtCursor';
 import { externalCall } from './activityOptions';
 import { defineStatusQuery } from './messages';
 import { createReviewQueue, setSyncState, SkippedByOperator, type Tracked } from './reviewQueue';
@@ -22,7 +22,7 @@ export interface CustomerPollInput {
 type PollCounts = Pick<CustomerPollStatus, 'pages' | 'read' | 'alreadySeen' | 'handedOver' | 'unchanged' | 'withoutEmail' | 'outcomes'>;
 
 export interface CustomerPollStatus extends Tracked {
-  cursorFrom: 'since' | 'input' | 'last_run' | 'first_run';
+  cursorFrom: CursorFrom;
   /** The `updated_at` it read from. */
   since: string;
   pages: number;
@@ -91,7 +91,7 @@ export async function magentoCustomerPoll(input: CustomerPollInput = {}): Promis
   setSyncState(status, 'running');
 
   try {
-    const { cursor, cursorFrom } = await review.step(() => startingCursor(input));
+    const { cursor, cursorFrom } = await review.step(() => startingCustomerCursor(input, workflowInfo().lastResult, Date.now()));
     Object.assign(status, { cursor, cursorFrom, since: cursorFrom === 'since' ? cursor.updatedAt : customerWindowStart(cursor) });
     let position: CustomerPagePosition = { since: status.since, excludeIds: [] };
     const read: Array<{ customerId: number; updatedAt: string }> = [];
@@ -150,11 +150,3 @@ async function hearFromRuns(awaiting: Set<number>, status: CustomerPollStatus): 
 }
 
 /** An operator's `since` wins, then a cursor given, then the last completed run's, else the run's own start time. */
-function startingCursor(input: CustomerPollInput): { cursor: CustomerPollCursor; cursorFrom: CustomerPollStatus['cursorFrom'] } {
-  if (input.since) return { cursor: customerCursorAt(input.since), cursorFrom: 'since' };
-  const given = customerCursorFromResult({ cursor: input.cursor });
-  if (given) return { cursor: given, cursorFrom: 'input' };
-  const last = customerCursorFromResult(workflowInfo().lastResult);
-  if (last) return { cursor: last, cursorFrom: 'last_run' };
-  return { cursor: customerCursorAt(magentoDateTime(Date.now())), cursorFrom: 'first_run' };
-}
