@@ -2,7 +2,7 @@ import axios from 'axios';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { CatchUpProgress } from '../../workflows/stripeCatchUp';
 import { startDevStack, type DevStack } from '../harness/devStack';
-import { pay, placeOrder } from '../workflows/orderFlow';
+import { pay, placeOrder, waitForStep } from '../workflows/orderFlow';
 
 describe('catch-up from Stripe after a webhook outage', () => {
   let dev: DevStack;
@@ -40,7 +40,15 @@ describe('catch-up from Stripe after a webhook outage', () => {
     await pay(dev.stack, delivered, 'pm_card_visa');
     for (let i = 0; i < 100 && !(await orderExists(delivered.increment_id)); i++) await new Promise((r) => setTimeout(r, 100));
     expect(await orderExists(delivered.increment_id)).toBe(true);
-    const before = await deliveredCount();
+    // Everything the order causes in Stripe (a guest's customer, made after the fraud gate) is there and delivered first.
+    await waitForStep(dev.client.workflow.getHandle(`order:${delivered.increment_id}`), 'awaiting_shipment');
+    let before = await deliveredCount();
+    for (let i = 0; i < 20; i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      const now = await deliveredCount();
+      if (now === before) break;
+      before = now;
+    }
     expect(before).toBeGreaterThan(0);
 
     const known = await replay(since);
