@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,13 +6,12 @@ import { Client, Connection } from '@temporalio/client';
 import type Stripe from 'stripe';
 import { dataConverterFrom } from '../../config/payloadCodec';
 import { customerWorkflowId, emailKey } from '../../domain/customerMapping';
-import { stopProcess } from '../../scripts/devServer';
-import { repoRoot } from '../../scripts/temporalBinaries';
 import type { CustomerSyncStatus } from '../../workflows/customerSync';
 import { deliver } from '../workflows/orderFlow';
 import { eventually } from '../harness/eventually';
 import { everyByteString } from '../harness/historyBytes';
-import { startProductStack, testSecrets, type ProductStack } from '../harness/productStack';
+import { startProductStack, type ProductStack } from '../harness/productStack';
+import { spawnProductWorker, type WorkerProcess } from '../harness/workerProcess';
 
 jest.setTimeout(120_000);
 
@@ -30,32 +28,19 @@ describe('customer data in logs and in Temporal, with PAYLOAD_ENCRYPTION_KEY set
   let encrypted: Client;
   let plain: Client;
   let stack: ProductStack;
-  let worker: ChildProcess | undefined;
-  let workerOutput = '';
+  let worker: WorkerProcess | undefined;
 
   beforeAll(async () => {
     connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS! });
     encrypted = new Client({ connection, dataConverter: dataConverterFrom({ PAYLOAD_ENCRYPTION_KEY: key }) });
     plain = new Client({ connection });
     stack = await startProductStack({ temporal: encrypted, taskQueue });
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      TEMPORAL_TASK_QUEUE: taskQueue, PAYLOAD_ENCRYPTION_KEY: key, LOG_LEVEL: 'debug', WORKER_METRICS_PORT: '0',
-      STRIPE_CATCH_UP_INTERVAL: 'off', MAGENTO_CREDITMEMO_SYNC_INTERVAL: 'off', MAGENTO_CUSTOMER_SYNC_INTERVAL: 'off',
-      MAPPINGS_FILE: join(repoRoot, 'config/mappings.yaml'), DATA_DIR: dataDir,
-      MAGENTO_BASE_URL: `${stack.urls.magento}/rest/default`, MAGENTO_TOKEN: testSecrets.magentoToken,
-      ERP_BASE_URL: stack.urls.erp, ERP_API_KEY: testSecrets.erpKey, ERP_API_SECRET: testSecrets.erpSecret,
-      WMS_BASE_URL: stack.urls.wms, WMS_TOKEN: testSecrets.wmsToken,
-      STRIPE_API_BASE: stack.urls.stripe, STRIPE_SECRET_KEY: testSecrets.stripeKey, SMTP_URL: stack.mail.smtpUrl,
-    };
-    worker = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'worker/main.ts')], { env, cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-    const keep = (chunk: Buffer) => { workerOutput += chunk.toString(); };
-    worker.stdout!.on('data', keep);
-    worker.stderr!.on('data', keep);
+    worker = spawnProductWorker(stack, { TEMPORAL_TASK_QUEUE: taskQueue, PAYLOAD_ENCRYPTION_KEY: key, LOG_LEVEL: 'debug', WORKER_METRICS_PORT: '0',
+      DATA_DIR: dataDir });
   });
 
   afterAll(async () => {
-    if (worker) await stopProcess(worker, 10_000);
+    await worker?.stop();
     await stack?.close();
     await connection?.close();
     rmSync(dataDir, { recursive: true, force: true });
@@ -80,8 +65,8 @@ describe('customer data in logs and in Temporal, with PAYLOAD_ENCRYPTION_KEY set
 
     const secrets = [email, email.toLowerCase(), 'Grace', 'Hopper', phone, '555 0142', '1 Navy Way'];
     // Something was logged at debug (the worker's own lines and the SDK's), none of it the customer's.
-    expect(workerOutput.length).toBeGreaterThan(0);
-    for (const s of secrets) expect({ secret: s, inLogs: workerOutput.includes(s) }).toEqual({ secret: s, inLogs: false });
+    expect(worker!.output().length).toBeGreaterThan(0);
+    for (const s of secrets) expect({ secret: s, inLogs: worker!.output().includes(s) }).toEqual({ secret: s, inLogs: false });
 
     // No e-mail in any ID: the customer's run, its intake runs.
     expect(runId).not.toMatch(/@|grace|example/i);

@@ -1,16 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import axios from 'axios';
 import { Client, Connection } from '@temporalio/client';
-import { stopProcess } from '../../scripts/devServer';
 import { freePort } from '../../scripts/ports';
-import { repoRoot } from '../../scripts/temporalBinaries';
 import { magentoCreditMemoSync } from '../../workflows/magentoCreditMemoSync';
 import { eventually } from '../harness/eventually';
-import { startProductStack, testSecrets, type ProductStack } from '../harness/productStack';
+import { startProductStack, type ProductStack } from '../harness/productStack';
+import { spawnProductWorker, type WorkerProcess } from '../harness/workerProcess';
 
 jest.setTimeout(120_000);
 
@@ -39,15 +37,14 @@ describe('the worker’s Prometheus endpoint (WORKER_METRICS_PORT)', () => {
   let connection: Connection;
   let client: Client;
   let stack: ProductStack;
-  let worker: ChildProcess | undefined;
-  let workerOutput = '';
+  let worker: WorkerProcess | undefined;
   let metricsUrl: string;
 
   // The worker's output is kept, not printed (the SDK logs every task), and shown when the worker is gone or cannot be scraped.
   const scrape = async (): Promise<Sample[]> => {
-    if (!worker || worker.exitCode !== null) throw new Error(`the worker exited (${worker?.exitCode}):\n${workerOutput.slice(-4_000)}`);
+    if (!worker || worker.child.exitCode !== null) throw new Error(`the worker exited (${worker?.child.exitCode}):\n${worker?.output().slice(-4_000)}`);
     const res = await axios.get<string>(metricsUrl, { responseType: 'text', timeout: 5_000 }).catch((err: Error) => {
-      throw new Error(`GET ${metricsUrl}: ${err.message}\nworker output:\n${workerOutput.slice(-4_000)}`);
+      throw new Error(`GET ${metricsUrl}: ${err.message}\nworker output:\n${worker?.output().slice(-4_000)}`);
     });
     return parseSamples(res.data).filter((s) => s.labels.task_queue === undefined || s.labels.task_queue === taskQueue);
   };
@@ -60,36 +57,13 @@ describe('the worker’s Prometheus endpoint (WORKER_METRICS_PORT)', () => {
     stack = await startProductStack({ temporal: client, taskQueue });
     const port = await freePort();
     metricsUrl = `http://127.0.0.1:${port}/metrics`;
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      TEMPORAL_TASK_QUEUE: taskQueue,
-      WORKER_METRICS_PORT: String(port),
-      STRIPE_CATCH_UP_INTERVAL: 'off',
-      MAGENTO_CREDITMEMO_SYNC_INTERVAL: 'off',
-      MAGENTO_CUSTOMER_SYNC_INTERVAL: 'off',
-      MAPPINGS_FILE: join(repoRoot, 'config/mappings.yaml'),
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'warn',
-      MAGENTO_BASE_URL: `${stack.urls.magento}/rest/default`,
-      MAGENTO_TOKEN: testSecrets.magentoToken,
-      ERP_BASE_URL: stack.urls.erp,
-      ERP_API_KEY: testSecrets.erpKey,
-      ERP_API_SECRET: testSecrets.erpSecret,
-      WMS_BASE_URL: stack.urls.wms,
-      WMS_TOKEN: testSecrets.wmsToken,
-      STRIPE_API_BASE: stack.urls.stripe,
-      STRIPE_SECRET_KEY: testSecrets.stripeKey,
-      SMTP_URL: stack.mail.smtpUrl,
-    };
-    delete env.PAYLOAD_ENCRYPTION_KEY; // the test's client has no codec
-    worker = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'worker/main.ts')], { env, cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-    const keep = (chunk: Buffer) => { workerOutput = (workerOutput + chunk.toString()).slice(-100_000); };
-    worker.stdout!.on('data', keep);
-    worker.stderr!.on('data', keep);
+    // PAYLOAD_ENCRYPTION_KEY removed: the test's client has no codec.
+    worker = spawnProductWorker(stack, { TEMPORAL_TASK_QUEUE: taskQueue, WORKER_METRICS_PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn',
+      PAYLOAD_ENCRYPTION_KEY: undefined }, { keepLastChars: 100_000 });
   });
 
   afterAll(async () => {
-    if (worker) await stopProcess(worker, 10_000);
+    await worker?.stop();
     await stack?.close();
     await connection?.close();
     rmSync(dataDir, { recursive: true, force: true });
