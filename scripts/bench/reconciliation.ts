@@ -8,6 +8,7 @@ import { toMinor } from '../../domain/money';
 import type { PayoutReportHead } from '../../domain/payoutReport';
 import { csvHeader, type PayoutLine } from '../../domain/reconciliation';
 import type { PayoutStatus } from '../../workflows/payoutReconciliation';
+import { waitForPollers } from '../taskQueuePollers';
 import { memoryOf, type BenchStack } from './stack';
 
 export interface ReconciliationBenchOptions {
@@ -61,17 +62,6 @@ function resetPeak(pid: number): boolean {
   }
 }
 
-async function waitForWorker(client: Client, taskQueue: string): Promise<void> {
-  const { TaskQueueType } = proto.api.enums.v1;
-  for (const deadline = Date.now() + 120_000; ;) {
-    const [workflows, activities] = await Promise.all([TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW, TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY].map((taskQueueType) =>
-      client.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name: taskQueue }, taskQueueType })));
-    if ((workflows?.pollers?.length ?? 0) > 0 && (activities?.pollers?.length ?? 0) > 0) return;
-    if (Date.now() > deadline) throw new Error(`no worker polls ${taskQueue} after two minutes`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
 function payloadSizes(history: proto.api.history.v1.IHistory): number[] {
   const sizes: number[] = [];
   const walk = (value: unknown): void => {
@@ -100,7 +90,7 @@ export async function benchReconciliation(stack: BenchStack, options: Reconcilia
   const connection = await Connection.connect({ address: stack.temporal.address });
   const client = new Client({ connection });
   try {
-    await waitForWorker(client, stack.env.TEMPORAL_TASK_QUEUE ?? 'order-to-cash');
+    await waitForPollers(client, stack.env.TEMPORAL_TASK_QUEUE ?? 'order-to-cash');
     const currency = options.currency.toLowerCase();
 
     let started = Date.now();

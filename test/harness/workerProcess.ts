@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import type { Client } from '@temporalio/client';
 import { stopProcess } from '../../scripts/devServer';
+import { waitForPollers } from '../../scripts/taskQueuePollers';
 import { repoRoot } from '../../scripts/temporalBinaries';
 import { testSecrets, type ProductStack } from './productStack';
 
@@ -8,6 +10,8 @@ export interface WorkerProcess {
   child: ChildProcess;
   /** Everything it wrote to stdout and stderr so far (the last `keepLastChars` when that is set). */
   output(): string;
+  /** Resolves once it polls its task queue (it loads, bundles its workflows and connects first: seconds on a busy machine). */
+  ready(client: Client): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -35,5 +39,9 @@ export function spawnProductWorker(stack: ProductStack, env: Record<string, stri
   };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
-  return { child, output: () => output, stop: () => stopProcess(child, 10_000) };
+  const taskQueue = merged.TEMPORAL_TASK_QUEUE ?? 'order-to-cash';
+  const ready = (client: Client) => waitForPollers(client, taskQueue, { timeoutMs: 90_000,
+    stillWorth: () => (child.exitCode === null && child.signalCode === null ? undefined : `the worker exited (${child.exitCode ?? child.signalCode}): ${output.slice(-2000)}`),
+  });
+  return { child, output: () => output, ready, stop: () => stopProcess(child, 10_000) };
 }

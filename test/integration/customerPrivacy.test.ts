@@ -37,6 +37,7 @@ describe('customer data in logs and in Temporal, with PAYLOAD_ENCRYPTION_KEY set
     stack = await startProductStack({ temporal: encrypted, taskQueue });
     worker = spawnProductWorker(stack, { TEMPORAL_TASK_QUEUE: taskQueue, PAYLOAD_ENCRYPTION_KEY: key, LOG_LEVEL: 'debug', WORKER_METRICS_PORT: '0',
       DATA_DIR: dataDir });
+    await worker.ready(plain);
   });
 
   afterAll(async () => {

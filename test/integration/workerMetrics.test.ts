@@ -60,6 +60,7 @@ describe('the worker’s Prometheus endpoint (WORKER_METRICS_PORT)', () => {
     // PAYLOAD_ENCRYPTION_KEY removed: the test's client has no codec.
     worker = spawnProductWorker(stack, { TEMPORAL_TASK_QUEUE: taskQueue, WORKER_METRICS_PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn',
       PAYLOAD_ENCRYPTION_KEY: undefined }, { keepLastChars: 100_000 });
+    await worker.ready(client);
   });
 
   afterAll(async () => {

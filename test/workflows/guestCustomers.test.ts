@@ -65,7 +65,20 @@ describe('guests’ Stripe customers, made by the order run (time-skipping serve
 
   it('shares one customer between concurrent calls of the activity itself, with the same fields (a replay) or other ones (a key conflict)', async () => {
     const email = uniqueEmail('concurrent');
-    const { ensureGuestStripeCustomer } = createGuestCustomerActivities(ws.stack.stripe);
+    // Each of the three calls' lookups is held until all three have looked, so all three find none and go on to create.
+    const stripe = ws.stack.stripe;
+    let looked = 0;
+    let allLooked!: () => void;
+    const lookupsDone = new Promise<void>((resolve) => { allLooked = resolve; });
+    const afterAllLooked = { ...stripe, customers: { ...stripe.customers,
+      list: async (params: Stripe.CustomerListParams) => {
+        const found = await stripe.customers.list(params);
+        if (++looked === 3) allLooked();
+        if (looked <= 3) await lookupsDone;
+        return found;
+      },
+      create: (params: Stripe.CustomerCreateParams, options?: Stripe.RequestOptions) => stripe.customers.create(params, options) } } as unknown as Stripe;
+    const { ensureGuestStripeCustomer } = createGuestCustomerActivities(afterAllLooked);
     const guest = guestCustomerOf({ customer: { email, firstname: 'Ada', lastname: 'Lovelace', isGuest: true },
       shipTo: { street: ['1 First Street'], city: 'Leeds', postcode: 'LS1 1AA', countryId: 'GB' } });
     const elsewhere = { ...guest, shipping: { ...guest.shipping!, address: { ...guest.shipping!.address, line1: '2 Second Street' } } };

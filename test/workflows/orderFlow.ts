@@ -66,8 +66,8 @@ export async function deliver(client: Client, taskQueue: string, events: Stripe.
         if (err instanceof WorkflowExecutionAlreadyStartedError) return client.workflow.getHandle(`stripe:${event.id}`);
         throw err;
       });
-    for (let i = 0; (await intake.describe()).status.name === 'RUNNING'; i++) {
-      if (i > 200) throw new Error(`intake of ${event.id} did not finish`);
+    for (const deadline = Date.now() + 30_000; (await intake.describe()).status.name === 'RUNNING';) {
+      if (Date.now() > deadline) throw new Error(`intake of ${event.id} did not finish in 30 s`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }
