@@ -243,6 +243,28 @@ const routingTable: Readonly<Record<string, Locator>> = {
 
 export const handledEventTypes: readonly string[] = Object.keys(routingTable);
 
+/**
+ * Why an event of a handled type brings nothing its entity's run does not get from another event, or `undefined`. The
+ * receiver and the catch-up acknowledge such an event, count and log it as `redundant`, and start no run for it:
+ * - `charge.succeeded` of a PaymentIntent: the PaymentIntent's own events (`payment_intent.succeeded`, or
+ *   `payment_intent.amount_capturable_updated` for an authorisation) carry the payment to the order; a charge made
+ *   without a PaymentIntent is still taken.
+ * - `customer.created` of the customer an order run made for a guest (`o2c_guest`): the echo of our own write. A guest
+ *   has no Magento account to sync; the customer sync links the customer when the guest registers in Magento.
+ */
+export function redundantEventReason(event: Pick<StripeEventEnvelope, 'type' | 'object'>): string | undefined {
+  const { object } = event;
+  if (event.type === 'charge.succeeded' && typeof object.payment_intent === 'string' && object.payment_intent !== '') {
+    return `the events of PaymentIntent ${object.payment_intent} carry this payment`;
+  }
+  const metadata = (object.metadata ?? {}) as Record<string, unknown>;
+  if (event.type === 'customer.created' && metadata[stripeMetadata.guest] === 'true') {
+    return 'the Stripe customer an order run made for a guest: the customer sync links it when the guest registers in Magento';
+  }
+  return undefined;
+}
+
+
 export function isHandledEventType(type: string): boolean {
   return Object.hasOwn(routingTable, type);
 }

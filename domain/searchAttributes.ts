@@ -1,4 +1,4 @@
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
 
 /** Search attributes of DESIGN.md section 5; registered by the dev server start and by the cluster steps in the README. */
 export const MagentoOrderId = defineSearchAttributeKey('MagentoOrderId', SearchAttributeType.KEYWORD);
@@ -14,4 +14,14 @@ export type SyncStateValue = (typeof syncStates)[number];
 /** `KEY=Keyword` pairs as the Temporal CLI's `--search-attribute` flag takes them. */
 export function searchAttributeCliPairs(): string[] {
   return searchAttributeKeys.map((k) => `${k.name}=Keyword`);
+}
+
+/**
+ * What an order's run carries from its start (signal-with-start by its first event), so the run need not write them:
+ * the order, `SyncState=running`, and the PaymentIntent when the event is the PaymentIntent's own.
+ */
+export function orderStartSearchAttributes(incrementId: string, event: { type: string; objectId?: string }): SearchAttributePair[] {
+  const pairs: SearchAttributePair[] = [{ key: MagentoOrderId, value: incrementId }, { key: SyncState, value: 'running' }];
+  if (event.type.startsWith('payment_intent.') && event.objectId) pairs.push({ key: StripeObjectId, value: event.objectId });
+  return pairs;
 }

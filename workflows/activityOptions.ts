@@ -1,4 +1,4 @@
-import type { ActivityOptions } from '@temporalio/workflow';
+import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
 
 /**
  * A call to an external system: each attempt gets 30 s (an activity makes a few requests, each timing out at 15 s);
@@ -29,4 +29,16 @@ export const nonEssentialCall: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
   scheduleToCloseTimeout: '2 minutes',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5 },
+};
+
+/**
+ * The same call as a local activity, for short steps of short runs (an intake run's lookup and hand-over): the worker
+ * runs it inside the workflow task and records its result with the task's completion, so a step costs Temporal no
+ * activity task and no second workflow task. Past 10 s of retrying, the backoff waits on a durable timer.
+ */
+export const localExternalCall: LocalActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  scheduleToCloseTimeout: '15 minutes',
+  localRetryThreshold: '10 seconds',
+  retry: externalCall.retry,
 };

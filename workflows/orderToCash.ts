@@ -1,6 +1,7 @@
 import {
-  condition, defineSignal, defineUpdate, isCancellation, log, patched, proxyActivities, setHandler, sleep, upsertMemo, upsertSearchAttributes, workflowInfo,
+  condition, defineSignal, defineUpdate, isCancellation, log, patched, proxyActivities, setHandler, sleep, upsertMemo, workflowInfo,
 } from '@temporalio/workflow';
+import type { TypedSearchAttributes } from '@temporalio/common';
 import { assessFraud, type FraudAssessment } from '../domain/fraud';
 import { checkErpTotals, erpCustomerFor, erpSalesOrderFor, magentoCarrierCode, wmsOrderFor } from '../domain/fulfilment';
 import { guestCustomerOf, needsGuestStripeCustomer } from '../domain/guestCustomers';
@@ -8,7 +9,7 @@ import { magentoDateTime } from '../domain/magento';
 import { formatMoney } from '../domain/money';
 import { isSettledInMagento, orderSnapshotOf, type OrderSnapshot } from '../domain/orderSnapshot';
 import { foldPaymentEvent, noPaymentFacts, type PaymentFacts } from '../domain/orderEvents';
-import { MagentoOrderId, StripeObjectId, type SyncStateValue } from '../domain/searchAttributes';
+import { MagentoOrderId, StripeObjectId, SyncState, type SyncStateValue } from '../domain/searchAttributes';
 import type { OrderSettings } from '../domain/settings';
 import type { StripeEventEnvelope } from '../domain/stripeEvents';
 import type { ErpActivities } from '../activities/erp/activities';
@@ -22,6 +23,7 @@ import { externalCall, localCall, nonEssentialCall } from './activityOptions';
 import {
   defineStatusQuery, disputeNoticeUpdate, refundNoticeUpdate, stripeEventSignal, type DisputeNotice, type RefundNotice,
 } from './messages';
+import { startAttributes, upsertUnlessStartedWith } from './searchAttributeUpdates';
 import { BusinessRefused, classifyFailure, createReviewQueue, permanentFailure, setSyncState, SkippedByOperator } from './reviewQueue';
 
 // ── Messages ────────────────────────────────────────────────────────────────────────────────────────
@@ -97,6 +99,8 @@ interface OrderRun {
   compensations: Array<{ name: string; undo: () => Promise<unknown> }>;
   /** Notices already sent, by key: each goes out once, whatever retries or re-opened steps do. */
   notified: Set<string>;
+  /** The search attributes the run was started with, which it does not write again. */
+  startAttributes: TypedSearchAttributes;
 }
 
 type Ended = OrderOutcome;
@@ -142,7 +146,7 @@ export async function orderToCash(input: { incrementId: string; paymentIntentId?
 
 function startRun(incrementId: string): OrderRun {
   const status: OrderStatus = { incrementId, step: 'awaiting_payment', syncState: 'running', ids: {}, timestamps: {} };
-  const run = { incrementId, status, facts: noPaymentFacts, flagsWeighed: 0, compensations: [], notified: new Set<string>() } as unknown as OrderRun;
+  const run = { incrementId, status, facts: noPaymentFacts, flagsWeighed: 0, compensations: [], notified: new Set<string>(), startAttributes: startAttributes() } as unknown as OrderRun;
   const isHeld = () => status.syncState === 'fraud_hold' || (status.syncState === 'needs_review' && status.step === 'fraud_hold');
   setHandler(stripeEventSignal, (event: StripeEventEnvelope) => void (run.facts = foldPaymentEvent(run.facts, event)));
   setHandler(fraudDecisionSignal, (d: FraudDecision) => void (isHeld() && (run.decision ??= d)));
@@ -173,8 +177,9 @@ function startRun(incrementId: string): OrderRun {
   });
   setHandler(orderStatusQuery, () => status);
   run.review = createReviewQueue(status);
-  upsertSearchAttributes([{ key: MagentoOrderId, value: incrementId }]);
-  setSyncState(status, 'running');
+  // Started by its first event's hand-over, the run carries these from the start (domain/searchAttributes.ts).
+  upsertUnlessStartedWith(run.startAttributes, [{ key: MagentoOrderId, value: incrementId }]);
+  upsertUnlessStartedWith(run.startAttributes, [{ key: SyncState, value: 'running' }]);
   return run;
 }
 
@@ -196,7 +201,7 @@ function end(run: OrderRun, outcome: OrderOutcome['outcome'], state: SyncStateVa
 async function takePayment(run: OrderRun): Promise<Ended | undefined> {
   await condition(() => run.facts.paymentIntentId !== undefined);
   const paymentIntentId = run.facts.paymentIntentId!;
-  upsertSearchAttributes([{ key: StripeObjectId, value: paymentIntentId }]);
+  upsertUnlessStartedWith(run.startAttributes, [{ key: StripeObjectId, value: paymentIntentId }]);
   run.status.ids.paymentIntentId = paymentIntentId;
   run.payment = await run.review.step(() => stripe.getPayment(paymentIntentId));
   run.order = await loadOrder(run);

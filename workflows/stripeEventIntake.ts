@@ -1,15 +1,16 @@
-import { patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import { patched, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { SearchAttributePair } from '@temporalio/common';
 import {
   routeBeforeAfterSaleRuns, routedToAfterSaleRunsSince, routeStripeEvent, routeToOrder, routeToRefund, routeToUnmatchedPayment, type RouteDecision,
 } from '../domain/eventRouting';
-import { StripeEventType, StripeObjectId } from '../domain/searchAttributes';
+import { StripeEventType, StripeObjectId, SyncState } from '../domain/searchAttributes';
 import type { StripeEventEnvelope } from '../domain/stripeEvents';
 import type { IntakeActivities } from '../activities/intake/activities';
 import type { NotifyActivities } from '../activities/notify/activities';
 import type { OrderReference, StripeActivities } from '../activities/stripe/activities';
-import { externalCall } from './activityOptions';
+import { externalCall, localExternalCall } from './activityOptions';
 import { defineStatusQuery } from './messages';
+import { startAttributes, upsertUnlessStartedWith } from './searchAttributeUpdates';
 import { createReviewQueue, setSyncState, SkippedByOperator, type Tracked } from './reviewQueue';
 
 export interface IntakeResult {
@@ -30,8 +31,8 @@ export interface IntakeStatus extends Tracked {
 
 export const intakeStatusQuery = defineStatusQuery<IntakeStatus>();
 
-const stripe = proxyActivities<StripeActivities>(externalCall);
-const intake = proxyActivities<IntakeActivities>(externalCall);
+const remote = { stripe: proxyActivities<StripeActivities>(externalCall), intake: proxyActivities<IntakeActivities>(externalCall) };
+const local = { stripe: proxyLocalActivities<StripeActivities>(localExternalCall), intake: proxyLocalActivities<IntakeActivities>(localExternalCall) };
 const notify = proxyActivities<NotifyActivities>(externalCall);
 
 /**
@@ -45,13 +46,18 @@ export async function stripeEventIntake(event: StripeEventEnvelope): Promise<Int
   const status: IntakeStatus = { eventId: event.id, type: event.type, syncState: 'running' };
   setHandler(intakeStatusQuery, () => status);
   const review = createReviewQueue(status);
-  const attributes: SearchAttributeUpdatePair[] = [{ key: StripeEventType, value: event.type }];
+  const start = startAttributes();
+  const attributes: SearchAttributePair[] = [{ key: StripeEventType, value: event.type }];
   if (event.objectId) attributes.push({ key: StripeObjectId, value: event.objectId });
-  upsertSearchAttributes(attributes);
-  setSyncState(status, 'running');
+  upsertUnlessStartedWith(start, attributes);
+  upsertUnlessStartedWith(start, [{ key: SyncState, value: 'running' }]);
   const result = (outcome: IntakeResult['outcome'], extra: Partial<IntakeResult> = {}): IntakeResult =>
     ({ eventId: event.id, type: event.type, workflowId: workflowInfo().workflowId, outcome, ...extra });
 
+  // Runs started as the receiver and the catch-up start them now (`intakeStart`: the attributes given) take their steps
+  // as local activities; runs started before replay as they ran, with activity tasks. The version is read from the start
+  // rather than a patch, which would cost every event's run a marker and a TemporalChangeVersion upsert.
+  const { stripe, intake } = start.get(StripeEventType) !== undefined ? local : remote;
   let decision = route(event);
   try {
     for (;;) {

@@ -2,15 +2,16 @@ import {
   WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle,
 } from '@temporalio/client';
 import type Stripe from 'stripe';
-import { entityWorkflowArgs, isHandledEventType, orderWorkflowId, type EntityWorkflowType } from '../../domain/eventRouting';
+import { entityWorkflowArgs, isHandledEventType, orderWorkflowId, redundantEventReason, type EntityWorkflowType } from '../../domain/eventRouting';
 import {
   disputeNoticeUpdate, refundNoticeUpdate, type DisputeNotice, type DisputeNoticeAnswer, type RefundNotice, type RefundNoticeAnswer,
 } from '../../workflows/messages';
-import { intakeStartPolicy, intakeWorkflowId, toEnvelope, type StripeEventEnvelope } from '../../domain/stripeEvents';
+import { intakeStart, type StripeEventEnvelope } from '../../domain/stripeEvents';
 import { magentoOrderIdFromMetadata } from '../../domain/eventRouting';
 import { customerWorkflowId } from '../../domain/customerMapping';
 import { magentoCustomerChangedSignal } from '../../workflows/customerSync';
 import type { PaymentOrigin } from '../../domain/channels';
+import { orderStartSearchAttributes } from '../../domain/searchAttributes';
 import { callStripe } from '../stripe/client';
 
 export interface ReplayPage {
@@ -61,7 +62,8 @@ export function createIntakeActivities(temporal: Client, taskQueue: string, stri
           args: entityWorkflowArgs(input.workflowType, input.businessKey),
           signal: 'stripeEvent',
           signalArgs: [input.event],
-          ...(input.workflowType === 'orderToCash' ? { workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE } : {}),
+          ...(input.workflowType === 'orderToCash' ? { workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+            typedSearchAttributes: orderStartSearchAttributes(input.businessKey, input.event) } : {}),
         });
         return { runId: handle.signaledRunId };
       } catch (err) {
@@ -117,13 +119,12 @@ export function createIntakeActivities(temporal: Client, taskQueue: string, stri
         ...(input.startingAfter ? { starting_after: input.startingAfter } : {}) }));
       const result: ReplayPage = { seen: page.data.length, started: 0, duplicates: 0, ignored: 0, hasMore: page.has_more, lastEventId: page.data.at(-1)?.id };
       for (const event of page.data) {
-        if (!isHandledEventType(event.type)) {
+        if (!isHandledEventType(event.type) || redundantEventReason({ type: event.type, object: event.data.object as unknown as Record<string, unknown> })) {
           result.ignored += 1;
           continue;
         }
         try {
-          await temporal.workflow.start('stripeEventIntake', { workflowId: intakeWorkflowId(event.id), taskQueue, args: [toEnvelope(event)],
-            ...intakeStartPolicy });
+          await temporal.workflow.start('stripeEventIntake', { ...intakeStart(event), taskQueue });
           result.started += 1;
         } catch (err) {
           if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;

@@ -1,8 +1,8 @@
 import express, { Router, type Request, type Response } from 'express';
 import Stripe from 'stripe';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import { isHandledEventType } from '../../domain/eventRouting';
-import { intakeStartPolicy, intakeWorkflowId, toEnvelope } from '../../domain/stripeEvents';
+import { isHandledEventType, redundantEventReason } from '../../domain/eventRouting';
+import { intakeStart } from '../../domain/stripeEvents';
 import type { Logger } from '../../config/logger';
 import type { ApiMetrics } from '../metrics';
 import { isTemporalUnavailable } from '../temporalErrors';
@@ -80,14 +80,16 @@ export function stripeWebhookRoutes(deps: StripeWebhookDeps): Router {
       log.info({ outcome: 'ignored' }, 'stripe event of an unhandled type');
       return answer(200, 'ignored', { received: true, ignored: true });
     }
-    const workflowId = intakeWorkflowId(event.id);
+    const redundant = redundantEventReason({ type: event.type, object: event.data.object as unknown as Record<string, unknown> });
+    if (redundant) {
+      metrics.ignored.inc({ type: event.type });
+      log.info({ outcome: 'redundant', reason: redundant }, 'stripe event acknowledged, no run needed');
+      return answer(200, 'redundant', { received: true, ignored: true, reason: redundant });
+    }
+    const start = intakeStart(event);
+    const { workflowId } = start;
     try {
-      await deps.temporal.withDeadline(Date.now() + temporalDeadlineMs, () => deps.temporal.workflow.start('stripeEventIntake', {
-        workflowId,
-        taskQueue: deps.taskQueue,
-        args: [toEnvelope(event)],
-        ...intakeStartPolicy,
-      }));
+      await deps.temporal.withDeadline(Date.now() + temporalDeadlineMs, () => deps.temporal.workflow.start('stripeEventIntake', { ...start, taskQueue: deps.taskQueue }));
       metrics.intakeStarted.inc({ type: event.type });
       log.info({ outcome: 'started', workflowId }, 'stripe event accepted');
       answer(200, 'started', { received: true, workflowId, duplicate: false });

@@ -4,7 +4,7 @@ import axios from 'axios';
 import autocannon from 'autocannon';
 import { Client, Connection } from '@temporalio/client';
 import Stripe from 'stripe';
-import { intakeStartPolicy, intakeWorkflowId, toEnvelope } from '../../domain/stripeEvents';
+import { intakeStart } from '../../domain/stripeEvents';
 import type { BenchStack } from './stack';
 
 export interface IntakeBenchOptions {
@@ -66,7 +66,7 @@ async function bareStarts(client: Client, taskQueue: string, events: number, con
     while (next < events) {
       next += 1;
       const e = event();
-      await client.workflow.start('stripeEventIntake', { workflowId: intakeWorkflowId(e.id), taskQueue, args: [toEnvelope(e)], ...intakeStartPolicy });
+      await client.workflow.start('stripeEventIntake', { ...intakeStart(e), taskQueue });
     }
   }));
   return events / ((Date.now() - started) / 1000);
@@ -142,7 +142,7 @@ export async function benchIntake(stack: BenchStack, options: IntakeBenchOptions
     await drained(client);
     const pacedBare = await paced(halfRate, options.pacedSeconds, async () => {
       const e = event();
-      await client.workflow.start('stripeEventIntake', { workflowId: intakeWorkflowId(e.id), taskQueue, args: [toEnvelope(e)], ...intakeStartPolicy });
+      await client.workflow.start('stripeEventIntake', { ...intakeStart(e), taskQueue });
     });
     await drained(client);
     return {

@@ -1,8 +1,9 @@
 import axios from 'axios';
+import type Stripe from 'stripe';
 import type { OrderStatus } from '../../workflows/orderToCash';
 import { startDevStack, type DevStack } from '../harness/devStack';
 import { eventually } from '../harness/eventually';
-import { pay, placeOrder, waitForStep } from '../workflows/orderFlow';
+import { deliver, pay, placeOrder, waitForStep } from '../workflows/orderFlow';
 
 describe('operator API, with Stripe and the WMS delivering their real webhooks to the API', () => {
   let dev: DevStack;
@@ -55,7 +56,14 @@ describe('operator API, with Stripe and the WMS delivering their real webhooks t
     });
     expect(item.workflowId).toBe(`payment:${pi.id}`);
     expect(item.reason).toMatch(new RegExp(`^${pi.id} has no magento_order_id \\(or "Order #"\\) in its metadata`));
-    // payment_intent.succeeded and charge.succeeded both arrived: their intake runs completed, and the queue holds the payment once.
+    // payment_intent.succeeded arrived through the webhook; its charge.succeeded, which the doors now call redundant, is
+    // delivered as intake runs started before that did: both handed over, and the queue holds the payment once.
+    const chargeEvents: Stripe.Event[] = [];
+    for await (const e of dev.stack.stripe.events.list({ limit: 100, type: 'charge.succeeded' })) {
+      if ((e.data.object as { payment_intent?: string }).payment_intent === pi.id) chargeEvents.push(e);
+    }
+    expect(chargeEvents).toHaveLength(1);
+    await deliver(dev.client, dev.taskQueue, chargeEvents);
     await eventually('both intake runs handed over', async () => {
       let count = 0;
       for await (const wf of dev.client.workflow.list({ query: `WorkflowType = 'stripeEventIntake' AND StripeObjectId IN ('${pi.id}', '${String(pi.latest_charge)}') AND ExecutionStatus = 'Completed'` })) count += wf ? 1 : 0;

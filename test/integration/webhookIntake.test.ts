@@ -92,6 +92,45 @@ describe('Stripe webhook intake', () => {
     expect(metrics.data).toMatch(/o2c_intake_duplicates_total\{type="payment_intent.succeeded"\} 4/);
   });
 
+  it('starts the intake run with the event’s type, object and SyncState as search attributes, so the run need not write them', async () => {
+    const e = event();
+    const body = JSON.stringify(e);
+    const res = await post(body, { 'stripe-signature': sign(body) });
+    expect(res.data).toMatchObject({ received: true, duplicate: false });
+    const found: string[] = [];
+    const objectId = (e.data as { object: { id: string } }).object.id;
+    for await (const wf of dev.client.workflow.list({ query: `StripeEventType = 'payment_intent.succeeded' AND StripeObjectId = '${objectId}'` })) found.push(wf.workflowId);
+    expect(found).toEqual([`stripe:${String(e.id)}`]);
+  });
+
+  it.each([
+    ['a charge.succeeded of a PaymentIntent (its payment_intent.succeeded carries the payment)', () => event('charge.succeeded', {
+      data: { object: { id: `ch_intake${counter}`, object: 'charge', payment_intent: `pi_intake${counter}`, amount: 1000, currency: 'usd', metadata: { magento_order_id: 'NOPE-1' } } } }),
+    /PaymentIntent pi_intake\d+/],
+    ['the customer.created of a guest’s customer the product made itself', () => event('customer.created', {
+      data: { object: { id: `cus_intake${counter}`, object: 'customer', email: 'guest@example.com', metadata: { o2c_guest: 'true' } } } }),
+    /guest/],
+  ])('acknowledges %s as redundant, starts nothing, and counts it', async (_name, build, reason) => {
+    const e = build();
+    const body = JSON.stringify(e);
+    const res = await post(body, { 'stripe-signature': sign(body) });
+    expect(res.status).toBe(200);
+    expect(res.data).toMatchObject({ received: true, ignored: true, reason: expect.stringMatching(reason) });
+    expect(await exists(String(e.id))).toBe(false);
+    const metrics = await axios.get(`${dev.apiUrl}/metrics`);
+    expect(metrics.data).toMatch(new RegExp(`o2c_webhook_requests_total\\{source="stripe",outcome="redundant"\\} [1-9]`));
+  });
+
+  it('still takes a charge.succeeded made without a PaymentIntent, and a customer.created of anyone else', async () => {
+    for (const e of [event('charge.succeeded', { data: { object: { id: `ch_legacy${counter}`, object: 'charge', amount: 1000, currency: 'usd', metadata: { magento_order_id: 'NOPE-2' } } } }),
+      event('customer.created', { data: { object: { id: `cus_someone${counter}`, object: 'customer', email: 'someone@example.com', metadata: {} } } })]) {
+      const body = JSON.stringify(e);
+      const res = await post(body, { 'stripe-signature': sign(body) });
+      expect(res.data).toMatchObject({ received: true, duplicate: false });
+      expect(await exists(String(e.id))).toBe(true);
+    }
+  });
+
   it('accepts events signed with either secret while the secret is being rolled', async () => {
     const app = createApp({ temporal: dev.client, taskQueue: dev.taskQueue, stripeWebhookSecrets: ['whsec_old', testSecrets.stripeWebhookSecret], log: pino({ level: 'silent' }) });
     const server = app.listen(0, '127.0.0.1');

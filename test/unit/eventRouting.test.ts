@@ -1,4 +1,4 @@
-import { entityWorkflowArgs, handledEventTypes, isHandledEventType, magentoOrderIdFromMetadata, routeStripeEvent } from '../../domain/eventRouting';
+import { entityWorkflowArgs, handledEventTypes, isHandledEventType, magentoOrderIdFromMetadata, redundantEventReason, routeStripeEvent } from '../../domain/eventRouting';
 
 const event = (type: string, object: Record<string, unknown>) => ({ type, object });
 
@@ -57,5 +57,14 @@ describe('routing Stripe events to the workflow of their entity', () => {
     expect(isHandledEventType('__proto__')).toBe(false);
     expect(handledEventTypes).toContain('charge.dispute.created');
     expect(handledEventTypes).toEqual(expect.arrayContaining(['payout.paid', 'payout.reconciliation_completed']));
+  });
+
+  it('calls redundant only what another event carries: a PaymentIntent’s charge.succeeded, a guest customer’s customer.created echo', () => {
+    expect(redundantEventReason(event('charge.succeeded', { id: 'ch_1', payment_intent: 'pi_1' }))).toMatch(/PaymentIntent pi_1/);
+    expect(redundantEventReason(event('charge.succeeded', { id: 'ch_1', payment_intent: null }))).toBeUndefined();
+    expect(redundantEventReason(event('payment_intent.succeeded', { id: 'pi_1' }))).toBeUndefined();
+    expect(redundantEventReason(event('customer.created', { id: 'cus_1', metadata: { o2c_guest: 'true' } }))).toMatch(/guest/);
+    expect(redundantEventReason(event('customer.updated', { id: 'cus_1', metadata: { o2c_guest: 'true' } }))).toBeUndefined();
+    expect(redundantEventReason(event('customer.created', { id: 'cus_1', metadata: {} }))).toBeUndefined();
   });
 });

@@ -2,7 +2,7 @@ import axios from 'axios';
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import Stripe from 'stripe';
 import { toMinor } from '../../domain/money';
-import { toEnvelope } from '../../domain/stripeEvents';
+import { intakeStart } from '../../domain/stripeEvents';
 import type { MagentoOrder } from '../../domain/magento';
 import type { OrderStatus } from '../../workflows/orderToCash';
 import type { ProductStack } from '../harness/productStack';
@@ -55,13 +55,14 @@ export async function eventsAbout(stack: ProductStack, paymentIntentId: string, 
 }
 
 /**
- * Delivers events the way the webhook receiver does: one intake run per event id, which routes it to the order.
+ * Delivers events the way the webhook receiver starts them (`intakeStart`): one intake run per event id, which routes it to the order.
  * Waits by polling, not by `result()`: on the time-skipping server awaiting a result lets time jump, which would fire
  * other runs' timers (a 24 h retry window) before the test means it to.
  */
 export async function deliver(client: Client, taskQueue: string, events: Stripe.Event[]): Promise<void> {
   for (const event of events) {
-    const intake = await client.workflow.start('stripeEventIntake', { workflowId: `stripe:${event.id}`, taskQueue, args: [toEnvelope(event)] })
+    // Unlike the receiver, an event whose run has closed starts again: as a redelivery after the retention period would.
+    const intake = await client.workflow.start('stripeEventIntake', { ...intakeStart(event), workflowIdReusePolicy: 'ALLOW_DUPLICATE', taskQueue })
       .catch((err) => {
         if (err instanceof WorkflowExecutionAlreadyStartedError) return client.workflow.getHandle(`stripe:${event.id}`);
         throw err;

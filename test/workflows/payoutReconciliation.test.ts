@@ -320,7 +320,9 @@ describe('payoutReconciliation on the time-skipping server, with real activities
     const activities = (h: typeof smallHistory) => (h.events ?? []).map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter(Boolean);
     expect(activities(largeHistory)).toEqual(activities(smallHistory));
     expect(activities(largeHistory)).toEqual(['getPayout', 'collectPayoutTransactions', 'orderSettings', 'postErpJournalEntry', 'publishPayoutReport']);
-    expect(largeHistory.events?.length).toBeLessThan(50);
+    // As many events as the 3-line payout's, give or take a workflow task (its two events can arrive in one task or two).
+    expect(Math.abs((largeHistory.events?.length ?? 0) - (smallHistory.events?.length ?? 0))).toBeLessThanOrEqual(6);
+    expect(largeHistory.events?.length).toBeLessThan(60);
     const [smallPayloads, largePayloads] = [historyPayloads(smallHistory), historyPayloads(largeHistory)];
     expect(Math.max(...largePayloads.map((p) => p.bytes))).toBeLessThan(8 * 1024);
     const total = (ps: typeof smallPayloads) => ps.reduce((sum, p) => sum + p.bytes, 0);
