@@ -84,7 +84,7 @@ function orderToCashTable(r: OrderToCashBenchResult): string {
   ].join('\n');
 }
 
-function diagnosticsRows({ diagnostics: d, waits }: OrderToCashBenchResult): string[] {
+function diagnosticsRows({ diagnostics: d, waits, baselineCpuSeconds }: OrderToCashBenchResult): string[] {
   const ms = (x: number | undefined) => (x === undefined ? 'n/a' : `${x} ms`);
   return [
     row(`task waits in history, orders (${waits.orders.runs} runs): workflow / activity`, `${ms(waits.orders.workflowTaskMs)} / ${ms(waits.orders.activityTaskMs)}`),
@@ -94,6 +94,7 @@ function diagnosticsRows({ diagnostics: d, waits }: OrderToCashBenchResult): str
     row('worker: activity task wait (schedule-to-start), mean', ms(d.activityScheduleToStartMs)),
     ...d.activityExecutionMs.slice(0, 5).map((a) => row(`  activity ${a.activityType} (${a.count}), mean`, ms(a.meanMs))),
     row('CPU seconds: ' + Object.keys(d.cpuSeconds).join(' / '), Object.values(d.cpuSeconds).join(' / ')),
+    row('  the same for the baseline runs', Object.values(baselineCpuSeconds).join(' / ')),
     row('HTTP requests per order: Magento / ERP / WMS / Stripe',
       (['magento', 'erp', 'wms', 'stripe'] as const).map((s) => d.requestsPerOrder[s] ?? '?').join(' / ')),
   ];

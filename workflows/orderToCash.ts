@@ -101,6 +101,22 @@ interface OrderRun {
   notified: Set<string>;
   /** The search attributes the run was started with, which it does not write again. */
   startAttributes: TypedSearchAttributes;
+  /** Started with them (by today's hand-over, `orderStartSearchAttributes`): after every patch of `PatchBefore`. */
+  startedCurrent: boolean;
+}
+
+/** The patches of runs started before the order's search attributes were given at its start. */
+type PatchBefore = 'already-settled' | 'decline-pay-again-link' | 'fraud-hold-memo' | 'guest-stripe-customer' | 'invoice-live-sales-order'
+  | 'order-snapshot' | 'order-wait-backoff';
+
+/**
+ * Whether the run takes the branch a patch introduced. A run started with its search attributes began after all of
+ * `PatchBefore` and takes each new branch without asking: a patch costs a run a marker and a TemporalChangeVersion
+ * upsert (a write to the visibility store) each. Runs started before ask, and replay as they ran. Patches added from
+ * now on call patched() themselves.
+ */
+function since(run: OrderRun, patchId: PatchBefore): boolean {
+  return run.startedCurrent || patched(patchId);
 }
 
 type Ended = OrderOutcome;
@@ -146,7 +162,9 @@ export async function orderToCash(input: { incrementId: string; paymentIntentId?
 
 function startRun(incrementId: string): OrderRun {
   const status: OrderStatus = { incrementId, step: 'awaiting_payment', syncState: 'running', ids: {}, timestamps: {} };
-  const run = { incrementId, status, facts: noPaymentFacts, flagsWeighed: 0, compensations: [], notified: new Set<string>(), startAttributes: startAttributes() } as unknown as OrderRun;
+  const started = startAttributes();
+  const run = { incrementId, status, facts: noPaymentFacts, flagsWeighed: 0, compensations: [], notified: new Set<string>(), startAttributes: started,
+    startedCurrent: started.get(MagentoOrderId) !== undefined } as unknown as OrderRun;
   const isHeld = () => status.syncState === 'fraud_hold' || (status.syncState === 'needs_review' && status.step === 'fraud_hold');
   setHandler(stripeEventSignal, (event: StripeEventEnvelope) => void (run.facts = foldPaymentEvent(run.facts, event)));
   setHandler(fraudDecisionSignal, (d: FraudDecision) => void (isHeld() && (run.decision ??= d)));
@@ -206,7 +224,7 @@ async function takePayment(run: OrderRun): Promise<Ended | undefined> {
   run.payment = await run.review.step(() => stripe.getPayment(paymentIntentId));
   run.order = await loadOrder(run);
   // Magento outlives Temporal's retention: an order it has finished with (a run started again for a late event) is left alone.
-  if (isSettledInMagento(run.order, run.payment) && patched('already-settled')) {
+  if (isSettledInMagento(run.order, run.payment) && since(run, 'already-settled')) {
     if (run.facts.stripeFlags.length > 0) {
       await notifyOnce(run, 'merchant', { key: `fraud_warning_after_shipment:${run.incrementId}`, template: 'fraud_warning_after_shipment',
         orderId: run.incrementId, subject: `Order ${run.incrementId}: early fraud warning after shipment`, detail: run.facts.stripeFlags.join('; ') });
@@ -239,7 +257,7 @@ async function awaitPaymentRetry(run: OrderRun): Promise<Ended | undefined> {
   const declineCode = facts.lastDeclineCode ?? run.payment.declineCode ?? 'unknown';
   await run.review.step(() => magento.addMagentoComment({ entityId: order.entityId, key: `payment_failed:${facts.paymentIntentId}:${facts.failures}`,
     comment: settings.paymentFailedComment.replace('{declineCode}', declineCode), status: settings.paymentFailedStatus }));
-  const payAgain = patched('decline-pay-again-link') ? await run.review.step(() => stripe.createRetryCheckoutSession({
+  const payAgain = since(run, 'decline-pay-again-link') ? await run.review.step(() => stripe.createRetryCheckoutSession({
     incrementId, amountMinor: order.grandTotalMinor, currency: order.currency,
     expiresAt: Math.floor((Date.now() + settings.paymentRetryWindowMs) / 1000), customerEmail: order.customer.email,
     idempotencyKey: `${workflowInfo().workflowId}:pay-again`, successUrl: settings.retryCheckout?.successUrl ?? 'https://shop.example/',
@@ -341,7 +359,7 @@ async function holdForDecision(run: OrderRun, key: string): Promise<'passed' | '
   setSyncState(run.status, 'fraud_hold');
   assessment.heldUntil = new Date(Date.now() + settings.fraud.holdTimeoutMs).toISOString();
   // Operators list holds from visibility, which answers even when no worker is running.
-  if (patched('fraud-hold-memo')) {
+  if (since(run, 'fraud-hold-memo')) {
     upsertMemo({ fraudHold: { score: assessment.score, reasons: assessment.reasons, heldSince: run.status.timestamps.fraud_hold,
       heldUntil: assessment.heldUntil, paymentIntentId: run.payment.paymentIntentId } });
   }
@@ -373,7 +391,7 @@ function rejection(decision: FraudDecision): string {
  * customer sync to link when the guest registers in Magento. Off the money path: a failure is noted on the status.
  */
 async function makeGuestCustomer(run: OrderRun): Promise<void> {
-  if (!needsGuestStripeCustomer(run.order, run.payment, run.settings) || !patched('guest-stripe-customer')) return;
+  if (!needsGuestStripeCustomer(run.order, run.payment, run.settings) || !since(run, 'guest-stripe-customer')) return;
   try {
     const guest = await guestCustomers.ensureGuestStripeCustomer({ guest: guestCustomerOf(run.order) });
     run.status.ids.stripeCustomerId = guest.customerId;
@@ -518,7 +536,7 @@ async function close(run: OrderRun): Promise<void> {
   const customer = run.erpCustomer!;
   const shippedOn = dateOf(shipped.shippedAt) ?? today();
   // From the Sales Order as the ERP holds it: a refund before shipment has amended it to what the customer kept.
-  const salesInvoice = patched('invoice-live-sales-order')
+  const salesInvoice = since(run, 'invoice-live-sales-order')
     ? await run.review.step(() => erp.invoiceErpSalesOrder({ poNo: incrementId, date: shippedOn }))
     : await run.review.step(() => erp.createErpSalesInvoice({
       ...erpSalesOrderFor(order, customer, settings.erp, shippedOn),
@@ -568,7 +586,7 @@ async function notifyOnce(run: OrderRun, audience: 'customer' | 'merchant', noti
  * status. Runs started before snapshots read the whole order and map it here, so their histories replay.
  */
 async function lookUpOrder(run: OrderRun): Promise<OrderSnapshot | undefined> {
-  const found = patched('order-snapshot')
+  const found = since(run, 'order-snapshot')
     ? await magento.loadOrderSnapshot(run.incrementId)
     : await magento.findMagentoOrder(run.incrementId).then((order) => order && orderSnapshotOf(order));
   if (found) run.status.ids.magentoEntityId = found.entityId;
@@ -586,7 +604,7 @@ async function findOrder(run: OrderRun): Promise<OrderSnapshot> {
  * durable backoff (up to `orderWaitMaxMs`) before parking.
  */
 async function loadOrder(run: OrderRun): Promise<OrderSnapshot> {
-  if (patched('order-wait-backoff')) {
+  if (since(run, 'order-wait-backoff')) {
     const waitMaxMs = run.settings?.orderWaitMaxMs ?? 15 * 60_000;
     for (let waitedMs = 0, pauseMs = 5_000; waitedMs < waitMaxMs; waitedMs += pauseMs, pauseMs = Math.min(pauseMs * 2, 5 * 60_000)) {
       const found = await run.review.step(() => lookUpOrder(run));

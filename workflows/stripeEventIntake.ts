@@ -57,7 +57,9 @@ export async function stripeEventIntake(event: StripeEventEnvelope): Promise<Int
   // Runs started as the receiver and the catch-up start them now (`intakeStart`: the attributes given) take their steps
   // as local activities; runs started before replay as they ran, with activity tasks. The version is read from the start
   // rather than a patch, which would cost every event's run a marker and a TemporalChangeVersion upsert.
-  const { stripe, intake } = start.get(StripeEventType) !== undefined ? local : remote;
+  const startedCurrent = start.get(StripeEventType) !== undefined;
+  const { stripe, intake } = startedCurrent ? local : remote;
+  const route = (e: StripeEventEnvelope) => routeOf(e, startedCurrent);
   let decision = route(event);
   try {
     for (;;) {
@@ -125,9 +127,12 @@ async function alertShippedOrder(review: ReturnType<typeof createReviewQueue>, e
     detail: `${fraudType}, payment ${paymentIntentOf(event) ?? String(event.object.charge ?? '')}` }));
 }
 
-/** Intake runs started before refunds and disputes had their own runs route their events to the order, so they replay. */
-function route(event: StripeEventEnvelope): RouteDecision {
-  if (routedToAfterSaleRunsSince.has(event.type) && !patched('refund-runs')) return routeBeforeAfterSaleRuns(event);
+/**
+ * Intake runs started before refunds and disputes had their own runs route their events to the order, so they replay.
+ * A run started with its search attributes came later, and does not ask (a patch costs a TemporalChangeVersion upsert).
+ */
+function routeOf(event: StripeEventEnvelope, startedCurrent: boolean): RouteDecision {
+  if (routedToAfterSaleRunsSince.has(event.type) && !startedCurrent && !patched('refund-runs')) return routeBeforeAfterSaleRuns(event);
   return routeStripeEvent(event);
 }
 

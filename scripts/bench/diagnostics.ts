@@ -70,6 +70,11 @@ export function cpuUsage(stack: BenchStack): Record<string, number> {
   };
 }
 
+/** CPU seconds each process spent between two readings of `cpuUsage`. */
+export function cpuSpent(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(after).map(([k, v]) => [k, Math.round((v - (before[k] ?? 0)) * 10) / 10]));
+}
+
 /** The worker's metrics now: cumulative since it started, so take them right after the measurement. */
 export async function workerMetrics(stack: BenchStack): Promise<Sample[]> {
   const res = await axios.get<string>(`http://127.0.0.1:${stack.env.WORKER_METRICS_PORT}/metrics`, { responseType: 'text', timeout: 5_000 });
@@ -115,7 +120,7 @@ export async function orderToCashDiagnostics(stack: BenchStack, before: Sample[]
     workflowTasks: delta('temporal_workflow_task_execution_latency').get('')?.count ?? 0,
     stickyCacheMisses: counter('temporal_sticky_cache_miss'),
     activityExecutionMs: perType,
-    cpuSeconds: Object.fromEntries(Object.entries(cpuAfter).map(([k, v]) => [k, Math.round((v - (cpuBefore[k] ?? 0)) * 10) / 10])),
+    cpuSeconds: cpuSpent(cpuBefore, cpuAfter),
     requestsPerOrder: Object.fromEntries(Object.entries(counts).map(([k, n]) => [k, n === undefined ? undefined : Math.round((n / orders) * 10) / 10])),
   };
 }

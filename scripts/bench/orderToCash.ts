@@ -6,7 +6,7 @@ import { orderWorkflowId } from '../../domain/eventRouting';
 import type { OrderOutcome } from '../../workflows/orderToCash';
 import { shopConnections } from '../shop/config';
 import { placeOrders } from '../shop/placeOrders';
-import { cpuUsage, historyWaits, orderToCashDiagnostics, workerMetrics, type HistoryWaits, type OrderToCashDiagnostics } from './diagnostics';
+import { cpuSpent, cpuUsage, historyWaits, orderToCashDiagnostics, workerMetrics, type HistoryWaits, type OrderToCashDiagnostics } from './diagnostics';
 import type { BenchStack } from './stack';
 
 export interface OrderToCashBenchResult {
@@ -23,6 +23,8 @@ export interface OrderToCashBenchResult {
   shape: { activities: number; timers: number };
   /** Where the time went: the worker's Temporal metrics and the sandboxes' request counts over the measurement. */
   diagnostics: OrderToCashDiagnostics;
+  /** CPU seconds each process spent on the baseline runs (`bench` runs their worker), beside `diagnostics.cpuSeconds` for the orders. */
+  baselineCpuSeconds: Record<string, number>;
   /** Task waits read from the histories (server times) of a sample of order runs and of baseline runs. */
   waits: { orders: HistoryWaits; baseline: HistoryWaits };
 }
@@ -142,12 +144,14 @@ export async function benchOrderToCash(stack: BenchStack, options: { orders: num
     latencies.sort((a, b) => a - b);
     const steps = await shapeOf(client, incrementIds[0]!);
     const orderWaits = await historyWaits(client, incrementIds.filter((_, i) => i % Math.max(1, Math.floor(incrementIds.length / 30)) === 0).map(orderWorkflowId));
+    const cpuBeforeBaseline = cpuUsage(stack);
     const { rate: baselineRate, waits: baselineWaits } = await sameShapeRate(stack, steps, incrementIds.length, options.concurrency);
+    const baselineCpuSeconds = cpuSpent(cpuBeforeBaseline, cpuUsage(stack));
     return {
       orders: incrementIds.length, concurrency: options.concurrency, rate: round(rate), p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99),
       baselineRate: round(baselineRate), ratio: round(rate / baselineRate, 2),
       shape: { activities: steps.filter((s) => s === 'activity').length, timers: steps.filter((s) => s === 'timer').length },
-      diagnostics, waits: { orders: orderWaits, baseline: baselineWaits },
+      diagnostics, baselineCpuSeconds, waits: { orders: orderWaits, baseline: baselineWaits },
     };
   } finally {
     await connection.close();
