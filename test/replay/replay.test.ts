@@ -8,7 +8,7 @@ import { workflowsPath } from '../../worker/worker';
 const files = readdirSync(historiesDir).filter((f) => f.endsWith('.binpb')).sort();
 
 describe('recorded workflow histories replay on the current workflow code', () => {
-  it('has histories to replay, from every order path, refunds, disputes, payout reconciliation (before and after the report store) and the customer sync: before the failure policy (v1), before order snapshots (v2), before invoices from the Sales Order (v3), and now', () => {
+  it('has histories to replay, from every order path, refunds, disputes, payout reconciliation (before and after the report store) and the customer sync: before the failure policy (v1), before order snapshots (v2), before invoices from the Sales Order (v3), before runs started with their search attributes (v4), and now', () => {
     const paths = ['order-completed.binpb', 'order-fraud-approved.binpb', 'order-fraud-timeout.binpb', 'order-out-of-stock.binpb',
       'order-declined-then-paid.binpb', 'order-declined-canceled.binpb', 'order-shipment-found-in-wms.binpb', 'order-review-skipped.binpb',
       'intake-delivered.binpb'];
@@ -28,6 +28,11 @@ describe('recorded workflow histories replay on the current workflow code', () =
       'guest-order-stripe-customer.binpb', 'guest-order-stripe-customer-failed.binpb',
       // A customer backfill summed up from its customers' answers (patched 'backfill-outcomes'), and a customer run that answered.
       'customer-backfill-summed-up.binpb', 'customer-sync-conflict-answered-backfill.binpb',
+      // Before intake and order runs were started with their search attributes (intake steps as activity tasks, every
+      // attribute written by the run, the order's patches asked): each workflow type as it ran then.
+      ...['intake-delivered', 'intake-parked-resource-missing', 'order-completed', 'order-fraud-approved', 'order-shipment-found-in-wms',
+        'guest-order-stripe-customer', 'subscription-renewed', 'customer-sync-conflict-answered-backfill', 'customer-backfill-summed-up',
+        'refund-recorded', 'dispute-lost-before-shipment', 'payout-reconciled'].map((name) => `v4-${name}.binpb`),
     ]));
     const orderPaths = files.filter((f) => /^order-/.test(f));
     expect(orderPaths.length).toBeGreaterThanOrEqual(16);
