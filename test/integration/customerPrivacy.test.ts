@@ -43,6 +43,9 @@ describe('customer data in logs and in Temporal, with PAYLOAD_ENCRYPTION_KEY set
   afterAll(async () => {
     await worker?.stop();
     await stack?.close();
+    // Once (in CI, under load) a gRPC retry of this client was still pending when the channel closed, and its timer threw
+    // "Channel has been shut down" after the test had passed: give pending retries a moment before closing.
+    await new Promise((r) => setTimeout(r, 1_500));
     await connection?.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
