@@ -15,7 +15,7 @@ describe('recorded workflow histories replay on the current workflow code', () =
     expect(files).toEqual(expect.arrayContaining([...paths, ...paths.map((f) => `v1-${f}`),
       'order-parked-misconfigured-skipped.binpb', 'order-parked-mapping-error.binpb', 'order-manual-capture-approved.binpb',
       'order-manual-capture-rejected.binpb', 'order-late-fraud-warning-rejected.binpb', 'order-payment-canceled.binpb',
-      'order-declined-paid-again.binpb', 'intake-parked-resource-missing.binpb', 'order-waited-for-late-order.binpb',
+      'order-declined-paid-again.binpb', 'intake-parked-resource-missing.binpb', 'intake-parked-local-activity.binpb', 'order-waited-for-late-order.binpb',
       'payout-reconciled.binpb', 'payout-reconciled-after-24h.binpb', 'payout-parked-then-retried.binpb',
       'payout-store-reconciled.binpb', 'payout-store-reconciled-after-24h.binpb', 'payout-store-parked-then-retried.binpb',
       'payout-failed-reversed.binpb', 'payout-manual-reconciled.binpb',

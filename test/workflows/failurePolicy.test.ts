@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowHandle } from '@temporalio/client';
-import type { StripeEventEnvelope } from '../../domain/stripeEvents';
+import { intakeSearchAttributes, type StripeEventEnvelope } from '../../domain/stripeEvents';
 import { skipUpdate } from '../../workflows/messages';
 import { fraudDecisionUpdate, shipmentSignal, type OrderOutcome, type OrderStatus } from '../../workflows/orderToCash';
 import type { IntakeResult, IntakeStatus } from '../../workflows/stripeEventIntake';
@@ -265,22 +265,30 @@ describe('intake never ends Failed', () => {
   });
   afterAll(() => mocked?.close());
 
-  it('parks a review whose PaymentIntent Stripe no longer returns (resource_missing), and an operator can skip it', async () => {
+  it.each([
+    ['started as before the search attributes were given (its steps activity tasks)', 'evt_missing_1', false, 'intake-parked-resource-missing'],
+    ['started as the receiver starts it now (its steps local activities)', 'evt_missing_2', true, 'intake-parked-local-activity'],
+  ])('parks a review whose PaymentIntent Stripe no longer returns (resource_missing), and an operator can skip it: %s', async (_how, eventId, current, recordAs) => {
     const { env, taskQueue, scenarios } = mocked;
-    const workflowId = 'stripe:evt_missing_1';
+    const workflowId = `stripe:${eventId}`;
     scenarios.set(workflowId, { failing: { orderReferenceOfPaymentIntent: () => externalError('Stripe', 404, { message: 'No such payment_intent: pi_gone', code: 'resource_missing' }) } });
-    const handle = await env.client.workflow.start('stripeEventIntake', { workflowId, taskQueue, args: [{ id: 'evt_missing_1', type: 'review.opened',
-      created: 1_790_000_000, livemode: false, objectId: 'prv_1', object: { id: 'prv_1', payment_intent: 'pi_gone' } }] });
+    const envelope = { id: eventId, type: 'review.opened', created: 1_790_000_000, livemode: false, objectId: 'prv_1', object: { id: 'prv_1', payment_intent: 'pi_gone' } };
+    const handle = await env.client.workflow.start('stripeEventIntake', { workflowId, taskQueue, args: [envelope],
+      ...(current ? { typedSearchAttributes: intakeSearchAttributes(envelope) } : {}) });
     let status: IntakeStatus | undefined;
     for (let i = 0; i < 200 && status?.syncState !== 'needs_review'; i++) {
       status = await handle.query<IntakeStatus>('status').catch(() => undefined);
       await new Promise((r) => setTimeout(r, 50));
     }
     expect(status?.reviewReason).toMatch(/resource_missing/);
+    const history = await handle.fetchHistory();
+    expect({ localActivityMarkers: (history.events ?? []).some((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity'),
+      activityTasks: (history.events ?? []).some((e) => e.activityTaskScheduledEventAttributes) })
+      .toEqual({ localActivityMarkers: current, activityTasks: !current });
     await handle.executeUpdate(skipUpdate, { args: [{ operator: 'test' }] });
     const result: IntakeResult = await handle.result();
     expect(result.outcome).toBe('skipped');
     expect((await handle.describe()).status.name).toBe('COMPLETED');
-    await recordHistories(env.client, [{ name: 'intake-parked-resource-missing', workflowId }]);
+    await recordHistories(env.client, [{ name: recordAs, workflowId }]);
   });
 });
