@@ -264,7 +264,6 @@ export function redundantEventReason(event: Pick<StripeEventEnvelope, 'type' | '
   return undefined;
 }
 
-
 export function isHandledEventType(type: string): boolean {
   return Object.hasOwn(routingTable, type);
 }

@@ -99,10 +99,8 @@ interface OrderRun {
   compensations: Array<{ name: string; undo: () => Promise<unknown> }>;
   /** Notices already sent, by key: each goes out once, whatever retries or re-opened steps do. */
   notified: Set<string>;
-  /** The search attributes the run was started with, which it does not write again. */
+  /** The search attributes the run was started with (by today's hand-over, `orderStartSearchAttributes`), which it does not write again. */
   startAttributes: TypedSearchAttributes;
-  /** Started with them (by today's hand-over, `orderStartSearchAttributes`): after every patch of `PatchBefore`. */
-  startedCurrent: boolean;
 }
 
 /** The patches of runs started before the order's search attributes were given at its start. */
@@ -116,7 +114,7 @@ type PatchBefore = 'already-settled' | 'decline-pay-again-link' | 'fraud-hold-me
  * now on call patched() themselves.
  */
 function since(run: OrderRun, patchId: PatchBefore): boolean {
-  return run.startedCurrent || patched(patchId);
+  return run.startAttributes.get(MagentoOrderId) !== undefined || patched(patchId);
 }
 
 type Ended = OrderOutcome;
@@ -162,9 +160,8 @@ export async function orderToCash(input: { incrementId: string; paymentIntentId?
 
 function startRun(incrementId: string): OrderRun {
   const status: OrderStatus = { incrementId, step: 'awaiting_payment', syncState: 'running', ids: {}, timestamps: {} };
-  const started = startAttributes();
-  const run = { incrementId, status, facts: noPaymentFacts, flagsWeighed: 0, compensations: [], notified: new Set<string>(), startAttributes: started,
-    startedCurrent: started.get(MagentoOrderId) !== undefined } as unknown as OrderRun;
+  const run = { incrementId, status, facts: noPaymentFacts, flagsWeighed: 0, compensations: [], notified: new Set<string>(),
+    startAttributes: startAttributes() } as unknown as OrderRun;
   const isHeld = () => status.syncState === 'fraud_hold' || (status.syncState === 'needs_review' && status.step === 'fraud_hold');
   setHandler(stripeEventSignal, (event: StripeEventEnvelope) => void (run.facts = foldPaymentEvent(run.facts, event)));
   setHandler(fraudDecisionSignal, (d: FraudDecision) => void (isHeld() && (run.decision ??= d)));
