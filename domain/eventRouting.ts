@@ -98,14 +98,15 @@ export const payoutIdPattern = /^po_[A-Za-z0-9]+$/;
 
 /**
  * The arguments an entity's workflow starts with, from its business key. The order's shape `{incrementId}` is part of
- * every recorded and running order history: keep it.
+ * every recorded and running order history: keep it. `localSteps` makes the order run call the systems as local
+ * activities (workflows/orderToCash.ts); runs started without it keep calling them as activities.
  */
 export function entityWorkflowArgs(workflowType: EntityWorkflowType, businessKey: string)
-  : [{ incrementId: string }] | [{ payoutId: string }] | [{ paymentIntentId: string }] | [{ refundId: string }] | [{ disputeId: string }] | [{ subscriptionId: string }]
+  : [{ incrementId: string; localSteps: true }] | [{ payoutId: string }] | [{ paymentIntentId: string }] | [{ refundId: string }] | [{ disputeId: string }] | [{ subscriptionId: string }]
   | [{ key: string }] {
   switch (workflowType) {
     case 'orderToCash':
-      return [{ incrementId: businessKey }];
+      return [{ incrementId: businessKey, localSteps: true }];
     case 'payoutReconciliation':
       return [{ payoutId: businessKey }];
     case 'unmatchedPayment':

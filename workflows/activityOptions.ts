@@ -32,13 +32,14 @@ export const nonEssentialCall: ActivityOptions = {
 };
 
 /**
- * The same call as a local activity, for short steps of short runs (an intake run's lookup and hand-over): the worker
- * runs it inside the workflow task and records its result with the task's completion, so a step costs Temporal no
- * activity task and no second workflow task. Past 10 s of retrying, the backoff waits on a durable timer.
+ * The same budgets for a local activity, for the short steps of an intake run and of an order run: the worker runs the
+ * step inside the workflow task and records its result with the task's completion, so a step costs Temporal no activity
+ * task and no second workflow task. Past 10 s of retrying, the backoff waits on a durable timer. A worker that dies
+ * mid-task loses the task's unrecorded steps, which the next worker runs again: every step looks before it writes.
  */
-export const localExternalCall: LocalActivityOptions = {
-  startToCloseTimeout: '30 seconds',
-  scheduleToCloseTimeout: '15 minutes',
-  localRetryThreshold: '10 seconds',
-  retry: externalCall.retry,
-};
+export function asLocal(options: ActivityOptions): LocalActivityOptions {
+  return { startToCloseTimeout: options.startToCloseTimeout, scheduleToCloseTimeout: options.scheduleToCloseTimeout,
+    localRetryThreshold: '10 seconds', retry: options.retry };
+}
+
+export const localExternalCall = asLocal(externalCall);

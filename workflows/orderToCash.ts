@@ -1,5 +1,6 @@
 import {
-  condition, defineSignal, defineUpdate, isCancellation, log, patched, proxyActivities, setHandler, sleep, upsertMemo, workflowInfo,
+  condition, defineSignal, defineUpdate, isCancellation, log, patched, proxyActivities, proxyLocalActivities, setHandler, sleep, upsertMemo,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { TypedSearchAttributes } from '@temporalio/common';
 import { assessFraud, type FraudAssessment } from '../domain/fraud';
@@ -19,7 +20,7 @@ import type { SettingsActivities } from '../activities/settings';
 import type { PaymentSnapshot, StripeActivities } from '../activities/stripe/activities';
 import type { GuestCustomerActivities } from '../activities/stripe/guestCustomers';
 import type { WmsActivities } from '../activities/wms/activities';
-import { externalCall, localCall, nonEssentialCall } from './activityOptions';
+import { asLocal, externalCall, localCall, nonEssentialCall } from './activityOptions';
 import {
   defineStatusQuery, disputeNoticeUpdate, refundNoticeUpdate, stripeEventSignal, type DisputeNotice, type RefundNotice,
 } from './messages';
@@ -69,19 +70,53 @@ export const shipmentSignal = defineSignal<[ShipmentNotice]>('shipment');
 export const orderStatusQuery = defineStatusQuery<OrderStatus>();
 
 // ── Activities, per system ──────────────────────────────────────────────────────────────────────────
-const magento = proxyActivities<MagentoActivities>(externalCall);
-const erp = proxyActivities<ErpActivities>(externalCall);
-const wms = proxyActivities<WmsActivities>(externalCall);
-const stripe = proxyActivities<StripeActivities>(externalCall);
-const notify = proxyActivities<NotifyActivities>(externalCall);
-const config = proxyActivities<SettingsActivities>(localCall);
-const guestCustomers = proxyActivities<GuestCustomerActivities>(nonEssentialCall);
+interface Systems {
+  magento: MagentoActivities;
+  erp: ErpActivities;
+  wms: WmsActivities;
+  stripe: StripeActivities;
+  notify: NotifyActivities;
+  config: SettingsActivities;
+  guestCustomers: GuestCustomerActivities;
+}
+
+/** Each step an activity task of its own: how runs started before `localSteps` call the systems, and replay. */
+const asActivities: Systems = {
+  magento: proxyActivities<MagentoActivities>(externalCall),
+  erp: proxyActivities<ErpActivities>(externalCall),
+  wms: proxyActivities<WmsActivities>(externalCall),
+  stripe: proxyActivities<StripeActivities>(externalCall),
+  notify: proxyActivities<NotifyActivities>(externalCall),
+  config: proxyActivities<SettingsActivities>(localCall),
+  guestCustomers: proxyActivities<GuestCustomerActivities>(nonEssentialCall),
+};
+
+/**
+ * The same calls with the same budgets as local activities (README "Tuning"): the steps between two waits run in one
+ * workflow task, which is what the embedded server's single writer can afford per order.
+ */
+const asLocalActivities: Systems = {
+  magento: proxyLocalActivities<MagentoActivities>(asLocal(externalCall)),
+  erp: proxyLocalActivities<ErpActivities>(asLocal(externalCall)),
+  wms: proxyLocalActivities<WmsActivities>(asLocal(externalCall)),
+  stripe: proxyLocalActivities<StripeActivities>(asLocal(externalCall)),
+  notify: proxyLocalActivities<NotifyActivities>(asLocal(externalCall)),
+  config: proxyLocalActivities<SettingsActivities>(asLocal(localCall)),
+  guestCustomers: proxyLocalActivities<GuestCustomerActivities>(asLocal(nonEssentialCall)),
+};
 
 const day = 24 * 3600 * 1000;
 
 /** One order's run: a few pieces of state the steps share. */
 interface OrderRun {
   incrementId: string;
+  /** Activities or local activities, as the run was started (`localSteps`); fixed for the run's life. */
+  systems: Systems;
+  /**
+   * Started with `localSteps`: the run began after the fraud hold learned to weigh flags raised while it waits, and to
+   * read a Radar review's closing as it is when the hold ends. Runs started before behave, and replay, as they ran.
+   */
+  localSteps: boolean;
   status: OrderStatus;
   facts: PaymentFacts;
   settings: OrderSettings;
@@ -108,16 +143,26 @@ type PatchBefore = 'already-settled' | 'decline-pay-again-link' | 'fraud-hold-me
   | 'order-snapshot' | 'order-wait-backoff';
 
 /**
- * Whether the run takes the branch a patch introduced. A run started with its search attributes began after all of
- * `PatchBefore` and takes each new branch without asking: a patch costs a run a marker and a TemporalChangeVersion
- * upsert (a write to the visibility store) each. Runs started before ask, and replay as they ran. Patches added from
- * now on call patched() themselves.
+ * Whether the run takes the branch a patch introduced. A run started with `localSteps` or with its search attributes
+ * began after all of `PatchBefore` and takes each new branch without asking: a patch costs a run a marker and a
+ * TemporalChangeVersion upsert (a write to the visibility store) each. Runs started before ask, and replay as they ran.
+ * A `localSteps` run must not ask at all: a patch asked right after a local activity resolved can land in the next
+ * workflow task's history, where a replay does not see it in time. Patches added from now on are decided by the start
+ * too (as `run.localSteps` decides the hold's changes), or ask only before the run's first step.
  */
 function since(run: OrderRun, patchId: PatchBefore): boolean {
-  return run.startAttributes.get(MagentoOrderId) !== undefined || patched(patchId);
+  return run.localSteps || run.startAttributes.get(MagentoOrderId) !== undefined || patched(patchId);
 }
 
 type Ended = OrderOutcome;
+
+export interface OrderToCashInput {
+  incrementId: string;
+  /** A renewal order's PaymentIntent (workflows/subscription.ts): the run starts already paid. */
+  paymentIntentId?: string;
+  /** The run calls the systems as local activities (domain/eventRouting.ts starts every order run so now); absent in runs started before. */
+  localSteps?: boolean;
+}
 
 /**
  * One Magento order from payment to cash: take the payment, pass the fraud gate, invoice in Magento, order in the ERP,
@@ -125,12 +170,12 @@ type Ended = OrderOutcome;
  * step registers its undo; only a business refusal (a rejected hold, the warehouse refusing the goods, a full refund or
  * lost dispute before shipment) runs them. Anything that is our fault parks the run for a person (reviewQueue.ts).
  */
-export async function orderToCash(input: { incrementId: string; paymentIntentId?: string }): Promise<OrderOutcome> {
-  const run = startRun(input.incrementId);
+export async function orderToCash(input: OrderToCashInput): Promise<OrderOutcome> {
+  const run = startRun(input.incrementId, input.localSteps === true);
   // A renewal order (workflows/subscription.ts) starts already paid, by its subscription invoice's PaymentIntent.
   if (input.paymentIntentId) run.facts = { ...run.facts, paymentIntentId: input.paymentIntentId, succeeded: true };
   try {
-    run.settings = await run.review.step(() => config.orderSettings());
+    run.settings = await run.review.step(() => run.systems.config.orderSettings());
     const unpaid = await takePayment(run);
     if (unpaid) return unpaid;
     await checkAmount(run);
@@ -158,16 +203,19 @@ export async function orderToCash(input: { incrementId: string; paymentIntentId?
   }
 }
 
-function startRun(incrementId: string): OrderRun {
+function startRun(incrementId: string, localSteps: boolean): OrderRun {
   const status: OrderStatus = { incrementId, step: 'awaiting_payment', syncState: 'running', ids: {}, timestamps: {} };
-  const run = { incrementId, status, facts: noPaymentFacts, flagsWeighed: 0, compensations: [], notified: new Set<string>(),
+  const run = { incrementId, localSteps, systems: localSteps ? asLocalActivities : asActivities, status, facts: noPaymentFacts, flagsWeighed: 0, compensations: [], notified: new Set<string>(),
     startAttributes: startAttributes() } as unknown as OrderRun;
   const isHeld = () => status.syncState === 'fraud_hold' || (status.syncState === 'needs_review' && status.step === 'fraud_hold');
   setHandler(stripeEventSignal, (event: StripeEventEnvelope) => void (run.facts = foldPaymentEvent(run.facts, event)));
   setHandler(fraudDecisionSignal, (d: FraudDecision) => void (isHeld() && (run.decision ??= d)));
   setHandler(fraudDecisionUpdate, (d: FraudDecision) => ({ decision: (run.decision = d).decision }), {
     validator: (_d: FraudDecision) => {
-      if (run.decision !== undefined && status.step === 'fraud_hold') throw new Error(`already decided: ${run.decision.decision} by ${run.decision.reviewer}`);
+      // A second click, before or after the run has moved on from the hold it decided.
+      if (run.decision !== undefined && (status.step === 'fraud_hold' || !isHeld())) {
+        throw new Error(`already decided: ${run.decision.decision} by ${run.decision.reviewer}`);
+      }
       if (!isHeld()) throw new Error(`not held (order ${incrementId} is at ${status.step})`);
     },
   });
@@ -218,7 +266,7 @@ async function takePayment(run: OrderRun): Promise<Ended | undefined> {
   const paymentIntentId = run.facts.paymentIntentId!;
   upsertUnlessStartedWith(run.startAttributes, [{ key: StripeObjectId, value: paymentIntentId }]);
   run.status.ids.paymentIntentId = paymentIntentId;
-  run.payment = await run.review.step(() => stripe.getPayment(paymentIntentId));
+  run.payment = await run.review.step(() => run.systems.stripe.getPayment(paymentIntentId));
   run.order = await loadOrder(run);
   // Magento outlives Temporal's retention: an order it has finished with (a run started again for a late event) is left alone.
   if (isSettledInMagento(run.order, run.payment) && since(run, 'already-settled')) {
@@ -231,7 +279,7 @@ async function takePayment(run: OrderRun): Promise<Ended | undefined> {
   if (!isPaid(run.payment) && run.facts.failures === 0 && run.payment.status !== 'canceled') {
     // Neither paid nor declined yet (a bank debit still processing, or only a review event so far): wait for the outcome.
     await condition(() => run.facts.succeeded || run.facts.failures > 0 || run.facts.authorized === true || run.facts.canceled === true);
-    run.payment = await run.review.step(() => stripe.getPayment(paymentIntentId));
+    run.payment = await run.review.step(() => run.systems.stripe.getPayment(paymentIntentId));
   }
   if (run.payment.status === 'canceled') return cancelOrder(run, `PaymentIntent ${paymentIntentId} was canceled in Stripe`);
   if (!isPaid(run.payment)) {
@@ -252,9 +300,9 @@ async function awaitPaymentRetry(run: OrderRun): Promise<Ended | undefined> {
   const { incrementId, settings, facts, order } = run;
   reached(run, 'payment_failed');
   const declineCode = facts.lastDeclineCode ?? run.payment.declineCode ?? 'unknown';
-  await run.review.step(() => magento.addMagentoComment({ entityId: order.entityId, key: `payment_failed:${facts.paymentIntentId}:${facts.failures}`,
+  await run.review.step(() => run.systems.magento.addMagentoComment({ entityId: order.entityId, key: `payment_failed:${facts.paymentIntentId}:${facts.failures}`,
     comment: settings.paymentFailedComment.replace('{declineCode}', declineCode), status: settings.paymentFailedStatus }));
-  const payAgain = since(run, 'decline-pay-again-link') ? await run.review.step(() => stripe.createRetryCheckoutSession({
+  const payAgain = since(run, 'decline-pay-again-link') ? await run.review.step(() => run.systems.stripe.createRetryCheckoutSession({
     incrementId, amountMinor: order.grandTotalMinor, currency: order.currency,
     expiresAt: Math.floor((Date.now() + settings.paymentRetryWindowMs) / 1000), customerEmail: order.customer.email,
     idempotencyKey: `${workflowInfo().workflowId}:pay-again`, successUrl: settings.retryCheckout?.successUrl ?? 'https://shop.example/',
@@ -263,21 +311,21 @@ async function awaitPaymentRetry(run: OrderRun): Promise<Ended | undefined> {
   await notifyOnce(run, 'customer', { key: `payment_failed:${incrementId}`, template: 'payment_failed', orderId: incrementId, to: order.customer.email,
     subject: `Your payment for order ${incrementId} did not go through`, detail: payAgain ? `${declineCode}. Pay again: ${payAgain.url}` : declineCode });
   const paidInTime = await condition(() => run.facts.succeeded || run.facts.authorized === true || run.facts.canceled === true, settings.paymentRetryWindowMs);
-  if (payAgain) await run.review.step(() => stripe.expireCheckoutSession({ sessionId: payAgain.sessionId }));
+  if (payAgain) await run.review.step(() => run.systems.stripe.expireCheckoutSession({ sessionId: payAgain.sessionId }));
   if (!paidInTime || run.facts.canceled) {
-    await run.review.step(() => magento.cancelMagentoOrder({ entityId: order.entityId, key: 'canceled_unpaid', notifyCustomer: true,
+    await run.review.step(() => run.systems.magento.cancelMagentoOrder({ entityId: order.entityId, key: 'canceled_unpaid', notifyCustomer: true,
       comment: `Canceled: no successful payment within ${Math.round(settings.paymentRetryWindowMs / 3_600_000)} hours of the decline.` }));
     return end(run, 'canceled_unpaid', 'failed');
   }
   // The successful retry may be another PaymentIntent (the pay-again Checkout): read the one that succeeded.
-  run.payment = await run.review.step(() => stripe.getPayment(run.facts.paymentIntentId!));
+  run.payment = await run.review.step(() => run.systems.stripe.getPayment(run.facts.paymentIntentId!));
   run.order = await loadOrder(run);
   return undefined;
 }
 
 /** A canceled PaymentIntent is the customer's or merchant's decision: the Magento order is canceled and the run ends. */
 async function cancelOrder(run: OrderRun, reason: string): Promise<Ended> {
-  await run.review.step(() => magento.cancelMagentoOrder({ entityId: run.order.entityId, key: 'canceled_payment', notifyCustomer: true,
+  await run.review.step(() => run.systems.magento.cancelMagentoOrder({ entityId: run.order.entityId, key: 'canceled_payment', notifyCustomer: true,
     comment: `Canceled: ${reason}.` }));
   return end(run, 'canceled', 'failed', reason);
 }
@@ -287,7 +335,7 @@ async function checkAmount(run: OrderRun): Promise<void> {
   let attempts = 0;
   await run.review.step(async () => {
     if (attempts++ > 0) {
-      run.payment = await stripe.getPayment(run.payment.paymentIntentId);
+      run.payment = await run.systems.stripe.getPayment(run.payment.paymentIntentId);
       run.order = await findOrder(run);
     }
     const { payment, order } = run;
@@ -307,12 +355,12 @@ function registerPaymentUndo(run: OrderRun): void {
     // A lost dispute has already taken the money back: a refund now would pay the customer twice.
     if (run.facts.disputeLost) return { refundedMinor: 0, alreadyRefunded: true, reason: 'charged back: the dispute was lost' };
     if (run.payment.captureMethod === 'manual') {
-      const released = await stripe.cancelAuthorization({ paymentIntentId, idempotencyKey: `${workflowInfo().workflowId}:release`, reason: 'abandoned' });
+      const released = await run.systems.stripe.cancelAuthorization({ paymentIntentId, idempotencyKey: `${workflowInfo().workflowId}:release`, reason: 'abandoned' });
       if (released.status !== 'succeeded') return released;
     }
-    return stripe.refundPayment({ paymentIntentId, idempotencyKey, reason: 'requested_by_customer', note: `order ${run.incrementId} reversed` });
+    return run.systems.stripe.refundPayment({ paymentIntentId, idempotencyKey, reason: 'requested_by_customer', note: `order ${run.incrementId} reversed` });
   } });
-  run.compensations.push({ name: 'cancel Magento order', undo: () => magento.cancelMagentoOrder({ entityId: run.order.entityId,
+  run.compensations.push({ name: 'cancel Magento order', undo: () => run.systems.magento.cancelMagentoOrder({ entityId: run.order.entityId,
     key: 'canceled_compensation', comment: run.facts.disputeLost ? 'Canceled: the payment was charged back (dispute lost).' : 'Canceled and refunded in Stripe.',
     notifyCustomer: true }) });
 }
@@ -325,8 +373,8 @@ function captureAtShipment(run: OrderRun): boolean {
 async function capture(run: OrderRun): Promise<void> {
   if (run.payment.status !== 'requires_capture') return;
   const { paymentIntentId } = run.payment;
-  await run.review.step(() => stripe.capturePayment({ paymentIntentId, idempotencyKey: `${workflowInfo().workflowId}:capture` }));
-  run.payment = await run.review.step(() => stripe.getPayment(paymentIntentId));
+  await run.review.step(() => run.systems.stripe.capturePayment({ paymentIntentId, idempotencyKey: `${workflowInfo().workflowId}:capture` }));
+  run.payment = await run.review.step(() => run.systems.stripe.getPayment(paymentIntentId));
   run.status.ids.chargeId = run.payment.chargeId;
   reached(run, 'captured');
 }
@@ -336,7 +384,7 @@ async function capture(run: OrderRun): Promise<void> {
 /** Radar's verdict plus the order's own signals; a hold waits for a person, or times out as a reject. */
 async function passFraudGate(run: OrderRun): Promise<'passed' | 'rejected'> {
   const { incrementId, order, payment, settings } = run;
-  const history = await run.review.step(() => magento.magentoCustomerHistory(order.customer.email, incrementId, magentoDateTime(Date.now() - day)));
+  const history = await run.review.step(() => run.systems.magento.magentoCustomerHistory(order.customer.email, incrementId, magentoDateTime(Date.now() - day)));
   const assessment = await run.review.step(() => assessFraud({
     riskLevel: payment.riskLevel, riskScore: payment.riskScore, amountMinor: payment.amountMinor, currency: payment.currency,
     billingCountry: order.billingCountry, shippingCountry: order.shippingCountry,
@@ -355,28 +403,60 @@ async function holdForDecision(run: OrderRun, key: string): Promise<'passed' | '
   reached(run, 'fraud_hold');
   setSyncState(run.status, 'fraud_hold');
   assessment.heldUntil = new Date(Date.now() + settings.fraud.holdTimeoutMs).toISOString();
-  // Operators list holds from visibility, which answers even when no worker is running.
-  if (since(run, 'fraud-hold-memo')) {
-    upsertMemo({ fraudHold: { score: assessment.score, reasons: assessment.reasons, heldSince: run.status.timestamps.fraud_hold,
-      heldUntil: assessment.heldUntil, paymentIntentId: run.payment.paymentIntentId } });
-  }
-  await run.review.step(() => magento.holdMagentoOrder({ entityId: order.entityId, key,
+  if (since(run, 'fraud-hold-memo')) showHoldInVisibility(run);
+  await run.review.step(() => run.systems.magento.holdMagentoOrder({ entityId: order.entityId, key,
     comment: `Held for fraud review (score ${assessment.score}): ${assessment.reasons.join('; ')}.` }));
   await notifyOnce(run, 'merchant', { key: `${key}:${incrementId}`, template: 'fraud_hold', orderId: incrementId,
     subject: `Order ${incrementId} is held for fraud review`, detail: assessment.reasons.join('; ') });
-  const decided = await condition(() => run.decision !== undefined || run.facts.stripeReviewClosedAs !== undefined || run.facts.fullyRefunded
-    || run.facts.canceled === true, settings.fraud.holdTimeoutMs);
-  run.decision ??= facts.stripeReviewClosedAs === 'approved' ? { decision: 'approve', reviewer: 'Stripe Radar review' }
+  const ended = () => run.decision !== undefined || run.facts.stripeReviewClosedAs !== undefined || run.facts.fullyRefunded || run.facts.canceled === true;
+  let decided: boolean;
+  if (run.localSteps) {
+    decided = await awaitDecisionWeighingNewFlags(run, ended, Date.now() + settings.fraud.holdTimeoutMs);
+  } else {
+    // Runs started before: a flag raised during the hold re-opens the gate after it. They read a review Stripe closed
+    // from the facts as they were when the hold began, so Radar's approval rejected the order; the patch mends that.
+    decided = await condition(ended, settings.fraud.holdTimeoutMs);
+  }
+  const closedAs = run.localSteps || patched('hold-reads-review-closed-now') ? run.facts.stripeReviewClosedAs : facts.stripeReviewClosedAs;
+  run.decision ??= closedAs === 'approved' ? { decision: 'approve', reviewer: 'Stripe Radar review' }
     : decided ? { decision: 'reject', reviewer: run.facts.fullyRefunded ? 'refunded in Stripe' : run.facts.canceled ? 'payment canceled in Stripe'
       : `Stripe review closed as ${run.facts.stripeReviewClosedAs}` }
       : { decision: 'reject', reviewer: 'hold timeout', note: 'no decision in time' };
   const decision = run.decision;
   assessment.decision = decision;
   if (decision.decision === 'reject') return 'rejected';
-  await run.review.step(() => magento.unholdMagentoOrder({ entityId: order.entityId, key: key === 'fraud_hold' ? 'fraud_approved' : `${key}:approved`,
+  await run.review.step(() => run.systems.magento.unholdMagentoOrder({ entityId: order.entityId, key: key === 'fraud_hold' ? 'fraud_approved' : `${key}:approved`,
     comment: `Fraud hold approved by ${decision.reviewer}${decision.note ? `: ${decision.note}` : ''}.` }));
   setSyncState(run.status, 'running');
   return 'passed';
+}
+
+/**
+ * Waits for the hold to end, or for its deadline. A fraud flag Stripe raises meanwhile (a Radar review, an early fraud
+ * warning) joins the hold's reasons, where the reviewer sees it, so the decision covers it and the gate does not
+ * re-open for it after an approval.
+ */
+async function awaitDecisionWeighingNewFlags(run: OrderRun, ended: () => boolean, deadline: number): Promise<boolean> {
+  const assessment = run.status.fraud!;
+  const newFlags = () => run.facts.stripeFlags.length > run.flagsWeighed;
+  for (;;) {
+    const remainingMs = deadline - Date.now();
+    if (remainingMs <= 0) return false;
+    if (!(await condition(() => ended() || newFlags(), remainingMs))) return false;
+    if (newFlags()) {
+      assessment.reasons = [...assessment.reasons, ...run.facts.stripeFlags.slice(run.flagsWeighed)];
+      run.flagsWeighed = run.facts.stripeFlags.length;
+      showHoldInVisibility(run);
+    }
+    if (ended()) return true;
+  }
+}
+
+/** Operators list holds from visibility (the run's memo), which answers even when no worker is running. */
+function showHoldInVisibility(run: OrderRun): void {
+  const assessment = run.status.fraud!;
+  upsertMemo({ fraudHold: { score: assessment.score, reasons: assessment.reasons, heldSince: run.status.timestamps.fraud_hold,
+    heldUntil: assessment.heldUntil, paymentIntentId: run.payment.paymentIntentId } });
 }
 
 function rejection(decision: FraudDecision): string {
@@ -390,7 +470,7 @@ function rejection(decision: FraudDecision): string {
 async function makeGuestCustomer(run: OrderRun): Promise<void> {
   if (!needsGuestStripeCustomer(run.order, run.payment, run.settings) || !since(run, 'guest-stripe-customer')) return;
   try {
-    const guest = await guestCustomers.ensureGuestStripeCustomer({ guest: guestCustomerOf(run.order) });
+    const guest = await run.systems.guestCustomers.ensureGuestStripeCustomer({ guest: guestCustomerOf(run.order) });
     run.status.ids.stripeCustomerId = guest.customerId;
   } catch (err) {
     if (isCancellation(err)) throw err;
@@ -406,11 +486,11 @@ async function makeGuestCustomer(run: OrderRun): Promise<void> {
 /** Magento invoice, offline: the money is already in Stripe. */
 async function invoice(run: OrderRun): Promise<void> {
   const { order, payment } = run;
-  const created = await run.review.step(() => magento.invoiceMagentoOrder({ entityId: order.entityId, chargeId: payment.chargeId!,
+  const created = await run.review.step(() => run.systems.magento.invoiceMagentoOrder({ entityId: order.entityId, chargeId: payment.chargeId!,
     paymentIntentId: payment.paymentIntentId, notifyCustomer: true }));
   run.status.ids.magentoInvoiceId = created.invoiceId;
   reached(run, 'invoiced');
-  run.compensations.unshift({ name: 'credit memo', undo: () => magento.creditMagentoOrder({ entityId: order.entityId,
+  run.compensations.unshift({ name: 'credit memo', undo: () => run.systems.magento.creditMagentoOrder({ entityId: order.entityId,
     key: 'creditmemo_compensation', notifyCustomer: true,
     comment: run.facts.disputeLost ? 'Chargeback: the Stripe dispute was lost before shipment; order reversed.' : 'Refunded in Stripe: order reversed.' }) });
 }
@@ -419,26 +499,26 @@ async function invoice(run: OrderRun): Promise<void> {
 async function orderInErp(run: OrderRun): Promise<void> {
   const { incrementId, order, settings } = run;
   const orderDate = dateOf(order.createdAt) ?? today();
-  const customer = await run.review.step(() => erp.upsertErpCustomer(erpCustomerFor(order, settings.erp)));
+  const customer = await run.review.step(() => run.systems.erp.upsertErpCustomer(erpCustomerFor(order, settings.erp)));
   const salesOrder = await run.review.step(() => {
     const input = erpSalesOrderFor(order, customer, settings.erp, orderDate);
     checkErpTotals(order, input);
-    return erp.createErpSalesOrder(input);
+    return run.systems.erp.createErpSalesOrder(input);
   });
   run.erpCustomer = customer;
   run.status.ids.erpSalesOrder = salesOrder.name;
   reached(run, 'erp_ordered');
-  run.compensations.unshift({ name: 'cancel ERP sales order', undo: () => erp.cancelErpSalesOrder(incrementId) });
+  run.compensations.unshift({ name: 'cancel ERP sales order', undo: () => run.systems.erp.cancelErpSalesOrder(incrementId) });
 }
 
 /** WMS fulfilment order; the warehouse refusing the goods (out of stock, undeliverable) reverses the order. */
 async function fulfil(run: OrderRun): Promise<void> {
-  const fulfilment = await run.review.step(() => wms.createWmsOrder(wmsOrderFor(run.order, run.settings.wms)), { refusalsReverse: true })
+  const fulfilment = await run.review.step(() => run.systems.wms.createWmsOrder(wmsOrderFor(run.order, run.settings.wms)), { refusalsReverse: true })
     .catch((err: unknown) => {
       throw err instanceof BusinessRefused ? new BusinessRefused(`the warehouse refused the order: ${err.message}`) : err;
     });
   run.status.ids.wmsOrderId = fulfilment.orderId;
-  run.compensations.unshift({ name: 'cancel WMS order', undo: () => wms.cancelWmsOrder(run.incrementId) });
+  run.compensations.unshift({ name: 'cancel WMS order', undo: () => run.systems.wms.cancelWmsOrder(run.incrementId) });
   reached(run, 'awaiting_shipment');
   setSyncState(run.status, 'awaiting_shipment');
 }
@@ -471,7 +551,7 @@ async function waitForShipment(run: OrderRun): Promise<string | undefined> {
       if ((await reopenFraudGate(run)) === 'rejected') return rejection(run.decision!);
       continue;
     }
-    const wmsOrder = await run.review.step(() => wms.getWmsOrder(incrementId));
+    const wmsOrder = await run.review.step(() => run.systems.wms.getWmsOrder(incrementId));
     const tracking = wmsOrder?.shipments?.find((s) => s.tracking?.tracking_number)?.tracking;
     if (tracking?.tracking_number) {
       run.shipped = { trackingNumber: tracking.tracking_number, carrier: tracking.carrier, trackingUrl: tracking.tracking_url, wmsOrderId: wmsOrder?.id };
@@ -499,11 +579,11 @@ async function holdForDispute(run: OrderRun): Promise<void> {
   const notice = run.dispute!;
   const entityId = run.order.entityId;
   if (notice.status === 'opened' && !run.disputeHeld) {
-    await run.review.step(() => magento.holdMagentoOrder({ entityId, key: `dispute_hold:${notice.disputeId}`,
+    await run.review.step(() => run.systems.magento.holdMagentoOrder({ entityId, key: `dispute_hold:${notice.disputeId}`,
       comment: `Held: the payment is disputed in Stripe (${notice.reason}, ${formatMoney(notice.amountMinor, notice.currency)}), dispute ${notice.disputeId}.` }));
     run.disputeHeld = true;
   } else if (notice.status !== 'opened' && run.disputeHeld) {
-    await run.review.step(() => magento.unholdMagentoOrder({ entityId, key: `dispute_${notice.status}:${notice.disputeId}:released`,
+    await run.review.step(() => run.systems.magento.unholdMagentoOrder({ entityId, key: `dispute_${notice.status}:${notice.disputeId}:released`,
       comment: `Released: Stripe dispute ${notice.disputeId} was ${notice.status}.` }));
     run.disputeHeld = false;
   }
@@ -527,21 +607,21 @@ async function reopenFraudGate(run: OrderRun): Promise<'passed' | 'rejected'> {
 async function close(run: OrderRun): Promise<void> {
   const { incrementId, order, payment, settings } = run;
   const shipped = run.shipped!;
-  const shipment = await run.review.step(() => magento.shipMagentoOrder({ entityId: order.entityId, notifyCustomer: true, track: {
+  const shipment = await run.review.step(() => run.systems.magento.shipMagentoOrder({ entityId: order.entityId, notifyCustomer: true, track: {
     track_number: shipped.trackingNumber, title: shipped.carrier ?? 'Carrier', carrier_code: magentoCarrierCode(shipped.carrier, settings.wms) } }));
   run.status.ids.magentoShipmentId = shipment.shipmentId;
   const customer = run.erpCustomer!;
   const shippedOn = dateOf(shipped.shippedAt) ?? today();
   // From the Sales Order as the ERP holds it: a refund before shipment has amended it to what the customer kept.
   const salesInvoice = since(run, 'invoice-live-sales-order')
-    ? await run.review.step(() => erp.invoiceErpSalesOrder({ poNo: incrementId, date: shippedOn }))
-    : await run.review.step(() => erp.createErpSalesInvoice({
+    ? await run.review.step(() => run.systems.erp.invoiceErpSalesOrder({ poNo: incrementId, date: shippedOn }))
+    : await run.review.step(() => run.systems.erp.createErpSalesInvoice({
       ...erpSalesOrderFor(order, customer, settings.erp, shippedOn),
       poNo: incrementId, salesOrder: String(run.status.ids.erpSalesOrder), date: shippedOn }));
   run.status.ids.erpSalesInvoice = salesInvoice.name;
   const invoicedOrder = (salesInvoice as { salesOrder?: string }).salesOrder;
   if (invoicedOrder) run.status.ids.erpSalesOrder = invoicedOrder;
-  const paymentEntry = await run.review.step(() => erp.createErpPaymentEntry({ salesInvoice: salesInvoice.name, customer, company: settings.erp.company,
+  const paymentEntry = await run.review.step(() => run.systems.erp.createErpPaymentEntry({ salesInvoice: salesInvoice.name, customer, company: settings.erp.company,
     amountMinor: payment.amountMinor, currency: payment.currency, referenceNo: payment.chargeId!,
     date: dateOf(payment.createdAt) ?? shippedOn, paidTo: settings.erp.bankAccount }));
   run.status.ids.erpPaymentEntry = paymentEntry.name;
@@ -571,7 +651,7 @@ type Notice = Parameters<NotifyActivities['notifyCustomer']>[0];
  */
 async function notifyOnce(run: OrderRun, audience: 'customer' | 'merchant', notice: Notice): Promise<void> {
   if (run.notified.has(notice.key)) return;
-  await run.review.step(() => (audience === 'customer' ? notify.notifyCustomer(notice) : notify.notifyMerchant(notice))).catch((err) => {
+  await run.review.step(() => (audience === 'customer' ? run.systems.notify.notifyCustomer(notice) : run.systems.notify.notifyMerchant(notice))).catch((err) => {
     if (!(err instanceof SkippedByOperator)) throw err;
     run.status.ids[`skipped:notice:${notice.key}`] = 'skipped by operator';
   });
@@ -584,8 +664,8 @@ async function notifyOnce(run: OrderRun, audience: 'customer' | 'merchant', noti
  */
 async function lookUpOrder(run: OrderRun): Promise<OrderSnapshot | undefined> {
   const found = since(run, 'order-snapshot')
-    ? await magento.loadOrderSnapshot(run.incrementId)
-    : await magento.findMagentoOrder(run.incrementId).then((order) => order && orderSnapshotOf(order));
+    ? await run.systems.magento.loadOrderSnapshot(run.incrementId)
+    : await run.systems.magento.findMagentoOrder(run.incrementId).then((order) => order && orderSnapshotOf(order));
   if (found) run.status.ids.magentoEntityId = found.entityId;
   return found;
 }

@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowHandle } from '@temporalio/client';
+import { entityWorkflowArgs } from '../../domain/eventRouting';
 import { intakeSearchAttributes, type StripeEventEnvelope } from '../../domain/stripeEvents';
 import { skipUpdate } from '../../workflows/messages';
 import { fraudDecisionUpdate, shipmentSignal, type OrderOutcome, type OrderStatus } from '../../workflows/orderToCash';
@@ -70,7 +71,7 @@ describe('the failure policy: only business refusals move money back, our own fa
   async function start(scenario: Scenario, events?: (id: string) => StripeEventEnvelope[]): Promise<{ id: string; handle: WorkflowHandle }> {
     const id = `FP-${(sequence += 1)}`;
     scenarios.set(`order:${id}`, scenario);
-    const handle = await env.client.workflow.start('orderToCash', { workflowId: `order:${id}`, taskQueue, args: [{ incrementId: id }] });
+    const handle = await env.client.workflow.start('orderToCash', { workflowId: `order:${id}`, taskQueue, args: entityWorkflowArgs('orderToCash', id) });
     for (const event of events?.(id) ?? [paymentEvent(id)]) await handle.signal('stripeEvent', event);
     return { id, handle };
   }
@@ -222,6 +223,33 @@ describe('the failure policy: only business refusals move money back, our own fa
     expect(called(handle, 'cancelWmsOrder')).toHaveLength(1);
     recorded.push({ name: 'order-late-fraud-warning-rejected', workflowId: handle.workflowId });
     table.push({ injected: 'late early fraud warning before shipment, rejected', money: 'refunded', documents: 'WMS order cancelled, credit memo', run: 'compensated' });
+  });
+
+  it('shows a fraud flag raised while the order is held on that hold, so one approval covers it and the order is not held again', async () => {
+    const { handle, id } = await start({ payment: { riskScore: 90, riskLevel: 'elevated' } });
+    await until(handle, (s) => s.syncState === 'fraud_hold');
+    await handle.signal('stripeEvent', paymentEvent(id, 'review.opened', { object: 'review', reason: 'rule' }));
+    const shown = await until(handle, (s) => (s.fraud?.reasons ?? []).some((r) => /opened a review/.test(r)));
+    expect(shown.syncState).toBe('fraud_hold');
+    expect((await handle.describe()).memo?.fraudHold).toMatchObject({ reasons: expect.arrayContaining([expect.stringMatching(/opened a review/)]) });
+    await handle.executeUpdate(fraudDecisionUpdate, { args: [{ decision: 'approve', reviewer: 'ops' }] });
+    const status = await until(handle, () => false);
+    expect(status.step).toBe('completed');
+    expect(called(handle, 'holdMagentoOrder')).toHaveLength(1);
+    expect(moved(handle)).toEqual([]);
+  });
+
+  it('lets the order go ahead when Stripe closes the Radar review of a held order as approved, with no refund', async () => {
+    const { handle, id } = await start({ payment: { riskScore: 90, riskLevel: 'elevated' } });
+    await until(handle, (s) => s.syncState === 'fraud_hold');
+    await handle.signal('stripeEvent', paymentEvent(id, 'review.closed', { object: 'review', reason: 'approved' }));
+    const status = await until(handle, () => false);
+    expect(status.step).toBe('completed');
+    expect(status.fraud?.decision).toEqual({ decision: 'approve', reviewer: 'Stripe Radar review' });
+    expect(called(handle, 'unholdMagentoOrder')).toHaveLength(1);
+    expect(moved(handle)).toEqual([]);
+    recorded.push({ name: 'order-radar-review-approved', workflowId: handle.workflowId });
+    table.push({ injected: 'Radar review closed as approved during a hold', money: 'kept', documents: 'unheld, invoiced', run: 'completed' });
   });
 
   it('cancels the Magento order when the PaymentIntent is canceled, without any refund', async () => {
