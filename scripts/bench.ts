@@ -73,12 +73,14 @@ function reconciliationTable(r: ReconciliationBenchResult): string {
 
 function orderToCashTable(r: OrderToCashBenchResult): string {
   return [
-    `Order to cash: ${r.orders} orders placed and paid in the sandbox, ${r.concurrency} at a time; each run ${r.shape.activities} activities, ${r.shape.timers} timers`,
+    `Order to cash: ${r.orders} orders placed and paid in the sandbox, ${r.concurrency} at a time; each run ${r.shape.activities} steps (activities or local activities), ${r.shape.timers} timers`,
     row('measure', 'value'),
     `|${'-'.repeat(66)}|${'-'.repeat(24)}|`,
     row('orders completed end to end per second', `${r.rate}/s`),
     row('same-shape runs doing nothing, per second (same server, same run)', `${r.baselineRate}/s`),
     row('ratio (target ≥ 0.7)', String(r.ratio)),
+    row('the same runs with their steps as local activities, per second', `${r.localBaselineRate}/s`),
+    row('ratio against those', String(r.localRatio)),
     row('order run start -> invoiced, p50 / p99', `${r.p50Ms} ms / ${r.p99Ms} ms`),
     ...diagnosticsRows(r),
   ].join('\n');

@@ -17,9 +17,12 @@ export interface OrderToCashBenchResult {
   /** From the order run's start (its payment's webhook routed to it) to Magento invoiced. */
   p50Ms: number;
   p99Ms: number;
-  /** Runs of the same shape (activities and timers, in order) doing nothing, on the same server. */
+  /** Runs of the same shape (its steps as activities, and timers, in order) doing nothing, on the same server. */
   baselineRate: number;
   ratio: number;
+  /** The same runs with their steps as local activities, as the order run makes them: the ratio against bare Temporal doing the same kind of work. */
+  localBaselineRate: number;
+  localRatio: number;
   shape: { activities: number; timers: number };
   /** Where the time went: the worker's Temporal metrics and the sandboxes' request counts over the measurement. */
   diagnostics: OrderToCashDiagnostics;
@@ -76,14 +79,16 @@ async function shop(stack: BenchStack, orders: number, concurrency: number, seed
   return summary.outcomes.map((o) => o.incrementId!).filter(Boolean);
 }
 
-/** The activities and timers of a completed order run, in order. */
+/** The steps (activities or local activities) and timers of a completed order run, in order. */
 async function shapeOf(client: Client, incrementId: string): Promise<Step[]> {
   const history = await client.workflow.getHandle(orderWorkflowId(incrementId)).fetchHistory();
-  return (history.events ?? []).flatMap((e): Step[] => (e.activityTaskScheduledEventAttributes ? ['activity'] : e.timerStartedEventAttributes ? ['timer'] : []));
+  const isStep = (e: (typeof history.events & object)[number]) => e.activityTaskScheduledEventAttributes
+    || e.markerRecordedEventAttributes?.markerName === 'core_local_activity';
+  return (history.events ?? []).flatMap((e): Step[] => (isStep(e) ? ['activity'] : e.timerStartedEventAttributes ? ['timer'] : []));
 }
 
 /** The baseline: `orders` runs of the shape, started `concurrency` at a time, on a worker of the benchmark's own (in this process). */
-async function sameShapeRate(stack: BenchStack, steps: Step[], orders: number, concurrency: number): Promise<{ rate: number; waits: HistoryWaits }> {
+async function sameShapeRate(stack: BenchStack, steps: Step[], orders: number, concurrency: number, local = false): Promise<{ rate: number; waits: HistoryWaits }> {
   const taskQueue = 'bench-same-shape';
   const native = await NativeConnection.connect({ address: stack.temporal.address });
   const worker = await Worker.create({ connection: native, taskQueue, workflowsPath: require.resolve('./shapeWorkflow'),
@@ -99,7 +104,7 @@ async function sameShapeRate(stack: BenchStack, steps: Step[], orders: number, c
     await Promise.all(Array.from({ length: concurrency }, async () => {
       while (next < orders) {
         const id = next++;
-        const handle = await client.workflow.start('sameShape', { workflowId: `bench-shape-${started}-${id}`, taskQueue, args: [steps] });
+        const handle = await client.workflow.start('sameShape', { workflowId: `bench-shape-${started}-${id}`, taskQueue, args: [steps, { local }] });
         handles.push(handle.result());
       }
     }));
@@ -147,9 +152,11 @@ export async function benchOrderToCash(stack: BenchStack, options: { orders: num
     const cpuBeforeBaseline = cpuUsage(stack);
     const { rate: baselineRate, waits: baselineWaits } = await sameShapeRate(stack, steps, incrementIds.length, options.concurrency);
     const baselineCpuSeconds = cpuSpent(cpuBeforeBaseline, cpuUsage(stack));
+    const { rate: localBaselineRate } = await sameShapeRate(stack, steps, incrementIds.length, options.concurrency, true);
     return {
       orders: incrementIds.length, concurrency: options.concurrency, rate: round(rate), p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99),
       baselineRate: round(baselineRate), ratio: round(rate / baselineRate, 2),
+      localBaselineRate: round(localBaselineRate), localRatio: round(rate / localBaselineRate, 2),
       shape: { activities: steps.filter((s) => s === 'activity').length, timers: steps.filter((s) => s === 'timer').length },
       diagnostics, baselineCpuSeconds, waits: { orders: orderWaits, baseline: baselineWaits },
     };
