@@ -1,7 +1,10 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import axios from 'axios';
 import { ApplicationFailure } from '@temporalio/common';
 import { MagentoClient } from '../../../activities/magento/client';
 import { ExternalSystemError, parseRetryAfter } from '../../../activities/http/errors';
+import { defaultResilience, ResilientHttp } from '../../../activities/http/resilientHttp';
 import { toFailure } from '../../../worker/failureMapping';
 import { createMagentoSandbox } from '../../../sandbox/magento';
 import { startPeer, type RunningPeer } from '../../harness/peers';
@@ -62,6 +65,39 @@ describe('failure messages', () => {
       expect(failure.message).not.toMatch(/example\.com|searchCriteria/);
     } finally {
       await peer.close();
+    }
+  });
+});
+
+describe('the per-system rate limit', () => {
+  it('lets a short burst go at once and holds every second to the rate plus that burst', async () => {
+    const arrivals: number[] = [];
+    const server = createServer((_req, res) => {
+      arrivals.push(performance.now());
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const vocabulary = { messageOf: () => 'failed', kindOf: () => 'transient' as const };
+      const http = new ResilientHttp('Test', axios.create({ baseURL: `http://127.0.0.1:${port}` }), vocabulary,
+        { ...defaultResilience, ratePerSecond: 20, maxConcurrent: 50 });
+      await http.request({ url: '/', method: 'GET' });
+      await new Promise((r) => setTimeout(r, 500)); // the bucket full again
+      arrivals.length = 0;
+      const began = performance.now();
+      await Promise.all(Array.from({ length: 44 }, () => http.request({ url: '/', method: 'GET' })));
+      const { burst, perSecond } = { burst: Math.ceil(20 / 5), perSecond: 20 };
+      arrivals.sort((a, b) => a - b);
+      // The burst is not spaced out: bottleneck's `minTime` (as before) put 50 ms between each, 150 ms over four.
+      expect(arrivals[burst - 1]! - arrivals[0]!).toBeLessThan(100);
+      // No window of one second holds more than the rate plus the burst, so 44 requests need at least 2 s.
+      for (let i = 0; i < arrivals.length; i++) {
+        expect(arrivals.filter((t) => t >= arrivals[i]! && t < arrivals[i]! + 1000).length).toBeLessThanOrEqual(perSecond + burst);
+      }
+      expect(arrivals[arrivals.length - 1]! - began).toBeGreaterThanOrEqual(1500);
+    } finally {
+      server.close();
     }
   });
 });
