@@ -343,7 +343,8 @@ async function checkAmount(run: OrderRun): Promise<void> {
       throw permanentFailure(`order ${run.incrementId}: Stripe charged ${formatMoney(payment.amountMinor, payment.currency)} but the Magento ` +
         `grand total is ${formatMoney(order.grandTotalMinor, order.currency)}`);
     }
-    run.order = await loadOrder(run);
+    // Runs started before `localSteps` read the order a second time here, the snapshot they had just checked.
+    if (!run.localSteps) run.order = await loadOrder(run);
   });
 }
 
