@@ -13,7 +13,7 @@ export interface OrderToCashDiagnostics {
   /** Workflow tasks run, and how many found their run out of the worker's sticky cache (a full replay each). */
   workflowTasks: number;
   stickyCacheMisses: number;
-  /** Mean time per activity type, ms, slowest first (the SDK's `activity_execution_latency`). */
+  /** Mean time per activity type, ms, slowest first (the SDK's `activity_execution_latency` and `local_activity_execution_latency`). */
   activityExecutionMs: Array<{ activityType: string; count: number; meanMs: number }>;
   /** CPU seconds each process spent over the measurement (Linux /proc; `bench` is this process: storefront and baseline). */
   cpuSeconds: Record<string, number>;
@@ -106,9 +106,10 @@ export async function orderToCashDiagnostics(stack: BenchStack, before: Sample[]
     const v = delta(histogram).get('');
     return v && v.count > 0 ? Math.round(v.sum / v.count) : undefined;
   };
-  const perType = [...delta('temporal_activity_execution_latency', 'activity_type')]
+  const byType = (histogram: string, suffix: string) => [...delta(histogram, 'activity_type')]
     .filter(([, v]) => v.count > 0)
-    .map(([activityType, v]) => ({ activityType, count: v.count, meanMs: Math.round(v.sum / v.count) }))
+    .map(([activityType, v]) => ({ activityType: `${activityType}${suffix}`, count: v.count, meanMs: Math.round(v.sum / v.count) }));
+  const perType = [...byType('temporal_activity_execution_latency', ''), ...byType('temporal_local_activity_execution_latency', ' (local)')]
     .sort((x, y) => y.meanMs - x.meanMs);
   const counts = await requestCounts(stack, sinceIso);
   const counter = (name: string) => after.filter((x) => x.name === name).reduce((a, x) => a + x.value, 0)
