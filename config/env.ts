@@ -82,6 +82,8 @@ const workerTuningEnvShape = {
   WORKER_MAX_CONCURRENT_ACTIVITIES: count.optional(),
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).optional(),
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
+  /** The worker's CPU priority as a nice value (19 lowest). `npm start` gives 10: on one machine the door answers first. */
+  WORKER_NICE: z.coerce.number().int().min(-20).max(19).optional(),
 };
 
 export const workerEnvSchema = temporalEnvSchema.extend({

@@ -31,6 +31,7 @@ async function main(): Promise<void> {
   if (process.env.SMTP_URL_FILE) delete endpointDefaults.SMTP_URL; // a mail server given as a secret file wins over the sink
   const env: NodeJS.ProcessEnv = {
     ...endpointDefaults,
+    WORKER_NICE: '10', // everything shares this machine: the webhook door and Temporal come before the worker's backlog
     ...process.env,
     ...loadOrCreateSandboxSecrets(dataDir),
     DATA_DIR: dataDir,

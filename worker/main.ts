@@ -1,3 +1,4 @@
+import { setPriority } from 'node:os';
 import { Client, Connection } from '@temporalio/client';
 import type { WorkerOptions } from '@temporalio/worker';
 import { loadEnv, workerEnvSchema, type WorkerEnv } from '../config/env';
@@ -24,10 +25,25 @@ function workerTuning(env: WorkerEnv): Partial<WorkerOptions> {
   return Object.fromEntries(Object.entries(tuning).filter(([, v]) => v !== undefined));
 }
 
+/**
+ * The worker is throughput work; the API's webhook answer and the Temporal server are latency work. Sharing one
+ * machine, the worker yields the CPU to them when it is short (README "Tuning"). Raising a priority needs privileges a
+ * worker should not have, so a refusal is logged and the worker runs as it is.
+ */
+function lowerPriority(nice: number, log: ReturnType<typeof createLogger>): void {
+  try {
+    setPriority(nice);
+  } catch (err) {
+    log.warn({ nice, err: (err as Error).message }, 'WORKER_NICE not applied');
+  }
+}
+
 /** `npm run worker`: polls the task queue until SIGINT/SIGTERM, then finishes in-flight tasks and exits. */
 async function main(): Promise<void> {
   const log = createLogger('worker');
   const env = withTemporalProfile(loadEnv(workerEnvSchema));
+  // Before the SDK's runtime and the workflow threads start: on Linux a thread inherits its creator's priority.
+  if (env.WORKER_NICE !== undefined) lowerPriority(env.WORKER_NICE, log);
   const { metricsAddress } = installWorkerRuntime(env); // before any connection: the runtime is the process's
   const settings = orderSettingsFrom(loadMappings(env.MAPPINGS_FILE));
   // The intake activity starts and signals workflows through a client; it connects on first use.

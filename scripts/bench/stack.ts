@@ -97,6 +97,7 @@ export async function startBenchStack(dataDir: string, options: {
   let temporal = await startDevServer({ port: ports.temporal!, dbFile });
   const local = (port: number | undefined) => `http://127.0.0.1:${port}`;
   const env: NodeJS.ProcessEnv = {
+    WORKER_NICE: '10', // as `npm start` runs it
     ...process.env,
     ...loadOrCreateSandboxSecrets(dataDir, {}),
     DATA_DIR: dataDir,
