@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { Client, Connection } from '@temporalio/client';
 import type { WorkerOptions } from '@temporalio/worker';
@@ -33,6 +34,8 @@ function workerTuning(env: WorkerEnv): Partial<WorkerOptions> {
 function lowerPriority(nice: number, log: ReturnType<typeof createLogger>): void {
   try {
     setPriority(nice);
+    // Linux keeps a priority per thread: the threads Node started before this line (V8's helpers, libuv's pool) too.
+    if (process.platform === 'linux') for (const tid of readdirSync('/proc/self/task')) setPriority(Number(tid), nice);
   } catch (err) {
     log.warn({ nice, err: (err as Error).message }, 'WORKER_NICE not applied');
   }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import axios from 'axios';
@@ -59,7 +59,7 @@ describe('the worker’s Prometheus endpoint (WORKER_METRICS_PORT)', () => {
     metricsUrl = `http://127.0.0.1:${port}/metrics`;
     // PAYLOAD_ENCRYPTION_KEY removed: the test's client has no codec.
     worker = spawnProductWorker(stack, { TEMPORAL_TASK_QUEUE: taskQueue, WORKER_METRICS_PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn',
-      PAYLOAD_ENCRYPTION_KEY: undefined }, { keepLastChars: 100_000 });
+      PAYLOAD_ENCRYPTION_KEY: undefined, WORKER_NICE: '7' }, { keepLastChars: 100_000 });
     await worker.ready(client);
   });
 
@@ -84,6 +84,21 @@ describe('the worker’s Prometheus endpoint (WORKER_METRICS_PORT)', () => {
     expect(activityTypes.length).toBeGreaterThanOrEqual(1);
     expect(valueOf(samples, 'temporal_activity_schedule_to_start_latency_count', { task_queue: taskQueue })).toBeGreaterThanOrEqual(1);
     expect(samples.some((s) => s.name === 'temporal_request' && s.value >= 1)).toBe(true);
+  });
+
+  (process.platform === 'linux' ? it : it.skip)('runs the SDK\'s threads at the CPU priority WORKER_NICE gives it (Linux: /proc)', () => {
+    const pid = worker!.child.pid!;
+    const threads = readdirSync(`/proc/${pid}/task`).map((tid) => {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      // Fields after the parenthesised name: state is the 3rd field, nice the 19th.
+      const nice = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+      return { name: readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim(), nice };
+    });
+    // Every thread: those Node started before the worker's first line, and those started after (the SDK's runtime,
+    // the workflow threads), which inherit it.
+    expect(threads.length).toBeGreaterThan(5);
+    expect(threads.filter((t) => t.nice !== 7)).toEqual([]);
+    expect(threads.map((t) => t.name)).toEqual(expect.arrayContaining(['tokio-runtime-w', 'workflow-proces']));
   });
 
   it('counts failed activity attempts by activity type while Magento is down', async () => {
