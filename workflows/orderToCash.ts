@@ -92,8 +92,8 @@ const asActivities: Systems = {
 };
 
 /**
- * The same calls with the same budgets as local activities (README "Tuning"): the steps between two waits run in one
- * workflow task, which is what the embedded server's single writer can afford per order.
+ * The same calls with the same budgets as local activities (README "Order to cash" and "Tuning"): the steps between
+ * two waits run in one workflow task, instead of a workflow task and an activity task each.
  */
 const asLocalActivities: Systems = {
   magento: proxyLocalActivities<MagentoActivities>(asLocal(externalCall)),
@@ -205,8 +205,8 @@ export async function orderToCash(input: OrderToCashInput): Promise<OrderOutcome
 
 function startRun(incrementId: string, localSteps: boolean): OrderRun {
   const status: OrderStatus = { incrementId, step: 'awaiting_payment', syncState: 'running', ids: {}, timestamps: {} };
-  const run = { incrementId, localSteps, systems: localSteps ? asLocalActivities : asActivities, status, facts: noPaymentFacts, flagsWeighed: 0, compensations: [], notified: new Set<string>(),
-    startAttributes: startAttributes() } as unknown as OrderRun;
+  const run = { incrementId, localSteps, systems: localSteps ? asLocalActivities : asActivities, status, facts: noPaymentFacts,
+    flagsWeighed: 0, compensations: [], notified: new Set<string>(), startAttributes: startAttributes() } as unknown as OrderRun;
   const isHeld = () => status.syncState === 'fraud_hold' || (status.syncState === 'needs_review' && status.step === 'fraud_hold');
   setHandler(stripeEventSignal, (event: StripeEventEnvelope) => void (run.facts = foldPaymentEvent(run.facts, event)));
   setHandler(fraudDecisionSignal, (d: FraudDecision) => void (isHeld() && (run.decision ??= d)));
