@@ -57,9 +57,11 @@ export async function startDevStack(options: { stripeWebhooks?: boolean; wmsShip
     close: async () => {
       server.closeAllConnections();
       server.close();
-      await stack.close();
+      // The worker before the peers it calls: an order run's local activities in flight finish against live systems,
+      // instead of retrying against closed ports while the worker's shutdown waits for them.
       worker.shutdown();
       await running;
+      await stack.close();
       await native.close();
       await connection.close();
       rmSync(reportsDir, { recursive: true, force: true });
