@@ -20,7 +20,7 @@ import type { SettingsActivities } from '../activities/settings';
 import type { PaymentSnapshot, StripeActivities } from '../activities/stripe/activities';
 import type { GuestCustomerActivities } from '../activities/stripe/guestCustomers';
 import type { WmsActivities } from '../activities/wms/activities';
-import { asLocal, externalCall, localCall, nonEssentialCall } from './activityOptions';
+import { asLocal, externalCall, localCall, localExternalCall, nonEssentialCall } from './activityOptions';
 import {
   defineStatusQuery, disputeNoticeUpdate, refundNoticeUpdate, stripeEventSignal, type DisputeNotice, type RefundNotice,
 } from './messages';
@@ -96,11 +96,11 @@ const asActivities: Systems = {
  * two waits run in one workflow task, instead of a workflow task and an activity task each.
  */
 const asLocalActivities: Systems = {
-  magento: proxyLocalActivities<MagentoActivities>(asLocal(externalCall)),
-  erp: proxyLocalActivities<ErpActivities>(asLocal(externalCall)),
-  wms: proxyLocalActivities<WmsActivities>(asLocal(externalCall)),
-  stripe: proxyLocalActivities<StripeActivities>(asLocal(externalCall)),
-  notify: proxyLocalActivities<NotifyActivities>(asLocal(externalCall)),
+  magento: proxyLocalActivities<MagentoActivities>(localExternalCall),
+  erp: proxyLocalActivities<ErpActivities>(localExternalCall),
+  wms: proxyLocalActivities<WmsActivities>(localExternalCall),
+  stripe: proxyLocalActivities<StripeActivities>(localExternalCall),
+  notify: proxyLocalActivities<NotifyActivities>(localExternalCall),
   config: proxyLocalActivities<SettingsActivities>(asLocal(localCall)),
   guestCustomers: proxyLocalActivities<GuestCustomerActivities>(asLocal(nonEssentialCall)),
 };
