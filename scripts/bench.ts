@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { cpus, totalmem } from 'node:os';
+import type { ServerProfile } from './bench/diagnostics';
 import { benchIntake, type IntakeBenchResult } from './bench/intake';
 import { benchOrderToCash, benchRecovery, type OrderToCashBenchResult, type RecoveryBenchResult } from './bench/orderToCash';
 import { benchReconciliation, type ReconciliationBenchResult } from './bench/reconciliation';
@@ -113,6 +114,16 @@ function recoveryTable(r: RecoveryBenchResult): string {
   ].join('\n');
 }
 
+/** What the Temporal server's own metrics said of a paced run (see `serverProfile`). */
+function serverRows(label: string, p: ServerProfile): string[] {
+  const upTo = (ms: number | undefined) => (ms === undefined ? 'over 1 s' : `≤ ${ms} ms`);
+  return [
+    row(`${label}: start mean / 99% / share over 100 ms`, `${p.startMeanMs} ms / ${upTo(p.startP99UpToMs)} / ${(p.startsOver100MsShare * 100).toFixed(1)}%`),
+    row(`${label}: start mean in history / its SQLite write, mean / 99%`, `${p.historyStartMeanMs} ms / ${p.createMeanMs} ms / ${upTo(p.createP99UpToMs)}`),
+    row(`${label}: writes per start, tasks sync-matched`, `${p.writesPerStart} / ${Math.round(p.syncMatchedShare * 100)}%`),
+  ];
+}
+
 function intakeTable(r: IntakeBenchResult): string {
   const ms = (x: number) => `${x.toFixed(0)} ms`;
   return [
@@ -122,9 +133,14 @@ function intakeTable(r: IntakeBenchResult): string {
     row('signed webhooks accepted (200) per second', `${r.rate}/s`),
     row('bare client.workflow.start per second (same server, same run)', `${r.baselineRate}/s`),
     row('ratio (target ≥ 0.9)', String(r.ratio)),
+    row('bare starts per second with no worker polling (the server\'s ceiling)', `${r.ceilingRate}/s`),
+    row('ratio against that ceiling', String(r.ceilingRatio)),
     row('ack p50 / p99 at full load', `${ms(r.p50Ms)} / ${ms(r.p99Ms)}`),
     row(`ack p50 / p99 at half that rate (${r.paced.rate}/s; target p99 ≤ 100 ms)`, `${ms(r.paced.p50Ms)} / ${ms(r.paced.p99Ms)}`),
     row('bare client.workflow.start p50 / p99 at that rate (same server)', `${ms(r.paced.bareP50Ms)} / ${ms(r.paced.bareP99Ms)}`),
+    ...serverRows('  server, webhooks at half rate', r.paced.server),
+    ...serverRows('  server, bare starts at half rate', r.paced.bareServer),
+    row('  CPU cores used through the paced webhooks, by process', Object.entries(r.paced.cores).map(([k, v]) => `${k} ${v}`).join(' / ')),
     row('answers other than 2xx', String(r.non2xx)),
   ].join('\n');
 }

@@ -13,6 +13,8 @@ export interface DevServerOptions {
   port: number;
   /** Web UI port; omit for a headless server. */
   uiPort?: number;
+  /** The server's own Prometheus metrics (`/metrics`); omit for a random port. */
+  metricsPort?: number;
   namespace?: string;
   /** The remote codec the Web UI decodes payloads with (`<api>/codec`); only with a Web UI. */
   uiCodecEndpoint?: string;
@@ -48,6 +50,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     // survives a killed process (only a power cut can lose the last commits; test/integration/devServerRestart.test.ts).
     for (const pragma of sqlitePragmas) args.push('--sqlite-pragma', pragma);
   }
+  if (options.metricsPort) args.push('--metrics-port', String(options.metricsPort));
   if (options.uiPort) args.push('--ui-port', String(options.uiPort), '--ui-ip', ip, '--ui-disable-news-fetch');
   else args.push('--headless');
   if (options.uiPort && options.uiCodecEndpoint) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);

@@ -147,3 +147,78 @@ export async function historyWaits(client: Client, workflowIds: readonly string[
   const mean = (xs: number[]) => (xs.length === 0 ? 0 : Math.round(xs.reduce((a, x) => a + x, 0) / xs.length));
   return { workflowTaskMs: mean(waits.workflowTask), activityTaskMs: mean(waits.activityTask), runs: workflowIds.length };
 }
+
+/** The Temporal dev server's own metrics now (cumulative since it started: take one reading before and one after). */
+export async function serverMetrics(stack: BenchStack): Promise<Sample[]> {
+  const res = await axios.get<string>(`${stack.urls.temporalMetrics}/metrics`, { responseType: 'text', timeout: 5_000 });
+  return parsePrometheus(res.data);
+}
+
+/** What the server did for the `default` namespace between two readings of its metrics. */
+export interface ServerProfile {
+  /** The frontend's `StartWorkflowExecution`: calls, mean, share over 100 ms, and the bucket bound under which 99% fell. */
+  starts: number;
+  startMeanMs: number;
+  startsOver100MsShare: number;
+  startP99UpToMs?: number;
+  /** The same call's time inside the history service (the frontend's minus this is the frontend's own). */
+  historyStartMeanMs: number;
+  /** The history service's SQLite write of a new run (persistence `CreateWorkflowExecution`), its mean and 99% bound. */
+  createMeanMs: number;
+  createP99UpToMs?: number;
+  /** Workflow tasks polled, and the share handed straight to a waiting poller (sync match): the rest went through the task table. */
+  workflowTasks: number;
+  syncMatchedShare: number;
+  /** Persistence writes (create, update, delete, complete) per workflow start. */
+  writesPerStart: number;
+}
+
+type Labels = Record<string, string>;
+
+/** After minus before for the samples of `name` whose labels include `match`, per `le` bucket (histograms) or summed. */
+function grew(before: Sample[], after: Sample[], name: string, match: Labels): Map<string, number> {
+  const pick = (samples: Sample[]) => {
+    const out = new Map<string, number>();
+    for (const s of samples) {
+      if (s.name !== name || !Object.entries(match).every(([k, v]) => s.labels[k] === v)) continue;
+      const key = s.labels.le ?? '';
+      out.set(key, (out.get(key) ?? 0) + s.value);
+    }
+    return out;
+  };
+  const b = pick(before);
+  return new Map([...pick(after)].map(([k, v]) => [k, v - (b.get(k) ?? 0)]));
+}
+
+/** Count, mean (ms), share over `overMs` and the smallest bucket bound holding 99% of a seconds histogram's growth. */
+function latency(before: Sample[], after: Sample[], histogram: string, match: Labels, overMs = 100) {
+  const count = grew(before, after, `${histogram}_count`, match).get('') ?? 0;
+  const sum = grew(before, after, `${histogram}_sum`, match).get('') ?? 0;
+  const buckets = [...grew(before, after, `${histogram}_bucket`, match)]
+    .map(([le, n]) => ({ leMs: le === '+Inf' ? Infinity : Number(le) * 1000, n })).sort((x, y) => x.leMs - y.leMs);
+  const within = (ms: number) => buckets.find((b) => b.leMs >= ms)?.n ?? count;
+  const p99 = buckets.find((b) => b.n >= 0.99 * count)?.leMs;
+  return {
+    count, meanMs: count > 0 ? Math.round((sum * 1000) / count) : 0,
+    overShare: count > 0 ? Math.round(((count - within(overMs)) / count) * 1000) / 1000 : 0,
+    p99UpToMs: p99 === undefined || !Number.isFinite(p99) ? undefined : p99,
+  };
+}
+
+export function serverProfile(before: Sample[], after: Sample[]): ServerProfile {
+  const ns = { namespace: 'default' };
+  const start = latency(before, after, 'service_latency', { ...ns, operation: 'StartWorkflowExecution', service_name: 'frontend' });
+  const history = latency(before, after, 'service_latency', { ...ns, operation: 'StartWorkflowExecution', service_name: 'history' });
+  const create = latency(before, after, 'persistence_latency', { ...ns, operation: 'CreateWorkflowExecution' });
+  const workflowPolls = (name: string) => [...grew(before, after, name, { ...ns, task_type: 'Workflow' }).values()].reduce((a, n) => a + n, 0);
+  const polled = workflowPolls('poll_success');
+  const writes = [...new Set([...after, ...before].filter((s) => s.name === 'persistence_requests' && s.labels.namespace === 'default'
+    && /^(Create|Update|Delete|Complete|RangeComplete|Put|Upsert|Set)/.test(s.labels.operation ?? '')).map((s) => s.labels.operation!))]
+    .reduce((total, operation) => total + (grew(before, after, 'persistence_requests', { ...ns, operation }).get('') ?? 0), 0);
+  return {
+    starts: start.count, startMeanMs: start.meanMs, startsOver100MsShare: start.overShare, startP99UpToMs: start.p99UpToMs,
+    historyStartMeanMs: history.meanMs, createMeanMs: create.meanMs, createP99UpToMs: create.p99UpToMs,
+    workflowTasks: polled, syncMatchedShare: polled > 0 ? Math.round((workflowPolls('poll_success_sync') / polled) * 100) / 100 : 0,
+    writesPerStart: start.count > 0 ? Math.round((writes / start.count) * 10) / 10 : 0,
+  };
+}

@@ -5,6 +5,7 @@ import autocannon from 'autocannon';
 import { Client, Connection } from '@temporalio/client';
 import Stripe from 'stripe';
 import { intakeStart } from '../../domain/stripeEvents';
+import { cpuSpent, cpuUsage, serverMetrics, serverProfile, type ServerProfile } from './diagnostics';
 import type { BenchStack } from './stack';
 
 export interface IntakeBenchOptions {
@@ -26,8 +27,19 @@ export interface IntakeBenchResult {
   /** `client.workflow.start` of the same intake workflow, same concurrency, same server, same run. */
   baselineRate: number;
   ratio: number;
-  /** Ack latency at half the measured rate (the target: p99 ≤ 100 ms there). */
-  paced: { rate: number; p50Ms: number; p99Ms: number; bareP50Ms: number; bareP99Ms: number };
+  /**
+   * The server's own ceiling: bare starts of the same workflow on a task queue no worker polls, so that the server
+   * only starts runs and runs none; and the webhook rate against it.
+   */
+  ceilingRate: number;
+  ceilingRatio: number;
+  /**
+   * Ack latency at half the measured rate (the target: p99 ≤ 100 ms there), and what the Temporal server did in each
+   * paced run, from its own metrics.
+   */
+  paced: { rate: number; p50Ms: number; p99Ms: number; bareP50Ms: number; bareP99Ms: number; server: ServerProfile; bareServer: ServerProfile;
+    /** CPU cores each process used through the paced webhooks (CPU seconds per second: 2 is the whole machine). */
+    cores: Record<string, number> };
   non2xx: number;
 }
 
@@ -105,14 +117,24 @@ function signedWebhook(url: string, secret: string, agent: Agent): () => Promise
   };
 }
 
-/** Waits until the worker has finished every intake run, so that one measurement does not pay for the last one's backlog. */
-async function drained(client: Client): Promise<void> {
-  for (const deadline = Date.now() + 300_000; Date.now() < deadline;) {
-    const { count } = await client.workflow.count(`WorkflowType = 'stripeEventIntake' AND ExecutionStatus = 'Running'`);
-    if (count === 0) return;
+/**
+ * Waits until the worker has finished every intake run and the server its work behind them (each started workflow
+ * task leaves a timeout timer that fires 10 s later, and visibility catches up), so that one measurement does not pay
+ * for the last one's backlog: the server then uses under a tenth of a core for two seconds.
+ */
+async function drained(client: Client, taskQueue: string, stack: BenchStack): Promise<void> {
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    const { count } = await client.workflow.count(`WorkflowType = 'stripeEventIntake' AND ExecutionStatus = 'Running' AND TaskQueue = '${taskQueue}'`);
+    if (count === 0) break;
+    if (Date.now() > deadline) throw new Error('intake runs still running after 5 minutes: the worker is not keeping up');
     await new Promise((r) => setTimeout(r, 1_000));
   }
-  throw new Error('intake runs still running after 5 minutes: the worker is not keeping up');
+  for (const quietBy = Date.now() + 60_000; Date.now() < quietBy;) {
+    const before = cpuUsage(stack).temporal ?? 0;
+    await new Promise((r) => setTimeout(r, 2_000));
+    if ((cpuUsage(stack).temporal ?? 0) - before < 0.2) return;
+  }
 }
 
 /**
@@ -129,26 +151,40 @@ export async function benchIntake(stack: BenchStack, options: IntakeBenchOptions
     // Warm both paths (connections, the worker's cache) before measuring.
     await webhooks(stack.urls.api, secret, { connections: 4, amount: 100 });
     await bareStarts(client, taskQueue, 100, 4);
-    await drained(client);
+    await drained(client, taskQueue, stack);
 
+    // No worker polls this queue: its runs stay unstarted in the benchmark's throw-away database.
+    const ceilingRate = await bareStarts(client, 'bench-unpolled', options.events, options.connections);
     const baselineRate = await bareStarts(client, taskQueue, options.events, options.connections);
-    await drained(client);
+    await drained(client, taskQueue, stack);
     const full = await webhooks(stack.urls.api, secret, { connections: options.connections, amount: options.events });
-    await drained(client);
+    await drained(client, taskQueue, stack);
     const halfRate = Math.max(1, Math.floor(full.rate / 2));
     const agent = new Agent({ keepAlive: true, maxSockets: options.connections });
-    const pacedWebhooks = await paced(halfRate, options.pacedSeconds, signedWebhook(stack.urls.api, secret, agent));
+    let cores: Record<string, number> = {};
+    const profiled = async <T>(measure: () => Promise<T>): Promise<[T, ServerProfile]> => {
+      const before = await serverMetrics(stack);
+      const [cpuBefore, began] = [cpuUsage(stack), performance.now()];
+      const result = await measure();
+      const seconds = (performance.now() - began) / 1000;
+      cores = Object.fromEntries(Object.entries(cpuSpent(cpuBefore, cpuUsage(stack))).map(([k, v]) => [k, round(v / seconds, 2)]));
+      return [result, serverProfile(before, await serverMetrics(stack))];
+    };
+    const [pacedWebhooks, server] = await profiled(() => paced(halfRate, options.pacedSeconds, signedWebhook(stack.urls.api, secret, agent)));
     agent.destroy();
-    await drained(client);
-    const pacedBare = await paced(halfRate, options.pacedSeconds, async () => {
+    const pacedCores = cores;
+    await drained(client, taskQueue, stack);
+    const [pacedBare, bareServer] = await profiled(() => paced(halfRate, options.pacedSeconds, async () => {
       const e = event();
       await client.workflow.start('stripeEventIntake', { ...intakeStart(e), taskQueue });
-    });
-    await drained(client);
+    }));
+    await drained(client, taskQueue, stack);
     return {
       events: options.events, connections: options.connections,
       rate: round(full.rate), p50Ms: full.p50Ms, p99Ms: full.p99Ms, baselineRate: round(baselineRate), ratio: round(full.rate / baselineRate, 2),
-      paced: { rate: round(pacedWebhooks.rate), p50Ms: pacedWebhooks.p50Ms, p99Ms: pacedWebhooks.p99Ms, bareP50Ms: pacedBare.p50Ms, bareP99Ms: pacedBare.p99Ms },
+      ceilingRate: round(ceilingRate), ceilingRatio: round(full.rate / ceilingRate, 2),
+      paced: { rate: round(pacedWebhooks.rate), p50Ms: pacedWebhooks.p50Ms, p99Ms: pacedWebhooks.p99Ms, bareP50Ms: pacedBare.p50Ms, bareP99Ms: pacedBare.p99Ms,
+        server, bareServer, cores: pacedCores },
       non2xx: full.non2xx + pacedWebhooks.failed,
     };
   } finally {

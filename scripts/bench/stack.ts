@@ -25,7 +25,8 @@ export interface BenchStack {
   dataDir: string;
   env: NodeJS.ProcessEnv;
   temporal: DevServer;
-  urls: { api: string; stripe: string; erp: string; magento: string; wms: string };
+  /** `temporalMetrics`: the dev server's own Prometheus metrics (persistence and task-matching figures). */
+  urls: { api: string; stripe: string; erp: string; magento: string; wms: string; temporalMetrics: string };
   /** `worker2` only when two workers were asked for. */
   processes: Record<'sandbox' | 'worker' | 'api', BenchProcess> & { worker2?: BenchProcess };
   /** SIGKILLs the worker (no goodbye to Temporal: its tasks in flight time out) and starts a new one. */
@@ -91,10 +92,11 @@ export async function startBenchStack(dataDir: string, options: {
   /** Called with the stack's stop as soon as there is something to stop (a signal during start-up must stop it too). */
   onStop?: (stop: () => Promise<void>) => void;
 } = {}): Promise<BenchStack> {
-  const ports = await distinctPorts(['temporal', 'api', 'magento', 'erp', 'wms', 'stripe', 'mail', 'smtp', 'workerMetrics', 'worker2Metrics']);
+  const ports = await distinctPorts(['temporal', 'temporalMetrics', 'api', 'magento', 'erp', 'wms', 'stripe', 'mail', 'smtp', 'workerMetrics', 'worker2Metrics']);
   // The product's default: the embedded dev server on a SQLite file.
   const dbFile = join(dataDir, 'temporal.db');
-  let temporal = await startDevServer({ port: ports.temporal!, dbFile });
+  const startTemporal = () => startDevServer({ port: ports.temporal!, metricsPort: ports.temporalMetrics!, dbFile });
+  let temporal = await startTemporal();
   const local = (port: number | undefined) => `http://127.0.0.1:${port}`;
   const env: NodeJS.ProcessEnv = {
     WORKER_NICE: '10', // as `npm start` runs it
@@ -150,7 +152,8 @@ export async function startBenchStack(dataDir: string, options: {
     await waitForWorker(local(ports.workerMetrics), 120_000, processes.worker);
     const stack: BenchStack = {
       dataDir, env, temporal,
-      urls: { api: local(ports.api), stripe: local(ports.stripe), erp: local(ports.erp), magento: local(ports.magento), wms: local(ports.wms) },
+      urls: { api: local(ports.api), stripe: local(ports.stripe), erp: local(ports.erp), magento: local(ports.magento), wms: local(ports.wms),
+        temporalMetrics: local(ports.temporalMetrics) },
       processes,
       killAndRestartWorker: async (name = 'worker') => {
         await kill(processes[name]!);
@@ -166,7 +169,7 @@ export async function startBenchStack(dataDir: string, options: {
         temporal.process.kill('SIGKILL');
         await exited;
         await new Promise((r) => setTimeout(r, pauseMs));
-        temporal = await startDevServer({ port: ports.temporal!, dbFile });
+        temporal = await startTemporal();
         stack.temporal = temporal;
       },
       stop,
