@@ -21,9 +21,9 @@ export interface OrderToCashDiagnostics {
   requestsPerOrder: Record<string, number | undefined>;
 }
 
-interface Sample { name: string; labels: Record<string, string>; value: number }
+export interface Sample { name: string; labels: Record<string, string>; value: number }
 
-function parsePrometheus(text: string): Sample[] {
+export function parsePrometheus(text: string): Sample[] {
   const samples: Sample[] = [];
   for (const line of text.split('\n')) {
     if (!line || line.startsWith('#')) continue;
