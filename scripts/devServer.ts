@@ -30,7 +30,7 @@ export interface DevServer {
 }
 
 /** SQLite settings of the embedded server's file database (see README "Tuning"). */
-export const sqlitePragmas: readonly string[] = ['journal_mode=wal', 'synchronous=normal', 'busy_timeout=5000'];
+export const sqlitePragmas: readonly string[] = ['journal_mode=wal', 'synchronous=normal', 'busy_timeout=5000', 'wal_autocheckpoint=10000'];
 
 /** Starts `temporal server start-dev` with this project's search attributes and waits until it answers gRPC. */
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
