@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { Client, Connection } from '@temporalio/client';
-import type { WorkerOptions } from '@temporalio/worker';
+import { GracefulShutdownPeriodExpiredError, type WorkerOptions } from '@temporalio/worker';
 import { loadEnv, workerEnvSchema, type WorkerEnv } from '../config/env';
 import { createLogger } from '../config/logger';
 import { loadMappings, orderSettingsFrom } from '../config/mappings';
@@ -25,6 +25,15 @@ function workerTuning(env: WorkerEnv): Partial<WorkerOptions> {
   };
   return Object.fromEntries(Object.entries(tuning).filter(([, v]) => v !== undefined));
 }
+
+/**
+ * A stop request (SIGINT/SIGTERM) lets tasks in flight finish for 10 s, then cancels the activities still running, and
+ * gives up after 25 s (inside the 30 s an orchestrator waits before SIGKILL). Without a bound, a worker whose order runs'
+ * local activities were retrying against a system that is down never stopped. What it leaves is safe: Temporal hands an
+ * unfinished task to another worker after its timeout, and every step looks before it writes.
+ */
+const shutdownForceMs = 25_000;
+const shutdownBounds = { shutdownGraceTime: 10_000, shutdownForceTime: shutdownForceMs } as const satisfies Partial<WorkerOptions>;
 
 /**
  * The worker is throughput work; the API's webhook answer and the Temporal server are latency work. Sharing one
@@ -58,7 +67,7 @@ async function main(): Promise<void> {
   const { worker, connection } = await createWorker({
     env,
     activities,
-    overrides: { ...workerTuning(env), workflowsPath: undefined, workflowBundle: { codePath: bundle.codePath } },
+    overrides: { ...workerTuning(env), ...shutdownBounds, workflowsPath: undefined, workflowBundle: { codePath: bundle.codePath } },
     onConnectRetry: (err, attempt) => log.warn({ attempt, err: err.message }, 'Temporal not reachable yet; retrying'),
   }).finally(bundle.remove); // read into the worker by now
   if (env.STRIPE_CATCH_UP_INTERVAL !== 'off') {
@@ -75,8 +84,17 @@ async function main(): Promise<void> {
   }
   log.info({ address: env.TEMPORAL_ADDRESS, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.TEMPORAL_TASK_QUEUE,
     metrics: metricsAddress ? `http://${metricsAddress}/metrics` : 'off' }, 'worker polling');
+  let stopRequestedAt: number | undefined;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void (stopRequestedAt ??= Date.now()));
   try {
     await worker.run(); // the SDK's runtime shuts the worker down gracefully on SIGINT/SIGTERM
+  } catch (err) {
+    // Past the force time the SDK abandons the tasks still running and reports it (or that the native worker is still in
+    // use): the process leaves them to Temporal. Closing connections a native worker still holds would wait on it.
+    const forced = stopRequestedAt !== undefined && Date.now() - stopRequestedAt >= shutdownForceMs;
+    if (!(err instanceof GracefulShutdownPeriodExpiredError) && !forced) throw err;
+    log.warn({ afterMs: Date.now() - (stopRequestedAt ?? Date.now()) }, 'stopped with tasks still running: Temporal hands them to another worker after their timeout');
+    process.exit(0);
   } finally {
     await connection.close();
     await clientConnection.close();
