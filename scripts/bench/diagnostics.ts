@@ -27,7 +27,7 @@ export function parsePrometheus(text: string): Sample[] {
   const samples: Sample[] = [];
   for (const line of text.split('\n')) {
     if (!line || line.startsWith('#')) continue;
-    const m = /^([a-zA-Z_:][\w:]*)(?:\{([^}]*)\})?\s+(\S+)/.exec(line);
+    const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})?\s+(\S+)/.exec(line);
     if (!m) continue;
     const labels = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1]!, l[2]!]));
     samples.push({ name: m[1]!, labels, value: Number(m[3]) });
@@ -212,9 +212,9 @@ export function serverProfile(before: Sample[], after: Sample[]): ServerProfile 
   const create = latency(before, after, 'persistence_latency', { ...ns, operation: 'CreateWorkflowExecution' });
   const workflowPolls = (name: string) => [...grew(before, after, name, { ...ns, task_type: 'Workflow' }).values()].reduce((a, n) => a + n, 0);
   const polled = workflowPolls('poll_success');
-  const writes = [...new Set([...after, ...before].filter((s) => s.name === 'persistence_requests' && s.labels.namespace === 'default'
-    && /^(Create|Update|Delete|Complete|RangeComplete|Put|Upsert|Set)/.test(s.labels.operation ?? '')).map((s) => s.labels.operation!))]
-    .reduce((total, operation) => total + (grew(before, after, 'persistence_requests', { ...ns, operation }).get('') ?? 0), 0);
+  const writesSoFar = (samples: Sample[]) => samples.filter((s) => s.name === 'persistence_requests' && s.labels.namespace === 'default'
+    && /^(Create|Update|Delete|Complete|RangeComplete|Put|Upsert|Set)/.test(s.labels.operation ?? '')).reduce((a, s) => a + s.value, 0);
+  const writes = writesSoFar(after) - writesSoFar(before);
   return {
     starts: start.count, startMeanMs: start.meanMs, startsOver100MsShare: start.overShare, startP99UpToMs: start.p99UpToMs,
     historyStartMeanMs: history.meanMs, createMeanMs: create.meanMs, createP99UpToMs: create.p99UpToMs,

@@ -131,9 +131,9 @@ async function drained(client: Client, taskQueue: string, stack: BenchStack): Pr
     await new Promise((r) => setTimeout(r, 1_000));
   }
   for (const quietBy = Date.now() + 60_000; Date.now() < quietBy;) {
-    const before = cpuUsage(stack).temporal ?? 0;
+    const before = cpuUsage(stack).temporal!;
     await new Promise((r) => setTimeout(r, 2_000));
-    if ((cpuUsage(stack).temporal ?? 0) - before < 0.2) return;
+    if (cpuUsage(stack).temporal! - before < 0.2) return;
   }
 }
 
@@ -161,18 +161,17 @@ export async function benchIntake(stack: BenchStack, options: IntakeBenchOptions
     await drained(client, taskQueue, stack);
     const halfRate = Math.max(1, Math.floor(full.rate / 2));
     const agent = new Agent({ keepAlive: true, maxSockets: options.connections });
-    let cores: Record<string, number> = {};
-    const profiled = async <T>(measure: () => Promise<T>): Promise<[T, ServerProfile]> => {
+    // What the server did through a measurement, from its own metrics, and the CPU cores each process used.
+    const profiled = async <T>(measure: () => Promise<T>): Promise<[T, ServerProfile, Record<string, number>]> => {
       const before = await serverMetrics(stack);
       const [cpuBefore, began] = [cpuUsage(stack), performance.now()];
       const result = await measure();
       const seconds = (performance.now() - began) / 1000;
-      cores = Object.fromEntries(Object.entries(cpuSpent(cpuBefore, cpuUsage(stack))).map(([k, v]) => [k, round(v / seconds, 2)]));
-      return [result, serverProfile(before, await serverMetrics(stack))];
+      const cores = Object.fromEntries(Object.entries(cpuSpent(cpuBefore, cpuUsage(stack))).map(([k, v]) => [k, round(v / seconds, 2)]));
+      return [result, serverProfile(before, await serverMetrics(stack)), cores];
     };
-    const [pacedWebhooks, server] = await profiled(() => paced(halfRate, options.pacedSeconds, signedWebhook(stack.urls.api, secret, agent)));
+    const [pacedWebhooks, server, pacedCores] = await profiled(() => paced(halfRate, options.pacedSeconds, signedWebhook(stack.urls.api, secret, agent)));
     agent.destroy();
-    const pacedCores = cores;
     await drained(client, taskQueue, stack);
     const [pacedBare, bareServer] = await profiled(() => paced(halfRate, options.pacedSeconds, async () => {
       const e = event();
