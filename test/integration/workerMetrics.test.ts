@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import axios from 'axios';
 import { Client, Connection } from '@temporalio/client';
+import { parsePrometheus, type Sample } from '../../scripts/bench/diagnostics';
 import { freePort } from '../../scripts/ports';
 import { magentoCreditMemoSync } from '../../workflows/magentoCreditMemoSync';
 import { eventually } from '../harness/eventually';
@@ -11,21 +12,6 @@ import { startProductStack, type ProductStack } from '../harness/productStack';
 import { spawnProductWorker, type WorkerProcess } from '../harness/workerProcess';
 
 jest.setTimeout(120_000);
-
-/** One Prometheus sample line: `name{a="b",…} value`. */
-interface Sample { name: string; labels: Record<string, string>; value: number }
-
-function parseSamples(text: string): Sample[] {
-  const samples: Sample[] = [];
-  for (const line of text.split('\n')) {
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/.exec(line);
-    if (!m || line.startsWith('#')) continue;
-    const labels: Record<string, string> = {};
-    for (const [, k, v] of (m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[k!] = v!;
-    samples.push({ name: m[1]!, labels, value: Number(m[3]) });
-  }
-  return samples;
-}
 
 /**
  * `npm run worker` as its own process (the SDK's runtime, with its Prometheus exporter, is installed once per process),
@@ -46,7 +32,7 @@ describe('the worker’s Prometheus endpoint (WORKER_METRICS_PORT)', () => {
     const res = await axios.get<string>(metricsUrl, { responseType: 'text', timeout: 5_000 }).catch((err: Error) => {
       throw new Error(`GET ${metricsUrl}: ${err.message}\nworker output:\n${worker?.output().slice(-4_000)}`);
     });
-    return parseSamples(res.data).filter((s) => s.labels.task_queue === undefined || s.labels.task_queue === taskQueue);
+    return parsePrometheus(res.data).filter((s) => s.labels.task_queue === undefined || s.labels.task_queue === taskQueue);
   };
   const valueOf = (samples: Sample[], name: string, labels: Record<string, string>): number | undefined =>
     samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
