@@ -3,7 +3,7 @@ import axios from 'axios';
 import { loadEnv, resolveSecretFiles, temporalEnvSchema } from '../config/env';
 import { startDevServer, type DevServer } from './devServer';
 import { prefixLines, runTs, stopAll, type NamedProcess } from './processes';
-import { defaultPorts, loadOrCreateSandboxSecrets, sandboxEndpointDefaults } from './sandboxEnv';
+import { defaultPorts, loadOrCreateSandboxSecrets, oneMachineDefaults, sandboxEndpointDefaults } from './sandboxEnv';
 import { repoRoot } from './temporalBinaries';
 
 /**
@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   if (process.env.SMTP_URL_FILE) delete endpointDefaults.SMTP_URL; // a mail server given as a secret file wins over the sink
   const env: NodeJS.ProcessEnv = {
     ...endpointDefaults,
-    WORKER_NICE: '10', // everything shares this machine: the webhook door and Temporal come before the worker's backlog
+    ...oneMachineDefaults,
     ...process.env,
     ...loadOrCreateSandboxSecrets(dataDir),
     DATA_DIR: dataDir,

@@ -6,7 +6,7 @@ import axios from 'axios';
 import { startDevServer, stopProcess, type DevServer } from '../devServer';
 import { freePort } from '../ports';
 import { prefixLines } from '../processes';
-import { loadOrCreateSandboxSecrets } from '../sandboxEnv';
+import { loadOrCreateSandboxSecrets, oneMachineDefaults } from '../sandboxEnv';
 import { repoRoot } from '../temporalBinaries';
 
 /** One product process under measurement: its pid for /proc, and its own resource usage once it has exited. */
@@ -99,7 +99,7 @@ export async function startBenchStack(dataDir: string, options: {
   let temporal = await startTemporal();
   const local = (port: number | undefined) => `http://127.0.0.1:${port}`;
   const env: NodeJS.ProcessEnv = {
-    WORKER_NICE: '10', // as `npm start` runs it
+    ...oneMachineDefaults, // as `npm start` runs it
     ...process.env,
     ...loadOrCreateSandboxSecrets(dataDir, {}),
     DATA_DIR: dataDir,
