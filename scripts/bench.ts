@@ -32,7 +32,7 @@ const program = new Command('bench').description('benchmark the order-to-cash pr
     if (unknown.length > 0) throw new InvalidArgumentError(`unknown measurement ${unknown.join(', ')}: use ${measurements.join(', ')}`);
     return picked as Measurement[];
   })
-  .option('--quick', 'smaller runs (about a minute in all)')
+  .option('--quick', 'smaller runs (about three minutes in all: a smoke run, its figures are not the full run\'s)')
   .option('--events <n>', 'signed webhooks (and bare starts) in the intake measurement', integer(1))
   .option('--connections <n>', 'concurrent senders in the intake measurement', integer(1), 32)
   .option('--orders <n>', 'orders in the order-to-cash measurement', integer(1))
