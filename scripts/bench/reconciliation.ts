@@ -24,8 +24,8 @@ export interface ReconciliationBenchResult {
   payoutId: string;
   payoutAmountMinor: number;
   seedMs: number;
-  /** From the sandbox's payout to the report answering 200: webhooks, intake, the run reading, booking, publishing. */
-  reconcileMs: number;
+  /** Seconds from the sandbox's payout to the report answering 200: webhooks, intake, the run reading, booking, publishing. */
+  seconds: number;
   /** The run's own steps, from its status timestamps. */
   readingMs: number;
   bookingMs: number;
@@ -33,11 +33,13 @@ export interface ReconciliationBenchResult {
   jsonMs: number;
   csvBytes: number;
   csvMs: number;
-  workerPeakRssDuringMb?: number;
+  /** The worker's peak resident set from the payout to the report served (VmHWM, reset at the payout). */
+  peakRssMb?: number;
   workerRssBeforeMb?: number;
   workerMaxRssLifetimeMb?: number;
   apiMaxRssLifetimeMb?: number;
-  historyEvents: number;
+  /** Events in the payout run's history, the largest of the runs a payout makes (its intake runs have fewer). */
+  maxHistoryEvents: number;
   largestPayloadBytes: number;
   allPayloadsBytes: number;
   journalEntries: number;
@@ -158,11 +160,11 @@ export async function benchReconciliation(stack: BenchStack, options: Reconcilia
     check(checks, status.lines === options.transactions, `the run read ${status.lines} lines`);
 
     return {
-      transactions: options.transactions, currency, payoutId: payout.id, payoutAmountMinor: payout.amount, seedMs, reconcileMs,
+      transactions: options.transactions, currency, payoutId: payout.id, payoutAmountMinor: payout.amount, seedMs, seconds: reconcileMs / 1000,
       readingMs: at('booking') - at('reading_transactions'), bookingMs: at('completed') - at('booking'),
       jsonPages: pages, jsonMs, csvBytes: Buffer.byteLength(csv), csvMs,
-      workerPeakRssDuringMb: peakReset ? mb(during?.peakKb) : undefined, workerRssBeforeMb: mb(before?.rssKb),
-      historyEvents: history.events?.length ?? 0, largestPayloadBytes: Math.max(0, ...sizes), allPayloadsBytes: sizes.reduce((s, n) => s + n, 0),
+      peakRssMb: peakReset ? mb(during?.peakKb) : undefined, workerRssBeforeMb: mb(before?.rssKb),
+      maxHistoryEvents: history.events?.length ?? 0, largestPayloadBytes: Math.max(0, ...sizes), allPayloadsBytes: sizes.reduce((s, n) => s + n, 0),
       journalEntries: entries.length, journalEntriesBalanced: balanced, checks,
     };
   } finally {
