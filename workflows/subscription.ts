@@ -170,7 +170,10 @@ async function renew(run: SubscriptionRun, invoiceId: string): Promise<void> {
     await run.review.step(async () => {
       try {
         await startChild(orderToCash, {
-          workflowId: orderWorkflowId(order.incrementId), args: [{ incrementId: order.incrementId, ...(invoice.paymentIntentId ? { paymentIntentId: invoice.paymentIntentId } : {}) }],
+          // Started as the intake starts every order run (`entityWorkflowArgs`): its steps as local activities. Replay
+          // compares a child's type and ID, not its input, so subscription runs recorded before still replay.
+          workflowId: orderWorkflowId(order.incrementId),
+          args: [{ incrementId: order.incrementId, localSteps: true, ...(invoice.paymentIntentId ? { paymentIntentId: invoice.paymentIntentId } : {}) }],
           parentClosePolicy: ParentClosePolicy.ABANDON, workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
         });
       } catch (err) {

@@ -89,12 +89,21 @@ describe('subscriptions: each paid invoice a Magento order shipped by the order 
     const invoices: Stripe.Invoice[] = [];
     for await (const invoice of stack.stripe.invoices.list({ subscription: sub.id, limit: 100 })) invoices.push(invoice);
     expect(invoices).toHaveLength(24);
+    const renewalOrders: string[] = [];
     for (const invoice of invoices) {
       const found = (await stack.clients.magento.searchOrders([[{ field: 'ext_order_id', value: invoice.id! }]], { pageSize: 2 })).items;
       expect(found).toHaveLength(1);
       expect(toMinor(found[0]!.grand_total, 'USD')).toBe(invoice.total);
       expect((await shipRenewal(found[0]!.increment_id)).outcome).toBe('completed');
+      renewalOrders.push(found[0]!.increment_id);
     }
+
+    // A renewal's order run calls the systems as every order run the intake starts does: as local activities.
+    const orderEvents = (await env.client.workflow.getHandle(`order:${renewalOrders[0]}`).fetchHistory()).events ?? [];
+    expect({
+      activityTasks: orderEvents.filter((e) => e.activityTaskScheduledEventAttributes).length,
+      localActivities: orderEvents.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length > 0,
+    }).toEqual({ activityTasks: 0, localActivities: true });
 
     // Every run of the subscription kept a short history.
     const runs: number[] = [];
