@@ -2,13 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** Default ports of DESIGN.md section 4. */
 /**
  * What `npm start` sets when the whole product shares one machine (the benchmark runs it the same way): the worker's
  * backlog yields the CPU to the webhook door and the Temporal server (README "Tuning"). The environment overrides it.
  */
 export const oneMachineDefaults: Readonly<Record<string, string>> = { WORKER_NICE: '10' };
 
+/** Default ports of DESIGN.md section 4. */
 export const defaultPorts = { api: 3000, temporal: 7233, temporalUi: 8233, magento: 8081, erp: 8082, wms: 8083, stripe: 8084, mail: 8085, smtp: 2525, workerMetrics: 9464 } as const;
 
 const generators: Record<string, () => string> = {
