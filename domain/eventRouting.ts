@@ -97,16 +97,21 @@ export function routeToPayout(payoutId: string): Route {
 export const payoutIdPattern = /^po_[A-Za-z0-9]+$/;
 
 /**
- * The arguments an entity's workflow starts with, from its business key. The order's shape `{incrementId}` is part of
- * every recorded and running order history: keep it. `localSteps` makes the order run call the systems as local
- * activities (workflows/orderToCash.ts); runs started without it keep calling them as activities.
+ * What every order run the product starts is given (from a Stripe event, or a subscription's renewal). The shape
+ * `{incrementId}` is part of every recorded and running order history: keep it. `localSteps` makes the order run call
+ * the systems as local activities (workflows/orderToCash.ts); runs started without it keep calling them as activities.
  */
+export function orderRunInput(incrementId: string): { incrementId: string; localSteps: true } {
+  return { incrementId, localSteps: true };
+}
+
+/** The arguments an entity's workflow starts with, from its business key. */
 export function entityWorkflowArgs(workflowType: EntityWorkflowType, businessKey: string)
   : [{ incrementId: string; localSteps: true }] | [{ payoutId: string }] | [{ paymentIntentId: string }] | [{ refundId: string }] | [{ disputeId: string }] | [{ subscriptionId: string }]
   | [{ key: string }] {
   switch (workflowType) {
     case 'orderToCash':
-      return [{ incrementId: businessKey, localSteps: true }];
+      return [orderRunInput(businessKey)];
     case 'payoutReconciliation':
       return [{ payoutId: businessKey }];
     case 'unmatchedPayment':

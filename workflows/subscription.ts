@@ -3,7 +3,7 @@ import {
   WorkflowIdReusePolicy,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { orderWorkflowId } from '../domain/eventRouting';
+import { orderRunInput, orderWorkflowId } from '../domain/eventRouting';
 import { formatMoney } from '../domain/money';
 import { StripeObjectId, type SyncStateValue } from '../domain/searchAttributes';
 import type { OrderSettings } from '../domain/settings';
@@ -170,10 +170,9 @@ async function renew(run: SubscriptionRun, invoiceId: string): Promise<void> {
     await run.review.step(async () => {
       try {
         await startChild(orderToCash, {
-          // Started as the intake starts every order run (`entityWorkflowArgs`): its steps as local activities. Replay
-          // compares a child's type and ID, not its input, so subscription runs recorded before still replay.
+          // Replay compares a child's type and ID, not its input: subscription runs recorded before `orderRunInput` still replay.
           workflowId: orderWorkflowId(order.incrementId),
-          args: [{ incrementId: order.incrementId, localSteps: true, ...(invoice.paymentIntentId ? { paymentIntentId: invoice.paymentIntentId } : {}) }],
+          args: [{ ...orderRunInput(order.incrementId), ...(invoice.paymentIntentId ? { paymentIntentId: invoice.paymentIntentId } : {}) }],
           parentClosePolicy: ParentClosePolicy.ABANDON, workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
         });
       } catch (err) {
