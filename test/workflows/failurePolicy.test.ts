@@ -7,6 +7,7 @@ import { intakeSearchAttributes, type StripeEventEnvelope } from '../../domain/s
 import { skipUpdate } from '../../workflows/messages';
 import { fraudDecisionUpdate, shipmentSignal, type OrderOutcome, type OrderStatus } from '../../workflows/orderToCash';
 import type { IntakeResult, IntakeStatus } from '../../workflows/stripeEventIntake';
+import { stepsInHistory } from '../harness/historySteps';
 import { recordHistories } from '../harness/recordHistories';
 import { externalError, moneyMovers, startMockedWorker, type MockedWorker, type Scenario, type System } from './mockedActivities';
 
@@ -310,8 +311,8 @@ describe('intake never ends Failed', () => {
     }
     expect(status?.reviewReason).toMatch(/resource_missing/);
     const history = await handle.fetchHistory();
-    expect({ localActivityMarkers: (history.events ?? []).some((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity'),
-      activityTasks: (history.events ?? []).some((e) => e.activityTaskScheduledEventAttributes) })
+    const steps = stepsInHistory(history);
+    expect({ localActivityMarkers: steps.localActivityMarkers, activityTasks: steps.activityTasks > 0 })
       .toEqual({ localActivityMarkers: current, activityTasks: !current });
     await handle.executeUpdate(skipUpdate, { args: [{ operator: 'test' }] });
     const result: IntakeResult = await handle.result();
