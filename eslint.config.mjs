@@ -14,28 +14,62 @@ export default tseslint.config(
     // Workflow code must stay deterministic: no Node built-ins, no I/O clients, no wall clock.
     files: ['workflows/**/*.ts', 'domain/**/*.ts'],
     rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', {
-        patterns: [
-          { group: ['node:*', 'fs', 'path', 'crypto', 'http', 'https', 'net', 'os', 'child_process'], message: 'Workflow and domain code must not use Node built-ins.' },
-          { group: ['axios', 'stripe', 'express', 'pino', '@temporalio/client', '@temporalio/worker', '../activities/**', '../api/**', '../worker/**', '../config/**'],
-            message: 'Workflow and domain code must not do I/O (type imports are fine).', allowTypeImports: true },
-        ],
-      }],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['node:*', 'fs', 'path', 'crypto', 'http', 'https', 'net', 'os', 'child_process'],
+              message: 'Workflow and domain code must not use Node built-ins.',
+            },
+            {
+              group: [
+                'axios',
+                'stripe',
+                'express',
+                'pino',
+                '@temporalio/client',
+                '@temporalio/worker',
+                '../activities/**',
+                '../api/**',
+                '../worker/**',
+                '../config/**',
+              ],
+              message: 'Workflow and domain code must not do I/O (type imports are fine).',
+              allowTypeImports: true,
+            },
+          ],
+        },
+      ],
     },
   },
   {
     // Domain code is shared with activities, where the wall clock is not deterministic: time comes in as input.
     files: ['domain/**/*.ts'],
     rules: {
-      'no-restricted-properties': ['error',
-        { object: 'Date', property: 'now', message: 'Use workflow time (Date is deterministic inside workflows) or pass time in.' },
+      'no-restricted-properties': [
+        'error',
+        {
+          object: 'Date',
+          property: 'now',
+          message: 'Use workflow time (Date is deterministic inside workflows) or pass time in.',
+        },
         { object: 'Math', property: 'random', message: 'Use the SDK uuid4() or deterministic input.' },
       ],
     },
   },
   {
     files: ['**/*.cjs', 'jest.config.js'],
-    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly', console: 'readonly' } },
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: {
+        require: 'readonly',
+        module: 'writable',
+        process: 'readonly',
+        __dirname: 'readonly',
+        console: 'readonly',
+      },
+    },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

@@ -40,7 +40,10 @@ export function createProductActivities(clients: ProductClients) {
   return {
     ...createMagentoActivities(clients.magento),
     ...createCreditMemoSyncActivities(clients.magento),
-    ...createMagentoCustomerSyncActivities(clients.magento, clients.settings.customers?.stripeCustomerIdAttribute ?? 'stripe_customer_id'),
+    ...createMagentoCustomerSyncActivities(
+      clients.magento,
+      clients.settings.customers?.stripeCustomerIdAttribute ?? 'stripe_customer_id',
+    ),
     ...createStripeCustomerSyncActivities(clients.stripe),
     ...createGuestCustomerActivities(clients.stripe),
     ...createErpCustomerSyncActivities(clients.erp, clients.settings.erp),

@@ -42,13 +42,32 @@ export function createApp(deps: AppDeps): express.Express {
   app.get('/metrics', async (_req, res) => {
     res.set('Content-Type', metrics.registry.contentType).send(await metrics.registry.metrics());
   });
-  app.use(stripeWebhookRoutes({ temporal: deps.temporal, taskQueue: deps.taskQueue, webhookSecrets: deps.stripeWebhookSecrets, log: deps.log, metrics }));
+  app.use(
+    stripeWebhookRoutes({
+      temporal: deps.temporal,
+      taskQueue: deps.taskQueue,
+      webhookSecrets: deps.stripeWebhookSecrets,
+      log: deps.log,
+      metrics,
+    }),
+  );
   app.use(wmsWebhookRoutes({ temporal: deps.temporal, webhookSecret: deps.wmsWebhookSecret, log: deps.log, metrics }));
   const orderPage = deps.orderPage ?? { systems: {}, webUiUrl: 'http://127.0.0.1:8233' };
   const sessions = deps.adminToken ? new OperatorSessions(deps.adminToken) : undefined;
-  app.use('/codec', codecRoutes({ payloadCodec: deps.codec?.payloadCodec, adminToken: deps.adminToken, sessions, log: deps.log,
-    allowedOrigins: deps.codec?.allowedOrigins ?? webUiOrigins(orderPage.webUiUrl) }));
-  app.use('/ops', opsRoutes({ temporal: deps.temporal, sessions, orderPage, payoutReports: deps.payoutReports, log: deps.log }));
+  app.use(
+    '/codec',
+    codecRoutes({
+      payloadCodec: deps.codec?.payloadCodec,
+      adminToken: deps.adminToken,
+      sessions,
+      log: deps.log,
+      allowedOrigins: deps.codec?.allowedOrigins ?? webUiOrigins(orderPage.webUiUrl),
+    }),
+  );
+  app.use(
+    '/ops',
+    opsRoutes({ temporal: deps.temporal, sessions, orderPage, payoutReports: deps.payoutReports, log: deps.log }),
+  );
   app.use('/admin', requireAdminToken(deps.adminToken, deps.log));
   app.use(adminRoutes({ temporal: deps.temporal, taskQueue: deps.taskQueue, log: deps.log, orderPage }));
   app.use(payoutReportRoutes({ temporal: deps.temporal, reports: deps.payoutReports, log: deps.log }));
@@ -73,4 +92,5 @@ export function createApp(deps: AppDeps): express.Express {
   return app;
 }
 
-const sizeText = (bytes: number) => (bytes >= 1024 * 1024 ? `${Math.round(bytes / 1024 / 1024)} MB` : `${Math.round(bytes / 1024)} kB`);
+const sizeText = (bytes: number) =>
+  bytes >= 1024 * 1024 ? `${Math.round(bytes / 1024 / 1024)} MB` : `${Math.round(bytes / 1024)} kB`;

@@ -15,16 +15,29 @@ async function main(): Promise<void> {
   const env = withTemporalProfile(loadEnv(apiEnvSchema));
   const connection = Connection.lazy(temporalConnectionOptions(env));
   const payloadCodec = payloadCodecFrom(env);
-  const temporal = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE, dataConverter: payloadCodec ? { payloadCodecs: [payloadCodec] } : undefined });
+  const temporal = new Client({
+    connection,
+    namespace: env.TEMPORAL_NAMESPACE,
+    dataConverter: payloadCodec ? { payloadCodecs: [payloadCodec] } : undefined,
+  });
   const app = createApp({
     temporal,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
-    stripeWebhookSecrets: env.STRIPE_WEBHOOK_SECRET.split(',').map((s) => s.trim()).filter(Boolean),
+    stripeWebhookSecrets: env.STRIPE_WEBHOOK_SECRET.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     wmsWebhookSecret: env.WMS_WEBHOOK_SECRET,
     adminToken: env.ADMIN_TOKEN,
     orderPage: { systems: orderSystemsFromEnv(env), webUiUrl: env.TEMPORAL_UI_URL },
     payoutReports: new FilePayoutReportStore(join(env.DATA_DIR, 'payout-reports')),
-    codec: { payloadCodec, allowedOrigins: env.CODEC_CORS_ORIGINS ? env.CODEC_CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean) : webUiOrigins(env.TEMPORAL_UI_URL) },
+    codec: {
+      payloadCodec,
+      allowedOrigins: env.CODEC_CORS_ORIGINS
+        ? env.CODEC_CORS_ORIGINS.split(',')
+            .map((o) => o.trim())
+            .filter(Boolean)
+        : webUiOrigins(env.TEMPORAL_UI_URL),
+    },
     log,
   });
   const server = app.listen(env.API_PORT, env.API_HOST, () => log.info({ port: env.API_PORT }, 'api listening'));

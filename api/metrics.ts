@@ -12,7 +12,12 @@ const reviewQueueCountTimeoutMs = 2_000;
 export function createApiMetrics(temporal?: Client) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const temporalErrors = new Counter({ name: 'o2c_temporal_errors_total', help: 'Calls to Temporal that failed', labelNames: ['kind'], registers: [registry] });
+  const temporalErrors = new Counter({
+    name: 'o2c_temporal_errors_total',
+    help: 'Calls to Temporal that failed',
+    labelNames: ['kind'],
+    registers: [registry],
+  });
   if (temporal) {
     new Gauge({
       name: 'o2c_review_queue_size',
@@ -20,7 +25,9 @@ export function createApiMetrics(temporal?: Client) {
       registers: [registry],
       async collect() {
         try {
-          const { count } = await temporal.withDeadline(Date.now() + reviewQueueCountTimeoutMs, () => temporal.workflow.count(reviewQueueQuery));
+          const { count } = await temporal.withDeadline(Date.now() + reviewQueueCountTimeoutMs, () =>
+            temporal.workflow.count(reviewQueueQuery),
+          );
           this.set(count);
         } catch {
           // An unknown size, not a stale or zero one; the rest of the scrape still answers (the error counts from the next one).
@@ -32,12 +39,37 @@ export function createApiMetrics(temporal?: Client) {
   }
   return {
     registry,
-    webhookRequests: new Counter({ name: 'o2c_webhook_requests_total', help: 'Webhook requests by source and outcome', labelNames: ['source', 'outcome'], registers: [registry] }),
-    webhookAckSeconds: new Histogram({ name: 'o2c_webhook_ack_seconds', help: 'Time to answer a webhook', labelNames: ['source'],
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [registry] }),
-    intakeStarted: new Counter({ name: 'o2c_intake_started_total', help: 'Intake workflows started, by event type', labelNames: ['type'], registers: [registry] }),
-    intakeDuplicates: new Counter({ name: 'o2c_intake_duplicates_total', help: 'Events refused by Temporal as already started', labelNames: ['type'], registers: [registry] }),
-    ignored: new Counter({ name: 'o2c_webhook_ignored_total', help: 'Verified events of types nothing handles', labelNames: ['type'], registers: [registry] }),
+    webhookRequests: new Counter({
+      name: 'o2c_webhook_requests_total',
+      help: 'Webhook requests by source and outcome',
+      labelNames: ['source', 'outcome'],
+      registers: [registry],
+    }),
+    webhookAckSeconds: new Histogram({
+      name: 'o2c_webhook_ack_seconds',
+      help: 'Time to answer a webhook',
+      labelNames: ['source'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    intakeStarted: new Counter({
+      name: 'o2c_intake_started_total',
+      help: 'Intake workflows started, by event type',
+      labelNames: ['type'],
+      registers: [registry],
+    }),
+    intakeDuplicates: new Counter({
+      name: 'o2c_intake_duplicates_total',
+      help: 'Events refused by Temporal as already started',
+      labelNames: ['type'],
+      registers: [registry],
+    }),
+    ignored: new Counter({
+      name: 'o2c_webhook_ignored_total',
+      help: 'Verified events of types nothing handles',
+      labelNames: ['type'],
+      registers: [registry],
+    }),
     temporalErrors,
   };
 }

@@ -43,27 +43,44 @@ export interface OrderPage {
   money: OrderMoney;
 }
 
-export type OrderPageAnswer = { kind: 'page'; page: OrderPage } | { kind: 'not_found' } | { kind: 'unknown'; reason: string };
+export type OrderPageAnswer =
+  { kind: 'page'; page: OrderPage } | { kind: 'not_found' } | { kind: 'unknown'; reason: string };
 
 type Read<T> = { ok: true; value: T } | { ok: false; error: string };
 
-const systemNames: Record<keyof OrderSystems, string> = { magento: 'Magento', erp: 'the ERP', wms: 'the WMS', stripe: 'Stripe' };
+const systemNames: Record<keyof OrderSystems, string> = {
+  magento: 'Magento',
+  erp: 'the ERP',
+  wms: 'the WMS',
+  stripe: 'Stripe',
+};
 const envNames: Record<keyof OrderSystems, string> = {
-  magento: 'MAGENTO_BASE_URL and MAGENTO_TOKEN (or MAGENTO_OAUTH_*)', erp: 'ERP_BASE_URL, ERP_API_KEY and ERP_API_SECRET',
-  wms: 'WMS_BASE_URL and WMS_TOKEN', stripe: 'STRIPE_SECRET_KEY',
+  magento: 'MAGENTO_BASE_URL and MAGENTO_TOKEN (or MAGENTO_OAUTH_*)',
+  erp: 'ERP_BASE_URL, ERP_API_KEY and ERP_API_SECRET',
+  wms: 'WMS_BASE_URL and WMS_TOKEN',
+  stripe: 'STRIPE_SECRET_KEY',
 };
 
-async function read<K extends keyof OrderSystems, T>(systems: OrderSystems, key: K, fn: (client: NonNullable<OrderSystems[K]>) => Promise<T>): Promise<Read<T>> {
+async function read<K extends keyof OrderSystems, T>(
+  systems: OrderSystems,
+  key: K,
+  fn: (client: NonNullable<OrderSystems[K]>) => Promise<T>,
+): Promise<Read<T>> {
   const client = systems[key];
   if (!client) return { ok: false, error: `${systemNames[key]} is not configured for the API (${envNames[key]})` };
   try {
     return { ok: true, value: await fn(client as NonNullable<OrderSystems[K]>) };
   } catch (err) {
-    return { ok: false, error: `${systemNames[key]} could not be read: ${err instanceof Error ? err.message : String(err)}` };
+    return {
+      ok: false,
+      error: `${systemNames[key]} could not be read: ${err instanceof Error ? err.message : String(err)}`,
+    };
   }
 }
 
-const unique = (values: Array<string | number | undefined>): string[] => [...new Set(values.filter((v): v is string => typeof v === 'string' && v !== ''))];
+const unique = (values: Array<string | number | undefined>): string[] => [
+  ...new Set(values.filter((v): v is string => typeof v === 'string' && v !== '')),
+];
 
 /**
  * Looks the order up everywhere: its runs in Temporal, then Magento and the WMS, then Stripe (from the ids the runs and
@@ -73,29 +90,45 @@ export async function orderPage(deps: OrderPageDeps, incrementId: string): Promi
   const { systems } = deps;
   const runs = await findOrderRuns(deps.temporal, incrementId, deps);
   const [magento, wms] = await Promise.all([
-    read(systems, 'magento', (c) => readMagentoDocuments(c, incrementId)), read(systems, 'wms', (c) => readWmsDocuments(c, incrementId)),
+    read(systems, 'magento', (c) => readMagentoDocuments(c, incrementId)),
+    read(systems, 'wms', (c) => readWmsDocuments(c, incrementId)),
   ]);
   if (runs.length === 0 && magento.ok && !magento.value) return { kind: 'not_found' };
-  if (runs.length === 0 && !magento.ok) return { kind: 'unknown', reason: `Temporal has no run of order ${incrementId}, and ${magento.error}` };
+  if (runs.length === 0 && !magento.ok)
+    return { kind: 'unknown', reason: `Temporal has no run of order ${incrementId}, and ${magento.error}` };
 
   const runIds = runs.map((r) => r.ids);
-  const invoices = magento.ok ? magento.value?.invoices ?? [] : [];
-  const memos = magento.ok ? magento.value?.creditMemos ?? [] : [];
+  const invoices = magento.ok ? (magento.value?.invoices ?? []) : [];
+  const memos = magento.ok ? (magento.value?.creditMemos ?? []) : [];
   const refundRunIds = runs.filter((r) => r.type === 'refund').map((r) => r.workflowId.replace(/^refund:/, ''));
-  const stripe = await read(systems, 'stripe', (c) => readStripePayments(c, {
-    incrementId,
-    paymentIntentIds: unique([...runIds.map((ids) => ids.paymentIntentId), ...invoices.map((i) => i.paymentIntentId)]),
-    chargeIds: unique([...runIds.map((ids) => ids.chargeId), ...invoices.map((i) => i.chargeId)]),
-    refundIds: unique([...refundRunIds, ...memos.map((m) => m.refundId)]),
-  }));
+  const stripe = await read(systems, 'stripe', (c) =>
+    readStripePayments(c, {
+      incrementId,
+      paymentIntentIds: unique([
+        ...runIds.map((ids) => ids.paymentIntentId),
+        ...invoices.map((i) => i.paymentIntentId),
+      ]),
+      chargeIds: unique([...runIds.map((ids) => ids.chargeId), ...invoices.map((i) => i.chargeId)]),
+      refundIds: unique([...refundRunIds, ...memos.map((m) => m.refundId)]),
+    }),
+  );
   const payments = stripe.ok ? stripe.value : undefined;
-  const stripeIds = payments ? [...payments.charges.map((c) => c.id), ...payments.refunds.map((r) => r.id)] : unique(runIds.map((ids) => ids.chargeId));
+  const stripeIds = payments
+    ? [...payments.charges.map((c) => c.id), ...payments.refunds.map((r) => r.id)]
+    : unique(runIds.map((ids) => ids.chargeId));
   const currency = magento.ok ? magento.value?.currency : undefined;
-  const erp = await read(systems, 'erp', (c) => readErpDocuments(c, incrementId, stripeIds, currency ?? payments?.charges[0]?.currency));
+  const erp = await read(systems, 'erp', (c) =>
+    readErpDocuments(c, incrementId, stripeIds, currency ?? payments?.charges[0]?.currency),
+  );
   if (magento.ok && magento.value && payments) linkStaffMemos(magento.value, payments);
 
-  const intakeRuns = payments ? await findIntakeRuns(deps.temporal, [...payments.paymentIntents.map((p) => p.id), ...stripeIds,
-    ...payments.disputes.map((d) => d.id)], deps).catch(() => []) : [];
+  const intakeRuns = payments
+    ? await findIntakeRuns(
+        deps.temporal,
+        [...payments.paymentIntents.map((p) => p.id), ...stripeIds, ...payments.disputes.map((d) => d.id)],
+        deps,
+      ).catch(() => [])
+    : [];
   const allRuns = [...runs, ...intakeRuns].sort((a, b) => a.startedAt.localeCompare(b.startedAt));
 
   const books: LedgerInput['books'] = {};
@@ -103,25 +136,40 @@ export async function orderPage(deps: OrderPageDeps, incrementId: string): Promi
   if (erp.ok) Object.assign(books, { erp: erpBooks(erp.value).books, erp_payments: erpBooks(erp.value).payments });
   const money = orderLedger({
     ...(currency ? { currency } : {}),
-    ...(payments ? { stripe: { charges: payments.charges, refunds: payments.refunds, disputes: payments.disputes } } : {}),
-    books, context: contextOf(incrementId, runs, magento, wms, erp),
+    ...(payments
+      ? { stripe: { charges: payments.charges, refunds: payments.refunds, disputes: payments.disputes } }
+      : {}),
+    books,
+    context: contextOf(incrementId, runs, magento, wms, erp),
   });
-  const notes = [...(payments?.notes ?? []), ...[magento, erp, wms, stripe].flatMap((r) => (r.ok ? [] : [`${r.error}: its documents and balance are left out`]))];
+  const notes = [
+    ...(payments?.notes ?? []),
+    ...[magento, erp, wms, stripe].flatMap((r) => (r.ok ? [] : [`${r.error}: its documents and balance are left out`])),
+  ];
   money.explanations.push(...notes);
 
   const documentOf = <T>(r: Read<T>): T | Unread => (r.ok ? r.value : { error: r.error });
-  return { kind: 'page', page: {
-    incrementId,
-    runs: allRuns,
-    documents: {
-      magento: magento.ok ? magento.value ?? null : { error: magento.error },
-      erp: documentOf(erp),
-      wms: wms.ok ? wms.value ?? null : { error: wms.error },
-      stripe: payments ? { paymentIntents: payments.paymentIntents, charges: payments.charges, refunds: payments.refunds, disputes: payments.disputes }
-        : { error: (stripe as { error: string }).error },
+  return {
+    kind: 'page',
+    page: {
+      incrementId,
+      runs: allRuns,
+      documents: {
+        magento: magento.ok ? (magento.value ?? null) : { error: magento.error },
+        erp: documentOf(erp),
+        wms: wms.ok ? (wms.value ?? null) : { error: wms.error },
+        stripe: payments
+          ? {
+              paymentIntents: payments.paymentIntents,
+              charges: payments.charges,
+              refunds: payments.refunds,
+              disputes: payments.disputes,
+            }
+          : { error: (stripe as { error: string }).error },
+      },
+      money,
     },
-    money,
-  } };
+  };
 }
 
 /** A refund made from a staff credit memo names that memo in its metadata; the memo's comment does not name the refund. */
@@ -132,8 +180,13 @@ function linkStaffMemos(magento: MagentoOrderDocuments, payments: StripeOrderPay
   }
 }
 
-function contextOf(incrementId: string, runs: RunView[], magento: Read<MagentoOrderDocuments | undefined>, wms: Read<WmsOrderDocuments | undefined>,
-  erp: Read<ErpOrderDocuments>): LedgerContext {
+function contextOf(
+  incrementId: string,
+  runs: RunView[],
+  magento: Read<MagentoOrderDocuments | undefined>,
+  wms: Read<WmsOrderDocuments | undefined>,
+  erp: Read<ErpOrderDocuments>,
+): LedgerContext {
   const orderRun = runs.find((r) => r.workflowId === orderWorkflowId(incrementId));
   const shippedInMagento = magento.ok && (magento.value?.shipments.length ?? 0) > 0;
   const shippedInWms = wms.ok && (wms.value?.shipments.some((s) => s.trackingNumber) ?? false);
@@ -143,8 +196,16 @@ function contextOf(incrementId: string, runs: RunView[], magento: Read<MagentoOr
     ...(orderRun?.outcome ? { orderOutcome: orderRun.outcome } : {}),
     shipped: shippedInMagento || shippedInWms,
     erpSalesOrderCancelled: salesOrders.length > 0 && salesOrders.every((so) => so.docstatus === 2),
-    refundRuns: Object.fromEntries(runs.filter((r) => r.type === 'refund').map((r) => [r.workflowId.replace(/^refund:/, ''), {
-      ...(r.step ? { step: r.step } : {}), ...(r.syncState === 'needs_review' && r.reviewReason ? { reviewReason: r.reviewReason } : {}),
-    }])),
+    refundRuns: Object.fromEntries(
+      runs
+        .filter((r) => r.type === 'refund')
+        .map((r) => [
+          r.workflowId.replace(/^refund:/, ''),
+          {
+            ...(r.step ? { step: r.step } : {}),
+            ...(r.syncState === 'needs_review' && r.reviewReason ? { reviewReason: r.reviewReason } : {}),
+          },
+        ]),
+    ),
   };
 }

@@ -1,7 +1,11 @@
 import { isGrpcServiceError, ServiceError } from '@temporalio/client';
 import { status as grpcStatus } from '@grpc/grpc-js';
 
-const unavailableCodes: readonly number[] = [grpcStatus.UNAVAILABLE, grpcStatus.DEADLINE_EXCEEDED, grpcStatus.CANCELLED];
+const unavailableCodes: readonly number[] = [
+  grpcStatus.UNAVAILABLE,
+  grpcStatus.DEADLINE_EXCEEDED,
+  grpcStatus.CANCELLED,
+];
 
 /** True when the error means Temporal could not be reached (so the caller answers 503 and the sender retries). */
 export function isTemporalUnavailable(err: unknown): boolean {

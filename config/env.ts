@@ -22,7 +22,10 @@ function isSmtpUrl(value: string): boolean {
 }
 
 export const temporalEnvSchema = z.object({
-  TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'expected host:port').default('127.0.0.1:7233'),
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^[^\s:]+:\d+$/, 'expected host:port')
+    .default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('order-to-cash'),
   TEMPORAL_TLS_CERT: z.string().optional(),
@@ -53,14 +56,27 @@ const systemsEnvShape = {
 export const apiEnvSchema = temporalEnvSchema.extend({
   API_PORT: port.default(3000),
   API_HOST: z.string().default('0.0.0.0'),
-  STRIPE_WEBHOOK_SECRET: z.string().min(1, 'required: the webhook signing secret (whsec_…); several may be given, comma-separated'),
+  STRIPE_WEBHOOK_SECRET: z
+    .string()
+    .min(1, 'required: the webhook signing secret (whsec_…); several may be given, comma-separated'),
   WMS_WEBHOOK_SECRET: z.string().optional(),
   ADMIN_TOKEN: z.string().min(16, 'required: at least 16 characters').optional(),
   /** The Temporal Web UI operators open, for the links on order pages. */
   TEMPORAL_UI_URL: url.default('http://127.0.0.1:8233'),
   /** Browser origins allowed to call `/codec` (the Web UI's), comma-separated; unset: TEMPORAL_UI_URL's and its loopback twin. */
-  CODEC_CORS_ORIGINS: z.string().optional().refine((value) => value === undefined || value.split(',').map((o) => o.trim()).filter(Boolean)
-    .every((o) => URL.canParse(o) && new URL(o).origin === o), 'expected comma-separated origins such as http://127.0.0.1:8233 (scheme, host and port; no path)'),
+  CODEC_CORS_ORIGINS: z
+    .string()
+    .optional()
+    .refine(
+      (value) =>
+        value === undefined ||
+        value
+          .split(',')
+          .map((o) => o.trim())
+          .filter(Boolean)
+          .every((o) => URL.canParse(o) && new URL(o).origin === o),
+      'expected comma-separated origins such as http://127.0.0.1:8233 (scheme, host and port; no path)',
+    ),
   ...systemsEnvShape,
 });
 
@@ -92,13 +108,25 @@ export const workerEnvSchema = temporalEnvSchema.extend({
   ...workerTuningEnvShape,
   MAPPINGS_FILE: z.string().default('config/mappings.yaml'),
   /** How often the worker's schedule catches up on Stripe events (`off` to disable). */
-  STRIPE_CATCH_UP_INTERVAL: z.string().regex(/^(off|\d+[smh])$/, 'expected off or a duration like 15m').default('15m'),
+  STRIPE_CATCH_UP_INTERVAL: z
+    .string()
+    .regex(/^(off|\d+[smh])$/, 'expected off or a duration like 15m')
+    .default('15m'),
   /** How often the worker's schedule looks for credit memos staff made in Magento, to refund them in Stripe (`off` to disable). */
-  MAGENTO_CREDITMEMO_SYNC_INTERVAL: z.string().regex(/^(off|\d+[smh])$/, 'expected off or a duration like 1m').default('1m'),
+  MAGENTO_CREDITMEMO_SYNC_INTERVAL: z
+    .string()
+    .regex(/^(off|\d+[smh])$/, 'expected off or a duration like 1m')
+    .default('1m'),
   /** How often the worker's schedule looks for customers changed in Magento, to sync them to Stripe and the ERP (`off` to disable). */
-  MAGENTO_CUSTOMER_SYNC_INTERVAL: z.string().regex(/^(off|\d+[smh])$/, 'expected off or a duration like 1m').default('1m'),
+  MAGENTO_CUSTOMER_SYNC_INTERVAL: z
+    .string()
+    .regex(/^(off|\d+[smh])$/, 'expected off or a duration like 1m')
+    .default('1m'),
   /** Where notices are sent; may carry credentials (`smtps://user:pass@host:465`), so it is a secret. */
-  SMTP_URL: z.string().refine(isSmtpUrl, 'expected smtp://host:port or smtps://user:pass@host:port').default('smtp://127.0.0.1:2525'),
+  SMTP_URL: z
+    .string()
+    .refine(isSmtpUrl, 'expected smtp://host:port or smtps://user:pass@host:port')
+    .default('smtp://127.0.0.1:2525'),
   MAIL_FROM: z.string().min(3).default('Orders <orders@shop.example>'),
   /** Where merchant notices (fraud holds, reversals, late shipments) go; several may be given, comma-separated. */
   MERCHANT_EMAIL: z.string().regex(/@/, 'expected an e-mail address').default('merchant@shop.example'),
@@ -111,9 +139,18 @@ export type ApiEnv = z.infer<typeof apiEnvSchema>;
 export type WorkerEnv = z.infer<typeof workerEnvSchema>;
 
 export const secretNames = [
-  'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'MAGENTO_TOKEN', 'MAGENTO_OAUTH_CONSUMER_SECRET',
-  'MAGENTO_OAUTH_TOKEN_SECRET', 'ERP_API_SECRET', 'WMS_TOKEN', 'WMS_WEBHOOK_SECRET', 'ADMIN_TOKEN',
-  'TEMPORAL_API_KEY', 'PAYLOAD_ENCRYPTION_KEY', 'SMTP_URL',
+  'STRIPE_SECRET_KEY',
+  'STRIPE_WEBHOOK_SECRET',
+  'MAGENTO_TOKEN',
+  'MAGENTO_OAUTH_CONSUMER_SECRET',
+  'MAGENTO_OAUTH_TOKEN_SECRET',
+  'ERP_API_SECRET',
+  'WMS_TOKEN',
+  'WMS_WEBHOOK_SECRET',
+  'ADMIN_TOKEN',
+  'TEMPORAL_API_KEY',
+  'PAYLOAD_ENCRYPTION_KEY',
+  'SMTP_URL',
 ] as const;
 
 /** Resolves `<NAME>_FILE` indirections for the given names; an explicit `<NAME>` wins over its file. */
@@ -125,7 +162,9 @@ export function resolveSecretFiles(env: NodeJS.ProcessEnv, names: readonly strin
     try {
       resolved[name] = readFileSync(path, 'utf8').trim();
     } catch (err) {
-      throw new ConfigError(`${name}_FILE: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+      throw new ConfigError(
+        `${name}_FILE: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+      );
     }
   }
   return resolved;

@@ -7,9 +7,18 @@ export type { Logger };
 const redactPaths = [
   ...secretNames,
   ...secretNames.map((name) => `*.${name}`),
-  'authorization', 'req.headers.authorization', 'headers.authorization', '*.headers.authorization',
-  'req.headers["stripe-signature"]', 'headers["stripe-signature"]',
-  '*.card', '*.payment_method_details', '*.billing_details', '*.email', '*.phone', '*.address',
+  'authorization',
+  'req.headers.authorization',
+  'headers.authorization',
+  '*.headers.authorization',
+  'req.headers["stripe-signature"]',
+  'headers["stripe-signature"]',
+  '*.card',
+  '*.payment_method_details',
+  '*.billing_details',
+  '*.email',
+  '*.phone',
+  '*.address',
 ];
 
 export function createLogger(name: string, level = process.env.LOG_LEVEL ?? 'info'): Logger {

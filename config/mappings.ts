@@ -7,59 +7,94 @@ import { ConfigError } from './env';
 const durationPattern = /^(\d+)(ms|s|m|h|d)$/;
 const unitMs: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
-const duration = z.string().regex(durationPattern, 'expected a duration like 90s, 30m, 24h or 2d')
+const duration = z
+  .string()
+  .regex(durationPattern, 'expected a duration like 90s, 30m, 24h or 2d')
   .transform((text) => {
     const [, n, unit] = durationPattern.exec(text)!;
     return Number(n) * unitMs[unit!]!;
   });
-const minorAmounts = z.record(z.string().regex(/^[A-Z]{3}$/, 'currency codes are upper-case ISO 4217'), z.number().int().nonnegative());
+const minorAmounts = z.record(
+  z.string().regex(/^[A-Z]{3}$/, 'currency codes are upper-case ISO 4217'),
+  z.number().int().nonnegative(),
+);
 const nonEmpty = z.string().min(1);
 
-export const mappingsSchema = z.object({
-  order: z.object({
-    paymentFailedStatus: nonEmpty,
-    paymentFailedComment: nonEmpty,
-    paymentRetryWindow: duration,
-    shipmentReminderAfter: duration,
-    shipmentEscalateAfter: duration,
-    shipmentEscalationLimit: z.number().int().min(0).default(3),
-    orderWaitMax: duration.default(15 * 60_000),
-    paymentCaptureAt: z.enum(['invoice', 'shipment']).default('invoice'),
-    retryCheckoutSuccessUrl: z.url().default('https://shop.example/checkout/onepage/success'),
-    retryCheckoutCancelUrl: z.url().default('https://shop.example/checkout/cart'),
-  }).strict(),
-  payments: z.object({
-    otherChannels: z.object({
-      metadata: z.record(nonEmpty, z.array(nonEmpty)).default({}),
-      applications: z.array(nonEmpty).default([]),
-    }).strict().default({ metadata: {}, applications: [] }),
-  }).strict().default({ otherChannels: { metadata: {}, applications: [] } }),
-  refunds: z.object({
-    returnToStock: z.boolean().default(false),
-    erpInvoiceWait: duration.default(6 * 3600_000),
-  }).strict().default({ returnToStock: false, erpInvoiceWait: 6 * 3600_000 }),
-  disputes: z.object({
-    evidenceReminderBefore: duration.default(72 * 3600_000),
-  }).strict().default({ evidenceReminderBefore: 72 * 3600_000 }),
-  subscriptions: z.object({
-    ordersForZeroInvoices: z.boolean().default(false),
-    storeId: z.number().int().positive().default(1),
-    renewalsPerRun: z.number().int().min(1).max(500).default(12),
-  }).strict().default({ ordersForZeroInvoices: false, storeId: 1, renewalsPerRun: 12 }),
-  fraud: z.object({
-    holdThreshold: z.number().min(0).max(100),
-    holdTimeout: duration,
-    highAmountMinor: minorAmounts,
-    velocityLimit: z.number().int().positive(),
-  }).strict(),
-  erp: z.object({
-    company: nonEmpty, customerGroup: nonEmpty, territory: nonEmpty, shippingItemCode: nonEmpty,
-    taxAccount: nonEmpty, receivableAccount: nonEmpty, bankAccount: nonEmpty,
-    glAccounts: z.record(nonEmpty, nonEmpty),
-  }).strict(),
-  wms: z.object({ shippingMethod: nonEmpty, carrierCodes: z.record(nonEmpty, nonEmpty), defaultCarrierCode: nonEmpty }).strict(),
-  customer: z.object({ stripeCustomerIdAttribute: nonEmpty, createForGuests: z.boolean().default(true) }).strict(),
-}).strict();
+export const mappingsSchema = z
+  .object({
+    order: z
+      .object({
+        paymentFailedStatus: nonEmpty,
+        paymentFailedComment: nonEmpty,
+        paymentRetryWindow: duration,
+        shipmentReminderAfter: duration,
+        shipmentEscalateAfter: duration,
+        shipmentEscalationLimit: z.number().int().min(0).default(3),
+        orderWaitMax: duration.default(15 * 60_000),
+        paymentCaptureAt: z.enum(['invoice', 'shipment']).default('invoice'),
+        retryCheckoutSuccessUrl: z.url().default('https://shop.example/checkout/onepage/success'),
+        retryCheckoutCancelUrl: z.url().default('https://shop.example/checkout/cart'),
+      })
+      .strict(),
+    payments: z
+      .object({
+        otherChannels: z
+          .object({
+            metadata: z.record(nonEmpty, z.array(nonEmpty)).default({}),
+            applications: z.array(nonEmpty).default([]),
+          })
+          .strict()
+          .default({ metadata: {}, applications: [] }),
+      })
+      .strict()
+      .default({ otherChannels: { metadata: {}, applications: [] } }),
+    refunds: z
+      .object({
+        returnToStock: z.boolean().default(false),
+        erpInvoiceWait: duration.default(6 * 3600_000),
+      })
+      .strict()
+      .default({ returnToStock: false, erpInvoiceWait: 6 * 3600_000 }),
+    disputes: z
+      .object({
+        evidenceReminderBefore: duration.default(72 * 3600_000),
+      })
+      .strict()
+      .default({ evidenceReminderBefore: 72 * 3600_000 }),
+    subscriptions: z
+      .object({
+        ordersForZeroInvoices: z.boolean().default(false),
+        storeId: z.number().int().positive().default(1),
+        renewalsPerRun: z.number().int().min(1).max(500).default(12),
+      })
+      .strict()
+      .default({ ordersForZeroInvoices: false, storeId: 1, renewalsPerRun: 12 }),
+    fraud: z
+      .object({
+        holdThreshold: z.number().min(0).max(100),
+        holdTimeout: duration,
+        highAmountMinor: minorAmounts,
+        velocityLimit: z.number().int().positive(),
+      })
+      .strict(),
+    erp: z
+      .object({
+        company: nonEmpty,
+        customerGroup: nonEmpty,
+        territory: nonEmpty,
+        shippingItemCode: nonEmpty,
+        taxAccount: nonEmpty,
+        receivableAccount: nonEmpty,
+        bankAccount: nonEmpty,
+        glAccounts: z.record(nonEmpty, nonEmpty),
+      })
+      .strict(),
+    wms: z
+      .object({ shippingMethod: nonEmpty, carrierCodes: z.record(nonEmpty, nonEmpty), defaultCarrierCode: nonEmpty })
+      .strict(),
+    customer: z.object({ stripeCustomerIdAttribute: nonEmpty, createForGuests: z.boolean().default(true) }).strict(),
+  })
+  .strict();
 
 export type Mappings = z.infer<typeof mappingsSchema>;
 
@@ -118,7 +153,10 @@ export function orderSettingsFrom(mappings: Mappings): OrderSettings {
     shipmentEscalationLimit: mappings.order.shipmentEscalationLimit,
     orderWaitMaxMs: mappings.order.orderWaitMax,
     paymentCaptureAt: mappings.order.paymentCaptureAt,
-    retryCheckout: { successUrl: mappings.order.retryCheckoutSuccessUrl, cancelUrl: mappings.order.retryCheckoutCancelUrl },
+    retryCheckout: {
+      successUrl: mappings.order.retryCheckoutSuccessUrl,
+      cancelUrl: mappings.order.retryCheckoutCancelUrl,
+    },
     otherChannels: mappings.payments.otherChannels,
     refunds: { returnToStock: mappings.refunds.returnToStock, erpInvoiceWaitMs: mappings.refunds.erpInvoiceWait },
     disputes: { evidenceReminderBeforeMs: mappings.disputes.evidenceReminderBefore },
@@ -126,6 +164,9 @@ export function orderSettingsFrom(mappings: Mappings): OrderSettings {
     fraud: { ...mappings.fraud, holdTimeoutMs: mappings.fraud.holdTimeout },
     erp: mappings.erp,
     wms: mappings.wms,
-    customers: { stripeCustomerIdAttribute: mappings.customer.stripeCustomerIdAttribute, createForGuests: mappings.customer.createForGuests },
+    customers: {
+      stripeCustomerIdAttribute: mappings.customer.stripeCustomerIdAttribute,
+      createForGuests: mappings.customer.createForGuests,
+    },
   };
 }

@@ -18,7 +18,10 @@ interface Key {
 
 function parseKey(text: string): Key {
   const secret = Buffer.from(text.trim(), 'base64');
-  if (secret.length !== 32) throw new ConfigError('invalid configuration:\n  PAYLOAD_ENCRYPTION_KEY: expected 32 bytes, base64-encoded (e.g. `openssl rand -base64 32`)');
+  if (secret.length !== 32)
+    throw new ConfigError(
+      'invalid configuration:\n  PAYLOAD_ENCRYPTION_KEY: expected 32 bytes, base64-encoded (e.g. `openssl rand -base64 32`)',
+    );
   return { id: createHash('sha256').update(secret).digest('hex').slice(0, 16), secret };
 }
 
@@ -42,7 +45,13 @@ export class EncryptionCodec implements PayloadCodec {
       const cipher = createCipheriv('aes-256-gcm', key.secret, iv);
       const plain = temporal.api.common.v1.Payload.encode(payload).finish();
       const data = Buffer.concat([iv, cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
-      return { metadata: { [METADATA_ENCODING_KEY]: encoder.encode(encodingEncrypted), [keyIdMetadata]: encoder.encode(key.id) }, data };
+      return {
+        metadata: {
+          [METADATA_ENCODING_KEY]: encoder.encode(encodingEncrypted),
+          [keyIdMetadata]: encoder.encode(key.id),
+        },
+        data,
+      };
     });
   }
 
@@ -52,7 +61,8 @@ export class EncryptionCodec implements PayloadCodec {
       if (!encoding || decoder.decode(encoding) !== encodingEncrypted) return payload;
       const keyId = decoder.decode(payload.metadata?.[keyIdMetadata] ?? new Uint8Array());
       const key = this.keys.find((k) => k.id === keyId);
-      if (!key) throw new Error(`payload encrypted with key ${keyId}, which is not among PAYLOAD_ENCRYPTION_KEY's keys`);
+      if (!key)
+        throw new Error(`payload encrypted with key ${keyId}, which is not among PAYLOAD_ENCRYPTION_KEY's keys`);
       const data = Buffer.from(payload.data ?? new Uint8Array());
       const decipher = createDecipheriv('aes-256-gcm', key.secret, data.subarray(0, ivBytes));
       decipher.setAuthTag(data.subarray(data.length - tagBytes));
@@ -64,7 +74,10 @@ export class EncryptionCodec implements PayloadCodec {
 
 /** The payload codec of the product (also served to the Web UI at `/codec`): encryption when PAYLOAD_ENCRYPTION_KEY is set, none otherwise. */
 export function payloadCodecFrom(env: { PAYLOAD_ENCRYPTION_KEY?: string }): EncryptionCodec | undefined {
-  const keys = (env.PAYLOAD_ENCRYPTION_KEY ?? '').split(',').map((k) => k.trim()).filter(Boolean);
+  const keys = (env.PAYLOAD_ENCRYPTION_KEY ?? '')
+    .split(',')
+    .map((k) => k.trim())
+    .filter(Boolean);
   return keys.length > 0 ? new EncryptionCodec(keys) : undefined;
 }
 

@@ -20,18 +20,27 @@ type WithConnection<T> = T & { temporalConnection?: TemporalConnectionOptions };
  * `TEMPORAL_TLS_*`…). The project's `TEMPORAL_TLS_CERT`/`TEMPORAL_TLS_KEY` are envconfig's client certificate and
  * key paths, and `TEMPORAL_API_KEY_FILE` is read as the key. What neither gives keeps the project's defaults.
  */
-export function withTemporalProfile<T extends TemporalEnv>(env: T, processEnv: NodeJS.ProcessEnv = process.env): WithConnection<T> {
+export function withTemporalProfile<T extends TemporalEnv>(
+  env: T,
+  processEnv: NodeJS.ProcessEnv = process.env,
+): WithConnection<T> {
   const vars: Record<string, string> = {};
   for (const [name, value] of Object.entries(processEnv)) if (name.startsWith('TEMPORAL_') && value) vars[name] = value;
   if (env.TEMPORAL_API_KEY) vars.TEMPORAL_API_KEY = env.TEMPORAL_API_KEY;
   if (env.TEMPORAL_TLS_CERT) vars.TEMPORAL_TLS_CLIENT_CERT_PATH ??= env.TEMPORAL_TLS_CERT;
   if (env.TEMPORAL_TLS_KEY) vars.TEMPORAL_TLS_CLIENT_KEY_PATH ??= env.TEMPORAL_TLS_KEY;
-  const { connectionOptions, namespace } = loadClientConnectConfig({ ...(vars.TEMPORAL_PROFILE ? { profile: vars.TEMPORAL_PROFILE } : {}), overrideEnvVars: vars });
+  const { connectionOptions, namespace } = loadClientConnectConfig({
+    ...(vars.TEMPORAL_PROFILE ? { profile: vars.TEMPORAL_PROFILE } : {}),
+    overrideEnvVars: vars,
+  });
   const address = connectionOptions.address ?? env.TEMPORAL_ADDRESS;
   const resolvedNamespace = namespace ?? env.TEMPORAL_NAMESPACE;
   const apiKey = typeof connectionOptions.apiKey === 'string' ? connectionOptions.apiKey : undefined;
   return {
-    ...env, TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: resolvedNamespace, ...(apiKey ? { TEMPORAL_API_KEY: apiKey } : {}),
+    ...env,
+    TEMPORAL_ADDRESS: address,
+    TEMPORAL_NAMESPACE: resolvedNamespace,
+    ...(apiKey ? { TEMPORAL_API_KEY: apiKey } : {}),
     temporalConnection: {
       address,
       ...(connectionOptions.tls !== undefined ? { tls: asBuffers(connectionOptions.tls as boolean | TLSConfig) } : {}),
@@ -47,7 +56,9 @@ export function temporalConnectionOptions(env: WithConnection<TemporalEnv>): Tem
     address: env.TEMPORAL_ADDRESS,
     tls: hasMtls
       ? { clientCertPair: { crt: readFileSync(env.TEMPORAL_TLS_CERT!), key: readFileSync(env.TEMPORAL_TLS_KEY!) } }
-      : env.TEMPORAL_API_KEY ? true : undefined,
+      : env.TEMPORAL_API_KEY
+        ? true
+        : undefined,
     apiKey: env.TEMPORAL_API_KEY,
     metadata: env.TEMPORAL_API_KEY ? { 'temporal-namespace': env.TEMPORAL_NAMESPACE } : undefined,
   };
@@ -60,6 +71,8 @@ function asBuffers(tls: boolean | TLSConfig): boolean | TLSConfig {
   return {
     ...tls,
     ...(tls.serverRootCACertificate ? { serverRootCACertificate: buffer(tls.serverRootCACertificate) } : {}),
-    ...(tls.clientCertPair ? { clientCertPair: { crt: buffer(tls.clientCertPair.crt)!, key: buffer(tls.clientCertPair.key)! } } : {}),
+    ...(tls.clientCertPair
+      ? { clientCertPair: { crt: buffer(tls.clientCertPair.crt)!, key: buffer(tls.clientCertPair.key)! } }
+      : {}),
   };
 }

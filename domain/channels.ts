@@ -17,6 +17,7 @@ export function otherChannelOf(origin: PaymentOrigin, rule: OtherChannels | unde
     const value = origin.metadata[key];
     if (value !== undefined && values.includes(value)) return `metadata.${key} is "${value}"`;
   }
-  if (origin.application && rule.applications.includes(origin.application)) return `made by Connect application ${origin.application}`;
+  if (origin.application && rule.applications.includes(origin.application))
+    return `made by Connect application ${origin.application}`;
   return undefined;
 }

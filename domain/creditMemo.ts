@@ -12,7 +12,11 @@ export interface CreditMemoPlan {
   adjustmentNegativeMinor: number;
 }
 
-interface RefundableLine { itemId: number; qtyLeft: number; remainingMinor: number }
+interface RefundableLine {
+  itemId: number;
+  qtyLeft: number;
+  remainingMinor: number;
+}
 
 /** What is left to refund on each sold line: row plus tax less discount, invoiced and not yet refunded. */
 function refundableLines(order: MagentoOrder, currency: string): RefundableLine[] {
@@ -20,8 +24,12 @@ function refundableLines(order: MagentoOrder, currency: string): RefundableLine[
   return topLevelItems(order).map((item) => ({
     itemId: item.item_id,
     qtyLeft: (item.qty_invoiced ?? 0) - (item.qty_refunded ?? 0),
-    remainingMinor: m(item.row_invoiced) - m(item.amount_refunded) + m(item.tax_invoiced) - m(item.tax_refunded)
-      - (Math.abs(m(item.discount_invoiced)) - Math.abs(m(item.discount_refunded))),
+    remainingMinor:
+      m(item.row_invoiced) -
+      m(item.amount_refunded) +
+      m(item.tax_invoiced) -
+      m(item.tax_refunded) -
+      (Math.abs(m(item.discount_invoiced)) - Math.abs(m(item.discount_refunded))),
   }));
 }
 
@@ -41,11 +49,17 @@ function shippingLeft(order: MagentoOrder, currency: string): { shippingMinor: n
  */
 export function creditMemoPlanFor(order: MagentoOrder, amountMinor: number): CreditMemoPlan {
   const currency = order.order_currency_code;
-  const refundableMinor = toMinor(order.total_paid ?? order.total_invoiced ?? 0, currency) - toMinor(order.total_refunded ?? 0, currency);
-  if (amountMinor <= 0) throw new MappingError(`order ${order.increment_id}: a credit memo must be for a positive amount, got ${formatMoney(amountMinor, currency)}`);
+  const refundableMinor =
+    toMinor(order.total_paid ?? order.total_invoiced ?? 0, currency) - toMinor(order.total_refunded ?? 0, currency);
+  if (amountMinor <= 0)
+    throw new MappingError(
+      `order ${order.increment_id}: a credit memo must be for a positive amount, got ${formatMoney(amountMinor, currency)}`,
+    );
   if (amountMinor > refundableMinor) {
-    throw new MappingError(`order ${order.increment_id}: a credit memo of ${formatMoney(amountMinor, currency)} would be more than is left to refund `
-      + `(${formatMoney(refundableMinor, currency)} of ${formatMoney(toMinor(order.total_paid ?? 0, currency), currency)} paid)`);
+    throw new MappingError(
+      `order ${order.increment_id}: a credit memo of ${formatMoney(amountMinor, currency)} would be more than is left to refund ` +
+        `(${formatMoney(refundableMinor, currency)} of ${formatMoney(toMinor(order.total_paid ?? 0, currency), currency)} paid)`,
+    );
   }
   const lines = refundableLines(order, currency).filter((line) => line.qtyLeft > 0);
   const noItems = topLevelItems(order).map((item) => ({ order_item_id: item.item_id, qty: 0 }));
@@ -53,17 +67,41 @@ export function creditMemoPlanFor(order: MagentoOrder, amountMinor: number): Cre
     const shipping = shippingLeft(order, currency);
     const creditedMinor = lines.reduce((sum, line) => sum + line.remainingMinor, 0) + shipping.withTaxMinor;
     const difference = amountMinor - creditedMinor;
-    return { kind: 'everything_left', items: lines.map((line) => ({ order_item_id: line.itemId, qty: line.qtyLeft })), shippingMinor: shipping.shippingMinor,
-      adjustmentPositiveMinor: Math.max(0, difference), adjustmentNegativeMinor: Math.max(0, -difference) };
+    return {
+      kind: 'everything_left',
+      items: lines.map((line) => ({ order_item_id: line.itemId, qty: line.qtyLeft })),
+      shippingMinor: shipping.shippingMinor,
+      adjustmentPositiveMinor: Math.max(0, difference),
+      adjustmentNegativeMinor: Math.max(0, -difference),
+    };
   }
   const whole = lines.find((line) => line.remainingMinor === amountMinor);
-  if (whole) return { kind: 'items', items: [{ order_item_id: whole.itemId, qty: whole.qtyLeft }], shippingMinor: 0, adjustmentPositiveMinor: 0, adjustmentNegativeMinor: 0 };
+  if (whole)
+    return {
+      kind: 'items',
+      items: [{ order_item_id: whole.itemId, qty: whole.qtyLeft }],
+      shippingMinor: 0,
+      adjustmentPositiveMinor: 0,
+      adjustmentNegativeMinor: 0,
+    };
   for (const line of lines) {
     if (!Number.isInteger(line.qtyLeft) || line.remainingMinor % line.qtyLeft !== 0) continue;
     const unitMinor = line.remainingMinor / line.qtyLeft;
     if (unitMinor > 0 && amountMinor % unitMinor === 0 && amountMinor / unitMinor <= line.qtyLeft) {
-      return { kind: 'items', items: [{ order_item_id: line.itemId, qty: amountMinor / unitMinor }], shippingMinor: 0, adjustmentPositiveMinor: 0, adjustmentNegativeMinor: 0 };
+      return {
+        kind: 'items',
+        items: [{ order_item_id: line.itemId, qty: amountMinor / unitMinor }],
+        shippingMinor: 0,
+        adjustmentPositiveMinor: 0,
+        adjustmentNegativeMinor: 0,
+      };
     }
   }
-  return { kind: 'adjustment', items: noItems, shippingMinor: 0, adjustmentPositiveMinor: amountMinor, adjustmentNegativeMinor: 0 };
+  return {
+    kind: 'adjustment',
+    items: noItems,
+    shippingMinor: 0,
+    adjustmentPositiveMinor: amountMinor,
+    adjustmentNegativeMinor: 0,
+  };
 }

@@ -1,6 +1,13 @@
 import { MappingError } from './fulfilment';
 import { defaultOverlapMs, updatedAtCursor, type PagePosition, type UpdatedAtCursor } from './updatedAtCursor';
-import { hasAnyMarker, magentoDateTime, magentoDateTimeMs, type MagentoCreditMemo, type MagentoInvoice, type MagentoOrder } from './magento';
+import {
+  hasAnyMarker,
+  magentoDateTime,
+  magentoDateTimeMs,
+  type MagentoCreditMemo,
+  type MagentoInvoice,
+  type MagentoOrder,
+} from './magento';
 import { MoneyError, normalizeCurrency, toMinor } from './money';
 
 /**
@@ -52,15 +59,21 @@ function updatedAtOf(memo: MagentoCreditMemo): string | undefined {
 export function creditMemoSnapshotOf(memo: MagentoCreditMemo, incrementId: string | undefined): CreditMemoSnapshot {
   const what = `Magento credit memo ${memo.entity_id}`;
   const updatedAt = updatedAtOf(memo);
-  if (!updatedAt) throw new MappingError(`${what} has no readable updated_at (got ${JSON.stringify(memo.updated_at ?? null)})`);
+  if (!updatedAt)
+    throw new MappingError(`${what} has no readable updated_at (got ${JSON.stringify(memo.updated_at ?? null)})`);
   if (!memo.order_currency_code) throw new MappingError(`${what} names no currency (order_currency_code)`);
   if (memo.grand_total === undefined || memo.grand_total === null) throw new MappingError(`${what} has no grand_total`);
   const currency = normalizeCurrency(memo.order_currency_code);
   return {
-    creditMemoId: memo.entity_id, orderEntityId: memo.order_id, ...(incrementId ? { incrementId } : {}),
-    grandTotalMinor: toMinor(memo.grand_total, currency), currency, origin: creditMemoOrigin(memo),
+    creditMemoId: memo.entity_id,
+    orderEntityId: memo.order_id,
+    ...(incrementId ? { incrementId } : {}),
+    grandTotalMinor: toMinor(memo.grand_total, currency),
+    currency,
+    origin: creditMemoOrigin(memo),
     ...(memo.transaction_id ? { transactionId: memo.transaction_id } : {}),
-    ...(memo.created_at ? { createdAt: memo.created_at } : {}), updatedAt,
+    ...(memo.created_at ? { createdAt: memo.created_at } : {}),
+    updatedAt,
   };
 }
 
@@ -75,8 +88,14 @@ export function listedCreditMemo(memo: MagentoCreditMemo, incrementId: string | 
     const updatedAt = updatedAtOf(memo);
     if (!(err instanceof MappingError || err instanceof MoneyError) || !updatedAt) throw err;
     return {
-      creditMemoId: memo.entity_id, orderEntityId: memo.order_id, ...(incrementId ? { incrementId } : {}), grandTotalMinor: 0,
-      currency: memo.order_currency_code ?? '', origin: creditMemoOrigin(memo), updatedAt, problem: err.message,
+      creditMemoId: memo.entity_id,
+      orderEntityId: memo.order_id,
+      ...(incrementId ? { incrementId } : {}),
+      grandTotalMinor: 0,
+      currency: memo.order_currency_code ?? '',
+      origin: creditMemoOrigin(memo),
+      updatedAt,
+      problem: err.message,
     };
   }
 }

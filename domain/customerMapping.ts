@@ -41,7 +41,9 @@ export const magentoCustomerKeyAttribute = 'o2c_customer_key';
 export const magentoStripeDeletedAttribute = 'o2c_stripe_deleted_at';
 /** Stripe metadata keys the sync keeps on a customer. */
 export const stripeMetadata = {
-  magentoCustomerId: 'magento_customer_id', syncHash: 'o2c_sync_hash', customerKey: 'o2c_customer_key',
+  magentoCustomerId: 'magento_customer_id',
+  syncHash: 'o2c_sync_hash',
+  customerKey: 'o2c_customer_key',
   /** When the linked Magento customer was found deleted: the link is removed and no Magento account is made again from Stripe. */
   magentoDeletedAt: 'o2c_magento_deleted_at',
   /** `true`: the Stripe customer of guest orders (no Magento account): the sync makes no Magento account for it, and links it when one registers. */
@@ -123,16 +125,27 @@ function addressesOf(customer: MagentoCustomer): MagentoAddress[] {
   return Array.isArray(customer.addresses) ? (customer.addresses as MagentoAddress[]) : [];
 }
 
-function defaultAddress(customer: MagentoCustomer, kind: 'default_billing' | 'default_shipping'): MagentoAddress | undefined {
+function defaultAddress(
+  customer: MagentoCustomer,
+  kind: 'default_billing' | 'default_shipping',
+): MagentoAddress | undefined {
   const id = customer[kind];
   const all = addressesOf(customer);
-  return all.find((a) => id !== undefined && id !== null && String(a.id) === String(id)) ?? all.find((a) => a[kind] === true);
+  return (
+    all.find((a) => id !== undefined && id !== null && String(a.id) === String(id)) ?? all.find((a) => a[kind] === true)
+  );
 }
 
 function syncedAddressOfMagento(a: MagentoAddress): SyncedAddress {
-  const region = typeof a.region === 'string' ? a.region : a.region?.region_code ?? a.region?.region;
-  return { line1: squash(a.street?.[0]), line2: orNull(a.street?.slice(1).join(' ')), city: orNull(a.city), state: orNull(region),
-    postal_code: orNull(a.postcode), country: orNull(a.country_id) };
+  const region = typeof a.region === 'string' ? a.region : (a.region?.region_code ?? a.region?.region);
+  return {
+    line1: squash(a.street?.[0]),
+    line2: orNull(a.street?.slice(1).join(' ')),
+    city: orNull(a.city),
+    state: orNull(region),
+    postal_code: orNull(a.postcode),
+    country: orNull(a.country_id),
+  };
 }
 
 export function customAttribute(customer: MagentoCustomer, code: string): string | undefined {
@@ -149,8 +162,13 @@ export function syncedOfMagento(customer: MagentoCustomer): SyncedCustomer {
     name: stripeNameOf({ ...(prefix ? { prefix } : {}), firstname: customer.firstname, lastname: customer.lastname }),
     phone: orNull(billing?.telephone),
     address: billing ? syncedAddressOfMagento(billing) : null,
-    shipping: shipping ? { name: stripeNameOf({ firstname: shipping.firstname ?? '', lastname: shipping.lastname ?? '' }),
-      phone: orNull(shipping.telephone), address: syncedAddressOfMagento(shipping) } : null,
+    shipping: shipping
+      ? {
+          name: stripeNameOf({ firstname: shipping.firstname ?? '', lastname: shipping.lastname ?? '' }),
+          phone: orNull(shipping.telephone),
+          address: syncedAddressOfMagento(shipping),
+        }
+      : null,
   };
 }
 
@@ -167,11 +185,22 @@ function magentoRegion(state: string, current: MagentoAddress | undefined): Mage
   return { region_code: state, region: state, region_id: 0 };
 }
 
-function magentoAddress(address: SyncedAddress, parts: NameParts, telephone: string | null, current: MagentoAddress | undefined): MagentoAddress {
+function magentoAddress(
+  address: SyncedAddress,
+  parts: NameParts,
+  telephone: string | null,
+  current: MagentoAddress | undefined,
+): MagentoAddress {
   return {
-    ...(current?.id !== undefined ? { id: current.id } : {}), firstname: parts.firstname, lastname: parts.lastname,
-    street: [address.line1, ...(address.line2 ? [address.line2] : [])], city: address.city ?? '', postcode: address.postal_code ?? '',
-    country_id: address.country ?? '', telephone: telephone ?? '', ...(address.state ? { region: magentoRegion(address.state, current) } : {}),
+    ...(current?.id !== undefined ? { id: current.id } : {}),
+    firstname: parts.firstname,
+    lastname: parts.lastname,
+    street: [address.line1, ...(address.line2 ? [address.line2] : [])],
+    city: address.city ?? '',
+    postcode: address.postal_code ?? '',
+    country_id: address.country ?? '',
+    telephone: telephone ?? '',
+    ...(address.state ? { region: magentoRegion(address.state, current) } : {}),
   };
 }
 
@@ -180,13 +209,27 @@ function magentoAddress(address: SyncedAddress, parts: NameParts, telephone: str
  * and the default billing (with the phone) and shipping addresses. An address the source does not have is left as
  * Magento has it (a Stripe customer often has none): the sync never deletes data on the other side.
  */
-export function magentoCustomerWith(current: MagentoCustomer | undefined, synced: SyncedCustomer): Omit<MagentoCustomer, 'id'> & { id?: number } {
-  const currentParts = current ? { ...(typeof current.prefix === 'string' && current.prefix ? { prefix: current.prefix } : {}),
-    firstname: current.firstname, lastname: current.lastname } : undefined;
+export function magentoCustomerWith(
+  current: MagentoCustomer | undefined,
+  synced: SyncedCustomer,
+): Omit<MagentoCustomer, 'id'> & { id?: number } {
+  const currentParts = current
+    ? {
+        ...(typeof current.prefix === 'string' && current.prefix ? { prefix: current.prefix } : {}),
+        firstname: current.firstname,
+        lastname: current.lastname,
+      }
+    : undefined;
   const parts = namePartsOf(synced.name, currentParts);
-  const base: MagentoCustomer = current ? { ...current } : { id: 0, email: synced.email, firstname: parts.firstname, lastname: parts.lastname };
-  const next: Record<string, unknown> = { ...base, email: current && normalisedEmail(current.email) === synced.email ? current.email : synced.email,
-    firstname: parts.firstname, lastname: parts.lastname };
+  const base: MagentoCustomer = current
+    ? { ...current }
+    : { id: 0, email: synced.email, firstname: parts.firstname, lastname: parts.lastname };
+  const next: Record<string, unknown> = {
+    ...base,
+    email: current && normalisedEmail(current.email) === synced.email ? current.email : synced.email,
+    firstname: parts.firstname,
+    lastname: parts.lastname,
+  };
   if (parts.prefix) next.prefix = parts.prefix;
   else delete next.prefix;
   if (!current) delete next.id;
@@ -195,19 +238,33 @@ export function magentoCustomerWith(current: MagentoCustomer | undefined, synced
   if (synced.address || synced.shipping) {
     const others = current ? addressesOf(current).filter((a) => a !== billing && a !== shipping) : [];
     const addresses: MagentoAddress[] = [...others];
-    const billingAddress = synced.address ? { ...magentoAddress(synced.address, parts, synced.phone, billing), default_billing: true }
-      : billing ? { ...billing, default_billing: true } : undefined;
+    const billingAddress = synced.address
+      ? { ...magentoAddress(synced.address, parts, synced.phone, billing), default_billing: true }
+      : billing
+        ? { ...billing, default_billing: true }
+        : undefined;
     if (synced.shipping) {
       const shipParts = namePartsOf(synced.shipping.name);
-      const sameAsBilling = synced.address && JSON.stringify(synced.shipping.address) === JSON.stringify(synced.address) && synced.shipping.name === synced.name;
+      const sameAsBilling =
+        synced.address &&
+        JSON.stringify(synced.shipping.address) === JSON.stringify(synced.address) &&
+        synced.shipping.name === synced.name;
       if (sameAsBilling && billingAddress) addresses.push({ ...billingAddress, default_shipping: true });
       else {
         if (billingAddress) addresses.push(billingAddress);
-        addresses.push({ ...magentoAddress(synced.shipping.address, shipParts, synced.shipping.phone, shipping && shipping !== billing ? shipping : undefined),
-          default_shipping: true });
+        addresses.push({
+          ...magentoAddress(
+            synced.shipping.address,
+            shipParts,
+            synced.shipping.phone,
+            shipping && shipping !== billing ? shipping : undefined,
+          ),
+          default_shipping: true,
+        });
       }
     } else {
-      if (billingAddress) addresses.push(shipping === billing ? { ...billingAddress, default_shipping: true } : billingAddress);
+      if (billingAddress)
+        addresses.push(shipping === billing ? { ...billingAddress, default_shipping: true } : billingAddress);
       if (shipping && shipping !== billing) addresses.push({ ...shipping, default_shipping: true });
     }
     next.addresses = addresses;
@@ -220,9 +277,14 @@ export function magentoCustomerWith(current: MagentoCustomer | undefined, synced
 }
 
 /** Sets (or, with undefined, removes) custom attributes, keeping the others. */
-export function withCustomAttributes<T extends { custom_attributes?: MagentoCustomer['custom_attributes'] }>(customer: T, values: Record<string, string | undefined>): T {
+export function withCustomAttributes<T extends { custom_attributes?: MagentoCustomer['custom_attributes'] }>(
+  customer: T,
+  values: Record<string, string | undefined>,
+): T {
   const kept = (customer.custom_attributes ?? []).filter((a) => !(a.attribute_code in values));
-  const added = Object.entries(values).filter((e): e is [string, string] => e[1] !== undefined).map(([attribute_code, value]) => ({ attribute_code, value }));
+  const added = Object.entries(values)
+    .filter((e): e is [string, string] => e[1] !== undefined)
+    .map(([attribute_code, value]) => ({ attribute_code, value }));
   return { ...customer, custom_attributes: [...kept, ...added] };
 }
 
@@ -250,7 +312,14 @@ export interface StripeAddressLike {
 
 function syncedAddressOfStripe(a: StripeAddressLike | null | undefined): SyncedAddress | null {
   if (!a || !squash(a.line1)) return null;
-  return { line1: squash(a.line1), line2: orNull(a.line2), city: orNull(a.city), state: orNull(a.state), postal_code: orNull(a.postal_code), country: orNull(a.country) };
+  return {
+    line1: squash(a.line1),
+    line2: orNull(a.line2),
+    city: orNull(a.city),
+    state: orNull(a.state),
+    postal_code: orNull(a.postal_code),
+    country: orNull(a.country),
+  };
 }
 
 export function syncedOfStripe(customer: StripeCustomerLike): SyncedCustomer {
@@ -260,18 +329,43 @@ export function syncedOfStripe(customer: StripeCustomerLike): SyncedCustomer {
     name: squash(customer.name),
     phone: orNull(customer.phone),
     address: syncedAddressOfStripe(customer.address),
-    shipping: customer.shipping && shippingAddress ? { name: squash(customer.shipping.name), phone: orNull(customer.shipping.phone), address: shippingAddress } : null,
+    shipping:
+      customer.shipping && shippingAddress
+        ? { name: squash(customer.shipping.name), phone: orNull(customer.shipping.phone), address: shippingAddress }
+        : null,
   };
 }
 
 /** Stripe's customer create/update parameters for the synced fields (an absent address is left as Stripe has it). */
-export function stripeCustomerParams(synced: SyncedCustomer): { name: string; email: string; phone?: string; address?: StripeAddressLike; shipping?: { name: string; phone?: string; address: StripeAddressLike } } {
-  const address = (a: SyncedAddress): StripeAddressLike => ({ line1: a.line1, line2: a.line2 ?? '', city: a.city ?? '', state: a.state ?? '', postal_code: a.postal_code ?? '', country: a.country ?? '' });
+export function stripeCustomerParams(synced: SyncedCustomer): {
+  name: string;
+  email: string;
+  phone?: string;
+  address?: StripeAddressLike;
+  shipping?: { name: string; phone?: string; address: StripeAddressLike };
+} {
+  const address = (a: SyncedAddress): StripeAddressLike => ({
+    line1: a.line1,
+    line2: a.line2 ?? '',
+    city: a.city ?? '',
+    state: a.state ?? '',
+    postal_code: a.postal_code ?? '',
+    country: a.country ?? '',
+  });
   return {
-    name: synced.name, email: synced.email,
+    name: synced.name,
+    email: synced.email,
     ...(synced.phone ? { phone: synced.phone } : {}),
     ...(synced.address ? { address: address(synced.address) } : {}),
-    ...(synced.shipping ? { shipping: { name: synced.shipping.name, ...(synced.shipping.phone ? { phone: synced.shipping.phone } : {}), address: address(synced.shipping.address) } } : {}),
+    ...(synced.shipping
+      ? {
+          shipping: {
+            name: synced.shipping.name,
+            ...(synced.shipping.phone ? { phone: synced.shipping.phone } : {}),
+            address: address(synced.shipping.address),
+          },
+        }
+      : {}),
   };
 }
 
@@ -284,7 +378,11 @@ export interface ErpCustomerFields {
 }
 
 export function erpCustomerFieldsOf(synced: SyncedCustomer): ErpCustomerFields {
-  return { customer_name: synced.name || synced.email, email_id: synced.email, ...(synced.phone ? { mobile_no: synced.phone } : {}) };
+  return {
+    customer_name: synced.name || synced.email,
+    email_id: synced.email,
+    ...(synced.phone ? { mobile_no: synced.phone } : {}),
+  };
 }
 
 // ---- Hash and decision --------------------------------------------------------------------------------------------
@@ -293,7 +391,9 @@ export function erpCustomerFieldsOf(synced: SyncedCustomer): ErpCustomerFields {
 export function stableJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null);
   if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
 }
 

@@ -24,7 +24,10 @@ export const customerCursorFromResult = customerCursor.fromResult;
 export const startingCustomerCursor = customerCursor.starting;
 
 /** Handled already at this `updated_at` (a customer saved again later has a newer one and counts as new). */
-export function isRecentCustomer(cursor: CustomerPollCursor, customer: { customerId: number; updatedAt: string }): boolean {
+export function isRecentCustomer(
+  cursor: CustomerPollCursor,
+  customer: { customerId: number; updatedAt: string },
+): boolean {
   return cursor.recent.some((r) => r.customerId === customer.customerId && r.updatedAt === customer.updatedAt);
 }
 
@@ -33,7 +36,6 @@ export function normalisedUpdatedAt(value: unknown): string | undefined {
   const ms = typeof value === 'string' ? magentoDateTimeMs(value) : Number.NaN;
   return Number.isNaN(ms) ? undefined : magentoDateTime(ms);
 }
-
 
 // ---- Backfill outcomes --------------------------------------------------------------------------------------------
 
@@ -47,7 +49,11 @@ const notSyncedDecisions = ['guest_without_account', 'stripe_deleted', 'magento_
  * A pass's outcome from its decision and what it did: a conflict (both sides changed; the later change kept) first, then a
  * customer made on the other side, a pass that syncs nothing, any write (Magento, Stripe or the ERP), else unchanged.
  */
-export function customerPassOutcome(pass: { lastDecision?: string; conflict: boolean; wrote: boolean }): CustomerPassOutcome {
+export function customerPassOutcome(pass: {
+  lastDecision?: string;
+  conflict: boolean;
+  wrote: boolean;
+}): CustomerPassOutcome {
   if (pass.conflict) return 'conflict';
   if (pass.lastDecision === 'created_in_stripe' || pass.lastDecision === 'created_in_magento') return 'created';
   if (pass.lastDecision && notSyncedDecisions.includes(pass.lastDecision)) return 'not_synced';
@@ -65,10 +71,25 @@ export interface BackfillOutcomes {
   unanswered: number;
 }
 
-export const noBackfillOutcomes = (): BackfillOutcomes => ({ created: 0, updated: 0, unchanged: 0, conflicts: 0, notSynced: 0, unanswered: 0 });
+export const noBackfillOutcomes = (): BackfillOutcomes => ({
+  created: 0,
+  updated: 0,
+  unchanged: 0,
+  conflicts: 0,
+  notSynced: 0,
+  unanswered: 0,
+});
 
 export function countOutcome(outcomes: BackfillOutcomes, outcome: CustomerPassOutcome, count = 1): void {
-  const field = ({ created: 'created', updated: 'updated', unchanged: 'unchanged', conflict: 'conflicts', not_synced: 'notSynced' } as const)[outcome];
+  const field = (
+    {
+      created: 'created',
+      updated: 'updated',
+      unchanged: 'unchanged',
+      conflict: 'conflicts',
+      not_synced: 'notSynced',
+    } as const
+  )[outcome];
   outcomes[field] += count;
 }
 
@@ -84,8 +105,20 @@ export interface BackfillSummary extends BackfillOutcomes {
  * Sums a backfill up: `unchanged` is the customers the poll did not hand over (linked and as our last write left them)
  * plus those whose pass wrote nothing. Undefined for a backfill that collected no outcomes (one started before it did).
  */
-export function backfillSummary(status: { read: number; alreadySeen: number; withoutEmail: number; unchanged: number; outcomes?: BackfillOutcomes }): BackfillSummary | undefined {
+export function backfillSummary(status: {
+  read: number;
+  alreadySeen: number;
+  withoutEmail: number;
+  unchanged: number;
+  outcomes?: BackfillOutcomes;
+}): BackfillSummary | undefined {
   if (!status.outcomes) return undefined;
   const { read, alreadySeen, withoutEmail } = status;
-  return { read, alreadySeen, withoutEmail, ...status.outcomes, unchanged: status.unchanged + status.outcomes.unchanged };
+  return {
+    read,
+    alreadySeen,
+    withoutEmail,
+    ...status.outcomes,
+    unchanged: status.unchanged + status.outcomes.unchanged,
+  };
 }

@@ -5,9 +5,15 @@ import type { StripeEventEnvelope } from './stripeEvents';
  * Which long-running workflow an accepted Stripe event belongs to. The table grows as each workflow lands;
  * a type not in it is answered `{ignored: true}` by the receiver and counted.
  */
-export type EntityWorkflowType = 'orderToCash' | 'payoutReconciliation' | 'unmatchedPayment' | 'refund' | 'dispute' | 'subscription' | 'customerSync';
+export type EntityWorkflowType =
+  'orderToCash' | 'payoutReconciliation' | 'unmatchedPayment' | 'refund' | 'dispute' | 'subscription' | 'customerSync';
 
-export interface Route { kind: 'route'; workflowType: EntityWorkflowType; workflowId: string; businessKey: string }
+export interface Route {
+  kind: 'route';
+  workflowType: EntityWorkflowType;
+  workflowId: string;
+  businessKey: string;
+}
 
 export type RouteDecision =
   | Route
@@ -40,7 +46,12 @@ export function orderWorkflowId(incrementId: string): string {
 }
 
 export function routeToOrder(incrementId: string): Route {
-  return { kind: 'route', workflowType: 'orderToCash', workflowId: orderWorkflowId(incrementId), businessKey: incrementId };
+  return {
+    kind: 'route',
+    workflowType: 'orderToCash',
+    workflowId: orderWorkflowId(incrementId),
+    businessKey: incrementId,
+  };
 }
 
 /** A payment that names no Magento order: one run per PaymentIntent collects its events and waits for a person. */
@@ -49,7 +60,12 @@ export function unmatchedPaymentWorkflowId(paymentIntentId: string): string {
 }
 
 export function routeToUnmatchedPayment(paymentIntentId: string): Route {
-  return { kind: 'route', workflowType: 'unmatchedPayment', workflowId: unmatchedPaymentWorkflowId(paymentIntentId), businessKey: paymentIntentId };
+  return {
+    kind: 'route',
+    workflowType: 'unmatchedPayment',
+    workflowId: unmatchedPaymentWorkflowId(paymentIntentId),
+    businessKey: paymentIntentId,
+  };
 }
 
 /** Each Stripe refund has its own run, `refund:<re_…>`, beside its order's. */
@@ -80,7 +96,12 @@ export function subscriptionWorkflowId(subscriptionId: string): string {
 }
 
 export function routeToSubscription(subscriptionId: string): Route {
-  return { kind: 'route', workflowType: 'subscription', workflowId: subscriptionWorkflowId(subscriptionId), businessKey: subscriptionId };
+  return {
+    kind: 'route',
+    workflowType: 'subscription',
+    workflowId: subscriptionWorkflowId(subscriptionId),
+    businessKey: subscriptionId,
+  };
 }
 
 export const subscriptionIdPattern = /^sub_[A-Za-z0-9]+$/;
@@ -90,7 +111,12 @@ export function payoutWorkflowId(payoutId: string): string {
 }
 
 export function routeToPayout(payoutId: string): Route {
-  return { kind: 'route', workflowType: 'payoutReconciliation', workflowId: payoutWorkflowId(payoutId), businessKey: payoutId };
+  return {
+    kind: 'route',
+    workflowType: 'payoutReconciliation',
+    workflowId: payoutWorkflowId(payoutId),
+    businessKey: payoutId,
+  };
 }
 
 /** `po_…` as Stripe writes payout ids (also what the operator API accepts). */
@@ -106,8 +132,16 @@ export function orderRunInput(incrementId: string): { incrementId: string; local
 }
 
 /** The arguments an entity's workflow starts with, from its business key. */
-export function entityWorkflowArgs(workflowType: EntityWorkflowType, businessKey: string)
-  : [{ incrementId: string; localSteps: true }] | [{ payoutId: string }] | [{ paymentIntentId: string }] | [{ refundId: string }] | [{ disputeId: string }] | [{ subscriptionId: string }]
+export function entityWorkflowArgs(
+  workflowType: EntityWorkflowType,
+  businessKey: string,
+):
+  | [{ incrementId: string; localSteps: true }]
+  | [{ payoutId: string }]
+  | [{ paymentIntentId: string }]
+  | [{ refundId: string }]
+  | [{ disputeId: string }]
+  | [{ subscriptionId: string }]
   | [{ key: string }] {
   switch (workflowType) {
     case 'orderToCash':
@@ -130,7 +164,8 @@ export function entityWorkflowArgs(workflowType: EntityWorkflowType, businessKey
 function stringField(object: Record<string, unknown>, field: string): string | undefined {
   const value = object[field];
   if (typeof value === 'string') return value;
-  if (value && typeof value === 'object' && typeof (value as { id?: unknown }).id === 'string') return (value as { id: string }).id;
+  if (value && typeof value === 'object' && typeof (value as { id?: unknown }).id === 'string')
+    return (value as { id: string }).id;
   return undefined;
 }
 
@@ -138,8 +173,15 @@ function stringField(object: Record<string, unknown>, field: string): string | u
 export const fromPaymentMetadata: Locator = (object) => {
   const orderId = magentoOrderIdFromMetadata(object.metadata);
   if (orderId) return routeToOrder(orderId);
-  if (stringField(object, 'invoice')) return { kind: 'notForUs', reason: `${String(object.id)} pays a Stripe invoice (subscription), not a Magento order` };
-  return { kind: 'unroutable', reason: `${String(object.id)} has no magento_order_id (or "Order #") in its metadata, so it cannot be matched to a Magento order` };
+  if (stringField(object, 'invoice'))
+    return {
+      kind: 'notForUs',
+      reason: `${String(object.id)} pays a Stripe invoice (subscription), not a Magento order`,
+    };
+  return {
+    kind: 'unroutable',
+    reason: `${String(object.id)} has no magento_order_id (or "Order #") in its metadata, so it cannot be matched to a Magento order`,
+  };
 };
 
 /** Reviews, disputes and early fraud warnings point at the payment: route through it. */
@@ -157,36 +199,50 @@ const viaPayment: Locator = (object) => {
 const fromPayout: Locator = (object) => {
   const payoutId = typeof object.id === 'string' ? object.id : undefined;
   if (payoutId && payoutIdPattern.test(payoutId)) return routeToPayout(payoutId);
-  return { kind: 'unroutable', reason: `the payout event names no payout id (got ${JSON.stringify(object.id ?? null)})` };
+  return {
+    kind: 'unroutable',
+    reason: `the payout event names no payout id (got ${JSON.stringify(object.id ?? null)})`,
+  };
 };
 
 /** Refund events carry the refund itself (`charge.refund.updated` too): its run is keyed by the refund id. */
 const fromRefund: Locator = (object) => {
   const refundId = typeof object.id === 'string' ? object.id : undefined;
   if (refundId && refundIdPattern.test(refundId)) return routeToRefund(refundId);
-  return { kind: 'unroutable', reason: `the refund event names no refund id (got ${JSON.stringify(object.id ?? null)})` };
+  return {
+    kind: 'unroutable',
+    reason: `the refund event names no refund id (got ${JSON.stringify(object.id ?? null)})`,
+  };
 };
 
 /** Dispute events carry the dispute itself: its run is keyed by the dispute id. */
 const fromDispute: Locator = (object) => {
   const disputeId = typeof object.id === 'string' ? object.id : undefined;
   if (disputeId && disputeIdPattern.test(disputeId)) return routeToDispute(disputeId);
-  return { kind: 'unroutable', reason: `the dispute event names no dispute id (got ${JSON.stringify(object.id ?? null)})` };
+  return {
+    kind: 'unroutable',
+    reason: `the dispute event names no dispute id (got ${JSON.stringify(object.id ?? null)})`,
+  };
 };
 
 /** Subscription events carry the subscription itself. */
 const fromSubscription: Locator = (object) => {
   const subscriptionId = typeof object.id === 'string' ? object.id : undefined;
   if (subscriptionId && subscriptionIdPattern.test(subscriptionId)) return routeToSubscription(subscriptionId);
-  return { kind: 'unroutable', reason: `the subscription event names no subscription id (got ${JSON.stringify(object.id ?? null)})` };
+  return {
+    kind: 'unroutable',
+    reason: `the subscription event names no subscription id (got ${JSON.stringify(object.id ?? null)})`,
+  };
 };
 
 /** Invoice events belong to the invoice's subscription (`parent.subscription_details`, or `subscription` before 2025); a one-off invoice is not ours. */
 const fromInvoice: Locator = (object) => {
   const parent = object.parent as { subscription_details?: { subscription?: unknown } } | null | undefined;
   const given = parent?.subscription_details?.subscription ?? object.subscription;
-  const subscriptionId = typeof given === 'string' ? given : given && typeof given === 'object' ? (given as { id?: unknown }).id : undefined;
-  if (typeof subscriptionId === 'string' && subscriptionIdPattern.test(subscriptionId)) return routeToSubscription(subscriptionId);
+  const subscriptionId =
+    typeof given === 'string' ? given : given && typeof given === 'object' ? (given as { id?: unknown }).id : undefined;
+  if (typeof subscriptionId === 'string' && subscriptionIdPattern.test(subscriptionId))
+    return routeToSubscription(subscriptionId);
   return { kind: 'notForUs', reason: `invoice ${String(object.id ?? '(upcoming)')} belongs to no subscription` };
 };
 
@@ -194,7 +250,11 @@ const fromInvoice: Locator = (object) => {
 const refundsOfCharge: Locator = (object) => {
   const chargeId = typeof object.id === 'string' ? object.id : undefined;
   // Releasing an uncaptured authorisation shows as a refunded charge too: no money moved back, nothing to credit.
-  if (object.captured === false) return { kind: 'notForUs', reason: `${String(chargeId)} was never captured: its authorisation was released, nothing was refunded` };
+  if (object.captured === false)
+    return {
+      kind: 'notForUs',
+      reason: `${String(chargeId)} was never captured: its authorisation was released, nothing was refunded`,
+    };
   if (chargeId) return { kind: 'refundsOfCharge', chargeId };
   return { kind: 'unroutable', reason: 'the charge.refunded event names no charge id' };
 };
@@ -203,8 +263,15 @@ const refundsOfCharge: Locator = (object) => {
 const fromCustomer: Locator = (object) => {
   const metadata = (object.metadata ?? {}) as Record<string, unknown>;
   const stored = metadata[stripeMetadata.customerKey];
-  const key = customerKeyOf(typeof stored === 'string' ? stored : undefined, typeof object.email === 'string' ? object.email : undefined);
-  if (!key) return { kind: 'notForUs', reason: `customer ${String(object.id)} has no e-mail: Magento cannot hold a customer without one` };
+  const key = customerKeyOf(
+    typeof stored === 'string' ? stored : undefined,
+    typeof object.email === 'string' ? object.email : undefined,
+  );
+  if (!key)
+    return {
+      kind: 'notForUs',
+      reason: `customer ${String(object.id)} has no e-mail: Magento cannot hold a customer without one`,
+    };
   return { kind: 'route', workflowType: 'customerSync', workflowId: customerWorkflowId(key), businessKey: key };
 };
 
@@ -275,7 +342,11 @@ export function isHandledEventType(type: string): boolean {
 }
 
 /** Event types routed differently since refunds and disputes have their own runs; intake runs started before keep the old route. */
-export const routedToAfterSaleRunsSince = new Set(['charge.refunded', 'charge.dispute.created', 'charge.dispute.closed']);
+export const routedToAfterSaleRunsSince = new Set([
+  'charge.refunded',
+  'charge.dispute.created',
+  'charge.dispute.closed',
+]);
 
 /** How those types were routed before: to the order, found through the payment. */
 export function routeBeforeAfterSaleRuns(event: Pick<StripeEventEnvelope, 'type' | 'object'>): RouteDecision {

@@ -20,7 +20,6 @@ export const failureTypes = {
   bad_data: 'BadData',
 } as const satisfies Record<Exclude<FailureKind, 'transient'>, string>;
 
-
 /**
  * Whether a permanent failure of this type is a business refusal (money may move back where the process expects one);
  * every other permanent failure parks. Before the policy had names, every permanent WMS answer at the fulfilment step

@@ -52,7 +52,10 @@ export function splitIntoExactLines(rowMinor: number, qty: number): Array<{ qty:
   const unitMinor = Math.floor(rowMinor / qty);
   const remainder = rowMinor - unitMinor * qty;
   if (remainder === 0) return [{ qty, unitMinor }];
-  return [{ qty: qty - remainder, unitMinor }, { qty: remainder, unitMinor: unitMinor + 1 }];
+  return [
+    { qty: qty - remainder, unitMinor },
+    { qty: remainder, unitMinor: unitMinor + 1 },
+  ];
 }
 
 export function erpCustomerFor(order: OrderSnapshot, settings: ErpSettings): ErpCustomerInput {
@@ -67,12 +70,23 @@ export function erpCustomerFor(order: OrderSnapshot, settings: ErpSettings): Erp
 }
 
 /** Lines by SKU at their unit price, shipping as its own line, tax as an actual-amount tax row; totals match the order. */
-export function erpSalesOrderFor(order: OrderSnapshot, customerName: string, settings: ErpSettings, date: string): ErpSalesOrderInput {
+export function erpSalesOrderFor(
+  order: OrderSnapshot,
+  customerName: string,
+  settings: ErpSettings,
+  date: string,
+): ErpSalesOrderInput {
   const items: ErpLine[] = order.lines.flatMap((line) => {
     if (!line.sku) throw new MappingError(`order ${order.incrementId}: item ${line.itemId} has no SKU`);
-    return splitIntoExactLines(line.rowMinor, line.qty).map(({ qty, unitMinor }) => ({ item_code: line.sku, item_name: line.name, qty, rateMinor: unitMinor }));
+    return splitIntoExactLines(line.rowMinor, line.qty).map(({ qty, unitMinor }) => ({
+      item_code: line.sku,
+      item_name: line.name,
+      qty,
+      rateMinor: unitMinor,
+    }));
   });
-  if (order.shippingMinor > 0) items.push({ item_code: settings.shippingItemCode, item_name: 'Shipping', qty: 1, rateMinor: order.shippingMinor });
+  if (order.shippingMinor > 0)
+    items.push({ item_code: settings.shippingItemCode, item_name: 'Shipping', qty: 1, rateMinor: order.shippingMinor });
   return {
     customer: customerName,
     company: settings.company,
@@ -81,7 +95,10 @@ export function erpSalesOrderFor(order: OrderSnapshot, customerName: string, set
     delivery_date: date,
     currency: order.currency,
     items,
-    taxes: order.taxMinor > 0 ? [{ charge_type: 'Actual', account_head: settings.taxAccount, taxMinor: order.taxMinor, description: 'Tax' }] : [],
+    taxes:
+      order.taxMinor > 0
+        ? [{ charge_type: 'Actual', account_head: settings.taxAccount, taxMinor: order.taxMinor, description: 'Tax' }]
+        : [],
     docstatus: 1,
   };
 }
@@ -103,7 +120,9 @@ export interface WmsOrderInput {
 function requireAddress(order: OrderSnapshot): Required<Pick<ShipTo, 'city' | 'countryId' | 'postcode'>> & ShipTo {
   const address = order.shipTo;
   if (!address?.street[0] || !address.city || !address.countryId || !address.postcode) {
-    throw new MappingError(`order ${order.incrementId}: the shipping address is incomplete (street, city, postcode and country are needed to ship)`);
+    throw new MappingError(
+      `order ${order.incrementId}: the shipping address is incomplete (street, city, postcode and country are needed to ship)`,
+    );
   }
   return address as Required<Pick<ShipTo, 'city' | 'countryId' | 'postcode'>> & ShipTo;
 }
@@ -150,7 +169,9 @@ export function erpOrderTotalMinor(input: Pick<ErpSalesOrderInput, 'items' | 'ta
 export function checkErpTotals(order: OrderSnapshot, input: ErpSalesOrderInput): void {
   const bookedMinor = erpOrderTotalMinor(input);
   if (bookedMinor !== order.grandTotalMinor) {
-    throw new MappingError(`order ${order.incrementId}: the ERP order would total ${formatMoney(bookedMinor, order.currency)} `
-      + `but Magento's grand total is ${formatMoney(order.grandTotalMinor, order.currency)} (store credit, gift card or a discount the mapping does not carry?)`);
+    throw new MappingError(
+      `order ${order.incrementId}: the ERP order would total ${formatMoney(bookedMinor, order.currency)} ` +
+        `but Magento's grand total is ${formatMoney(order.grandTotalMinor, order.currency)} (store credit, gift card or a discount the mapping does not carry?)`,
+    );
   }
 }

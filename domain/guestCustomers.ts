@@ -11,10 +11,17 @@ import type { OrderSettings } from './settings';
  */
 
 /** The order is a guest's, paid without a Stripe customer, and the setting (`customer.createForGuests`, on when absent) asks for one. */
-export function needsGuestStripeCustomer(order: Pick<OrderSnapshot, 'customer'>, payment: { customerId?: string | undefined },
-  settings: Pick<OrderSettings, 'customers'>): boolean {
-  return order.customer.isGuest === true && !payment.customerId && normalisedEmail(order.customer.email ?? '') !== ''
-    && (settings.customers?.createForGuests ?? true);
+export function needsGuestStripeCustomer(
+  order: Pick<OrderSnapshot, 'customer'>,
+  payment: { customerId?: string | undefined },
+  settings: Pick<OrderSettings, 'customers'>,
+): boolean {
+  return (
+    order.customer.isGuest === true &&
+    !payment.customerId &&
+    normalisedEmail(order.customer.email ?? '') !== '' &&
+    (settings.customers?.createForGuests ?? true)
+  );
 }
 
 /**
@@ -31,12 +38,21 @@ export function guestCustomerOf(order: Pick<OrderSnapshot, 'customer' | 'shipTo'
     name,
     phone: null,
     address: null,
-    shipping: to && line1 ? {
-      name: stripeNameOf({ firstname: to.firstname ?? '', lastname: to.lastname ?? '' }) || name,
-      phone: text(to.telephone),
-      address: { line1, line2: text(to.street.slice(1).join(' ')), city: text(to.city), state: text(to.region), postal_code: text(to.postcode),
-        country: text(to.countryId) },
-    } : null,
+    shipping:
+      to && line1
+        ? {
+            name: stripeNameOf({ firstname: to.firstname ?? '', lastname: to.lastname ?? '' }) || name,
+            phone: text(to.telephone),
+            address: {
+              line1,
+              line2: text(to.street.slice(1).join(' ')),
+              city: text(to.city),
+              state: text(to.region),
+              postal_code: text(to.postcode),
+              country: text(to.countryId),
+            },
+          }
+        : null,
   };
 }
 

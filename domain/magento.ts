@@ -130,7 +130,9 @@ export function isFullyInvoiced(order: MagentoOrder): boolean {
 }
 
 export function isFullyShipped(order: MagentoOrder): boolean {
-  return topLevelItems(order).every((item) => (item.qty_shipped ?? 0) >= item.qty_ordered - (item.qty_canceled ?? 0) - (item.qty_refunded ?? 0));
+  return topLevelItems(order).every(
+    (item) => (item.qty_shipped ?? 0) >= item.qty_ordered - (item.qty_canceled ?? 0) - (item.qty_refunded ?? 0),
+  );
 }
 
 /** Marker text the product writes into Magento comments, so a retry can see it already wrote one. */

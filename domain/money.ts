@@ -2,7 +2,24 @@
  * Money is integer minor units everywhere. The number of decimals per currency comes from this table
  * (Stripe's list of zero- and three-decimal currencies), never from a `/ 100`.
  */
-const zeroDecimal = new Set(['BIF', 'CLP', 'DJF', 'GNF', 'JPY', 'KMF', 'KRW', 'MGA', 'PYG', 'RWF', 'UGX', 'VND', 'VUV', 'XAF', 'XOF', 'XPF']);
+const zeroDecimal = new Set([
+  'BIF',
+  'CLP',
+  'DJF',
+  'GNF',
+  'JPY',
+  'KMF',
+  'KRW',
+  'MGA',
+  'PYG',
+  'RWF',
+  'UGX',
+  'VND',
+  'VUV',
+  'XAF',
+  'XOF',
+  'XPF',
+]);
 const threeDecimal = new Set(['BHD', 'JOD', 'KWD', 'OMR', 'TND']);
 
 export class MoneyError extends Error {
@@ -55,7 +72,9 @@ export function fromMinor(amountMinor: number, currency: string): number {
 export function formatDecimal(amountMinor: number, currency: string): string {
   assertMinor(amountMinor);
   const exponent = currencyExponent(currency);
-  const digits = Math.abs(amountMinor).toString().padStart(exponent + 1, '0');
+  const digits = Math.abs(amountMinor)
+    .toString()
+    .padStart(exponent + 1, '0');
   const whole = digits.slice(0, digits.length - exponent);
   const fraction = digits.slice(digits.length - exponent);
   return `${amountMinor < 0 ? '-' : ''}${whole}${exponent ? `.${fraction}` : ''}`;
@@ -67,7 +86,8 @@ export function formatMoney(amountMinor: number, currency: string): string {
 }
 
 export function assertMinor(amountMinor: number): void {
-  if (!Number.isSafeInteger(amountMinor)) throw new MoneyError(`minor units must be a safe integer, got ${amountMinor}`);
+  if (!Number.isSafeInteger(amountMinor))
+    throw new MoneyError(`minor units must be a safe integer, got ${amountMinor}`);
 }
 
 export function sameMoney(a: Money, b: Money): boolean {

@@ -20,12 +20,19 @@ export interface PaymentFacts {
 }
 
 export const noPaymentFacts: PaymentFacts = {
-  succeeded: false, failures: 0, stripeFlags: [], fullyRefunded: false, disputeOpened: false, disputeLost: false, seenEventIds: [],
+  succeeded: false,
+  failures: 0,
+  stripeFlags: [],
+  fullyRefunded: false,
+  disputeOpened: false,
+  disputeLost: false,
+  seenEventIds: [],
 };
 
 function str(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
-  if (value && typeof value === 'object' && typeof (value as { id?: unknown }).id === 'string') return (value as { id: string }).id;
+  if (value && typeof value === 'object' && typeof (value as { id?: unknown }).id === 'string')
+    return (value as { id: string }).id;
   return undefined;
 }
 
@@ -33,7 +40,11 @@ function str(value: unknown): string | undefined {
 export function foldPaymentEvent(facts: PaymentFacts, event: StripeEventEnvelope): PaymentFacts {
   if (facts.seenEventIds.includes(event.id)) return facts;
   const o = event.object;
-  const next: PaymentFacts = { ...facts, stripeFlags: [...facts.stripeFlags], seenEventIds: [...facts.seenEventIds, event.id] };
+  const next: PaymentFacts = {
+    ...facts,
+    stripeFlags: [...facts.stripeFlags],
+    seenEventIds: [...facts.seenEventIds, event.id],
+  };
   const paymentIntentId = event.type.startsWith('payment_intent.') ? str(o.id) : str(o.payment_intent);
   next.paymentIntentId ??= paymentIntentId;
   switch (event.type) {
@@ -65,7 +76,9 @@ export function foldPaymentEvent(facts: PaymentFacts, event: StripeEventEnvelope
       break;
     case 'charge.refunded':
       // Releasing an uncaptured authorisation shows as a refunded charge too: that is a cancellation, not a refund.
-      next.fullyRefunded = o.captured !== false && (o.refunded === true || (typeof o.amount === 'number' && o.amount_refunded === o.amount));
+      next.fullyRefunded =
+        o.captured !== false &&
+        (o.refunded === true || (typeof o.amount === 'number' && o.amount_refunded === o.amount));
       break;
     case 'charge.dispute.created':
       next.disputeOpened = true;

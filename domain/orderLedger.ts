@@ -125,20 +125,31 @@ const missing: Record<LedgerSystem, Record<'in' | 'out', string>> = {
 export function orderLedger(input: LedgerInput): OrderMoney {
   const currency = ledgerCurrency(input);
   const notes: string[] = [];
-  const inCurrency = <T extends { currency: string; label?: string; id?: string }>(items: T[]): T[] => items.filter((item) => {
-    if (currency && normalizeCurrency(item.currency) === currency) return true;
-    notes.push(`${item.label ?? item.id} is in ${normalizeCurrency(item.currency)}, the order in ${currency}: left out of the balances`);
-    return false;
-  });
+  const inCurrency = <T extends { currency: string; label?: string; id?: string }>(items: T[]): T[] =>
+    items.filter((item) => {
+      if (currency && normalizeCurrency(item.currency) === currency) return true;
+      notes.push(
+        `${item.label ?? item.id} is in ${normalizeCurrency(item.currency)}, the order in ${currency}: left out of the balances`,
+      );
+      return false;
+    });
   const stripe = input.stripe && {
-    charges: inCurrency(input.stripe.charges), refunds: inCurrency(input.stripe.refunds), disputes: inCurrency(input.stripe.disputes),
+    charges: inCurrency(input.stripe.charges),
+    refunds: inCurrency(input.stripe.refunds),
+    disputes: inCurrency(input.stripe.disputes),
   };
-  const books = Object.fromEntries(Object.entries(input.books).map(([system, docs]) => [system, inCurrency(docs)])) as LedgerInput['books'];
+  const books = Object.fromEntries(
+    Object.entries(input.books).map(([system, docs]) => [system, inCurrency(docs)]),
+  ) as LedgerInput['books'];
   const sum = (docs: BookedDocument[] | undefined, direction: 'in' | 'out') =>
     docs ? docs.filter((d) => d.direction === direction).reduce((total, d) => total + d.amountMinor, 0) : null;
 
   const movements = stripe ? movementsOf(stripe) : [];
-  const netMinor = stripe ? movements.filter((m) => m.effective).reduce((t, m) => t + (m.direction === 'in' ? m.amountMinor : -m.amountMinor), 0) : null;
+  const netMinor = stripe
+    ? movements
+        .filter((m) => m.effective)
+        .reduce((t, m) => t + (m.direction === 'in' ? m.amountMinor : -m.amountMinor), 0)
+    : null;
   const differences: LedgerDifference[] = [];
   const balanceOf = (system: LedgerSystem): number | null => {
     const docs = books[system];
@@ -154,9 +165,13 @@ export function orderLedger(input: LedgerInput): OrderMoney {
   return {
     currency,
     paidMinor: stripe ? stripe.charges.reduce((t, c) => t + c.capturedMinor, 0) : null,
-    refundedMinor: stripe ? stripe.refunds.filter((r) => r.status === 'succeeded').reduce((t, r) => t + r.amountMinor, 0) : null,
+    refundedMinor: stripe
+      ? stripe.refunds.filter((r) => r.status === 'succeeded').reduce((t, r) => t + r.amountMinor, 0)
+      : null,
     pendingRefundsMinor: stripe ? stripe.refunds.filter(isPending).reduce((t, r) => t + r.amountMinor, 0) : null,
-    disputedMinor: stripe ? stripe.disputes.filter((d) => d.status === 'lost').reduce((t, d) => t + d.amountMinor, 0) : null,
+    disputedMinor: stripe
+      ? stripe.disputes.filter((d) => d.status === 'lost').reduce((t, d) => t + d.amountMinor, 0)
+      : null,
     disputeFeesMinor: stripe ? stripe.disputes.reduce((t, d) => t + d.feeMinor, 0) : null,
     netMinor,
     invoicedInMagentoMinor: sum(books.magento, 'in'),
@@ -169,7 +184,10 @@ export function orderLedger(input: LedgerInput): OrderMoney {
     erpBalanceMinor: balances.erp,
     erpPaymentsBalanceMinor: balances.erp_payments,
     differences,
-    explanations: [...differences.map((d) => `${systemName[d.against]} ${signed(d.amountMinor)}: ${d.explanation}`), ...notes],
+    explanations: [
+      ...differences.map((d) => `${systemName[d.against]} ${signed(d.amountMinor)}: ${d.explanation}`),
+      ...notes,
+    ],
   };
 }
 
@@ -184,12 +202,31 @@ function isPending(refund: LedgerRefund): boolean {
 
 function movementsOf(stripe: NonNullable<LedgerInput['stripe']>): Movement[] {
   return [
-    ...stripe.charges.map((c): Movement => ({ id: c.id, kind: 'charge', direction: 'in', amountMinor: c.capturedMinor || c.amountMinor,
-      effective: c.capturedMinor > 0, status: c.capturedMinor > 0 ? 'captured' : c.status === 'succeeded' ? 'authorised only' : c.status })),
-    ...stripe.refunds.map((r): Movement => ({ id: r.id, kind: 'refund', direction: 'out', amountMinor: r.amountMinor,
-      effective: r.status === 'succeeded', status: r.status, refund: r })),
-    ...stripe.disputes.map((d): Movement => ({ id: d.id, kind: 'dispute', direction: 'out', amountMinor: d.amountMinor,
-      effective: d.status === 'lost', status: d.status })),
+    ...stripe.charges.map((c): Movement => ({
+      id: c.id,
+      kind: 'charge',
+      direction: 'in',
+      amountMinor: c.capturedMinor || c.amountMinor,
+      effective: c.capturedMinor > 0,
+      status: c.capturedMinor > 0 ? 'captured' : c.status === 'succeeded' ? 'authorised only' : c.status,
+    })),
+    ...stripe.refunds.map((r): Movement => ({
+      id: r.id,
+      kind: 'refund',
+      direction: 'out',
+      amountMinor: r.amountMinor,
+      effective: r.status === 'succeeded',
+      status: r.status,
+      refund: r,
+    })),
+    ...stripe.disputes.map((d): Movement => ({
+      id: d.id,
+      kind: 'dispute',
+      direction: 'out',
+      amountMinor: d.amountMinor,
+      effective: d.status === 'lost',
+      status: d.status,
+    })),
   ];
 }
 
@@ -197,18 +234,30 @@ function movementsOf(stripe: NonNullable<LedgerInput['stripe']>): Movement[] {
  * Pairs each document with the Stripe object it records: by the reference it carries, else an equal amount in the same
  * direction, else (money in only) the next charge. Every effective movement and every document counts exactly once.
  */
-function compare(system: LedgerSystem, movements: Movement[], docs: BookedDocument[], context: LedgerContext, currency: string): LedgerDifference[] {
+function compare(
+  system: LedgerSystem,
+  movements: Movement[],
+  docs: BookedDocument[],
+  context: LedgerContext,
+  currency: string,
+): LedgerDifference[] {
   const money = (minor: number) => formatMoney(minor, currency);
   const out: LedgerDifference[] = [];
-  const add = (amountMinor: number, explanation: string) => void (amountMinor !== 0 && out.push({ against: system, amountMinor, explanation }));
+  const add = (amountMinor: number, explanation: string) =>
+    void (amountMinor !== 0 && out.push({ against: system, amountMinor, explanation }));
   const paired = new Map<Movement, BookedDocument>();
   const unpaired: BookedDocument[] = [];
   const describe = (m: Movement) => `${m.kind} ${m.id} (${money(m.amountMinor)})`;
 
   for (const doc of docs) {
-    const target = doc.stripeRef ? movements.find((m) => m.id === doc.stripeRef && m.direction === doc.direction) : undefined;
-    if (target && paired.has(target)) add(doc.direction === 'in' ? -doc.amountMinor : doc.amountMinor,
-      `${doc.label} (${money(doc.amountMinor)}) records ${target.kind} ${target.id} again: ${paired.get(target)!.label} already records it`);
+    const target = doc.stripeRef
+      ? movements.find((m) => m.id === doc.stripeRef && m.direction === doc.direction)
+      : undefined;
+    if (target && paired.has(target))
+      add(
+        doc.direction === 'in' ? -doc.amountMinor : doc.amountMinor,
+        `${doc.label} (${money(doc.amountMinor)}) records ${target.kind} ${target.id} again: ${paired.get(target)!.label} already records it`,
+      );
     else if (target) paired.set(target, doc);
     else unpaired.push(doc);
   }
@@ -222,37 +271,57 @@ function compare(system: LedgerSystem, movements: Movement[], docs: BookedDocume
       unpaired.splice(unpaired.indexOf(doc), 1);
     }
   };
-  pairWith((doc) => movements.find((m) => free(m) && m.direction === doc.direction && m.amountMinor === doc.amountMinor));
+  pairWith((doc) =>
+    movements.find((m) => free(m) && m.direction === doc.direction && m.amountMinor === doc.amountMinor),
+  );
   pairWith((doc) => (doc.direction === 'in' ? movements.find((m) => free(m) && m.kind === 'charge') : undefined));
 
   for (const [m, doc] of paired) {
     const sign = m.direction === 'in' ? 1 : -1;
     if (m.effective) {
       const verb = m.kind === 'charge' ? 'captured' : m.kind === 'refund' ? 'refunded' : 'took back';
-      add(sign * (m.amountMinor - doc.amountMinor), `${doc.label} is for ${money(doc.amountMinor)} but ${m.kind} ${m.id} ${verb} ${money(m.amountMinor)}`);
+      add(
+        sign * (m.amountMinor - doc.amountMinor),
+        `${doc.label} is for ${money(doc.amountMinor)} but ${m.kind} ${m.id} ${verb} ${money(m.amountMinor)}`,
+      );
     } else {
-      add(-sign * doc.amountMinor, `${doc.label} (${money(doc.amountMinor)}) records ${m.kind} ${m.id}, ${notEffective(m)}`);
+      add(
+        -sign * doc.amountMinor,
+        `${doc.label} (${money(doc.amountMinor)}) records ${m.kind} ${m.id}, ${notEffective(m)}`,
+      );
     }
   }
   for (const doc of unpaired) {
-    add(doc.direction === 'in' ? -doc.amountMinor : doc.amountMinor, doc.direction === 'in'
-      ? `${doc.label} (${money(doc.amountMinor)}) has no captured Stripe charge`
-      : `${doc.label} (${money(doc.amountMinor)}) has no Stripe refund${doc.stripeRef ? ` (it names ${doc.stripeRef}, which Stripe does not list for this order)` : ''}`);
+    add(
+      doc.direction === 'in' ? -doc.amountMinor : doc.amountMinor,
+      doc.direction === 'in'
+        ? `${doc.label} (${money(doc.amountMinor)}) has no captured Stripe charge`
+        : `${doc.label} (${money(doc.amountMinor)}) has no Stripe refund${doc.stripeRef ? ` (it names ${doc.stripeRef}, which Stripe does not list for this order)` : ''}`,
+    );
   }
   for (const m of movements.filter(free)) {
-    add(m.direction === 'in' ? m.amountMinor : -m.amountMinor, `${describe(m)} ${succeeded(m)}, but ${missing[system][m.direction]}${why(system, m, context)}`);
+    add(
+      m.direction === 'in' ? m.amountMinor : -m.amountMinor,
+      `${describe(m)} ${succeeded(m)}, but ${missing[system][m.direction]}${why(system, m, context)}`,
+    );
   }
   return out;
 }
 
 function succeeded(m: Movement): string {
-  return m.kind === 'charge' ? 'was captured in Stripe' : m.kind === 'refund' ? 'succeeded in Stripe' : 'was lost: Stripe took the amount back';
+  return m.kind === 'charge'
+    ? 'was captured in Stripe'
+    : m.kind === 'refund'
+      ? 'succeeded in Stripe'
+      : 'was lost: Stripe took the amount back';
 }
 
 function notEffective(m: Movement): string {
   if (m.kind === 'charge') return `which is ${m.status}: no money was taken`;
-  if (m.kind === 'dispute') return `which is ${m.status === 'won' ? 'won: the money stayed' : `still open (${m.status})`}`;
-  if (m.status === 'failed') return `which failed in Stripe${m.refund?.failureReason ? ` (${m.refund.failureReason})` : ''}: the customer was not paid back`;
+  if (m.kind === 'dispute')
+    return `which is ${m.status === 'won' ? 'won: the money stayed' : `still open (${m.status})`}`;
+  if (m.status === 'failed')
+    return `which failed in Stripe${m.refund?.failureReason ? ` (${m.refund.failureReason})` : ''}: the customer was not paid back`;
   if (m.status === 'canceled') return 'which was canceled in Stripe: the customer was not paid back';
   return `which is ${m.status} in Stripe: the customer is not paid back yet`;
 }
@@ -270,7 +339,9 @@ function why(system: LedgerSystem, m: Movement, context: LedgerContext): string 
     const run = context.refundRuns?.[m.id];
     if (run?.reviewReason) return ` (its run is parked at "${run.step}": ${run.reviewReason})`;
     if (run?.step) return ` (its run is at "${run.step}")`;
-    return system !== 'magento' && !context.shipped ? ': there is no ERP invoice to credit until the order ships' : ' (no refund run is known)';
+    return system !== 'magento' && !context.shipped
+      ? ': there is no ERP invoice to credit until the order ships'
+      : ' (no refund run is known)';
   }
   return '';
 }
@@ -278,11 +349,18 @@ function why(system: LedgerSystem, m: Movement, context: LedgerContext): string 
 function stripeNotes(stripe: NonNullable<LedgerInput['stripe']>, currency: string): string[] {
   const money = (minor: number) => formatMoney(minor, currency);
   return [
-    ...stripe.charges.filter((c) => c.capturedMinor === 0 && c.status === 'succeeded')
+    ...stripe.charges
+      .filter((c) => c.capturedMinor === 0 && c.status === 'succeeded')
       .map((c) => `charge ${c.id} (${money(c.amountMinor)}) is authorised, not captured: no money has moved yet`),
-    ...stripe.refunds.filter(isPending).map((r) => `refund ${r.id} (${money(r.amountMinor)}) is pending in Stripe: it is booked once it succeeds`),
-    ...stripe.refunds.filter((r) => r.status === 'failed' || r.status === 'canceled')
-      .map((r) => `refund ${r.id} (${money(r.amountMinor)}) ${r.status} in Stripe${r.failureReason ? ` (${r.failureReason})` : ''}: the customer was not paid back`),
+    ...stripe.refunds
+      .filter(isPending)
+      .map((r) => `refund ${r.id} (${money(r.amountMinor)}) is pending in Stripe: it is booked once it succeeds`),
+    ...stripe.refunds
+      .filter((r) => r.status === 'failed' || r.status === 'canceled')
+      .map(
+        (r) =>
+          `refund ${r.id} (${money(r.amountMinor)}) ${r.status} in Stripe${r.failureReason ? ` (${r.failureReason})` : ''}: the customer was not paid back`,
+      ),
     ...stripe.disputes.map((d) => {
       const fee = d.feeMinor !== 0 ? `, dispute fee ${money(d.feeMinor)}` : '';
       if (d.status === 'lost') return `dispute ${d.id} was lost: ${money(d.amountMinor)} taken back${fee}`;

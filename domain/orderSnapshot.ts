@@ -69,20 +69,36 @@ export function orderSnapshotOf(order: MagentoOrder): OrderSnapshot {
     fullyInvoiced: isFullyInvoiced(order),
     fullyShipped: isFullyShipped(order),
     ...(order.created_at ? { createdAt: order.created_at } : {}),
-    customer: { email: order.customer_email, firstname: order.customer_firstname, lastname: order.customer_lastname,
-      isGuest: order.customer_is_guest === true || Number(order.customer_is_guest) === 1 },
+    customer: {
+      email: order.customer_email,
+      firstname: order.customer_firstname,
+      lastname: order.customer_lastname,
+      isGuest: order.customer_is_guest === true || Number(order.customer_is_guest) === 1,
+    },
     billingCountry: order.billing_address?.country_id,
     shippingCountry: shippingAddressOf(order)?.country_id,
-    ...(address ? { shipTo: {
-      firstname: address.firstname, lastname: address.lastname, street: address.street ?? [], city: address.city,
-      region: address.region_code ?? address.region, postcode: address.postcode, countryId: address.country_id, telephone: address.telephone,
-    } } : {}),
+    ...(address
+      ? {
+          shipTo: {
+            firstname: address.firstname,
+            lastname: address.lastname,
+            street: address.street ?? [],
+            city: address.city,
+            region: address.region_code ?? address.region,
+            postcode: address.postcode,
+            countryId: address.country_id,
+            telephone: address.telephone,
+          },
+        }
+      : {}),
     lines: topLevelItems(order).map((item) => ({
       itemId: item.item_id,
       sku: item.sku,
       name: item.name,
       qty: item.qty_ordered,
-      rowMinor: toMinor(item.row_total ?? (item.price ?? 0) * item.qty_ordered, currency) - Math.abs(minor(item.discount_amount)),
+      rowMinor:
+        toMinor(item.row_total ?? (item.price ?? 0) * item.qty_ordered, currency) -
+        Math.abs(minor(item.discount_amount)),
     })),
   };
 }
@@ -91,7 +107,13 @@ export function orderSnapshotOf(order: MagentoOrder): OrderSnapshot {
  * An order Magento has already finished with: shipped and paid, closed, or canceled with the money given back.
  * (A canceled order whose payment was kept is not settled: someone has to look at it.)
  */
-export function isSettledInMagento(order: OrderSnapshot, payment: { amountMinor: number; amountRefundedMinor: number }): boolean {
+export function isSettledInMagento(
+  order: OrderSnapshot,
+  payment: { amountMinor: number; amountRefundedMinor: number },
+): boolean {
   if (order.state === 'canceled') return payment.amountRefundedMinor >= payment.amountMinor;
-  return ['complete', 'closed'].includes(order.state) || (order.fullyInvoiced && order.fullyShipped && order.totalPaidMinor > 0);
+  return (
+    ['complete', 'closed'].includes(order.state) ||
+    (order.fullyInvoiced && order.fullyShipped && order.totalPaidMinor > 0)
+  );
 }

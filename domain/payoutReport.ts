@@ -1,4 +1,11 @@
-import type { PayoutDetails, PayoutJournal, PayoutReport, PayoutSummary, PayoutTally, SkippedPayoutReport } from './reconciliation';
+import type {
+  PayoutDetails,
+  PayoutJournal,
+  PayoutReport,
+  PayoutSummary,
+  PayoutTally,
+  SkippedPayoutReport,
+} from './reconciliation';
 
 /**
  * A payout's reconciliation report as it is kept outside Temporal: its head (the payout, the per-category summary, the
@@ -91,7 +98,11 @@ export interface JournalRow {
 
 /** The rows of a reversing entry: every debit becomes a credit of the same amount on the same account, and back. */
 export function reversedRows(rows: readonly JournalRow[]): JournalRow[] {
-  return rows.map(({ account, debitMinor, creditMinor }) => ({ account, debitMinor: creditMinor, creditMinor: debitMinor }));
+  return rows.map(({ account, debitMinor, creditMinor }) => ({
+    account,
+    debitMinor: creditMinor,
+    creditMinor: debitMinor,
+  }));
 }
 
 /**
@@ -100,12 +111,21 @@ export function reversedRows(rows: readonly JournalRow[]): JournalRow[] {
  * goes back to `returnedTo`, where the money waits in the Stripe balance until a later payout sweeps it (as a
  * `payout_reversal` line, mapped to that same account). Empty when the booked entry moved nothing to the bank.
  */
-export function returnedPayoutRows(booked: readonly JournalRow[], bankAccount: string, returnedTo: string): JournalRow[] {
-  const transferMinor = booked.filter((row) => row.account === bankAccount).reduce((sum, row) => sum + row.debitMinor - row.creditMinor, 0);
+export function returnedPayoutRows(
+  booked: readonly JournalRow[],
+  bankAccount: string,
+  returnedTo: string,
+): JournalRow[] {
+  const transferMinor = booked
+    .filter((row) => row.account === bankAccount)
+    .reduce((sum, row) => sum + row.debitMinor - row.creditMinor, 0);
   if (transferMinor === 0) return [];
   const amount = Math.abs(transferMinor);
   const [debit, credit] = transferMinor > 0 ? [returnedTo, bankAccount] : [bankAccount, returnedTo];
-  return [{ account: debit, debitMinor: amount, creditMinor: 0 }, { account: credit, debitMinor: 0, creditMinor: amount }];
+  return [
+    { account: debit, debitMinor: amount, creditMinor: 0 },
+    { account: credit, debitMinor: 0, creditMinor: amount },
+  ];
 }
 
 export interface LinePage {
@@ -123,7 +143,14 @@ export interface LinePage {
 /** Where page `page` of `pageSize` lines starts in a report of `lineCount` lines. */
 export function linePage(lineCount: number, page: number, pageSize: number): LinePage {
   const pageCount = Math.max(1, Math.ceil(lineCount / pageSize));
-  return { page, pageSize, lineCount, pageCount, offset: (page - 1) * pageSize, nextPage: page < pageCount ? page + 1 : null };
+  return {
+    page,
+    pageSize,
+    lineCount,
+    pageCount,
+    offset: (page - 1) * pageSize,
+    nextPage: page < pageCount ? page + 1 : null,
+  };
 }
 
 /** Stripe's page size for balance transactions: the reading writes one store page per Stripe page. */

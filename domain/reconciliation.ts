@@ -154,8 +154,13 @@ export function emptyTally(currency: string): PayoutTally {
 export function tallyLines(tally: PayoutTally, lines: readonly PayoutLine[]): PayoutTally {
   const { currency } = tally;
   const next: PayoutTally = {
-    currency, totals: { ...tally.totals }, problems: [...tally.problems], problemCount: tally.problemCount,
-    byCategory: Object.fromEntries(Object.entries(tally.byCategory).map(([category, totals]) => [category, { ...totals }])),
+    currency,
+    totals: { ...tally.totals },
+    problems: [...tally.problems],
+    problemCount: tally.problemCount,
+    byCategory: Object.fromEntries(
+      Object.entries(tally.byCategory).map(([category, totals]) => [category, { ...totals }]),
+    ),
   };
   const problem = (text: string) => {
     next.problemCount += 1;
@@ -163,12 +168,17 @@ export function tallyLines(tally: PayoutTally, lines: readonly PayoutLine[]): Pa
   };
   for (const line of lines) {
     [line.grossMinor, line.feeMinor, line.netMinor].forEach(assertMinor);
-    if (normalizeCurrency(line.currency) !== currency) problem(`${line.id} is in ${normalizeCurrency(line.currency)}, the payout in ${currency}`);
+    if (normalizeCurrency(line.currency) !== currency)
+      problem(`${line.id} is in ${normalizeCurrency(line.currency)}, the payout in ${currency}`);
     if (line.netMinor !== line.grossMinor - line.feeMinor) {
-      problem(`${line.id}: net ${formatMoney(line.netMinor, currency)} is not gross ${formatMoney(line.grossMinor, currency)} `
-        + `less fee ${formatMoney(line.feeMinor, currency)}`);
+      problem(
+        `${line.id}: net ${formatMoney(line.netMinor, currency)} is not gross ${formatMoney(line.grossMinor, currency)} ` +
+          `less fee ${formatMoney(line.feeMinor, currency)}`,
+      );
     }
-    const category = Object.hasOwn(next.byCategory, line.reportingCategory) ? next.byCategory[line.reportingCategory]! : zero();
+    const category = Object.hasOwn(next.byCategory, line.reportingCategory)
+      ? next.byCategory[line.reportingCategory]!
+      : zero();
     next.byCategory[line.reportingCategory] = category;
     add(category, line);
     add(next.totals, line);
@@ -177,10 +187,14 @@ export function tallyLines(tally: PayoutTally, lines: readonly PayoutLine[]): Pa
 }
 
 /** Checks a tally against the payout: its nets must add up to the payout amount, to the minor unit, with no problem line. */
-export function summarizeTally(tally: PayoutTally, payout: Pick<PayoutDetails, 'id' | 'amountMinor' | 'currency'>): PayoutSummary {
+export function summarizeTally(
+  tally: PayoutTally,
+  payout: Pick<PayoutDetails, 'id' | 'amountMinor' | 'currency'>,
+): PayoutSummary {
   const currency = normalizeCurrency(payout.currency);
   assertMinor(payout.amountMinor);
-  if (currency !== tally.currency) throw new ReconciliationError(`payout ${payout.id} is in ${currency}, its tally in ${tally.currency}`);
+  if (currency !== tally.currency)
+    throw new ReconciliationError(`payout ${payout.id} is in ${currency}, its tally in ${tally.currency}`);
   const differenceMinor = tally.totals.netMinor - payout.amountMinor;
   return {
     payoutId: payout.id,
@@ -195,24 +209,36 @@ export function summarizeTally(tally: PayoutTally, payout: Pick<PayoutDetails, '
 }
 
 /** Sums the payout's lines per reporting category and checks that their nets add up to the payout, to the minor unit. */
-export function summarizePayout(lines: readonly PayoutLine[], payout: Pick<PayoutDetails, 'id' | 'amountMinor' | 'currency'>): PayoutSummary {
+export function summarizePayout(
+  lines: readonly PayoutLine[],
+  payout: Pick<PayoutDetails, 'id' | 'amountMinor' | 'currency'>,
+): PayoutSummary {
   return summarizeTally(tallyLines(emptyTally(payout.currency), lines), payout);
 }
 
 /** Why a payout cannot be booked, in words a merchant can act on (review queue). */
 export function mismatchReason(summary: PayoutSummary): string {
   const { currency } = summary;
-  const parts = [`Stripe payout ${summary.payoutId} of ${formatMoney(summary.payoutAmountMinor, currency)} is not explained by its `
-    + `${summary.totals.count} balance transactions: they net to ${formatMoney(summary.totals.netMinor, currency)}`
-    + ` (difference ${formatMoney(summary.differenceMinor, currency)}).`];
-  if (summary.problems.length > 0) parts.push(`Inconsistent transactions: ${summary.problems.slice(0, 5).join('; ')}${summary.problems.length > 5 ? '; …' : ''}.`);
+  const parts = [
+    `Stripe payout ${summary.payoutId} of ${formatMoney(summary.payoutAmountMinor, currency)} is not explained by its ` +
+      `${summary.totals.count} balance transactions: they net to ${formatMoney(summary.totals.netMinor, currency)}` +
+      ` (difference ${formatMoney(summary.differenceMinor, currency)}).`,
+  ];
+  if (summary.problems.length > 0)
+    parts.push(
+      `Inconsistent transactions: ${summary.problems.slice(0, 5).join('; ')}${summary.problems.length > 5 ? '; …' : ''}.`,
+    );
   parts.push('Nothing was booked in the ERP. Check the payout in the Stripe Dashboard, then retry or skip.');
   return parts.join(' ');
 }
 
 /** The GL account keys (`erp.glAccounts`) the payout's journal needs and the mapping lacks: `payout`, `fee`, and each category. */
 export function missingGlAccounts(summary: PayoutSummary, accounts: Readonly<Record<string, string>>): string[] {
-  const needed = ['payout', 'fee', ...Object.keys(summary.byCategory).filter((c) => summary.byCategory[c]!.grossMinor !== 0)];
+  const needed = [
+    'payout',
+    'fee',
+    ...Object.keys(summary.byCategory).filter((c) => summary.byCategory[c]!.grossMinor !== 0),
+  ];
   return [...new Set(needed)].filter((key) => !Object.hasOwn(accounts, key) || !accounts[key]);
 }
 
@@ -233,36 +259,66 @@ export interface ClearedCategories {
 
 export const disputeCategories: readonly string[] = ['dispute', 'dispute_reversal'];
 
-export function journalFor(summary: PayoutSummary, accounts: Readonly<Record<string, string>>, bankAccount: string, feeAccount: string,
-  cleared?: ClearedCategories): PayoutJournal {
+export function journalFor(
+  summary: PayoutSummary,
+  accounts: Readonly<Record<string, string>>,
+  bankAccount: string,
+  feeAccount: string,
+  cleared?: ClearedCategories,
+): PayoutJournal {
   if (!summary.matches) throw new ReconciliationError(mismatchReason(summary));
   const isCleared = (category: string) => cleared?.categories.includes(category) === true;
-  const clearedFeeMinor = Object.entries(summary.byCategory).filter(([category]) => isCleared(category)).reduce((sum, [, t]) => sum + t.feeMinor, 0);
+  const clearedFeeMinor = Object.entries(summary.byCategory)
+    .filter(([category]) => isCleared(category))
+    .reduce((sum, [, t]) => sum + t.feeMinor, 0);
   const signed: Array<Pick<JournalLine, 'account' | 'booking' | 'category'> & { amountMinor: number }> = [
     { account: bankAccount, booking: 'payout', amountMinor: summary.totals.netMinor },
     { account: feeAccount, booking: 'fees', amountMinor: summary.totals.feeMinor - clearedFeeMinor },
   ];
   for (const [category, totals] of Object.entries(summary.byCategory)) {
     if (cleared && isCleared(category)) {
-      if (totals.netMinor !== 0) signed.push({ account: cleared.account, booking: 'category', category, amountMinor: -totals.netMinor });
+      if (totals.netMinor !== 0)
+        signed.push({ account: cleared.account, booking: 'category', category, amountMinor: -totals.netMinor });
       continue;
     }
     if (totals.grossMinor === 0) continue;
     const account = Object.hasOwn(accounts, category) ? accounts[category] : undefined;
-    if (!account) throw new ReconciliationError(`no ERP account for Stripe reporting category "${category}" (erp.glAccounts in the mappings)`);
+    if (!account)
+      throw new ReconciliationError(
+        `no ERP account for Stripe reporting category "${category}" (erp.glAccounts in the mappings)`,
+      );
     signed.push({ account, booking: 'category', category, amountMinor: -totals.grossMinor });
   }
-  const lines: JournalLine[] = signed.filter((row) => row.amountMinor !== 0).map(({ amountMinor, ...row }) => ({
-    ...row, debitMinor: Math.max(amountMinor, 0), creditMinor: Math.max(-amountMinor, 0),
-  }));
+  const lines: JournalLine[] = signed
+    .filter((row) => row.amountMinor !== 0)
+    .map(({ amountMinor, ...row }) => ({
+      ...row,
+      debitMinor: Math.max(amountMinor, 0),
+      creditMinor: Math.max(-amountMinor, 0),
+    }));
   const totalDebitMinor = lines.reduce((sum, l) => sum + l.debitMinor, 0);
   const totalCreditMinor = lines.reduce((sum, l) => sum + l.creditMinor, 0);
-  if (totalDebitMinor !== totalCreditMinor) throw new ReconciliationError(`journal for ${summary.payoutId} does not balance`); // unreachable, see above
+  if (totalDebitMinor !== totalCreditMinor)
+    throw new ReconciliationError(`journal for ${summary.payoutId} does not balance`); // unreachable, see above
   return { currency: summary.currency, lines, totalDebitMinor, totalCreditMinor };
 }
 
-export const csvHeader = ['payout_id', 'transaction_id', 'type', 'reporting_category', 'source_id', 'magento_order_id', 'currency',
-  'gross', 'fee', 'net', 'available_on', 'exchange_rate', 'customer_facing_amount', 'customer_facing_currency'] as const;
+export const csvHeader = [
+  'payout_id',
+  'transaction_id',
+  'type',
+  'reporting_category',
+  'source_id',
+  'magento_order_id',
+  'currency',
+  'gross',
+  'fee',
+  'net',
+  'available_on',
+  'exchange_rate',
+  'customer_facing_amount',
+  'customer_facing_currency',
+] as const;
 
 /** RFC 4180: a field with a comma, quote, CR or LF is quoted, its quotes doubled. */
 export function csvField(value: string): string {
@@ -277,11 +333,20 @@ export function csvHeaderLine(): string {
 /** One balance transaction as a CSV line (CRLF-terminated), amounts as decimals of their currency, the rate as Stripe gave it. */
 export function csvLine(payoutId: string, line: PayoutLine): string {
   const fields = [
-    payoutId, line.id, line.type, line.reportingCategory, line.sourceId ?? '', line.magentoOrderId ?? '', line.currency,
-    formatDecimal(line.grossMinor, line.currency), formatDecimal(line.feeMinor, line.currency), formatDecimal(line.netMinor, line.currency),
+    payoutId,
+    line.id,
+    line.type,
+    line.reportingCategory,
+    line.sourceId ?? '',
+    line.magentoOrderId ?? '',
+    line.currency,
+    formatDecimal(line.grossMinor, line.currency),
+    formatDecimal(line.feeMinor, line.currency),
+    formatDecimal(line.netMinor, line.currency),
     new Date(line.availableOn * 1000).toISOString(),
     line.exchangeRate === undefined ? '' : String(line.exchangeRate),
-    line.customerFacingAmountMinor === undefined || !line.customerFacingCurrency ? ''
+    line.customerFacingAmountMinor === undefined || !line.customerFacingCurrency
+      ? ''
       : formatDecimal(line.customerFacingAmountMinor, line.customerFacingCurrency),
     line.customerFacingCurrency ?? '',
   ];

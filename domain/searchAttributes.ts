@@ -8,7 +8,15 @@ export const SyncState = defineSearchAttributeKey('SyncState', SearchAttributeTy
 
 export const searchAttributeKeys = [MagentoOrderId, StripeObjectId, StripeEventType, SyncState] as const;
 
-export const syncStates = ['running', 'fraud_hold', 'awaiting_shipment', 'needs_review', 'completed', 'compensated', 'failed'] as const;
+export const syncStates = [
+  'running',
+  'fraud_hold',
+  'awaiting_shipment',
+  'needs_review',
+  'completed',
+  'compensated',
+  'failed',
+] as const;
 export type SyncStateValue = (typeof syncStates)[number];
 
 /** `KEY=Keyword` pairs as the Temporal CLI's `--search-attribute` flag takes them. */
@@ -20,8 +28,15 @@ export function searchAttributeCliPairs(): string[] {
  * What an order's run carries from its start (signal-with-start by its first event), so the run need not write them:
  * the order, `SyncState=running`, and the PaymentIntent when the event is the PaymentIntent's own.
  */
-export function orderStartSearchAttributes(incrementId: string, event: { type: string; objectId?: string }): SearchAttributePair[] {
-  const pairs: SearchAttributePair[] = [{ key: MagentoOrderId, value: incrementId }, { key: SyncState, value: 'running' }];
-  if (event.type.startsWith('payment_intent.') && event.objectId) pairs.push({ key: StripeObjectId, value: event.objectId });
+export function orderStartSearchAttributes(
+  incrementId: string,
+  event: { type: string; objectId?: string },
+): SearchAttributePair[] {
+  const pairs: SearchAttributePair[] = [
+    { key: MagentoOrderId, value: incrementId },
+    { key: SyncState, value: 'running' },
+  ];
+  if (event.type.startsWith('payment_intent.') && event.objectId)
+    pairs.push({ key: StripeObjectId, value: event.objectId });
   return pairs;
 }

@@ -16,13 +16,18 @@ export interface StripeEventEnvelope {
  * How an intake run is started: Temporal refuses a second start of the same event, except after a run that failed
  * (none should: intake parks instead), so such an event can still be taken again when Stripe redelivers it.
  */
-export const intakeStartPolicy = { workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY', workflowIdConflictPolicy: 'FAIL' } as const;
+export const intakeStartPolicy = {
+  workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+  workflowIdConflictPolicy: 'FAIL',
+} as const;
 
 /**
  * The search attributes an intake run carries from its start (so the run itself need not write them): the event's type,
  * the object it is about, and `SyncState=running`.
  */
-export function intakeSearchAttributes(envelope: Pick<StripeEventEnvelope, 'type' | 'objectId'>): SearchAttributePair[] {
+export function intakeSearchAttributes(
+  envelope: Pick<StripeEventEnvelope, 'type' | 'objectId'>,
+): SearchAttributePair[] {
   const pairs: SearchAttributePair[] = [{ key: StripeEventType, value: envelope.type }];
   if (envelope.objectId) pairs.push({ key: StripeObjectId, value: envelope.objectId });
   pairs.push({ key: SyncState, value: 'running' });
@@ -32,8 +37,12 @@ export function intakeSearchAttributes(envelope: Pick<StripeEventEnvelope, 'type
 /** How the receiver, the catch-up and the benchmark start the intake run of an event: one ID per event, the policy, the search attributes. */
 export function intakeStart(event: StripeEventLike) {
   const envelope = toEnvelope(event);
-  return { workflowId: intakeWorkflowId(event.id), args: [envelope] as [StripeEventEnvelope], ...intakeStartPolicy,
-    typedSearchAttributes: intakeSearchAttributes(envelope) };
+  return {
+    workflowId: intakeWorkflowId(event.id),
+    args: [envelope] as [StripeEventEnvelope],
+    ...intakeStartPolicy,
+    typedSearchAttributes: intakeSearchAttributes(envelope),
+  };
 }
 
 /** Workflow ID of the intake run for one Stripe event: Temporal refuses a second start with the same ID. */

@@ -66,7 +66,8 @@ export function allocate(totalMinor: number, weights: number[]): number[] {
   const raw = weights.map((w) => (totalMinor * w) / sum);
   const parts = raw.map(Math.floor);
   const order = raw.map((r, i) => [r - Math.floor(r), i] as const).sort((a, b) => b[0] - a[0]);
-  for (let left = totalMinor - parts.reduce((s, p) => s + p, 0), k = 0; left > 0; left--, k++) parts[order[k % order.length]![1]]! += 1;
+  for (let left = totalMinor - parts.reduce((s, p) => s + p, 0), k = 0; left > 0; left--, k++)
+    parts[order[k % order.length]![1]]! += 1;
   return parts;
 }
 
@@ -82,7 +83,8 @@ export function renewalOrderFor(invoice: InvoiceSnapshot, settings: RenewalSetti
   const credits = invoice.lines.filter((l) => !l.shipping && l.amountMinor < 0);
   const shippingLines = invoice.lines.filter((l) => l.shipping);
   if (goods.length === 0) throw new MappingError(`Stripe invoice ${invoice.invoiceId} has no line with goods to order`);
-  if (!invoice.customerEmail) throw new MappingError(`Stripe invoice ${invoice.invoiceId} has no customer e-mail for the Magento order`);
+  if (!invoice.customerEmail)
+    throw new MappingError(`Stripe invoice ${invoice.invoiceId} has no customer e-mail for the Magento order`);
   const net = (l: InvoiceLine) => l.amountMinor - (l.taxInclusive ? l.taxMinor : 0);
   // A proration credit (an unused part of the old plan) lowers what the goods cost: it is spread over them as a discount.
   const creditMinor = -credits.reduce((s, l) => s + net(l) - l.discountMinor, 0);
@@ -94,13 +96,23 @@ export function renewalOrderFor(invoice: InvoiceSnapshot, settings: RenewalSetti
     const discountMinor = line.discountMinor + spreadCredit[i]!;
     const taxMinor = line.taxMinor - spreadCreditTax[i]!;
     if (discountMinor > rowMinor) {
-      throw new MappingError(`Stripe invoice ${invoice.invoiceId}: credits of ${formatMoney(discountMinor, currency)} exceed line ${line.sku} (${formatMoney(rowMinor, currency)})`);
+      throw new MappingError(
+        `Stripe invoice ${invoice.invoiceId}: credits of ${formatMoney(discountMinor, currency)} exceed line ${line.sku} (${formatMoney(rowMinor, currency)})`,
+      );
     }
     return {
-      sku: line.sku, name: line.description, product_type: 'simple', qty_ordered: line.quantity,
-      price: d(Math.round(rowMinor / line.quantity)), base_price: d(Math.round(rowMinor / line.quantity)),
-      row_total: d(rowMinor), base_row_total: d(rowMinor), discount_amount: d(discountMinor), base_discount_amount: d(discountMinor),
-      tax_amount: d(taxMinor), base_tax_amount: d(taxMinor),
+      sku: line.sku,
+      name: line.description,
+      product_type: 'simple',
+      qty_ordered: line.quantity,
+      price: d(Math.round(rowMinor / line.quantity)),
+      base_price: d(Math.round(rowMinor / line.quantity)),
+      row_total: d(rowMinor),
+      base_row_total: d(rowMinor),
+      discount_amount: d(discountMinor),
+      base_discount_amount: d(discountMinor),
+      tax_amount: d(taxMinor),
+      base_tax_amount: d(taxMinor),
     };
   });
   const subtotalMinor = goods.reduce((s, l) => s + net(l), 0);
@@ -110,28 +122,64 @@ export function renewalOrderFor(invoice: InvoiceSnapshot, settings: RenewalSetti
   const taxMinor = goods.reduce((s, l) => s + l.taxMinor, 0) - creditTaxMinor + shippingTaxMinor;
   const grandMinor = subtotalMinor - discountMinor + shippingMinor + taxMinor;
   if (grandMinor !== invoice.totalMinor) {
-    throw new MappingError(`Stripe invoice ${invoice.invoiceId}: its lines make ${formatMoney(grandMinor, currency)} but the invoice totals `
-      + `${formatMoney(invoice.totalMinor, currency)} (a line kind the mapping does not carry?)`);
+    throw new MappingError(
+      `Stripe invoice ${invoice.invoiceId}: its lines make ${formatMoney(grandMinor, currency)} but the invoice totals ` +
+        `${formatMoney(invoice.totalMinor, currency)} (a line kind the mapping does not carry?)`,
+    );
   }
   const [firstname, ...rest] = (invoice.shipTo?.name ?? invoice.customerName ?? '').trim().split(/\s+/);
   const address = invoice.shipTo && {
-    firstname: firstname || 'Subscriber', lastname: rest.join(' ') || '-', street: [invoice.shipTo.line1, invoice.shipTo.line2].filter(Boolean),
-    city: invoice.shipTo.city, region: invoice.shipTo.state, postcode: invoice.shipTo.postalCode, country_id: invoice.shipTo.country,
-    telephone: invoice.shipTo.phone ?? '0', email: invoice.customerEmail,
+    firstname: firstname || 'Subscriber',
+    lastname: rest.join(' ') || '-',
+    street: [invoice.shipTo.line1, invoice.shipTo.line2].filter(Boolean),
+    city: invoice.shipTo.city,
+    region: invoice.shipTo.state,
+    postcode: invoice.shipTo.postalCode,
+    country_id: invoice.shipTo.country,
+    telephone: invoice.shipTo.phone ?? '0',
+    email: invoice.customerEmail,
   };
   return {
-    ext_order_id: invoice.invoiceId, store_id: settings.storeId, customer_email: invoice.customerEmail, customer_is_guest: 1,
-    customer_firstname: firstname || undefined, customer_lastname: rest.join(' ') || undefined,
-    order_currency_code: currency, base_currency_code: currency, global_currency_code: currency,
-    subtotal: d(subtotalMinor), base_subtotal: d(subtotalMinor), discount_amount: d(-discountMinor), base_discount_amount: d(-discountMinor),
-    shipping_amount: d(shippingMinor), base_shipping_amount: d(shippingMinor), shipping_tax_amount: d(shippingTaxMinor),
-    tax_amount: d(taxMinor), base_tax_amount: d(taxMinor), grand_total: d(grandMinor), base_grand_total: d(grandMinor),
+    ext_order_id: invoice.invoiceId,
+    store_id: settings.storeId,
+    customer_email: invoice.customerEmail,
+    customer_is_guest: 1,
+    customer_firstname: firstname || undefined,
+    customer_lastname: rest.join(' ') || undefined,
+    order_currency_code: currency,
+    base_currency_code: currency,
+    global_currency_code: currency,
+    subtotal: d(subtotalMinor),
+    base_subtotal: d(subtotalMinor),
+    discount_amount: d(-discountMinor),
+    base_discount_amount: d(-discountMinor),
+    shipping_amount: d(shippingMinor),
+    base_shipping_amount: d(shippingMinor),
+    shipping_tax_amount: d(shippingTaxMinor),
+    tax_amount: d(taxMinor),
+    base_tax_amount: d(taxMinor),
+    grand_total: d(grandMinor),
+    base_grand_total: d(grandMinor),
     items,
     // Magento's order payment requires `account_status` and `cc_last4` (admin schema): the card is Stripe's business, not ours.
-    payment: { method: 'stripe_payments', account_status: 'active', cc_last4: '', additional_information: [`Stripe invoice ${invoice.invoiceId}`] },
-    ...(address ? {
-      billing_address: { ...address, address_type: 'billing' },
-      extension_attributes: { shipping_assignments: [{ shipping: { address: { ...address, address_type: 'shipping' }, method: 'flatrate_flatrate' }, items: [] }] },
-    } : {}),
+    payment: {
+      method: 'stripe_payments',
+      account_status: 'active',
+      cc_last4: '',
+      additional_information: [`Stripe invoice ${invoice.invoiceId}`],
+    },
+    ...(address
+      ? {
+          billing_address: { ...address, address_type: 'billing' },
+          extension_attributes: {
+            shipping_assignments: [
+              {
+                shipping: { address: { ...address, address_type: 'shipping' }, method: 'flatrate_flatrate' },
+                items: [],
+              },
+            ],
+          },
+        }
+      : {}),
   };
 }

@@ -45,7 +45,10 @@ export function updatedAtCursor<K extends string>(idField: K, overlapMs = defaul
   const at = (time: string): UpdatedAtCursor<K> => {
     const withZone = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/i.test(time.trim());
     const ms = withZone ? Date.parse(time.trim()) : magentoDateTimeMs(time);
-    if (Number.isNaN(ms)) throw new MappingError(`not a date-time: ${JSON.stringify(time)} (expected Magento's UTC YYYY-MM-DD HH:MM:SS, or ISO 8601 with a zone)`);
+    if (Number.isNaN(ms))
+      throw new MappingError(
+        `not a date-time: ${JSON.stringify(time)} (expected Magento's UTC YYYY-MM-DD HH:MM:SS, or ISO 8601 with a zone)`,
+      );
     return { updatedAt: magentoDateTime(ms), recent: [] };
   };
 
@@ -53,7 +56,11 @@ export function updatedAtCursor<K extends string>(idField: K, overlapMs = defaul
    * The cursor once `done` entities are handled: at the newest `updated_at` seen (never back), keeping those inside
    * the window before it. An entity seen again with a newer `updated_at` is kept once, at its newest.
    */
-  const advance = (cursor: UpdatedAtCursor<K>, done: ReadonlyArray<Handled<K>>, overlap = overlapMs): UpdatedAtCursor<K> => {
+  const advance = (
+    cursor: UpdatedAtCursor<K>,
+    done: ReadonlyArray<Handled<K>>,
+    overlap = overlapMs,
+  ): UpdatedAtCursor<K> => {
     const updatedAt = [cursor.updatedAt, ...done.map((d) => d.updatedAt)].reduce((a, b) => (b > a ? b : a));
     const from = windowStart({ updatedAt }, overlap);
     const latest = new Map<number, string>();
@@ -61,7 +68,8 @@ export function updatedAtCursor<K extends string>(idField: K, overlapMs = defaul
       const known = latest.get(idOf(d));
       if (known === undefined || d.updatedAt > known) latest.set(idOf(d), d.updatedAt);
     }
-    const recent = [...latest].filter(([, time]) => time >= from)
+    const recent = [...latest]
+      .filter(([, time]) => time >= from)
       .sort(([idA, a], [idB, b]) => (a < b ? -1 : a > b ? 1 : idA - idB))
       .map(([id, time]) => handled(id, time));
     return { updatedAt, recent };
@@ -71,21 +79,36 @@ export function updatedAtCursor<K extends string>(idField: K, overlapMs = defaul
   const nextPosition = (position: PagePosition, page: ReadonlyArray<Handled<K>>): PagePosition => {
     const last = page.at(-1);
     if (!last) return position;
-    if (last.updatedAt === position.since) return { since: position.since, excludeIds: [...position.excludeIds, ...page.map(idOf)] };
+    if (last.updatedAt === position.since)
+      return { since: position.since, excludeIds: [...position.excludeIds, ...page.map(idOf)] };
     return { since: last.updatedAt, excludeIds: page.filter((d) => d.updatedAt === last.updatedAt).map(idOf) };
   };
 
   /** The cursor a previous run returned (a Schedule hands each run the last completed run's result), if it holds one. */
   const fromResult = (result: unknown): UpdatedAtCursor<K> | undefined => {
-    const cursor = (result as { cursor?: unknown } | null | undefined)?.cursor as { updatedAt?: unknown; recent?: unknown } | undefined;
-    if (!cursor || typeof cursor.updatedAt !== 'string' || Number.isNaN(magentoDateTimeMs(cursor.updatedAt)) || !Array.isArray(cursor.recent)) return undefined;
-    const recent = (cursor.recent as unknown[]).filter((r): r is Handled<K> =>
-      typeof (r as Record<string, unknown> | null)?.[idField] === 'number' && typeof (r as { updatedAt?: unknown }).updatedAt === 'string');
+    const cursor = (result as { cursor?: unknown } | null | undefined)?.cursor as
+      { updatedAt?: unknown; recent?: unknown } | undefined;
+    if (
+      !cursor ||
+      typeof cursor.updatedAt !== 'string' ||
+      Number.isNaN(magentoDateTimeMs(cursor.updatedAt)) ||
+      !Array.isArray(cursor.recent)
+    )
+      return undefined;
+    const recent = (cursor.recent as unknown[]).filter(
+      (r): r is Handled<K> =>
+        typeof (r as Record<string, unknown> | null)?.[idField] === 'number' &&
+        typeof (r as { updatedAt?: unknown }).updatedAt === 'string',
+    );
     return { updatedAt: cursor.updatedAt, recent };
   };
 
   /** The cursor a run starts from: `since` first, then the one given, then the last run's result (`lastResult`), else now. */
-  const starting = (input: { since?: string; cursor?: unknown }, lastResult: unknown, nowMs: number): { cursor: UpdatedAtCursor<K>; cursorFrom: CursorFrom } => {
+  const starting = (
+    input: { since?: string; cursor?: unknown },
+    lastResult: unknown,
+    nowMs: number,
+  ): { cursor: UpdatedAtCursor<K>; cursorFrom: CursorFrom } => {
     if (input.since) return { cursor: at(input.since), cursorFrom: 'since' };
     const given = fromResult({ cursor: input.cursor });
     if (given) return { cursor: given, cursorFrom: 'input' };

@@ -42,18 +42,42 @@ export async function startSandboxPeers(env: NodeJS.ProcessEnv, log: Logger): Pr
   const persist = (env.SANDBOX_PERSIST ?? 'true') !== 'false';
   const dataDir = join(env.DATA_DIR ?? '.data', 'sandbox');
   const file = (name: string): string | undefined => (persist ? join(dataDir, name) : undefined);
-  const oauth = env.MAGENTO_OAUTH_CONSUMER_KEY ? {
-    consumerKey: env.MAGENTO_OAUTH_CONSUMER_KEY, consumerSecret: need(env, 'MAGENTO_OAUTH_CONSUMER_SECRET'),
-    accessToken: need(env, 'MAGENTO_OAUTH_ACCESS_TOKEN'), tokenSecret: need(env, 'MAGENTO_OAUTH_TOKEN_SECRET'),
-  } : undefined;
-  const wms = createWmsSandbox({ token: need(env, 'WMS_TOKEN'), webhookSecret: need(env, 'WMS_WEBHOOK_SECRET'),
-    webhookUrl: env.WMS_SANDBOX_WEBHOOK_URL, shipDelayMs: env.WMS_SANDBOX_SHIP_DELAY_MS ? Number(env.WMS_SANDBOX_SHIP_DELAY_MS) : undefined,
-    dataFile: file('wms.json') });
-  const stripe = createStripeSandbox({ secretKey: need(env, 'STRIPE_SECRET_KEY'), webhookSecret: need(env, 'STRIPE_WEBHOOK_SECRET').split(',')[0]!.trim(),
-    webhookUrl: env.STRIPE_SANDBOX_WEBHOOK_URL, dataFile: file('stripe.json') });
+  const oauth = env.MAGENTO_OAUTH_CONSUMER_KEY
+    ? {
+        consumerKey: env.MAGENTO_OAUTH_CONSUMER_KEY,
+        consumerSecret: need(env, 'MAGENTO_OAUTH_CONSUMER_SECRET'),
+        accessToken: need(env, 'MAGENTO_OAUTH_ACCESS_TOKEN'),
+        tokenSecret: need(env, 'MAGENTO_OAUTH_TOKEN_SECRET'),
+      }
+    : undefined;
+  const wms = createWmsSandbox({
+    token: need(env, 'WMS_TOKEN'),
+    webhookSecret: need(env, 'WMS_WEBHOOK_SECRET'),
+    webhookUrl: env.WMS_SANDBOX_WEBHOOK_URL,
+    shipDelayMs: env.WMS_SANDBOX_SHIP_DELAY_MS ? Number(env.WMS_SANDBOX_SHIP_DELAY_MS) : undefined,
+    dataFile: file('wms.json'),
+  });
+  const stripe = createStripeSandbox({
+    secretKey: need(env, 'STRIPE_SECRET_KEY'),
+    webhookSecret: need(env, 'STRIPE_WEBHOOK_SECRET').split(',')[0]!.trim(),
+    webhookUrl: env.STRIPE_SANDBOX_WEBHOOK_URL,
+    dataFile: file('stripe.json'),
+  });
   const peers: Array<[SandboxPeer<unknown>, number, () => void]> = [
-    [createMagentoSandbox({ token: env.MAGENTO_TOKEN, oauth, dataFile: file('magento.json') }) as SandboxPeer<unknown>, portOf(env, 'MAGENTO_BASE_URL', defaultPorts.magento), () => undefined],
-    [createErpSandbox({ apiKey: need(env, 'ERP_API_KEY'), apiSecret: need(env, 'ERP_API_SECRET'), dataFile: file('erp.json') }) as SandboxPeer<unknown>, portOf(env, 'ERP_BASE_URL', defaultPorts.erp), () => undefined],
+    [
+      createMagentoSandbox({ token: env.MAGENTO_TOKEN, oauth, dataFile: file('magento.json') }) as SandboxPeer<unknown>,
+      portOf(env, 'MAGENTO_BASE_URL', defaultPorts.magento),
+      () => undefined,
+    ],
+    [
+      createErpSandbox({
+        apiKey: need(env, 'ERP_API_KEY'),
+        apiSecret: need(env, 'ERP_API_SECRET'),
+        dataFile: file('erp.json'),
+      }) as SandboxPeer<unknown>,
+      portOf(env, 'ERP_BASE_URL', defaultPorts.erp),
+      () => undefined,
+    ],
     [wms as SandboxPeer<unknown>, portOf(env, 'WMS_BASE_URL', defaultPorts.wms), () => wms.stop()],
     [stripe as SandboxPeer<unknown>, portOf(env, 'STRIPE_API_BASE', defaultPorts.stripe), () => stripe.stop()],
   ];
@@ -61,18 +85,38 @@ export async function startSandboxPeers(env: NodeJS.ProcessEnv, log: Logger): Pr
   for (const [peer, port, stopTimers] of peers) {
     const { server, url } = await peer.listen(port, env.SANDBOX_HOST ?? '127.0.0.1');
     log.info({ peer: peer.name, url }, 'sandbox peer listening');
-    running.push({ name: peer.name, url, stop: () => { stopTimers(); peer.store.flush(); server.close(); } });
+    running.push({
+      name: peer.name,
+      url,
+      stop: () => {
+        stopTimers();
+        peer.store.flush();
+        server.close();
+      },
+    });
   }
   running.push(await startMailPeer(env, file('mail.json'), log));
   return running;
 }
 
 /** The mail sink: SMTP where the product's `SMTP_URL` points (2525), HTTP on `MAIL_SANDBOX_URL`'s port (8085). */
-async function startMailPeer(env: NodeJS.ProcessEnv, dataFile: string | undefined, log: Logger): Promise<RunningSandboxPeer> {
+async function startMailPeer(
+  env: NodeJS.ProcessEnv,
+  dataFile: string | undefined,
+  log: Logger,
+): Promise<RunningSandboxPeer> {
   const host = env.SANDBOX_HOST ?? '127.0.0.1';
   const mail = createMailSandbox({ dataFile, auth: smtpAuth(env) });
   const http = await mail.listen(portOf(env, 'MAIL_SANDBOX_URL', defaultPorts.mail), host);
   const smtp = await mail.listenSmtp(portOf(env, 'SMTP_URL', defaultPorts.smtp), host);
   log.info({ peer: mail.name, url: http.url, smtpPort: smtp.port }, 'sandbox peer listening');
-  return { name: mail.name, url: http.url, stop: () => { mail.store.flush(); smtp.server.close(); http.server.close(); } };
+  return {
+    name: mail.name,
+    url: http.url,
+    stop: () => {
+      mail.store.flush();
+      smtp.server.close();
+      http.server.close();
+    },
+  };
 }

@@ -6,7 +6,12 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { cpus, totalmem } from 'node:os';
 import type { ServerProfile } from './bench/diagnostics';
 import { benchIntake, type IntakeBenchResult } from './bench/intake';
-import { benchOrderToCash, benchRecovery, type OrderToCashBenchResult, type RecoveryBenchResult } from './bench/orderToCash';
+import {
+  benchOrderToCash,
+  benchRecovery,
+  type OrderToCashBenchResult,
+  type RecoveryBenchResult,
+} from './bench/orderToCash';
 import { benchReconciliation, type ReconciliationBenchResult } from './bench/reconciliation';
 import { startBenchStack } from './bench/stack';
 import { repoRoot } from './temporalBinaries';
@@ -16,23 +21,27 @@ import { repoRoot } from './temporalBinaries';
  * (Temporal dev server on a SQLite file, sandbox peers, worker and API as separate processes) in a throw-away
  * DATA_DIR. Prints a table per measurement and writes the figures as JSON to bench/results/<time>.json.
  */
-const integer = (min: number) => (value: string): number => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected a whole number of at least ${min}`);
-  return n;
-};
+const integer =
+  (min: number) =>
+  (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected a whole number of at least ${min}`);
+    return n;
+  };
 
 const measurements = ['intake', 'orderToCash', 'reconciliation', 'recovery'] as const;
-type Measurement = typeof measurements[number];
+type Measurement = (typeof measurements)[number];
 
-const program = new Command('bench').description('benchmark the order-to-cash product through the sandbox')
+const program = new Command('bench')
+  .description('benchmark the order-to-cash product through the sandbox')
   .option('--only <list>', `comma-separated measurements to run (${measurements.join(', ')})`, (v: string) => {
     const picked = v.split(',').map((x) => x.trim());
     const unknown = picked.filter((x) => !(measurements as readonly string[]).includes(x));
-    if (unknown.length > 0) throw new InvalidArgumentError(`unknown measurement ${unknown.join(', ')}: use ${measurements.join(', ')}`);
+    if (unknown.length > 0)
+      throw new InvalidArgumentError(`unknown measurement ${unknown.join(', ')}: use ${measurements.join(', ')}`);
     return picked as Measurement[];
   })
-  .option('--quick', 'smaller runs (about three minutes in all: a smoke run, its figures are not the full run\'s)')
+  .option('--quick', "smaller runs (about three minutes in all: a smoke run, its figures are not the full run's)")
   .option('--events <n>', 'signed webhooks (and bare starts) in the intake measurement', integer(1))
   .option('--connections <n>', 'concurrent senders in the intake measurement', integer(1), 32)
   .option('--orders <n>', 'orders in the order-to-cash measurement', integer(1))
@@ -40,9 +49,12 @@ const program = new Command('bench').description('benchmark the order-to-cash pr
   .option('--transactions <n>', 'balance transactions in the payout', integer(1))
   .option('--currency <code>', 'currency of the payout', 'usd')
   .option('--page-size <n>', 'lines per JSON page requested from the API', integer(1), 1_000)
-  .option('--profile <dir>', 'write a V8 CPU profile (node --cpu-prof) of the worker, the API and the sandbox into <dir> as they stop')
-  .option('--keep', 'keep the benchmark\'s DATA_DIR (Temporal database, reports) and print where it is')
-  .option('--verbose', 'show the product\'s logs');
+  .option(
+    '--profile <dir>',
+    'write a V8 CPU profile (node --cpu-prof) of the worker, the API and the sandbox into <dir> as they stop',
+  )
+  .option('--keep', "keep the benchmark's DATA_DIR (Temporal database, reports) and print where it is")
+  .option('--verbose', "show the product's logs");
 
 function row(measure: string, value: string): string {
   return `| ${measure.padEnd(64)} | ${value.padStart(22)} |`;
@@ -90,16 +102,29 @@ function orderToCashTable(r: OrderToCashBenchResult): string {
 function diagnosticsRows({ diagnostics: d, waits, baselineCpuSeconds }: OrderToCashBenchResult): string[] {
   const ms = (x: number | undefined) => (x === undefined ? 'n/a' : `${x} ms`);
   return [
-    row(`task waits in history, orders (${waits.orders.runs} runs): workflow / activity`, `${ms(waits.orders.workflowTaskMs)} / ${ms(waits.orders.activityTaskMs)}`),
-    row(`task waits in history, baseline (${waits.baseline.runs} runs): workflow / activity`, `${ms(waits.baseline.workflowTaskMs)} / ${ms(waits.baseline.activityTaskMs)}`),
+    row(
+      `task waits in history, orders (${waits.orders.runs} runs): workflow / activity`,
+      `${ms(waits.orders.workflowTaskMs)} / ${ms(waits.orders.activityTaskMs)}`,
+    ),
+    row(
+      `task waits in history, baseline (${waits.baseline.runs} runs): workflow / activity`,
+      `${ms(waits.baseline.workflowTaskMs)} / ${ms(waits.baseline.activityTaskMs)}`,
+    ),
     row('worker: workflow task wait (schedule-to-start), mean', ms(d.workflowTaskScheduleToStartMs)),
-    row(`worker: workflow task execution, mean of ${d.workflowTasks} (${d.stickyCacheMisses} cache misses)`, ms(d.workflowTaskExecutionMs)),
+    row(
+      `worker: workflow task execution, mean of ${d.workflowTasks} (${d.stickyCacheMisses} cache misses)`,
+      ms(d.workflowTaskExecutionMs),
+    ),
     row('worker: activity task wait (schedule-to-start), mean', ms(d.activityScheduleToStartMs)),
-    ...d.activityExecutionMs.slice(0, 5).map((a) => row(`  activity ${a.activityType} (${a.count}), mean`, ms(a.meanMs))),
+    ...d.activityExecutionMs
+      .slice(0, 5)
+      .map((a) => row(`  activity ${a.activityType} (${a.count}), mean`, ms(a.meanMs))),
     row('CPU seconds: ' + Object.keys(d.cpuSeconds).join(' / '), Object.values(d.cpuSeconds).join(' / ')),
     row('  the same for the baseline runs', Object.values(baselineCpuSeconds).join(' / ')),
-    row('HTTP requests per order: Magento / ERP / WMS / Stripe',
-      (['magento', 'erp', 'wms', 'stripe'] as const).map((s) => d.requestsPerOrder[s] ?? '?').join(' / ')),
+    row(
+      'HTTP requests per order: Magento / ERP / WMS / Stripe',
+      (['magento', 'erp', 'wms', 'stripe'] as const).map((s) => d.requestsPerOrder[s] ?? '?').join(' / '),
+    ),
   ];
 }
 
@@ -118,9 +143,18 @@ function recoveryTable(r: RecoveryBenchResult): string {
 function serverRows(label: string, p: ServerProfile): string[] {
   const upTo = (ms: number | undefined) => (ms === undefined ? 'over 1 s' : `≤ ${ms} ms`);
   return [
-    row(`${label}: start mean / 99% / share over 100 ms`, `${p.startMeanMs} ms / ${upTo(p.startP99UpToMs)} / ${(p.startsOver100MsShare * 100).toFixed(1)}%`),
-    row(`${label}: start mean in history / its SQLite write, mean / 99%`, `${p.historyStartMeanMs} ms / ${p.createMeanMs} ms / ${upTo(p.createP99UpToMs)}`),
-    row(`${label}: writes per start, tasks sync-matched`, `${p.writesPerStart} / ${Math.round(p.syncMatchedShare * 100)}%`),
+    row(
+      `${label}: start mean / 99% / share over 100 ms`,
+      `${p.startMeanMs} ms / ${upTo(p.startP99UpToMs)} / ${(p.startsOver100MsShare * 100).toFixed(1)}%`,
+    ),
+    row(
+      `${label}: start mean in history / its SQLite write, mean / 99%`,
+      `${p.historyStartMeanMs} ms / ${p.createMeanMs} ms / ${upTo(p.createP99UpToMs)}`,
+    ),
+    row(
+      `${label}: writes per start, tasks sync-matched`,
+      `${p.writesPerStart} / ${Math.round(p.syncMatchedShare * 100)}%`,
+    ),
   ];
 }
 
@@ -133,20 +167,42 @@ function intakeTable(r: IntakeBenchResult): string {
     row('signed webhooks accepted (200) per second', `${r.rate}/s`),
     row('bare client.workflow.start per second (same server, same run)', `${r.baselineRate}/s`),
     row('ratio (target ≥ 0.9)', String(r.ratio)),
-    row('bare starts per second with no worker polling (the server\'s ceiling)', `${r.ceilingRate}/s`),
+    row("bare starts per second with no worker polling (the server's ceiling)", `${r.ceilingRate}/s`),
     row('ratio against that ceiling', String(r.ceilingRatio)),
     row('ack p50 / p99 at full load', `${ms(r.p50Ms)} / ${ms(r.p99Ms)}`),
-    row(`ack p50 / p99 at half that rate (${r.paced.rate}/s; target p99 ≤ 100 ms)`, `${ms(r.paced.p50Ms)} / ${ms(r.paced.p99Ms)}`),
-    row('bare client.workflow.start p50 / p99 at that rate (same server)', `${ms(r.paced.bareP50Ms)} / ${ms(r.paced.bareP99Ms)}`),
+    row(
+      `ack p50 / p99 at half that rate (${r.paced.rate}/s; target p99 ≤ 100 ms)`,
+      `${ms(r.paced.p50Ms)} / ${ms(r.paced.p99Ms)}`,
+    ),
+    row(
+      'bare client.workflow.start p50 / p99 at that rate (same server)',
+      `${ms(r.paced.bareP50Ms)} / ${ms(r.paced.bareP99Ms)}`,
+    ),
     ...serverRows('  server, webhooks at half rate', r.paced.server),
     ...serverRows('  server, bare starts at half rate', r.paced.bareServer),
-    row('  CPU cores used through the paced webhooks, by process', Object.entries(r.paced.cores).map(([k, v]) => `${k} ${v}`).join(' / ')),
+    row(
+      '  CPU cores used through the paced webhooks, by process',
+      Object.entries(r.paced.cores)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(' / '),
+    ),
     row('answers other than 2xx', String(r.non2xx)),
   ].join('\n');
 }
 
 interface BenchOptions {
-  only?: Measurement[]; quick?: boolean; events?: number; connections: number; orders?: number; recoveryOrders?: number; transactions?: number; currency: string; pageSize: number; keep?: boolean; verbose?: boolean; profile?: string;
+  only?: Measurement[];
+  quick?: boolean;
+  events?: number;
+  connections: number;
+  orders?: number;
+  recoveryOrders?: number;
+  transactions?: number;
+  currency: string;
+  pageSize: number;
+  keep?: boolean;
+  verbose?: boolean;
+  profile?: string;
 }
 
 async function main(): Promise<void> {
@@ -159,13 +215,21 @@ async function main(): Promise<void> {
   // Ctrl-C (or a kill) stops what the benchmark started, also while it is starting, so no server is left behind.
   let stopStack: (() => Promise<void>) | undefined;
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.once(signal, () => void (stopStack?.() ?? Promise.resolve()).finally(() => {
-      if (!opts.keep) rmSync(dataDir, { recursive: true, force: true });
-      process.exit(130);
-    }));
+    process.once(
+      signal,
+      () =>
+        void (stopStack?.() ?? Promise.resolve()).finally(() => {
+          if (!opts.keep) rmSync(dataDir, { recursive: true, force: true });
+          process.exit(130);
+        }),
+    );
   }
   if (opts.profile) mkdirSync(opts.profile, { recursive: true });
-  const stack = await startBenchStack(dataDir, { verbose: opts.verbose, profileDir: opts.profile, onStop: (stop) => void (stopStack = stop) });
+  const stack = await startBenchStack(dataDir, {
+    verbose: opts.verbose,
+    profileDir: opts.profile,
+    onStop: (stop) => void (stopStack = stop),
+  });
   let intake: IntakeBenchResult | undefined;
   let reconciliation: ReconciliationBenchResult | undefined;
   let orderToCash: OrderToCashBenchResult | undefined;
@@ -173,7 +237,9 @@ async function main(): Promise<void> {
   try {
     if (selected.has('intake')) {
       const events = opts.events ?? (opts.quick ? 1_000 : 5_000);
-      console.error(`intake: ${events.toLocaleString('en-US')} signed webhooks and as many bare starts, ${opts.connections} at a time…`);
+      console.error(
+        `intake: ${events.toLocaleString('en-US')} signed webhooks and as many bare starts, ${opts.connections} at a time…`,
+      );
       intake = await benchIntake(stack, { events, connections: opts.connections, pacedSeconds: opts.quick ? 5 : 15 });
       console.error(intakeTable(intake));
     }
@@ -181,7 +247,11 @@ async function main(): Promise<void> {
     if (selected.has('reconciliation')) {
       const transactions = opts.transactions ?? (opts.quick ? 2_000 : 20_000);
       console.error(`reconciling a payout of ${transactions.toLocaleString('en-US')} balance transactions…`);
-      reconciliation = await benchReconciliation(stack, { transactions, currency: opts.currency, pageSize: opts.pageSize });
+      reconciliation = await benchReconciliation(stack, {
+        transactions,
+        currency: opts.currency,
+        pageSize: opts.pageSize,
+      });
       console.error(reconciliationTable(reconciliation));
     }
     if (selected.has('orderToCash')) {
@@ -210,8 +280,13 @@ async function main(): Promise<void> {
     reconciliation.apiMaxRssLifetimeMb = lifetime(stack.processes.api.usage()?.maxRSS);
   }
 
-  const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(totalmem() / 1024 ** 3), node: process.version,
-    platform: `${process.platform} ${process.arch}` };
+  const machine = {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    memoryGb: Math.round(totalmem() / 1024 ** 3),
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+  };
   console.log(`machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGb} GB, node ${machine.node}`);
   if (intake) console.log(`\n${intakeTable(intake)}`);
   if (orderToCash) console.log(`\n${orderToCashTable(orderToCash)}`);
@@ -223,14 +298,27 @@ async function main(): Promise<void> {
   const outDir = join(repoRoot, 'bench', 'results');
   mkdirSync(outDir, { recursive: true });
   const file = join(outDir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, `${JSON.stringify({ at: new Date().toISOString(), machine, ...(intake ? { intake } : {}), ...(orderToCash ? { orderToCash } : {}),
-    ...(reconciliation ? { reconciliation } : {}), ...(recovery ? { recovery } : {}) }, null, 2)}\n`);
+  writeFileSync(
+    file,
+    `${JSON.stringify(
+      {
+        at: new Date().toISOString(),
+        machine,
+        ...(intake ? { intake } : {}),
+        ...(orderToCash ? { orderToCash } : {}),
+        ...(reconciliation ? { reconciliation } : {}),
+        ...(recovery ? { recovery } : {}),
+      },
+      null,
+      2,
+    )}\n`,
+  );
   console.log(`written to ${file}`);
   if (opts.keep) console.log(`DATA_DIR kept at ${dataDir}`);
   else rmSync(dataDir, { recursive: true, force: true });
 }
 
 main().catch((err) => {
-  console.error(err instanceof Error ? err.stack ?? err.message : err);
+  console.error(err instanceof Error ? (err.stack ?? err.message) : err);
   process.exit(1);
 });

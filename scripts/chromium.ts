@@ -21,20 +21,29 @@ export function resolveChromium(options: { install?: boolean; log?: (line: strin
   }
   const found = names.map(onPath).find(Boolean);
   if (found) return found;
-  if (options.install === false) throw new ChromiumUnavailable(`no Chromium on PATH (looked for ${names.join(', ')}); set CHROMIUM_PATH`);
+  if (options.install === false)
+    throw new ChromiumUnavailable(`no Chromium on PATH (looked for ${names.join(', ')}); set CHROMIUM_PATH`);
   const isRoot = process.getuid?.() === 0;
   if (!isRoot || !onPath('apt-get')) {
-    throw new ChromiumUnavailable(`no Chromium on PATH (looked for ${names.join(', ')}) and it cannot be installed here `
-      + `(${isRoot ? 'no apt-get' : 'not root'}): install Debian's chromium package, or set CHROMIUM_PATH`);
+    throw new ChromiumUnavailable(
+      `no Chromium on PATH (looked for ${names.join(', ')}) and it cannot be installed here ` +
+        `(${isRoot ? 'no apt-get' : 'not root'}): install Debian's chromium package, or set CHROMIUM_PATH`,
+    );
   }
   log('installing Chromium: apt-get install chromium');
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   try {
     execFileSync('apt-get', ['update', '-qq'], { env, stdio: ['ignore', 'ignore', 'pipe'], timeout: 300_000 });
-    execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'chromium'], { env, stdio: ['ignore', 'ignore', 'pipe'], timeout: 600_000 });
+    execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'chromium'], {
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      timeout: 600_000,
+    });
   } catch (err) {
     const stderr = (err as { stderr?: Buffer }).stderr?.toString().trim().split('\n').slice(-3).join(' / ');
-    throw new ChromiumUnavailable(`apt-get install chromium failed: ${stderr || (err instanceof Error ? err.message : String(err))}`);
+    throw new ChromiumUnavailable(
+      `apt-get install chromium failed: ${stderr || (err instanceof Error ? err.message : String(err))}`,
+    );
   }
   const installed = names.map(onPath).find(Boolean);
   if (!installed) throw new ChromiumUnavailable('apt-get installed chromium, yet no chromium is on PATH');

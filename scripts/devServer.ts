@@ -30,7 +30,12 @@ export interface DevServer {
 }
 
 /** SQLite settings of the embedded server's file database (see README "Tuning"). */
-export const sqlitePragmas: readonly string[] = ['journal_mode=wal', 'synchronous=normal', 'busy_timeout=5000', 'wal_autocheckpoint=10000'];
+export const sqlitePragmas: readonly string[] = [
+  'journal_mode=wal',
+  'synchronous=normal',
+  'busy_timeout=5000',
+  'wal_autocheckpoint=10000',
+];
 
 /** Starts `temporal server start-dev` with this project's search attributes and waits until it answers gRPC. */
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
@@ -38,8 +43,10 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const ip = options.ip ?? '127.0.0.1';
   for (const port of [options.port, options.uiPort].filter((p): p is number => Boolean(p))) {
     if (await isPortInUse(ip, port)) {
-      throw new Error(`port ${port} on ${ip} is already in use: is another Temporal server running? ` +
-        'Stop it, or set TEMPORAL_ADDRESS to use it instead of starting one.');
+      throw new Error(
+        `port ${port} on ${ip} is already in use: is another Temporal server running? ` +
+          'Stop it, or set TEMPORAL_ADDRESS to use it instead of starting one.',
+      );
     }
   }
   const args = ['server', 'start-dev', '--ip', ip, '--port', String(options.port), '--log-level', 'warn'];

@@ -12,5 +12,9 @@ export function isExecutable(path: string): boolean {
 
 /** The first executable named `command` on PATH. */
 export function onPath(command: string): string | undefined {
-  return (process.env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, command)).find(isExecutable);
+  return (process.env.PATH ?? '')
+    .split(delimiter)
+    .filter(Boolean)
+    .map((dir) => join(dir, command))
+    .find(isExecutable);
 }

@@ -9,7 +9,18 @@ import { join } from 'node:path';
 export const oneMachineDefaults: Readonly<Record<string, string>> = { WORKER_NICE: '10' };
 
 /** Default ports of DESIGN.md section 4. */
-export const defaultPorts = { api: 3000, temporal: 7233, temporalUi: 8233, magento: 8081, erp: 8082, wms: 8083, stripe: 8084, mail: 8085, smtp: 2525, workerMetrics: 9464 } as const;
+export const defaultPorts = {
+  api: 3000,
+  temporal: 7233,
+  temporalUi: 8233,
+  magento: 8081,
+  erp: 8082,
+  wms: 8083,
+  stripe: 8084,
+  mail: 8085,
+  smtp: 2525,
+  workerMetrics: 9464,
+} as const;
 
 const generators: Record<string, () => string> = {
   STRIPE_SECRET_KEY: () => `sk_test_sandbox_${randomBytes(16).toString('hex')}`,
@@ -30,7 +41,10 @@ const generators: Record<string, () => string> = {
  * Secrets for the one-machine setup: generated once into `$DATA_DIR/secrets.json` (mode 0600) and reused,
  * so restarts keep talking to the same sandbox state. Values set in the environment (or `<NAME>_FILE`) win.
  */
-export function loadOrCreateSandboxSecrets(dataDir: string, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+export function loadOrCreateSandboxSecrets(
+  dataDir: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Record<string, string> {
   const file = join(dataDir, 'secrets.json');
   const stored: Record<string, string> = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
   let changed = false;

@@ -12,15 +12,22 @@ import { formatSummary, progressReporter } from './shop/report';
  * `npm run shop -- --orders N`: storefront traffic. Places N orders in (sandbox) Magento and pays each through (sandbox)
  * Stripe, which then sends its signed webhooks to the product.
  */
-const rate = (name: string) => z.coerce.number().min(0, `${name} must be between 0 and 1`).max(1, `${name} must be between 0 and 1`);
-const optionsSchema = z.object({
-  orders: z.coerce.number().int().min(1).max(100_000),
-  declineRate: rate('--decline-rate'),
-  fraudRate: rate('--fraud-rate'),
-  currency: z.string().transform((c) => c.toUpperCase()).pipe(z.enum([...shopCurrencies, 'MIX'])).transform((c) => (c === 'MIX' ? 'mix' as const : c)),
-  concurrency: z.coerce.number().int().min(1).max(64),
-  seed: z.coerce.number().int().min(0).max(0xffffffff).optional(),
-}).refine((o) => o.declineRate + o.fraudRate <= 1, { message: '--decline-rate plus --fraud-rate must not exceed 1' });
+const rate = (name: string) =>
+  z.coerce.number().min(0, `${name} must be between 0 and 1`).max(1, `${name} must be between 0 and 1`);
+const optionsSchema = z
+  .object({
+    orders: z.coerce.number().int().min(1).max(100_000),
+    declineRate: rate('--decline-rate'),
+    fraudRate: rate('--fraud-rate'),
+    currency: z
+      .string()
+      .transform((c) => c.toUpperCase())
+      .pipe(z.enum([...shopCurrencies, 'MIX']))
+      .transform((c) => (c === 'MIX' ? ('mix' as const) : c)),
+    concurrency: z.coerce.number().int().min(1).max(64),
+    seed: z.coerce.number().int().min(0).max(0xffffffff).optional(),
+  })
+  .refine((o) => o.declineRate + o.fraudRate <= 1, { message: '--decline-rate plus --fraud-rate must not exceed 1' });
 
 async function main(argv: string[]): Promise<number> {
   const program = new Command('shop')
@@ -35,7 +42,14 @@ async function main(argv: string[]): Promise<number> {
 
   const parsed = optionsSchema.safeParse(program.opts());
   if (!parsed.success) {
-    return program.error(parsed.error.issues.map((i) => `${i.path.length ? `--${String(i.path[0]).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ` : ''}${i.message}`).join('\n'));
+    return program.error(
+      parsed.error.issues
+        .map(
+          (i) =>
+            `${i.path.length ? `--${String(i.path[0]).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ` : ''}${i.message}`,
+        )
+        .join('\n'),
+    );
   }
   const { seed = Math.floor(Math.random() * 0xffffffff), ...options } = parsed.data;
 
@@ -44,7 +58,9 @@ async function main(argv: string[]): Promise<number> {
     magento: new MagentoClient(connections.magento),
     stripe: createStripeClient(connections.stripe),
   };
-  console.log(`placing ${options.orders} orders: Magento ${connections.magento.baseUrl}, Stripe ${connections.stripe.apiBase ?? 'api.stripe.com'}`);
+  console.log(
+    `placing ${options.orders} orders: Magento ${connections.magento.baseUrl}, Stripe ${connections.stripe.apiBase ?? 'api.stripe.com'}`,
+  );
   const progress = progressReporter(options.orders, Boolean(process.stdout.isTTY) && !process.env.CI);
   const summary = await placeOrders({ ...options, seed }, clients, progress.onProgress).finally(() => progress.stop());
   console.log(formatSummary(summary));
@@ -55,7 +71,10 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-main(process.argv).then((code) => process.exit(code), (err: unknown) => {
-  console.error(err instanceof ConfigError ? err.message : err);
-  process.exit(1);
-});
+main(process.argv).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err instanceof ConfigError ? err.message : err);
+    process.exit(1);
+  },
+);

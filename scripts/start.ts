@@ -47,8 +47,13 @@ async function main(): Promise<void> {
   if (!process.env.TEMPORAL_ADDRESS) {
     const port = defaultPorts.temporal;
     console.log(`starting the Temporal dev server (state in ${join(dataDir, 'temporal.db')})`);
-    temporal = await startDevServer({ port, uiPort: Number(process.env.TEMPORAL_UI_PORT ?? defaultPorts.temporalUi), dbFile: join(dataDir, 'temporal.db'),
-      uiCodecEndpoint: isEncrypted ? `${apiUrl}/codec` : undefined, onOutput: () => undefined });
+    temporal = await startDevServer({
+      port,
+      uiPort: Number(process.env.TEMPORAL_UI_PORT ?? defaultPorts.temporalUi),
+      dbFile: join(dataDir, 'temporal.db'),
+      uiCodecEndpoint: isEncrypted ? `${apiUrl}/codec` : undefined,
+      onOutput: () => undefined,
+    });
     prefixLines(temporal.process.stdout, 'temporal', process.stdout, 5);
     prefixLines(temporal.process.stderr, 'temporal', process.stderr, 5);
     env.TEMPORAL_ADDRESS = temporal.address;
@@ -74,25 +79,29 @@ async function main(): Promise<void> {
   });
 
   await waitForReady(`${apiUrl}/readyz`, 60_000);
-  console.log([
-    '',
-    'Everything is up:',
-    `  API              ${apiUrl}   (POST /webhooks/stripe, GET /readyz, GET /metrics${isEncrypted ? ', POST /codec/decode' : ''})`,
-    `  Operator page    ${apiUrl}/ops/   (log in with ADMIN_TOKEN)`,
-    `  Temporal Web UI  ${temporal?.uiUrl ?? '(external cluster: see your Temporal UI)'}`,
-    `  Temporal gRPC    ${env.TEMPORAL_ADDRESS}`,
-    `  Worker metrics   ${workerMetricsUrl(env)}`,
-    ...(useSandbox ? [
-      `  Sandbox Magento  ${env.MAGENTO_BASE_URL}`,
-      `  Sandbox ERP      ${env.ERP_BASE_URL}`,
-      `  Sandbox WMS      ${env.WMS_BASE_URL}`,
-      `  Sandbox Stripe   ${env.STRIPE_API_BASE}`,
-      `  Sandbox mail     ${env.MAIL_SANDBOX_URL}/__sandbox/mail   (SMTP ${env.SMTP_URL ? new URL(env.SMTP_URL).host : 'from SMTP_URL_FILE'})`,
-      `  Sandbox secrets  ${join(dataDir, 'secrets.json')}`,
-    ] : []),
-    'Ctrl-C stops everything.',
-    '',
-  ].join('\n'));
+  console.log(
+    [
+      '',
+      'Everything is up:',
+      `  API              ${apiUrl}   (POST /webhooks/stripe, GET /readyz, GET /metrics${isEncrypted ? ', POST /codec/decode' : ''})`,
+      `  Operator page    ${apiUrl}/ops/   (log in with ADMIN_TOKEN)`,
+      `  Temporal Web UI  ${temporal?.uiUrl ?? '(external cluster: see your Temporal UI)'}`,
+      `  Temporal gRPC    ${env.TEMPORAL_ADDRESS}`,
+      `  Worker metrics   ${workerMetricsUrl(env)}`,
+      ...(useSandbox
+        ? [
+            `  Sandbox Magento  ${env.MAGENTO_BASE_URL}`,
+            `  Sandbox ERP      ${env.ERP_BASE_URL}`,
+            `  Sandbox WMS      ${env.WMS_BASE_URL}`,
+            `  Sandbox Stripe   ${env.STRIPE_API_BASE}`,
+            `  Sandbox mail     ${env.MAIL_SANDBOX_URL}/__sandbox/mail   (SMTP ${env.SMTP_URL ? new URL(env.SMTP_URL).host : 'from SMTP_URL_FILE'})`,
+            `  Sandbox secrets  ${join(dataDir, 'secrets.json')}`,
+          ]
+        : []),
+      'Ctrl-C stops everything.',
+      '',
+    ].join('\n'),
+  );
 }
 
 function workerMetricsUrl(env: NodeJS.ProcessEnv): string {

@@ -23,7 +23,9 @@ const cachedBinary = join(gobin, 'stripe-mock');
 /** Which version `go install` put in the cache; `go install` builds report their version as "master". */
 const cachedVersionFile = join(gobin, 'stripe-mock.version');
 
-export type StripeMockLocation = { path: string; source: 'env' | 'path' | 'cache' | 'installed'; installMs?: number } | { path?: undefined; reason: string };
+export type StripeMockLocation =
+  | { path: string; source: 'env' | 'path' | 'cache' | 'installed'; installMs?: number }
+  | { path?: undefined; reason: string };
 
 export interface ResolveStripeMockOptions {
   /** `go install` when nothing is found (default true). */
@@ -55,11 +57,13 @@ export function locateStripeMock(options: ResolveStripeMockOptions = {}): Stripe
 
   // A binary someone put in the cache by hand has no version file and is taken as it is.
   const version = cachedVersion();
-  if (isExecutable(cachedBinary) && (version === undefined || version === stripeMockVersion)) return { path: cachedBinary, source: 'cache' };
+  if (isExecutable(cachedBinary) && (version === undefined || version === stripeMockVersion))
+    return { path: cachedBinary, source: 'cache' };
   tried.push(`not on PATH nor in ${gobin}`);
 
   if (options.install === false) return { reason: `stripe-mock not found (${tried.join('; ')})` };
-  const go = onPath('go') ?? ['/usr/local/go/bin/go', join(process.env.HOME ?? '', 'go', 'bin', 'go')].find(isExecutable);
+  const go =
+    onPath('go') ?? ['/usr/local/go/bin/go', join(process.env.HOME ?? '', 'go', 'bin', 'go')].find(isExecutable);
   if (!go) return { reason: `stripe-mock not found (${tried.join('; ')}) and no Go toolchain to build it` };
 
   const module = `${stripeMockModule}@${stripeMockVersion}`;
@@ -73,7 +77,8 @@ export function locateStripeMock(options: ResolveStripeMockOptions = {}): Stripe
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   if (result.status !== 0) {
-    const why = result.error?.message ?? result.stderr?.trim().split('\n').slice(-5).join(' | ') ?? `exit ${result.status}`;
+    const why =
+      result.error?.message ?? result.stderr?.trim().split('\n').slice(-5).join(' | ') ?? `exit ${result.status}`;
     return { reason: `go install ${module} failed: ${why}` };
   }
   if (!isExecutable(cachedBinary)) return { reason: `go install ${module} succeeded but left no ${cachedBinary}` };
@@ -101,14 +106,29 @@ async function helpText(binary: string): Promise<string> {
   return `${result.stdout ?? ''}${result.stderr ?? ''}`;
 }
 
-async function waitUntilAnswering(url: string, child: ChildProcess, output: () => string, timeoutMs: number): Promise<void> {
+async function waitUntilAnswering(
+  url: string,
+  child: ChildProcess,
+  output: () => string,
+  timeoutMs: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`stripe-mock exited (${child.exitCode ?? child.signalCode}): ${output()}`);
-    const answered = await axios.get(`${url}/v1/customers`, { headers: { Authorization: 'Bearer sk_test_123' }, timeout: 1000, validateStatus: () => true })
-      .then((r) => r.status === 200, () => false);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`stripe-mock exited (${child.exitCode ?? child.signalCode}): ${output()}`);
+    const answered = await axios
+      .get(`${url}/v1/customers`, {
+        headers: { Authorization: 'Bearer sk_test_123' },
+        timeout: 1000,
+        validateStatus: () => true,
+      })
+      .then(
+        (r) => r.status === 200,
+        () => false,
+      );
     if (answered) return;
-    if (Date.now() > deadline) throw new Error(`stripe-mock did not answer on ${url} within ${timeoutMs} ms: ${output()}`);
+    if (Date.now() > deadline)
+      throw new Error(`stripe-mock did not answer on ${url} within ${timeoutMs} ms: ${output()}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
@@ -144,7 +164,8 @@ export async function startStripeMock(binary?: string, timeoutMs = 30_000): Prom
       port = Number(/Listening for HTTP at address: [^\s]*:(\d+)/.exec(output)?.[1]) || undefined;
       if (spawnError) throw new Error(`stripe-mock could not be started: ${spawnError.message}`);
       if (child.exitCode !== null) throw new Error(`stripe-mock exited (${child.exitCode}): ${output}`);
-      if (Date.now() > deadline) throw new Error(`stripe-mock printed no HTTP address within ${timeoutMs} ms: ${output}`);
+      if (Date.now() > deadline)
+        throw new Error(`stripe-mock printed no HTTP address within ${timeoutMs} ms: ${output}`);
       if (port === undefined) await new Promise((resolve) => setTimeout(resolve, 50));
     }
     const url = `http://127.0.0.1:${port}`;

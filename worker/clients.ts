@@ -13,17 +13,25 @@ import type { OrderSettings } from '../domain/settings';
 
 function required(env: WorkerEnv, name: keyof WorkerEnv): string {
   const value = env[name];
-  if (typeof value !== 'string' || value === '') throw new ConfigError(`invalid configuration:\n  ${name}: required by the worker`);
+  if (typeof value !== 'string' || value === '')
+    throw new ConfigError(`invalid configuration:\n  ${name}: required by the worker`);
   return value;
 }
 
 function magentoAuth(env: WorkerEnv): MagentoAuth {
   if (env.MAGENTO_TOKEN) return { kind: 'token', token: env.MAGENTO_TOKEN };
   if (env.MAGENTO_OAUTH_CONSUMER_KEY) {
-    return { kind: 'oauth', consumerKey: env.MAGENTO_OAUTH_CONSUMER_KEY, consumerSecret: required(env, 'MAGENTO_OAUTH_CONSUMER_SECRET'),
-      accessToken: required(env, 'MAGENTO_OAUTH_ACCESS_TOKEN'), tokenSecret: required(env, 'MAGENTO_OAUTH_TOKEN_SECRET') };
+    return {
+      kind: 'oauth',
+      consumerKey: env.MAGENTO_OAUTH_CONSUMER_KEY,
+      consumerSecret: required(env, 'MAGENTO_OAUTH_CONSUMER_SECRET'),
+      accessToken: required(env, 'MAGENTO_OAUTH_ACCESS_TOKEN'),
+      tokenSecret: required(env, 'MAGENTO_OAUTH_TOKEN_SECRET'),
+    };
   }
-  throw new ConfigError('invalid configuration:\n  MAGENTO_TOKEN: required by the worker (or the four MAGENTO_OAUTH_* values)');
+  throw new ConfigError(
+    'invalid configuration:\n  MAGENTO_TOKEN: required by the worker (or the four MAGENTO_OAUTH_* values)',
+  );
 }
 
 /** A system's rate limiter from its `<SYSTEM>_MAX_RPS` and `<SYSTEM>_MAX_CONCURRENCY`; the rest as measured for every system. */
@@ -34,12 +42,22 @@ function resilience(ratePerSecond: number, maxConcurrent: number): ResilienceOpt
 /** The worker's clients, from the validated environment; a missing value stops start-up naming the variable. */
 export function clientsFromEnv(env: WorkerEnv, settings: OrderSettings, temporal: Client): ProductClients {
   return {
-    magento: new MagentoClient({ baseUrl: required(env, 'MAGENTO_BASE_URL'), auth: magentoAuth(env),
-      resilience: resilience(env.MAGENTO_MAX_RPS, env.MAGENTO_MAX_CONCURRENCY) }),
-    erp: new ErpClient({ baseUrl: required(env, 'ERP_BASE_URL'), apiKey: required(env, 'ERP_API_KEY'), apiSecret: required(env, 'ERP_API_SECRET'),
-      resilience: resilience(env.ERP_MAX_RPS, env.ERP_MAX_CONCURRENCY) }),
-    wms: new WmsClient({ baseUrl: required(env, 'WMS_BASE_URL'), token: required(env, 'WMS_TOKEN'),
-      resilience: resilience(env.WMS_MAX_RPS, env.WMS_MAX_CONCURRENCY) }),
+    magento: new MagentoClient({
+      baseUrl: required(env, 'MAGENTO_BASE_URL'),
+      auth: magentoAuth(env),
+      resilience: resilience(env.MAGENTO_MAX_RPS, env.MAGENTO_MAX_CONCURRENCY),
+    }),
+    erp: new ErpClient({
+      baseUrl: required(env, 'ERP_BASE_URL'),
+      apiKey: required(env, 'ERP_API_KEY'),
+      apiSecret: required(env, 'ERP_API_SECRET'),
+      resilience: resilience(env.ERP_MAX_RPS, env.ERP_MAX_CONCURRENCY),
+    }),
+    wms: new WmsClient({
+      baseUrl: required(env, 'WMS_BASE_URL'),
+      token: required(env, 'WMS_TOKEN'),
+      resilience: resilience(env.WMS_MAX_RPS, env.WMS_MAX_CONCURRENCY),
+    }),
     stripe: createStripeClient({ secretKey: required(env, 'STRIPE_SECRET_KEY'), apiBase: env.STRIPE_API_BASE }),
     mailer: new Mailer({ smtpUrl: env.SMTP_URL, from: env.MAIL_FROM, merchantEmail: env.MERCHANT_EMAIL }),
     temporal,

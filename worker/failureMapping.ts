@@ -33,11 +33,20 @@ export function toFailure(err: unknown): unknown {
     });
   }
   if (err instanceof MailRejected) {
-    return ApplicationFailure.create({ type: failureTypes[err.kind], message: err.message, nonRetryable: true,
-      details: [{ system: 'Mail', status: err.responseCode, kind: err.kind }] });
+    return ApplicationFailure.create({
+      type: failureTypes[err.kind],
+      message: err.message,
+      nonRetryable: true,
+      details: [{ system: 'Mail', status: err.responseCode, kind: err.kind }],
+    });
   }
   if (err instanceof MappingError || err instanceof MoneyError || err instanceof ReportStoreError) {
-    return ApplicationFailure.create({ type: failureTypes.bad_data, message: err.message, nonRetryable: true, details: [{ error: err.name }] });
+    return ApplicationFailure.create({
+      type: failureTypes.bad_data,
+      message: err.message,
+      nonRetryable: true,
+      details: [{ error: err.name }],
+    });
   }
   return err;
 }

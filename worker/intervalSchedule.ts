@@ -15,11 +15,19 @@ export interface IntervalScheduleOptions {
  * review queue is never joined by a second one. Idempotent: an existing Schedule gets the new spec and action and
  * keeps its state, the last run's result (a poll's cursor) included.
  */
-export async function ensureIntervalSchedule(temporal: Client, options: IntervalScheduleOptions): Promise<'created' | 'updated'> {
+export async function ensureIntervalSchedule(
+  temporal: Client,
+  options: IntervalScheduleOptions,
+): Promise<'created' | 'updated'> {
   const schedule = {
     scheduleId: options.scheduleId,
     spec: { intervals: [{ every: options.every as `${number}m` }] },
-    action: { type: 'startWorkflow' as const, workflowType: options.workflowType, taskQueue: options.taskQueue, args: [{}] },
+    action: {
+      type: 'startWorkflow' as const,
+      workflowType: options.workflowType,
+      taskQueue: options.taskQueue,
+      args: [{}],
+    },
     policies: { overlap: 'SKIP' as const, catchupWindow: options.catchupWindow },
   };
   try {
@@ -27,8 +35,14 @@ export async function ensureIntervalSchedule(temporal: Client, options: Interval
     return 'created';
   } catch (err) {
     if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-    await temporal.schedule.getHandle(options.scheduleId).update((previous) => ({ ...previous, spec: schedule.spec, action: schedule.action,
-      policies: { ...previous.policies, overlap: schedule.policies.overlap } }));
+    await temporal.schedule
+      .getHandle(options.scheduleId)
+      .update((previous) => ({
+        ...previous,
+        spec: schedule.spec,
+        action: schedule.action,
+        policies: { ...previous.policies, overlap: schedule.policies.overlap },
+      }));
     return 'updated';
   }
 }

@@ -33,7 +33,10 @@ function workerTuning(env: WorkerEnv): Partial<WorkerOptions> {
  * unfinished task to another worker after its timeout, and every step looks before it writes.
  */
 const shutdownForceMs = 25_000;
-const shutdownBounds = { shutdownGraceTime: 10_000, shutdownForceTime: shutdownForceMs } as const satisfies Partial<WorkerOptions>;
+const shutdownBounds = {
+  shutdownGraceTime: 10_000,
+  shutdownForceTime: shutdownForceMs,
+} as const satisfies Partial<WorkerOptions>;
 
 /**
  * The worker is throughput work; the API's webhook answer and the Temporal server are latency work. Sharing one
@@ -60,32 +63,66 @@ async function main(): Promise<void> {
   const settings = orderSettingsFrom(loadMappings(env.MAPPINGS_FILE));
   // The intake activity starts and signals workflows through a client; it connects on first use.
   const clientConnection = Connection.lazy(temporalConnectionOptions(env));
-  const temporal = new Client({ connection: clientConnection, namespace: env.TEMPORAL_NAMESPACE, dataConverter: dataConverterFrom(env) });
+  const temporal = new Client({
+    connection: clientConnection,
+    namespace: env.TEMPORAL_NAMESPACE,
+    dataConverter: dataConverterFrom(env),
+  });
   const clients = clientsFromEnv(env, settings, temporal);
   const activities = createProductActivities(clients);
   const bundle = await workflowBundleInChildProcess();
   const { worker, connection } = await createWorker({
     env,
     activities,
-    overrides: { ...workerTuning(env), ...shutdownBounds, workflowsPath: undefined, workflowBundle: { codePath: bundle.codePath } },
+    overrides: {
+      ...workerTuning(env),
+      ...shutdownBounds,
+      workflowsPath: undefined,
+      workflowBundle: { codePath: bundle.codePath },
+    },
     onConnectRetry: (err, attempt) => log.warn({ attempt, err: err.message }, 'Temporal not reachable yet; retrying'),
   }).finally(bundle.remove); // read into the worker by now
   if (env.STRIPE_CATCH_UP_INTERVAL !== 'off') {
     const outcome = await ensureCatchUpSchedule(temporal, env.TEMPORAL_TASK_QUEUE, env.STRIPE_CATCH_UP_INTERVAL);
-    log.info({ scheduleId: 'stripe-catch-up', every: env.STRIPE_CATCH_UP_INTERVAL, outcome }, 'Stripe catch-up schedule ready');
+    log.info(
+      { scheduleId: 'stripe-catch-up', every: env.STRIPE_CATCH_UP_INTERVAL, outcome },
+      'Stripe catch-up schedule ready',
+    );
   }
   if (env.MAGENTO_CREDITMEMO_SYNC_INTERVAL !== 'off') {
-    const outcome = await ensureCreditMemoSyncSchedule(temporal, env.TEMPORAL_TASK_QUEUE, env.MAGENTO_CREDITMEMO_SYNC_INTERVAL);
-    log.info({ scheduleId: creditMemoSyncScheduleId, every: env.MAGENTO_CREDITMEMO_SYNC_INTERVAL, outcome }, 'Magento credit memo sync schedule ready');
+    const outcome = await ensureCreditMemoSyncSchedule(
+      temporal,
+      env.TEMPORAL_TASK_QUEUE,
+      env.MAGENTO_CREDITMEMO_SYNC_INTERVAL,
+    );
+    log.info(
+      { scheduleId: creditMemoSyncScheduleId, every: env.MAGENTO_CREDITMEMO_SYNC_INTERVAL, outcome },
+      'Magento credit memo sync schedule ready',
+    );
   }
   if (env.MAGENTO_CUSTOMER_SYNC_INTERVAL !== 'off') {
-    const outcome = await ensureCustomerPollSchedule(temporal, env.TEMPORAL_TASK_QUEUE, env.MAGENTO_CUSTOMER_SYNC_INTERVAL);
-    log.info({ scheduleId: customerPollScheduleId, every: env.MAGENTO_CUSTOMER_SYNC_INTERVAL, outcome }, 'Magento customer poll schedule ready');
+    const outcome = await ensureCustomerPollSchedule(
+      temporal,
+      env.TEMPORAL_TASK_QUEUE,
+      env.MAGENTO_CUSTOMER_SYNC_INTERVAL,
+    );
+    log.info(
+      { scheduleId: customerPollScheduleId, every: env.MAGENTO_CUSTOMER_SYNC_INTERVAL, outcome },
+      'Magento customer poll schedule ready',
+    );
   }
-  log.info({ address: env.TEMPORAL_ADDRESS, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.TEMPORAL_TASK_QUEUE,
-    metrics: metricsAddress ? `http://${metricsAddress}/metrics` : 'off' }, 'worker polling');
+  log.info(
+    {
+      address: env.TEMPORAL_ADDRESS,
+      namespace: env.TEMPORAL_NAMESPACE,
+      taskQueue: env.TEMPORAL_TASK_QUEUE,
+      metrics: metricsAddress ? `http://${metricsAddress}/metrics` : 'off',
+    },
+    'worker polling',
+  );
   let stopRequestedAt: number | undefined;
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void (stopRequestedAt ??= Date.now()));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.once(signal, () => void (stopRequestedAt ??= Date.now()));
   try {
     await worker.run(); // the SDK's runtime shuts the worker down gracefully on SIGINT/SIGTERM
   } catch (err) {
@@ -93,7 +130,10 @@ async function main(): Promise<void> {
     // use): the process leaves them to Temporal. Closing connections a native worker still holds would wait on it.
     const forced = stopRequestedAt !== undefined && Date.now() - stopRequestedAt >= shutdownForceMs;
     if (!(err instanceof GracefulShutdownPeriodExpiredError) && !forced) throw err;
-    log.warn({ afterMs: Date.now() - (stopRequestedAt ?? Date.now()) }, 'stopped with tasks still running: Temporal hands them to another worker after their timeout');
+    log.warn(
+      { afterMs: Date.now() - (stopRequestedAt ?? Date.now()) },
+      'stopped with tasks still running: Temporal hands them to another worker after their timeout',
+    );
     process.exit(0);
   } finally {
     await connection.close();

@@ -13,7 +13,9 @@ export function installWorkerRuntime(env: Pick<WorkerEnv, 'WORKER_METRICS_PORT'>
     Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress } } } });
   } catch (err) {
     // Typically the port is taken (a second worker on this machine): say which variable moves it.
-    throw new ConfigError(`invalid configuration:\n  WORKER_METRICS_PORT: cannot serve metrics on ${bindAddress} (${(err as Error).message}); set another port, or 0 to turn them off`);
+    throw new ConfigError(
+      `invalid configuration:\n  WORKER_METRICS_PORT: cannot serve metrics on ${bindAddress} (${(err as Error).message}); set another port, or 0 to turn them off`,
+    );
   }
   return { metricsAddress: bindAddress };
 }

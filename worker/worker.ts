@@ -9,7 +9,10 @@ export const workflowsPath = require.resolve('../workflows');
 
 /** Every activity's failures mapped to the failure policy's types, and liveness heartbeats where asked for. */
 export const productInterceptors: NonNullable<WorkerOptions['interceptors']> = {
-  activity: [() => ({ inbound: new LivenessHeartbeatInterceptor() }), () => ({ inbound: new FailureMappingInterceptor() })],
+  activity: [
+    () => ({ inbound: new LivenessHeartbeatInterceptor() }),
+    () => ({ inbound: new FailureMappingInterceptor() }),
+  ],
 };
 
 export interface CreateWorkerOptions {
@@ -23,7 +26,11 @@ export interface CreateWorkerOptions {
   onConnectRetry?: (err: Error, attempt: number) => void;
 }
 
-async function connectWithRetry(env: TemporalEnv, timeoutMs: number, onRetry?: (err: Error, attempt: number) => void): Promise<NativeConnection> {
+async function connectWithRetry(
+  env: TemporalEnv,
+  timeoutMs: number,
+  onRetry?: (err: Error, attempt: number) => void,
+): Promise<NativeConnection> {
   const deadline = Date.now() + timeoutMs;
   for (let attempt = 1; ; attempt++) {
     try {
@@ -37,8 +44,12 @@ async function connectWithRetry(env: TemporalEnv, timeoutMs: number, onRetry?: (
 }
 
 /** The product worker: this project's workflows and activities on the configured task queue. */
-export async function createWorker(options: CreateWorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
-  const connection = options.connection ?? (await connectWithRetry(options.env, options.connectTimeoutMs ?? 120_000, options.onConnectRetry));
+export async function createWorker(
+  options: CreateWorkerOptions,
+): Promise<{ worker: Worker; connection: NativeConnection }> {
+  const connection =
+    options.connection ??
+    (await connectWithRetry(options.env, options.connectTimeoutMs ?? 120_000, options.onConnectRetry));
   const worker = await Worker.create({
     connection,
     namespace: options.env.TEMPORAL_NAMESPACE,

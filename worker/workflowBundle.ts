@@ -10,7 +10,9 @@ import { join } from 'node:path';
  */
 export async function workflowBundleInChildProcess(): Promise<{ codePath: string; remove(): void }> {
   const codePath = join(tmpdir(), `o2c-workflow-bundle-${process.pid}-${Date.now()}.js`);
-  const child = fork(require.resolve('./bundleWorkflows'), [codePath], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(require.resolve('./bundleWorkflows'), [codePath], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const code = await new Promise<number | null>((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (exitCode) => resolve(exitCode));

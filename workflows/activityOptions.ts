@@ -38,8 +38,12 @@ export const nonEssentialCall: ActivityOptions = {
  * mid-task loses the task's unrecorded steps, which the next worker runs again: every step looks before it writes.
  */
 export function asLocal(options: ActivityOptions): LocalActivityOptions {
-  return { startToCloseTimeout: options.startToCloseTimeout, scheduleToCloseTimeout: options.scheduleToCloseTimeout,
-    localRetryThreshold: '10 seconds', retry: options.retry };
+  return {
+    startToCloseTimeout: options.startToCloseTimeout,
+    scheduleToCloseTimeout: options.scheduleToCloseTimeout,
+    localRetryThreshold: '10 seconds',
+    retry: options.retry,
+  };
 }
 
 export const localExternalCall = asLocal(externalCall);

@@ -25,14 +25,21 @@ const magento = proxyActivities<MagentoActivities>(externalCall);
  * The Magento order the object's payment names (its metadata `magento_order_id`), tagged on the run's search
  * attributes. A payment that names none parks the run; a retry reads the object from Stripe again first.
  */
-export async function orderNamedBy<T extends OnPayment>(review: Review, what: string, object: T, reread: () => Promise<T>): Promise<{ incrementId: string; object: T }> {
+export async function orderNamedBy<T extends OnPayment>(
+  review: Review,
+  what: string,
+  object: T,
+  reread: () => Promise<T>,
+): Promise<{ incrementId: string; object: T }> {
   let attempts = 0;
   let latest = object;
   await review.step(async () => {
     if (attempts++ > 0) latest = await reread();
     if (!latest.magentoOrderId) {
-      throw permanentFailure(`${what} (${formatMoney(latest.amountMinor, latest.currency)}) is on payment ${latest.paymentIntentId ?? latest.chargeId} `
-        + 'which names no Magento order (metadata magento_order_id)');
+      throw permanentFailure(
+        `${what} (${formatMoney(latest.amountMinor, latest.currency)}) is on payment ${latest.paymentIntentId ?? latest.chargeId} ` +
+          'which names no Magento order (metadata magento_order_id)',
+      );
     }
   });
   return { incrementId: latest.magentoOrderId!, object: latest };

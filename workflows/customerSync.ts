@@ -1,5 +1,12 @@
 import {
-  condition, continueAsNew, defineSignal, getExternalWorkflowHandle, isCancellation, proxyActivities, setHandler, workflowInfo,
+  condition,
+  continueAsNew,
+  defineSignal,
+  getExternalWorkflowHandle,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
 } from '@temporalio/workflow';
 import { decideSync } from '../domain/customerMapping';
 import { customerPassOutcome, type CustomerPassOutcome } from '../domain/customerPoll';
@@ -81,9 +88,16 @@ const passesPerRun = 200;
  * Stripe customer only flags the Magento one.
  */
 export async function customerSync(input: CustomerSyncInput): Promise<CustomerSyncStatus> {
-  const status: CustomerSyncStatus = { key: input.key, passes: input.passes ?? 0, waiting: false, writes: { magento: 0, stripe: 0, erp: 0 }, conflicts: [], syncState: 'running',
+  const status: CustomerSyncStatus = {
+    key: input.key,
+    passes: input.passes ?? 0,
+    waiting: false,
+    writes: { magento: 0, stripe: 0, erp: 0 },
+    conflicts: [],
+    syncState: 'running',
     ...(input.magentoCustomerId !== undefined ? { magentoCustomerId: input.magentoCustomerId } : {}),
-    ...(input.stripeCustomerId ? { stripeCustomerId: input.stripeCustomerId } : {}) };
+    ...(input.stripeCustomerId ? { stripeCustomerId: input.stripeCustomerId } : {}),
+  };
   let stripeChangedAtMs = input.stripeChangedAtMs ?? 0;
   let pending = true;
   let replies: PassReply[] = input.replies ?? [];
@@ -114,12 +128,23 @@ export async function customerSync(input: CustomerSyncInput): Promise<CustomerSy
     status.passes += 1;
     await review.step(() => syncPass(status, stripeChangedAtMs));
     setSyncState(status, 'running');
-    await tellBackfills(answering, customerPassOutcome({ lastDecision: status.lastDecision, conflict: status.conflicts.length > before.conflicts,
-      wrote: (['magento', 'stripe', 'erp'] as const).some((side) => status.writes[side] > before.writes[side]) }));
+    await tellBackfills(
+      answering,
+      customerPassOutcome({
+        lastDecision: status.lastDecision,
+        conflict: status.conflicts.length > before.conflicts,
+        wrote: (['magento', 'stripe', 'erp'] as const).some((side) => status.writes[side] > before.writes[side]),
+      }),
+    );
     if (status.passes - (input.passes ?? 0) >= passesPerRun || workflowInfo().continueAsNewSuggested) {
-      await continueAsNew<typeof customerSync>({ key: status.key, ...(status.magentoCustomerId !== undefined ? { magentoCustomerId: status.magentoCustomerId } : {}),
-        ...(status.stripeCustomerId ? { stripeCustomerId: status.stripeCustomerId } : {}), stripeChangedAtMs, passes: status.passes,
-        ...(replies.length > 0 ? { replies } : {}) });
+      await continueAsNew<typeof customerSync>({
+        key: status.key,
+        ...(status.magentoCustomerId !== undefined ? { magentoCustomerId: status.magentoCustomerId } : {}),
+        ...(status.stripeCustomerId ? { stripeCustomerId: status.stripeCustomerId } : {}),
+        stripeChangedAtMs,
+        passes: status.passes,
+        ...(replies.length > 0 ? { replies } : {}),
+      });
     }
   }
   setSyncState(status, 'completed');
@@ -135,25 +160,33 @@ function withReply(replies: PassReply[], workflowId: string, customerId: number)
 
 /** Tells each backfill that handed this customer over how the pass went (ids and the outcome only); one already ended is not told. */
 async function tellBackfills(replies: PassReply[], outcome: CustomerPassOutcome): Promise<void> {
-  await Promise.all(replies.map(async ({ workflowId, customerIds }) => {
-    try {
-      await getExternalWorkflowHandle(workflowId).signal(customerSyncOutcomeSignal, { customerIds, outcome });
-    } catch (err) {
-      if (isCancellation(err)) throw err;
-    }
-  }));
+  await Promise.all(
+    replies.map(async ({ workflowId, customerIds }) => {
+      try {
+        await getExternalWorkflowHandle(workflowId).signal(customerSyncOutcomeSignal, { customerIds, outcome });
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+      }
+    }),
+  );
 }
 
 /** Reads both sides now and brings them (and the ERP) in step; writes nothing when both are as our last write left them. */
 async function syncPass(status: CustomerSyncStatus, stripeChangedAtMs: number): Promise<void> {
   // The key is a digest, not the e-mail: each side is found by its id, and the other, before linking, by the e-mail the
   // side found first holds (a Stripe-first and a Magento-first customer with one e-mail are one customer).
-  let s = status.stripeCustomerId ? await stripe.loadStripeCustomer({ customerId: status.stripeCustomerId }) : undefined;
+  let s = status.stripeCustomerId
+    ? await stripe.loadStripeCustomer({ customerId: status.stripeCustomerId })
+    : undefined;
   const linkedId = status.magentoCustomerId ?? s?.magentoCustomerId;
   const emailOfStripe = s && !s.deleted ? s.synced.email || undefined : undefined;
-  const m = linkedId !== undefined || emailOfStripe
-    ? await magento.loadMagentoCustomer({ ...(linkedId !== undefined ? { customerId: linkedId } : {}), ...(emailOfStripe ? { email: emailOfStripe } : {}) })
-    : undefined;
+  const m =
+    linkedId !== undefined || emailOfStripe
+      ? await magento.loadMagentoCustomer({
+          ...(linkedId !== undefined ? { customerId: linkedId } : {}),
+          ...(emailOfStripe ? { email: emailOfStripe } : {}),
+        })
+      : undefined;
   if (m) status.magentoCustomerId = m.customerId;
   if (s) status.stripeCustomerId = s.customerId;
   if (!s && m?.stripeCustomerId) s = await stripe.loadStripeCustomer({ customerId: m.stripeCustomerId });
@@ -209,7 +242,11 @@ async function syncPass(status: CustomerSyncStatus, stripeChangedAtMs: number): 
 async function magentoCustomerDeleted(status: CustomerSyncStatus, s: StripeCustomerSide): Promise<void> {
   if (s.magentoCustomerId !== undefined) {
     const at = new Date(Date.now()).toISOString();
-    const { changed } = await stripe.unlinkDeletedMagentoCustomer({ customerId: s.customerId, magentoCustomerId: s.magentoCustomerId, at });
+    const { changed } = await stripe.unlinkDeletedMagentoCustomer({
+      customerId: s.customerId,
+      magentoCustomerId: s.magentoCustomerId,
+      at,
+    });
     if (changed) status.writes.stripe += 1;
     status.magentoDeletedAt = at;
   } else status.magentoDeletedAt = s.magentoDeletedAt;
@@ -217,21 +254,34 @@ async function magentoCustomerDeleted(status: CustomerSyncStatus, s: StripeCusto
   status.lastDecision = 'magento_deleted';
 }
 
-async function bringInStep(status: CustomerSyncStatus, m: MagentoCustomerSide, s: StripeCustomerSide, stripeChangedAtMs: number)
-  : Promise<{ m: MagentoCustomerSide; s: StripeCustomerSide }> {
+async function bringInStep(
+  status: CustomerSyncStatus,
+  m: MagentoCustomerSide,
+  s: StripeCustomerSide,
+  stripeChangedAtMs: number,
+): Promise<{ m: MagentoCustomerSide; s: StripeCustomerSide }> {
   const stripeAt = Math.max(stripeChangedAtMs, s.createdMs);
-  const decision = decideSync({ hash: m.hash, ...(m.storedHash ? { storedHash: m.storedHash } : {}), changedAtMs: m.changedAtMs },
-    { hash: s.hash, ...(s.storedHash ? { storedHash: s.storedHash } : {}), changedAtMs: stripeAt });
-  const linked = m.stripeCustomerId === s.customerId && s.magentoCustomerId === m.customerId && m.key === status.key && s.key === status.key;
+  const decision = decideSync(
+    { hash: m.hash, ...(m.storedHash ? { storedHash: m.storedHash } : {}), changedAtMs: m.changedAtMs },
+    { hash: s.hash, ...(s.storedHash ? { storedHash: s.storedHash } : {}), changedAtMs: stripeAt },
+  );
+  const linked =
+    m.stripeCustomerId === s.customerId &&
+    s.magentoCustomerId === m.customerId &&
+    m.key === status.key &&
+    s.key === status.key;
   status.lastDecision = decision.kind === 'copy' ? `copy_from_${decision.from}` : decision.kind;
   if (decision.kind === 'copy') {
-    if (decision.conflict) status.conflicts.push({ kept: decision.from, magentoChangedAtMs: m.changedAtMs, stripeChangedAtMs: stripeAt });
+    if (decision.conflict)
+      status.conflicts.push({ kept: decision.from, magentoChangedAtMs: m.changedAtMs, stripeChangedAtMs: stripeAt });
     if (decision.from === 'magento') {
       s = await writeStripe(status, s.customerId, m.synced, m.customerId);
-      if (decision.conflict || m.storedHash !== m.hash || !linked) m = await writeMagento(status, m.customerId, undefined, s.customerId);
+      if (decision.conflict || m.storedHash !== m.hash || !linked)
+        m = await writeMagento(status, m.customerId, undefined, s.customerId);
     } else {
       m = await writeMagento(status, m.customerId, s.synced, s.customerId);
-      if (decision.conflict || s.storedHash !== s.hash || !linked) s = await writeStripe(status, s.customerId, undefined, m.customerId);
+      if (decision.conflict || s.storedHash !== s.hash || !linked)
+        s = await writeStripe(status, s.customerId, undefined, m.customerId);
     }
     return { m, s };
   }
@@ -241,17 +291,35 @@ async function bringInStep(status: CustomerSyncStatus, m: MagentoCustomerSide, s
   return { m, s };
 }
 
-async function writeMagento(status: CustomerSyncStatus, customerId: number | undefined, synced: MagentoCustomerSide['synced'] | undefined,
-  stripeCustomerId: string): Promise<MagentoCustomerSide> {
-  const m = await magento.writeMagentoCustomer({ ...(customerId !== undefined ? { customerId } : {}), ...(synced ? { synced } : {}), key: status.key, stripeCustomerId });
+async function writeMagento(
+  status: CustomerSyncStatus,
+  customerId: number | undefined,
+  synced: MagentoCustomerSide['synced'] | undefined,
+  stripeCustomerId: string,
+): Promise<MagentoCustomerSide> {
+  const m = await magento.writeMagentoCustomer({
+    ...(customerId !== undefined ? { customerId } : {}),
+    ...(synced ? { synced } : {}),
+    key: status.key,
+    stripeCustomerId,
+  });
   status.writes.magento += 1;
   status.magentoCustomerId = m.customerId;
   return m;
 }
 
-async function writeStripe(status: CustomerSyncStatus, customerId: string | undefined, synced: StripeCustomerSide['synced'] | undefined,
-  magentoCustomerId: number): Promise<StripeCustomerSide> {
-  const s = await stripe.writeStripeCustomer({ ...(customerId ? { customerId } : {}), ...(synced ? { synced } : {}), key: status.key, magentoCustomerId });
+async function writeStripe(
+  status: CustomerSyncStatus,
+  customerId: string | undefined,
+  synced: StripeCustomerSide['synced'] | undefined,
+  magentoCustomerId: number,
+): Promise<StripeCustomerSide> {
+  const s = await stripe.writeStripeCustomer({
+    ...(customerId ? { customerId } : {}),
+    ...(synced ? { synced } : {}),
+    key: status.key,
+    magentoCustomerId,
+  });
   status.writes.stripe += 1;
   status.stripeCustomerId = s.customerId;
   return s;

@@ -71,7 +71,8 @@ export async function dispute(input: { disputeId: string }): Promise<DisputeOutc
   try {
     run.settings = await run.review.step(() => config.orderSettings());
     run.dispute = await run.review.step(() => stripe.getDispute(input.disputeId));
-    if (run.dispute.invoiceId && !run.dispute.magentoOrderId) return end(run, 'not_for_us', 'completed', `dispute of Stripe invoice ${run.dispute.invoiceId} (a subscription)`);
+    if (run.dispute.invoiceId && !run.dispute.magentoOrderId)
+      return end(run, 'not_for_us', 'completed', `dispute of Stripe invoice ${run.dispute.invoiceId} (a subscription)`);
     await findOrder(run);
     await opened(run);
     await awaitClosing(run);
@@ -85,7 +86,14 @@ export async function dispute(input: { disputeId: string }): Promise<DisputeOutc
 }
 
 function startRun(disputeId: string): DisputeRun {
-  const status: DisputeStatus = { disputeId, step: 'started', syncState: 'running', journalEntries: {}, ids: {}, timestamps: {} };
+  const status: DisputeStatus = {
+    disputeId,
+    step: 'started',
+    syncState: 'running',
+    journalEntries: {},
+    ids: {},
+    timestamps: {},
+  };
   const run = { status, nudges: 0, reminded: false } as unknown as DisputeRun;
   setHandler(stripeEventSignal, () => void (run.nudges += 1));
   setHandler(disputeStatusQuery, () => status);
@@ -100,7 +108,12 @@ function reached(run: DisputeRun, step: string): void {
   run.status.timestamps[step] = new Date().toISOString();
 }
 
-function end(run: DisputeRun, outcome: DisputeOutcome['outcome'], state: SyncStateValue, reason?: string): DisputeOutcome {
+function end(
+  run: DisputeRun,
+  outcome: DisputeOutcome['outcome'],
+  state: SyncStateValue,
+  reason?: string,
+): DisputeOutcome {
   reached(run, outcome);
   setSyncState(run.status, state);
   run.status.outcome = outcome;
@@ -109,7 +122,9 @@ function end(run: DisputeRun, outcome: DisputeOutcome['outcome'], state: SyncSta
 }
 
 async function findOrder(run: DisputeRun): Promise<void> {
-  const found = await orderNamedBy(run.review, `Stripe dispute ${run.dispute.disputeId}`, run.dispute, () => stripe.getDispute(run.dispute.disputeId));
+  const found = await orderNamedBy(run.review, `Stripe dispute ${run.dispute.disputeId}`, run.dispute, () =>
+    stripe.getDispute(run.dispute.disputeId),
+  );
   run.dispute = found.object;
   run.incrementId = found.incrementId;
   run.status.incrementId = run.incrementId;
@@ -118,7 +133,13 @@ async function findOrder(run: DisputeRun): Promise<void> {
 }
 
 function notice(run: DisputeRun, status: DisputeNotice['status']): DisputeNotice {
-  return { disputeId: run.dispute.disputeId, status, amountMinor: run.dispute.amountMinor, currency: run.dispute.currency, reason: run.dispute.reason };
+  return {
+    disputeId: run.dispute.disputeId,
+    status,
+    amountMinor: run.dispute.amountMinor,
+    currency: run.dispute.currency,
+    reason: run.dispute.reason,
+  };
 }
 
 /** The Magento comment, the order's run told (it holds an unshipped order), the money that left booked, the merchant told. */
@@ -127,15 +148,28 @@ async function opened(run: DisputeRun): Promise<void> {
   const order = await run.review.step(() => magento.loadOrderSnapshot(run.incrementId));
   if (order) {
     run.status.ids.magentoEntityId = order.entityId;
-    await run.review.step(() => magento.addMagentoComment({ entityId: order.entityId, key: `dispute_opened:${disputeId}`,
-      comment: `Disputed in Stripe (${reason}): ${disputeId}, ${formatMoney(amountMinor, currency)}${evidenceDueBy ? `; evidence due by ${evidenceDueBy}` : ''}.` }));
+    await run.review.step(() =>
+      magento.addMagentoComment({
+        entityId: order.entityId,
+        key: `dispute_opened:${disputeId}`,
+        comment: `Disputed in Stripe (${reason}): ${disputeId}, ${formatMoney(amountMinor, currency)}${evidenceDueBy ? `; evidence due by ${evidenceDueBy}` : ''}.`,
+      }),
+    );
   }
-  const told = await run.review.step(() => intake.tellOrderAboutDispute({ incrementId: run.incrementId, dispute: notice(run, 'opened') }));
+  const told = await run.review.step(() =>
+    intake.tellOrderAboutDispute({ incrementId: run.incrementId, dispute: notice(run, 'opened') }),
+  );
   run.status.ids.orderRun = told.orderRun;
   await bookMovements(run);
-  await run.review.step(() => notify.notifyMerchant({ key: `dispute_opened:${disputeId}`, template: 'dispute_opened', orderId: run.incrementId,
-    subject: `Order ${run.incrementId}: the payment is disputed (${reason})`,
-    detail: `${formatMoney(amountMinor, currency)} and Stripe's fee were withdrawn. Submit evidence in Stripe${evidenceDueBy ? ` by ${evidenceDueBy}` : ''}.` }));
+  await run.review.step(() =>
+    notify.notifyMerchant({
+      key: `dispute_opened:${disputeId}`,
+      template: 'dispute_opened',
+      orderId: run.incrementId,
+      subject: `Order ${run.incrementId}: the payment is disputed (${reason})`,
+      detail: `${formatMoney(amountMinor, currency)} and Stripe's fee were withdrawn. Submit evidence in Stripe${evidenceDueBy ? ` by ${evidenceDueBy}` : ''}.`,
+    }),
+  );
   reached(run, 'awaiting_outcome');
 }
 
@@ -145,10 +179,24 @@ async function bookMovements(run: DisputeRun): Promise<void> {
   for (const movement of run.dispute.movements) {
     if (run.status.journalEntries[movement.balanceTransactionId]) continue;
     const entry = await run.review.step(() => {
-      const journal = disputeJournalFor(movement, { chargebacks: glAccounts.dispute, reversals: glAccounts.dispute_reversal ?? glAccounts.dispute,
-        fees: glAccounts.fee, clearing: bankAccount }, run.dispute.disputeId);
-      return erp.postErpJournalEntry({ reference: movement.balanceTransactionId, date: movement.createdAt.slice(0, 10), company,
-        currency: movement.currency, accounts: journal.lines, remark: journal.remark });
+      const journal = disputeJournalFor(
+        movement,
+        {
+          chargebacks: glAccounts.dispute,
+          reversals: glAccounts.dispute_reversal ?? glAccounts.dispute,
+          fees: glAccounts.fee,
+          clearing: bankAccount,
+        },
+        run.dispute.disputeId,
+      );
+      return erp.postErpJournalEntry({
+        reference: movement.balanceTransactionId,
+        date: movement.createdAt.slice(0, 10),
+        company,
+        currency: movement.currency,
+        accounts: journal.lines,
+        remark: journal.remark,
+      });
     });
     run.status.journalEntries[movement.balanceTransactionId] = entry.name;
   }
@@ -173,16 +221,24 @@ async function remind(run: DisputeRun): Promise<void> {
   run.reminded = true;
   const { disputeId, amountMinor, currency, evidenceDueBy, status } = run.dispute;
   if (status !== 'needs_response' && status !== 'warning_needs_response') return;
-  await run.review.step(() => notify.notifyMerchant({ key: `dispute_evidence_due:${disputeId}`, template: 'dispute_evidence_due', orderId: run.incrementId,
-    subject: `Order ${run.incrementId}: evidence for dispute ${disputeId} is due by ${evidenceDueBy}`,
-    detail: `${formatMoney(amountMinor, currency)} is at stake. Without evidence the dispute is lost.` }));
+  await run.review.step(() =>
+    notify.notifyMerchant({
+      key: `dispute_evidence_due:${disputeId}`,
+      template: 'dispute_evidence_due',
+      orderId: run.incrementId,
+      subject: `Order ${run.incrementId}: evidence for dispute ${disputeId} is due by ${evidenceDueBy}`,
+      detail: `${formatMoney(amountMinor, currency)} is at stake. Without evidence the dispute is lost.`,
+    }),
+  );
   run.status.timestamps.evidence_reminder = new Date().toISOString();
 }
 
 /** Won: the reinstatement is booked (bookMovements); the order's run releases an unshipped order's hold; a comment. */
 async function won(run: DisputeRun): Promise<DisputeOutcome> {
   await comment(run, 'won', 'the money was returned');
-  await run.review.step(() => intake.tellOrderAboutDispute({ incrementId: run.incrementId, dispute: notice(run, 'won') }));
+  await run.review.step(() =>
+    intake.tellOrderAboutDispute({ incrementId: run.incrementId, dispute: notice(run, 'won') }),
+  );
   return end(run, 'won', 'completed');
 }
 
@@ -193,32 +249,75 @@ async function won(run: DisputeRun): Promise<DisputeOutcome> {
 async function lost(run: DisputeRun): Promise<DisputeOutcome> {
   const { disputeId, amountMinor, currency } = run.dispute;
   await comment(run, 'lost', 'the money stays with the cardholder');
-  const told = await run.review.step(() => intake.tellOrderAboutDispute({ incrementId: run.incrementId, dispute: notice(run, 'lost') }));
+  const told = await run.review.step(() =>
+    intake.tellOrderAboutDispute({ incrementId: run.incrementId, dispute: notice(run, 'lost') }),
+  );
   const { bankAccount, company } = run.settings.erp;
   if (told.handledByOrder) {
     // No ERP revenue was booked for an unshipped order: the charge that reached the clearing account is cleared against the loss.
-    const entry = await run.review.step(() => erp.postErpJournalEntry({ reference: `${disputeId}:unshipped`, date: run.dispute.createdAt.slice(0, 10), company,
-      currency, remark: `Stripe dispute ${disputeId} lost before shipment: the charge it took back was never invoiced`,
-      accounts: [{ account: bankAccount, debitMinor: amountMinor, creditMinor: 0 }, { account: chargebackAccount(run), debitMinor: 0, creditMinor: amountMinor }] }));
+    const entry = await run.review.step(() =>
+      erp.postErpJournalEntry({
+        reference: `${disputeId}:unshipped`,
+        date: run.dispute.createdAt.slice(0, 10),
+        company,
+        currency,
+        remark: `Stripe dispute ${disputeId} lost before shipment: the charge it took back was never invoiced`,
+        accounts: [
+          { account: bankAccount, debitMinor: amountMinor, creditMinor: 0 },
+          { account: chargebackAccount(run), debitMinor: 0, creditMinor: amountMinor },
+        ],
+      }),
+    );
     run.status.journalEntries[`${disputeId}:unshipped`] = entry.name;
-    return end(run, 'lost_before_shipment', 'completed', `order ${run.incrementId} was not shipped: its run reverses it`);
+    return end(
+      run,
+      'lost_before_shipment',
+      'completed',
+      `order ${run.incrementId} was not shipped: its run reverses it`,
+    );
   }
   const docs = await awaitErpInvoice(run);
   const order = await magentoOrderOrPark(run.review, run.incrementId, `Stripe dispute ${disputeId}`);
   const memoAmountMinor = Math.min(amountMinor, order.totalPaidMinor - order.totalRefundedMinor);
   if (memoAmountMinor > 0) {
-    const memo = await run.review.step(() => magento.creditMemoForRefund({ entityId: order.entityId, refundId: disputeId, amountMinor: memoAmountMinor,
-      currency, chargeback: true, returnToStock: false }));
+    const memo = await run.review.step(() =>
+      magento.creditMemoForRefund({
+        entityId: order.entityId,
+        refundId: disputeId,
+        amountMinor: memoAmountMinor,
+        currency,
+        chargeback: true,
+        returnToStock: false,
+      }),
+    );
     run.status.ids.magentoCreditMemoId = memo.creditMemoId;
   }
   if (docs.salesInvoice && docs.customer) {
     const salesInvoice = docs.salesInvoice;
     const customer = docs.customer;
     const date = run.dispute.createdAt.slice(0, 10);
-    const note = await run.review.step(() => erp.createErpCreditNote({ salesInvoice, referenceNo: disputeId, amountMinor, date, reason: 'chargeback: dispute lost' }));
+    const note = await run.review.step(() =>
+      erp.createErpCreditNote({
+        salesInvoice,
+        referenceNo: disputeId,
+        amountMinor,
+        date,
+        reason: 'chargeback: dispute lost',
+      }),
+    );
     run.status.ids.erpCreditNote = note.name;
-    const payment = await run.review.step(() => erp.createErpRefundPayment({ creditNote: note.name, customer, company, amountMinor, currency,
-      referenceNo: disputeId, date, paidFrom: chargebackAccount(run) }));
+    const payment = await run.review.step(() =>
+      erp.createErpRefundPayment({
+        creditNote: note.name,
+        customer,
+        company,
+        amountMinor,
+        currency,
+        referenceNo: disputeId,
+        date,
+        paidFrom: chargebackAccount(run),
+      }),
+    );
     run.status.ids.erpChargebackPayment = payment.name;
   }
   return end(run, 'lost', 'completed');
@@ -226,15 +325,23 @@ async function lost(run: DisputeRun): Promise<DisputeOutcome> {
 
 function chargebackAccount(run: DisputeRun): string {
   const account = run.settings.erp.glAccounts.dispute;
-  if (!account) throw permanentFailure('config/mappings.yaml has no erp.glAccounts.dispute (the chargebacks account); add it, restart the worker, then retry');
+  if (!account)
+    throw permanentFailure(
+      'config/mappings.yaml has no erp.glAccounts.dispute (the chargebacks account); add it, restart the worker, then retry',
+    );
   return account;
 }
 
 async function comment(run: DisputeRun, result: string, what: string): Promise<void> {
   const entityId = run.status.ids.magentoEntityId;
   if (typeof entityId !== 'number') return;
-  await run.review.step(() => magento.addMagentoComment({ entityId, key: `dispute_${result}:${run.dispute.disputeId}`,
-    comment: `Stripe dispute ${run.dispute.disputeId} ${result}: ${what}.` }));
+  await run.review.step(() =>
+    magento.addMagentoComment({
+      entityId,
+      key: `dispute_${result}:${run.dispute.disputeId}`,
+      comment: `Stripe dispute ${run.dispute.disputeId} ${result}: ${what}.`,
+    }),
+  );
 }
 
 /** The order's ERP invoice, once the order has shipped; an order the ERP never had (or reversed) has none to credit. */

@@ -46,10 +46,19 @@ export async function magentoCreditMemoRefund(input: { creditMemoId: number }): 
   const run = startRun(input.creditMemoId);
   try {
     const memo = await readMemo(run, input.creditMemoId);
-    if (memo.origin !== 'staff') return end(run, 'not_staff', `credit memo ${memo.creditMemoId} is ${memo.origin === 'ours' ? 'this product’s own' : `refunded online (${memo.transactionId})`}`);
+    if (memo.origin !== 'staff')
+      return end(
+        run,
+        'not_staff',
+        `credit memo ${memo.creditMemoId} is ${memo.origin === 'ours' ? 'this product’s own' : `refunded online (${memo.transactionId})`}`,
+      );
     const payment = await findPayment(run, memo);
     if (!payment.paymentIntentId && !payment.chargeId && !mayBeStripePayment(payment.paymentMethod)) {
-      return end(run, 'not_stripe', `order ${payment.incrementId} was paid with ${payment.paymentMethod}, not through Stripe`);
+      return end(
+        run,
+        'not_stripe',
+        `order ${payment.incrementId} was paid with ${payment.paymentMethod}, not through Stripe`,
+      );
     }
     await refundInStripe(run, memo, payment);
     await noteOnMemo(run);
@@ -73,7 +82,12 @@ function reached(run: MemoRun, step: string): void {
   run.status.timestamps[step] = new Date().toISOString();
 }
 
-function end(run: MemoRun, outcome: CreditMemoRefundOutcome['outcome'], reason?: string, state: SyncStateValue = 'completed'): CreditMemoRefundOutcome {
+function end(
+  run: MemoRun,
+  outcome: CreditMemoRefundOutcome['outcome'],
+  reason?: string,
+  state: SyncStateValue = 'completed',
+): CreditMemoRefundOutcome {
   reached(run, outcome);
   run.status.outcome = outcome;
   setSyncState(run.status, state);
@@ -99,8 +113,16 @@ async function findPayment(run: MemoRun, memo: CreditMemoSnapshot): Promise<Mage
 async function refundInStripe(run: MemoRun, memo: CreditMemoSnapshot, payment: MagentoOrderPayment): Promise<void> {
   const { creditMemoId, grandTotalMinor: amountMinor, currency } = memo;
   const { incrementId, paymentIntentId, chargeId } = payment;
-  run.status.refund = await run.review.step(() => stripe.refundForCreditMemo({ creditMemoId, incrementId, amountMinor, currency,
-    ...(paymentIntentId ? { paymentIntentId } : {}), ...(chargeId ? { chargeId } : {}) }));
+  run.status.refund = await run.review.step(() =>
+    stripe.refundForCreditMemo({
+      creditMemoId,
+      incrementId,
+      amountMinor,
+      currency,
+      ...(paymentIntentId ? { paymentIntentId } : {}),
+      ...(chargeId ? { chargeId } : {}),
+    }),
+  );
   upsertSearchAttributes([{ key: StripeObjectId, value: run.status.refund.refundId }]);
   reached(run, 'refunded_in_stripe');
 }
@@ -108,6 +130,8 @@ async function refundInStripe(run: MemoRun, memo: CreditMemoSnapshot, payment: M
 /** Staff see the Stripe refund on the memo; its marker also tells later polls the memo is done. */
 async function noteOnMemo(run: MemoRun): Promise<void> {
   const { refundId, amountMinor, currency } = run.status.refund!;
-  await run.review.step(() => magento.noteStripeRefundOnCreditMemo({ creditMemoId: run.status.creditMemoId, refundId, amountMinor, currency }));
+  await run.review.step(() =>
+    magento.noteStripeRefundOnCreditMemo({ creditMemoId: run.status.creditMemoId, refundId, amountMinor, currency }),
+  );
   reached(run, 'noted_on_memo');
 }

@@ -1,8 +1,23 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { ParentClosePolicy, proxyActivities, setHandler, startChild, workflowInfo, WorkflowIdReusePolicy } from '@temporalio/workflow';
 import {
-  advanceCursor, creditMemoOverlapMs, creditMemoWorkflowId, isRecent, nextPosition, startingCursor, windowStart,
-  type CreditMemoCursor, type CreditMemoSnapshot, type PagePosition,
+  ParentClosePolicy,
+  proxyActivities,
+  setHandler,
+  startChild,
+  workflowInfo,
+  WorkflowIdReusePolicy,
+} from '@temporalio/workflow';
+import {
+  advanceCursor,
+  creditMemoOverlapMs,
+  creditMemoWorkflowId,
+  isRecent,
+  nextPosition,
+  startingCursor,
+  windowStart,
+  type CreditMemoCursor,
+  type CreditMemoSnapshot,
+  type PagePosition,
 } from '../domain/creditMemoSync';
 import type { CreditMemoSyncActivities } from '../activities/magento/creditMemoSync';
 import type { CursorFrom } from '../domain/updatedAtCursor';
@@ -66,8 +81,18 @@ const maxMemosPerRun = 200;
  */
 export async function magentoCreditMemoSync(input: CreditMemoSyncInput = {}): Promise<CreditMemoSyncStatus> {
   const status: CreditMemoSyncStatus = {
-    cursorFrom: 'first_run', since: '', pages: 0, read: 0, alreadySeen: 0, started: [], alreadyStarted: [], ours: 0, online: [], more: false,
-    cursor: { updatedAt: '', recent: [] }, syncState: 'running',
+    cursorFrom: 'first_run',
+    since: '',
+    pages: 0,
+    read: 0,
+    alreadySeen: 0,
+    started: [],
+    alreadyStarted: [],
+    ours: 0,
+    online: [],
+    more: false,
+    cursor: { updatedAt: '', recent: [] },
+    syncState: 'running',
   };
   setHandler(creditMemoSyncStatusQuery, () => status);
   const review = createReviewQueue(status);
@@ -75,8 +100,14 @@ export async function magentoCreditMemoSync(input: CreditMemoSyncInput = {}): Pr
 
   const read: Array<{ creditMemoId: number; updatedAt: string }> = [];
   try {
-    const { cursor, cursorFrom } = await review.step(() => startingCursor(input, workflowInfo().lastResult, Date.now()));
-    Object.assign(status, { cursor, cursorFrom, since: cursorFrom === 'since' ? cursor.updatedAt : windowStart(cursor, creditMemoOverlapMs) });
+    const { cursor, cursorFrom } = await review.step(() =>
+      startingCursor(input, workflowInfo().lastResult, Date.now()),
+    );
+    Object.assign(status, {
+      cursor,
+      cursorFrom,
+      since: cursorFrom === 'since' ? cursor.updatedAt : windowStart(cursor, creditMemoOverlapMs),
+    });
     let position: PagePosition = { since: status.since, excludeIds: [] };
     for (let fresh = 0; fresh < maxMemosPerRun;) {
       const at = position;
@@ -116,8 +147,11 @@ async function handOver(status: CreditMemoSyncStatus, memo: CreditMemoSnapshot):
     return;
   }
   if (memo.origin === 'online') {
-    status.online.push({ creditMemoId: memo.creditMemoId, ...(memo.incrementId ? { incrementId: memo.incrementId } : {}),
-      ...(memo.transactionId ? { transactionId: memo.transactionId } : {}) });
+    status.online.push({
+      creditMemoId: memo.creditMemoId,
+      ...(memo.incrementId ? { incrementId: memo.incrementId } : {}),
+      ...(memo.transactionId ? { transactionId: memo.transactionId } : {}),
+    });
     return;
   }
   try {

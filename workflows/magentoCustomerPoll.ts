@@ -1,7 +1,25 @@
-import { condition, continueAsNew, defineSignal, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import {
-  advanceCustomerCursor, countOutcome, customerPollOverlapMs, customerWindowStart, isRecentCustomer,
-  nextCustomerPosition, noBackfillOutcomes, startingCustomerCursor, type BackfillOutcomes, type CustomerPagePosition, type CustomerPassOutcome, type CustomerPollCursor,
+  condition,
+  continueAsNew,
+  defineSignal,
+  patched,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import {
+  advanceCustomerCursor,
+  countOutcome,
+  customerPollOverlapMs,
+  customerWindowStart,
+  isRecentCustomer,
+  nextCustomerPosition,
+  noBackfillOutcomes,
+  startingCustomerCursor,
+  type BackfillOutcomes,
+  type CustomerPagePosition,
+  type CustomerPassOutcome,
+  type CustomerPollCursor,
 } from '../domain/customerPoll';
 import type { IntakeActivities } from '../activities/intake/activities';
 import type { MagentoCustomerSyncActivities } from '../activities/magento/customerSync';
@@ -19,7 +37,10 @@ export interface CustomerPollInput {
   backfill?: { counts: PollCounts };
 }
 
-type PollCounts = Pick<CustomerPollStatus, 'pages' | 'read' | 'alreadySeen' | 'handedOver' | 'unchanged' | 'withoutEmail' | 'outcomes'>;
+type PollCounts = Pick<
+  CustomerPollStatus,
+  'pages' | 'read' | 'alreadySeen' | 'handedOver' | 'unchanged' | 'withoutEmail' | 'outcomes'
+>;
 
 export interface CustomerPollStatus extends Tracked {
   cursorFrom: CursorFrom;
@@ -75,8 +96,18 @@ const answerIdleMs = 2 * 60_000;
  */
 export async function magentoCustomerPoll(input: CustomerPollInput = {}): Promise<CustomerPollStatus> {
   const status: CustomerPollStatus = {
-    cursorFrom: 'first_run', since: '', pages: 0, read: 0, alreadySeen: 0, handedOver: 0, unchanged: 0, withoutEmail: 0, more: false,
-    cursor: { updatedAt: '', recent: [] }, syncState: 'running', ...input.backfill?.counts,
+    cursorFrom: 'first_run',
+    since: '',
+    pages: 0,
+    read: 0,
+    alreadySeen: 0,
+    handedOver: 0,
+    unchanged: 0,
+    withoutEmail: 0,
+    more: false,
+    cursor: { updatedAt: '', recent: [] },
+    syncState: 'running',
+    ...input.backfill?.counts,
   };
   setHandler(customerPollStatusQuery, () => status);
   // A backfill hears from each customer's run how its pass went; the scheduled poll does not wait for that.
@@ -91,8 +122,14 @@ export async function magentoCustomerPoll(input: CustomerPollInput = {}): Promis
   setSyncState(status, 'running');
 
   try {
-    const { cursor, cursorFrom } = await review.step(() => startingCustomerCursor(input, workflowInfo().lastResult, Date.now()));
-    Object.assign(status, { cursor, cursorFrom, since: cursorFrom === 'since' ? cursor.updatedAt : customerWindowStart(cursor) });
+    const { cursor, cursorFrom } = await review.step(() =>
+      startingCustomerCursor(input, workflowInfo().lastResult, Date.now()),
+    );
+    Object.assign(status, {
+      cursor,
+      cursorFrom,
+      since: cursorFrom === 'since' ? cursor.updatedAt : customerWindowStart(cursor),
+    });
     let position: CustomerPagePosition = { since: status.since, excludeIds: [] };
     const read: Array<{ customerId: number; updatedAt: string }> = [];
     const limit = status.read + maxCustomersPerRun;
@@ -124,8 +161,20 @@ export async function magentoCustomerPoll(input: CustomerPollInput = {}): Promis
     if (status.more && (input.since || input.backfill)) {
       // An operator's backfill reads on in a fresh run (the same workflow ID), so a long one neither stops nor grows one history.
       const { pages, read: readSoFar, alreadySeen, handedOver, unchanged, withoutEmail, outcomes } = status;
-      await continueAsNew<typeof magentoCustomerPoll>({ cursor: status.cursor,
-        backfill: { counts: { pages, read: readSoFar, alreadySeen, handedOver, unchanged, withoutEmail, ...(outcomes ? { outcomes } : {}) } } });
+      await continueAsNew<typeof magentoCustomerPoll>({
+        cursor: status.cursor,
+        backfill: {
+          counts: {
+            pages,
+            read: readSoFar,
+            alreadySeen,
+            handedOver,
+            unchanged,
+            withoutEmail,
+            ...(outcomes ? { outcomes } : {}),
+          },
+        },
+      });
     }
   } catch (err) {
     if (!(err instanceof SkippedByOperator)) throw err;

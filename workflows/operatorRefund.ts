@@ -39,8 +39,13 @@ export async function operatorRefund(input: OperatorRefundRequest): Promise<Oper
     const result = await review.step(() => stripe.refundOrderForOperator(input));
     status.outcome = result.refused
       ? { outcome: 'refused', reason: result.refused }
-      : { outcome: 'refunded', refundId: result.refundId, amountMinor: result.amountMinor, currency: result.currency,
-        reason: `${formatMoney(result.amountMinor!, result.currency!)} refunded by ${input.operator}` };
+      : {
+          outcome: 'refunded',
+          refundId: result.refundId,
+          amountMinor: result.amountMinor,
+          currency: result.currency,
+          reason: `${formatMoney(result.amountMinor!, result.currency!)} refunded by ${input.operator}`,
+        };
   } catch (err) {
     if (!(err instanceof SkippedByOperator)) throw err;
     status.outcome = { outcome: 'skipped', reason: err.message };

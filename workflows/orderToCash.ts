@@ -1,10 +1,26 @@
 import {
-  condition, defineSignal, defineUpdate, isCancellation, log, patched, proxyActivities, proxyLocalActivities, setHandler, sleep, upsertMemo,
+  condition,
+  defineSignal,
+  defineUpdate,
+  isCancellation,
+  log,
+  patched,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  sleep,
+  upsertMemo,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { TypedSearchAttributes } from '@temporalio/common';
 import { assessFraud, type FraudAssessment } from '../domain/fraud';
-import { checkErpTotals, erpCustomerFor, erpSalesOrderFor, magentoCarrierCode, wmsOrderFor } from '../domain/fulfilment';
+import {
+  checkErpTotals,
+  erpCustomerFor,
+  erpSalesOrderFor,
+  magentoCarrierCode,
+  wmsOrderFor,
+} from '../domain/fulfilment';
 import { guestCustomerOf, needsGuestStripeCustomer } from '../domain/guestCustomers';
 import { magentoDateTime } from '../domain/magento';
 import { formatMoney } from '../domain/money';
@@ -22,10 +38,22 @@ import type { GuestCustomerActivities } from '../activities/stripe/guestCustomer
 import type { WmsActivities } from '../activities/wms/activities';
 import { asLocal, externalCall, localCall, localExternalCall, nonEssentialCall } from './activityOptions';
 import {
-  defineStatusQuery, disputeNoticeUpdate, refundNoticeUpdate, stripeEventSignal, type DisputeNotice, type RefundNotice,
+  defineStatusQuery,
+  disputeNoticeUpdate,
+  refundNoticeUpdate,
+  stripeEventSignal,
+  type DisputeNotice,
+  type RefundNotice,
 } from './messages';
 import { startAttributes, upsertUnlessStartedWith } from './searchAttributeUpdates';
-import { BusinessRefused, classifyFailure, createReviewQueue, permanentFailure, setSyncState, SkippedByOperator } from './reviewQueue';
+import {
+  BusinessRefused,
+  classifyFailure,
+  createReviewQueue,
+  permanentFailure,
+  setSyncState,
+  SkippedByOperator,
+} from './reviewQueue';
 
 // ── Messages ────────────────────────────────────────────────────────────────────────────────────────
 export interface FraudDecision {
@@ -63,7 +91,9 @@ export interface OrderOutcome {
 }
 
 /** The fraud decision as an Update: refused at once with "not held" or "already decided". */
-export const fraudDecisionUpdate = defineUpdate<{ decision: FraudDecision['decision'] }, [FraudDecision]>('fraudDecision');
+export const fraudDecisionUpdate = defineUpdate<{ decision: FraudDecision['decision'] }, [FraudDecision]>(
+  'fraudDecision',
+);
 /** Kept so running histories replay; new callers use the Update. */
 export const fraudDecisionSignal = defineSignal<[FraudDecision]>('fraudDecision');
 export const shipmentSignal = defineSignal<[ShipmentNotice]>('shipment');
@@ -139,8 +169,14 @@ interface OrderRun {
 }
 
 /** The patches of runs started before the order's search attributes were given at its start. */
-type PatchBefore = 'already-settled' | 'decline-pay-again-link' | 'fraud-hold-memo' | 'guest-stripe-customer' | 'invoice-live-sales-order'
-  | 'order-snapshot' | 'order-wait-backoff';
+type PatchBefore =
+  | 'already-settled'
+  | 'decline-pay-again-link'
+  | 'fraud-hold-memo'
+  | 'guest-stripe-customer'
+  | 'invoice-live-sales-order'
+  | 'order-snapshot'
+  | 'order-wait-backoff';
 
 /**
  * Whether the run takes the branch a patch introduced. A run started with `localSteps` or with its search attributes
@@ -205,9 +241,19 @@ export async function orderToCash(input: OrderToCashInput): Promise<OrderOutcome
 
 function startRun(incrementId: string, localSteps: boolean): OrderRun {
   const status: OrderStatus = { incrementId, step: 'awaiting_payment', syncState: 'running', ids: {}, timestamps: {} };
-  const run = { incrementId, localSteps, systems: localSteps ? asLocalActivities : asActivities, status, facts: noPaymentFacts,
-    flagsWeighed: 0, compensations: [], notified: new Set<string>(), startAttributes: startAttributes() } as unknown as OrderRun;
-  const isHeld = () => status.syncState === 'fraud_hold' || (status.syncState === 'needs_review' && status.step === 'fraud_hold');
+  const run = {
+    incrementId,
+    localSteps,
+    systems: localSteps ? asLocalActivities : asActivities,
+    status,
+    facts: noPaymentFacts,
+    flagsWeighed: 0,
+    compensations: [],
+    notified: new Set<string>(),
+    startAttributes: startAttributes(),
+  } as unknown as OrderRun;
+  const isHeld = () =>
+    status.syncState === 'fraud_hold' || (status.syncState === 'needs_review' && status.step === 'fraud_hold');
   setHandler(stripeEventSignal, (event: StripeEventEnvelope) => void (run.facts = foldPaymentEvent(run.facts, event)));
   setHandler(fraudDecisionSignal, (d: FraudDecision) => void (isHeld() && (run.decision ??= d)));
   setHandler(fraudDecisionUpdate, (d: FraudDecision) => ({ decision: (run.decision = d).decision }), {
@@ -271,17 +317,31 @@ async function takePayment(run: OrderRun): Promise<Ended | undefined> {
   // Magento outlives Temporal's retention: an order it has finished with (a run started again for a late event) is left alone.
   if (isSettledInMagento(run.order, run.payment) && since(run, 'already-settled')) {
     if (run.facts.stripeFlags.length > 0) {
-      await notifyOnce(run, 'merchant', { key: `fraud_warning_after_shipment:${run.incrementId}`, template: 'fraud_warning_after_shipment',
-        orderId: run.incrementId, subject: `Order ${run.incrementId}: early fraud warning after shipment`, detail: run.facts.stripeFlags.join('; ') });
+      await notifyOnce(run, 'merchant', {
+        key: `fraud_warning_after_shipment:${run.incrementId}`,
+        template: 'fraud_warning_after_shipment',
+        orderId: run.incrementId,
+        subject: `Order ${run.incrementId}: early fraud warning after shipment`,
+        detail: run.facts.stripeFlags.join('; '),
+      });
     }
-    return end(run, 'already_settled', 'completed', `Magento order ${run.incrementId} is already ${run.order.state}; nothing was written`);
+    return end(
+      run,
+      'already_settled',
+      'completed',
+      `Magento order ${run.incrementId} is already ${run.order.state}; nothing was written`,
+    );
   }
   if (!isPaid(run.payment) && run.facts.failures === 0 && run.payment.status !== 'canceled') {
     // Neither paid nor declined yet (a bank debit still processing, or only a review event so far): wait for the outcome.
-    await condition(() => run.facts.succeeded || run.facts.failures > 0 || run.facts.authorized === true || run.facts.canceled === true);
+    await condition(
+      () =>
+        run.facts.succeeded || run.facts.failures > 0 || run.facts.authorized === true || run.facts.canceled === true,
+    );
     run.payment = await run.review.step(() => run.systems.stripe.getPayment(paymentIntentId));
   }
-  if (run.payment.status === 'canceled') return cancelOrder(run, `PaymentIntent ${paymentIntentId} was canceled in Stripe`);
+  if (run.payment.status === 'canceled')
+    return cancelOrder(run, `PaymentIntent ${paymentIntentId} was canceled in Stripe`);
   if (!isPaid(run.payment)) {
     const ended = await awaitPaymentRetry(run);
     if (ended) return ended;
@@ -300,21 +360,52 @@ async function awaitPaymentRetry(run: OrderRun): Promise<Ended | undefined> {
   const { incrementId, settings, facts, order } = run;
   reached(run, 'payment_failed');
   const declineCode = facts.lastDeclineCode ?? run.payment.declineCode ?? 'unknown';
-  await run.review.step(() => run.systems.magento.addMagentoComment({ entityId: order.entityId, key: `payment_failed:${facts.paymentIntentId}:${facts.failures}`,
-    comment: settings.paymentFailedComment.replace('{declineCode}', declineCode), status: settings.paymentFailedStatus }));
-  const payAgain = since(run, 'decline-pay-again-link') ? await run.review.step(() => run.systems.stripe.createRetryCheckoutSession({
-    incrementId, amountMinor: order.grandTotalMinor, currency: order.currency,
-    expiresAt: Math.floor((Date.now() + settings.paymentRetryWindowMs) / 1000), customerEmail: order.customer.email,
-    idempotencyKey: `${workflowInfo().workflowId}:pay-again`, successUrl: settings.retryCheckout?.successUrl ?? 'https://shop.example/',
-    cancelUrl: settings.retryCheckout?.cancelUrl ?? 'https://shop.example/' })) : undefined;
+  await run.review.step(() =>
+    run.systems.magento.addMagentoComment({
+      entityId: order.entityId,
+      key: `payment_failed:${facts.paymentIntentId}:${facts.failures}`,
+      comment: settings.paymentFailedComment.replace('{declineCode}', declineCode),
+      status: settings.paymentFailedStatus,
+    }),
+  );
+  const payAgain = since(run, 'decline-pay-again-link')
+    ? await run.review.step(() =>
+        run.systems.stripe.createRetryCheckoutSession({
+          incrementId,
+          amountMinor: order.grandTotalMinor,
+          currency: order.currency,
+          expiresAt: Math.floor((Date.now() + settings.paymentRetryWindowMs) / 1000),
+          customerEmail: order.customer.email,
+          idempotencyKey: `${workflowInfo().workflowId}:pay-again`,
+          successUrl: settings.retryCheckout?.successUrl ?? 'https://shop.example/',
+          cancelUrl: settings.retryCheckout?.cancelUrl ?? 'https://shop.example/',
+        }),
+      )
+    : undefined;
   if (payAgain) run.status.ids.payAgainUrl = payAgain.url;
-  await notifyOnce(run, 'customer', { key: `payment_failed:${incrementId}`, template: 'payment_failed', orderId: incrementId, to: order.customer.email,
-    subject: `Your payment for order ${incrementId} did not go through`, detail: payAgain ? `${declineCode}. Pay again: ${payAgain.url}` : declineCode });
-  const paidInTime = await condition(() => run.facts.succeeded || run.facts.authorized === true || run.facts.canceled === true, settings.paymentRetryWindowMs);
-  if (payAgain) await run.review.step(() => run.systems.stripe.expireCheckoutSession({ sessionId: payAgain.sessionId }));
+  await notifyOnce(run, 'customer', {
+    key: `payment_failed:${incrementId}`,
+    template: 'payment_failed',
+    orderId: incrementId,
+    to: order.customer.email,
+    subject: `Your payment for order ${incrementId} did not go through`,
+    detail: payAgain ? `${declineCode}. Pay again: ${payAgain.url}` : declineCode,
+  });
+  const paidInTime = await condition(
+    () => run.facts.succeeded || run.facts.authorized === true || run.facts.canceled === true,
+    settings.paymentRetryWindowMs,
+  );
+  if (payAgain)
+    await run.review.step(() => run.systems.stripe.expireCheckoutSession({ sessionId: payAgain.sessionId }));
   if (!paidInTime || run.facts.canceled) {
-    await run.review.step(() => run.systems.magento.cancelMagentoOrder({ entityId: order.entityId, key: 'canceled_unpaid', notifyCustomer: true,
-      comment: `Canceled: no successful payment within ${Math.round(settings.paymentRetryWindowMs / 3_600_000)} hours of the decline.` }));
+    await run.review.step(() =>
+      run.systems.magento.cancelMagentoOrder({
+        entityId: order.entityId,
+        key: 'canceled_unpaid',
+        notifyCustomer: true,
+        comment: `Canceled: no successful payment within ${Math.round(settings.paymentRetryWindowMs / 3_600_000)} hours of the decline.`,
+      }),
+    );
     return end(run, 'canceled_unpaid', 'failed');
   }
   // The successful retry may be another PaymentIntent (the pay-again Checkout): read the one that succeeded.
@@ -325,8 +416,14 @@ async function awaitPaymentRetry(run: OrderRun): Promise<Ended | undefined> {
 
 /** A canceled PaymentIntent is the customer's or merchant's decision: the Magento order is canceled and the run ends. */
 async function cancelOrder(run: OrderRun, reason: string): Promise<Ended> {
-  await run.review.step(() => run.systems.magento.cancelMagentoOrder({ entityId: run.order.entityId, key: 'canceled_payment', notifyCustomer: true,
-    comment: `Canceled: ${reason}.` }));
+  await run.review.step(() =>
+    run.systems.magento.cancelMagentoOrder({
+      entityId: run.order.entityId,
+      key: 'canceled_payment',
+      notifyCustomer: true,
+      comment: `Canceled: ${reason}.`,
+    }),
+  );
   return end(run, 'canceled', 'failed', reason);
 }
 
@@ -340,8 +437,10 @@ async function checkAmount(run: OrderRun): Promise<void> {
     }
     const { payment, order } = run;
     if (payment.currency !== order.currency || payment.amountMinor !== order.grandTotalMinor) {
-      throw permanentFailure(`order ${run.incrementId}: Stripe charged ${formatMoney(payment.amountMinor, payment.currency)} but the Magento ` +
-        `grand total is ${formatMoney(order.grandTotalMinor, order.currency)}`);
+      throw permanentFailure(
+        `order ${run.incrementId}: Stripe charged ${formatMoney(payment.amountMinor, payment.currency)} but the Magento ` +
+          `grand total is ${formatMoney(order.grandTotalMinor, order.currency)}`,
+      );
     }
     // Runs started before `localSteps` read the order a second time here, the snapshot they had just checked.
     if (!run.localSteps) run.order = await loadOrder(run);
@@ -352,18 +451,40 @@ async function checkAmount(run: OrderRun): Promise<void> {
 function registerPaymentUndo(run: OrderRun): void {
   const { paymentIntentId } = run.payment;
   const idempotencyKey = `${workflowInfo().workflowId}:refund`;
-  run.compensations.unshift({ name: 'refund payment', undo: async () => {
-    // A lost dispute has already taken the money back: a refund now would pay the customer twice.
-    if (run.facts.disputeLost) return { refundedMinor: 0, alreadyRefunded: true, reason: 'charged back: the dispute was lost' };
-    if (run.payment.captureMethod === 'manual') {
-      const released = await run.systems.stripe.cancelAuthorization({ paymentIntentId, idempotencyKey: `${workflowInfo().workflowId}:release`, reason: 'abandoned' });
-      if (released.status !== 'succeeded') return released;
-    }
-    return run.systems.stripe.refundPayment({ paymentIntentId, idempotencyKey, reason: 'requested_by_customer', note: `order ${run.incrementId} reversed` });
-  } });
-  run.compensations.push({ name: 'cancel Magento order', undo: () => run.systems.magento.cancelMagentoOrder({ entityId: run.order.entityId,
-    key: 'canceled_compensation', comment: run.facts.disputeLost ? 'Canceled: the payment was charged back (dispute lost).' : 'Canceled and refunded in Stripe.',
-    notifyCustomer: true }) });
+  run.compensations.unshift({
+    name: 'refund payment',
+    undo: async () => {
+      // A lost dispute has already taken the money back: a refund now would pay the customer twice.
+      if (run.facts.disputeLost)
+        return { refundedMinor: 0, alreadyRefunded: true, reason: 'charged back: the dispute was lost' };
+      if (run.payment.captureMethod === 'manual') {
+        const released = await run.systems.stripe.cancelAuthorization({
+          paymentIntentId,
+          idempotencyKey: `${workflowInfo().workflowId}:release`,
+          reason: 'abandoned',
+        });
+        if (released.status !== 'succeeded') return released;
+      }
+      return run.systems.stripe.refundPayment({
+        paymentIntentId,
+        idempotencyKey,
+        reason: 'requested_by_customer',
+        note: `order ${run.incrementId} reversed`,
+      });
+    },
+  });
+  run.compensations.push({
+    name: 'cancel Magento order',
+    undo: () =>
+      run.systems.magento.cancelMagentoOrder({
+        entityId: run.order.entityId,
+        key: 'canceled_compensation',
+        comment: run.facts.disputeLost
+          ? 'Canceled: the payment was charged back (dispute lost).'
+          : 'Canceled and refunded in Stripe.',
+        notifyCustomer: true,
+      }),
+  });
 }
 
 function captureAtShipment(run: OrderRun): boolean {
@@ -374,7 +495,9 @@ function captureAtShipment(run: OrderRun): boolean {
 async function capture(run: OrderRun): Promise<void> {
   if (run.payment.status !== 'requires_capture') return;
   const { paymentIntentId } = run.payment;
-  await run.review.step(() => run.systems.stripe.capturePayment({ paymentIntentId, idempotencyKey: `${workflowInfo().workflowId}:capture` }));
+  await run.review.step(() =>
+    run.systems.stripe.capturePayment({ paymentIntentId, idempotencyKey: `${workflowInfo().workflowId}:capture` }),
+  );
   run.payment = await run.review.step(() => run.systems.stripe.getPayment(paymentIntentId));
   run.status.ids.chargeId = run.payment.chargeId;
   reached(run, 'captured');
@@ -385,12 +508,25 @@ async function capture(run: OrderRun): Promise<void> {
 /** Radar's verdict plus the order's own signals; a hold waits for a person, or times out as a reject. */
 async function passFraudGate(run: OrderRun): Promise<'passed' | 'rejected'> {
   const { incrementId, order, payment, settings } = run;
-  const history = await run.review.step(() => run.systems.magento.magentoCustomerHistory(order.customer.email, incrementId, magentoDateTime(Date.now() - day)));
-  const assessment = await run.review.step(() => assessFraud({
-    riskLevel: payment.riskLevel, riskScore: payment.riskScore, amountMinor: payment.amountMinor, currency: payment.currency,
-    billingCountry: order.billingCountry, shippingCountry: order.shippingCountry,
-    isFirstTimeCustomer: history.previousOrderCount === 0, recentOrderCount: history.recentOrderCount, stripeFlags: run.facts.stripeFlags,
-  }, settings.fraud));
+  const history = await run.review.step(() =>
+    run.systems.magento.magentoCustomerHistory(order.customer.email, incrementId, magentoDateTime(Date.now() - day)),
+  );
+  const assessment = await run.review.step(() =>
+    assessFraud(
+      {
+        riskLevel: payment.riskLevel,
+        riskScore: payment.riskScore,
+        amountMinor: payment.amountMinor,
+        currency: payment.currency,
+        billingCountry: order.billingCountry,
+        shippingCountry: order.shippingCountry,
+        isFirstTimeCustomer: history.previousOrderCount === 0,
+        recentOrderCount: history.recentOrderCount,
+        stripeFlags: run.facts.stripeFlags,
+      },
+      settings.fraud,
+    ),
+  );
   run.flagsWeighed = run.facts.stripeFlags.length;
   run.status.fraud = assessment;
   return assessment.hold ? holdForDecision(run, 'fraud_hold') : 'passed';
@@ -405,11 +541,25 @@ async function holdForDecision(run: OrderRun, key: string): Promise<'passed' | '
   setSyncState(run.status, 'fraud_hold');
   assessment.heldUntil = new Date(Date.now() + settings.fraud.holdTimeoutMs).toISOString();
   if (since(run, 'fraud-hold-memo')) showHoldInVisibility(run);
-  await run.review.step(() => run.systems.magento.holdMagentoOrder({ entityId: order.entityId, key,
-    comment: `Held for fraud review (score ${assessment.score}): ${assessment.reasons.join('; ')}.` }));
-  await notifyOnce(run, 'merchant', { key: `${key}:${incrementId}`, template: 'fraud_hold', orderId: incrementId,
-    subject: `Order ${incrementId} is held for fraud review`, detail: assessment.reasons.join('; ') });
-  const ended = () => run.decision !== undefined || run.facts.stripeReviewClosedAs !== undefined || run.facts.fullyRefunded || run.facts.canceled === true;
+  await run.review.step(() =>
+    run.systems.magento.holdMagentoOrder({
+      entityId: order.entityId,
+      key,
+      comment: `Held for fraud review (score ${assessment.score}): ${assessment.reasons.join('; ')}.`,
+    }),
+  );
+  await notifyOnce(run, 'merchant', {
+    key: `${key}:${incrementId}`,
+    template: 'fraud_hold',
+    orderId: incrementId,
+    subject: `Order ${incrementId} is held for fraud review`,
+    detail: assessment.reasons.join('; '),
+  });
+  const ended = () =>
+    run.decision !== undefined ||
+    run.facts.stripeReviewClosedAs !== undefined ||
+    run.facts.fullyRefunded ||
+    run.facts.canceled === true;
   let decided: boolean;
   if (run.localSteps) {
     decided = await awaitDecisionWeighingNewFlags(run, ended, Date.now() + settings.fraud.holdTimeoutMs);
@@ -418,16 +568,33 @@ async function holdForDecision(run: OrderRun, key: string): Promise<'passed' | '
     // from the facts as they were when the hold began, so Radar's approval rejected the order; the patch mends that.
     decided = await condition(ended, settings.fraud.holdTimeoutMs);
   }
-  const closedAs = run.localSteps || patched('hold-reads-review-closed-now') ? run.facts.stripeReviewClosedAs : facts.stripeReviewClosedAs;
-  run.decision ??= closedAs === 'approved' ? { decision: 'approve', reviewer: 'Stripe Radar review' }
-    : decided ? { decision: 'reject', reviewer: run.facts.fullyRefunded ? 'refunded in Stripe' : run.facts.canceled ? 'payment canceled in Stripe'
-      : `Stripe review closed as ${run.facts.stripeReviewClosedAs}` }
-      : { decision: 'reject', reviewer: 'hold timeout', note: 'no decision in time' };
+  const closedAs =
+    run.localSteps || patched('hold-reads-review-closed-now')
+      ? run.facts.stripeReviewClosedAs
+      : facts.stripeReviewClosedAs;
+  run.decision ??=
+    closedAs === 'approved'
+      ? { decision: 'approve', reviewer: 'Stripe Radar review' }
+      : decided
+        ? {
+            decision: 'reject',
+            reviewer: run.facts.fullyRefunded
+              ? 'refunded in Stripe'
+              : run.facts.canceled
+                ? 'payment canceled in Stripe'
+                : `Stripe review closed as ${run.facts.stripeReviewClosedAs}`,
+          }
+        : { decision: 'reject', reviewer: 'hold timeout', note: 'no decision in time' };
   const decision = run.decision;
   assessment.decision = decision;
   if (decision.decision === 'reject') return 'rejected';
-  await run.review.step(() => run.systems.magento.unholdMagentoOrder({ entityId: order.entityId, key: key === 'fraud_hold' ? 'fraud_approved' : `${key}:approved`,
-    comment: `Fraud hold approved by ${decision.reviewer}${decision.note ? `: ${decision.note}` : ''}.` }));
+  await run.review.step(() =>
+    run.systems.magento.unholdMagentoOrder({
+      entityId: order.entityId,
+      key: key === 'fraud_hold' ? 'fraud_approved' : `${key}:approved`,
+      comment: `Fraud hold approved by ${decision.reviewer}${decision.note ? `: ${decision.note}` : ''}.`,
+    }),
+  );
   setSyncState(run.status, 'running');
   return 'passed';
 }
@@ -456,8 +623,15 @@ async function awaitDecisionWeighingNewFlags(run: OrderRun, ended: () => boolean
 /** Operators list holds from visibility (the run's memo), which answers even when no worker is running. */
 function showHoldInVisibility(run: OrderRun): void {
   const assessment = run.status.fraud!;
-  upsertMemo({ fraudHold: { score: assessment.score, reasons: assessment.reasons, heldSince: run.status.timestamps.fraud_hold,
-    heldUntil: assessment.heldUntil, paymentIntentId: run.payment.paymentIntentId } });
+  upsertMemo({
+    fraudHold: {
+      score: assessment.score,
+      reasons: assessment.reasons,
+      heldSince: run.status.timestamps.fraud_hold,
+      heldUntil: assessment.heldUntil,
+      paymentIntentId: run.payment.paymentIntentId,
+    },
+  });
 }
 
 function rejection(decision: FraudDecision): string {
@@ -487,13 +661,28 @@ async function makeGuestCustomer(run: OrderRun): Promise<void> {
 /** Magento invoice, offline: the money is already in Stripe. */
 async function invoice(run: OrderRun): Promise<void> {
   const { order, payment } = run;
-  const created = await run.review.step(() => run.systems.magento.invoiceMagentoOrder({ entityId: order.entityId, chargeId: payment.chargeId!,
-    paymentIntentId: payment.paymentIntentId, notifyCustomer: true }));
+  const created = await run.review.step(() =>
+    run.systems.magento.invoiceMagentoOrder({
+      entityId: order.entityId,
+      chargeId: payment.chargeId!,
+      paymentIntentId: payment.paymentIntentId,
+      notifyCustomer: true,
+    }),
+  );
   run.status.ids.magentoInvoiceId = created.invoiceId;
   reached(run, 'invoiced');
-  run.compensations.unshift({ name: 'credit memo', undo: () => run.systems.magento.creditMagentoOrder({ entityId: order.entityId,
-    key: 'creditmemo_compensation', notifyCustomer: true,
-    comment: run.facts.disputeLost ? 'Chargeback: the Stripe dispute was lost before shipment; order reversed.' : 'Refunded in Stripe: order reversed.' }) });
+  run.compensations.unshift({
+    name: 'credit memo',
+    undo: () =>
+      run.systems.magento.creditMagentoOrder({
+        entityId: order.entityId,
+        key: 'creditmemo_compensation',
+        notifyCustomer: true,
+        comment: run.facts.disputeLost
+          ? 'Chargeback: the Stripe dispute was lost before shipment; order reversed.'
+          : 'Refunded in Stripe: order reversed.',
+      }),
+  });
 }
 
 /** ERP customer and Sales Order, dated by the order; its total must equal Magento's grand total. */
@@ -509,14 +698,20 @@ async function orderInErp(run: OrderRun): Promise<void> {
   run.erpCustomer = customer;
   run.status.ids.erpSalesOrder = salesOrder.name;
   reached(run, 'erp_ordered');
-  run.compensations.unshift({ name: 'cancel ERP sales order', undo: () => run.systems.erp.cancelErpSalesOrder(incrementId) });
+  run.compensations.unshift({
+    name: 'cancel ERP sales order',
+    undo: () => run.systems.erp.cancelErpSalesOrder(incrementId),
+  });
 }
 
 /** WMS fulfilment order; the warehouse refusing the goods (out of stock, undeliverable) reverses the order. */
 async function fulfil(run: OrderRun): Promise<void> {
-  const fulfilment = await run.review.step(() => run.systems.wms.createWmsOrder(wmsOrderFor(run.order, run.settings.wms)), { refusalsReverse: true })
+  const fulfilment = await run.review
+    .step(() => run.systems.wms.createWmsOrder(wmsOrderFor(run.order, run.settings.wms)), { refusalsReverse: true })
     .catch((err: unknown) => {
-      throw err instanceof BusinessRefused ? new BusinessRefused(`the warehouse refused the order: ${err.message}`) : err;
+      throw err instanceof BusinessRefused
+        ? new BusinessRefused(`the warehouse refused the order: ${err.message}`)
+        : err;
     });
   run.status.ids.wmsOrderId = fulfilment.orderId;
   run.compensations.unshift({ name: 'cancel WMS order', undo: () => run.systems.wms.cancelWmsOrder(run.incrementId) });
@@ -537,8 +732,19 @@ async function waitForShipment(run: OrderRun): Promise<string | undefined> {
   const lateFlag = () => run.facts.stripeFlags.length > run.flagsWeighed;
   const disputeNews = () => (run.dispute?.status === 'opened') !== (run.disputeHeld === true);
   while (run.shipped === undefined) {
-    const nextCheck = notices === 0 ? settings.shipmentReminderAfterMs : notices === 1 ? settings.shipmentEscalateAfterMs - settings.shipmentReminderAfterMs : day;
-    if (await condition(() => run.shipped !== undefined || run.facts.fullyRefunded || run.facts.disputeLost || lateFlag() || disputeNews(), nextCheck)) {
+    const nextCheck =
+      notices === 0
+        ? settings.shipmentReminderAfterMs
+        : notices === 1
+          ? settings.shipmentEscalateAfterMs - settings.shipmentReminderAfterMs
+          : day;
+    if (
+      await condition(
+        () =>
+          run.shipped !== undefined || run.facts.fullyRefunded || run.facts.disputeLost || lateFlag() || disputeNews(),
+        nextCheck,
+      )
+    ) {
       if (run.shipped !== undefined) break;
       if (run.facts.fullyRefunded) return 'the payment was fully refunded in Stripe before shipment';
       if (run.facts.disputeLost) {
@@ -555,14 +761,24 @@ async function waitForShipment(run: OrderRun): Promise<string | undefined> {
     const wmsOrder = await run.review.step(() => run.systems.wms.getWmsOrder(incrementId));
     const tracking = wmsOrder?.shipments?.find((s) => s.tracking?.tracking_number)?.tracking;
     if (tracking?.tracking_number) {
-      run.shipped = { trackingNumber: tracking.tracking_number, carrier: tracking.carrier, trackingUrl: tracking.tracking_url, wmsOrderId: wmsOrder?.id };
+      run.shipped = {
+        trackingNumber: tracking.tracking_number,
+        carrier: tracking.carrier,
+        trackingUrl: tracking.tracking_url,
+        wmsOrderId: wmsOrder?.id,
+      };
       break;
     }
     const waitedDays = Math.round((Date.now() - waitStartedAt) / day);
     const level = notices === 0 ? 'reminder' : 'escalation';
     if (notices <= (settings.shipmentEscalationLimit ?? 3)) {
-      await notifyOnce(run, 'merchant', { key: `shipment_${level}:${incrementId}:${waitedDays}`, template: `shipment_${level}`, orderId: incrementId,
-        subject: `Order ${incrementId} has not shipped after ${waitedDays} days`, detail: `WMS order ${run.status.ids.wmsOrderId}` });
+      await notifyOnce(run, 'merchant', {
+        key: `shipment_${level}:${incrementId}:${waitedDays}`,
+        template: `shipment_${level}`,
+        orderId: incrementId,
+        subject: `Order ${incrementId} has not shipped after ${waitedDays} days`,
+        detail: `WMS order ${run.status.ids.wmsOrderId}`,
+      });
     }
     notices += 1;
   }
@@ -580,12 +796,22 @@ async function holdForDispute(run: OrderRun): Promise<void> {
   const notice = run.dispute!;
   const entityId = run.order.entityId;
   if (notice.status === 'opened' && !run.disputeHeld) {
-    await run.review.step(() => run.systems.magento.holdMagentoOrder({ entityId, key: `dispute_hold:${notice.disputeId}`,
-      comment: `Held: the payment is disputed in Stripe (${notice.reason}, ${formatMoney(notice.amountMinor, notice.currency)}), dispute ${notice.disputeId}.` }));
+    await run.review.step(() =>
+      run.systems.magento.holdMagentoOrder({
+        entityId,
+        key: `dispute_hold:${notice.disputeId}`,
+        comment: `Held: the payment is disputed in Stripe (${notice.reason}, ${formatMoney(notice.amountMinor, notice.currency)}), dispute ${notice.disputeId}.`,
+      }),
+    );
     run.disputeHeld = true;
   } else if (notice.status !== 'opened' && run.disputeHeld) {
-    await run.review.step(() => run.systems.magento.unholdMagentoOrder({ entityId, key: `dispute_${notice.status}:${notice.disputeId}:released`,
-      comment: `Released: Stripe dispute ${notice.disputeId} was ${notice.status}.` }));
+    await run.review.step(() =>
+      run.systems.magento.unholdMagentoOrder({
+        entityId,
+        key: `dispute_${notice.status}:${notice.disputeId}:released`,
+        comment: `Released: Stripe dispute ${notice.disputeId} was ${notice.status}.`,
+      }),
+    );
     run.disputeHeld = false;
   }
 }
@@ -608,23 +834,46 @@ async function reopenFraudGate(run: OrderRun): Promise<'passed' | 'rejected'> {
 async function close(run: OrderRun): Promise<void> {
   const { incrementId, order, payment, settings } = run;
   const shipped = run.shipped!;
-  const shipment = await run.review.step(() => run.systems.magento.shipMagentoOrder({ entityId: order.entityId, notifyCustomer: true, track: {
-    track_number: shipped.trackingNumber, title: shipped.carrier ?? 'Carrier', carrier_code: magentoCarrierCode(shipped.carrier, settings.wms) } }));
+  const shipment = await run.review.step(() =>
+    run.systems.magento.shipMagentoOrder({
+      entityId: order.entityId,
+      notifyCustomer: true,
+      track: {
+        track_number: shipped.trackingNumber,
+        title: shipped.carrier ?? 'Carrier',
+        carrier_code: magentoCarrierCode(shipped.carrier, settings.wms),
+      },
+    }),
+  );
   run.status.ids.magentoShipmentId = shipment.shipmentId;
   const customer = run.erpCustomer!;
   const shippedOn = dateOf(shipped.shippedAt) ?? today();
   // From the Sales Order as the ERP holds it: a refund before shipment has amended it to what the customer kept.
   const salesInvoice = since(run, 'invoice-live-sales-order')
     ? await run.review.step(() => run.systems.erp.invoiceErpSalesOrder({ poNo: incrementId, date: shippedOn }))
-    : await run.review.step(() => run.systems.erp.createErpSalesInvoice({
-      ...erpSalesOrderFor(order, customer, settings.erp, shippedOn),
-      poNo: incrementId, salesOrder: String(run.status.ids.erpSalesOrder), date: shippedOn }));
+    : await run.review.step(() =>
+        run.systems.erp.createErpSalesInvoice({
+          ...erpSalesOrderFor(order, customer, settings.erp, shippedOn),
+          poNo: incrementId,
+          salesOrder: String(run.status.ids.erpSalesOrder),
+          date: shippedOn,
+        }),
+      );
   run.status.ids.erpSalesInvoice = salesInvoice.name;
   const invoicedOrder = (salesInvoice as { salesOrder?: string }).salesOrder;
   if (invoicedOrder) run.status.ids.erpSalesOrder = invoicedOrder;
-  const paymentEntry = await run.review.step(() => run.systems.erp.createErpPaymentEntry({ salesInvoice: salesInvoice.name, customer, company: settings.erp.company,
-    amountMinor: payment.amountMinor, currency: payment.currency, referenceNo: payment.chargeId!,
-    date: dateOf(payment.createdAt) ?? shippedOn, paidTo: settings.erp.bankAccount }));
+  const paymentEntry = await run.review.step(() =>
+    run.systems.erp.createErpPaymentEntry({
+      salesInvoice: salesInvoice.name,
+      customer,
+      company: settings.erp.company,
+      amountMinor: payment.amountMinor,
+      currency: payment.currency,
+      referenceNo: payment.chargeId!,
+      date: dateOf(payment.createdAt) ?? shippedOn,
+      paidTo: settings.erp.bankAccount,
+    }),
+  );
   run.status.ids.erpPaymentEntry = paymentEntry.name;
 }
 
@@ -637,8 +886,13 @@ async function compensate(run: OrderRun, reason: string): Promise<Ended> {
       run.status.ids[`skipped:${name}`] = 'skipped by operator';
     });
   }
-  await notifyOnce(run, 'merchant', { key: `compensated:${run.incrementId}`, template: 'order_compensated', orderId: run.incrementId,
-    subject: `Order ${run.incrementId} was reversed`, detail: reason });
+  await notifyOnce(run, 'merchant', {
+    key: `compensated:${run.incrementId}`,
+    template: 'order_compensated',
+    orderId: run.incrementId,
+    subject: `Order ${run.incrementId} was reversed`,
+    detail: reason,
+  });
   return end(run, 'compensated', 'compensated', reason);
 }
 
@@ -652,10 +906,14 @@ type Notice = Parameters<NotifyActivities['notifyCustomer']>[0];
  */
 async function notifyOnce(run: OrderRun, audience: 'customer' | 'merchant', notice: Notice): Promise<void> {
   if (run.notified.has(notice.key)) return;
-  await run.review.step(() => (audience === 'customer' ? run.systems.notify.notifyCustomer(notice) : run.systems.notify.notifyMerchant(notice))).catch((err) => {
-    if (!(err instanceof SkippedByOperator)) throw err;
-    run.status.ids[`skipped:notice:${notice.key}`] = 'skipped by operator';
-  });
+  await run.review
+    .step(() =>
+      audience === 'customer' ? run.systems.notify.notifyCustomer(notice) : run.systems.notify.notifyMerchant(notice),
+    )
+    .catch((err) => {
+      if (!(err instanceof SkippedByOperator)) throw err;
+      run.status.ids[`skipped:notice:${notice.key}`] = 'skipped by operator';
+    });
   run.notified.add(notice.key);
 }
 
@@ -673,7 +931,10 @@ async function lookUpOrder(run: OrderRun): Promise<OrderSnapshot | undefined> {
 
 async function findOrder(run: OrderRun): Promise<OrderSnapshot> {
   const found = await lookUpOrder(run);
-  if (!found) throw permanentFailure(`Magento has no order ${run.incrementId}, but Stripe payment ${run.facts.paymentIntentId} names it`);
+  if (!found)
+    throw permanentFailure(
+      `Magento has no order ${run.incrementId}, but Stripe payment ${run.facts.paymentIntentId} names it`,
+    );
   return found;
 }
 
@@ -684,7 +945,11 @@ async function findOrder(run: OrderRun): Promise<OrderSnapshot> {
 async function loadOrder(run: OrderRun): Promise<OrderSnapshot> {
   if (since(run, 'order-wait-backoff')) {
     const waitMaxMs = run.settings?.orderWaitMaxMs ?? 15 * 60_000;
-    for (let waitedMs = 0, pauseMs = 5_000; waitedMs < waitMaxMs; waitedMs += pauseMs, pauseMs = Math.min(pauseMs * 2, 5 * 60_000)) {
+    for (
+      let waitedMs = 0, pauseMs = 5_000;
+      waitedMs < waitMaxMs;
+      waitedMs += pauseMs, pauseMs = Math.min(pauseMs * 2, 5 * 60_000)
+    ) {
       const found = await run.review.step(() => lookUpOrder(run));
       if (found) return found;
       await sleep(Math.min(pauseMs, waitMaxMs - waitedMs));

@@ -1,12 +1,35 @@
-import { condition, patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  condition,
+  patched,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import { formatMoney } from '../domain/money';
 import {
-  isUnpaidStatus, returnedPayoutRows, reversalReference, reversedRows, type AnyPayoutRunResult, type PayoutReportHead, type PayoutReversal, type ReversedPayoutResult,
+  isUnpaidStatus,
+  returnedPayoutRows,
+  reversalReference,
+  reversedRows,
+  type AnyPayoutRunResult,
+  type PayoutReportHead,
+  type PayoutReversal,
+  type ReversedPayoutResult,
   type UnpaidPayoutResult,
 } from '../domain/payoutReport';
 import {
-  disputeCategories, journalFor, mismatchReason, missingGlAccounts, summarizePayout, summarizeTally,
-  type PayoutDetails, type PayoutJournal, type PayoutLine, type PayoutReport, type PayoutSummary,
+  disputeCategories,
+  journalFor,
+  mismatchReason,
+  missingGlAccounts,
+  summarizePayout,
+  summarizeTally,
+  type PayoutDetails,
+  type PayoutJournal,
+  type PayoutLine,
+  type PayoutReport,
+  type PayoutSummary,
 } from '../domain/reconciliation';
 import { StripeObjectId } from '../domain/searchAttributes';
 import type { StripeEventEnvelope } from '../domain/stripeEvents';
@@ -42,7 +65,11 @@ const stripe = proxyActivities<StripeActivities>({ startToCloseTimeout: '1 minut
  * and a retried attempt resumes from its last heartbeat instead of starting over. A page must arrive within the
  * heartbeat timeout; the whole reading gets two hours per attempt.
  */
-const reading = proxyActivities<PayoutTransactionActivities>({ startToCloseTimeout: '2 hours', heartbeatTimeout: '1 minute', retry });
+const reading = proxyActivities<PayoutTransactionActivities>({
+  startToCloseTimeout: '2 hours',
+  heartbeatTimeout: '1 minute',
+  retry,
+});
 const erp = proxyActivities<ErpActivities>({ startToCloseTimeout: '1 minute', retry });
 const reports = proxyActivities<ReportActivities>({ startToCloseTimeout: '1 minute', retry });
 const config = proxyActivities<SettingsActivities>({ startToCloseTimeout: '10 seconds', retry });
@@ -54,7 +81,11 @@ type Review = ReturnType<typeof createReviewQueue>;
 
 /** A payout's transactions as read: into the report store (a head to publish) or, for old runs, into history (the lines). */
 type Reading =
-  | { summary: PayoutSummary; head: Omit<PayoutReportHead, 'payout' | 'summary' | 'journalEntry' | 'notes'>; lines?: undefined }
+  | {
+      summary: PayoutSummary;
+      head: Omit<PayoutReportHead, 'payout' | 'summary' | 'journalEntry' | 'notes'>;
+      lines?: undefined;
+    }
   | { summary: PayoutSummary; lines: PayoutLine[]; head?: undefined };
 
 /**
@@ -68,7 +99,14 @@ export async function payoutReconciliation(input: { payoutId: string }): Promise
   // Runs from before the report store read the payout a page per activity and returned every line (kept for their histories).
   const storesReport = patched('payout-report-store');
   const { payoutId } = input;
-  const status: PayoutStatus = { payoutId, step: 'awaiting_payout_event', syncState: 'running', pages: 0, lines: 0, timestamps: {} };
+  const status: PayoutStatus = {
+    payoutId,
+    step: 'awaiting_payout_event',
+    syncState: 'running',
+    pages: 0,
+    lines: 0,
+    timestamps: {},
+  };
   const notes: string[] = [];
   const seen = { paid: false, reconciled: false, unpaid: false };
 
@@ -106,8 +144,10 @@ export async function payoutReconciliation(input: { payoutId: string }): Promise
     if (payout.automatic && !seen.reconciled && payout.reconciliationStatus !== 'completed') {
       reached('awaiting_reconciliation');
       if (!(await condition(() => seen.reconciled || (storesReport && seen.unpaid), reconciliationWaitMs))) {
-        notes.push(`Stripe had not sent payout.reconciliation_completed 24 hours after ${seen.paid ? 'payout.paid' : 'the first payout event'}; `
-          + 'reconciled with the balance transactions Stripe listed then.');
+        notes.push(
+          `Stripe had not sent payout.reconciliation_completed 24 hours after ${seen.paid ? 'payout.paid' : 'the first payout event'}; ` +
+            'reconciled with the balance transactions Stripe listed then.',
+        );
       }
       payout = await review.step(() => stripe.getPayout(payoutId));
       if (unpaid(payout)) return finish(await undoPayout(payout));
@@ -123,7 +163,8 @@ export async function payoutReconciliation(input: { payoutId: string }): Promise
       // 4. Their nets must add up to the payout, to the minor unit; otherwise a person looks before anything is booked.
       if (!summary.matches) {
         reached('mismatch');
-        if ((await review.park(mismatchReason(summary))) === 'skip') throw new SkippedByOperator(mismatchReason(summary));
+        if ((await review.park(mismatchReason(summary))) === 'skip')
+          throw new SkippedByOperator(mismatchReason(summary));
         payout = await review.step(() => stripe.getPayout(payoutId));
         continue;
       }
@@ -135,18 +176,27 @@ export async function payoutReconciliation(input: { payoutId: string }): Promise
       // 5. One balanced Journal Entry per payout: bank and fees debited, each category credited (or debited) by its gross.
       reached('booking');
       const { entry, journal } = await book(summary, current);
-      if (!entry.created) notes.push(`The ERP already had Journal Entry ${entry.name} for this payout; nothing was booked twice.`);
+      if (!entry.created)
+        notes.push(`The ERP already had Journal Entry ${entry.name} for this payout; nothing was booked twice.`);
       const journalEntry = { ...entry, journal };
 
       // 6. The report becomes readable once the payout is booked.
-      const head: PayoutReportHead | undefined = read.head && { ...read.head, payout: current, summary, journalEntry, notes };
+      const head: PayoutReportHead | undefined = read.head && {
+        ...read.head,
+        payout: current,
+        summary,
+        journalEntry,
+        notes,
+      };
       if (head) await review.step(() => reports.publishPayoutReport(head));
       // 7. A payout can still fail days after it was paid (the bank returns it): then its entry is reversed, once.
       if (seen.unpaid) {
         const latest = await review.step(() => stripe.getPayout(payoutId));
         if (isUnpaidStatus(latest.status)) return finish(await undoPayout(latest, head));
       }
-      return finish<PayoutReportHead | PayoutReport>(head ?? { outcome: 'reconciled', payout: current, summary, lines: read.lines ?? [], journalEntry, notes });
+      return finish<PayoutReportHead | PayoutReport>(
+        head ?? { outcome: 'reconciled', payout: current, summary, lines: read.lines ?? [], journalEntry, notes },
+      );
     }
   } catch (err) {
     if (!(err instanceof SkippedByOperator)) throw err;
@@ -158,13 +208,26 @@ export async function payoutReconciliation(input: { payoutId: string }): Promise
 
   async function readIntoStore(current: PayoutDetails, readingNumber: number): Promise<Reading> {
     const readingId = `${workflowInfo().runId}-${readingNumber}`;
-    const collected = await review.step(() => reading.collectPayoutTransactions({ payoutId, currency: current.currency, automatic: current.automatic,
-      created: current.created ?? current.arrivalDate, readingId }));
+    const collected = await review.step(() =>
+      reading.collectPayoutTransactions({
+        payoutId,
+        currency: current.currency,
+        automatic: current.automatic,
+        created: current.created ?? current.arrivalDate,
+        readingId,
+      }),
+    );
     status.pages = collected.pages;
     status.lines = collected.lines;
     const summarized = await review.step(() => summarizeTally(collected.tally, current));
-    return { summary: summarized, head: { outcome: 'reconciled', reading: { readingId, pages: collected.pages, lines: collected.lines },
-      ...(collected.window ? { window: collected.window } : {}) } };
+    return {
+      summary: summarized,
+      head: {
+        outcome: 'reconciled',
+        reading: { readingId, pages: collected.pages, lines: collected.lines },
+        ...(collected.window ? { window: collected.window } : {}),
+      },
+    };
   }
 
   /** Runs from before the report store: a page (100) per activity, every line through history. */
@@ -183,56 +246,102 @@ export async function payoutReconciliation(input: { payoutId: string }): Promise
     return { summary: summarizePayout(lines, current), lines };
   }
 
-  async function book(matched: PayoutSummary, current: PayoutDetails): Promise<{ entry: CreatedDoc; journal: PayoutJournal }> {
+  async function book(
+    matched: PayoutSummary,
+    current: PayoutDetails,
+  ): Promise<{ entry: CreatedDoc; journal: PayoutJournal }> {
     const settings = await review.step(async () => {
       const loaded = await config.orderSettings();
       const missing = missingGlAccounts(matched, loaded.erp.glAccounts);
       if (missing.length > 0) {
-        throw permanentFailure(`payout ${payoutId}: config/mappings.yaml has no ERP account under erp.glAccounts for ${missing.join(', ')}; `
-          + 'add it, restart the worker, then retry');
+        throw permanentFailure(
+          `payout ${payoutId}: config/mappings.yaml has no ERP account under erp.glAccounts for ${missing.join(', ')}; ` +
+            'add it, restart the worker, then retry',
+        );
       }
       return loaded;
     });
     const { glAccounts } = settings.erp;
     // Disputes' money is booked by their own runs when it moves (workflows/dispute.ts): the payout only clears its net.
-    const journal = journalFor(matched, glAccounts, glAccounts.payout!, glAccounts.fee!, { account: settings.erp.bankAccount, categories: disputeCategories });
-    const entry = await review.step(() => erp.postErpJournalEntry({
-      reference: payoutId, date: new Date(current.arrivalDate * 1000).toISOString().slice(0, 10), company: settings.erp.company,
-      currency: current.currency,
-      accounts: journal.lines.map(({ account, debitMinor, creditMinor }) => ({ account, debitMinor, creditMinor })),
-      remark: `Stripe payout ${payoutId}: ${formatMoney(current.amountMinor, current.currency)}, ${matched.totals.count} balance transactions`,
-    }));
+    const journal = journalFor(matched, glAccounts, glAccounts.payout!, glAccounts.fee!, {
+      account: settings.erp.bankAccount,
+      categories: disputeCategories,
+    });
+    const entry = await review.step(() =>
+      erp.postErpJournalEntry({
+        reference: payoutId,
+        date: new Date(current.arrivalDate * 1000).toISOString().slice(0, 10),
+        company: settings.erp.company,
+        currency: current.currency,
+        accounts: journal.lines.map(({ account, debitMinor, creditMinor }) => ({ account, debitMinor, creditMinor })),
+        remark: `Stripe payout ${payoutId}: ${formatMoney(current.amountMinor, current.currency)}, ${matched.totals.count} balance transactions`,
+      }),
+    );
     return { entry, journal };
   }
 
   /** A failed or canceled payout: what was booked for it is reversed (once); if nothing was, there is nothing to do. */
-  async function undoPayout(current: PayoutDetails, head?: PayoutReportHead): Promise<ReversedPayoutResult | UnpaidPayoutResult> {
+  async function undoPayout(
+    current: PayoutDetails,
+    head?: PayoutReportHead,
+  ): Promise<ReversedPayoutResult | UnpaidPayoutResult> {
     reached('reversing');
     return reversePayout({ review, payoutId, payout: current, notes, ...(head ? { head } : {}) });
   }
 }
 
-async function reversePayout(input: { review: Review; payoutId: string; payout: PayoutDetails; notes: string[]; head?: PayoutReportHead })
-  : Promise<ReversedPayoutResult | UnpaidPayoutResult> {
+async function reversePayout(input: {
+  review: Review;
+  payoutId: string;
+  payout: PayoutDetails;
+  notes: string[];
+  head?: PayoutReportHead;
+}): Promise<ReversedPayoutResult | UnpaidPayoutResult> {
   const { review, payoutId, payout, notes } = input;
   const why = `${payout.status}${payout.failureCode ? ` (${payout.failureCode})` : ''}`;
   const booked = await review.step(() => erp.findErpJournalEntry({ reference: payoutId, currency: payout.currency }));
   if (!booked) {
-    return { outcome: 'not_paid', payoutId, payout, notes,
-      reason: `Stripe payout ${payoutId} of ${formatMoney(payout.amountMinor, payout.currency)} is ${why}: its money stays in the Stripe balance `
-        + 'and nothing was booked for it, so there is nothing to reverse.' };
+    return {
+      outcome: 'not_paid',
+      payoutId,
+      payout,
+      notes,
+      reason:
+        `Stripe payout ${payoutId} of ${formatMoney(payout.amountMinor, payout.currency)} is ${why}: its money stays in the Stripe balance ` +
+        'and nothing was booked for it, so there is nothing to reverse.',
+    };
   }
   const settings = await review.step(() => config.orderSettings());
   const { glAccounts } = settings.erp;
-  const rows = glAccounts.payout ? returnedPayoutRows(booked.accounts, glAccounts.payout, glAccounts.payout_reversal ?? settings.erp.bankAccount) : [];
-  const entry = await review.step(() => erp.postErpJournalEntry({
-    reference: reversalReference(payoutId), date: new Date().toISOString().slice(0, 10), company: settings.erp.company, currency: payout.currency,
-    accounts: rows.length > 0 ? rows : reversedRows(booked.accounts),
-    remark: `Reversal of ${booked.name}: Stripe payout ${payoutId} of ${formatMoney(payout.amountMinor, payout.currency)} ${why}`,
-  }));
-  if (!entry.created) notes.push(`The ERP already had reversing Journal Entry ${entry.name}; nothing was reversed twice.`);
-  const reversal: PayoutReversal = { status: payout.status, ...(payout.failureCode ? { failureCode: payout.failureCode } : {}),
-    reversedEntry: booked.name, name: entry.name, created: entry.created };
+  const rows = glAccounts.payout
+    ? returnedPayoutRows(booked.accounts, glAccounts.payout, glAccounts.payout_reversal ?? settings.erp.bankAccount)
+    : [];
+  const entry = await review.step(() =>
+    erp.postErpJournalEntry({
+      reference: reversalReference(payoutId),
+      date: new Date().toISOString().slice(0, 10),
+      company: settings.erp.company,
+      currency: payout.currency,
+      accounts: rows.length > 0 ? rows : reversedRows(booked.accounts),
+      remark: `Reversal of ${booked.name}: Stripe payout ${payoutId} of ${formatMoney(payout.amountMinor, payout.currency)} ${why}`,
+    }),
+  );
+  if (!entry.created)
+    notes.push(`The ERP already had reversing Journal Entry ${entry.name}; nothing was reversed twice.`);
+  const reversal: PayoutReversal = {
+    status: payout.status,
+    ...(payout.failureCode ? { failureCode: payout.failureCode } : {}),
+    reversedEntry: booked.name,
+    name: entry.name,
+    created: entry.created,
+  };
   await review.step(() => reports.recordPayoutReversal({ payoutId, reversal }));
-  return { outcome: 'reversed', payoutId, payout, reversal, notes, ...(input.head ? { report: { ...input.head, reversal } } : {}) };
+  return {
+    outcome: 'reversed',
+    payoutId,
+    payout,
+    reversal,
+    notes,
+    ...(input.head ? { report: { ...input.head, reversal } } : {}),
+  };
 }

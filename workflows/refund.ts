@@ -65,22 +65,45 @@ export async function refund(input: { refundId: string }): Promise<RefundOutcome
   try {
     run.settings = await run.review.step(() => config.orderSettings());
     run.refund = await run.review.step(() => stripe.getRefund(input.refundId));
-    if (run.refund.invoiceId && !run.refund.magentoOrderId) return end(run, 'not_for_us', 'completed', `refund of Stripe invoice ${run.refund.invoiceId} (a subscription)`);
+    if (run.refund.invoiceId && !run.refund.magentoOrderId)
+      return end(run, 'not_for_us', 'completed', `refund of Stripe invoice ${run.refund.invoiceId} (a subscription)`);
     await findOrder(run);
     await awaitSettled(run);
     if (run.refund.status !== 'succeeded') return await refundFailed(run);
     if (run.refund.o2cKey?.startsWith('order:')) {
-      return end(run, 'order_reversal', 'completed', `the order run refunded this while reversing order ${run.incrementId}; its documents are that run's`);
+      return end(
+        run,
+        'order_reversal',
+        'completed',
+        `the order run refunded this while reversing order ${run.incrementId}; its documents are that run's`,
+      );
     }
-    const told = await run.review.step(() => intake.tellOrderAboutRefund({ incrementId: run.incrementId, refund: {
-      refundId: run.refund.refundId, amountMinor: run.refund.amountMinor, currency: run.refund.currency,
-      chargeFullyRefunded: run.refund.chargeAmountMinor !== undefined && run.refund.chargeRefundedMinor === run.refund.chargeAmountMinor } }));
-    if (told.handledByOrder) return end(run, 'reversed_by_order', 'completed', `a full refund before shipment: order ${run.incrementId}'s run reverses the order`);
+    const told = await run.review.step(() =>
+      intake.tellOrderAboutRefund({
+        incrementId: run.incrementId,
+        refund: {
+          refundId: run.refund.refundId,
+          amountMinor: run.refund.amountMinor,
+          currency: run.refund.currency,
+          chargeFullyRefunded:
+            run.refund.chargeAmountMinor !== undefined &&
+            run.refund.chargeRefundedMinor === run.refund.chargeAmountMinor,
+        },
+      }),
+    );
+    if (told.handledByOrder)
+      return end(
+        run,
+        'reversed_by_order',
+        'completed',
+        `a full refund before shipment: order ${run.incrementId}'s run reverses the order`,
+      );
     await creditMemo(run);
     await creditInErp(run);
     return end(run, 'recorded', 'completed');
   } catch (err) {
-    if (err instanceof SkippedByOperator) return end(run, run.refund?.status === 'failed' ? 'failed_in_stripe' : 'skipped', 'failed', err.message);
+    if (err instanceof SkippedByOperator)
+      return end(run, run.refund?.status === 'failed' ? 'failed_in_stripe' : 'skipped', 'failed', err.message);
     throw err;
   }
 }
@@ -111,7 +134,9 @@ function end(run: RefundRun, outcome: RefundOutcome['outcome'], state: SyncState
 
 /** The order the refunded payment names; a refund of a payment that names none parks (a retry reads Stripe again). */
 async function findOrder(run: RefundRun): Promise<void> {
-  const found = await orderNamedBy(run.review, `Stripe refund ${run.refund.refundId}`, run.refund, () => stripe.getRefund(run.refund.refundId));
+  const found = await orderNamedBy(run.review, `Stripe refund ${run.refund.refundId}`, run.refund, () =>
+    stripe.getRefund(run.refund.refundId),
+  );
   run.refund = found.object;
   run.incrementId = found.incrementId;
   run.status.incrementId = run.incrementId;
@@ -122,7 +147,11 @@ async function findOrder(run: RefundRun): Promise<void> {
 
 /** A pending refund: look again when Stripe sends news of it, and at least every few hours, until it settles. */
 async function awaitSettled(run: RefundRun): Promise<void> {
-  for (let pauseMs = 5 * 60_000; run.refund.status === 'pending' || run.refund.status === 'requires_action'; pauseMs = Math.min(pauseMs * 2, 6 * hour)) {
+  for (
+    let pauseMs = 5 * 60_000;
+    run.refund.status === 'pending' || run.refund.status === 'requires_action';
+    pauseMs = Math.min(pauseMs * 2, 6 * hour)
+  ) {
     reached(run, 'pending_in_stripe');
     const seen = run.nudges;
     await condition(() => run.nudges > seen, pauseMs);
@@ -136,8 +165,17 @@ async function creditMemo(run: RefundRun): Promise<void> {
   const order = await magentoOrderOrPark(run.review, run.incrementId, `Stripe refund ${run.refund.refundId}`);
   run.status.ids.magentoEntityId = order.entityId;
   const { refundId, amountMinor, currency, reason, magentoCreditMemoId } = run.refund;
-  const memo = await run.review.step(() => magento.creditMemoForRefund({ entityId: order.entityId, refundId, amountMinor, currency,
-    ...(magentoCreditMemoId ? { magentoCreditMemoId } : {}), ...(reason ? { reason } : {}), returnToStock: run.settings.refunds?.returnToStock ?? false }));
+  const memo = await run.review.step(() =>
+    magento.creditMemoForRefund({
+      entityId: order.entityId,
+      refundId,
+      amountMinor,
+      currency,
+      ...(magentoCreditMemoId ? { magentoCreditMemoId } : {}),
+      ...(reason ? { reason } : {}),
+      returnToStock: run.settings.refunds?.returnToStock ?? false,
+    }),
+  );
   run.status.ids.magentoCreditMemoId = memo.creditMemoId;
   reached(run, 'credit_memo');
 }
@@ -156,19 +194,33 @@ async function creditInErp(run: RefundRun): Promise<void> {
     const docs = await run.review.step(() => erp.erpDocsOfOrder(run.incrementId));
     if (docs.salesInvoice) return creditNote(docs.salesInvoice, docs.customer!);
     if (!docs.salesOrder || docs.salesOrderCancelled) {
-      run.status.ids.erp = docs.salesOrder ? `Sales Order ${docs.salesOrder} cancelled: nothing to credit` : 'no ERP order: nothing to credit';
+      run.status.ids.erp = docs.salesOrder
+        ? `Sales Order ${docs.salesOrder} cancelled: nothing to credit`
+        : 'no ERP order: nothing to credit';
       return;
     }
     if (patched('erp-amend-before-invoice')) {
-      const amended = await run.review.step(() => erp.amendErpSalesOrderForRefund({ poNo: run.incrementId, refundId, amountMinor }));
+      const amended = await run.review.step(() =>
+        erp.amendErpSalesOrderForRefund({ poNo: run.incrementId, refundId, amountMinor }),
+      );
       if (amended.outcome === 'invoiced') return creditNote(amended.salesInvoice, amended.customer);
       if (amended.outcome === 'nothing_to_amend') {
         run.status.ids.erp = `${amended.reason}: nothing to credit`;
         return;
       }
       run.status.ids.erpSalesOrder = amended.salesOrder;
-      const payment = await run.review.step(() => erp.createErpRefundPayment({ poNo: run.incrementId, customer: amended.customer, company,
-        amountMinor, currency, referenceNo: refundId, date, paidFrom }));
+      const payment = await run.review.step(() =>
+        erp.createErpRefundPayment({
+          poNo: run.incrementId,
+          customer: amended.customer,
+          company,
+          amountMinor,
+          currency,
+          referenceNo: refundId,
+          date,
+          paidFrom,
+        }),
+      );
       run.status.ids.erpRefundPayment = payment.name;
       reached(run, 'erp_order_amended');
       return;
@@ -179,11 +231,28 @@ async function creditInErp(run: RefundRun): Promise<void> {
   }
 
   async function creditNote(salesInvoice: string, customer: string): Promise<void> {
-    const note = await run.review.step(() => erp.createErpCreditNote({ salesInvoice, referenceNo: refundId, amountMinor, date,
-      reason: reason ?? 'refunded in Stripe' }));
+    const note = await run.review.step(() =>
+      erp.createErpCreditNote({
+        salesInvoice,
+        referenceNo: refundId,
+        amountMinor,
+        date,
+        reason: reason ?? 'refunded in Stripe',
+      }),
+    );
     run.status.ids.erpCreditNote = note.name;
-    const payment = await run.review.step(() => erp.createErpRefundPayment({ creditNote: note.name, customer, company, amountMinor, currency,
-      referenceNo: refundId, date, paidFrom }));
+    const payment = await run.review.step(() =>
+      erp.createErpRefundPayment({
+        creditNote: note.name,
+        customer,
+        company,
+        amountMinor,
+        currency,
+        referenceNo: refundId,
+        date,
+        paidFrom,
+      }),
+    );
     run.status.ids.erpRefundPayment = payment.name;
     reached(run, 'erp_credited');
   }
@@ -201,15 +270,28 @@ async function refundFailed(run: RefundRun): Promise<RefundOutcome> {
   const what = `Stripe refund ${refundId} of ${formatMoney(amountMinor, currency)} failed (${failureReason ?? 'no reason given'}): the customer was not paid back`;
   if (order) {
     const memo = await run.review.step(() => magento.findRefundCreditMemo({ entityId: order.entityId, refundId }));
-    await run.review.step(() => magento.addMagentoComment({ entityId: order.entityId, key: `refund_failed:${refundId}`, comment: memo
-      ? `${what}; credit memo ${memo.creditMemoId} records a refund that did not happen.` : `${what}.` }));
+    await run.review.step(() =>
+      magento.addMagentoComment({
+        entityId: order.entityId,
+        key: `refund_failed:${refundId}`,
+        comment: memo ? `${what}; credit memo ${memo.creditMemoId} records a refund that did not happen.` : `${what}.`,
+      }),
+    );
     if (memo) run.status.ids.magentoCreditMemoId = memo.creditMemoId;
   }
   const docs = await run.review.step(() => erp.erpDocsOfOrder(run.incrementId));
   const salesInvoice = docs.salesInvoice;
-  const cancelled = salesInvoice || docs.salesOrder ? await run.review.step(() => erp.cancelErpRefund({ refundId, ...(salesInvoice ? { salesInvoice } : {}) })) : [];
+  const cancelled =
+    salesInvoice || docs.salesOrder
+      ? await run.review.step(() => erp.cancelErpRefund({ refundId, ...(salesInvoice ? { salesInvoice } : {}) }))
+      : [];
   if (cancelled.length > 0) run.status.ids.erpCancelled = cancelled.join(', ');
-  const amendedFor = !salesInvoice && docs.salesOrder && !docs.salesOrderCancelled && run.status.ids.erpSalesOrder ? ` ERP Sales Order ${docs.salesOrder} was amended for it.` : '';
-  await run.review.park(`${what}.${amendedFor} Refund the customer another way (or again in Stripe), then skip this case.`);
+  const amendedFor =
+    !salesInvoice && docs.salesOrder && !docs.salesOrderCancelled && run.status.ids.erpSalesOrder
+      ? ` ERP Sales Order ${docs.salesOrder} was amended for it.`
+      : '';
+  await run.review.park(
+    `${what}.${amendedFor} Refund the customer another way (or again in Stripe), then skip this case.`,
+  );
   throw new SkippedByOperator(what);
 }

@@ -1,5 +1,12 @@
 import {
-  ActivityFailure, ApplicationFailure, ChildWorkflowFailure, condition, isCancellation, setHandler, TimeoutFailure, upsertMemo,
+  ActivityFailure,
+  ApplicationFailure,
+  ChildWorkflowFailure,
+  condition,
+  isCancellation,
+  setHandler,
+  TimeoutFailure,
+  upsertMemo,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import { isBusinessRefusalType } from '../domain/failures';
@@ -68,7 +75,10 @@ export function createReviewQueue(tracked: Tracked) {
   const notParked = (_note: OperatorNote): void => {
     if (!parked || action !== undefined) throw new Error(`not parked (${tracked.syncState})`);
   };
-  const choose = (chosen: ParkedAction) => (_note: OperatorNote): ParkedAction => (action = chosen);
+  const choose =
+    (chosen: ParkedAction) =>
+    (_note: OperatorNote): ParkedAction =>
+      (action = chosen);
   setHandler(retryUpdate, choose('retry'), { validator: notParked });
   setHandler(skipUpdate, choose('skip'), { validator: notParked });
 

@@ -31,8 +31,19 @@ export const scheduledLookBackSec = 3600;
 export async function stripeCatchUp(input: { sinceEpochSec?: number } = {}): Promise<CatchUpProgress> {
   const nowSec = Math.floor(Date.now() / 1000);
   const oldest = nowSec - stripeEventRetentionSec;
-  const since = Math.max(oldest, input.sinceEpochSec ?? Math.floor(workflowInfo().startTime.getTime() / 1000) - scheduledLookBackSec);
-  const progress: CatchUpProgress = { sinceEpochSec: since, pages: 0, seen: 0, started: 0, duplicates: 0, ignored: 0, done: false };
+  const since = Math.max(
+    oldest,
+    input.sinceEpochSec ?? Math.floor(workflowInfo().startTime.getTime() / 1000) - scheduledLookBackSec,
+  );
+  const progress: CatchUpProgress = {
+    sinceEpochSec: since,
+    pages: 0,
+    seen: 0,
+    started: 0,
+    duplicates: 0,
+    ignored: 0,
+    done: false,
+  };
   setHandler(catchUpStatusQuery, () => progress);
 
   let startingAfter: string | undefined;

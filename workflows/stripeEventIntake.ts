@@ -1,7 +1,13 @@
 import { patched, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { SearchAttributePair } from '@temporalio/common';
 import {
-  routeBeforeAfterSaleRuns, routedToAfterSaleRunsSince, routeStripeEvent, routeToOrder, routeToRefund, routeToUnmatchedPayment, type RouteDecision,
+  routeBeforeAfterSaleRuns,
+  routedToAfterSaleRunsSince,
+  routeStripeEvent,
+  routeToOrder,
+  routeToRefund,
+  routeToUnmatchedPayment,
+  type RouteDecision,
 } from '../domain/eventRouting';
 import { StripeEventType, StripeObjectId, SyncState } from '../domain/searchAttributes';
 import type { StripeEventEnvelope } from '../domain/stripeEvents';
@@ -31,8 +37,14 @@ export interface IntakeStatus extends Tracked {
 
 export const intakeStatusQuery = defineStatusQuery<IntakeStatus>();
 
-const remote = { stripe: proxyActivities<StripeActivities>(externalCall), intake: proxyActivities<IntakeActivities>(externalCall) };
-const local = { stripe: proxyLocalActivities<StripeActivities>(localExternalCall), intake: proxyLocalActivities<IntakeActivities>(localExternalCall) };
+const remote = {
+  stripe: proxyActivities<StripeActivities>(externalCall),
+  intake: proxyActivities<IntakeActivities>(externalCall),
+};
+const local = {
+  stripe: proxyLocalActivities<StripeActivities>(localExternalCall),
+  intake: proxyLocalActivities<IntakeActivities>(localExternalCall),
+};
 const notify = proxyActivities<NotifyActivities>(externalCall);
 
 /**
@@ -51,8 +63,13 @@ export async function stripeEventIntake(event: StripeEventEnvelope): Promise<Int
   if (event.objectId) attributes.push({ key: StripeObjectId, value: event.objectId });
   upsertUnlessStartedWith(start, attributes);
   upsertUnlessStartedWith(start, [{ key: SyncState, value: 'running' }]);
-  const result = (outcome: IntakeResult['outcome'], extra: Partial<IntakeResult> = {}): IntakeResult =>
-    ({ eventId: event.id, type: event.type, workflowId: workflowInfo().workflowId, outcome, ...extra });
+  const result = (outcome: IntakeResult['outcome'], extra: Partial<IntakeResult> = {}): IntakeResult => ({
+    eventId: event.id,
+    type: event.type,
+    workflowId: workflowInfo().workflowId,
+    outcome,
+    ...extra,
+  });
 
   // Runs started as the receiver and the catch-up start them now (`intakeStart`: the attributes given) take their steps
   // as local activities; runs started before replay as they ran, with activity tasks. The version is read from the start
@@ -67,22 +84,39 @@ export async function stripeEventIntake(event: StripeEventEnvelope): Promise<Int
       switch (decision.kind) {
         case 'lookupPaymentIntent': {
           const { paymentIntentId } = decision;
-          decision = fromReference(await review.step(() => stripe.orderReferenceOfPaymentIntent(paymentIntentId)), paymentIntentId, paymentIntentId);
+          decision = fromReference(
+            await review.step(() => stripe.orderReferenceOfPaymentIntent(paymentIntentId)),
+            paymentIntentId,
+            paymentIntentId,
+          );
           continue;
         }
         case 'lookupCharge': {
           const { chargeId } = decision;
-          decision = fromReference(await review.step(() => stripe.orderReferenceOfCharge(chargeId)), chargeId, paymentIntentOf(event));
+          decision = fromReference(
+            await review.step(() => stripe.orderReferenceOfCharge(chargeId)),
+            chargeId,
+            paymentIntentOf(event),
+          );
           continue;
         }
         case 'route': {
           const target = decision;
-          const delivered = await review.step(() => intake.deliverStripeEvent({ workflowType: target.workflowType, workflowId: target.workflowId,
-            businessKey: target.businessKey, event }));
+          const delivered = await review.step(() =>
+            intake.deliverStripeEvent({
+              workflowType: target.workflowType,
+              workflowId: target.workflowId,
+              businessKey: target.businessKey,
+              event,
+            }),
+          );
           setSyncState(status, 'completed');
           if (delivered.closed) {
-            if (event.type === 'radar.early_fraud_warning.created') await alertShippedOrder(review, event, target.businessKey);
-            return result('order_closed', { reason: `${target.workflowId} has ended; an order's run never starts again` });
+            if (event.type === 'radar.early_fraud_warning.created')
+              await alertShippedOrder(review, event, target.businessKey);
+            return result('order_closed', {
+              reason: `${target.workflowId} has ended; an order's run never starts again`,
+            });
           }
           return result('delivered', { deliveredTo: target.workflowId });
         }
@@ -91,10 +125,18 @@ export async function stripeEventIntake(event: StripeEventEnvelope): Promise<Int
           const refundIds = await review.step(() => stripe.listRefundIdsOfCharge(chargeId));
           for (const refundId of refundIds) {
             const target = routeToRefund(refundId);
-            await review.step(() => intake.deliverStripeEvent({ workflowType: target.workflowType, workflowId: target.workflowId, businessKey: target.businessKey, event }));
+            await review.step(() =>
+              intake.deliverStripeEvent({
+                workflowType: target.workflowType,
+                workflowId: target.workflowId,
+                businessKey: target.businessKey,
+                event,
+              }),
+            );
           }
           setSyncState(status, 'completed');
-          if (refundIds.length === 0) return result('not_for_us', { reason: `Stripe lists no refunds on charge ${chargeId}` });
+          if (refundIds.length === 0)
+            return result('not_for_us', { reason: `Stripe lists no refunds on charge ${chargeId}` });
           return result('delivered', { deliveredTo: refundIds.map((id) => routeToRefund(id).workflowId).join(', ') });
         }
         case 'notForUs':
@@ -120,11 +162,21 @@ export async function stripeEventIntake(event: StripeEventEnvelope): Promise<Int
 }
 
 /** An early fraud warning on an order that has shipped: the merchant is told to consider a refund before it becomes a dispute. */
-async function alertShippedOrder(review: ReturnType<typeof createReviewQueue>, event: StripeEventEnvelope, incrementId: string): Promise<void> {
+async function alertShippedOrder(
+  review: ReturnType<typeof createReviewQueue>,
+  event: StripeEventEnvelope,
+  incrementId: string,
+): Promise<void> {
   const fraudType = typeof event.object.fraud_type === 'string' ? event.object.fraud_type.replace(/_/g, ' ') : 'fraud';
-  await review.step(() => notify.notifyMerchant({ key: `fraud_warning_after_shipment:${event.objectId ?? event.id}`, template: 'fraud_warning_after_shipment',
-    orderId: incrementId, subject: `Order ${incrementId}: early fraud warning after shipment`,
-    detail: `${fraudType}, payment ${paymentIntentOf(event) ?? String(event.object.charge ?? '')}` }));
+  await review.step(() =>
+    notify.notifyMerchant({
+      key: `fraud_warning_after_shipment:${event.objectId ?? event.id}`,
+      template: 'fraud_warning_after_shipment',
+      orderId: incrementId,
+      subject: `Order ${incrementId}: early fraud warning after shipment`,
+      detail: `${fraudType}, payment ${paymentIntentOf(event) ?? String(event.object.charge ?? '')}`,
+    }),
+  );
 }
 
 /**
@@ -132,15 +184,27 @@ async function alertShippedOrder(review: ReturnType<typeof createReviewQueue>, e
  * A run started with its search attributes came later, and does not ask (a patch costs a TemporalChangeVersion upsert).
  */
 function routeOf(event: StripeEventEnvelope, startedCurrent: boolean): RouteDecision {
-  if (routedToAfterSaleRunsSince.has(event.type) && !startedCurrent && !patched('refund-runs')) return routeBeforeAfterSaleRuns(event);
+  if (routedToAfterSaleRunsSince.has(event.type) && !startedCurrent && !patched('refund-runs'))
+    return routeBeforeAfterSaleRuns(event);
   return routeStripeEvent(event);
 }
 
-function fromReference(reference: OrderReference, lookedUp: string, paymentIntentId: string | undefined): RouteDecision {
+function fromReference(
+  reference: OrderReference,
+  lookedUp: string,
+  paymentIntentId: string | undefined,
+): RouteDecision {
   if (reference.magentoOrderId) return routeToOrder(reference.magentoOrderId);
-  if (reference.invoiceId) return { kind: 'notForUs', reason: `${lookedUp} pays Stripe invoice ${reference.invoiceId} (subscription), not a Magento order` };
+  if (reference.invoiceId)
+    return {
+      kind: 'notForUs',
+      reason: `${lookedUp} pays Stripe invoice ${reference.invoiceId} (subscription), not a Magento order`,
+    };
   if (paymentIntentId) return routeToUnmatchedPayment(paymentIntentId);
-  return { kind: 'unroutable', reason: `${lookedUp} has no magento_order_id (or "Order #") in its metadata, so it cannot be matched to a Magento order` };
+  return {
+    kind: 'unroutable',
+    reason: `${lookedUp} has no magento_order_id (or "Order #") in its metadata, so it cannot be matched to a Magento order`,
+  };
 }
 
 function paymentIntentOf(event: StripeEventEnvelope): string | undefined {

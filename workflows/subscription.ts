@@ -1,5 +1,13 @@
 import {
-  allHandlersFinished, condition, continueAsNew, ParentClosePolicy, proxyActivities, setHandler, startChild, upsertSearchAttributes, workflowInfo,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  ParentClosePolicy,
+  proxyActivities,
+  setHandler,
+  startChild,
+  upsertSearchAttributes,
+  workflowInfo,
   WorkflowIdReusePolicy,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
@@ -78,18 +86,29 @@ interface SubscriptionRun {
  * the Magento customer and the ERP customer. The run continues as new every few renewals (or when Temporal suggests
  * it), carrying its state, so its history stays short however many years the subscription runs.
  */
-export async function subscription(input: { subscriptionId: string; carried?: SubscriptionCarried }): Promise<SubscriptionOutcome> {
+export async function subscription(input: {
+  subscriptionId: string;
+  carried?: SubscriptionCarried;
+}): Promise<SubscriptionOutcome> {
   const run = startRun(input);
   try {
     run.settings = await run.review.step(() => config.orderSettings());
     for (;;) {
-      const retryCheckAt = run.state.dunning?.nextAttemptAt ? Date.parse(run.state.dunning.nextAttemptAt) + graceAfterAttemptMs : undefined;
+      const retryCheckAt = run.state.dunning?.nextAttemptAt
+        ? Date.parse(run.state.dunning.nextAttemptAt) + graceAfterAttemptMs
+        : undefined;
       const wake = () => run.state.pending.length > 0 || timeToContinue(run);
-      const woke = retryCheckAt === undefined ? (await condition(wake), true) : await condition(wake, Math.max(1, retryCheckAt - Date.now()));
+      const woke =
+        retryCheckAt === undefined
+          ? (await condition(wake), true)
+          : await condition(wake, Math.max(1, retryCheckAt - Date.now()));
       if (run.state.pending.length === 0 && timeToContinue(run)) {
         await condition(allHandlersFinished);
         if (run.state.pending.length === 0) {
-          return await continueAsNew<typeof subscription>({ subscriptionId: run.subscriptionId, carried: { ...run.state, runs: run.state.runs + 1 } });
+          return await continueAsNew<typeof subscription>({
+            subscriptionId: run.subscriptionId,
+            carried: { ...run.state, runs: run.state.runs + 1 },
+          });
         }
       }
       if (!woke) {
@@ -109,7 +128,13 @@ export async function subscription(input: { subscriptionId: string; carried?: Su
 
 function startRun(input: { subscriptionId: string; carried?: SubscriptionCarried }): SubscriptionRun {
   const state: SubscriptionCarried = input.carried ?? { seen: [], pending: [], renewals: [], runs: 1 };
-  const status: SubscriptionStatus = { subscriptionId: input.subscriptionId, step: 'listening', syncState: 'running', renewals: state.renewals.length, runs: state.runs };
+  const status: SubscriptionStatus = {
+    subscriptionId: input.subscriptionId,
+    step: 'listening',
+    syncState: 'running',
+    renewals: state.renewals.length,
+    runs: state.runs,
+  };
   const run = { subscriptionId: input.subscriptionId, state, status, renewalsThisRun: 0 } as unknown as SubscriptionRun;
   setHandler(stripeEventSignal, (event: StripeEventEnvelope) => {
     if (state.seen.includes(event.id)) return;
@@ -124,10 +149,17 @@ function startRun(input: { subscriptionId: string; carried?: SubscriptionCarried
 }
 
 function timeToContinue(run: SubscriptionRun): boolean {
-  return workflowInfo().continueAsNewSuggested || run.renewalsThisRun >= (run.settings?.subscriptions?.renewalsPerRun ?? 12);
+  return (
+    workflowInfo().continueAsNewSuggested || run.renewalsThisRun >= (run.settings?.subscriptions?.renewalsPerRun ?? 12)
+  );
 }
 
-function end(run: SubscriptionRun, outcome: SubscriptionOutcome['outcome'], state: SyncStateValue, reason?: string): SubscriptionOutcome {
+function end(
+  run: SubscriptionRun,
+  outcome: SubscriptionOutcome['outcome'],
+  state: SyncStateValue,
+  reason?: string,
+): SubscriptionOutcome {
   run.status.step = outcome;
   setSyncState(run.status, state);
   return { outcome, status: run.status, ...(reason ? { reason } : {}) };
@@ -143,7 +175,10 @@ async function handle(run: SubscriptionRun, event: StripeEventEnvelope): Promise
       await dun(run, await run.review.step(() => stripe.getInvoice(event.objectId ?? String(event.object.id))));
       return undefined;
     case 'invoice.upcoming':
-      run.status.upcoming = { totalMinor: Number(event.object.total ?? 0), currency: String(event.object.currency ?? '').toUpperCase() };
+      run.status.upcoming = {
+        totalMinor: Number(event.object.total ?? 0),
+        currency: String(event.object.currency ?? '').toUpperCase(),
+      };
       return undefined;
     case 'customer.subscription.deleted':
       await mirror(run);
@@ -161,19 +196,36 @@ async function renew(run: SubscriptionRun, invoiceId: string): Promise<void> {
   const invoice = await run.review.step(() => stripe.getInvoice(invoiceId));
   if (run.state.dunning?.invoiceId === invoiceId) await endDunning(run, invoice);
   if (run.state.renewals.some((r) => r.invoiceId === invoiceId)) return;
-  const renewal: SubscriptionCarried['renewals'][number] = { invoiceId, totalMinor: invoice.totalMinor, currency: invoice.currency };
+  const renewal: SubscriptionCarried['renewals'][number] = {
+    invoiceId,
+    totalMinor: invoice.totalMinor,
+    currency: invoice.currency,
+  };
   if (invoice.totalMinor === 0 && !(run.settings.subscriptions?.ordersForZeroInvoices ?? false)) {
     run.state.renewals.push(renewal); // a trial or fully credited period: nothing to ship
   } else {
-    const order = await run.review.step(() => magento.createRenewalOrder({ invoice, settings: {
-      ordersForZeroInvoices: run.settings.subscriptions?.ordersForZeroInvoices ?? false, storeId: run.settings.subscriptions?.storeId ?? 1 } }));
+    const order = await run.review.step(() =>
+      magento.createRenewalOrder({
+        invoice,
+        settings: {
+          ordersForZeroInvoices: run.settings.subscriptions?.ordersForZeroInvoices ?? false,
+          storeId: run.settings.subscriptions?.storeId ?? 1,
+        },
+      }),
+    );
     await run.review.step(async () => {
       try {
         await startChild(orderToCash, {
           // Replay compares a child's type and ID, not its input: subscription runs recorded before `orderRunInput` still replay.
           workflowId: orderWorkflowId(order.incrementId),
-          args: [{ ...orderRunInput(order.incrementId), ...(invoice.paymentIntentId ? { paymentIntentId: invoice.paymentIntentId } : {}) }],
-          parentClosePolicy: ParentClosePolicy.ABANDON, workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+          args: [
+            {
+              ...orderRunInput(order.incrementId),
+              ...(invoice.paymentIntentId ? { paymentIntentId: invoice.paymentIntentId } : {}),
+            },
+          ],
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
         });
       } catch (err) {
         // Started already (this step retried, or a redelivered invoice after the run continued as new): one order run per order.
@@ -198,19 +250,33 @@ async function dun(run: SubscriptionRun, invoice: InvoiceSnapshot): Promise<void
   const attempt = invoice.attemptCount;
   if (run.state.dunning?.invoiceId === invoice.invoiceId && run.state.dunning.attempt >= attempt) return;
   run.status.step = 'dunning';
-  run.state.dunning = { invoiceId: invoice.invoiceId, attempt, ...(invoice.nextPaymentAttempt ? { nextAttemptAt: invoice.nextPaymentAttempt } : {}) };
+  run.state.dunning = {
+    invoiceId: invoice.invoiceId,
+    attempt,
+    ...(invoice.nextPaymentAttempt ? { nextAttemptAt: invoice.nextPaymentAttempt } : {}),
+  };
   run.status.dunning = run.state.dunning;
   const amount = formatMoney(invoice.amountDueMinor, invoice.currency);
-  const next = invoice.nextPaymentAttempt ? `Stripe tries again on ${invoice.nextPaymentAttempt.slice(0, 10)}` : 'Stripe will not try again';
+  const next = invoice.nextPaymentAttempt
+    ? `Stripe tries again on ${invoice.nextPaymentAttempt.slice(0, 10)}`
+    : 'Stripe will not try again';
   if (invoice.customerEmail) {
     const email = invoice.customerEmail;
-    await notifyOnce(run, 'customer', { key: `renewal_failed:${invoice.invoiceId}:${attempt}`, template: 'renewal_payment_failed', to: email,
+    await notifyOnce(run, 'customer', {
+      key: `renewal_failed:${invoice.invoiceId}:${attempt}`,
+      template: 'renewal_payment_failed',
+      to: email,
       subject: `Your subscription payment of ${amount} did not go through`,
-      detail: `${invoice.hostedInvoiceUrl ? `Pay or update your card: ${invoice.hostedInvoiceUrl}. ` : ''}${next}.` });
+      detail: `${invoice.hostedInvoiceUrl ? `Pay or update your card: ${invoice.hostedInvoiceUrl}. ` : ''}${next}.`,
+    });
   }
   await mirror(run);
-  await notifyOnce(run, 'merchant', { key: `renewal_failed_merchant:${invoice.invoiceId}:${attempt}`, template: 'renewal_payment_failed_merchant',
-    subject: `Subscription ${run.subscriptionId}: renewal payment failed (attempt ${attempt})`, detail: `${amount}, invoice ${invoice.invoiceId}. ${next}.` });
+  await notifyOnce(run, 'merchant', {
+    key: `renewal_failed_merchant:${invoice.invoiceId}:${attempt}`,
+    template: 'renewal_payment_failed_merchant',
+    subject: `Subscription ${run.subscriptionId}: renewal payment failed (attempt ${attempt})`,
+    detail: `${amount}, invoice ${invoice.invoiceId}. ${next}.`,
+  });
 }
 
 /** Stripe's retry time has passed with no news: look at the invoice ourselves (its webhook may have been lost). */
@@ -232,8 +298,12 @@ async function lookAgainAtDunning(run: SubscriptionRun): Promise<void> {
 async function endDunning(run: SubscriptionRun, invoice: InvoiceSnapshot): Promise<void> {
   run.state.dunning = undefined;
   run.status.dunning = undefined;
-  await notifyOnce(run, 'merchant', { key: `renewal_recovered:${invoice.invoiceId}`, template: 'renewal_recovered',
-    subject: `Subscription ${run.subscriptionId}: the renewal was paid after all`, detail: `invoice ${invoice.invoiceId}` });
+  await notifyOnce(run, 'merchant', {
+    key: `renewal_recovered:${invoice.invoiceId}`,
+    template: 'renewal_recovered',
+    subject: `Subscription ${run.subscriptionId}: the renewal was paid after all`,
+    detail: `invoice ${invoice.invoiceId}`,
+  });
   await mirror(run);
 }
 
@@ -242,39 +312,57 @@ async function mirror(run: SubscriptionRun): Promise<void> {
   const sub = await run.review.step(() => stripe.getSubscription(run.subscriptionId));
   run.status.subscription = sub;
   const dunning = run.state.dunning;
-  const value = `${sub.status}${sub.paused ? ' (collection paused)' : ''}: ${sub.plan}${sub.cancelAtPeriodEnd ? `; cancels at ${sub.currentPeriodEnd?.slice(0, 10)}` : ''}`
-    + (dunning && sub.status === 'past_due' ? `; payment failed (attempt ${dunning.attempt})${dunning.nextAttemptAt ? `, next try ${dunning.nextAttemptAt.slice(0, 10)}` : ''}` : '');
+  const value =
+    `${sub.status}${sub.paused ? ' (collection paused)' : ''}: ${sub.plan}${sub.cancelAtPeriodEnd ? `; cancels at ${sub.currentPeriodEnd?.slice(0, 10)}` : ''}` +
+    (dunning && sub.status === 'past_due'
+      ? `; payment failed (attempt ${dunning.attempt})${dunning.nextAttemptAt ? `, next try ${dunning.nextAttemptAt.slice(0, 10)}` : ''}`
+      : '');
   if (['unpaid', 'canceled', 'incomplete_expired'].includes(sub.status) && run.state.dunning) {
     const dunning = run.state.dunning;
     run.state.dunning = undefined;
     run.status.dunning = undefined;
-    await notifyOnce(run, 'merchant', { key: `dunning_exhausted:${dunning.invoiceId}`, template: 'renewal_dunning_exhausted',
-      subject: `Subscription ${run.subscriptionId} is ${sub.status}: every payment retry failed`, detail: `invoice ${dunning.invoiceId}` });
+    await notifyOnce(run, 'merchant', {
+      key: `dunning_exhausted:${dunning.invoiceId}`,
+      template: 'renewal_dunning_exhausted',
+      subject: `Subscription ${run.subscriptionId} is ${sub.status}: every payment retry failed`,
+      detail: `invoice ${dunning.invoiceId}`,
+    });
   }
   if (run.state.mirrored === value || !sub.customerEmail) return;
   await mark(run, sub.customerEmail, value);
   const email = sub.customerEmail;
-  await run.review.step(() => erp.noteErpSubscriber({ email, note: `Stripe subscription ${run.subscriptionId}: ${value}` }));
+  await run.review.step(() =>
+    erp.noteErpSubscriber({ email, note: `Stripe subscription ${run.subscriptionId}: ${value}` }),
+  );
   run.state.mirrored = value;
 }
 
 async function mark(run: SubscriptionRun, email: string, value: string): Promise<void> {
-  await run.review.step(() => magento.markMagentoSubscriber({ email, value: `${run.subscriptionId} ${value}`.slice(0, 255) }));
+  await run.review.step(() =>
+    magento.markMagentoSubscriber({ email, value: `${run.subscriptionId} ${value}`.slice(0, 255) }),
+  );
 }
 
 async function trialEnding(run: SubscriptionRun): Promise<void> {
   const sub = run.status.subscription;
   if (!sub?.customerEmail || !sub.trialEnd) return;
   const email = sub.customerEmail;
-  await notifyOnce(run, 'customer', { key: `trial_will_end:${run.subscriptionId}`, template: 'trial_will_end', to: email,
-    subject: `Your trial ends on ${sub.trialEnd.slice(0, 10)}`, detail: sub.plan });
+  await notifyOnce(run, 'customer', {
+    key: `trial_will_end:${run.subscriptionId}`,
+    template: 'trial_will_end',
+    to: email,
+    subject: `Your trial ends on ${sub.trialEnd.slice(0, 10)}`,
+    detail: sub.plan,
+  });
 }
 
 type Notice = Parameters<NotifyActivities['notifyCustomer']>[0];
 
 /** Notices go out once per key (the mail's own key dedupes too); a skipped notice skips only the notice. */
 async function notifyOnce(run: SubscriptionRun, audience: 'customer' | 'merchant', notice: Notice): Promise<void> {
-  await run.review.step(() => (audience === 'customer' ? notify.notifyCustomer(notice) : notify.notifyMerchant(notice))).catch((err) => {
-    if (!(err instanceof SkippedByOperator)) throw err;
-  });
+  await run.review
+    .step(() => (audience === 'customer' ? notify.notifyCustomer(notice) : notify.notifyMerchant(notice)))
+    .catch((err) => {
+      if (!(err instanceof SkippedByOperator)) throw err;
+    });
 }

@@ -63,14 +63,22 @@ export async function unmatchedPayment(input: { paymentIntentId: string }): Prom
         // Events that arrive while delivering are delivered too.
         for (let i = 0; i < events.length; i++) {
           const event = events[i]!;
-          await review.step(() => intake.deliverStripeEvent({ workflowType: route.workflowType, workflowId: route.workflowId, businessKey: route.businessKey, event }));
+          await review.step(() =>
+            intake.deliverStripeEvent({
+              workflowType: route.workflowType,
+              workflowId: route.workflowId,
+              businessKey: route.businessKey,
+              event,
+            }),
+          );
         }
         status.deliveredTo = route.workflowId;
         setSyncState(status, 'completed');
         return { outcome: 'delivered', paymentIntentId, deliveredTo: route.workflowId };
       }
-      const reason = `${paymentIntentId} has no magento_order_id (or "Order #") in its metadata, so it cannot be matched to a Magento order; `
-        + 'set the metadata in Stripe (or mark its sales channel in config/mappings.yaml) and retry';
+      const reason =
+        `${paymentIntentId} has no magento_order_id (or "Order #") in its metadata, so it cannot be matched to a Magento order; ` +
+        'set the metadata in Stripe (or mark its sales channel in config/mappings.yaml) and retry';
       if ((await review.park(reason)) === 'skip') throw new SkippedByOperator(reason);
     }
   } catch (err) {

@@ -1,4 +1,10 @@
-import { MappingError, type ErpCustomerInput, type ErpLine, type ErpSalesOrderInput, type ErpTax } from '../../domain/fulfilment';
+import {
+  MappingError,
+  type ErpCustomerInput,
+  type ErpLine,
+  type ErpSalesOrderInput,
+  type ErpTax,
+} from '../../domain/fulfilment';
 import { formatMoney, fromMinor, toMinor } from '../../domain/money';
 import { ExternalSystemError } from '../http/errors';
 import type { ErpClient, FrappeDoc } from './client';
@@ -99,7 +105,11 @@ export const creditNoteRemark = (refundId: string): string => `Stripe refund ${r
  * creating it, so a retry or a duplicate event finds the first one instead of booking twice.
  */
 export function createErpActivities(erp: ErpClient) {
-  async function first(doctype: string, filters: Array<[string, string, unknown]>, orderBy = 'creation asc'): Promise<string | undefined> {
+  async function first(
+    doctype: string,
+    filters: Array<[string, string, unknown]>,
+    orderBy = 'creation asc',
+  ): Promise<string | undefined> {
     const [found] = await erp.listDocs<Named>(doctype, { filters, fields: ['name'], limit: 1, orderBy });
     return found?.name;
   }
@@ -145,10 +155,22 @@ export function createErpActivities(erp: ErpClient) {
 
     /** Looks for a Sales Order with the same `po_no` that is not cancelled before creating (and submitting) one. */
     async createErpSalesOrder(input: ErpSalesOrderInput): Promise<CreatedDoc> {
-      const existing = await first('Sales Order', [['po_no', '=', input.po_no], ['docstatus', '!=', 2]]);
+      const existing = await first('Sales Order', [
+        ['po_no', '=', input.po_no],
+        ['docstatus', '!=', 2],
+      ]);
       if (existing) return { name: existing, created: false };
       const { items, taxes, ...header } = input;
-      return { name: (await erp.createDoc('Sales Order', { ...header, items: erpItems(items, input.currency), taxes: erpTaxes(taxes, input.currency) })).name, created: true };
+      return {
+        name: (
+          await erp.createDoc('Sales Order', {
+            ...header,
+            items: erpItems(items, input.currency),
+            taxes: erpTaxes(taxes, input.currency),
+          })
+        ).name,
+        created: true,
+      };
     },
 
     /**
@@ -157,7 +179,14 @@ export function createErpActivities(erp: ErpClient) {
      * Returns the names it cancelled.
      */
     async cancelErpSalesOrder(poNo: string): Promise<string[]> {
-      const submitted = await erp.listDocs<Named>('Sales Order', { filters: [['po_no', '=', poNo], ['docstatus', '=', 1]], fields: ['name'], limit: 0 });
+      const submitted = await erp.listDocs<Named>('Sales Order', {
+        filters: [
+          ['po_no', '=', poNo],
+          ['docstatus', '=', 1],
+        ],
+        fields: ['name'],
+        limit: 0,
+      });
       const cancelled: string[] = [];
       for (const { name } of submitted) {
         try {
@@ -173,12 +202,23 @@ export function createErpActivities(erp: ErpClient) {
 
     /** Looks for a submitted, non-return Sales Invoice with the same `po_no` before creating (and submitting) one. */
     async createErpSalesInvoice(input: ErpSalesInvoiceInput): Promise<CreatedDoc> {
-      const existing = await first('Sales Invoice', [['po_no', '=', input.poNo], ['docstatus', '=', 1], ['is_return', '=', 0]]);
+      const existing = await first('Sales Invoice', [
+        ['po_no', '=', input.poNo],
+        ['docstatus', '=', 1],
+        ['is_return', '=', 0],
+      ]);
       if (existing) return { name: existing, created: false };
       const doc = await erp.createDoc('Sales Invoice', {
-        customer: input.customer, company: input.company, currency: input.currency, po_no: input.poNo,
-        set_posting_time: 1, posting_date: input.date, due_date: input.date,
-        items: erpItems(input.items, input.currency).map((line) => (input.salesOrder ? { ...line, sales_order: input.salesOrder } : line)),
+        customer: input.customer,
+        company: input.company,
+        currency: input.currency,
+        po_no: input.poNo,
+        set_posting_time: 1,
+        posting_date: input.date,
+        due_date: input.date,
+        items: erpItems(input.items, input.currency).map((line) =>
+          input.salesOrder ? { ...line, sales_order: input.salesOrder } : line,
+        ),
         taxes: erpTaxes(input.taxes, input.currency),
         docstatus: 1,
       });
@@ -190,21 +230,41 @@ export function createErpActivities(erp: ErpClient) {
      * the invoice up to what is still outstanding (any rest stays unallocated, as an advance).
      */
     async createErpPaymentEntry(input: ErpPaymentEntryInput): Promise<CreatedDoc> {
-      const existing = await first('Payment Entry', [['reference_no', '=', input.referenceNo], ['docstatus', '!=', 2]]);
+      const existing = await first('Payment Entry', [
+        ['reference_no', '=', input.referenceNo],
+        ['docstatus', '!=', 2],
+      ]);
       if (existing) return { name: existing, created: false };
       const invoice = await erp.getDoc('Sales Invoice', input.salesInvoice);
       const paidMinor = minorUnits(input.amountMinor, 'amountMinor');
       const amount = fromMinor(paidMinor, input.currency);
-      const allocatedMinor = Math.max(0, Math.min(paidMinor, toMinor(Number(invoice.outstanding_amount ?? 0), input.currency)));
+      const allocatedMinor = Math.max(
+        0,
+        Math.min(paidMinor, toMinor(Number(invoice.outstanding_amount ?? 0), input.currency)),
+      );
       const doc = await erp.createDoc('Payment Entry', {
-        payment_type: 'Receive', party_type: 'Customer', party: input.customer, company: input.company,
-        posting_date: input.date, paid_to: input.paidTo,
-        paid_from_account_currency: input.currency, paid_to_account_currency: input.currency,
-        paid_amount: amount, received_amount: amount,
-        reference_no: input.referenceNo, reference_date: input.date,
-        references: allocatedMinor > 0
-          ? [{ reference_doctype: 'Sales Invoice', reference_name: input.salesInvoice, allocated_amount: fromMinor(allocatedMinor, input.currency) }]
-          : [],
+        payment_type: 'Receive',
+        party_type: 'Customer',
+        party: input.customer,
+        company: input.company,
+        posting_date: input.date,
+        paid_to: input.paidTo,
+        paid_from_account_currency: input.currency,
+        paid_to_account_currency: input.currency,
+        paid_amount: amount,
+        received_amount: amount,
+        reference_no: input.referenceNo,
+        reference_date: input.date,
+        references:
+          allocatedMinor > 0
+            ? [
+                {
+                  reference_doctype: 'Sales Invoice',
+                  reference_name: input.salesInvoice,
+                  allocated_amount: fromMinor(allocatedMinor, input.currency),
+                },
+              ]
+            : [],
         docstatus: 1,
       });
       return { name: doc.name, created: true };
@@ -216,22 +276,44 @@ export function createErpActivities(erp: ErpClient) {
      */
     async createErpCreditNote(input: ErpCreditNoteInput): Promise<CreatedDoc> {
       const remarks = creditNoteRemark(input.referenceNo);
-      const returnsFilter: Array<[string, string, unknown]> = [['is_return', '=', 1], ['return_against', '=', input.salesInvoice]];
-      const existing = await first('Sales Invoice', [...returnsFilter, ['remarks', 'like', `${remarks}%`], ['docstatus', '!=', 2]]);
+      const returnsFilter: Array<[string, string, unknown]> = [
+        ['is_return', '=', 1],
+        ['return_against', '=', input.salesInvoice],
+      ];
+      const existing = await first('Sales Invoice', [
+        ...returnsFilter,
+        ['remarks', 'like', `${remarks}%`],
+        ['docstatus', '!=', 2],
+      ]);
       if (existing) return { name: existing, created: false };
 
       const invoice = await erp.getDoc('Sales Invoice', input.salesInvoice);
-      const earlier = await erp.listDocs<Named>('Sales Invoice', { filters: [...returnsFilter, ['docstatus', '=', 1]], fields: ['name'], limit: 0 });
+      const earlier = await erp.listDocs<Named>('Sales Invoice', {
+        filters: [...returnsFilter, ['docstatus', '=', 1]],
+        fields: ['name'],
+        limit: 0,
+      });
       const earlierReturns = await Promise.all(earlier.map(({ name }) => erp.getDoc('Sales Invoice', name)));
       const currency = String(invoice.currency);
-      const lines = creditNoteLines(invoiceLines(invoice), earlierReturns.map(invoiceLines), minorUnits(input.amountMinor, 'amountMinor'),
-        `credit note for ${input.referenceNo}`);
+      const lines = creditNoteLines(
+        invoiceLines(invoice),
+        earlierReturns.map(invoiceLines),
+        minorUnits(input.amountMinor, 'amountMinor'),
+        `credit note for ${input.referenceNo}`,
+      );
       const doc = await erp.createDoc('Sales Invoice', {
-        is_return: 1, return_against: input.salesInvoice,
-        customer: invoice.customer, company: invoice.company, currency, po_no: invoice.po_no,
-        set_posting_time: 1, posting_date: input.date, due_date: input.date,
+        is_return: 1,
+        return_against: input.salesInvoice,
+        customer: invoice.customer,
+        company: invoice.company,
+        currency,
+        po_no: invoice.po_no,
+        set_posting_time: 1,
+        posting_date: input.date,
+        due_date: input.date,
         remarks: input.reason ? `${remarks} ${input.reason}` : remarks,
-        items: erpItems(lines.items, currency), taxes: erpTaxes(lines.taxes, currency),
+        items: erpItems(lines.items, currency),
+        taxes: erpTaxes(lines.taxes, currency),
         docstatus: 1,
       });
       return { name: doc.name, created: true };
@@ -242,8 +324,12 @@ export function createErpActivities(erp: ErpClient) {
      * so; a customer the ERP does not have yet (no order booked) has nothing to note.
      */
     async noteErpSubscriber(input: { email: string; note: string }): Promise<{ customer?: string; changed: boolean }> {
-      const [customer] = await erp.listDocs<Named & { customer_details?: string }>('Customer', { filters: [['email_id', '=', normalisedEmail(input.email)]],
-        fields: ['name', 'customer_details'], limit: 1, orderBy: 'creation asc' });
+      const [customer] = await erp.listDocs<Named & { customer_details?: string }>('Customer', {
+        filters: [['email_id', '=', normalisedEmail(input.email)]],
+        fields: ['name', 'customer_details'],
+        limit: 1,
+        orderBy: 'creation asc',
+      });
       if (!customer) return { changed: false };
       if (customer.customer_details === input.note) return { customer: customer.name, changed: false };
       await erp.updateDoc('Customer', customer.name, { customer_details: input.note });
@@ -252,15 +338,31 @@ export function createErpActivities(erp: ErpClient) {
 
     /** Read-only: the order's Sales Order and its (non-return) Sales Invoice, by `po_no`. */
     async erpDocsOfOrder(poNo: string): Promise<ErpOrderDocs> {
-      const [invoice] = await erp.listDocs<Named & { customer?: string }>('Sales Invoice', { filters: [['po_no', '=', poNo], ['docstatus', '=', 1], ['is_return', '=', 0]],
-        fields: ['name', 'customer'], limit: 1, orderBy: 'creation asc' });
-      const orders = await erp.listDocs<Named & { docstatus?: number; customer?: string }>('Sales Order', { filters: [['po_no', '=', poNo]],
-        fields: ['name', 'docstatus', 'customer'], limit: 0, orderBy: 'creation asc' });
+      const [invoice] = await erp.listDocs<Named & { customer?: string }>('Sales Invoice', {
+        filters: [
+          ['po_no', '=', poNo],
+          ['docstatus', '=', 1],
+          ['is_return', '=', 0],
+        ],
+        fields: ['name', 'customer'],
+        limit: 1,
+        orderBy: 'creation asc',
+      });
+      const orders = await erp.listDocs<Named & { docstatus?: number; customer?: string }>('Sales Order', {
+        filters: [['po_no', '=', poNo]],
+        fields: ['name', 'docstatus', 'customer'],
+        limit: 0,
+        orderBy: 'creation asc',
+      });
       const live = orders.find((o) => o.docstatus === 1);
       return {
-        ...(live ? { salesOrder: live.name } : orders[0] ? { salesOrder: orders[0].name, salesOrderCancelled: orders[0].docstatus === 2 } : {}),
+        ...(live
+          ? { salesOrder: live.name }
+          : orders[0]
+            ? { salesOrder: orders[0].name, salesOrderCancelled: orders[0].docstatus === 2 }
+            : {}),
         ...(invoice ? { salesInvoice: invoice.name } : {}),
-        ...(invoice?.customer ?? live?.customer ? { customer: invoice?.customer ?? live?.customer } : {}),
+        ...((invoice?.customer ?? live?.customer) ? { customer: invoice?.customer ?? live?.customer } : {}),
       };
     },
 
@@ -269,35 +371,64 @@ export function createErpActivities(erp: ErpClient) {
      * to the customer (`Pay`), allocated against the credit note so that it is settled.
      */
     async createErpRefundPayment(input: ErpRefundPaymentInput): Promise<CreatedDoc> {
-      const existing = await first('Payment Entry', [['reference_no', '=', input.referenceNo], ['docstatus', '!=', 2]]);
+      const existing = await first('Payment Entry', [
+        ['reference_no', '=', input.referenceNo],
+        ['docstatus', '!=', 2],
+      ]);
       if (existing) return { name: existing, created: false };
       const amountMinor = minorUnits(input.amountMinor, 'amountMinor');
       const amount = fromMinor(amountMinor, input.currency);
       const common = {
-        payment_type: 'Pay', party_type: 'Customer', party: input.customer, company: input.company,
-        posting_date: input.date, paid_from: input.paidFrom,
-        paid_from_account_currency: input.currency, paid_to_account_currency: input.currency,
-        paid_amount: amount, received_amount: amount,
-        reference_no: input.referenceNo, reference_date: input.date,
+        payment_type: 'Pay',
+        party_type: 'Customer',
+        party: input.customer,
+        company: input.company,
+        posting_date: input.date,
+        paid_from: input.paidFrom,
+        paid_from_account_currency: input.currency,
+        paid_to_account_currency: input.currency,
+        paid_amount: amount,
+        received_amount: amount,
+        reference_no: input.referenceNo,
+        reference_date: input.date,
         docstatus: 1,
       };
       if (!input.creditNote) {
         // Before the invoice: the Sales Order was amended; the payment stays unallocated, against the charge received.
-        if (!input.poNo) throw new MappingError(`refund payment ${input.referenceNo}: neither a credit note nor the order it was paid back on`);
+        if (!input.poNo)
+          throw new MappingError(
+            `refund payment ${input.referenceNo}: neither a credit note nor the order it was paid back on`,
+          );
         const remarks = `${creditNoteRemark(input.referenceNo)} Paid back ${beforeInvoiceRemark(input.poNo)}; its Sales Order was amended.`;
-        return { name: (await erp.createDoc('Payment Entry', { ...common, remarks, references: [] })).name, created: true };
+        return {
+          name: (await erp.createDoc('Payment Entry', { ...common, remarks, references: [] })).name,
+          created: true,
+        };
       }
       // The customer is owed on the credit note itself (`update_outstanding_for_self`) or, as ERPNext posts it by
       // default, on the invoice it returns against; the payment settles whichever carries the negative outstanding.
       const note = await erp.getDoc('Sales Invoice', input.creditNote);
-      const owedOn = Number(note.update_outstanding_for_self ?? 0) === 1 || !note.return_against ? input.creditNote : String(note.return_against);
+      const owedOn =
+        Number(note.update_outstanding_for_self ?? 0) === 1 || !note.return_against
+          ? input.creditNote
+          : String(note.return_against);
       const owing = owedOn === input.creditNote ? note : await erp.getDoc('Sales Invoice', owedOn);
-      const allocatedMinor = Math.min(amountMinor, Math.max(0, -toMinor(Number(owing.outstanding_amount ?? 0), input.currency)));
+      const allocatedMinor = Math.min(
+        amountMinor,
+        Math.max(0, -toMinor(Number(owing.outstanding_amount ?? 0), input.currency)),
+      );
       const doc = await erp.createDoc('Payment Entry', {
         ...common,
-        references: allocatedMinor > 0
-          ? [{ reference_doctype: 'Sales Invoice', reference_name: owedOn, allocated_amount: -fromMinor(allocatedMinor, input.currency) }]
-          : [],
+        references:
+          allocatedMinor > 0
+            ? [
+                {
+                  reference_doctype: 'Sales Invoice',
+                  reference_name: owedOn,
+                  allocated_amount: -fromMinor(allocatedMinor, input.currency),
+                },
+              ]
+            : [],
       });
       return { name: doc.name, created: true };
     },
@@ -308,13 +439,22 @@ export function createErpActivities(erp: ErpClient) {
      */
     async cancelErpRefund(input: { refundId: string; salesInvoice?: string }): Promise<string[]> {
       const cancelled: string[] = [];
-      const payment = await first('Payment Entry', [['reference_no', '=', input.refundId], ['docstatus', '=', 1]]);
+      const payment = await first('Payment Entry', [
+        ['reference_no', '=', input.refundId],
+        ['docstatus', '=', 1],
+      ]);
       if (payment) {
         await erp.cancelDoc('Payment Entry', payment);
         cancelled.push(payment);
       }
-      const note = input.salesInvoice && await first('Sales Invoice', [['is_return', '=', 1], ['return_against', '=', input.salesInvoice],
-        ['remarks', 'like', `${creditNoteRemark(input.refundId)}%`], ['docstatus', '=', 1]]);
+      const note =
+        input.salesInvoice &&
+        (await first('Sales Invoice', [
+          ['is_return', '=', 1],
+          ['return_against', '=', input.salesInvoice],
+          ['remarks', 'like', `${creditNoteRemark(input.refundId)}%`],
+          ['docstatus', '=', 1],
+        ]));
       if (note) {
         await erp.cancelDoc('Sales Invoice', note);
         cancelled.push(note);
@@ -331,16 +471,28 @@ export function createErpActivities(erp: ErpClient) {
       const debitMinor = input.accounts.reduce((sum, row) => sum + minorUnits(row.debitMinor, 'debitMinor'), 0);
       const creditMinor = input.accounts.reduce((sum, row) => sum + minorUnits(row.creditMinor, 'creditMinor'), 0);
       if (debitMinor !== creditMinor) {
-        throw new MappingError(`journal entry ${input.reference}: debits ${formatMoney(debitMinor, currency)} ≠ credits `
-          + `${formatMoney(creditMinor, currency)} (difference ${formatMoney(debitMinor - creditMinor, currency)}); nothing was posted`);
+        throw new MappingError(
+          `journal entry ${input.reference}: debits ${formatMoney(debitMinor, currency)} ≠ credits ` +
+            `${formatMoney(creditMinor, currency)} (difference ${formatMoney(debitMinor - creditMinor, currency)}); nothing was posted`,
+        );
       }
-      const existing = await first('Journal Entry', [['cheque_no', '=', input.reference], ['docstatus', '!=', 2]]);
+      const existing = await first('Journal Entry', [
+        ['cheque_no', '=', input.reference],
+        ['docstatus', '!=', 2],
+      ]);
       if (existing) return { name: existing, created: false };
       const doc = await erp.createDoc('Journal Entry', {
-        voucher_type: 'Journal Entry', company: input.company, posting_date: input.date,
-        cheque_no: input.reference, cheque_date: input.date, user_remark: input.remark ?? input.reference,
-        accounts: input.accounts.map((row) => ({ account: row.account, debit_in_account_currency: fromMinor(row.debitMinor, currency),
-          credit_in_account_currency: fromMinor(row.creditMinor, currency) })),
+        voucher_type: 'Journal Entry',
+        company: input.company,
+        posting_date: input.date,
+        cheque_no: input.reference,
+        cheque_date: input.date,
+        user_remark: input.remark ?? input.reference,
+        accounts: input.accounts.map((row) => ({
+          account: row.account,
+          debit_in_account_currency: fromMinor(row.debitMinor, currency),
+          credit_in_account_currency: fromMinor(row.creditMinor, currency),
+        })),
         docstatus: 1,
       });
       return { name: doc.name, created: true };
@@ -348,14 +500,23 @@ export function createErpActivities(erp: ErpClient) {
 
     /** Read-only: the submitted Journal Entry whose `cheque_no` is the reference, its rows in minor units; null when there is none. */
     async findErpJournalEntry(input: { reference: string; currency: string }): Promise<ErpJournalEntry | null> {
-      const name = await first('Journal Entry', [['cheque_no', '=', input.reference], ['docstatus', '=', 1]]);
+      const name = await first('Journal Entry', [
+        ['cheque_no', '=', input.reference],
+        ['docstatus', '=', 1],
+      ]);
       if (!name) return null;
-      const doc = await erp.getDoc<FrappeDoc & { posting_date?: string; accounts?: Array<Record<string, unknown>> }>('Journal Entry', name);
+      const doc = await erp.getDoc<FrappeDoc & { posting_date?: string; accounts?: Array<Record<string, unknown>> }>(
+        'Journal Entry',
+        name,
+      );
       return {
-        name, postingDate: String(doc.posting_date ?? ''),
-        accounts: (doc.accounts ?? []).map((row) => ({ account: String(row.account),
+        name,
+        postingDate: String(doc.posting_date ?? ''),
+        accounts: (doc.accounts ?? []).map((row) => ({
+          account: String(row.account),
           debitMinor: toMinor(Number(row.debit_in_account_currency ?? row.debit ?? 0), input.currency),
-          creditMinor: toMinor(Number(row.credit_in_account_currency ?? row.credit ?? 0), input.currency) })),
+          creditMinor: toMinor(Number(row.credit_in_account_currency ?? row.credit ?? 0), input.currency),
+        })),
       };
     },
   };
@@ -373,27 +534,40 @@ export function normalisedEmail(email: string): string {
  * (scheduled before the change to minor units) is refused as bad data, so the run parks instead of booking a guess.
  */
 function minorUnits(value: unknown, field: string): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw new MappingError(`ERP input: ${field} must be an integer amount in minor units, got ${String(value)}`);
+  if (typeof value !== 'number' || !Number.isSafeInteger(value))
+    throw new MappingError(`ERP input: ${field} must be an integer amount in minor units, got ${String(value)}`);
   return value;
 }
 
 function erpItems(lines: ErpLine[], currency: string): Array<Omit<ErpLine, 'rateMinor'> & { rate: number }> {
-  return lines.map(({ rateMinor, ...line }) => ({ ...line, rate: fromMinor(minorUnits(rateMinor, 'rateMinor'), currency) }));
+  return lines.map(({ rateMinor, ...line }) => ({
+    ...line,
+    rate: fromMinor(minorUnits(rateMinor, 'rateMinor'), currency),
+  }));
 }
 
 function erpTaxes(taxes: ErpTax[], currency: string): Array<Omit<ErpTax, 'taxMinor'> & { tax_amount: number }> {
-  return taxes.map(({ taxMinor, ...tax }) => ({ ...tax, tax_amount: fromMinor(minorUnits(taxMinor, 'taxMinor'), currency) }));
+  return taxes.map(({ taxMinor, ...tax }) => ({
+    ...tax,
+    tax_amount: fromMinor(minorUnits(taxMinor, 'taxMinor'), currency),
+  }));
 }
 
 function invoiceLines(doc: FrappeDoc): InvoiceLines {
-  const rows = (field: string): Array<Record<string, unknown>> => (Array.isArray(doc[field]) ? (doc[field] as Array<Record<string, unknown>>) : []);
+  const rows = (field: string): Array<Record<string, unknown>> =>
+    Array.isArray(doc[field]) ? (doc[field] as Array<Record<string, unknown>>) : [];
   return {
     name: doc.name,
     currency: String(doc.currency),
     items: rows('items').map((row) => ({
-      item_code: String(row.item_code), item_name: typeof row.item_name === 'string' ? row.item_name : undefined,
-      qty: Number(row.qty ?? 0), rate: Number(row.rate ?? 0),
+      item_code: String(row.item_code),
+      item_name: typeof row.item_name === 'string' ? row.item_name : undefined,
+      qty: Number(row.qty ?? 0),
+      rate: Number(row.rate ?? 0),
     })),
-    taxes: rows('taxes').map((row) => ({ account_head: String(row.account_head), tax_amount: Number(row.tax_amount ?? 0) })),
+    taxes: rows('taxes').map((row) => ({
+      account_head: String(row.account_head),
+      tax_amount: Number(row.tax_amount ?? 0),
+    })),
   };
 }

@@ -41,11 +41,21 @@ export function frappeMessage(body: unknown): string {
     const title = /<title>([^<]*)<\/title>/i.exec(body)?.[1];
     return title ? `${title.trim()} (HTML error page)` : body.slice(0, 200) || 'no message';
   }
-  const { exc_type: excType, _server_messages: serverMessages, exception, message } = (body ?? {}) as Record<string, unknown>;
+  const {
+    exc_type: excType,
+    _server_messages: serverMessages,
+    exception,
+    message,
+  } = (body ?? {}) as Record<string, unknown>;
   const messages = serverMessagesOf(serverMessages);
-  const text = messages.length > 0
-    ? messages.join('; ')
-    : typeof exception === 'string' ? exception.replace(/^[\w.]+:\s*/, '') : typeof message === 'string' ? message : '';
+  const text =
+    messages.length > 0
+      ? messages.join('; ')
+      : typeof exception === 'string'
+        ? exception.replace(/^[\w.]+:\s*/, '')
+        : typeof message === 'string'
+          ? message
+          : '';
   if (typeof excType === 'string' && excType) return text ? `${excType}: ${text}` : excType;
   return text || 'no message';
 }
@@ -55,11 +65,13 @@ function serverMessagesOf(raw: unknown): string[] {
   try {
     const outer: unknown = JSON.parse(raw);
     if (!Array.isArray(outer)) return [];
-    return outer.map((entry) => {
-      const inner: unknown = typeof entry === 'string' ? JSON.parse(entry) : entry;
-      const text = inner && typeof inner === 'object' && 'message' in inner ? String(inner.message) : String(inner);
-      return text.replace(/<[^>]*>/g, '').trim();
-    }).filter(Boolean);
+    return outer
+      .map((entry) => {
+        const inner: unknown = typeof entry === 'string' ? JSON.parse(entry) : entry;
+        const text = inner && typeof inner === 'object' && 'message' in inner ? String(inner.message) : String(inner);
+        return text.replace(/<[^>]*>/g, '').trim();
+      })
+      .filter(Boolean);
   } catch {
     return [];
   }
@@ -77,7 +89,12 @@ export class ErpClient {
       'Content-Type': 'application/json',
       Authorization: `token ${options.apiKey}:${options.apiSecret}`,
     });
-    this.rest = new ResilientHttp('Erp', http, { messageOf: frappeMessage, kindOf: erpFailureKind }, options.resilience ?? defaultResilience);
+    this.rest = new ResilientHttp(
+      'Erp',
+      http,
+      { messageOf: frappeMessage, kindOf: erpFailureKind },
+      options.resilience ?? defaultResilience,
+    );
   }
 
   get breakerState() {
@@ -106,7 +123,11 @@ export class ErpClient {
 
   /** Saves changes to a draft (or submits it with `docstatus: 1`), or the fields a submitted document still allows. */
   async updateDoc<T extends FrappeDoc = FrappeDoc>(doctype: string, name: string, changes: object): Promise<T> {
-    const { data } = await this.rest.request<{ data: T }>({ method: 'PUT', url: resourceUrl(doctype, name), data: changes });
+    const { data } = await this.rest.request<{ data: T }>({
+      method: 'PUT',
+      url: resourceUrl(doctype, name),
+      data: changes,
+    });
     return data;
   }
 
@@ -117,7 +138,11 @@ export class ErpClient {
 
   /** Cancels a submitted document (docstatus 1 → 2). */
   async cancelDoc<T extends FrappeDoc = FrappeDoc>(doctype: string, name: string): Promise<T> {
-    const { message } = await this.rest.request<{ message: T }>({ method: 'POST', url: '/api/method/frappe.client.cancel', data: { doctype, name } });
+    const { message } = await this.rest.request<{ message: T }>({
+      method: 'POST',
+      url: '/api/method/frappe.client.cancel',
+      data: { doctype, name },
+    });
     return message;
   }
 }

@@ -22,14 +22,21 @@ export interface CreditNoteLines {
  * on a full refund); the rest is taken from the item rows in order, a part refund as a fraction of a row's quantity,
  * so that refunds adding up to the invoice return all of it.
  */
-export function creditNoteLines(original: InvoiceLines, previousReturns: readonly InvoiceLines[], amountMinor: number, what: string): CreditNoteLines {
+export function creditNoteLines(
+  original: InvoiceLines,
+  previousReturns: readonly InvoiceLines[],
+  amountMinor: number,
+  what: string,
+): CreditNoteLines {
   const currency = original.currency;
   const minor = (amount: number): number => toMinor(amount, currency);
-  if (amountMinor <= 0) throw new MappingError(`${what}: the amount to credit must be positive, got ${formatMoney(amountMinor, currency)}`);
+  if (amountMinor <= 0)
+    throw new MappingError(`${what}: the amount to credit must be positive, got ${formatMoney(amountMinor, currency)}`);
 
   // Earlier returns consumed each item's rows in order, as this one does: what is left sits in the later rows.
   const returnedQty = new Map<string, number>();
-  for (const row of previousReturns.flatMap((r) => r.items)) returnedQty.set(row.item_code, (returnedQty.get(row.item_code) ?? 0) - row.qty);
+  for (const row of previousReturns.flatMap((r) => r.items))
+    returnedQty.set(row.item_code, (returnedQty.get(row.item_code) ?? 0) - row.qty);
   const rows = original.items.map((row) => {
     const consumed = Math.max(0, Math.min(row.qty, returnedQty.get(row.item_code) ?? 0));
     returnedQty.set(row.item_code, (returnedQty.get(row.item_code) ?? 0) - consumed);
@@ -43,14 +50,17 @@ export function creditNoteLines(original: InvoiceLines, previousReturns: readonl
   const itemsCapacity = rows.reduce((sum, row) => sum + Math.round(row.rateMinor * row.qty), 0);
   const taxCapacity = [...taxLeft.values()].reduce((sum, v) => sum + Math.max(0, v), 0);
   if (amountMinor > itemsCapacity + taxCapacity) {
-    throw new MappingError(`${what}: ${formatMoney(amountMinor, currency)} is more than Sales Invoice ${original.name} has left to credit `
-      + `(${formatMoney(itemsCapacity + taxCapacity, currency)} after earlier returns)`);
+    throw new MappingError(
+      `${what}: ${formatMoney(amountMinor, currency)} is more than Sales Invoice ${original.name} has left to credit ` +
+        `(${formatMoney(itemsCapacity + taxCapacity, currency)} after earlier returns)`,
+    );
   }
 
   const invoiceItemsMinor = original.items.reduce((sum, row) => sum + Math.round(minor(row.rate) * row.qty), 0);
   const invoiceTaxMinor = original.taxes.reduce((sum, tax) => sum + minor(tax.tax_amount), 0);
   const invoiceMinor = invoiceItemsMinor + invoiceTaxMinor;
-  let taxShare = invoiceMinor > 0 ? Math.min(taxCapacity, Math.round((amountMinor * invoiceTaxMinor) / invoiceMinor)) : 0;
+  let taxShare =
+    invoiceMinor > 0 ? Math.min(taxCapacity, Math.round((amountMinor * invoiceTaxMinor) / invoiceMinor)) : 0;
   taxShare = Math.max(taxShare, amountMinor - itemsCapacity);
 
   const items: ErpLine[] = [];
@@ -61,12 +71,17 @@ export function creditNoteLines(original: InvoiceLines, previousReturns: readonl
     if (take <= 0) continue;
     const qty = take === capacity ? row.qty : Number((take / row.rateMinor).toFixed(9));
     if (Math.round(row.rateMinor * qty) !== take) {
-      throw new MappingError(`${what}: cannot express ${formatMoney(take, currency)} as a quantity of ${row.item_code} at ${formatMoney(row.rateMinor, currency)}`);
+      throw new MappingError(
+        `${what}: cannot express ${formatMoney(take, currency)} as a quantity of ${row.item_code} at ${formatMoney(row.rateMinor, currency)}`,
+      );
     }
     items.push({ item_code: row.item_code, item_name: row.item_name, qty: -qty, rateMinor: row.rateMinor });
     itemsLeft -= take;
   }
-  if (itemsLeft > 0) throw new MappingError(`${what}: ${formatMoney(itemsLeft, currency)} is left over after every returnable item of Sales Invoice ${original.name}`);
+  if (itemsLeft > 0)
+    throw new MappingError(
+      `${what}: ${formatMoney(itemsLeft, currency)} is left over after every returnable item of Sales Invoice ${original.name}`,
+    );
 
   const taxes: CreditNoteLines['taxes'] = [];
   for (const [accountHead, left] of taxLeft) {
@@ -93,13 +108,30 @@ export function amendedOrderLines(order: InvoiceLines, amountMinor: number, what
     const take = Math.min(row.qty, returned.get(row.item_code) ?? 0);
     returned.set(row.item_code, (returned.get(row.item_code) ?? 0) - take);
     const qty = Number((row.qty - take).toFixed(9));
-    if (qty > 0) items.push({ item_code: row.item_code, item_name: row.item_name, qty, rateMinor: toMinor(row.rate, order.currency) });
+    if (qty > 0)
+      items.push({
+        item_code: row.item_code,
+        item_name: row.item_name,
+        qty,
+        rateMinor: toMinor(row.rate, order.currency),
+      });
   }
-  if (items.length === 0) throw new MappingError(`${what}: it would leave Sales Order ${order.name} with no items (a full refund reverses the order instead)`);
-  const taxes: ErpTax[] = order.taxes.map((tax) => {
-    const refunded = credited.taxes.filter((t) => t.account_head === tax.account_head).reduce((sum, t) => sum - t.taxMinor, 0);
-    return { charge_type: 'Actual' as const, account_head: tax.account_head, taxMinor: toMinor(tax.tax_amount, order.currency) - refunded,
-      description: tax.description ?? 'Tax' };
-  }).filter((tax) => tax.taxMinor > 0);
+  if (items.length === 0)
+    throw new MappingError(
+      `${what}: it would leave Sales Order ${order.name} with no items (a full refund reverses the order instead)`,
+    );
+  const taxes: ErpTax[] = order.taxes
+    .map((tax) => {
+      const refunded = credited.taxes
+        .filter((t) => t.account_head === tax.account_head)
+        .reduce((sum, t) => sum - t.taxMinor, 0);
+      return {
+        charge_type: 'Actual' as const,
+        account_head: tax.account_head,
+        taxMinor: toMinor(tax.tax_amount, order.currency) - refunded,
+        description: tax.description ?? 'Tax',
+      };
+    })
+    .filter((tax) => tax.taxMinor > 0);
   return { items, taxes };
 }

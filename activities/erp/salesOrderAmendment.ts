@@ -32,7 +32,13 @@ export interface InvoiceOrderInput {
   date: string;
 }
 
-type OrderDoc = FrappeDoc & { docstatus?: number; amended_from?: string; terms?: string; customer?: string; creation?: string };
+type OrderDoc = FrappeDoc & {
+  docstatus?: number;
+  amended_from?: string;
+  terms?: string;
+  customer?: string;
+  creation?: string;
+};
 
 const amendingMarker = (refundId: string) => `[o2c:amending:${refundId}]`;
 const refundMarker = (refundId: string) => `[o2c:refund:${refundId}]`;
@@ -49,13 +55,25 @@ function excType(err: unknown): string | undefined {
 export function createSalesOrderAmendment(erp: ErpClient) {
   async function invoiceOf(poNo: string): Promise<{ name: string; customer: string } | undefined> {
     const [invoice] = await erp.listDocs<{ name: string; customer: string }>('Sales Invoice', {
-      filters: [['po_no', '=', poNo], ['docstatus', '=', 1], ['is_return', '=', 0]], fields: ['name', 'customer'], limit: 1, orderBy: 'creation asc' });
+      filters: [
+        ['po_no', '=', poNo],
+        ['docstatus', '=', 1],
+        ['is_return', '=', 0],
+      ],
+      fields: ['name', 'customer'],
+      limit: 1,
+      orderBy: 'creation asc',
+    });
     return invoice;
   }
 
   async function ordersOf(poNo: string): Promise<OrderDoc[]> {
-    return erp.listDocs<OrderDoc>('Sales Order', { filters: [['po_no', '=', poNo]], fields: ['name', 'docstatus', 'amended_from', 'terms', 'customer', 'creation'],
-      limit: 0, orderBy: 'creation asc' });
+    return erp.listDocs<OrderDoc>('Sales Order', {
+      filters: [['po_no', '=', poNo]],
+      fields: ['name', 'docstatus', 'amended_from', 'terms', 'customer', 'creation'],
+      limit: 0,
+      orderBy: 'creation asc',
+    });
   }
 
   /** The order to invoice (the submitted one), or the cancelled one an interrupted amendment left behind, or none. */
@@ -69,13 +87,27 @@ export function createSalesOrderAmendment(erp: ErpClient) {
 
   async function submitAmendment(original: FrappeDoc, refundId: string, amountMinor: number): Promise<string> {
     const currency = String(original.currency);
-    const lines = amendedOrderLines(orderLines(original), amountMinor, `Sales Order ${original.name} less Stripe refund ${refundId}`);
+    const lines = amendedOrderLines(
+      orderLines(original),
+      amountMinor,
+      `Sales Order ${original.name} less Stripe refund ${refundId}`,
+    );
     const rowDefaults = rows(original, 'items')[0] ?? {};
     const terms = `${String(original.terms ?? '').replace(anyAmendingMarker, '')} ${refundMarker(refundId)}`.trim();
     const doc = await erp.createDoc('Sales Order', {
-      amended_from: original.name, customer: original.customer, company: original.company, currency, po_no: original.po_no,
-      order_type: original.order_type, transaction_date: original.transaction_date, delivery_date: original.delivery_date, terms,
-      items: lines.items.map((line) => ({ ...erpItem(line, currency), ...(rowDefaults.delivery_date ? { delivery_date: rowDefaults.delivery_date } : {}) })),
+      amended_from: original.name,
+      customer: original.customer,
+      company: original.company,
+      currency,
+      po_no: original.po_no,
+      order_type: original.order_type,
+      transaction_date: original.transaction_date,
+      delivery_date: original.delivery_date,
+      terms,
+      items: lines.items.map((line) => ({
+        ...erpItem(line, currency),
+        ...(rowDefaults.delivery_date ? { delivery_date: rowDefaults.delivery_date } : {}),
+      })),
       taxes: lines.taxes.map((tax) => erpTax(tax, currency)),
       docstatus: 1,
     });
@@ -96,18 +128,34 @@ export function createSalesOrderAmendment(erp: ErpClient) {
         const orders = await ordersOf(input.poNo);
         const done = orders.find((o) => (o.terms ?? '').includes(refundMarker(input.refundId)));
         const { live, halfAmended } = current(orders);
-        if (done) return { outcome: 'amended', salesOrder: live?.name ?? done.name, customer: String(done.customer), amended: false };
+        if (done)
+          return {
+            outcome: 'amended',
+            salesOrder: live?.name ?? done.name,
+            customer: String(done.customer),
+            amended: false,
+          };
         if (halfAmended) {
           const original = await erp.getDoc('Sales Order', halfAmended.name);
           const salesOrder = await submitAmendment(original, input.refundId, input.amountMinor);
           return { outcome: 'amended', salesOrder, customer: String(original.customer), amended: true };
         }
         if (!live) {
-          return { outcome: 'nothing_to_amend', reason: orders.length > 0 ? `Sales Order ${orders[orders.length - 1]!.name} is cancelled` : 'the ERP has no Sales Order for it' };
+          return {
+            outcome: 'nothing_to_amend',
+            reason:
+              orders.length > 0
+                ? `Sales Order ${orders[orders.length - 1]!.name} is cancelled`
+                : 'the ERP has no Sales Order for it',
+          };
         }
         const original = await erp.getDoc('Sales Order', live.name);
         // Checked before anything is changed, so that a refund the order cannot carry parks with the order as it was.
-        amendedOrderLines(orderLines(original), input.amountMinor, `Sales Order ${original.name} less Stripe refund ${input.refundId}`);
+        amendedOrderLines(
+          orderLines(original),
+          input.amountMinor,
+          `Sales Order ${original.name} less Stripe refund ${input.refundId}`,
+        );
         const terms = `${String(original.terms ?? '')} ${amendingMarker(input.refundId)}`.trim();
         await erp.updateDoc('Sales Order', live.name, { terms });
         try {
@@ -126,30 +174,62 @@ export function createSalesOrderAmendment(erp: ErpClient) {
      * what the customer kept). Looks for the invoice first. While a refund's amendment is half done, answers a
      * transient error so that Temporal tries again a moment later.
      */
-    async invoiceErpSalesOrder(input: InvoiceOrderInput): Promise<{ name: string; created: boolean; salesOrder: string; grandTotalMinor: number }> {
+    async invoiceErpSalesOrder(
+      input: InvoiceOrderInput,
+    ): Promise<{ name: string; created: boolean; salesOrder: string; grandTotalMinor: number }> {
       for (let attempt = 0; ; attempt++) {
         const invoice = await invoiceOf(input.poNo);
         const { live, halfAmended } = current(await ordersOf(input.poNo));
         if (invoice) {
           const doc = await erp.getDoc('Sales Invoice', invoice.name);
-          return { name: invoice.name, created: false, salesOrder: String(rows(doc, 'items')[0]?.sales_order ?? live?.name ?? ''),
-            grandTotalMinor: toMinor(Number(doc.grand_total ?? 0), String(doc.currency)) };
+          return {
+            name: invoice.name,
+            created: false,
+            salesOrder: String(rows(doc, 'items')[0]?.sales_order ?? live?.name ?? ''),
+            grandTotalMinor: toMinor(Number(doc.grand_total ?? 0), String(doc.currency)),
+          };
         }
-        if (halfAmended) throw new ExternalSystemError('Erp', `Sales Order ${halfAmended.name} is being amended for a refund`, undefined, 'transient');
+        if (halfAmended)
+          throw new ExternalSystemError(
+            'Erp',
+            `Sales Order ${halfAmended.name} is being amended for a refund`,
+            undefined,
+            'transient',
+          );
         if (!live) throw new MappingError(`order ${input.poNo} has no submitted Sales Order in the ERP to invoice`);
         const order = await erp.getDoc('Sales Order', live.name);
         const currency = String(order.currency);
         try {
           const doc = await erp.createDoc('Sales Invoice', {
-            customer: order.customer, company: order.company, currency, po_no: input.poNo,
-            set_posting_time: 1, posting_date: input.date, due_date: input.date,
-            items: rows(order, 'items').map((row) => ({ item_code: row.item_code, item_name: row.item_name, qty: row.qty, rate: row.rate,
-              sales_order: order.name, so_detail: row.name })),
-            taxes: rows(order, 'taxes').map((row) => ({ charge_type: row.charge_type ?? 'Actual', account_head: row.account_head, tax_amount: row.tax_amount,
-              description: row.description })),
+            customer: order.customer,
+            company: order.company,
+            currency,
+            po_no: input.poNo,
+            set_posting_time: 1,
+            posting_date: input.date,
+            due_date: input.date,
+            items: rows(order, 'items').map((row) => ({
+              item_code: row.item_code,
+              item_name: row.item_name,
+              qty: row.qty,
+              rate: row.rate,
+              sales_order: order.name,
+              so_detail: row.name,
+            })),
+            taxes: rows(order, 'taxes').map((row) => ({
+              charge_type: row.charge_type ?? 'Actual',
+              account_head: row.account_head,
+              tax_amount: row.tax_amount,
+              description: row.description,
+            })),
             docstatus: 1,
           });
-          return { name: doc.name, created: true, salesOrder: order.name, grandTotalMinor: toMinor(Number(doc.grand_total ?? 0), currency) };
+          return {
+            name: doc.name,
+            created: true,
+            salesOrder: order.name,
+            grandTotalMinor: toMinor(Number(doc.grand_total ?? 0), currency),
+          };
         } catch (err) {
           if (excType(err) !== 'CancelledLinkError' || attempt > 2) throw err;
           // a refund amended the order between the read and the insert: invoice the amendment
@@ -162,8 +242,15 @@ export function createSalesOrderAmendment(erp: ErpClient) {
      * is reversed, since the ERP then books none of the order's money. Returns what it cancelled.
      */
     async cancelPaymentsBeforeInvoice(poNo: string): Promise<string[]> {
-      const paid = await erp.listDocs<{ name: string }>('Payment Entry', { filters: [['payment_type', '=', 'Pay'], ['docstatus', '=', 1],
-        ['remarks', 'like', `%${beforeInvoiceRemark(poNo)}%`]], fields: ['name'], limit: 0 });
+      const paid = await erp.listDocs<{ name: string }>('Payment Entry', {
+        filters: [
+          ['payment_type', '=', 'Pay'],
+          ['docstatus', '=', 1],
+          ['remarks', 'like', `%${beforeInvoiceRemark(poNo)}%`],
+        ],
+        fields: ['name'],
+        limit: 0,
+      });
       for (const { name } of paid) await erp.cancelDoc('Payment Entry', name);
       return paid.map((p) => p.name);
     },
@@ -181,17 +268,34 @@ function orderLines(doc: FrappeDoc): InvoiceLines {
   return {
     name: doc.name,
     currency: String(doc.currency),
-    items: rows(doc, 'items').map((row) => ({ item_code: String(row.item_code), item_name: typeof row.item_name === 'string' ? row.item_name : undefined,
-      qty: Number(row.qty ?? 0), rate: Number(row.rate ?? 0) })),
-    taxes: rows(doc, 'taxes').map((row) => ({ account_head: String(row.account_head), tax_amount: Number(row.tax_amount ?? 0),
-      ...(typeof row.description === 'string' ? { description: row.description } : {}) })),
+    items: rows(doc, 'items').map((row) => ({
+      item_code: String(row.item_code),
+      item_name: typeof row.item_name === 'string' ? row.item_name : undefined,
+      qty: Number(row.qty ?? 0),
+      rate: Number(row.rate ?? 0),
+    })),
+    taxes: rows(doc, 'taxes').map((row) => ({
+      account_head: String(row.account_head),
+      tax_amount: Number(row.tax_amount ?? 0),
+      ...(typeof row.description === 'string' ? { description: row.description } : {}),
+    })),
   };
 }
 
 function erpItem(line: ErpLine, currency: string) {
-  return { item_code: line.item_code, item_name: line.item_name, qty: line.qty, rate: fromMinor(line.rateMinor, currency) };
+  return {
+    item_code: line.item_code,
+    item_name: line.item_name,
+    qty: line.qty,
+    rate: fromMinor(line.rateMinor, currency),
+  };
 }
 
 function erpTax(tax: ErpTax, currency: string) {
-  return { charge_type: tax.charge_type, account_head: tax.account_head, description: tax.description, tax_amount: fromMinor(tax.taxMinor, currency) };
+  return {
+    charge_type: tax.charge_type,
+    account_head: tax.account_head,
+    description: tax.description,
+    tax_amount: fromMinor(tax.taxMinor, currency),
+  };
 }

@@ -20,7 +20,13 @@ export interface ResilienceOptions {
 }
 
 export const defaultResilience: ResilienceOptions = {
-  maxConcurrent: 20, ratePerSecond: 100, timeoutMs: 15_000, readAttempts: 3, readRetryBaseMs: 200, breakerErrorPercent: 50, breakerResetMs: 10_000,
+  maxConcurrent: 20,
+  ratePerSecond: 100,
+  timeoutMs: 15_000,
+  readAttempts: 3,
+  readRetryBaseMs: 200,
+  breakerErrorPercent: 50,
+  breakerResetMs: 10_000,
 };
 
 /**
@@ -29,14 +35,27 @@ export const defaultResilience: ResilienceOptions = {
  * `minTime`) kept the average under the rate too, but queued each burst: an order's run makes its calls in quick
  * succession, and with dozens of runs in flight each call waited behind the others' spacing (README "Tuning").
  */
-export function tokenBucket(ratePerSecond: number): Pick<Bottleneck.ConstructorOptions,
-  'reservoir' | 'reservoirIncreaseAmount' | 'reservoirIncreaseInterval' | 'reservoirIncreaseMaximum' | 'heartbeatInterval'> {
+export function tokenBucket(
+  ratePerSecond: number,
+): Pick<
+  Bottleneck.ConstructorOptions,
+  | 'reservoir'
+  | 'reservoirIncreaseAmount'
+  | 'reservoirIncreaseInterval'
+  | 'reservoirIncreaseMaximum'
+  | 'heartbeatInterval'
+> {
   const intervalMs = Math.max(100, Math.ceil(1000 / ratePerSecond));
   const perInterval = Math.max(1, Math.round((ratePerSecond * intervalMs) / 1000));
   const burst = Math.max(perInterval, Math.ceil(ratePerSecond / 5));
   // bottleneck looks at the reservoir on its heartbeat (250 ms by default): as often as tokens come back.
-  return { reservoir: burst, reservoirIncreaseAmount: perInterval, reservoirIncreaseInterval: intervalMs, reservoirIncreaseMaximum: burst,
-    heartbeatInterval: intervalMs };
+  return {
+    reservoir: burst,
+    reservoirIncreaseAmount: perInterval,
+    reservoirIncreaseInterval: intervalMs,
+    reservoirIncreaseMaximum: burst,
+    heartbeatInterval: intervalMs,
+  };
 }
 
 /**
@@ -59,7 +78,7 @@ export class ResilientHttp {
       errorThresholdPercentage: options.breakerErrorPercent,
       resetTimeout: options.breakerResetMs,
       volumeThreshold: 10,
-      errorFilter: (err: unknown) => !(this.toError(err).retryable),
+      errorFilter: (err: unknown) => !this.toError(err).retryable,
     });
   }
 
@@ -75,7 +94,9 @@ export class ResilientHttp {
     const attempts = (config.method ?? 'GET').toUpperCase() === 'GET' ? this.options.readAttempts : 1;
     for (let attempt = 1; ; attempt++) {
       try {
-        const response = await this.limiter.schedule(() => this.breaker.fire({ timeout: this.options.timeoutMs, ...config }));
+        const response = await this.limiter.schedule(() =>
+          this.breaker.fire({ timeout: this.options.timeoutMs, ...config }),
+        );
         return response.data as T;
       } catch (err) {
         const error = this.toError(err);
@@ -93,15 +114,33 @@ export class ResilientHttp {
       // The path only: query strings can carry personal data (a customer's e-mail in a search), and this message
       // reaches logs and workflow history.
       const what = `${err.config?.method?.toUpperCase() ?? 'request'} ${(err.config?.url ?? '').split('?')[0]}`;
-      if (status === undefined) return new ExternalSystemError(this.system, `${what}: ${err.code ?? err.message}`, undefined, 'transient');
+      if (status === undefined)
+        return new ExternalSystemError(this.system, `${what}: ${err.code ?? err.message}`, undefined, 'transient');
       const body: unknown = err.response?.data;
-      return new ExternalSystemError(this.system, `${what} → ${status}: ${this.vocabulary.messageOf(body, status)}`, status,
-        this.vocabulary.kindOf(status, body), parseRetryAfter(err.response?.headers?.['retry-after']), err.response?.data);
+      return new ExternalSystemError(
+        this.system,
+        `${what} → ${status}: ${this.vocabulary.messageOf(body, status)}`,
+        status,
+        this.vocabulary.kindOf(status, body),
+        parseRetryAfter(err.response?.headers?.['retry-after']),
+        err.response?.data,
+      );
     }
     if (err instanceof Error && /breaker is open/i.test(err.message)) {
-      return new ExternalSystemError(this.system, 'circuit breaker open after repeated failures', undefined, 'transient', this.options.breakerResetMs);
+      return new ExternalSystemError(
+        this.system,
+        'circuit breaker open after repeated failures',
+        undefined,
+        'transient',
+        this.options.breakerResetMs,
+      );
     }
-    return new ExternalSystemError(this.system, err instanceof Error ? err.message : String(err), undefined, 'transient');
+    return new ExternalSystemError(
+      this.system,
+      err instanceof Error ? err.message : String(err),
+      undefined,
+      'transient',
+    );
   }
 }
 

@@ -1,10 +1,26 @@
 import {
-  WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowIdReusePolicy,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+  type WorkflowHandle,
 } from '@temporalio/client';
 import type Stripe from 'stripe';
-import { entityWorkflowArgs, isHandledEventType, orderWorkflowId, redundantEventReason, type EntityWorkflowType } from '../../domain/eventRouting';
 import {
-  disputeNoticeUpdate, refundNoticeUpdate, type DisputeNotice, type DisputeNoticeAnswer, type RefundNotice, type RefundNoticeAnswer,
+  entityWorkflowArgs,
+  isHandledEventType,
+  orderWorkflowId,
+  redundantEventReason,
+  type EntityWorkflowType,
+} from '../../domain/eventRouting';
+import {
+  disputeNoticeUpdate,
+  refundNoticeUpdate,
+  type DisputeNotice,
+  type DisputeNoticeAnswer,
+  type RefundNotice,
+  type RefundNoticeAnswer,
 } from '../../workflows/messages';
 import { intakeStart, type StripeEventEnvelope } from '../../domain/stripeEvents';
 import { magentoOrderIdFromMetadata } from '../../domain/eventRouting';
@@ -29,16 +45,24 @@ export type OrderRunState = 'open' | 'closed' | 'none';
  * Sends an Update to the order's run while it is open. A closed run, one that ended meanwhile, or one started before it
  * answered this Update leaves the matter to the caller's own run (`handledByOrder: false`).
  */
-async function tellOrder<T extends { handledByOrder: boolean }>(temporal: Client, incrementId: string, send: (handle: WorkflowHandle) => Promise<T>)
-  : Promise<T & { orderRun: OrderRunState }> {
+async function tellOrder<T extends { handledByOrder: boolean }>(
+  temporal: Client,
+  incrementId: string,
+  send: (handle: WorkflowHandle) => Promise<T>,
+): Promise<T & { orderRun: OrderRunState }> {
   const handle = temporal.workflow.getHandle(orderWorkflowId(incrementId));
   try {
     const { status } = await handle.describe();
-    if (status.name !== 'RUNNING') return { handledByOrder: false, orderRun: 'closed' } as T & { orderRun: OrderRunState };
+    if (status.name !== 'RUNNING')
+      return { handledByOrder: false, orderRun: 'closed' } as T & { orderRun: OrderRunState };
     return { ...(await send(handle)), orderRun: 'open' };
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return { handledByOrder: false, orderRun: 'none' } as T & { orderRun: OrderRunState };
-    if (err instanceof WorkflowUpdateFailedError || /not found|completed|unknown update/i.test(String((err as Error).message))) {
+    if (err instanceof WorkflowNotFoundError)
+      return { handledByOrder: false, orderRun: 'none' } as T & { orderRun: OrderRunState };
+    if (
+      err instanceof WorkflowUpdateFailedError ||
+      /not found|completed|unknown update/i.test(String((err as Error).message))
+    ) {
       return { handledByOrder: false, orderRun: 'closed' } as T & { orderRun: OrderRunState };
     }
     throw err;
@@ -53,8 +77,12 @@ export function createIntakeActivities(temporal: Client, taskQueue: string, stri
      * signal. Running it twice delivers the event twice, which the workflows ignore by event id. An order's run is
      * never started again once it has ended (`closed: true`): what happens after the sale has its own runs.
      */
-    async deliverStripeEvent(input: { workflowType: EntityWorkflowType; workflowId: string; businessKey: string; event: StripeEventEnvelope })
-      : Promise<{ runId: string; closed?: boolean }> {
+    async deliverStripeEvent(input: {
+      workflowType: EntityWorkflowType;
+      workflowId: string;
+      businessKey: string;
+      event: StripeEventEnvelope;
+    }): Promise<{ runId: string; closed?: boolean }> {
       try {
         const handle = await temporal.workflow.signalWithStart(input.workflowType, {
           workflowId: input.workflowId,
@@ -62,8 +90,12 @@ export function createIntakeActivities(temporal: Client, taskQueue: string, stri
           args: entityWorkflowArgs(input.workflowType, input.businessKey),
           signal: 'stripeEvent',
           signalArgs: [input.event],
-          ...(input.workflowType === 'orderToCash' ? { workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-            typedSearchAttributes: orderStartSearchAttributes(input.businessKey, input.event) } : {}),
+          ...(input.workflowType === 'orderToCash'
+            ? {
+                workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+                typedSearchAttributes: orderStartSearchAttributes(input.businessKey, input.event),
+              }
+            : {}),
         });
         return { runId: handle.signaledRunId };
       } catch (err) {
@@ -77,12 +109,23 @@ export function createIntakeActivities(temporal: Client, taskQueue: string, stri
      * the run if none is open. Sending a change twice only makes the run read both sides once more, which writes nothing.
      * With `replyTo` (a backfill's workflow ID) the run tells that backfill how its next pass went.
      */
-    async signalMagentoCustomerChanges(input: { changes: Array<{ key: string; customerId: number; updatedAt: string }>; replyTo?: string }): Promise<{ signalled: number }> {
+    async signalMagentoCustomerChanges(input: {
+      changes: Array<{ key: string; customerId: number; updatedAt: string }>;
+      replyTo?: string;
+    }): Promise<{ signalled: number }> {
       for (const change of input.changes) {
         await temporal.workflow.signalWithStart('customerSync', {
-          workflowId: customerWorkflowId(change.key), taskQueue, args: [{ key: change.key, magentoCustomerId: change.customerId }],
+          workflowId: customerWorkflowId(change.key),
+          taskQueue,
+          args: [{ key: change.key, magentoCustomerId: change.customerId }],
           signal: magentoCustomerChangedSignal,
-          signalArgs: [{ customerId: change.customerId, updatedAt: change.updatedAt, ...(input.replyTo ? { replyTo: input.replyTo } : {}) }],
+          signalArgs: [
+            {
+              customerId: change.customerId,
+              updatedAt: change.updatedAt,
+              ...(input.replyTo ? { replyTo: input.replyTo } : {}),
+            },
+          ],
         });
       }
       return { signalled: input.changes.length };
@@ -93,13 +136,23 @@ export function createIntakeActivities(temporal: Client, taskQueue: string, stri
      * refund on itself (a full refund before shipment reverses the order). A closed run, or one started before runs
      * answered this, leaves the refund to its own run.
      */
-    async tellOrderAboutRefund(input: { incrementId: string; refund: RefundNotice }): Promise<RefundNoticeAnswer & { orderRun: OrderRunState }> {
-      return tellOrder(temporal, input.incrementId, (handle) => handle.executeUpdate(refundNoticeUpdate, { args: [input.refund] }));
+    async tellOrderAboutRefund(input: {
+      incrementId: string;
+      refund: RefundNotice;
+    }): Promise<RefundNoticeAnswer & { orderRun: OrderRunState }> {
+      return tellOrder(temporal, input.incrementId, (handle) =>
+        handle.executeUpdate(refundNoticeUpdate, { args: [input.refund] }),
+      );
     },
 
     /** The same for a dispute's news: the open order's run holds, releases, or reverses the unshipped order. */
-    async tellOrderAboutDispute(input: { incrementId: string; dispute: DisputeNotice }): Promise<DisputeNoticeAnswer & { orderRun: OrderRunState }> {
-      return tellOrder(temporal, input.incrementId, (handle) => handle.executeUpdate(disputeNoticeUpdate, { args: [input.dispute] }));
+    async tellOrderAboutDispute(input: {
+      incrementId: string;
+      dispute: DisputeNotice;
+    }): Promise<DisputeNoticeAnswer & { orderRun: OrderRunState }> {
+      return tellOrder(temporal, input.incrementId, (handle) =>
+        handle.executeUpdate(disputeNoticeUpdate, { args: [input.dispute] }),
+      );
     },
 
     /** Read-only: what a PaymentIntent says about where it was made, and the Magento order it names now (if any). */
@@ -107,19 +160,42 @@ export function createIntakeActivities(temporal: Client, taskQueue: string, stri
       const pi = await callStripe(() => stripe.paymentIntents.retrieve(paymentIntentId));
       const application = typeof pi.application === 'string' ? pi.application : pi.application?.id;
       const magentoOrderId = magentoOrderIdFromMetadata(pi.metadata);
-      return { metadata: { ...pi.metadata }, ...(application ? { application } : {}), ...(magentoOrderId ? { magentoOrderId } : {}) };
+      return {
+        metadata: { ...pi.metadata },
+        ...(application ? { application } : {}),
+        ...(magentoOrderId ? { magentoOrderId } : {}),
+      };
     },
 
     /**
      * One page (newest first) of Stripe's event list since `sinceEpochSec`, each handled event started as its intake run
      * with the same event-ID key the webhook uses: an event already received is refused by Temporal and only counted.
      */
-    async replayStripeEventsPage(input: { sinceEpochSec: number; startingAfter?: string; pageSize?: number }): Promise<ReplayPage> {
-      const page = await callStripe(() => stripe.events.list({ created: { gte: input.sinceEpochSec }, limit: input.pageSize ?? 100,
-        ...(input.startingAfter ? { starting_after: input.startingAfter } : {}) }));
-      const result: ReplayPage = { seen: page.data.length, started: 0, duplicates: 0, ignored: 0, hasMore: page.has_more, lastEventId: page.data.at(-1)?.id };
+    async replayStripeEventsPage(input: {
+      sinceEpochSec: number;
+      startingAfter?: string;
+      pageSize?: number;
+    }): Promise<ReplayPage> {
+      const page = await callStripe(() =>
+        stripe.events.list({
+          created: { gte: input.sinceEpochSec },
+          limit: input.pageSize ?? 100,
+          ...(input.startingAfter ? { starting_after: input.startingAfter } : {}),
+        }),
+      );
+      const result: ReplayPage = {
+        seen: page.data.length,
+        started: 0,
+        duplicates: 0,
+        ignored: 0,
+        hasMore: page.has_more,
+        lastEventId: page.data.at(-1)?.id,
+      };
       for (const event of page.data) {
-        if (!isHandledEventType(event.type) || redundantEventReason({ type: event.type, object: event.data.object as unknown as Record<string, unknown> })) {
+        if (
+          !isHandledEventType(event.type) ||
+          redundantEventReason({ type: event.type, object: event.data.object as unknown as Record<string, unknown> })
+        ) {
           result.ignored += 1;
           continue;
         }

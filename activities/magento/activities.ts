@@ -1,5 +1,10 @@
 import {
-  commentMarker, hasComment, isFullyInvoiced, isFullyShipped, type MagentoCreditMemo, type MagentoOrder,
+  commentMarker,
+  hasComment,
+  isFullyInvoiced,
+  isFullyShipped,
+  type MagentoCreditMemo,
+  type MagentoOrder,
 } from '../../domain/magento';
 import { creditMemoPlanFor, type CreditMemoPlan } from '../../domain/creditMemo';
 import { MappingError } from '../../domain/fulfilment';
@@ -43,17 +48,33 @@ export const refundMemoKey = (refundId: string): string => `refund:${refundId}`;
 
 /** Magento activities. Each reads the order before it writes, so retries and duplicate events change nothing twice. */
 export function createMagentoActivities(magento: MagentoClient) {
-  async function withComment(entityId: number, key: string, comment: string, notify: boolean, status?: string): Promise<void> {
+  async function withComment(
+    entityId: number,
+    key: string,
+    comment: string,
+    notify: boolean,
+    status?: string,
+  ): Promise<void> {
     const order = await magento.getOrder(entityId);
     if (hasComment(order, key)) return;
-    await magento.addComment(entityId, { comment: `${comment} ${commentMarker(key)}`, status, isCustomerNotified: notify });
+    await magento.addComment(entityId, {
+      comment: `${comment} ${commentMarker(key)}`,
+      status,
+      isCustomerNotified: notify,
+    });
   }
 
   /** The credit memo recording a Stripe refund: the one carrying its marker, or the staff memo the refund came from. */
-  async function refundMemoOf(entityId: number, refundId: string, magentoCreditMemoId?: string): Promise<MagentoCreditMemo | undefined> {
+  async function refundMemoOf(
+    entityId: number,
+    refundId: string,
+    magentoCreditMemoId?: string,
+  ): Promise<MagentoCreditMemo | undefined> {
     const memos = await magento.listCreditMemos(entityId);
     const marker = commentMarker(refundMemoKey(refundId));
-    return memos.items.find((m) => String(m.entity_id) === magentoCreditMemoId || (m.comments ?? []).some((c) => c.comment?.includes(marker)));
+    return memos.items.find(
+      (m) => String(m.entity_id) === magentoCreditMemoId || (m.comments ?? []).some((c) => c.comment?.includes(marker)),
+    );
   }
 
   return {
@@ -73,13 +94,25 @@ export function createMagentoActivities(magento: MagentoClient) {
     /** Read-only: the customer's order history, for the fraud gate's first-order and velocity signals. */
     async magentoCustomerHistory(email: string, incrementId: string, since: string): Promise<CustomerHistory> {
       const byEmail = { field: 'customer_email', value: email };
-      const recent = await magento.searchOrders([[byEmail], [{ field: 'created_at', value: since, conditionType: 'gteq' }]], { pageSize: 1 });
-      const others = await magento.searchOrders([[byEmail], [{ field: 'increment_id', value: incrementId, conditionType: 'neq' }]], { pageSize: 1 });
+      const recent = await magento.searchOrders(
+        [[byEmail], [{ field: 'created_at', value: since, conditionType: 'gteq' }]],
+        { pageSize: 1 },
+      );
+      const others = await magento.searchOrders(
+        [[byEmail], [{ field: 'increment_id', value: incrementId, conditionType: 'neq' }]],
+        { pageSize: 1 },
+      );
       return { previousOrderCount: others.total_count, recentOrderCount: Math.max(1, recent.total_count) };
     },
 
     /** Adds the comment unless one carrying the same key is already on the order. */
-    async addMagentoComment(input: { entityId: number; key: string; comment: string; notifyCustomer?: boolean; status?: string }): Promise<void> {
+    async addMagentoComment(input: {
+      entityId: number;
+      key: string;
+      comment: string;
+      notifyCustomer?: boolean;
+      status?: string;
+    }): Promise<void> {
       await withComment(input.entityId, input.key, input.comment, input.notifyCustomer ?? false, input.status);
     },
 
@@ -101,26 +134,47 @@ export function createMagentoActivities(magento: MagentoClient) {
      * Offline invoice for a payment captured in Stripe. Looks for an invoice carrying the charge id, or an order
      * already fully invoiced (a retry whose first try succeeded, or the official Stripe module), before creating one.
      */
-    async invoiceMagentoOrder(input: { entityId: number; chargeId: string; paymentIntentId: string; notifyCustomer: boolean }): Promise<InvoiceResult> {
+    async invoiceMagentoOrder(input: {
+      entityId: number;
+      chargeId: string;
+      paymentIntentId: string;
+      notifyCustomer: boolean;
+    }): Promise<InvoiceResult> {
       const invoices = await magento.listInvoices(input.entityId);
-      const ours = invoices.items.find((inv) => inv.transaction_id === input.chargeId ||
-        (inv.comments ?? []).some((c) => c.comment?.includes(input.chargeId)));
+      const ours = invoices.items.find(
+        (inv) =>
+          inv.transaction_id === input.chargeId ||
+          (inv.comments ?? []).some((c) => c.comment?.includes(input.chargeId)),
+      );
       if (ours) return { invoiceId: ours.entity_id, created: false, invoicedElsewhere: false };
       const order = await magento.getOrder(input.entityId);
-      if (isFullyInvoiced(order) && invoices.items[0]) return { invoiceId: invoices.items[0].entity_id, created: false, invoicedElsewhere: true };
+      if (isFullyInvoiced(order) && invoices.items[0])
+        return { invoiceId: invoices.items[0].entity_id, created: false, invoicedElsewhere: true };
       const comment = `Paid in Stripe: charge ${input.chargeId}, PaymentIntent ${input.paymentIntentId}. ${commentMarker(`invoice:${input.chargeId}`)}`;
       const invoiceId = await magento.invoice(input.entityId, comment, input.notifyCustomer);
       return { invoiceId: Number(invoiceId), created: true, invoicedElsewhere: false };
     },
 
     /** Ships with tracking unless a shipment with this tracking number exists or everything has shipped. */
-    async shipMagentoOrder(input: { entityId: number; track: TrackInput; notifyCustomer: boolean }): Promise<{ shipmentId: number; created: boolean }> {
+    async shipMagentoOrder(input: {
+      entityId: number;
+      track: TrackInput;
+      notifyCustomer: boolean;
+    }): Promise<{ shipmentId: number; created: boolean }> {
       const shipments = await magento.listShipments(input.entityId);
-      const existing = shipments.items.find((s) => (s.tracks ?? []).some((t) => t.track_number === input.track.track_number));
+      const existing = shipments.items.find((s) =>
+        (s.tracks ?? []).some((t) => t.track_number === input.track.track_number),
+      );
       if (existing) return { shipmentId: existing.entity_id, created: false };
       const order = await magento.getOrder(input.entityId);
-      if (isFullyShipped(order) && shipments.items[0]) return { shipmentId: shipments.items[0].entity_id, created: false };
-      const shipmentId = await magento.ship(input.entityId, [input.track], `Shipped: ${input.track.title} ${input.track.track_number}`, input.notifyCustomer);
+      if (isFullyShipped(order) && shipments.items[0])
+        return { shipmentId: shipments.items[0].entity_id, created: false };
+      const shipmentId = await magento.ship(
+        input.entityId,
+        [input.track],
+        `Shipped: ${input.track.title} ${input.track.track_number}`,
+        input.notifyCustomer,
+      );
       return { shipmentId: Number(shipmentId), created: true };
     },
 
@@ -128,14 +182,22 @@ export function createMagentoActivities(magento: MagentoClient) {
      * Undo for an order that was not invoiced: releases a hold and cancels. Nothing happens to an order already canceled;
      * an invoiced order cannot be canceled and is left to the credit memo.
      */
-    async cancelMagentoOrder(input: { entityId: number; key: string; comment: string; notifyCustomer: boolean }): Promise<{ canceled: boolean; state: string }> {
+    async cancelMagentoOrder(input: {
+      entityId: number;
+      key: string;
+      comment: string;
+      notifyCustomer: boolean;
+    }): Promise<{ canceled: boolean; state: string }> {
       let order = await magento.getOrder(input.entityId);
       if (order.state === 'holded') {
         await magento.unhold(input.entityId);
         order = await magento.getOrder(input.entityId);
       }
       if (order.state === 'canceled') return { canceled: true, state: order.state };
-      if ((order.total_invoiced ?? 0) > 0 || !['new', 'pending_payment', 'processing', 'payment_review'].includes(order.state)) {
+      if (
+        (order.total_invoiced ?? 0) > 0 ||
+        !['new', 'pending_payment', 'processing', 'payment_review'].includes(order.state)
+      ) {
         return { canceled: false, state: order.state };
       }
       await magento.cancel(input.entityId);
@@ -144,7 +206,11 @@ export function createMagentoActivities(magento: MagentoClient) {
     },
 
     /** Read-only: the credit memo recording a Stripe refund (by the marker in its comment, or the staff memo it came from). */
-    async findRefundCreditMemo(input: { entityId: number; refundId: string; magentoCreditMemoId?: string }): Promise<{ creditMemoId: number; grandTotal?: number } | undefined> {
+    async findRefundCreditMemo(input: {
+      entityId: number;
+      refundId: string;
+      magentoCreditMemoId?: string;
+    }): Promise<{ creditMemoId: number; grandTotal?: number } | undefined> {
       const found = await refundMemoOf(input.entityId, input.refundId, input.magentoCreditMemoId);
       return found && { creditMemoId: found.entity_id, grandTotal: found.grand_total };
     },
@@ -157,35 +223,59 @@ export function createMagentoActivities(magento: MagentoClient) {
     async creditMemoForRefund(input: RefundMemoInput): Promise<RefundMemoResult> {
       const existing = await refundMemoOf(input.entityId, input.refundId, input.magentoCreditMemoId);
       if (existing) {
-        return { creditMemoId: existing.entity_id, created: false, grandTotalMinor: toMinor(existing.grand_total ?? 0, input.currency),
-          ...(String(existing.entity_id) === input.magentoCreditMemoId ? { kind: 'staff_memo' as const } : {}) };
+        return {
+          creditMemoId: existing.entity_id,
+          created: false,
+          grandTotalMinor: toMinor(existing.grand_total ?? 0, input.currency),
+          ...(String(existing.entity_id) === input.magentoCreditMemoId ? { kind: 'staff_memo' as const } : {}),
+        };
       }
-      if (input.magentoCreditMemoId) throw new MappingError(`Stripe refund ${input.refundId} names Magento credit memo ${input.magentoCreditMemoId}, which order ${input.entityId} does not have`);
+      if (input.magentoCreditMemoId)
+        throw new MappingError(
+          `Stripe refund ${input.refundId} names Magento credit memo ${input.magentoCreditMemoId}, which order ${input.entityId} does not have`,
+        );
       const order = await magento.getOrder(input.entityId);
       if (order.order_currency_code.toUpperCase() !== input.currency) {
-        throw new MappingError(`Stripe refund ${input.refundId} is in ${input.currency} but order ${order.increment_id} is in ${order.order_currency_code}`);
+        throw new MappingError(
+          `Stripe refund ${input.refundId} is in ${input.currency} but order ${order.increment_id} is in ${order.order_currency_code}`,
+        );
       }
       const plan = creditMemoPlanFor(order, input.amountMinor);
       const currency = order.order_currency_code;
       const marker = commentMarker(refundMemoKey(input.refundId));
       const what = input.chargeback ? 'Chargeback: Stripe dispute lost' : 'Refunded in Stripe';
       const comment = `${what}: ${input.refundId}, ${formatMoney(input.amountMinor, currency)}${input.reason ? ` (${input.reason})` : ''}. ${marker}`;
-      const creditMemoId = Number(await magento.refundOffline(input.entityId, {
-        items: plan.items, shippingAmount: fromMinor(plan.shippingMinor, currency), comment, notify: true,
-        adjustmentPositive: fromMinor(plan.adjustmentPositiveMinor, currency), adjustmentNegative: fromMinor(plan.adjustmentNegativeMinor, currency),
-        ...(input.returnToStock && plan.kind !== 'adjustment' ? { returnToStockItems: plan.items.filter((i) => i.qty > 0).map((i) => i.order_item_id) } : {}),
-      }));
+      const creditMemoId = Number(
+        await magento.refundOffline(input.entityId, {
+          items: plan.items,
+          shippingAmount: fromMinor(plan.shippingMinor, currency),
+          comment,
+          notify: true,
+          adjustmentPositive: fromMinor(plan.adjustmentPositiveMinor, currency),
+          adjustmentNegative: fromMinor(plan.adjustmentNegativeMinor, currency),
+          ...(input.returnToStock && plan.kind !== 'adjustment'
+            ? { returnToStockItems: plan.items.filter((i) => i.qty > 0).map((i) => i.order_item_id) }
+            : {}),
+        }),
+      );
       const memo = await magento.getCreditMemo(creditMemoId);
       const grandTotalMinor = toMinor(memo.grand_total ?? 0, currency);
       if (grandTotalMinor !== input.amountMinor) {
-        throw new MappingError(`Magento credit memo ${creditMemoId} for Stripe refund ${input.refundId} totals ${formatMoney(grandTotalMinor, currency)}, `
-          + `not the refunded ${formatMoney(input.amountMinor, currency)}: check it in Magento before retrying`);
+        throw new MappingError(
+          `Magento credit memo ${creditMemoId} for Stripe refund ${input.refundId} totals ${formatMoney(grandTotalMinor, currency)}, ` +
+            `not the refunded ${formatMoney(input.amountMinor, currency)}: check it in Magento before retrying`,
+        );
       }
       return { creditMemoId, created: true, grandTotalMinor, kind: plan.kind };
     },
 
     /** Undo for an invoiced order: an offline credit memo for all that is left to refund, once (found again by the key in its comment). */
-    async creditMagentoOrder(input: { entityId: number; key: string; comment: string; notifyCustomer: boolean }): Promise<{ creditMemoId?: number; created: boolean }> {
+    async creditMagentoOrder(input: {
+      entityId: number;
+      key: string;
+      comment: string;
+      notifyCustomer: boolean;
+    }): Promise<{ creditMemoId?: number; created: boolean }> {
       const memos = await magento.listCreditMemos(input.entityId);
       const marker = commentMarker(input.key);
       const existing = memos.items.find((m) => (m.comments ?? []).some((c) => c.comment?.includes(marker)));
@@ -193,13 +283,18 @@ export function createMagentoActivities(magento: MagentoClient) {
       const order = await magento.getOrder(input.entityId);
       if ((order.total_invoiced ?? 0) <= 0) return { created: false };
       const currency = order.order_currency_code;
-      const leftMinor = toMinor(order.total_paid ?? order.total_invoiced ?? 0, currency) - toMinor(order.total_refunded ?? 0, currency);
+      const leftMinor =
+        toMinor(order.total_paid ?? order.total_invoiced ?? 0, currency) - toMinor(order.total_refunded ?? 0, currency);
       if (leftMinor <= 0) return { creditMemoId: memos.items[0]?.entity_id, created: false };
       // What earlier partial refunds left: every line and the shipping not yet credited.
       const plan = creditMemoPlanFor(order, leftMinor);
       const creditMemoId = await magento.refundOffline(input.entityId, {
-        comment: `${input.comment} ${marker}`, notify: input.notifyCustomer, items: plan.items, shippingAmount: fromMinor(plan.shippingMinor, currency),
-        adjustmentPositive: fromMinor(plan.adjustmentPositiveMinor, currency), adjustmentNegative: fromMinor(plan.adjustmentNegativeMinor, currency),
+        comment: `${input.comment} ${marker}`,
+        notify: input.notifyCustomer,
+        items: plan.items,
+        shippingAmount: fromMinor(plan.shippingMinor, currency),
+        adjustmentPositive: fromMinor(plan.adjustmentPositiveMinor, currency),
+        adjustmentNegative: fromMinor(plan.adjustmentNegativeMinor, currency),
       });
       return { creditMemoId: Number(creditMemoId), created: true };
     },

@@ -1,6 +1,11 @@
 import type { InternalAxiosRequestConfig } from 'axios';
 import type {
-  MagentoCreditMemo, MagentoCustomer, MagentoInvoice, MagentoOrder, MagentoSearchResult, MagentoShipment,
+  MagentoCreditMemo,
+  MagentoCustomer,
+  MagentoInvoice,
+  MagentoOrder,
+  MagentoSearchResult,
+  MagentoShipment,
 } from '../../domain/magento';
 import { createAxios, defaultResilience, ResilientHttp, type ResilienceOptions } from '../http/resilientHttp';
 import { authorizationHeader } from './oauth1';
@@ -36,7 +41,8 @@ function magentoMessage(body: unknown): string {
   if (typeof body === 'string') return body.includes('<html') ? 'HTML error page' : body.slice(0, 200);
   const { message, parameters } = (body ?? {}) as { message?: string; parameters?: unknown };
   if (!message) return 'no message';
-  if (Array.isArray(parameters)) return parameters.reduce<string>((m, p, i) => m.replaceAll(`%${i + 1}`, String(p)), message);
+  if (Array.isArray(parameters))
+    return parameters.reduce<string>((m, p, i) => m.replaceAll(`%${i + 1}`, String(p)), message);
   if (parameters && typeof parameters === 'object') {
     return Object.entries(parameters).reduce((m, [k, v]) => m.replaceAll(`%${k}`, String(v)), message);
   }
@@ -61,7 +67,12 @@ export class MagentoClient {
         return config;
       });
     }
-    this.rest = new ResilientHttp('Magento', http, { messageOf: magentoMessage, kindOf: magentoFailureKind }, options.resilience ?? defaultResilience);
+    this.rest = new ResilientHttp(
+      'Magento',
+      http,
+      { messageOf: magentoMessage, kindOf: magentoFailureKind },
+      options.resilience ?? defaultResilience,
+    );
   }
 
   get breakerState() {
@@ -103,10 +114,19 @@ export class MagentoClient {
   }
 
   addComment(entityId: number, input: CommentInput): Promise<boolean> {
-    return this.rest.request({ method: 'POST', url: `/V1/orders/${entityId}/comments`, data: { statusHistory: {
-      comment: input.comment, status: input.status, parent_id: entityId,
-      is_customer_notified: input.isCustomerNotified ? 1 : 0, is_visible_on_front: input.isVisibleOnFront ? 1 : 0,
-    } } });
+    return this.rest.request({
+      method: 'POST',
+      url: `/V1/orders/${entityId}/comments`,
+      data: {
+        statusHistory: {
+          comment: input.comment,
+          status: input.status,
+          parent_id: entityId,
+          is_customer_notified: input.isCustomerNotified ? 1 : 0,
+          is_visible_on_front: input.isVisibleOnFront ? 1 : 0,
+        },
+      },
+    });
   }
 
   hold(entityId: number): Promise<boolean> {
@@ -123,26 +143,62 @@ export class MagentoClient {
 
   /** Offline invoice of the whole order (the money was captured in Stripe); returns the invoice entity_id. */
   invoice(entityId: number, comment: string, notify: boolean): Promise<number> {
-    return this.rest.request({ method: 'POST', url: `/V1/order/${entityId}/invoice`, data: {
-      capture: false, notify, appendComment: true, comment: { comment, is_visible_on_front: 0 },
-    } });
+    return this.rest.request({
+      method: 'POST',
+      url: `/V1/order/${entityId}/invoice`,
+      data: {
+        capture: false,
+        notify,
+        appendComment: true,
+        comment: { comment, is_visible_on_front: 0 },
+      },
+    });
   }
 
   ship(entityId: number, tracks: TrackInput[], comment: string, notify: boolean): Promise<number> {
-    return this.rest.request({ method: 'POST', url: `/V1/order/${entityId}/ship`, data: {
-      notify, appendComment: true, comment: { comment, is_visible_on_front: 0 }, tracks,
-    } });
+    return this.rest.request({
+      method: 'POST',
+      url: `/V1/order/${entityId}/ship`,
+      data: {
+        notify,
+        appendComment: true,
+        comment: { comment, is_visible_on_front: 0 },
+        tracks,
+      },
+    });
   }
 
   /** Offline credit memo; `items` empty refunds the whole order. */
-  refundOffline(entityId: number, input: { items?: Array<{ order_item_id: number; qty: number }>; shippingAmount?: number;
-    adjustmentPositive?: number; adjustmentNegative?: number; returnToStockItems?: number[]; comment: string; notify: boolean }): Promise<number> {
-    return this.rest.request({ method: 'POST', url: `/V1/order/${entityId}/refund`, data: {
-      items: input.items ?? [], notify: input.notify, appendComment: true,
-      comment: { comment: input.comment, is_visible_on_front: 0 },
-      arguments: { shipping_amount: input.shippingAmount, adjustment_positive: input.adjustmentPositive, adjustment_negative: input.adjustmentNegative,
-        ...(input.returnToStockItems ? { extension_attributes: { return_to_stock_items: input.returnToStockItems } } : {}) },
-    } });
+  refundOffline(
+    entityId: number,
+    input: {
+      items?: Array<{ order_item_id: number; qty: number }>;
+      shippingAmount?: number;
+      adjustmentPositive?: number;
+      adjustmentNegative?: number;
+      returnToStockItems?: number[];
+      comment: string;
+      notify: boolean;
+    },
+  ): Promise<number> {
+    return this.rest.request({
+      method: 'POST',
+      url: `/V1/order/${entityId}/refund`,
+      data: {
+        items: input.items ?? [],
+        notify: input.notify,
+        appendComment: true,
+        comment: { comment: input.comment, is_visible_on_front: 0 },
+        arguments: {
+          shipping_amount: input.shippingAmount,
+          adjustment_positive: input.adjustmentPositive,
+          adjustment_negative: input.adjustmentNegative,
+          ...(input.returnToStockItems
+            ? { extension_attributes: { return_to_stock_items: input.returnToStockItems } }
+            : {}),
+        },
+      },
+    });
   }
 
   getCreditMemo(creditMemoId: number): Promise<MagentoCreditMemo> {
@@ -150,11 +206,17 @@ export class MagentoClient {
   }
 
   listInvoices(orderEntityId: number): Promise<MagentoSearchResult<MagentoInvoice>> {
-    return this.rest.request({ method: 'GET', url: `/V1/invoices?${searchCriteriaQuery([[{ field: 'order_id', value: orderEntityId }]])}` });
+    return this.rest.request({
+      method: 'GET',
+      url: `/V1/invoices?${searchCriteriaQuery([[{ field: 'order_id', value: orderEntityId }]])}`,
+    });
   }
 
   listShipments(orderEntityId: number): Promise<MagentoSearchResult<MagentoShipment>> {
-    return this.rest.request({ method: 'GET', url: `/V1/shipments?${searchCriteriaQuery([[{ field: 'order_id', value: orderEntityId }]])}` });
+    return this.rest.request({
+      method: 'GET',
+      url: `/V1/shipments?${searchCriteriaQuery([[{ field: 'order_id', value: orderEntityId }]])}`,
+    });
   }
 
   listCreditMemos(orderEntityId: number): Promise<MagentoSearchResult<MagentoCreditMemo>> {
@@ -167,8 +229,17 @@ export class MagentoClient {
 
   /** CreditmemoCommentRepository::save: `parent_id` names the memo; the memo's `updated_at` moves to now. */
   addCreditMemoComment(creditMemoId: number, comment: string): Promise<unknown> {
-    return this.rest.request({ method: 'POST', url: `/V1/creditmemo/${creditMemoId}/comments`, data: { entity: {
-      parent_id: creditMemoId, comment, is_customer_notified: 0, is_visible_on_front: 0,
-    } } });
+    return this.rest.request({
+      method: 'POST',
+      url: `/V1/creditmemo/${creditMemoId}/comments`,
+      data: {
+        entity: {
+          parent_id: creditMemoId,
+          comment,
+          is_customer_notified: 0,
+          is_visible_on_front: 0,
+        },
+      },
+    });
   }
 }

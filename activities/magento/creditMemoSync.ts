@@ -1,5 +1,9 @@
 import {
-  creditMemoSnapshotOf, listedCreditMemo, stripePaymentOfOrder, type CreditMemoSnapshot, type StripePaymentReference,
+  creditMemoSnapshotOf,
+  listedCreditMemo,
+  stripePaymentOfOrder,
+  type CreditMemoSnapshot,
+  type StripePaymentReference,
 } from '../../domain/creditMemoSync';
 import { commentMarker } from '../../domain/magento';
 import { formatMoney } from '../../domain/money';
@@ -30,17 +34,37 @@ export function createCreditMemoSyncActivities(magento: MagentoClient) {
      * read at exactly that second), sorted by `updated_at` then id, each with its order's increment id (one order
      * search per page). A memo whose amount cannot be read is listed with the problem, not refused.
      */
-    async listCreditMemosUpdatedSince(input: { since: string; excludeIds?: number[]; pageSize?: number }): Promise<CreditMemoPage> {
+    async listCreditMemosUpdatedSince(input: {
+      since: string;
+      excludeIds?: number[];
+      pageSize?: number;
+    }): Promise<CreditMemoPage> {
       const pageSize = input.pageSize ?? defaultPageSize;
       const groups: Filter[][] = [[{ field: 'updated_at', value: input.since, conditionType: 'gteq' }]];
-      if (input.excludeIds?.length) groups.push([{ field: 'entity_id', value: input.excludeIds.join(','), conditionType: 'nin' }]);
-      const page = await magento.searchCreditMemos(groups, { pageSize, currentPage: 1,
-        sortOrders: [{ field: 'updated_at', direction: 'ASC' }, { field: 'entity_id', direction: 'ASC' }] });
+      if (input.excludeIds?.length)
+        groups.push([{ field: 'entity_id', value: input.excludeIds.join(','), conditionType: 'nin' }]);
+      const page = await magento.searchCreditMemos(groups, {
+        pageSize,
+        currentPage: 1,
+        sortOrders: [
+          { field: 'updated_at', direction: 'ASC' },
+          { field: 'entity_id', direction: 'ASC' },
+        ],
+      });
       const orderIds = [...new Set(page.items.map((m) => m.order_id))];
-      const orders = orderIds.length === 0 ? [] : (await magento.searchOrders(
-        [[{ field: 'entity_id', value: orderIds.join(','), conditionType: 'in' }]], { pageSize: orderIds.length })).items;
+      const orders =
+        orderIds.length === 0
+          ? []
+          : (
+              await magento.searchOrders([[{ field: 'entity_id', value: orderIds.join(','), conditionType: 'in' }]], {
+                pageSize: orderIds.length,
+              })
+            ).items;
       const incrementIds = new Map(orders.map((o) => [o.entity_id, o.increment_id]));
-      return { memos: page.items.map((m) => listedCreditMemo(m, incrementIds.get(m.order_id))), isLastPage: page.items.length < pageSize };
+      return {
+        memos: page.items.map((m) => listedCreditMemo(m, incrementIds.get(m.order_id))),
+        isLastPage: page.items.length < pageSize,
+      };
     },
 
     /** Read-only: one credit memo and its order's increment id, read now (a listing may be minutes old). */
@@ -54,19 +78,30 @@ export function createCreditMemoSyncActivities(magento: MagentoClient) {
     async stripePaymentOfMagentoOrder(orderEntityId: number): Promise<MagentoOrderPayment> {
       const order = await magento.getOrder(orderEntityId);
       const invoices = await magento.listInvoices(orderEntityId);
-      return { incrementId: order.increment_id, ...(order.payment?.method ? { paymentMethod: order.payment.method } : {}),
-        ...stripePaymentOfOrder(order, invoices.items) };
+      return {
+        incrementId: order.increment_id,
+        ...(order.payment?.method ? { paymentMethod: order.payment.method } : {}),
+        ...stripePaymentOfOrder(order, invoices.items),
+      };
     },
 
     /**
      * Notes the Stripe refund on the memo it came from, unless a comment already carries the refund's marker. The
      * marker (the one the refund's own run looks for) also makes the memo the product's own for later polls.
      */
-    async noteStripeRefundOnCreditMemo(input: { creditMemoId: number; refundId: string; amountMinor: number; currency: string }): Promise<{ added: boolean }> {
+    async noteStripeRefundOnCreditMemo(input: {
+      creditMemoId: number;
+      refundId: string;
+      amountMinor: number;
+      currency: string;
+    }): Promise<{ added: boolean }> {
       const marker = commentMarker(refundMemoKey(input.refundId));
       const memo = await magento.getCreditMemo(input.creditMemoId);
       if ((memo.comments ?? []).some((c) => c.comment?.includes(marker))) return { added: false };
-      await magento.addCreditMemoComment(input.creditMemoId, `Refunded in Stripe: ${input.refundId}, ${formatMoney(input.amountMinor, input.currency)}. ${marker}`);
+      await magento.addCreditMemoComment(
+        input.creditMemoId,
+        `Refunded in Stripe: ${input.refundId}, ${formatMoney(input.amountMinor, input.currency)}. ${marker}`,
+      );
       return { added: true };
     },
   };

@@ -1,6 +1,13 @@
 import {
-  customAttribute, customerKeyOf, magentoCustomerKeyAttribute, magentoCustomerWith, magentoStripeDeletedAttribute, magentoSyncHashAttribute,
-  syncedOfMagento, withCustomAttributes, type SyncedCustomer,
+  customAttribute,
+  customerKeyOf,
+  magentoCustomerKeyAttribute,
+  magentoCustomerWith,
+  magentoStripeDeletedAttribute,
+  magentoSyncHashAttribute,
+  syncedOfMagento,
+  withCustomAttributes,
+  type SyncedCustomer,
 } from '../../domain/customerMapping';
 import { normalisedUpdatedAt } from '../../domain/customerPoll';
 import { magentoDateTimeMs, type MagentoCustomer } from '../../domain/magento';
@@ -44,8 +51,16 @@ function sideOf(customer: MagentoCustomer, stripeIdAttribute: string): MagentoCu
   const stripeCustomerId = customAttribute(customer, stripeIdAttribute);
   const stripeDeletedAt = customAttribute(customer, magentoStripeDeletedAttribute);
   const updatedAt = typeof customer.updated_at === 'string' ? magentoDateTimeMs(customer.updated_at) : Number.NaN;
-  return { customerId: customer.id, synced, hash: syncHash(synced), ...(storedHash ? { storedHash } : {}), ...(key ? { key } : {}),
-    ...(stripeCustomerId ? { stripeCustomerId } : {}), ...(stripeDeletedAt ? { stripeDeletedAt } : {}), changedAtMs: Number.isNaN(updatedAt) ? 0 : updatedAt };
+  return {
+    customerId: customer.id,
+    synced,
+    hash: syncHash(synced),
+    ...(storedHash ? { storedHash } : {}),
+    ...(key ? { key } : {}),
+    ...(stripeCustomerId ? { stripeCustomerId } : {}),
+    ...(stripeDeletedAt ? { stripeDeletedAt } : {}),
+    changedAtMs: Number.isNaN(updatedAt) ? 0 : updatedAt,
+  };
 }
 
 /**
@@ -69,7 +84,10 @@ export function createMagentoCustomerSyncActivities(magento: MagentoClient, stri
 
   return {
     /** Read-only: the customer by id, else by e-mail; undefined when Magento has none. */
-    async loadMagentoCustomer(input: { customerId?: number; email?: string }): Promise<MagentoCustomerSide | undefined> {
+    async loadMagentoCustomer(input: {
+      customerId?: number;
+      email?: string;
+    }): Promise<MagentoCustomerSide | undefined> {
       const customer = await find(input);
       return customer ? sideOf(customer, stripeIdAttribute) : undefined;
     },
@@ -78,15 +96,28 @@ export function createMagentoCustomerSyncActivities(magento: MagentoClient, stri
      * Writes the synced fields (or, without them, only the sync's attributes) and the hash of the result, in one save.
      * Creating looks for a customer with the e-mail first, so a retry finds the first one.
      */
-    async writeMagentoCustomer(input: { customerId?: number; synced?: SyncedCustomer; key: string; stripeCustomerId?: string })
-      : Promise<MagentoCustomerSide> {
-      const current = await find({ ...(input.customerId !== undefined ? { customerId: input.customerId } : {}), ...(input.synced ? { email: input.synced.email } : {}) });
-      if (!current && !input.synced) throw new Error(`Magento customer ${input.customerId ?? '(new)'} not found for the sync's attributes`);
+    async writeMagentoCustomer(input: {
+      customerId?: number;
+      synced?: SyncedCustomer;
+      key: string;
+      stripeCustomerId?: string;
+    }): Promise<MagentoCustomerSide> {
+      const current = await find({
+        ...(input.customerId !== undefined ? { customerId: input.customerId } : {}),
+        ...(input.synced ? { email: input.synced.email } : {}),
+      });
+      if (!current && !input.synced)
+        throw new Error(`Magento customer ${input.customerId ?? '(new)'} not found for the sync's attributes`);
       const fields = (input.synced ? magentoCustomerWith(current, input.synced) : current!) as MagentoCustomer;
       const resulting = syncedOfMagento(fields);
-      const next = withCustomAttributes(fields, { [magentoSyncHashAttribute]: syncHash(resulting), [magentoCustomerKeyAttribute]: input.key,
-        ...(input.stripeCustomerId ? { [stripeIdAttribute]: input.stripeCustomerId } : {}) });
-      const saved = current ? await magento.saveCustomer({ ...next, id: current.id }) : await magento.createCustomer(next);
+      const next = withCustomAttributes(fields, {
+        [magentoSyncHashAttribute]: syncHash(resulting),
+        [magentoCustomerKeyAttribute]: input.key,
+        ...(input.stripeCustomerId ? { [stripeIdAttribute]: input.stripeCustomerId } : {}),
+      });
+      const saved = current
+        ? await magento.saveCustomer({ ...next, id: current.id })
+        : await magento.createCustomer(next);
       return sideOf(saved, stripeIdAttribute);
     },
 
@@ -102,17 +133,32 @@ export function createMagentoCustomerSyncActivities(magento: MagentoClient, stri
      * Read-only: one page of customers with `updated_at` at or after `since` (less `excludeIds`), by `updated_at` then id;
      * each says whether it is as our last write left it (an echo of our own save), so the poll need not wake its run.
      */
-    async listMagentoCustomersUpdatedSince(input: { since: string; excludeIds?: number[]; pageSize?: number }): Promise<MagentoCustomerPage> {
+    async listMagentoCustomersUpdatedSince(input: {
+      since: string;
+      excludeIds?: number[];
+      pageSize?: number;
+    }): Promise<MagentoCustomerPage> {
       const pageSize = input.pageSize ?? 50;
       const groups: Filter[][] = [[{ field: 'updated_at', value: input.since, conditionType: 'gteq' }]];
-      if (input.excludeIds?.length) groups.push([{ field: 'entity_id', value: input.excludeIds.join(','), conditionType: 'nin' }]);
-      const page = await magento.searchCustomers(groups, { pageSize, currentPage: 1,
-        sortOrders: [{ field: 'updated_at', direction: 'ASC' }, { field: 'entity_id', direction: 'ASC' }] });
+      if (input.excludeIds?.length)
+        groups.push([{ field: 'entity_id', value: input.excludeIds.join(','), conditionType: 'nin' }]);
+      const page = await magento.searchCustomers(groups, {
+        pageSize,
+        currentPage: 1,
+        sortOrders: [
+          { field: 'updated_at', direction: 'ASC' },
+          { field: 'entity_id', direction: 'ASC' },
+        ],
+      });
       return {
         customers: page.items.map((c) => {
           const side = sideOf(c, stripeIdAttribute);
-          return { customerId: c.id, updatedAt: normalisedUpdatedAt(c.updated_at) ?? input.since, ...(side.key ? { key: side.key } : {}),
-            isInStep: Boolean(side.stripeCustomerId) && side.storedHash === side.hash };
+          return {
+            customerId: c.id,
+            updatedAt: normalisedUpdatedAt(c.updated_at) ?? input.since,
+            ...(side.key ? { key: side.key } : {}),
+            isInStep: Boolean(side.stripeCustomerId) && side.storedHash === side.hash,
+          };
         }),
         isLastPage: page.items.length < pageSize,
       };

@@ -18,7 +18,8 @@ const refusals = [
 export function magentoFailureKind(status: number, body: unknown): FailureKind {
   const kind = kindOfStatus(status);
   if (kind !== 'bad_data') return kind;
-  const message = typeof body === 'object' && body !== null ? String((body as { message?: unknown }).message ?? '') : '';
+  const message =
+    typeof body === 'object' && body !== null ? String((body as { message?: unknown }).message ?? '') : '';
   if (status === 404 && /does not match any route/i.test(message)) return 'misconfigured';
   if (status === 400 && refusals.some((r) => r.test(message))) return 'business_refusal';
   return 'bad_data';

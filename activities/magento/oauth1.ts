@@ -33,7 +33,13 @@ type Octets = string | Uint8Array;
 type Param = readonly [name: Octets, value: Octets];
 
 const isUnreserved = (b: number) =>
-  (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || b === 0x2d || b === 0x2e || b === 0x5f || b === 0x7e;
+  (b >= 0x30 && b <= 0x39) ||
+  (b >= 0x41 && b <= 0x5a) ||
+  (b >= 0x61 && b <= 0x7a) ||
+  b === 0x2d ||
+  b === 0x2e ||
+  b === 0x5f ||
+  b === 0x7e;
 const hexValue = (b: number | undefined) => (b === undefined ? -1 : Number.parseInt(String.fromCharCode(b), 16));
 
 /** RFC 5849 3.6: UTF-8 octets, everything but ALPHA DIGIT `-._~` as `%XX` with upper-case hex. */
@@ -64,10 +70,13 @@ function formDecode(raw: string): Buffer {
 
 /** Name/value pairs of a query or form body, decoded; `c2` alone is the name `c2` with an empty value. */
 export function formParams(encoded: string): Param[] {
-  return encoded.split('&').filter(Boolean).map((pair) => {
-    const eq = pair.indexOf('=');
-    return eq === -1 ? [formDecode(pair), ''] : [formDecode(pair.slice(0, eq)), formDecode(pair.slice(eq + 1))];
-  });
+  return encoded
+    .split('&')
+    .filter(Boolean)
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      return eq === -1 ? [formDecode(pair), ''] : [formDecode(pair.slice(0, eq)), formDecode(pair.slice(eq + 1))];
+    });
 }
 
 /** RFC 5849 3.4.1.3.2: encode each name and value, sort by name then value (byte order), join with `=` and `&`. */
@@ -88,15 +97,29 @@ export function baseStringUri(url: string | URL): string {
 }
 
 /** RFC 5849 3.4.1: `METHOD&uri&params`, the parameters taken from the query, the oauth_* protocol values and a form body. */
-export function signatureBaseString(method: string, url: string | URL, oauthParams: readonly Param[], formBody?: string): string {
+export function signatureBaseString(
+  method: string,
+  url: string | URL,
+  oauthParams: readonly Param[],
+  formBody?: string,
+): string {
   const params = [...formParams(new URL(url).search.slice(1)), ...oauthParams, ...formParams(formBody ?? '')];
-  return [method.toUpperCase(), percentEncode(baseStringUri(url)), percentEncode(normalizeParameters(params))].join('&');
+  return [method.toUpperCase(), percentEncode(baseStringUri(url)), percentEncode(normalizeParameters(params))].join(
+    '&',
+  );
 }
 
 /** RFC 5849 3.4.2 (and HMAC-SHA256 as Magento 2.4.7+ accepts it): base64 HMAC keyed by both encoded secrets. */
-export function sign(baseString: string, signatureMethod: SignatureMethod, consumerSecret: string, tokenSecret: string): string {
+export function sign(
+  baseString: string,
+  signatureMethod: SignatureMethod,
+  consumerSecret: string,
+  tokenSecret: string,
+): string {
   const key = `${percentEncode(consumerSecret)}&${percentEncode(tokenSecret)}`;
-  return createHmac(signatureMethod === 'HMAC-SHA256' ? 'sha256' : 'sha1', key).update(baseString).digest('base64');
+  return createHmac(signatureMethod === 'HMAC-SHA256' ? 'sha256' : 'sha1', key)
+    .update(baseString)
+    .digest('base64');
 }
 
 /** The `Authorization: OAuth …` header value for one request (RFC 5849 3.5.1). */
@@ -111,6 +134,9 @@ export function authorizationHeader(request: SignRequest): string {
     ['oauth_version', '1.0'],
   ];
   const baseString = signatureBaseString(request.method, request.url, oauthParams, request.formBody);
-  oauthParams.push(['oauth_signature', sign(baseString, signatureMethod, credentials.consumerSecret, credentials.tokenSecret)]);
+  oauthParams.push([
+    'oauth_signature',
+    sign(baseString, signatureMethod, credentials.consumerSecret, credentials.tokenSecret),
+  ]);
   return `OAuth ${oauthParams.map(([name, value]) => `${percentEncode(name)}="${percentEncode(value)}"`).join(', ')}`;
 }

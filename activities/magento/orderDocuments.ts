@@ -10,10 +10,23 @@ export interface MagentoOrderDocuments {
   status: string;
   currency: string;
   grandTotalMinor: number;
-  invoices: Array<{ id: number; incrementId?: string; grandTotalMinor: number; chargeId?: string; paymentIntentId?: string }>;
+  invoices: Array<{
+    id: number;
+    incrementId?: string;
+    grandTotalMinor: number;
+    chargeId?: string;
+    paymentIntentId?: string;
+  }>;
   shipments: Array<{ id: number; tracks: Array<{ number?: string; carrier?: string }> }>;
   /** `refundId`: the Stripe refund the memo records (its comment, or the refund made from a staff memo); `disputeId` likewise. */
-  creditMemos: Array<{ id: number; incrementId?: string; grandTotalMinor: number; refundId?: string; disputeId?: string; createdAt?: string }>;
+  creditMemos: Array<{
+    id: number;
+    incrementId?: string;
+    grandTotalMinor: number;
+    refundId?: string;
+    disputeId?: string;
+    createdAt?: string;
+  }>;
 }
 
 const firstMatch = (texts: Array<string | undefined>, pattern: RegExp): string | undefined => {
@@ -30,13 +43,18 @@ const refundPattern = /\b(?:re|pyr)_[A-Za-z0-9]+/;
 const disputePattern = /\b(?:dp|du)_[A-Za-z0-9]+/;
 
 /** Read-only: the order by increment id with its invoices, shipments and credit memos; undefined when Magento has no such order. */
-export async function readMagentoDocuments(magento: MagentoClient, incrementId: string): Promise<MagentoOrderDocuments | undefined> {
+export async function readMagentoDocuments(
+  magento: MagentoClient,
+  incrementId: string,
+): Promise<MagentoOrderDocuments | undefined> {
   const order = await magento.findOrderByIncrementId(incrementId);
   if (!order) return undefined;
   const currency = order.order_currency_code.toUpperCase();
   const minor = (amount: number | undefined) => toMinor(amount ?? 0, currency);
   const [invoices, shipments, memos] = await Promise.all([
-    magento.listInvoices(order.entity_id), magento.listShipments(order.entity_id), magento.listCreditMemos(order.entity_id),
+    magento.listInvoices(order.entity_id),
+    magento.listShipments(order.entity_id),
+    magento.listCreditMemos(order.entity_id),
   ]);
   return {
     entityId: order.entity_id,
@@ -49,16 +67,30 @@ export async function readMagentoDocuments(magento: MagentoClient, incrementId: 
       const texts = [inv.transaction_id, ...(inv.comments ?? []).map((c) => c.comment)];
       const chargeId = firstMatch(texts, chargePattern);
       const paymentIntentId = firstMatch(texts, paymentIntentPattern);
-      return { id: inv.entity_id, ...(inv.increment_id ? { incrementId: inv.increment_id } : {}), grandTotalMinor: minor(inv.grand_total),
-        ...(chargeId ? { chargeId } : {}), ...(paymentIntentId ? { paymentIntentId } : {}) };
+      return {
+        id: inv.entity_id,
+        ...(inv.increment_id ? { incrementId: inv.increment_id } : {}),
+        grandTotalMinor: minor(inv.grand_total),
+        ...(chargeId ? { chargeId } : {}),
+        ...(paymentIntentId ? { paymentIntentId } : {}),
+      };
     }),
-    shipments: shipments.items.map((s) => ({ id: s.entity_id, tracks: (s.tracks ?? []).map((t) => ({ number: t.track_number, carrier: t.title ?? t.carrier_code })) })),
+    shipments: shipments.items.map((s) => ({
+      id: s.entity_id,
+      tracks: (s.tracks ?? []).map((t) => ({ number: t.track_number, carrier: t.title ?? t.carrier_code })),
+    })),
     creditMemos: memos.items.map((memo) => {
       const texts = (memo.comments ?? []).map((c) => c.comment);
       const refundId = firstMatch(texts, refundPattern);
       const disputeId = refundId ? undefined : firstMatch(texts, disputePattern);
-      return { id: memo.entity_id, ...(memo.increment_id ? { incrementId: memo.increment_id } : {}), grandTotalMinor: minor(memo.grand_total),
-        ...(refundId ? { refundId } : {}), ...(disputeId ? { disputeId } : {}), ...(memo.created_at ? { createdAt: memo.created_at } : {}) };
+      return {
+        id: memo.entity_id,
+        ...(memo.increment_id ? { incrementId: memo.increment_id } : {}),
+        grandTotalMinor: minor(memo.grand_total),
+        ...(refundId ? { refundId } : {}),
+        ...(disputeId ? { disputeId } : {}),
+        ...(memo.created_at ? { createdAt: memo.created_at } : {}),
+      };
     }),
   };
 }
@@ -67,9 +99,19 @@ export async function readMagentoDocuments(magento: MagentoClient, incrementId: 
 export function magentoBooks(docs: MagentoOrderDocuments): BookedDocument[] {
   const ref = (id: string | undefined) => (id ? { stripeRef: id } : {});
   return [
-    ...docs.invoices.map((inv): BookedDocument => ({ label: `Magento invoice ${inv.id}`, direction: 'in', amountMinor: inv.grandTotalMinor,
-      currency: docs.currency, ...ref(inv.chargeId) })),
-    ...docs.creditMemos.map((memo): BookedDocument => ({ label: `credit memo ${memo.id}`, direction: 'out', amountMinor: memo.grandTotalMinor,
-      currency: docs.currency, ...ref(memo.refundId ?? memo.disputeId) })),
+    ...docs.invoices.map((inv): BookedDocument => ({
+      label: `Magento invoice ${inv.id}`,
+      direction: 'in',
+      amountMinor: inv.grandTotalMinor,
+      currency: docs.currency,
+      ...ref(inv.chargeId),
+    })),
+    ...docs.creditMemos.map((memo): BookedDocument => ({
+      label: `credit memo ${memo.id}`,
+      direction: 'out',
+      amountMinor: memo.grandTotalMinor,
+      currency: docs.currency,
+      ...ref(memo.refundId ?? memo.disputeId),
+    })),
   ];
 }

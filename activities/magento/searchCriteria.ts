@@ -15,12 +15,14 @@ export interface SearchOptions {
 
 export function searchCriteriaQuery(groups: Filter[][], options: SearchOptions = {}): string {
   const params = new URLSearchParams();
-  groups.forEach((filters, i) => filters.forEach((filter, j) => {
-    const prefix = `searchCriteria[filter_groups][${i}][filters][${j}]`;
-    params.append(`${prefix}[field]`, filter.field);
-    params.append(`${prefix}[value]`, String(filter.value));
-    params.append(`${prefix}[condition_type]`, filter.conditionType ?? 'eq');
-  }));
+  groups.forEach((filters, i) =>
+    filters.forEach((filter, j) => {
+      const prefix = `searchCriteria[filter_groups][${i}][filters][${j}]`;
+      params.append(`${prefix}[field]`, filter.field);
+      params.append(`${prefix}[value]`, String(filter.value));
+      params.append(`${prefix}[condition_type]`, filter.conditionType ?? 'eq');
+    }),
+  );
   options.sortOrders?.forEach((sort, k) => {
     params.append(`searchCriteria[sortOrders][${k}][field]`, sort.field);
     params.append(`searchCriteria[sortOrders][${k}][direction]`, sort.direction);

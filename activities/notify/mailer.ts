@@ -26,7 +26,10 @@ export class MailRejected extends Error {
   override name = 'MailRejected';
   /** A refused login (530, 534, 535, 538) is our set-up; any other refusal is about this message or its recipient. */
   readonly kind: Extract<FailureKind, 'misconfigured' | 'bad_data'>;
-  constructor(readonly responseCode: number, message: string) {
+  constructor(
+    readonly responseCode: number,
+    message: string,
+  ) {
     super(message);
     this.kind = [530, 534, 535, 538].includes(responseCode) ? 'misconfigured' : 'bad_data';
   }
@@ -35,7 +38,10 @@ export class MailRejected extends Error {
 /** The message did not go out this time (no connection, a timeout, a 4xx reply): worth another attempt. */
 export class MailDeferred extends Error {
   override name = 'MailDeferred';
-  constructor(message: string, readonly responseCode?: number) {
+  constructor(
+    message: string,
+    readonly responseCode?: number,
+  ) {
     super(message);
   }
 }
@@ -61,7 +67,8 @@ export function classifySmtpFailure(err: unknown): MailRejected | MailDeferred {
   const reason = withoutAddresses(String(failure.message ?? err)).slice(0, 300);
   const code = typeof failure.responseCode === 'number' ? failure.responseCode : undefined;
   const permanent = failure.permanent ?? (code !== undefined && code >= 500 && code !== 503);
-  if (code !== undefined && permanent) return new MailRejected(code, `SMTP server refused the message (${code}): ${reason}`);
+  if (code !== undefined && permanent)
+    return new MailRejected(code, `SMTP server refused the message (${code}): ${reason}`);
   return new MailDeferred(`SMTP send failed (${code ?? failure.code ?? 'error'}): ${reason}`, code);
 }
 
@@ -73,11 +80,19 @@ export class Mailer {
   constructor(options: MailerOptions) {
     const timeout = options.timeoutMs ?? 10_000;
     this.merchantEmail = options.merchantEmail;
-    this.transport = createTransport({
-      pool: true, url: options.smtpUrl, maxConnections: 2,
-      connectionTimeout: timeout, greetingTimeout: timeout, socketTimeout: timeout,
-      logger: false, debug: false,
-    }, { from: options.from });
+    this.transport = createTransport(
+      {
+        pool: true,
+        url: options.smtpUrl,
+        maxConnections: 2,
+        connectionTimeout: timeout,
+        greetingTimeout: timeout,
+        socketTimeout: timeout,
+        logger: false,
+        debug: false,
+      },
+      { from: options.from },
+    );
   }
 
   /** Sends one message; throws `MailRejected` (permanent) or `MailDeferred` (retry) when it does not go out. */
@@ -85,7 +100,10 @@ export class Mailer {
     const messageId = messageIdFor(message.key);
     try {
       await this.transport.sendMail({
-        to: message.to, subject: message.subject, text: message.text, messageId,
+        to: message.to,
+        subject: message.subject,
+        text: message.text,
+        messageId,
         headers: { 'X-O2C-Key': message.key },
       });
     } catch (err) {

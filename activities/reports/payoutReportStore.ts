@@ -53,7 +53,8 @@ export class FilePayoutReportStore implements PayoutReportStore {
   constructor(readonly root: string) {}
 
   private payoutDir(payoutId: string): string {
-    if (!payoutIdPattern.test(payoutId)) throw new ReportStoreError(`not a Stripe payout id: ${JSON.stringify(payoutId)}`);
+    if (!payoutIdPattern.test(payoutId))
+      throw new ReportStoreError(`not a Stripe payout id: ${JSON.stringify(payoutId)}`);
     return join(this.root, payoutId);
   }
 
@@ -70,10 +71,16 @@ export class FilePayoutReportStore implements PayoutReportStore {
     if (!Number.isSafeInteger(pageIndex) || pageIndex < 0) throw new ReportStoreError(`not a page index: ${pageIndex}`);
     const dir = this.readingDir(payoutId, readingId);
     await mkdir(dir, { recursive: true });
-    await writeAtomically(this.pageFile(payoutId, readingId, pageIndex), lines.map((line) => `${JSON.stringify(line)}\n`).join(''));
+    await writeAtomically(
+      this.pageFile(payoutId, readingId, pageIndex),
+      lines.map((line) => `${JSON.stringify(line)}\n`).join(''),
+    );
     // Pages come in order; a resumed reading starts again after its last checkpoint, so later pages are rewritten too.
     const counts = (await readJson<number[]>(join(dir, 'index.json'))) ?? [];
-    if (pageIndex > counts.length) throw new ReportStoreError(`reading ${readingId} of ${payoutId}: page ${pageIndex} written before page ${counts.length}`);
+    if (pageIndex > counts.length)
+      throw new ReportStoreError(
+        `reading ${readingId} of ${payoutId}: page ${pageIndex} written before page ${counts.length}`,
+      );
     counts.length = pageIndex;
     counts.push(lines.length);
     await writeAtomically(join(dir, 'index.json'), JSON.stringify(counts));
@@ -85,15 +92,21 @@ export class FilePayoutReportStore implements PayoutReportStore {
     const counts = await readJson<number[]>(join(this.readingDir(payoutId, readingId), 'index.json'));
     const stored = counts?.reduce((sum, n) => sum + n, 0);
     if (!counts || counts.length !== pages || stored !== lines) {
-      throw new ReportStoreError(`reading ${readingId} of ${payoutId} holds ${counts?.length ?? 0} pages and ${stored ?? 0} lines, `
-        + `not the ${pages} pages and ${lines} lines the report names`);
+      throw new ReportStoreError(
+        `reading ${readingId} of ${payoutId} holds ${counts?.length ?? 0} pages and ${stored ?? 0} lines, ` +
+          `not the ${pages} pages and ${lines} lines the report names`,
+      );
     }
     const previous = (await this.published(payoutId))?.head.reading.readingId;
     const file: PublishedFile = { head, pageLineCounts: counts };
     await writeAtomically(join(this.payoutDir(payoutId), 'report.json'), JSON.stringify(file));
     const keep = new Set([readingId, previous]);
     const readings = await readdir(join(this.payoutDir(payoutId), 'readings')).catch(() => [] as string[]);
-    await Promise.all(readings.filter((r) => !keep.has(r)).map((r) => rm(this.readingDir(payoutId, r), { recursive: true, force: true })));
+    await Promise.all(
+      readings
+        .filter((r) => !keep.has(r))
+        .map((r) => rm(this.readingDir(payoutId, r), { recursive: true, force: true })),
+    );
   }
 
   async recordReversal(payoutId: string, reversal: PayoutReversal): Promise<boolean> {
@@ -141,8 +154,12 @@ export class FilePayoutReportStore implements PayoutReportStore {
       const file = join(this.readingDir(payoutId, readingId), 'index.json');
       const counts = await readJson<number[]>(file);
       if (!counts) continue;
-      const mtime = await stat(file).then((s) => s.mtimeMs, () => 0);
-      if (!newest || mtime > newest.at) newest = { readingId, pages: counts.length, lines: counts.reduce((s, n) => s + n, 0), at: mtime };
+      const mtime = await stat(file).then(
+        (s) => s.mtimeMs,
+        () => 0,
+      );
+      if (!newest || mtime > newest.at)
+        newest = { readingId, pages: counts.length, lines: counts.reduce((s, n) => s + n, 0), at: mtime };
     }
     return newest && { readingId: newest.readingId, pages: newest.pages, lines: newest.lines };
   }
@@ -153,7 +170,10 @@ export class FilePayoutReportStore implements PayoutReportStore {
 
   private async readPage(payoutId: string, readingId: string, pageIndex: number): Promise<PayoutLine[]> {
     const text = await readFile(this.pageFile(payoutId, readingId, pageIndex), 'utf8');
-    return text.split('\n').filter(Boolean).map((row) => JSON.parse(row) as PayoutLine);
+    return text
+      .split('\n')
+      .filter(Boolean)
+      .map((row) => JSON.parse(row) as PayoutLine);
   }
 }
 

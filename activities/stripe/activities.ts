@@ -172,7 +172,9 @@ export function createStripeActivities(stripe: Stripe) {
 
     /** Read-only: a refund with its charge and PaymentIntent (for the order it belongs to), amounts in minor units. */
     async getRefund(refundId: string): Promise<RefundSnapshot> {
-      const refund = await callStripe(() => stripe.refunds.retrieve(refundId, { expand: ['charge', 'payment_intent'] }));
+      const refund = await callStripe(() =>
+        stripe.refunds.retrieve(refundId, { expand: ['charge', 'payment_intent'] }),
+      );
       const charge = typeof refund.charge === 'object' && refund.charge ? refund.charge : undefined;
       const pi = typeof refund.payment_intent === 'object' && refund.payment_intent ? refund.payment_intent : undefined;
       const invoice = (pi as unknown as { invoice?: string | { id: string } | null } | undefined)?.invoice;
@@ -198,20 +200,38 @@ export function createStripeActivities(stripe: Stripe) {
 
     /** Read-only: a dispute with its balance transactions (amount and fee of each movement) and the order its payment names. */
     async getDispute(disputeId: string): Promise<DisputeSnapshot> {
-      const dispute = await callStripe(() => stripe.disputes.retrieve(disputeId, { expand: ['charge', 'payment_intent'] }));
+      const dispute = await callStripe(() =>
+        stripe.disputes.retrieve(disputeId, { expand: ['charge', 'payment_intent'] }),
+      );
       const charge = typeof dispute.charge === 'object' && dispute.charge ? dispute.charge : undefined;
-      const pi = typeof dispute.payment_intent === 'object' && dispute.payment_intent ? dispute.payment_intent : undefined;
-      const invoice = idOf((pi as unknown as { invoice?: string | { id: string } | null } | undefined)?.invoice ?? undefined);
+      const pi =
+        typeof dispute.payment_intent === 'object' && dispute.payment_intent ? dispute.payment_intent : undefined;
+      const invoice = idOf(
+        (pi as unknown as { invoice?: string | { id: string } | null } | undefined)?.invoice ?? undefined,
+      );
       const magentoOrderId = magentoOrderIdFromMetadata(pi?.metadata) ?? magentoOrderIdFromMetadata(charge?.metadata);
       const dueBy = dispute.evidence_details?.due_by;
       return {
-        disputeId: dispute.id, status: dispute.status, amountMinor: dispute.amount, currency: dispute.currency.toUpperCase(), reason: dispute.reason,
-        chargeId: idOf(dispute.charge)!, ...(idOf(dispute.payment_intent ?? undefined) ? { paymentIntentId: idOf(dispute.payment_intent ?? undefined) } : {}),
-        ...(magentoOrderId ? { magentoOrderId } : {}), ...(invoice ? { invoiceId: invoice } : {}),
+        disputeId: dispute.id,
+        status: dispute.status,
+        amountMinor: dispute.amount,
+        currency: dispute.currency.toUpperCase(),
+        reason: dispute.reason,
+        chargeId: idOf(dispute.charge)!,
+        ...(idOf(dispute.payment_intent ?? undefined)
+          ? { paymentIntentId: idOf(dispute.payment_intent ?? undefined) }
+          : {}),
+        ...(magentoOrderId ? { magentoOrderId } : {}),
+        ...(invoice ? { invoiceId: invoice } : {}),
         ...(dueBy ? { evidenceDueBy: isoOf(dueBy) } : {}),
         movements: dispute.balance_transactions.map((txn) => ({
-          balanceTransactionId: txn.id, amountMinor: txn.amount, feeMinor: txn.fee, netMinor: txn.net, currency: txn.currency.toUpperCase(),
-          reportingCategory: txn.reporting_category, createdAt: isoOf(txn.created),
+          balanceTransactionId: txn.id,
+          amountMinor: txn.amount,
+          feeMinor: txn.fee,
+          netMinor: txn.net,
+          currency: txn.currency.toUpperCase(),
+          reportingCategory: txn.reporting_category,
+          createdAt: isoOf(txn.created),
         })),
         createdAt: isoOf(dispute.created),
       };
@@ -230,8 +250,14 @@ export function createStripeActivities(stripe: Stripe) {
     async getPayout(payoutId: string): Promise<PayoutDetails> {
       const payout = await callStripe(() => stripe.payouts.retrieve(payoutId));
       return {
-        id: payout.id, amountMinor: payout.amount, currency: payout.currency.toUpperCase(), status: payout.status,
-        automatic: payout.automatic, arrivalDate: payout.arrival_date, reconciliationStatus: payout.reconciliation_status, created: payout.created,
+        id: payout.id,
+        amountMinor: payout.amount,
+        currency: payout.currency.toUpperCase(),
+        status: payout.status,
+        automatic: payout.automatic,
+        arrivalDate: payout.arrival_date,
+        reconciliationStatus: payout.reconciliation_status,
+        created: payout.created,
         ...(payout.failure_code ? { failureCode: payout.failure_code } : {}),
       };
     },
@@ -241,10 +267,22 @@ export function createStripeActivities(stripe: Stripe) {
      * Magento order id in its metadata. The payout's own transaction (which Stripe itself lists too) is not a swept line.
      * Used by runs started before the report store (`collectPayoutTransactions` reads whole payouts now).
      */
-    async listPayoutTransactionsPage(input: { payoutId: string; startingAfter?: string }): Promise<PayoutTransactionsPage> {
-      const page = await callStripe(() => stripe.balanceTransactions.list({ payout: input.payoutId, limit: payoutPageSize, expand: ['data.source'],
-        ...(input.startingAfter ? { starting_after: input.startingAfter } : {}) }));
-      const lines = page.data.filter((txn) => !(txn.type === 'payout' && idOf(txn.source as { id: string } | string | null) === input.payoutId))
+    async listPayoutTransactionsPage(input: {
+      payoutId: string;
+      startingAfter?: string;
+    }): Promise<PayoutTransactionsPage> {
+      const page = await callStripe(() =>
+        stripe.balanceTransactions.list({
+          payout: input.payoutId,
+          limit: payoutPageSize,
+          expand: ['data.source'],
+          ...(input.startingAfter ? { starting_after: input.startingAfter } : {}),
+        }),
+      );
+      const lines = page.data
+        .filter(
+          (txn) => !(txn.type === 'payout' && idOf(txn.source as { id: string } | string | null) === input.payoutId),
+        )
         .map(payoutLineOf);
       return { lines, hasMore: page.has_more, lastId: page.data.at(-1)?.id };
     },
@@ -254,9 +292,16 @@ export function createStripeActivities(stripe: Stripe) {
      * refunded once under the request id as idempotency key. What cannot be refunded (nothing left, more than is left,
      * a disputed charge, no payment for the order) is answered as `refused`, with the reason; nothing moves.
      */
-    async refundOrderForOperator(input: OperatorRefundRequest): Promise<{ refundId?: string; amountMinor?: number; currency?: string; refused?: string }> {
+    async refundOrderForOperator(
+      input: OperatorRefundRequest,
+    ): Promise<{ refundId?: string; amountMinor?: number; currency?: string; refused?: string }> {
       const key = `operator-refund:${input.requestId}`;
-      const found = await callStripe(() => stripe.paymentIntents.search({ query: `metadata['magento_order_id']:'${input.incrementId.replace(/'/g, '')}' AND status:'succeeded'`, limit: 10 }));
+      const found = await callStripe(() =>
+        stripe.paymentIntents.search({
+          query: `metadata['magento_order_id']:'${input.incrementId.replace(/'/g, '')}' AND status:'succeeded'`,
+          limit: 10,
+        }),
+      );
       const pi = found.data[0];
       if (!pi) return { refused: `Stripe has no succeeded payment for order ${input.incrementId}` };
       const existing = await callStripe(() => stripe.refunds.list({ payment_intent: pi.id, limit: 100 }));
@@ -271,14 +316,30 @@ export function createStripeActivities(stripe: Stripe) {
       } catch (err) {
         return { refused: `${(err as Error).message} (an amount in ${currency})` };
       }
-      if (charge.disputed) return { refused: `charge ${charge.id} is disputed: the dispute decides where the money goes` };
+      if (charge.disputed)
+        return { refused: `charge ${charge.id} is disputed: the dispute decides where the money goes` };
       if (leftMinor <= 0) return { refused: `charge ${charge.id} is already fully refunded` };
       if (amountMinor <= 0 || amountMinor > leftMinor) {
-        return { refused: `${formatMoney(amountMinor, currency)} is not between 0 and what is left to refund (${formatMoney(leftMinor, currency)})` };
+        return {
+          refused: `${formatMoney(amountMinor, currency)} is not between 0 and what is left to refund (${formatMoney(leftMinor, currency)})`,
+        };
       }
-      const refund = await callStripe(() => stripe.refunds.create({ payment_intent: pi.id, amount: amountMinor, reason: input.reason,
-        metadata: { o2c_key: key, magento_order_id: input.incrementId, operator: input.operator.slice(0, 200), ...(input.note ? { note: input.note.slice(0, 500) } : {}) } },
-      { idempotencyKey: key }));
+      const refund = await callStripe(() =>
+        stripe.refunds.create(
+          {
+            payment_intent: pi.id,
+            amount: amountMinor,
+            reason: input.reason,
+            metadata: {
+              o2c_key: key,
+              magento_order_id: input.incrementId,
+              operator: input.operator.slice(0, 200),
+              ...(input.note ? { note: input.note.slice(0, 500) } : {}),
+            },
+          },
+          { idempotencyKey: key },
+        ),
+      );
       return { refundId: refund.id, amountMinor: refund.amount, currency };
     },
 
@@ -286,19 +347,36 @@ export function createStripeActivities(stripe: Stripe) {
      * Refunds what is left of a payment, once: looks for a refund carrying this key first, sends the key to Stripe as
      * the idempotency key, and does nothing when the charge is already fully refunded.
      */
-    async refundPayment(input: { paymentIntentId: string; idempotencyKey: string; reason: 'fraudulent' | 'requested_by_customer' | 'duplicate'; note: string })
-      : Promise<{ refundId?: string; refundedMinor: number; alreadyRefunded: boolean }> {
-      const existing = await callStripe(() => stripe.refunds.list({ payment_intent: input.paymentIntentId, limit: 100 }));
-      const ours = existing.data.find((r) => r.metadata?.o2c_key === input.idempotencyKey && r.status !== 'failed' && r.status !== 'canceled');
+    async refundPayment(input: {
+      paymentIntentId: string;
+      idempotencyKey: string;
+      reason: 'fraudulent' | 'requested_by_customer' | 'duplicate';
+      note: string;
+    }): Promise<{ refundId?: string; refundedMinor: number; alreadyRefunded: boolean }> {
+      const existing = await callStripe(() =>
+        stripe.refunds.list({ payment_intent: input.paymentIntentId, limit: 100 }),
+      );
+      const ours = existing.data.find(
+        (r) => r.metadata?.o2c_key === input.idempotencyKey && r.status !== 'failed' && r.status !== 'canceled',
+      );
       if (ours) return { refundId: ours.id, refundedMinor: ours.amount, alreadyRefunded: true };
-      const pi = await callStripe(() => stripe.paymentIntents.retrieve(input.paymentIntentId, { expand: ['latest_charge'] }));
+      const pi = await callStripe(() =>
+        stripe.paymentIntents.retrieve(input.paymentIntentId, { expand: ['latest_charge'] }),
+      );
       const charge = typeof pi.latest_charge === 'object' ? pi.latest_charge : undefined;
       if (!charge || charge.status !== 'succeeded') return { refundedMinor: 0, alreadyRefunded: false };
-      if (charge.refunded || charge.amount_refunded >= charge.amount) return { refundedMinor: 0, alreadyRefunded: true };
-      const refund = await callStripe(() => stripe.refunds.create(
-        { payment_intent: input.paymentIntentId, reason: input.reason, metadata: { o2c_key: input.idempotencyKey, note: input.note.slice(0, 500) } },
-        { idempotencyKey: input.idempotencyKey },
-      ));
+      if (charge.refunded || charge.amount_refunded >= charge.amount)
+        return { refundedMinor: 0, alreadyRefunded: true };
+      const refund = await callStripe(() =>
+        stripe.refunds.create(
+          {
+            payment_intent: input.paymentIntentId,
+            reason: input.reason,
+            metadata: { o2c_key: input.idempotencyKey, note: input.note.slice(0, 500) },
+          },
+          { idempotencyKey: input.idempotencyKey },
+        ),
+      );
       return { refundId: refund.id, refundedMinor: refund.amount, alreadyRefunded: false };
     },
   };

@@ -7,9 +7,16 @@ import { callStripe } from './client';
  * `PaymentNotCapturable`: no retry makes a canceled authorisation capturable again.
  */
 export class PaymentNotCapturable extends ApplicationFailure {
-  constructor(readonly paymentIntentId: string, readonly paymentStatus: string) {
-    super(`Stripe: PaymentIntent ${paymentIntentId} cannot be captured: its status is ${paymentStatus}`, 'PaymentNotCapturable', true,
-      [{ paymentIntentId, status: paymentStatus }]);
+  constructor(
+    readonly paymentIntentId: string,
+    readonly paymentStatus: string,
+  ) {
+    super(
+      `Stripe: PaymentIntent ${paymentIntentId} cannot be captured: its status is ${paymentStatus}`,
+      'PaymentNotCapturable',
+      true,
+      [{ paymentIntentId, status: paymentStatus }],
+    );
   }
 }
 
@@ -35,9 +42,12 @@ export function createAuthorizationActivities(stripe: Stripe) {
      */
     async capturePayment(input: { paymentIntentId: string; idempotencyKey: string }): Promise<CaptureResult> {
       const pi = await callStripe(() => stripe.paymentIntents.retrieve(input.paymentIntentId));
-      if (pi.status === 'succeeded') return { status: pi.status, amountCapturedMinor: pi.amount_received, alreadyCaptured: true };
+      if (pi.status === 'succeeded')
+        return { status: pi.status, amountCapturedMinor: pi.amount_received, alreadyCaptured: true };
       if (pi.status !== 'requires_capture') throw new PaymentNotCapturable(pi.id, pi.status);
-      const captured = await callStripe(() => stripe.paymentIntents.capture(input.paymentIntentId, {}, { idempotencyKey: input.idempotencyKey }));
+      const captured = await callStripe(() =>
+        stripe.paymentIntents.capture(input.paymentIntentId, {}, { idempotencyKey: input.idempotencyKey }),
+      );
       return { status: captured.status, amountCapturedMinor: captured.amount_received, alreadyCaptured: false };
     },
 
@@ -45,14 +55,21 @@ export function createAuthorizationActivities(stripe: Stripe) {
      * Releases an authorisation that was never captured. Already canceled: nothing is sent. Already captured
      * (`succeeded`): nothing is canceled and `succeeded` is returned, so the caller refunds instead.
      */
-    async cancelAuthorization(input: { paymentIntentId: string; idempotencyKey: string; reason: CancellationReason })
-      : Promise<CancelAuthorizationResult> {
+    async cancelAuthorization(input: {
+      paymentIntentId: string;
+      idempotencyKey: string;
+      reason: CancellationReason;
+    }): Promise<CancelAuthorizationResult> {
       const pi = await callStripe(() => stripe.paymentIntents.retrieve(input.paymentIntentId));
       if (pi.status === 'canceled') return { status: pi.status, alreadyCanceled: true };
       if (pi.status === 'succeeded' || pi.status === 'processing') return { status: pi.status, alreadyCanceled: false };
-      const canceled = await callStripe(() => stripe.paymentIntents.cancel(
-        input.paymentIntentId, { cancellation_reason: input.reason }, { idempotencyKey: input.idempotencyKey },
-      ));
+      const canceled = await callStripe(() =>
+        stripe.paymentIntents.cancel(
+          input.paymentIntentId,
+          { cancellation_reason: input.reason },
+          { idempotencyKey: input.idempotencyKey },
+        ),
+      );
       return { status: canceled.status, alreadyCanceled: false };
     },
   };

@@ -30,11 +30,21 @@ type LooseInvoice = Stripe.Invoice & {
 
 const iso = (seconds: number | null | undefined): string | undefined => (seconds ? isoOf(seconds) : undefined);
 
-function addressOf(shipping: { name?: string | null; phone?: string | null; address?: Stripe.Address | null } | null | undefined): PostalAddress | undefined {
+function addressOf(
+  shipping: { name?: string | null; phone?: string | null; address?: Stripe.Address | null } | null | undefined,
+): PostalAddress | undefined {
   const a = shipping?.address;
   if (!a) return undefined;
-  return { name: shipping.name ?? undefined, line1: a.line1 ?? undefined, line2: a.line2 ?? undefined, city: a.city ?? undefined,
-    state: a.state ?? undefined, postalCode: a.postal_code ?? undefined, country: a.country ?? undefined, phone: shipping.phone ?? undefined };
+  return {
+    name: shipping.name ?? undefined,
+    line1: a.line1 ?? undefined,
+    line2: a.line2 ?? undefined,
+    city: a.city ?? undefined,
+    state: a.state ?? undefined,
+    postalCode: a.postal_code ?? undefined,
+    country: a.country ?? undefined,
+    phone: shipping.phone ?? undefined,
+  };
 }
 
 /** Stripe Billing reads for the Subscription workflow: invoices and subscriptions, amounts in minor units. */
@@ -52,10 +62,13 @@ export function createBillingActivities(stripe: Stripe) {
   async function lineOf(line: LooseLine): Promise<InvoiceLine> {
     const priceId = line.pricing?.price_details?.price ?? line.price?.id;
     const price = priceId ? await priceOf(typeof priceId === 'string' ? priceId : priceId.id) : undefined;
-    const product = price && typeof price.product === 'object' && !('deleted' in price.product && price.product.deleted) ? price.product as Stripe.Product : undefined;
+    const product =
+      price && typeof price.product === 'object' && !('deleted' in price.product && price.product.deleted)
+        ? (price.product as Stripe.Product)
+        : undefined;
     // The current API lists `taxes`; before 2025 it was `tax_amounts`. Read one, never both.
     const taxes = line.taxes ?? [];
-    const legacyTaxes = line.taxes ? [] : line.tax_amounts ?? [];
+    const legacyTaxes = line.taxes ? [] : (line.tax_amounts ?? []);
     return {
       description: line.description ?? product?.name ?? 'Subscription',
       sku: price?.metadata?.sku ?? product?.metadata?.sku ?? price?.lookup_key ?? price?.id ?? 'SUBSCRIPTION',
@@ -72,27 +85,45 @@ export function createBillingActivities(stripe: Stripe) {
   return {
     /** Read-only: an invoice with its lines (SKU from the price or product metadata), customer and payment. */
     async getInvoice(invoiceId: string): Promise<InvoiceSnapshot> {
-      const invoice = await callStripe(() => stripe.invoices.retrieve(invoiceId, { expand: ['customer'] })) as LooseInvoice;
+      const invoice = (await callStripe(() =>
+        stripe.invoices.retrieve(invoiceId, { expand: ['customer'] }),
+      )) as LooseInvoice;
       // The invoice carries its first lines; only a longer one needs the lines listed.
       const lines: LooseLine[] = [...(invoice.lines?.data ?? [])] as LooseLine[];
       if (invoice.lines?.has_more) {
         lines.length = 0;
         await callStripe(async () => {
-          for await (const line of stripe.invoices.listLineItems(invoiceId, { limit: 100 })) lines.push(line as LooseLine);
+          for await (const line of stripe.invoices.listLineItems(invoiceId, { limit: 100 }))
+            lines.push(line as LooseLine);
         });
       }
-      const customer = typeof invoice.customer === 'object' && invoice.customer && !('deleted' in invoice.customer && invoice.customer.deleted)
-        ? invoice.customer as Stripe.Customer : undefined;
+      const customer =
+        typeof invoice.customer === 'object' &&
+        invoice.customer &&
+        !('deleted' in invoice.customer && invoice.customer.deleted)
+          ? (invoice.customer as Stripe.Customer)
+          : undefined;
       const payment = invoice.payments?.data?.find((p) => p.payment?.payment_intent)?.payment?.payment_intent;
       const paymentIntentId = idOf(payment as string | { id: string } | undefined) ?? idOf(invoice.payment_intent);
-      const subscriptionId = idOf(invoice.parent?.subscription_details?.subscription as string | { id: string } | undefined) ?? idOf(invoice.subscription);
-      const shipTo = addressOf(invoice.customer_shipping) ?? addressOf(customer?.shipping) ?? addressOf(customer ? { name: customer.name, phone: customer.phone, address: customer.address } : undefined);
+      const subscriptionId =
+        idOf(invoice.parent?.subscription_details?.subscription as string | { id: string } | undefined) ??
+        idOf(invoice.subscription);
+      const shipTo =
+        addressOf(invoice.customer_shipping) ??
+        addressOf(customer?.shipping) ??
+        addressOf(customer ? { name: customer.name, phone: customer.phone, address: customer.address } : undefined);
       return {
         invoiceId: invoice.id!,
         ...(subscriptionId ? { subscriptionId } : {}),
-        ...(idOf(invoice.customer as string | { id: string } | null) ? { customerId: idOf(invoice.customer as string | { id: string } | null) } : {}),
-        ...(invoice.customer_email ?? customer?.email ? { customerEmail: (invoice.customer_email ?? customer?.email)! } : {}),
-        ...(invoice.customer_name ?? customer?.name ? { customerName: (invoice.customer_name ?? customer?.name)! } : {}),
+        ...(idOf(invoice.customer as string | { id: string } | null)
+          ? { customerId: idOf(invoice.customer as string | { id: string } | null) }
+          : {}),
+        ...((invoice.customer_email ?? customer?.email)
+          ? { customerEmail: (invoice.customer_email ?? customer?.email)! }
+          : {}),
+        ...((invoice.customer_name ?? customer?.name)
+          ? { customerName: (invoice.customer_name ?? customer?.name)! }
+          : {}),
         status: invoice.status ?? 'draft',
         ...(invoice.billing_reason ? { billingReason: invoice.billing_reason } : {}),
         currency: invoice.currency.toUpperCase(),
@@ -113,17 +144,29 @@ export function createBillingActivities(stripe: Stripe) {
     /** Read-only: a subscription's status and plan. */
     async getSubscription(subscriptionId: string): Promise<SubscriptionSnapshot> {
       const sub = await callStripe(() => stripe.subscriptions.retrieve(subscriptionId, { expand: ['customer'] }));
-      const customer = typeof sub.customer === 'object' && !('deleted' in sub.customer && sub.customer.deleted) ? sub.customer as Stripe.Customer : undefined;
-      const items = await Promise.all(sub.items.data.map(async (item) => {
-        const price = await priceOf(item.price.id);
-        const product = typeof price.product === 'object' ? price.product as Stripe.Product : undefined;
-        return `${price.metadata?.sku ?? product?.metadata?.sku ?? price.lookup_key ?? price.id} × ${item.quantity ?? 1}`;
-      }));
-      const periodEnd = sub.items.data.reduce<number | undefined>((max, item) => Math.max(max ?? 0, item.current_period_end ?? 0) || max, undefined);
+      const customer =
+        typeof sub.customer === 'object' && !('deleted' in sub.customer && sub.customer.deleted)
+          ? (sub.customer as Stripe.Customer)
+          : undefined;
+      const items = await Promise.all(
+        sub.items.data.map(async (item) => {
+          const price = await priceOf(item.price.id);
+          const product = typeof price.product === 'object' ? (price.product as Stripe.Product) : undefined;
+          return `${price.metadata?.sku ?? product?.metadata?.sku ?? price.lookup_key ?? price.id} × ${item.quantity ?? 1}`;
+        }),
+      );
+      const periodEnd = sub.items.data.reduce<number | undefined>(
+        (max, item) => Math.max(max ?? 0, item.current_period_end ?? 0) || max,
+        undefined,
+      );
       return {
-        subscriptionId: sub.id, status: sub.status, customerId: idOf(sub.customer as string | { id: string })!,
+        subscriptionId: sub.id,
+        status: sub.status,
+        customerId: idOf(sub.customer as string | { id: string })!,
         ...(customer?.email ? { customerEmail: customer.email } : {}),
-        plan: items.join(', '), cancelAtPeriodEnd: sub.cancel_at_period_end, paused: sub.pause_collection !== null && sub.pause_collection !== undefined,
+        plan: items.join(', '),
+        cancelAtPeriodEnd: sub.cancel_at_period_end,
+        paused: sub.pause_collection !== null && sub.pause_collection !== undefined,
         ...(iso(sub.trial_end) ? { trialEnd: iso(sub.trial_end) } : {}),
         ...(iso(periodEnd) ? { currentPeriodEnd: iso(periodEnd) } : {}),
       };

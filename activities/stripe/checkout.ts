@@ -42,9 +42,13 @@ export function createCheckoutActivities(stripe: Stripe) {
   async function findOpenSession(key: string): Promise<Stripe.Checkout.Session | undefined> {
     let startingAfter: string | undefined;
     for (;;) {
-      const page = await callStripe(() => stripe.checkout.sessions.list({
-        status: 'open', limit: openSessionsPageSize, ...(startingAfter ? { starting_after: startingAfter } : {}),
-      }));
+      const page = await callStripe(() =>
+        stripe.checkout.sessions.list({
+          status: 'open',
+          limit: openSessionsPageSize,
+          ...(startingAfter ? { starting_after: startingAfter } : {}),
+        }),
+      );
       const ours = page.data.find((s) => s.metadata?.o2c_key === key);
       if (ours) return ours;
       if (!page.has_more || page.data.length === 0) return undefined;
@@ -62,20 +66,31 @@ export function createCheckoutActivities(stripe: Stripe) {
       const existing = await findOpenSession(input.idempotencyKey);
       if (existing) return sessionOf(existing);
       const expiresAt = clampCheckoutExpiry(input.expiresAt, Math.floor(Date.now() / 1000));
-      const session = await callStripe(() => stripe.checkout.sessions.create({
-        mode: 'payment',
-        line_items: [{
-          quantity: 1,
-          price_data: { currency: input.currency.toLowerCase(), unit_amount: input.amountMinor, product_data: { name: `Order #${input.incrementId}` } },
-        }],
-        metadata: { magento_order_id: input.incrementId, o2c_key: input.idempotencyKey },
-        payment_intent_data: { metadata: { magento_order_id: input.incrementId } },
-        client_reference_id: input.incrementId,
-        ...(input.customerEmail ? { customer_email: input.customerEmail } : {}),
-        expires_at: expiresAt,
-        success_url: input.successUrl,
-        cancel_url: input.cancelUrl,
-      }, { idempotencyKey: input.idempotencyKey }));
+      const session = await callStripe(() =>
+        stripe.checkout.sessions.create(
+          {
+            mode: 'payment',
+            line_items: [
+              {
+                quantity: 1,
+                price_data: {
+                  currency: input.currency.toLowerCase(),
+                  unit_amount: input.amountMinor,
+                  product_data: { name: `Order #${input.incrementId}` },
+                },
+              },
+            ],
+            metadata: { magento_order_id: input.incrementId, o2c_key: input.idempotencyKey },
+            payment_intent_data: { metadata: { magento_order_id: input.incrementId } },
+            client_reference_id: input.incrementId,
+            ...(input.customerEmail ? { customer_email: input.customerEmail } : {}),
+            expires_at: expiresAt,
+            success_url: input.successUrl,
+            cancel_url: input.cancelUrl,
+          },
+          { idempotencyKey: input.idempotencyKey },
+        ),
+      );
       return sessionOf(session);
     },
 

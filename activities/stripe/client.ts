@@ -15,7 +15,13 @@ export function createStripeClient(options: StripeClientOptions): Stripe {
   return new Stripe(options.secretKey, {
     maxNetworkRetries: 0,
     timeout: options.timeoutMs ?? 20_000,
-    ...(base ? { host: base.hostname, port: Number(base.port || (base.protocol === 'https:' ? 443 : 80)), protocol: base.protocol.replace(':', '') as 'http' | 'https' } : {}),
+    ...(base
+      ? {
+          host: base.hostname,
+          port: Number(base.port || (base.protocol === 'https:' ? 443 : 80)),
+          protocol: base.protocol.replace(':', '') as 'http' | 'https',
+        }
+      : {}),
   });
 }
 

@@ -27,26 +27,44 @@ export interface CreditMemoRefund {
 export function createCreditMemoRefundActivities(stripe: Stripe) {
   async function paymentOf(input: CreditMemoRefundInput): Promise<{ charge: Stripe.Charge; orderNamed?: string }> {
     if (input.paymentIntentId) {
-      const pi = await callStripe(() => stripe.paymentIntents.retrieve(input.paymentIntentId!, { expand: ['latest_charge'] }));
+      const pi = await callStripe(() =>
+        stripe.paymentIntents.retrieve(input.paymentIntentId!, { expand: ['latest_charge'] }),
+      );
       const charge = typeof pi.latest_charge === 'object' && pi.latest_charge ? pi.latest_charge : undefined;
-      if (!charge) throw new MappingError(`Stripe PaymentIntent ${pi.id} of Magento order ${input.incrementId} has no charge to refund (status ${pi.status})`);
-      return { charge, orderNamed: magentoOrderIdFromMetadata(pi.metadata) ?? magentoOrderIdFromMetadata(charge.metadata) };
+      if (!charge)
+        throw new MappingError(
+          `Stripe PaymentIntent ${pi.id} of Magento order ${input.incrementId} has no charge to refund (status ${pi.status})`,
+        );
+      return {
+        charge,
+        orderNamed: magentoOrderIdFromMetadata(pi.metadata) ?? magentoOrderIdFromMetadata(charge.metadata),
+      };
     }
     if (!input.chargeId) return paymentBySearch(input.incrementId);
     const charge = await callStripe(() => stripe.charges.retrieve(input.chargeId!, { expand: ['payment_intent'] }));
     const pi = typeof charge.payment_intent === 'object' && charge.payment_intent ? charge.payment_intent : undefined;
-    return { charge, orderNamed: magentoOrderIdFromMetadata(charge.metadata) ?? magentoOrderIdFromMetadata(pi?.metadata) };
+    return {
+      charge,
+      orderNamed: magentoOrderIdFromMetadata(charge.metadata) ?? magentoOrderIdFromMetadata(pi?.metadata),
+    };
   }
 
   /** When Magento records no payment: Stripe's search on the metadata the storefront set (eventually consistent, fine for an old order). */
   async function paymentBySearch(incrementId: string): Promise<{ charge: Stripe.Charge; orderNamed?: string }> {
-    const found = await callStripe(() => stripe.paymentIntents.search({
-      query: `metadata['magento_order_id']:'${incrementId.replace(/'/g, '')}' AND status:'succeeded'`, limit: 10, expand: ['data.latest_charge'] }));
+    const found = await callStripe(() =>
+      stripe.paymentIntents.search({
+        query: `metadata['magento_order_id']:'${incrementId.replace(/'/g, '')}' AND status:'succeeded'`,
+        limit: 10,
+        expand: ['data.latest_charge'],
+      }),
+    );
     const paid = found.data.filter((pi) => typeof pi.latest_charge === 'object' && pi.latest_charge);
     if (paid.length !== 1) {
-      throw new MappingError(paid.length === 0
-        ? `neither Magento nor Stripe's search knows a payment of order ${incrementId} (no invoice naming one, no succeeded PaymentIntent with metadata magento_order_id)`
-        : `Stripe has ${paid.length} succeeded payments for order ${incrementId} (${paid.map((pi) => pi.id).join(', ')}) and Magento names none of them`);
+      throw new MappingError(
+        paid.length === 0
+          ? `neither Magento nor Stripe's search knows a payment of order ${incrementId} (no invoice naming one, no succeeded PaymentIntent with metadata magento_order_id)`
+          : `Stripe has ${paid.length} succeeded payments for order ${incrementId} (${paid.map((pi) => pi.id).join(', ')}) and Magento names none of them`,
+      );
     }
     return { charge: paid[0]!.latest_charge as Stripe.Charge, orderNamed: incrementId };
   }
@@ -61,7 +79,12 @@ export function createCreditMemoRefundActivities(stripe: Stripe) {
   }
 
   const result = (refund: Stripe.Refund, chargeId: string, created: boolean): CreditMemoRefund => ({
-    refundId: refund.id, chargeId, amountMinor: refund.amount, currency: refund.currency.toUpperCase(), status: refund.status ?? 'pending', created,
+    refundId: refund.id,
+    chargeId,
+    amountMinor: refund.amount,
+    currency: refund.currency.toUpperCase(),
+    status: refund.status ?? 'pending',
+    created,
   });
 
   return {
@@ -76,26 +99,38 @@ export function createCreditMemoRefundActivities(stripe: Stripe) {
       const what = `Magento credit memo ${input.creditMemoId} (order ${input.incrementId}, ${formatMoney(input.amountMinor, input.currency)})`;
       const { charge, orderNamed } = await paymentOf(input);
       if (orderNamed !== undefined && orderNamed !== input.incrementId) {
-        throw new MappingError(`${what}: Stripe charge ${charge.id} is the payment of order ${orderNamed}, not of order ${input.incrementId}`);
+        throw new MappingError(
+          `${what}: Stripe charge ${charge.id} is the payment of order ${orderNamed}, not of order ${input.incrementId}`,
+        );
       }
       const existing = await refundOfMemo(charge.id, input.creditMemoId);
       if (existing) return result(existing, charge.id, false);
 
       const currency = normalizeCurrency(charge.currency);
-      if (currency !== normalizeCurrency(input.currency)) throw new MappingError(`${what}: Stripe charge ${charge.id} is in ${currency}`);
-      if (charge.status !== 'succeeded' || !charge.captured) throw new MappingError(`${what}: Stripe charge ${charge.id} has not been captured (${charge.status})`);
+      if (currency !== normalizeCurrency(input.currency))
+        throw new MappingError(`${what}: Stripe charge ${charge.id} is in ${currency}`);
+      if (charge.status !== 'succeeded' || !charge.captured)
+        throw new MappingError(`${what}: Stripe charge ${charge.id} has not been captured (${charge.status})`);
       if (input.amountMinor <= 0) throw new MappingError(`${what}: nothing to refund`);
       const leftMinor = charge.amount - charge.amount_refunded;
       if (input.amountMinor > leftMinor) {
-        throw new MappingError(`${what} is for more than Stripe charge ${charge.id} has left to refund: ${formatMoney(leftMinor, currency)} of `
-          + `${formatMoney(charge.amount, currency)} (refunded already: ${formatMoney(charge.amount_refunded, currency)}). Correct the memo in Magento or `
-          + 'refund the customer another way, then retry or skip');
+        throw new MappingError(
+          `${what} is for more than Stripe charge ${charge.id} has left to refund: ${formatMoney(leftMinor, currency)} of ` +
+            `${formatMoney(charge.amount, currency)} (refunded already: ${formatMoney(charge.amount_refunded, currency)}). Correct the memo in Magento or ` +
+            'refund the customer another way, then retry or skip',
+        );
       }
-      const refund = await callStripe(() => stripe.refunds.create(
-        { charge: charge.id, amount: input.amountMinor, reason: 'requested_by_customer',
-          metadata: { magento_creditmemo_id: String(input.creditMemoId), magento_order_id: input.incrementId } },
-        { idempotencyKey: creditMemoRefundKey(input.creditMemoId) },
-      ));
+      const refund = await callStripe(() =>
+        stripe.refunds.create(
+          {
+            charge: charge.id,
+            amount: input.amountMinor,
+            reason: 'requested_by_customer',
+            metadata: { magento_creditmemo_id: String(input.creditMemoId), magento_order_id: input.incrementId },
+          },
+          { idempotencyKey: creditMemoRefundKey(input.creditMemoId) },
+        ),
+      );
       return result(refund, charge.id, true);
     },
   };

@@ -7,8 +7,10 @@ import { kindOfStatus, type FailureKind } from '../../domain/failures';
  * bank saying no; rate limits, connection errors and 5xx are transient.
  */
 export function stripeFailureKind(err: InstanceType<typeof Stripe.errors.StripeError>): FailureKind {
-  if (err instanceof Stripe.errors.StripeAuthenticationError || err instanceof Stripe.errors.StripePermissionError) return 'misconfigured';
-  if (err instanceof Stripe.errors.StripeConnectionError || err instanceof Stripe.errors.StripeRateLimitError) return 'transient';
+  if (err instanceof Stripe.errors.StripeAuthenticationError || err instanceof Stripe.errors.StripePermissionError)
+    return 'misconfigured';
+  if (err instanceof Stripe.errors.StripeConnectionError || err instanceof Stripe.errors.StripeRateLimitError)
+    return 'transient';
   if (err instanceof Stripe.errors.StripeCardError) return 'business_refusal';
   if (err.statusCode === undefined) return 'transient';
   const kind = kindOfStatus(err.statusCode);

@@ -1,5 +1,12 @@
 import Stripe from 'stripe';
-import { emailKey, stripeCustomerParams, stripeMetadata, syncedOfStripe, type StripeCustomerLike, type SyncedCustomer } from '../../domain/customerMapping';
+import {
+  emailKey,
+  stripeCustomerParams,
+  stripeMetadata,
+  syncedOfStripe,
+  type StripeCustomerLike,
+  type SyncedCustomer,
+} from '../../domain/customerMapping';
 import { guestCustomerIdempotencyKey } from '../../domain/guestCustomers';
 import { ExternalSystemError } from '../http/errors';
 import { syncHash } from '../syncHash';
@@ -29,9 +36,16 @@ export function createGuestCustomerActivities(stripe: Stripe) {
       if (found) return { customerId: found, created: false };
       const params = stripeCustomerParams(guest);
       const resulting = syncedOfStripe({ id: '', ...params } as StripeCustomerLike);
-      const metadata = { [stripeMetadata.guest]: 'true', [stripeMetadata.customerKey]: emailKey(guest.email), [stripeMetadata.syncHash]: syncHash(resulting) };
+      const metadata = {
+        [stripeMetadata.guest]: 'true',
+        [stripeMetadata.customerKey]: emailKey(guest.email),
+        [stripeMetadata.syncHash]: syncHash(resulting),
+      };
       try {
-        const created = await stripe.customers.create({ ...(params as Stripe.CustomerCreateParams), metadata }, { idempotencyKey: guestCustomerIdempotencyKey(guest.email) });
+        const created = await stripe.customers.create(
+          { ...(params as Stripe.CustomerCreateParams), metadata },
+          { idempotencyKey: guestCustomerIdempotencyKey(guest.email) },
+        );
         // A replayed answer is the customer another order (or an earlier attempt) made with the key.
         return { customerId: created.id, created: created.lastResponse?.headers?.['idempotent-replayed'] !== 'true' };
       } catch (err) {
@@ -39,7 +53,12 @@ export function createGuestCustomerActivities(stripe: Stripe) {
         // Another order of this guest used the key with other fields (another address), or is using it now: its customer is the one.
         const theirs = await withEmail(guest.email);
         if (theirs) return { customerId: theirs, created: false };
-        throw new ExternalSystemError('Stripe', `the guest customer is being made by another order (${err.message})`, err.statusCode, 'transient');
+        throw new ExternalSystemError(
+          'Stripe',
+          `the guest customer is being made by another order (${err.message})`,
+          err.statusCode,
+          'transient',
+        );
       }
     },
   };

@@ -43,12 +43,21 @@ export function payoutLineOf(txn: Stripe.BalanceTransaction): PayoutLine {
   const charge = typeof source === 'object' && source?.object === 'charge' ? source : undefined;
   const magentoOrderId = charge ? magentoOrderIdFromMetadata(charge.metadata) : undefined;
   const currency = txn.currency.toUpperCase();
-  const presented = charge?.currency && charge.currency.toUpperCase() !== currency && typeof charge.amount === 'number'
-    ? { customerFacingAmountMinor: charge.amount, customerFacingCurrency: charge.currency.toUpperCase() } : {};
+  const presented =
+    charge?.currency && charge.currency.toUpperCase() !== currency && typeof charge.amount === 'number'
+      ? { customerFacingAmountMinor: charge.amount, customerFacingCurrency: charge.currency.toUpperCase() }
+      : {};
   return {
-    id: txn.id, type: txn.type, reportingCategory: txn.reporting_category, sourceId: idOf(source),
+    id: txn.id,
+    type: txn.type,
+    reportingCategory: txn.reporting_category,
+    sourceId: idOf(source),
     ...(magentoOrderId ? { magentoOrderId } : {}),
-    grossMinor: txn.amount, feeMinor: txn.fee, netMinor: txn.net, currency, availableOn: txn.available_on,
+    grossMinor: txn.amount,
+    feeMinor: txn.fee,
+    netMinor: txn.net,
+    currency,
+    availableOn: txn.available_on,
     ...(txn.exchange_rate !== null && txn.exchange_rate !== undefined ? { exchangeRate: txn.exchange_rate } : {}),
     ...presented,
   };
@@ -56,7 +65,10 @@ export function payoutLineOf(txn: Stripe.BalanceTransaction): PayoutLine {
 
 /** The payout's own balance transaction, which Stripe lists among the ones it swept: not a swept line. */
 export function isPayoutsOwn(txn: Stripe.BalanceTransaction, payoutId: string): boolean {
-  return (txn.type === 'payout' || txn.type === 'payout_cancel' || txn.type === 'payout_failure') && idOf(txn.source as Source) === payoutId;
+  return (
+    (txn.type === 'payout' || txn.type === 'payout_cancel' || txn.type === 'payout_failure') &&
+    idOf(txn.source as Source) === payoutId
+  );
 }
 
 /** Reads a payout's balance transactions into the report store, a page at a time, keeping only running totals. */
@@ -67,20 +79,38 @@ export function createPayoutTransactionActivities(stripe: Stripe, reports: Payou
     let previous: Stripe.Payout | undefined;
     await callStripe(async () => {
       for await (const payout of stripe.payouts.list({ created: { lte: input.created }, limit: 100 })) {
-        if (payout.id === input.payoutId || payout.currency !== currency || payout.status === 'failed' || payout.status === 'canceled') continue;
+        if (
+          payout.id === input.payoutId ||
+          payout.currency !== currency ||
+          payout.status === 'failed' ||
+          payout.status === 'canceled'
+        )
+          continue;
         previous = payout;
         break;
       }
     });
-    return previous ? { afterPayoutId: previous.id, createdAfter: previous.created, createdUpTo: input.created } : { createdUpTo: input.created };
+    return previous
+      ? { afterPayoutId: previous.id, createdAfter: previous.created, createdUpTo: input.created }
+      : { createdUpTo: input.created };
   }
 
-  function listParams(input: CollectPayoutTransactionsInput, checkpoint: ReadingCheckpoint): Stripe.BalanceTransactionListParams {
-    const paging = { limit: stripePageSize, expand: ['data.source'], ...(checkpoint.startingAfter ? { starting_after: checkpoint.startingAfter } : {}) };
+  function listParams(
+    input: CollectPayoutTransactionsInput,
+    checkpoint: ReadingCheckpoint,
+  ): Stripe.BalanceTransactionListParams {
+    const paging = {
+      limit: stripePageSize,
+      expand: ['data.source'],
+      ...(checkpoint.startingAfter ? { starting_after: checkpoint.startingAfter } : {}),
+    };
     if (input.automatic) return { payout: input.payoutId, ...paging };
     const window = checkpoint.window!;
-    return { created: { ...(window.createdAfter !== undefined ? { gt: window.createdAfter } : {}), lte: window.createdUpTo },
-      currency: input.currency.toLowerCase(), ...paging };
+    return {
+      created: { ...(window.createdAfter !== undefined ? { gt: window.createdAfter } : {}), lte: window.createdUpTo },
+      currency: input.currency.toLowerCase(),
+      ...paging,
+    };
   }
 
   return {
@@ -94,8 +124,10 @@ export function createPayoutTransactionActivities(stripe: Stripe, reports: Payou
     async collectPayoutTransactions(input: CollectPayoutTransactionsInput): Promise<CollectedPayoutTransactions> {
       const context = Context.current();
       const resumed = context.info.heartbeatDetails as ReadingCheckpoint | undefined;
-      let checkpoint: ReadingCheckpoint = resumed?.readingId === input.readingId
-        ? resumed : { readingId: input.readingId, pages: 0, lines: 0, tally: emptyTally(input.currency) };
+      let checkpoint: ReadingCheckpoint =
+        resumed?.readingId === input.readingId
+          ? resumed
+          : { readingId: input.readingId, pages: 0, lines: 0, tally: emptyTally(input.currency) };
       if (!input.automatic && !checkpoint.window) checkpoint = { ...checkpoint, window: await manualWindow(input) };
       for (let hasMore = true; hasMore;) {
         if (context.cancellationSignal.aborted) await context.cancelled;
@@ -103,7 +135,10 @@ export function createPayoutTransactionActivities(stripe: Stripe, reports: Payou
         const lines = page.data.filter((txn) => !isPayoutsOwn(txn, input.payoutId)).map(payoutLineOf);
         await reports.writePage(input.payoutId, input.readingId, checkpoint.pages, lines);
         checkpoint = {
-          ...checkpoint, pages: checkpoint.pages + 1, lines: checkpoint.lines + lines.length, tally: tallyLines(checkpoint.tally, lines),
+          ...checkpoint,
+          pages: checkpoint.pages + 1,
+          lines: checkpoint.lines + lines.length,
+          tally: tallyLines(checkpoint.tally, lines),
           startingAfter: page.data.at(-1)?.id ?? checkpoint.startingAfter,
         };
         context.heartbeat(checkpoint);

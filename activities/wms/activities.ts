@@ -15,8 +15,13 @@ export interface WmsCancelOutcome {
 
 /** ShipBob refuses a second order with the same `reference_id` with a 422 naming that field. */
 function isDuplicateReference(err: unknown): boolean {
-  return err instanceof ExternalSystemError && err.status === 422
-    && typeof err.body === 'object' && err.body !== null && 'reference_id' in err.body;
+  return (
+    err instanceof ExternalSystemError &&
+    err.status === 422 &&
+    typeof err.body === 'object' &&
+    err.body !== null &&
+    'reference_id' in err.body
+  );
 }
 
 function hasShipped(order: WmsOrder): boolean {

@@ -73,7 +73,12 @@ export class WmsClient {
       'Content-Type': 'application/json',
       Authorization: `Bearer ${options.token}`,
     });
-    this.rest = new ResilientHttp('Wms', http, { messageOf: shipBobMessage, kindOf: wmsFailureKind }, options.resilience ?? defaultResilience);
+    this.rest = new ResilientHttp(
+      'Wms',
+      http,
+      { messageOf: shipBobMessage, kindOf: wmsFailureKind },
+      options.resilience ?? defaultResilience,
+    );
   }
 
   get breakerState() {
@@ -91,7 +96,11 @@ export class WmsClient {
 
   /** The order with exactly this `reference_id`, or undefined. */
   async findByReferenceId(referenceId: string): Promise<WmsOrder | undefined> {
-    const orders = await this.rest.request<WmsOrder[]>({ method: 'GET', url: '/2.0/order', params: { ReferenceIds: referenceId } });
+    const orders = await this.rest.request<WmsOrder[]>({
+      method: 'GET',
+      url: '/2.0/order',
+      params: { ReferenceIds: referenceId },
+    });
     return orders.find((order) => order.reference_id === referenceId);
   }
 

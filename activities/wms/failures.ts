@@ -1,11 +1,14 @@
 import { kindOfStatus, type FailureKind } from '../../domain/failures';
 
 /** ShipBob's words for goods it cannot fulfil or an address it cannot deliver to. */
-const refusal = /out of stock|no inventory|insufficient inventory|invalid address|undeliverable|address (is )?(invalid|not valid|could not be (verified|validated))/i;
+const refusal =
+  /out of stock|no inventory|insufficient inventory|invalid address|undeliverable|address (is )?(invalid|not valid|could not be (verified|validated))/i;
 
 function messagesOf(body: unknown): string[] {
   if (typeof body !== 'object' || body === null) return [];
-  return Object.values(body as Record<string, unknown>).flatMap((v) => (Array.isArray(v) ? v.map(String) : [String(v)]));
+  return Object.values(body as Record<string, unknown>).flatMap((v) =>
+    Array.isArray(v) ? v.map(String) : [String(v)],
+  );
 }
 
 /** Whose fault a ShipBob error is: a 422 naming stock or the address is the warehouse refusing the goods. */

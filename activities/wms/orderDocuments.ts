@@ -15,8 +15,11 @@ export async function readWmsDocuments(wms: WmsClient, incrementId: string): Pro
     orderId: order.id,
     status: order.status,
     shipments: (order.shipments ?? []).map((s) => ({
-      id: s.id, status: s.status,
-      ...(s.tracking?.tracking_number ? { trackingNumber: s.tracking.tracking_number, carrier: s.tracking.carrier } : {}),
+      id: s.id,
+      status: s.status,
+      ...(s.tracking?.tracking_number
+        ? { trackingNumber: s.tracking.tracking_number, carrier: s.tracking.carrier }
+        : {}),
       ...(s.actual_fulfillment_date ? { shippedAt: s.actual_fulfillment_date } : {}),
     })),
   };

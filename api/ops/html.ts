@@ -48,24 +48,52 @@ export interface LayoutOptions {
 }
 
 export function page(options: LayoutOptions, body: Html): string {
-  const nav = options.csrfToken ? html`<nav aria-label="Operator pages"><a href="/ops/">Home</a><a href="/ops/fraud-holds">Fraud holds</a>
-<a href="/ops/review-queue">Review queue</a><a href="/ops/runs">Recent runs</a><a href="/ops/orders">Orders</a><a href="/ops/payouts">Payouts</a></nav>
-<form method="post" action="/ops/logout"><input type="hidden" name="csrf" value="${options.csrfToken}"><button>Log out</button></form>` : '';
-  const flash = options.flash ? html`<p class="flash${options.flash.isError ? ' error' : ''}" role="status">${options.flash.text}</p>` : '';
+  const nav = options.csrfToken
+    ? html`<nav aria-label="Operator pages">
+          <a href="/ops/">Home</a><a href="/ops/fraud-holds">Fraud holds</a> <a href="/ops/review-queue">Review queue</a
+          ><a href="/ops/runs">Recent runs</a><a href="/ops/orders">Orders</a><a href="/ops/payouts">Payouts</a>
+        </nav>
+        <form method="post" action="/ops/logout">
+          <input type="hidden" name="csrf" value="${options.csrfToken}" /><button>Log out</button>
+        </form>`
+    : '';
+  const flash = options.flash
+    ? html`<p class="flash${options.flash.isError ? ' error' : ''}" role="status">${options.flash.text}</p>`
+    : '';
   return html`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${options.title} · order-to-cash operator</title><style>${raw(css)}</style></head>
-<body><header><strong>Order to cash</strong>${nav}</header>
-<main><h1>${options.title}</h1>${flash}${body}</main></body></html>`.text;
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width,initial-scale=1" />
+        <title>${options.title} · order-to-cash operator</title>
+        <style>
+          ${raw(css)}
+        </style>
+      </head>
+      <body>
+        <header><strong>Order to cash</strong>${nav}</header>
+        <main>
+          <h1>${options.title}</h1>
+          ${flash}${body}
+        </main>
+      </body>
+    </html>`.text;
 }
 
 /** A POST button carrying the session's CSRF token; `accessibleName` says what it acts on, for screen readers. */
 export function postButton(action: string, label: string, csrfToken: string, accessibleName = label): Html {
-  return html`<form class="inline" method="post" action="${action}"><input type="hidden" name="csrf" value="${csrfToken}"><button aria-label="${accessibleName}">${label}</button></form>`;
+  return html`<form class="inline" method="post" action="${action}">
+    <input type="hidden" name="csrf" value="${csrfToken}" /><button aria-label="${accessibleName}">${label}</button>
+  </form>`;
 }
 
 export function when(date: Date | string | null | undefined): string {
   if (!date) return '';
   const d = typeof date === 'string' ? new Date(date) : date;
-  return Number.isNaN(d.getTime()) ? String(date) : d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+  return Number.isNaN(d.getTime())
+    ? String(date)
+    : d
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/\.\d+Z$/, 'Z');
 }

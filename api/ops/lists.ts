@@ -23,14 +23,26 @@ export function isPageToken(value: unknown): value is string {
  * `nextPageToken` becomes the page's "next" link, so a namespace with a million runs costs the same as one with fifty.
  * Memos are decoded with the client's data converter (encrypted memos included).
  */
-export async function listRunPage(temporal: Client, query: string, options: { pageSize?: number; pageToken?: string } = {}): Promise<RunPage> {
+export async function listRunPage(
+  temporal: Client,
+  query: string,
+  options: { pageSize?: number; pageToken?: string } = {},
+): Promise<RunPage> {
   const pageSize = Math.min(Math.max(1, options.pageSize ?? opsPageSize), maxOpsPageSize);
   const { namespace, loadedDataConverter } = temporal.workflow.options;
   const response = await temporal.workflowService.listWorkflowExecutions({
-    namespace, query, pageSize, nextPageToken: options.pageToken ? Buffer.from(options.pageToken, 'base64url') : undefined,
+    namespace,
+    query,
+    pageSize,
+    nextPageToken: options.pageToken ? Buffer.from(options.pageToken, 'base64url') : undefined,
   });
   const executions = (response.executions ?? []).slice(0, pageSize);
-  const runs = await Promise.all(executions.map((raw) => executionInfoFromRaw(raw, loadedDataConverter, raw, namespace)));
-  const token = response.nextPageToken && response.nextPageToken.length > 0 ? Buffer.from(response.nextPageToken).toString('base64url') : undefined;
+  const runs = await Promise.all(
+    executions.map((raw) => executionInfoFromRaw(raw, loadedDataConverter, raw, namespace)),
+  );
+  const token =
+    response.nextPageToken && response.nextPageToken.length > 0
+      ? Buffer.from(response.nextPageToken).toString('base64url')
+      : undefined;
   return { runs, ...(token && runs.length > 0 ? { nextPageToken: token } : {}) };
 }

@@ -25,7 +25,10 @@ export class OperatorSessions {
   private readonly key: Buffer;
   private readonly revoked = new Map<string, number>();
 
-  constructor(private readonly adminToken: string, private readonly now: () => number = () => Math.floor(Date.now() / 1000)) {
+  constructor(
+    private readonly adminToken: string,
+    private readonly now: () => number = () => Math.floor(Date.now() / 1000),
+  ) {
     this.key = digest(`o2c operator page session key\0${adminToken}`);
   }
 
@@ -85,7 +88,10 @@ export function sessionOf(sessions: OperatorSessions | undefined, req: Request):
 
 export function setSessionCookie(req: Request, res: Response, value: string, maxAgeSec = sessionMaxAgeSec): void {
   const secure = req.protocol === 'https' ? '; Secure' : '';
-  res.append('Set-Cookie', `${sessionCookieName}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSec}${secure}`);
+  res.append(
+    'Set-Cookie',
+    `${sessionCookieName}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSec}${secure}`,
+  );
 }
 
 /** This server's own origin, as the browser addressed it. */

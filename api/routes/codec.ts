@@ -35,7 +35,9 @@ const fromJson = (p: PayloadJson): Payload => ({
 });
 
 const toJson = (p: Payload): PayloadJson => ({
-  metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? new Uint8Array()).toString('base64')])),
+  metadata: Object.fromEntries(
+    Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? new Uint8Array()).toString('base64')]),
+  ),
   data: Buffer.from(p.data ?? new Uint8Array()).toString('base64'),
 });
 
@@ -51,7 +53,11 @@ function corsForWebUi(allowedOrigins: readonly string[]) {
     if (origin && allowed.has(origin)) {
       res.set({ 'Access-Control-Allow-Origin': origin, 'Access-Control-Allow-Credentials': 'true' });
       if (req.method === 'OPTIONS') {
-        res.set({ 'Access-Control-Allow-Methods': 'POST, OPTIONS', 'Access-Control-Allow-Headers': allowedHeaders, 'Access-Control-Max-Age': '600' });
+        res.set({
+          'Access-Control-Allow-Methods': 'POST, OPTIONS',
+          'Access-Control-Allow-Headers': allowedHeaders,
+          'Access-Control-Max-Age': '600',
+        });
       }
     }
     if (req.method === 'OPTIONS') {
@@ -82,18 +88,29 @@ export function codecRoutes(deps: CodecDeps): Router {
     router.post(`/${direction}`, async (req, res) => {
       const body = payloadsBody.safeParse(req.body);
       if (!body.success) {
-        res.status(400).json({ error: 'expected {"payloads": [{"metadata": {key: base64}, "data": base64}]}', issues: body.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`) });
+        res
+          .status(400)
+          .json({
+            error: 'expected {"payloads": [{"metadata": {key: base64}, "data": base64}]}',
+            issues: body.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`),
+          });
         return;
       }
       const payloads = body.data.payloads.map(fromJson);
       try {
-        const converted = !deps.payloadCodec ? payloads
-          : direction === 'decode' ? await deps.payloadCodec.decode(payloads) : await deps.payloadCodec.encode(payloads);
+        const converted = !deps.payloadCodec
+          ? payloads
+          : direction === 'decode'
+            ? await deps.payloadCodec.decode(payloads)
+            : await deps.payloadCodec.encode(payloads);
         res.json({ payloads: converted.map(toJson) });
       } catch (err) {
         // An unknown key id or a payload altered in transit; the message names the key id, never the key.
         const reason = err instanceof Error ? err.message : String(err);
-        deps.log.warn({ direction, count: payloads.length, namespace: req.header('x-namespace'), reason }, 'codec refused the payloads');
+        deps.log.warn(
+          { direction, count: payloads.length, namespace: req.header('x-namespace'), reason },
+          'codec refused the payloads',
+        );
         res.status(422).json({ error: `cannot ${direction} the payloads: ${reason}` });
       }
     });

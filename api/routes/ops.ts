@@ -8,14 +8,17 @@ import { fraudDecisionUpdate } from '../../workflows/orderToCash';
 import { html, page, type Html } from '../ops/html';
 import { isPageToken, listRunPage } from '../ops/lists';
 import * as pages from '../ops/pages';
-import {
-  isSameOriginRequest, sessionOf, setSessionCookie, type OperatorSessions, type Session,
-} from '../ops/session';
+import { isSameOriginRequest, sessionOf, setSessionCookie, type OperatorSessions, type Session } from '../ops/session';
 import { orderPage, type OrderSystems } from '../orderPage';
 import { webUiUrl } from '../orderRuns';
 import { isTemporalUnavailable } from '../temporalErrors';
 import {
-  answerOf, fraudHoldOf, fraudHoldQuery, incrementIdPattern, reviewQueueQuery, workflowIdPattern,
+  answerOf,
+  fraudHoldOf,
+  fraudHoldQuery,
+  incrementIdPattern,
+  reviewQueueQuery,
+  workflowIdPattern,
 } from './admin';
 import { reportOf, streamCsv } from './payoutReports';
 
@@ -35,10 +38,18 @@ const sessionIn = (res: Response): Session => res.locals.session as Session;
 const reviewer = 'operator page';
 
 function send(res: Response, status: number, title: string, body: Html, session?: Session, flash?: Flash): void {
-  res.status(status).type('html').set({
-    'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-    'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'same-origin', 'Cache-Control': 'no-store', 'X-Frame-Options': 'DENY',
-  }).send(page({ title, csrfToken: session?.csrfToken, flash }, body));
+  res
+    .status(status)
+    .type('html')
+    .set({
+      'Content-Security-Policy':
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+      'X-Content-Type-Options': 'nosniff',
+      'Referrer-Policy': 'same-origin',
+      'Cache-Control': 'no-store',
+      'X-Frame-Options': 'DENY',
+    })
+    .send(page({ title, csrfToken: session?.csrfToken, flash }, body));
 }
 
 /**
@@ -49,11 +60,18 @@ function send(res: Response, status: number, title: string, body: Html, session?
 export function opsRoutes(deps: OpsDeps): Router {
   const router = Router();
   const { temporal, sessions } = deps;
-  const webUi = (wf: WorkflowExecutionInfo) => webUiUrl(deps.orderPage.webUiUrl, temporal.options.namespace, wf.workflowId, wf.runId);
+  const webUi = (wf: WorkflowExecutionInfo) =>
+    webUiUrl(deps.orderPage.webUiUrl, temporal.options.namespace, wf.workflowId, wf.runId);
   router.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 }));
 
   router.use((req, res, next) => {
-    if (!sessions) return void send(res, 503, 'Operator page off', html`<p>ADMIN_TOKEN is not configured: the operator page is off.</p>`);
+    if (!sessions)
+      return void send(
+        res,
+        503,
+        'Operator page off',
+        html`<p>ADMIN_TOKEN is not configured: the operator page is off.</p>`,
+      );
     if (req.method === 'POST' && !isSameOriginRequest(req)) {
       deps.log.warn({ path: req.path, outcome: 'cross_origin' }, 'operator page refused a cross-origin POST');
       return void send(res, 403, 'Refused', html`<p>This form was posted from another site.</p>`);
@@ -70,7 +88,10 @@ export function opsRoutes(deps: OpsDeps): Router {
     const token: unknown = req.body?.token;
     if (typeof token !== 'string' || !sessions!.isAdminToken(token)) {
       deps.log.warn({ outcome: 'unauthorized' }, 'operator page login refused');
-      return void send(res, 401, 'Log in', pages.loginForm(), undefined, { text: 'That is not the operator token.', isError: true });
+      return void send(res, 401, 'Log in', pages.loginForm(), undefined, {
+        text: 'That is not the operator token.',
+        isError: true,
+      });
     }
     const { cookieValue } = sessions!.create();
     setSessionCookie(req, res, cookieValue);
@@ -83,11 +104,20 @@ export function opsRoutes(deps: OpsDeps): Router {
     const session = sessionOf(sessions, req);
     if (!session) {
       if (req.method === 'GET' || req.method === 'HEAD') return void res.redirect(303, '/ops/login');
-      return void send(res, 401, 'Log in', pages.loginForm(), undefined, { text: 'Your session has ended: log in again.', isError: true });
+      return void send(res, 401, 'Log in', pages.loginForm(), undefined, {
+        text: 'Your session has ended: log in again.',
+        isError: true,
+      });
     }
     if (req.method === 'POST' && !sessions!.isCsrfToken(session, req.body?.csrf)) {
       deps.log.warn({ path: req.path, outcome: 'csrf' }, 'operator page refused a POST without its CSRF token');
-      return void send(res, 403, 'Refused', html`<p>This form is out of date or was not sent by this page: reload the page and try again.</p>`, session);
+      return void send(
+        res,
+        403,
+        'Refused',
+        html`<p>This form is out of date or was not sent by this page: reload the page and try again.</p>`,
+        session,
+      );
     }
     res.locals.session = session;
     next();
@@ -100,7 +130,11 @@ export function opsRoutes(deps: OpsDeps): Router {
   });
 
   router.get('/', async (req, res) => {
-    const count = (query: string) => temporal.workflow.count(query).then((c) => c.count, () => 'unknown');
+    const count = (query: string) =>
+      temporal.workflow.count(query).then(
+        (c) => c.count,
+        () => 'unknown',
+      );
     const [fraudHolds, reviewQueue] = await Promise.all([count(fraudHoldQuery), count(reviewQueueQuery)]);
     send(res, 200, 'Operator page', pages.home({ fraudHolds, reviewQueue }), sessionIn(res));
   });
@@ -108,79 +142,159 @@ export function opsRoutes(deps: OpsDeps): Router {
   const showFraudHolds = async (req: Request, res: Response, status = 200, flash?: Flash) => {
     const { runs, nextPageToken } = await listRunPage(temporal, fraudHoldQuery, { pageToken: pageTokenOf(req) });
     const holds = await Promise.all(runs.map((wf) => fraudHoldOf(temporal, wf)));
-    send(res, status, 'Fraud holds', pages.fraudHolds(holds, sessionIn(res).csrfToken, nextPageToken), sessionIn(res), flash);
+    send(
+      res,
+      status,
+      'Fraud holds',
+      pages.fraudHolds(holds, sessionIn(res).csrfToken, nextPageToken),
+      sessionIn(res),
+      flash,
+    );
   };
   router.get('/fraud-holds', (req, res) => showFraudHolds(req, res));
 
   router.post('/fraud-holds/:incrementId/decision', async (req: Request<{ incrementId: string }>, res: Response) => {
     const { incrementId } = req.params;
     const decision: unknown = req.body?.decision;
-    const note = typeof req.body?.note === 'string' && req.body.note.trim() ? req.body.note.trim().slice(0, 2000) : undefined;
+    const note =
+      typeof req.body?.note === 'string' && req.body.note.trim() ? req.body.note.trim().slice(0, 2000) : undefined;
     if (!incrementIdPattern.test(incrementId) || (decision !== 'approve' && decision !== 'reject')) {
-      return void showFraudHolds(req, res, 400, { text: 'Choose Approve or Reject for an order in the list.', isError: true });
+      return void showFraudHolds(req, res, 400, {
+        text: 'Choose Approve or Reject for an order in the list.',
+        isError: true,
+      });
     }
     const handle = temporal.workflow.getHandle(orderWorkflowId(incrementId));
-    const refused = await answerOf(() => handle.executeUpdate(fraudDecisionUpdate, { args: [{ decision, reviewer, ...(note ? { note } : {}) }] }));
-    if (refused) return void showFraudHolds(req, res, refused.status, { text: `Order ${incrementId}: ${refused.error}`, isError: true });
+    const refused = await answerOf(() =>
+      handle.executeUpdate(fraudDecisionUpdate, { args: [{ decision, reviewer, ...(note ? { note } : {}) }] }),
+    );
+    if (refused)
+      return void showFraudHolds(req, res, refused.status, {
+        text: `Order ${incrementId}: ${refused.error}`,
+        isError: true,
+      });
     deps.log.info({ workflowId: handle.workflowId, decision, via: 'ops' }, 'fraud decision accepted');
-    await showFraudHolds(req, res, 200, { text: `Order ${incrementId} ${decision === 'approve' ? 'approved: it continues to invoicing and fulfilment' : 'rejected: its payment is refunded and the order cancelled'}.` });
+    await showFraudHolds(req, res, 200, {
+      text: `Order ${incrementId} ${decision === 'approve' ? 'approved: it continues to invoicing and fulfilment' : 'rejected: its payment is refunded and the order cancelled'}.`,
+    });
   });
 
   const showReviewQueue = async (req: Request, res: Response, status = 200, flash?: Flash) => {
     const { runs, nextPageToken } = await listRunPage(temporal, reviewQueueQuery, { pageToken: pageTokenOf(req) });
-    send(res, status, 'Review queue', pages.reviewQueue(runs, sessionIn(res).csrfToken, webUi, nextPageToken), sessionIn(res), flash);
+    send(
+      res,
+      status,
+      'Review queue',
+      pages.reviewQueue(runs, sessionIn(res).csrfToken, webUi, nextPageToken),
+      sessionIn(res),
+      flash,
+    );
   };
   router.get('/review-queue', (req, res) => showReviewQueue(req, res));
 
-  router.post('/review-queue/:workflowId/:action', async (req: Request<{ workflowId: string; action: string }>, res: Response) => {
-    const { workflowId, action } = req.params;
-    if ((action !== 'retry' && action !== 'skip') || !workflowIdPattern.test(workflowId)) {
-      return void showReviewQueue(req, res, 400, { text: 'Choose Retry or Skip for a run in the list.', isError: true });
-    }
-    const handle = temporal.workflow.getHandle(workflowId);
-    const refused = await answerOf(() => handle.executeUpdate(action === 'retry' ? retryUpdate : skipUpdate, { args: [{ operator: reviewer }] }));
-    if (refused) return void showReviewQueue(req, res, refused.status, { text: `${workflowId}: ${refused.error}`, isError: true });
-    deps.log.info({ workflowId, action, via: 'ops' }, 'review action accepted');
-    await showReviewQueue(req, res, 200, { text: `${workflowId}: ${action === 'retry' ? 'retrying from the step it parked at' : 'skipped'}.` });
-  });
+  router.post(
+    '/review-queue/:workflowId/:action',
+    async (req: Request<{ workflowId: string; action: string }>, res: Response) => {
+      const { workflowId, action } = req.params;
+      if ((action !== 'retry' && action !== 'skip') || !workflowIdPattern.test(workflowId)) {
+        return void showReviewQueue(req, res, 400, {
+          text: 'Choose Retry or Skip for a run in the list.',
+          isError: true,
+        });
+      }
+      const handle = temporal.workflow.getHandle(workflowId);
+      const refused = await answerOf(() =>
+        handle.executeUpdate(action === 'retry' ? retryUpdate : skipUpdate, { args: [{ operator: reviewer }] }),
+      );
+      if (refused)
+        return void showReviewQueue(req, res, refused.status, {
+          text: `${workflowId}: ${refused.error}`,
+          isError: true,
+        });
+      deps.log.info({ workflowId, action, via: 'ops' }, 'review action accepted');
+      await showReviewQueue(req, res, 200, {
+        text: `${workflowId}: ${action === 'retry' ? 'retrying from the step it parked at' : 'skipped'}.`,
+      });
+    },
+  );
 
   router.get('/runs', async (req, res) => {
-    const state = typeof req.query.state === 'string' && (pages.syncStates as readonly string[]).includes(req.query.state) ? req.query.state : undefined;
-    const { runs, nextPageToken } = await listRunPage(temporal, state ? `SyncState = '${state}'` : '', { pageToken: pageTokenOf(req) });
-    send(res, 200, state ? `Recent runs: ${state}` : 'Recent runs', pages.recentRuns(runs, state, webUi, nextPageToken), sessionIn(res));
+    const state =
+      typeof req.query.state === 'string' && (pages.syncStates as readonly string[]).includes(req.query.state)
+        ? req.query.state
+        : undefined;
+    const { runs, nextPageToken } = await listRunPage(temporal, state ? `SyncState = '${state}'` : '', {
+      pageToken: pageTokenOf(req),
+    });
+    send(
+      res,
+      200,
+      state ? `Recent runs: ${state}` : 'Recent runs',
+      pages.recentRuns(runs, state, webUi, nextPageToken),
+      sessionIn(res),
+    );
   });
 
   router.get('/orders', (req, res) => {
     const id = req.query.id;
-    if (typeof id === 'string' && incrementIdPattern.test(id.trim())) return void res.redirect(303, `/ops/orders/${encodeURIComponent(id.trim())}`);
-    send(res, 200, 'Orders', pages.lookupForm('/ops/orders', 'Magento order number (increment id)', 'id', '[A-Za-z0-9_\\-]{1,50}'), sessionIn(res));
+    if (typeof id === 'string' && incrementIdPattern.test(id.trim()))
+      return void res.redirect(303, `/ops/orders/${encodeURIComponent(id.trim())}`);
+    send(
+      res,
+      200,
+      'Orders',
+      pages.lookupForm('/ops/orders', 'Magento order number (increment id)', 'id', '[A-Za-z0-9_\\-]{1,50}'),
+      sessionIn(res),
+    );
   });
 
   router.get('/orders/:incrementId', async (req: Request<{ incrementId: string }>, res: Response) => {
     const { incrementId } = req.params;
     const session = sessionIn(res);
-    if (!incrementIdPattern.test(incrementId)) return void send(res, 400, 'Orders', html`<p>That is not an order number.</p>`, session);
+    if (!incrementIdPattern.test(incrementId))
+      return void send(res, 400, 'Orders', html`<p>That is not an order number.</p>`, session);
     const answer = await orderPage({ temporal, ...deps.orderPage, queryTimeoutMs: 2_000 }, incrementId);
-    if (answer.kind === 'not_found') return void send(res, 404, `Order ${incrementId}`, html`<p>Temporal has no run of it and Magento has no such order.</p>`, session);
-    if (answer.kind === 'unknown') return void send(res, 503, `Order ${incrementId}`, html`<p>${answer.reason}</p>`, session);
+    if (answer.kind === 'not_found')
+      return void send(
+        res,
+        404,
+        `Order ${incrementId}`,
+        html`<p>Temporal has no run of it and Magento has no such order.</p>`,
+        session,
+      );
+    if (answer.kind === 'unknown')
+      return void send(res, 503, `Order ${incrementId}`, html`<p>${answer.reason}</p>`, session);
     send(res, 200, `Order ${incrementId}`, pages.orderPageBody(answer.page), session);
   });
 
   router.get('/payouts', async (req, res) => {
     const id = req.query.id;
-    if (typeof id === 'string' && payoutIdPattern.test(id.trim())) return void res.redirect(303, `/ops/payouts/${encodeURIComponent(id.trim())}`);
-    const { runs, nextPageToken } = await listRunPage(temporal, `WorkflowType = 'payoutReconciliation'`, { pageToken: pageTokenOf(req) });
+    if (typeof id === 'string' && payoutIdPattern.test(id.trim()))
+      return void res.redirect(303, `/ops/payouts/${encodeURIComponent(id.trim())}`);
+    const { runs, nextPageToken } = await listRunPage(temporal, `WorkflowType = 'payoutReconciliation'`, {
+      pageToken: pageTokenOf(req),
+    });
     send(res, 200, 'Payout reports', pages.payoutList(runs, nextPageToken), sessionIn(res));
   });
 
   router.get('/payouts/:payoutId', async (req: Request<{ payoutId: string }>, res: Response) => {
     const { payoutId } = req.params;
     const session = sessionIn(res);
-    if (!payoutIdPattern.test(payoutId)) return void send(res, 400, 'Payout reports', html`<p>That is not a Stripe payout id (po_…).</p>`, session);
+    if (!payoutIdPattern.test(payoutId))
+      return void send(res, 400, 'Payout reports', html`<p>That is not a Stripe payout id (po_…).</p>`, session);
     const answer = await reportOf({ temporal, reports: deps.payoutReports, log: deps.log }, payoutId);
     if (!('source' in answer)) {
-      const reason = typeof answer.body.error === 'string' ? answer.body.error : `the reconciliation is ${String(answer.body.status)}`;
-      return void send(res, answer.status === 202 ? 200 : answer.status, `Payout ${payoutId}`, html`<p>No report to show: ${reason}.</p>`, session);
+      const reason =
+        typeof answer.body.error === 'string'
+          ? answer.body.error
+          : `the reconciliation is ${String(answer.body.status)}`;
+      return void send(
+        res,
+        answer.status === 202 ? 200 : answer.status,
+        `Payout ${payoutId}`,
+        html`<p>No report to show: ${reason}.</p>`,
+        session,
+      );
     }
     const lines = await answer.source.readLines(0, 100);
     send(res, 200, `Payout ${payoutId}`, pages.payoutReport(payoutId, answer.source, lines), session);
@@ -196,7 +310,13 @@ export function opsRoutes(deps: OpsDeps): Router {
 
   router.use((err: unknown, req: Request, res: Response, next: (err?: unknown) => void) => {
     if (!isTemporalUnavailable(err) || res.headersSent) return next(err);
-    send(res, 503, 'Temporal is unreachable', html`<p>Temporal is unreachable: retry in a moment.</p>`, res.locals.session as Session | undefined);
+    send(
+      res,
+      503,
+      'Temporal is unreachable',
+      html`<p>Temporal is unreachable: retry in a moment.</p>`,
+      res.locals.session as Session | undefined,
+    );
   });
   return router;
 }

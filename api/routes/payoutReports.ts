@@ -48,11 +48,14 @@ export function payoutReportRoutes(deps: PayoutReportDeps): Router {
     const { payoutId } = req.params;
     const format = req.query.format ?? 'json';
     if (!payoutIdPattern.test(payoutId)) return void res.status(400).json({ error: 'not a Stripe payout id (po_…)' });
-    if (format !== 'json' && format !== 'csv') return void res.status(400).json({ error: 'format must be json or csv' });
+    if (format !== 'json' && format !== 'csv')
+      return void res.status(400).json({ error: 'format must be json or csv' });
     const page = positiveInteger(req.query.page, 1);
     const pageSize = positiveInteger(req.query.pageSize, defaultPageSize);
     if (page === undefined || pageSize === undefined || pageSize > maxPageSize) {
-      return void res.status(400).json({ error: `page must be a whole number from 1, pageSize from 1 to ${maxPageSize}` });
+      return void res
+        .status(400)
+        .json({ error: `page must be a whole number from 1, pageSize from 1 to ${maxPageSize}` });
     }
 
     const answer = await reportOf(deps, payoutId);
@@ -61,7 +64,10 @@ export function payoutReportRoutes(deps: PayoutReportDeps): Router {
     if (format === 'csv') return streamCsv(res, payoutId, source);
 
     const paging = linePage(source.lineCount, page, pageSize);
-    if (page > paging.pageCount) return void res.status(400).json({ error: `page ${page} is past the last page (${paging.pageCount} of ${pageSize} lines)` });
+    if (page > paging.pageCount)
+      return void res
+        .status(400)
+        .json({ error: `page ${page} is past the last page (${paging.pageCount} of ${pageSize} lines)` });
     const lines = await source.readLines(paging.offset, pageSize);
     const { offset: _offset, ...shown } = paging;
     res.json({ ...source.head, lines, paging: shown });
@@ -90,8 +96,14 @@ export async function reportOf(deps: PayoutReportDeps, payoutId: string): Promis
   const stored = await deps.reports?.getReport(payoutId);
   if (stored && deps.reports) {
     const reports = deps.reports;
-    return { source: { head: stored, lineCount: stored.reading.lines, readLines: (offset, limit) => reports.readLines(payoutId, offset, limit),
-      pages: () => reports.pages(payoutId) } };
+    return {
+      source: {
+        head: stored,
+        lineCount: stored.reading.lines,
+        readLines: (offset, limit) => reports.readLines(payoutId, offset, limit),
+        pages: () => reports.pages(payoutId),
+      },
+    };
   }
   const handle = deps.temporal.workflow.getHandle(payoutWorkflowId(payoutId));
   let description: Awaited<ReturnType<typeof handle.describe>>;
@@ -99,48 +111,109 @@ export async function reportOf(deps: PayoutReportDeps, payoutId: string): Promis
     description = await handle.describe();
   } catch (err) {
     if (!(err instanceof WorkflowNotFoundError)) throw err;
-    return { status: 404, body: { error: `no reconciliation for payout ${payoutId}: its payout.paid event has not arrived (yet), `
-      + 'or it is not a payout of this Stripe account' } };
+    return {
+      status: 404,
+      body: {
+        error:
+          `no reconciliation for payout ${payoutId}: its payout.paid event has not arrived (yet), ` +
+          'or it is not a payout of this Stripe account',
+      },
+    };
   }
   const workflowId = handle.workflowId;
   if (description.status.name === 'RUNNING') {
     if (description.typedSearchAttributes.get(SyncState) === 'needs_review') {
       const reason = description.memo?.reviewReason;
-      return { status: 409, body: { error: `the reconciliation of ${payoutId} is waiting in the review queue`, workflowId,
-        status: 'needs_review', reason: typeof reason === 'string' ? reason : null } };
+      return {
+        status: 409,
+        body: {
+          error: `the reconciliation of ${payoutId} is waiting in the review queue`,
+          workflowId,
+          status: 'needs_review',
+          reason: typeof reason === 'string' ? reason : null,
+        },
+      };
     }
     // Progress needs a worker to answer the query: ask briefly, and say only "running" when none does.
-    const progress = await deps.temporal.withDeadline(Date.now() + 2_000, () => handle.query<PayoutStatus>('status'))
-      .then((s) => ({ step: s.step, pages: s.pages, lines: s.lines }), () => undefined);
+    const progress = await deps.temporal
+      .withDeadline(Date.now() + 2_000, () => handle.query<PayoutStatus>('status'))
+      .then(
+        (s) => ({ step: s.step, pages: s.pages, lines: s.lines }),
+        () => undefined,
+      );
     // While one activity reads the whole payout, the store knows how far it has got.
-    const reading = progress?.step === 'reading_transactions' ? await deps.reports?.readingProgress(payoutId).catch(() => undefined) : undefined;
+    const reading =
+      progress?.step === 'reading_transactions'
+        ? await deps.reports?.readingProgress(payoutId).catch(() => undefined)
+        : undefined;
     if (progress && reading) Object.assign(progress, { pages: reading.pages, lines: reading.lines });
     return { status: 202, body: progress ? { status: 'running', workflowId, progress } : { status: 'running' } };
   }
   if (description.status.name !== 'COMPLETED') {
-    return { status: 409, body: { error: `the reconciliation of ${payoutId} ended ${description.status.name.toLowerCase()}`, workflowId,
-      status: description.status.name.toLowerCase() } };
+    return {
+      status: 409,
+      body: {
+        error: `the reconciliation of ${payoutId} ended ${description.status.name.toLowerCase()}`,
+        workflowId,
+        status: description.status.name.toLowerCase(),
+      },
+    };
   }
-  const result = await handle.result() as AnyPayoutRunResult;
+  const result = (await handle.result()) as AnyPayoutRunResult;
   switch (result.outcome) {
     case 'skipped':
-      return { status: 409, body: { error: `the reconciliation of ${payoutId} was skipped by an operator; nothing was booked`, workflowId,
-        status: 'skipped', reason: result.reason } };
+      return {
+        status: 409,
+        body: {
+          error: `the reconciliation of ${payoutId} was skipped by an operator; nothing was booked`,
+          workflowId,
+          status: 'skipped',
+          reason: result.reason,
+        },
+      };
     case 'not_paid':
-      return { status: 409, body: { error: `payout ${payoutId} failed or was canceled before it was booked; nothing was booked`, workflowId,
-        status: 'not_paid', reason: result.reason } };
+      return {
+        status: 409,
+        body: {
+          error: `payout ${payoutId} failed or was canceled before it was booked; nothing was booked`,
+          workflowId,
+          status: 'not_paid',
+          reason: result.reason,
+        },
+      };
     case 'reversed':
-      return { status: 409, body: { error: `payout ${payoutId} ${result.payout.status} and its Journal Entry was reversed; its report is not in the report store`,
-        workflowId, status: 'reversed', reversal: result.reversal } };
+      return {
+        status: 409,
+        body: {
+          error: `payout ${payoutId} ${result.payout.status} and its Journal Entry was reversed; its report is not in the report store`,
+          workflowId,
+          status: 'reversed',
+          reversal: result.reversal,
+        },
+      };
     case 'reconciled': {
       if (!('lines' in result)) {
-        return { status: 409, body: { error: `the report of ${payoutId} (reading ${result.reading.readingId}) is missing from the report store`, workflowId,
-          status: 'missing' } };
+        return {
+          status: 409,
+          body: {
+            error: `the report of ${payoutId} (reading ${result.reading.readingId}) is missing from the report store`,
+            workflowId,
+            status: 'missing',
+          },
+        };
       }
       // A run from before the report store returned every line: serve them from its result.
       const { lines, ...head } = result;
-      return { source: { head, lineCount: lines.length, readLines: async (offset, limit) => lines.slice(offset, offset + limit),
-        pages: async function* pages() { yield lines; } } };
+      return {
+        source: {
+          head,
+          lineCount: lines.length,
+          readLines: async (offset, limit) => lines.slice(offset, offset + limit),
+          pages: async function* pages() {
+            yield lines;
+          },
+        },
+      };
     }
   }
 }

@@ -31,8 +31,13 @@ function verify(body: Buffer, signature: string, secrets: readonly string[]): Ve
     } catch (err) {
       if (err instanceof SyntaxError) return { ok: false, outcome: 'malformed_json', reason: 'malformed JSON' };
       const message = (err as Error).message;
-      if (/tolerance/i.test(message)) failure = { outcome: 'stale_timestamp', reason: `timestamp outside the ${signatureToleranceSeconds} s tolerance` };
-      else if (/Unable to extract timestamp and signatures/i.test(message)) failure = { outcome: 'bad_signature', reason: 'malformed Stripe-Signature header' };
+      if (/tolerance/i.test(message))
+        failure = {
+          outcome: 'stale_timestamp',
+          reason: `timestamp outside the ${signatureToleranceSeconds} s tolerance`,
+        };
+      else if (/Unable to extract timestamp and signatures/i.test(message))
+        failure = { outcome: 'bad_signature', reason: 'malformed Stripe-Signature header' };
     }
   }
   return { ok: false, ...failure };
@@ -40,8 +45,13 @@ function verify(body: Buffer, signature: string, secrets: readonly string[]): Ve
 
 /** A verified event must still look like an event before anything is started for it. */
 function looksLikeEvent(event: Stripe.Event): boolean {
-  return typeof event?.id === 'string' && /^evt_[A-Za-z0-9_]+$/.test(event.id) && typeof event.type === 'string' &&
-    typeof event.data?.object === 'object' && event.data.object !== null;
+  return (
+    typeof event?.id === 'string' &&
+    /^evt_[A-Za-z0-9_]+$/.test(event.id) &&
+    typeof event.type === 'string' &&
+    typeof event.data?.object === 'object' &&
+    event.data.object !== null
+  );
 }
 
 /**
@@ -51,63 +61,75 @@ function looksLikeEvent(event: Stripe.Event): boolean {
 export function stripeWebhookRoutes(deps: StripeWebhookDeps): Router {
   const router = Router();
   const { metrics } = deps;
-  router.post('/webhooks/stripe', express.raw({ type: () => true, limit: webhookBodyLimitBytes }), async (req: Request, res: Response) => {
-    const stopTimer = metrics.webhookAckSeconds.startTimer({ source: 'stripe' });
-    const answer = (status: number, outcome: string, body: object) => {
-      metrics.webhookRequests.inc({ source: 'stripe', outcome });
-      stopTimer();
-      res.status(status).json(body);
-    };
-    const signature = req.header('stripe-signature');
-    if (!signature) {
-      deps.log.warn({ outcome: 'missing_signature' }, 'stripe webhook refused');
-      return answer(400, 'missing_signature', { error: 'missing Stripe-Signature header' });
-    }
-    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const verified = verify(body, signature, deps.webhookSecrets);
-    if (!verified.ok) {
-      deps.log.warn({ outcome: verified.outcome, reason: verified.reason }, 'stripe webhook refused');
-      return answer(400, verified.outcome, { error: verified.reason });
-    }
-    const { event } = verified;
-    if (!looksLikeEvent(event)) {
-      deps.log.warn({ outcome: 'not_an_event' }, 'stripe webhook refused: signed, but not an event');
-      return answer(400, 'not_an_event', { error: 'body is not a Stripe event (id, type, data.object)' });
-    }
-    const log = deps.log.child({ eventId: event.id, eventType: event.type });
-    if (!isHandledEventType(event.type)) {
-      metrics.ignored.inc({ type: event.type });
-      log.info({ outcome: 'ignored' }, 'stripe event of an unhandled type');
-      return answer(200, 'ignored', { received: true, ignored: true });
-    }
-    const redundant = redundantEventReason({ type: event.type, object: event.data.object as unknown as Record<string, unknown> });
-    if (redundant) {
-      metrics.ignored.inc({ type: event.type });
-      log.info({ outcome: 'redundant', reason: redundant }, 'stripe event acknowledged, no run needed');
-      return answer(200, 'redundant', { received: true, ignored: true, reason: redundant });
-    }
-    const start = intakeStart(event);
-    const { workflowId } = start;
-    try {
-      await deps.temporal.withDeadline(Date.now() + temporalDeadlineMs, () => deps.temporal.workflow.start('stripeEventIntake', { ...start, taskQueue: deps.taskQueue }));
-      metrics.intakeStarted.inc({ type: event.type });
-      log.info({ outcome: 'started', workflowId }, 'stripe event accepted');
-      answer(200, 'started', { received: true, workflowId, duplicate: false });
-    } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) {
-        metrics.intakeDuplicates.inc({ type: event.type });
-        log.info({ outcome: 'duplicate', workflowId }, 'stripe event already accepted');
-        answer(200, 'duplicate', { received: true, workflowId, duplicate: true });
-      } else if (isTemporalUnavailable(err)) {
-        metrics.temporalErrors.inc({ kind: 'unavailable' });
-        log.error({ outcome: 'temporal_unavailable', err: (err as Error).message }, 'stripe event not accepted: Temporal unreachable');
-        answer(503, 'temporal_unavailable', { error: 'temporarily unavailable, retry later' });
-      } else {
-        metrics.temporalErrors.inc({ kind: 'other' });
-        log.error({ outcome: 'error', err: (err as Error).message }, 'stripe event not accepted');
-        answer(500, 'error', { error: 'internal error' });
+  router.post(
+    '/webhooks/stripe',
+    express.raw({ type: () => true, limit: webhookBodyLimitBytes }),
+    async (req: Request, res: Response) => {
+      const stopTimer = metrics.webhookAckSeconds.startTimer({ source: 'stripe' });
+      const answer = (status: number, outcome: string, body: object) => {
+        metrics.webhookRequests.inc({ source: 'stripe', outcome });
+        stopTimer();
+        res.status(status).json(body);
+      };
+      const signature = req.header('stripe-signature');
+      if (!signature) {
+        deps.log.warn({ outcome: 'missing_signature' }, 'stripe webhook refused');
+        return answer(400, 'missing_signature', { error: 'missing Stripe-Signature header' });
       }
-    }
-  });
+      const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const verified = verify(body, signature, deps.webhookSecrets);
+      if (!verified.ok) {
+        deps.log.warn({ outcome: verified.outcome, reason: verified.reason }, 'stripe webhook refused');
+        return answer(400, verified.outcome, { error: verified.reason });
+      }
+      const { event } = verified;
+      if (!looksLikeEvent(event)) {
+        deps.log.warn({ outcome: 'not_an_event' }, 'stripe webhook refused: signed, but not an event');
+        return answer(400, 'not_an_event', { error: 'body is not a Stripe event (id, type, data.object)' });
+      }
+      const log = deps.log.child({ eventId: event.id, eventType: event.type });
+      if (!isHandledEventType(event.type)) {
+        metrics.ignored.inc({ type: event.type });
+        log.info({ outcome: 'ignored' }, 'stripe event of an unhandled type');
+        return answer(200, 'ignored', { received: true, ignored: true });
+      }
+      const redundant = redundantEventReason({
+        type: event.type,
+        object: event.data.object as unknown as Record<string, unknown>,
+      });
+      if (redundant) {
+        metrics.ignored.inc({ type: event.type });
+        log.info({ outcome: 'redundant', reason: redundant }, 'stripe event acknowledged, no run needed');
+        return answer(200, 'redundant', { received: true, ignored: true, reason: redundant });
+      }
+      const start = intakeStart(event);
+      const { workflowId } = start;
+      try {
+        await deps.temporal.withDeadline(Date.now() + temporalDeadlineMs, () =>
+          deps.temporal.workflow.start('stripeEventIntake', { ...start, taskQueue: deps.taskQueue }),
+        );
+        metrics.intakeStarted.inc({ type: event.type });
+        log.info({ outcome: 'started', workflowId }, 'stripe event accepted');
+        answer(200, 'started', { received: true, workflowId, duplicate: false });
+      } catch (err) {
+        if (err instanceof WorkflowExecutionAlreadyStartedError) {
+          metrics.intakeDuplicates.inc({ type: event.type });
+          log.info({ outcome: 'duplicate', workflowId }, 'stripe event already accepted');
+          answer(200, 'duplicate', { received: true, workflowId, duplicate: true });
+        } else if (isTemporalUnavailable(err)) {
+          metrics.temporalErrors.inc({ kind: 'unavailable' });
+          log.error(
+            { outcome: 'temporal_unavailable', err: (err as Error).message },
+            'stripe event not accepted: Temporal unreachable',
+          );
+          answer(503, 'temporal_unavailable', { error: 'temporarily unavailable, retry later' });
+        } else {
+          metrics.temporalErrors.inc({ kind: 'other' });
+          log.error({ outcome: 'error', err: (err as Error).message }, 'stripe event not accepted');
+          answer(500, 'error', { error: 'internal error' });
+        }
+      }
+    },
+  );
   return router;
 }

@@ -3,12 +3,33 @@ import type { Store } from '../kit/store';
 import { docTypes, type DocContext, type DocTypeDefinition } from './doctypes';
 import { missingMandatory, rowsOf } from './doctypes/definition';
 import { refuseBadSelects, refuseUnknownFields } from './doctypes/fieldRules';
-import { docstatusTransitionError, FrappeError, doesNotExist, fieldLabel, linkExistsError, linkValidationError, mandatoryError, validationError } from './frappeErrors';
+import {
+  docstatusTransitionError,
+  FrappeError,
+  doesNotExist,
+  fieldLabel,
+  linkExistsError,
+  linkValidationError,
+  mandatoryError,
+  validationError,
+} from './frappeErrors';
 import { NamingSeries, seriesPattern } from './naming';
 import { apiUser, type ChildRow, type DocStatus, type ErpDoc, type ErpState, type FrappeClock } from './state';
 
 /** Fields a client never sets directly: Frappe fills them itself. */
-const metaFields = new Set(['name', 'doctype', 'docstatus', 'creation', 'modified', 'owner', 'modified_by', 'idx', 'parent', 'parentfield', 'parenttype']);
+const metaFields = new Set([
+  'name',
+  'doctype',
+  'docstatus',
+  'creation',
+  'modified',
+  'owner',
+  'modified_by',
+  'idx',
+  'parent',
+  'parentfield',
+  'parenttype',
+]);
 
 /**
  * Frappe's document lifecycle over the sandbox store: insert, save, submit, cancel and delete, each running the
@@ -18,7 +39,10 @@ export class ErpDocuments {
   private readonly naming: NamingSeries;
   private readonly ctx: DocContext;
 
-  constructor(private readonly store: Store<ErpState>, private readonly clock: FrappeClock) {
+  constructor(
+    private readonly store: Store<ErpState>,
+    private readonly clock: FrappeClock,
+  ) {
     this.naming = new NamingSeries(() => store.data);
     this.ctx = {
       find: (doctype, name) => this.table(doctype)[name],
@@ -50,7 +74,17 @@ export class ErpDocuments {
     if (docstatus === 2 || (docstatus === 1 && !definition.isSubmittable)) throw docstatusTransitionError(0, docstatus);
     refuseUnknown(definition, body);
     const now = this.clock.now();
-    const doc: ErpDoc = { ...clientFields(body), name: '', doctype, docstatus, creation: now, modified: now, owner: apiUser, modified_by: apiUser, idx: 0 };
+    const doc: ErpDoc = {
+      ...clientFields(body),
+      name: '',
+      doctype,
+      docstatus,
+      creation: now,
+      modified: now,
+      owner: apiUser,
+      modified_by: apiUser,
+      idx: 0,
+    };
     if (definition.namingSeries) doc.naming_series = seriesPattern(definition.namingSeries);
     this.check(definition, doc, () => this.nameFor(definition, doc, 'peek'));
     doc.name = this.nameFor(definition, doc, 'take');
@@ -70,7 +104,13 @@ export class ErpDocuments {
       return this.updateAfterSubmit(definition, current, body);
     }
     if (docstatus === 2 || (docstatus === 1 && !definition.isSubmittable)) throw docstatusTransitionError(0, docstatus);
-    const doc: ErpDoc = { ...structuredClone(current), ...clientFields(body), docstatus, modified: this.clock.now(), modified_by: apiUser };
+    const doc: ErpDoc = {
+      ...structuredClone(current),
+      ...clientFields(body),
+      docstatus,
+      modified: this.clock.now(),
+      modified_by: apiUser,
+    };
     this.check(definition, doc, () => name);
     return this.save(definition, doc, docstatus === 1);
   }
@@ -107,13 +147,15 @@ export class ErpDocuments {
     const missing = missingMandatory(definition, doc);
     if (missing.length > 0) throw mandatoryError(definition.doctype, nameForMessages(), missing);
     refuseBadSelects(definition, doc);
-    for (const table of definition.tables) for (const row of rowsOf(doc, table.fieldname)) refuseBadSelects(table, row, row.idx);
+    for (const table of definition.tables)
+      for (const row of rowsOf(doc, table.fieldname)) refuseBadSelects(table, row, row.idx);
     definition.validate(doc, this.ctx);
   }
 
   private save(definition: DocTypeDefinition, doc: ErpDoc, isSubmitting: boolean): ErpDoc {
     for (const table of definition.tables) {
-      for (const row of rowsOf(doc, table.fieldname)) Object.assign(row, { parent: doc.name, docstatus: doc.docstatus });
+      for (const row of rowsOf(doc, table.fieldname))
+        Object.assign(row, { parent: doc.name, docstatus: doc.docstatus });
     }
     this.table(definition.doctype)[doc.name] = doc;
     if (isSubmitting) definition.onSubmit?.(doc, this.ctx);
@@ -123,9 +165,15 @@ export class ErpDocuments {
   }
 
   private updateAfterSubmit(definition: DocTypeDefinition, doc: ErpDoc, body: Record<string, unknown>): ErpDoc {
-    const changes = Object.entries(clientFields(body)).filter(([field, value]) => JSON.stringify(value) !== JSON.stringify(doc[field]));
+    const changes = Object.entries(clientFields(body)).filter(
+      ([field, value]) => JSON.stringify(value) !== JSON.stringify(doc[field]),
+    );
     const refused = changes.find(([field]) => !definition.allowOnSubmit.includes(field));
-    if (refused) throw validationError(`Not allowed to change ${fieldLabel(refused[0])} after submission`, 'UpdateAfterSubmitError');
+    if (refused)
+      throw validationError(
+        `Not allowed to change ${fieldLabel(refused[0])} after submission`,
+        'UpdateAfterSubmitError',
+      );
     if (changes.length === 0) return doc;
     Object.assign(doc, Object.fromEntries(changes));
     this.ctx.touch(doc);
@@ -151,12 +199,15 @@ export class ErpDocuments {
   }
 
   private nameFor(definition: DocTypeDefinition, doc: ErpDoc, mode: 'peek' | 'take'): string {
-    if (typeof doc.amended_from === 'string' && doc.amended_from !== '') return this.amendedName(definition, doc.amended_from);
+    if (typeof doc.amended_from === 'string' && doc.amended_from !== '')
+      return this.amendedName(definition, doc.amended_from);
     if (definition.autoname) {
       return definition.autoname(doc, this.ctx) ?? `new-${definition.doctype.toLowerCase().replace(/ /g, '-')}-1`;
     }
     const series = definition.namingSeries ?? `${definition.doctype.toUpperCase()}-`;
-    return mode === 'peek' ? this.naming.peek(series, this.clock.today()) : this.naming.take(series, this.clock.today());
+    return mode === 'peek'
+      ? this.naming.peek(series, this.clock.today())
+      : this.naming.take(series, this.clock.today());
   }
 
   /**
@@ -166,13 +217,20 @@ export class ErpDocuments {
   private amendedName(definition: DocTypeDefinition, amendedFrom: string): string {
     const original = this.table(definition.doctype)[amendedFrom];
     if (!original) throw linkValidationError(definition.doctype, amendedFrom);
-    if (original.docstatus !== 2) throw validationError(`Cannot amend ${definition.doctype} ${amendedFrom}: only a cancelled document can be amended`);
+    if (original.docstatus !== 2)
+      throw validationError(
+        `Cannot amend ${definition.doctype} ${amendedFrom}: only a cancelled document can be amended`,
+      );
     const isAmendment = typeof original.amended_from === 'string' && original.amended_from !== '';
     const parts = amendedFrom.split('-');
-    const [prefix, n] = isAmendment ? [parts.slice(0, -1).join('-'), Number(parts[parts.length - 1]) + 1] : [amendedFrom, 1];
+    const [prefix, n] = isAmendment
+      ? [parts.slice(0, -1).join('-'), Number(parts[parts.length - 1]) + 1]
+      : [amendedFrom, 1];
     const name = `${prefix}-${n}`;
     if (this.table(definition.doctype)[name]) {
-      throw new FrappeError(409, 'DuplicateEntryError', `${definition.doctype} ${name} already exists`, [`${definition.doctype} ${amendedFrom} has already been amended as ${name}`]);
+      throw new FrappeError(409, 'DuplicateEntryError', `${definition.doctype} ${name} already exists`, [
+        `${definition.doctype} ${amendedFrom} has already been amended as ${name}`,
+      ]);
     }
     return name;
   }

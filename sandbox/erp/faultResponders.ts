@@ -5,11 +5,19 @@ import { FrappeError, sendFrappeError } from './frappeErrors';
 export const erpFaultResponders: FaultResponders = {
   tooManyRequests: (res) => {
     res.set('Retry-After', '1');
-    sendFrappeError(res, new FrappeError(429, 'RateLimitExceededError', 'Too Many Requests', ['You hit the rate limit because of too many requests. Please try after sometime.']));
+    sendFrappeError(
+      res,
+      new FrappeError(429, 'RateLimitExceededError', 'Too Many Requests', [
+        'You hit the rate limit because of too many requests. Please try after sometime.',
+      ]),
+    );
   },
   serverError: (res, status) => {
     if (status === 500) return sendFrappeError(res, new FrappeError(500, 'Exception', 'Internal Server Error', []));
-    res.status(status).type('html').send(nginxPage(status, status === 502 ? 'Bad Gateway' : 'Service Temporarily Unavailable'));
+    res
+      .status(status)
+      .type('html')
+      .send(nginxPage(status, status === 502 ? 'Bad Gateway' : 'Service Temporarily Unavailable'));
   },
   unavailable: (res) => void res.status(503).type('html').send(nginxPage(503, 'Service Temporarily Unavailable')),
 };

@@ -25,9 +25,16 @@ export interface FrappeErrorBody {
 }
 
 export function frappeErrorBody(error: FrappeError): FrappeErrorBody {
-  const body: FrappeErrorBody = { exc_type: error.excType, exception: `frappe.exceptions.${error.excType}: ${error.detail}` };
+  const body: FrappeErrorBody = {
+    exc_type: error.excType,
+    exception: `frappe.exceptions.${error.excType}: ${error.detail}`,
+  };
   if (error.messages.length > 0) {
-    body._server_messages = JSON.stringify(error.messages.map((message) => JSON.stringify({ message, title: 'Message', indicator: 'red', raise_exception: 1 })));
+    body._server_messages = JSON.stringify(
+      error.messages.map((message) =>
+        JSON.stringify({ message, title: 'Message', indicator: 'red', raise_exception: 1 }),
+      ),
+    );
   }
   return body;
 }
@@ -49,10 +56,17 @@ export interface MissingField {
 
 /** `frappe.MandatoryError`: `[Sales Order, SAL-ORD-2026-00001]: customer, delivery_date`, one message per field. */
 export function mandatoryError(doctype: string, name: string, missing: readonly MissingField[]): FrappeError {
-  const messages = missing.map((m) => m.row
-    ? `Error: ${m.row.doctype} Row #${m.row.idx}: Value missing for: ${fieldLabel(m.fieldname)}`
-    : `Error: Value missing for ${doctype}: ${fieldLabel(m.fieldname)}`);
-  return new FrappeError(417, 'MandatoryError', `[${doctype}, ${name}]: ${missing.map((m) => m.fieldname).join(', ')}`, messages);
+  const messages = missing.map((m) =>
+    m.row
+      ? `Error: ${m.row.doctype} Row #${m.row.idx}: Value missing for: ${fieldLabel(m.fieldname)}`
+      : `Error: Value missing for ${doctype}: ${fieldLabel(m.fieldname)}`,
+  );
+  return new FrappeError(
+    417,
+    'MandatoryError',
+    `[${doctype}, ${name}]: ${missing.map((m) => m.fieldname).join(', ')}`,
+    messages,
+  );
 }
 
 /** `frappe.DoesNotExistError`, 404: a document, or a whole DocType, that is not there. */
@@ -73,7 +87,10 @@ export function cancelledLinkError(doctype: string, name: string): FrappeError {
 
 /** `frappe.LinkExistsError`: a document still linked from a submitted one cannot be cancelled. */
 export function linkExistsError(doctype: string, name: string, linkedDoctype: string, linkedName: string): FrappeError {
-  return validationError(`Cannot delete or cancel because ${doctype} ${name} is linked with ${linkedDoctype} ${linkedName}`, 'LinkExistsError');
+  return validationError(
+    `Cannot delete or cancel because ${doctype} ${name} is linked with ${linkedDoctype} ${linkedName}`,
+    'LinkExistsError',
+  );
 }
 
 export function docstatusTransitionError(from: number, to: number): FrappeError {
@@ -86,5 +103,8 @@ export function authenticationError(): FrappeError {
 
 /** `delivery_date` → `Delivery Date`, close enough to the DocType's field label. */
 export function fieldLabel(fieldname: string): string {
-  return fieldname.split('_').map((w) => (w === 'no' ? 'No' : w.charAt(0).toUpperCase() + w.slice(1))).join(' ');
+  return fieldname
+    .split('_')
+    .map((w) => (w === 'no' ? 'No' : w.charAt(0).toUpperCase() + w.slice(1)))
+    .join(' ');
 }

@@ -40,9 +40,17 @@ export function parseListQuery(query: Record<string, unknown>): ListQuery {
   };
 }
 
-export function runListQuery(docs: readonly ErpDoc[], query: ListQuery, doctype: string, tables: readonly TableField[]): Record<string, unknown>[] {
-  const matches = docs.filter((doc) => query.filters.every((f) => matchesFilter(doc, f, doctype, tables))
-    && (query.orFilters.length === 0 || query.orFilters.some((f) => matchesFilter(doc, f, doctype, tables))));
+export function runListQuery(
+  docs: readonly ErpDoc[],
+  query: ListQuery,
+  doctype: string,
+  tables: readonly TableField[],
+): Record<string, unknown>[] {
+  const matches = docs.filter(
+    (doc) =>
+      query.filters.every((f) => matchesFilter(doc, f, doctype, tables)) &&
+      (query.orFilters.length === 0 || query.orFilters.some((f) => matchesFilter(doc, f, doctype, tables))),
+  );
   const sorted = [...matches].sort((a, b) => {
     for (const { field, isDescending } of query.orderBy) {
       const c = compareValues(a[field], b[field]);
@@ -50,7 +58,8 @@ export function runListQuery(docs: readonly ErpDoc[], query: ListQuery, doctype:
     }
     return 0;
   });
-  const page = query.pageLength === 0 ? sorted.slice(query.start) : sorted.slice(query.start, query.start + query.pageLength);
+  const page =
+    query.pageLength === 0 ? sorted.slice(query.start) : sorted.slice(query.start, query.start + query.pageLength);
   return page.map((doc) => project(doc, query.fields));
 }
 
@@ -62,24 +71,36 @@ function project(doc: ErpDoc, fields: ListQuery['fields']): Record<string, unkno
 function matchesFilter(doc: ErpDoc, filter: Filter, doctype: string, tables: readonly TableField[]): boolean {
   if (!filter.doctype || filter.doctype === doctype) return matchesValue(doc[filter.field], filter);
   const table = tables.find((t) => t.childDoctype === filter.doctype);
-  if (!table) throw validationError(`Invalid filter: ${filter.doctype} is not a child table of ${doctype}`, 'DataError');
+  if (!table)
+    throw validationError(`Invalid filter: ${filter.doctype} is not a child table of ${doctype}`, 'DataError');
   const rows = doc[table.fieldname];
   return Array.isArray(rows) && rows.some((row: Record<string, unknown>) => matchesValue(row[filter.field], filter));
 }
 
 function matchesValue(actual: unknown, { operator, value }: Filter): boolean {
   switch (operator) {
-    case '=': return compareValues(actual, value) === 0;
-    case '!=': return compareValues(actual, value) !== 0;
-    case '>': return compareValues(actual, value) > 0;
-    case '<': return compareValues(actual, value) < 0;
-    case '>=': return compareValues(actual, value) >= 0;
-    case '<=': return compareValues(actual, value) <= 0;
-    case 'in': return listValue(value).some((v) => compareValues(actual, v) === 0);
-    case 'not in': return !listValue(value).some((v) => compareValues(actual, v) === 0);
-    case 'like': return likePattern(value).test(String(actual ?? ''));
-    case 'not like': return !likePattern(value).test(String(actual ?? ''));
-    case 'is': return (value === 'set') === !(actual === undefined || actual === null || actual === '');
+    case '=':
+      return compareValues(actual, value) === 0;
+    case '!=':
+      return compareValues(actual, value) !== 0;
+    case '>':
+      return compareValues(actual, value) > 0;
+    case '<':
+      return compareValues(actual, value) < 0;
+    case '>=':
+      return compareValues(actual, value) >= 0;
+    case '<=':
+      return compareValues(actual, value) <= 0;
+    case 'in':
+      return listValue(value).some((v) => compareValues(actual, v) === 0);
+    case 'not in':
+      return !listValue(value).some((v) => compareValues(actual, v) === 0);
+    case 'like':
+      return likePattern(value).test(String(actual ?? ''));
+    case 'not like':
+      return !likePattern(value).test(String(actual ?? ''));
+    case 'is':
+      return (value === 'set') === !(actual === undefined || actual === null || actual === '');
     case 'between': {
       const [from, to] = listValue(value);
       return compareValues(actual, from) >= 0 && compareValues(actual, to) <= 0;
@@ -102,17 +123,28 @@ function compareValues(a: unknown, b: unknown): number {
 }
 
 function isNumeric(v: unknown): boolean {
-  return typeof v === 'number' || typeof v === 'boolean' || (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)));
+  return (
+    typeof v === 'number' ||
+    typeof v === 'boolean' ||
+    (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)))
+  );
 }
 
 function listValue(value: unknown): unknown[] {
   if (Array.isArray(value)) return value;
-  if (typeof value === 'string') return value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (typeof value === 'string')
+    return value
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
   return [value];
 }
 
 function likePattern(value: unknown): RegExp {
-  const source = String(value ?? '').replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%/g, '.*').replace(/_/g, '.');
+  const source = String(value ?? '')
+    .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+    .replace(/%/g, '.*')
+    .replace(/_/g, '.');
   return new RegExp(`^${source}$`, 'is');
 }
 
@@ -130,9 +162,11 @@ function parseFilters(raw: unknown, param: string): Filter[] {
   const parsed = parseJsonParam(raw, param);
   if (Array.isArray(parsed)) return parsed.map((entry) => filterFromList(entry, param));
   if (parsed && typeof parsed === 'object') {
-    return Object.entries(parsed).map(([field, v]) => Array.isArray(v) && typeof v[0] === 'string' && isOperator(v[0].toLowerCase())
-      ? filter(undefined, field, v[0], v[1], param)
-      : filter(undefined, field, '=', v, param));
+    return Object.entries(parsed).map(([field, v]) =>
+      Array.isArray(v) && typeof v[0] === 'string' && isOperator(v[0].toLowerCase())
+        ? filter(undefined, field, v[0], v[1], param)
+        : filter(undefined, field, '=', v, param),
+    );
   }
   throw validationError(`Invalid ${param}: expected a list or an object`);
 }
@@ -173,10 +207,14 @@ function parseFields(raw: unknown): ListQuery['fields'] {
 }
 
 function parseOrderBy(raw: string): ListQuery['orderBy'] {
-  return raw.split(',').map((part) => part.trim()).filter(Boolean).map((part) => {
-    const [column = 'modified', direction = 'asc'] = part.split(/\s+/);
-    return { field: columnName(column), isDescending: direction.toLowerCase() === 'desc' };
-  });
+  return raw
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .map((part) => {
+      const [column = 'modified', direction = 'asc'] = part.split(/\s+/);
+      return { field: columnName(column), isDescending: direction.toLowerCase() === 'desc' };
+    });
 }
 
 /** `` `tabSales Order`.`po_no` `` → `po_no`. */

@@ -9,31 +9,53 @@ import { apiUser } from './state';
 export function erpRoutes(documents: ErpDocuments): Router {
   const router = Router();
 
-  router.get('/api/resource/:doctype', frappe((req) => {
-    const doctype = param(req, 'doctype');
-    const docs = documents.list(doctype);
-    const query = parseListQuery(req.query as Record<string, unknown>);
-    return { data: runListQuery(docs, query, doctype, docTypes.get(doctype)?.tables ?? []) };
-  }));
+  router.get(
+    '/api/resource/:doctype',
+    frappe((req) => {
+      const doctype = param(req, 'doctype');
+      const docs = documents.list(doctype);
+      const query = parseListQuery(req.query as Record<string, unknown>);
+      return { data: runListQuery(docs, query, doctype, docTypes.get(doctype)?.tables ?? []) };
+    }),
+  );
 
-  router.post('/api/resource/:doctype', frappe((req) => ({ data: documents.insert(param(req, 'doctype'), bodyOf(req)) })));
-  router.get('/api/resource/:doctype/:name', frappe((req) => ({ data: documents.get(param(req, 'doctype'), param(req, 'name')) })));
-  router.put('/api/resource/:doctype/:name', frappe((req) => ({ data: documents.update(param(req, 'doctype'), param(req, 'name'), bodyOf(req)) })));
-  router.delete('/api/resource/:doctype/:name', frappe((req) => {
-    documents.delete(param(req, 'doctype'), param(req, 'name'));
-    return { message: 'ok' };
-  }));
+  router.post(
+    '/api/resource/:doctype',
+    frappe((req) => ({ data: documents.insert(param(req, 'doctype'), bodyOf(req)) })),
+  );
+  router.get(
+    '/api/resource/:doctype/:name',
+    frappe((req) => ({ data: documents.get(param(req, 'doctype'), param(req, 'name')) })),
+  );
+  router.put(
+    '/api/resource/:doctype/:name',
+    frappe((req) => ({ data: documents.update(param(req, 'doctype'), param(req, 'name'), bodyOf(req)) })),
+  );
+  router.delete(
+    '/api/resource/:doctype/:name',
+    frappe((req) => {
+      documents.delete(param(req, 'doctype'), param(req, 'name'));
+      return { message: 'ok' };
+    }),
+  );
 
-  router.post('/api/method/frappe.client.cancel', frappe((req) => {
-    const args = methodArgs(req);
-    return { message: documents.cancel(requiredArg(args, 'doctype'), requiredArg(args, 'name')) };
-  }));
-  router.post('/api/method/frappe.client.submit', frappe((req) => {
-    const args = methodArgs(req);
-    const doc = typeof args.doc === 'string' ? parseJson(args.doc) : args.doc;
-    if (!isRecord(doc) || typeof doc.doctype !== 'string' || typeof doc.name !== 'string') throw validationError('doc with doctype and name is required');
-    return { message: documents.submit(doc.doctype, doc.name) };
-  }));
+  router.post(
+    '/api/method/frappe.client.cancel',
+    frappe((req) => {
+      const args = methodArgs(req);
+      return { message: documents.cancel(requiredArg(args, 'doctype'), requiredArg(args, 'name')) };
+    }),
+  );
+  router.post(
+    '/api/method/frappe.client.submit',
+    frappe((req) => {
+      const args = methodArgs(req);
+      const doc = typeof args.doc === 'string' ? parseJson(args.doc) : args.doc;
+      if (!isRecord(doc) || typeof doc.doctype !== 'string' || typeof doc.name !== 'string')
+        throw validationError('doc with doctype and name is required');
+      return { message: documents.submit(doc.doctype, doc.name) };
+    }),
+  );
   router.get('/api/method/frappe.auth.get_logged_user', (_req, res) => void res.json({ message: apiUser }));
 
   return router;
@@ -50,7 +72,10 @@ function frappe(handler: (req: Request) => unknown): RequestHandler {
       res.json(handler(req));
     } catch (error) {
       if (error instanceof FrappeError) return sendFrappeError(res, error);
-      sendFrappeError(res, new FrappeError(500, 'Exception', error instanceof Error ? error.message : String(error), []));
+      sendFrappeError(
+        res,
+        new FrappeError(500, 'Exception', error instanceof Error ? error.message : String(error), []),
+      );
     }
   };
 }

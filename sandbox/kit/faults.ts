@@ -2,12 +2,14 @@ import type { NextFunction, Request, Response } from 'express';
 import { z } from 'zod';
 
 /** `PUT /__sandbox/faults` body: injected rate limits, server errors, latency and a full outage. */
-export const faultsSchema = z.object({
-  rate429: z.number().min(0).max(1).default(0),
-  rate5xx: z.number().min(0).max(1).default(0),
-  latencyMs: z.number().int().min(0).max(60_000).default(0),
-  outage: z.boolean().default(false),
-}).strict();
+export const faultsSchema = z
+  .object({
+    rate429: z.number().min(0).max(1).default(0),
+    rate5xx: z.number().min(0).max(1).default(0),
+    latencyMs: z.number().int().min(0).max(60_000).default(0),
+    outage: z.boolean().default(false),
+  })
+  .strict();
 
 export type Faults = z.infer<typeof faultsSchema>;
 
@@ -27,7 +29,11 @@ export const jsonFaultResponders: FaultResponders = {
 };
 
 /** Applies the current faults to every request except the sandbox's own controls. */
-export function faultMiddleware(current: () => Faults, responders: FaultResponders, random: () => number = Math.random) {
+export function faultMiddleware(
+  current: () => Faults,
+  responders: FaultResponders,
+  random: () => number = Math.random,
+) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     if (req.path.startsWith('/__sandbox')) return next();
     const faults = current();
@@ -35,7 +41,8 @@ export function faultMiddleware(current: () => Faults, responders: FaultResponde
     if (faults.outage) return responders.unavailable(res);
     const roll = random();
     if (roll < faults.rate429) return responders.tooManyRequests(res);
-    if (roll < faults.rate429 + faults.rate5xx) return responders.serverError(res, [500, 502, 503][Math.floor(random() * 3)] ?? 500);
+    if (roll < faults.rate429 + faults.rate5xx)
+      return responders.serverError(res, [500, 502, 503][Math.floor(random() * 3)] ?? 500);
     next();
   };
 }

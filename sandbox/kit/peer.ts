@@ -1,7 +1,14 @@
 import express, { type ErrorRequestHandler, type Express, type RequestHandler, type Router } from 'express';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { faultMiddleware, faultsSchema, jsonFaultResponders, noFaults, type FaultResponders, type Faults } from './faults';
+import {
+  faultMiddleware,
+  faultsSchema,
+  jsonFaultResponders,
+  noFaults,
+  type FaultResponders,
+  type Faults,
+} from './faults';
 import { RequestLog } from './requestLog';
 import type { Store } from './store';
 
@@ -43,7 +50,10 @@ export function createPeer<S>(options: PeerOptions<S>): SandboxPeer<S> {
   controls.get('/faults', (_req, res) => void res.json(faults));
   controls.put('/faults', (req, res) => {
     const parsed = faultsSchema.safeParse(req.body ?? {});
-    if (!parsed.success) return void res.status(400).json({ error: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
+    if (!parsed.success)
+      return void res
+        .status(400)
+        .json({ error: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
     faults = parsed.data;
     res.json(faults);
   });
@@ -63,7 +73,11 @@ export function createPeer<S>(options: PeerOptions<S>): SandboxPeer<S> {
   app.use(faultMiddleware(() => faults, options.faultResponders ?? jsonFaultResponders));
   if (options.auth) app.use(options.auth);
   app.use(options.routes);
-  app.use(options.notFound ?? ((req, res) => void res.status(404).json({ message: `Request does not match any route: ${req.method} ${req.path}` })));
+  app.use(
+    options.notFound ??
+      ((req, res) =>
+        void res.status(404).json({ message: `Request does not match any route: ${req.method} ${req.path}` })),
+  );
   const onError: ErrorRequestHandler = (err, _req, res, _next) => {
     const status = typeof err?.status === 'number' ? err.status : 500;
     res.status(status).json({ message: status === 400 ? 'Malformed request body' : 'Internal Server Error' });
@@ -76,13 +90,14 @@ export function createPeer<S>(options: PeerOptions<S>): SandboxPeer<S> {
     store: options.store,
     requests,
     faults: () => faults,
-    listen: (port, host = '127.0.0.1') => new Promise((resolve, reject) => {
-      const server = app.listen(port, host);
-      server.once('error', reject);
-      server.once('listening', () => {
-        const address = server.address() as AddressInfo;
-        resolve({ server, url: `http://${host}:${address.port}` });
-      });
-    }),
+    listen: (port, host = '127.0.0.1') =>
+      new Promise((resolve, reject) => {
+        const server = app.listen(port, host);
+        server.once('error', reject);
+        server.once('listening', () => {
+          const address = server.address() as AddressInfo;
+          resolve({ server, url: `http://${host}:${address.port}` });
+        });
+      }),
   };
 }

@@ -16,7 +16,12 @@ const sensitiveKey = /pass(word)?|secret|token|authorization|card|cvc|number/i;
 export function scrub(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(scrub);
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, sensitiveKey.test(k) && typeof v !== 'object' ? '[redacted]' : scrub(v)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [
+        k,
+        sensitiveKey.test(k) && typeof v !== 'object' ? '[redacted]' : scrub(v),
+      ]),
+    );
   }
   return value;
 }
@@ -42,14 +47,16 @@ export class RequestLog {
   middleware() {
     return (req: Request, res: Response, next: NextFunction): void => {
       if (req.path.startsWith('/__sandbox')) return next();
-      res.on('finish', () => this.record({
-        at: new Date().toISOString(),
-        method: req.method,
-        path: req.originalUrl.split('?')[0] ?? req.originalUrl,
-        query: scrub({ ...(req.query as Record<string, unknown>) }) as Record<string, unknown>,
-        body: scrub(req.body ?? null),
-        status: res.statusCode,
-      }));
+      res.on('finish', () =>
+        this.record({
+          at: new Date().toISOString(),
+          method: req.method,
+          path: req.originalUrl.split('?')[0] ?? req.originalUrl,
+          query: scrub({ ...(req.query as Record<string, unknown>) }) as Record<string, unknown>,
+          body: scrub(req.body ?? null),
+          status: res.statusCode,
+        }),
+      );
       next();
     };
   }

@@ -9,7 +9,10 @@ export class Store<S> {
   private state: S;
   private saveTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly initial: () => S, private readonly file?: string) {
+  constructor(
+    private readonly initial: () => S,
+    private readonly file?: string,
+  ) {
     this.state = file ? (load<S>(file) ?? initial()) : initial();
   }
 

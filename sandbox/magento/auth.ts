@@ -18,7 +18,11 @@ export interface MagentoCredentials {
 const rawForms = new WeakMap<IncomingMessage, string>();
 
 export function formBodyParser(): RequestHandler {
-  return express.urlencoded({ extended: true, limit: '5mb', verify: (req, _res, buf) => void rawForms.set(req, buf.toString('utf8')) });
+  return express.urlencoded({
+    extended: true,
+    limit: '5mb',
+    verify: (req, _res, buf) => void rawForms.set(req, buf.toString('utf8')),
+  });
 }
 
 /** Compares secrets in constant time whatever their lengths. */
@@ -58,16 +62,23 @@ type Param = [name: Buffer, value: Buffer];
 
 /** A query or form body as name/value pairs, decoded as HTML form encoding (RFC 5849 3.4.1.3.1). */
 function formParams(encoded: string): Param[] {
-  return encoded.split('&').filter(Boolean).map((pair) => {
-    const eq = pair.indexOf('=');
-    return eq === -1 ? [decode(pair, true), Buffer.alloc(0)] : [decode(pair.slice(0, eq), true), decode(pair.slice(eq + 1), true)];
-  });
+  return encoded
+    .split('&')
+    .filter(Boolean)
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      return eq === -1
+        ? [decode(pair, true), Buffer.alloc(0)]
+        : [decode(pair.slice(0, eq), true), decode(pair.slice(eq + 1), true)];
+    });
 }
 
 /** The Authorization header's parameters (RFC 5849 3.5.1), names and values percent-decoded. */
 function headerParams(header: string): Param[] {
-  return [...header.replace(/^OAuth\s+/i, '').matchAll(/([^\s,=]+)\s*=\s*"([^"]*)"/g)]
-    .map((match): Param => [decode(match[1] ?? '', false), decode(match[2] ?? '', false)]);
+  return [...header.replace(/^OAuth\s+/i, '').matchAll(/([^\s,=]+)\s*=\s*"([^"]*)"/g)].map((match): Param => [
+    decode(match[1] ?? '', false),
+    decode(match[2] ?? '', false),
+  ]);
 }
 
 /** The request as it arrived: method, scheme, `Host` header, request target (path and query) and any form body. */
@@ -94,7 +105,11 @@ function signatureBaseString(request: ReceivedRequest, oauthParams: Param[]): st
     .sort(([an, av], [bn, bv]) => (an < bn ? -1 : an > bn ? 1 : av < bv ? -1 : av > bv ? 1 : 0))
     .map(([name, value]) => `${name}=${value}`)
     .join('&');
-  return [request.method.toUpperCase(), percentEncode(`${authority.protocol}//${authority.host}${path}`), percentEncode(params)].join('&');
+  return [
+    request.method.toUpperCase(),
+    percentEncode(`${authority.protocol}//${authority.host}${path}`),
+    percentEncode(params),
+  ].join('&');
 }
 
 /** Verifies an OAuth 1.0a HMAC-SHA256 or HMAC-SHA1 signed request against the one configured integration. */
@@ -111,7 +126,10 @@ export function verifyOAuthRequest(request: ReceivedRequest, credentials: OAuthC
   const tokenMatches = safeEqual(get('oauth_token') ?? '', credentials.accessToken);
   let baseString: string;
   try {
-    baseString = signatureBaseString(request, params.filter(([k]) => !['oauth_signature', 'realm'].includes(k.toString('utf8'))));
+    baseString = signatureBaseString(
+      request,
+      params.filter(([k]) => !['oauth_signature', 'realm'].includes(k.toString('utf8'))),
+    );
   } catch {
     return false; // a Host header no URL can hold
   }
@@ -121,10 +139,17 @@ export function verifyOAuthRequest(request: ReceivedRequest, credentials: OAuthC
 }
 
 function verifyOAuth(req: Request, header: string, credentials: OAuthCredentials): boolean {
-  return verifyOAuthRequest({
-    method: req.method, scheme: req.protocol, host: req.get('host') ?? '', target: req.originalUrl, authorization: header,
-    formBody: req.is('application/x-www-form-urlencoded') ? rawForms.get(req) ?? '' : undefined,
-  }, credentials);
+  return verifyOAuthRequest(
+    {
+      method: req.method,
+      scheme: req.protocol,
+      host: req.get('host') ?? '',
+      target: req.originalUrl,
+      authorization: header,
+      formBody: req.is('application/x-www-form-urlencoded') ? (rawForms.get(req) ?? '') : undefined,
+    },
+    credentials,
+  );
 }
 
 export function isAuthorized(req: Request, credentials: MagentoCredentials): boolean {
@@ -142,6 +167,8 @@ export function isAuthorized(req: Request, credentials: MagentoCredentials): boo
 export function createAuthorizer(credentials: MagentoCredentials): (resource: string) => RequestHandler {
   return (resource) => (req, res, next) => {
     if (isAuthorized(req, credentials)) return next();
-    res.status(401).json({ message: "The consumer isn't authorized to access %resources.", parameters: { resources: resource } });
+    res
+      .status(401)
+      .json({ message: "The consumer isn't authorized to access %resources.", parameters: { resources: resource } });
   };
 }

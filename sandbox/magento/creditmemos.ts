@@ -1,15 +1,45 @@
 import { badRequest, entityNotFound } from './errors';
-import { documentBase, documentComments, documentListRoutes, itemDetails, requestedLines, type Line } from './documents';
+import {
+  documentBase,
+  documentComments,
+  documentListRoutes,
+  itemDetails,
+  requestedLines,
+  type Line,
+} from './documents';
 import { countQty, creditmemoBlockedByState, qtyToRefund, refundableUnits, resolveState } from './orderState';
 import { findOrder } from './orders';
 import {
-  magentoDate, nextId, type DocumentComment, type DocumentItem, type MagentoContext, type MagentoRoute, type Order, type SalesDocument,
+  magentoDate,
+  nextId,
+  type DocumentComment,
+  type DocumentItem,
+  type MagentoContext,
+  type MagentoRoute,
+  type Order,
+  type SalesDocument,
 } from './types';
 import {
-  addUnits, clone, flag, formatMoney, intParam, isObject, moneyUnits, optionalInt, optionalString, proportion, requireObject, setUnits, units,
+  addUnits,
+  clone,
+  flag,
+  formatMoney,
+  intParam,
+  isObject,
+  moneyUnits,
+  optionalInt,
+  optionalString,
+  proportion,
+  requireObject,
+  setUnits,
+  units,
 } from './values';
 
-interface RefundArguments { shipping?: number; adjustmentPositive: number; adjustmentNegative: number }
+interface RefundArguments {
+  shipping?: number;
+  adjustmentPositive: number;
+  adjustmentNegative: number;
+}
 
 function readArguments(raw: unknown): RefundArguments {
   const args = isObject(raw) ? raw : {};
@@ -31,29 +61,45 @@ function refundAmounts(order: Order, lines: Line[], args: RefundArguments, prefi
     return {
       row: proportion(units(item, `${prefix}row_invoiced`) - units(item, `${prefix}amount_refunded`), qty, available),
       tax: proportion(units(item, `${prefix}tax_invoiced`) - units(item, `${prefix}tax_refunded`), qty, available),
-      discount: proportion(units(item, `${prefix}discount_invoiced`) - units(item, `${prefix}discount_refunded`), qty, available),
+      discount: proportion(
+        units(item, `${prefix}discount_invoiced`) - units(item, `${prefix}discount_refunded`),
+        qty,
+        available,
+      ),
     };
   });
   const allowedShipping = units(order, `${prefix}shipping_invoiced`) - units(order, `${prefix}shipping_refunded`);
   // Magento refunds all remaining shipping unless told otherwise.
   const shipping = args.shipping === undefined ? allowedShipping : scale(args.shipping);
-  const shippingTaxLeft = (units(order, `${prefix}shipping_invoiced`) > 0 ? units(order, `${prefix}shipping_tax_amount`) : 0)
-    - units(order, `${prefix}shipping_tax_refunded`);
+  const shippingTaxLeft =
+    (units(order, `${prefix}shipping_invoiced`) > 0 ? units(order, `${prefix}shipping_tax_amount`) : 0) -
+    units(order, `${prefix}shipping_tax_refunded`);
   const shippingTax = shipping > 0 ? proportion(shippingTaxLeft, shipping, allowedShipping) : 0;
   const subtotal = perLine.reduce((sum, l) => sum + l.row, 0);
   const itemTax = perLine.reduce((sum, l) => sum + l.tax, 0);
   const discount = perLine.reduce((sum, l) => sum + l.discount, 0);
   const adjustmentPositive = scale(args.adjustmentPositive);
   const adjustmentNegative = scale(args.adjustmentNegative);
-  const settlesEverything = shipping >= allowedShipping
-    && order.items.every((item) => qtyToRefund(item) <= (lines.find((l) => l.item === item)?.qty ?? 0));
+  const settlesEverything =
+    shipping >= allowedShipping &&
+    order.items.every((item) => qtyToRefund(item) <= (lines.find((l) => l.item === item)?.qty ?? 0));
   // Refunding everything that is left returns exactly what was paid, whatever the caller's order totals held.
   const parts = settlesEverything
-    ? units(order, `${prefix}total_paid`) - units(order, `${prefix}total_refunded`)
-      + units(order, `${prefix}adjustment_positive`) - units(order, `${prefix}adjustment_negative`)
+    ? units(order, `${prefix}total_paid`) -
+      units(order, `${prefix}total_refunded`) +
+      units(order, `${prefix}adjustment_positive`) -
+      units(order, `${prefix}adjustment_negative`)
     : subtotal + itemTax + shipping + shippingTax - discount;
   return {
-    perLine, subtotal, itemTax, discount, shipping, shippingTax, allowedShipping, adjustmentPositive, adjustmentNegative,
+    perLine,
+    subtotal,
+    itemTax,
+    discount,
+    shipping,
+    shippingTax,
+    allowedShipping,
+    adjustmentPositive,
+    adjustmentNegative,
     grand: parts + adjustmentPositive - adjustmentNegative,
   };
 }
@@ -66,7 +112,8 @@ function refundAmounts(order: Order, lines: Line[], args: RefundArguments, prefi
 export function createCreditmemo(ctx: MagentoContext, orderId: number, body: unknown): SalesDocument {
   const order = findOrder(ctx, orderId);
   const request = isObject(body) ? body : {};
-  if (creditmemoBlockedByState(order)) throw badRequest('A creditmemo can not be created when an order has a status of %1', [order.status]);
+  if (creditmemoBlockedByState(order))
+    throw badRequest('A creditmemo can not be created when an order has a status of %1', [order.status]);
   if (refundableUnits(order) <= 0) throw badRequest('The order does not allow a creditmemo to be created.');
   const lines = requestedLines(order, request.items, qtyToRefund, {
     unknownItem: 'The creditmemo contains product item that is not part of the original order.',
@@ -76,17 +123,26 @@ export function createCreditmemo(ctx: MagentoContext, orderId: number, body: unk
   const amounts = refundAmounts(order, lines, args, '');
   const baseAmounts = refundAmounts(order, lines, args, 'base_');
   if (amounts.shipping > amounts.allowedShipping) {
-    throw badRequest('Maximum shipping amount allowed to refund is: %1', [formatMoney(amounts.allowedShipping, order.order_currency_code)]);
+    throw badRequest('Maximum shipping amount allowed to refund is: %1', [
+      formatMoney(amounts.allowedShipping, order.order_currency_code),
+    ]);
   }
   if (amounts.grand <= 0) throw badRequest("The credit memo's total must be positive.");
   const baseAvailable = units(order, 'base_total_paid') - units(order, 'base_total_refunded');
   if (baseAmounts.grand > baseAvailable) {
-    throw badRequest('The most money available to refund is %1.', [formatMoney(baseAvailable, order.base_currency_code)]);
+    throw badRequest('The most money available to refund is %1.', [
+      formatMoney(baseAvailable, order.base_currency_code),
+    ]);
   }
 
   const base = documentBase(ctx, order, 'creditmemo', ctx.store.data.creditmemos);
   const items: DocumentItem[] = lines.map(({ item, qty }) => ({
-    ...itemDetails(item), entity_id: nextId(ctx, 'creditmemoItem'), parent_id: base.entity_id, order_item_id: item.item_id, sku: item.sku, qty,
+    ...itemDetails(item),
+    entity_id: nextId(ctx, 'creditmemoItem'),
+    parent_id: base.entity_id,
+    order_item_id: item.item_id,
+    sku: item.sku,
+    qty,
     base_cost: typeof item.base_cost === 'number' ? item.base_cost : 0,
     base_price: typeof item.base_price === 'number' ? item.base_price : 0,
   }));
@@ -98,7 +154,10 @@ export function createCreditmemo(ctx: MagentoContext, orderId: number, body: unk
     items,
     comments: documentComments(ctx, base.entity_id, request.comment, request.notify),
   };
-  for (const [prefix, a] of [['', amounts], ['base_', baseAmounts]] as const) {
+  for (const [prefix, a] of [
+    ['', amounts],
+    ['base_', baseAmounts],
+  ] as const) {
     setUnits(memo, `${prefix}subtotal`, a.subtotal);
     setUnits(memo, `${prefix}subtotal_incl_tax`, a.subtotal + a.itemTax);
     setUnits(memo, `${prefix}tax_amount`, a.itemTax + a.shippingTax);
@@ -154,8 +213,12 @@ export function createStaffCreditmemo(ctx: MagentoContext, order: Order, body: u
   const transactionId = isObject(body) ? optionalString(body.transaction_id) : undefined;
   if (transactionId) memo.transaction_id = transactionId;
   memo.comments.push({
-    entity_id: nextId(ctx, 'comment'), parent_id: memo.entity_id, comment: staffCreditmemoComment,
-    is_visible_on_front: 0, is_customer_notified: 0, created_at: memo.created_at,
+    entity_id: nextId(ctx, 'comment'),
+    parent_id: memo.entity_id,
+    comment: staffCreditmemoComment,
+    is_visible_on_front: 0,
+    is_customer_notified: 0,
+    created_at: memo.created_at,
   });
   ctx.store.changed();
   return memo;
@@ -180,8 +243,12 @@ function addCreditmemoComment(ctx: MagentoContext, body: unknown): DocumentComme
   if (!memo || text.trim() === '') throw badRequest('Could not save the creditmemo comment.');
   const now = magentoDate(ctx.now());
   const comment: DocumentComment = {
-    entity_id: nextId(ctx, 'comment'), parent_id: memo.entity_id, comment: text,
-    is_visible_on_front: flag(entity.is_visible_on_front), is_customer_notified: flag(entity.is_customer_notified), created_at: now,
+    entity_id: nextId(ctx, 'comment'),
+    parent_id: memo.entity_id,
+    comment: text,
+    is_visible_on_front: flag(entity.is_visible_on_front),
+    is_customer_notified: flag(entity.is_customer_notified),
+    created_at: now,
   };
   memo.comments.unshift(comment);
   memo.updated_at = now;
@@ -192,20 +259,31 @@ function addCreditmemoComment(ctx: MagentoContext, body: unknown): DocumentComme
 export function creditmemoRoutes(ctx: MagentoContext): MagentoRoute[] {
   return [
     {
-      method: 'post', path: '/V1/order/:orderId/refund', resource: 'Magento_Sales::sales_creditmemo',
+      method: 'post',
+      path: '/V1/order/:orderId/refund',
+      resource: 'Magento_Sales::sales_creditmemo',
       handle: (req, res) => void res.json(createCreditmemo(ctx, intParam(req, 'orderId'), req.body).entity_id),
     },
     {
-      method: 'get', path: '/V1/creditmemo/:id/comments', resource: 'Magento_Sales::sales_creditmemo',
+      method: 'get',
+      path: '/V1/creditmemo/:id/comments',
+      resource: 'Magento_Sales::sales_creditmemo',
       handle: (req, res) => {
         const comments = findCreditmemo(ctx, intParam(req, 'id')).comments;
         res.json({ items: clone(comments), search_criteria: { filter_groups: [] }, total_count: comments.length });
       },
     },
     {
-      method: 'post', path: '/V1/creditmemo/:id/comments', resource: 'Magento_Sales::sales_creditmemo',
+      method: 'post',
+      path: '/V1/creditmemo/:id/comments',
+      resource: 'Magento_Sales::sales_creditmemo',
       handle: (req, res) => void res.json(clone(addCreditmemoComment(ctx, req.body))),
     },
-    ...documentListRoutes(ctx, () => ctx.store.data.creditmemos, { list: '/V1/creditmemos', one: '/V1/creditmemo/:id' }, 'Magento_Sales::sales_creditmemo'),
+    ...documentListRoutes(
+      ctx,
+      () => ctx.store.data.creditmemos,
+      { list: '/V1/creditmemos', one: '/V1/creditmemo/:id' },
+      'Magento_Sales::sales_creditmemo',
+    ),
   ];
 }

@@ -1,6 +1,13 @@
 import { badRequest, invalidFieldValue, invalidType, noSuchEntity, requiredField } from './errors';
 import { applySearchCriteria, parseSearchCriteria } from './searchCriteria';
-import { magentoDate, nextId, type Customer, type CustomerAddress, type MagentoContext, type MagentoRoute } from './types';
+import {
+  magentoDate,
+  nextId,
+  type Customer,
+  type CustomerAddress,
+  type MagentoContext,
+  type MagentoRoute,
+} from './types';
 import { clone, intParam, isObject, optionalInt, optionalString, requireObject, withoutNulls } from './values';
 
 const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -19,8 +26,9 @@ function requiredText(given: Record<string, unknown>, field: string): string {
 
 function checkEmail(ctx: MagentoContext, email: string, websiteId: number, exceptId?: number): void {
   if (!emailPattern.test(email)) throw invalidFieldValue('email', email);
-  const taken = ctx.store.data.customers.some((c) =>
-    c.id !== exceptId && c.website_id === websiteId && c.email.toLowerCase() === email.toLowerCase());
+  const taken = ctx.store.data.customers.some(
+    (c) => c.id !== exceptId && c.website_id === websiteId && c.email.toLowerCase() === email.toLowerCase(),
+  );
   if (taken) throw badRequest('A customer with the same email address already exists in an associated website.');
 }
 
@@ -36,7 +44,11 @@ function buildAddresses(ctx: MagentoContext, customer: Customer, raw: unknown): 
     const id = existingId !== undefined && previous.has(existingId) ? existingId : nextId(ctx, 'customerAddress');
     const address: CustomerAddress = { ...withoutNulls(given), id, customer_id: customer.id };
     if (typeof given.region === 'string') {
-      address.region = { region: given.region, region_code: optionalString(given.region_code) ?? given.region, region_id: optionalInt(given.region_id) ?? 0 };
+      address.region = {
+        region: given.region,
+        region_code: optionalString(given.region_code) ?? given.region,
+        region_id: optionalInt(given.region_id) ?? 0,
+      };
     }
     // Magento lists the default flags only on the default address and names it on the customer.
     for (const kind of ['default_billing', 'default_shipping'] as const) {
@@ -67,7 +79,10 @@ function createCustomer(ctx: MagentoContext, body: unknown): Customer {
     website_id: websiteId,
     disable_auto_group_change: optionalInt(given.disable_auto_group_change) ?? 0,
     addresses: [],
-    extension_attributes: { is_subscribed: false, ...(isObject(given.extension_attributes) ? withoutNulls(given.extension_attributes) : {}) },
+    extension_attributes: {
+      is_subscribed: false,
+      ...(isObject(given.extension_attributes) ? withoutNulls(given.extension_attributes) : {}),
+    },
   };
   // A password, when given, is never stored or echoed.
   delete customer.password;
@@ -88,7 +103,11 @@ function updateCustomer(ctx: MagentoContext, id: number, body: unknown): Custome
   const merged = { ...customer, ...fields };
   for (const field of ['firstname', 'lastname']) requiredText(merged, field);
   Object.assign(customer, fields, { email, website_id: websiteId, updated_at: magentoDate(ctx.now()) });
-  if (isObject(given.extension_attributes)) customer.extension_attributes = { ...(isObject(customer.extension_attributes) ? customer.extension_attributes : {}), ...withoutNulls(given.extension_attributes) };
+  if (isObject(given.extension_attributes))
+    customer.extension_attributes = {
+      ...(isObject(customer.extension_attributes) ? customer.extension_attributes : {}),
+      ...withoutNulls(given.extension_attributes),
+    };
   buildAddresses(ctx, customer, addresses);
   ctx.store.changed();
   return customer;
@@ -97,11 +116,15 @@ function updateCustomer(ctx: MagentoContext, id: number, body: unknown): Custome
 export function customerRoutes(ctx: MagentoContext): MagentoRoute[] {
   return [
     {
-      method: 'post', path: '/V1/customers', resource: 'Magento_Customer::manage',
+      method: 'post',
+      path: '/V1/customers',
+      resource: 'Magento_Customer::manage',
       handle: (req, res) => void res.json(clone(createCustomer(ctx, req.body))),
     },
     {
-      method: 'get', path: '/V1/customers/search', resource: 'Magento_Customer::customer',
+      method: 'get',
+      path: '/V1/customers/search',
+      resource: 'Magento_Customer::customer',
       handle: (req, res) => {
         // Magento's customer collection filters and sorts by its column `entity_id`, which the data interface calls `id`.
         const rows = ctx.store.data.customers.map((customer) => ({ customer, entity_id: customer.id, ...customer }));
@@ -110,12 +133,16 @@ export function customerRoutes(ctx: MagentoContext): MagentoRoute[] {
       },
     },
     {
-      method: 'get', path: '/V1/customers/:id', resource: 'Magento_Customer::customer',
+      method: 'get',
+      path: '/V1/customers/:id',
+      resource: 'Magento_Customer::customer',
       handle: (req, res) => void res.json(clone(findCustomer(ctx, intParam(req, 'id')))),
     },
     {
       // `DELETE /V1/customers/{id}`: gone for good (Magento keeps no trace a poll could read); answers `true`.
-      method: 'delete', path: '/V1/customers/:id', resource: 'Magento_Customer::manage',
+      method: 'delete',
+      path: '/V1/customers/:id',
+      resource: 'Magento_Customer::manage',
       handle: (req, res) => {
         const customer = findCustomer(ctx, intParam(req, 'id'));
         ctx.store.data.customers = ctx.store.data.customers.filter((c) => c !== customer);
@@ -124,7 +151,9 @@ export function customerRoutes(ctx: MagentoContext): MagentoRoute[] {
       },
     },
     {
-      method: 'put', path: '/V1/customers/:id', resource: 'Magento_Customer::manage',
+      method: 'put',
+      path: '/V1/customers/:id',
+      resource: 'Magento_Customer::manage',
       handle: (req, res) => void res.json(clone(updateCustomer(ctx, intParam(req, 'id'), req.body))),
     },
   ];

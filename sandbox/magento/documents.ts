@@ -1,8 +1,17 @@
 import { badRequest, entityNotFound, invalidType } from './errors';
 import { applySearchCriteria, parseSearchCriteria } from './searchCriteria';
 import {
-  incrementId, magentoDate, nextId,
-  type DocumentBase, type DocumentComment, type MagentoContext, type MagentoRoute, type Order, type OrderItem, type SalesDocument, type Sequence,
+  incrementId,
+  magentoDate,
+  nextId,
+  type DocumentBase,
+  type DocumentComment,
+  type MagentoContext,
+  type MagentoRoute,
+  type Order,
+  type OrderItem,
+  type SalesDocument,
+  type Sequence,
 } from './types';
 import { clone, flag, intParam, isObject, optionalInt, optionalNumber, optionalString } from './values';
 
@@ -22,7 +31,12 @@ export interface LineMessages {
  * The `items` of an invoice, shipment or credit memo request. As in Magento, no items (or an empty list)
  * means everything still available; listed items with qty 0 are skipped.
  */
-export function requestedLines(order: Order, items: unknown, available: (item: OrderItem) => number, messages: LineMessages): Line[] {
+export function requestedLines(
+  order: Order,
+  items: unknown,
+  available: (item: OrderItem) => number,
+  messages: LineMessages,
+): Line[] {
   if (items === undefined || items === null || (Array.isArray(items) && items.length === 0)) {
     return order.items.filter((item) => available(item) > 0).map((item) => ({ item, qty: available(item) }));
   }
@@ -46,20 +60,32 @@ export function requestedLines(order: Order, items: unknown, available: (item: O
 }
 
 /** The optional `comment` of a document request, stored as Magento stores it. */
-export function documentComments(ctx: MagentoContext, parentId: number, comment: unknown, notify: unknown): DocumentComment[] {
+export function documentComments(
+  ctx: MagentoContext,
+  parentId: number,
+  comment: unknown,
+  notify: unknown,
+): DocumentComment[] {
   if (!isObject(comment) || optionalString(comment.comment) === undefined) return [];
-  return [{
-    entity_id: nextId(ctx, 'comment'),
-    parent_id: parentId,
-    comment: optionalString(comment.comment) ?? '',
-    is_visible_on_front: flag(comment.is_visible_on_front),
-    is_customer_notified: flag(notify),
-    created_at: magentoDate(ctx.now()),
-  }];
+  return [
+    {
+      entity_id: nextId(ctx, 'comment'),
+      parent_id: parentId,
+      comment: optionalString(comment.comment) ?? '',
+      is_visible_on_front: flag(comment.is_visible_on_front),
+      is_customer_notified: flag(notify),
+      created_at: magentoDate(ctx.now()),
+    },
+  ];
 }
 
 /** Fields every sales document copies from its order. */
-export function documentBase(ctx: MagentoContext, order: Order, kind: Sequence, sequence: SalesDocument[]): DocumentBase {
+export function documentBase(
+  ctx: MagentoContext,
+  order: Order,
+  kind: Sequence,
+  sequence: SalesDocument[],
+): DocumentBase {
   const now = magentoDate(ctx.now());
   const base: DocumentBase = {
     entity_id: nextId(ctx, kind),
@@ -84,14 +110,18 @@ export function documentListRoutes(
 ): MagentoRoute[] {
   return [
     {
-      method: 'get', path: paths.list, resource,
+      method: 'get',
+      path: paths.list,
+      resource,
       handle: (req, res) => {
         const result = applySearchCriteria(records(), parseSearchCriteria(req.query));
         res.json({ ...result, items: clone(result.items) });
       },
     },
     {
-      method: 'get', path: paths.one, resource,
+      method: 'get',
+      path: paths.one,
+      resource,
       handle: (req, res) => {
         const id = intParam(req, 'id');
         const record = records().find((r) => r.entity_id === id);
@@ -105,6 +135,7 @@ export function documentListRoutes(
 /** Copies order item details onto a document item. */
 export function itemDetails(item: OrderItem): Record<string, unknown> {
   const details: Record<string, unknown> = { order_item_id: item.item_id, sku: item.sku, name: item.name };
-  for (const field of ['product_id', 'price', 'base_price', 'weight']) if (item[field] !== undefined) details[field] = item[field];
+  for (const field of ['product_id', 'price', 'base_price', 'weight'])
+    if (item[field] !== undefined) details[field] = item[field];
   return details;
 }

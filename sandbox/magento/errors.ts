@@ -14,7 +14,9 @@ export class MagentoError extends Error {
   }
 
   body(): { message: string; parameters?: string[] | Record<string, string> } {
-    return this.parameters === undefined ? { message: this.message } : { message: this.message, parameters: this.parameters };
+    return this.parameters === undefined
+      ? { message: this.message }
+      : { message: this.message, parameters: this.parameters };
   }
 }
 
@@ -28,11 +30,16 @@ export const requiredField = (fieldName: string): MagentoError =>
   new MagentoError(400, '"%fieldName" is required. Enter and try again.', { fieldName });
 
 export const invalidFieldValue = (fieldName: string, value: unknown): MagentoError =>
-  new MagentoError(400, 'Invalid value of "%value" provided for the %fieldName field.', { fieldName, value: String(value) });
+  new MagentoError(400, 'Invalid value of "%value" provided for the %fieldName field.', {
+    fieldName,
+    value: String(value),
+  });
 
 export const invalidType = (value: unknown, type: 'int' | 'float' | 'string' | 'array' | 'bool'): MagentoError =>
-  new MagentoError(400, 'The "%value" value\'s type is invalid. The "%type" type was expected. Verify and try again.',
-    { value: typeof value === 'object' ? JSON.stringify(value) : String(value), type });
+  new MagentoError(400, 'The "%value" value\'s type is invalid. The "%type" type was expected. Verify and try again.', {
+    value: typeof value === 'object' ? JSON.stringify(value) : String(value),
+    type,
+  });
 
 export const badRequest = (message: string, parameters?: string[] | Record<string, string>): MagentoError =>
   new MagentoError(400, message, parameters);
@@ -49,7 +56,9 @@ function reportId(): string {
 export const magentoErrorHandler: ErrorRequestHandler = (err, _req, res, _next) => {
   if (err instanceof MagentoError) return void res.status(err.status).json(err.body());
   console.error('magento sandbox: unexpected error', err);
-  res.status(500).json({ message: `Internal Error. Details are available in Magento log file. Report ID: ${reportId()}` });
+  res
+    .status(500)
+    .json({ message: `Internal Error. Details are available in Magento log file. Report ID: ${reportId()}` });
 };
 
 const fastly429 = `<!DOCTYPE html>
@@ -66,7 +75,10 @@ const fastly429 = `<!DOCTYPE html>
 `;
 
 function htmlError(res: Response, status: number, title: string): void {
-  res.status(status).type('html').send(`<html><head><title>${status} ${title}</title></head><body><h1>${title}</h1></body></html>\n`);
+  res
+    .status(status)
+    .type('html')
+    .send(`<html><head><title>${status} ${title}</title></head><body><h1>${title}</h1></body></html>\n`);
 }
 
 /**
@@ -80,7 +92,10 @@ export function magentoFaultResponders(random: () => number = Math.random): Faul
       res.status(429).set('Retry-After', '1').json({ message: 'Too many requests. Try again later.' });
     },
     serverError: (res, status) => {
-      if (status === 500) return void res.status(500).json({ message: `Internal Error. Details are available in Magento log file. Report ID: ${reportId()}` });
+      if (status === 500)
+        return void res
+          .status(500)
+          .json({ message: `Internal Error. Details are available in Magento log file. Report ID: ${reportId()}` });
       htmlError(res, status, status === 502 ? 'Bad Gateway' : 'Service Unavailable');
     },
     unavailable: (res) => htmlError(res, 503, 'Service Unavailable'),

@@ -33,11 +33,22 @@ const prefixes = ['/rest/default', '/rest/all', '/rest'];
 /** A local Magento 2.4 admin REST API: orders and their invoices, shipments and credit memos, and customers. */
 export function createMagentoSandbox(options: MagentoSandboxOptions = {}): SandboxPeer<MagentoState> {
   const store = new Store<MagentoState>(initialMagentoState, options.dataFile);
-  const ctx: MagentoContext = { store, now: options.now ?? (() => new Date()), incrementIdPrefix: options.incrementIdPrefix ?? '' };
+  const ctx: MagentoContext = {
+    store,
+    now: options.now ?? (() => new Date()),
+    incrementIdPrefix: options.incrementIdPrefix ?? '',
+  };
   const authorize = createAuthorizer({ token: options.token, oauth: options.oauth });
 
   const api = express.Router();
-  const routes = [...orderRoutes(ctx), ...orderActionRoutes(ctx), ...invoiceRoutes(ctx), ...shipmentRoutes(ctx), ...creditmemoRoutes(ctx), ...customerRoutes(ctx)];
+  const routes = [
+    ...orderRoutes(ctx),
+    ...orderActionRoutes(ctx),
+    ...invoiceRoutes(ctx),
+    ...shipmentRoutes(ctx),
+    ...creditmemoRoutes(ctx),
+    ...customerRoutes(ctx),
+  ];
   for (const route of routes) api[route.method](route.path, authorize(route.resource), route.handle);
   api.use(magentoErrorHandler);
 

@@ -1,11 +1,29 @@
 import { badRequest } from './errors';
-import { documentBase, documentComments, documentListRoutes, itemDetails, requestedLines, type Line } from './documents';
+import {
+  documentBase,
+  documentComments,
+  documentListRoutes,
+  itemDetails,
+  requestedLines,
+  type Line,
+} from './documents';
 import { canInvoice, countQty, invoiceBlockedByState, qtyToInvoice, resolveState } from './orderState';
 import { findOrder } from './orders';
-import { nextId, type DocumentItem, type MagentoContext, type MagentoRoute, type Order, type SalesDocument } from './types';
+import {
+  nextId,
+  type DocumentItem,
+  type MagentoContext,
+  type MagentoRoute,
+  type Order,
+  type SalesDocument,
+} from './types';
 import { addUnits, intParam, isObject, optionalString, proportion, setUnits, units } from './values';
 
-interface LineAmounts { row: number; tax: number; discount: number }
+interface LineAmounts {
+  row: number;
+  tax: number;
+  discount: number;
+}
 
 /** One currency's share of the order for this invoice ('' = order currency, 'base_' = base currency). */
 function invoiceAmounts(order: Order, lines: Line[], prefix: string, withShipping: boolean, completesOrder: boolean) {
@@ -14,7 +32,11 @@ function invoiceAmounts(order: Order, lines: Line[], prefix: string, withShippin
     return {
       row: proportion(units(item, `${prefix}row_total`) - units(item, `${prefix}row_invoiced`), qty, available),
       tax: proportion(units(item, `${prefix}tax_amount`) - units(item, `${prefix}tax_invoiced`), qty, available),
-      discount: proportion(units(item, `${prefix}discount_amount`) - units(item, `${prefix}discount_invoiced`), qty, available),
+      discount: proportion(
+        units(item, `${prefix}discount_amount`) - units(item, `${prefix}discount_invoiced`),
+        qty,
+        available,
+      ),
     };
   });
   const subtotal = perLine.reduce((sum, l) => sum + l.row, 0);
@@ -37,19 +59,28 @@ function invoiceAmounts(order: Order, lines: Line[], prefix: string, withShippin
 function createInvoice(ctx: MagentoContext, orderId: number, body: unknown): SalesDocument {
   const order = findOrder(ctx, orderId);
   const request = isObject(body) ? body : {};
-  if (invoiceBlockedByState(order)) throw badRequest('An invoice cannot be created when an order has a status of %1', [order.status]);
+  if (invoiceBlockedByState(order))
+    throw badRequest('An invoice cannot be created when an order has a status of %1', [order.status]);
   if (!canInvoice(order)) throw badRequest('The order does not allow an invoice to be created.');
   const lines = requestedLines(order, request.items, qtyToInvoice, {
     unknownItem: 'The invoice contains one or more items that are not part of the original order.',
     tooMany: 'The quantity to invoice must not be greater than the uninvoiced quantity for product SKU "%1".',
   });
-  if (lines.length === 0) throw badRequest("The invoice can't be created without products. Add products and try again.");
+  if (lines.length === 0)
+    throw badRequest("The invoice can't be created without products. Add products and try again.");
 
-  const completesOrder = order.items.every((item) => qtyToInvoice(item) <= (lines.find((l) => l.item === item)?.qty ?? 0));
+  const completesOrder = order.items.every(
+    (item) => qtyToInvoice(item) <= (lines.find((l) => l.item === item)?.qty ?? 0),
+  );
   const withShipping = units(order, 'shipping_invoiced') === 0;
   const base = documentBase(ctx, order, 'invoice', ctx.store.data.invoices);
   const items: DocumentItem[] = lines.map(({ item, qty }) => ({
-    ...itemDetails(item), entity_id: nextId(ctx, 'invoiceItem'), parent_id: base.entity_id, order_item_id: item.item_id, sku: item.sku, qty,
+    ...itemDetails(item),
+    entity_id: nextId(ctx, 'invoiceItem'),
+    parent_id: base.entity_id,
+    order_item_id: item.item_id,
+    sku: item.sku,
+    qty,
   }));
   const invoice: SalesDocument = {
     ...base,
@@ -95,7 +126,10 @@ function createInvoice(ctx: MagentoContext, orderId: number, body: unknown): Sal
   for (const { item, qty } of lines) countQty(order, item, 'qty_invoiced', qty);
 
   // Not part of Magento's creation arguments; accepted so a caller can record the payment's transaction id.
-  const extension = isObject(request.arguments) && isObject(request.arguments.extension_attributes) ? request.arguments.extension_attributes : {};
+  const extension =
+    isObject(request.arguments) && isObject(request.arguments.extension_attributes)
+      ? request.arguments.extension_attributes
+      : {};
   const transactionId = optionalString(extension.transaction_id);
   if (transactionId) {
     invoice.transaction_id = transactionId;
@@ -111,9 +145,16 @@ function createInvoice(ctx: MagentoContext, orderId: number, body: unknown): Sal
 export function invoiceRoutes(ctx: MagentoContext): MagentoRoute[] {
   return [
     {
-      method: 'post', path: '/V1/order/:orderId/invoice', resource: 'Magento_Sales::sales_invoice',
+      method: 'post',
+      path: '/V1/order/:orderId/invoice',
+      resource: 'Magento_Sales::sales_invoice',
       handle: (req, res) => void res.json(createInvoice(ctx, intParam(req, 'orderId'), req.body).entity_id),
     },
-    ...documentListRoutes(ctx, () => ctx.store.data.invoices, { list: '/V1/invoices', one: '/V1/invoices/:id' }, 'Magento_Sales::sales_invoice'),
+    ...documentListRoutes(
+      ctx,
+      () => ctx.store.data.invoices,
+      { list: '/V1/invoices', one: '/V1/invoices/:id' },
+      'Magento_Sales::sales_invoice',
+    ),
   ];
 }

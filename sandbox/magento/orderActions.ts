@@ -1,5 +1,16 @@
 import { badRequest } from './errors';
-import { canCancel, canHold, canUnhold, countQty, defaultStatus, isChild, qtyToCancel, qtyToRefund, qtyToShip, setState } from './orderState';
+import {
+  canCancel,
+  canHold,
+  canUnhold,
+  countQty,
+  defaultStatus,
+  isChild,
+  qtyToCancel,
+  qtyToRefund,
+  qtyToShip,
+  setState,
+} from './orderState';
 import { findOrder } from './orders';
 import { magentoDate, type MagentoContext, type MagentoRoute, type Order } from './types';
 import { intParam, setUnits, units } from './values';
@@ -30,30 +41,52 @@ function cancel(order: Order): void {
   if (!keepsMoney) setState(order, 'canceled');
   else setState(order, order.items.some((item) => qtyToShip(item) > 0) ? 'processing' : 'complete');
   for (const prefix of ['', 'base_']) {
-    setUnits(order, `${prefix}subtotal_canceled`, units(order, `${prefix}subtotal`) - units(order, `${prefix}subtotal_invoiced`));
-    setUnits(order, `${prefix}tax_canceled`, units(order, `${prefix}tax_amount`) - units(order, `${prefix}tax_invoiced`));
-    setUnits(order, `${prefix}shipping_canceled`, units(order, `${prefix}shipping_amount`) - units(order, `${prefix}shipping_invoiced`));
-    setUnits(order, `${prefix}total_canceled`, units(order, `${prefix}grand_total`) - units(order, `${prefix}total_paid`));
+    setUnits(
+      order,
+      `${prefix}subtotal_canceled`,
+      units(order, `${prefix}subtotal`) - units(order, `${prefix}subtotal_invoiced`),
+    );
+    setUnits(
+      order,
+      `${prefix}tax_canceled`,
+      units(order, `${prefix}tax_amount`) - units(order, `${prefix}tax_invoiced`),
+    );
+    setUnits(
+      order,
+      `${prefix}shipping_canceled`,
+      units(order, `${prefix}shipping_amount`) - units(order, `${prefix}shipping_invoiced`),
+    );
+    setUnits(
+      order,
+      `${prefix}total_canceled`,
+      units(order, `${prefix}grand_total`) - units(order, `${prefix}total_paid`),
+    );
   }
 }
 
 export function orderActionRoutes(ctx: MagentoContext): MagentoRoute[] {
-  const act = (change: (order: Order) => void) => (id: number): void => {
-    const order = findOrder(ctx, id);
-    change(order);
-    order.updated_at = magentoDate(ctx.now());
-    ctx.store.changed();
-  };
+  const act =
+    (change: (order: Order) => void) =>
+    (id: number): void => {
+      const order = findOrder(ctx, id);
+      change(order);
+      order.updated_at = magentoDate(ctx.now());
+      ctx.store.changed();
+    };
   return [
     {
-      method: 'post', path: '/V1/orders/:id/hold', resource: 'Magento_Sales::hold',
+      method: 'post',
+      path: '/V1/orders/:id/hold',
+      resource: 'Magento_Sales::hold',
       handle: (req, res) => {
         act(hold)(intParam(req, 'id'));
         res.json(true);
       },
     },
     {
-      method: 'post', path: '/V1/orders/:id/unhold', resource: 'Magento_Sales::unhold',
+      method: 'post',
+      path: '/V1/orders/:id/unhold',
+      resource: 'Magento_Sales::unhold',
       handle: (req, res) => {
         act(unhold)(intParam(req, 'id'));
         res.json(true);
@@ -61,7 +94,9 @@ export function orderActionRoutes(ctx: MagentoContext): MagentoRoute[] {
     },
     {
       // Magento's OrderManagement::cancel answers false (200), not an error, when the order cannot be canceled.
-      method: 'post', path: '/V1/orders/:id/cancel', resource: 'Magento_Sales::cancel',
+      method: 'post',
+      path: '/V1/orders/:id/cancel',
+      resource: 'Magento_Sales::cancel',
       handle: (req, res) => {
         const order = findOrder(ctx, intParam(req, 'id'));
         if (!canCancel(order)) return void res.json(false);

@@ -1,17 +1,42 @@
 import { badRequest, requiredField } from './errors';
 import { defaultStatus } from './orderState';
 import {
-  incrementId, magentoDate, nextId,
-  type MagentoContext, type Order, type OrderAddress, type OrderItem, type OrderPayment, type ShippingAssignment, type StatusHistory,
+  incrementId,
+  magentoDate,
+  nextId,
+  type MagentoContext,
+  type Order,
+  type OrderAddress,
+  type OrderItem,
+  type OrderPayment,
+  type ShippingAssignment,
+  type StatusHistory,
 } from './types';
 import {
-  flag, fromUnits, isObject, moneyUnits, optionalInt, optionalNumber, optionalString, requireObject, toUnits, withoutNulls,
+  flag,
+  fromUnits,
+  isObject,
+  moneyUnits,
+  optionalInt,
+  optionalNumber,
+  optionalString,
+  requireObject,
+  toUnits,
+  withoutNulls,
 } from './values';
 
 const virtualTypes = new Set(['virtual', 'downloadable']);
 
 /** Money fields an order item carries in both currencies; absent ones default as noted in buildItem. */
-const itemMoneyFields = ['price', 'original_price', 'row_total', 'tax_amount', 'discount_amount', 'price_incl_tax', 'row_total_incl_tax'];
+const itemMoneyFields = [
+  'price',
+  'original_price',
+  'row_total',
+  'tax_amount',
+  'discount_amount',
+  'price_incl_tax',
+  'row_total_incl_tax',
+];
 
 function buildItem(ctx: MagentoContext, orderId: number, raw: unknown, now: string, storeId: number): OrderItem {
   const given = requireObject(raw, 'items');
@@ -79,7 +104,12 @@ function buildAddress(ctx: MagentoContext, orderId: number, raw: unknown, type: 
   return { ...withoutNulls(given), entity_id: entityId, parent_id: orderId, address_type: type };
 }
 
-function buildPayment(ctx: MagentoContext, orderId: number, raw: unknown, order: Pick<Order, 'grand_total' | 'base_grand_total'>): OrderPayment {
+function buildPayment(
+  ctx: MagentoContext,
+  orderId: number,
+  raw: unknown,
+  order: Pick<Order, 'grand_total' | 'base_grand_total'>,
+): OrderPayment {
   const given = raw === undefined || raw === null ? {} : requireObject(raw, 'payment');
   const info = given.additional_information;
   return {
@@ -93,15 +123,28 @@ function buildPayment(ctx: MagentoContext, orderId: number, raw: unknown, order:
   };
 }
 
-function buildAssignments(ctx: MagentoContext, orderId: number, raw: unknown, totals: Record<string, number>): ShippingAssignment[] {
+function buildAssignments(
+  ctx: MagentoContext,
+  orderId: number,
+  raw: unknown,
+  totals: Record<string, number>,
+): ShippingAssignment[] {
   const given = Array.isArray(raw) ? raw.filter(isObject) : [];
   if (given.length === 0) return [{ shipping: { total: totals } }];
   return given.map((assignment) => {
     const shipping = isObject(assignment.shipping) ? withoutNulls(assignment.shipping) : {};
-    const address = shipping.address === undefined ? undefined : buildAddress(ctx, orderId, shipping.address, 'shipping');
+    const address =
+      shipping.address === undefined ? undefined : buildAddress(ctx, orderId, shipping.address, 'shipping');
     // Items are presented from the order itself, as Magento does.
     const { items: _items, ...rest } = withoutNulls(assignment);
-    return { ...rest, shipping: { ...shipping, total: { ...totals, ...(isObject(shipping.total) ? shipping.total : {}) }, ...(address ? { address } : {}) } };
+    return {
+      ...rest,
+      shipping: {
+        ...shipping,
+        total: { ...totals, ...(isObject(shipping.total) ? shipping.total : {}) },
+        ...(address ? { address } : {}),
+      },
+    };
   });
 }
 
@@ -110,7 +153,12 @@ function sumUnits(items: OrderItem[], field: string): number {
 }
 
 /** A pair of order/base money fields: given values win, otherwise `computed` (base copies the order currency). */
-function money(given: Record<string, unknown>, field: string, computed: () => number, baseComputed?: () => number): [number, number] {
+function money(
+  given: Record<string, unknown>,
+  field: string,
+  computed: () => number,
+  baseComputed?: () => number,
+): [number, number] {
   const value = moneyUnits(given[field]) ?? computed();
   const base = moneyUnits(given[`base_${field}`]) ?? (baseComputed ? baseComputed() : value);
   return [fromUnits(value), fromUnits(base)];
@@ -129,7 +177,8 @@ export function buildOrder(ctx: MagentoContext, entity: Record<string, unknown>)
   if (!email) throw requiredField('customer_email');
 
   let increment = optionalString(entity.increment_id);
-  if (increment !== undefined && state.orders.some((o) => o.increment_id === increment)) throw badRequest('Unique constraint violation found');
+  if (increment !== undefined && state.orders.some((o) => o.increment_id === increment))
+    throw badRequest('Unique constraint violation found');
 
   const id = nextId(ctx, 'order');
   const now = magentoDate(ctx.now());
@@ -141,25 +190,49 @@ export function buildOrder(ctx: MagentoContext, entity: Record<string, unknown>)
     if (!state.orders.some((o) => o.increment_id === candidate)) increment = candidate;
   }
 
-  const [subtotal, baseSubtotal] = money(entity, 'subtotal', () => sumUnits(items, 'row_total'), () => sumUnits(items, 'base_row_total'));
+  const [subtotal, baseSubtotal] = money(
+    entity,
+    'subtotal',
+    () => sumUnits(items, 'row_total'),
+    () => sumUnits(items, 'base_row_total'),
+  );
   const [shipping, baseShipping] = money(entity, 'shipping_amount', () => 0);
   const [shippingTax, baseShippingTax] = money(entity, 'shipping_tax_amount', () => 0);
-  const [tax, baseTax] = money(entity, 'tax_amount',
-    () => sumUnits(items, 'tax_amount') + toUnits(shippingTax), () => sumUnits(items, 'base_tax_amount') + toUnits(baseShippingTax));
-  const [discount, baseDiscount] = money(entity, 'discount_amount',
-    () => -sumUnits(items, 'discount_amount'), () => -sumUnits(items, 'base_discount_amount'));
-  const [grand, baseGrand] = money(entity, 'grand_total',
+  const [tax, baseTax] = money(
+    entity,
+    'tax_amount',
+    () => sumUnits(items, 'tax_amount') + toUnits(shippingTax),
+    () => sumUnits(items, 'base_tax_amount') + toUnits(baseShippingTax),
+  );
+  const [discount, baseDiscount] = money(
+    entity,
+    'discount_amount',
+    () => -sumUnits(items, 'discount_amount'),
+    () => -sumUnits(items, 'base_discount_amount'),
+  );
+  const [grand, baseGrand] = money(
+    entity,
+    'grand_total',
     () => toUnits(subtotal) + toUnits(shipping) + toUnits(tax) + toUnits(discount),
-    () => toUnits(baseSubtotal) + toUnits(baseShipping) + toUnits(baseTax) + toUnits(baseDiscount));
+    () => toUnits(baseSubtotal) + toUnits(baseShipping) + toUnits(baseTax) + toUnits(baseDiscount),
+  );
   const currency = optionalString(entity.order_currency_code) ?? optionalString(entity.base_currency_code) ?? 'USD';
   const baseCurrency = optionalString(entity.base_currency_code) ?? currency;
   const customerId = optionalInt(entity.customer_id);
-  const guest = entity.customer_is_guest === undefined ? (customerId === undefined ? 1 : 0) : flag(entity.customer_is_guest);
+  const guest =
+    entity.customer_is_guest === undefined ? (customerId === undefined ? 1 : 0) : flag(entity.customer_is_guest);
   const orderState = optionalString(entity.state) ?? 'new';
   const extension = isObject(entity.extension_attributes) ? withoutNulls(entity.extension_attributes) : {};
-  const billing = entity.billing_address === undefined || entity.billing_address === null
-    ? undefined : buildAddress(ctx, id, entity.billing_address, 'billing');
-  const shippingTotals = { shipping_amount: shipping, base_shipping_amount: baseShipping, shipping_tax_amount: shippingTax, base_shipping_tax_amount: baseShippingTax };
+  const billing =
+    entity.billing_address === undefined || entity.billing_address === null
+      ? undefined
+      : buildAddress(ctx, id, entity.billing_address, 'billing');
+  const shippingTotals = {
+    shipping_amount: shipping,
+    base_shipping_amount: baseShipping,
+    shipping_tax_amount: shippingTax,
+    base_shipping_tax_amount: baseShippingTax,
+  };
 
   const order: Order = {
     ...withoutNulls(entity),
@@ -177,22 +250,32 @@ export function buildOrder(ctx: MagentoContext, entity: Record<string, unknown>)
     global_currency_code: optionalString(entity.global_currency_code) ?? baseCurrency,
     store_currency_code: optionalString(entity.store_currency_code) ?? baseCurrency,
     base_to_order_rate: optionalNumber(entity.base_to_order_rate) ?? 1,
-    subtotal, base_subtotal: baseSubtotal,
-    shipping_amount: shipping, base_shipping_amount: baseShipping,
-    shipping_tax_amount: shippingTax, base_shipping_tax_amount: baseShippingTax,
+    subtotal,
+    base_subtotal: baseSubtotal,
+    shipping_amount: shipping,
+    base_shipping_amount: baseShipping,
+    shipping_tax_amount: shippingTax,
+    base_shipping_tax_amount: baseShippingTax,
     shipping_incl_tax: fromUnits(toUnits(shipping) + toUnits(shippingTax)),
     base_shipping_incl_tax: fromUnits(toUnits(baseShipping) + toUnits(baseShippingTax)),
-    tax_amount: tax, base_tax_amount: baseTax,
-    discount_amount: discount, base_discount_amount: baseDiscount,
-    grand_total: grand, base_grand_total: baseGrand,
-    total_due: grand, base_total_due: baseGrand,
+    tax_amount: tax,
+    base_tax_amount: baseTax,
+    discount_amount: discount,
+    base_discount_amount: baseDiscount,
+    grand_total: grand,
+    base_grand_total: baseGrand,
+    total_due: grand,
+    base_total_due: baseGrand,
     total_qty_ordered: items.reduce((sum, item) => sum + item.qty_ordered, 0),
     total_item_count: items.length,
     is_virtual: items.length > 0 && items.every((item) => item.is_virtual) ? 1 : 0,
     items,
     payment: buildPayment(ctx, id, entity.payment, { grand_total: grand, base_grand_total: baseGrand }),
     status_histories: [],
-    extension_attributes: { ...extension, shipping_assignments: buildAssignments(ctx, id, extension.shipping_assignments, shippingTotals) },
+    extension_attributes: {
+      ...extension,
+      shipping_assignments: buildAssignments(ctx, id, extension.shipping_assignments, shippingTotals),
+    },
     created_at: optionalString(entity.created_at) ?? now,
     updated_at: optionalString(entity.updated_at) ?? now,
   };
@@ -217,19 +300,35 @@ export function buildHistory(ctx: MagentoContext, order: Order, given: Record<st
     entity_name: 'order',
     created_at: magentoDate(ctx.now()),
   };
-  if (given.is_customer_notified !== undefined && given.is_customer_notified !== null) history.is_customer_notified = flag(given.is_customer_notified);
+  if (given.is_customer_notified !== undefined && given.is_customer_notified !== null)
+    history.is_customer_notified = flag(given.is_customer_notified);
   return history;
 }
 
 /** Fields `POST /V1/orders` may change on an existing order (`entity.entity_id` given): its scalars and payment details. */
 export function updateOrder(ctx: MagentoContext, order: Order, entity: Record<string, unknown>): void {
-  const locked = new Set(['entity_id', 'items', 'payment', 'billing_address', 'status_histories', 'extension_attributes', 'increment_id']);
+  const locked = new Set([
+    'entity_id',
+    'items',
+    'payment',
+    'billing_address',
+    'status_histories',
+    'extension_attributes',
+    'increment_id',
+  ]);
   for (const [field, value] of Object.entries(withoutNulls(entity))) {
-    if (!locked.has(field) && (typeof value !== 'object')) order[field] = value;
+    if (!locked.has(field) && typeof value !== 'object') order[field] = value;
   }
-  if (isObject(entity.payment)) Object.assign(order.payment, withoutNulls(entity.payment), { entity_id: order.payment.entity_id, parent_id: order.entity_id });
+  if (isObject(entity.payment))
+    Object.assign(order.payment, withoutNulls(entity.payment), {
+      entity_id: order.payment.entity_id,
+      parent_id: order.entity_id,
+    });
   if (isObject(entity.billing_address) && order.billing_address) {
-    Object.assign(order.billing_address, withoutNulls(entity.billing_address), { entity_id: order.billing_address.entity_id, parent_id: order.entity_id });
+    Object.assign(order.billing_address, withoutNulls(entity.billing_address), {
+      entity_id: order.billing_address.entity_id,
+      parent_id: order.entity_id,
+    });
   }
   if (isObject(entity.extension_attributes)) {
     const { shipping_assignments: _ignored, ...rest } = withoutNulls(entity.extension_attributes);

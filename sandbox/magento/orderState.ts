@@ -33,8 +33,11 @@ export const isChild = (item: OrderItem): boolean => typeof item.parent_item_id 
 export const qtyToInvoice = (item: OrderItem): number =>
   isChild(item) ? 0 : positive(item.qty_ordered - item.qty_invoiced - item.qty_canceled);
 export const qtyToShip = (item: OrderItem): number =>
-  isChild(item) || item.is_virtual ? 0 : positive(item.qty_ordered - item.qty_shipped - item.qty_refunded - item.qty_canceled);
-export const qtyToRefund = (item: OrderItem): number => (isChild(item) ? 0 : positive(item.qty_invoiced - item.qty_refunded));
+  isChild(item) || item.is_virtual
+    ? 0
+    : positive(item.qty_ordered - item.qty_shipped - item.qty_refunded - item.qty_canceled);
+export const qtyToRefund = (item: OrderItem): number =>
+  isChild(item) ? 0 : positive(item.qty_invoiced - item.qty_refunded);
 
 type QtyCounter = 'qty_invoiced' | 'qty_shipped' | 'qty_refunded' | 'qty_canceled';
 

@@ -37,33 +37,45 @@ export function saveOrder(ctx: MagentoContext, body: unknown): Order {
 export function orderRoutes(ctx: MagentoContext): MagentoRoute[] {
   return [
     {
-      method: 'post', path: '/V1/orders', resource: 'Magento_Sales::create',
+      method: 'post',
+      path: '/V1/orders',
+      resource: 'Magento_Sales::create',
       handle: (req, res) => void res.json(presentOrder(saveOrder(ctx, req.body))),
     },
     {
-      method: 'get', path: '/V1/orders', resource: 'Magento_Sales::actions_view',
+      method: 'get',
+      path: '/V1/orders',
+      resource: 'Magento_Sales::actions_view',
       handle: (req, res) => {
         const result = applySearchCriteria(ctx.store.data.orders, parseSearchCriteria(req.query));
         res.json({ ...result, items: result.items.map(presentOrder) });
       },
     },
     {
-      method: 'get', path: '/V1/orders/:id', resource: 'Magento_Sales::actions_view',
+      method: 'get',
+      path: '/V1/orders/:id',
+      resource: 'Magento_Sales::actions_view',
       handle: (req, res) => void res.json(presentOrder(findOrder(ctx, intParam(req, 'id')))),
     },
     {
-      method: 'get', path: '/V1/orders/:id/statuses', resource: 'Magento_Sales::actions_view',
+      method: 'get',
+      path: '/V1/orders/:id/statuses',
+      resource: 'Magento_Sales::actions_view',
       handle: (req, res) => void res.json(findOrder(ctx, intParam(req, 'id')).status),
     },
     {
-      method: 'get', path: '/V1/orders/:id/comments', resource: 'Magento_Sales::actions_view',
+      method: 'get',
+      path: '/V1/orders/:id/comments',
+      resource: 'Magento_Sales::actions_view',
       handle: (req, res) => {
         const histories = findOrder(ctx, intParam(req, 'id')).status_histories;
         res.json({ items: clone(histories), search_criteria: { filter_groups: [] }, total_count: histories.length });
       },
     },
     {
-      method: 'post', path: '/V1/orders/:id/comments', resource: 'Magento_Sales::comment',
+      method: 'post',
+      path: '/V1/orders/:id/comments',
+      resource: 'Magento_Sales::comment',
       handle: (req, res) => {
         const order = findOrder(ctx, intParam(req, 'id'));
         const given = requireObject(requireObject(req.body, 'statusHistory').statusHistory, 'statusHistory');

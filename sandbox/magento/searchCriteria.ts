@@ -107,14 +107,18 @@ function compare(actual: string, expected: string): number {
   if (numeric.test(actual) && numeric.test(expected)) return Number(actual) - Number(expected);
   const actualDate = asDateTime(actual);
   const expectedDate = actualDate === undefined ? undefined : asDateTime(expected);
-  if (actualDate !== undefined && expectedDate !== undefined) return actualDate < expectedDate ? -1 : actualDate > expectedDate ? 1 : 0;
+  if (actualDate !== undefined && expectedDate !== undefined)
+    return actualDate < expectedDate ? -1 : actualDate > expectedDate ? 1 : 0;
   const a = actual.toLowerCase();
   const b = expected.toLowerCase();
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function likePattern(pattern: string): RegExp {
-  const body = pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%/g, '.*').replace(/_/g, '.');
+  const body = pattern
+    .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+    .replace(/%/g, '.*')
+    .replace(/_/g, '.');
   return new RegExp(`^${body}$`, 'is');
 }
 
@@ -127,17 +131,31 @@ export function matchesFilter(record: Record<string, unknown>, filter: Filter): 
   if (actual === undefined) return false;
   const values = () => filter.value.split(',').map((v) => v.trim());
   switch (condition) {
-    case 'neq': return compare(actual, filter.value) !== 0;
-    case 'in': return values().some((v) => compare(actual, v) === 0);
-    case 'nin': return values().every((v) => compare(actual, v) !== 0);
-    case 'like': return likePattern(filter.value).test(actual);
-    case 'nlike': return !likePattern(filter.value).test(actual);
-    case 'gt': return compare(actual, filter.value) > 0;
-    case 'lt': return compare(actual, filter.value) < 0;
-    case 'gteq': case 'from': case 'moreq': return compare(actual, filter.value) >= 0;
-    case 'lteq': case 'to': return compare(actual, filter.value) <= 0;
-    case 'finset': return actual.split(',').includes(filter.value);
-    default: return compare(actual, filter.value) === 0;
+    case 'neq':
+      return compare(actual, filter.value) !== 0;
+    case 'in':
+      return values().some((v) => compare(actual, v) === 0);
+    case 'nin':
+      return values().every((v) => compare(actual, v) !== 0);
+    case 'like':
+      return likePattern(filter.value).test(actual);
+    case 'nlike':
+      return !likePattern(filter.value).test(actual);
+    case 'gt':
+      return compare(actual, filter.value) > 0;
+    case 'lt':
+      return compare(actual, filter.value) < 0;
+    case 'gteq':
+    case 'from':
+    case 'moreq':
+      return compare(actual, filter.value) >= 0;
+    case 'lteq':
+    case 'to':
+      return compare(actual, filter.value) <= 0;
+    case 'finset':
+      return actual.split(',').includes(filter.value);
+    default:
+      return compare(actual, filter.value) === 0;
   }
 }
 
@@ -155,9 +173,15 @@ function sortBy<T extends Record<string, unknown>>(items: T[], orders: { field: 
 }
 
 /** Filters within a group are OR'd, groups AND'd; then sort, then page (1-based, an empty page past the end). */
-export function applySearchCriteria<T extends Record<string, unknown>>(records: T[], criteria: SearchCriteria): SearchResult<T> {
+export function applySearchCriteria<T extends Record<string, unknown>>(
+  records: T[],
+  criteria: SearchCriteria,
+): SearchResult<T> {
   const matching = records.filter((record) =>
-    criteria.filter_groups.every((group) => group.filters.length === 0 || group.filters.some((f) => matchesFilter(record, f))));
+    criteria.filter_groups.every(
+      (group) => group.filters.length === 0 || group.filters.some((f) => matchesFilter(record, f)),
+    ),
+  );
   const sorted = criteria.sort_orders ? sortBy(matching, criteria.sort_orders) : matching;
   let page = sorted;
   if (criteria.page_size !== undefined && criteria.page_size > 0) {

@@ -30,7 +30,8 @@ function buildTracks(ctx: MagentoContext, shipment: Shipment, raw: unknown): Rec
 function createShipment(ctx: MagentoContext, orderId: number, body: unknown): Shipment {
   const order = findOrder(ctx, orderId);
   const request = isObject(body) ? body : {};
-  if (shipmentBlockedByState(order)) throw badRequest('A shipment cannot be created when an order has a status of %1', [order.status]);
+  if (shipmentBlockedByState(order))
+    throw badRequest('A shipment cannot be created when an order has a status of %1', [order.status]);
   if (!canShip(order)) throw badRequest('The order does not allow a shipment to be created.');
   const lines = requestedLines(order, request.items, qtyToShip, {
     unknownItem: 'The shipment contains product item that is not part of the original order.',
@@ -43,7 +44,12 @@ function createShipment(ctx: MagentoContext, orderId: number, body: unknown): Sh
     ...base,
     total_qty: lines.reduce((sum, l) => sum + l.qty, 0),
     items: lines.map(({ item, qty }) => ({
-      ...itemDetails(item), entity_id: nextId(ctx, 'shipmentItem'), parent_id: base.entity_id, order_item_id: item.item_id, sku: item.sku, qty,
+      ...itemDetails(item),
+      entity_id: nextId(ctx, 'shipmentItem'),
+      parent_id: base.entity_id,
+      order_item_id: item.item_id,
+      sku: item.sku,
+      qty,
     })),
     tracks: [],
     comments: documentComments(ctx, base.entity_id, request.comment, request.notify),
@@ -62,9 +68,16 @@ function createShipment(ctx: MagentoContext, orderId: number, body: unknown): Sh
 export function shipmentRoutes(ctx: MagentoContext): MagentoRoute[] {
   return [
     {
-      method: 'post', path: '/V1/order/:orderId/ship', resource: 'Magento_Sales::ship',
+      method: 'post',
+      path: '/V1/order/:orderId/ship',
+      resource: 'Magento_Sales::ship',
       handle: (req, res) => void res.json(createShipment(ctx, intParam(req, 'orderId'), req.body).entity_id),
     },
-    ...documentListRoutes(ctx, () => ctx.store.data.shipments, { list: '/V1/shipments', one: '/V1/shipment/:id' }, 'Magento_Sales::shipment'),
+    ...documentListRoutes(
+      ctx,
+      () => ctx.store.data.shipments,
+      { list: '/V1/shipments', one: '/V1/shipment/:id' },
+      'Magento_Sales::shipment',
+    ),
   ];
 }

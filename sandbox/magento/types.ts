@@ -117,9 +117,21 @@ export interface Customer extends Passthrough {
 }
 
 export type Sequence =
-  | 'order' | 'orderItem' | 'address' | 'payment' | 'history'
-  | 'invoice' | 'invoiceItem' | 'shipment' | 'shipmentItem' | 'track' | 'creditmemo' | 'creditmemoItem' | 'comment'
-  | 'customer' | 'customerAddress';
+  | 'order'
+  | 'orderItem'
+  | 'address'
+  | 'payment'
+  | 'history'
+  | 'invoice'
+  | 'invoiceItem'
+  | 'shipment'
+  | 'shipmentItem'
+  | 'track'
+  | 'creditmemo'
+  | 'creditmemoItem'
+  | 'comment'
+  | 'customer'
+  | 'customerAddress';
 
 export interface MagentoState {
   /** Last id handed out per kind of entity; increment ids count separately per document type, as in Magento. */
@@ -134,11 +146,27 @@ export interface MagentoState {
 export function initialMagentoState(): MagentoState {
   return {
     seq: {
-      order: 0, orderItem: 0, address: 0, payment: 0, history: 0,
-      invoice: 0, invoiceItem: 0, shipment: 0, shipmentItem: 0, track: 0, creditmemo: 0, creditmemoItem: 0, comment: 0,
-      customer: 0, customerAddress: 0,
+      order: 0,
+      orderItem: 0,
+      address: 0,
+      payment: 0,
+      history: 0,
+      invoice: 0,
+      invoiceItem: 0,
+      shipment: 0,
+      shipmentItem: 0,
+      track: 0,
+      creditmemo: 0,
+      creditmemoItem: 0,
+      comment: 0,
+      customer: 0,
+      customerAddress: 0,
     },
-    orders: [], invoices: [], shipments: [], creditmemos: [], customers: [],
+    orders: [],
+    invoices: [],
+    shipments: [],
+    creditmemos: [],
+    customers: [],
   };
 }
 

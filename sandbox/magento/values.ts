@@ -43,7 +43,12 @@ export function addUnits(record: Record<string, unknown>, field: string, value: 
 export function formatMoney(amountUnits: number, currency: string): string {
   const amount = fromUnits(amountUnits);
   try {
-    return new Intl.NumberFormat('en-US', { style: 'currency', currency, minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(amount);
+    return new Intl.NumberFormat('en-US', {
+      style: 'currency',
+      currency,
+      minimumFractionDigits: 2,
+      maximumFractionDigits: 2,
+    }).format(amount);
   } catch {
     return `${amount.toFixed(2)} ${currency}`;
   }

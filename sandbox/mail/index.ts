@@ -21,7 +21,8 @@ export type MailSandbox = SandboxPeer<MailState> & {
 
 const oneMegabyte = 1024 * 1024;
 
-const queryString = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
+const queryString = (value: unknown): string | undefined =>
+  typeof value === 'string' && value !== '' ? value : undefined;
 
 /**
  * Sandbox mail sink: an SMTP server that records every message the product sends, read back over HTTP with
@@ -42,20 +43,33 @@ export function createMailSandbox(options: MailSandboxOptions = {}): MailSandbox
     if (messages.length > mailCapacity) messages.splice(0, messages.length - mailCapacity);
     store.changed();
   };
-  const outcome = (command: string, status: number, details: Record<string, unknown> = {}): void => peer.requests.record({
-    at: new Date().toISOString(), method: 'SMTP', path: command, query: {}, body: details, status,
-  });
+  const outcome = (command: string, status: number, details: Record<string, unknown> = {}): void =>
+    peer.requests.record({
+      at: new Date().toISOString(),
+      method: 'SMTP',
+      path: command,
+      query: {},
+      body: details,
+      status,
+    });
 
   return {
     ...peer,
-    listenSmtp: (port, host = '127.0.0.1') => new Promise((resolve, reject) => {
-      const server = createSmtpSink({ faults: peer.faults, accept, outcome, maxBytes: options.maxBytes ?? oneMegabyte, auth: options.auth });
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        const actual = (server.server.address() as AddressInfo).port;
-        resolve({ server, port: actual, url: `smtp://${host}:${actual}` });
-      });
-    }),
+    listenSmtp: (port, host = '127.0.0.1') =>
+      new Promise((resolve, reject) => {
+        const server = createSmtpSink({
+          faults: peer.faults,
+          accept,
+          outcome,
+          maxBytes: options.maxBytes ?? oneMegabyte,
+          auth: options.auth,
+        });
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          const actual = (server.server.address() as AddressInfo).port;
+          resolve({ server, port: actual, url: `smtp://${host}:${actual}` });
+        });
+      }),
   };
 }
 

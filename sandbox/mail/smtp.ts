@@ -37,9 +37,13 @@ export function createSmtpSink(options: SmtpSinkOptions): SMTPServer {
     const faults = options.faults();
     if (faults.latencyMs > 0) await new Promise((r) => setTimeout(r, faults.latencyMs));
     const roll = random();
-    const fault = faults.outage ? reply(421, '4.3.2 Service not available, closing transmission channel')
-      : roll < faults.rate429 ? reply(451, '4.7.1 Too many messages, slow down')
-        : roll < faults.rate429 + faults.rate5xx ? reply(451, '4.3.0 Local error in processing') : undefined;
+    const fault = faults.outage
+      ? reply(421, '4.3.2 Service not available, closing transmission channel')
+      : roll < faults.rate429
+        ? reply(451, '4.7.1 Too many messages, slow down')
+        : roll < faults.rate429 + faults.rate5xx
+          ? reply(451, '4.3.0 Local error in processing')
+          : undefined;
     if (fault) options.outcome(command, fault.responseCode);
     return fault;
   };
@@ -76,9 +80,15 @@ export function createSmtpSink(options: SmtpSinkOptions): SMTPServer {
     rejectOversized: true,
     closeTimeout: 1_000,
     onAuth: (auth, _session, callback) => {
-      const ok = options.auth !== undefined && sameSecret(auth.username ?? '', options.auth.user) && sameSecret(auth.password ?? '', options.auth.pass);
+      const ok =
+        options.auth !== undefined &&
+        sameSecret(auth.username ?? '', options.auth.user) &&
+        sameSecret(auth.password ?? '', options.auth.pass);
       options.outcome('AUTH', ok ? 235 : 535);
-      callback(ok ? null : reply(535, '5.7.8 Authentication credentials invalid'), ok ? { user: options.auth!.user } : undefined);
+      callback(
+        ok ? null : reply(535, '5.7.8 Authentication credentials invalid'),
+        ok ? { user: options.auth!.user } : undefined,
+      );
     },
     onConnect: (_session, callback) => void transientFault('CONNECT').then((err) => callback(err)),
     onMailFrom: (_address, _session, callback) => void transientFault('MAIL').then((err) => callback(err)),
@@ -87,6 +97,10 @@ export function createSmtpSink(options: SmtpSinkOptions): SMTPServer {
       options.outcome('RCPT', 550);
       callback(reply(550, '5.1.1 Mailbox unavailable'));
     },
-    onData: (stream, session, callback) => void onData(stream, session).then(() => callback(), (err: Error) => callback(err)),
+    onData: (stream, session, callback) =>
+      void onData(stream, session).then(
+        () => callback(),
+        (err: Error) => callback(err),
+      ),
   });
 }

@@ -27,6 +27,9 @@ export interface MailFilter {
 /** Recorded messages, oldest first; `to` matches any envelope recipient (case-insensitive), `key` exactly. */
 export function selectMail(messages: readonly RecordedMail[], filter: MailFilter): RecordedMail[] {
   const to = filter.to?.toLowerCase();
-  return messages.filter((m) => (to === undefined || m.to.some((r) => r.toLowerCase() === to))
-    && (filter.key === undefined || m.key === filter.key));
+  return messages.filter(
+    (m) =>
+      (to === undefined || m.to.some((r) => r.toLowerCase() === to)) &&
+      (filter.key === undefined || m.key === filter.key),
+  );
 }

@@ -19,15 +19,26 @@ export function stripeAuth(secretKey: string): RequestHandler {
     const header = req.get('authorization') ?? '';
     let key: string | undefined;
     if (/^bearer /i.test(header)) key = header.slice(7).trim();
-    else if (/^basic /i.test(header)) key = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8').split(':')[0];
+    else if (/^basic /i.test(header))
+      key = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8').split(':')[0];
     if (!key) {
-      return sendError(res, new StripeApiError(401, {
-        type: 'invalid_request_error',
-        message: "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').",
-      }));
+      return sendError(
+        res,
+        new StripeApiError(401, {
+          type: 'invalid_request_error',
+          message:
+            "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').",
+        }),
+      );
     }
     if (!timingSafeEqual(digest(key), expected)) {
-      return sendError(res, new StripeApiError(401, { type: 'invalid_request_error', message: `Invalid API Key provided: ${maskKey(key)}` }));
+      return sendError(
+        res,
+        new StripeApiError(401, {
+          type: 'invalid_request_error',
+          message: `Invalid API Key provided: ${maskKey(key)}`,
+        }),
+      );
     }
     next();
   };

@@ -64,7 +64,9 @@ export function allocate(total: number, weights: number[], currency: string): nu
     return { index, quotient, remainder };
   });
   let left = BigInt(total) / step - shares.reduce((a, s) => a + s.quotient, 0n);
-  const byRemainder = [...shares].sort((a, b) => (a.remainder === b.remainder ? a.index - b.index : a.remainder > b.remainder ? -1 : 1));
+  const byRemainder = [...shares].sort((a, b) =>
+    a.remainder === b.remainder ? a.index - b.index : a.remainder > b.remainder ? -1 : 1,
+  );
   for (const share of byRemainder) {
     if (left <= 0n) break;
     share.quotient += 1n;
@@ -111,7 +113,12 @@ export interface InvoiceAmounts {
  * lines exactly; then each tax rate per line on the discounted amount — exclusive rates add on top, inclusive ones
  * are carved out of the amount (`amount − amount / (1 + rate)`).
  */
-export function invoiceAmounts(currency: string, amounts: number[], discounts: DiscountInput[], taxRates: TaxInput[]): InvoiceAmounts {
+export function invoiceAmounts(
+  currency: string,
+  amounts: number[],
+  discounts: DiscountInput[],
+  taxRates: TaxInput[],
+): InvoiceAmounts {
   const lines: LineAmounts[] = amounts.map((amount) => ({ amount, discounts: [], taxes: [] }));
   const remaining = [...amounts];
   const invoiceDiscounts: InvoiceAmounts['discounts'] = [];
@@ -136,24 +143,46 @@ export function invoiceAmounts(currency: string, amounts: number[], discounts: D
     let net = taxable;
     if (inclusiveRates.length > 0) {
       net = roundRatio(BigInt(taxable) * percentScale, percentScale + inclusivePercent, amountStep(currency));
-      const shares = allocate(taxable - net, inclusiveRates.map((t) => Number(scaledPercent(t.percentage))), currency);
-      inclusiveRates.forEach((rate, k) => line.taxes.push({ taxRate: rate.id, amount: shares[k] as number, inclusive: true, taxableAmount: net }));
+      const shares = allocate(
+        taxable - net,
+        inclusiveRates.map((t) => Number(scaledPercent(t.percentage))),
+        currency,
+      );
+      inclusiveRates.forEach((rate, k) =>
+        line.taxes.push({ taxRate: rate.id, amount: shares[k] as number, inclusive: true, taxableAmount: net }),
+      );
     }
     for (const rate of exclusiveRates) {
-      line.taxes.push({ taxRate: rate.id, amount: percentOf(net, rate.percentage, currency), inclusive: false, taxableAmount: net });
+      line.taxes.push({
+        taxRate: rate.id,
+        amount: percentOf(net, rate.percentage, currency),
+        inclusive: false,
+        taxableAmount: net,
+      });
     }
   });
 
   const taxes = taxRates.map((rate) => {
     const perLine = lines.flatMap((l) => l.taxes.filter((t) => t.taxRate === rate.id));
     return {
-      taxRate: rate.id, inclusive: rate.inclusive,
-      amount: perLine.reduce((a, t) => a + t.amount, 0), taxableAmount: perLine.reduce((a, t) => a + t.taxableAmount, 0),
+      taxRate: rate.id,
+      inclusive: rate.inclusive,
+      amount: perLine.reduce((a, t) => a + t.amount, 0),
+      taxableAmount: perLine.reduce((a, t) => a + t.taxableAmount, 0),
     };
   });
   const subtotal = amounts.reduce((a, b) => a + b, 0);
   const totalDiscount = invoiceDiscounts.reduce((a, d) => a + d.amount, 0);
   const inclusiveTax = taxes.filter((t) => t.inclusive).reduce((a, t) => a + t.amount, 0);
   const exclusiveTax = taxes.filter((t) => !t.inclusive).reduce((a, t) => a + t.amount, 0);
-  return { lines, subtotal, discounts: invoiceDiscounts, totalDiscount, taxes, inclusiveTax, exclusiveTax, total: subtotal - totalDiscount + exclusiveTax };
+  return {
+    lines,
+    subtotal,
+    discounts: invoiceDiscounts,
+    totalDiscount,
+    taxes,
+    inclusiveTax,
+    exclusiveTax,
+    total: subtotal - totalDiscount + exclusiveTax,
+  };
 }

@@ -104,7 +104,8 @@ export interface SubscriptionItem {
   subscription: string;
 }
 
-export type SubscriptionStatus = 'incomplete' | 'incomplete_expired' | 'trialing' | 'active' | 'past_due' | 'unpaid' | 'canceled' | 'paused';
+export type SubscriptionStatus =
+  'incomplete' | 'incomplete_expired' | 'trialing' | 'active' | 'past_due' | 'unpaid' | 'canceled' | 'paused';
 
 export interface PauseCollection {
   behavior: 'keep_as_draft' | 'mark_uncollectible' | 'void';
@@ -259,14 +260,22 @@ export interface Invoice {
   next_payment_attempt: number | null;
   number: string | null;
   paid: boolean;
-  parent: { type: 'subscription_details'; subscription_details: { metadata: Metadata; subscription: string; proration_date?: number } };
+  parent: {
+    type: 'subscription_details';
+    subscription_details: { metadata: Metadata; subscription: string; proration_date?: number };
+  };
   payment_intent: string | null;
   payments: { object: 'list'; data: InvoicePayment[]; has_more: false; url: string };
   period_end: number;
   period_start: number;
   starting_balance: number;
   status: 'draft' | 'open' | 'paid' | 'void' | 'uncollectible';
-  status_transitions: { finalized_at: number | null; marked_uncollectible_at: number | null; paid_at: number | null; voided_at: number | null };
+  status_transitions: {
+    finalized_at: number | null;
+    marked_uncollectible_at: number | null;
+    paid_at: number | null;
+    voided_at: number | null;
+  };
   subscription: string;
   subtotal: number;
   subtotal_excluding_tax: number;

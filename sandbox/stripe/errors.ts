@@ -15,7 +15,10 @@ export interface StripeErrorBody {
 
 /** An error answered in Stripe's shape: `{error: {type, code, decline_code, message, param}}` with Stripe's status. */
 export class StripeApiError extends Error {
-  constructor(readonly status: number, readonly body: StripeErrorBody) {
+  constructor(
+    readonly status: number,
+    readonly body: StripeErrorBody,
+  ) {
     super(body.message);
   }
 }
@@ -29,8 +32,11 @@ export function invalidRequest(message: string, extra: { param?: string; code?: 
 /** 404 `No such payment_intent: 'pi_x'`, named as Stripe names the object. */
 export function resourceMissing(objectName: string, id: string, param = 'id'): StripeApiError {
   return new StripeApiError(404, {
-    type: 'invalid_request_error', code: 'resource_missing', param,
-    message: `No such ${objectName}: '${id}'`, doc_url: 'https://stripe.com/docs/error-codes/resource-missing',
+    type: 'invalid_request_error',
+    code: 'resource_missing',
+    param,
+    message: `No such ${objectName}: '${id}'`,
+    doc_url: 'https://stripe.com/docs/error-codes/resource-missing',
   });
 }
 
@@ -48,29 +54,46 @@ export const stripeErrorHandler: ErrorRequestHandler = (err, _req, res, _next) =
   if (typeof err?.status === 'number' && err.status < 500) {
     return sendError(res, invalidRequest('Invalid request body: the body could not be parsed.'));
   }
-  res.status(500).json({ error: { type: 'api_error', message: `An unknown error occurred: ${err instanceof Error ? err.message : String(err)}` } });
+  res
+    .status(500)
+    .json({
+      error: {
+        type: 'api_error',
+        message: `An unknown error occurred: ${err instanceof Error ? err.message : String(err)}`,
+      },
+    });
 };
 
 export const unrecognizedUrl: RequestHandler = (req, res) => {
-  sendError(res, new StripeApiError(404, {
-    type: 'invalid_request_error',
-    message: `Unrecognized request URL (${req.method}: ${req.path}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.`,
-  }));
+  sendError(
+    res,
+    new StripeApiError(404, {
+      type: 'invalid_request_error',
+      message: `Unrecognized request URL (${req.method}: ${req.path}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.`,
+    }),
+  );
 };
 
 /** How Stripe answers injected faults: its 429 is an `invalid_request_error` with code `rate_limit`. */
 export const stripeFaultResponders: FaultResponders = {
-  tooManyRequests: (res) => void res.status(429).json({
-    error: {
-      type: 'invalid_request_error', code: 'rate_limit',
-      message: 'Too many requests hit the API too quickly. We recommend an exponential backoff of your requests.',
-      doc_url: 'https://stripe.com/docs/error-codes/rate-limit',
-    },
-  }),
-  serverError: (res, status) => void res.status(status).json({
-    error: { type: 'api_error', message: 'An unknown error occurred while processing your request. Please try again.' },
-  }),
-  unavailable: (res) => void res.status(503).json({
-    error: { type: 'api_error', message: 'Stripe is temporarily unavailable. Please try again.' },
-  }),
+  tooManyRequests: (res) =>
+    void res.status(429).json({
+      error: {
+        type: 'invalid_request_error',
+        code: 'rate_limit',
+        message: 'Too many requests hit the API too quickly. We recommend an exponential backoff of your requests.',
+        doc_url: 'https://stripe.com/docs/error-codes/rate-limit',
+      },
+    }),
+  serverError: (res, status) =>
+    void res.status(status).json({
+      error: {
+        type: 'api_error',
+        message: 'An unknown error occurred while processing your request. Please try again.',
+      },
+    }),
+  unavailable: (res) =>
+    void res.status(503).json({
+      error: { type: 'api_error', message: 'Stripe is temporarily unavailable. Please try again.' },
+    }),
 };

@@ -26,7 +26,9 @@ export function recordEvent(
     object: 'event',
     api_version: Stripe.API_VERSION,
     created: nowSeconds,
-    data: previousAttributes ? { object: clone(object), previous_attributes: clone(previousAttributes) } : { object: clone(object) },
+    data: previousAttributes
+      ? { object: clone(object), previous_attributes: clone(previousAttributes) }
+      : { object: clone(object) },
     livemode: false,
     pending_webhooks: hasEndpoint ? 1 : 0,
     request: { ...request },
@@ -52,7 +54,8 @@ function typeMatcher(params: Record<string, unknown>): (type: string) => boolean
   if (typeof params.type === 'string' && params.type) patterns.push(params.type);
   const types = params.types;
   if (Array.isArray(types)) patterns.push(...types.filter((t): t is string => typeof t === 'string'));
-  else if (types && typeof types === 'object') patterns.push(...Object.values(types).filter((t): t is string => typeof t === 'string'));
+  else if (types && typeof types === 'object')
+    patterns.push(...Object.values(types).filter((t): t is string => typeof t === 'string'));
   if (patterns.length === 0) return () => true;
   const regexes = patterns.map((p) => new RegExp(`^${p.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`));
   return (type) => regexes.some((r) => r.test(type));
@@ -61,18 +64,26 @@ function typeMatcher(params: Record<string, unknown>): (type: string) => boolean
 /** `GET /v1/events` (last 30 days; `type` with `*` wildcards, `types[]`, `created[…]`, paging) and `GET /v1/events/:id`. */
 export function eventRoutes(engine: Engine): Router {
   const router = Router();
-  router.get('/v1/events/:id', route(engine, (ctx, req) => {
-    const event = ctx.state.events[String(req.params.id)];
-    if (!event || event.created < ctx.now() - retentionSeconds) throw resourceMissing('event', String(req.params.id));
-    return event;
-  }));
-  router.get('/v1/events', route(engine, (ctx, req) => {
-    const params = paramsOf(req);
-    const matchesType = typeMatcher(params);
-    const matchesCreated = createdFilter(params);
-    const oldest = ctx.now() - retentionSeconds;
-    const events = newestFirst(ctx.state.events).filter((e) => e.created >= oldest && matchesType(e.type) && matchesCreated(e.created));
-    return page(events, req, '/v1/events');
-  }));
+  router.get(
+    '/v1/events/:id',
+    route(engine, (ctx, req) => {
+      const event = ctx.state.events[String(req.params.id)];
+      if (!event || event.created < ctx.now() - retentionSeconds) throw resourceMissing('event', String(req.params.id));
+      return event;
+    }),
+  );
+  router.get(
+    '/v1/events',
+    route(engine, (ctx, req) => {
+      const params = paramsOf(req);
+      const matchesType = typeMatcher(params);
+      const matchesCreated = createdFilter(params);
+      const oldest = ctx.now() - retentionSeconds;
+      const events = newestFirst(ctx.state.events).filter(
+        (e) => e.created >= oldest && matchesType(e.type) && matchesCreated(e.created),
+      );
+      return page(events, req, '/v1/events');
+    }),
+  );
   return router;
 }

@@ -52,7 +52,9 @@ function expandPath(state: StripeState, value: unknown, segments: string[]): voi
       holder[head] = child;
     }
   } else if (Array.isArray(child)) {
-    child = child.map((entry: unknown) => (typeof entry === 'string' && findById(state, entry) !== undefined ? clone(findById(state, entry)) : entry));
+    child = child.map((entry: unknown) =>
+      typeof entry === 'string' && findById(state, entry) !== undefined ? clone(findById(state, entry)) : entry,
+    );
     holder[head] = child;
   }
   if (rest.length > 0) expandPath(state, child, rest);

@@ -10,13 +10,19 @@ const retentionMs = 24 * 60 * 60 * 1000;
 function canonical(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(canonical);
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.keys(value).sort().map((k) => [k, canonical((value as Record<string, unknown>)[k])]));
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
+    );
   }
   return value;
 }
 
 function signature(body: unknown): string {
-  return createHash('sha256').update(JSON.stringify(canonical(body ?? {}))).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(body ?? {})))
+    .digest('hex');
 }
 
 /** Responses worth replaying: the request ran (success or a card decline), not a validation or rate-limit refusal. */
@@ -44,7 +50,13 @@ export function idempotency(store: Store<StripeState>, nowMs: () => number): Req
     const key = req.get('idempotency-key');
     if (req.method !== 'POST' || !key) return next();
     if (key.length > 255) {
-      return sendError(res, new StripeApiError(400, { type: 'invalid_request_error', message: 'Idempotency keys can be at most 255 characters long.' }));
+      return sendError(
+        res,
+        new StripeApiError(400, {
+          type: 'invalid_request_error',
+          message: 'Idempotency keys can be at most 255 characters long.',
+        }),
+      );
     }
     const now = nowMs();
     prune(now);
@@ -53,25 +65,34 @@ export function idempotency(store: Store<StripeState>, nowMs: () => number): Req
     const stored = store.data.idempotency[key];
     if (stored && now - stored.storedAtMs <= retentionMs) {
       if (stored.endpoint !== endpoint) {
-        return sendError(res, new StripeApiError(400, {
-          type: 'idempotency_error',
-          message: `Keys for idempotent requests can only be used for the same endpoint they were first used for ('${stored.endpoint}' vs '${endpoint}'). Try using a key other than '${key}' if you meant to execute a different request.`,
-        }));
+        return sendError(
+          res,
+          new StripeApiError(400, {
+            type: 'idempotency_error',
+            message: `Keys for idempotent requests can only be used for the same endpoint they were first used for ('${stored.endpoint}' vs '${endpoint}'). Try using a key other than '${key}' if you meant to execute a different request.`,
+          }),
+        );
       }
       if (stored.requestSignature !== requestSignature) {
-        return sendError(res, new StripeApiError(400, {
-          type: 'idempotency_error',
-          message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${key}' if you meant to execute a different request.`,
-        }));
+        return sendError(
+          res,
+          new StripeApiError(400, {
+            type: 'idempotency_error',
+            message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${key}' if you meant to execute a different request.`,
+          }),
+        );
       }
       res.set({ 'Idempotency-Key': key, 'Idempotent-Replayed': 'true' });
       return void res.status(stored.status).json(stored.body);
     }
     if (inFlight.has(key)) {
-      return sendError(res, new StripeApiError(409, {
-        type: 'idempotency_error',
-        message: `There is currently another in-progress request using this Stripe-Idempotency-Key (that is, one with the same value as '${key}'). Try again later.`,
-      }));
+      return sendError(
+        res,
+        new StripeApiError(409, {
+          type: 'idempotency_error',
+          message: `There is currently another in-progress request using this Stripe-Idempotency-Key (that is, one with the same value as '${key}'). Try again later.`,
+        }),
+      );
     }
     inFlight.add(key);
     res.set('Idempotency-Key', key);

@@ -53,7 +53,12 @@ const noRequest: RequestInfo = { id: null, idempotency_key: null };
 export function createStripeSandbox(options: StripeSandboxOptions): SandboxPeer<StripeState> & { stop(): void } {
   const store = new Store<StripeState>(initialState, options.dataFile);
   const nowMs = options.now ?? Date.now;
-  const delivery = new WebhookDelivery({ store, url: options.webhookUrl, secret: options.webhookSecret, retryBaseMs: options.retryBaseMs ?? 1000 });
+  const delivery = new WebhookDelivery({
+    store,
+    url: options.webhookUrl,
+    secret: options.webhookSecret,
+    retryBaseMs: options.retryBaseMs ?? 1000,
+  });
   const startBilling = billingSettingsSchema.parse({ ...defaultBillingSettings, ...options.billing });
   let lastBaseUrl = 'http://127.0.0.1';
 
@@ -83,9 +88,23 @@ export function createStripeSandbox(options: StripeSandboxOptions): SandboxPeer<
   const routes = Router();
   routes.use(idempotency(store, nowMs));
   for (const resource of [
-    customerRoutes, paymentMethodRoutes, paymentIntentRoutes, chargeRoutes, refundRoutes, balanceRoutes, payoutRoutes,
-    reviewRoutes, disputeRoutes, priceRoutes, couponRoutes, taxRateRoutes, subscriptionRoutes, checkoutSessionRoutes, eventRoutes,
-  ]) routes.use(resource(engine));
+    customerRoutes,
+    paymentMethodRoutes,
+    paymentIntentRoutes,
+    chargeRoutes,
+    refundRoutes,
+    balanceRoutes,
+    payoutRoutes,
+    reviewRoutes,
+    disputeRoutes,
+    priceRoutes,
+    couponRoutes,
+    taxRateRoutes,
+    subscriptionRoutes,
+    checkoutSessionRoutes,
+    eventRoutes,
+  ])
+    routes.use(resource(engine));
   routes.use(stripeErrorHandler);
 
   const peer = createPeer<StripeState>({

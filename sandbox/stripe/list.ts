@@ -17,9 +17,12 @@ export function page<T extends { id: string }>(items: T[], req: Request, url: st
   const params = paramsOf(req);
   const limit = optionalInteger(params, 'limit', 1) ?? 10;
   if (limit > 100) throw invalidRequest('Invalid integer: limit must be at most 100', { param: 'limit' });
-  const startingAfter = typeof params.starting_after === 'string' && params.starting_after ? params.starting_after : undefined;
-  const endingBefore = typeof params.ending_before === 'string' && params.ending_before ? params.ending_before : undefined;
-  if (startingAfter && endingBefore) throw invalidRequest('You may only specify one of these parameters: ending_before, starting_after.');
+  const startingAfter =
+    typeof params.starting_after === 'string' && params.starting_after ? params.starting_after : undefined;
+  const endingBefore =
+    typeof params.ending_before === 'string' && params.ending_before ? params.ending_before : undefined;
+  if (startingAfter && endingBefore)
+    throw invalidRequest('You may only specify one of these parameters: ending_before, starting_after.');
   if (startingAfter) {
     const index = cursorIndex(items, startingAfter, 'starting_after');
     const rest = items.slice(index + 1);
@@ -28,7 +31,12 @@ export function page<T extends { id: string }>(items: T[], req: Request, url: st
   if (endingBefore) {
     const index = cursorIndex(items, endingBefore, 'ending_before');
     const newer = items.slice(0, index);
-    return { object: 'list', data: newer.slice(Math.max(0, newer.length - limit)), has_more: newer.length > limit, url };
+    return {
+      object: 'list',
+      data: newer.slice(Math.max(0, newer.length - limit)),
+      has_more: newer.length > limit,
+      url,
+    };
   }
   return { object: 'list', data: items.slice(0, limit), has_more: items.length > limit, url };
 }
@@ -55,6 +63,9 @@ export function createdFilter(params: Params, name = 'created'): (created: numbe
   const range = raw as Params;
   const bound = (key: string): number | undefined => optionalInteger(range, key, -Infinity);
   const [gt, gte, lt, lte] = [bound('gt'), bound('gte'), bound('lt'), bound('lte')];
-  return (created) => (gt === undefined || created > gt) && (gte === undefined || created >= gte)
-    && (lt === undefined || created < lt) && (lte === undefined || created <= lte);
+  return (created) =>
+    (gt === undefined || created > gt) &&
+    (gte === undefined || created >= gte) &&
+    (lt === undefined || created < lt) &&
+    (lte === undefined || created <= lte);
 }

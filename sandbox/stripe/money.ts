@@ -3,12 +3,67 @@
  * (cents, yen, fils); nothing here divides by 100 — every per-currency figure comes from a table.
  */
 
-export const zeroDecimal = new Set(['bif', 'clp', 'djf', 'gnf', 'jpy', 'kmf', 'krw', 'mga', 'pyg', 'rwf', 'ugx', 'vnd', 'vuv', 'xaf', 'xof', 'xpf']);
+export const zeroDecimal = new Set([
+  'bif',
+  'clp',
+  'djf',
+  'gnf',
+  'jpy',
+  'kmf',
+  'krw',
+  'mga',
+  'pyg',
+  'rwf',
+  'ugx',
+  'vnd',
+  'vuv',
+  'xaf',
+  'xof',
+  'xpf',
+]);
 export const threeDecimal = new Set(['bhd', 'jod', 'kwd', 'omr', 'tnd']);
 const twoDecimal = new Set([
-  'usd', 'eur', 'gbp', 'cad', 'aud', 'nzd', 'chf', 'sek', 'nok', 'dkk', 'pln', 'czk', 'huf', 'ron', 'bgn', 'hkd', 'sgd',
-  'mxn', 'brl', 'inr', 'thb', 'myr', 'php', 'idr', 'aed', 'sar', 'qar', 'ils', 'try', 'zar', 'cny', 'twd', 'egp', 'ngn',
-  'kes', 'mad', 'cop', 'pen', 'ars', 'uah', 'isk',
+  'usd',
+  'eur',
+  'gbp',
+  'cad',
+  'aud',
+  'nzd',
+  'chf',
+  'sek',
+  'nok',
+  'dkk',
+  'pln',
+  'czk',
+  'huf',
+  'ron',
+  'bgn',
+  'hkd',
+  'sgd',
+  'mxn',
+  'brl',
+  'inr',
+  'thb',
+  'myr',
+  'php',
+  'idr',
+  'aed',
+  'sar',
+  'qar',
+  'ils',
+  'try',
+  'zar',
+  'cny',
+  'twd',
+  'egp',
+  'ngn',
+  'kes',
+  'mad',
+  'cop',
+  'pen',
+  'ars',
+  'uah',
+  'isk',
 ]);
 
 export function isSupportedCurrency(currency: string): boolean {
@@ -28,7 +83,20 @@ export function amountStep(currency: string): number {
 }
 
 /** Smallest chargeable amount, in minor units (Stripe's minimums for the common currencies, 1 otherwise). */
-const minimumCharge: Record<string, number> = { usd: 50, eur: 50, gbp: 30, cad: 50, aud: 50, chf: 50, jpy: 50, kwd: 100, bhd: 100, omr: 100, jod: 100, tnd: 500 };
+const minimumCharge: Record<string, number> = {
+  usd: 50,
+  eur: 50,
+  gbp: 30,
+  cad: 50,
+  aud: 50,
+  chf: 50,
+  jpy: 50,
+  kwd: 100,
+  bhd: 100,
+  omr: 100,
+  jod: 100,
+  tnd: 500,
+};
 export function minimumChargeMinor(currency: string): number {
   return minimumCharge[currency] ?? 1;
 }
@@ -62,8 +130,19 @@ const defaultProcessingFee: Record<0 | 2 | 3, ProcessingFee> = {
 
 /** Dispute fee per currency, in minor units. */
 const disputeFees: Record<string, number> = {
-  usd: 1500, eur: 1500, gbp: 1500, cad: 1500, aud: 2500, jpy: 1500, krw: 20000, vnd: 350000,
-  kwd: 5000, bhd: 6000, omr: 6000, jod: 10000, tnd: 45000,
+  usd: 1500,
+  eur: 1500,
+  gbp: 1500,
+  cad: 1500,
+  aud: 2500,
+  jpy: 1500,
+  krw: 20000,
+  vnd: 350000,
+  kwd: 5000,
+  bhd: 6000,
+  omr: 6000,
+  jod: 10000,
+  tnd: 45000,
 };
 const defaultDisputeFee: Record<0 | 2 | 3, number> = { 0: 1500, 2: 1500, 3: 5000 };
 
@@ -93,7 +172,9 @@ const symbols: Record<string, string> = { usd: '$', eur: '€', gbp: '£', jpy: 
 export function formatAmount(amountMinor: number, currency: string): string {
   const digits = exponent(currency);
   const sign = amountMinor < 0 ? '-' : '';
-  const text = Math.abs(amountMinor).toString().padStart(digits + 1, '0');
+  const text = Math.abs(amountMinor)
+    .toString()
+    .padStart(digits + 1, '0');
   const major = digits === 0 ? text : `${text.slice(0, -digits)}.${text.slice(-digits)}`;
   const symbol = symbols[currency];
   return symbol ? `${sign}${symbol}${major}` : `${sign}${currency.toUpperCase()} ${major}`;

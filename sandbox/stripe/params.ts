@@ -32,7 +32,8 @@ export function nullableString(params: Params, name: string): string | null | un
 export function optionalInteger(params: Params, name: string, min = 0): number | undefined {
   const value = params[name];
   if (value === undefined || value === '') return undefined;
-  if (typeof value !== 'string' && typeof value !== 'number') throw invalidRequest(`Invalid integer: ${String(value)}`, { param: name });
+  if (typeof value !== 'string' && typeof value !== 'number')
+    throw invalidRequest(`Invalid integer: ${String(value)}`, { param: name });
   const text = String(value);
   if (!/^-?\d+$/.test(text)) throw invalidRequest(`Invalid integer: ${text}`, { param: name });
   const parsed = Number(text);
@@ -83,7 +84,8 @@ export function applyMetadata(current: Metadata, params: Params): Metadata {
   }
   const next = { ...current };
   for (const [key, raw] of Object.entries(value as Params)) {
-    if (key.length > 40) throw invalidRequest(`Metadata key ${key} is longer than 40 characters.`, { param: `metadata[${key}]` });
+    if (key.length > 40)
+      throw invalidRequest(`Metadata key ${key} is longer than 40 characters.`, { param: `metadata[${key}]` });
     if (raw === '' || raw === null) delete next[key];
     else next[key] = String(raw);
   }

@@ -12,7 +12,8 @@ export function searchMatcher(query: string): (object: Record<string, unknown>) 
     const [, , metadataKey, value] = match;
     const field = metadataKey === undefined ? clause.trim().split(':')[0]! : undefined;
     return (object: Record<string, unknown>) => {
-      if (metadataKey !== undefined) return (object.metadata as Record<string, string> | undefined)?.[metadataKey] === value;
+      if (metadataKey !== undefined)
+        return (object.metadata as Record<string, string> | undefined)?.[metadataKey] === value;
       return String(object[field!] ?? '') === value;
     };
   });

@@ -8,14 +8,27 @@ import { exponent, isSupportedCurrency } from './money';
  * the settlement currency with Stripe's `exchange_rate`, and Stripe's fee is taken on the converted amount plus a
  * currency-conversion fee. A currency with no rate settles as itself.
  */
-export const settlementSchema = z.object({
-  default_currency: z.string().length(3).transform((c) => c.toLowerCase()).refine(isSupportedCurrency, 'not a currency the sandbox knows'),
-  settlement_currencies: z.array(z.string().length(3).transform((c) => c.toLowerCase())).default([]),
-  /** Per presented currency: 1 unit of it is this many units of the default currency (major units, as Stripe's `exchange_rate`). */
-  exchange_rates: z.record(z.string(), z.number().positive()).default({}),
-  /** Stripe's fee for converting, in basis points of the converted amount (1% in the US). */
-  conversion_fee_bps: z.number().int().min(0).max(1_000).default(100),
-}).strict();
+export const settlementSchema = z
+  .object({
+    default_currency: z
+      .string()
+      .length(3)
+      .transform((c) => c.toLowerCase())
+      .refine(isSupportedCurrency, 'not a currency the sandbox knows'),
+    settlement_currencies: z
+      .array(
+        z
+          .string()
+          .length(3)
+          .transform((c) => c.toLowerCase()),
+      )
+      .default([]),
+    /** Per presented currency: 1 unit of it is this many units of the default currency (major units, as Stripe's `exchange_rate`). */
+    exchange_rates: z.record(z.string(), z.number().positive()).default({}),
+    /** Stripe's fee for converting, in basis points of the converted amount (1% in the US). */
+    conversion_fee_bps: z.number().int().min(0).max(1_000).default(100),
+  })
+  .strict();
 
 export type SettlementSettings = z.infer<typeof settlementSchema>;
 
@@ -28,7 +41,12 @@ export interface Settled {
 /** `amount` (minor units of `currency`) as it reaches the balance: converted when the account does not settle in that currency. */
 export function settle(settings: SettlementSettings | undefined, amount: number, currency: string): Settled {
   const rate = settings?.exchange_rates[currency];
-  if (!settings || rate === undefined || currency === settings.default_currency || settings.settlement_currencies.includes(currency)) {
+  if (
+    !settings ||
+    rate === undefined ||
+    currency === settings.default_currency ||
+    settings.settlement_currencies.includes(currency)
+  ) {
     return { amount, currency, exchangeRate: null };
   }
   const target = settings.default_currency;

@@ -3,8 +3,18 @@ import type { Coupon, Discount, Invoice, InvoiceLine, Price, Product, Subscripti
 import type { SettlementSettings } from './settlement';
 import type { RefundBehaviour } from './testCards';
 import type {
-  BalanceTransaction, Charge, Customer, DeletedCustomer, Dispute, EarlyFraudWarning, PaymentIntent, PaymentMethod,
-  Payout, Refund, Review, StripeEvent,
+  BalanceTransaction,
+  Charge,
+  Customer,
+  DeletedCustomer,
+  Dispute,
+  EarlyFraudWarning,
+  PaymentIntent,
+  PaymentMethod,
+  Payout,
+  Refund,
+  Review,
+  StripeEvent,
 } from './types';
 
 /** A stored idempotent response, replayed for 24 h to a request with the same key and parameters. */
@@ -91,16 +101,55 @@ export interface StripeState {
 
 export function initialState(): StripeState {
   return {
-    customers: {}, paymentMethods: {}, testCardOf: {}, paymentIntents: {}, charges: {}, refunds: {}, nextRefundBehaviour: {}, refundsToFail: {},
-    balanceTransactions: {}, payoutOf: {}, payouts: {}, reviews: {}, earlyFraudWarnings: {}, disputes: {},
-    products: {}, prices: {}, subscriptions: {}, invoices: {}, coupons: {}, discounts: {}, taxRates: {}, subscriptionBooks: {}, checkoutSessions: {}, checkoutExtras: {}, events: {}, deliveries: {}, idempotency: {},
+    customers: {},
+    paymentMethods: {},
+    testCardOf: {},
+    paymentIntents: {},
+    charges: {},
+    refunds: {},
+    nextRefundBehaviour: {},
+    refundsToFail: {},
+    balanceTransactions: {},
+    payoutOf: {},
+    payouts: {},
+    reviews: {},
+    earlyFraudWarnings: {},
+    disputes: {},
+    products: {},
+    prices: {},
+    subscriptions: {},
+    invoices: {},
+    coupons: {},
+    discounts: {},
+    taxRates: {},
+    subscriptionBooks: {},
+    checkoutSessions: {},
+    checkoutExtras: {},
+    events: {},
+    deliveries: {},
+    idempotency: {},
   };
 }
 
 const collectionByPrefix: Record<string, keyof StripeState> = {
-  cus: 'customers', pm: 'paymentMethods', pi: 'paymentIntents', ch: 'charges', re: 'refunds', txn: 'balanceTransactions',
-  po: 'payouts', prv: 'reviews', issfr: 'earlyFraudWarnings', dp: 'disputes', prod: 'products', price: 'prices',
-  sub: 'subscriptions', in: 'invoices', cs: 'checkoutSessions', evt: 'events', di: 'discounts', txr: 'taxRates',
+  cus: 'customers',
+  pm: 'paymentMethods',
+  pi: 'paymentIntents',
+  ch: 'charges',
+  re: 'refunds',
+  txn: 'balanceTransactions',
+  po: 'payouts',
+  prv: 'reviews',
+  issfr: 'earlyFraudWarnings',
+  dp: 'disputes',
+  prod: 'products',
+  price: 'prices',
+  sub: 'subscriptions',
+  in: 'invoices',
+  cs: 'checkoutSessions',
+  evt: 'events',
+  di: 'discounts',
+  txr: 'taxRates',
 };
 
 /** Any stored object by its id (the prefix names the collection), for `expand[]`. */

@@ -25,7 +25,10 @@ export interface TestCard {
 
 const visa = { brand: 'visa', country: 'US', exp_month: 12, exp_year: 2034, funding: 'credit', last4: '4242' };
 const genericDecline = {
-  code: 'card_declined', declineCode: 'generic_decline', message: 'Your card was declined.', reason: 'generic_decline',
+  code: 'card_declined',
+  declineCode: 'generic_decline',
+  message: 'Your card was declined.',
+  reason: 'generic_decline',
   sellerMessage: 'The bank did not return any further details with this decline.',
 };
 
@@ -38,25 +41,64 @@ export const testCards: Record<string, TestCard> = {
   pm_card_jp: { card: { ...visa, country: 'JP', last4: '0003' }, number: '4000003920000003' },
   pm_card_chargeDeclined: { card: { ...visa, last4: '0002' }, number: '4000000000000002', decline: genericDecline },
   pm_card_chargeDeclinedInsufficientFunds: {
-    card: { ...visa, last4: '9995' }, number: '4000000000009995',
-    decline: { ...genericDecline, declineCode: 'insufficient_funds', message: 'Your card has insufficient funds.', reason: 'insufficient_funds', sellerMessage: 'The bank returned the decline code `insufficient_funds`.' },
+    card: { ...visa, last4: '9995' },
+    number: '4000000000009995',
+    decline: {
+      ...genericDecline,
+      declineCode: 'insufficient_funds',
+      message: 'Your card has insufficient funds.',
+      reason: 'insufficient_funds',
+      sellerMessage: 'The bank returned the decline code `insufficient_funds`.',
+    },
   },
   pm_card_chargeDeclinedFraudulent: {
-    card: { ...visa, last4: '0019' }, number: '4100000000000019',
-    decline: { ...genericDecline, declineCode: 'fraudulent', reason: 'fraudulent', sellerMessage: 'The bank returned the decline code `fraudulent`.' },
+    card: { ...visa, last4: '0019' },
+    number: '4100000000000019',
+    decline: {
+      ...genericDecline,
+      declineCode: 'fraudulent',
+      reason: 'fraudulent',
+      sellerMessage: 'The bank returned the decline code `fraudulent`.',
+    },
   },
   pm_card_chargeDeclinedExpiredCard: {
-    card: { ...visa, last4: '0069' }, number: '4000000000000069',
-    decline: { code: 'expired_card', message: 'Your card has expired.', reason: 'expired_card', sellerMessage: 'The bank returned the decline code `expired_card`.' },
+    card: { ...visa, last4: '0069' },
+    number: '4000000000000069',
+    decline: {
+      code: 'expired_card',
+      message: 'Your card has expired.',
+      reason: 'expired_card',
+      sellerMessage: 'The bank returned the decline code `expired_card`.',
+    },
   },
   pm_card_chargeDeclinedIncorrectCvc: {
-    card: { ...visa, last4: '0127' }, number: '4000000000000127',
-    decline: { code: 'incorrect_cvc', message: "Your card's security code is incorrect.", reason: 'incorrect_cvc', sellerMessage: 'The bank returned the decline code `incorrect_cvc`.' },
+    card: { ...visa, last4: '0127' },
+    number: '4000000000000127',
+    decline: {
+      code: 'incorrect_cvc',
+      message: "Your card's security code is incorrect.",
+      reason: 'incorrect_cvc',
+      sellerMessage: 'The bank returned the decline code `incorrect_cvc`.',
+    },
   },
-  pm_card_riskLevelElevated: { card: { ...visa, last4: '9235' }, number: '4000000000009235', riskLevel: 'elevated', riskScore: 70 },
-  pm_card_riskLevelHighest: { card: { ...visa, last4: '4954' }, number: '4000000000004954', riskLevel: 'highest', riskScore: 85 },
+  pm_card_riskLevelElevated: {
+    card: { ...visa, last4: '9235' },
+    number: '4000000000009235',
+    riskLevel: 'elevated',
+    riskScore: 70,
+  },
+  pm_card_riskLevelHighest: {
+    card: { ...visa, last4: '4954' },
+    number: '4000000000004954',
+    riskLevel: 'highest',
+    riskScore: 85,
+  },
   pm_card_createDispute: { card: { ...visa, last4: '0259' }, number: '4000000000000259', disputes: true },
-  pm_card_authenticationRequired: { card: { ...visa, last4: '3184' }, number: '4000002760003184', requiresAuthentication: true },
+  pm_card_authenticationRequired: {
+    card: { ...visa, last4: '3184' },
+    number: '4000002760003184',
+    requiresAuthentication: true,
+  },
   pm_card_createDisputeInquiry: { card: { ...visa, last4: '1976' }, number: '4000000000001976', disputes: true },
   // Refunds: "pending, then succeeded" and "succeeded, then failed"; the sandbox settles them on
   // `POST /__sandbox/refunds/:id/outcome` rather than after a delay.

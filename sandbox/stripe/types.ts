@@ -19,7 +19,12 @@ export interface Customer extends Base {
   description: string | null;
   email: string | null;
   invoice_prefix: string;
-  invoice_settings: { custom_fields: null; default_payment_method: string | null; footer: null; rendering_options: null };
+  invoice_settings: {
+    custom_fields: null;
+    default_payment_method: string | null;
+    footer: null;
+    rendering_options: null;
+  };
   metadata: Metadata;
   name: string | null;
   next_invoice_sequence: number;
@@ -97,7 +102,14 @@ export interface PaymentIntent extends Base {
   receipt_email: string | null;
   review: string | null;
   statement_descriptor: string | null;
-  status: 'requires_payment_method' | 'requires_confirmation' | 'requires_capture' | 'requires_action' | 'processing' | 'succeeded' | 'canceled';
+  status:
+    | 'requires_payment_method'
+    | 'requires_confirmation'
+    | 'requires_capture'
+    | 'requires_action'
+    | 'processing'
+    | 'succeeded'
+    | 'canceled';
 }
 
 export interface Outcome {
@@ -139,8 +151,13 @@ export interface Charge extends Base {
 
 /** Why a refund failed, as Stripe names it (`refund.failure_reason`). */
 export type RefundFailureReason =
-  | 'lost_or_stolen_card' | 'expired_or_canceled_card' | 'charge_for_pending_refund_disputed' | 'insufficient_funds' | 'declined'
-  | 'merchant_request' | 'unknown';
+  | 'lost_or_stolen_card'
+  | 'expired_or_canceled_card'
+  | 'charge_for_pending_refund_disputed'
+  | 'insufficient_funds'
+  | 'declined'
+  | 'merchant_request'
+  | 'unknown';
 
 /**
  * A refund. `pending` ones carry `pending_reason`; a `failed` one carries `failure_reason` and

@@ -3,14 +3,17 @@ import { z } from 'zod';
 import type { Store } from '../kit/store';
 import type { Delivery, StripeState } from './state';
 
-export const deliverySettingsSchema = z.object({
-  /** Probability that an event is delivered twice. */
-  duplicateRate: z.number().min(0).max(1),
-  /** Each delivery waits a random 0..window ms, so events arrive out of order. */
-  shuffleWindowMs: z.number().int().min(0).max(600_000),
-  /** Hold every delivery; unpausing releases them. */
-  paused: z.boolean(),
-}).partial().strict();
+export const deliverySettingsSchema = z
+  .object({
+    /** Probability that an event is delivered twice. */
+    duplicateRate: z.number().min(0).max(1),
+    /** Each delivery waits a random 0..window ms, so events arrive out of order. */
+    shuffleWindowMs: z.number().int().min(0).max(600_000),
+    /** Hold every delivery; unpausing releases them. */
+    paused: z.boolean(),
+  })
+  .partial()
+  .strict();
 
 export type DeliverySettings = Required<z.infer<typeof deliverySettingsSchema>>;
 
@@ -75,7 +78,16 @@ export class WebhookDelivery {
   /** Queues a new event for delivery (and maybe a duplicate); nothing happens without an endpoint. */
   enqueue(eventId: string, type: string): void {
     if (!this.options.url || this.stopped) return;
-    const delivery: Delivery = { eventId, type, attempts: 0, lastStatus: null, lastError: null, delivered: false, duplicates: 0, failed: false };
+    const delivery: Delivery = {
+      eventId,
+      type,
+      attempts: 0,
+      lastStatus: null,
+      lastError: null,
+      delivered: false,
+      duplicates: 0,
+      failed: false,
+    };
     this.options.store.data.deliveries[eventId] = delivery;
     this.schedule({ eventId, attempt: 1 }, this.initialDelayMs());
     if (this.random() < this.settings.duplicateRate) {
@@ -87,7 +99,8 @@ export class WebhookDelivery {
   /** After a restart from a data file: picks up deliveries that were still being retried. */
   resumePending(): void {
     for (const delivery of Object.values(this.options.store.data.deliveries)) {
-      if (!delivery.delivered && !delivery.failed) this.schedule({ eventId: delivery.eventId, attempt: delivery.attempts + 1 }, 0);
+      if (!delivery.delivered && !delivery.failed)
+        this.schedule({ eventId: delivery.eventId, attempt: delivery.attempts + 1 }, 0);
     }
   }
 
@@ -154,13 +167,21 @@ export class WebhookDelivery {
     if (!event || !url) return;
     const payload = JSON.stringify(event, null, 2);
     // Signed with the wall clock of the attempt, as receivers verify against their own clock.
-    const header = Stripe.webhooks.generateTestHeaderString({ payload, secret, timestamp: Math.floor(Date.now() / 1000) });
+    const header = Stripe.webhooks.generateTestHeaderString({
+      payload,
+      secret,
+      timestamp: Math.floor(Date.now() / 1000),
+    });
     let status: number | null = null;
     let error: string | null = null;
     try {
       const response = await fetch(url, {
         method: 'POST',
-        headers: { 'Content-Type': 'application/json; charset=utf-8', 'Stripe-Signature': header, 'User-Agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)' },
+        headers: {
+          'Content-Type': 'application/json; charset=utf-8',
+          'Stripe-Signature': header,
+          'User-Agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)',
+        },
         body: payload,
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
       });

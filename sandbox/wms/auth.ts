@@ -7,7 +7,10 @@ export function bearerAuth(token: string): RequestHandler {
   return (req, res, next) => {
     const match = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
     if (match?.[1] && timingSafeEqual(digest(match[1].trim()), expected)) return next();
-    res.status(401).set('WWW-Authenticate', 'Bearer').json({ message: 'Authorization has been denied for this request.' });
+    res
+      .status(401)
+      .set('WWW-Authenticate', 'Bearer')
+      .json({ message: 'Authorization has been denied for this request.' });
   };
 }
 

@@ -15,26 +15,37 @@ export function wmsControls(orders: WmsOrders, store: Store<WmsState>): Router {
   const router = Router();
   const state = (): WmsState => store.data;
 
-  router.post('/ship/:id', shipBob((req, res) => {
-    const given = parse(shipSchema, req.body ?? {});
-    res.json(orders.ship(param(req), given));
-  }));
+  router.post(
+    '/ship/:id',
+    shipBob((req, res) => {
+      const given = parse(shipSchema, req.body ?? {});
+      res.json(orders.ship(param(req), given));
+    }),
+  );
 
   router.get('/stock', (_req, res) => void res.json({ outOfStockSkus: state().outOfStockSkus }));
-  router.put('/stock', shipBob((req, res) => {
-    orders.setOutOfStock(parse(stockSchema, req.body ?? {}).outOfStockSkus);
-    res.json({ outOfStockSkus: state().outOfStockSkus });
-  }));
+  router.put(
+    '/stock',
+    shipBob((req, res) => {
+      orders.setOutOfStock(parse(stockSchema, req.body ?? {}).outOfStockSkus);
+      res.json({ outOfStockSkus: state().outOfStockSkus });
+    }),
+  );
 
   router.get('/webhooks', (_req, res) => {
-    res.json(state().deliveries.map(({ body, ...delivery }) => ({ ...delivery, payload: JSON.parse(body) as unknown })));
+    res.json(
+      state().deliveries.map(({ body, ...delivery }) => ({ ...delivery, payload: JSON.parse(body) as unknown })),
+    );
   });
   router.get('/webhook-endpoint', (_req, res) => void res.json({ url: state().webhookUrl }));
-  router.put('/webhook-endpoint', shipBob((req, res) => {
-    state().webhookUrl = parse(endpointSchema, req.body ?? {}).url;
-    store.changed();
-    res.json({ url: state().webhookUrl });
-  }));
+  router.put(
+    '/webhook-endpoint',
+    shipBob((req, res) => {
+      state().webhookUrl = parse(endpointSchema, req.body ?? {}).url;
+      store.changed();
+      res.json({ url: state().webhookUrl });
+    }),
+  );
 
   return router;
 }

@@ -6,7 +6,10 @@ import type { z } from 'zod';
  * request and 422 for one it understood but will not carry out.
  */
 export class ShipBobError extends Error {
-  constructor(readonly status: number, readonly body: Record<string, unknown>) {
+  constructor(
+    readonly status: number,
+    readonly body: Record<string, unknown>,
+  ) {
     super(JSON.stringify(body));
     this.name = 'ShipBobError';
   }
@@ -28,7 +31,11 @@ export function notFound(what: string): ShipBobError {
 export function fromZodIssues(issues: readonly z.core.$ZodIssue[]): ShipBobError {
   const errors: Record<string, string[]> = {};
   for (const issue of issues) {
-    const key = issue.path.reduce<string>((acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)), '') || 'body';
+    const key =
+      issue.path.reduce<string>(
+        (acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)),
+        '',
+      ) || 'body';
     const isMissing = issue.code === 'invalid_type' && issue.input === undefined;
     const last = issue.path.at(-1);
     const message = isMissing ? `The ${typeof last === 'string' ? last : key} field is required.` : issue.message;

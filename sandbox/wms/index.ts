@@ -40,7 +40,11 @@ export function createWmsSandbox(options: WmsSandboxOptions): WmsSandbox {
   const timers = new Timers();
   const retryBaseMs = options.retryBaseMs ?? 1000;
   const webhooks = new WebhookDispatcher(store, timers, {
-    secret: options.webhookSecret, retryBaseMs, maxAttempts: maxWebhookAttempts, maxDelayMs: Math.max(retryBaseMs, 300_000), timeoutMs: 15_000,
+    secret: options.webhookSecret,
+    retryBaseMs,
+    maxAttempts: maxWebhookAttempts,
+    maxDelayMs: Math.max(retryBaseMs, 300_000),
+    timeoutMs: 15_000,
   });
 
   const scheduleShipping = (order: ShipBobOrder): void => {

@@ -7,28 +7,43 @@ import { createOrderSchema } from './schemas';
 export function wmsRoutes(orders: WmsOrders): Router {
   const router = Router();
 
-  router.post('/2.0/order', shipBob((req, res) => {
-    const parsed = createOrderSchema.safeParse(req.body ?? {}, { reportInput: true });
-    if (!parsed.success) throw fromZodIssues(parsed.error.issues);
-    res.status(201).json(orders.create(parsed.data));
-  }));
+  router.post(
+    '/2.0/order',
+    shipBob((req, res) => {
+      const parsed = createOrderSchema.safeParse(req.body ?? {}, { reportInput: true });
+      if (!parsed.success) throw fromZodIssues(parsed.error.issues);
+      res.status(201).json(orders.create(parsed.data));
+    }),
+  );
 
-  router.get('/2.0/order', shipBob((req, res) => {
-    const query = listQuery(req.query as Record<string, unknown>);
-    const { orders: page, total } = orders.list(query);
-    const totalPages = Math.max(1, Math.ceil(total / query.limit));
-    res.set({ 'total-count': String(total), 'total-pages': String(totalPages), 'page-number': String(query.page) });
-    if (query.page < totalPages) {
-      const next = new URLSearchParams(req.query as Record<string, string>);
-      next.set('Page', String(query.page + 1));
-      res.set('next-page', `/2.0/order?${next.toString()}`);
-    }
-    res.json(page);
-  }));
+  router.get(
+    '/2.0/order',
+    shipBob((req, res) => {
+      const query = listQuery(req.query as Record<string, unknown>);
+      const { orders: page, total } = orders.list(query);
+      const totalPages = Math.max(1, Math.ceil(total / query.limit));
+      res.set({ 'total-count': String(total), 'total-pages': String(totalPages), 'page-number': String(query.page) });
+      if (query.page < totalPages) {
+        const next = new URLSearchParams(req.query as Record<string, string>);
+        next.set('Page', String(query.page + 1));
+        res.set('next-page', `/2.0/order?${next.toString()}`);
+      }
+      res.json(page);
+    }),
+  );
 
-  router.get('/2.0/order/:id', shipBob((req, res) => void res.json(orders.get(param(req)))));
-  router.get('/2.0/order/:id/shipment', shipBob((req, res) => void res.json(orders.get(param(req)).shipments)));
-  router.post('/2.0/order/:id/cancel', shipBob((req, res) => void res.json(orders.cancel(param(req)))));
+  router.get(
+    '/2.0/order/:id',
+    shipBob((req, res) => void res.json(orders.get(param(req)))),
+  );
+  router.get(
+    '/2.0/order/:id/shipment',
+    shipBob((req, res) => void res.json(orders.get(param(req)).shipments)),
+  );
+  router.post(
+    '/2.0/order/:id/cancel',
+    shipBob((req, res) => void res.json(orders.cancel(param(req)))),
+  );
 
   return router;
 }
@@ -51,8 +66,11 @@ export function param(req: Request, name = 'id'): string {
 
 /** `ReferenceIds`/`IDs` as comma lists (or repeated), `Page` from 1, `Limit` 1–250 (default 50), `SortOrder` Newest|Oldest. */
 function listQuery(query: Record<string, unknown>): OrderListQuery {
-  const list = (value: unknown): string[] => (Array.isArray(value) ? value : [value])
-    .flatMap((v) => (typeof v === 'string' ? v.split(',') : [])).map((v) => v.trim()).filter(Boolean);
+  const list = (value: unknown): string[] =>
+    (Array.isArray(value) ? value : [value])
+      .flatMap((v) => (typeof v === 'string' ? v.split(',') : []))
+      .map((v) => v.trim())
+      .filter(Boolean);
   const errors: Record<string, string[]> = {};
   const page = integer(query.Page, 1);
   const limit = integer(query.Limit, 50);

@@ -24,13 +24,17 @@ export const createOrderSchema = z.object({
       zip_code: optionalText,
     }),
   }),
-  products: z.array(z.object({
-    reference_id: z.string().min(1),
-    name: z.string().min(1).nullish(),
-    quantity: z.number().int().positive(),
-    unit_price: z.number().nonnegative().nullish(),
-    external_line_id: z.union([z.number(), z.string()]).nullish(),
-  })).min(1),
+  products: z
+    .array(
+      z.object({
+        reference_id: z.string().min(1),
+        name: z.string().min(1).nullish(),
+        quantity: z.number().int().positive(),
+        unit_price: z.number().nonnegative().nullish(),
+        external_line_id: z.union([z.number(), z.string()]).nullish(),
+      }),
+    )
+    .min(1),
   tags: z.array(z.object({ name: z.string(), value: z.string() })).nullish(),
 });
 
@@ -38,7 +42,9 @@ export type CreateOrderRequest = z.infer<typeof createOrderSchema>;
 
 export const stockSchema = z.object({ outOfStockSkus: z.array(z.string().min(1)) }).strict();
 export const endpointSchema = z.object({ url: z.url().nullable() }).strict();
-export const shipSchema = z.object({
-  carrier: z.string().min(1).optional(),
-  tracking_number: z.string().min(1).optional(),
-}).strict();
+export const shipSchema = z
+  .object({
+    carrier: z.string().min(1).optional(),
+    tracking_number: z.string().min(1).optional(),
+  })
+  .strict();

@@ -6,10 +6,13 @@ export class Timers {
   schedule(key: string, delayMs: number, run: () => void): void {
     if (this.isStopped) return;
     this.cancel(key);
-    const timer = setTimeout(() => {
-      this.pending.delete(key);
-      run();
-    }, Math.max(0, delayMs));
+    const timer = setTimeout(
+      () => {
+        this.pending.delete(key);
+        run();
+      },
+      Math.max(0, delayMs),
+    );
     timer.unref();
     this.pending.set(key, timer);
   }

@@ -27,7 +27,12 @@ export function orderShippedEvent(order: ShipBobOrder, shipment: Shipment): Reco
       order_number: order.order_number,
       shipment_id: shipment.id,
       status: shipment.status,
-      tracking: tracking && { carrier: tracking.carrier, tracking_number: tracking.tracking_number, tracking_url: tracking.tracking_url, carrier_service: tracking.carrier_service },
+      tracking: tracking && {
+        carrier: tracking.carrier,
+        tracking_number: tracking.tracking_number,
+        tracking_url: tracking.tracking_url,
+        carrier_service: tracking.carrier_service,
+      },
       shipped_at: shipment.actual_fulfillment_date,
       location: shipment.location,
       products: shipment.products.map(({ reference_id, sku, quantity }) => ({ reference_id, sku, quantity })),
@@ -44,16 +49,28 @@ export class WebhookDispatcher {
   private readonly signer: Webhook;
   private readonly inFlight = new Set<string>();
 
-  constructor(private readonly store: Store<WmsState>, private readonly timers: Timers, private readonly options: WebhookDispatcherOptions) {
+  constructor(
+    private readonly store: Store<WmsState>,
+    private readonly timers: Timers,
+    private readonly options: WebhookDispatcherOptions,
+  ) {
     this.signer = signerFor(options.secret);
   }
 
   enqueue(topic: WebhookDelivery['topic'], orderId: number, payload: Record<string, unknown>): WebhookDelivery {
     const url = this.store.data.webhookUrl;
     const delivery: WebhookDelivery = {
-      id: `msg_${randomBytes(16).toString('hex')}`, topic, order_id: orderId, url, body: JSON.stringify(payload),
-      created_at: new Date().toISOString(), status: url ? 'pending' : 'no_endpoint', attempts: 0, last_status: null,
-      next_attempt_at: url ? new Date().toISOString() : null, history: [],
+      id: `msg_${randomBytes(16).toString('hex')}`,
+      topic,
+      order_id: orderId,
+      url,
+      body: JSON.stringify(payload),
+      created_at: new Date().toISOString(),
+      status: url ? 'pending' : 'no_endpoint',
+      attempts: 0,
+      last_status: null,
+      next_attempt_at: url ? new Date().toISOString() : null,
+      history: [],
     };
     const deliveries = this.store.data.deliveries;
     deliveries.push(delivery);
@@ -133,7 +150,10 @@ function signerFor(secret: string): Webhook {
   try {
     return new Webhook(secret);
   } catch (e) {
-    throw new Error(`WMS webhook secret must be "whsec_" followed by a base64 key (${e instanceof Error ? e.message : String(e)})`, { cause: e });
+    throw new Error(
+      `WMS webhook secret must be "whsec_" followed by a base64 key (${e instanceof Error ? e.message : String(e)})`,
+      { cause: e },
+    );
   }
 }
 

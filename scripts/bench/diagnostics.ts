@@ -21,7 +21,11 @@ export interface OrderToCashDiagnostics {
   requestsPerOrder: Record<string, number | undefined>;
 }
 
-export interface Sample { name: string; labels: Record<string, string>; value: number }
+export interface Sample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
 
 export function parsePrometheus(text: string): Sample[] {
   const samples: Sample[] = [];
@@ -29,7 +33,9 @@ export function parsePrometheus(text: string): Sample[] {
     if (!line || line.startsWith('#')) continue;
     const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})?\s+(\S+)/.exec(line);
     if (!m) continue;
-    const labels = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1]!, l[2]!]));
+    const labels = Object.fromEntries(
+      [...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1]!, l[2]!]),
+    );
     samples.push({ name: m[1]!, labels, value: Number(m[3]) });
   }
   return samples;
@@ -41,7 +47,7 @@ function means(samples: Sample[], histogram: string, by?: string): Map<string, {
   for (const s of samples) {
     const part = s.name === `${histogram}_sum` ? 'sum' : s.name === `${histogram}_count` ? 'count' : undefined;
     if (!part) continue;
-    const key = by ? s.labels[by] ?? '' : '';
+    const key = by ? (s.labels[by] ?? '') : '';
     const acc = out.get(key) ?? { sum: 0, count: 0 };
     acc[part] += s.value;
     out.set(key, acc);
@@ -77,7 +83,10 @@ export function cpuSpent(before: Record<string, number>, after: Record<string, n
 
 /** The worker's metrics now: cumulative since it started, so take them right after the measurement. */
 export async function workerMetrics(stack: BenchStack): Promise<Sample[]> {
-  const res = await axios.get<string>(`http://127.0.0.1:${stack.env.WORKER_METRICS_PORT}/metrics`, { responseType: 'text', timeout: 5_000 });
+  const res = await axios.get<string>(`http://127.0.0.1:${stack.env.WORKER_METRICS_PORT}/metrics`, {
+    responseType: 'text',
+    timeout: 5_000,
+  });
   return parsePrometheus(res.data);
 }
 
@@ -85,35 +94,52 @@ export async function workerMetrics(stack: BenchStack): Promise<Sample[]> {
 async function requestCounts(stack: BenchStack, sinceIso: string): Promise<Record<string, number | undefined>> {
   const counts: Record<string, number | undefined> = {};
   for (const system of ['magento', 'erp', 'wms', 'stripe'] as const) {
-    const log = (await axios.get<Array<{ at: string }>>(`${stack.urls[system]}/__sandbox/requests`, { timeout: 10_000 })).data;
+    const log = (
+      await axios.get<Array<{ at: string }>>(`${stack.urls[system]}/__sandbox/requests`, { timeout: 10_000 })
+    ).data;
     const wrapped = log.length >= 10_000 && (log[0]?.at ?? '') >= sinceIso;
     counts[system] = wrapped ? undefined : log.filter((r) => r.at >= sinceIso).length;
   }
   return counts;
 }
 
-export async function orderToCashDiagnostics(stack: BenchStack, before: Sample[], cpuBefore: Record<string, number>, sinceIso: string,
-  orders: number): Promise<OrderToCashDiagnostics> {
+export async function orderToCashDiagnostics(
+  stack: BenchStack,
+  before: Sample[],
+  cpuBefore: Record<string, number>,
+  sinceIso: string,
+  orders: number,
+): Promise<OrderToCashDiagnostics> {
   const after = await workerMetrics(stack);
   const cpuAfter = cpuUsage(stack);
   // Counters and histograms only grow: the measurement's share is after minus before.
   const delta = (histogram: string, by?: string) => {
     const a = means(after, histogram, by);
     const b = means(before, histogram, by);
-    return new Map([...a].map(([k, v]) => [k, { sum: v.sum - (b.get(k)?.sum ?? 0), count: v.count - (b.get(k)?.count ?? 0) }]));
+    return new Map(
+      [...a].map(([k, v]) => [k, { sum: v.sum - (b.get(k)?.sum ?? 0), count: v.count - (b.get(k)?.count ?? 0) }]),
+    );
   };
   const mean = (histogram: string) => {
     const v = delta(histogram).get('');
     return v && v.count > 0 ? Math.round(v.sum / v.count) : undefined;
   };
-  const byType = (histogram: string, suffix: string) => [...delta(histogram, 'activity_type')]
-    .filter(([, v]) => v.count > 0)
-    .map(([activityType, v]) => ({ activityType: `${activityType}${suffix}`, count: v.count, meanMs: Math.round(v.sum / v.count) }));
-  const perType = [...byType('temporal_activity_execution_latency', ''), ...byType('temporal_local_activity_execution_latency', ' (local)')]
-    .sort((x, y) => y.meanMs - x.meanMs);
+  const byType = (histogram: string, suffix: string) =>
+    [...delta(histogram, 'activity_type')]
+      .filter(([, v]) => v.count > 0)
+      .map(([activityType, v]) => ({
+        activityType: `${activityType}${suffix}`,
+        count: v.count,
+        meanMs: Math.round(v.sum / v.count),
+      }));
+  const perType = [
+    ...byType('temporal_activity_execution_latency', ''),
+    ...byType('temporal_local_activity_execution_latency', ' (local)'),
+  ].sort((x, y) => y.meanMs - x.meanMs);
   const counts = await requestCounts(stack, sinceIso);
-  const counter = (name: string) => after.filter((x) => x.name === name).reduce((a, x) => a + x.value, 0)
-    - before.filter((x) => x.name === name).reduce((a, x) => a + x.value, 0);
+  const counter = (name: string) =>
+    after.filter((x) => x.name === name).reduce((a, x) => a + x.value, 0) -
+    before.filter((x) => x.name === name).reduce((a, x) => a + x.value, 0);
   return {
     workflowTaskScheduleToStartMs: mean('temporal_workflow_task_schedule_to_start_latency'),
     activityScheduleToStartMs: mean('temporal_activity_schedule_to_start_latency'),
@@ -122,35 +148,52 @@ export async function orderToCashDiagnostics(stack: BenchStack, before: Sample[]
     stickyCacheMisses: counter('temporal_sticky_cache_miss'),
     activityExecutionMs: perType,
     cpuSeconds: cpuSpent(cpuBefore, cpuAfter),
-    requestsPerOrder: Object.fromEntries(Object.entries(counts).map(([k, n]) => [k, n === undefined ? undefined : Math.round((n / orders) * 10) / 10])),
+    requestsPerOrder: Object.fromEntries(
+      Object.entries(counts).map(([k, n]) => [k, n === undefined ? undefined : Math.round((n / orders) * 10) / 10]),
+    ),
   };
 }
 
 /** Mean wait, from the histories, of workflow and activity tasks between scheduled and picked up by a worker, in ms. */
-export interface HistoryWaits { workflowTaskMs: number; activityTaskMs: number; runs: number }
+export interface HistoryWaits {
+  workflowTaskMs: number;
+  activityTaskMs: number;
+  runs: number;
+}
 
 export async function historyWaits(client: Client, workflowIds: readonly string[]): Promise<HistoryWaits> {
-  const ms = (t: google.protobuf.ITimestamp | null | undefined) => Number(t?.seconds ?? 0) * 1000 + Math.floor((t?.nanos ?? 0) / 1e6);
+  const ms = (t: google.protobuf.ITimestamp | null | undefined) =>
+    Number(t?.seconds ?? 0) * 1000 + Math.floor((t?.nanos ?? 0) / 1e6);
   const waits = { workflowTask: [] as number[], activityTask: [] as number[] };
   for (const workflowId of workflowIds) {
     const events = (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
     const scheduledAt = new Map<string, number>();
     for (const e of events) {
       const id = String(e.eventId);
-      if (e.workflowTaskScheduledEventAttributes || e.activityTaskScheduledEventAttributes) scheduledAt.set(id, ms(e.eventTime));
+      if (e.workflowTaskScheduledEventAttributes || e.activityTaskScheduledEventAttributes)
+        scheduledAt.set(id, ms(e.eventTime));
       const wft = e.workflowTaskStartedEventAttributes;
-      if (wft) waits.workflowTask.push(ms(e.eventTime) - (scheduledAt.get(String(wft.scheduledEventId)) ?? ms(e.eventTime)));
+      if (wft)
+        waits.workflowTask.push(ms(e.eventTime) - (scheduledAt.get(String(wft.scheduledEventId)) ?? ms(e.eventTime)));
       const act = e.activityTaskStartedEventAttributes;
-      if (act) waits.activityTask.push(ms(e.eventTime) - (scheduledAt.get(String(act.scheduledEventId)) ?? ms(e.eventTime)));
+      if (act)
+        waits.activityTask.push(ms(e.eventTime) - (scheduledAt.get(String(act.scheduledEventId)) ?? ms(e.eventTime)));
     }
   }
   const mean = (xs: number[]) => (xs.length === 0 ? 0 : Math.round(xs.reduce((a, x) => a + x, 0) / xs.length));
-  return { workflowTaskMs: mean(waits.workflowTask), activityTaskMs: mean(waits.activityTask), runs: workflowIds.length };
+  return {
+    workflowTaskMs: mean(waits.workflowTask),
+    activityTaskMs: mean(waits.activityTask),
+    runs: workflowIds.length,
+  };
 }
 
 /** The Temporal dev server's own metrics now (cumulative since it started: take one reading before and one after). */
 export async function serverMetrics(stack: BenchStack): Promise<Sample[]> {
-  const res = await axios.get<string>(`${stack.urls.temporalMetrics}/metrics`, { responseType: 'text', timeout: 5_000 });
+  const res = await axios.get<string>(`${stack.urls.temporalMetrics}/metrics`, {
+    responseType: 'text',
+    timeout: 5_000,
+  });
   return parsePrometheus(res.data);
 }
 
@@ -195,11 +238,13 @@ function latency(before: Sample[], after: Sample[], histogram: string, match: La
   const count = grew(before, after, `${histogram}_count`, match).get('') ?? 0;
   const sum = grew(before, after, `${histogram}_sum`, match).get('') ?? 0;
   const buckets = [...grew(before, after, `${histogram}_bucket`, match)]
-    .map(([le, n]) => ({ leMs: le === '+Inf' ? Infinity : Number(le) * 1000, n })).sort((x, y) => x.leMs - y.leMs);
+    .map(([le, n]) => ({ leMs: le === '+Inf' ? Infinity : Number(le) * 1000, n }))
+    .sort((x, y) => x.leMs - y.leMs);
   const within = (ms: number) => buckets.find((b) => b.leMs >= ms)?.n ?? count;
   const p99 = buckets.find((b) => b.n >= 0.99 * count)?.leMs;
   return {
-    count, meanMs: count > 0 ? Math.round((sum * 1000) / count) : 0,
+    count,
+    meanMs: count > 0 ? Math.round((sum * 1000) / count) : 0,
     overShare: count > 0 ? Math.round(((count - within(overMs)) / count) * 1000) / 1000 : 0,
     p99UpToMs: p99 === undefined || !Number.isFinite(p99) ? undefined : p99,
   };
@@ -207,18 +252,40 @@ function latency(before: Sample[], after: Sample[], histogram: string, match: La
 
 export function serverProfile(before: Sample[], after: Sample[]): ServerProfile {
   const ns = { namespace: 'default' };
-  const start = latency(before, after, 'service_latency', { ...ns, operation: 'StartWorkflowExecution', service_name: 'frontend' });
-  const history = latency(before, after, 'service_latency', { ...ns, operation: 'StartWorkflowExecution', service_name: 'history' });
+  const start = latency(before, after, 'service_latency', {
+    ...ns,
+    operation: 'StartWorkflowExecution',
+    service_name: 'frontend',
+  });
+  const history = latency(before, after, 'service_latency', {
+    ...ns,
+    operation: 'StartWorkflowExecution',
+    service_name: 'history',
+  });
   const create = latency(before, after, 'persistence_latency', { ...ns, operation: 'CreateWorkflowExecution' });
-  const workflowPolls = (name: string) => [...grew(before, after, name, { ...ns, task_type: 'Workflow' }).values()].reduce((a, n) => a + n, 0);
+  const workflowPolls = (name: string) =>
+    [...grew(before, after, name, { ...ns, task_type: 'Workflow' }).values()].reduce((a, n) => a + n, 0);
   const polled = workflowPolls('poll_success');
-  const writesSoFar = (samples: Sample[]) => samples.filter((s) => s.name === 'persistence_requests' && s.labels.namespace === 'default'
-    && /^(Create|Update|Delete|Complete|RangeComplete|Put|Upsert|Set)/.test(s.labels.operation ?? '')).reduce((a, s) => a + s.value, 0);
+  const writesSoFar = (samples: Sample[]) =>
+    samples
+      .filter(
+        (s) =>
+          s.name === 'persistence_requests' &&
+          s.labels.namespace === 'default' &&
+          /^(Create|Update|Delete|Complete|RangeComplete|Put|Upsert|Set)/.test(s.labels.operation ?? ''),
+      )
+      .reduce((a, s) => a + s.value, 0);
   const writes = writesSoFar(after) - writesSoFar(before);
   return {
-    starts: start.count, startMeanMs: start.meanMs, startsOver100MsShare: start.overShare, startP99UpToMs: start.p99UpToMs,
-    historyStartMeanMs: history.meanMs, createMeanMs: create.meanMs, createP99UpToMs: create.p99UpToMs,
-    workflowTasks: polled, syncMatchedShare: polled > 0 ? Math.round((workflowPolls('poll_success_sync') / polled) * 100) / 100 : 0,
+    starts: start.count,
+    startMeanMs: start.meanMs,
+    startsOver100MsShare: start.overShare,
+    startP99UpToMs: start.p99UpToMs,
+    historyStartMeanMs: history.meanMs,
+    createMeanMs: create.meanMs,
+    createP99UpToMs: create.p99UpToMs,
+    workflowTasks: polled,
+    syncMatchedShare: polled > 0 ? Math.round((workflowPolls('poll_success_sync') / polled) * 100) / 100 : 0,
     writesPerStart: start.count > 0 ? Math.round((writes / start.count) * 10) / 10 : 0,
   };
 }

@@ -37,9 +37,17 @@ export interface IntakeBenchResult {
    * Ack latency at half the measured rate (the target: p99 ≤ 100 ms there), and what the Temporal server did in each
    * paced run, from its own metrics.
    */
-  paced: { rate: number; p50Ms: number; p99Ms: number; bareP50Ms: number; bareP99Ms: number; server: ServerProfile; bareServer: ServerProfile;
+  paced: {
+    rate: number;
+    p50Ms: number;
+    p99Ms: number;
+    bareP50Ms: number;
+    bareP99Ms: number;
+    server: ServerProfile;
+    bareServer: ServerProfile;
     /** CPU cores each process used through the paced webhooks (CPU seconds per second: 2 is the whole machine). */
-    cores: Record<string, number> };
+    cores: Record<string, number>;
+  };
   non2xx: number;
 }
 
@@ -49,38 +57,65 @@ export interface IntakeBenchResult {
  */
 function event(): Stripe.Event {
   const id = randomUUID().replace(/-/g, '');
-  return { id: `evt_bench${id}`, object: 'event', type: 'invoice.paid', created: Math.floor(Date.now() / 1000), livemode: false, api_version: '2024-06-20',
-    pending_webhooks: 1, request: { id: null, idempotency_key: null },
-    data: { object: { id: `in_bench${id}`, object: 'invoice', subscription: null } } } as unknown as Stripe.Event;
+  return {
+    id: `evt_bench${id}`,
+    object: 'event',
+    type: 'invoice.paid',
+    created: Math.floor(Date.now() / 1000),
+    livemode: false,
+    api_version: '2024-06-20',
+    pending_webhooks: 1,
+    request: { id: null, idempotency_key: null },
+    data: { object: { id: `in_bench${id}`, object: 'invoice', subscription: null } },
+  } as unknown as Stripe.Event;
 }
 
 async function webhooks(url: string, secret: string, options: { connections: number; amount: number }) {
   const result = await autocannon({
-    url: `${url}/webhooks/stripe`, method: 'POST', connections: options.connections,
+    url: `${url}/webhooks/stripe`,
+    method: 'POST',
+    connections: options.connections,
     amount: options.amount,
     headers: { 'content-type': 'application/json' },
-    requests: [{
-      setupRequest: (req) => {
-        const body = JSON.stringify(event());
-        return { ...req, body, headers: { ...req.headers, 'stripe-signature': Stripe.webhooks.generateTestHeaderString({ payload: body, secret }) } };
+    requests: [
+      {
+        setupRequest: (req) => {
+          const body = JSON.stringify(event());
+          return {
+            ...req,
+            body,
+            headers: {
+              ...req.headers,
+              'stripe-signature': Stripe.webhooks.generateTestHeaderString({ payload: body, secret }),
+            },
+          };
+        },
       },
-    }],
+    ],
   });
   const seconds = result.duration;
-  return { rate: result['2xx'] / seconds, p50Ms: result.latency.p50, p99Ms: result.latency.p99, non2xx: result.non2xx, completed: result['2xx'] };
+  return {
+    rate: result['2xx'] / seconds,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    non2xx: result.non2xx,
+    completed: result['2xx'],
+  };
 }
 
 /** Bare starts of the same workflow, with as many in flight at once as the webhook senders. */
 async function bareStarts(client: Client, taskQueue: string, events: number, connections: number): Promise<number> {
   let next = 0;
   const started = Date.now();
-  await Promise.all(Array.from({ length: connections }, async () => {
-    while (next < events) {
-      next += 1;
-      const e = event();
-      await client.workflow.start('stripeEventIntake', { ...intakeStart(e), taskQueue });
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (next < events) {
+        next += 1;
+        const e = event();
+        await client.workflow.start('stripeEventIntake', { ...intakeStart(e), taskQueue });
+      }
+    }),
+  );
   return events / ((Date.now() - started) / 1000);
 }
 
@@ -89,7 +124,11 @@ async function bareStarts(client: Client, taskQueue: string, events: number, con
  * timed. Stripe sends events as they happen; autocannon's `overallRate` releases each second's quota at once, which
  * measures its own bursts more than the door.
  */
-async function paced(rate: number, seconds: number, send: () => Promise<void>): Promise<{ rate: number; p50Ms: number; p99Ms: number; failed: number }> {
+async function paced(
+  rate: number,
+  seconds: number,
+  send: () => Promise<void>,
+): Promise<{ rate: number; p50Ms: number; p99Ms: number; failed: number }> {
   const latencies: number[] = [];
   let failed = 0;
   const calls: Array<Promise<void>> = [];
@@ -98,12 +137,18 @@ async function paced(rate: number, seconds: number, send: () => Promise<void>): 
     const wait = began + (i * 1000) / rate - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     const t0 = performance.now();
-    calls.push(send().then(() => void latencies.push(performance.now() - t0), () => void (failed += 1)));
+    calls.push(
+      send().then(
+        () => void latencies.push(performance.now() - t0),
+        () => void (failed += 1),
+      ),
+    );
   }
   await Promise.all(calls);
   const elapsed = (performance.now() - began) / 1000;
   latencies.sort((a, b) => a - b);
-  const at = (p: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0);
+  const at = (p: number) =>
+    Math.round(latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0);
   return { rate: latencies.length / elapsed, p50Ms: at(50), p99Ms: at(99), failed };
 }
 
@@ -111,8 +156,14 @@ async function paced(rate: number, seconds: number, send: () => Promise<void>): 
 function signedWebhook(url: string, secret: string, agent: Agent): () => Promise<void> {
   return async () => {
     const body = JSON.stringify(event());
-    const res = await axios.post(`${url}/webhooks/stripe`, body, { httpAgent: agent, validateStatus: () => true,
-      headers: { 'content-type': 'application/json', 'stripe-signature': Stripe.webhooks.generateTestHeaderString({ payload: body, secret }) } });
+    const res = await axios.post(`${url}/webhooks/stripe`, body, {
+      httpAgent: agent,
+      validateStatus: () => true,
+      headers: {
+        'content-type': 'application/json',
+        'stripe-signature': Stripe.webhooks.generateTestHeaderString({ payload: body, secret }),
+      },
+    });
     if (res.status !== 200) throw new Error(`answered ${res.status}`);
   };
 }
@@ -125,9 +176,12 @@ function signedWebhook(url: string, secret: string, agent: Agent): () => Promise
 async function drained(client: Client, taskQueue: string, stack: BenchStack): Promise<void> {
   const deadline = Date.now() + 300_000;
   for (;;) {
-    const { count } = await client.workflow.count(`WorkflowType = 'stripeEventIntake' AND ExecutionStatus = 'Running' AND TaskQueue = '${taskQueue}'`);
+    const { count } = await client.workflow.count(
+      `WorkflowType = 'stripeEventIntake' AND ExecutionStatus = 'Running' AND TaskQueue = '${taskQueue}'`,
+    );
     if (count === 0) break;
-    if (Date.now() > deadline) throw new Error('intake runs still running after 5 minutes: the worker is not keeping up');
+    if (Date.now() > deadline)
+      throw new Error('intake runs still running after 5 minutes: the worker is not keeping up');
     await new Promise((r) => setTimeout(r, 1_000));
   }
   for (const quietBy = Date.now() + 60_000; Date.now() < quietBy;) {
@@ -167,23 +221,43 @@ export async function benchIntake(stack: BenchStack, options: IntakeBenchOptions
       const [cpuBefore, began] = [cpuUsage(stack), performance.now()];
       const result = await measure();
       const seconds = (performance.now() - began) / 1000;
-      const cores = Object.fromEntries(Object.entries(cpuSpent(cpuBefore, cpuUsage(stack))).map(([k, v]) => [k, round(v / seconds, 2)]));
+      const cores = Object.fromEntries(
+        Object.entries(cpuSpent(cpuBefore, cpuUsage(stack))).map(([k, v]) => [k, round(v / seconds, 2)]),
+      );
       return [result, serverProfile(before, await serverMetrics(stack)), cores];
     };
-    const [pacedWebhooks, server, pacedCores] = await profiled(() => paced(halfRate, options.pacedSeconds, signedWebhook(stack.urls.api, secret, agent)));
+    const [pacedWebhooks, server, pacedCores] = await profiled(() =>
+      paced(halfRate, options.pacedSeconds, signedWebhook(stack.urls.api, secret, agent)),
+    );
     agent.destroy();
     await drained(client, taskQueue, stack);
-    const [pacedBare, bareServer] = await profiled(() => paced(halfRate, options.pacedSeconds, async () => {
-      const e = event();
-      await client.workflow.start('stripeEventIntake', { ...intakeStart(e), taskQueue });
-    }));
+    const [pacedBare, bareServer] = await profiled(() =>
+      paced(halfRate, options.pacedSeconds, async () => {
+        const e = event();
+        await client.workflow.start('stripeEventIntake', { ...intakeStart(e), taskQueue });
+      }),
+    );
     await drained(client, taskQueue, stack);
     return {
-      events: options.events, connections: options.connections,
-      rate: round(full.rate), p50Ms: full.p50Ms, p99Ms: full.p99Ms, baselineRate: round(baselineRate), ratio: round(full.rate / baselineRate, 2),
-      ceilingRate: round(ceilingRate), ceilingRatio: round(full.rate / ceilingRate, 2),
-      paced: { rate: round(pacedWebhooks.rate), p50Ms: pacedWebhooks.p50Ms, p99Ms: pacedWebhooks.p99Ms, bareP50Ms: pacedBare.p50Ms, bareP99Ms: pacedBare.p99Ms,
-        server, bareServer, cores: pacedCores },
+      events: options.events,
+      connections: options.connections,
+      rate: round(full.rate),
+      p50Ms: full.p50Ms,
+      p99Ms: full.p99Ms,
+      baselineRate: round(baselineRate),
+      ratio: round(full.rate / baselineRate, 2),
+      ceilingRate: round(ceilingRate),
+      ceilingRatio: round(full.rate / ceilingRate, 2),
+      paced: {
+        rate: round(pacedWebhooks.rate),
+        p50Ms: pacedWebhooks.p50Ms,
+        p99Ms: pacedWebhooks.p99Ms,
+        bareP50Ms: pacedBare.p50Ms,
+        bareP99Ms: pacedBare.p99Ms,
+        server,
+        bareServer,
+        cores: pacedCores,
+      },
       non2xx: full.non2xx + pacedWebhooks.failed,
     };
   } finally {

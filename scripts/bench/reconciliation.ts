@@ -75,7 +75,9 @@ function payloadSizes(history: proto.api.history.v1.IHistory): number[] {
         sizes.push((p.data?.length ?? 0) + Object.values(p.metadata ?? {}).reduce((s, m) => s + (m?.length ?? 0), 0));
       }
     }
-    Object.entries(record).filter(([key]) => key !== 'payloads').forEach(([, child]) => walk(child));
+    Object.entries(record)
+      .filter(([key]) => key !== 'payloads')
+      .forEach(([, child]) => walk(child));
   };
   walk(history.events ?? []);
   return sizes;
@@ -86,7 +88,10 @@ function payloadSizes(history: proto.api.history.v1.IHistory): number[] {
  * automatic payout and its signed webhooks, the product's intake and payout run, the report served as JSON pages
  * and CSV, every Journal Entry balanced. Reports wall times, the worker's peak RSS and the run's history size.
  */
-export async function benchReconciliation(stack: BenchStack, options: ReconciliationBenchOptions): Promise<ReconciliationBenchResult> {
+export async function benchReconciliation(
+  stack: BenchStack,
+  options: ReconciliationBenchOptions,
+): Promise<ReconciliationBenchResult> {
   const checks: string[] = [];
   const admin = { Authorization: `Bearer ${stack.env.ADMIN_TOKEN}` };
   const connection = await Connection.connect({ address: stack.temporal.address });
@@ -96,26 +101,40 @@ export async function benchReconciliation(stack: BenchStack, options: Reconcilia
     const currency = options.currency.toLowerCase();
 
     let started = Date.now();
-    const seeded = (await axios.post<{ count: number; net: number }>(`${stack.urls.stripe}/__sandbox/balance/seed`, { count: options.transactions, currency })).data;
+    const seeded = (
+      await axios.post<{ count: number; net: number }>(`${stack.urls.stripe}/__sandbox/balance/seed`, {
+        count: options.transactions,
+        currency,
+      })
+    ).data;
     const seedMs = Date.now() - started;
 
     const workerPid = stack.processes.worker.child.pid!;
     const before = memoryOf(workerPid);
     const peakReset = resetPeak(workerPid);
     started = Date.now();
-    const { data: made } = await axios.post<{ data: Array<{ id: string; amount: number }> }>(`${stack.urls.stripe}/__sandbox/payouts`, { currency });
+    const { data: made } = await axios.post<{ data: Array<{ id: string; amount: number }> }>(
+      `${stack.urls.stripe}/__sandbox/payouts`,
+      { currency },
+    );
     const payout = made.data[0];
-    if (!payout || made.data.length !== 1) throw new Error(`expected one ${currency} payout, the sandbox made ${made.data.length}`);
+    if (!payout || made.data.length !== 1)
+      throw new Error(`expected one ${currency} payout, the sandbox made ${made.data.length}`);
     const reportUrl = `${stack.urls.api}/admin/payouts/${payout.id}/reconciliation`;
     let head: PayoutReportHead & { lines: PayoutLine[]; paging: { pageCount: number; nextPage: number | null } };
     for (;;) {
-      const res = await axios.get(`${reportUrl}?pageSize=${options.pageSize}`, { headers: admin, validateStatus: () => true });
+      const res = await axios.get(`${reportUrl}?pageSize=${options.pageSize}`, {
+        headers: admin,
+        validateStatus: () => true,
+      });
       if (res.status === 200) {
         head = res.data;
         break;
       }
-      if (res.status !== 404 && res.status !== 202) throw new Error(`the report of ${payout.id} answered ${res.status}: ${JSON.stringify(res.data)}`);
-      if (Date.now() - started > 30 * 60_000) throw new Error(`the report of ${payout.id} was not ready after 30 minutes`);
+      if (res.status !== 404 && res.status !== 202)
+        throw new Error(`the report of ${payout.id} answered ${res.status}: ${JSON.stringify(res.data)}`);
+      if (Date.now() - started > 30 * 60_000)
+        throw new Error(`the report of ${payout.id} was not ready after 30 minutes`);
       await new Promise((r) => setTimeout(r, 100));
     }
     const reconcileMs = Date.now() - started;
@@ -131,24 +150,57 @@ export async function benchReconciliation(stack: BenchStack, options: Reconcilia
       page = data.paging.nextPage;
     }
     const jsonMs = Date.now() - started;
-    check(checks, lines.length === options.transactions && new Set(lines.map((l) => l.id)).size === options.transactions,
-      `JSON: ${options.transactions} distinct lines in ${pages} pages`);
-    check(checks, lines.reduce((s, l) => s + l.netMinor, 0) === payout.amount && seeded.net === payout.amount, 'JSON: the lines net to the payout amount');
+    check(
+      checks,
+      lines.length === options.transactions && new Set(lines.map((l) => l.id)).size === options.transactions,
+      `JSON: ${options.transactions} distinct lines in ${pages} pages`,
+    );
+    check(
+      checks,
+      lines.reduce((s, l) => s + l.netMinor, 0) === payout.amount && seeded.net === payout.amount,
+      'JSON: the lines net to the payout amount',
+    );
 
     // The CSV report, streamed.
     started = Date.now();
-    const csv = (await axios.get<string>(`${reportUrl}?format=csv`, { headers: admin, responseType: 'text', transformResponse: (b) => b })).data;
+    const csv = (
+      await axios.get<string>(`${reportUrl}?format=csv`, {
+        headers: admin,
+        responseType: 'text',
+        transformResponse: (b) => b,
+      })
+    ).data;
     const csvMs = Date.now() - started;
     const rows = csv.trimEnd().split('\r\n');
-    check(checks, rows[0] === csvHeader.join(',') && rows.length === options.transactions + 1, `CSV: a header and ${options.transactions} rows`);
-    check(checks, rows.slice(1).reduce((s, row) => s + toMinor(row.split(',')[9]!, currency), 0) === payout.amount, 'CSV: the rows net to the payout amount');
+    check(
+      checks,
+      rows[0] === csvHeader.join(',') && rows.length === options.transactions + 1,
+      `CSV: a header and ${options.transactions} rows`,
+    );
+    check(
+      checks,
+      rows.slice(1).reduce((s, row) => s + toMinor(row.split(',')[9]!, currency), 0) === payout.amount,
+      'CSV: the rows net to the payout amount',
+    );
 
     // Every Journal Entry the ERP holds is balanced, and the payout has exactly one.
-    const erp = new ErpClient({ baseUrl: stack.urls.erp, apiKey: stack.env.ERP_API_KEY!, apiSecret: stack.env.ERP_API_SECRET! });
-    const entries = await erp.listDocs<{ name: string; cheque_no: string; total_debit: number; total_credit: number }>('Journal Entry',
-      { fields: ['name', 'cheque_no', 'total_debit', 'total_credit'], limit: 0 });
-    const balanced = entries.filter((e) => toMinor(e.total_debit, currency) === toMinor(e.total_credit, currency)).length;
-    check(checks, entries.filter((e) => e.cheque_no === payout.id).length === 1, 'ERP: one Journal Entry for the payout');
+    const erp = new ErpClient({
+      baseUrl: stack.urls.erp,
+      apiKey: stack.env.ERP_API_KEY!,
+      apiSecret: stack.env.ERP_API_SECRET!,
+    });
+    const entries = await erp.listDocs<{ name: string; cheque_no: string; total_debit: number; total_credit: number }>(
+      'Journal Entry',
+      { fields: ['name', 'cheque_no', 'total_debit', 'total_credit'], limit: 0 },
+    );
+    const balanced = entries.filter(
+      (e) => toMinor(e.total_debit, currency) === toMinor(e.total_credit, currency),
+    ).length;
+    check(
+      checks,
+      entries.filter((e) => e.cheque_no === payout.id).length === 1,
+      'ERP: one Journal Entry for the payout',
+    );
     check(checks, balanced === entries.length, `ERP: ${balanced} of ${entries.length} Journal Entries balanced`);
 
     // What Temporal holds for the run: its history, whatever the payout's size.
@@ -160,12 +212,26 @@ export async function benchReconciliation(stack: BenchStack, options: Reconcilia
     check(checks, status.lines === options.transactions, `the run read ${status.lines} lines`);
 
     return {
-      transactions: options.transactions, currency, payoutId: payout.id, payoutAmountMinor: payout.amount, seedMs, seconds: reconcileMs / 1000,
-      readingMs: at('booking') - at('reading_transactions'), bookingMs: at('completed') - at('booking'),
-      jsonPages: pages, jsonMs, csvBytes: Buffer.byteLength(csv), csvMs,
-      peakRssMb: peakReset ? mb(during?.peakKb) : undefined, workerRssBeforeMb: mb(before?.rssKb),
-      maxHistoryEvents: history.events?.length ?? 0, largestPayloadBytes: Math.max(0, ...sizes), allPayloadsBytes: sizes.reduce((s, n) => s + n, 0),
-      journalEntries: entries.length, journalEntriesBalanced: balanced, checks,
+      transactions: options.transactions,
+      currency,
+      payoutId: payout.id,
+      payoutAmountMinor: payout.amount,
+      seedMs,
+      seconds: reconcileMs / 1000,
+      readingMs: at('booking') - at('reading_transactions'),
+      bookingMs: at('completed') - at('booking'),
+      jsonPages: pages,
+      jsonMs,
+      csvBytes: Buffer.byteLength(csv),
+      csvMs,
+      peakRssMb: peakReset ? mb(during?.peakKb) : undefined,
+      workerRssBeforeMb: mb(before?.rssKb),
+      maxHistoryEvents: history.events?.length ?? 0,
+      largestPayloadBytes: Math.max(0, ...sizes),
+      allPayloadsBytes: sizes.reduce((s, n) => s + n, 0),
+      journalEntries: entries.length,
+      journalEntriesBalanced: balanced,
+      checks,
     };
   } finally {
     await connection.close();

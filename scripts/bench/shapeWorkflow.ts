@@ -13,7 +13,10 @@ const asLocalActivity = proxyLocalActivities<ShapeActivities>({ startToCloseTime
  * order's run (read from a completed run's history), each doing nothing; the steps as activities (the issue's
  * baseline) or, with `local`, as local activities (as the order run calls them).
  */
-export async function sameShape(steps: ReadonlyArray<'activity' | 'timer'>, options?: { local?: boolean }): Promise<number> {
+export async function sameShape(
+  steps: ReadonlyArray<'activity' | 'timer'>,
+  options?: { local?: boolean },
+): Promise<number> {
   const { noop } = options?.local ? asLocalActivity : asActivity;
   for (const step of steps) {
     if (step === 'activity') await noop();

@@ -38,13 +38,30 @@ export interface BenchStack {
   stop(): Promise<void>;
 }
 
-function startProcess(name: string, entry: string, env: NodeJS.ProcessEnv, dataDir: string, quiet: boolean, profileDir?: string): BenchProcess {
+function startProcess(
+  name: string,
+  entry: string,
+  env: NodeJS.ProcessEnv,
+  dataDir: string,
+  quiet: boolean,
+  profileDir?: string,
+): BenchProcess {
   const usageFile = join(dataDir, `${name}.usage.json`);
   // V8 CPU profiles, one per thread (main, workflow threads, tsx's loader), in a directory per process, written as it
   // exits (a SIGKILLed process writes none).
   const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, name)}`] : [];
-  const child = spawn(process.execPath, [...profile, '--require', join(repoRoot, 'scripts/bench/reportUsage.cjs'), '--import', 'tsx', join(repoRoot, entry)],
-    { env: { ...env, BENCH_USAGE_FILE: usageFile }, stdio: ['ignore', 'pipe', 'pipe'], cwd: repoRoot });
+  const child = spawn(
+    process.execPath,
+    [
+      ...profile,
+      '--require',
+      join(repoRoot, 'scripts/bench/reportUsage.cjs'),
+      '--import',
+      'tsx',
+      join(repoRoot, entry),
+    ],
+    { env: { ...env, BENCH_USAGE_FILE: usageFile }, stdio: ['ignore', 'pipe', 'pipe'], cwd: repoRoot },
+  );
   const tail: string[] = [];
   if (!quiet) {
     prefixLines(child.stdout, name, process.stderr);
@@ -52,21 +69,36 @@ function startProcess(name: string, entry: string, env: NodeJS.ProcessEnv, dataD
   } else {
     // Quiet: keep the last lines, shown only if the benchmark fails.
     for (const stream of [child.stdout, child.stderr]) {
-      if (stream) createInterface({ input: stream }).on('line', (line) => void (tail.push(`[${name}] ${line}`) > 40 && tail.shift()));
+      if (stream)
+        createInterface({ input: stream }).on(
+          'line',
+          (line) => void (tail.push(`[${name}] ${line}`) > 40 && tail.shift()),
+        );
     }
   }
-  return { name, child, usageFile, tail,
-    usage: () => (existsSync(usageFile) ? JSON.parse(readFileSync(usageFile, 'utf8')) as NodeJS.ResourceUsage : undefined) };
+  return {
+    name,
+    child,
+    usageFile,
+    tail,
+    usage: () =>
+      existsSync(usageFile) ? (JSON.parse(readFileSync(usageFile, 'utf8')) as NodeJS.ResourceUsage) : undefined,
+  };
 }
 
 async function waitFor(url: string, timeoutMs: number, serving: BenchProcess): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const ok = await axios.get(url, { timeout: 2_000, validateStatus: () => true }).then((r) => r.status === 200, () => false);
+    const ok = await axios.get(url, { timeout: 2_000, validateStatus: () => true }).then(
+      (r) => r.status === 200,
+      () => false,
+    );
     if (ok) return;
     const { exitCode, signalCode } = serving.child;
-    if (exitCode !== null || signalCode !== null) throw new Error(`${serving.name} exited (${exitCode ?? signalCode}):\n${serving.tail.join('\n')}`);
-    if (Date.now() > deadline) throw new Error(`${url} did not answer 200 within ${timeoutMs} ms:\n${serving.tail.join('\n')}`);
+    if (exitCode !== null || signalCode !== null)
+      throw new Error(`${serving.name} exited (${exitCode ?? signalCode}):\n${serving.tail.join('\n')}`);
+    if (Date.now() > deadline)
+      throw new Error(`${url} did not answer 200 within ${timeoutMs} ms:\n${serving.tail.join('\n')}`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
@@ -74,25 +106,45 @@ async function waitFor(url: string, timeoutMs: number, serving: BenchProcess): P
 async function waitForWorker(metricsUrl: string, timeoutMs: number, worker: BenchProcess): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const metrics = await axios.get<string>(`${metricsUrl}/metrics`, { timeout: 2_000, responseType: 'text' }).then((r) => r.data, () => '');
+    const metrics = await axios.get<string>(`${metricsUrl}/metrics`, { timeout: 2_000, responseType: 'text' }).then(
+      (r) => r.data,
+      () => '',
+    );
     if (/^temporal_worker_start\b/m.test(metrics)) return;
     const { exitCode, signalCode } = worker.child;
-    if (exitCode !== null || signalCode !== null) throw new Error(`worker exited (${exitCode ?? signalCode}):\n${worker.tail.join('\n')}`);
-    if (Date.now() > deadline) throw new Error(`the worker did not start polling within ${timeoutMs} ms:\n${worker.tail.join('\n')}`);
+    if (exitCode !== null || signalCode !== null)
+      throw new Error(`worker exited (${exitCode ?? signalCode}):\n${worker.tail.join('\n')}`);
+    if (Date.now() > deadline)
+      throw new Error(`the worker did not start polling within ${timeoutMs} ms:\n${worker.tail.join('\n')}`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
 
-export async function startBenchStack(dataDir: string, options: {
-  verbose?: boolean;
-  /** Worker processes on the task queue (default 1). */
-  workers?: 1 | 2;
-  /** Where each product process writes its V8 CPU profile (`node --cpu-prof`) when it stops. */
-  profileDir?: string;
-  /** Called with the stack's stop as soon as there is something to stop (a signal during start-up must stop it too). */
-  onStop?: (stop: () => Promise<void>) => void;
-} = {}): Promise<BenchStack> {
-  const ports = await distinctPorts(['temporal', 'temporalMetrics', 'api', 'magento', 'erp', 'wms', 'stripe', 'mail', 'smtp', 'workerMetrics', 'worker2Metrics']);
+export async function startBenchStack(
+  dataDir: string,
+  options: {
+    verbose?: boolean;
+    /** Worker processes on the task queue (default 1). */
+    workers?: 1 | 2;
+    /** Where each product process writes its V8 CPU profile (`node --cpu-prof`) when it stops. */
+    profileDir?: string;
+    /** Called with the stack's stop as soon as there is something to stop (a signal during start-up must stop it too). */
+    onStop?: (stop: () => Promise<void>) => void;
+  } = {},
+): Promise<BenchStack> {
+  const ports = await distinctPorts([
+    'temporal',
+    'temporalMetrics',
+    'api',
+    'magento',
+    'erp',
+    'wms',
+    'stripe',
+    'mail',
+    'smtp',
+    'workerMetrics',
+    'worker2Metrics',
+  ]);
   // The product's default: the embedded dev server on a SQLite file.
   const dbFile = join(dataDir, 'temporal.db');
   const startTemporal = () => startDevServer({ port: ports.temporal!, metricsPort: ports.temporalMetrics!, dbFile });
@@ -121,15 +173,23 @@ export async function startBenchStack(dataDir: string, options: {
     WMS_SANDBOX_SHIP_DELAY_MS: '200',
     LOG_LEVEL: options.verbose ? 'info' : 'warn',
   };
-  const envOf: Record<string, NodeJS.ProcessEnv> = { worker2: { ...env, WORKER_METRICS_PORT: String(ports.worker2Metrics) } };
-  const entries: Record<string, string> = { sandbox: 'sandbox/main.ts', worker: 'worker/main.ts', worker2: 'worker/main.ts', api: 'api/main.ts' };
+  const envOf: Record<string, NodeJS.ProcessEnv> = {
+    worker2: { ...env, WORKER_METRICS_PORT: String(ports.worker2Metrics) },
+  };
+  const entries: Record<string, string> = {
+    sandbox: 'sandbox/main.ts',
+    worker: 'worker/main.ts',
+    worker2: 'worker/main.ts',
+    api: 'api/main.ts',
+  };
   const quiet = !options.verbose;
   const started: BenchProcess[] = [];
   let stopping: Promise<void> | undefined;
-  const stop = () => (stopping ??= (async () => {
-    for (const p of [...started].reverse()) await stopProcess(p.child);
-    await temporal.stop();
-  })());
+  const stop = () =>
+    (stopping ??= (async () => {
+      for (const p of [...started].reverse()) await stopProcess(p.child);
+      await temporal.stop();
+    })());
   options.onStop?.(stop);
   const launch = (name: string) => {
     const p = startProcess(name, entries[name]!, envOf[name] ?? env, dataDir, quiet, options.profileDir);
@@ -137,7 +197,10 @@ export async function startBenchStack(dataDir: string, options: {
     return p;
   };
   const kill = async (p: BenchProcess) => {
-    const exited = p.child.exitCode !== null || p.child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => p.child.once('exit', resolve));
+    const exited =
+      p.child.exitCode !== null || p.child.signalCode !== null
+        ? Promise.resolve()
+        : new Promise((resolve) => p.child.once('exit', resolve));
     p.child.kill('SIGKILL');
     await exited;
     started.splice(started.indexOf(p), 1);
@@ -151,9 +214,17 @@ export async function startBenchStack(dataDir: string, options: {
     // Measurements start once the worker polls (its bundle built): its metrics then count `worker_start`.
     await waitForWorker(local(ports.workerMetrics), 120_000, processes.worker);
     const stack: BenchStack = {
-      dataDir, env, temporal,
-      urls: { api: local(ports.api), stripe: local(ports.stripe), erp: local(ports.erp), magento: local(ports.magento), wms: local(ports.wms),
-        temporalMetrics: local(ports.temporalMetrics) },
+      dataDir,
+      env,
+      temporal,
+      urls: {
+        api: local(ports.api),
+        stripe: local(ports.stripe),
+        erp: local(ports.erp),
+        magento: local(ports.magento),
+        wms: local(ports.wms),
+        temporalMetrics: local(ports.temporalMetrics),
+      },
       processes,
       killAndRestartWorker: async (name = 'worker') => {
         await kill(processes[name]!);

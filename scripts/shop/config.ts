@@ -9,8 +9,15 @@ export interface ShopConnections {
 }
 
 const shopEnvSchema = workerEnvSchema.pick({
-  DATA_DIR: true, STRIPE_SECRET_KEY: true, STRIPE_API_BASE: true, MAGENTO_BASE_URL: true, MAGENTO_TOKEN: true,
-  MAGENTO_OAUTH_CONSUMER_KEY: true, MAGENTO_OAUTH_CONSUMER_SECRET: true, MAGENTO_OAUTH_ACCESS_TOKEN: true, MAGENTO_OAUTH_TOKEN_SECRET: true,
+  DATA_DIR: true,
+  STRIPE_SECRET_KEY: true,
+  STRIPE_API_BASE: true,
+  MAGENTO_BASE_URL: true,
+  MAGENTO_TOKEN: true,
+  MAGENTO_OAUTH_CONSUMER_KEY: true,
+  MAGENTO_OAUTH_CONSUMER_SECRET: true,
+  MAGENTO_OAUTH_ACCESS_TOKEN: true,
+  MAGENTO_OAUTH_TOKEN_SECRET: true,
 });
 
 function isSet(env: NodeJS.ProcessEnv, name: string): boolean {
@@ -32,23 +39,36 @@ export function shopConnections(env: NodeJS.ProcessEnv = process.env): ShopConne
   const config = loadEnv(shopEnvSchema, merged);
   if (!config.STRIPE_SECRET_KEY) throw new ConfigError('STRIPE_SECRET_KEY: required');
   if (/^(sk|rk)_live_/.test(config.STRIPE_SECRET_KEY)) {
-    throw new ConfigError('STRIPE_SECRET_KEY: a live key; the storefront generator only runs against test mode or the sandbox');
+    throw new ConfigError(
+      'STRIPE_SECRET_KEY: a live key; the storefront generator only runs against test mode or the sandbox',
+    );
   }
   if (!config.MAGENTO_BASE_URL) throw new ConfigError('MAGENTO_BASE_URL: required');
 
   let auth: MagentoAuth;
   if (config.MAGENTO_TOKEN) {
     auth = { kind: 'token', token: config.MAGENTO_TOKEN };
-  } else if (config.MAGENTO_OAUTH_CONSUMER_KEY && config.MAGENTO_OAUTH_CONSUMER_SECRET && config.MAGENTO_OAUTH_ACCESS_TOKEN && config.MAGENTO_OAUTH_TOKEN_SECRET) {
+  } else if (
+    config.MAGENTO_OAUTH_CONSUMER_KEY &&
+    config.MAGENTO_OAUTH_CONSUMER_SECRET &&
+    config.MAGENTO_OAUTH_ACCESS_TOKEN &&
+    config.MAGENTO_OAUTH_TOKEN_SECRET
+  ) {
     auth = {
-      kind: 'oauth', consumerKey: config.MAGENTO_OAUTH_CONSUMER_KEY, consumerSecret: config.MAGENTO_OAUTH_CONSUMER_SECRET,
-      accessToken: config.MAGENTO_OAUTH_ACCESS_TOKEN, tokenSecret: config.MAGENTO_OAUTH_TOKEN_SECRET,
+      kind: 'oauth',
+      consumerKey: config.MAGENTO_OAUTH_CONSUMER_KEY,
+      consumerSecret: config.MAGENTO_OAUTH_CONSUMER_SECRET,
+      accessToken: config.MAGENTO_OAUTH_ACCESS_TOKEN,
+      tokenSecret: config.MAGENTO_OAUTH_TOKEN_SECRET,
     };
   } else {
     throw new ConfigError('MAGENTO_TOKEN: required (or all four MAGENTO_OAUTH_* variables)');
   }
   return {
     magento: { baseUrl: config.MAGENTO_BASE_URL, auth },
-    stripe: { secretKey: config.STRIPE_SECRET_KEY, ...(config.STRIPE_API_BASE ? { apiBase: config.STRIPE_API_BASE } : {}) },
+    stripe: {
+      secretKey: config.STRIPE_SECRET_KEY,
+      ...(config.STRIPE_API_BASE ? { apiBase: config.STRIPE_API_BASE } : {}),
+    },
   };
 }

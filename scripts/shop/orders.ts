@@ -1,6 +1,15 @@
 import { fromMinor, toMinor } from '../../domain/money';
 import {
-  amountStepMinor, catalogue, countries, firstNames, flatShipping, lastNames, shopCurrencies, type Country, type Product, type ShopCurrency,
+  amountStepMinor,
+  catalogue,
+  countries,
+  firstNames,
+  flatShipping,
+  lastNames,
+  shopCurrencies,
+  type Country,
+  type Product,
+  type ShopCurrency,
 } from './catalogue';
 import type { Random } from './random';
 
@@ -36,7 +45,10 @@ export interface PlanOptions {
 }
 
 function asciiLower(text: string): string {
-  return text.normalize('NFD').replace(/[^A-Za-z0-9]/g, '').toLowerCase();
+  return text
+    .normalize('NFD')
+    .replace(/[^A-Za-z0-9]/g, '')
+    .toLowerCase();
 }
 
 /** A pool of returning customers (about one per two orders), so some e-mails order more than once. */
@@ -50,7 +62,10 @@ function customerPool(random: Random, options: PlanOptions): ShopCustomer[] {
     const country = random.pick(countries.filter((c) => c.currency === currency));
     return {
       email: `${asciiLower(firstname)}.${asciiLower(lastname)}${i + 1}@example.com`,
-      firstname, lastname, country, address: random.pick(country.addresses),
+      firstname,
+      lastname,
+      country,
+      address: random.pick(country.addresses),
     };
   });
 }
@@ -68,8 +83,12 @@ export function planOrders(random: Random, options: PlanOptions): OrderPlan[] {
       lines.push({ product, qty: random.chance(0.7) ? 1 : random.int(2, 4) });
     }
     const roll = random.next();
-    const paymentMethod: TestPaymentMethod = roll < options.declineRate ? 'pm_card_chargeDeclined'
-      : roll < options.declineRate + options.fraudRate ? 'pm_card_riskLevelElevated' : 'pm_card_visa';
+    const paymentMethod: TestPaymentMethod =
+      roll < options.declineRate
+        ? 'pm_card_chargeDeclined'
+        : roll < options.declineRate + options.fraudRate
+          ? 'pm_card_riskLevelElevated'
+          : 'pm_card_visa';
     return { index, customer, currency: customer.country.currency, lines, paymentMethod };
   });
 }
@@ -100,15 +119,29 @@ export function priceOrder(plan: OrderPlan): PricedOrder {
     const rowTaxMinor = taxMinor(rowMinor, country.taxBps, step);
     const priceInclMinor = priceMinor + taxMinor(priceMinor, country.taxBps, step);
     return {
-      rowMinor, rowTaxMinor,
+      rowMinor,
+      rowTaxMinor,
       item: {
-        sku: product.sku, name: product.name, product_type: 'simple', qty_ordered: qty, weight: product.weightKg,
-        price: dec(priceMinor), base_price: dec(priceMinor), original_price: dec(priceMinor), base_original_price: dec(priceMinor),
-        row_total: dec(rowMinor), base_row_total: dec(rowMinor),
-        tax_percent: taxPercent, tax_amount: dec(rowTaxMinor), base_tax_amount: dec(rowTaxMinor),
-        price_incl_tax: dec(priceInclMinor), base_price_incl_tax: dec(priceInclMinor),
-        row_total_incl_tax: dec(rowMinor + rowTaxMinor), base_row_total_incl_tax: dec(rowMinor + rowTaxMinor),
-        discount_amount: 0, base_discount_amount: 0,
+        sku: product.sku,
+        name: product.name,
+        product_type: 'simple',
+        qty_ordered: qty,
+        weight: product.weightKg,
+        price: dec(priceMinor),
+        base_price: dec(priceMinor),
+        original_price: dec(priceMinor),
+        base_original_price: dec(priceMinor),
+        row_total: dec(rowMinor),
+        base_row_total: dec(rowMinor),
+        tax_percent: taxPercent,
+        tax_amount: dec(rowTaxMinor),
+        base_tax_amount: dec(rowTaxMinor),
+        price_incl_tax: dec(priceInclMinor),
+        base_price_incl_tax: dec(priceInclMinor),
+        row_total_incl_tax: dec(rowMinor + rowTaxMinor),
+        base_row_total_incl_tax: dec(rowMinor + rowTaxMinor),
+        discount_amount: 0,
+        base_discount_amount: 0,
       },
     };
   });
@@ -120,24 +153,44 @@ export function priceOrder(plan: OrderPlan): PricedOrder {
   const grandTotalMinor = subtotalMinor + shippingMinor + taxTotalMinor;
 
   const address = {
-    firstname: customer.firstname, lastname: customer.lastname, email: customer.email,
-    street: [customer.address.street], city: customer.address.city, postcode: customer.address.postcode,
-    country_id: country.countryId, telephone: customer.address.telephone,
+    firstname: customer.firstname,
+    lastname: customer.lastname,
+    email: customer.email,
+    street: [customer.address.street],
+    city: customer.address.city,
+    postcode: customer.address.postcode,
+    country_id: country.countryId,
+    telephone: customer.address.telephone,
     ...(customer.address.region ? { region: customer.address.region } : {}),
     ...(customer.address.regionCode ? { region_code: customer.address.regionCode } : {}),
   };
   const entity: Record<string, unknown> = {
-    state: 'new', status: 'pending', store_id: 1,
-    customer_email: customer.email, customer_firstname: customer.firstname, customer_lastname: customer.lastname,
-    customer_is_guest: 1, customer_group_id: 0,
-    order_currency_code: currency, base_currency_code: currency, store_currency_code: currency, global_currency_code: currency,
-    base_to_order_rate: 1, base_to_global_rate: 1,
-    subtotal: dec(subtotalMinor), base_subtotal: dec(subtotalMinor),
-    shipping_amount: dec(shippingMinor), base_shipping_amount: dec(shippingMinor),
-    shipping_tax_amount: dec(shippingTaxMinor), base_shipping_tax_amount: dec(shippingTaxMinor),
-    tax_amount: dec(taxTotalMinor), base_tax_amount: dec(taxTotalMinor),
-    discount_amount: 0, base_discount_amount: 0,
-    grand_total: dec(grandTotalMinor), base_grand_total: dec(grandTotalMinor),
+    state: 'new',
+    status: 'pending',
+    store_id: 1,
+    customer_email: customer.email,
+    customer_firstname: customer.firstname,
+    customer_lastname: customer.lastname,
+    customer_is_guest: 1,
+    customer_group_id: 0,
+    order_currency_code: currency,
+    base_currency_code: currency,
+    store_currency_code: currency,
+    global_currency_code: currency,
+    base_to_order_rate: 1,
+    base_to_global_rate: 1,
+    subtotal: dec(subtotalMinor),
+    base_subtotal: dec(subtotalMinor),
+    shipping_amount: dec(shippingMinor),
+    base_shipping_amount: dec(shippingMinor),
+    shipping_tax_amount: dec(shippingTaxMinor),
+    base_shipping_tax_amount: dec(shippingTaxMinor),
+    tax_amount: dec(taxTotalMinor),
+    base_tax_amount: dec(taxTotalMinor),
+    discount_amount: 0,
+    base_discount_amount: 0,
+    grand_total: dec(grandTotalMinor),
+    base_grand_total: dec(grandTotalMinor),
     total_qty_ordered: plan.lines.reduce((sum, l) => sum + l.qty, 0),
     weight: Math.round(plan.lines.reduce((sum, l) => sum + l.product.weightKg * l.qty, 0) * 1000) / 1000,
     shipping_description: 'Flat Rate - Fixed',

@@ -87,7 +87,13 @@ function message(err: unknown): string {
  */
 async function placeAndPay(plan: OrderPlan, clients: ShopClients): Promise<OrderOutcome> {
   const { entity, grandTotalMinor } = priceOrder(plan);
-  const outcome: OrderOutcome = { index: plan.index, result: 'failed', currency: plan.currency, grandTotalMinor, paymentMethod: plan.paymentMethod };
+  const outcome: OrderOutcome = {
+    index: plan.index,
+    result: 'failed',
+    currency: plan.currency,
+    grandTotalMinor,
+    paymentMethod: plan.paymentMethod,
+  };
   const label = `order ${plan.index + 1} (${plan.customer.email}, ${plan.currency})`;
   try {
     const order = await clients.magento.createOrder(entity);
@@ -98,24 +104,38 @@ async function placeAndPay(plan: OrderPlan, clients: ShopClients): Promise<Order
   }
   const incrementId = outcome.incrementId;
   try {
-    const intent = await withStripeRetry(() => clients.stripe.paymentIntents.create({
-      amount: grandTotalMinor,
-      currency: plan.currency.toLowerCase(),
-      confirm: true,
-      payment_method: plan.paymentMethod,
-      automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
-      description: `Magento order #${incrementId}`,
-      metadata: { magento_order_id: incrementId },
-      expand: ['latest_charge'],
-    }, { idempotencyKey: `shop:${incrementId}` }));
+    const intent = await withStripeRetry(() =>
+      clients.stripe.paymentIntents.create(
+        {
+          amount: grandTotalMinor,
+          currency: plan.currency.toLowerCase(),
+          confirm: true,
+          payment_method: plan.paymentMethod,
+          automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
+          description: `Magento order #${incrementId}`,
+          metadata: { magento_order_id: incrementId },
+          expand: ['latest_charge'],
+        },
+        { idempotencyKey: `shop:${incrementId}` },
+      ),
+    );
     outcome.paymentIntentId = intent.id;
     const charge = typeof intent.latest_charge === 'object' ? intent.latest_charge : undefined;
     outcome.riskLevel = charge?.outcome?.risk_level ?? undefined;
-    if (intent.status !== 'succeeded') return { ...outcome, error: `${label} #${incrementId}: PaymentIntent ${intent.id} is ${intent.status}, expected succeeded` };
+    if (intent.status !== 'succeeded')
+      return {
+        ...outcome,
+        error: `${label} #${incrementId}: PaymentIntent ${intent.id} is ${intent.status}, expected succeeded`,
+      };
     return { ...outcome, result: 'paid' };
   } catch (err) {
     if (err instanceof Stripe.errors.StripeCardError) {
-      return { ...outcome, result: 'declined', paymentIntentId: err.payment_intent?.id, declineCode: err.decline_code ?? err.code };
+      return {
+        ...outcome,
+        result: 'declined',
+        paymentIntentId: err.payment_intent?.id,
+        declineCode: err.decline_code ?? err.code,
+      };
     }
     return { ...outcome, error: `${label} #${incrementId}: paying it in Stripe failed: ${message(err)}` };
   }
@@ -123,7 +143,9 @@ async function placeAndPay(plan: OrderPlan, clients: ShopClients): Promise<Order
 
 function summarize(options: ShopOptions, outcomes: OrderOutcome[], elapsedMs: number): ShopSummary {
   const perCurrency: Partial<Record<ShopCurrency, CurrencyTotals>> = {};
-  const byCurrency = [...outcomes].sort((a, b) => shopCurrencies.indexOf(a.currency) - shopCurrencies.indexOf(b.currency));
+  const byCurrency = [...outcomes].sort(
+    (a, b) => shopCurrencies.indexOf(a.currency) - shopCurrencies.indexOf(b.currency),
+  );
   for (const o of byCurrency) {
     if (o.incrementId === undefined) continue;
     const totals = (perCurrency[o.currency] ??= { orders: 0, placedMinor: 0, paidMinor: 0, declinedMinor: 0 });
@@ -152,7 +174,11 @@ function summarize(options: ShopOptions, outcomes: OrderOutcome[], elapsedMs: nu
  * Storefront traffic: places `options.orders` orders in Magento and pays each in Stripe with a test card chosen by
  * the decline and fraud rates. The same seed plans the same orders whatever the concurrency.
  */
-export async function placeOrders(options: ShopOptions, clients: ShopClients, onProgress: ProgressListener = () => undefined): Promise<ShopSummary> {
+export async function placeOrders(
+  options: ShopOptions,
+  clients: ShopClients,
+  onProgress: ProgressListener = () => undefined,
+): Promise<ShopSummary> {
   const startedAt = Date.now();
   const plans = planOrders(seededRandom(options.seed), options);
   const outcomes: OrderOutcome[] = new Array(plans.length);

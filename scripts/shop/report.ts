@@ -10,13 +10,19 @@ export interface ProgressReporter {
 function describe(o: OrderOutcome): string {
   const order = o.incrementId ? `#${o.incrementId}` : '(not placed)';
   const amount = formatMoney(o.grandTotalMinor, o.currency);
-  if (o.result === 'paid') return `${order} ${amount} paid ${o.paymentIntentId ?? ''}${o.riskLevel && o.riskLevel !== 'normal' ? ` (risk ${o.riskLevel})` : ''}`;
-  if (o.result === 'declined') return `${order} ${amount} declined (${o.declineCode ?? 'card_declined'}) ${o.paymentIntentId ?? ''}`;
+  if (o.result === 'paid')
+    return `${order} ${amount} paid ${o.paymentIntentId ?? ''}${o.riskLevel && o.riskLevel !== 'normal' ? ` (risk ${o.riskLevel})` : ''}`;
+  if (o.result === 'declined')
+    return `${order} ${amount} declined (${o.declineCode ?? 'card_declined'}) ${o.paymentIntentId ?? ''}`;
   return `${order} ${amount} FAILED: ${o.error ?? 'unknown error'}`;
 }
 
 /** A progress bar on an interactive terminal; one plain line per order when stdout is piped or in CI. */
-export function progressReporter(total: number, interactive: boolean, out: NodeJS.WritableStream = process.stdout): ProgressReporter {
+export function progressReporter(
+  total: number,
+  interactive: boolean,
+  out: NodeJS.WritableStream = process.stdout,
+): ProgressReporter {
   if (!interactive) {
     const width = String(total).length;
     return {
@@ -46,7 +52,9 @@ export function progressReporter(total: number, interactive: boolean, out: NodeJ
 
 function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-  return rows.map((r) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  ')).join('\n');
+  return rows
+    .map((r) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  '))
+    .join('\n');
 }
 
 export function formatSummary(summary: ShopSummary): string {
@@ -63,7 +71,12 @@ export function formatSummary(summary: ShopSummary): string {
   const perCurrency = table([
     ['currency', 'orders', 'placed (minor)', 'paid (minor)', 'declined (minor)', 'paid (decimal)'],
     ...Object.entries(summary.perCurrency).map(([currency, t]) => [
-      currency, String(t.orders), String(t.placedMinor), String(t.paidMinor), String(t.declinedMinor), formatMoney(t.paidMinor, currency),
+      currency,
+      String(t.orders),
+      String(t.placedMinor),
+      String(t.paidMinor),
+      String(t.declinedMinor),
+      formatMoney(t.paidMinor, currency),
     ]),
   ]);
   return `\n${counts}\n\n${perCurrency}\n`;

@@ -43,21 +43,47 @@ describe('the Temporal Web UI of npm start, with a payload key', () => {
     dbDir = mkdtempSync(join(tmpdir(), 'o2c-webui-'));
     const apiPort = await freePort();
     apiUrl = `http://127.0.0.1:${apiPort}`;
-    temporal = await startDevServer({ port: await freePort(), uiPort: await freePort(), dbFile: join(dbDir, 'temporal.db'),
-      uiCodecEndpoint: `${apiUrl}/codec`, onOutput: () => undefined });
-    const env = temporalEnvSchema.parse({ TEMPORAL_ADDRESS: temporal.address, TEMPORAL_TASK_QUEUE: uniqueTaskQueue('webui'),
-      PAYLOAD_ENCRYPTION_KEY: randomBytes(32).toString('base64') });
+    temporal = await startDevServer({
+      port: await freePort(),
+      uiPort: await freePort(),
+      dbFile: join(dbDir, 'temporal.db'),
+      uiCodecEndpoint: `${apiUrl}/codec`,
+      onOutput: () => undefined,
+    });
+    const env = temporalEnvSchema.parse({
+      TEMPORAL_ADDRESS: temporal.address,
+      TEMPORAL_TASK_QUEUE: uniqueTaskQueue('webui'),
+      PAYLOAD_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    });
     connection = await Connection.connect({ address: temporal.address });
     const encrypted = new Client({ connection, dataConverter: dataConverterFrom(env) });
-    api = createApp({ temporal: encrypted, taskQueue: env.TEMPORAL_TASK_QUEUE, stripeWebhookSecrets: ['whsec_webui'], adminToken,
-      orderPage: { systems: {}, webUiUrl: temporal.uiUrl! }, codec: { payloadCodec: payloadCodecFrom(env) }, log: pino({ level: 'silent' }) })
-      .listen(apiPort, '127.0.0.1');
+    api = createApp({
+      temporal: encrypted,
+      taskQueue: env.TEMPORAL_TASK_QUEUE,
+      stripeWebhookSecrets: ['whsec_webui'],
+      adminToken,
+      orderPage: { systems: {}, webUiUrl: temporal.uiUrl! },
+      codec: { payloadCodec: payloadCodecFrom(env) },
+      log: pino({ level: 'silent' }),
+    }).listen(apiPort, '127.0.0.1');
     await new Promise((r) => api.once('listening', r));
     // A payment for a Stripe invoice is not ours: the intake run ends at once, the customer's e-mail in its input.
-    const event = { id: workflowId.slice('stripe:'.length), type: 'payment_intent.succeeded', created: 0, livemode: false, objectId: 'pi_webui',
-      object: { id: 'pi_webui', invoice: 'in_1', receipt_email: email, metadata: {} } };
+    const event = {
+      id: workflowId.slice('stripe:'.length),
+      type: 'payment_intent.succeeded',
+      created: 0,
+      livemode: false,
+      objectId: 'pi_webui',
+      object: { id: 'pi_webui', invoice: 'in_1', receipt_email: email, metadata: {} },
+    };
     const { worker, connection: native } = await createWorker({ env, activities: {} });
-    await worker.runUntil(encrypted.workflow.execute('stripeEventIntake', { workflowId, taskQueue: env.TEMPORAL_TASK_QUEUE, args: [event] }));
+    await worker.runUntil(
+      encrypted.workflow.execute('stripeEventIntake', {
+        workflowId,
+        taskQueue: env.TEMPORAL_TASK_QUEUE,
+        args: [event],
+      }),
+    );
     await native.close();
     browser = await chromium.launch({ executablePath, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
@@ -80,7 +106,9 @@ describe('the Temporal Web UI of npm start, with a payload key', () => {
 
     const runPage = `${temporal.uiUrl}/namespaces/default/workflows/${encodeURIComponent(workflowId)}`;
     const codecStatuses: number[] = [];
-    page.on('response', (res) => { if (res.url().startsWith(`${apiUrl}/codec/decode`)) codecStatuses.push(res.status()); });
+    page.on('response', (res) => {
+      if (res.url().startsWith(`${apiUrl}/codec/decode`)) codecStatuses.push(res.status());
+    });
 
     // Not logged in: the UI's codec calls carry no credentials, the codec refuses them, the input stays ciphertext.
     await page.goto(runPage);

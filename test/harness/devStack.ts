@@ -30,7 +30,9 @@ export interface DevStack {
  * The product as `npm start` runs it, in one test process: the API (real HTTP) and a worker on the dev server started
  * by the global setup, and the four sandbox peers, whose webhooks go to the API.
  */
-export async function startDevStack(options: { stripeWebhooks?: boolean; wmsShipDelayMs?: number } = {}): Promise<DevStack> {
+export async function startDevStack(
+  options: { stripeWebhooks?: boolean; wmsShipDelayMs?: number } = {},
+): Promise<DevStack> {
   const taskQueue = uniqueTaskQueue('dev-stack');
   const { client, connection }: { client: Client; connection: Connection } = await connectDevServer();
   // The order pages read the sandbox peers, which start once the API's URL (their webhook target) is known.
@@ -39,21 +41,45 @@ export async function startDevStack(options: { stripeWebhooks?: boolean; wmsShip
   // The API and the worker share one report store, as they share $DATA_DIR/payout-reports under npm start.
   const reportsDir = mkdtempSync(join(tmpdir(), 'o2c-dev-payout-reports-'));
   const payoutReports = new FilePayoutReportStore(reportsDir);
-  const app = createApp({ temporal: client, taskQueue, stripeWebhookSecrets: [testSecrets.stripeWebhookSecret],
-    wmsWebhookSecret: testSecrets.wmsWebhookSecret, adminToken: testSecrets.adminToken, orderPage: { systems, webUiUrl }, payoutReports,
-    log: pino({ level: 'silent' }) });
+  const app = createApp({
+    temporal: client,
+    taskQueue,
+    stripeWebhookSecrets: [testSecrets.stripeWebhookSecret],
+    wmsWebhookSecret: testSecrets.wmsWebhookSecret,
+    adminToken: testSecrets.adminToken,
+    orderPage: { systems, webUiUrl },
+    payoutReports,
+    log: pino({ level: 'silent' }),
+  });
   const server: Server = app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const stack = await startProductStack({ temporal: client, taskQueue,
-    stripeWebhookUrl: options.stripeWebhooks ? `${apiUrl}/webhooks/stripe` : undefined, wmsWebhookUrl: `${apiUrl}/webhooks/wms`, wmsShipDelayMs: options.wmsShipDelayMs,
-    payoutReports });
-  Object.assign(systems, { magento: stack.clients.magento, erp: stack.clients.erp, wms: stack.clients.wms, stripe: stack.clients.stripe });
+  const stack = await startProductStack({
+    temporal: client,
+    taskQueue,
+    stripeWebhookUrl: options.stripeWebhooks ? `${apiUrl}/webhooks/stripe` : undefined,
+    wmsWebhookUrl: `${apiUrl}/webhooks/wms`,
+    wmsShipDelayMs: options.wmsShipDelayMs,
+    payoutReports,
+  });
+  Object.assign(systems, {
+    magento: stack.clients.magento,
+    erp: stack.clients.erp,
+    wms: stack.clients.wms,
+    stripe: stack.clients.stripe,
+  });
   const env = temporalEnvSchema.parse({ TEMPORAL_ADDRESS: devServerAddress(), TEMPORAL_TASK_QUEUE: taskQueue });
-  const { worker, connection: native }: { worker: Worker; connection: { close(): Promise<void> } } = await createWorker({ env, activities: stack.activities });
+  const { worker, connection: native }: { worker: Worker; connection: { close(): Promise<void> } } = await createWorker(
+    { env, activities: stack.activities },
+  );
   const running = worker.run();
   return {
-    client, taskQueue, apiUrl, webUiUrl, stack, admin: { Authorization: `Bearer ${testSecrets.adminToken}` },
+    client,
+    taskQueue,
+    apiUrl,
+    webUiUrl,
+    stack,
+    admin: { Authorization: `Bearer ${testSecrets.adminToken}` },
     close: async () => {
       server.closeAllConnections();
       server.close();

@@ -11,7 +11,8 @@ import { parse } from 'yaml';
  * must have the schema's type). The contract files are read where they are, never copied into the repo.
  */
 const repoRoot = path.resolve(__dirname, '../..');
-export const magentoSchemaPath = process.env.MAGENTO_SCHEMA_PATH ?? path.resolve(repoRoot, '../shared/contracts/magento/admin-schema-2.4.9.yaml');
+export const magentoSchemaPath =
+  process.env.MAGENTO_SCHEMA_PATH ?? path.resolve(repoRoot, '../shared/contracts/magento/admin-schema-2.4.9.yaml');
 
 /** `describe`, or `describe.skip` with a notice naming the missing file. */
 export function describeIfMagentoSchema(what: string): jest.Describe {
@@ -21,8 +22,14 @@ export function describeIfMagentoSchema(what: string): jest.Describe {
 }
 
 export type Json = Record<string, unknown>;
-interface Operation { parameters?: Json[]; responses?: Record<string, { schema?: Json }> }
-export interface Swagger { paths: Record<string, Record<string, Operation>>; definitions: Record<string, Json> }
+interface Operation {
+  parameters?: Json[];
+  responses?: Record<string, { schema?: Json }>;
+}
+export interface Swagger {
+  paths: Record<string, Record<string, Operation>>;
+  definitions: Record<string, Json>;
+}
 export type SchemaMode = 'strict' | 'lenient';
 
 const strictId = 'https://magento.sandbox/admin-strict.json';
@@ -36,7 +43,8 @@ function transform(node: unknown, mode: SchemaMode, root: string, definitionName
   const out: Json = {};
   for (const [key, value] of Object.entries(node as Json)) {
     if (key === 'xml' || key === 'example' || key === 'description') continue;
-    if (key === '$ref' && typeof value === 'string') out.$ref = value.replace(/^#\/definitions\//, `${root}#/definitions/`);
+    if (key === '$ref' && typeof value === 'string')
+      out.$ref = value.replace(/^#\/definitions\//, `${root}#/definitions/`);
     else if (key === 'required' && mode === 'lenient') continue;
     else if (key === 'properties' && value && typeof value === 'object') {
       out.properties = Object.fromEntries(Object.entries(value as Json).map(([k, v]) => [k, transform(v, mode, root)]));
@@ -44,7 +52,13 @@ function transform(node: unknown, mode: SchemaMode, root: string, definitionName
   }
   // Extension attributes are Magento's extension point: open in both modes. Everything else is closed when strict.
   const extension = definitionName?.endsWith('-extension-interface') ?? false;
-  if (mode === 'strict' && out.type === 'object' && out.properties && !extension && out.additionalProperties === undefined) {
+  if (
+    mode === 'strict' &&
+    out.type === 'object' &&
+    out.properties &&
+    !extension &&
+    out.additionalProperties === undefined
+  ) {
     out.additionalProperties = false;
   }
   return out;
@@ -52,13 +66,18 @@ function transform(node: unknown, mode: SchemaMode, root: string, definitionName
 
 function buildAjv(doc: Swagger, mode: SchemaMode): Ajv {
   const root = rootOf(mode);
-  const definitions = Object.fromEntries(Object.entries(doc.definitions).map(([name, def]) => [name, transform(def, mode, root, name)]));
+  const definitions = Object.fromEntries(
+    Object.entries(doc.definitions).map(([name, def]) => [name, transform(def, mode, root, name)]),
+  );
   if (mode === 'lenient') {
     // Published as an array of {resources, fieldName, fieldValue}, but Magento's ErrorProcessor sends the
     // phrase arguments: an array for %1-style messages, an object for %name-style ones.
     definitions['error-parameters'] = {
       anyOf: [
-        { type: 'array', items: { anyOf: [{ type: 'string' }, { $ref: `${root}#/definitions/error-parameters-item` }] } },
+        {
+          type: 'array',
+          items: { anyOf: [{ type: 'string' }, { $ref: `${root}#/definitions/error-parameters-item` }] },
+        },
         { type: 'object', additionalProperties: { type: 'string' } },
       ],
     };
@@ -115,7 +134,12 @@ export function loadMagentoSchema(): MagentoSchema {
   const errorsText = (validate: ValidateFunction, mode: SchemaMode) => ajv[mode].errorsText(validate.errors);
 
   return {
-    doc, templateFor, bodySchema, responseSchema, validatorFor, errorsText,
+    doc,
+    templateFor,
+    bodySchema,
+    responseSchema,
+    validatorFor,
+    errorsText,
     requestBodyProblem(method, urlPath, body) {
       const template = templateFor(method, urlPath);
       if (!template) return `${method} ${urlPath}: no such path in the schema`;

@@ -23,7 +23,8 @@ export async function startMailSink(options: MailSandboxOptions = {}): Promise<M
     sandbox,
     smtpUrl: smtp.url,
     url: http.url,
-    messages: async (filter = {}) => (await axios.get<RecordedMail[]>(`${http.url}/__sandbox/mail`, { params: filter })).data,
+    messages: async (filter = {}) =>
+      (await axios.get<RecordedMail[]>(`${http.url}/__sandbox/mail`, { params: filter })).data,
     close: async () => {
       await closeSmtp(smtp.server);
       await http.close();

@@ -34,7 +34,8 @@ export const testSecrets = {
 /** Where the stack's mailer sends merchant notices. */
 export const merchantEmail = 'merchant@stack.example';
 
-export const defaultSettings = (): OrderSettings => orderSettingsFrom(loadMappings(join(__dirname, '../../config/mappings.yaml')));
+export const defaultSettings = (): OrderSettings =>
+  orderSettingsFrom(loadMappings(join(__dirname, '../../config/mappings.yaml')));
 
 export interface ProductStack {
   urls: { magento: string; erp: string; wms: string; stripe: string };
@@ -47,11 +48,29 @@ export interface ProductStack {
 }
 
 /** The sandbox peers (Magento, ERP, WMS, Stripe, mail) in this process, on free ports, and the product's real clients pointed at them over HTTP. */
-export async function startProductStack(options: { temporal: Client; taskQueue: string; settings?: OrderSettings; stripeWebhookUrl?: string; wmsWebhookUrl?: string; wmsShipDelayMs?: number;
+export async function startProductStack(options: {
+  temporal: Client;
+  taskQueue: string;
+  settings?: OrderSettings;
+  stripeWebhookUrl?: string;
+  wmsWebhookUrl?: string;
+  wmsShipDelayMs?: number;
   /** The payout report store to share with an API (default: one of the stack's own in a temporary directory). */
-  payoutReports?: PayoutReportStore }): Promise<ProductStack> {
-  const stripePeer = createStripeSandbox({ secretKey: testSecrets.stripeKey, webhookSecret: testSecrets.stripeWebhookSecret, webhookUrl: options.stripeWebhookUrl, retryBaseMs: 200 });
-  const wmsPeer = createWmsSandbox({ token: testSecrets.wmsToken, webhookSecret: testSecrets.wmsWebhookSecret, webhookUrl: options.wmsWebhookUrl, retryBaseMs: 200, shipDelayMs: options.wmsShipDelayMs });
+  payoutReports?: PayoutReportStore;
+}): Promise<ProductStack> {
+  const stripePeer = createStripeSandbox({
+    secretKey: testSecrets.stripeKey,
+    webhookSecret: testSecrets.stripeWebhookSecret,
+    webhookUrl: options.stripeWebhookUrl,
+    retryBaseMs: 200,
+  });
+  const wmsPeer = createWmsSandbox({
+    token: testSecrets.wmsToken,
+    webhookSecret: testSecrets.wmsWebhookSecret,
+    webhookUrl: options.wmsWebhookUrl,
+    retryBaseMs: 200,
+    shipDelayMs: options.wmsShipDelayMs,
+  });
   const running: RunningPeer[] = [];
   const start = async (peer: Parameters<typeof startPeer>[0]) => {
     const r = await startPeer(peer);
@@ -60,7 +79,12 @@ export async function startProductStack(options: { temporal: Client; taskQueue: 
   };
   const urls = {
     // Test files share one dev server, where `order:<increment id>` is global: each stack's store numbers its own orders.
-    magento: await start(createMagentoSandbox({ token: testSecrets.magentoToken, incrementIdPrefix: `T${randomBytes(3).toString('hex').toUpperCase()}-` })),
+    magento: await start(
+      createMagentoSandbox({
+        token: testSecrets.magentoToken,
+        incrementIdPrefix: `T${randomBytes(3).toString('hex').toUpperCase()}-`,
+      }),
+    ),
     erp: await start(createErpSandbox({ apiKey: testSecrets.erpKey, apiSecret: testSecrets.erpSecret })),
     wms: await start(wmsPeer),
     stripe: await start(stripePeer),
@@ -71,7 +95,10 @@ export async function startProductStack(options: { temporal: Client; taskQueue: 
   // Payout reports go to a directory of this stack's own, as they go to $DATA_DIR/payout-reports under npm start.
   const reportsDir = options.payoutReports ? undefined : mkdtempSync(join(tmpdir(), 'o2c-payout-reports-'));
   const clients: ProductClients = {
-    magento: new MagentoClient({ baseUrl: `${urls.magento}/rest/default`, auth: { kind: 'token', token: testSecrets.magentoToken } }),
+    magento: new MagentoClient({
+      baseUrl: `${urls.magento}/rest/default`,
+      auth: { kind: 'token', token: testSecrets.magentoToken },
+    }),
     erp: new ErpClient({ baseUrl: urls.erp, apiKey: testSecrets.erpKey, apiSecret: testSecrets.erpSecret }),
     wms: new WmsClient({ baseUrl: urls.wms, token: testSecrets.wmsToken }),
     stripe,
@@ -82,7 +109,10 @@ export async function startProductStack(options: { temporal: Client; taskQueue: 
     payoutReports: options.payoutReports ?? new FilePayoutReportStore(reportsDir!),
   };
   return {
-    urls, clients, stripe, mail,
+    urls,
+    clients,
+    stripe,
+    mail,
     activities: createProductActivities(clients),
     close: async () => {
       stripePeer.stop();

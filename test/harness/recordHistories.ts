@@ -10,7 +10,10 @@ export const historiesDir = join(__dirname, '../replay/histories');
  * test checks that today's workflow code still replays them. Record again only when a change is meant to be
  * incompatible (and then version the workflow with patched() instead, so running workflows keep working).
  */
-export async function recordHistories(client: Client, runs: Array<{ name: string; workflowId: string; runId?: string }>): Promise<void> {
+export async function recordHistories(
+  client: Client,
+  runs: Array<{ name: string; workflowId: string; runId?: string }>,
+): Promise<void> {
   if (process.env.RECORD_HISTORIES !== '1') return;
   mkdirSync(historiesDir, { recursive: true });
   for (const { name, workflowId, runId } of runs) {

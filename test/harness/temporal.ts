@@ -9,7 +9,9 @@ import { resolveBinary, temporalTestServer } from '../../scripts/temporalBinarie
 /** Time-skipping environment on the project's own test-server binary (the SDK's download does not work everywhere). */
 export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   const path = process.env.TEMPORAL_TEST_SERVER_PATH ?? resolveBinary(temporalTestServer);
-  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } });
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path } },
+  });
   // The test server starts with no custom search attributes; register the project's, as the README's cluster steps do.
   const keyword = temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
   await env.connection.operatorService.addSearchAttributes({
@@ -22,7 +24,8 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
 /** The dev server started by the jest global setup. */
 export function devServerAddress(): string {
   const address = process.env.TEMPORAL_ADDRESS;
-  if (!address) throw new Error('TEMPORAL_ADDRESS is unset: run the tests through jest so the global setup starts a dev server');
+  if (!address)
+    throw new Error('TEMPORAL_ADDRESS is unset: run the tests through jest so the global setup starts a dev server');
   return address;
 }
 
@@ -44,6 +47,9 @@ export async function registerEmptyNamespace(connection: Connection, prefix = 'e
   const namespace = `${prefix}-${randomUUID()}`;
   await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('1 day') });
   const keyword = temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
-  await connection.operatorService.addSearchAttributes({ namespace, searchAttributes: Object.fromEntries(searchAttributeKeys.map((key) => [key.name, keyword])) });
+  await connection.operatorService.addSearchAttributes({
+    namespace,
+    searchAttributes: Object.fromEntries(searchAttributeKeys.map((key) => [key.name, keyword])),
+  });
   return namespace;
 }

@@ -19,19 +19,35 @@ export interface WorkerProcess {
  * `worker/main.ts` as its own process, as `npm start` runs it, against the product stack's sandboxes; its Schedules off.
  * `env` adds to (or, with `undefined`, removes from) the environment: task queue, data dir, log level, metrics port….
  */
-export function spawnProductWorker(stack: ProductStack, env: Record<string, string | undefined>, options: { keepLastChars?: number } = {}): WorkerProcess {
+export function spawnProductWorker(
+  stack: ProductStack,
+  env: Record<string, string | undefined>,
+  options: { keepLastChars?: number } = {},
+): WorkerProcess {
   const merged: NodeJS.ProcessEnv = {
     ...process.env,
-    STRIPE_CATCH_UP_INTERVAL: 'off', MAGENTO_CREDITMEMO_SYNC_INTERVAL: 'off', MAGENTO_CUSTOMER_SYNC_INTERVAL: 'off',
+    STRIPE_CATCH_UP_INTERVAL: 'off',
+    MAGENTO_CREDITMEMO_SYNC_INTERVAL: 'off',
+    MAGENTO_CUSTOMER_SYNC_INTERVAL: 'off',
     MAPPINGS_FILE: join(repoRoot, 'config/mappings.yaml'),
-    MAGENTO_BASE_URL: `${stack.urls.magento}/rest/default`, MAGENTO_TOKEN: testSecrets.magentoToken,
-    ERP_BASE_URL: stack.urls.erp, ERP_API_KEY: testSecrets.erpKey, ERP_API_SECRET: testSecrets.erpSecret,
-    WMS_BASE_URL: stack.urls.wms, WMS_TOKEN: testSecrets.wmsToken,
-    STRIPE_API_BASE: stack.urls.stripe, STRIPE_SECRET_KEY: testSecrets.stripeKey, SMTP_URL: stack.mail.smtpUrl,
+    MAGENTO_BASE_URL: `${stack.urls.magento}/rest/default`,
+    MAGENTO_TOKEN: testSecrets.magentoToken,
+    ERP_BASE_URL: stack.urls.erp,
+    ERP_API_KEY: testSecrets.erpKey,
+    ERP_API_SECRET: testSecrets.erpSecret,
+    WMS_BASE_URL: stack.urls.wms,
+    WMS_TOKEN: testSecrets.wmsToken,
+    STRIPE_API_BASE: stack.urls.stripe,
+    STRIPE_SECRET_KEY: testSecrets.stripeKey,
+    SMTP_URL: stack.mail.smtpUrl,
     ...env,
   };
   for (const [name, value] of Object.entries(merged)) if (value === undefined) delete merged[name];
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'worker/main.ts')], { env: merged, cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'worker/main.ts')], {
+    env: merged,
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   const keep = (chunk: Buffer) => {
     output += chunk.toString();
@@ -40,8 +56,13 @@ export function spawnProductWorker(stack: ProductStack, env: Record<string, stri
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
   const taskQueue = merged.TEMPORAL_TASK_QUEUE ?? 'order-to-cash';
-  const ready = (client: Client) => waitForPollers(client, taskQueue, { timeoutMs: 90_000,
-    stillWorth: () => (child.exitCode === null && child.signalCode === null ? undefined : `the worker exited (${child.exitCode ?? child.signalCode}): ${output.slice(-2000)}`),
-  });
+  const ready = (client: Client) =>
+    waitForPollers(client, taskQueue, {
+      timeoutMs: 90_000,
+      stillWorth: () =>
+        child.exitCode === null && child.signalCode === null
+          ? undefined
+          : `the worker exited (${child.exitCode ?? child.signalCode}): ${output.slice(-2000)}`,
+    });
   return { child, output: () => output, ready, stop: () => stopProcess(child, 10_000) };
 }

@@ -20,10 +20,15 @@ const adminToken = 'codec-admin-token-0123456789';
 const operator = { Authorization: `Bearer ${adminToken}` };
 const email = 'ada.codec@example.com';
 
-interface PayloadJson { metadata: Record<string, string>; data: string }
+interface PayloadJson {
+  metadata: Record<string, string>;
+  data: string;
+}
 /** A payload as the Web UI and the CLI send it: protojson, bytes in base64. */
 const toJson = (p: Payload): PayloadJson => ({
-  metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v!).toString('base64')])),
+  metadata: Object.fromEntries(
+    Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v!).toString('base64')]),
+  ),
   data: Buffer.from(p.data ?? new Uint8Array()).toString('base64'),
 });
 const fromJson = (p: PayloadJson): Payload => ({
@@ -40,7 +45,11 @@ async function listen(app: ReturnType<typeof createApp>): Promise<{ server: Serv
 
 describe('the codec server (POST /codec/decode|encode) with PAYLOAD_ENCRYPTION_KEY set', () => {
   const taskQueue = uniqueTaskQueue('codec');
-  const env = temporalEnvSchema.parse({ TEMPORAL_ADDRESS: devServerAddress(), TEMPORAL_TASK_QUEUE: taskQueue, PAYLOAD_ENCRYPTION_KEY: randomBytes(32).toString('base64') });
+  const env = temporalEnvSchema.parse({
+    TEMPORAL_ADDRESS: devServerAddress(),
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    PAYLOAD_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+  });
   let connection: Connection;
   let api: { server: Server; url: string };
   let workflowId: string;
@@ -48,11 +57,25 @@ describe('the codec server (POST /codec/decode|encode) with PAYLOAD_ENCRYPTION_K
   beforeAll(async () => {
     connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
     const encrypted = new Client({ connection, dataConverter: dataConverterFrom(env) });
-    api = await listen(createApp({ temporal: encrypted, taskQueue, stripeWebhookSecrets: ['whsec_codec'], adminToken,
-      codec: { payloadCodec: payloadCodecFrom(env) }, log: pino({ level: 'silent' }) }));
+    api = await listen(
+      createApp({
+        temporal: encrypted,
+        taskQueue,
+        stripeWebhookSecrets: ['whsec_codec'],
+        adminToken,
+        codec: { payloadCodec: payloadCodecFrom(env) },
+        log: pino({ level: 'silent' }),
+      }),
+    );
     // A payment for a Stripe invoice is not ours: the intake run ends without calling an activity, its input in history.
-    const event = { id: `evt_codec${Date.now()}`, type: 'payment_intent.succeeded', created: 0, livemode: false, objectId: 'pi_codec',
-      object: { id: 'pi_codec', invoice: 'in_1', receipt_email: email, metadata: {} } };
+    const event = {
+      id: `evt_codec${Date.now()}`,
+      type: 'payment_intent.succeeded',
+      created: 0,
+      livemode: false,
+      objectId: 'pi_codec',
+      object: { id: 'pi_codec', invoice: 'in_1', receipt_email: email, metadata: {} },
+    };
     workflowId = `stripe:${event.id}`;
     const { worker } = await createWorker({ env, activities: {} });
     await worker.runUntil(encrypted.workflow.execute('stripeEventIntake', { workflowId, taskQueue, args: [event] }));
@@ -73,14 +96,20 @@ describe('the codec server (POST /codec/decode|encode) with PAYLOAD_ENCRYPTION_K
     expect(encodingOf(payloads[0]!)).toBe('binary/encrypted');
     expect(Buffer.from(payloads[0]!.data, 'base64').toString('latin1')).not.toContain(email);
 
-    const res = await axios.post(`${api.url}/codec/decode`, { payloads }, { headers: { ...operator, 'X-Namespace': 'default' } });
+    const res = await axios.post(
+      `${api.url}/codec/decode`,
+      { payloads },
+      { headers: { ...operator, 'X-Namespace': 'default' } },
+    );
     expect(res.status).toBe(200);
     expect(res.data.payloads).toHaveLength(1);
     expect(encodingOf(res.data.payloads[0])).toBe('json/plain');
-    expect(defaultPayloadConverter.fromPayload(fromJson(res.data.payloads[0]))).toMatchObject({ object: { receipt_email: email } });
+    expect(defaultPayloadConverter.fromPayload(fromJson(res.data.payloads[0]))).toMatchObject({
+      object: { receipt_email: email },
+    });
   });
 
-  it('encodes as the worker does (the worker\'s codec reads it) and decodes it back to the same bytes', async () => {
+  it("encodes as the worker does (the worker's codec reads it) and decodes it back to the same bytes", async () => {
     const plain = toJson(defaultPayloadConverter.toPayload({ email, amountMinor: 1999 }));
     const encoded = await axios.post(`${api.url}/codec/encode`, { payloads: [plain] }, { headers: operator });
     const [sealed] = encoded.data.payloads as PayloadJson[];
@@ -97,7 +126,11 @@ describe('the codec server (POST /codec/decode|encode) with PAYLOAD_ENCRYPTION_K
     const [payload] = await rawInput();
     const data = Buffer.from(payload!.data, 'base64');
     data[data.length - 1]! ^= 1;
-    const res = await axios.post(`${api.url}/codec/decode`, { payloads: [{ ...payload, data: data.toString('base64') }] }, { headers: operator, validateStatus: () => true });
+    const res = await axios.post(
+      `${api.url}/codec/decode`,
+      { payloads: [{ ...payload, data: data.toString('base64') }] },
+      { headers: operator, validateStatus: () => true },
+    );
     expect(res.status).toBe(422);
     expect(res.data.error).toMatch(/^cannot decode the payloads/);
     expect(JSON.stringify(res.data)).not.toContain(env.PAYLOAD_ENCRYPTION_KEY);
@@ -112,48 +145,100 @@ describe('the codec server (POST /codec/decode|encode) with PAYLOAD_ENCRYPTION_K
 
   it('answers 413 to a body over 4 MB', async () => {
     const payloads = [{ metadata: {}, data: Buffer.alloc(5 * 1024 * 1024).toString('base64') }];
-    const res = await axios.post(`${api.url}/codec/decode`, { payloads }, { headers: operator, validateStatus: () => true, maxBodyLength: Infinity });
+    const res = await axios.post(
+      `${api.url}/codec/decode`,
+      { payloads },
+      { headers: operator, validateStatus: () => true, maxBodyLength: Infinity },
+    );
     expect(res.status).toBe(413);
     expect(res.data.error).toBe('body over 4 MB');
   });
 
-  it.each(['decode', 'encode'])('refuses /codec/%s without the operator token, or with a wrong one', async (direction) => {
-    const payloads = await rawInput();
-    for (const headers of [{}, { Authorization: 'Bearer not-the-token' }, { Authorization: operator.Authorization.replace('Bearer ', 'Basic ') }]) {
-      const res = await axios.post(`${api.url}/codec/${direction}`, { payloads }, { headers, validateStatus: () => true });
-      expect(res.status).toBe(401);
-      expect(JSON.stringify(res.data)).not.toContain(email);
-    }
-  });
+  it.each(['decode', 'encode'])(
+    'refuses /codec/%s without the operator token, or with a wrong one',
+    async (direction) => {
+      const payloads = await rawInput();
+      for (const headers of [
+        {},
+        { Authorization: 'Bearer not-the-token' },
+        { Authorization: operator.Authorization.replace('Bearer ', 'Basic ') },
+      ]) {
+        const res = await axios.post(
+          `${api.url}/codec/${direction}`,
+          { payloads },
+          { headers, validateStatus: () => true },
+        );
+        expect(res.status).toBe(401);
+        expect(JSON.stringify(res.data)).not.toContain(email);
+      }
+    },
+  );
 
-  it.each(['http://127.0.0.1:8233', 'http://localhost:8233'])('lets the Web UI at %s call it from a browser (CORS preflight)', async (origin) => {
-    const res = await axios.options(`${api.url}/codec/decode`, { headers: { Origin: origin, 'Access-Control-Request-Method': 'POST',
-      'Access-Control-Request-Headers': 'content-type,x-namespace,authorization' }, validateStatus: () => true });
-    expect(res.status).toBe(204);
-    expect(res.headers['access-control-allow-origin']).toBe(origin);
-    expect(res.headers['access-control-allow-credentials']).toBe('true');
-    expect(res.headers['access-control-allow-methods']).toMatch(/\bPOST\b/);
-    expect(res.headers['access-control-allow-headers']!.split(',').map((h: string) => h.trim().toLowerCase()))
-      .toEqual(expect.arrayContaining(['content-type', 'x-namespace', 'authorization']));
-    const post = await axios.post(`${api.url}/codec/decode`, { payloads: await rawInput() }, { headers: { ...operator, Origin: origin } });
-    expect(post.headers['access-control-allow-origin']).toBe(origin);
-  });
+  it.each(['http://127.0.0.1:8233', 'http://localhost:8233'])(
+    'lets the Web UI at %s call it from a browser (CORS preflight)',
+    async (origin) => {
+      const res = await axios.options(`${api.url}/codec/decode`, {
+        headers: {
+          Origin: origin,
+          'Access-Control-Request-Method': 'POST',
+          'Access-Control-Request-Headers': 'content-type,x-namespace,authorization',
+        },
+        validateStatus: () => true,
+      });
+      expect(res.status).toBe(204);
+      expect(res.headers['access-control-allow-origin']).toBe(origin);
+      expect(res.headers['access-control-allow-credentials']).toBe('true');
+      expect(res.headers['access-control-allow-methods']).toMatch(/\bPOST\b/);
+      expect(
+        res.headers['access-control-allow-headers']!.split(',').map((h: string) => h.trim().toLowerCase()),
+      ).toEqual(expect.arrayContaining(['content-type', 'x-namespace', 'authorization']));
+      const post = await axios.post(
+        `${api.url}/codec/decode`,
+        { payloads: await rawInput() },
+        { headers: { ...operator, Origin: origin } },
+      );
+      expect(post.headers['access-control-allow-origin']).toBe(origin);
+    },
+  );
 
   it('gives a page from any other origin no CORS permission, on the preflight or the call', async () => {
     const origin = 'http://evil.example:8233';
-    const preflight = await axios.options(`${api.url}/codec/decode`, { headers: { Origin: origin, 'Access-Control-Request-Method': 'POST',
-      'Access-Control-Request-Headers': 'content-type,authorization' }, validateStatus: () => true });
+    const preflight = await axios.options(`${api.url}/codec/decode`, {
+      headers: {
+        Origin: origin,
+        'Access-Control-Request-Method': 'POST',
+        'Access-Control-Request-Headers': 'content-type,authorization',
+      },
+      validateStatus: () => true,
+    });
     expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
     expect(preflight.headers['access-control-allow-credentials']).toBeUndefined();
-    const post = await axios.post(`${api.url}/codec/decode`, { payloads: await rawInput() }, { headers: { ...operator, Origin: origin } });
+    const post = await axios.post(
+      `${api.url}/codec/decode`,
+      { payloads: await rawInput() },
+      { headers: { ...operator, Origin: origin } },
+    );
     expect(post.headers['access-control-allow-origin']).toBeUndefined();
   });
 
   it('decodes the history for `temporal workflow show --codec-endpoint … --codec-auth …`, and the CLI shows ciphertext without it', async () => {
     const cli = process.env.TEMPORAL_CLI_PATH!;
-    const args = ['workflow', 'show', '--address', env.TEMPORAL_ADDRESS, '--workflow-id', workflowId, '--output', 'json'];
-    const startInput = (stdout: string): PayloadJson => JSON.parse(stdout).events[0].workflowExecutionStartedEventAttributes.input.payloads[0];
-    const withCodec = startInput((await run(cli, [...args, '--codec-endpoint', `${api.url}/codec`, '--codec-auth', operator.Authorization])).stdout);
+    const args = [
+      'workflow',
+      'show',
+      '--address',
+      env.TEMPORAL_ADDRESS,
+      '--workflow-id',
+      workflowId,
+      '--output',
+      'json',
+    ];
+    const startInput = (stdout: string): PayloadJson =>
+      JSON.parse(stdout).events[0].workflowExecutionStartedEventAttributes.input.payloads[0];
+    const withCodec = startInput(
+      (await run(cli, [...args, '--codec-endpoint', `${api.url}/codec`, '--codec-auth', operator.Authorization]))
+        .stdout,
+    );
     expect(encodingOf(withCodec)).toBe('json/plain');
     expect(Buffer.from(withCodec.data, 'base64').toString()).toContain(email);
     const without = startInput((await run(cli, args)).stdout);
@@ -165,8 +250,15 @@ describe('the codec server (POST /codec/decode|encode) with PAYLOAD_ENCRYPTION_K
 describe('the codec server with no PAYLOAD_ENCRYPTION_KEY', () => {
   it('passes payloads through unchanged both ways, as the product stores them', async () => {
     const connection = await Connection.connect({ address: devServerAddress() });
-    const api = await listen(createApp({ temporal: new Client({ connection }), taskQueue: 'unused', stripeWebhookSecrets: ['whsec_codec'], adminToken,
-      log: pino({ level: 'silent' }) }));
+    const api = await listen(
+      createApp({
+        temporal: new Client({ connection }),
+        taskQueue: 'unused',
+        stripeWebhookSecrets: ['whsec_codec'],
+        adminToken,
+        log: pino({ level: 'silent' }),
+      }),
+    );
     try {
       const payloads = [toJson(defaultPayloadConverter.toPayload({ email }))];
       for (const direction of ['encode', 'decode']) {
@@ -185,7 +277,11 @@ describe('the codec server with no PAYLOAD_ENCRYPTION_KEY', () => {
 
 describe('the dev server npm start runs', () => {
   it('points its Web UI at the codec endpoint it is given', async () => {
-    const server = await startDevServer({ port: await freePort(), uiPort: await freePort(), uiCodecEndpoint: 'http://127.0.0.1:3000/codec' });
+    const server = await startDevServer({
+      port: await freePort(),
+      uiPort: await freePort(),
+      uiCodecEndpoint: 'http://127.0.0.1:3000/codec',
+    });
     try {
       const settings = await axios.get(`${server.uiUrl}/api/v1/settings`);
       expect(settings.data.Codec).toMatchObject({ Endpoint: 'http://127.0.0.1:3000/codec' });

@@ -16,7 +16,10 @@ describe('the magento-creditmemo-poll Schedule on the dev server', () => {
     dev = await startDevStack();
   });
   afterAll(async () => {
-    await dev?.client.schedule.getHandle(creditMemoSyncScheduleId).delete().catch(() => undefined);
+    await dev?.client.schedule
+      .getHandle(creditMemoSyncScheduleId)
+      .delete()
+      .catch(() => undefined);
     await dev?.close();
   });
 
@@ -25,10 +28,17 @@ describe('the magento-creditmemo-poll Schedule on the dev server', () => {
     const { stack } = dev;
     const order = await placeOrder(stack);
     const pi = await pay(stack, order, 'pm_card_visa');
-    await stack.activities.invoiceMagentoOrder({ entityId: order.entity_id, chargeId: pi.latest_charge as string, paymentIntentId: pi.id, notifyCustomer: false });
+    await stack.activities.invoiceMagentoOrder({
+      entityId: order.entity_id,
+      chargeId: pi.latest_charge as string,
+      paymentIntentId: pi.id,
+      notifyCustomer: false,
+    });
     const mug = order.items.find((i) => i.sku === 'MUG-1')!;
-    const memo = await axios.post<{ entity_id: number }>(`${stack.urls.magento}/__sandbox/orders/${order.increment_id}/creditmemos`,
-      { items: [{ order_item_id: mug.item_id, qty: 1 }], arguments: { shipping_amount: 0 } });
+    const memo = await axios.post<{ entity_id: number }>(
+      `${stack.urls.magento}/__sandbox/orders/${order.increment_id}/creditmemos`,
+      { items: [{ order_item_id: mug.item_id, qty: 1 }], arguments: { shipping_amount: 0 } },
+    );
     return { creditMemoId: memo.data.entity_id, paymentIntentId: pi.id };
   }
 
@@ -49,7 +59,8 @@ describe('the magento-creditmemo-poll Schedule on the dev server', () => {
     return dev.client.workflow.getHandle(action.workflow.workflowId, action.workflow.firstExecutionRunId).result();
   }
 
-  const refundsOf = async (paymentIntentId: string) => (await dev.stack.stripe.refunds.list({ payment_intent: paymentIntentId })).data;
+  const refundsOf = async (paymentIntentId: string) =>
+    (await dev.stack.stripe.refunds.list({ payment_intent: paymentIntentId })).data;
 
   it('refunds a staff memo on its first run and hands its cursor on to the next runs, which refund only what is new', async () => {
     const { client, taskQueue } = dev;
@@ -62,7 +73,9 @@ describe('the magento-creditmemo-poll Schedule on the dev server', () => {
     const one = await staffMemoOnPaidOrder();
     const first = await scheduledRun(schedule);
     expect(first).toMatchObject({ cursorFrom: 'first_run', started: [one.creditMemoId], syncState: 'completed' });
-    expect(((await client.workflow.getHandle(`creditmemo:${one.creditMemoId}`).result()) as CreditMemoRefundOutcome).outcome).toBe('refunded');
+    expect(
+      ((await client.workflow.getHandle(`creditmemo:${one.creditMemoId}`).result()) as CreditMemoRefundOutcome).outcome,
+    ).toBe('refunded');
     expect((await refundsOf(one.paymentIntentId)).map((r) => r.amount)).toEqual([1000]);
 
     const second = await scheduledRun(schedule);
@@ -72,7 +85,9 @@ describe('the magento-creditmemo-poll Schedule on the dev server', () => {
     const two = await staffMemoOnPaidOrder();
     const third = await scheduledRun(schedule);
     expect(third).toMatchObject({ cursorFrom: 'last_run', started: [two.creditMemoId] });
-    expect(((await client.workflow.getHandle(`creditmemo:${two.creditMemoId}`).result()) as CreditMemoRefundOutcome).outcome).toBe('refunded');
+    expect(
+      ((await client.workflow.getHandle(`creditmemo:${two.creditMemoId}`).result()) as CreditMemoRefundOutcome).outcome,
+    ).toBe('refunded');
     expect((await refundsOf(one.paymentIntentId)).map((r) => r.amount)).toEqual([1000]);
     expect((await refundsOf(two.paymentIntentId)).map((r) => r.amount)).toEqual([1000]);
   });
@@ -81,10 +96,20 @@ describe('the magento-creditmemo-poll Schedule on the dev server', () => {
     const { client, taskQueue } = dev;
     const memo = await staffMemoOnPaidOrder();
     const since = magentoDateTime(Date.now() - 5000);
-    const polls: CreditMemoSyncStatus[] = await Promise.all([1, 2].map((n) =>
-      client.workflow.execute('magentoCreditMemoSync', { workflowId: `creditmemo-sync-by-hand-${n}-${memo.creditMemoId}`, taskQueue, args: [{ since }] })));
+    const polls: CreditMemoSyncStatus[] = await Promise.all(
+      [1, 2].map((n) =>
+        client.workflow.execute('magentoCreditMemoSync', {
+          workflowId: `creditmemo-sync-by-hand-${n}-${memo.creditMemoId}`,
+          taskQueue,
+          args: [{ since }],
+        }),
+      ),
+    );
     expect(polls.filter((poll) => poll.started.includes(memo.creditMemoId))).toHaveLength(1);
-    expect(((await client.workflow.getHandle(`creditmemo:${memo.creditMemoId}`).result()) as CreditMemoRefundOutcome).outcome).toBe('refunded');
+    expect(
+      ((await client.workflow.getHandle(`creditmemo:${memo.creditMemoId}`).result()) as CreditMemoRefundOutcome)
+        .outcome,
+    ).toBe('refunded');
     expect((await refundsOf(memo.paymentIntentId)).map((r) => r.amount)).toEqual([1000]);
   });
 });

@@ -26,12 +26,19 @@ describe('the magento-customer-poll Schedule on the dev server', () => {
   });
   const recorded: Array<{ name: string; workflowId: string }> = [];
   afterAll(async () => {
-    await dev?.client.schedule.getHandle(customerPollScheduleId).delete().catch(() => undefined);
+    await dev?.client.schedule
+      .getHandle(customerPollScheduleId)
+      .delete()
+      .catch(() => undefined);
     if (dev) await recordHistories(dev.client, recorded);
     await dev?.close();
   });
 
-  const magento = () => axios.create({ baseURL: `${dev.stack.urls.magento}/rest/default`, headers: { Authorization: `Bearer ${testSecrets.magentoToken}` } });
+  const magento = () =>
+    axios.create({
+      baseURL: `${dev.stack.urls.magento}/rest/default`,
+      headers: { Authorization: `Bearer ${testSecrets.magentoToken}` },
+    });
   const stripeCustomerWith = async (email: string): Promise<Stripe.Customer | undefined> =>
     (await dev.stack.stripe.customers.list({ email, limit: 1 })).data[0];
   /** The last completed run of the Schedule. */
@@ -39,7 +46,9 @@ describe('the magento-customer-poll Schedule on the dev server', () => {
     const schedule = dev.client.schedule.getHandle(customerPollScheduleId);
     const action = await eventually('a scheduled run', async () => {
       const { info } = await schedule.describe();
-      return info.numActionsTaken > after && info.runningActions.length === 0 ? info.recentActions.at(-1)?.action : undefined;
+      return info.numActionsTaken > after && info.runningActions.length === 0
+        ? info.recentActions.at(-1)?.action
+        : undefined;
     });
     return dev.client.workflow.getHandle(action.workflow.workflowId, action.workflow.firstExecutionRunId).result();
   }
@@ -52,21 +61,37 @@ describe('the magento-customer-poll Schedule on the dev server', () => {
     expect((await client.schedule.getHandle(customerPollScheduleId).describe()).policies.overlap).toBe('SKIP');
 
     const email = `poll-${Date.now()}@example.com`;
-    const made = (await magento().post<{ id: number }>('/V1/customers', { customer: { email, firstname: 'Polly', lastname: 'Magento' } })).data;
+    const made = (
+      await magento().post<{ id: number }>('/V1/customers', {
+        customer: { email, firstname: 'Polly', lastname: 'Magento' },
+      })
+    ).data;
     const madeAt = Date.now();
-    const inStripe = await eventually('the customer in Stripe', async () => {
-      const found = await stripeCustomerWith(email);
-      return found?.metadata?.magento_customer_id === String(made.id) ? found : undefined;
-    }, everyMs + 15_000);
+    const inStripe = await eventually(
+      'the customer in Stripe',
+      async () => {
+        const found = await stripeCustomerWith(email);
+        return found?.metadata?.magento_customer_id === String(made.id) ? found : undefined;
+      },
+      everyMs + 15_000,
+    );
     expect(Date.now() - madeAt).toBeLessThan(everyMs + 15_000);
-    expect(inStripe).toMatchObject({ name: 'Polly Magento', email, metadata: { magento_customer_id: String(made.id), o2c_customer_key: emailKey(email) } });
+    expect(inStripe).toMatchObject({
+      name: 'Polly Magento',
+      email,
+      metadata: { magento_customer_id: String(made.id), o2c_customer_key: emailKey(email) },
+    });
 
     const sync = client.workflow.getHandle(customerWorkflowId(emailKey(email)));
     const first = await eventually('the run to wait', async () => {
       const s = await sync.query<CustomerSyncStatus>('status');
       return s.waiting && s.passes >= 1 ? s : undefined;
     });
-    expect(first).toMatchObject({ magentoCustomerId: made.id, stripeCustomerId: inStripe.id, lastDecision: 'created_in_stripe' });
+    expect(first).toMatchObject({
+      magentoCustomerId: made.id,
+      stripeCustomerId: inStripe.id,
+      lastDecision: 'created_in_stripe',
+    });
 
     // The run's own write to Magento (the link) moved updated_at: later polls read the customer as unchanged.
     const taken = (await client.schedule.getHandle(customerPollScheduleId).describe()).info.numActionsTaken;
@@ -86,18 +111,30 @@ describe('the magento-customer-poll Schedule on the dev server', () => {
     const since = Math.floor(Date.now() / 1000);
     const stamp = Date.now();
     type Made = { id: number; email: string };
-    const make = async (name: string): Promise<Made> => (await magento().post<Made>('/V1/customers',
-      { customer: { email: `backfill-${name.toLowerCase()}-${stamp}@example.com`, firstname: 'Back', lastname: name } })).data;
+    const make = async (name: string): Promise<Made> =>
+      (
+        await magento().post<Made>('/V1/customers', {
+          customer: { email: `backfill-${name.toLowerCase()}-${stamp}@example.com`, firstname: 'Back', lastname: name },
+        })
+      ).data;
     const edit = async (c: Made, lastname: string) => {
       const current = (await magento().get<Record<string, unknown>>(`/V1/customers/${c.id}`)).data;
       await magento().put(`/V1/customers/${c.id}`, { customer: { ...current, lastname } });
     };
     /** Synced once already, as a scheduled poll would have: linked both ways, with the hashes stored. */
     const linked = async (c: Made): Promise<string> => {
-      await dev.client.workflow.signalWithStart('customerSync', { workflowId: customerWorkflowId(emailKey(c.email)), taskQueue: dev.taskQueue,
-        args: [{ key: emailKey(c.email) }], signal: 'magentoCustomerChanged', signalArgs: [{ customerId: c.id, updatedAt: '' }] });
+      await dev.client.workflow.signalWithStart('customerSync', {
+        workflowId: customerWorkflowId(emailKey(c.email)),
+        taskQueue: dev.taskQueue,
+        args: [{ key: emailKey(c.email) }],
+        signal: 'magentoCustomerChanged',
+        signalArgs: [{ customerId: c.id, updatedAt: '' }],
+      });
       return eventually(`${c.email} linked`, async () => {
-        const s = await dev.client.workflow.getHandle(customerWorkflowId(emailKey(c.email))).query<CustomerSyncStatus>('status').catch(() => undefined);
+        const s = await dev.client.workflow
+          .getHandle(customerWorkflowId(emailKey(c.email)))
+          .query<CustomerSyncStatus>('status')
+          .catch(() => undefined);
         return s?.waiting && s.passes >= 1 && s.stripeCustomerId ? s.stripeCustomerId : undefined;
       });
     };
@@ -113,26 +150,56 @@ describe('the magento-customer-poll Schedule on the dev server', () => {
     await dev.stack.stripe.customers.update(bothInStripe, { name: 'Back StripeSide' });
     const fresh = await make('Fresh');
 
-    const ops = async (...args: string[]) => (await run(process.execPath, ['--import', 'tsx', join(repo, 'scripts/ops.ts'), ...args],
-      { cwd: repo, env: { ...process.env, API_URL: dev.apiUrl, ADMIN_TOKEN: testSecrets.adminToken } })).stdout;
-    const first = JSON.parse(await ops('--json', 'customers', 'sync', '--since', String(since))) as CustomerPollStatus & { workflowId: string; status: string; summary: BackfillSummary };
+    const ops = async (...args: string[]) =>
+      (
+        await run(process.execPath, ['--import', 'tsx', join(repo, 'scripts/ops.ts'), ...args], {
+          cwd: repo,
+          env: { ...process.env, API_URL: dev.apiUrl, ADMIN_TOKEN: testSecrets.adminToken },
+        })
+      ).stdout;
+    const first = JSON.parse(
+      await ops('--json', 'customers', 'sync', '--since', String(since)),
+    ) as CustomerPollStatus & { workflowId: string; status: string; summary: BackfillSummary };
     expect(first).toMatchObject({ status: 'COMPLETED', read: 4, handedOver: 3, unchanged: 1 });
-    expect(first.summary).toEqual({ read: 4, alreadySeen: 0, withoutEmail: 0, created: 1, updated: 1, unchanged: 1, conflicts: 1, notSynced: 0, unanswered: 0 });
+    expect(first.summary).toEqual({
+      read: 4,
+      alreadySeen: 0,
+      withoutEmail: 0,
+      created: 1,
+      updated: 1,
+      unchanged: 1,
+      conflicts: 1,
+      notSynced: 0,
+      unanswered: 0,
+    });
     expect((await stripeCustomerWith(fresh.email))?.metadata?.magento_customer_id).toBe(String(fresh.id));
     expect((await stripeCustomerWith(edited.email))?.name).toBe('Back Changed');
-    expect((await dev.client.workflow.getHandle(customerWorkflowId(emailKey(both.email))).query<CustomerSyncStatus>('status')).conflicts)
-      .toEqual([expect.objectContaining({ kept: 'magento' })]);
-    recorded.push({ name: 'customer-backfill-summed-up', workflowId: first.workflowId },
-      { name: 'customer-sync-conflict-answered-backfill', workflowId: customerWorkflowId(emailKey(both.email)) });
+    expect(
+      (
+        await dev.client.workflow
+          .getHandle(customerWorkflowId(emailKey(both.email)))
+          .query<CustomerSyncStatus>('status')
+      ).conflicts,
+    ).toEqual([expect.objectContaining({ kept: 'magento' })]);
+    recorded.push(
+      { name: 'customer-backfill-summed-up', workflowId: first.workflowId },
+      { name: 'customer-sync-conflict-answered-backfill', workflowId: customerWorkflowId(emailKey(both.email)) },
+    );
     // What the backfill's history holds: ids and counts, never an e-mail or a name.
-    const history = everyByteString((await dev.client.workflow.getHandle(first.workflowId).fetchHistory()).events ?? []);
+    const history = everyByteString(
+      (await dev.client.workflow.getHandle(first.workflowId).fetchHistory()).events ?? [],
+    );
     expect(history).toContain('"outcome":"conflict"');
     for (const c of [same, edited, both, fresh]) expect(history).not.toContain(c.email);
     expect(history).not.toMatch(/Back|Changed|MagentoSide|StripeSide/);
 
     // Again from the same time: every run's own writes come back as no change, so no run is woken.
     const again = await ops('customers', 'sync', '--since', String(since));
-    expect(again.trim()).toMatch(new RegExp('^completed: 4 customers read since [0-9: -]+: 0 created, 0 updated, 4 unchanged, 0 conflicts \\(the later change kept\\); '
-      + '0 not synced \\(guests without an account, deleted on one side\\), 0 without e-mail$'));
+    expect(again.trim()).toMatch(
+      new RegExp(
+        '^completed: 4 customers read since [0-9: -]+: 0 created, 0 updated, 4 unchanged, 0 conflicts \\(the later change kept\\); ' +
+          '0 not synced \\(guests without an account, deleted on one side\\), 0 without e-mail$',
+      ),
+    );
   });
 });

@@ -35,8 +35,13 @@ describe('customer data in logs and in Temporal, with PAYLOAD_ENCRYPTION_KEY set
     encrypted = new Client({ connection, dataConverter: dataConverterFrom({ PAYLOAD_ENCRYPTION_KEY: key }) });
     plain = new Client({ connection });
     stack = await startProductStack({ temporal: encrypted, taskQueue });
-    worker = spawnProductWorker(stack, { TEMPORAL_TASK_QUEUE: taskQueue, PAYLOAD_ENCRYPTION_KEY: key, LOG_LEVEL: 'debug', WORKER_METRICS_PORT: '0',
-      DATA_DIR: dataDir });
+    worker = spawnProductWorker(stack, {
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      PAYLOAD_ENCRYPTION_KEY: key,
+      LOG_LEVEL: 'debug',
+      WORKER_METRICS_PORT: '0',
+      DATA_DIR: dataDir,
+    });
     await worker.ready(plain);
   });
 
@@ -53,14 +58,23 @@ describe('customer data in logs and in Temporal, with PAYLOAD_ENCRYPTION_KEY set
   it('syncs a Stripe customer into Magento and the ERP without its e-mail, name or phone in a log line, a workflow ID or a stored payload', async () => {
     const email = `Grace.Privacy.${randomUUID().slice(0, 8)}@Example.com`;
     const [name, phone] = ['Grace Brewster Hopper', '+1 212 555 0142'];
-    const customer = await stack.stripe.customers.create({ email, name, phone, address: { line1: '1 Navy Way', city: 'Arlington', postal_code: '22202', country: 'US' } });
+    const customer = await stack.stripe.customers.create({
+      email,
+      name,
+      phone,
+      address: { line1: '1 Navy Way', city: 'Arlington', postal_code: '22202', country: 'US' },
+    });
     const events: Stripe.Event[] = [];
-    for await (const e of stack.stripe.events.list({ limit: 100 })) if ((e.data.object as { id?: string }).id === customer.id) events.push(e);
+    for await (const e of stack.stripe.events.list({ limit: 100 }))
+      if ((e.data.object as { id?: string }).id === customer.id) events.push(e);
     await deliver(encrypted, taskQueue, events.reverse());
 
     const runId = customerWorkflowId(emailKey(email));
     const status = await eventually('the customer synced into Magento', async () => {
-      const s = await encrypted.workflow.getHandle(runId).query<CustomerSyncStatus>('status').catch(() => undefined);
+      const s = await encrypted.workflow
+        .getHandle(runId)
+        .query<CustomerSyncStatus>('status')
+        .catch(() => undefined);
       return s?.lastDecision === 'created_in_magento' ? s : undefined;
     });
     expect(status.magentoCustomerId).toBeDefined();
@@ -70,12 +84,14 @@ describe('customer data in logs and in Temporal, with PAYLOAD_ENCRYPTION_KEY set
     const secrets = [email, email.toLowerCase(), 'Grace', 'Hopper', phone, '555 0142', '1 Navy Way'];
     // Something was logged at debug (the worker's own lines and the SDK's), none of it the customer's.
     expect(worker!.output().length).toBeGreaterThan(0);
-    for (const s of secrets) expect({ secret: s, inLogs: worker!.output().includes(s) }).toEqual({ secret: s, inLogs: false });
+    for (const s of secrets)
+      expect({ secret: s, inLogs: worker!.output().includes(s) }).toEqual({ secret: s, inLogs: false });
 
     // No e-mail in any ID: the customer's run, its intake runs.
     expect(runId).not.toMatch(/@|grace|example/i);
     const runs: Array<{ workflowId: string; runId: string }> = [];
-    for await (const wf of plain.workflow.list({ query: `TaskQueue = '${taskQueue}'` })) runs.push({ workflowId: wf.workflowId, runId: wf.runId });
+    for await (const wf of plain.workflow.list({ query: `TaskQueue = '${taskQueue}'` }))
+      runs.push({ workflowId: wf.workflowId, runId: wf.runId });
     expect(runs.map((r) => r.workflowId)).toContain(runId);
     for (const r of runs) expect(r.workflowId).not.toMatch(/@|grace/i);
 
@@ -83,7 +99,12 @@ describe('customer data in logs and in Temporal, with PAYLOAD_ENCRYPTION_KEY set
     for (const r of runs) {
       const history = await plain.workflow.getHandle(r.workflowId, r.runId).fetchHistory();
       const bytes = everyByteString(history.events ?? []);
-      for (const s of secrets) expect({ run: r.workflowId, secret: s, inHistory: bytes.includes(s) }).toEqual({ run: r.workflowId, secret: s, inHistory: false });
+      for (const s of secrets)
+        expect({ run: r.workflowId, secret: s, inHistory: bytes.includes(s) }).toEqual({
+          run: r.workflowId,
+          secret: s,
+          inHistory: false,
+        });
       expect(bytes).toContain('binary/encrypted');
     }
   });

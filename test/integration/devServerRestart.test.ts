@@ -26,9 +26,13 @@ describe('embedded dev server started by npm start', () => {
 
     const first = await startDevServer({ port, dbFile });
     try {
-      await withClient(first.address, (client) => client.workflow.start('notRegisteredAnywhere', {
-        workflowId, taskQueue: 'nobody-polls-this', typedSearchAttributes: [{ key: SyncState, value: 'running' }],
-      }));
+      await withClient(first.address, (client) =>
+        client.workflow.start('notRegisteredAnywhere', {
+          workflowId,
+          taskQueue: 'nobody-polls-this',
+          typedSearchAttributes: [{ key: SyncState, value: 'running' }],
+        }),
+      );
     } finally {
       await first.stop();
     }
@@ -37,7 +41,10 @@ describe('embedded dev server started by npm start', () => {
     try {
       const found = await withClient(second.address, async (client) => {
         const ids: string[] = [];
-        for await (const wf of client.workflow.list({ query: `WorkflowId = '${workflowId}' AND SyncState = 'running'` })) ids.push(wf.workflowId);
+        for await (const wf of client.workflow.list({
+          query: `WorkflowId = '${workflowId}' AND SyncState = 'running'`,
+        }))
+          ids.push(wf.workflowId);
         return ids;
       });
       expect(found).toEqual([workflowId]);
@@ -54,7 +61,8 @@ describe('embedded dev server started by npm start', () => {
     const first = await startDevServer({ port, dbFile });
     try {
       await withClient(first.address, async (client) => {
-        for (const workflowId of ids) await client.workflow.start('notRegisteredAnywhere', { workflowId, taskQueue: 'nobody-polls-this' });
+        for (const workflowId of ids)
+          await client.workflow.start('notRegisteredAnywhere', { workflowId, taskQueue: 'nobody-polls-this' });
       });
       expect(existsSync(`${dbFile}-wal`)).toBe(true);
     } finally {
@@ -67,7 +75,8 @@ describe('embedded dev server started by npm start', () => {
     try {
       const found = await withClient(second.address, async (client) => {
         const seen: string[] = [];
-        for await (const wf of client.workflow.list({ query: `WorkflowId STARTS_WITH 'kill-check-${port}-'` })) seen.push(wf.workflowId);
+        for await (const wf of client.workflow.list({ query: `WorkflowId STARTS_WITH 'kill-check-${port}-'` }))
+          seen.push(wf.workflowId);
         return seen.sort();
       });
       expect(found).toEqual([...ids].sort());

@@ -19,13 +19,34 @@ import { startPeer, type RunningPeer } from '../harness/peers';
 const repoRoot = path.resolve(__dirname, '../..');
 const doctypesPath = path.resolve(repoRoot, process.env.ERPNEXT_DOCTYPES_PATH ?? '../shared/contracts/erpnext-v15');
 const hasDoctypes = existsSync(doctypesPath);
-if (!hasDoctypes) console.warn(`ERPNext contract test skipped: no doctype definitions at ${doctypesPath} (set ERPNEXT_DOCTYPES_PATH).`);
+if (!hasDoctypes)
+  console.warn(`ERPNext contract test skipped: no doctype definitions at ${doctypesPath} (set ERPNEXT_DOCTYPES_PATH).`);
 
-interface DocField { fieldname: string; fieldtype: string; options?: string; reqd?: 0 | 1; default?: string; fetch_from?: string; read_only?: 0 | 1 }
-interface DocTypeJson { name: string; fields: DocField[] }
+interface DocField {
+  fieldname: string;
+  fieldtype: string;
+  options?: string;
+  reqd?: 0 | 1;
+  default?: string;
+  fetch_from?: string;
+  read_only?: 0 | 1;
+}
+interface DocTypeJson {
+  name: string;
+  fields: DocField[];
+}
 
 /** Layout-only field types: no value is stored under their fieldname. */
-const noValueTypes = new Set(['Section Break', 'Column Break', 'Tab Break', 'HTML', 'Button', 'Fold', 'Heading', 'Image']);
+const noValueTypes = new Set([
+  'Section Break',
+  'Column Break',
+  'Tab Break',
+  'HTML',
+  'Button',
+  'Fold',
+  'Heading',
+  'Image',
+]);
 /** Standard fields every document takes besides its DocType's own. */
 const standardFields = new Set(['docstatus']);
 
@@ -57,17 +78,32 @@ function doctypeJson(doctype: string): DocTypeJson {
 }
 
 function isBlank(value: unknown): boolean {
-  return value === undefined || value === null || (typeof value === 'string' && value.trim() === '') || (Array.isArray(value) && value.length === 0);
+  return (
+    value === undefined ||
+    value === null ||
+    (typeof value === 'string' && value.trim() === '') ||
+    (Array.isArray(value) && value.length === 0)
+  );
 }
 
 function isServerFilled(doctype: string, field: DocField, body: Record<string, unknown>): boolean {
-  return field.fieldname === 'naming_series' || field.default !== undefined || Boolean(field.fetch_from) || field.read_only === 1
-    || (filledByServer[doctype] ?? []).includes(field.fieldname) || (doctype === 'Payment Entry' && partyAccountField(body) === field.fieldname);
+  return (
+    field.fieldname === 'naming_series' ||
+    field.default !== undefined ||
+    Boolean(field.fetch_from) ||
+    field.read_only === 1 ||
+    (filledByServer[doctype] ?? []).includes(field.fieldname) ||
+    (doctype === 'Payment Entry' && partyAccountField(body) === field.fieldname)
+  );
 }
 
 /** What is wrong with one document body (or child row), each problem naming where it is. */
 function contractProblems(doctype: string, body: Record<string, unknown>, where: string, isPartial = false): string[] {
-  const fields = new Map(doctypeJson(doctype).fields.filter((f) => !noValueTypes.has(f.fieldtype)).map((f) => [f.fieldname, f]));
+  const fields = new Map(
+    doctypeJson(doctype)
+      .fields.filter((f) => !noValueTypes.has(f.fieldtype))
+      .map((f) => [f.fieldname, f]),
+  );
   const problems: string[] = [];
   for (const [key, value] of Object.entries(body)) {
     if (standardFields.has(key)) continue;
@@ -76,9 +112,20 @@ function contractProblems(doctype: string, body: Record<string, unknown>, where:
       problems.push(`${where}: "${key}" is not a field of ${doctype}`);
     } else if (field.fieldtype === 'Table') {
       if (!Array.isArray(value)) problems.push(`${where}.${key}: a ${field.options} table must be a list`);
-      else value.forEach((row, i) => problems.push(...contractProblems(String(field.options), row as Record<string, unknown>, `${where}.${key}[${i}]`)));
-    } else if (field.fieldtype === 'Select' && !isBlank(value) && !(field.options ?? '').split('\n').includes(String(value))) {
-      problems.push(`${where}.${key}: "${String(value)}" is not one of ${doctype}'s options (${(field.options ?? '').split('\n').filter(Boolean).join(', ')})`);
+      else
+        value.forEach((row, i) =>
+          problems.push(
+            ...contractProblems(String(field.options), row as Record<string, unknown>, `${where}.${key}[${i}]`),
+          ),
+        );
+    } else if (
+      field.fieldtype === 'Select' &&
+      !isBlank(value) &&
+      !(field.options ?? '').split('\n').includes(String(value))
+    ) {
+      problems.push(
+        `${where}.${key}: "${String(value)}" is not one of ${doctype}'s options (${(field.options ?? '').split('\n').filter(Boolean).join(', ')})`,
+      );
     }
   }
   if (isPartial) return problems;
@@ -90,10 +137,17 @@ function contractProblems(doctype: string, body: Record<string, unknown>, where:
   return problems;
 }
 
-interface LoggedRequest { method: string; path: string; body: unknown; status: number }
+interface LoggedRequest {
+  method: string;
+  path: string;
+  body: unknown;
+  status: number;
+}
 
 /** The documents a request writes: POST/PUT on `/api/resource/{DocType}[/{name}]`. */
-function writes(requests: readonly LoggedRequest[]): Array<{ doctype: string; body: Record<string, unknown>; request: LoggedRequest }> {
+function writes(
+  requests: readonly LoggedRequest[],
+): Array<{ doctype: string; body: Record<string, unknown>; request: LoggedRequest }> {
   return requests.flatMap((request) => {
     const match = /^\/api\/resource\/([^/?]+)(\/[^?]+)?/.exec(request.path);
     if (!match || !['POST', 'PUT'].includes(request.method)) return [];
@@ -104,8 +158,17 @@ function writes(requests: readonly LoggedRequest[]): Array<{ doctype: string; bo
 const settings = orderSettingsFrom(loadMappings(path.join(repoRoot, 'config/mappings.yaml')));
 const date = '2026-03-02';
 const order: MagentoOrder = {
-  entity_id: 7, increment_id: '000000007', state: 'processing', status: 'processing', order_currency_code: 'USD',
-  grand_total: 38.5, shipping_amount: 5, tax_amount: 3.5, customer_email: ' Ada.Lovelace@Example.com ', customer_firstname: 'Ada', customer_lastname: 'Lovelace',
+  entity_id: 7,
+  increment_id: '000000007',
+  state: 'processing',
+  status: 'processing',
+  order_currency_code: 'USD',
+  grand_total: 38.5,
+  shipping_amount: 5,
+  tax_amount: 3.5,
+  customer_email: ' Ada.Lovelace@Example.com ',
+  customer_firstname: 'Ada',
+  customer_lastname: 'Lovelace',
   items: [
     { item_id: 1, sku: 'MUG-01', name: 'Mug', qty_ordered: 3, price: 3.3333, row_total: 10 },
     { item_id: 2, sku: 'TEE-M', name: 'Tee', qty_ordered: 1, price: 20, row_total: 20 },
@@ -130,16 +193,33 @@ describeIfDoctypes('ERP requests against ERPNext v15’s own doctypes', () => {
   });
 
   it('refuses a misspelt field, a Select value outside its options and a missing required field, in a row too', () => {
-    expect(contractProblems('Customer', { customer_name: 'Ada', customer_type: 'Individual', email: 'ada@example.com' }, 'Customer'))
-      .toEqual(['Customer: "email" is not a field of Customer']);
-    expect(contractProblems('Customer', { customer_name: 'Ada', customer_type: 'Person' }, 'Customer'))
-      .toEqual(['Customer.customer_type: "Person" is not one of Customer\'s options (Company, Individual, Partnership)']);
-    expect(contractProblems('Journal Entry', { company: 'C', posting_date: date, accounts: [{ debit: 1 }] }, 'JE')).toEqual([
-      'JE.accounts[0]: required Journal Entry Account field "account" is missing',
+    expect(
+      contractProblems(
+        'Customer',
+        { customer_name: 'Ada', customer_type: 'Individual', email: 'ada@example.com' },
+        'Customer',
+      ),
+    ).toEqual(['Customer: "email" is not a field of Customer']);
+    expect(contractProblems('Customer', { customer_name: 'Ada', customer_type: 'Person' }, 'Customer')).toEqual([
+      'Customer.customer_type: "Person" is not one of Customer\'s options (Company, Individual, Partnership)',
     ]);
-    expect(contractProblems('Sales Order', { customer: 'Ada', company: 'C', currency: 'USD', transaction_date: date, items: [] }, 'SO'))
-      .toEqual(['SO: required Sales Order field "items" is missing']);
-    expect(contractProblems('Sales Taxes and Charges', { charge_type: 'Flat', account_head: 'VAT', description: 'Tax', tax_ammount: 1 }, 'tax')).toEqual([
+    expect(
+      contractProblems('Journal Entry', { company: 'C', posting_date: date, accounts: [{ debit: 1 }] }, 'JE'),
+    ).toEqual(['JE.accounts[0]: required Journal Entry Account field "account" is missing']);
+    expect(
+      contractProblems(
+        'Sales Order',
+        { customer: 'Ada', company: 'C', currency: 'USD', transaction_date: date, items: [] },
+        'SO',
+      ),
+    ).toEqual(['SO: required Sales Order field "items" is missing']);
+    expect(
+      contractProblems(
+        'Sales Taxes and Charges',
+        { charge_type: 'Flat', account_head: 'VAT', description: 'Tax', tax_ammount: 1 },
+        'tax',
+      ),
+    ).toEqual([
       'tax.charge_type: "Flat" is not one of Sales Taxes and Charges\'s options (Actual, On Net Total, On Previous Row Amount, On Previous Row Total, On Item Quantity)',
       'tax: "tax_ammount" is not a field of Sales Taxes and Charges',
     ]);
@@ -155,37 +235,106 @@ describeIfDoctypes('ERP requests against ERPNext v15’s own doctypes', () => {
     expect(salesOrderInput.items.map((i) => i.item_code)).toContain(settings.erp.shippingItemCode);
     await erp.createErpSalesOrder(salesOrderInput);
     // A partial refund before shipment amends the Sales Order and pays back unallocated; the invoice is made from the amendment.
-    const amended = await erp.amendErpSalesOrderForRefund({ poNo: order.increment_id, refundId: 're_before', amountMinor: 500 });
+    const amended = await erp.amendErpSalesOrderForRefund({
+      poNo: order.increment_id,
+      refundId: 're_before',
+      amountMinor: 500,
+    });
     expect(amended).toMatchObject({ outcome: 'amended', amended: true });
-    await erp.createErpRefundPayment({ poNo: order.increment_id, customer, company: settings.erp.company, amountMinor: 500, currency: 'USD',
-      referenceNo: 're_before', date, paidFrom: settings.erp.bankAccount });
+    await erp.createErpRefundPayment({
+      poNo: order.increment_id,
+      customer,
+      company: settings.erp.company,
+      amountMinor: 500,
+      currency: 'USD',
+      referenceNo: 're_before',
+      date,
+      paidFrom: settings.erp.bankAccount,
+    });
     const invoice = await erp.invoiceErpSalesOrder({ poNo: order.increment_id, date });
     expect(invoice.grandTotalMinor).toBe(3350);
-    await erp.createErpPaymentEntry({ salesInvoice: invoice.name, customer, company: settings.erp.company, amountMinor: 3850, currency: 'USD',
-      referenceNo: 'ch_contract', date, paidTo: settings.erp.bankAccount });
-    await erp.createErpCreditNote({ salesInvoice: invoice.name, referenceNo: 're_contract', amountMinor: 1234, date, reason: 'requested_by_customer' });
+    await erp.createErpPaymentEntry({
+      salesInvoice: invoice.name,
+      customer,
+      company: settings.erp.company,
+      amountMinor: 3850,
+      currency: 'USD',
+      referenceNo: 'ch_contract',
+      date,
+      paidTo: settings.erp.bankAccount,
+    });
+    await erp.createErpCreditNote({
+      salesInvoice: invoice.name,
+      referenceNo: 're_contract',
+      amountMinor: 1234,
+      date,
+      reason: 'requested_by_customer',
+    });
 
     const lines: PayoutLine[] = [
-      { id: 'txn_1', type: 'charge', reportingCategory: 'charge', grossMinor: 3850, feeMinor: 142, netMinor: 3708, currency: 'USD', availableOn: 1_800_000_000 },
-      { id: 'txn_2', type: 'refund', reportingCategory: 'refund', grossMinor: -1234, feeMinor: 0, netMinor: -1234, currency: 'USD', availableOn: 1_800_000_000 },
+      {
+        id: 'txn_1',
+        type: 'charge',
+        reportingCategory: 'charge',
+        grossMinor: 3850,
+        feeMinor: 142,
+        netMinor: 3708,
+        currency: 'USD',
+        availableOn: 1_800_000_000,
+      },
+      {
+        id: 'txn_2',
+        type: 'refund',
+        reportingCategory: 'refund',
+        grossMinor: -1234,
+        feeMinor: 0,
+        netMinor: -1234,
+        currency: 'USD',
+        availableOn: 1_800_000_000,
+      },
     ];
-    const journal = journalFor(summarizePayout(lines, { id: 'po_contract', amountMinor: 2474, currency: 'USD' }), settings.erp.glAccounts,
-      settings.erp.glAccounts.payout!, settings.erp.glAccounts.fee!);
-    await erp.postErpJournalEntry({ reference: 'po_contract', date, company: settings.erp.company, currency: 'USD', remark: 'Stripe payout po_contract',
-      accounts: journal.lines.map(({ account, debitMinor, creditMinor }) => ({ account, debitMinor, creditMinor })) });
+    const journal = journalFor(
+      summarizePayout(lines, { id: 'po_contract', amountMinor: 2474, currency: 'USD' }),
+      settings.erp.glAccounts,
+      settings.erp.glAccounts.payout!,
+      settings.erp.glAccounts.fee!,
+    );
+    await erp.postErpJournalEntry({
+      reference: 'po_contract',
+      date,
+      company: settings.erp.company,
+      currency: 'USD',
+      remark: 'Stripe payout po_contract',
+      accounts: journal.lines.map(({ account, debitMinor, creditMinor }) => ({ account, debitMinor, creditMinor })),
+    });
     // An order reversed before shipment: its Sales Order cancelled.
     await erp.createErpSalesOrder({ ...salesOrderInput, po_no: '000000008' });
     await erp.cancelErpSalesOrder('000000008');
 
     const requests: LoggedRequest[] = (await sandbox.get('/__sandbox/requests')).data;
     const written = writes(requests);
-    expect(written.map((w) => `${w.request.method} ${w.doctype}`)).toEqual(['POST Customer', 'POST Sales Order', 'PUT Sales Order', 'POST Sales Order',
-      'POST Payment Entry', 'POST Sales Invoice', 'POST Payment Entry', 'POST Sales Invoice', 'POST Journal Entry', 'POST Sales Order']);
+    expect(written.map((w) => `${w.request.method} ${w.doctype}`)).toEqual([
+      'POST Customer',
+      'POST Sales Order',
+      'PUT Sales Order',
+      'POST Sales Order',
+      'POST Payment Entry',
+      'POST Sales Invoice',
+      'POST Payment Entry',
+      'POST Sales Invoice',
+      'POST Journal Entry',
+      'POST Sales Order',
+    ]);
     expect(written.filter((w) => w.request.status !== 200)).toEqual([]);
-    const problems = written.flatMap((w, i) => contractProblems(w.doctype, w.body, `#${i + 1} ${w.request.method} ${w.doctype}`, w.request.method === 'PUT'));
+    const problems = written.flatMap((w, i) =>
+      contractProblems(w.doctype, w.body, `#${i + 1} ${w.request.method} ${w.doctype}`, w.request.method === 'PUT'),
+    );
     expect(problems).toEqual([]);
 
     const cancels = requests.filter((r) => r.path === '/api/method/frappe.client.cancel');
-    expect(cancels.map((r) => [r.status, (r.body as Record<string, unknown>).doctype])).toEqual([[200, 'Sales Order'], [200, 'Sales Order']]);
+    expect(cancels.map((r) => [r.status, (r.body as Record<string, unknown>).doctype])).toEqual([
+      [200, 'Sales Order'],
+      [200, 'Sales Order'],
+    ]);
   });
 });

@@ -19,11 +19,26 @@ describe('liveness heartbeats (worker/livenessHeartbeat.ts)', () => {
     await connection?.close();
   });
 
-  const run = async (interceptors: WorkerOptions['interceptors'] | undefined, ms: number, heartbeatTimeoutMs: number) => {
+  const run = async (
+    interceptors: WorkerOptions['interceptors'] | undefined,
+    ms: number,
+    heartbeatTimeoutMs: number,
+  ) => {
     const taskQueue = uniqueTaskQueue('liveness');
-    const worker = await Worker.create({ connection: native, taskQueue, workflowsPath: require.resolve('../workflows/fixtures/slowCall'),
-      activities: { slowCall: async (d: number) => new Promise<number>((r) => setTimeout(() => r(d), d)) }, ...(interceptors ? { interceptors } : {}) });
-    return worker.runUntil(client.workflow.execute<typeof slowCall>('slowCall', { taskQueue, workflowId: taskQueue, args: [ms, heartbeatTimeoutMs] }));
+    const worker = await Worker.create({
+      connection: native,
+      taskQueue,
+      workflowsPath: require.resolve('../workflows/fixtures/slowCall'),
+      activities: { slowCall: async (d: number) => new Promise<number>((r) => setTimeout(() => r(d), d)) },
+      ...(interceptors ? { interceptors } : {}),
+    });
+    return worker.runUntil(
+      client.workflow.execute<typeof slowCall>('slowCall', {
+        taskQueue,
+        workflowId: taskQueue,
+        args: [ms, heartbeatTimeoutMs],
+      }),
+    );
   };
 
   it('keeps a call that outlasts its heartbeat timeout alive on the product worker', async () => {
@@ -34,6 +49,8 @@ describe('liveness heartbeats (worker/livenessHeartbeat.ts)', () => {
     const failed = await run(undefined, 4_000, 1_500).catch((err: unknown) => err);
     expect(failed).toBeInstanceOf(WorkflowFailedError);
     // The activity's failure is a timeout of type HEARTBEAT (the run itself fails here: no product policy in this fixture).
-    expect(JSON.stringify((failed as WorkflowFailedError).cause?.cause ?? {}, ['timeoutType', 'cause', 'message'])).toMatch(/HEARTBEAT/);
+    expect(
+      JSON.stringify((failed as WorkflowFailedError).cause?.cause ?? {}, ['timeoutType', 'cause', 'message']),
+    ).toMatch(/HEARTBEAT/);
   });
 });

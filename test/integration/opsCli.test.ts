@@ -17,8 +17,11 @@ describe('npm run ops, against the API', () => {
     await dev?.close();
   });
 
-  const ops = (...args: string[]) => run(process.execPath, ['--import', 'tsx', join(repo, 'scripts/ops.ts'), ...args],
-    { cwd: repo, env: { ...process.env, API_URL: dev.apiUrl, ADMIN_TOKEN: testSecrets.adminToken } });
+  const ops = (...args: string[]) =>
+    run(process.execPath, ['--import', 'tsx', join(repo, 'scripts/ops.ts'), ...args], {
+      cwd: repo,
+      env: { ...process.env, API_URL: dev.apiUrl, ADMIN_TOKEN: testSecrets.adminToken },
+    });
 
   it('lists fraud holds and approves one', async () => {
     const order = await placeOrder(dev.stack);
@@ -41,7 +44,11 @@ describe('npm run ops, against the API', () => {
   }, 60_000);
 
   it('says what is wrong when the token is wrong, and exits non-zero', async () => {
-    await expect(run(process.execPath, ['--import', 'tsx', join(repo, 'scripts/ops.ts'), 'review', 'list'],
-      { cwd: repo, env: { ...process.env, API_URL: dev.apiUrl, ADMIN_TOKEN: 'wrong-token' } })).rejects.toMatchObject({ stderr: expect.stringContaining('401') });
+    await expect(
+      run(process.execPath, ['--import', 'tsx', join(repo, 'scripts/ops.ts'), 'review', 'list'], {
+        cwd: repo,
+        env: { ...process.env, API_URL: dev.apiUrl, ADMIN_TOKEN: 'wrong-token' },
+      }),
+    ).rejects.toMatchObject({ stderr: expect.stringContaining('401') });
   }, 60_000);
 });

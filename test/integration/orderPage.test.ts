@@ -22,7 +22,11 @@ const repo = join(__dirname, '../..');
 
 /** Every balance the page could compute is zero, or the differences against that system add up to it exactly. */
 function expectZeroOrExplained(money: OrderMoney): void {
-  const balances = { magento: money.balanceMinor, erp: money.erpBalanceMinor, erp_payments: money.erpPaymentsBalanceMinor };
+  const balances = {
+    magento: money.balanceMinor,
+    erp: money.erpBalanceMinor,
+    erp_payments: money.erpPaymentsBalanceMinor,
+  };
   for (const [system, balance] of Object.entries(balances)) {
     expect(balance).not.toBeNull();
     const explained = money.differences.filter((d) => d.against === system).reduce((sum, d) => sum + d.amountMinor, 0);
@@ -40,10 +44,19 @@ describe('one page of truth per order: GET /admin/orders/:incrementId and npm ru
     await dev?.close();
   });
 
-  const page = async (incrementId: string) => (await axios.get<OrderPage>(`${dev.apiUrl}/admin/orders/${encodeURIComponent(incrementId)}`, { headers: dev.admin })).data;
-  const uiLink = (workflowId: string, runId: string) => `${dev.webUiUrl}/namespaces/default/workflows/${encodeURIComponent(workflowId)}/${runId}`;
-  const ops = (...args: string[]) => run(process.execPath, ['--import', 'tsx', join(repo, 'scripts/ops.ts'), ...args],
-    { cwd: repo, env: { ...process.env, API_URL: dev.apiUrl, ADMIN_TOKEN: testSecrets.adminToken } });
+  const page = async (incrementId: string) =>
+    (
+      await axios.get<OrderPage>(`${dev.apiUrl}/admin/orders/${encodeURIComponent(incrementId)}`, {
+        headers: dev.admin,
+      })
+    ).data;
+  const uiLink = (workflowId: string, runId: string) =>
+    `${dev.webUiUrl}/namespaces/default/workflows/${encodeURIComponent(workflowId)}/${runId}`;
+  const ops = (...args: string[]) =>
+    run(process.execPath, ['--import', 'tsx', join(repo, 'scripts/ops.ts'), ...args], {
+      cwd: repo,
+      env: { ...process.env, API_URL: dev.apiUrl, ADMIN_TOKEN: testSecrets.adminToken },
+    });
 
   describe('an order paid, shipped and partly refunded', () => {
     let order: MagentoOrder;
@@ -56,28 +69,59 @@ describe('one page of truth per order: GET /admin/orders/:incrementId and npm ru
       await waitForStep(dev.client.workflow.getHandle(`order:${order.increment_id}`), 'awaiting_shipment');
       const body = await page(order.increment_id);
       const orderRun = body.runs.find((r) => r.workflowId === `order:${order.increment_id}`)!;
-      expect(orderRun).toMatchObject({ type: 'orderToCash', status: 'running', syncState: 'awaiting_shipment', step: 'awaiting_shipment', statusFrom: 'query' });
+      expect(orderRun).toMatchObject({
+        type: 'orderToCash',
+        status: 'running',
+        syncState: 'awaiting_shipment',
+        step: 'awaiting_shipment',
+        statusFrom: 'query',
+      });
       expect(orderRun.webUiUrl).toBe(uiLink(orderRun.workflowId, orderRun.runId));
-      expect(body.money).toMatchObject({ currency: 'USD', paidMinor: 5000, invoicedInMagentoMinor: 5000, balanceMinor: 0, invoicedInErpMinor: 0, erpBalanceMinor: 5000 });
-      expect(body.money.explanations).toContainEqual(expect.stringMatching(/^ERP \+50\.00 USD: charge ch_\w+ \(50\.00 USD\) was captured in Stripe, but the ERP has no Sales Invoice for it: ERP invoice not yet created: order not shipped$/));
+      expect(body.money).toMatchObject({
+        currency: 'USD',
+        paidMinor: 5000,
+        invoicedInMagentoMinor: 5000,
+        balanceMinor: 0,
+        invoicedInErpMinor: 0,
+        erpBalanceMinor: 5000,
+      });
+      expect(body.money.explanations).toContainEqual(
+        expect.stringMatching(
+          /^ERP \+50\.00 USD: charge ch_\w+ \(50\.00 USD\) was captured in Stripe, but the ERP has no Sales Invoice for it: ERP invoice not yet created: order not shipped$/,
+        ),
+      );
       expectZeroOrExplained(body.money);
     });
 
-    it('shows the order run and the refund run with their Web UI links, each system\'s documents, and the money balanced or explained', async () => {
+    it("shows the order run and the refund run with their Web UI links, each system's documents, and the money balanced or explained", async () => {
       await shipInWms(dev.stack, order.increment_id); // the sandbox sends the signed order.shipped webhook
-      await expect(dev.client.workflow.getHandle(`order:${order.increment_id}`).result()).resolves.toMatchObject({ outcome: 'completed' });
+      await expect(dev.client.workflow.getHandle(`order:${order.increment_id}`).result()).resolves.toMatchObject({
+        outcome: 'completed',
+      });
       refundId = (await dev.stack.stripe.refunds.create({ payment_intent: paymentIntentId, amount: 1000 })).id; // its webhooks start refund:<re_…>
 
       // The refund's run has recorded it (credit memo, ERP credit note and refund payment) once it has ended.
-      const body = await eventually('the refund run to end', async () => {
-        const p = await page(order.increment_id);
-        const refundRun = p.runs.find((r) => r.workflowId === `refund:${refundId}`);
-        if (refundRun?.syncState === 'needs_review') throw new Error(`refund run parked: ${JSON.stringify(refundRun)}`);
-        return refundRun?.status === 'completed' ? p : undefined;
-      }, 30_000);
+      const body = await eventually(
+        'the refund run to end',
+        async () => {
+          const p = await page(order.increment_id);
+          const refundRun = p.runs.find((r) => r.workflowId === `refund:${refundId}`);
+          if (refundRun?.syncState === 'needs_review')
+            throw new Error(`refund run parked: ${JSON.stringify(refundRun)}`);
+          return refundRun?.status === 'completed' ? p : undefined;
+        },
+        30_000,
+      );
 
       const orderRun = body.runs.find((r) => r.workflowId === `order:${order.increment_id}`)!;
-      expect(orderRun).toMatchObject({ type: 'orderToCash', status: 'completed', syncState: 'completed', step: 'completed', outcome: 'completed', statusFrom: 'result' });
+      expect(orderRun).toMatchObject({
+        type: 'orderToCash',
+        status: 'completed',
+        syncState: 'completed',
+        step: 'completed',
+        outcome: 'completed',
+        statusFrom: 'result',
+      });
       expect(orderRun.webUiUrl).toBe(uiLink(orderRun.workflowId, orderRun.runId));
       const refundRun = body.runs.find((r) => r.workflowId === `refund:${refundId}`)!;
       expect(refundRun.type).toBe('refund');
@@ -85,19 +129,44 @@ describe('one page of truth per order: GET /admin/orders/:incrementId and npm ru
       expect(body.runs.some((r) => r.type === 'stripeEventIntake')).toBe(true);
 
       const magento = body.documents.magento as MagentoOrderDocuments;
-      expect(magento).toMatchObject({ entityId: order.entity_id, incrementId: order.increment_id, state: 'complete', currency: 'USD', grandTotalMinor: 5000 });
-      expect(magento.invoices).toEqual([expect.objectContaining({ grandTotalMinor: 5000, chargeId: expect.stringMatching(/^ch_/), paymentIntentId })]);
+      expect(magento).toMatchObject({
+        entityId: order.entity_id,
+        incrementId: order.increment_id,
+        state: 'complete',
+        currency: 'USD',
+        grandTotalMinor: 5000,
+      });
+      expect(magento.invoices).toEqual([
+        expect.objectContaining({ grandTotalMinor: 5000, chargeId: expect.stringMatching(/^ch_/), paymentIntentId }),
+      ]);
       expect(magento.shipments).toHaveLength(1);
       expect(magento.creditMemos).toEqual([expect.objectContaining({ grandTotalMinor: 1000, refundId })]);
-      expect(orderRun.ids).toMatchObject({ magentoEntityId: order.entity_id, magentoInvoiceId: magento.invoices[0]!.id, magentoShipmentId: magento.shipments[0]!.id });
+      expect(orderRun.ids).toMatchObject({
+        magentoEntityId: order.entity_id,
+        magentoInvoiceId: magento.invoices[0]!.id,
+        magentoShipmentId: magento.shipments[0]!.id,
+      });
       expect(body.documents.wms).toMatchObject({ orderId: orderRun.ids.wmsOrderId, status: 'Fulfilled' });
-      expect(body.documents.erp).toMatchObject({ salesOrders: [expect.objectContaining({ name: orderRun.ids.erpSalesOrder })],
+      expect(body.documents.erp).toMatchObject({
+        salesOrders: [expect.objectContaining({ name: orderRun.ids.erpSalesOrder })],
         salesInvoices: [expect.objectContaining({ name: orderRun.ids.erpSalesInvoice, grandTotalMinor: 5000 })],
-        creditNotes: [expect.objectContaining({ grandTotalMinor: 1000, refundId })] });
-      expect(body.documents.stripe).toMatchObject({ refunds: [expect.objectContaining({ id: refundId, status: 'succeeded', amountMinor: 1000 })] });
+        creditNotes: [expect.objectContaining({ grandTotalMinor: 1000, refundId })],
+      });
+      expect(body.documents.stripe).toMatchObject({
+        refunds: [expect.objectContaining({ id: refundId, status: 'succeeded', amountMinor: 1000 })],
+      });
 
-      expect(body.money).toMatchObject({ paidMinor: 5000, refundedMinor: 1000, disputedMinor: 0, netMinor: 4000, invoicedInMagentoMinor: 5000,
-        creditedInMagentoMinor: 1000, creditedInErpMinor: 1000, balanceMinor: 0, erpBalanceMinor: 0 });
+      expect(body.money).toMatchObject({
+        paidMinor: 5000,
+        refundedMinor: 1000,
+        disputedMinor: 0,
+        netMinor: 4000,
+        invoicedInMagentoMinor: 5000,
+        creditedInMagentoMinor: 1000,
+        creditedInErpMinor: 1000,
+        balanceMinor: 0,
+        erpBalanceMinor: 0,
+      });
       expectZeroOrExplained(body.money);
       expect(body.money.explanations).toEqual([]);
       expect(body.money).toMatchObject({ erpPaymentsBalanceMinor: 0 });
@@ -132,21 +201,46 @@ describe('one page of truth per order: GET /admin/orders/:incrementId and npm ru
     const { connection } = await connectDevServer();
     const namespace = await registerEmptyNamespace(connection, 'retention');
     const { magento, erp, wms, stripe } = dev.stack.clients;
-    const app = createApp({ temporal: new Client({ connection, namespace }), taskQueue: dev.taskQueue, stripeWebhookSecrets: [testSecrets.stripeWebhookSecret],
-      adminToken: testSecrets.adminToken, orderPage: { systems: { magento, erp, wms, stripe }, webUiUrl: dev.webUiUrl }, log: pino({ level: 'silent' }) });
+    const app = createApp({
+      temporal: new Client({ connection, namespace }),
+      taskQueue: dev.taskQueue,
+      stripeWebhookSecrets: [testSecrets.stripeWebhookSecret],
+      adminToken: testSecrets.adminToken,
+      orderPage: { systems: { magento, erp, wms, stripe }, webUiUrl: dev.webUiUrl },
+      log: pino({ level: 'silent' }),
+    });
     const server = app.listen(0, '127.0.0.1');
     try {
       await new Promise((r) => server.once('listening', r));
       const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      const body = (await axios.get<OrderPage>(`${apiUrl}/admin/orders/${order.increment_id}`, { headers: dev.admin })).data;
+      const body = (await axios.get<OrderPage>(`${apiUrl}/admin/orders/${order.increment_id}`, { headers: dev.admin }))
+        .data;
       expect(body.runs).toEqual([]);
-      expect(body.documents.magento).toMatchObject({ state: 'complete', invoices: [expect.objectContaining({ grandTotalMinor: 5000, paymentIntentId: pi.id })] });
-      expect(body.documents.stripe).toMatchObject({ paymentIntents: [expect.objectContaining({ id: pi.id })], charges: [expect.objectContaining({ capturedMinor: 5000 })] });
-      expect(body.documents.erp).toMatchObject({ salesInvoices: [expect.objectContaining({ grandTotalMinor: 5000 })],
-        paymentEntries: [expect.objectContaining({ paymentType: 'Receive', amountMinor: 5000 })] });
-      expect(body.money).toMatchObject({ paidMinor: 5000, netMinor: 5000, balanceMinor: 0, erpBalanceMinor: 0, erpPaymentsBalanceMinor: 0, explanations: [] });
-      const { stdout } = await run(process.execPath, ['--import', 'tsx', join(repo, 'scripts/ops.ts'), 'order', order.increment_id],
-        { cwd: repo, env: { ...process.env, API_URL: apiUrl, ADMIN_TOKEN: testSecrets.adminToken } });
+      expect(body.documents.magento).toMatchObject({
+        state: 'complete',
+        invoices: [expect.objectContaining({ grandTotalMinor: 5000, paymentIntentId: pi.id })],
+      });
+      expect(body.documents.stripe).toMatchObject({
+        paymentIntents: [expect.objectContaining({ id: pi.id })],
+        charges: [expect.objectContaining({ capturedMinor: 5000 })],
+      });
+      expect(body.documents.erp).toMatchObject({
+        salesInvoices: [expect.objectContaining({ grandTotalMinor: 5000 })],
+        paymentEntries: [expect.objectContaining({ paymentType: 'Receive', amountMinor: 5000 })],
+      });
+      expect(body.money).toMatchObject({
+        paidMinor: 5000,
+        netMinor: 5000,
+        balanceMinor: 0,
+        erpBalanceMinor: 0,
+        erpPaymentsBalanceMinor: 0,
+        explanations: [],
+      });
+      const { stdout } = await run(
+        process.execPath,
+        ['--import', 'tsx', join(repo, 'scripts/ops.ts'), 'order', order.increment_id],
+        { cwd: repo, env: { ...process.env, API_URL: apiUrl, ADMIN_TOKEN: testSecrets.adminToken } },
+      );
       expect(stdout).toContain('none in Temporal (its retention may have passed)');
       expect(stdout).toContain('every balance is zero: Stripe, Magento and the ERP agree');
     } finally {
@@ -158,12 +252,30 @@ describe('one page of truth per order: GET /admin/orders/:incrementId and npm ru
 
   it('shows a run no worker answers for from its search attributes, and says so', async () => {
     const incrementId = `NOWORKER-${Date.now()}`;
-    const handle = await dev.client.workflow.start('orderToCash', { workflowId: `order:${incrementId}`, taskQueue: `${dev.taskQueue}-nobody-listens`,
-      args: [{ incrementId }], typedSearchAttributes: [{ key: MagentoOrderId, value: incrementId }, { key: SyncState, value: 'running' }] });
+    const handle = await dev.client.workflow.start('orderToCash', {
+      workflowId: `order:${incrementId}`,
+      taskQueue: `${dev.taskQueue}-nobody-listens`,
+      args: [{ incrementId }],
+      typedSearchAttributes: [
+        { key: MagentoOrderId, value: incrementId },
+        { key: SyncState, value: 'running' },
+      ],
+    });
     try {
       const body = await page(incrementId);
-      expect(body.runs).toEqual([expect.objectContaining({ workflowId: `order:${incrementId}`, runId: handle.firstExecutionRunId, status: 'running',
-        syncState: 'running', step: null, statusFrom: 'search_attributes', note: expect.stringMatching(/^the run did not answer its status query \(.+\): state from its search attributes and memo$/) })]);
+      expect(body.runs).toEqual([
+        expect.objectContaining({
+          workflowId: `order:${incrementId}`,
+          runId: handle.firstExecutionRunId,
+          status: 'running',
+          syncState: 'running',
+          step: null,
+          statusFrom: 'search_attributes',
+          note: expect.stringMatching(
+            /^the run did not answer its status query \(.+\): state from its search attributes and memo$/,
+          ),
+        }),
+      ]);
       expect(body.documents.magento).toBeNull();
       // Nothing names its payment, so Stripe's search on metadata['magento_order_id'] is asked, and finds none.
       expect(body.documents.stripe).toMatchObject({ paymentIntents: [], charges: [] });
@@ -174,12 +286,20 @@ describe('one page of truth per order: GET /admin/orders/:incrementId and npm ru
   });
 
   it('answers 404 for an order neither Temporal nor Magento knows, and 400 for what is not an increment id', async () => {
-    const missing = await axios.get(`${dev.apiUrl}/admin/orders/NOPE-404`, { headers: dev.admin, validateStatus: () => true });
+    const missing = await axios.get(`${dev.apiUrl}/admin/orders/NOPE-404`, {
+      headers: dev.admin,
+      validateStatus: () => true,
+    });
     expect(missing.status).toBe(404);
     expect(missing.data.error).toBe('no order NOPE-404: Temporal has no run of it and Magento has no such order');
-    const bad = await axios.get(`${dev.apiUrl}/admin/orders/${encodeURIComponent("1' OR 1=1")}`, { headers: dev.admin, validateStatus: () => true });
+    const bad = await axios.get(`${dev.apiUrl}/admin/orders/${encodeURIComponent("1' OR 1=1")}`, {
+      headers: dev.admin,
+      validateStatus: () => true,
+    });
     expect(bad.status).toBe(400);
-    await expect(ops('order', 'NOPE-404')).rejects.toMatchObject({ stderr: expect.stringContaining('404: no order NOPE-404') });
+    await expect(ops('order', 'NOPE-404')).rejects.toMatchObject({
+      stderr: expect.stringContaining('404: no order NOPE-404'),
+    });
   }, 60_000);
 
   it('refuses the page without the admin token', async () => {

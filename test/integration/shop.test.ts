@@ -27,7 +27,9 @@ class WebhookReceiver {
     const app = express();
     app.post('/webhooks/stripe', express.raw({ type: '*/*' }), (req, res) => {
       try {
-        this.events.push(Stripe.webhooks.constructEvent(req.body as Buffer, req.get('stripe-signature') ?? '', webhookSecret));
+        this.events.push(
+          Stripe.webhooks.constructEvent(req.body as Buffer, req.get('stripe-signature') ?? '', webhookSecret),
+        );
         res.json({ received: true });
       } catch (err) {
         this.rejected.push(err instanceof Error ? err.message : String(err));
@@ -60,7 +62,14 @@ async function waitFor(condition: () => boolean, timeoutMs: number, what: string
 
 describe('npm run shop: storefront traffic through sandbox Magento and Stripe', () => {
   const receiver = new WebhookReceiver();
-  const options: ShopOptions = { orders: 20, declineRate: 0.2, fraudRate: 0.1, currency: 'mix', concurrency: 4, seed: 20240611 };
+  const options: ShopOptions = {
+    orders: 20,
+    declineRate: 0.2,
+    fraudRate: 0.1,
+    currency: 'mix',
+    concurrency: 4,
+    seed: 20240611,
+  };
   let stripeSandbox: ReturnType<typeof createStripeSandbox>;
   let magento: RunningPeer;
   let stripePeer: RunningPeer;
@@ -73,10 +82,18 @@ describe('npm run shop: storefront traffic through sandbox Magento and Stripe', 
   beforeAll(async () => {
     await receiver.start();
     magento = await startPeer(createMagentoSandbox({ token: magentoToken }));
-    stripeSandbox = createStripeSandbox({ secretKey: stripeKey, webhookSecret, webhookUrl: receiver.url, retryBaseMs: 50 });
+    stripeSandbox = createStripeSandbox({
+      secretKey: stripeKey,
+      webhookSecret,
+      webhookUrl: receiver.url,
+      retryBaseMs: 50,
+    });
     stripePeer = await startPeer(stripeSandbox);
     clients = {
-      magento: new MagentoClient({ baseUrl: `${magento.url}/rest/default`, auth: { kind: 'token', token: magentoToken } }),
+      magento: new MagentoClient({
+        baseUrl: `${magento.url}/rest/default`,
+        auth: { kind: 'token', token: magentoToken },
+      }),
       stripe: createStripeClient({ secretKey: stripeKey, apiBase: stripePeer.url }),
     };
     summary = await placeOrders(options, clients);
@@ -105,14 +122,16 @@ describe('npm run shop: storefront traffic through sandbox Magento and Stripe', 
       const minor = (amount: number | undefined) => toMinor(amount ?? 0, currency);
       const rows = order.items.reduce((sum, item) => sum + minor(item.row_total), 0);
       expect(minor(order.subtotal)).toBe(rows);
-      expect(minor(order.grand_total)).toBe(minor(order.subtotal) + minor(order.shipping_amount) + minor(order.tax_amount));
+      expect(minor(order.grand_total)).toBe(
+        minor(order.subtotal) + minor(order.shipping_amount) + minor(order.tax_amount),
+      );
       expect(order.items.every((item) => /^[A-Z0-9-]+$/.test(item.sku) && item.qty_ordered >= 1)).toBe(true);
       expect(order.billing_address?.country_id).toMatch(/^[A-Z]{2}$/);
     }
     expect(Object.keys(summary.perCurrency).length).toBeGreaterThanOrEqual(3);
   });
 
-  it("pays each order with a PaymentIntent carrying its increment id and its grand total in minor units", async () => {
+  it('pays each order with a PaymentIntent carrying its increment id and its grand total in minor units', async () => {
     expect(summary.paid).toBeGreaterThan(0);
     for (const outcome of outcomes('paid')) {
       const order = ordersByIncrementId.get(outcome.incrementId ?? '') as MagentoOrder;
@@ -130,7 +149,9 @@ describe('npm run shop: storefront traffic through sandbox Magento and Stripe', 
     expect(summary.declined).toBeGreaterThan(0);
     const stored: Stripe.PaymentIntent[] = [];
     for await (const intent of clients.stripe.paymentIntents.list({ limit: 100 })) stored.push(intent);
-    const declined = stored.filter((pi) => pi.status === 'requires_payment_method' && pi.last_payment_error?.code === 'card_declined');
+    const declined = stored.filter(
+      (pi) => pi.status === 'requires_payment_method' && pi.last_payment_error?.code === 'card_declined',
+    );
     expect(declined).toHaveLength(summary.declined);
     expect(new Set(declined.map((pi) => pi.id))).toEqual(new Set(outcomes('declined').map((o) => o.paymentIntentId)));
     const elevated = summary.outcomes.filter((o) => o.paymentMethod === 'pm_card_riskLevelElevated');
@@ -148,11 +169,15 @@ describe('npm run shop: storefront traffic through sandbox Magento and Stripe', 
   it('leads Stripe to send a verified payment_intent.succeeded for each paid order and payment_failed for each decline', async () => {
     const paid = outcomes('paid').map((o) => o.paymentIntentId as string);
     const declined = outcomes('declined').map((o) => o.paymentIntentId as string);
-    await waitFor(() => {
-      const succeeded = receiver.intentIdsOf('payment_intent.succeeded');
-      const failed = receiver.intentIdsOf('payment_intent.payment_failed');
-      return paid.every((id) => succeeded.has(id)) && declined.every((id) => failed.has(id));
-    }, 10_000, 'payment_intent webhooks for every order');
+    await waitFor(
+      () => {
+        const succeeded = receiver.intentIdsOf('payment_intent.succeeded');
+        const failed = receiver.intentIdsOf('payment_intent.payment_failed');
+        return paid.every((id) => succeeded.has(id)) && declined.every((id) => failed.has(id));
+      },
+      10_000,
+      'payment_intent webhooks for every order',
+    );
     expect(receiver.rejected).toEqual([]);
     expect(receiver.intentIdsOf('payment_intent.succeeded')).toEqual(new Set(paid));
     expect(receiver.intentIdsOf('payment_intent.payment_failed')).toEqual(new Set(declined));

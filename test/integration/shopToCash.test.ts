@@ -14,13 +14,24 @@ async function settle(dev: DevStack, summary: ShopSummary, timeoutMs: number): P
   const paid = summary.outcomes.filter((o) => o.result === 'paid');
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const finals = await Promise.all(paid.map(async (o) => {
-      const status = await dev.client.workflow.getHandle(`order:${o.incrementId}`).query<OrderStatus>('status').catch(() => undefined);
-      return { incrementId: o.incrementId!, entityId: o.entityId!, syncState: status?.syncState ?? 'not started', step: status?.step ?? 'none' };
-    }));
+    const finals = await Promise.all(
+      paid.map(async (o) => {
+        const status = await dev.client.workflow
+          .getHandle(`order:${o.incrementId}`)
+          .query<OrderStatus>('status')
+          .catch(() => undefined);
+        return {
+          incrementId: o.incrementId!,
+          entityId: o.entityId!,
+          syncState: status?.syncState ?? 'not started',
+          step: status?.step ?? 'none',
+        };
+      }),
+    );
     const waiting = finals.filter((f) => !['completed', 'fraud_hold', 'compensated'].includes(f.syncState));
     if (waiting.length === 0) return finals;
-    if (Date.now() > deadline) throw new Error(`orders still in flight: ${JSON.stringify(waiting.slice(0, 5))} (${waiting.length} in all)`);
+    if (Date.now() > deadline)
+      throw new Error(`orders still in flight: ${JSON.stringify(waiting.slice(0, 5))} (${waiting.length} in all)`);
     await new Promise((r) => setTimeout(r, 500));
   }
 }
@@ -31,19 +42,40 @@ async function expectOneOfEachDocument(dev: DevStack, finals: Final[]): Promise<
   for (const f of finals.filter((x) => x.syncState === 'completed')) {
     const order = await magento.getOrder(f.entityId);
     expect({ id: f.incrementId, state: order.state }).toEqual({ id: f.incrementId, state: 'complete' });
-    expect({ id: f.incrementId, invoices: (await magento.listInvoices(f.entityId)).total_count }).toEqual({ id: f.incrementId, invoices: 1 });
-    expect({ id: f.incrementId, shipments: (await magento.listShipments(f.entityId)).total_count }).toEqual({ id: f.incrementId, shipments: 1 });
-    const salesOrders = await erp.listDocs('Sales Order', { filters: [['po_no', '=', f.incrementId]], fields: ['name'] });
-    const salesInvoices = await erp.listDocs('Sales Invoice', { filters: [['po_no', '=', f.incrementId]], fields: ['name'] });
-    expect({ id: f.incrementId, so: salesOrders.length, si: salesInvoices.length }).toEqual({ id: f.incrementId, so: 1, si: 1 });
-    const wmsOrders = await axios.get(`${dev.stack.urls.wms}/2.0/order`, { params: { ReferenceIds: f.incrementId }, headers: { Authorization: 'Bearer stack-wms-token' } });
+    expect({ id: f.incrementId, invoices: (await magento.listInvoices(f.entityId)).total_count }).toEqual({
+      id: f.incrementId,
+      invoices: 1,
+    });
+    expect({ id: f.incrementId, shipments: (await magento.listShipments(f.entityId)).total_count }).toEqual({
+      id: f.incrementId,
+      shipments: 1,
+    });
+    const salesOrders = await erp.listDocs('Sales Order', {
+      filters: [['po_no', '=', f.incrementId]],
+      fields: ['name'],
+    });
+    const salesInvoices = await erp.listDocs('Sales Invoice', {
+      filters: [['po_no', '=', f.incrementId]],
+      fields: ['name'],
+    });
+    expect({ id: f.incrementId, so: salesOrders.length, si: salesInvoices.length }).toEqual({
+      id: f.incrementId,
+      so: 1,
+      si: 1,
+    });
+    const wmsOrders = await axios.get(`${dev.stack.urls.wms}/2.0/order`, {
+      params: { ReferenceIds: f.incrementId },
+      headers: { Authorization: 'Bearer stack-wms-token' },
+    });
     expect({ id: f.incrementId, wms: wmsOrders.data.length }).toEqual({ id: f.incrementId, wms: 1 });
   }
 }
 
 async function shop(dev: DevStack, seed: number): Promise<ShopSummary> {
-  const summary = await placeOrders({ orders: 50, declineRate: 0.1, fraudRate: 0.1, currency: 'mix', concurrency: 4, seed },
-    { magento: dev.stack.clients.magento, stripe: dev.stack.stripe });
+  const summary = await placeOrders(
+    { orders: 50, declineRate: 0.1, fraudRate: 0.1, currency: 'mix', concurrency: 4, seed },
+    { magento: dev.stack.clients.magento, stripe: dev.stack.stripe },
+  );
   expect(summary).toMatchObject({ placed: 50, failed: 0 });
   expect(summary.paid + summary.declined).toBe(50);
   return summary;
@@ -65,7 +97,8 @@ describe('npm run shop -- --orders 50 --decline-rate 0.1 --fraud-rate 0.1, throu
       for await (const c of dev.stack.stripe.customers.list({ limit: 100 })) customers.push(c);
       const emails = new Set(customers.map((c) => c.email!));
       expect(emails.size).toBe(customers.length);
-      for (const c of customers) expect(c.metadata).toMatchObject({ o2c_guest: 'true', o2c_customer_key: emailKey(c.email!) });
+      for (const c of customers)
+        expect(c.metadata).toMatchObject({ o2c_guest: 'true', o2c_customer_key: emailKey(c.email!) });
       for (const f of finals.filter((x) => x.syncState === 'completed')) {
         const email = (await dev.stack.clients.magento.getOrder(f.entityId)).customer_email.toLowerCase();
         expect({ id: f.incrementId, hasCustomer: emails.has(email) }).toEqual({ id: f.incrementId, hasCustomer: true });
@@ -74,20 +107,33 @@ describe('npm run shop -- --orders 50 --decline-rate 0.1 --fraud-rate 0.1, throu
       // starts no customer run (the customer sync links a guest's customer when the guest registers in Magento).
       await eventually('every guest customer’s customer.created acknowledged as redundant', async () => {
         const metrics = (await axios.get<string>(`${dev.apiUrl}/metrics`)).data;
-        const ignored = Number(/^o2c_webhook_ignored_total\{type="customer\.created"\} (\d+)$/m.exec(metrics)?.[1] ?? 0);
+        const ignored = Number(
+          /^o2c_webhook_ignored_total\{type="customer\.created"\} (\d+)$/m.exec(metrics)?.[1] ?? 0,
+        );
         return ignored >= emails.size ? ignored : undefined;
       });
       const customerRuns: string[] = [];
-      for await (const wf of dev.client.workflow.list({ query: `WorkflowType = 'customerSync' AND TaskQueue = '${dev.taskQueue}'` })) customerRuns.push(wf.workflowId);
+      for await (const wf of dev.client.workflow.list({
+        query: `WorkflowType = 'customerSync' AND TaskQueue = '${dev.taskQueue}'`,
+      }))
+        customerRuns.push(wf.workflowId);
       expect(customerRuns).toEqual([]);
       expect((await dev.stack.clients.magento.searchCustomers([], { pageSize: 100 })).items).toEqual([]);
 
-      const listed = (await axios.get(`${dev.apiUrl}/admin/fraud-holds`, { headers: dev.admin })).data.holds.map((h: { incrementId: string }) => h.incrementId);
+      const listed = (await axios.get(`${dev.apiUrl}/admin/fraud-holds`, { headers: dev.admin })).data.holds.map(
+        (h: { incrementId: string }) => h.incrementId,
+      );
       expect(listed).toEqual(expect.arrayContaining(held.map((h) => h.incrementId)));
 
       const [first] = held;
-      await axios.post(`${dev.apiUrl}/admin/orders/${first!.incrementId}/fraud-decision`, { decision: 'approve', reviewer: 'ops' }, { headers: dev.admin });
-      const result = await dev.client.workflow.getHandle(`order:${first!.incrementId}`).result() as { outcome: string };
+      await axios.post(
+        `${dev.apiUrl}/admin/orders/${first!.incrementId}/fraud-decision`,
+        { decision: 'approve', reviewer: 'ops' },
+        { headers: dev.admin },
+      );
+      const result = (await dev.client.workflow.getHandle(`order:${first!.incrementId}`).result()) as {
+        outcome: string;
+      };
       expect(result.outcome).toBe('completed');
       expect((await dev.stack.clients.magento.getOrder(first!.entityId)).state).toBe('complete');
     } finally {
@@ -107,7 +153,9 @@ describe('npm run shop -- --orders 50 --decline-rate 0.1 --fraud-rate 0.1, throu
       const held = finals.filter((f) => f.syncState === 'fraud_hold');
       expect(finals.filter((f) => f.syncState === 'completed').length).toBe(summary.paid - held.length);
 
-      const requests = (await axios.get(`${dev.stack.urls.magento}/__sandbox/requests`)).data as Array<{ status: number }>;
+      const requests = (await axios.get(`${dev.stack.urls.magento}/__sandbox/requests`)).data as Array<{
+        status: number;
+      }>;
       const faulted = requests.filter((r) => r.status === 429 || r.status >= 500).length;
       expect(faulted / requests.length).toBeGreaterThan(0.2);
       await axios.put(`${dev.stack.urls.magento}/__sandbox/faults`, { rate429: 0, rate5xx: 0, latencyMs: 0 });

@@ -20,16 +20,32 @@ describe('the receiver while Temporal is down', () => {
     let server: DevServer = await startDevServer({ port, dbFile });
     const connection = Connection.lazy({ address: server.address });
     const temporal = new Client({ connection });
-    const app = createApp({ temporal, taskQueue: 'outage-test', stripeWebhookSecrets: ['whsec_outage'], log: pino({ level: 'silent' }) });
+    const app = createApp({
+      temporal,
+      taskQueue: 'outage-test',
+      stripeWebhookSecrets: ['whsec_outage'],
+      log: pino({ level: 'silent' }),
+    });
     const api = app.listen(0, '127.0.0.1');
     await new Promise((r) => api.once('listening', r));
     const url = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
-    const event = { id: `evt_outage${port}`, object: 'event', type: 'payment_intent.succeeded', created: Math.floor(Date.now() / 1000), livemode: false,
-      data: { object: { id: 'pi_outage', object: 'payment_intent', metadata: { magento_order_id: '000000900' } } } };
+    const event = {
+      id: `evt_outage${port}`,
+      object: 'event',
+      type: 'payment_intent.succeeded',
+      created: Math.floor(Date.now() / 1000),
+      livemode: false,
+      data: { object: { id: 'pi_outage', object: 'payment_intent', metadata: { magento_order_id: '000000900' } } },
+    };
     const deliver = () => {
       const body = JSON.stringify(event);
-      return axios.post(`${url}/webhooks/stripe`, Buffer.from(body), { validateStatus: () => true,
-        headers: { 'content-type': 'application/json', 'stripe-signature': Stripe.webhooks.generateTestHeaderString({ payload: body, secret: 'whsec_outage' }) } });
+      return axios.post(`${url}/webhooks/stripe`, Buffer.from(body), {
+        validateStatus: () => true,
+        headers: {
+          'content-type': 'application/json',
+          'stripe-signature': Stripe.webhooks.generateTestHeaderString({ payload: body, secret: 'whsec_outage' }),
+        },
+      });
     };
     try {
       await server.stop();
@@ -38,12 +54,15 @@ describe('the receiver while Temporal is down', () => {
       expect((await axios.get(`${url}/readyz`, { validateStatus: () => true })).status).toBe(503);
       const metricsDuring = await axios.get<string>(`${url}/metrics`);
       expect(metricsDuring.data).toMatch(/^o2c_review_queue_size nan$/im); // unknown, not zero (prom-client writes `Nan`); the scrape still answers
-      const failedCounts = /^o2c_temporal_errors_total\{kind="review_queue_count"\} (\d+)$/m.exec((await axios.get<string>(`${url}/metrics`)).data);
+      const failedCounts = /^o2c_temporal_errors_total\{kind="review_queue_count"\} (\d+)$/m.exec(
+        (await axios.get<string>(`${url}/metrics`)).data,
+      );
       expect(Number(failedCounts?.[1])).toBeGreaterThanOrEqual(1); // written by the scrape after the one that failed
 
       server = await startDevServer({ port, dbFile });
       let after = await deliver();
-      for (let i = 0; i < 20 && after.status === 503; i++) { // the client reconnects with backoff
+      for (let i = 0; i < 20 && after.status === 503; i++) {
+        // the client reconnects with backoff
         await new Promise((r) => setTimeout(r, 500));
         after = await deliver();
       }

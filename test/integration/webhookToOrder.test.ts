@@ -7,7 +7,16 @@ import { eventsAbout, pay, placeOrder, waitForStep } from '../workflows/orderFlo
 
 function signed(event: Stripe.Event): { body: string; headers: Record<string, string> } {
   const body = JSON.stringify(event);
-  return { body, headers: { 'stripe-signature': Stripe.webhooks.generateTestHeaderString({ payload: body, secret: testSecrets.stripeWebhookSecret }), 'content-type': 'application/json' } };
+  return {
+    body,
+    headers: {
+      'stripe-signature': Stripe.webhooks.generateTestHeaderString({
+        payload: body,
+        secret: testSecrets.stripeWebhookSecret,
+      }),
+      'content-type': 'application/json',
+    },
+  };
 }
 
 describe('a signed Stripe webhook through the API, on the dev server', () => {
@@ -34,7 +43,10 @@ describe('a signed Stripe webhook through the API, on the dev server', () => {
     const first = await axios.post(`${dev.apiUrl}/webhooks/stripe`, body, { headers });
     expect(first.data).toEqual({ received: true, workflowId: `stripe:${event!.id}`, duplicate: false });
     const intake = dev.client.workflow.getHandle(`stripe:${event!.id}`);
-    await expect(intake.result()).resolves.toMatchObject({ outcome: 'delivered', deliveredTo: `order:${order.increment_id}` });
+    await expect(intake.result()).resolves.toMatchObject({
+      outcome: 'delivered',
+      deliveredTo: `order:${order.increment_id}`,
+    });
     expect((await intake.describe()).typedSearchAttributes.get(StripeEventType)).toBe('payment_intent.succeeded');
 
     const again = await axios.post(`${dev.apiUrl}/webhooks/stripe`, body, { headers });

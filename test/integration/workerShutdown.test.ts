@@ -24,8 +24,17 @@ describe('a worker asked to stop while a system is down', () => {
   let stack: ProductStack;
   const workers: WorkerProcess[] = [];
   const startWorker = async () => {
-    const worker = spawnProductWorker(stack, { TEMPORAL_TASK_QUEUE: taskQueue, DATA_DIR: dataDir, LOG_LEVEL: 'warn', WORKER_METRICS_PORT: '0',
-      PAYLOAD_ENCRYPTION_KEY: undefined }, { keepLastChars: 20_000 });
+    const worker = spawnProductWorker(
+      stack,
+      {
+        TEMPORAL_TASK_QUEUE: taskQueue,
+        DATA_DIR: dataDir,
+        LOG_LEVEL: 'warn',
+        WORKER_METRICS_PORT: '0',
+        PAYLOAD_ENCRYPTION_KEY: undefined,
+      },
+      { keepLastChars: 20_000 },
+    );
     workers.push(worker);
     await worker.ready(client);
     return worker;
@@ -60,7 +69,10 @@ describe('a worker asked to stop while a system is down', () => {
     const asked = Date.now();
     const exited = new Promise<number | null>((resolve) => worker.child.once('exit', (code) => resolve(code)));
     worker.child.kill('SIGTERM');
-    const code = await Promise.race([exited, new Promise<string>((resolve) => setTimeout(() => resolve('still running after 60 s'), 60_000))]);
+    const code = await Promise.race([
+      exited,
+      new Promise<string>((resolve) => setTimeout(() => resolve('still running after 60 s'), 60_000)),
+    ]);
     const tookMs = Date.now() - asked;
     expect({ code, output: code === 0 ? '' : worker.output().slice(-3_000) }).toEqual({ code: 0, output: '' });
     expect(tookMs).toBeLessThan(40_000);
@@ -68,7 +80,11 @@ describe('a worker asked to stop while a system is down', () => {
     await erpFaults(false);
     await startWorker();
     // Nothing was lost with the stopped worker: its unfinished task comes back after its timeout, and the steps run again.
-    const status = await waitForStep(client.workflow.getHandle(orderWorkflowId(order.increment_id)), 'awaiting_shipment', 90_000);
+    const status = await waitForStep(
+      client.workflow.getHandle(orderWorkflowId(order.increment_id)),
+      'awaiting_shipment',
+      90_000,
+    );
     expect(status.step).toBe('awaiting_shipment');
   });
 });

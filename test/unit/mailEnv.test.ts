@@ -6,7 +6,9 @@ import { ConfigError, loadEnv, secretNames, workerEnvSchema } from '../../config
 describe('mail configuration', () => {
   it('defaults to the sandbox sink, a shop sender and a merchant address', () => {
     expect(loadEnv(workerEnvSchema, {})).toMatchObject({
-      SMTP_URL: 'smtp://127.0.0.1:2525', MAIL_FROM: 'Orders <orders@shop.example>', MERCHANT_EMAIL: 'merchant@shop.example',
+      SMTP_URL: 'smtp://127.0.0.1:2525',
+      MAIL_FROM: 'Orders <orders@shop.example>',
+      MERCHANT_EMAIL: 'merchant@shop.example',
     });
   });
 
@@ -14,7 +16,9 @@ describe('mail configuration', () => {
     const dir = mkdtempSync(join(tmpdir(), 'o2c-env-'));
     try {
       writeFileSync(join(dir, 'smtp'), 'smtps://mailer:s3cret@smtp.example.com:465\n');
-      expect(loadEnv(workerEnvSchema, { SMTP_URL_FILE: join(dir, 'smtp') }).SMTP_URL).toBe('smtps://mailer:s3cret@smtp.example.com:465');
+      expect(loadEnv(workerEnvSchema, { SMTP_URL_FILE: join(dir, 'smtp') }).SMTP_URL).toBe(
+        'smtps://mailer:s3cret@smtp.example.com:465',
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -29,6 +33,8 @@ describe('mail configuration', () => {
   });
 
   it('refuses a merchant address without an @', () => {
-    expect(() => loadEnv(workerEnvSchema, { MERCHANT_EMAIL: 'merchant' })).toThrow(/MERCHANT_EMAIL: expected an e-mail address/);
+    expect(() => loadEnv(workerEnvSchema, { MERCHANT_EMAIL: 'merchant' })).toThrow(
+      /MERCHANT_EMAIL: expected an e-mail address/,
+    );
   });
 });

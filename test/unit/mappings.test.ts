@@ -17,7 +17,9 @@ describe('business mappings file', () => {
     const text = readFileSync(defaultsPath, 'utf8').replace('holdTimeout: 48h', 'holdTimeout: two days');
     const line = text.split('\n').findIndex((l) => l.includes('holdTimeout: two days')) + 1;
     expect(() => parseMappings(text)).toThrow(ConfigError);
-    expect(() => parseMappings(text)).toThrow(new RegExp(`mappings.yaml:${line}: fraud.holdTimeout: expected a duration`));
+    expect(() => parseMappings(text)).toThrow(
+      new RegExp(`mappings.yaml:${line}: fraud.holdTimeout: expected a duration`),
+    );
   });
 
   it('refuses unknown keys, so a typo is not silently ignored', () => {

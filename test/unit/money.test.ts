@@ -1,5 +1,13 @@
 import fc from 'fast-check';
-import { currencyExponent, formatDecimal, formatMoney, fromMinor, MoneyError, sumMinor, toMinor } from '../../domain/money';
+import {
+  currencyExponent,
+  formatDecimal,
+  formatMoney,
+  fromMinor,
+  MoneyError,
+  sumMinor,
+  toMinor,
+} from '../../domain/money';
 
 const currencies = ['USD', 'EUR', 'GBP', 'JPY', 'KRW', 'CLP', 'KWD', 'BHD', 'JOD', 'OMR', 'TND', 'CHF'];
 const currency = fc.constantFrom(...currencies);
@@ -7,7 +15,12 @@ const minor = fc.integer({ min: -1_000_000_000_000, max: 1_000_000_000_000 });
 
 describe('money in minor units', () => {
   it('knows zero-, two- and three-decimal currencies from the table', () => {
-    expect([currencyExponent('jpy'), currencyExponent('USD'), currencyExponent('KWD'), currencyExponent('krw')]).toEqual([0, 2, 3, 0]);
+    expect([
+      currencyExponent('jpy'),
+      currencyExponent('USD'),
+      currencyExponent('KWD'),
+      currencyExponent('krw'),
+    ]).toEqual([0, 2, 3, 0]);
   });
 
   it('converts Magento decimals to minor units without floating-point drift', () => {
@@ -36,8 +49,17 @@ describe('money in minor units', () => {
   });
 
   it('adds amounts of one currency exactly and refuses to mix currencies', () => {
-    fc.assert(fc.property(fc.array(fc.integer({ min: -1e9, max: 1e9 })), currency, (amounts, code) =>
-      sumMinor(amounts.map((a) => ({ amountMinor: a, currency: code })), code) === amounts.reduce((s, a) => s + a, 0)));
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: -1e9, max: 1e9 })),
+        currency,
+        (amounts, code) =>
+          sumMinor(
+            amounts.map((a) => ({ amountMinor: a, currency: code })),
+            code,
+          ) === amounts.reduce((s, a) => s + a, 0),
+      ),
+    );
     expect(() => sumMinor([{ amountMinor: 1, currency: 'USD' }], 'EUR')).toThrow(MoneyError);
   });
 

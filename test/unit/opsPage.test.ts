@@ -34,7 +34,7 @@ describe('operator page sessions', () => {
     expect(sessions.verify(other.cookieValue)).toBeUndefined();
   });
 
-  it('accepts only its own session\'s CSRF token, and only the admin token at login', () => {
+  it("accepts only its own session's CSRF token, and only the admin token at login", () => {
     const sessions = new OperatorSessions(token);
     const a = sessions.create().session;
     const b = sessions.create().session;
@@ -51,8 +51,9 @@ describe('operator page HTML', () => {
   it('escapes every value put into a page, and nothing marked as already HTML', () => {
     const evil = `<script>alert("x")</script>'&`;
     expect(esc(evil)).toBe('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&#39;&amp;');
-    expect(html`<td title="${evil}">${[evil, raw('<b>ok</b>')]}</td>`.text)
-      .toBe('<td title="&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&#39;&amp;">&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&#39;&amp;<b>ok</b></td>');
+    expect(html`<td title="${evil}">${[evil, raw('<b>ok</b>')]}</td>`.text).toBe(
+      '<td title="&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&#39;&amp;">&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&#39;&amp;<b>ok</b></td>',
+    );
   });
 });
 
@@ -61,17 +62,28 @@ describe('operator page lists', () => {
   function visibilityOf(total: number) {
     const calls: Array<{ pageSize?: number | null; query?: string | null }> = [];
     const client = {
-      workflow: { options: { namespace: 'default', loadedDataConverter: { payloadConverter: {}, failureConverter: {}, payloadCodecs: [] } } },
+      workflow: {
+        options: {
+          namespace: 'default',
+          loadedDataConverter: { payloadConverter: {}, failureConverter: {}, payloadCodecs: [] },
+        },
+      },
       workflowService: {
         listWorkflowExecutions: async (req: { pageSize?: number; query?: string; nextPageToken?: Uint8Array }) => {
           calls.push({ pageSize: req.pageSize, query: req.query });
           const start = req.nextPageToken?.length ? Number(Buffer.from(req.nextPageToken).toString()) : 0;
           const size = req.pageSize || 1000;
           const executions = Array.from({ length: Math.min(size, total - start) }, (_, i) => ({
-            execution: { workflowId: `order:${start + i}`, runId: `run-${start + i}` }, type: { name: 'orderToCash' }, status: 1,
-            startTime: { seconds: Long.fromNumber(1_700_000_000 - start - i), nanos: 0 }, historyLength: Long.fromNumber(10),
+            execution: { workflowId: `order:${start + i}`, runId: `run-${start + i}` },
+            type: { name: 'orderToCash' },
+            status: 1,
+            startTime: { seconds: Long.fromNumber(1_700_000_000 - start - i), nanos: 0 },
+            historyLength: Long.fromNumber(10),
           }));
-          return { executions, nextPageToken: start + size < total ? Buffer.from(String(start + size)) : Buffer.alloc(0) };
+          return {
+            executions,
+            nextPageToken: start + size < total ? Buffer.from(String(start + size)) : Buffer.alloc(0),
+          };
         },
       },
     };

@@ -20,7 +20,9 @@ describe('payload encryption codec', () => {
     const [old] = await new EncryptionCodec([oldKey]).encode([payload('old')]);
     const rolled = new EncryptionCodec([newKey, oldKey]);
     expect(defaultPayloadConverter.fromPayload((await rolled.decode([old!]))[0]!)).toBe('old');
-    await expect(new EncryptionCodec([newKey]).decode([old!])).rejects.toThrow(/not among PAYLOAD_ENCRYPTION_KEY's keys/);
+    await expect(new EncryptionCodec([newKey]).decode([old!])).rejects.toThrow(
+      /not among PAYLOAD_ENCRYPTION_KEY's keys/,
+    );
   });
 
   it('refuses a tampered payload', async () => {

@@ -35,7 +35,8 @@ describe('disputes: one run per Stripe dispute, the money booked as it moves, an
   async function disputeEvents(disputeId: string, types?: string[]): Promise<Stripe.Event[]> {
     const events: Stripe.Event[] = [];
     for await (const event of stack.stripe.events.list({ limit: 100 })) {
-      if ((event.data.object as { id?: string }).id === disputeId && (!types || types.includes(event.type))) events.push(event);
+      if ((event.data.object as { id?: string }).id === disputeId && (!types || types.includes(event.type)))
+        events.push(event);
     }
     return events.reverse();
   }
@@ -43,13 +44,19 @@ describe('disputes: one run per Stripe dispute, the money booked as it moves, an
   async function paidOrder() {
     const order = await placeOrder(stack);
     const pi = await pay(stack, order, 'pm_card_visa');
-    await deliver(env.client, taskQueue, await eventsAbout(stack, pi.id, ['payment_intent.succeeded', 'charge.succeeded']));
+    await deliver(
+      env.client,
+      taskQueue,
+      await eventsAbout(stack, pi.id, ['payment_intent.succeeded', 'charge.succeeded']),
+    );
     await waitForStep(orderHandle(order.increment_id), 'awaiting_shipment');
     return { order, pi };
   }
 
   async function openDispute(pi: Stripe.PaymentIntent): Promise<string> {
-    const res = await axios.post(`${stack.urls.stripe}/__sandbox/charges/${pi.latest_charge as string}/dispute`, { reason: 'fraudulent' });
+    const res = await axios.post(`${stack.urls.stripe}/__sandbox/charges/${pi.latest_charge as string}/dispute`, {
+      reason: 'fraudulent',
+    });
     const disputeId = res.data.id as string;
     await deliver(env.client, taskQueue, await disputeEvents(disputeId));
     await eventually('the dispute run waiting for the outcome', async () => {
@@ -62,18 +69,38 @@ describe('disputes: one run per Stripe dispute, the money booked as it moves, an
 
   async function closeDispute(disputeId: string, outcome: 'won' | 'lost'): Promise<DisputeOutcome> {
     await axios.post(`${stack.urls.stripe}/__sandbox/disputes/${disputeId}/close`, { status: outcome });
-    await deliver(env.client, taskQueue, await disputeEvents(disputeId, ['charge.dispute.closed', 'charge.dispute.funds_reinstated']));
+    await deliver(
+      env.client,
+      taskQueue,
+      await disputeEvents(disputeId, ['charge.dispute.closed', 'charge.dispute.funds_reinstated']),
+    );
     return disputeHandle(disputeId).result();
   }
 
-  async function journalLines(references: string[]): Promise<Array<{ account: string; debit: number; credit: number }>> {
+  async function journalLines(
+    references: string[],
+  ): Promise<Array<{ account: string; debit: number; credit: number }>> {
     const lines: Array<{ account: string; debit: number; credit: number }> = [];
     for (const reference of references) {
-      const [entry] = await stack.clients.erp.listDocs<{ name: string }>('Journal Entry', { filters: [['cheque_no', '=', reference], ['docstatus', '=', 1]], fields: ['name'] });
+      const [entry] = await stack.clients.erp.listDocs<{ name: string }>('Journal Entry', {
+        filters: [
+          ['cheque_no', '=', reference],
+          ['docstatus', '=', 1],
+        ],
+        fields: ['name'],
+      });
       if (!entry) continue;
       const doc = await stack.clients.erp.getDoc('Journal Entry', entry.name);
-      for (const row of doc.accounts as Array<{ account: string; debit_in_account_currency: number; credit_in_account_currency: number }>) {
-        lines.push({ account: row.account, debit: toMinor(row.debit_in_account_currency, 'USD'), credit: toMinor(row.credit_in_account_currency, 'USD') });
+      for (const row of doc.accounts as Array<{
+        account: string;
+        debit_in_account_currency: number;
+        credit_in_account_currency: number;
+      }>) {
+        lines.push({
+          account: row.account,
+          debit: toMinor(row.debit_in_account_currency, 'USD'),
+          credit: toMinor(row.credit_in_account_currency, 'USD'),
+        });
       }
     }
     return lines;
@@ -88,12 +115,17 @@ describe('disputes: one run per Stripe dispute, the money booked as it moves, an
     const disputeId = await openDispute(pi);
     const dueByMs = ((await stack.stripe.disputes.retrieve(disputeId)).evidence_details?.due_by ?? 0) * 1000;
     const remindAtMs = dueByMs - 72 * 3600_000;
-    const reminders = async () => (await stack.mail.messages({ to: merchantEmail })).filter((m) => m.subject.includes(`evidence for dispute ${disputeId}`));
+    const reminders = async () =>
+      (await stack.mail.messages({ to: merchantEmail })).filter((m) =>
+        m.subject.includes(`evidence for dispute ${disputeId}`),
+      );
 
     await env.sleep(Math.max(0, remindAtMs - 3600_000 - (await env.currentTimeMs())));
     expect(await reminders()).toEqual([]);
     await env.sleep(2 * 3600_000);
-    const sent = await eventually('the evidence reminder', async () => ((await reminders()).length > 0 ? reminders() : undefined));
+    const sent = await eventually('the evidence reminder', async () =>
+      (await reminders()).length > 0 ? reminders() : undefined,
+    );
     expect(sent).toHaveLength(1);
     await closeDispute(disputeId, 'won');
   });
@@ -102,11 +134,13 @@ describe('disputes: one run per Stripe dispute, the money booked as it moves, an
     const { order, pi } = await paidOrder();
     const disputeId = await openDispute(pi);
     recorded.push({ name: 'dispute-lost-before-shipment', workflowId: `dispute:${disputeId}` });
-    await eventually('the Magento hold', async () => ((await stack.clients.magento.getOrder(order.entity_id)).state === 'holded' ? true : undefined));
+    await eventually('the Magento hold', async () =>
+      (await stack.clients.magento.getOrder(order.entity_id)).state === 'holded' ? true : undefined,
+    );
 
     const outcome = await closeDispute(disputeId, 'lost');
     expect(outcome.outcome).toBe('lost_before_shipment');
-    const reversed = await orderHandle(order.increment_id).result() as OrderOutcome;
+    const reversed = (await orderHandle(order.increment_id).result()) as OrderOutcome;
     expect(reversed.outcome).toBe('compensated');
     expect(reversed.reason).toBe('the dispute was lost before shipment');
 
@@ -129,7 +163,7 @@ describe('disputes: one run per Stripe dispute, the money booked as it moves, an
   it('books a dispute on a shipped order and its reversal when won: the chargeback entries net to zero, the order untouched', async () => {
     const { order, pi } = await paidOrder();
     await orderHandle(order.increment_id).signal('shipment', await shipInWms(stack, order.increment_id));
-    expect((await orderHandle(order.increment_id).result() as OrderOutcome).outcome).toBe('completed');
+    expect(((await orderHandle(order.increment_id).result()) as OrderOutcome).outcome).toBe('completed');
     const { runId } = await orderHandle(order.increment_id).describe();
 
     const disputeId = await openDispute(pi);
@@ -147,22 +181,29 @@ describe('disputes: one run per Stripe dispute, the money booked as it moves, an
     expect((await stack.clients.magento.listCreditMemos(order.entity_id)).items).toEqual([]);
     expect((await stack.stripe.refunds.list({ payment_intent: pi.id })).data).toEqual([]);
     expect((await orderHandle(order.increment_id).describe()).runId).toBe(runId);
-    const comments = (await stack.clients.magento.getOrder(order.entity_id)).status_histories?.map((h) => h.comment ?? '') ?? [];
+    const comments =
+      (await stack.clients.magento.getOrder(order.entity_id)).status_histories?.map((h) => h.comment ?? '') ?? [];
     expect(comments.some((c) => c.includes(`Stripe dispute ${disputeId} won`))).toBe(true);
   });
 
   it('records a lost dispute on a shipped order as a chargeback credit memo and ERP credit note, with no refund call', async () => {
     const { order, pi } = await paidOrder();
     await orderHandle(order.increment_id).signal('shipment', await shipInWms(stack, order.increment_id));
-    expect((await orderHandle(order.increment_id).result() as OrderOutcome).outcome).toBe('completed');
+    expect(((await orderHandle(order.increment_id).result()) as OrderOutcome).outcome).toBe('completed');
     const disputeId = await openDispute(pi);
     const outcome = await closeDispute(disputeId, 'lost');
     expect(outcome.outcome).toBe('lost');
     const memos = (await stack.clients.magento.listCreditMemos(order.entity_id)).items;
     expect(memos.map((m) => m.grand_total)).toEqual([50]);
     expect(JSON.stringify(memos[0]!.comments)).toContain(`Chargeback: Stripe dispute lost: ${disputeId}`);
-    const returns = await stack.clients.erp.listDocs<{ grand_total: number }>('Sales Invoice',
-      { filters: [['po_no', '=', order.increment_id], ['is_return', '=', 1], ['docstatus', '=', 1]], fields: ['grand_total'] });
+    const returns = await stack.clients.erp.listDocs<{ grand_total: number }>('Sales Invoice', {
+      filters: [
+        ['po_no', '=', order.increment_id],
+        ['is_return', '=', 1],
+        ['docstatus', '=', 1],
+      ],
+      fields: ['grand_total'],
+    });
     expect(returns.map((r) => r.grand_total)).toEqual([-50]);
     expect((await stack.stripe.refunds.list({ payment_intent: pi.id })).data).toEqual([]);
   });
@@ -170,21 +211,28 @@ describe('disputes: one run per Stripe dispute, the money booked as it moves, an
   it('alerts the merchant to an early fraud warning on an order that has shipped, recommending a refund, and starts no order run', async () => {
     const { order, pi } = await paidOrder();
     await orderHandle(order.increment_id).signal('shipment', await shipInWms(stack, order.increment_id));
-    expect((await orderHandle(order.increment_id).result() as OrderOutcome).outcome).toBe('completed');
+    expect(((await orderHandle(order.increment_id).result()) as OrderOutcome).outcome).toBe('completed');
     const { runId } = await orderHandle(order.increment_id).describe();
-    await axios.post(`${stack.urls.stripe}/__sandbox/charges/${pi.latest_charge as string}/early_fraud_warning`, { fraud_type: 'made_with_stolen_card' });
+    await axios.post(`${stack.urls.stripe}/__sandbox/charges/${pi.latest_charge as string}/early_fraud_warning`, {
+      fraud_type: 'made_with_stolen_card',
+    });
     const warnings: Stripe.Event[] = [];
     for await (const event of stack.stripe.events.list({ limit: 100 })) {
-      if (event.type === 'radar.early_fraud_warning.created' && (event.data.object as { charge?: string }).charge === pi.latest_charge) warnings.push(event);
+      if (
+        event.type === 'radar.early_fraud_warning.created' &&
+        (event.data.object as { charge?: string }).charge === pi.latest_charge
+      )
+        warnings.push(event);
     }
     expect(warnings).toHaveLength(1);
     await deliver(env.client, taskQueue, warnings);
-    const intake = await env.client.workflow.getHandle(`stripe:${warnings[0]!.id}`).result() as { outcome: string };
+    const intake = (await env.client.workflow.getHandle(`stripe:${warnings[0]!.id}`).result()) as { outcome: string };
     expect(intake.outcome).toBe('order_closed');
-    const alerts = (await stack.mail.messages({ to: merchantEmail })).filter((m) => m.subject === `Order ${order.increment_id}: early fraud warning after shipment`);
+    const alerts = (await stack.mail.messages({ to: merchantEmail })).filter(
+      (m) => m.subject === `Order ${order.increment_id}: early fraud warning after shipment`,
+    );
     expect(alerts).toHaveLength(1);
     expect(alerts[0]!.text).toContain(`npm run ops -- refund ${order.increment_id}`);
     expect((await orderHandle(order.increment_id).describe()).runId).toBe(runId);
   });
-
 });

@@ -12,7 +12,11 @@ import { startWorkflowStack, type WorkflowStack } from './workflowStack';
 
 jest.setTimeout(120_000);
 
-interface LoggedRequest { method: string; path: string; status: number }
+interface LoggedRequest {
+  method: string;
+  path: string;
+  status: number;
+}
 
 describe('guests’ Stripe customers, made by the order run (time-skipping server, real activities against the sandboxes)', () => {
   let ws: WorkflowStack;
@@ -30,7 +34,8 @@ describe('guests’ Stripe customers, made by the order run (time-skipping serve
   const uniqueEmail = (who: string) => `${who}${++n}-${Date.now()}@example.com`;
   const orderHandle = (incrementId: string) => ws.env.client.workflow.getHandle(`order:${incrementId}`);
   const customersWith = async (email: string) => (await ws.stack.stripe.customers.list({ email, limit: 10 })).data;
-  const stripeRequests = async () => (await axios.get<LoggedRequest[]>(`${ws.stack.urls.stripe}/__sandbox/requests`)).data;
+  const stripeRequests = async () =>
+    (await axios.get<LoggedRequest[]>(`${ws.stack.urls.stripe}/__sandbox/requests`)).data;
 
   /** A guest's order placed and paid with a card, its payment delivered to the product as Stripe's webhook would. */
   async function paidGuestOrder(email: string, paymentMethod = 'pm_card_visa', extra: string[] = []) {
@@ -45,20 +50,34 @@ describe('guests’ Stripe customers, made by the order run (time-skipping serve
     const [a, b] = [await paidGuestOrder(email), await paidGuestOrder(email)];
     recorded.push({ name: 'guest-order-stripe-customer', workflowId: `order:${a.order.increment_id}` });
     await Promise.all([deliver(ws.env.client, ws.taskQueue, a.events), deliver(ws.env.client, ws.taskQueue, b.events)]);
-    const [sa, sb] = await Promise.all([waitForStep(orderHandle(a.order.increment_id), 'awaiting_shipment'),
-      waitForStep(orderHandle(b.order.increment_id), 'awaiting_shipment')]);
+    const [sa, sb] = await Promise.all([
+      waitForStep(orderHandle(a.order.increment_id), 'awaiting_shipment'),
+      waitForStep(orderHandle(b.order.increment_id), 'awaiting_shipment'),
+    ]);
 
     const customers = await customersWith(email.toLowerCase());
     expect(customers).toHaveLength(1);
     const [customer] = customers;
-    expect(customer).toMatchObject({ email: email.toLowerCase(), name: 'Ada Lovelace',
-      shipping: { name: 'Ada Lovelace', address: { line1: '12 Analytical Row', city: 'London', postal_code: 'N1 9GU', country: 'GB' } },
-      metadata: { o2c_guest: 'true', o2c_customer_key: emailKey(email), o2c_sync_hash: expect.stringMatching(/^[0-9a-f]{64}$/) } });
+    expect(customer).toMatchObject({
+      email: email.toLowerCase(),
+      name: 'Ada Lovelace',
+      shipping: {
+        name: 'Ada Lovelace',
+        address: { line1: '12 Analytical Row', city: 'London', postal_code: 'N1 9GU', country: 'GB' },
+      },
+      metadata: {
+        o2c_guest: 'true',
+        o2c_customer_key: emailKey(email),
+        o2c_sync_hash: expect.stringMatching(/^[0-9a-f]{64}$/),
+      },
+    });
     expect([sa.ids.stripeCustomerId, sb.ids.stripeCustomerId]).toEqual([customer!.id, customer!.id]);
     expect(sa.warnings).toBeUndefined();
     // The payment itself is left as Stripe took it: a succeeded PaymentIntent keeps no customer.
     expect((await ws.stack.stripe.paymentIntents.retrieve(a.pi.id)).customer).toBeNull();
-    const creates = (await stripeRequests()).slice(logFrom).filter((r) => r.method === 'POST' && r.path === '/v1/customers');
+    const creates = (await stripeRequests())
+      .slice(logFrom)
+      .filter((r) => r.method === 'POST' && r.path === '/v1/customers');
     expect(creates.length).toBeGreaterThanOrEqual(1);
     expect(creates.length).toBeLessThanOrEqual(2);
   });
@@ -69,22 +88,41 @@ describe('guests’ Stripe customers, made by the order run (time-skipping serve
     const stripe = ws.stack.stripe;
     let looked = 0;
     let allLooked!: () => void;
-    const lookupsDone = new Promise<void>((resolve) => { allLooked = resolve; });
-    const afterAllLooked = { ...stripe, customers: { ...stripe.customers,
-      list: async (params: Stripe.CustomerListParams) => {
-        const found = await stripe.customers.list(params);
-        if (++looked === 3) allLooked();
-        if (looked <= 3) await lookupsDone;
-        return found;
+    const lookupsDone = new Promise<void>((resolve) => {
+      allLooked = resolve;
+    });
+    const afterAllLooked = {
+      ...stripe,
+      customers: {
+        ...stripe.customers,
+        list: async (params: Stripe.CustomerListParams) => {
+          const found = await stripe.customers.list(params);
+          if (++looked === 3) allLooked();
+          if (looked <= 3) await lookupsDone;
+          return found;
+        },
+        create: (params: Stripe.CustomerCreateParams, options?: Stripe.RequestOptions) =>
+          stripe.customers.create(params, options),
       },
-      create: (params: Stripe.CustomerCreateParams, options?: Stripe.RequestOptions) => stripe.customers.create(params, options) } } as unknown as Stripe;
+    } as unknown as Stripe;
     const { ensureGuestStripeCustomer } = createGuestCustomerActivities(afterAllLooked);
-    const guest = guestCustomerOf({ customer: { email, firstname: 'Ada', lastname: 'Lovelace', isGuest: true },
-      shipTo: { street: ['1 First Street'], city: 'Leeds', postcode: 'LS1 1AA', countryId: 'GB' } });
-    const elsewhere = { ...guest, shipping: { ...guest.shipping!, address: { ...guest.shipping!.address, line1: '2 Second Street' } } };
+    const guest = guestCustomerOf({
+      customer: { email, firstname: 'Ada', lastname: 'Lovelace', isGuest: true },
+      shipTo: { street: ['1 First Street'], city: 'Leeds', postcode: 'LS1 1AA', countryId: 'GB' },
+    });
+    const elsewhere = {
+      ...guest,
+      shipping: { ...guest.shipping!, address: { ...guest.shipping!.address, line1: '2 Second Street' } },
+    };
     const before = (await stripeRequests()).length;
-    const results = await Promise.all([ensureGuestStripeCustomer({ guest }), ensureGuestStripeCustomer({ guest }), ensureGuestStripeCustomer({ guest: elsewhere })]);
-    const creates = (await stripeRequests()).slice(before).filter((r) => r.method === 'POST' && r.path === '/v1/customers');
+    const results = await Promise.all([
+      ensureGuestStripeCustomer({ guest }),
+      ensureGuestStripeCustomer({ guest }),
+      ensureGuestStripeCustomer({ guest: elsewhere }),
+    ]);
+    const creates = (await stripeRequests())
+      .slice(before)
+      .filter((r) => r.method === 'POST' && r.path === '/v1/customers');
     // All three looked first and found none; Stripe made one, replayed it once, and refused the key with other fields once.
     expect(creates.map((r) => r.status).sort()).toEqual([200, 200, 400]);
     const customers = await customersWith(email);
@@ -93,7 +131,10 @@ describe('guests’ Stripe customers, made by the order run (time-skipping serve
     expect(results.filter((r) => r.created)).toHaveLength(1);
     // Later orders find it by e-mail before writing anything.
     const logFrom = (await stripeRequests()).length;
-    expect(await ensureGuestStripeCustomer({ guest: elsewhere })).toEqual({ customerId: customers[0]!.id, created: false });
+    expect(await ensureGuestStripeCustomer({ guest: elsewhere })).toEqual({
+      customerId: customers[0]!.id,
+      created: false,
+    });
     expect((await stripeRequests()).slice(logFrom).map((r) => `${r.method} ${r.path}`)).toEqual(['GET /v1/customers']);
   });
 
@@ -101,7 +142,8 @@ describe('guests’ Stripe customers, made by the order run (time-skipping serve
     const email = uniqueEmail('registers');
     const { order, events } = await paidGuestOrder(email);
     await deliver(ws.env.client, ws.taskQueue, events);
-    const guestId = (await waitForStep(orderHandle(order.increment_id), 'awaiting_shipment')).ids.stripeCustomerId as string;
+    const guestId = (await waitForStep(orderHandle(order.increment_id), 'awaiting_shipment')).ids
+      .stripeCustomerId as string;
     expect(guestId).toMatch(/^cus_/);
 
     // Stripe's customer.created reaches the customer's run, which makes no Magento account for a guest.
@@ -112,26 +154,56 @@ describe('guests’ Stripe customers, made by the order run (time-skipping serve
     expect(customerEvents).toHaveLength(1);
     await deliver(ws.env.client, ws.taskQueue, customerEvents);
     const sync = ws.env.client.workflow.getHandle(customerWorkflowId(emailKey(email)));
-    const waiting = (passes: number) => eventually(`customer run after ${passes} passes`, async () => {
-      const s = await sync.query<CustomerSyncStatus>('status').catch(() => undefined);
-      return s?.waiting && s.passes >= passes ? s : undefined;
+    const waiting = (passes: number) =>
+      eventually(`customer run after ${passes} passes`, async () => {
+        const s = await sync.query<CustomerSyncStatus>('status').catch(() => undefined);
+        return s?.waiting && s.passes >= passes ? s : undefined;
+      });
+    expect(await waiting(1)).toMatchObject({
+      lastDecision: 'guest_without_account',
+      stripeCustomerId: guestId,
+      writes: { magento: 0, stripe: 0, erp: 0 },
     });
-    expect(await waiting(1)).toMatchObject({ lastDecision: 'guest_without_account', stripeCustomerId: guestId, writes: { magento: 0, stripe: 0, erp: 0 } });
 
-    const magento = axios.create({ baseURL: `${ws.stack.urls.magento}/rest/default`, headers: { Authorization: `Bearer ${testSecrets.magentoToken}` } });
-    const registered = (await magento.post<{ id: number }>('/V1/customers', { customer: { email, firstname: 'Ada', lastname: 'Lovelace' } })).data;
+    const magento = axios.create({
+      baseURL: `${ws.stack.urls.magento}/rest/default`,
+      headers: { Authorization: `Bearer ${testSecrets.magentoToken}` },
+    });
+    const registered = (
+      await magento.post<{ id: number }>('/V1/customers', {
+        customer: { email, firstname: 'Ada', lastname: 'Lovelace' },
+      })
+    ).data;
     // What the magento-customer-poll sends when it sees the new customer.
-    await ws.env.client.workflow.signalWithStart('customerSync', { workflowId: customerWorkflowId(emailKey(email)), taskQueue: ws.taskQueue,
-      args: [{ key: emailKey(email) }], signal: 'magentoCustomerChanged', signalArgs: [{ customerId: registered.id, updatedAt: '' }] });
+    await ws.env.client.workflow.signalWithStart('customerSync', {
+      workflowId: customerWorkflowId(emailKey(email)),
+      taskQueue: ws.taskQueue,
+      args: [{ key: emailKey(email) }],
+      signal: 'magentoCustomerChanged',
+      signalArgs: [{ customerId: registered.id, updatedAt: '' }],
+    });
     const linked = await waiting(2);
     // The guest's customer carries the hash of what the order run wrote: only Magento changed, so no conflict.
-    expect(linked).toMatchObject({ magentoCustomerId: registered.id, stripeCustomerId: guestId, lastDecision: 'copy_from_magento', conflicts: [] });
-    const after = await ws.stack.stripe.customers.retrieve(guestId) as Stripe.Customer;
-    expect(after.metadata).toMatchObject({ magento_customer_id: String(registered.id), o2c_customer_key: emailKey(email) });
+    expect(linked).toMatchObject({
+      magentoCustomerId: registered.id,
+      stripeCustomerId: guestId,
+      lastDecision: 'copy_from_magento',
+      conflicts: [],
+    });
+    const after = (await ws.stack.stripe.customers.retrieve(guestId)) as Stripe.Customer;
+    expect(after.metadata).toMatchObject({
+      magento_customer_id: String(registered.id),
+      o2c_customer_key: emailKey(email),
+    });
     expect(after.metadata.o2c_guest).toBeUndefined();
     expect(after.shipping?.address?.line1).toBe('12 Analytical Row');
-    expect((await magento.get<{ custom_attributes?: Array<{ attribute_code: string; value: string }> }>(`/V1/customers/${registered.id}`)).data.custom_attributes)
-      .toEqual(expect.arrayContaining([{ attribute_code: 'stripe_customer_id', value: guestId }]));
+    expect(
+      (
+        await magento.get<{ custom_attributes?: Array<{ attribute_code: string; value: string }> }>(
+          `/V1/customers/${registered.id}`,
+        )
+      ).data.custom_attributes,
+    ).toEqual(expect.arrayContaining([{ attribute_code: 'stripe_customer_id', value: guestId }]));
     expect(await customersWith(email)).toHaveLength(1);
   });
 
@@ -139,10 +211,18 @@ describe('guests’ Stripe customers, made by the order run (time-skipping serve
     const email = uniqueEmail('has-customer');
     const payer = await ws.stack.stripe.customers.create({ email: uniqueEmail('payer') });
     const order = await placeOrder(ws.stack, { customer_email: email });
-    const pi = await ws.stack.stripe.paymentIntents.create({ amount: 5000, currency: 'usd', confirm: true, payment_method: 'pm_card_visa', customer: payer.id,
-      metadata: { magento_order_id: order.increment_id } });
+    const pi = await ws.stack.stripe.paymentIntents.create({
+      amount: 5000,
+      currency: 'usd',
+      confirm: true,
+      payment_method: 'pm_card_visa',
+      customer: payer.id,
+      metadata: { magento_order_id: order.increment_id },
+    });
     await deliver(ws.env.client, ws.taskQueue, await eventsAbout(ws.stack, pi.id, ['payment_intent.succeeded']));
-    expect((await waitForStep(orderHandle(order.increment_id), 'awaiting_shipment')).ids.stripeCustomerId).toBeUndefined();
+    expect(
+      (await waitForStep(orderHandle(order.increment_id), 'awaiting_shipment')).ids.stripeCustomerId,
+    ).toBeUndefined();
     expect(await customersWith(email)).toEqual([]);
 
     // Settings are read when a run starts (config/mappings.yaml at the worker's start-up).
@@ -152,7 +232,9 @@ describe('guests’ Stripe customers, made by the order run (time-skipping serve
       const off = uniqueEmail('setting-off');
       const { order: offOrder, events } = await paidGuestOrder(off);
       await deliver(ws.env.client, ws.taskQueue, events);
-      expect((await waitForStep(orderHandle(offOrder.increment_id), 'awaiting_shipment')).ids.stripeCustomerId).toBeUndefined();
+      expect(
+        (await waitForStep(orderHandle(offOrder.increment_id), 'awaiting_shipment')).ids.stripeCustomerId,
+      ).toBeUndefined();
       expect(await customersWith(off)).toEqual([]);
     } finally {
       settings.createForGuests = true;
@@ -169,12 +251,17 @@ describe('guests’ Stripe customers, made by the order run (time-skipping serve
     await axios.put(`${ws.stack.urls.stripe}/__sandbox/faults`, { outage: true });
     let status: OrderStatus;
     try {
-      await orderHandle(order.increment_id).executeUpdate('fraudDecision', { args: [{ decision: 'approve', reviewer: 'ops@shop.example' }] });
+      await orderHandle(order.increment_id).executeUpdate('fraudDecision', {
+        args: [{ decision: 'approve', reviewer: 'ops@shop.example' }],
+      });
       status = await waitForStep(orderHandle(order.increment_id), 'awaiting_shipment', 90_000);
     } finally {
       await axios.put(`${ws.stack.urls.stripe}/__sandbox/faults`, { outage: false });
     }
-    expect(status).toMatchObject({ syncState: 'awaiting_shipment', warnings: [expect.stringMatching(/^no Stripe customer was made for the guest: .*Stripe/)] });
+    expect(status).toMatchObject({
+      syncState: 'awaiting_shipment',
+      warnings: [expect.stringMatching(/^no Stripe customer was made for the guest: .*Stripe/)],
+    });
     expect(status.ids.stripeCustomerId).toBeUndefined();
     expect(status.ids.magentoInvoiceId).toBeDefined();
     expect(await customersWith(email)).toEqual([]);

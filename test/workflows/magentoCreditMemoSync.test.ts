@@ -10,7 +10,10 @@ import { startWorkflowStack, type WorkflowStack } from './workflowStack';
 
 jest.setTimeout(120_000);
 
-interface StaffMemo { entity_id: number; grand_total: number }
+interface StaffMemo {
+  entity_id: number;
+  grand_total: number;
+}
 
 describe('refunds made in Magento: magentoCreditMemoSync on the time-skipping server, with real activities against the sandbox', () => {
   let ws: WorkflowStack;
@@ -23,7 +26,11 @@ describe('refunds made in Magento: magentoCreditMemoSync on the time-skipping se
   /** One run of the sync, as the Schedule starts it (the Schedule would hand over the last run's cursor by itself). */
   async function sync(input: CreditMemoSyncInput): Promise<CreditMemoSyncStatus> {
     runs += 1;
-    return ws.env.client.workflow.execute('magentoCreditMemoSync', { workflowId: `magento-creditmemo-sync-test-${runs}`, taskQueue: ws.taskQueue, args: [input] });
+    return ws.env.client.workflow.execute('magentoCreditMemoSync', {
+      workflowId: `magento-creditmemo-sync-test-${runs}`,
+      taskQueue: ws.taskQueue,
+      args: [input],
+    });
   }
 
   const memoRun = (id: number) => ws.env.client.workflow.getHandle(`creditmemo:${id}`);
@@ -33,7 +40,10 @@ describe('refunds made in Magento: magentoCreditMemoSync on the time-skipping se
 
   /** A staff member makes a credit memo in the Magento admin. */
   async function staffMemo(incrementId: string, body: Record<string, unknown>): Promise<StaffMemo> {
-    const res = await axios.post<StaffMemo>(`${ws.stack.urls.magento}/__sandbox/orders/${incrementId}/creditmemos`, body);
+    const res = await axios.post<StaffMemo>(
+      `${ws.stack.urls.magento}/__sandbox/orders/${incrementId}/creditmemos`,
+      body,
+    );
     return res.data;
   }
 
@@ -41,7 +51,12 @@ describe('refunds made in Magento: magentoCreditMemoSync on the time-skipping se
   async function invoicedOrder(): Promise<{ order: MagentoOrder; pi: Stripe.PaymentIntent }> {
     const order = await placeOrder(ws.stack);
     const pi = await pay(ws.stack, order, 'pm_card_visa');
-    await ws.stack.activities.invoiceMagentoOrder({ entityId: order.entity_id, chargeId: pi.latest_charge as string, paymentIntentId: pi.id, notifyCustomer: false });
+    await ws.stack.activities.invoiceMagentoOrder({
+      entityId: order.entity_id,
+      chargeId: pi.latest_charge as string,
+      paymentIntentId: pi.id,
+      notifyCustomer: false,
+    });
     return { order, pi };
   }
 
@@ -62,8 +77,11 @@ describe('refunds made in Magento: magentoCreditMemoSync on the time-skipping se
     const { env, stack, taskQueue } = ws;
     const { order, pi } = await shippedOrder();
     const since = justBefore();
-    const memo = await staffMemo(order.increment_id, { items: [{ order_item_id: itemId(order, 'MUG-1'), qty: 1 }], arguments: { shipping_amount: 0 },
-      comment: { comment: 'One mug arrived broken', is_visible_on_front: 0 } });
+    const memo = await staffMemo(order.increment_id, {
+      items: [{ order_item_id: itemId(order, 'MUG-1'), qty: 1 }],
+      arguments: { shipping_amount: 0 },
+      comment: { comment: 'One mug arrived broken', is_visible_on_front: 0 },
+    });
     expect(memo.grand_total).toBe(10);
 
     const first = await sync({ since });
@@ -77,13 +95,19 @@ describe('refunds made in Magento: magentoCreditMemoSync on the time-skipping se
     expect(outcome.outcome).toBe('refunded');
 
     const refunds = async () => (await stack.stripe.refunds.list({ payment_intent: pi.id })).data;
-    expect(await refunds()).toEqual([expect.objectContaining({
-      amount: 1000, currency: 'usd', reason: 'requested_by_customer',
-      metadata: { magento_creditmemo_id: String(memo.entity_id), magento_order_id: order.increment_id },
-    })]);
+    expect(await refunds()).toEqual([
+      expect.objectContaining({
+        amount: 1000,
+        currency: 'usd',
+        reason: 'requested_by_customer',
+        metadata: { magento_creditmemo_id: String(memo.entity_id), magento_order_id: order.increment_id },
+      }),
+    ]);
     const refundId = (await refunds())[0]!.id;
     const noted = await stack.clients.magento.getCreditMemo(memo.entity_id);
-    expect(noted.comments?.map((c) => c.comment)).toContain(`Refunded in Stripe: ${refundId}, 10.00 USD. [o2c:refund:${refundId}]`);
+    expect(noted.comments?.map((c) => c.comment)).toContain(
+      `Refunded in Stripe: ${refundId}, 10.00 USD. [o2c:refund:${refundId}]`,
+    );
 
     // The next scheduled run goes on from the last one's cursor: the memo is inside its overlap window and already handled.
     const next = await sync({ cursor: first.cursor });
@@ -93,8 +117,13 @@ describe('refunds made in Magento: magentoCreditMemoSync on the time-skipping se
     const again = await sync({ since });
     expect(again.started).not.toContain(memo.entity_id);
     expect(again.ours).toBeGreaterThanOrEqual(1);
-    const direct = await stack.activities.refundForCreditMemo({ creditMemoId: memo.entity_id, incrementId: order.increment_id, amountMinor: 1000,
-      currency: 'USD', paymentIntentId: pi.id });
+    const direct = await stack.activities.refundForCreditMemo({
+      creditMemoId: memo.entity_id,
+      incrementId: order.increment_id,
+      amountMinor: 1000,
+      currency: 'USD',
+      paymentIntentId: pi.id,
+    });
     expect(direct).toMatchObject({ refundId, created: false });
     expect(await refunds()).toHaveLength(1);
 
@@ -103,10 +132,20 @@ describe('refunds made in Magento: magentoCreditMemoSync on the time-skipping se
     const recorded: RefundOutcome = await env.client.workflow.getHandle(`refund:${refundId}`).result();
     expect(recorded.outcome).toBe('recorded');
     expect(recorded.status.ids.magentoCreditMemoId).toBe(memo.entity_id);
-    expect((await stack.clients.magento.listCreditMemos(order.entity_id)).items.map((m) => m.entity_id)).toEqual([memo.entity_id]);
+    expect((await stack.clients.magento.listCreditMemos(order.entity_id)).items.map((m) => m.entity_id)).toEqual([
+      memo.entity_id,
+    ]);
     const { salesInvoice } = await stack.activities.erpDocsOfOrder(order.increment_id);
-    const creditNotes = await stack.clients.erp.listDocs<{ name: string; grand_total: number; docstatus: number }>('Sales Invoice', {
-      filters: [['is_return', '=', 1], ['return_against', '=', salesInvoice!]], fields: ['name', 'grand_total', 'docstatus'] });
+    const creditNotes = await stack.clients.erp.listDocs<{ name: string; grand_total: number; docstatus: number }>(
+      'Sales Invoice',
+      {
+        filters: [
+          ['is_return', '=', 1],
+          ['return_against', '=', salesInvoice!],
+        ],
+        fields: ['name', 'grand_total', 'docstatus'],
+      },
+    );
     expect(creditNotes).toEqual([expect.objectContaining({ grand_total: -10, docstatus: 1 })]);
 
     const afterwards = await sync({ since });
@@ -119,7 +158,12 @@ describe('refunds made in Magento: magentoCreditMemoSync on the time-skipping se
     const { stack } = ws;
     const since = justBefore();
     const reversed = await invoicedOrder();
-    const ours = await stack.activities.creditMagentoOrder({ entityId: reversed.order.entity_id, key: 'creditmemo_compensation', comment: 'Order reversed.', notifyCustomer: false });
+    const ours = await stack.activities.creditMagentoOrder({
+      entityId: reversed.order.entity_id,
+      key: 'creditmemo_compensation',
+      comment: 'Order reversed.',
+      notifyCustomer: false,
+    });
     const online = await invoicedOrder();
     const onlineMemo = await staffMemo(online.order.increment_id, { transaction_id: 're_refundedByTheModule' });
 
@@ -128,9 +172,15 @@ describe('refunds made in Magento: magentoCreditMemoSync on the time-skipping se
     expect(result.started).not.toContain(ours.creditMemoId);
     expect(result.started).not.toContain(onlineMemo.entity_id);
     expect(result.ours).toBeGreaterThanOrEqual(1);
-    expect(result.online).toContainEqual({ creditMemoId: onlineMemo.entity_id, incrementId: online.order.increment_id, transactionId: 're_refundedByTheModule' });
-    for (const id of [ours.creditMemoId!, onlineMemo.entity_id]) await expect(memoRun(id).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
-    for (const { pi } of [reversed, online]) expect((await stack.stripe.refunds.list({ payment_intent: pi.id })).data).toEqual([]);
+    expect(result.online).toContainEqual({
+      creditMemoId: onlineMemo.entity_id,
+      incrementId: online.order.increment_id,
+      transactionId: 're_refundedByTheModule',
+    });
+    for (const id of [ours.creditMemoId!, onlineMemo.entity_id])
+      await expect(memoRun(id).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+    for (const { pi } of [reversed, online])
+      expect((await stack.stripe.refunds.list({ payment_intent: pi.id })).data).toEqual([]);
   });
 
   it('finds the payment by Stripe’s search when Magento records none, and ends without Stripe for an order paid another way', async () => {
@@ -141,7 +191,10 @@ describe('refunds made in Magento: magentoCreditMemoSync on the time-skipping se
     await stack.clients.magento.invoice(unnamed.entity_id, 'Invoiced by staff', false); // names no payment
     const byCheque = await placeOrder(stack, { payment: { method: 'checkmo', additional_information: [] } });
     await stack.clients.magento.invoice(byCheque.entity_id, 'Paid by cheque', false);
-    const searched = await staffMemo(unnamed.increment_id, { items: [{ order_item_id: itemId(unnamed, 'TEE-1'), qty: 1 }], arguments: { shipping_amount: 0 } });
+    const searched = await staffMemo(unnamed.increment_id, {
+      items: [{ order_item_id: itemId(unnamed, 'TEE-1'), qty: 1 }],
+      arguments: { shipping_amount: 0 },
+    });
     const cheque = await staffMemo(byCheque.increment_id, {});
 
     const result = await sync({ since });
@@ -149,7 +202,10 @@ describe('refunds made in Magento: magentoCreditMemoSync on the time-skipping se
     expect(result.started).toEqual(expect.arrayContaining([searched.entity_id, cheque.entity_id]));
     expect(((await memoRun(searched.entity_id).result()) as CreditMemoRefundOutcome).outcome).toBe('refunded');
     expect((await stack.stripe.refunds.list({ payment_intent: pi.id })).data.map((r) => r.amount)).toEqual([2500]);
-    expect(await memoRun(cheque.entity_id).result()).toMatchObject({ outcome: 'not_stripe', reason: `order ${byCheque.increment_id} was paid with checkmo, not through Stripe` });
+    expect(await memoRun(cheque.entity_id).result()).toMatchObject({
+      outcome: 'not_stripe',
+      reason: `order ${byCheque.increment_id} was paid with checkmo, not through Stripe`,
+    });
   });
 
   it('parks a memo for more than the charge has left, with the reason, while the other memo of the same poll is refunded', async () => {
@@ -158,8 +214,14 @@ describe('refunds made in Magento: magentoCreditMemoSync on the time-skipping se
     await stack.stripe.refunds.create({ payment_intent: short.pi.id, amount: 4500 }); // refunded in the Stripe dashboard; Magento does not know
     const fine = await invoicedOrder();
     const since = justBefore();
-    const tooMuch = await staffMemo(short.order.increment_id, { items: [{ order_item_id: itemId(short.order, 'MUG-1'), qty: 1 }], arguments: { shipping_amount: 0 } });
-    const ok = await staffMemo(fine.order.increment_id, { items: [{ order_item_id: itemId(fine.order, 'TEE-1'), qty: 1 }], arguments: { shipping_amount: 0 } });
+    const tooMuch = await staffMemo(short.order.increment_id, {
+      items: [{ order_item_id: itemId(short.order, 'MUG-1'), qty: 1 }],
+      arguments: { shipping_amount: 0 },
+    });
+    const ok = await staffMemo(fine.order.increment_id, {
+      items: [{ order_item_id: itemId(fine.order, 'TEE-1'), qty: 1 }],
+      arguments: { shipping_amount: 0 },
+    });
 
     const result = await sync({ since });
 
@@ -171,8 +233,14 @@ describe('refunds made in Magento: magentoCreditMemoSync on the time-skipping se
       const status = await memoRun(tooMuch.entity_id).query<CreditMemoRefundStatus>('status');
       return status.syncState === 'needs_review' ? status : undefined;
     });
-    expect(parked.reviewReason).toMatch(new RegExp(`credit memo ${tooMuch.entity_id} \\(order ${short.order.increment_id}, 10.00 USD\\) is for more than `
-      + 'Stripe charge ch_\\w+ has left to refund: 5.00 USD of 50.00 USD'));
-    expect((await stack.stripe.refunds.list({ payment_intent: short.pi.id })).data.map((r) => r.amount)).toEqual([4500]);
+    expect(parked.reviewReason).toMatch(
+      new RegExp(
+        `credit memo ${tooMuch.entity_id} \\(order ${short.order.increment_id}, 10.00 USD\\) is for more than ` +
+          'Stripe charge ch_\\w+ has left to refund: 5.00 USD of 50.00 USD',
+      ),
+    );
+    expect((await stack.stripe.refunds.list({ payment_intent: short.pi.id })).data.map((r) => r.amount)).toEqual([
+      4500,
+    ]);
   });
 });

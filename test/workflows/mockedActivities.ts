@@ -30,25 +30,72 @@ export interface Scenario {
   order?: Partial<MagentoOrder>;
 }
 
-export const moneyMovers = ['refundPayment', 'cancelAuthorization', 'creditMagentoOrder', 'cancelMagentoOrder', 'cancelErpSalesOrder', 'cancelWmsOrder'];
+export const moneyMovers = [
+  'refundPayment',
+  'cancelAuthorization',
+  'creditMagentoOrder',
+  'cancelMagentoOrder',
+  'cancelErpSalesOrder',
+  'cancelWmsOrder',
+];
 
-export function externalError(system: System, status: number, body: unknown, method = 'POST', path = '/resource'): Error {
+export function externalError(
+  system: System,
+  status: number,
+  body: unknown,
+  method = 'POST',
+  path = '/resource',
+): Error {
   if (system === 'Stripe') {
-    const raw = { message: typeof body === 'string' ? body : 'Stripe error', statusCode: status, ...(typeof body === 'object' ? body : {}) };
-    const err = status === 401 ? new Stripe.errors.StripeAuthenticationError(raw) : status === 403 ? new Stripe.errors.StripePermissionError(raw)
-      : new Stripe.errors.StripeInvalidRequestError(raw);
+    const raw = {
+      message: typeof body === 'string' ? body : 'Stripe error',
+      statusCode: status,
+      ...(typeof body === 'object' ? body : {}),
+    };
+    const err =
+      status === 401
+        ? new Stripe.errors.StripeAuthenticationError(raw)
+        : status === 403
+          ? new Stripe.errors.StripePermissionError(raw)
+          : new Stripe.errors.StripeInvalidRequestError(raw);
     return stripeError(err) as Error;
   }
   const kindOf = { Magento: magentoFailureKind, Erp: erpFailureKind, Wms: wmsFailureKind }[system];
-  return new ExternalSystemError(system, `${method} ${path} → ${status}: ${JSON.stringify(body)}`, status, kindOf(status, body), undefined, body);
+  return new ExternalSystemError(
+    system,
+    `${method} ${path} → ${status}: ${JSON.stringify(body)}`,
+    status,
+    kindOf(status, body),
+    undefined,
+    body,
+  );
 }
 
 export function magentoOrder(incrementId: string, overrides: Partial<MagentoOrder> = {}): MagentoOrder {
-  const address = { firstname: 'Ada', lastname: 'Lovelace', street: ['12 Analytical Row'], city: 'London', postcode: 'N1 9GU', country_id: 'GB' };
+  const address = {
+    firstname: 'Ada',
+    lastname: 'Lovelace',
+    street: ['12 Analytical Row'],
+    city: 'London',
+    postcode: 'N1 9GU',
+    country_id: 'GB',
+  };
   return {
-    entity_id: 7, increment_id: incrementId, state: 'processing', status: 'processing', grand_total: 50, subtotal: 45, shipping_amount: 5,
-    tax_amount: 0, discount_amount: 0, order_currency_code: 'USD', customer_email: 'ada@example.com', customer_firstname: 'Ada',
-    customer_lastname: 'Lovelace', created_at: '2026-11-28 10:00:00', billing_address: address,
+    entity_id: 7,
+    increment_id: incrementId,
+    state: 'processing',
+    status: 'processing',
+    grand_total: 50,
+    subtotal: 45,
+    shipping_amount: 5,
+    tax_amount: 0,
+    discount_amount: 0,
+    order_currency_code: 'USD',
+    customer_email: 'ada@example.com',
+    customer_firstname: 'Ada',
+    customer_lastname: 'Lovelace',
+    created_at: '2026-11-28 10:00:00',
+    billing_address: address,
     extension_attributes: { shipping_assignments: [{ shipping: { address } }] },
     items: [
       { item_id: 1, sku: 'MUG-1', name: 'Mug', qty_ordered: 2, price: 10, row_total: 20, product_type: 'simple' },
@@ -58,24 +105,38 @@ export function magentoOrder(incrementId: string, overrides: Partial<MagentoOrde
   } as MagentoOrder;
 }
 
-export function createMockedActivities(scenarios: Map<string, Scenario>, calls: Map<string, Array<{ name: string; input: unknown }>>) {
+export function createMockedActivities(
+  scenarios: Map<string, Scenario>,
+  calls: Map<string, Array<{ name: string; input: unknown }>>,
+) {
   const runOf = () => Context.current().info.workflowExecution!.workflowId;
   const incrementIdOf = (workflowId: string) => workflowId.replace(/^order:/, '');
   const captured = new Set<string>();
-  const stub = <T>(name: string, answer: (input: never, workflowId: string) => T) => async (...args: unknown[]): Promise<T> => {
-    const input = args[0];
-    const workflowId = runOf();
-    const list = calls.get(workflowId) ?? [];
-    list.push({ name, input });
-    calls.set(workflowId, list);
-    const failure = scenarios.get(workflowId)?.failing?.[name];
-    if (failure) throw failure();
-    return answer(input as never, workflowId);
-  };
+  const stub =
+    <T>(name: string, answer: (input: never, workflowId: string) => T) =>
+    async (...args: unknown[]): Promise<T> => {
+      const input = args[0];
+      const workflowId = runOf();
+      const list = calls.get(workflowId) ?? [];
+      list.push({ name, input });
+      calls.set(workflowId, list);
+      const failure = scenarios.get(workflowId)?.failing?.[name];
+      if (failure) throw failure();
+      return answer(input as never, workflowId);
+    };
   const payment = (workflowId: string): PaymentSnapshot => ({
-    paymentIntentId: `pi_${incrementIdOf(workflowId)}`, chargeId: `ch_${incrementIdOf(workflowId)}`, status: 'succeeded', amountMinor: 5000,
-    amountRefundedMinor: 0, currency: 'USD', riskLevel: 'normal', riskScore: 10, captureMethod: 'automatic', amountCapturableMinor: 0,
-    createdAt: '2026-11-28T10:01:00.000Z', ...scenarios.get(workflowId)?.payment,
+    paymentIntentId: `pi_${incrementIdOf(workflowId)}`,
+    chargeId: `ch_${incrementIdOf(workflowId)}`,
+    status: 'succeeded',
+    amountMinor: 5000,
+    amountRefundedMinor: 0,
+    currency: 'USD',
+    riskLevel: 'normal',
+    riskScore: 10,
+    captureMethod: 'automatic',
+    amountCapturableMinor: 0,
+    createdAt: '2026-11-28T10:01:00.000Z',
+    ...scenarios.get(workflowId)?.payment,
     ...(captured.has(workflowId) ? { status: 'succeeded', amountCapturableMinor: 0 } : {}),
   });
   const activities: Partial<ProductActivities> = {
@@ -90,7 +151,11 @@ export function createMockedActivities(scenarios: Map<string, Scenario>, calls: 
     addMagentoComment: stub('addMagentoComment', () => undefined),
     holdMagentoOrder: stub('holdMagentoOrder', () => undefined),
     unholdMagentoOrder: stub('unholdMagentoOrder', () => undefined),
-    invoiceMagentoOrder: stub('invoiceMagentoOrder', () => ({ invoiceId: 11, created: true, invoicedElsewhere: false })),
+    invoiceMagentoOrder: stub('invoiceMagentoOrder', () => ({
+      invoiceId: 11,
+      created: true,
+      invoicedElsewhere: false,
+    })),
     shipMagentoOrder: stub('shipMagentoOrder', () => ({ shipmentId: 12, created: true })),
     cancelMagentoOrder: stub('cancelMagentoOrder', () => ({ canceled: true, state: 'canceled' })),
     creditMagentoOrder: stub('creditMagentoOrder', () => ({ creditMemoId: 13, created: true })),
@@ -98,7 +163,12 @@ export function createMockedActivities(scenarios: Map<string, Scenario>, calls: 
     createErpSalesOrder: stub('createErpSalesOrder', () => ({ name: 'SO-1', created: true })),
     cancelErpSalesOrder: stub('cancelErpSalesOrder', () => ['SO-1']),
     createErpSalesInvoice: stub('createErpSalesInvoice', () => ({ name: 'SI-1', created: true })),
-    invoiceErpSalesOrder: stub('invoiceErpSalesOrder', () => ({ name: 'SI-1', created: true, salesOrder: 'SO-1', grandTotalMinor: 5000 })),
+    invoiceErpSalesOrder: stub('invoiceErpSalesOrder', () => ({
+      name: 'SI-1',
+      created: true,
+      salesOrder: 'SO-1',
+      grandTotalMinor: 5000,
+    })),
     createErpPaymentEntry: stub('createErpPaymentEntry', () => ({ name: 'PE-1', created: true })),
     createWmsOrder: stub('createWmsOrder', () => ({ orderId: 21, created: true, status: 'Processing' })),
     cancelWmsOrder: stub('cancelWmsOrder', () => ({ cancelled: true })),
@@ -109,8 +179,11 @@ export function createMockedActivities(scenarios: Map<string, Scenario>, calls: 
       return { status: 'succeeded', amountCapturedMinor: 5000, alreadyCaptured: false };
     }),
     cancelAuthorization: stub('cancelAuthorization', () => ({ status: 'canceled', alreadyCanceled: false })),
-    createRetryCheckoutSession: stub('createRetryCheckoutSession', (i: { incrementId: string; expiresAt: number }) =>
-      ({ sessionId: `cs_${i.incrementId}`, url: `https://checkout.example/cs_${i.incrementId}`, expiresAt: i.expiresAt })),
+    createRetryCheckoutSession: stub('createRetryCheckoutSession', (i: { incrementId: string; expiresAt: number }) => ({
+      sessionId: `cs_${i.incrementId}`,
+      url: `https://checkout.example/cs_${i.incrementId}`,
+      expiresAt: i.expiresAt,
+    })),
     expireCheckoutSession: stub('expireCheckoutSession', () => ({ status: 'expired', alreadyClosed: false })),
     notifyCustomer: stub('notifyCustomer', () => ({ sent: true as const, messageId: '<m@test>' })),
     notifyMerchant: stub('notifyMerchant', () => ({ sent: true as const, messageId: '<m@test>' })),
@@ -135,11 +208,17 @@ export async function startMockedWorker(name: string): Promise<MockedWorker> {
   const taskQueue = uniqueTaskQueue(name);
   const scenarios = new Map<string, Scenario>();
   const calls = new Map<string, Array<{ name: string; input: unknown }>>();
-  const { worker } = await createWorker({ env: temporalEnvSchema.parse({ TEMPORAL_TASK_QUEUE: taskQueue }), connection: env.nativeConnection,
-    activities: createMockedActivities(scenarios, calls) });
+  const { worker } = await createWorker({
+    env: temporalEnvSchema.parse({ TEMPORAL_TASK_QUEUE: taskQueue }),
+    connection: env.nativeConnection,
+    activities: createMockedActivities(scenarios, calls),
+  });
   const running = worker.run();
   return {
-    env, taskQueue, scenarios, calls,
+    env,
+    taskQueue,
+    scenarios,
+    calls,
     close: async () => {
       worker.shutdown();
       await running;

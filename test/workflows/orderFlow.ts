@@ -14,27 +14,59 @@ let sequence = 0;
 export async function placeOrder(stack: ProductStack, overrides: Record<string, unknown> = {}): Promise<MagentoOrder> {
   sequence += 1;
   const email = `buyer${sequence}-${Date.now()}@example.com`;
-  const address = { firstname: 'Ada', lastname: 'Lovelace', street: ['12 Analytical Row'], city: 'London', postcode: 'N1 9GU', country_id: 'GB', telephone: '+44 20 7946 0000', email };
+  const address = {
+    firstname: 'Ada',
+    lastname: 'Lovelace',
+    street: ['12 Analytical Row'],
+    city: 'London',
+    postcode: 'N1 9GU',
+    country_id: 'GB',
+    telephone: '+44 20 7946 0000',
+    email,
+  };
   return stack.clients.magento.createOrder({
-    customer_email: email, customer_firstname: 'Ada', customer_lastname: 'Lovelace', customer_is_guest: 1,
-    order_currency_code: 'USD', base_currency_code: 'USD', subtotal: 45, shipping_amount: 5, tax_amount: 0, discount_amount: 0, grand_total: 50, base_grand_total: 50,
+    customer_email: email,
+    customer_firstname: 'Ada',
+    customer_lastname: 'Lovelace',
+    customer_is_guest: 1,
+    order_currency_code: 'USD',
+    base_currency_code: 'USD',
+    subtotal: 45,
+    shipping_amount: 5,
+    tax_amount: 0,
+    discount_amount: 0,
+    grand_total: 50,
+    base_grand_total: 50,
     items: [
       { sku: 'MUG-1', name: 'Mug', qty_ordered: 2, price: 10, row_total: 20, product_type: 'simple' },
       { sku: 'TEE-1', name: 'T-shirt', qty_ordered: 1, price: 25, row_total: 25, product_type: 'simple' },
     ],
     billing_address: { ...address, address_type: 'billing' },
     payment: { method: 'stripe_payments', additional_information: [] },
-    extension_attributes: { shipping_assignments: [{ shipping: { address: { ...address, address_type: 'shipping' }, method: 'flatrate_flatrate' }, items: [] }] },
+    extension_attributes: {
+      shipping_assignments: [
+        { shipping: { address: { ...address, address_type: 'shipping' }, method: 'flatrate_flatrate' }, items: [] },
+      ],
+    },
     ...overrides,
   });
 }
 
 /** Pays through the Stripe sandbox as the storefront does; a decline is an outcome, not an error. */
-export async function pay(stack: ProductStack, order: MagentoOrder, paymentMethod: string): Promise<Stripe.PaymentIntent> {
+export async function pay(
+  stack: ProductStack,
+  order: MagentoOrder,
+  paymentMethod: string,
+): Promise<Stripe.PaymentIntent> {
   const amount = toMinor(order.grand_total, order.order_currency_code);
   try {
-    return await stack.stripe.paymentIntents.create({ amount, currency: order.order_currency_code.toLowerCase(), confirm: true,
-      payment_method: paymentMethod, metadata: { magento_order_id: order.increment_id } });
+    return await stack.stripe.paymentIntents.create({
+      amount,
+      currency: order.order_currency_code.toLowerCase(),
+      confirm: true,
+      payment_method: paymentMethod,
+      metadata: { magento_order_id: order.increment_id },
+    });
   } catch (err) {
     if (!(err instanceof Stripe.errors.StripeCardError)) throw err;
     const pi = (err.raw as { payment_intent?: { id: string } }).payment_intent;
@@ -45,11 +77,16 @@ export async function pay(stack: ProductStack, order: MagentoOrder, paymentMetho
 }
 
 /** Every event the Stripe sandbox recorded about this payment, oldest first. */
-export async function eventsAbout(stack: ProductStack, paymentIntentId: string, types?: string[]): Promise<Stripe.Event[]> {
+export async function eventsAbout(
+  stack: ProductStack,
+  paymentIntentId: string,
+  types?: string[],
+): Promise<Stripe.Event[]> {
   const events: Stripe.Event[] = [];
   for await (const event of stack.stripe.events.list({ limit: 100 })) {
     const o = event.data.object as { id?: string; payment_intent?: string };
-    if ((o.id === paymentIntentId || o.payment_intent === paymentIntentId) && (!types || types.includes(event.type))) events.push(event);
+    if ((o.id === paymentIntentId || o.payment_intent === paymentIntentId) && (!types || types.includes(event.type)))
+      events.push(event);
   }
   return events.reverse();
 }
@@ -62,7 +99,8 @@ export async function eventsAbout(stack: ProductStack, paymentIntentId: string, 
 export async function deliver(client: Client, taskQueue: string, events: Stripe.Event[]): Promise<void> {
   for (const event of events) {
     // Unlike the receiver, an event whose run has closed starts again: as a redelivery after the retention period would.
-    const intake = await client.workflow.start('stripeEventIntake', { ...intakeStart(event), workflowIdReusePolicy: 'ALLOW_DUPLICATE', taskQueue })
+    const intake = await client.workflow
+      .start('stripeEventIntake', { ...intakeStart(event), workflowIdReusePolicy: 'ALLOW_DUPLICATE', taskQueue })
       .catch((err) => {
         if (err instanceof WorkflowExecutionAlreadyStartedError) return client.workflow.getHandle(`stripe:${event.id}`);
         throw err;
@@ -90,7 +128,10 @@ export async function waitForStep(handle: WorkflowHandle, step: string, timeoutM
 }
 
 /** Ships the WMS order in the sandbox and returns its tracking. */
-export async function shipInWms(stack: ProductStack, incrementId: string): Promise<{ trackingNumber: string; carrier?: string }> {
+export async function shipInWms(
+  stack: ProductStack,
+  incrementId: string,
+): Promise<{ trackingNumber: string; carrier?: string }> {
   const wmsOrder = await stack.clients.wms.findByReferenceId(incrementId);
   if (!wmsOrder) throw new Error(`no WMS order ${incrementId}`);
   await axios.post(`${stack.urls.wms}/__sandbox/ship/${wmsOrder.id}`);
@@ -98,4 +139,3 @@ export async function shipInWms(stack: ProductStack, incrementId: string): Promi
   const tracking = shipped.shipments.find((s) => s.tracking?.tracking_number)?.tracking;
   return { trackingNumber: tracking!.tracking_number!, carrier: tracking!.carrier };
 }
-

@@ -16,7 +16,13 @@ describe('orderToCash in the review queue', () => {
   it('parks a payment for an order Magento does not have yet, and completes it when an operator retries after the order appears', async () => {
     const { env, stack, taskQueue } = ws;
     const incrementId = `LATE-${Date.now()}`;
-    const pi = await stack.stripe.paymentIntents.create({ amount: 5000, currency: 'usd', confirm: true, payment_method: 'pm_card_visa', metadata: { magento_order_id: incrementId } });
+    const pi = await stack.stripe.paymentIntents.create({
+      amount: 5000,
+      currency: 'usd',
+      confirm: true,
+      payment_method: 'pm_card_visa',
+      metadata: { magento_order_id: incrementId },
+    });
     await deliver(env.client, taskQueue, await eventsAbout(stack, pi.id, ['payment_intent.succeeded']));
     const handle = env.client.workflow.getHandle(`order:${incrementId}`);
     // The storefront may still be writing the order: the run waits (durable backoff, 15 minutes by default) before parking.
@@ -32,7 +38,9 @@ describe('orderToCash in the review queue', () => {
 
     const order = await placeOrder(stack, { increment_id: incrementId });
     await expect(handle.executeUpdate(retryUpdate, { args: [{ operator: 'ops' }] })).resolves.toBe('retry');
-    await expect(handle.executeUpdate(retryUpdate, { args: [{ operator: 'ops' }] })).rejects.toMatchObject({ cause: { message: expect.stringMatching(/^not parked/) } });
+    await expect(handle.executeUpdate(retryUpdate, { args: [{ operator: 'ops' }] })).rejects.toMatchObject({
+      cause: { message: expect.stringMatching(/^not parked/) },
+    });
     await waitForStep(handle, 'awaiting_shipment');
     await handle.signal('shipment', await shipInWms(stack, incrementId));
     const result: OrderOutcome = await handle.result();
@@ -43,7 +51,13 @@ describe('orderToCash in the review queue', () => {
   it('waits for an order the storefront writes a few minutes after the payment, and completes it without parking', async () => {
     const { env, stack, taskQueue } = ws;
     const incrementId = `SLOW-${Date.now()}`;
-    const pi = await stack.stripe.paymentIntents.create({ amount: 5000, currency: 'usd', confirm: true, payment_method: 'pm_card_visa', metadata: { magento_order_id: incrementId } });
+    const pi = await stack.stripe.paymentIntents.create({
+      amount: 5000,
+      currency: 'usd',
+      confirm: true,
+      payment_method: 'pm_card_visa',
+      metadata: { magento_order_id: incrementId },
+    });
     await deliver(env.client, taskQueue, await eventsAbout(stack, pi.id, ['payment_intent.succeeded']));
     const handle = env.client.workflow.getHandle(`order:${incrementId}`);
     await env.sleep('2 minutes');
@@ -53,7 +67,7 @@ describe('orderToCash in the review queue', () => {
     expect(status.syncState).toBe('awaiting_shipment');
     expect(status.reviewReason).toBeUndefined();
     await handle.signal('shipment', await shipInWms(stack, incrementId));
-    expect((await handle.result() as OrderOutcome).outcome).toBe('completed');
+    expect(((await handle.result()) as OrderOutcome).outcome).toBe('completed');
     await recordHistories(env.client, [{ name: 'order-waited-for-late-order', workflowId: handle.workflowId }]);
   });
 });

@@ -23,10 +23,16 @@ describe('orderToCash when the money goes back before the parcel leaves', () => 
     await deliver(env.client, taskQueue, await eventsAbout(stack, pi.id, ['charge.refunded']));
     const result: OrderOutcome = await handle.result();
 
-    expect(result).toMatchObject({ outcome: 'compensated', reason: 'the payment was fully refunded in Stripe before shipment' });
+    expect(result).toMatchObject({
+      outcome: 'compensated',
+      reason: 'the payment was fully refunded in Stripe before shipment',
+    });
     expect((await stack.stripe.refunds.list({ payment_intent: pi.id })).data).toHaveLength(1);
     expect((await stack.clients.wms.findByReferenceId(order.increment_id))?.status).toBe('Cancelled');
-    const salesOrders = await stack.clients.erp.listDocs<{ docstatus: number }>('Sales Order', { filters: [['po_no', '=', order.increment_id]], fields: ['docstatus'] });
+    const salesOrders = await stack.clients.erp.listDocs<{ docstatus: number }>('Sales Order', {
+      filters: [['po_no', '=', order.increment_id]],
+      fields: ['docstatus'],
+    });
     expect(salesOrders.map((d) => d.docstatus)).toEqual([2]);
     expect((await stack.clients.magento.listCreditMemos(order.entity_id)).total_count).toBe(1);
     expect((await stack.clients.magento.getOrder(order.entity_id)).state).toBe('closed');

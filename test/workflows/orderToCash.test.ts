@@ -31,7 +31,10 @@ describe('orderToCash on the time-skipping server, with real activities against 
   const handleOf = (incrementId: string) => env.client.workflow.getHandle(`order:${incrementId}`);
 
   async function erpDocs(doctype: string, poNo: string) {
-    return stack.clients.erp.listDocs<{ name: string; docstatus: number }>(doctype, { filters: [['po_no', '=', poNo]], fields: ['name', 'docstatus'] });
+    return stack.clients.erp.listDocs<{ name: string; docstatus: number }>(doctype, {
+      filters: [['po_no', '=', poNo]],
+      fields: ['name', 'docstatus'],
+    });
   }
 
   it('takes a paid order through invoice, ERP, WMS and shipment to complete, creating each document once', async () => {
@@ -50,10 +53,15 @@ describe('orderToCash on the time-skipping server, with real activities against 
     const magentoOrder = await stack.clients.magento.getOrder(order.entity_id);
     expect(magentoOrder).toMatchObject({ state: 'complete', status: 'complete' });
     expect((await stack.clients.magento.listInvoices(order.entity_id)).total_count).toBe(1);
-    expect((await stack.clients.magento.listShipments(order.entity_id)).items[0]?.tracks?.[0]?.track_number).toBe(tracking.trackingNumber);
+    expect((await stack.clients.magento.listShipments(order.entity_id)).items[0]?.tracks?.[0]?.track_number).toBe(
+      tracking.trackingNumber,
+    );
     expect(await erpDocs('Sales Order', order.increment_id)).toHaveLength(1);
     expect(await erpDocs('Sales Invoice', order.increment_id)).toHaveLength(1);
-    const payments = await stack.clients.erp.listDocs('Payment Entry', { filters: [['reference_no', '=', pi.latest_charge as string]], fields: ['name', 'paid_amount'] });
+    const payments = await stack.clients.erp.listDocs('Payment Entry', {
+      filters: [['reference_no', '=', pi.latest_charge as string]],
+      fields: ['name', 'paid_amount'],
+    });
     expect(payments).toEqual([expect.objectContaining({ paid_amount: 50 })]);
     expect((await stack.clients.wms.findByReferenceId(order.increment_id))?.status).toBe('Fulfilled');
     expect(result.status.timestamps).toHaveProperty('completed');
@@ -65,18 +73,30 @@ describe('orderToCash on the time-skipping server, with real activities against 
     expect(payloads.map((p) => p.activity)).not.toContain('findMagentoOrder');
     const snapshot = payloads.find((p) => p.activity === 'loadOrderSnapshot' && p.kind === 'result')?.value;
     expect(snapshot).toMatchObject({ incrementId: order.increment_id, currency: 'USD', grandTotalMinor: 5000 });
-    expect(payloads.map((p) => p.activity)).toEqual(expect.arrayContaining(['invoiceMagentoOrder', 'createErpSalesOrder', 'createWmsOrder', 'createErpPaymentEntry']));
+    expect(payloads.map((p) => p.activity)).toEqual(
+      expect.arrayContaining(['invoiceMagentoOrder', 'createErpSalesOrder', 'createWmsOrder', 'createErpPaymentEntry']),
+    );
     const everything = JSON.stringify(payloads);
-    for (const magentoField of ['billing_address', 'status_histories', 'extension_attributes', 'grand_total', 'payment']) {
+    for (const magentoField of [
+      'billing_address',
+      'status_histories',
+      'extension_attributes',
+      'grand_total',
+      'payment',
+    ]) {
       expect(everything).not.toContain(`"${magentoField}":`);
     }
   });
 
   /** Every activity's input and result in the order run's history, decoded: activity tasks and local-activity markers. */
-  async function activityPayloads(incrementId: string): Promise<Array<{ activity: string; kind: 'input' | 'result'; value: unknown }>> {
+  async function activityPayloads(
+    incrementId: string,
+  ): Promise<Array<{ activity: string; kind: 'input' | 'result'; value: unknown }>> {
     const history = await handleOf(incrementId).fetchHistory();
     const decode = (payloads: Array<{ data?: Uint8Array | null }> | null | undefined) =>
-      (payloads ?? []).filter((p) => p.data?.length).map((p) => JSON.parse(Buffer.from(p.data!).toString('utf8')) as unknown);
+      (payloads ?? [])
+        .filter((p) => p.data?.length)
+        .map((p) => JSON.parse(Buffer.from(p.data!).toString('utf8')) as unknown);
     const scheduled = new Map<number, string>();
     const found: Array<{ activity: string; kind: 'input' | 'result'; value: unknown }> = [];
     for (const event of history.events ?? []) {
@@ -94,7 +114,8 @@ describe('orderToCash on the time-skipping server, with real activities against 
       const marker = event.markerRecordedEventAttributes;
       if (marker?.markerName === 'core_local_activity') {
         const [data] = decode(marker.details?.data?.payloads) as Array<{ activity_type?: string }>;
-        for (const value of decode(marker.details?.result?.payloads)) found.push({ activity: data?.activity_type ?? '?', kind: 'result', value });
+        for (const value of decode(marker.details?.result?.payloads))
+          found.push({ activity: data?.activity_type ?? '?', kind: 'result', value });
       }
     }
     return found;
@@ -104,21 +125,36 @@ describe('orderToCash on the time-skipping server, with real activities against 
     const order = await placeOrder(stack);
     record('order-fraud-approved', order.increment_id);
     const pi = await pay(stack, order, 'pm_card_riskLevelElevated');
-    await deliver(env.client, taskQueue, await eventsAbout(stack, pi.id, ['payment_intent.succeeded', 'review.opened']));
+    await deliver(
+      env.client,
+      taskQueue,
+      await eventsAbout(stack, pi.id, ['payment_intent.succeeded', 'review.opened']),
+    );
     const held = await waitForStep(handleOf(order.increment_id), 'fraud_hold');
     expect(held.syncState).toBe('fraud_hold');
     expect(held.fraud?.reasons.join(' ')).toMatch(/Radar/);
-    await eventually('the Magento hold', async () => ((await stack.clients.magento.getOrder(order.entity_id)).state === 'holded' ? true : undefined));
+    await eventually('the Magento hold', async () =>
+      (await stack.clients.magento.getOrder(order.entity_id)).state === 'holded' ? true : undefined,
+    );
 
     await env.sleep('30 hours');
-    await handleOf(order.increment_id).signal('fraudDecision', { decision: 'approve', reviewer: 'ops@shop.example', note: 'known customer' });
+    await handleOf(order.increment_id).signal('fraudDecision', {
+      decision: 'approve',
+      reviewer: 'ops@shop.example',
+      note: 'known customer',
+    });
     await waitForStep(handleOf(order.increment_id), 'awaiting_shipment');
     await handleOf(order.increment_id).signal('shipment', await shipInWms(stack, order.increment_id));
     const result: OrderOutcome = await handleOf(order.increment_id).result();
 
     expect(result.outcome).toBe('completed');
-    expect(result.status.fraud?.decision).toEqual({ decision: 'approve', reviewer: 'ops@shop.example', note: 'known customer' });
-    const comments = (await stack.clients.magento.getOrder(order.entity_id)).status_histories?.map((h) => h.comment) ?? [];
+    expect(result.status.fraud?.decision).toEqual({
+      decision: 'approve',
+      reviewer: 'ops@shop.example',
+      note: 'known customer',
+    });
+    const comments =
+      (await stack.clients.magento.getOrder(order.entity_id)).status_histories?.map((h) => h.comment) ?? [];
     expect(comments.some((c) => c?.startsWith('Fraud hold approved by ops@shop.example'))).toBe(true);
   });
 
@@ -126,7 +162,11 @@ describe('orderToCash on the time-skipping server, with real activities against 
     const order = await placeOrder(stack);
     record('order-fraud-timeout', order.increment_id);
     const pi = await pay(stack, order, 'pm_card_riskLevelElevated');
-    await deliver(env.client, taskQueue, await eventsAbout(stack, pi.id, ['payment_intent.succeeded', 'review.opened']));
+    await deliver(
+      env.client,
+      taskQueue,
+      await eventsAbout(stack, pi.id, ['payment_intent.succeeded', 'review.opened']),
+    );
     await waitForStep(handleOf(order.increment_id), 'fraud_hold');
     const result: OrderOutcome = await handleOf(order.increment_id).result(); // time skips through the 48 h hold
 
@@ -136,15 +176,20 @@ describe('orderToCash on the time-skipping server, with real activities against 
     expect(charge.amount_refunded).toBe(charge.amount);
     expect((await stack.clients.magento.getOrder(order.entity_id)).state).toBe('canceled');
     expect(await erpDocs('Sales Order', order.increment_id)).toHaveLength(0);
-    const notices = (await stack.mail.messages({ to: merchantEmail })).filter((m) => m.subject.includes(order.increment_id));
-    expect(notices.map((m) => m.key)).toEqual([`fraud_hold:${order.increment_id}`, `compensated:${order.increment_id}`]);
+    const notices = (await stack.mail.messages({ to: merchantEmail })).filter((m) =>
+      m.subject.includes(order.increment_id),
+    );
+    expect(notices.map((m) => m.key)).toEqual([
+      `fraud_hold:${order.increment_id}`,
+      `compensated:${order.increment_id}`,
+    ]);
   });
 
   it('compensates when the warehouse has no stock: credit memo, ERP order cancelled, payment refunded', async () => {
     await axios.put(`${stack.urls.wms}/__sandbox/stock`, { outOfStockSkus: ['TEE-1'] });
     try {
       const order = await placeOrder(stack);
-    record('order-out-of-stock', order.increment_id);
+      record('order-out-of-stock', order.increment_id);
       const pi = await pay(stack, order, 'pm_card_visa');
       await deliver(env.client, taskQueue, await eventsAbout(stack, pi.id, ['payment_intent.succeeded']));
       const result: OrderOutcome = await handleOf(order.increment_id).result();
@@ -168,8 +213,11 @@ describe('orderToCash on the time-skipping server, with real activities against 
     await deliver(env.client, taskQueue, await eventsAbout(stack, declined.id, ['payment_intent.payment_failed']));
     await waitForStep(handleOf(order.increment_id), 'payment_failed');
     await eventually('the payment_failed comment', async () => {
-      const comments = (await stack.clients.magento.getOrder(order.entity_id)).status_histories?.map((h) => h.comment) ?? [];
-      return comments.some((c) => c?.includes('payment_failed: the card payment was declined (generic_decline)')) ? true : undefined;
+      const comments =
+        (await stack.clients.magento.getOrder(order.entity_id)).status_histories?.map((h) => h.comment) ?? [];
+      return comments.some((c) => c?.includes('payment_failed: the card payment was declined (generic_decline)'))
+        ? true
+        : undefined;
     });
 
     await env.sleep('20 hours');
@@ -192,7 +240,9 @@ describe('orderToCash on the time-skipping server, with real activities against 
     expect(result.outcome).toBe('canceled_unpaid');
     expect((await stack.clients.magento.getOrder(order.entity_id)).state).toBe('canceled');
     const notices = (await stack.mail.messages()).filter((m) => m.subject.includes(order.increment_id));
-    expect(notices.map((m) => ({ key: m.key, to: m.to }))).toEqual([{ key: `payment_failed:${order.increment_id}`, to: [order.customer_email] }]);
+    expect(notices.map((m) => ({ key: m.key, to: m.to }))).toEqual([
+      { key: `payment_failed:${order.increment_id}`, to: [order.customer_email] },
+    ]);
   });
 
   it('finds the shipment in the WMS when its webhook never arrives, and completes', async () => {
@@ -210,8 +260,13 @@ describe('orderToCash on the time-skipping server, with real activities against 
   it('parks an order whose payment does not match its grand total, and ends it when an operator skips', async () => {
     const order = await placeOrder(stack);
     record('order-review-skipped', order.increment_id);
-    const pi = await stack.stripe.paymentIntents.create({ amount: toMinor(order.grand_total, 'USD') - 1, currency: 'usd', confirm: true,
-      payment_method: 'pm_card_visa', metadata: { magento_order_id: order.increment_id } });
+    const pi = await stack.stripe.paymentIntents.create({
+      amount: toMinor(order.grand_total, 'USD') - 1,
+      currency: 'usd',
+      confirm: true,
+      payment_method: 'pm_card_visa',
+      metadata: { magento_order_id: order.increment_id },
+    });
     await deliver(env.client, taskQueue, await eventsAbout(stack, pi.id, ['payment_intent.succeeded']));
     const parked = await waitForStep(handleOf(order.increment_id), 'paid').then(async () => {
       for (;;) {
@@ -220,7 +275,9 @@ describe('orderToCash on the time-skipping server, with real activities against 
         await new Promise((r) => setTimeout(r, 100));
       }
     });
-    expect(parked.reviewReason).toBe(`order ${order.increment_id}: Stripe charged 49.99 USD but the Magento grand total is 50.00 USD`);
+    expect(parked.reviewReason).toBe(
+      `order ${order.increment_id}: Stripe charged 49.99 USD but the Magento grand total is 50.00 USD`,
+    );
     await handleOf(order.increment_id).signal('skip', { operator: 'ops' });
     const result: OrderOutcome = await handleOf(order.increment_id).result();
     expect(result.outcome).toBe('skipped');

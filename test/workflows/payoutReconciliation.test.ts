@@ -16,7 +16,15 @@ import { startProductStack, type ProductStack } from '../harness/productStack';
 import { recordHistories } from '../harness/recordHistories';
 import { createTimeSkippingEnv, uniqueTaskQueue } from '../harness/temporal';
 import { deliver } from './orderFlow';
-import { failPayout, historyPayloads, payInStripe, payOut, payoutEvents, seedAndPayOut, sweptTransactions } from './payoutFlow';
+import {
+  failPayout,
+  historyPayloads,
+  payInStripe,
+  payOut,
+  payoutEvents,
+  seedAndPayOut,
+  sweptTransactions,
+} from './payoutFlow';
 
 jest.setTimeout(120_000);
 
@@ -61,9 +69,16 @@ describe('payoutReconciliation on the time-skipping server, with real activities
         return { ...page, lines: page.lines.filter((l) => !stripeView.hiddenTransactions.has(l.id)) };
       },
       // The real reading activity, over a Stripe client that leaves out what Stripe has not listed yet.
-      collectPayoutTransactions: createPayoutTransactionActivities(hidingStripe(stack.stripe), stack.clients.payoutReports).collectPayoutTransactions,
+      collectPayoutTransactions: createPayoutTransactionActivities(
+        hidingStripe(stack.stripe),
+        stack.clients.payoutReports,
+      ).collectPayoutTransactions,
     };
-    ({ worker } = await createWorker({ env: temporalEnvSchema.parse({ TEMPORAL_TASK_QUEUE: taskQueue }), activities, connection: env.nativeConnection }));
+    ({ worker } = await createWorker({
+      env: temporalEnvSchema.parse({ TEMPORAL_TASK_QUEUE: taskQueue }),
+      activities,
+      connection: env.nativeConnection,
+    }));
     running = worker.run();
   });
 
@@ -88,17 +103,23 @@ describe('payoutReconciliation on the time-skipping server, with real activities
   }
 
   const handleOf = (payoutId: string) => env.client.workflow.getHandle(`payout:${payoutId}`);
-  const storedLines = (payoutId: string): Promise<PayoutLine[]> => stack.clients.payoutReports.readLines(payoutId, 0, Number.MAX_SAFE_INTEGER);
+  const storedLines = (payoutId: string): Promise<PayoutLine[]> =>
+    stack.clients.payoutReports.readLines(payoutId, 0, Number.MAX_SAFE_INTEGER);
 
   async function journalEntries(payoutId: string): Promise<JournalEntryDoc[]> {
-    const found = await stack.clients.erp.listDocs<{ name: string }>('Journal Entry', { filters: [['cheque_no', '=', payoutId]], fields: ['name'] });
+    const found = await stack.clients.erp.listDocs<{ name: string }>('Journal Entry', {
+      filters: [['cheque_no', '=', payoutId]],
+      fields: ['name'],
+    });
     return Promise.all(found.map((doc) => stack.clients.erp.getDoc<JournalEntryDoc>('Journal Entry', doc.name)));
   }
 
   async function statusOf(payoutId: string, until: (s: PayoutStatus) => boolean): Promise<PayoutStatus> {
     let last: PayoutStatus | undefined;
     for (let i = 0; i < 200; i++) {
-      last = await handleOf(payoutId).query<PayoutStatus>('status').catch(() => undefined);
+      last = await handleOf(payoutId)
+        .query<PayoutStatus>('status')
+        .catch(() => undefined);
       if (last && until(last)) return last;
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -109,7 +130,12 @@ describe('payoutReconciliation on the time-skipping server, with real activities
   async function expectReconciled(payout: Stripe.Payout, report: PayoutReportHead): Promise<PayoutLine[]> {
     const currency = payout.currency.toUpperCase();
     expect(report.outcome).toBe('reconciled');
-    expect(report.payout).toMatchObject({ id: payout.id, amountMinor: payout.amount, currency, automatic: payout.automatic });
+    expect(report.payout).toMatchObject({
+      id: payout.id,
+      amountMinor: payout.amount,
+      currency,
+      automatic: payout.automatic,
+    });
     expect(report.summary).toMatchObject({ matches: true, differenceMinor: 0, currency });
     expect(report.summary.totals.netMinor).toBe(payout.amount);
     // The lines are in the report store, as published: the run's result carries only their count.
@@ -123,7 +149,12 @@ describe('payoutReconciliation on the time-skipping server, with real activities
     expect(lines.map((l) => l.id).sort()).toEqual([...swept.keys()].sort());
     for (const line of lines) {
       const txn = swept.get(line.id)!;
-      expect([line.grossMinor, line.feeMinor, line.netMinor, line.reportingCategory]).toEqual([txn.amount, txn.fee, txn.net, txn.reporting_category]);
+      expect([line.grossMinor, line.feeMinor, line.netMinor, line.reportingCategory]).toEqual([
+        txn.amount,
+        txn.fee,
+        txn.net,
+        txn.reporting_category,
+      ]);
     }
 
     const entries = await journalEntries(payout.id);
@@ -136,9 +167,13 @@ describe('payoutReconciliation on the time-skipping server, with real activities
     expect(debit).toBe(report.journalEntry.journal.totalDebitMinor);
     const bank = entry.accounts.filter((row) => row.account === 'Bank - SS');
     expect(bank.map((row) => toMinor(row.debit, currency))).toEqual([payout.amount]);
-    const fees = entry.accounts.filter((row) => row.account === 'Stripe Fees - SS').map((row) => toMinor(row.debit, currency));
+    const fees = entry.accounts
+      .filter((row) => row.account === 'Stripe Fees - SS')
+      .map((row) => toMinor(row.debit, currency));
     // Dispute fees are booked by the dispute's own run when the dispute opens; the payout books every other fee.
-    const payoutFeesMinor = lines.filter((l) => !['dispute', 'dispute_reversal'].includes(l.reportingCategory)).reduce((sum, l) => sum + l.feeMinor, 0);
+    const payoutFeesMinor = lines
+      .filter((l) => !['dispute', 'dispute_reversal'].includes(l.reportingCategory))
+      .reduce((sum, l) => sum + l.feeMinor, 0);
     expect(fees).toEqual(payoutFeesMinor > 0 ? [payoutFeesMinor] : []);
     return lines;
   }
@@ -155,8 +190,12 @@ describe('payoutReconciliation on the time-skipping server, with real activities
     expect(events.map((e) => e.type)).toEqual(['payout.paid', 'payout.reconciliation_completed']);
 
     await deliver(steadyClient, taskQueue, events);
-    const report = await handleOf(payout.id).result() as PayoutReportHead;
-    recorded.push({ name: 'payout-store-reconciled', workflowId: `payout:${payout.id}`, runId: (await handleOf(payout.id).describe()).runId });
+    const report = (await handleOf(payout.id).result()) as PayoutReportHead;
+    recorded.push({
+      name: 'payout-store-reconciled',
+      workflowId: `payout:${payout.id}`,
+      runId: (await handleOf(payout.id).describe()).runId,
+    });
 
     const lines = await expectReconciled(payout, report);
     expect(report.summary.byCategory).toEqual({
@@ -172,9 +211,11 @@ describe('payoutReconciliation on the time-skipping server, with real activities
 
     // Stripe redelivers both events after the run has finished: a new run finds the journal entry and books nothing.
     await deliver(steadyClient, taskQueue, events);
-    const again = await handleOf(payout.id).result() as PayoutReportHead;
+    const again = (await handleOf(payout.id).result()) as PayoutReportHead;
     expect(again.journalEntry).toMatchObject({ name: report.journalEntry.name, created: false });
-    expect(again.notes).toEqual([`The ERP already had Journal Entry ${report.journalEntry.name} for this payout; nothing was booked twice.`]);
+    expect(again.notes).toEqual([
+      `The ERP already had Journal Entry ${report.journalEntry.name} for this payout; nothing was booked twice.`,
+    ]);
     expect(await journalEntries(payout.id)).toHaveLength(1);
   });
 
@@ -184,11 +225,16 @@ describe('payoutReconciliation on the time-skipping server, with real activities
     await payInStripe(stack, 3_000, 'JPY', { paymentMethod: 'pm_card_createDispute' });
     const payout = await payOut(stack, 'JPY');
     await deliver(steadyClient, taskQueue, await payoutEvents(stack, payout.id));
-    const report = await handleOf(payout.id).result() as PayoutReportHead;
+    const report = (await handleOf(payout.id).result()) as PayoutReportHead;
 
     const lines = await expectReconciled(payout, report);
     expect(lines).toHaveLength(204);
-    expect((await handleOf(payout.id).query<PayoutStatus>('status'))).toMatchObject({ pages: 3, lines: 204, syncState: 'completed', step: 'completed' });
+    expect(await handleOf(payout.id).query<PayoutStatus>('status')).toMatchObject({
+      pages: 3,
+      lines: 204,
+      syncState: 'completed',
+      step: 'completed',
+    });
     const first = lines.find((l) => l.grossMinor === 5_000)!;
     expect(first.feeMinor).toBe(180); // 3.6%, no fixed part
     const entry = (await journalEntries(payout.id))[0]!;
@@ -201,10 +247,15 @@ describe('payoutReconciliation on the time-skipping server, with real activities
     await payInStripe(stack, 20_000, 'KWD', { paymentMethod: 'pm_card_createDispute' });
     const payout = await payOut(stack, 'KWD');
     await deliver(steadyClient, taskQueue, await payoutEvents(stack, payout.id));
-    const report = await handleOf(payout.id).result() as PayoutReportHead;
+    const report = (await handleOf(payout.id).result()) as PayoutReportHead;
 
     const lines = await expectReconciled(payout, report);
-    expect(lines.filter((l) => l.reportingCategory === 'charge').map((l) => l.feeMinor).sort((a, b) => a - b)).toEqual([250, 460, 680]);
+    expect(
+      lines
+        .filter((l) => l.reportingCategory === 'charge')
+        .map((l) => l.feeMinor)
+        .sort((a, b) => a - b),
+    ).toEqual([250, 460, 680]);
     expect(report.summary.byCategory.dispute).toMatchObject({ grossMinor: -20_000, feeMinor: 5_000 });
   });
 
@@ -216,13 +267,17 @@ describe('payoutReconciliation on the time-skipping server, with real activities
     await statusOf(payout.id, (s) => s.step === 'awaiting_reconciliation');
     stripeView.reconciling.delete(payout.id);
 
-    const report = await handleOf(payout.id).result() as PayoutReportHead; // time skips through the 24 h wait
+    const report = (await handleOf(payout.id).result()) as PayoutReportHead; // time skips through the 24 h wait
     recorded.push({ name: 'payout-store-reconciled-after-24h', workflowId: `payout:${payout.id}` });
     await expectReconciled(payout, report);
-    expect(report.notes).toEqual(['Stripe had not sent payout.reconciliation_completed 24 hours after payout.paid; '
-      + 'reconciled with the balance transactions Stripe listed then.']);
+    expect(report.notes).toEqual([
+      'Stripe had not sent payout.reconciliation_completed 24 hours after payout.paid; ' +
+        'reconciled with the balance transactions Stripe listed then.',
+    ]);
     const { timestamps } = await handleOf(payout.id).query<PayoutStatus>('status');
-    expect(Date.parse(timestamps.reading_transactions!) - Date.parse(timestamps.awaiting_reconciliation!)).toBeGreaterThanOrEqual(24 * 3600 * 1000);
+    expect(
+      Date.parse(timestamps.reading_transactions!) - Date.parse(timestamps.awaiting_reconciliation!),
+    ).toBeGreaterThanOrEqual(24 * 3600 * 1000);
   });
 
   it('goes on as soon as payout.reconciliation_completed arrives', async () => {
@@ -234,7 +289,7 @@ describe('payoutReconciliation on the time-skipping server, with real activities
     stripeView.reconciling.delete(payout.id);
     await deliver(steadyClient, taskQueue, await payoutEvents(stack, payout.id, ['payout.reconciliation_completed']));
 
-    const report = await handleOf(payout.id).result() as PayoutReportHead;
+    const report = (await handleOf(payout.id).result()) as PayoutReportHead;
     await expectReconciled(payout, report);
     expect(report.notes).toEqual([]);
   });
@@ -248,14 +303,16 @@ describe('payoutReconciliation on the time-skipping server, with real activities
     await deliver(steadyClient, taskQueue, await payoutEvents(stack, payout.id));
 
     const parked = await statusOf(payout.id, (s) => s.syncState === 'needs_review');
-    expect(parked.reviewReason).toBe(`Stripe payout ${payout.id} of 115.91 USD is not explained by its 1 balance transactions: they net to 96.80 USD `
-      + '(difference -19.11 USD). Nothing was booked in the ERP. Check the payout in the Stripe Dashboard, then retry or skip.');
+    expect(parked.reviewReason).toBe(
+      `Stripe payout ${payout.id} of 115.91 USD is not explained by its 1 balance transactions: they net to 96.80 USD ` +
+        '(difference -19.11 USD). Nothing was booked in the ERP. Check the payout in the Stripe Dashboard, then retry or skip.',
+    );
     expect((await handleOf(payout.id).describe()).memo?.reviewReason).toBe(parked.reviewReason);
     expect(await journalEntries(payout.id)).toHaveLength(0);
 
     stripeView.hiddenTransactions.delete(missing.id);
     await handleOf(payout.id).signal('retry', { operator: 'ops' });
-    const report = await handleOf(payout.id).result() as PayoutReportHead;
+    const report = (await handleOf(payout.id).result()) as PayoutReportHead;
     recorded.push({ name: 'payout-store-parked-then-retried', workflowId: `payout:${payout.id}` });
     await expectReconciled(payout, report);
   });
@@ -270,17 +327,25 @@ describe('payoutReconciliation on the time-skipping server, with real activities
       const payout = await payOut(stack, 'USD');
       await deliver(steadyClient, taskQueue, await payoutEvents(stack, payout.id));
       const parked = await statusOf(payout.id, (s) => s.syncState === 'needs_review');
-      expect(parked.reviewReason).toBe(`payout ${payout.id}: config/mappings.yaml has no ERP account under erp.glAccounts for dispute; `
-        + 'add it, restart the worker, then retry');
+      expect(parked.reviewReason).toBe(
+        `payout ${payout.id}: config/mappings.yaml has no ERP account under erp.glAccounts for dispute; ` +
+          'add it, restart the worker, then retry',
+      );
       expect(await journalEntries(payout.id)).toHaveLength(0);
 
       glAccounts.dispute = disputeAccount;
       await handleOf(payout.id).signal('retry', { operator: 'ops' });
-      const report = await handleOf(payout.id).result() as PayoutReportHead;
+      const report = (await handleOf(payout.id).result()) as PayoutReportHead;
       await expectReconciled(payout, report);
       // The dispute's own run books the chargeback and its fee when they happen; the payout clears their net (2 500 + 1 500 fee).
       const { bankAccount } = stack.clients.settings.erp;
-      expect(report.journalEntry.journal.lines).toContainEqual({ account: bankAccount, booking: 'category', category: 'dispute', debitMinor: 4_000, creditMinor: 0 });
+      expect(report.journalEntry.journal.lines).toContainEqual({
+        account: bankAccount,
+        booking: 'category',
+        category: 'dispute',
+        debitMinor: 4_000,
+        creditMinor: 0,
+      });
     } finally {
       glAccounts.dispute = disputeAccount;
     }
@@ -295,8 +360,12 @@ describe('payoutReconciliation on the time-skipping server, with real activities
     await statusOf(payout.id, (s) => s.syncState === 'needs_review');
     await handleOf(payout.id).signal('skip', { operator: 'ops' });
 
-    const result = await handleOf(payout.id).result() as PayoutReconciliationResult;
-    expect(result).toMatchObject({ outcome: 'skipped', payoutId: payout.id, reason: expect.stringContaining('is not explained by its 0 balance transactions') });
+    const result = (await handleOf(payout.id).result()) as PayoutReconciliationResult;
+    expect(result).toMatchObject({
+      outcome: 'skipped',
+      payoutId: payout.id,
+      reason: expect.stringContaining('is not explained by its 0 balance transactions'),
+    });
     expect(await journalEntries(payout.id)).toHaveLength(0);
     expect((await handleOf(payout.id).query<PayoutStatus>('status')).syncState).toBe('failed');
   });
@@ -306,20 +375,30 @@ describe('payoutReconciliation on the time-skipping server, with real activities
     await payInStripe(stack, 2_500, 'GBP', { refundMinor: 500 });
     const small = await payOut(stack, 'GBP');
     await deliver(steadyClient, taskQueue, await payoutEvents(stack, small.id));
-    await expectReconciled(small, await handleOf(small.id).result() as PayoutReportHead);
+    await expectReconciled(small, (await handleOf(small.id).result()) as PayoutReportHead);
 
     const large = await seedAndPayOut(stack, 600, 'EUR');
     await deliver(steadyClient, taskQueue, await payoutEvents(stack, large.id));
-    const report = await handleOf(large.id).result() as PayoutReportHead;
+    const report = (await handleOf(large.id).result()) as PayoutReportHead;
     const lines = await expectReconciled(large, report);
     expect(report.reading).toMatchObject({ pages: 6, lines: 600 });
     expect(lines.every((l) => l.magentoOrderId?.startsWith('SEED-'))).toBe(true);
 
-    const [smallHistory, largeHistory] = await Promise.all([handleOf(small.id).fetchHistory(), handleOf(large.id).fetchHistory()]);
+    const [smallHistory, largeHistory] = await Promise.all([
+      handleOf(small.id).fetchHistory(),
+      handleOf(large.id).fetchHistory(),
+    ]);
     // The same activities in the same order, whatever the size: the whole payout is one reading activity.
-    const activities = (h: typeof smallHistory) => (h.events ?? []).map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter(Boolean);
+    const activities = (h: typeof smallHistory) =>
+      (h.events ?? []).map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter(Boolean);
     expect(activities(largeHistory)).toEqual(activities(smallHistory));
-    expect(activities(largeHistory)).toEqual(['getPayout', 'collectPayoutTransactions', 'orderSettings', 'postErpJournalEntry', 'publishPayoutReport']);
+    expect(activities(largeHistory)).toEqual([
+      'getPayout',
+      'collectPayoutTransactions',
+      'orderSettings',
+      'postErpJournalEntry',
+      'publishPayoutReport',
+    ]);
     // As many events as the 3-line payout's, give or take a workflow task (its two events can arrive in one task or two).
     expect(Math.abs((largeHistory.events?.length ?? 0) - (smallHistory.events?.length ?? 0))).toBeLessThanOrEqual(6);
     expect(largeHistory.events?.length).toBeLessThan(60);
@@ -336,32 +415,50 @@ describe('payoutReconciliation on the time-skipping server, with real activities
     await payInStripe(stack, 3_000, 'CAD', { refundMinor: 1_000 });
     const payout = await payOut(stack, 'CAD');
     await deliver(steadyClient, taskQueue, await payoutEvents(stack, payout.id));
-    const report = await handleOf(payout.id).result() as PayoutReportHead;
+    const report = (await handleOf(payout.id).result()) as PayoutReportHead;
     await expectReconciled(payout, report);
 
     await failPayout(stack, payout.id, 'account_closed');
     const failedEvents = await payoutEvents(stack, payout.id, ['payout.failed']);
     expect(failedEvents).toHaveLength(1);
     await deliver(steadyClient, taskQueue, failedEvents);
-    const reversed = await handleOf(payout.id).result() as ReversedPayoutResult;
-    recorded.push({ name: 'payout-failed-reversed', workflowId: `payout:${payout.id}`, runId: (await handleOf(payout.id).describe()).runId });
-    expect(reversed).toMatchObject({ outcome: 'reversed', payoutId: payout.id, payout: { status: 'failed', failureCode: 'account_closed' },
-      reversal: { status: 'failed', failureCode: 'account_closed', reversedEntry: report.journalEntry.name, created: true }, notes: [] });
+    const reversed = (await handleOf(payout.id).result()) as ReversedPayoutResult;
+    recorded.push({
+      name: 'payout-failed-reversed',
+      workflowId: `payout:${payout.id}`,
+      runId: (await handleOf(payout.id).describe()).runId,
+    });
+    expect(reversed).toMatchObject({
+      outcome: 'reversed',
+      payoutId: payout.id,
+      payout: { status: 'failed', failureCode: 'account_closed' },
+      reversal: {
+        status: 'failed',
+        failureCode: 'account_closed',
+        reversedEntry: report.journalEntry.name,
+        created: true,
+      },
+      notes: [],
+    });
 
     const [original] = await journalEntries(payout.id);
     const reversals = await journalEntries(`${payout.id}:reversal`);
     expect(reversals).toHaveLength(1);
     const [reversal] = reversals as [JournalEntryDoc];
-    const rows = (e: JournalEntryDoc) => e.accounts.map((r) => [r.account, toMinor(r.debit, 'CAD'), toMinor(r.credit, 'CAD')]);
+    const rows = (e: JournalEntryDoc) =>
+      e.accounts.map((r) => [r.account, toMinor(r.debit, 'CAD'), toMinor(r.credit, 'CAD')]);
     // Only the bank row goes back, to the clearing account where the returned money now waits in the Stripe balance.
     expect(rows(original!)).toContainEqual(['Bank - SS', payout.amount, 0]);
     expect(reversal).toMatchObject({ name: reversed.reversal.name, docstatus: 1 });
-    expect(rows(reversal)).toEqual([['Stripe Clearing - SS', payout.amount, 0], ['Bank - SS', 0, payout.amount]]);
+    expect(rows(reversal)).toEqual([
+      ['Stripe Clearing - SS', payout.amount, 0],
+      ['Bank - SS', 0, payout.amount],
+    ]);
     expect((await stack.clients.payoutReports.getReport(payout.id))?.reversal).toEqual(reversed.reversal);
 
     // Stripe sends payout.failed again: the reversal is found, not booked twice.
     await deliver(steadyClient, taskQueue, failedEvents);
-    const again = await handleOf(payout.id).result() as ReversedPayoutResult;
+    const again = (await handleOf(payout.id).result()) as ReversedPayoutResult;
     expect(again.reversal).toMatchObject({ name: reversed.reversal.name, created: false });
     expect(await journalEntries(`${payout.id}:reversal`)).toHaveLength(1);
 
@@ -371,14 +468,18 @@ describe('payoutReconciliation on the time-skipping server, with real activities
     const next = await payOut(stack, 'CAD');
     expect(next.amount).toBeGreaterThan(payout.amount);
     await deliver(steadyClient, taskQueue, await payoutEvents(stack, next.id));
-    const nextLines = await expectReconciled(next, await handleOf(next.id).result() as PayoutReportHead);
+    const nextLines = await expectReconciled(next, (await handleOf(next.id).result()) as PayoutReportHead);
     expect(nextLines.map((l) => l.reportingCategory)).toContain('payout_reversal');
     const all = [original!, reversal, ...(await journalEntries(next.id))];
-    const balance = (account: string) => all.flatMap(rows).filter(([a]) => a === account).reduce((sum, [, debit, credit]) => sum + Number(debit) - Number(credit), 0);
+    const balance = (account: string) =>
+      all
+        .flatMap(rows)
+        .filter(([a]) => a === account)
+        .reduce((sum, [, debit, credit]) => sum + Number(debit) - Number(credit), 0);
     expect(balance('Bank - SS')).toBe(next.amount);
   });
 
-  it('books nothing for a payout that fails while its run waits for Stripe\'s reconciliation', async () => {
+  it("books nothing for a payout that fails while its run waits for Stripe's reconciliation", async () => {
     await payInStripe(stack, 2_200, 'AUD');
     const payout = await payOut(stack, 'AUD');
     stripeView.reconciling.add(payout.id);
@@ -388,15 +489,19 @@ describe('payoutReconciliation on the time-skipping server, with real activities
     await failPayout(stack, payout.id, 'no_account');
     await deliver(steadyClient, taskQueue, await payoutEvents(stack, payout.id, ['payout.failed']));
 
-    const result = await handleOf(payout.id).result() as UnpaidPayoutResult;
-    expect(result).toMatchObject({ outcome: 'not_paid', payoutId: payout.id,
-      reason: `Stripe payout ${payout.id} of ${formatMoney(payout.amount, 'AUD')} is failed (no_account): its money stays in the Stripe balance and nothing was booked for it, so there is nothing to reverse.` });
+    const result = (await handleOf(payout.id).result()) as UnpaidPayoutResult;
+    expect(result).toMatchObject({
+      outcome: 'not_paid',
+      payoutId: payout.id,
+      reason: `Stripe payout ${payout.id} of ${formatMoney(payout.amount, 'AUD')} is failed (no_account): its money stays in the Stripe balance and nothing was booked for it, so there is nothing to reverse.`,
+    });
     expect(await journalEntries(payout.id)).toHaveLength(0);
     expect(await stack.clients.payoutReports.getReport(payout.id)).toBeUndefined();
   });
 
   it('reconciles manual payouts by their date window, which Stripe does not let a payout filter', async () => {
-    const seed = (count: number) => axios.post(`${stack.urls.stripe}/__sandbox/balance/seed`, { count, currency: 'sgd', orderPrefix: `SG${count}-` });
+    const seed = (count: number) =>
+      axios.post(`${stack.urls.stripe}/__sandbox/balance/seed`, { count, currency: 'sgd', orderPrefix: `SG${count}-` });
     const manualPayout = async () => {
       const balance = (await stack.stripe.balance.retrieve()).available.find((b) => b.currency === 'sgd')!.amount;
       const created = await stack.stripe.payouts.create({ amount: balance, currency: 'sgd' });
@@ -412,32 +517,50 @@ describe('payoutReconciliation on the time-skipping server, with real activities
     await second();
     const later = await manualPayout();
 
-    for (const [payout, count] of [[first, 3], [later, 5]] as const) {
+    for (const [payout, count] of [
+      [first, 3],
+      [later, 5],
+    ] as const) {
       await deliver(steadyClient, taskQueue, await payoutEvents(stack, payout.id, ['payout.paid']));
-      const report = await handleOf(payout.id).result() as PayoutReportHead;
+      const report = (await handleOf(payout.id).result()) as PayoutReportHead;
       if (payout === later) recorded.push({ name: 'payout-manual-reconciled', workflowId: `payout:${payout.id}` });
       const lines = await expectReconciled(payout, report);
       expect(lines.map((l) => l.magentoOrderId?.slice(0, 4))).toEqual(Array(count).fill(`SG${count}-`));
-      expect(report.window).toEqual(payout === first ? { createdUpTo: first.created }
-        : { afterPayoutId: first.id, createdAfter: first.created, createdUpTo: later.created });
+      expect(report.window).toEqual(
+        payout === first
+          ? { createdUpTo: first.created }
+          : { afterPayoutId: first.id, createdAfter: first.created, createdUpTo: later.created },
+      );
     }
   });
 
-  it('reconciles charges presented in EUR and settled in NZD with the balance transaction\'s own amounts, keeping Stripe\'s exchange_rate', async () => {
-    await axios.put(`${stack.urls.stripe}/__sandbox/settlement`, { default_currency: 'nzd', exchange_rates: { eur: 1.7912 } });
+  it("reconciles charges presented in EUR and settled in NZD with the balance transaction's own amounts, keeping Stripe's exchange_rate", async () => {
+    await axios.put(`${stack.urls.stripe}/__sandbox/settlement`, {
+      default_currency: 'nzd',
+      exchange_rates: { eur: 1.7912 },
+    });
     try {
       const { paymentIntent } = await payInStripe(stack, 10_000, 'EUR', { refundMinor: 2_500 });
       await payInStripe(stack, 4_990, 'EUR');
       const payout = await payOut(stack, 'NZD');
       await deliver(steadyClient, taskQueue, await payoutEvents(stack, payout.id));
-      const report = await handleOf(payout.id).result() as PayoutReportHead;
+      const report = (await handleOf(payout.id).result()) as PayoutReportHead;
       const lines = await expectReconciled(payout, report);
       const charge = lines.find((l) => l.sourceId === paymentIntent.latest_charge)!;
       // €100.00 × 1.7912 = NZ$179.12; the fee (2.9% + 30¢, and 1% for converting) is Stripe's, never recomputed here.
-      expect(charge).toMatchObject({ currency: 'NZD', grossMinor: 17_912, exchangeRate: 1.7912, customerFacingAmountMinor: 10_000, customerFacingCurrency: 'EUR' });
+      expect(charge).toMatchObject({
+        currency: 'NZD',
+        grossMinor: 17_912,
+        exchangeRate: 1.7912,
+        customerFacingAmountMinor: 10_000,
+        customerFacingCurrency: 'EUR',
+      });
       const txn = await stack.stripe.balanceTransactions.retrieve(lines.find((l) => l.id === charge.id)!.id);
       expect([charge.feeMinor, charge.netMinor]).toEqual([txn.fee, txn.net]);
-      expect(lines.find((l) => l.reportingCategory === 'refund')).toMatchObject({ grossMinor: -4_478, exchangeRate: 1.7912 });
+      expect(lines.find((l) => l.reportingCategory === 'refund')).toMatchObject({
+        grossMinor: -4_478,
+        exchangeRate: 1.7912,
+      });
     } finally {
       await axios.put(`${stack.urls.stripe}/__sandbox/settlement`, { default_currency: 'usd' });
     }

@@ -27,8 +27,14 @@ function basketOrder(currency: Currency): Record<string, unknown> {
   const { mug, tee, shipping } = baskets[currency];
   const subtotal = 2 * mug + tee;
   return {
-    order_currency_code: currency, base_currency_code: currency, subtotal, shipping_amount: shipping, tax_amount: 0, discount_amount: 0,
-    grand_total: subtotal + shipping, base_grand_total: subtotal + shipping,
+    order_currency_code: currency,
+    base_currency_code: currency,
+    subtotal,
+    shipping_amount: shipping,
+    tax_amount: 0,
+    discount_amount: 0,
+    grand_total: subtotal + shipping,
+    base_grand_total: subtotal + shipping,
     items: [
       { sku: 'MUG-1', name: 'Mug', qty_ordered: 2, price: mug, row_total: 2 * mug, product_type: 'simple' },
       { sku: 'TEE-1', name: 'T-shirt', qty_ordered: 1, price: tee, row_total: tee, product_type: 'simple' },
@@ -61,12 +67,18 @@ describe('refunds after the sale: one run per Stripe refund, one credit memo eac
     const events: Stripe.Event[] = [];
     for await (const event of stack.stripe.events.list({ limit: 100 })) {
       const o = event.data.object as { id?: string; charge?: string };
-      if ((event.type === 'charge.refunded' && o.id === chargeId) || (event.type.startsWith('refund.') && o.id === refundId)) events.push(event);
+      if (
+        (event.type === 'charge.refunded' && o.id === chargeId) ||
+        (event.type.startsWith('refund.') && o.id === refundId)
+      )
+        events.push(event);
     }
     return events.reverse();
   }
 
-  async function completedOrder(currency: Currency): Promise<{ order: MagentoOrder; pi: Stripe.PaymentIntent; runId: string }> {
+  async function completedOrder(
+    currency: Currency,
+  ): Promise<{ order: MagentoOrder; pi: Stripe.PaymentIntent; runId: string }> {
     const order = await placeOrder(stack, basketOrder(currency));
     const pi = await pay(stack, order, 'pm_card_visa');
     await deliver(env.client, taskQueue, await paymentEvents(pi.id));
@@ -82,20 +94,37 @@ describe('refunds after the sale: one run per Stripe refund, one credit memo eac
     const events: Stripe.Event[] = [];
     for await (const event of stack.stripe.events.list({ limit: 100 })) {
       const o = event.data.object as { id?: string; payment_intent?: string };
-      if ((o.id === paymentIntentId || o.payment_intent === paymentIntentId) && ['payment_intent.succeeded', 'charge.succeeded'].includes(event.type)) events.push(event);
+      if (
+        (o.id === paymentIntentId || o.payment_intent === paymentIntentId) &&
+        ['payment_intent.succeeded', 'charge.succeeded'].includes(event.type)
+      )
+        events.push(event);
     }
     return events.reverse();
   }
 
   /** Refunds in Stripe, delivers the events it caused, and waits for the refund's run. */
-  async function refundInStripe(pi: Stripe.PaymentIntent, amountMinor?: number): Promise<{ refund: Stripe.Refund; outcome: RefundOutcome; events: Stripe.Event[] }> {
-    const refund = await stack.stripe.refunds.create({ payment_intent: pi.id, ...(amountMinor ? { amount: amountMinor } : {}) });
+  async function refundInStripe(
+    pi: Stripe.PaymentIntent,
+    amountMinor?: number,
+  ): Promise<{ refund: Stripe.Refund; outcome: RefundOutcome; events: Stripe.Event[] }> {
+    const refund = await stack.stripe.refunds.create({
+      payment_intent: pi.id,
+      ...(amountMinor ? { amount: amountMinor } : {}),
+    });
     const events = await refundEvents(pi.latest_charge as string, refund.id);
-    await deliver(env.client, taskQueue, events.filter((e) => e.type !== 'charge.refunded' || (e.data.object as Stripe.Charge).amount_refunded >= refund.amount));
+    await deliver(
+      env.client,
+      taskQueue,
+      events.filter(
+        (e) => e.type !== 'charge.refunded' || (e.data.object as Stripe.Charge).amount_refunded >= refund.amount,
+      ),
+    );
     const handle = env.client.workflow.getHandle(`refund:${refund.id}`);
     await eventually(`refund ${refund.id} to end`, async () => {
       const status = await handle.query<{ syncState: string; reviewReason?: string; step: string }>('status');
-      if (status.syncState === 'needs_review') throw new Error(`refund parked at ${status.step}: ${status.reviewReason}`);
+      if (status.syncState === 'needs_review')
+        throw new Error(`refund parked at ${status.step}: ${status.reviewReason}`);
       return (await handle.describe()).status.name !== 'RUNNING' ? true : undefined;
     });
     const outcome: RefundOutcome = await handle.result();
@@ -103,64 +132,101 @@ describe('refunds after the sale: one run per Stripe refund, one credit memo eac
   }
 
   async function erpReturns(incrementId: string) {
-    return stack.clients.erp.listDocs<{ name: string; grand_total: number; remarks?: string }>('Sales Invoice',
-      { filters: [['po_no', '=', incrementId], ['is_return', '=', 1], ['docstatus', '=', 1]], fields: ['name', 'grand_total', 'remarks'], limit: 0 });
+    return stack.clients.erp.listDocs<{ name: string; grand_total: number; remarks?: string }>('Sales Invoice', {
+      filters: [
+        ['po_no', '=', incrementId],
+        ['is_return', '=', 1],
+        ['docstatus', '=', 1],
+      ],
+      fields: ['name', 'grand_total', 'remarks'],
+      limit: 0,
+    });
   }
 
-  it.each(['USD', 'JPY', 'KWD'] as const)('%s: two partial refunds and the remainder make three credit memos equal to the refunds, summing to what was paid', async (currency) => {
-    const { order, pi, runId } = await completedOrder(currency);
-    const paidMinor = toMinor(order.grand_total, currency);
-    const [first, second] = baskets[currency].refunds;
-    const refunds = [await refundInStripe(pi, first), await refundInStripe(pi, second), await refundInStripe(pi)];
-    if (currency === 'USD') recorded.push({ name: 'refund-recorded', workflowId: `refund:${refunds[0]!.refund.id}` });
-    expect(refunds.map((r) => r.refund.amount)).toEqual([first, second, paidMinor - first - second]);
-    expect(refunds.map((r) => r.outcome.outcome)).toEqual(['recorded', 'recorded', 'recorded']);
+  it.each(['USD', 'JPY', 'KWD'] as const)(
+    '%s: two partial refunds and the remainder make three credit memos equal to the refunds, summing to what was paid',
+    async (currency) => {
+      const { order, pi, runId } = await completedOrder(currency);
+      const paidMinor = toMinor(order.grand_total, currency);
+      const [first, second] = baskets[currency].refunds;
+      const refunds = [await refundInStripe(pi, first), await refundInStripe(pi, second), await refundInStripe(pi)];
+      if (currency === 'USD') recorded.push({ name: 'refund-recorded', workflowId: `refund:${refunds[0]!.refund.id}` });
+      expect(refunds.map((r) => r.refund.amount)).toEqual([first, second, paidMinor - first - second]);
+      expect(refunds.map((r) => r.outcome.outcome)).toEqual(['recorded', 'recorded', 'recorded']);
 
-    const memos = (await stack.clients.magento.listCreditMemos(order.entity_id)).items;
-    expect(memos.map((m) => toMinor(m.grand_total ?? 0, currency))).toEqual(refunds.map((r) => r.refund.amount));
-    expect(memos.reduce((sum, m) => sum + toMinor(m.grand_total ?? 0, currency), 0)).toBe(paidMinor);
-    for (const [i, { refund }] of refunds.entries()) expect(JSON.stringify(memos[i]!.comments)).toContain(refund.id);
-    const magentoOrder = await stack.clients.magento.getOrder(order.entity_id);
-    expect(toMinor(magentoOrder.total_refunded ?? 0, currency)).toBe(paidMinor);
+      const memos = (await stack.clients.magento.listCreditMemos(order.entity_id)).items;
+      expect(memos.map((m) => toMinor(m.grand_total ?? 0, currency))).toEqual(refunds.map((r) => r.refund.amount));
+      expect(memos.reduce((sum, m) => sum + toMinor(m.grand_total ?? 0, currency), 0)).toBe(paidMinor);
+      for (const [i, { refund }] of refunds.entries()) expect(JSON.stringify(memos[i]!.comments)).toContain(refund.id);
+      const magentoOrder = await stack.clients.magento.getOrder(order.entity_id);
+      expect(toMinor(magentoOrder.total_refunded ?? 0, currency)).toBe(paidMinor);
 
-    const returns = await erpReturns(order.increment_id);
-    expect(returns.map((r) => -toMinor(r.grand_total, currency)).sort((a, b) => a - b)).toEqual(refunds.map((r) => r.refund.amount).sort((a, b) => a - b));
-    for (const { refund } of refunds) {
-      const paidBack = await stack.clients.erp.listDocs<{ name: string; paid_amount: number; payment_type: string }>('Payment Entry',
-        { filters: [['reference_no', '=', refund.id], ['docstatus', '=', 1]], fields: ['name', 'paid_amount', 'payment_type'] });
-      expect(paidBack).toEqual([expect.objectContaining({ payment_type: 'Pay', paid_amount: fromMinor(refund.amount, currency) })]);
-    }
+      const returns = await erpReturns(order.increment_id);
+      expect(returns.map((r) => -toMinor(r.grand_total, currency)).sort((a, b) => a - b)).toEqual(
+        refunds.map((r) => r.refund.amount).sort((a, b) => a - b),
+      );
+      for (const { refund } of refunds) {
+        const paidBack = await stack.clients.erp.listDocs<{ name: string; paid_amount: number; payment_type: string }>(
+          'Payment Entry',
+          {
+            filters: [
+              ['reference_no', '=', refund.id],
+              ['docstatus', '=', 1],
+            ],
+            fields: ['name', 'paid_amount', 'payment_type'],
+          },
+        );
+        expect(paidBack).toEqual([
+          expect.objectContaining({ payment_type: 'Pay', paid_amount: fromMinor(refund.amount, currency) }),
+        ]);
+      }
 
-    // The order still has the one run it had: no event after the sale opened another.
-    const now = await orderHandle(order.increment_id).describe();
-    expect(now.runId).toBe(runId);
-    expect(now.status.name).toBe('COMPLETED');
+      // The order still has the one run it had: no event after the sale opened another.
+      const now = await orderHandle(order.increment_id).describe();
+      expect(now.runId).toBe(runId);
+      expect(now.status.name).toBe('COMPLETED');
 
-    // Every refund event delivered again a day later adds nothing.
-    await env.sleep('1 day');
-    for (const { refund, events } of refunds) {
-      await deliver(env.client, taskQueue, events.map((e) => ({ ...e, id: `${e.id}_again` })));
-      const again: RefundOutcome = await env.client.workflow.getHandle(`refund:${refund.id}`).result();
-      expect(again.outcome).toBe('recorded');
-    }
-    expect((await stack.clients.magento.listCreditMemos(order.entity_id)).items).toHaveLength(3);
-    expect(await erpReturns(order.increment_id)).toHaveLength(3);
-    expect((await orderHandle(order.increment_id).describe()).runId).toBe(runId);
-  });
+      // Every refund event delivered again a day later adds nothing.
+      await env.sleep('1 day');
+      for (const { refund, events } of refunds) {
+        await deliver(
+          env.client,
+          taskQueue,
+          events.map((e) => ({ ...e, id: `${e.id}_again` })),
+        );
+        const again: RefundOutcome = await env.client.workflow.getHandle(`refund:${refund.id}`).result();
+        expect(again.outcome).toBe('recorded');
+      }
+      expect((await stack.clients.magento.listCreditMemos(order.entity_id)).items).toHaveLength(3);
+      expect(await erpReturns(order.increment_id)).toHaveLength(3);
+      expect((await orderHandle(order.increment_id).describe()).runId).toBe(runId);
+    },
+  );
 
   it('waits for a pending refund, and records nothing when it then fails: a comment in Magento and the case in the review queue', async () => {
     const { order, pi } = await completedOrder('USD');
-    await axios.post(`${stack.urls.stripe}/__sandbox/charges/${pi.latest_charge as string}/refund_behaviour`, { behaviour: 'pending' });
+    await axios.post(`${stack.urls.stripe}/__sandbox/charges/${pi.latest_charge as string}/refund_behaviour`, {
+      behaviour: 'pending',
+    });
     const refund = await stack.stripe.refunds.create({ payment_intent: pi.id, amount: 1500 });
     expect(refund.status).toBe('pending');
     await deliver(env.client, taskQueue, await refundEvents(pi.latest_charge as string, refund.id));
     const handle = env.client.workflow.getHandle(`refund:${refund.id}`);
     recorded.push({ name: 'refund-pending-then-failed', workflowId: handle.workflowId });
-    await eventually('the refund run waiting on Stripe', async () => ((await handle.query<{ step: string }>('status')).step === 'pending_in_stripe' ? true : undefined));
+    await eventually('the refund run waiting on Stripe', async () =>
+      (await handle.query<{ step: string }>('status')).step === 'pending_in_stripe' ? true : undefined,
+    );
     expect((await stack.clients.magento.listCreditMemos(order.entity_id)).items).toHaveLength(0);
 
-    await axios.post(`${stack.urls.stripe}/__sandbox/refunds/${refund.id}/outcome`, { status: 'failed', failure_reason: 'expired_or_canceled_card' });
-    await deliver(env.client, taskQueue, (await refundEvents(pi.latest_charge as string, refund.id)).filter((e) => e.type === 'refund.failed'));
+    await axios.post(`${stack.urls.stripe}/__sandbox/refunds/${refund.id}/outcome`, {
+      status: 'failed',
+      failure_reason: 'expired_or_canceled_card',
+    });
+    await deliver(
+      env.client,
+      taskQueue,
+      (await refundEvents(pi.latest_charge as string, refund.id)).filter((e) => e.type === 'refund.failed'),
+    );
     const parked = await eventually('the failed refund in the review queue', async () => {
       const status = await handle.query<{ syncState: string; reviewReason?: string }>('status');
       return status.syncState === 'needs_review' ? status : undefined;
@@ -168,7 +234,8 @@ describe('refunds after the sale: one run per Stripe refund, one credit memo eac
     expect(parked.reviewReason).toMatch(/failed \(expired_or_canceled_card\): the customer was not paid back/);
     expect((await stack.clients.magento.listCreditMemos(order.entity_id)).items).toHaveLength(0);
     expect(await erpReturns(order.increment_id)).toHaveLength(0);
-    const comments = (await stack.clients.magento.getOrder(order.entity_id)).status_histories?.map((h) => h.comment ?? '') ?? [];
+    const comments =
+      (await stack.clients.magento.getOrder(order.entity_id)).status_histories?.map((h) => h.comment ?? '') ?? [];
     expect(comments.some((c) => c.includes(`Stripe refund ${refund.id}`) && c.includes('failed'))).toBe(true);
 
     await handle.signal('skip', { operator: 'ops', note: 'refunded by bank transfer' });
@@ -178,23 +245,33 @@ describe('refunds after the sale: one run per Stripe refund, one credit memo eac
 
   it('reverses a refund that fails after it was recorded: ERP credit note and payment cancelled, the memo flagged', async () => {
     const { order, pi } = await completedOrder('USD');
-    await axios.post(`${stack.urls.stripe}/__sandbox/charges/${pi.latest_charge as string}/refund_behaviour`, { behaviour: 'fail' });
+    await axios.post(`${stack.urls.stripe}/__sandbox/charges/${pi.latest_charge as string}/refund_behaviour`, {
+      behaviour: 'fail',
+    });
     const { refund, outcome } = await refundInStripe(pi, 1000);
     expect(outcome.outcome).toBe('recorded');
     expect(await erpReturns(order.increment_id)).toHaveLength(1);
 
     await axios.post(`${stack.urls.stripe}/__sandbox/refunds/${refund.id}/outcome`, { status: 'failed' });
-    await deliver(env.client, taskQueue, (await refundEvents(pi.latest_charge as string, refund.id)).filter((e) => e.type === 'refund.failed'));
+    await deliver(
+      env.client,
+      taskQueue,
+      (await refundEvents(pi.latest_charge as string, refund.id)).filter((e) => e.type === 'refund.failed'),
+    );
     const handle = env.client.workflow.getHandle(`refund:${refund.id}`);
     await eventually('the failed refund in the review queue', async () =>
-      ((await handle.query<{ syncState: string }>('status')).syncState === 'needs_review' ? true : undefined));
+      (await handle.query<{ syncState: string }>('status')).syncState === 'needs_review' ? true : undefined,
+    );
     expect(await erpReturns(order.increment_id)).toHaveLength(0);
     const memos = (await stack.clients.magento.listCreditMemos(order.entity_id)).items;
     expect(memos).toHaveLength(1);
-    const comments = (await stack.clients.magento.getOrder(order.entity_id)).status_histories?.map((h) => h.comment ?? '') ?? [];
-    expect(comments.some((c) => c.includes(`credit memo ${memos[0]!.entity_id} records a refund that did not happen`))).toBe(true);
+    const comments =
+      (await stack.clients.magento.getOrder(order.entity_id)).status_histories?.map((h) => h.comment ?? '') ?? [];
+    expect(
+      comments.some((c) => c.includes(`credit memo ${memos[0]!.entity_id} records a refund that did not happen`)),
+    ).toBe(true);
     await handle.signal('skip', { operator: 'ops' });
-    expect((await handle.result() as RefundOutcome).outcome).toBe('failed_in_stripe');
+    expect(((await handle.result()) as RefundOutcome).outcome).toBe('failed_in_stripe');
   });
 
   it('leaves a full refund before shipment to the order run, which reverses the order without a second Stripe refund', async () => {
@@ -214,14 +291,31 @@ describe('refunds after the sale: one run per Stripe refund, one credit memo eac
   });
 
   async function erpSalesOrders(incrementId: string) {
-    return stack.clients.erp.listDocs<{ name: string; docstatus: number; grand_total: number; amended_from?: string }>('Sales Order',
-      { filters: [['po_no', '=', incrementId]], fields: ['name', 'docstatus', 'grand_total', 'amended_from'], limit: 0, orderBy: 'creation asc' });
+    return stack.clients.erp.listDocs<{ name: string; docstatus: number; grand_total: number; amended_from?: string }>(
+      'Sales Order',
+      {
+        filters: [['po_no', '=', incrementId]],
+        fields: ['name', 'docstatus', 'grand_total', 'amended_from'],
+        limit: 0,
+        orderBy: 'creation asc',
+      },
+    );
   }
 
   async function erpPayments(incrementId: string, stripeIds: string[]) {
-    return stack.clients.erp.listDocs<{ name: string; docstatus: number; payment_type: string; paid_amount: number; reference_no: string; unallocated_amount: number }>(
-      'Payment Entry', { filters: [['reference_no', 'in', stripeIds]], fields: ['name', 'docstatus', 'payment_type', 'paid_amount', 'reference_no', 'unallocated_amount'],
-        limit: 0, orderBy: 'creation asc' });
+    return stack.clients.erp.listDocs<{
+      name: string;
+      docstatus: number;
+      payment_type: string;
+      paid_amount: number;
+      reference_no: string;
+      unallocated_amount: number;
+    }>('Payment Entry', {
+      filters: [['reference_no', 'in', stripeIds]],
+      fields: ['name', 'docstatus', 'payment_type', 'paid_amount', 'reference_no', 'unallocated_amount'],
+      limit: 0,
+      orderBy: 'creation asc',
+    });
   }
 
   it('records a partial refund before shipment at once: a credit memo, the ERP Sales Order amended, and the invoice made from the amendment', async () => {
@@ -231,35 +325,82 @@ describe('refunds after the sale: one run per Stripe refund, one credit memo eac
     await waitForStep(orderHandle(order.increment_id), 'awaiting_shipment');
     const { refund, outcome } = await refundInStripe(pi, 2000);
     recorded.push({ name: 'refund-before-invoice', workflowId: `refund:${refund.id}` });
-    expect(outcome).toMatchObject({ outcome: 'recorded', status: { step: 'recorded', timestamps: { erp_order_amended: expect.any(String) } } });
+    expect(outcome).toMatchObject({
+      outcome: 'recorded',
+      status: { step: 'recorded', timestamps: { erp_order_amended: expect.any(String) } },
+    });
     const memos = (await stack.clients.magento.listCreditMemos(order.entity_id)).items;
     expect(memos.map((m) => m.grand_total)).toEqual([20]);
     const [original, amendment] = await erpSalesOrders(order.increment_id);
     expect(original).toMatchObject({ docstatus: 2, grand_total: 50 });
-    expect(amendment).toMatchObject({ name: `${original!.name}-1`, amended_from: original!.name, docstatus: 1, grand_total: 30 });
-    expect(await erpPayments(order.increment_id, [refund.id])).toEqual([expect.objectContaining({ payment_type: 'Pay', paid_amount: 20, docstatus: 1 })]);
+    expect(amendment).toMatchObject({
+      name: `${original!.name}-1`,
+      amended_from: original!.name,
+      docstatus: 1,
+      grand_total: 30,
+    });
+    expect(await erpPayments(order.increment_id, [refund.id])).toEqual([
+      expect.objectContaining({ payment_type: 'Pay', paid_amount: 20, docstatus: 1 }),
+    ]);
 
     // The same refund's events again: the amendment is found, not made twice.
-    await deliver(env.client, taskQueue, (await refundEvents(pi.latest_charge as string, refund.id)).map((e) => ({ ...e, id: `${e.id}_again` })));
-    expect(((await env.client.workflow.getHandle(`refund:${refund.id}`).result()) as RefundOutcome).outcome).toBe('recorded');
+    await deliver(
+      env.client,
+      taskQueue,
+      (await refundEvents(pi.latest_charge as string, refund.id)).map((e) => ({ ...e, id: `${e.id}_again` })),
+    );
+    expect(((await env.client.workflow.getHandle(`refund:${refund.id}`).result()) as RefundOutcome).outcome).toBe(
+      'recorded',
+    );
     expect(await erpSalesOrders(order.increment_id)).toHaveLength(2);
 
     await orderHandle(order.increment_id).signal('shipment', await shipInWms(stack, order.increment_id));
-    expect((await orderHandle(order.increment_id).result() as OrderOutcome).outcome).toBe('completed');
-    const invoices = await stack.clients.erp.listDocs<{ name: string; grand_total: number; outstanding_amount: number }>('Sales Invoice',
-      { filters: [['po_no', '=', order.increment_id], ['docstatus', '=', 1]], fields: ['name', 'grand_total', 'outstanding_amount'], limit: 0 });
+    expect(((await orderHandle(order.increment_id).result()) as OrderOutcome).outcome).toBe('completed');
+    const invoices = await stack.clients.erp.listDocs<{
+      name: string;
+      grand_total: number;
+      outstanding_amount: number;
+    }>('Sales Invoice', {
+      filters: [
+        ['po_no', '=', order.increment_id],
+        ['docstatus', '=', 1],
+      ],
+      fields: ['name', 'grand_total', 'outstanding_amount'],
+      limit: 0,
+    });
     expect(invoices).toEqual([expect.objectContaining({ grand_total: 30, outstanding_amount: 0 })]);
     const invoice = await stack.clients.erp.getDoc('Sales Invoice', invoices[0]!.name);
-    expect((invoice.items as Array<{ sales_order: string }>).map((row) => row.sales_order)).toEqual(expect.arrayContaining([amendment!.name]));
+    expect((invoice.items as Array<{ sales_order: string }>).map((row) => row.sales_order)).toEqual(
+      expect.arrayContaining([amendment!.name]),
+    );
     expect(await erpReturns(order.increment_id)).toEqual([]);
     const payments = await erpPayments(order.increment_id, [pi.latest_charge as string, refund.id]);
-    expect(payments.map((p) => [p.payment_type, p.paid_amount])).toEqual([['Pay', 20], ['Receive', 50]]);
+    expect(payments.map((p) => [p.payment_type, p.paid_amount])).toEqual([
+      ['Pay', 20],
+      ['Receive', 50],
+    ]);
 
     // The ERP's books and payments, as the order page weighs them against Stripe: both balance.
-    const books = erpBooks(await readErpDocuments(stack.clients.erp, order.increment_id, [pi.latest_charge as string, refund.id], 'USD'));
-    const money = orderLedger({ currency: 'USD', books: { erp: books.books, erp_payments: books.payments }, stripe: { disputes: [],
-      charges: [{ id: pi.latest_charge as string, currency: 'USD', amountMinor: 5000, capturedMinor: 5000, status: 'succeeded' }],
-      refunds: [{ id: refund.id, currency: 'USD', amountMinor: 2000, status: 'succeeded' }] } });
+    const books = erpBooks(
+      await readErpDocuments(stack.clients.erp, order.increment_id, [pi.latest_charge as string, refund.id], 'USD'),
+    );
+    const money = orderLedger({
+      currency: 'USD',
+      books: { erp: books.books, erp_payments: books.payments },
+      stripe: {
+        disputes: [],
+        charges: [
+          {
+            id: pi.latest_charge as string,
+            currency: 'USD',
+            amountMinor: 5000,
+            capturedMinor: 5000,
+            status: 'succeeded',
+          },
+        ],
+        refunds: [{ id: refund.id, currency: 'USD', amountMinor: 2000, status: 'succeeded' }],
+      },
+    });
     expect(money).toMatchObject({ netMinor: 3000, erpBalanceMinor: 0, erpPaymentsBalanceMinor: 0, differences: [] });
   });
 
@@ -272,13 +413,17 @@ describe('refunds after the sale: one run per Stripe refund, one credit memo eac
     const second = await refundInStripe(pi, 1230);
     expect([first.outcome.outcome, second.outcome.outcome]).toEqual(['recorded', 'recorded']);
     const chain = await erpSalesOrders(order.increment_id);
-    expect(chain.map((so) => [so.docstatus, toMinor(so.grand_total, 'KWD')])).toEqual([[2, 12500], [2, 10000], [1, 8770]]);
+    expect(chain.map((so) => [so.docstatus, toMinor(so.grand_total, 'KWD')])).toEqual([
+      [2, 12500],
+      [2, 10000],
+      [1, 8770],
+    ]);
     expect(chain[2]!.amended_from).toBe(chain[1]!.name);
 
     const rest = await refundInStripe(pi);
     expect(rest.refund.amount).toBe(8770);
     expect(rest.outcome.outcome).toBe('reversed_by_order');
-    expect((await orderHandle(order.increment_id).result() as OrderOutcome).outcome).toBe('compensated');
+    expect(((await orderHandle(order.increment_id).result()) as OrderOutcome).outcome).toBe('compensated');
     expect((await erpSalesOrders(order.increment_id)).every((so) => so.docstatus === 2)).toBe(true);
     const payments = await erpPayments(order.increment_id, [first.refund.id, second.refund.id]);
     expect(payments.map((p) => p.docstatus)).toEqual([2, 2]);

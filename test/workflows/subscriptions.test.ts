@@ -12,7 +12,7 @@ import { startWorkflowStack, type WorkflowStack } from './workflowStack';
 
 jest.setTimeout(300_000);
 
-describe('subscriptions: each paid invoice a Magento order shipped by the order path, dunning on Stripe\'s schedule', () => {
+describe("subscriptions: each paid invoice a Magento order shipped by the order path, dunning on Stripe's schedule", () => {
   let ws: WorkflowStack;
   let env: TestWorkflowEnvironment;
   let stack: ProductStack;
@@ -32,15 +32,37 @@ describe('subscriptions: each paid invoice a Magento order shipped by the order 
 
   let sequence = 0;
   /** A customer with a card and a delivery address, subscribed monthly to a coffee box (SKU from the price's metadata). */
-  async function subscribe(unitAmount: number, currency = 'usd', extra: Partial<Stripe.SubscriptionCreateParams> = {}): Promise<{ sub: Stripe.Subscription; email: string; customerId: string }> {
+  async function subscribe(
+    unitAmount: number,
+    currency = 'usd',
+    extra: Partial<Stripe.SubscriptionCreateParams> = {},
+  ): Promise<{ sub: Stripe.Subscription; email: string; customerId: string }> {
     sequence += 1;
     const email = `subscriber${sequence}-${Date.now()}@example.com`;
-    const customer = await stack.stripe.customers.create({ email, name: 'Grace Hopper', payment_method: 'pm_card_visa',
+    const customer = await stack.stripe.customers.create({
+      email,
+      name: 'Grace Hopper',
+      payment_method: 'pm_card_visa',
       invoice_settings: { default_payment_method: 'pm_card_visa' },
-      shipping: { name: 'Grace Hopper', phone: '+1 555 0100', address: { line1: '1 Navy Yard', city: 'Arlington', postal_code: '22202', country: 'US', state: 'VA' } } });
+      shipping: {
+        name: 'Grace Hopper',
+        phone: '+1 555 0100',
+        address: { line1: '1 Navy Yard', city: 'Arlington', postal_code: '22202', country: 'US', state: 'VA' },
+      },
+    });
     const product = await stack.stripe.products.create({ name: 'Coffee box', metadata: { sku: 'COFFEE-BOX' } });
-    const price = await stack.stripe.prices.create({ product: product.id, unit_amount: unitAmount, currency, recurring: { interval: 'month' }, metadata: { sku: 'COFFEE-BOX' } });
-    const sub = await stack.stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }], ...extra });
+    const price = await stack.stripe.prices.create({
+      product: product.id,
+      unit_amount: unitAmount,
+      currency,
+      recurring: { interval: 'month' },
+      metadata: { sku: 'COFFEE-BOX' },
+    });
+    const sub = await stack.stripe.subscriptions.create({
+      customer: customer.id,
+      items: [{ price: price.id }],
+      ...extra,
+    });
     return { sub, email, customerId: customer.id };
   }
 
@@ -49,8 +71,17 @@ describe('subscriptions: each paid invoice a Magento order shipped by the order 
     const events: Stripe.Event[] = [];
     for await (const event of stack.stripe.events.list({ limit: 100 })) {
       if (seen.has(event.id)) break;
-      const o = event.data.object as { id?: string; subscription?: string; parent?: { subscription_details?: { subscription?: string } } };
-      if (o.id === subscriptionId || o.subscription === subscriptionId || o.parent?.subscription_details?.subscription === subscriptionId) events.push(event);
+      const o = event.data.object as {
+        id?: string;
+        subscription?: string;
+        parent?: { subscription_details?: { subscription?: string } };
+      };
+      if (
+        o.id === subscriptionId ||
+        o.subscription === subscriptionId ||
+        o.parent?.subscription_details?.subscription === subscriptionId
+      )
+        events.push(event);
     }
     for (const e of events) seen.add(e.id);
     return events.reverse();
@@ -60,11 +91,15 @@ describe('subscriptions: each paid invoice a Magento order shipped by the order 
   const statusOf = (subscriptionId: string) => handleOf(subscriptionId).query<SubscriptionStatus>('status');
 
   async function renewalsRecorded(subscriptionId: string, count: number): Promise<SubscriptionStatus> {
-    return eventually(`${count} renewals`, async () => {
-      const status = await statusOf(subscriptionId).catch(() => undefined);
-      if (status?.syncState === 'needs_review') throw new Error(`subscription parked: ${status.reviewReason}`);
-      return status && status.renewals >= count && status.step === 'listening' ? status : undefined;
-    }, 60_000);
+    return eventually(
+      `${count} renewals`,
+      async () => {
+        const status = await statusOf(subscriptionId).catch(() => undefined);
+        if (status?.syncState === 'needs_review') throw new Error(`subscription parked: ${status.reviewReason}`);
+        return status && status.renewals >= count && status.step === 'listening' ? status : undefined;
+      },
+      60_000,
+    );
   }
 
   async function shipRenewal(incrementId: string): Promise<OrderOutcome> {
@@ -88,11 +123,14 @@ describe('subscriptions: each paid invoice a Magento order shipped by the order 
     expect(status.runs).toBeGreaterThanOrEqual(2);
 
     const invoices: Stripe.Invoice[] = [];
-    for await (const invoice of stack.stripe.invoices.list({ subscription: sub.id, limit: 100 })) invoices.push(invoice);
+    for await (const invoice of stack.stripe.invoices.list({ subscription: sub.id, limit: 100 }))
+      invoices.push(invoice);
     expect(invoices).toHaveLength(24);
     const renewalOrders: string[] = [];
     for (const invoice of invoices) {
-      const found = (await stack.clients.magento.searchOrders([[{ field: 'ext_order_id', value: invoice.id! }]], { pageSize: 2 })).items;
+      const found = (
+        await stack.clients.magento.searchOrders([[{ field: 'ext_order_id', value: invoice.id! }]], { pageSize: 2 })
+      ).items;
       expect(found).toHaveLength(1);
       expect(toMinor(found[0]!.grand_total, 'USD')).toBe(invoice.total);
       expect((await shipRenewal(found[0]!.increment_id)).outcome).toBe('completed');
@@ -100,14 +138,18 @@ describe('subscriptions: each paid invoice a Magento order shipped by the order 
     }
 
     // A renewal's order run calls the systems as every order run the intake starts does: as local activities.
-    expect(stepsInHistory(await env.client.workflow.getHandle(`order:${renewalOrders[0]}`).fetchHistory()))
-      .toEqual({ activityTasks: 0, localActivityMarkers: true });
+    expect(stepsInHistory(await env.client.workflow.getHandle(`order:${renewalOrders[0]}`).fetchHistory())).toEqual({
+      activityTasks: 0,
+      localActivityMarkers: true,
+    });
 
     // Every run of the subscription kept a short history.
     const runs: number[] = [];
     // The run may continue as new again after its last renewal: count the chain from the run read here.
     const latestRunId = (await handleOf(sub.id).describe()).runId;
-    const latest = await env.client.workflow.getHandle(`subscription:${sub.id}`, latestRunId).query<SubscriptionStatus>('status');
+    const latest = await env.client.workflow
+      .getHandle(`subscription:${sub.id}`, latestRunId)
+      .query<SubscriptionStatus>('status');
     for (let runId: string | undefined = latestRunId; runId;) {
       const history = await env.client.workflow.getHandle(`subscription:${sub.id}`, runId).fetchHistory();
       runs.push(history.events?.length ?? 0);
@@ -118,13 +160,18 @@ describe('subscriptions: each paid invoice a Magento order shipped by the order 
     recorded.push({ name: 'subscription-renewed', workflowId: `subscription:${sub.id}` });
   });
 
-  it('dunning: a failed renewal tells the customer with Stripe\'s invoice link and marks the Magento customer; a paid retry closes it', async () => {
+  it("dunning: a failed renewal tells the customer with Stripe's invoice link and marks the Magento customer; a paid retry closes it", async () => {
     const { sub, email } = await subscribe(1_500);
     // The subscriber has a Magento account, where the product keeps the subscription's state.
-    await axios.post(`${stack.urls.magento}/rest/default/V1/customers`, { customer: { email, firstname: 'Grace', lastname: 'Hopper' } },
-      { headers: { Authorization: `Bearer ${testSecrets.magentoToken}` } });
-    const subscriberState = async () => (await stack.clients.magento.searchCustomers([[{ field: 'email', value: email }]])).items[0]
-      ?.custom_attributes?.find((a) => a.attribute_code === 'stripe_subscription')?.value;
+    await axios.post(
+      `${stack.urls.magento}/rest/default/V1/customers`,
+      { customer: { email, firstname: 'Grace', lastname: 'Hopper' } },
+      { headers: { Authorization: `Bearer ${testSecrets.magentoToken}` } },
+    );
+    const subscriberState = async () =>
+      (
+        await stack.clients.magento.searchCustomers([[{ field: 'email', value: email }]])
+      ).items[0]?.custom_attributes?.find((a) => a.attribute_code === 'stripe_subscription')?.value;
     const seen = new Set<string>();
     await deliver(env.client, taskQueue, await subscriptionEvents(sub.id, seen));
     await renewalsRecorded(sub.id, 1);
@@ -140,9 +187,16 @@ describe('subscriptions: each paid invoice a Magento order shipped by the order 
       return mails.length > 0 ? mails : undefined;
     });
     expect(toCustomer).toHaveLength(1);
-    await eventually('the merchant told', async () => ((await stack.mail.messages({ to: merchantEmail }))
-      .some((m) => m.subject.includes(`Subscription ${sub.id}: renewal payment failed`)) ? true : undefined));
-    expect(await subscriberState()).toMatch(new RegExp(`^${sub.id} past_due: COFFEE-BOX × 1; payment failed \\(attempt 1\\)`));
+    await eventually('the merchant told', async () =>
+      (await stack.mail.messages({ to: merchantEmail })).some((m) =>
+        m.subject.includes(`Subscription ${sub.id}: renewal payment failed`),
+      )
+        ? true
+        : undefined,
+    );
+    expect(await subscriberState()).toMatch(
+      new RegExp(`^${sub.id} past_due: COFFEE-BOX × 1; payment failed \\(attempt 1\\)`),
+    );
 
     const invoice = await stack.stripe.invoices.retrieve(dunning.dunning!.invoiceId);
     await stack.stripe.invoices.pay(invoice.id!, { payment_method: 'pm_card_visa' });
@@ -151,7 +205,10 @@ describe('subscriptions: each paid invoice a Magento order shipped by the order 
     expect(recovered.dunning).toBeUndefined();
     expect(recovered.subscription?.status).toBe('active');
     expect(await subscriberState()).toBe(`${sub.id} active: COFFEE-BOX × 1`);
-    const [erpCustomer] = await stack.clients.erp.listDocs<{ customer_details?: string }>('Customer', { filters: [['email_id', '=', email]], fields: ['customer_details'] });
+    const [erpCustomer] = await stack.clients.erp.listDocs<{ customer_details?: string }>('Customer', {
+      filters: [['email_id', '=', email]],
+      fields: ['customer_details'],
+    });
     expect(erpCustomer?.customer_details).toBe(`Stripe subscription ${sub.id}: active: COFFEE-BOX × 1`);
   });
 
@@ -161,11 +218,15 @@ describe('subscriptions: each paid invoice a Magento order shipped by the order 
   }
 
   async function renewalOrderOf(invoiceId: string) {
-    return eventually(`the Magento order for ${invoiceId}`, async () =>
-      (await stack.clients.magento.searchOrders([[{ field: 'ext_order_id', value: invoiceId }]], { pageSize: 2 })).items[0]);
+    return eventually(
+      `the Magento order for ${invoiceId}`,
+      async () =>
+        (await stack.clients.magento.searchOrders([[{ field: 'ext_order_id', value: invoiceId }]], { pageSize: 2 }))
+          .items[0],
+    );
   }
 
-  it('recovers a failed renewal inside Stripe\'s retry schedule: a notice per failed attempt, then the order once it is paid', async () => {
+  it("recovers a failed renewal inside Stripe's retry schedule: a notice per failed attempt, then the order once it is paid", async () => {
     const { sub, email } = await subscribe(1_900);
     const seen = new Set<string>();
     await deliver(env.client, taskQueue, await subscriptionEvents(sub.id, seen));
@@ -190,21 +251,29 @@ describe('subscriptions: each paid invoice a Magento order shipped by the order 
 
   it('ends with the subscription when every retry fails: the Magento customer marked canceled, the merchant told, no order', async () => {
     const { sub, email } = await subscribe(1_900);
-    await axios.post(`${stack.urls.magento}/rest/default/V1/customers`, { customer: { email, firstname: 'Grace', lastname: 'Hopper' } },
-      { headers: { Authorization: `Bearer ${testSecrets.magentoToken}` } });
+    await axios.post(
+      `${stack.urls.magento}/rest/default/V1/customers`,
+      { customer: { email, firstname: 'Grace', lastname: 'Hopper' } },
+      { headers: { Authorization: `Bearer ${testSecrets.magentoToken}` } },
+    );
     const seen = new Set<string>();
     await deliver(env.client, taskQueue, await subscriptionEvents(sub.id, seen));
     await renewalsRecorded(sub.id, 1);
     await advance(sub.id, { outcome: 'failed' }, seen);
     for (let attempt = 2; attempt <= 4; attempt++) await advance(sub.id, { outcome: 'retry_failed' }, seen);
-    const outcome = await handleOf(sub.id).result() as { outcome: string; status: SubscriptionStatus };
+    const outcome = (await handleOf(sub.id).result()) as { outcome: string; status: SubscriptionStatus };
     expect(outcome.outcome).toBe('canceled');
     expect(outcome.status.renewals).toBe(1);
     recorded.push({ name: 'subscription-retries-exhausted', workflowId: `subscription:${sub.id}` });
-    const state = (await stack.clients.magento.searchCustomers([[{ field: 'email', value: email }]])).items[0]
-      ?.custom_attributes?.find((a) => a.attribute_code === 'stripe_subscription')?.value;
+    const state = (
+      await stack.clients.magento.searchCustomers([[{ field: 'email', value: email }]])
+    ).items[0]?.custom_attributes?.find((a) => a.attribute_code === 'stripe_subscription')?.value;
     expect(state).toBe(`${sub.id} canceled: COFFEE-BOX × 1`);
-    expect((await stack.mail.messages({ to: merchantEmail })).some((m) => m.subject === `Subscription ${sub.id} is canceled: every payment retry failed`)).toBe(true);
+    expect(
+      (await stack.mail.messages({ to: merchantEmail })).some(
+        (m) => m.subject === `Subscription ${sub.id} is canceled: every payment retry failed`,
+      ),
+    ).toBe(true);
   });
 
   it('makes a proration invoice after an upgrade (KWD, 15% coupon, 10% tax) into a Magento order equal to it to the fils', async () => {
@@ -217,11 +286,24 @@ describe('subscriptions: each paid invoice a Magento order shipped by the order 
     const firstInvoice = await stack.stripe.invoices.retrieve(first.lastRenewal!.invoiceId);
     expect(toMinor((await renewalOrderOf(firstInvoice.id!)).grand_total, 'KWD')).toBe(firstInvoice.total);
 
-    const product = await stack.stripe.products.create({ name: 'Coffee box, large', metadata: { sku: 'COFFEE-BOX-L' } });
-    const bigger = await stack.stripe.prices.create({ product: product.id, unit_amount: 12_990, currency: 'kwd', recurring: { interval: 'month' } });
+    const product = await stack.stripe.products.create({
+      name: 'Coffee box, large',
+      metadata: { sku: 'COFFEE-BOX-L' },
+    });
+    const bigger = await stack.stripe.prices.create({
+      product: product.id,
+      unit_amount: 12_990,
+      currency: 'kwd',
+      recurring: { interval: 'month' },
+    });
     // Ten days into the month, on the subscription's own clock: the upgrade credits 20 unused days of the old price.
-    await axios.post(`${stack.urls.stripe}/__sandbox/subscriptions/${sub.id}/advance`, { to: sub.items.data[0]!.current_period_start + 10 * 86_400 });
-    await stack.stripe.subscriptions.update(sub.id, { items: [{ id: sub.items.data[0]!.id, price: bigger.id }], proration_behavior: 'always_invoice' });
+    await axios.post(`${stack.urls.stripe}/__sandbox/subscriptions/${sub.id}/advance`, {
+      to: sub.items.data[0]!.current_period_start + 10 * 86_400,
+    });
+    await stack.stripe.subscriptions.update(sub.id, {
+      items: [{ id: sub.items.data[0]!.id, price: bigger.id }],
+      proration_behavior: 'always_invoice',
+    });
     await deliver(env.client, taskQueue, await subscriptionEvents(sub.id, seen));
     const upgraded = await renewalsRecorded(sub.id, 2);
     const invoice = await stack.stripe.invoices.retrieve(upgraded.lastRenewal!.invoiceId);

@@ -22,7 +22,10 @@ describe('time-skipping test server', () => {
       activities: { recordStep: async (step: string) => (recorded.push(step), `did ${step}`) },
     });
     const result = await worker.runUntil(
-      env.client.workflow.execute<typeof waitThreeDays>('waitThreeDays', { taskQueue, workflowId: `wait-${taskQueue}` }),
+      env.client.workflow.execute<typeof waitThreeDays>('waitThreeDays', {
+        taskQueue,
+        workflowId: `wait-${taskQueue}`,
+      }),
     );
     expect(result.steps).toEqual(['did before', 'did after']);
     expect(recorded).toEqual(['before', 'after']);

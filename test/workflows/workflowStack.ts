@@ -17,10 +17,16 @@ export async function startWorkflowStack(name: string): Promise<WorkflowStack> {
   const taskQueue = uniqueTaskQueue(name);
   const env = await createTimeSkippingEnv();
   const stack = await startProductStack({ temporal: env.client, taskQueue });
-  const { worker }: { worker: Worker } = await createWorker({ env: temporalEnvSchema.parse({ TEMPORAL_TASK_QUEUE: taskQueue }), activities: stack.activities, connection: env.nativeConnection });
+  const { worker }: { worker: Worker } = await createWorker({
+    env: temporalEnvSchema.parse({ TEMPORAL_TASK_QUEUE: taskQueue }),
+    activities: stack.activities,
+    connection: env.nativeConnection,
+  });
   const running = worker.run();
   return {
-    env, stack, taskQueue,
+    env,
+    stack,
+    taskQueue,
     close: async () => {
       worker.shutdown();
       await running;

@@ -7,8 +7,9 @@ function customerName(doc: ErpDoc, ctx: DocContext): string | undefined {
   const base = doc.customer_name.trim();
   if (!ctx.find('Customer', base)) return base;
   const prefix = `${base} - `;
-  const taken = ctx.all('Customer')
-    .map((c) => c.name.startsWith(prefix) ? Number(c.name.slice(prefix.length)) : 0)
+  const taken = ctx
+    .all('Customer')
+    .map((c) => (c.name.startsWith(prefix) ? Number(c.name.slice(prefix.length)) : 0))
     .filter((n) => Number.isInteger(n));
   return `${prefix}${Math.max(0, ...taken) + 1}`;
 }
@@ -17,8 +18,22 @@ export const customer: DocTypeDefinition = {
   doctype: 'Customer',
   isSubmittable: false,
   autoname: customerName,
-  fields: ['salutation', 'customer_name', 'gender', 'customer_type', 'customer_group', 'territory', 'tax_id', 'disabled',
-    'default_currency', 'language', 'website', 'mobile_no', 'email_id', 'customer_details'],
+  fields: [
+    'salutation',
+    'customer_name',
+    'gender',
+    'customer_type',
+    'customer_group',
+    'territory',
+    'tax_id',
+    'disabled',
+    'default_currency',
+    'language',
+    'website',
+    'mobile_no',
+    'email_id',
+    'customer_details',
+  ],
   selects: { customer_type: ['Company', 'Individual', 'Partnership'] },
   mandatory: ['customer_name', 'customer_type'],
   tables: [],

@@ -60,7 +60,9 @@ export function isBlank(value: unknown): boolean {
 
 /** Frappe's `_validate_mandatory`: header fields first, then required tables, then each row's fields. */
 export function missingMandatory(definition: DocTypeDefinition, doc: ErpDoc): MissingField[] {
-  const missing: MissingField[] = definition.mandatory.filter((f) => isBlank(doc[f])).map((fieldname) => ({ fieldname }));
+  const missing: MissingField[] = definition.mandatory
+    .filter((f) => isBlank(doc[f]))
+    .map((fieldname) => ({ fieldname }));
   for (const table of definition.tables) {
     const rows = rowsOf(doc, table.fieldname);
     if (table.isRequired && rows.length === 0) missing.push({ fieldname: table.fieldname });

@@ -14,11 +14,18 @@ export interface FieldRules {
 }
 
 /** `417 ValidationError` for a field the DocType (or a row's child DocType) does not have. */
-export function refuseUnknownFields(doctype: string, rules: FieldRules, values: Record<string, unknown>, rowIdx?: number): void {
+export function refuseUnknownFields(
+  doctype: string,
+  rules: FieldRules,
+  values: Record<string, unknown>,
+  rowIdx?: number,
+): void {
   const unknown = Object.keys(values).filter((key) => !rules.fields.includes(key));
   if (unknown.length === 0) return;
   const prefix = rowIdx === undefined ? '' : `Row #${rowIdx}: `;
-  throw validationError(`${prefix}${doctype} has no field ${unknown.map((f) => `"${f}"`).join(', ')}; ERPNext would drop it without saving it`);
+  throw validationError(
+    `${prefix}${doctype} has no field ${unknown.map((f) => `"${f}"`).join(', ')}; ERPNext would drop it without saving it`,
+  );
 }
 
 /** Frappe's `_validate_selects`: `Customer Type cannot be "Person". It should be one of "Company", "Individual", "Partnership"`. */
@@ -27,6 +34,8 @@ export function refuseBadSelects(rules: FieldRules, values: ErpDoc | ChildRow, r
     const value = values[field];
     if (value === undefined || value === null || value === '' || options.includes(String(value))) continue;
     const prefix = rowIdx === undefined ? '' : `Row #${rowIdx}: `;
-    throw validationError(`${prefix}${fieldLabel(field)} cannot be "${String(value)}". It should be one of "${options.filter(Boolean).join('", "')}"`);
+    throw validationError(
+      `${prefix}${fieldLabel(field)} cannot be "${String(value)}". It should be one of "${options.filter(Boolean).join('", "')}"`,
+    );
   }
 }

@@ -1,7 +1,15 @@
 import { linkValidationError, validationError } from '../frappeErrors';
 import { fromCents, toCents } from '../money';
 import type { ChildRow, ErpDoc } from '../state';
-import { account, isBlank, rowsOf, sandboxCompany, setDefault, type DocContext, type DocTypeDefinition } from './definition';
+import {
+  account,
+  isBlank,
+  rowsOf,
+  sandboxCompany,
+  setDefault,
+  type DocContext,
+  type DocTypeDefinition,
+} from './definition';
 import { addAdvance } from './salesOrder';
 
 const referenceDoctypes = ['Sales Invoice', 'Sales Order'] as const;
@@ -14,17 +22,62 @@ export const paymentEntry: DocTypeDefinition = {
   doctype: 'Payment Entry',
   isSubmittable: true,
   namingSeries: 'ACC-PAY-',
-  fields: ['naming_series', 'payment_type', 'posting_date', 'company', 'mode_of_payment', 'party_type', 'party',
-    'party_name', 'paid_from', 'paid_from_account_currency', 'paid_to', 'paid_to_account_currency', 'paid_amount', 'source_exchange_rate',
-    'base_paid_amount', 'received_amount', 'target_exchange_rate', 'base_received_amount', 'references', 'total_allocated_amount',
-    'base_total_allocated_amount', 'unallocated_amount', 'difference_amount', 'reference_no', 'reference_date', 'clearance_date', 'remarks',
-    'status', 'title'],
-  selects: { naming_series: ['ACC-PAY-.YYYY.-'], payment_type: ['Receive', 'Pay', 'Internal Transfer'], status: ['', 'Draft', 'Submitted', 'Cancelled'] },
+  fields: [
+    'naming_series',
+    'payment_type',
+    'posting_date',
+    'company',
+    'mode_of_payment',
+    'party_type',
+    'party',
+    'party_name',
+    'paid_from',
+    'paid_from_account_currency',
+    'paid_to',
+    'paid_to_account_currency',
+    'paid_amount',
+    'source_exchange_rate',
+    'base_paid_amount',
+    'received_amount',
+    'target_exchange_rate',
+    'base_received_amount',
+    'references',
+    'total_allocated_amount',
+    'base_total_allocated_amount',
+    'unallocated_amount',
+    'difference_amount',
+    'reference_no',
+    'reference_date',
+    'clearance_date',
+    'remarks',
+    'status',
+    'title',
+  ],
+  selects: {
+    naming_series: ['ACC-PAY-.YYYY.-'],
+    payment_type: ['Receive', 'Pay', 'Internal Transfer'],
+    status: ['', 'Draft', 'Submitted', 'Cancelled'],
+  },
   mandatory: ['payment_type', 'company', 'posting_date', 'paid_from', 'paid_to', 'paid_amount', 'received_amount'],
-  tables: [{
-    fieldname: 'references', childDoctype: 'Payment Entry Reference', mandatory: ['reference_doctype', 'reference_name', 'allocated_amount'], isRequired: false,
-    fields: ['reference_doctype', 'reference_name', 'due_date', 'bill_no', 'payment_term', 'total_amount', 'outstanding_amount', 'allocated_amount', 'exchange_rate'],
-  }],
+  tables: [
+    {
+      fieldname: 'references',
+      childDoctype: 'Payment Entry Reference',
+      mandatory: ['reference_doctype', 'reference_name', 'allocated_amount'],
+      isRequired: false,
+      fields: [
+        'reference_doctype',
+        'reference_name',
+        'due_date',
+        'bill_no',
+        'payment_term',
+        'total_amount',
+        'outstanding_amount',
+        'allocated_amount',
+        'exchange_rate',
+      ],
+    },
+  ],
   allowOnSubmit: ['remarks', 'clearance_date'],
   setDefaults(doc, ctx) {
     setDefault(doc, 'company', sandboxCompany.name);
@@ -40,7 +93,10 @@ export const paymentEntry: DocTypeDefinition = {
   },
   validate(doc, ctx) {
     validateParty(doc, ctx);
-    if ((accountType(doc.paid_from) === 'Bank' || accountType(doc.paid_to) === 'Bank') && (isBlank(doc.reference_no) || isBlank(doc.reference_date))) {
+    if (
+      (accountType(doc.paid_from) === 'Bank' || accountType(doc.paid_to) === 'Bank') &&
+      (isBlank(doc.reference_no) || isBlank(doc.reference_date))
+    ) {
       throw validationError('Reference No and Reference Date is mandatory for Bank transaction');
     }
     const paidCents = toCents(doc.paid_amount);
@@ -64,20 +120,29 @@ export const paymentEntry: DocTypeDefinition = {
       allocatedByDoc.set(key, cumulative);
       allocatedCents += rowCents;
       Object.assign(row, {
-        allocated_amount: fromCents(rowCents), total_amount: target.grand_total, outstanding_amount: fromCents(outstandingCents),
-        due_date: target.due_date ?? target.delivery_date, exchange_rate: 1,
+        allocated_amount: fromCents(rowCents),
+        total_amount: target.grand_total,
+        outstanding_amount: fromCents(outstandingCents),
+        due_date: target.due_date ?? target.delivery_date,
+        exchange_rate: 1,
       });
     });
 
     allocatedCents = Math.abs(allocatedCents);
     if (allocatedCents > paidCents) {
-      throw validationError(`Total Allocated Amount (${fromCents(allocatedCents)}) cannot be greater than Paid Amount (${fromCents(paidCents)})`);
+      throw validationError(
+        `Total Allocated Amount (${fromCents(allocatedCents)}) cannot be greater than Paid Amount (${fromCents(paidCents)})`,
+      );
     }
     Object.assign(doc, {
-      paid_amount: fromCents(paidCents), received_amount: fromCents(toCents(doc.received_amount)),
-      base_paid_amount: fromCents(paidCents), base_received_amount: fromCents(toCents(doc.received_amount)),
-      total_allocated_amount: fromCents(allocatedCents), base_total_allocated_amount: fromCents(allocatedCents),
-      unallocated_amount: fromCents(paidCents - allocatedCents), difference_amount: 0,
+      paid_amount: fromCents(paidCents),
+      received_amount: fromCents(toCents(doc.received_amount)),
+      base_paid_amount: fromCents(paidCents),
+      base_received_amount: fromCents(toCents(doc.received_amount)),
+      total_allocated_amount: fromCents(allocatedCents),
+      base_total_allocated_amount: fromCents(allocatedCents),
+      unallocated_amount: fromCents(paidCents - allocatedCents),
+      difference_amount: 0,
     });
   },
   onSubmit: (doc, ctx) => applyAllocations(doc, ctx, -1),
@@ -95,7 +160,8 @@ function validateParty(doc: ErpDoc, ctx: DocContext): void {
   }
   if (isBlank(doc.party_type)) throw validationError('Party Type is mandatory');
   if (isBlank(doc.party)) throw validationError('Party is mandatory');
-  if (doc.party_type === 'Customer' && !ctx.find('Customer', String(doc.party))) throw linkValidationError('Customer', String(doc.party));
+  if (doc.party_type === 'Customer' && !ctx.find('Customer', String(doc.party)))
+    throw linkValidationError('Customer', String(doc.party));
 }
 
 /** The sandbox's chart of accounts has no Account documents: an account's type is read from its name (`Bank - SC`, `Stripe Clearing - SS`). */

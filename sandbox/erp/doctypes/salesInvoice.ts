@@ -2,7 +2,15 @@ import { cancelledLinkError, linkValidationError, validationError } from '../fra
 import { fromCents, toCents, toNumber } from '../money';
 import type { ErpDoc } from '../state';
 import { account, flag, rowsOf, setDefault, type DocContext, type DocTypeDefinition } from './definition';
-import { applyDiscountOn, computeSellingTotals, itemsTable, requireCustomer, sellingFields, setSellingDefaults, taxesTable } from './sellingTotals';
+import {
+  applyDiscountOn,
+  computeSellingTotals,
+  itemsTable,
+  requireCustomer,
+  sellingFields,
+  setSellingDefaults,
+  taxesTable,
+} from './sellingTotals';
 
 /**
  * Sales Invoice and its returns (credit notes: `is_return: 1`, `return_against`, negative quantities).
@@ -13,14 +21,40 @@ export const salesInvoice: DocTypeDefinition = {
   doctype: 'Sales Invoice',
   isSubmittable: true,
   namingSeries: 'ACC-SINV-',
-  fields: [...sellingFields, 'posting_date', 'posting_time', 'set_posting_time', 'due_date', 'debit_to', 'is_return', 'return_against',
-    'update_outstanding_for_self', 'outstanding_amount', 'remarks', 'is_opening'],
+  fields: [
+    ...sellingFields,
+    'posting_date',
+    'posting_time',
+    'set_posting_time',
+    'due_date',
+    'debit_to',
+    'is_return',
+    'return_against',
+    'update_outstanding_for_self',
+    'outstanding_amount',
+    'remarks',
+    'is_opening',
+  ],
   selects: {
     naming_series: ['ACC-SINV-.YYYY.-', 'ACC-SINV-RET-.YYYY.-'],
     apply_discount_on: applyDiscountOn,
     is_opening: ['No', 'Yes'],
-    status: ['', 'Draft', 'Return', 'Credit Note Issued', 'Submitted', 'Paid', 'Partly Paid', 'Unpaid', 'Unpaid and Discounted',
-      'Partly Paid and Discounted', 'Overdue and Discounted', 'Overdue', 'Cancelled', 'Internal Transfer'],
+    status: [
+      '',
+      'Draft',
+      'Return',
+      'Credit Note Issued',
+      'Submitted',
+      'Paid',
+      'Partly Paid',
+      'Unpaid',
+      'Unpaid and Discounted',
+      'Partly Paid and Discounted',
+      'Overdue and Discounted',
+      'Overdue',
+      'Cancelled',
+      'Internal Transfer',
+    ],
   },
   mandatory: ['customer', 'company', 'posting_date', 'due_date', 'currency', 'debit_to'],
   tables: [itemsTable('Sales Invoice Item'), taxesTable],
@@ -34,7 +68,8 @@ export const salesInvoice: DocTypeDefinition = {
   },
   validate(doc, ctx) {
     requireCustomer(doc, ctx);
-    if (String(doc.due_date) < String(doc.posting_date)) throw validationError('Due Date cannot be before Posting Date');
+    if (String(doc.due_date) < String(doc.posting_date))
+      throw validationError('Due Date cannot be before Posting Date');
     if (doc.is_return) validateReturn(doc, ctx);
     validateSalesOrderLinks(doc, ctx);
     const grandCents = computeSellingTotals(doc);
@@ -89,27 +124,35 @@ function validateReturn(doc: ErpDoc, ctx: DocContext): void {
   if (original.docstatus !== 1) throw validationError(`Sales Invoice ${against} must be submitted`);
   if (original.is_return) throw validationError(`Sales Invoice ${against} is itself a return`);
   if (original.customer !== doc.customer) {
-    throw validationError(`The Customer (${String(doc.customer)}) must be equal to Customer (${String(original.customer)}) of Sales Invoice ${against}`);
+    throw validationError(
+      `The Customer (${String(doc.customer)}) must be equal to Customer (${String(original.customer)}) of Sales Invoice ${against}`,
+    );
   }
 
   const sold = quantitiesByItem(rowsOf(original, 'items'));
-  const returnedBefore = quantitiesByItem(ctx.all('Sales Invoice')
-    .filter((r) => r.docstatus === 1 && r.is_return && r.return_against === against && r.name !== doc.name)
-    .flatMap((r) => rowsOf(r, 'items')));
+  const returnedBefore = quantitiesByItem(
+    ctx
+      .all('Sales Invoice')
+      .filter((r) => r.docstatus === 1 && r.is_return && r.return_against === against && r.name !== doc.name)
+      .flatMap((r) => rowsOf(r, 'items')),
+  );
 
   rowsOf(doc, 'items').forEach((row, i) => {
     const itemCode = String(row.item_code);
     const qty = toNumber(row.qty);
     if (qty >= 0) throw validationError(`Row #${i + 1}: Quantity must be negative in a return (Item ${itemCode})`);
     const soldQty = sold.get(itemCode);
-    if (soldQty === undefined) throw validationError(`Row # ${i + 1}: Returned Item ${itemCode} does not exist in Sales Invoice ${against}`);
+    if (soldQty === undefined)
+      throw validationError(`Row # ${i + 1}: Returned Item ${itemCode} does not exist in Sales Invoice ${against}`);
     const returnable = soldQty + (returnedBefore.get(itemCode) ?? 0);
-    if (-qty > returnable) throw validationError(`Row # ${i + 1}: Cannot return more than ${returnable} for Item ${itemCode}`);
+    if (-qty > returnable)
+      throw validationError(`Row # ${i + 1}: Cannot return more than ${returnable} for Item ${itemCode}`);
   });
 }
 
 function quantitiesByItem(rows: readonly Record<string, unknown>[]): Map<string, number> {
   const byItem = new Map<string, number>();
-  for (const row of rows) byItem.set(String(row.item_code), (byItem.get(String(row.item_code)) ?? 0) + toNumber(row.qty));
+  for (const row of rows)
+    byItem.set(String(row.item_code), (byItem.get(String(row.item_code)) ?? 0) + toNumber(row.qty));
   return byItem;
 }

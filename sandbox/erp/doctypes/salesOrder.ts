@@ -2,18 +2,45 @@ import { validationError } from '../frappeErrors';
 import { fromCents, toCents } from '../money';
 import type { ErpDoc } from '../state';
 import { isBlank, rowsOf, setDefault, type DocTypeDefinition } from './definition';
-import { applyDiscountOn, computeSellingTotals, itemsTable, requireCustomer, sellingFields, setSellingDefaults, taxesTable } from './sellingTotals';
+import {
+  applyDiscountOn,
+  computeSellingTotals,
+  itemsTable,
+  requireCustomer,
+  sellingFields,
+  setSellingDefaults,
+  taxesTable,
+} from './sellingTotals';
 
 export const salesOrder: DocTypeDefinition = {
   doctype: 'Sales Order',
   isSubmittable: true,
   namingSeries: 'SAL-ORD-',
-  fields: [...sellingFields, 'amended_from', 'order_type', 'transaction_date', 'delivery_date', 'advance_paid', 'per_delivered', 'per_billed'],
+  fields: [
+    ...sellingFields,
+    'amended_from',
+    'order_type',
+    'transaction_date',
+    'delivery_date',
+    'advance_paid',
+    'per_delivered',
+    'per_billed',
+  ],
   selects: {
     naming_series: ['SAL-ORD-.YYYY.-'],
     order_type: ['', 'Sales', 'Maintenance', 'Shopping Cart'],
     apply_discount_on: applyDiscountOn,
-    status: ['', 'Draft', 'On Hold', 'To Deliver and Bill', 'To Bill', 'To Deliver', 'Completed', 'Cancelled', 'Closed'],
+    status: [
+      '',
+      'Draft',
+      'On Hold',
+      'To Deliver and Bill',
+      'To Bill',
+      'To Deliver',
+      'Completed',
+      'Cancelled',
+      'Closed',
+    ],
   },
   mandatory: ['customer', 'company', 'transaction_date', 'currency', 'order_type'],
   tables: [itemsTable('Sales Order Item'), taxesTable],
@@ -31,7 +58,9 @@ export const salesOrder: DocTypeDefinition = {
     computeSellingTotals(doc);
   },
   linkedFrom(doc, ctx) {
-    const invoice = ctx.all('Sales Invoice').find((inv) => inv.docstatus === 1 && rowsOf(inv, 'items').some((row) => row.sales_order === doc.name));
+    const invoice = ctx
+      .all('Sales Invoice')
+      .find((inv) => inv.docstatus === 1 && rowsOf(inv, 'items').some((row) => row.sales_order === doc.name));
     return invoice && { doctype: 'Sales Invoice', name: invoice.name };
   },
   status(doc) {
@@ -43,13 +72,17 @@ export const salesOrder: DocTypeDefinition = {
 
 /** ERPNext's `validate_delivery_date` for an order of type Sales: the latest row date, or the header's, on every row. */
 function validateDeliveryDate(doc: ErpDoc): void {
-  const rowDates = rowsOf(doc, 'items').map((row) => row.delivery_date).filter((d): d is string => typeof d === 'string' && d !== '').sort();
+  const rowDates = rowsOf(doc, 'items')
+    .map((row) => row.delivery_date)
+    .filter((d): d is string => typeof d === 'string' && d !== '')
+    .sort();
   const latest = rowDates[rowDates.length - 1];
   if (latest !== undefined && doc.delivery_date !== latest) doc.delivery_date = latest;
   if (isBlank(doc.delivery_date)) throw validationError('Please enter Delivery Date');
   for (const row of rowsOf(doc, 'items')) {
     setDefault(row, 'delivery_date', doc.delivery_date);
-    if (String(doc.transaction_date) > String(row.delivery_date)) throw validationError('Expected Delivery Date should be after Sales Order Date');
+    if (String(doc.transaction_date) > String(row.delivery_date))
+      throw validationError('Expected Delivery Date should be after Sales Order Date');
   }
 }
 

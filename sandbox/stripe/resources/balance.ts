@@ -29,17 +29,33 @@ interface NewTransaction {
 
 function record(ctx: Ctx, input: NewTransaction): BalanceTransaction {
   const created = ctx.now();
-  const fees = [{ amount: input.fee ?? 0, description: input.feeDescription ?? 'Stripe processing fees' }, ...(input.extraFees ?? [])]
-    .filter((f) => f.amount !== 0);
-  const feeDetails: FeeDetail[] = fees.map((f) => ({ amount: f.amount, application: null, currency: input.currency, description: f.description, type: 'stripe_fee' }));
+  const fees = [
+    { amount: input.fee ?? 0, description: input.feeDescription ?? 'Stripe processing fees' },
+    ...(input.extraFees ?? []),
+  ].filter((f) => f.amount !== 0);
+  const feeDetails: FeeDetail[] = fees.map((f) => ({
+    amount: f.amount,
+    application: null,
+    currency: input.currency,
+    description: f.description,
+    type: 'stripe_fee',
+  }));
   const fee = fees.reduce((sum, f) => sum + f.amount, 0);
   const transaction: BalanceTransaction = {
-    id: newId('txn'), object: 'balance_transaction', livemode: false, created,
+    id: newId('txn'),
+    object: 'balance_transaction',
+    livemode: false,
+    created,
     amount: input.amount,
     available_on: input.settlesLater ? created - (created % day) + 2 * day : created,
-    currency: input.currency, description: input.description, exchange_rate: input.exchangeRate ?? null,
-    fee, fee_details: feeDetails, net: input.amount - fee,
-    reporting_category: input.reportingCategory, source: input.source,
+    currency: input.currency,
+    description: input.description,
+    exchange_rate: input.exchangeRate ?? null,
+    fee,
+    fee_details: feeDetails,
+    net: input.amount - fee,
+    reporting_category: input.reportingCategory,
+    source: input.source,
     status: input.settlesLater ? 'pending' : 'available',
     type: input.type,
   };
@@ -48,8 +64,16 @@ function record(ctx: Ctx, input: NewTransaction): BalanceTransaction {
 }
 
 /** Money presented in `currency` as it reaches the balance: converted into the settlement currency when the account needs it. */
-function settled(ctx: Ctx, amount: number, currency: string): Pick<NewTransaction, 'amount' | 'currency' | 'exchangeRate'> {
-  const { amount: settledAmount, currency: settledCurrency, exchangeRate } = settle(ctx.state.settlement, amount, currency);
+function settled(
+  ctx: Ctx,
+  amount: number,
+  currency: string,
+): Pick<NewTransaction, 'amount' | 'currency' | 'exchangeRate'> {
+  const {
+    amount: settledAmount,
+    currency: settledCurrency,
+    exchangeRate,
+  } = settle(ctx.state.settlement, amount, currency);
   return { amount: settledAmount, currency: settledCurrency, exchangeRate };
 }
 
@@ -58,50 +82,120 @@ function settled(ctx: Ctx, amount: number, currency: string): Pick<NewTransactio
  * currency the account does not settle in is converted first; the fee is taken on the converted amount, with Stripe's
  * currency-conversion fee as a second fee row.
  */
-export function recordChargeTransaction(ctx: Ctx, chargeId: string, amount: number, currency: string, description: string | null): BalanceTransaction {
+export function recordChargeTransaction(
+  ctx: Ctx,
+  chargeId: string,
+  amount: number,
+  currency: string,
+  description: string | null,
+): BalanceTransaction {
   const money = settled(ctx, amount, currency);
-  const conversion = money.exchangeRate === null || money.exchangeRate === undefined ? 0 : conversionFeeMinor(ctx.state.settlement, money.amount);
+  const conversion =
+    money.exchangeRate === null || money.exchangeRate === undefined
+      ? 0
+      : conversionFeeMinor(ctx.state.settlement, money.amount);
   return record(ctx, {
-    ...money, fee: processingFeeMinor(money.amount, money.currency), type: 'charge', reportingCategory: 'charge',
+    ...money,
+    fee: processingFeeMinor(money.amount, money.currency),
+    type: 'charge',
+    reportingCategory: 'charge',
     extraFees: conversion ? [{ amount: conversion, description: 'Currency conversion fee' }] : [],
-    source: chargeId, description, settlesLater: true,
+    source: chargeId,
+    description,
+    settlesLater: true,
   });
 }
 
-export function recordRefundTransaction(ctx: Ctx, refundId: string, amount: number, currency: string): BalanceTransaction {
-  return record(ctx, { ...settled(ctx, -amount, currency), type: 'refund', reportingCategory: 'refund', source: refundId, description: 'REFUND FOR CHARGE' });
+export function recordRefundTransaction(
+  ctx: Ctx,
+  refundId: string,
+  amount: number,
+  currency: string,
+): BalanceTransaction {
+  return record(ctx, {
+    ...settled(ctx, -amount, currency),
+    type: 'refund',
+    reportingCategory: 'refund',
+    source: refundId,
+    description: 'REFUND FOR CHARGE',
+  });
 }
 
 /** A refund that failed gives its amount back: a `refund_failure` transaction reversing the refund's own. */
-export function recordRefundFailureTransaction(ctx: Ctx, refundId: string, amount: number, currency: string): BalanceTransaction {
+export function recordRefundFailureTransaction(
+  ctx: Ctx,
+  refundId: string,
+  amount: number,
+  currency: string,
+): BalanceTransaction {
   return record(ctx, {
-    ...settled(ctx, amount, currency), type: 'refund_failure', reportingCategory: 'refund_failure', source: refundId, description: 'REFUND FAILURE',
+    ...settled(ctx, amount, currency),
+    type: 'refund_failure',
+    reportingCategory: 'refund_failure',
+    source: refundId,
+    description: 'REFUND FAILURE',
   });
 }
 
 /** A dispute takes the disputed amount and the dispute fee; winning it gives the amount back (the fee stays). */
-export function recordDisputeTransaction(ctx: Ctx, disputeId: string, amount: number, currency: string, reinstated: boolean): BalanceTransaction {
+export function recordDisputeTransaction(
+  ctx: Ctx,
+  disputeId: string,
+  amount: number,
+  currency: string,
+  reinstated: boolean,
+): BalanceTransaction {
   if (reinstated) {
     return record(ctx, {
-      ...settled(ctx, amount, currency), type: 'adjustment', reportingCategory: 'dispute_reversal', source: disputeId,
+      ...settled(ctx, amount, currency),
+      type: 'adjustment',
+      reportingCategory: 'dispute_reversal',
+      source: disputeId,
       description: `Chargeback reversal for ${disputeId}`,
     });
   }
   const money = settled(ctx, -amount, currency);
   return record(ctx, {
-    ...money, fee: disputeFeeMinor(money.currency), feeDescription: 'Dispute fee', type: 'adjustment',
-    reportingCategory: 'dispute', source: disputeId, description: `Chargeback withdrawal for ${disputeId}`,
+    ...money,
+    fee: disputeFeeMinor(money.currency),
+    feeDescription: 'Dispute fee',
+    type: 'adjustment',
+    reportingCategory: 'dispute',
+    source: disputeId,
+    description: `Chargeback withdrawal for ${disputeId}`,
   });
 }
 
-export function recordPayoutTransaction(ctx: Ctx, payoutId: string, amount: number, currency: string): BalanceTransaction {
-  return record(ctx, { amount: -amount, currency, type: 'payout', reportingCategory: 'payout', source: payoutId, description: 'STRIPE PAYOUT' });
+export function recordPayoutTransaction(
+  ctx: Ctx,
+  payoutId: string,
+  amount: number,
+  currency: string,
+): BalanceTransaction {
+  return record(ctx, {
+    amount: -amount,
+    currency,
+    type: 'payout',
+    reportingCategory: 'payout',
+    source: payoutId,
+    description: 'STRIPE PAYOUT',
+  });
 }
 
 /** A payout that failed (the bank returned it) or was canceled gives its amount back to the balance, available at once. */
-export function recordPayoutReturnTransaction(ctx: Ctx, payoutId: string, amount: number, currency: string, how: 'failed' | 'canceled'): BalanceTransaction {
+export function recordPayoutReturnTransaction(
+  ctx: Ctx,
+  payoutId: string,
+  amount: number,
+  currency: string,
+  how: 'failed' | 'canceled',
+): BalanceTransaction {
   return record(ctx, {
-    amount, currency, type: how === 'failed' ? 'payout_failure' : 'payout_cancel', reportingCategory: 'payout_reversal', source: payoutId,
+    amount,
+    currency,
+    type: how === 'failed' ? 'payout_failure' : 'payout_cancel',
+    reportingCategory: 'payout_reversal',
+    source: payoutId,
     description: how === 'failed' ? 'STRIPE PAYOUT FAILURE' : 'STRIPE PAYOUT CANCEL',
   });
 }
@@ -121,35 +215,53 @@ function totals(transactions: BalanceTransaction[]): BalanceAmount[] {
 /** `GET /v1/balance_transactions` (filters `payout`, `type`, `source`, `currency`, `created`), `/:id`, `GET /v1/balance`. */
 export function balanceRoutes(engine: Engine): Router {
   const router = Router();
-  router.get('/v1/balance_transactions/:id', route(engine, (ctx, req) => {
-    const transaction = ctx.state.balanceTransactions[String(req.params.id)];
-    if (!transaction) throw resourceMissing('balance_transaction', String(req.params.id));
-    return transaction;
-  }));
+  router.get(
+    '/v1/balance_transactions/:id',
+    route(engine, (ctx, req) => {
+      const transaction = ctx.state.balanceTransactions[String(req.params.id)];
+      if (!transaction) throw resourceMissing('balance_transaction', String(req.params.id));
+      return transaction;
+    }),
+  );
 
-  router.get('/v1/balance_transactions', route(engine, (ctx, req) => {
-    const params = paramsOf(req);
-    const text = (name: string) => (typeof params[name] === 'string' && params[name] !== '' ? (params[name] as string) : undefined);
-    const [payout, type, source, currency] = [text('payout'), text('type'), text('source'), text('currency')];
-    if (payout && !ctx.state.payouts[payout]) throw resourceMissing('payout', payout, 'payout');
-    // Stripe knows which transactions an automatic payout swept; a manual one is reconciled by its dates instead.
-    if (payout && !ctx.state.payouts[payout]!.automatic) {
-      throw invalidRequest('Balance transaction history can only be filtered on automatic transfers, not manual.', { param: 'payout' });
-    }
-    const matchesCreated = createdFilter(params);
-    const transactions = newestFirst(ctx.state.balanceTransactions).filter((t) => (!payout || ctx.state.payoutOf[t.id] === payout)
-      && (!type || t.type === type) && (!source || t.source === source) && (!currency || t.currency === currency) && matchesCreated(t.created));
-    return page(transactions, req, '/v1/balance_transactions');
-  }));
+  router.get(
+    '/v1/balance_transactions',
+    route(engine, (ctx, req) => {
+      const params = paramsOf(req);
+      const text = (name: string) =>
+        typeof params[name] === 'string' && params[name] !== '' ? (params[name] as string) : undefined;
+      const [payout, type, source, currency] = [text('payout'), text('type'), text('source'), text('currency')];
+      if (payout && !ctx.state.payouts[payout]) throw resourceMissing('payout', payout, 'payout');
+      // Stripe knows which transactions an automatic payout swept; a manual one is reconciled by its dates instead.
+      if (payout && !ctx.state.payouts[payout]!.automatic) {
+        throw invalidRequest('Balance transaction history can only be filtered on automatic transfers, not manual.', {
+          param: 'payout',
+        });
+      }
+      const matchesCreated = createdFilter(params);
+      const transactions = newestFirst(ctx.state.balanceTransactions).filter(
+        (t) =>
+          (!payout || ctx.state.payoutOf[t.id] === payout) &&
+          (!type || t.type === type) &&
+          (!source || t.source === source) &&
+          (!currency || t.currency === currency) &&
+          matchesCreated(t.created),
+      );
+      return page(transactions, req, '/v1/balance_transactions');
+    }),
+  );
 
-  router.get('/v1/balance', route(engine, (ctx) => {
-    const all = Object.values(ctx.state.balanceTransactions);
-    return {
-      object: 'balance',
-      available: totals(all.filter((t) => t.status === 'available')),
-      pending: totals(all.filter((t) => t.status === 'pending')),
-      livemode: false,
-    };
-  }));
+  router.get(
+    '/v1/balance',
+    route(engine, (ctx) => {
+      const all = Object.values(ctx.state.balanceTransactions);
+      return {
+        object: 'balance',
+        available: totals(all.filter((t) => t.status === 'available')),
+        pending: totals(all.filter((t) => t.status === 'pending')),
+        livemode: false,
+      };
+    }),
+  );
   return router;
 }

@@ -18,8 +18,17 @@ import { clone, type SubscriptionBook } from '../state';
 import { isTestCard, testCards } from '../testCards';
 import type { Customer } from '../types';
 import {
-  draftInvoice, failWithoutPaymentMethod, finalizeInvoice, markUncollectible, newLine, payInvoice, previewInvoice, settleWithoutPayment,
-  voidInvoice, type CollectionResult, type LineDraft,
+  draftInvoice,
+  failWithoutPaymentMethod,
+  finalizeInvoice,
+  markUncollectible,
+  newLine,
+  payInvoice,
+  previewInvoice,
+  settleWithoutPayment,
+  voidInvoice,
+  type CollectionResult,
+  type LineDraft,
 } from './invoices';
 import { behaviourOf } from './paymentMethods';
 import { addInterval, daySeconds, intervalText } from './periods';
@@ -39,7 +48,12 @@ export function getSubscription(ctx: Ctx, id: string, param = 'id'): Subscriptio
 
 export function bookOf(ctx: Ctx, subscription: Subscription): SubscriptionBook {
   const books = (ctx.state.subscriptionBooks ??= {});
-  return (books[subscription.id] ??= { clock: subscription.created, pendingLines: [], upcomingSentFor: null, trialWillEndSentFor: null });
+  return (books[subscription.id] ??= {
+    clock: subscription.created,
+    pendingLines: [],
+    upcomingSentFor: null,
+    trialWillEndSentFor: null,
+  });
 }
 
 /** The subscription's "now": its own clock, or the sandbox clock once that has caught up. */
@@ -57,24 +71,42 @@ function productName(ctx: Ctx, price: Price): string {
 }
 
 /** A full period of an item: `2 × Coffee club (at $15.00 / month)`. */
-export function periodLine(ctx: Ctx, item: Pick<SubscriptionItem, 'id' | 'price' | 'quantity'>, start: number, end: number): LineDraft {
+export function periodLine(
+  ctx: Ctx,
+  item: Pick<SubscriptionItem, 'id' | 'price' | 'quantity'>,
+  start: number,
+  end: number,
+): LineDraft {
   const { price, quantity } = item;
   return {
-    amount: price.unit_amount * quantity, quantity, price, proration: false, period: { start, end }, subscriptionItem: item.id,
+    amount: price.unit_amount * quantity,
+    quantity,
+    price,
+    proration: false,
+    period: { start, end },
+    subscriptionItem: item.id,
     description: `${quantity} × ${productName(ctx, price)} (at ${formatAmount(price.unit_amount, price.currency)} / ${intervalText(price.recurring)})`,
   };
 }
 
 export function trialLine(ctx: Ctx, item: SubscriptionItem, start: number, end: number): LineDraft {
   return {
-    amount: 0, quantity: item.quantity, price: item.price, proration: false, period: { start, end }, subscriptionItem: item.id,
+    amount: 0,
+    quantity: item.quantity,
+    price: item.price,
+    proration: false,
+    period: { start, end },
+    subscriptionItem: item.id,
     description: `Trial period for ${productName(ctx, item.price)}`,
   };
 }
 
 export function periodOf(subscription: Subscription): { start: number; end: number } {
   const first = subscription.items.data[0];
-  return { start: first?.current_period_start ?? subscription.created, end: first?.current_period_end ?? subscription.created };
+  return {
+    start: first?.current_period_start ?? subscription.created,
+    end: first?.current_period_end ?? subscription.created,
+  };
 }
 
 /** Starts a new billing period at `start` for every item. */
@@ -87,9 +119,18 @@ function startPeriod(subscription: Subscription, start: number): { start: number
 }
 
 /** Pending prorations (and any `extra` ones), then a full period of every item. */
-function cycleLines(ctx: Ctx, subscription: Subscription, period: { start: number; end: number }, extra: InvoiceLine[] = []): InvoiceLine[] {
+function cycleLines(
+  ctx: Ctx,
+  subscription: Subscription,
+  period: { start: number; end: number },
+  extra: InvoiceLine[] = [],
+): InvoiceLine[] {
   const pending = bookOf(ctx, subscription).pendingLines;
-  return [...pending, ...extra, ...subscription.items.data.map((item) => newLine(subscription, periodLine(ctx, item, period.start, period.end)))];
+  return [
+    ...pending,
+    ...extra,
+    ...subscription.items.data.map((item) => newLine(subscription, periodLine(ctx, item, period.start, period.end))),
+  ];
 }
 
 /** What a forced outcome does: `succeed` charges a card that pays, `fail` one that is declined; none = the subscription's own card. */
@@ -114,7 +155,8 @@ function attemptMethod(ctx: Ctx, subscription: Subscription, outcome: ForcedOutc
   const method = defaultPaymentMethod(ctx, subscription);
   if (!outcome) return method;
   const card = method ? cardOf(ctx, method) : undefined;
-  if (outcome === 'succeed') return method && card && !card.decline && !card.requiresAuthentication ? method : 'pm_card_visa';
+  if (outcome === 'succeed')
+    return method && card && !card.decline && !card.requiresAuthentication ? method : 'pm_card_visa';
   return method && card?.decline ? method : 'pm_card_chargeDeclined';
 }
 
@@ -125,7 +167,13 @@ interface Collection {
 }
 
 /** Collects a finalised invoice automatically: nothing due → paid at once; otherwise one attempt with the payment method. */
-export function collect(ctx: Ctx, subscription: Subscription, invoice: Invoice, at: number, outcome: ForcedOutcome): Collection {
+export function collect(
+  ctx: Ctx,
+  subscription: Subscription,
+  invoice: Invoice,
+  at: number,
+  outcome: ForcedOutcome,
+): Collection {
   if (invoice.amount_due === 0) {
     settleWithoutPayment(ctx, invoice, at);
     return { result: 'paid', exhausted: false };
@@ -136,12 +184,17 @@ export function collect(ctx: Ctx, subscription: Subscription, invoice: Invoice, 
     return { result: 'failed', exhausted: false };
   }
   const { outcome: result } = payInvoice(ctx, invoice, method, at, true);
-  return { result, exhausted: result !== 'paid' && invoice.next_payment_attempt === null && invoice.billing_reason !== 'subscription_create' };
+  return {
+    result,
+    exhausted:
+      result !== 'paid' && invoice.next_payment_attempt === null && invoice.billing_reason !== 'subscription_create',
+  };
 }
 
 /** Cancels now (`customer.subscription.deleted`): retries of its open invoices stop, pending prorations are dropped. */
 export function cancelSubscription(ctx: Ctx, subscription: Subscription, at: number): Subscription {
-  if (subscription.status === 'canceled') throw invalidRequest(`This subscription (${subscription.id}) is already canceled.`, { code: 'resource_missing' });
+  if (subscription.status === 'canceled')
+    throw invalidRequest(`This subscription (${subscription.id}) is already canceled.`, { code: 'resource_missing' });
   subscription.status = 'canceled';
   subscription.canceled_at = at;
   subscription.ended_at = at;
@@ -180,10 +233,19 @@ function emitUpdated(ctx: Ctx, subscription: Subscription, before: Subscription)
  * Invoices lines now (a plan change with `always_invoice`, an interval change, a resume): `subscription_update`,
  * finalised and collected; a failed payment makes the subscription `past_due`. The caller emits the update.
  */
-export function invoiceNow(ctx: Ctx, subscription: Subscription, lines: InvoiceLine[], at: number, outcome: ForcedOutcome): Invoice {
+export function invoiceNow(
+  ctx: Ctx,
+  subscription: Subscription,
+  lines: InvoiceLine[],
+  at: number,
+  outcome: ForcedOutcome,
+): Invoice {
   const book = bookOf(ctx, subscription);
   const invoice = draftInvoice(ctx, subscription, {
-    reason: 'subscription_update', lines: [...book.pendingLines, ...lines], at, period: { start: at, end: periodOf(subscription).end },
+    reason: 'subscription_update',
+    lines: [...book.pendingLines, ...lines],
+    at,
+    period: { start: at, end: periodOf(subscription).end },
   });
   book.pendingLines = [];
   subscription.latest_invoice = invoice.id;
@@ -200,10 +262,14 @@ export function invoiceNow(ctx: Ctx, subscription: Subscription, lines: InvoiceL
 
 /** The invoice a renewal at `renewalAt` would make, as `invoice.upcoming` and `GET /v1/invoices/upcoming` show it. */
 export function upcomingInvoice(ctx: Ctx, subscription: Subscription, extraLines: InvoiceLine[] = []): Invoice {
-  const renewalAt = subscription.status === 'trialing' && subscription.trial_end ? subscription.trial_end : periodOf(subscription).end;
+  const renewalAt =
+    subscription.status === 'trialing' && subscription.trial_end ? subscription.trial_end : periodOf(subscription).end;
   const period = { start: renewalAt, end: addInterval(renewalAt, subscription.items.data[0]?.price.recurring) };
   const invoice = previewInvoice(ctx, subscription, {
-    reason: 'upcoming', lines: cycleLines(ctx, subscription, period, extraLines).map((l) => ({ ...l })), at: renewalAt, period,
+    reason: 'upcoming',
+    lines: cycleLines(ctx, subscription, period, extraLines).map((l) => ({ ...l })),
+    at: renewalAt,
+    period,
   });
   invoice.next_payment_attempt = renewalAt;
   return invoice;
@@ -229,7 +295,12 @@ export function endTrial(ctx: Ctx, subscription: Subscription, at: number, outco
   const period = startPeriod(subscription, at);
   subscription.billing_cycle_anchor = at;
   subscription.status = 'active';
-  const invoice = draftInvoice(ctx, subscription, { reason: 'subscription_cycle', lines: cycleLines(ctx, subscription, period), at, period });
+  const invoice = draftInvoice(ctx, subscription, {
+    reason: 'subscription_cycle',
+    lines: cycleLines(ctx, subscription, period),
+    at,
+    period,
+  });
   bookOf(ctx, subscription).pendingLines = [];
   subscription.latest_invoice = invoice.id;
   finalizeInvoice(ctx, invoice, at);
@@ -251,7 +322,12 @@ function renew(ctx: Ctx, subscription: Subscription, at: number, outcome: Forced
   }
   const before = clone(subscription);
   const period = startPeriod(subscription, at);
-  const invoice = draftInvoice(ctx, subscription, { reason: 'subscription_cycle', lines: cycleLines(ctx, subscription, period), at, period });
+  const invoice = draftInvoice(ctx, subscription, {
+    reason: 'subscription_cycle',
+    lines: cycleLines(ctx, subscription, period),
+    at,
+    period,
+  });
   bookOf(ctx, subscription).pendingLines = [];
   subscription.latest_invoice = invoice.id;
   const paused = subscription.pause_collection;
@@ -285,7 +361,11 @@ function retry(ctx: Ctx, subscription: Subscription, invoice: Invoice, at: numbe
   const before = clone(subscription);
   const { result, exhausted } = collect(ctx, subscription, invoice, at, outcome);
   if (result === 'paid') {
-    if (subscription.latest_invoice === invoice.id && (subscription.status === 'past_due' || subscription.status === 'unpaid')) subscription.status = 'active';
+    if (
+      subscription.latest_invoice === invoice.id &&
+      (subscription.status === 'past_due' || subscription.status === 'unpaid')
+    )
+      subscription.status = 'active';
   } else if (exhausted && afterLastRetry(ctx, subscription, invoice, at)) {
     return;
   }
@@ -314,7 +394,10 @@ export function scheduledSteps(ctx: Ctx, subscription: Subscription): Step[] {
   const period = periodOf(subscription);
   if (status === 'trialing' && trialEnd !== null) {
     if (book.trialWillEndSentFor !== trialEnd) {
-      steps.push({ at: Math.max(trialEnd - trialWillEndSeconds, subscription.trial_start ?? subscription.created), kind: 'trial_will_end' });
+      steps.push({
+        at: Math.max(trialEnd - trialWillEndSeconds, subscription.trial_start ?? subscription.created),
+        kind: 'trial_will_end',
+      });
     }
     upcoming(trialEnd, period.start);
     steps.push({ at: trialEnd, kind: 'trial_end' });
@@ -377,19 +460,28 @@ export type AdvanceTarget = 'trial_end' | 'next_period' | 'next_attempt' | numbe
  * `retry_failed` are declined); without it the subscription's own payment method decides. `to` defaults to
  * `next_attempt` for the `retry_*` outcomes and to `next_period` otherwise, so the old `{outcome}` still renews.
  */
-export function advanceSubscription(ctx: Ctx, id: string, input: { outcome?: AdvanceOutcome; to?: AdvanceTarget }): Subscription {
+export function advanceSubscription(
+  ctx: Ctx,
+  id: string,
+  input: { outcome?: AdvanceOutcome; to?: AdvanceTarget },
+): Subscription {
   const subscription = getSubscription(ctx, id);
   const { status } = subscription;
   if (status === 'canceled' || status === 'incomplete' || status === 'incomplete_expired') {
-    throw invalidRequest(`Subscription ${id} is ${status}; only trialing, active, past_due or unpaid subscriptions move on.`);
+    throw invalidRequest(
+      `Subscription ${id} is ${status}; only trialing, active, past_due or unpaid subscriptions move on.`,
+    );
   }
-  if (status === 'paused') throw invalidRequest(`Subscription ${id} is paused; resume it (POST /v1/subscriptions/${id}/resume) first.`);
-  const outcome: ForcedOutcome = input.outcome === undefined ? undefined : input.outcome.endsWith('paid') ? 'succeed' : 'fail';
+  if (status === 'paused')
+    throw invalidRequest(`Subscription ${id} is paused; resume it (POST /v1/subscriptions/${id}/resume) first.`);
+  const outcome: ForcedOutcome =
+    input.outcome === undefined ? undefined : input.outcome.endsWith('paid') ? 'succeed' : 'fail';
   const to = input.to ?? (input.outcome?.startsWith('retry_') ? 'next_attempt' : 'next_period');
   const now = subscriptionNow(ctx, subscription);
   let target: number;
   if (to === 'trial_end' || (to === 'next_period' && status === 'trialing')) {
-    if (status !== 'trialing' || subscription.trial_end === null) throw invalidRequest(`Subscription ${id} is not trialing (status ${status}).`);
+    if (status !== 'trialing' || subscription.trial_end === null)
+      throw invalidRequest(`Subscription ${id} is not trialing (status ${status}).`);
     target = subscription.trial_end;
   } else if (to === 'next_period') {
     target = periodOf(subscription).end;
@@ -413,7 +505,15 @@ export function advanceSubscription(ctx: Ctx, id: string, input: { outcome?: Adv
 }
 
 /** `GET /__sandbox/subscriptions/:id/clock`: the subscription's clock and what is scheduled next. */
-export function clockReport(ctx: Ctx, id: string): { object: 'sandbox_subscription_clock'; subscription: string; now: number; scheduled: Step[] } {
+export function clockReport(
+  ctx: Ctx,
+  id: string,
+): { object: 'sandbox_subscription_clock'; subscription: string; now: number; scheduled: Step[] } {
   const subscription = getSubscription(ctx, id);
-  return { object: 'sandbox_subscription_clock', subscription: id, now: subscriptionNow(ctx, subscription), scheduled: scheduledSteps(ctx, subscription) };
+  return {
+    object: 'sandbox_subscription_clock',
+    subscription: id,
+    now: subscriptionNow(ctx, subscription),
+    scheduled: scheduledSteps(ctx, subscription),
+  };
 }

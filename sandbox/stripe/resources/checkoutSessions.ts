@@ -6,7 +6,15 @@ import { route } from '../http';
 import { newId } from '../ids';
 import { createdFilter, newestFirst, page } from '../list';
 import {
-  applyMetadata, nullableString, optionalEnum, optionalInteger, optionalObject, optionalString, paramsOf, requiredInteger, type Params,
+  applyMetadata,
+  nullableString,
+  optionalEnum,
+  optionalInteger,
+  optionalObject,
+  optionalString,
+  paramsOf,
+  requiredInteger,
+  type Params,
 } from '../params';
 import type { StripeState } from '../state';
 import type { PaymentIntent } from '../types';
@@ -66,7 +74,12 @@ function lineItemsOf(ctx: Ctx, params: Params): CheckoutLineItem[] {
     if (priceId) {
       const price = ctx.state.prices[priceId];
       if (!price) throw resourceMissing('price', priceId, `${param}[price]`);
-      return { name: ctx.state.products[price.product]?.name ?? price.product, currency: price.currency, unit_amount: price.unit_amount, quantity };
+      return {
+        name: ctx.state.products[price.product]?.name ?? price.product,
+        currency: price.currency,
+        unit_amount: price.unit_amount,
+        quantity,
+      };
     }
     const data = optionalObject(item, 'price_data');
     if (!data) throw missingParam(`${param}[price_data]`);
@@ -82,10 +95,14 @@ function expiresAtOf(ctx: Ctx, params: Params): number {
   const expiresAt = optionalInteger(params, 'expires_at');
   if (expiresAt === undefined) return ctx.now() + maxLifetime;
   if (expiresAt < ctx.now() + minLifetime) {
-    throw invalidRequest('The `expires_at` timestamp must be at least 30 minutes from Checkout Session creation.', { param: 'expires_at' });
+    throw invalidRequest('The `expires_at` timestamp must be at least 30 minutes from Checkout Session creation.', {
+      param: 'expires_at',
+    });
   }
   if (expiresAt > ctx.now() + maxLifetime) {
-    throw invalidRequest('The `expires_at` timestamp must be less than 24 hours from Checkout Session creation.', { param: 'expires_at' });
+    throw invalidRequest('The `expires_at` timestamp must be less than 24 hours from Checkout Session creation.', {
+      param: 'expires_at',
+    });
   }
   return expiresAt;
 }
@@ -97,7 +114,8 @@ function baseUrlOf(req: Request): string {
 function createSession(ctx: Ctx, params: Params, baseUrl: string): CheckoutSession {
   const mode = optionalString(params, 'mode');
   if (!mode) throw missingParam('mode');
-  if (mode !== 'payment') throw invalidRequest(`The sandbox only models Checkout in payment mode, not ${mode}.`, { param: 'mode' });
+  if (mode !== 'payment')
+    throw invalidRequest(`The sandbox only models Checkout in payment mode, not ${mode}.`, { param: 'mode' });
   const lines = lineItemsOf(ctx, params);
   const currency = lines[0]!.currency;
   if (lines.some((l) => l.currency !== currency)) {
@@ -110,11 +128,25 @@ function createSession(ctx: Ctx, params: Params, baseUrl: string): CheckoutSessi
   const intentData = optionalObject(params, 'payment_intent_data') ?? {};
   const id = newId('cs_test');
   const session: CheckoutSession = {
-    id, object: 'checkout.session', livemode: false, created: ctx.now(), amount_subtotal: total, amount_total: total,
-    cancel_url: nullableString(params, 'cancel_url') ?? null, client_reference_id: nullableString(params, 'client_reference_id') ?? null,
-    currency, customer, customer_email: nullableString(params, 'customer_email') ?? null, expires_at: expiresAtOf(ctx, params),
-    metadata: applyMetadata({}, params), mode: 'payment', payment_intent: null, payment_method_types: ['card'],
-    payment_status: 'unpaid', status: 'open', success_url: nullableString(params, 'success_url') ?? null,
+    id,
+    object: 'checkout.session',
+    livemode: false,
+    created: ctx.now(),
+    amount_subtotal: total,
+    amount_total: total,
+    cancel_url: nullableString(params, 'cancel_url') ?? null,
+    client_reference_id: nullableString(params, 'client_reference_id') ?? null,
+    currency,
+    customer,
+    customer_email: nullableString(params, 'customer_email') ?? null,
+    expires_at: expiresAtOf(ctx, params),
+    metadata: applyMetadata({}, params),
+    mode: 'payment',
+    payment_intent: null,
+    payment_method_types: ['card'],
+    payment_status: 'unpaid',
+    status: 'open',
+    success_url: nullableString(params, 'success_url') ?? null,
     url: `${baseUrl}/__sandbox/checkout/${id}`,
   };
   sessionsOf(ctx.state)[id] = session;
@@ -130,17 +162,29 @@ function createSession(ctx: Ctx, params: Params, baseUrl: string): CheckoutSessi
  * `checkout.session.completed` follows the payment's own events. A decline leaves the session open, and the next
  * attempt confirms the same PaymentIntent again.
  */
-export function payCheckoutSession(ctx: Ctx, id: string, paymentMethod: string): { session: CheckoutSession; result: PaymentResult } {
+export function payCheckoutSession(
+  ctx: Ctx,
+  id: string,
+  paymentMethod: string,
+): { session: CheckoutSession; result: PaymentResult } {
   const session = getCheckoutSession(ctx, id);
   if (session.status !== 'open') {
-    throw invalidRequest(`This Checkout Session is no longer active (status ${session.status}).`, { code: 'checkout_session_inactive' });
+    throw invalidRequest(`This Checkout Session is no longer active (status ${session.status}).`, {
+      code: 'checkout_session_inactive',
+    });
   }
   const extras = extrasOf(ctx.state, id);
-  let intent: PaymentIntent | undefined = extras.attemptIntent ? getPaymentIntent(ctx, extras.attemptIntent) : undefined;
+  let intent: PaymentIntent | undefined = extras.attemptIntent
+    ? getPaymentIntent(ctx, extras.attemptIntent)
+    : undefined;
   if (!intent) {
     intent = newPaymentIntent(ctx, {
-      amount: session.amount_total, currency: session.currency, customer: session.customer, metadata: { ...extras.paymentIntentMetadata },
-      receiptEmail: session.customer_email, captureMethod: 'automatic',
+      amount: session.amount_total,
+      currency: session.currency,
+      customer: session.customer,
+      metadata: { ...extras.paymentIntentMetadata },
+      receiptEmail: session.customer_email,
+      captureMethod: 'automatic',
     });
     extras.attemptIntent = intent.id;
   }
@@ -159,27 +203,48 @@ export function payCheckoutSession(ctx: Ctx, id: string, paymentMethod: string):
 export function checkoutSessionRoutes(engine: Engine): Router {
   const router = Router();
 
-  router.post('/v1/checkout/sessions', route(engine, (ctx, req) => createSession(ctx, paramsOf(req), baseUrlOf(req))));
+  router.post(
+    '/v1/checkout/sessions',
+    route(engine, (ctx, req) => createSession(ctx, paramsOf(req), baseUrlOf(req))),
+  );
 
-  router.get('/v1/checkout/sessions/:id', route(engine, (ctx, req) => getCheckoutSession(ctx, String(req.params.id))));
+  router.get(
+    '/v1/checkout/sessions/:id',
+    route(engine, (ctx, req) => getCheckoutSession(ctx, String(req.params.id))),
+  );
 
-  router.get('/v1/checkout/sessions', route(engine, (ctx, req) => {
-    const params = paramsOf(req);
-    const paymentIntent = optionalString(params, 'payment_intent') || undefined;
-    const customer = optionalString(params, 'customer') || undefined;
-    const status = optionalEnum(params, 'status', statuses);
-    const matchesCreated = createdFilter(params);
-    const sessions = newestFirst(sessionsOf(ctx.state)).map((s) => current(ctx, s)).filter((s) => (!paymentIntent || s.payment_intent === paymentIntent)
-      && (!customer || s.customer === customer) && (!status || s.status === status) && matchesCreated(s.created));
-    return page(sessions, req, '/v1/checkout/sessions');
-  }));
+  router.get(
+    '/v1/checkout/sessions',
+    route(engine, (ctx, req) => {
+      const params = paramsOf(req);
+      const paymentIntent = optionalString(params, 'payment_intent') || undefined;
+      const customer = optionalString(params, 'customer') || undefined;
+      const status = optionalEnum(params, 'status', statuses);
+      const matchesCreated = createdFilter(params);
+      const sessions = newestFirst(sessionsOf(ctx.state))
+        .map((s) => current(ctx, s))
+        .filter(
+          (s) =>
+            (!paymentIntent || s.payment_intent === paymentIntent) &&
+            (!customer || s.customer === customer) &&
+            (!status || s.status === status) &&
+            matchesCreated(s.created),
+        );
+      return page(sessions, req, '/v1/checkout/sessions');
+    }),
+  );
 
-  router.post('/v1/checkout/sessions/:id/expire', route(engine, (ctx, req) => {
-    const session = getCheckoutSession(ctx, String(req.params.id));
-    if (session.status !== 'open') {
-      throw invalidRequest(`Only Checkout Sessions with a status in ["open"] can be expired. This Checkout Session has a status of \`${session.status}\`.`);
-    }
-    return expire(ctx, session);
-  }));
+  router.post(
+    '/v1/checkout/sessions/:id/expire',
+    route(engine, (ctx, req) => {
+      const session = getCheckoutSession(ctx, String(req.params.id));
+      if (session.status !== 'open') {
+        throw invalidRequest(
+          `Only Checkout Sessions with a status in ["open"] can be expired. This Checkout Session has a status of \`${session.status}\`.`,
+        );
+      }
+      return expire(ctx, session);
+    }),
+  );
   return router;
 }

@@ -1,6 +1,17 @@
 import { Router } from 'express';
 import { invoiceAmounts } from '../billingMath';
-import type { BillingReason, Discount, Invoice, InvoiceLine, InvoicePayment, Price, Subscription, TaxAmount, TaxDetail, TaxRate } from '../billingTypes';
+import type {
+  BillingReason,
+  Discount,
+  Invoice,
+  InvoiceLine,
+  InvoicePayment,
+  Price,
+  Subscription,
+  TaxAmount,
+  TaxDetail,
+  TaxRate,
+} from '../billingTypes';
 import type { Ctx, Engine } from '../context';
 import { StripeApiError, invalidRequest, resourceMissing } from '../errors';
 import { route } from '../http';
@@ -29,20 +40,45 @@ export interface LineDraft {
 export function newLine(subscription: Subscription, draft: LineDraft): InvoiceLine {
   const invoiceItem = draft.proration ? newId('ii') : null;
   return {
-    id: newId('il'), object: 'line_item', amount: draft.amount, amount_excluding_tax: draft.amount, currency: subscription.currency,
-    description: draft.description, discount_amounts: [], discountable: true, discounts: [], invoice: null,
-    ...(invoiceItem ? { invoice_item: invoiceItem } : {}), livemode: false, metadata: {},
+    id: newId('il'),
+    object: 'line_item',
+    amount: draft.amount,
+    amount_excluding_tax: draft.amount,
+    currency: subscription.currency,
+    description: draft.description,
+    discount_amounts: [],
+    discountable: true,
+    discounts: [],
+    invoice: null,
+    ...(invoiceItem ? { invoice_item: invoiceItem } : {}),
+    livemode: false,
+    metadata: {},
     parent: {
       type: 'subscription_item_details',
       subscription_item_details: {
-        invoice_item: invoiceItem, proration: draft.proration, proration_details: { credited_items: null },
-        subscription: subscription.id, subscription_item: draft.subscriptionItem,
+        invoice_item: invoiceItem,
+        proration: draft.proration,
+        proration_details: { credited_items: null },
+        subscription: subscription.id,
+        subscription_item: draft.subscriptionItem,
       },
     },
-    period: { ...draft.period }, price: clone(draft.price),
-    pricing: { price_details: { price: draft.price.id, product: draft.price.product }, type: 'price_details', unit_amount_decimal: draft.price.unit_amount_decimal },
-    proration: draft.proration, quantity: draft.quantity, subscription: subscription.id, subscription_item: draft.subscriptionItem,
-    subtotal: draft.amount, tax_amounts: [], tax_rates: [], taxes: [], type: draft.proration ? 'invoiceitem' : 'subscription',
+    period: { ...draft.period },
+    price: clone(draft.price),
+    pricing: {
+      price_details: { price: draft.price.id, product: draft.price.product },
+      type: 'price_details',
+      unit_amount_decimal: draft.price.unit_amount_decimal,
+    },
+    proration: draft.proration,
+    quantity: draft.quantity,
+    subscription: subscription.id,
+    subscription_item: draft.subscriptionItem,
+    subtotal: draft.amount,
+    tax_amounts: [],
+    tax_rates: [],
+    taxes: [],
+    type: draft.proration ? 'invoiceitem' : 'subscription',
   };
 }
 
@@ -51,19 +87,38 @@ function liveCustomer(ctx: Ctx, id: string): Customer | undefined {
   return customer && !('deleted' in customer) ? customer : undefined;
 }
 
-function taxDetail(amount: number, inclusive: boolean, rate: string, taxable: number): { legacy: TaxAmount; current: TaxDetail } {
+function taxDetail(
+  amount: number,
+  inclusive: boolean,
+  rate: string,
+  taxable: number,
+): { legacy: TaxAmount; current: TaxDetail } {
   return {
     legacy: { amount, inclusive, tax_rate: rate, taxability_reason: 'standard_rated', taxable_amount: taxable },
-    current: { amount, tax_behavior: inclusive ? 'inclusive' : 'exclusive', tax_rate_details: { tax_rate: rate }, taxability_reason: 'standard_rated', taxable_amount: taxable, type: 'tax_rate_details' },
+    current: {
+      amount,
+      tax_behavior: inclusive ? 'inclusive' : 'exclusive',
+      tax_rate_details: { tax_rate: rate },
+      taxability_reason: 'standard_rated',
+      taxable_amount: taxable,
+      type: 'tax_rate_details',
+    },
   };
 }
 
 /** Works out discounts, taxes and totals of the invoice's lines (and the customer's balance, unless `balance` is null). */
 function price(invoice: Invoice, discounts: Discount[], taxRates: TaxRate[], balance: number | null): void {
   const lines = invoice.lines.data;
-  const amounts = invoiceAmounts(invoice.currency, lines.map((l) => l.amount), discounts.map((d) => ({
-    id: d.id, percentOff: d.coupon.percent_off, amountOff: d.coupon.amount_off,
-  })), taxRates.map((t) => ({ id: t.id, percentage: t.percentage, inclusive: t.inclusive })));
+  const amounts = invoiceAmounts(
+    invoice.currency,
+    lines.map((l) => l.amount),
+    discounts.map((d) => ({
+      id: d.id,
+      percentOff: d.coupon.percent_off,
+      amountOff: d.coupon.amount_off,
+    })),
+    taxRates.map((t) => ({ id: t.id, percentage: t.percentage, inclusive: t.inclusive })),
+  );
   lines.forEach((line, i) => {
     const computed = amounts.lines[i];
     if (!computed) return;
@@ -72,7 +127,8 @@ function price(invoice: Invoice, discounts: Discount[], taxRates: TaxRate[], bal
     line.tax_amounts = taxes.map((t) => t.legacy);
     line.taxes = taxes.map((t) => t.current);
     line.tax_rates = clone(taxRates);
-    line.amount_excluding_tax = line.amount - computed.taxes.filter((t) => t.inclusive).reduce((a, t) => a + t.amount, 0);
+    line.amount_excluding_tax =
+      line.amount - computed.taxes.filter((t) => t.inclusive).reduce((a, t) => a + t.amount, 0);
   });
   const taxes = amounts.taxes.map((t) => taxDetail(t.amount, t.inclusive, t.taxRate, t.taxableAmount));
   invoice.discounts = amounts.discounts.filter((d) => d.amount !== 0).map((d) => d.discount);
@@ -112,18 +168,60 @@ export function draftInvoice(ctx: Ctx, subscription: Subscription, input: NewInv
   const id = input.preview ? `upcoming_in_${randomText(24)}` : newId('in');
   const discounts = activeDiscounts(ctx, subscription, input.at);
   const invoice: Invoice = {
-    id, object: 'invoice', amount_due: 0, amount_paid: 0, amount_remaining: 0, attempt_count: 0, attempted: false, auto_advance: !input.preview,
-    billing_reason: input.reason, charge: null, collection_method: 'charge_automatically', created: input.at, currency: subscription.currency,
-    customer: subscription.customer, customer_email: customer?.email ?? null, customer_name: customer?.name ?? null, default_tax_rates: [],
-    discounts: [], effective_at: null, ending_balance: null, hosted_invoice_url: null, invoice_pdf: null,
-    lines: { object: 'list', data: input.lines.map((line) => ({ ...line, invoice: input.preview ? null : id })), has_more: false, url: `/v1/invoices/${id}/lines` },
-    livemode: false, metadata: {}, next_payment_attempt: null, number: null, paid: false,
-    parent: { type: 'subscription_details', subscription_details: { metadata: { ...subscription.metadata }, subscription: subscription.id } },
-    payment_intent: null, payments: { object: 'list', data: [], has_more: false, url: `/v1/invoice_payments?invoice=${id}` },
-    period_end: input.period.end, period_start: input.period.start, starting_balance: 0, status: 'draft',
-    status_transitions: { finalized_at: null, marked_uncollectible_at: null, paid_at: null, voided_at: null }, subscription: subscription.id,
-    subtotal: 0, subtotal_excluding_tax: 0, tax: null, test_clock: null, total: 0, total_discount_amounts: [], total_excluding_tax: 0,
-    total_tax_amounts: [], total_taxes: [],
+    id,
+    object: 'invoice',
+    amount_due: 0,
+    amount_paid: 0,
+    amount_remaining: 0,
+    attempt_count: 0,
+    attempted: false,
+    auto_advance: !input.preview,
+    billing_reason: input.reason,
+    charge: null,
+    collection_method: 'charge_automatically',
+    created: input.at,
+    currency: subscription.currency,
+    customer: subscription.customer,
+    customer_email: customer?.email ?? null,
+    customer_name: customer?.name ?? null,
+    default_tax_rates: [],
+    discounts: [],
+    effective_at: null,
+    ending_balance: null,
+    hosted_invoice_url: null,
+    invoice_pdf: null,
+    lines: {
+      object: 'list',
+      data: input.lines.map((line) => ({ ...line, invoice: input.preview ? null : id })),
+      has_more: false,
+      url: `/v1/invoices/${id}/lines`,
+    },
+    livemode: false,
+    metadata: {},
+    next_payment_attempt: null,
+    number: null,
+    paid: false,
+    parent: {
+      type: 'subscription_details',
+      subscription_details: { metadata: { ...subscription.metadata }, subscription: subscription.id },
+    },
+    payment_intent: null,
+    payments: { object: 'list', data: [], has_more: false, url: `/v1/invoice_payments?invoice=${id}` },
+    period_end: input.period.end,
+    period_start: input.period.start,
+    starting_balance: 0,
+    status: 'draft',
+    status_transitions: { finalized_at: null, marked_uncollectible_at: null, paid_at: null, voided_at: null },
+    subscription: subscription.id,
+    subtotal: 0,
+    subtotal_excluding_tax: 0,
+    tax: null,
+    test_clock: null,
+    total: 0,
+    total_discount_amounts: [],
+    total_excluding_tax: 0,
+    total_tax_amounts: [],
+    total_taxes: [],
   };
   price(invoice, discounts, subscription.default_tax_rates ?? [], input.preview ? (customer?.balance ?? 0) : null);
   if (input.preview) return invoice;
@@ -131,7 +229,9 @@ export function draftInvoice(ctx: Ctx, subscription: Subscription, input: NewInv
   const used = new Set(invoice.total_discount_amounts.filter((d) => d.amount !== 0).map((d) => d.discount));
   const ended = discounts.filter((d) => d.coupon.duration === 'once' && used.has(d.id)).map((d) => d.id);
   for (const id of ended) (discountsOf(ctx)[id] as Discount).end = input.at;
-  subscription.discounts = (subscription.discounts ?? []).filter((d) => !ended.includes(d) && (discountsOf(ctx)[d]?.end ?? Infinity) > input.at);
+  subscription.discounts = (subscription.discounts ?? []).filter(
+    (d) => !ended.includes(d) && (discountsOf(ctx)[d]?.end ?? Infinity) > input.at,
+  );
   ctx.state.invoices[id] = invoice;
   ctx.emit('invoice.created', invoice);
   return invoice;
@@ -147,10 +247,15 @@ export function previewInvoice(ctx: Ctx, subscription: Subscription, input: Omit
  * applied (a credit lowers `amount_due`; a negative total becomes credit).
  */
 export function finalizeInvoice(ctx: Ctx, invoice: Invoice, at: number): Invoice {
-  if (invoice.status !== 'draft') throw invalidRequest(`This invoice is already finalized (status ${invoice.status}).`, { code: 'invoice_not_editable' });
+  if (invoice.status !== 'draft')
+    throw invalidRequest(`This invoice is already finalized (status ${invoice.status}).`, {
+      code: 'invoice_not_editable',
+    });
   const customer = liveCustomer(ctx, invoice.customer);
   const subscription = ctx.state.subscriptions[invoice.subscription];
-  const discounts = (invoice.total_discount_amounts ?? []).map((d) => discountsOf(ctx)[d.discount]).filter((d): d is Discount => Boolean(d));
+  const discounts = (invoice.total_discount_amounts ?? [])
+    .map((d) => discountsOf(ctx)[d.discount])
+    .filter((d): d is Discount => Boolean(d));
   price(invoice, discounts, invoice.default_tax_rates ?? subscription?.default_tax_rates ?? [], customer?.balance ?? 0);
   if (customer) customer.balance = invoice.ending_balance ?? customer.balance;
   const sequence = customer ? customer.next_invoice_sequence++ : 1;
@@ -197,11 +302,22 @@ function paymentOf(invoice: Invoice, intentId: string, amount: number, at: numbe
   let payment = invoice.payments.data.find((p) => p.payment.payment_intent === intentId);
   if (!payment) {
     payment = {
-      id: newId('inpay'), object: 'invoice_payment', amount_paid: null, amount_requested: amount, created: at, currency: invoice.currency,
-      invoice: invoice.id, is_default: true, livemode: false, payment: { payment_intent: intentId, type: 'payment_intent' }, status: 'open',
+      id: newId('inpay'),
+      object: 'invoice_payment',
+      amount_paid: null,
+      amount_requested: amount,
+      created: at,
+      currency: invoice.currency,
+      invoice: invoice.id,
+      is_default: true,
+      livemode: false,
+      payment: { payment_intent: intentId, type: 'payment_intent' },
+      status: 'open',
       status_transitions: { canceled_at: null, paid_at: null },
     };
-    invoice.payments.data.forEach((p) => { p.is_default = false; });
+    invoice.payments.data.forEach((p) => {
+      p.is_default = false;
+    });
     invoice.payments.data.push(payment);
   }
   return payment;
@@ -213,15 +329,27 @@ function paymentOf(invoice: Invoice, intentId: string, amount: number, at: numbe
  * declined → `invoice.payment_failed` (with `next_payment_attempt` when `automatic`); authentication required →
  * `invoice.payment_failed`, `invoice.payment_action_required`.
  */
-export function payInvoice(ctx: Ctx, invoice: Invoice, paymentMethodId: string, at: number, automatic: boolean): PaymentResult & { outcome: CollectionResult } {
+export function payInvoice(
+  ctx: Ctx,
+  invoice: Invoice,
+  paymentMethodId: string,
+  at: number,
+  automatic: boolean,
+): PaymentResult & { outcome: CollectionResult } {
   const reusable = invoice.payment_intent ? ctx.state.paymentIntents[invoice.payment_intent] : undefined;
-  const intent = reusable && ['requires_payment_method', 'requires_confirmation', 'requires_action'].includes(reusable.status)
-    ? reusable
-    : newPaymentIntent(ctx, {
-      amount: invoice.amount_due, currency: invoice.currency, customer: invoice.customer,
-      description: invoice.billing_reason === 'subscription_create' ? 'Subscription creation' : 'Subscription update',
-      metadata: {}, captureMethod: 'automatic', invoice: invoice.id,
-    });
+  const intent =
+    reusable && ['requires_payment_method', 'requires_confirmation', 'requires_action'].includes(reusable.status)
+      ? reusable
+      : newPaymentIntent(ctx, {
+          amount: invoice.amount_due,
+          currency: invoice.currency,
+          customer: invoice.customer,
+          description:
+            invoice.billing_reason === 'subscription_create' ? 'Subscription creation' : 'Subscription update',
+          metadata: {},
+          captureMethod: 'automatic',
+          invoice: invoice.id,
+        });
   invoice.payment_intent = intent.id;
   const payment = paymentOf(invoice, intent.id, invoice.amount_due, at);
   const result = attemptPayment(ctx, intent, paymentMethodId);
@@ -250,7 +378,10 @@ export function failWithoutPaymentMethod(ctx: Ctx, invoice: Invoice): void {
 }
 
 export function markUncollectible(ctx: Ctx, invoice: Invoice, at: number): Invoice {
-  if (invoice.status !== 'open') throw invalidRequest(`You can only mark an open invoice as uncollectible; this one is ${invoice.status}.`, { code: 'invoice_not_editable' });
+  if (invoice.status !== 'open')
+    throw invalidRequest(`You can only mark an open invoice as uncollectible; this one is ${invoice.status}.`, {
+      code: 'invoice_not_editable',
+    });
   invoice.status = 'uncollectible';
   invoice.next_payment_attempt = null;
   invoice.status_transitions.marked_uncollectible_at = at;
@@ -261,10 +392,13 @@ export function markUncollectible(ctx: Ctx, invoice: Invoice, at: number): Invoi
 /** Voids an open or uncollectible invoice (`invoice.voided`); its unpaid PaymentIntent is canceled. */
 export function voidInvoice(ctx: Ctx, invoice: Invoice, at: number): Invoice {
   if (invoice.status !== 'open' && invoice.status !== 'uncollectible') {
-    throw invalidRequest(`You can only void an open or uncollectible invoice; this one is ${invoice.status}.`, { code: 'invoice_not_editable' });
+    throw invalidRequest(`You can only void an open or uncollectible invoice; this one is ${invoice.status}.`, {
+      code: 'invoice_not_editable',
+    });
   }
   const intent = invoice.payment_intent ? ctx.state.paymentIntents[invoice.payment_intent] : undefined;
-  if (intent && ['requires_payment_method', 'requires_confirmation', 'requires_action'].includes(intent.status)) cancelPaymentIntent(ctx, intent, null);
+  if (intent && ['requires_payment_method', 'requires_confirmation', 'requires_action'].includes(intent.status))
+    cancelPaymentIntent(ctx, intent, null);
   for (const payment of invoice.payments?.data ?? []) {
     if (payment.status === 'open') {
       payment.status = 'canceled';
@@ -291,19 +425,26 @@ export function getInvoice(ctx: Ctx, id: string): Invoice {
  */
 export function payOpenInvoice(ctx: Ctx, invoice: Invoice, paymentMethod: string | undefined, at: number): Invoice {
   if (invoice.status === 'draft') finalizeInvoice(ctx, invoice, at);
-  if (invoice.status !== 'open') throw invalidRequest(`Invoice is already ${invoice.status}.`, { code: 'invoice_not_open' });
+  if (invoice.status !== 'open')
+    throw invalidRequest(`Invoice is already ${invoice.status}.`, { code: 'invoice_not_open' });
   if (invoice.amount_due === 0) {
     settleWithoutPayment(ctx, invoice, at);
     return invoice;
   }
   const method = paymentMethod ?? ctx.state.subscriptions[invoice.subscription]?.default_payment_method;
-  if (!method) throw invalidRequest('This customer has no attached payment source or default payment method.', { code: 'invoice_no_customer_line_items' });
+  if (!method)
+    throw invalidRequest('This customer has no attached payment source or default payment method.', {
+      code: 'invoice_no_customer_line_items',
+    });
   const result = payInvoice(ctx, invoice, method, at, false);
   if (result.error) throw result.error;
   if (result.requiresAction) {
     throw new StripeApiError(402, {
-      type: 'card_error', code: 'invoice_payment_intent_requires_action', payment_intent: clone(ctx.state.paymentIntents[invoice.payment_intent ?? '']),
-      message: 'This payment requires additional user action before it can be completed successfully. Payment can be completed using the PaymentIntent associated with the invoice.',
+      type: 'card_error',
+      code: 'invoice_payment_intent_requires_action',
+      payment_intent: clone(ctx.state.paymentIntents[invoice.payment_intent ?? '']),
+      message:
+        'This payment requires additional user action before it can be completed successfully. Payment can be completed using the PaymentIntent associated with the invoice.',
     });
   }
   return invoice;
@@ -322,41 +463,68 @@ export interface InvoiceHooks {
  */
 export function invoiceRoutes(engine: Engine, hooks: InvoiceHooks): Router {
   const router = Router();
-  router.get('/v1/invoices/:id', route(engine, (ctx, req) => getInvoice(ctx, String(req.params.id))));
-  router.get('/v1/invoices/:id/lines', route(engine, (ctx, req) => {
-    const invoice = getInvoice(ctx, String(req.params.id));
-    return page([...invoice.lines.data], req, invoice.lines.url);
-  }));
+  router.get(
+    '/v1/invoices/:id',
+    route(engine, (ctx, req) => getInvoice(ctx, String(req.params.id))),
+  );
+  router.get(
+    '/v1/invoices/:id/lines',
+    route(engine, (ctx, req) => {
+      const invoice = getInvoice(ctx, String(req.params.id));
+      return page([...invoice.lines.data], req, invoice.lines.url);
+    }),
+  );
 
-  router.get('/v1/invoices', route(engine, (ctx, req) => {
-    const params = paramsOf(req);
-    const text = (name: string) => (typeof params[name] === 'string' && params[name] !== '' ? (params[name] as string) : undefined);
-    const [customer, subscription, status] = [text('customer'), text('subscription'), text('status')];
-    const matchesCreated = createdFilter(params);
-    const invoices = newestFirst(ctx.state.invoices).filter((i) => (!customer || i.customer === customer)
-      && (!subscription || i.subscription === subscription) && (!status || i.status === status) && matchesCreated(i.created));
-    return page(invoices, req, '/v1/invoices');
-  }));
+  router.get(
+    '/v1/invoices',
+    route(engine, (ctx, req) => {
+      const params = paramsOf(req);
+      const text = (name: string) =>
+        typeof params[name] === 'string' && params[name] !== '' ? (params[name] as string) : undefined;
+      const [customer, subscription, status] = [text('customer'), text('subscription'), text('status')];
+      const matchesCreated = createdFilter(params);
+      const invoices = newestFirst(ctx.state.invoices).filter(
+        (i) =>
+          (!customer || i.customer === customer) &&
+          (!subscription || i.subscription === subscription) &&
+          (!status || i.status === status) &&
+          matchesCreated(i.created),
+      );
+      return page(invoices, req, '/v1/invoices');
+    }),
+  );
 
-  router.post('/v1/invoices/:id/pay', route(engine, (ctx, req) => {
-    const invoice = getInvoice(ctx, String(req.params.id));
-    const at = hooks.clockOf(ctx, invoice.subscription);
-    payOpenInvoice(ctx, invoice, optionalString(paramsOf(req), 'payment_method') || undefined, at);
-    hooks.onPaid(ctx, invoice, at);
-    return invoice;
-  }));
+  router.post(
+    '/v1/invoices/:id/pay',
+    route(engine, (ctx, req) => {
+      const invoice = getInvoice(ctx, String(req.params.id));
+      const at = hooks.clockOf(ctx, invoice.subscription);
+      payOpenInvoice(ctx, invoice, optionalString(paramsOf(req), 'payment_method') || undefined, at);
+      hooks.onPaid(ctx, invoice, at);
+      return invoice;
+    }),
+  );
 
-  router.post('/v1/invoices/:id/finalize', route(engine, (ctx, req) => {
-    const invoice = getInvoice(ctx, String(req.params.id));
-    return finalizeInvoice(ctx, invoice, hooks.clockOf(ctx, invoice.subscription));
-  }));
-  router.post('/v1/invoices/:id/void', route(engine, (ctx, req) => {
-    const invoice = getInvoice(ctx, String(req.params.id));
-    return voidInvoice(ctx, invoice, hooks.clockOf(ctx, invoice.subscription));
-  }));
-  router.post('/v1/invoices/:id/mark_uncollectible', route(engine, (ctx, req) => {
-    const invoice = getInvoice(ctx, String(req.params.id));
-    return markUncollectible(ctx, invoice, hooks.clockOf(ctx, invoice.subscription));
-  }));
+  router.post(
+    '/v1/invoices/:id/finalize',
+    route(engine, (ctx, req) => {
+      const invoice = getInvoice(ctx, String(req.params.id));
+      return finalizeInvoice(ctx, invoice, hooks.clockOf(ctx, invoice.subscription));
+    }),
+  );
+  router.post(
+    '/v1/invoices/:id/void',
+    route(engine, (ctx, req) => {
+      const invoice = getInvoice(ctx, String(req.params.id));
+      return voidInvoice(ctx, invoice, hooks.clockOf(ctx, invoice.subscription));
+    }),
+  );
+  router.post(
+    '/v1/invoices/:id/mark_uncollectible',
+    route(engine, (ctx, req) => {
+      const invoice = getInvoice(ctx, String(req.params.id));
+      return markUncollectible(ctx, invoice, hooks.clockOf(ctx, invoice.subscription));
+    }),
+  );
   return router;
 }

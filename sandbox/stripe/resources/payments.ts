@@ -10,7 +10,11 @@ import { openReview } from './reviews';
 
 export function validateCurrency(currency: string, param = 'currency'): string {
   const lower = currency.toLowerCase();
-  if (!isSupportedCurrency(lower)) throw invalidRequest(`Invalid currency: ${currency}. Stripe currently supports these currencies: usd, eur, gbp, jpy, kwd, …`, { param });
+  if (!isSupportedCurrency(lower))
+    throw invalidRequest(
+      `Invalid currency: ${currency}. Stripe currently supports these currencies: usd, eur, gbp, jpy, kwd, …`,
+      { param },
+    );
   return lower;
 }
 
@@ -18,7 +22,10 @@ export function validateCurrency(currency: string, param = 'currency'): string {
 export function validateAmount(amount: number, currency: string, param = 'amount'): number {
   const minimum = minimumChargeMinor(currency);
   if (amount < minimum) {
-    throw invalidRequest(`Amount must be at least ${formatAmount(minimum, currency)} ${currency}`, { param, code: 'amount_too_small' });
+    throw invalidRequest(`Amount must be at least ${formatAmount(minimum, currency)} ${currency}`, {
+      param,
+      code: 'amount_too_small',
+    });
   }
   if (amount % amountStep(currency) !== 0) {
     throw invalidRequest(
@@ -61,15 +68,25 @@ export function attemptPayment(ctx: Ctx, intent: PaymentIntent, paymentMethodId:
     const docUrl = `https://stripe.com/docs/error-codes/${test.decline.code.replace(/_/g, '-')}`;
     intent.status = 'requires_payment_method';
     intent.last_payment_error = {
-      type: 'card_error', code: test.decline.code, ...(test.decline.declineCode ? { decline_code: test.decline.declineCode } : {}),
-      message: test.decline.message, charge: charge.id, doc_url: docUrl, payment_method: clone(method),
+      type: 'card_error',
+      code: test.decline.code,
+      ...(test.decline.declineCode ? { decline_code: test.decline.declineCode } : {}),
+      message: test.decline.message,
+      charge: charge.id,
+      doc_url: docUrl,
+      payment_method: clone(method),
     };
     ctx.emit('charge.failed', charge);
     ctx.emit('payment_intent.payment_failed', intent);
     const error = new StripeApiError(402, {
-      type: 'card_error', code: test.decline.code, ...(test.decline.declineCode ? { decline_code: test.decline.declineCode } : {}),
-      message: test.decline.message, charge: charge.id, doc_url: docUrl,
-      payment_intent: clone(intent), payment_method: clone(method),
+      type: 'card_error',
+      code: test.decline.code,
+      ...(test.decline.declineCode ? { decline_code: test.decline.declineCode } : {}),
+      message: test.decline.message,
+      charge: charge.id,
+      doc_url: docUrl,
+      payment_intent: clone(intent),
+      payment_method: clone(method),
     });
     return { charge, error };
   }

@@ -13,8 +13,16 @@ export function addInterval(startSeconds: number, recurring: Recurring | null = 
     return startSeconds + count * (r.interval === 'day' ? 1 : 7) * daySeconds;
   }
   const months = r.interval === 'month' ? count : count * 12;
-  const target = new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + months, 1,
-    start.getUTCHours(), start.getUTCMinutes(), start.getUTCSeconds()));
+  const target = new Date(
+    Date.UTC(
+      start.getUTCFullYear(),
+      start.getUTCMonth() + months,
+      1,
+      start.getUTCHours(),
+      start.getUTCMinutes(),
+      start.getUTCSeconds(),
+    ),
+  );
   const lastDay = new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0)).getUTCDate();
   target.setUTCDate(Math.min(start.getUTCDate(), lastDay));
   return Math.floor(target.getTime() / 1000);

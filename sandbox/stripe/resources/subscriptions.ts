@@ -8,17 +8,43 @@ import { route } from '../http';
 import { newId } from '../ids';
 import { createdFilter, newestFirst, page } from '../list';
 import {
-  applyMetadata, nullableString, optionalBoolean, optionalEnum, optionalInteger, optionalObject, optionalString, paramsOf, requiredString,
+  applyMetadata,
+  nullableString,
+  optionalBoolean,
+  optionalEnum,
+  optionalInteger,
+  optionalObject,
+  optionalString,
+  paramsOf,
+  requiredString,
   type Params,
 } from '../params';
 import { clone } from '../state';
 import {
-  bookOf, cancelSubscription, clockOfSubscription, collect, endTrial, getSubscription, invoiceNow, periodLine, periodOf, subscriptionNow,
-  trialLine, upcomingInvoice,
+  bookOf,
+  cancelSubscription,
+  clockOfSubscription,
+  collect,
+  endTrial,
+  getSubscription,
+  invoiceNow,
+  periodLine,
+  periodOf,
+  subscriptionNow,
+  trialLine,
+  upcomingInvoice,
 } from './billingCycle';
 import { discountsFromParams } from './coupons';
 import { getCustomer } from './customers';
-import { draftInvoice, finalizeInvoice, invoiceRoutes, newLine, payOpenInvoice, previewInvoice, type LineDraft } from './invoices';
+import {
+  draftInvoice,
+  finalizeInvoice,
+  invoiceRoutes,
+  newLine,
+  payOpenInvoice,
+  previewInvoice,
+  type LineDraft,
+} from './invoices';
 import { resolvePaymentMethod } from './paymentMethods';
 import { addInterval, daySeconds, formatDay } from './periods';
 import { createPrice, getPrice } from './prices';
@@ -35,7 +61,8 @@ const pauseBehaviors = ['keep_as_draft', 'mark_uncollectible', 'void'] as const;
 function listOf(raw: unknown, name: string): Params[] {
   const list = Array.isArray(raw) ? raw : typeof raw === 'object' && raw !== null ? Object.values(raw) : [];
   return list.map((item, i) => {
-    if (!item || typeof item !== 'object') throw invalidRequest(`Invalid object: ${name}[${i}]`, { param: `${name}[${i}]` });
+    if (!item || typeof item !== 'object')
+      throw invalidRequest(`Invalid object: ${name}[${i}]`, { param: `${name}[${i}]` });
     return item as Params;
   });
 }
@@ -57,7 +84,8 @@ function priceOf(ctx: Ctx, item: Params, index: number, prefix = 'items'): Price
 
 function recurringPrice(price: Price, currency: string | undefined, param: string): Price {
   if (!price.recurring) throw invalidRequest(`The price specified (${price.id}) is not recurring.`, { param });
-  if (currency && price.currency !== currency) throw invalidRequest('All prices on a subscription must have the same currency.', { param });
+  if (currency && price.currency !== currency)
+    throw invalidRequest('All prices on a subscription must have the same currency.', { param });
   return price;
 }
 
@@ -73,7 +101,10 @@ function productName(ctx: Ctx, price: Price): string {
 function timestampParam(params: Params, name: string, now: number): number | 'now' | undefined {
   if (params[name] === 'now') return 'now';
   const value = optionalInteger(params, name, 1);
-  if (value !== undefined && value <= now) throw invalidRequest(`Invalid timestamp: must be in the future (the subscription's clock is at ${now}).`, { param: name });
+  if (value !== undefined && value <= now)
+    throw invalidRequest(`Invalid timestamp: must be in the future (the subscription's clock is at ${now}).`, {
+      param: name,
+    });
   return value;
 }
 
@@ -96,7 +127,14 @@ export interface ItemPlan {
  * remaining time, a deleted one credited. Changing the interval (monthly → yearly) credits the unused time and
  * charges a whole new period from `at` (while trialing the trial period stays). Nothing is changed on `subscription`.
  */
-export function planItemChanges(ctx: Ctx, subscription: Subscription, itemParams: Params[], prorationDate: number, at: number, prefix = 'items'): ItemPlan {
+export function planItemChanges(
+  ctx: Ctx,
+  subscription: Subscription,
+  itemParams: Params[],
+  prorationDate: number,
+  at: number,
+  prefix = 'items',
+): ItemPlan {
   const trialing = subscription.status === 'trialing';
   const items = clone(subscription.items.data);
   const period = periodOf(subscription);
@@ -105,13 +143,21 @@ export function planItemChanges(ctx: Ctx, subscription: Subscription, itemParams
   const lines: LineDraft[] = [];
   const day = formatDay(prorationDate);
   const credit = (item: SubscriptionItem): LineDraft => ({
-    amount: -prorate(item.price.unit_amount * item.quantity, remaining, whole, subscription.currency), quantity: item.quantity, price: item.price,
-    proration: true, period: { start: prorationDate, end: period.end }, subscriptionItem: item.id,
+    amount: -prorate(item.price.unit_amount * item.quantity, remaining, whole, subscription.currency),
+    quantity: item.quantity,
+    price: item.price,
+    proration: true,
+    period: { start: prorationDate, end: period.end },
+    subscriptionItem: item.id,
     description: `Unused time on ${item.quantity} × ${productName(ctx, item.price)} after ${day}`,
   });
   const charge = (item: SubscriptionItem): LineDraft => ({
-    amount: prorate(item.price.unit_amount * item.quantity, remaining, whole, subscription.currency), quantity: item.quantity, price: item.price,
-    proration: true, period: { start: prorationDate, end: period.end }, subscriptionItem: item.id,
+    amount: prorate(item.price.unit_amount * item.quantity, remaining, whole, subscription.currency),
+    quantity: item.quantity,
+    price: item.price,
+    proration: true,
+    period: { start: prorationDate, end: period.end },
+    subscriptionItem: item.id,
     description: `Remaining time on ${item.quantity} × ${productName(ctx, item.price)} after ${day}`,
   });
   const reference = items[0]?.price;
@@ -130,9 +176,10 @@ export function planItemChanges(ctx: Ctx, subscription: Subscription, itemParams
         items.splice(index, 1);
         return;
       }
-      const newPrice = p.price !== undefined || p.price_data !== undefined
-        ? recurringPrice(priceOf(ctx, p, i, prefix), subscription.currency, `${prefix}[${i}][price]`)
-        : item.price;
+      const newPrice =
+        p.price !== undefined || p.price_data !== undefined
+          ? recurringPrice(priceOf(ctx, p, i, prefix), subscription.currency, `${prefix}[${i}][price]`)
+          : item.price;
       const quantity = optionalInteger(p, 'quantity', 0) ?? item.quantity;
       item.metadata = applyMetadata(item.metadata, p);
       if (newPrice.id === item.price.id && quantity === item.quantity) return;
@@ -147,16 +194,26 @@ export function planItemChanges(ctx: Ctx, subscription: Subscription, itemParams
       const price = recurringPrice(priceOf(ctx, p, i, prefix), subscription.currency, `${prefix}[${i}][price]`);
       if (reference && !sameInterval(reference, price)) intervalChanged = true;
       const item: SubscriptionItem = {
-        id: newId('si'), object: 'subscription_item', created: at, current_period_start: period.start, current_period_end: period.end,
-        metadata: applyMetadata({}, p), price, quantity: optionalInteger(p, 'quantity', 0) ?? 1, subscription: subscription.id,
+        id: newId('si'),
+        object: 'subscription_item',
+        created: at,
+        current_period_start: period.start,
+        current_period_end: period.end,
+        metadata: applyMetadata({}, p),
+        price,
+        quantity: optionalInteger(p, 'quantity', 0) ?? 1,
+        subscription: subscription.id,
       };
       items.push(item);
       lines.push(charge(item));
     }
   });
-  if (items.length === 0) throw invalidRequest('A subscription needs at least one item; cancel it instead.', { param: prefix });
+  if (items.length === 0)
+    throw invalidRequest('A subscription needs at least one item; cancel it instead.', { param: prefix });
   if (items.some((item) => !sameInterval(item.price, (items[0] as SubscriptionItem).price))) {
-    throw invalidRequest('All prices on a subscription must have the same recurring interval and interval_count.', { param: prefix });
+    throw invalidRequest('All prices on a subscription must have the same recurring interval and interval_count.', {
+      param: prefix,
+    });
   }
   if (!intervalChanged || trialing) return { items, lines, intervalChanged: false };
   for (const item of items) {
@@ -164,8 +221,12 @@ export function planItemChanges(ctx: Ctx, subscription: Subscription, itemParams
     item.current_period_end = addInterval(at, item.price.recurring);
   }
   return {
-    items, intervalChanged,
-    lines: [...credits, ...items.map((item) => periodLine(ctx, item, item.current_period_start, item.current_period_end))],
+    items,
+    intervalChanged,
+    lines: [
+      ...credits,
+      ...items.map((item) => periodLine(ctx, item, item.current_period_start, item.current_period_end)),
+    ],
   };
 }
 
@@ -180,29 +241,72 @@ function createSubscription(ctx: Ctx, params: Params): Subscription {
     return { price, item };
   });
   if (prices.some(({ price }) => !sameInterval(price, (prices[0] as { price: Price }).price))) {
-    throw invalidRequest('All prices on a subscription must have the same recurring interval and interval_count.', { param: 'items' });
+    throw invalidRequest('All prices on a subscription must have the same recurring interval and interval_count.', {
+      param: 'items',
+    });
   }
-  const paymentMethod = resolveMethod(ctx, optionalString(params, 'default_payment_method') || customer.invoice_settings.default_payment_method, customer.id, 'default_payment_method');
+  const paymentMethod = resolveMethod(
+    ctx,
+    optionalString(params, 'default_payment_method') || customer.invoice_settings.default_payment_method,
+    customer.id,
+    'default_payment_method',
+  );
   const trialEndParam = timestampParam(params, 'trial_end', at);
   const trialDays = optionalInteger(params, 'trial_period_days', 0);
-  if (trialEndParam !== undefined && trialDays !== undefined) throw invalidRequest('You may only specify one of these parameters: trial_end, trial_period_days.', { param: 'trial_end' });
+  if (trialEndParam !== undefined && trialDays !== undefined)
+    throw invalidRequest('You may only specify one of these parameters: trial_end, trial_period_days.', {
+      param: 'trial_end',
+    });
   const trialEnd = typeof trialEndParam === 'number' ? trialEndParam : trialDays ? at + trialDays * daySeconds : null;
   if (!paymentMethod && trialEnd === null) {
-    throw invalidRequest('This customer has no attached payment source or default payment method. Please consider adding a default payment method.', { code: 'resource_missing', param: 'default_payment_method' });
+    throw invalidRequest(
+      'This customer has no attached payment source or default payment method. Please consider adding a default payment method.',
+      { code: 'resource_missing', param: 'default_payment_method' },
+    );
   }
   const endBehavior = optionalObject(optionalObject(params, 'trial_settings') ?? {}, 'end_behavior') ?? {};
   const items: SubscriptionItem[] = prices.map(({ price, item }) => ({
-    id: newId('si'), object: 'subscription_item', created: at, current_period_start: at, current_period_end: trialEnd ?? addInterval(at, price.recurring),
-    metadata: applyMetadata({}, item), price, quantity: optionalInteger(item, 'quantity', 0) ?? 1, subscription: id,
+    id: newId('si'),
+    object: 'subscription_item',
+    created: at,
+    current_period_start: at,
+    current_period_end: trialEnd ?? addInterval(at, price.recurring),
+    metadata: applyMetadata({}, item),
+    price,
+    quantity: optionalInteger(item, 'quantity', 0) ?? 1,
+    subscription: id,
   }));
   const subscription: Subscription = {
-    id, object: 'subscription', billing_cycle_anchor: trialEnd ?? at, cancel_at: null, cancel_at_period_end: optionalBoolean(params, 'cancel_at_period_end') ?? false,
-    canceled_at: null, collection_method: 'charge_automatically', created: at, currency: currency ?? 'usd', customer: customer.id,
-    default_payment_method: paymentMethod, default_tax_rates: taxRatesFromParams(ctx, params) ?? [], description: nullableString(params, 'description') ?? null,
-    discounts: [], ended_at: null, items: { object: 'list', data: items, has_more: false, url: `/v1/subscription_items?subscription=${id}` },
-    latest_invoice: null, livemode: false, metadata: applyMetadata({}, params), pause_collection: null, start_date: at,
-    status: trialEnd ? 'trialing' : 'incomplete', trial_end: trialEnd, trial_start: trialEnd ? at : null,
-    trial_settings: { end_behavior: { missing_payment_method: optionalEnum(endBehavior, 'missing_payment_method', missingPaymentMethodBehaviors) ?? 'create_invoice' } },
+    id,
+    object: 'subscription',
+    billing_cycle_anchor: trialEnd ?? at,
+    cancel_at: null,
+    cancel_at_period_end: optionalBoolean(params, 'cancel_at_period_end') ?? false,
+    canceled_at: null,
+    collection_method: 'charge_automatically',
+    created: at,
+    currency: currency ?? 'usd',
+    customer: customer.id,
+    default_payment_method: paymentMethod,
+    default_tax_rates: taxRatesFromParams(ctx, params) ?? [],
+    description: nullableString(params, 'description') ?? null,
+    discounts: [],
+    ended_at: null,
+    items: { object: 'list', data: items, has_more: false, url: `/v1/subscription_items?subscription=${id}` },
+    latest_invoice: null,
+    livemode: false,
+    metadata: applyMetadata({}, params),
+    pause_collection: null,
+    start_date: at,
+    status: trialEnd ? 'trialing' : 'incomplete',
+    trial_end: trialEnd,
+    trial_start: trialEnd ? at : null,
+    trial_settings: {
+      end_behavior: {
+        missing_payment_method:
+          optionalEnum(endBehavior, 'missing_payment_method', missingPaymentMethodBehaviors) ?? 'create_invoice',
+      },
+    },
   };
   subscription.cancel_at = subscription.cancel_at_period_end ? periodOf(subscription).end : null;
   subscription.discounts = discountsFromParams(ctx, subscription, params, at) ?? [];
@@ -212,13 +316,21 @@ function createSubscription(ctx: Ctx, params: Params): Subscription {
 
   const before = clone(subscription);
   const period = periodOf(subscription);
-  const drafts = items.map((item) => (trialEnd ? trialLine(ctx, item, at, trialEnd) : periodLine(ctx, item, period.start, period.end)));
-  const invoice = draftInvoice(ctx, subscription, { reason: 'subscription_create', lines: drafts.map((d) => newLine(subscription, d)), at, period });
+  const drafts = items.map((item) =>
+    trialEnd ? trialLine(ctx, item, at, trialEnd) : periodLine(ctx, item, period.start, period.end),
+  );
+  const invoice = draftInvoice(ctx, subscription, {
+    reason: 'subscription_create',
+    lines: drafts.map((d) => newLine(subscription, d)),
+    at,
+    period,
+  });
   subscription.latest_invoice = invoice.id;
   finalizeInvoice(ctx, invoice, at);
   const { result } = collect(ctx, subscription, invoice, at, undefined);
   if (result === 'paid' && subscription.status === 'incomplete') subscription.status = 'active';
-  if (subscription.status !== 'trialing') ctx.emit('customer.subscription.updated', subscription, changedFields(before, subscription));
+  if (subscription.status !== 'trialing')
+    ctx.emit('customer.subscription.updated', subscription, changedFields(before, subscription));
   return subscription;
 }
 
@@ -242,7 +354,13 @@ function updateSubscription(ctx: Ctx, subscription: Subscription, params: Params
   if (cancelAtPeriodEnd !== undefined) subscription.cancel_at_period_end = cancelAtPeriodEnd;
   subscription.cancel_at = subscription.cancel_at_period_end ? periodOf(subscription).end : null;
   const paymentMethod = nullableString(params, 'default_payment_method');
-  if (paymentMethod !== undefined) subscription.default_payment_method = resolveMethod(ctx, paymentMethod, subscription.customer, 'default_payment_method');
+  if (paymentMethod !== undefined)
+    subscription.default_payment_method = resolveMethod(
+      ctx,
+      paymentMethod,
+      subscription.customer,
+      'default_payment_method',
+    );
   const description = nullableString(params, 'description');
   if (description !== undefined) subscription.description = description;
   subscription.metadata = applyMetadata(subscription.metadata, params);
@@ -256,7 +374,10 @@ function updateSubscription(ctx: Ctx, subscription: Subscription, params: Params
   let endTrialNow = false;
   const trialEnd = timestampParam(params, 'trial_end', at);
   if (trialEnd !== undefined) {
-    if (subscription.status !== 'trialing') throw invalidRequest(`Subscription ${subscription.id} is not trialing; trial_end cannot be changed.`, { param: 'trial_end' });
+    if (subscription.status !== 'trialing')
+      throw invalidRequest(`Subscription ${subscription.id} is not trialing; trial_end cannot be changed.`, {
+        param: 'trial_end',
+      });
     if (trialEnd === 'now') {
       endTrialNow = true;
       subscription.trial_end = at;
@@ -269,7 +390,8 @@ function updateSubscription(ctx: Ctx, subscription: Subscription, params: Params
 
   let lines: InvoiceLine[] = [];
   let intervalChanged = false;
-  const behavior: ProrationBehavior = optionalEnum(params, 'proration_behavior', prorationBehaviors) ?? 'create_prorations';
+  const behavior: ProrationBehavior =
+    optionalEnum(params, 'proration_behavior', prorationBehaviors) ?? 'create_prorations';
   if (params.items !== undefined) {
     const prorationDate = prorationDateOf(params, 'proration_date', subscription, at);
     const plan = planItemChanges(ctx, subscription, itemsOf(params), prorationDate, at);
@@ -293,7 +415,8 @@ function updateSubscription(ctx: Ctx, subscription: Subscription, params: Params
     bookOf(ctx, subscription).pendingLines.push(...lines);
   }
   const previous = changedFields(before, subscription);
-  if (Object.keys(previous).length > 0 && subscription.status !== 'canceled') ctx.emit('customer.subscription.updated', subscription, previous);
+  if (Object.keys(previous).length > 0 && subscription.status !== 'canceled')
+    ctx.emit('customer.subscription.updated', subscription, previous);
   return subscription;
 }
 
@@ -302,7 +425,9 @@ function prorationDateOf(params: Params, name: string, subscription: Subscriptio
   if (value === undefined) return at;
   const period = periodOf(subscription);
   if (value < period.start || value > period.end) {
-    throw invalidRequest(`${name} must be within the current billing period (${period.start}–${period.end}).`, { param: name });
+    throw invalidRequest(`${name} must be within the current billing period (${period.start}–${period.end}).`, {
+      param: name,
+    });
   }
   return value;
 }
@@ -314,7 +439,10 @@ function prorationDateOf(params: Params, name: string, subscription: Subscriptio
  */
 function resumeSubscription(ctx: Ctx, subscription: Subscription, params: Params): Subscription {
   if (subscription.status !== 'paused') {
-    throw invalidRequest(`Only a subscription with status \`paused\` can be resumed; ${subscription.id} is ${subscription.status}.`, { code: 'subscription_not_paused' });
+    throw invalidRequest(
+      `Only a subscription with status \`paused\` can be resumed; ${subscription.id} is ${subscription.status}.`,
+      { code: 'subscription_not_paused' },
+    );
   }
   const at = subscriptionNow(ctx, subscription);
   const anchor = optionalEnum(params, 'billing_cycle_anchor', ['now', 'unchanged'] as const) ?? 'now';
@@ -327,7 +455,13 @@ function resumeSubscription(ctx: Ctx, subscription: Subscription, params: Params
     }
     subscription.billing_cycle_anchor = at;
     const period = periodOf(subscription);
-    invoiceNow(ctx, subscription, subscription.items.data.map((item) => newLine(subscription, periodLine(ctx, item, period.start, period.end))), at, undefined);
+    invoiceNow(
+      ctx,
+      subscription,
+      subscription.items.data.map((item) => newLine(subscription, periodLine(ctx, item, period.start, period.end))),
+      at,
+      undefined,
+    );
   }
   if ((subscription.status as Subscription['status']) !== 'canceled') {
     ctx.emit('customer.subscription.resumed', subscription);
@@ -339,7 +473,9 @@ function resumeSubscription(ctx: Ctx, subscription: Subscription, params: Params
 /** An amount-less 404, as Stripe answers when nothing is coming (`invoice_upcoming_none`). */
 function noUpcoming(customer: string): StripeApiError {
   return new StripeApiError(404, {
-    type: 'invalid_request_error', code: 'invoice_upcoming_none', message: `No upcoming invoices for customer: ${customer}`,
+    type: 'invalid_request_error',
+    code: 'invoice_upcoming_none',
+    message: `No upcoming invoices for customer: ${customer}`,
     doc_url: 'https://stripe.com/docs/error-codes/invoice-upcoming-none',
   });
 }
@@ -364,13 +500,16 @@ function previewFor(ctx: Ctx, input: PreviewInput): Invoice {
     subscription = getSubscription(ctx, input.subscription, 'subscription');
   } else if (input.customer) {
     getCustomer(ctx, input.customer, 'customer');
-    subscription = newestFirst(ctx.state.subscriptions).find((s) => s.customer === input.customer && !['canceled', 'incomplete_expired'].includes(s.status));
+    subscription = newestFirst(ctx.state.subscriptions).find(
+      (s) => s.customer === input.customer && !['canceled', 'incomplete_expired'].includes(s.status),
+    );
     if (subscription) subscription = getSubscription(ctx, subscription.id);
   } else {
     throw missingParam('customer');
   }
   const customer = input.customer ?? subscription?.customer ?? '';
-  if (!subscription || ['canceled', 'incomplete', 'incomplete_expired', 'paused'].includes(subscription.status)) throw noUpcoming(customer);
+  if (!subscription || ['canceled', 'incomplete', 'incomplete_expired', 'paused'].includes(subscription.status))
+    throw noUpcoming(customer);
   const at = subscriptionNow(ctx, subscription);
   if (!input.items || input.items.length === 0) {
     if (subscription.cancel_at_period_end) throw noUpcoming(customer);
@@ -378,18 +517,25 @@ function previewFor(ctx: Ctx, input: PreviewInput): Invoice {
   }
   const prorationDate = input.prorationDate ?? at;
   const period = periodOf(subscription);
-  if (prorationDate < period.start || prorationDate > period.end) throw invalidRequest('The proration date must be within the current billing period.', { param: `${input.itemsParam}_proration_date` });
+  if (prorationDate < period.start || prorationDate > period.end)
+    throw invalidRequest('The proration date must be within the current billing period.', {
+      param: `${input.itemsParam}_proration_date`,
+    });
   const changed = clone(subscription);
   const plan = planItemChanges(ctx, changed, input.items, prorationDate, at, input.itemsParam);
   changed.items.data = plan.items;
   const behavior = input.prorationBehavior ?? 'create_prorations';
-  const lines = changed.status === 'trialing' || (behavior === 'none' && !plan.intervalChanged)
-    ? []
-    : plan.lines.filter((l) => behavior !== 'none' || !l.proration).map((l) => newLine(changed, l));
+  const lines =
+    changed.status === 'trialing' || (behavior === 'none' && !plan.intervalChanged)
+      ? []
+      : plan.lines.filter((l) => behavior !== 'none' || !l.proration).map((l) => newLine(changed, l));
   let invoice: Invoice;
   if (plan.intervalChanged || behavior === 'always_invoice') {
     invoice = previewInvoice(ctx, changed, {
-      reason: 'subscription_update', lines: [...bookOf(ctx, subscription).pendingLines, ...lines], at, period: { start: at, end: periodOf(changed).end },
+      reason: 'subscription_update',
+      lines: [...bookOf(ctx, subscription).pendingLines, ...lines],
+      at,
+      period: { start: at, end: periodOf(changed).end },
     });
   } else {
     invoice = upcomingInvoice(ctx, changed, lines);
@@ -424,44 +570,77 @@ export function payInvoiceByCustomer(ctx: Ctx, invoice: Invoice, paymentMethod: 
  */
 export function subscriptionRoutes(engine: Engine): Router {
   const router = Router();
-  router.post('/v1/subscriptions', route(engine, (ctx, req) => createSubscription(ctx, paramsOf(req))));
-  router.get('/v1/subscriptions/:id', route(engine, (ctx, req) => getSubscription(ctx, String(req.params.id))));
-  router.post('/v1/subscriptions/:id', route(engine, (ctx, req) => updateSubscription(ctx, getSubscription(ctx, String(req.params.id)), paramsOf(req))));
-  router.post('/v1/subscriptions/:id/resume', route(engine, (ctx, req) => resumeSubscription(ctx, getSubscription(ctx, String(req.params.id)), paramsOf(req))));
-  router.delete('/v1/subscriptions/:id', route(engine, (ctx, req) => {
-    const subscription = getSubscription(ctx, String(req.params.id));
-    return cancelSubscription(ctx, subscription, subscriptionNow(ctx, subscription));
-  }));
+  router.post(
+    '/v1/subscriptions',
+    route(engine, (ctx, req) => createSubscription(ctx, paramsOf(req))),
+  );
+  router.get(
+    '/v1/subscriptions/:id',
+    route(engine, (ctx, req) => getSubscription(ctx, String(req.params.id))),
+  );
+  router.post(
+    '/v1/subscriptions/:id',
+    route(engine, (ctx, req) => updateSubscription(ctx, getSubscription(ctx, String(req.params.id)), paramsOf(req))),
+  );
+  router.post(
+    '/v1/subscriptions/:id/resume',
+    route(engine, (ctx, req) => resumeSubscription(ctx, getSubscription(ctx, String(req.params.id)), paramsOf(req))),
+  );
+  router.delete(
+    '/v1/subscriptions/:id',
+    route(engine, (ctx, req) => {
+      const subscription = getSubscription(ctx, String(req.params.id));
+      return cancelSubscription(ctx, subscription, subscriptionNow(ctx, subscription));
+    }),
+  );
 
-  router.get('/v1/subscriptions', route(engine, (ctx, req) => {
-    const params = paramsOf(req);
-    const customer = typeof params.customer === 'string' && params.customer ? params.customer : undefined;
-    const status = typeof params.status === 'string' && params.status ? params.status : undefined;
-    const matchesCreated = createdFilter(params);
-    const subscriptions = newestFirst(ctx.state.subscriptions).filter((s) => (!customer || s.customer === customer)
-      && (status === 'all' || (status ? s.status === status : s.status !== 'canceled')) && matchesCreated(s.created));
-    return page(subscriptions, req, '/v1/subscriptions');
-  }));
+  router.get(
+    '/v1/subscriptions',
+    route(engine, (ctx, req) => {
+      const params = paramsOf(req);
+      const customer = typeof params.customer === 'string' && params.customer ? params.customer : undefined;
+      const status = typeof params.status === 'string' && params.status ? params.status : undefined;
+      const matchesCreated = createdFilter(params);
+      const subscriptions = newestFirst(ctx.state.subscriptions).filter(
+        (s) =>
+          (!customer || s.customer === customer) &&
+          (status === 'all' || (status ? s.status === status : s.status !== 'canceled')) &&
+          matchesCreated(s.created),
+      );
+      return page(subscriptions, req, '/v1/subscriptions');
+    }),
+  );
 
-  router.get('/v1/invoices/upcoming', route(engine, (ctx, req) => {
-    const params = paramsOf(req);
-    return previewFor(ctx, {
-      subscription: optionalString(params, 'subscription') || undefined, customer: optionalString(params, 'customer') || undefined,
-      items: params.subscription_items === undefined ? undefined : listOf(params.subscription_items, 'subscription_items'),
-      prorationBehavior: optionalEnum(params, 'subscription_proration_behavior', prorationBehaviors),
-      prorationDate: optionalInteger(params, 'subscription_proration_date', 1), itemsParam: 'subscription_items',
-    });
-  }));
-  router.post('/v1/invoices/create_preview', route(engine, (ctx, req) => {
-    const params = paramsOf(req);
-    const details = optionalObject(params, 'subscription_details') ?? {};
-    return previewFor(ctx, {
-      subscription: optionalString(params, 'subscription') || undefined, customer: optionalString(params, 'customer') || undefined,
-      items: details.items === undefined ? undefined : listOf(details.items, 'subscription_details[items]'),
-      prorationBehavior: optionalEnum(details, 'proration_behavior', prorationBehaviors),
-      prorationDate: optionalInteger(details, 'proration_date', 1), itemsParam: 'subscription_details[items]',
-    });
-  }));
+  router.get(
+    '/v1/invoices/upcoming',
+    route(engine, (ctx, req) => {
+      const params = paramsOf(req);
+      return previewFor(ctx, {
+        subscription: optionalString(params, 'subscription') || undefined,
+        customer: optionalString(params, 'customer') || undefined,
+        items:
+          params.subscription_items === undefined ? undefined : listOf(params.subscription_items, 'subscription_items'),
+        prorationBehavior: optionalEnum(params, 'subscription_proration_behavior', prorationBehaviors),
+        prorationDate: optionalInteger(params, 'subscription_proration_date', 1),
+        itemsParam: 'subscription_items',
+      });
+    }),
+  );
+  router.post(
+    '/v1/invoices/create_preview',
+    route(engine, (ctx, req) => {
+      const params = paramsOf(req);
+      const details = optionalObject(params, 'subscription_details') ?? {};
+      return previewFor(ctx, {
+        subscription: optionalString(params, 'subscription') || undefined,
+        customer: optionalString(params, 'customer') || undefined,
+        items: details.items === undefined ? undefined : listOf(details.items, 'subscription_details[items]'),
+        prorationBehavior: optionalEnum(details, 'proration_behavior', prorationBehaviors),
+        prorationDate: optionalInteger(details, 'proration_date', 1),
+        itemsParam: 'subscription_details[items]',
+      });
+    }),
+  );
 
   router.use(invoiceRoutes(engine, { clockOf: clockOfSubscription, onPaid: activateOnPayment }));
   return router;

@@ -13,13 +13,25 @@ const company = 'Sandbox Shop';
 const date = '2026-03-02';
 
 const customerInput = (email = 'ada@example.com', name = 'Ada Lovelace'): ErpCustomerInput => ({
-  customer_name: name, customer_type: 'Individual', customer_group: 'Individual', territory: 'All Territories', email_id: email,
+  customer_name: name,
+  customer_type: 'Individual',
+  customer_group: 'Individual',
+  territory: 'All Territories',
+  email_id: email,
 });
 
 function salesOrderInput(customer: string, poNo = '000000101'): ErpSalesOrderInput {
   return {
-    customer, company, po_no: poNo, transaction_date: date, delivery_date: date, currency: 'USD',
-    items: [{ item_code: 'SKU-1', item_name: 'Widget', qty: 2, rateMinor: 1000 }, { item_code: 'SHIPPING', item_name: 'Shipping', qty: 1, rateMinor: 500 }],
+    customer,
+    company,
+    po_no: poNo,
+    transaction_date: date,
+    delivery_date: date,
+    currency: 'USD',
+    items: [
+      { item_code: 'SKU-1', item_name: 'Widget', qty: 2, rateMinor: 1000 },
+      { item_code: 'SHIPPING', item_name: 'Shipping', qty: 1, rateMinor: 500 },
+    ],
     taxes: [{ charge_type: 'Actual', account_head: 'VAT - SS', taxMinor: 250, description: 'Tax' }],
     docstatus: 1,
   };
@@ -47,7 +59,11 @@ describe('ERPNext activities', () => {
   });
 
   /** What the sandbox holds, read through its own API rather than the client under test. */
-  async function listed(doctype: string, filters: unknown[], fields = ['name', 'docstatus']): Promise<Array<Record<string, unknown>>> {
+  async function listed(
+    doctype: string,
+    filters: unknown[],
+    fields = ['name', 'docstatus'],
+  ): Promise<Array<Record<string, unknown>>> {
     const res = await sandbox.get(`/api/resource/${encodeURIComponent(doctype)}`, {
       params: { filters: JSON.stringify(filters), fields: JSON.stringify(fields), limit_page_length: 0 },
     });
@@ -63,7 +79,14 @@ describe('ERPNext activities', () => {
     const order = salesOrderInput(customer, poNo);
     const salesOrder = await erp.createErpSalesOrder(order);
     const invoice = await erp.createErpSalesInvoice({
-      poNo, salesOrder: salesOrder.name, customer, company, currency: 'USD', date, items: order.items, taxes: order.taxes,
+      poNo,
+      salesOrder: salesOrder.name,
+      customer,
+      company,
+      currency: 'USD',
+      date,
+      items: order.items,
+      taxes: order.taxes,
     });
     return { customer, salesOrder: salesOrder.name, invoice: invoice.name };
   }
@@ -76,7 +99,11 @@ describe('ERPNext activities', () => {
   });
 
   it('finds an existing customer by e-mail even when it is named differently', async () => {
-    const created = await sandbox.post('/api/resource/Customer', { customer_name: 'A. Lovelace (wholesale)', customer_type: 'Company', email_id: 'ada@example.com' });
+    const created = await sandbox.post('/api/resource/Customer', {
+      customer_name: 'A. Lovelace (wholesale)',
+      customer_type: 'Company',
+      email_id: 'ada@example.com',
+    });
     expect(await erp.upsertErpCustomer(customerInput())).toBe(created.data.data.name);
     expect(await listed('Customer', [])).toHaveLength(1);
   });
@@ -84,7 +111,10 @@ describe('ERPNext activities', () => {
   it('makes one customer when two orders for the same e-mail create it at the same moment', async () => {
     for (let round = 0; round < 10; round++) {
       const email = `race${round}@example.com`;
-      const names = await Promise.all([erp.upsertErpCustomer(customerInput(email)), erp.upsertErpCustomer(customerInput(email))]);
+      const names = await Promise.all([
+        erp.upsertErpCustomer(customerInput(email)),
+        erp.upsertErpCustomer(customerInput(email)),
+      ]);
       const customers = await listed('Customer', [['email_id', '=', email]]);
       expect(customers).toHaveLength(1);
       expect(names).toEqual([customers[0]!.name, customers[0]!.name]);
@@ -93,15 +123,26 @@ describe('ERPNext activities', () => {
   });
 
   it('matches the e-mail case-insensitively and trimmed, and stores it normalised', async () => {
-    const names = await Promise.all([erp.upsertErpCustomer(customerInput(' Ada@Example.COM ')), erp.upsertErpCustomer(customerInput('ada@example.com'))]);
+    const names = await Promise.all([
+      erp.upsertErpCustomer(customerInput(' Ada@Example.COM ')),
+      erp.upsertErpCustomer(customerInput('ada@example.com')),
+    ]);
     expect(names[1]).toBe(names[0]);
     expect(await erp.upsertErpCustomer(customerInput('ADA@example.com\t'))).toBe(names[0]);
-    expect(await listed('Customer', [], ['name', 'email_id'])).toEqual([{ name: names[0], email_id: 'ada@example.com' }]);
+    expect(await listed('Customer', [], ['name', 'email_id'])).toEqual([
+      { name: names[0], email_id: 'ada@example.com' },
+    ]);
   });
 
   it('finds a customer an operator entered with a capitalised e-mail', async () => {
-    const created = await sandbox.post('/api/resource/Customer', { customer_name: 'Grace Hopper', customer_type: 'Individual', email_id: 'Grace.Hopper@Navy.mil' });
-    expect(await erp.upsertErpCustomer(customerInput('grace.hopper@navy.mil', 'Grace Hopper'))).toBe(created.data.data.name);
+    const created = await sandbox.post('/api/resource/Customer', {
+      customer_name: 'Grace Hopper',
+      customer_type: 'Individual',
+      email_id: 'Grace.Hopper@Navy.mil',
+    });
+    expect(await erp.upsertErpCustomer(customerInput('grace.hopper@navy.mil', 'Grace Hopper'))).toBe(
+      created.data.data.name,
+    );
     expect(await listed('Customer', [])).toHaveLength(1);
   });
 
@@ -146,103 +187,225 @@ describe('ERPNext activities', () => {
   it('creates the sales invoice once, carrying the po_no and linked to the sales order', async () => {
     const { customer, salesOrder, invoice } = await invoicedOrder();
     const order = salesOrderInput(customer);
-    const again = await erp.createErpSalesInvoice({ poNo: '000000101', salesOrder, customer, company, currency: 'USD', date, items: order.items, taxes: order.taxes });
+    const again = await erp.createErpSalesInvoice({
+      poNo: '000000101',
+      salesOrder,
+      customer,
+      company,
+      currency: 'USD',
+      date,
+      items: order.items,
+      taxes: order.taxes,
+    });
     expect(again).toEqual({ name: invoice, created: false });
-    expect(await listed('Sales Invoice', [['po_no', '=', '000000101']], ['name', 'docstatus', 'is_return', 'grand_total', 'outstanding_amount']))
-      .toEqual([{ name: invoice, docstatus: 1, is_return: 0, grand_total: 27.5, outstanding_amount: 27.5 }]);
+    expect(
+      await listed(
+        'Sales Invoice',
+        [['po_no', '=', '000000101']],
+        ['name', 'docstatus', 'is_return', 'grand_total', 'outstanding_amount'],
+      ),
+    ).toEqual([{ name: invoice, docstatus: 1, is_return: 0, grand_total: 27.5, outstanding_amount: 27.5 }]);
     const items = (await doc('Sales Invoice', invoice)).items as Array<Record<string, unknown>>;
     expect(items.map((row) => row.sales_order)).toEqual([salesOrder, salesOrder]);
   });
 
   it('records the payment once and it clears the invoice outstanding', async () => {
     const { customer, invoice } = await invoicedOrder();
-    const input = { salesInvoice: invoice, customer, company, amountMinor: 2750, currency: 'USD', referenceNo: 'ch_3PaidOnce', date, paidTo: 'Stripe Clearing - SS' };
+    const input = {
+      salesInvoice: invoice,
+      customer,
+      company,
+      amountMinor: 2750,
+      currency: 'USD',
+      referenceNo: 'ch_3PaidOnce',
+      date,
+      paidTo: 'Stripe Clearing - SS',
+    };
     const first = await erp.createErpPaymentEntry(input);
     const second = await erp.createErpPaymentEntry(input);
     expect(first.created).toBe(true);
     expect(second).toEqual({ name: first.name, created: false });
-    expect(await listed('Payment Entry', [['reference_no', '=', 'ch_3PaidOnce']], ['name', 'docstatus', 'paid_amount', 'paid_to']))
-      .toEqual([{ name: first.name, docstatus: 1, paid_amount: 27.5, paid_to: 'Stripe Clearing - SS' }]);
+    expect(
+      await listed(
+        'Payment Entry',
+        [['reference_no', '=', 'ch_3PaidOnce']],
+        ['name', 'docstatus', 'paid_amount', 'paid_to'],
+      ),
+    ).toEqual([{ name: first.name, docstatus: 1, paid_amount: 27.5, paid_to: 'Stripe Clearing - SS' }]);
     expect(await doc('Sales Invoice', invoice)).toMatchObject({ outstanding_amount: 0, status: 'Paid' });
   });
 
   it('allocates no more than is outstanding when a payment exceeds it', async () => {
     const { customer, invoice } = await invoicedOrder();
-    await erp.createErpPaymentEntry({ salesInvoice: invoice, customer, company, amountMinor: 2000, currency: 'USD', referenceNo: 'ch_first', date, paidTo: 'Stripe Clearing - SS' });
+    await erp.createErpPaymentEntry({
+      salesInvoice: invoice,
+      customer,
+      company,
+      amountMinor: 2000,
+      currency: 'USD',
+      referenceNo: 'ch_first',
+      date,
+      paidTo: 'Stripe Clearing - SS',
+    });
     expect(await doc('Sales Invoice', invoice)).toMatchObject({ outstanding_amount: 7.5, status: 'Partly Paid' });
-    const over = await erp.createErpPaymentEntry({ salesInvoice: invoice, customer, company, amountMinor: 1000, currency: 'USD', referenceNo: 'ch_second', date, paidTo: 'Stripe Clearing - SS' });
-    expect(await doc('Payment Entry', over.name)).toMatchObject({ total_allocated_amount: 7.5, unallocated_amount: 2.5 });
+    const over = await erp.createErpPaymentEntry({
+      salesInvoice: invoice,
+      customer,
+      company,
+      amountMinor: 1000,
+      currency: 'USD',
+      referenceNo: 'ch_second',
+      date,
+      paidTo: 'Stripe Clearing - SS',
+    });
+    expect(await doc('Payment Entry', over.name)).toMatchObject({
+      total_allocated_amount: 7.5,
+      unallocated_amount: 2.5,
+    });
     expect(await doc('Sales Invoice', invoice)).toMatchObject({ outstanding_amount: 0 });
   });
 
   it('issues the credit note once per refund, for exactly the refunded amount', async () => {
     const { invoice } = await invoicedOrder();
-    const input = { salesInvoice: invoice, referenceNo: 're_partial1', amountMinor: 1234, date, reason: 'requested_by_customer' };
+    const input = {
+      salesInvoice: invoice,
+      referenceNo: 're_partial1',
+      amountMinor: 1234,
+      date,
+      reason: 'requested_by_customer',
+    };
     const first = await erp.createErpCreditNote(input);
     const second = await erp.createErpCreditNote(input);
     expect(first.created).toBe(true);
     expect(second).toEqual({ name: first.name, created: false });
-    const returns = await listed('Sales Invoice', [['return_against', '=', invoice]], ['name', 'is_return', 'docstatus', 'grand_total', 'remarks']);
-    expect(returns).toEqual([{ name: first.name, is_return: 1, docstatus: 1, grand_total: -12.34, remarks: 'Stripe refund re_partial1. requested_by_customer' }]);
+    const returns = await listed(
+      'Sales Invoice',
+      [['return_against', '=', invoice]],
+      ['name', 'is_return', 'docstatus', 'grand_total', 'remarks'],
+    );
+    expect(returns).toEqual([
+      {
+        name: first.name,
+        is_return: 1,
+        docstatus: 1,
+        grand_total: -12.34,
+        remarks: 'Stripe refund re_partial1. requested_by_customer',
+      },
+    ]);
     expect(await doc('Sales Invoice', invoice)).toMatchObject({ outstanding_amount: 15.16 });
   });
 
   it('credits a second refund separately and a full remaining refund returns everything left', async () => {
     const { invoice } = await invoicedOrder();
     await erp.createErpCreditNote({ salesInvoice: invoice, referenceNo: 're_1', amountMinor: 1000, date });
-    const rest = await erp.createErpCreditNote({ salesInvoice: invoice, referenceNo: 're_12', amountMinor: 1750, date });
+    const rest = await erp.createErpCreditNote({
+      salesInvoice: invoice,
+      referenceNo: 're_12',
+      amountMinor: 1750,
+      date,
+    });
     expect(rest.created).toBe(true);
-    const returns = await listed('Sales Invoice', [['return_against', '=', invoice], ['docstatus', '=', 1]], ['name', 'grand_total']);
+    const returns = await listed(
+      'Sales Invoice',
+      [
+        ['return_against', '=', invoice],
+        ['docstatus', '=', 1],
+      ],
+      ['name', 'grand_total'],
+    );
     expect(returns.map((r) => Number(r.grand_total)).sort((a, b) => a - b)).toEqual([-17.5, -10]);
     expect(await doc('Sales Invoice', invoice)).toMatchObject({ outstanding_amount: 0 });
-    const refused = await thrown(erp.createErpCreditNote({ salesInvoice: invoice, referenceNo: 're_123', amountMinor: 1, date }));
+    const refused = await thrown(
+      erp.createErpCreditNote({ salesInvoice: invoice, referenceNo: 're_123', amountMinor: 1, date }),
+    );
     expect(refused).toBeInstanceOf(MappingError);
   });
 
   it('lets part refunds of split-price lines add up to the whole invoice', async () => {
     const customer = await erp.upsertErpCustomer(customerInput());
     const { name: invoice } = await erp.createErpSalesInvoice({
-      poNo: '000000103', customer, company, currency: 'USD', date,
-      items: [{ item_code: 'SKU-1', qty: 2, rateMinor: 333 }, { item_code: 'SKU-1', qty: 1, rateMinor: 334 }, { item_code: 'SHIPPING', qty: 1, rateMinor: 500 }],
+      poNo: '000000103',
+      customer,
+      company,
+      currency: 'USD',
+      date,
+      items: [
+        { item_code: 'SKU-1', qty: 2, rateMinor: 333 },
+        { item_code: 'SKU-1', qty: 1, rateMinor: 334 },
+        { item_code: 'SHIPPING', qty: 1, rateMinor: 500 },
+      ],
       taxes: [{ charge_type: 'Actual', account_head: 'VAT - SS', taxMinor: 150, description: 'Tax' }],
     });
     for (const [i, amountMinor] of [334, 1, 777, 538].entries()) {
-      expect(await erp.createErpCreditNote({ salesInvoice: invoice, referenceNo: `re_split${i}`, amountMinor, date })).toMatchObject({ created: true });
+      expect(
+        await erp.createErpCreditNote({ salesInvoice: invoice, referenceNo: `re_split${i}`, amountMinor, date }),
+      ).toMatchObject({ created: true });
     }
     expect(await doc('Sales Invoice', invoice)).toMatchObject({ grand_total: 16.5, outstanding_amount: 0 });
   });
 
   it('refuses a refund larger than the invoice without creating anything', async () => {
     const { invoice } = await invoicedOrder();
-    const err = await thrown(erp.createErpCreditNote({ salesInvoice: invoice, referenceNo: 're_toomuch', amountMinor: 3000, date }));
+    const err = await thrown(
+      erp.createErpCreditNote({ salesInvoice: invoice, referenceNo: 're_toomuch', amountMinor: 3000, date }),
+    );
     expect(err).toBeInstanceOf(MappingError);
     expect((err as Error).message).toContain('30.00 USD');
     expect(await listed('Sales Invoice', [['is_return', '=', 1]])).toEqual([]);
   });
 
   describe('a refund before the order is invoiced', () => {
-    const pay = (customer: string, referenceNo: string, amountMinor: number) => erp.createErpRefundPayment({ poNo: '000000101', customer, company,
-      amountMinor, currency: 'USD', referenceNo, date, paidFrom: 'Stripe Clearing - SS' });
+    const pay = (customer: string, referenceNo: string, amountMinor: number) =>
+      erp.createErpRefundPayment({
+        poNo: '000000101',
+        customer,
+        company,
+        amountMinor,
+        currency: 'USD',
+        referenceNo,
+        date,
+        paidFrom: 'Stripe Clearing - SS',
+      });
 
     it('amends the Sales Order once per refund, and the invoice is made from the amendment', async () => {
       const customer = await erp.upsertErpCustomer(customerInput());
       const { name: original } = await erp.createErpSalesOrder(salesOrderInput(customer));
-      const first = await erp.amendErpSalesOrderForRefund({ poNo: '000000101', refundId: 're_before1', amountMinor: 1100 });
+      const first = await erp.amendErpSalesOrderForRefund({
+        poNo: '000000101',
+        refundId: 're_before1',
+        amountMinor: 1100,
+      });
       expect(first).toEqual({ outcome: 'amended', salesOrder: `${original}-1`, customer, amended: true });
-      expect(await erp.amendErpSalesOrderForRefund({ poNo: '000000101', refundId: 're_before1', amountMinor: 1100 }))
-        .toEqual({ outcome: 'amended', salesOrder: `${original}-1`, customer, amended: false });
-      const second = await erp.amendErpSalesOrderForRefund({ poNo: '000000101', refundId: 're_before2', amountMinor: 550 });
+      expect(
+        await erp.amendErpSalesOrderForRefund({ poNo: '000000101', refundId: 're_before1', amountMinor: 1100 }),
+      ).toEqual({ outcome: 'amended', salesOrder: `${original}-1`, customer, amended: false });
+      const second = await erp.amendErpSalesOrderForRefund({
+        poNo: '000000101',
+        refundId: 're_before2',
+        amountMinor: 550,
+      });
       expect(second).toMatchObject({ outcome: 'amended', salesOrder: `${original}-2`, amended: true });
-      const chain = await listed('Sales Order', [['po_no', '=', '000000101']], ['name', 'docstatus', 'grand_total', 'amended_from']);
+      const chain = await listed(
+        'Sales Order',
+        [['po_no', '=', '000000101']],
+        ['name', 'docstatus', 'grand_total', 'amended_from'],
+      );
       expect(chain.map((o) => [o.name, o.docstatus, o.grand_total, o.amended_from ?? null]).sort()).toEqual([
-        [original, 2, 27.5, null], [`${original}-1`, 2, 16.5, original], [`${original}-2`, 1, 11, `${original}-1`]]);
+        [original, 2, 27.5, null],
+        [`${original}-1`, 2, 16.5, original],
+        [`${original}-2`, 1, 11, `${original}-1`],
+      ]);
 
       const invoice = await erp.invoiceErpSalesOrder({ poNo: '000000101', date });
       expect(invoice).toMatchObject({ created: true, salesOrder: `${original}-2`, grandTotalMinor: 1100 });
-      expect(await erp.invoiceErpSalesOrder({ poNo: '000000101', date })).toMatchObject({ name: invoice.name, created: false });
+      expect(await erp.invoiceErpSalesOrder({ poNo: '000000101', date })).toMatchObject({
+        name: invoice.name,
+        created: false,
+      });
       // Once invoiced, a refund is a credit note instead.
-      expect(await erp.amendErpSalesOrderForRefund({ poNo: '000000101', refundId: 're_after', amountMinor: 100 }))
-        .toEqual({ outcome: 'invoiced', salesInvoice: invoice.name, customer });
+      expect(
+        await erp.amendErpSalesOrderForRefund({ poNo: '000000101', refundId: 're_after', amountMinor: 100 }),
+      ).toEqual({ outcome: 'invoiced', salesInvoice: invoice.name, customer });
     });
 
     it('finishes an amendment interrupted between the cancel and the new order, and invoicing waits for it', async () => {
@@ -254,21 +417,32 @@ describe('ERPNext activities', () => {
       const waiting = await thrown(erp.invoiceErpSalesOrder({ poNo: '000000101', date }));
       expect(waiting).toBeInstanceOf(ExternalSystemError);
       expect((waiting as ExternalSystemError).retryable).toBe(true);
-      expect(await erp.amendErpSalesOrderForRefund({ poNo: '000000101', refundId: 're_cut', amountMinor: 2000 }))
-        .toMatchObject({ outcome: 'amended', salesOrder: `${original}-1`, amended: true });
-      expect(await doc('Sales Order', `${original}-1`)).toMatchObject({ docstatus: 1, grand_total: 7.5, terms: '[o2c:refund:re_cut]' });
-      expect(await erp.invoiceErpSalesOrder({ poNo: '000000101', date })).toMatchObject({ created: true, grandTotalMinor: 750 });
+      expect(
+        await erp.amendErpSalesOrderForRefund({ poNo: '000000101', refundId: 're_cut', amountMinor: 2000 }),
+      ).toMatchObject({ outcome: 'amended', salesOrder: `${original}-1`, amended: true });
+      expect(await doc('Sales Order', `${original}-1`)).toMatchObject({
+        docstatus: 1,
+        grand_total: 7.5,
+        terms: '[o2c:refund:re_cut]',
+      });
+      expect(await erp.invoiceErpSalesOrder({ poNo: '000000101', date })).toMatchObject({
+        created: true,
+        grandTotalMinor: 750,
+      });
     });
 
     it('says nothing is left to amend for an order reversed in the ERP, and refuses a refund the order cannot carry without changing it', async () => {
       const customer = await erp.upsertErpCustomer(customerInput());
       const { name } = await erp.createErpSalesOrder(salesOrderInput(customer));
-      const err = await thrown(erp.amendErpSalesOrderForRefund({ poNo: '000000101', refundId: 're_big', amountMinor: 2750 }));
+      const err = await thrown(
+        erp.amendErpSalesOrderForRefund({ poNo: '000000101', refundId: 're_big', amountMinor: 2750 }),
+      );
       expect(err).toBeInstanceOf(MappingError);
       expect(await doc('Sales Order', name)).toMatchObject({ docstatus: 1 });
       await erp.cancelErpSalesOrder('000000101');
-      expect(await erp.amendErpSalesOrderForRefund({ poNo: '000000101', refundId: 're_late', amountMinor: 100 }))
-        .toEqual({ outcome: 'nothing_to_amend', reason: `Sales Order ${name} is cancelled` });
+      expect(
+        await erp.amendErpSalesOrderForRefund({ poNo: '000000101', refundId: 're_late', amountMinor: 100 }),
+      ).toEqual({ outcome: 'nothing_to_amend', reason: `Sales Order ${name} is cancelled` });
     });
 
     it('pays the refund back unallocated, once, and a reversal of the order cancels that payment with the order', async () => {
@@ -277,7 +451,12 @@ describe('ERPNext activities', () => {
       await erp.amendErpSalesOrderForRefund({ poNo: '000000101', refundId: 're_paid', amountMinor: 500 });
       const payment = await pay(customer, 're_paid', 500);
       expect(await pay(customer, 're_paid', 500)).toEqual({ name: payment.name, created: false });
-      expect(await doc('Payment Entry', payment.name)).toMatchObject({ payment_type: 'Pay', paid_amount: 5, unallocated_amount: 5, docstatus: 1 });
+      expect(await doc('Payment Entry', payment.name)).toMatchObject({
+        payment_type: 'Pay',
+        paid_amount: 5,
+        unallocated_amount: 5,
+        docstatus: 1,
+      });
       const cancelled = await erp.cancelErpSalesOrder('000000101');
       expect(cancelled).toContain(payment.name);
       expect(await doc('Payment Entry', payment.name)).toMatchObject({ docstatus: 2 });
@@ -285,10 +464,18 @@ describe('ERPNext activities', () => {
   });
 
   it('refuses an unbalanced journal entry locally, without calling ERPNext', async () => {
-    const err = await thrown(erp.postErpJournalEntry({
-      reference: 'po_unbalanced', date, company, currency: 'USD',
-      accounts: [{ account: 'Bank - SS', debitMinor: 10010, creditMinor: 0 }, { account: 'Stripe Clearing - SS', debitMinor: 0, creditMinor: 10009 }],
-    }));
+    const err = await thrown(
+      erp.postErpJournalEntry({
+        reference: 'po_unbalanced',
+        date,
+        company,
+        currency: 'USD',
+        accounts: [
+          { account: 'Bank - SS', debitMinor: 10010, creditMinor: 0 },
+          { account: 'Stripe Clearing - SS', debitMinor: 0, creditMinor: 10009 },
+        ],
+      }),
+    );
     expect(err).toBeInstanceOf(MappingError);
     expect((err as Error).message).toMatch(/po_unbalanced.*100\.10 USD.*100\.09 USD/);
     const requests: Array<{ path: string }> = (await sandbox.get('/__sandbox/requests')).data;
@@ -298,7 +485,10 @@ describe('ERPNext activities', () => {
   it('posts a balanced journal entry once when the activity runs twice', async () => {
     // 0.1 + 0.2 ≠ 0.3 in floating point; in cents it balances, and ERPNext receives 0.3 = 0.1 + 0.2.
     const input = {
-      reference: 'po_1Payout', date, company, currency: 'USD',
+      reference: 'po_1Payout',
+      date,
+      company,
+      currency: 'USD',
       accounts: [
         { account: 'Bank - SS', debitMinor: 30, creditMinor: 0 },
         { account: 'Stripe Clearing - SS', debitMinor: 0, creditMinor: 10 },
@@ -309,8 +499,13 @@ describe('ERPNext activities', () => {
     const second = await erp.postErpJournalEntry(input);
     expect(first.created).toBe(true);
     expect(second).toEqual({ name: first.name, created: false });
-    expect(await listed('Journal Entry', [['cheque_no', '=', 'po_1Payout']], ['name', 'docstatus', 'total_debit', 'total_credit']))
-      .toEqual([{ name: first.name, docstatus: 1, total_debit: 0.3, total_credit: 0.3 }]);
+    expect(
+      await listed(
+        'Journal Entry',
+        [['cheque_no', '=', 'po_1Payout']],
+        ['name', 'docstatus', 'total_debit', 'total_credit'],
+      ),
+    ).toEqual([{ name: first.name, docstatus: 1, total_debit: 0.3, total_credit: 0.3 }]);
   });
 
   it('reports a sandbox server fault as a retryable error', async () => {

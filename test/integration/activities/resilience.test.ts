@@ -14,7 +14,10 @@ describe('calls to an external system that is failing', () => {
   let magento: MagentoClient;
   beforeAll(async () => {
     peer = await startPeer(createMagentoSandbox({ token: 'resilience-token' }));
-    magento = new MagentoClient({ baseUrl: `${peer.url}/rest/default`, auth: { kind: 'token', token: 'resilience-token' } });
+    magento = new MagentoClient({
+      baseUrl: `${peer.url}/rest/default`,
+      auth: { kind: 'token', token: 'resilience-token' },
+    });
   });
   afterAll(() => peer?.close());
   beforeEach(() => axios.post(`${peer.url}/__sandbox/reset`));
@@ -46,7 +49,9 @@ describe('calls to an external system that is failing', () => {
   });
 
   it('turns a Retry-After into the next retry delay of the activity', () => {
-    const mapped = toFailure(new ExternalSystemError('Magento', 'POST /V1/orders/1/hold → 429', 429, 'transient', parseRetryAfter('7'))) as ApplicationFailure;
+    const mapped = toFailure(
+      new ExternalSystemError('Magento', 'POST /V1/orders/1/hold → 429', 429, 'transient', parseRetryAfter('7')),
+    ) as ApplicationFailure;
     expect(mapped.nonRetryable).toBe(false);
     expect(mapped.nextRetryDelay).toBe(7000);
     expect(parseRetryAfter(undefined)).toBeUndefined(); // Fastly's HTML 429 page: Temporal's own backoff applies
@@ -58,9 +63,14 @@ describe('failure messages', () => {
   it('name the method and path but never the query string, where a customer e-mail may be', async () => {
     const peer = await startPeer(createMagentoSandbox({ token: 'pii-token' }));
     try {
-      const magento = new MagentoClient({ baseUrl: `${peer.url}/rest/default`, auth: { kind: 'token', token: 'pii-token' } });
+      const magento = new MagentoClient({
+        baseUrl: `${peer.url}/rest/default`,
+        auth: { kind: 'token', token: 'pii-token' },
+      });
       await axios.put(`${peer.url}/__sandbox/faults`, { rate5xx: 1 });
-      const failure = await magento.searchOrders([[{ field: 'customer_email', value: 'ada@example.com' }]]).catch((e) => e);
+      const failure = await magento
+        .searchOrders([[{ field: 'customer_email', value: 'ada@example.com' }]])
+        .catch((e) => e);
       expect(failure.message).toMatch(/^Magento: GET \/V1\/orders → 50\d/);
       expect(failure.message).not.toMatch(/example\.com|searchCriteria/);
     } finally {
@@ -80,8 +90,11 @@ describe('the per-system rate limit', () => {
     try {
       const { port } = server.address() as AddressInfo;
       const vocabulary = { messageOf: () => 'failed', kindOf: () => 'transient' as const };
-      const http = new ResilientHttp('Test', axios.create({ baseURL: `http://127.0.0.1:${port}` }), vocabulary,
-        { ...defaultResilience, ratePerSecond: 20, maxConcurrent: 50 });
+      const http = new ResilientHttp('Test', axios.create({ baseURL: `http://127.0.0.1:${port}` }), vocabulary, {
+        ...defaultResilience,
+        ratePerSecond: 20,
+        maxConcurrent: 50,
+      });
       await http.request({ url: '/', method: 'GET' });
       await new Promise((r) => setTimeout(r, 500)); // the bucket full again
       arrivals.length = 0;
@@ -93,7 +106,9 @@ describe('the per-system rate limit', () => {
       expect(arrivals[burst - 1]! - arrivals[0]!).toBeLessThan(100);
       // No window of one second holds more than the rate plus the burst, so 44 requests need at least 2 s.
       for (let i = 0; i < arrivals.length; i++) {
-        expect(arrivals.filter((t) => t >= arrivals[i]! && t < arrivals[i]! + 1000).length).toBeLessThanOrEqual(perSecond + burst);
+        expect(arrivals.filter((t) => t >= arrivals[i]! && t < arrivals[i]! + 1000).length).toBeLessThanOrEqual(
+          perSecond + burst,
+        );
       }
       expect(arrivals[arrivals.length - 1]! - began).toBeGreaterThanOrEqual(1500);
     } finally {

@@ -13,9 +13,13 @@ const webhookSecret = `whsec_${randomBytes(24).toString('base64')}`;
 
 function orderInput(referenceId = '000000101', skus: string[] = ['SKU-1']): WmsOrderInput {
   return {
-    reference_id: referenceId, order_number: referenceId, type: 'DTC', shipping_method: 'Standard',
+    reference_id: referenceId,
+    order_number: referenceId,
+    type: 'DTC',
+    shipping_method: 'Standard',
     recipient: {
-      name: 'Ada Lovelace', email: 'ada@example.com',
+      name: 'Ada Lovelace',
+      email: 'ada@example.com',
       address: { address1: '1 Analytical Way', city: 'London', state: 'LDN', country: 'GB', zip_code: 'N1 1AA' },
     },
     products: skus.map((sku) => ({ reference_id: sku, name: `Product ${sku}`, quantity: 2 })),
@@ -66,12 +70,18 @@ describe('ShipBob activities', () => {
     const second = await wms.createWmsOrder(orderInput());
     expect(first).toMatchObject({ created: true, status: 'Processing' });
     expect(second).toEqual({ orderId: first.orderId, created: false, status: 'Processing' });
-    expect(await ordersFor('000000101')).toEqual([expect.objectContaining({ id: first.orderId, status: 'Processing' })]);
+    expect(await ordersFor('000000101')).toEqual([
+      expect.objectContaining({ id: first.orderId, status: 'Processing' }),
+    ]);
   });
 
   it('returns the order another worker already created for the same reference id', async () => {
     const direct = await client.createOrder(orderInput());
-    expect(await wms.createWmsOrder(orderInput())).toEqual({ orderId: direct.id, created: false, status: 'Processing' });
+    expect(await wms.createWmsOrder(orderInput())).toEqual({
+      orderId: direct.id,
+      created: false,
+      status: 'Processing',
+    });
     expect(await ordersFor('000000101')).toHaveLength(1);
   });
 
@@ -91,7 +101,12 @@ describe('ShipBob activities', () => {
     await http.put('/__sandbox/stock', { outOfStockSkus: ['SKU-GONE'] });
     const err = await thrown(wms.createWmsOrder(orderInput('000000102', ['SKU-1', 'SKU-GONE'])));
     expect(err).toBeInstanceOf(ExternalSystemError);
-    expect(err).toMatchObject({ status: 422, retryable: false, kind: 'business_refusal', failureType: 'BusinessRefusal' });
+    expect(err).toMatchObject({
+      status: 422,
+      retryable: false,
+      kind: 'business_refusal',
+      failureType: 'BusinessRefusal',
+    });
     expect((err as Error).message).toContain('SKU-GONE');
     expect((err as Error).message).toContain('out of stock');
     expect(await ordersFor('000000102')).toEqual([]);
@@ -121,7 +136,12 @@ describe('ShipBob activities', () => {
   it('reads the order by reference id, or nothing when there is none', async () => {
     expect(await wms.getWmsOrder('000000101')).toBeUndefined();
     const { orderId } = await wms.createWmsOrder(orderInput());
-    expect(await wms.getWmsOrder('000000101')).toMatchObject({ id: orderId, reference_id: '000000101', status: 'Processing', shipments: [expect.objectContaining({ status: 'Processing' })] });
+    expect(await wms.getWmsOrder('000000101')).toMatchObject({
+      id: orderId,
+      reference_id: '000000101',
+      status: 'Processing',
+      shipments: [expect.objectContaining({ status: 'Processing' })],
+    });
   });
 
   it('reports a sandbox server fault as a retryable error', async () => {

@@ -12,34 +12,67 @@ describe('Magento sandbox: orders', () => {
   it('creates an order as new/pending with ids, increment id, item counters and Magento timestamps', async () => {
     const created = await createOrder(magento.api);
     expect(created).toMatchObject({
-      entity_id: 1, increment_id: '000000001', state: 'new', status: 'pending',
-      grand_total: 50, base_grand_total: 50, subtotal: 45, shipping_amount: 5, customer_email: 'ada@example.com',
-      customer_is_guest: 1, order_currency_code: 'USD', created_at: '2024-03-01 10:20:30', status_histories: [],
+      entity_id: 1,
+      increment_id: '000000001',
+      state: 'new',
+      status: 'pending',
+      grand_total: 50,
+      base_grand_total: 50,
+      subtotal: 45,
+      shipping_amount: 5,
+      customer_email: 'ada@example.com',
+      customer_is_guest: 1,
+      order_currency_code: 'USD',
+      created_at: '2024-03-01 10:20:30',
+      status_histories: [],
       payment: { method: 'stripe_payments', additional_information: [] },
       billing_address: { address_type: 'billing', city: 'London', parent_id: 1 },
     });
     expect(created).not.toHaveProperty('customer_id');
     expect(created.items).toEqual([
-      expect.objectContaining({ item_id: 1, order_id: 1, sku: 'MUG-1', qty_ordered: 2, qty_invoiced: 0, qty_shipped: 0, qty_refunded: 0, qty_canceled: 0 }),
+      expect.objectContaining({
+        item_id: 1,
+        order_id: 1,
+        sku: 'MUG-1',
+        qty_ordered: 2,
+        qty_invoiced: 0,
+        qty_shipped: 0,
+        qty_refunded: 0,
+        qty_canceled: 0,
+      }),
       expect.objectContaining({ item_id: 2, sku: 'TEE-1', qty_ordered: 1, row_total: 25 }),
     ]);
-    const assignment = (created.extension_attributes as { shipping_assignments: Record<string, unknown>[] }).shipping_assignments[0];
-    expect(assignment).toMatchObject({ shipping: { address: { address_type: 'shipping', postcode: 'N1 9GU' }, method: 'flatrate_flatrate' } });
+    const assignment = (created.extension_attributes as { shipping_assignments: Record<string, unknown>[] })
+      .shipping_assignments[0];
+    expect(assignment).toMatchObject({
+      shipping: { address: { address_type: 'shipping', postcode: 'N1 9GU' }, method: 'flatrate_flatrate' },
+    });
     expect(assignment?.items).toHaveLength(2);
 
     expect(await getOrder(magento.api, created.entity_id)).toEqual(created);
   });
 
   it('keeps an increment id and totals the caller gave, and sums the ones it left out', async () => {
-    const kept = await createOrder(magento.api, { increment_id: 'WEB-1001', grand_total: 61.5, base_grand_total: 61.5 });
+    const kept = await createOrder(magento.api, {
+      increment_id: 'WEB-1001',
+      grand_total: 61.5,
+      base_grand_total: 61.5,
+    });
     expect(kept).toMatchObject({ increment_id: 'WEB-1001', grand_total: 61.5 });
-    const summed = await createOrder(magento.api, { subtotal: undefined, grand_total: undefined, base_subtotal: undefined, base_grand_total: undefined });
+    const summed = await createOrder(magento.api, {
+      subtotal: undefined,
+      grand_total: undefined,
+      base_subtotal: undefined,
+      base_grand_total: undefined,
+    });
     expect(summed).toMatchObject({ subtotal: 45, grand_total: 50, base_grand_total: 50, increment_id: '000000002' });
   });
 
   it('refuses a second order with the same increment id', async () => {
     await createOrder(magento.api, { increment_id: 'WEB-1' });
-    const res = await magento.api.post('/orders', { entity: { customer_email: 'x@example.com', increment_id: 'WEB-1', items: [] } });
+    const res = await magento.api.post('/orders', {
+      entity: { customer_email: 'x@example.com', increment_id: 'WEB-1', items: [] },
+    });
     expect(res.status).toBe(400);
     expect(res.data).toEqual({ message: 'Unique constraint violation found' });
   });
@@ -47,7 +80,9 @@ describe('Magento sandbox: orders', () => {
   it('answers 404 with Magento’s message for an order that does not exist, and for an unknown route', async () => {
     const missing = await magento.api.get('/orders/999');
     expect(missing.status).toBe(404);
-    expect(missing.data).toEqual({ message: "The entity that was requested doesn't exist. Verify the entity and try again." });
+    expect(missing.data).toEqual({
+      message: "The entity that was requested doesn't exist. Verify the entity and try again.",
+    });
     const unknown = await magento.api.get('/nothing/here');
     expect(unknown.status).toBe(404);
     expect(unknown.data).toEqual({ message: 'Request does not match any route.' });
@@ -73,7 +108,13 @@ describe('Magento sandbox: orders', () => {
     }
     const order = await getOrder(magento.api, id);
     expect(order.status_histories).toEqual([
-      expect.objectContaining({ comment: 'Sent to ERP', parent_id: id, status: 'pending', is_customer_notified: 0, entity_name: 'order' }),
+      expect.objectContaining({
+        comment: 'Sent to ERP',
+        parent_id: id,
+        status: 'pending',
+        is_customer_notified: 0,
+        entity_name: 'order',
+      }),
       expect.objectContaining({ comment: 'Payment captured by Stripe (ch_1)' }),
     ]);
   });
@@ -82,7 +123,12 @@ describe('Magento sandbox: orders', () => {
     const { entity_id: id } = await createOrder(magento.api);
     await magento.api.post(`/order/${id}/invoice`, {});
     expect((await magento.api.post(`/orders/${id}/hold`)).data).toBe(true);
-    expect(await getOrder(magento.api, id)).toMatchObject({ state: 'holded', status: 'holded', hold_before_state: 'processing', hold_before_status: 'processing' });
+    expect(await getOrder(magento.api, id)).toMatchObject({
+      state: 'holded',
+      status: 'holded',
+      hold_before_state: 'processing',
+      hold_before_status: 'processing',
+    });
 
     const again = await magento.api.post(`/orders/${id}/hold`);
     expect(again.status).toBe(400);
@@ -121,9 +167,13 @@ describe('Magento sandbox: orders', () => {
   it('lets a comment move the status within the current state only', async () => {
     const { entity_id: id } = await createOrder(magento.api);
     await magento.api.post(`/order/${id}/invoice`, {});
-    await magento.api.post(`/orders/${id}/comments`, { statusHistory: { comment: 'Risk elevated', is_visible_on_front: 0, parent_id: id, status: 'fraud' } });
+    await magento.api.post(`/orders/${id}/comments`, {
+      statusHistory: { comment: 'Risk elevated', is_visible_on_front: 0, parent_id: id, status: 'fraud' },
+    });
     expect(await getOrder(magento.api, id)).toMatchObject({ state: 'processing', status: 'fraud' });
-    await magento.api.post(`/orders/${id}/comments`, { statusHistory: { comment: 'Try to close', is_visible_on_front: 0, parent_id: id, status: 'closed' } });
+    await magento.api.post(`/orders/${id}/comments`, {
+      statusHistory: { comment: 'Try to close', is_visible_on_front: 0, parent_id: id, status: 'closed' },
+    });
     expect(await getOrder(magento.api, id)).toMatchObject({ state: 'processing', status: 'fraud' });
   });
 });
@@ -133,7 +183,11 @@ describe('Magento sandbox: order search with searchCriteria', () => {
   const search = async (entries: Record<string, string | number>) => {
     const res = await magento.api.get('/orders', { params: searchParams(entries) });
     expect(res.status).toBe(200);
-    return res.data as { items: { increment_id: string }[]; total_count: number; search_criteria: Record<string, unknown> };
+    return res.data as {
+      items: { increment_id: string }[];
+      total_count: number;
+      search_criteria: Record<string, unknown>;
+    };
   };
   const ids = (result: { items: { increment_id: string }[] }) => result.items.map((o) => o.increment_id);
 
@@ -147,36 +201,68 @@ describe('Magento sandbox: order search with searchCriteria', () => {
       ['104', 'erin@example.com', 50, '2024-01-05 09:00:00'],
     ];
     for (const [increment, email, total, createdAt] of rows) {
-      await createOrder(magento.api, { increment_id: increment, customer_email: email, grand_total: total, base_grand_total: total, created_at: createdAt });
+      await createOrder(magento.api, {
+        increment_id: increment,
+        customer_email: email,
+        grand_total: total,
+        base_grand_total: total,
+        created_at: createdAt,
+      });
     }
   });
   afterAll(() => magento.close());
 
   it('filters with eq by default, comparing numbers and strings loosely', async () => {
-    const byEmail = await search({ '[filter_groups][0][filters][0][field]': 'customer_email', '[filter_groups][0][filters][0][value]': 'BOB@example.com' });
+    const byEmail = await search({
+      '[filter_groups][0][filters][0][field]': 'customer_email',
+      '[filter_groups][0][filters][0][value]': 'BOB@example.com',
+    });
     expect(ids(byEmail)).toEqual(['101']);
-    const byTotal = await search({ '[filter_groups][0][filters][0][field]': 'grand_total', '[filter_groups][0][filters][0][value]': '30.00', '[filter_groups][0][filters][0][condition_type]': 'eq' });
+    const byTotal = await search({
+      '[filter_groups][0][filters][0][field]': 'grand_total',
+      '[filter_groups][0][filters][0][value]': '30.00',
+      '[filter_groups][0][filters][0][condition_type]': 'eq',
+    });
     expect(ids(byTotal)).toEqual(['102']);
-    expect(byTotal.search_criteria).toEqual({ filter_groups: [{ filters: [{ field: 'grand_total', value: '30.00', condition_type: 'eq' }] }] });
+    expect(byTotal.search_criteria).toEqual({
+      filter_groups: [{ filters: [{ field: 'grand_total', value: '30.00', condition_type: 'eq' }] }],
+    });
   });
 
   it('filters with in, like and a gteq/lteq range', async () => {
-    const inList = await search({ '[filter_groups][0][filters][0][field]': 'increment_id', '[filter_groups][0][filters][0][value]': '100,104', '[filter_groups][0][filters][0][condition_type]': 'in' });
+    const inList = await search({
+      '[filter_groups][0][filters][0][field]': 'increment_id',
+      '[filter_groups][0][filters][0][value]': '100,104',
+      '[filter_groups][0][filters][0][condition_type]': 'in',
+    });
     expect(ids(inList)).toEqual(['100', '104']);
-    const like = await search({ '[filter_groups][0][filters][0][field]': 'customer_email', '[filter_groups][0][filters][0][value]': '%@shop.test', '[filter_groups][0][filters][0][condition_type]': 'like' });
+    const like = await search({
+      '[filter_groups][0][filters][0][field]': 'customer_email',
+      '[filter_groups][0][filters][0][value]': '%@shop.test',
+      '[filter_groups][0][filters][0][condition_type]': 'like',
+    });
     expect(ids(like)).toEqual(['102', '103']);
     const range = await search({
-      '[filter_groups][0][filters][0][field]': 'created_at', '[filter_groups][0][filters][0][value]': '2024-01-02 00:00:00', '[filter_groups][0][filters][0][condition_type]': 'gteq',
-      '[filter_groups][1][filters][0][field]': 'grand_total', '[filter_groups][1][filters][0][value]': '40', '[filter_groups][1][filters][0][condition_type]': 'lteq',
+      '[filter_groups][0][filters][0][field]': 'created_at',
+      '[filter_groups][0][filters][0][value]': '2024-01-02 00:00:00',
+      '[filter_groups][0][filters][0][condition_type]': 'gteq',
+      '[filter_groups][1][filters][0][field]': 'grand_total',
+      '[filter_groups][1][filters][0][value]': '40',
+      '[filter_groups][1][filters][0][condition_type]': 'lteq',
     });
     expect(ids(range)).toEqual(['101', '102', '103']);
   });
 
   it('ORs filters within a group and ANDs the groups', async () => {
     const result = await search({
-      '[filter_groups][0][filters][0][field]': 'customer_email', '[filter_groups][0][filters][0][value]': 'ada@example.com',
-      '[filter_groups][0][filters][1][field]': 'customer_email', '[filter_groups][0][filters][1][value]': '%shop.test', '[filter_groups][0][filters][1][condition_type]': 'like',
-      '[filter_groups][1][filters][0][field]': 'grand_total', '[filter_groups][1][filters][0][value]': '30', '[filter_groups][1][filters][0][condition_type]': 'gt',
+      '[filter_groups][0][filters][0][field]': 'customer_email',
+      '[filter_groups][0][filters][0][value]': 'ada@example.com',
+      '[filter_groups][0][filters][1][field]': 'customer_email',
+      '[filter_groups][0][filters][1][value]': '%shop.test',
+      '[filter_groups][0][filters][1][condition_type]': 'like',
+      '[filter_groups][1][filters][0][field]': 'grand_total',
+      '[filter_groups][1][filters][0][value]': '30',
+      '[filter_groups][1][filters][0][condition_type]': 'gt',
     });
     expect(ids(result)).toEqual(['103']);
   });
@@ -188,23 +274,46 @@ describe('Magento sandbox: order search with searchCriteria', () => {
     const past = await search({ ...sort, '[currentPage]': 4 });
     expect([ids(first), ids(last), ids(past)]).toEqual([['104', '103'], ['100'], []]);
     expect([first.total_count, past.total_count]).toEqual([5, 5]);
-    expect(first.search_criteria).toMatchObject({ page_size: 2, current_page: 1, sort_orders: [{ field: 'grand_total', direction: 'DESC' }] });
+    expect(first.search_criteria).toMatchObject({
+      page_size: 2,
+      current_page: 1,
+      sort_orders: [{ field: 'grand_total', direction: 'DESC' }],
+    });
   });
 
   it('accepts camelCase keys and null/notnull/neq/nin conditions', async () => {
-    const neq = await search({ '[filterGroups][0][filters][0][field]': 'increment_id', '[filterGroups][0][filters][0][value]': '100', '[filterGroups][0][filters][0][conditionType]': 'neq' });
+    const neq = await search({
+      '[filterGroups][0][filters][0][field]': 'increment_id',
+      '[filterGroups][0][filters][0][value]': '100',
+      '[filterGroups][0][filters][0][conditionType]': 'neq',
+    });
     expect(neq.total_count).toBe(4);
-    const nin = await search({ '[filter_groups][0][filters][0][field]': 'increment_id', '[filter_groups][0][filters][0][value]': '100,101', '[filter_groups][0][filters][0][condition_type]': 'nin' });
+    const nin = await search({
+      '[filter_groups][0][filters][0][field]': 'increment_id',
+      '[filter_groups][0][filters][0][value]': '100,101',
+      '[filter_groups][0][filters][0][condition_type]': 'nin',
+    });
     expect(ids(nin)).toEqual(['102', '103', '104']);
-    const noCustomer = await search({ '[filter_groups][0][filters][0][field]': 'customer_id', '[filter_groups][0][filters][0][value]': '', '[filter_groups][0][filters][0][condition_type]': 'null' });
+    const noCustomer = await search({
+      '[filter_groups][0][filters][0][field]': 'customer_id',
+      '[filter_groups][0][filters][0][value]': '',
+      '[filter_groups][0][filters][0][condition_type]': 'null',
+    });
     expect(noCustomer.total_count).toBe(5);
-    const withCustomer = await search({ '[filter_groups][0][filters][0][field]': 'customer_id', '[filter_groups][0][filters][0][value]': '', '[filter_groups][0][filters][0][condition_type]': 'notnull' });
+    const withCustomer = await search({
+      '[filter_groups][0][filters][0][field]': 'customer_id',
+      '[filter_groups][0][filters][0][value]': '',
+      '[filter_groups][0][filters][0][condition_type]': 'notnull',
+    });
     expect(withCustomer.total_count).toBe(0);
   });
 
   it('requires searchCriteria on a list request, as Magento does', async () => {
     const res = await magento.api.get('/orders');
     expect(res.status).toBe(400);
-    expect(res.data).toEqual({ message: '"%fieldName" is required. Enter and try again.', parameters: { fieldName: 'searchCriteria' } });
+    expect(res.data).toEqual({
+      message: '"%fieldName" is required. Enter and try again.',
+      parameters: { fieldName: 'searchCriteria' },
+    });
   });
 });

@@ -1,7 +1,10 @@
 import { createOrder, getOrder, searchParams, startMagento, type RunningMagento } from './magentoHelpers';
 
 const byOrder = (orderId: number) => ({
-  params: searchParams({ '[filter_groups][0][filters][0][field]': 'order_id', '[filter_groups][0][filters][0][value]': orderId }),
+  params: searchParams({
+    '[filter_groups][0][filters][0][field]': 'order_id',
+    '[filter_groups][0][filters][0][value]': orderId,
+  }),
 });
 
 describe('Magento sandbox: invoices, shipments and credit memos', () => {
@@ -16,7 +19,10 @@ describe('Magento sandbox: invoices, shipments and credit memos', () => {
   it('invoices a new order into processing, counts the offline capture as paid and answers the invoice id', async () => {
     const { entity_id: id } = await createOrder(magento.api);
     const res = await magento.api.post(`/order/${id}/invoice`, {
-      capture: false, notify: false, appendComment: true, comment: { comment: 'Paid in Stripe: ch_123', is_visible_on_front: 0 },
+      capture: false,
+      notify: false,
+      appendComment: true,
+      comment: { comment: 'Paid in Stripe: ch_123', is_visible_on_front: 0 },
       arguments: { extension_attributes: { transaction_id: 'ch_123' } },
     });
     expect(res.status).toBe(200);
@@ -24,16 +30,32 @@ describe('Magento sandbox: invoices, shipments and credit memos', () => {
 
     const order = await getOrder(magento.api, id);
     expect(order).toMatchObject({
-      state: 'processing', status: 'processing', total_invoiced: 50, base_total_invoiced: 50, total_paid: 50, base_total_paid: 50,
-      total_due: 0, subtotal_invoiced: 45, shipping_invoiced: 5, payment: { amount_paid: 50, last_trans_id: 'ch_123' },
+      state: 'processing',
+      status: 'processing',
+      total_invoiced: 50,
+      base_total_invoiced: 50,
+      total_paid: 50,
+      base_total_paid: 50,
+      total_due: 0,
+      subtotal_invoiced: 45,
+      shipping_invoiced: 5,
+      payment: { amount_paid: 50, last_trans_id: 'ch_123' },
     });
     expect(order.items.map((i) => i.qty_invoiced)).toEqual([2, 1]);
 
     const invoices = await magento.api.get('/invoices', byOrder(id));
     expect(invoices.data.total_count).toBe(1);
     expect(invoices.data.items[0]).toMatchObject({
-      entity_id: 1, order_id: id, increment_id: '000000001', state: 2, grand_total: 50, subtotal: 45, shipping_amount: 5,
-      total_qty: 3, transaction_id: 'ch_123', comments: [expect.objectContaining({ comment: 'Paid in Stripe: ch_123', is_visible_on_front: 0 })],
+      entity_id: 1,
+      order_id: id,
+      increment_id: '000000001',
+      state: 2,
+      grand_total: 50,
+      subtotal: 45,
+      shipping_amount: 5,
+      total_qty: 3,
+      transaction_id: 'ch_123',
+      comments: [expect.objectContaining({ comment: 'Paid in Stripe: ch_123', is_visible_on_front: 0 })],
     });
     expect(invoices.data.items[0].items).toEqual([
       expect.objectContaining({ order_item_id: order.items[0]?.item_id, sku: 'MUG-1', qty: 2, row_total: 20 }),
@@ -54,8 +76,14 @@ describe('Magento sandbox: invoices, shipments and credit memos', () => {
     const created = await createOrder(magento.api);
     const [mug, tee] = created.items;
     await magento.api.post(`/order/${created.entity_id}/invoice`, { items: [{ order_item_id: mug?.item_id, qty: 1 }] });
-    expect(await getOrder(magento.api, created.entity_id)).toMatchObject({ state: 'processing', total_invoiced: 15, total_paid: 15 });
-    const tooMany = await magento.api.post(`/order/${created.entity_id}/invoice`, { items: [{ order_item_id: tee?.item_id, qty: 2 }] });
+    expect(await getOrder(magento.api, created.entity_id)).toMatchObject({
+      state: 'processing',
+      total_invoiced: 15,
+      total_paid: 15,
+    });
+    const tooMany = await magento.api.post(`/order/${created.entity_id}/invoice`, {
+      items: [{ order_item_id: tee?.item_id, qty: 2 }],
+    });
     expect(tooMany.status).toBe(400);
     await magento.api.post(`/order/${created.entity_id}/invoice`, {});
     expect(await getOrder(magento.api, created.entity_id)).toMatchObject({ total_invoiced: 50, total_paid: 50 });
@@ -65,7 +93,9 @@ describe('Magento sandbox: invoices, shipments and credit memos', () => {
     const { entity_id: id } = await createOrder(magento.api);
     await magento.api.post(`/order/${id}/invoice`, {});
     const shipped = await magento.api.post(`/order/${id}/ship`, {
-      notify: true, appendComment: true, comment: { comment: 'Shipped by WMS', is_visible_on_front: 1 },
+      notify: true,
+      appendComment: true,
+      comment: { comment: 'Shipped by WMS', is_visible_on_front: 1 },
       tracks: [{ track_number: '1Z999AA10123456784', title: 'UPS Ground', carrier_code: 'ups' }],
     });
     expect([shipped.status, shipped.data]).toEqual([200, 1]);
@@ -75,8 +105,16 @@ describe('Magento sandbox: invoices, shipments and credit memos', () => {
 
     const shipments = await magento.api.get('/shipments', byOrder(id));
     expect(shipments.data.items[0]).toMatchObject({
-      order_id: id, total_qty: 3,
-      tracks: [expect.objectContaining({ track_number: '1Z999AA10123456784', carrier_code: 'ups', title: 'UPS Ground', order_id: id })],
+      order_id: id,
+      total_qty: 3,
+      tracks: [
+        expect.objectContaining({
+          track_number: '1Z999AA10123456784',
+          carrier_code: 'ups',
+          title: 'UPS Ground',
+          order_id: id,
+        }),
+      ],
       comments: [expect.objectContaining({ comment: 'Shipped by WMS', is_customer_notified: 1 })],
     });
     const again = await magento.api.post(`/order/${id}/ship`, {});
@@ -110,38 +148,70 @@ describe('Magento sandbox: invoices, shipments and credit memos', () => {
     const mug = created.items[0];
     await magento.api.post(`/order/${created.entity_id}/invoice`, {});
     const partial = await magento.api.post(`/order/${created.entity_id}/refund`, {
-      items: [{ order_item_id: mug?.item_id, qty: 1 }], notify: false,
+      items: [{ order_item_id: mug?.item_id, qty: 1 }],
+      notify: false,
       arguments: { shipping_amount: 2, adjustment_positive: 3, adjustment_negative: 1 },
     });
     expect([partial.status, partial.data]).toEqual([200, 1]);
     const memos = await magento.api.get('/creditmemos', byOrder(created.entity_id));
     expect(memos.data.items[0]).toMatchObject({
-      subtotal: 10, shipping_amount: 2, adjustment_positive: 3, adjustment_negative: 1, adjustment: 2, grand_total: 14, state: 2,
+      subtotal: 10,
+      shipping_amount: 2,
+      adjustment_positive: 3,
+      adjustment_negative: 1,
+      adjustment: 2,
+      grand_total: 14,
+      state: 2,
       items: [expect.objectContaining({ order_item_id: mug?.item_id, qty: 1, row_total: 10 })],
     });
     let order = await getOrder(magento.api, created.entity_id);
-    expect(order).toMatchObject({ state: 'processing', total_refunded: 14, total_offline_refunded: 14, shipping_refunded: 2 });
+    expect(order).toMatchObject({
+      state: 'processing',
+      total_refunded: 14,
+      total_offline_refunded: 14,
+      shipping_refunded: 2,
+    });
     expect(order.items.map((i) => i.qty_refunded)).toEqual([1, 0]);
 
-    const over = await magento.api.post(`/order/${created.entity_id}/refund`, { items: [{ order_item_id: mug?.item_id, qty: 0 }], arguments: { shipping_amount: 4 } });
+    const over = await magento.api.post(`/order/${created.entity_id}/refund`, {
+      items: [{ order_item_id: mug?.item_id, qty: 0 }],
+      arguments: { shipping_amount: 4 },
+    });
     expect(over.status).toBe(400);
     expect(over.data).toEqual({ message: 'Maximum shipping amount allowed to refund is: %1', parameters: ['$3.00'] });
 
     // The earlier positive adjustment was money too: the rest (38.00) is more than the 36.00 still paid.
     const rest = await magento.api.post(`/order/${created.entity_id}/refund`, { items: [] });
     expect(rest.data).toEqual({ message: 'The most money available to refund is %1.', parameters: ['$36.00'] });
-    const settled = await magento.api.post(`/order/${created.entity_id}/refund`, { items: [], arguments: { adjustment_negative: 2 } });
+    const settled = await magento.api.post(`/order/${created.entity_id}/refund`, {
+      items: [],
+      arguments: { adjustment_negative: 2 },
+    });
     expect(settled.status).toBe(200);
     order = await getOrder(magento.api, created.entity_id);
-    expect(order).toMatchObject({ state: 'closed', status: 'closed', total_refunded: 50, total_paid: 50, total_offline_refunded: 50 });
+    expect(order).toMatchObject({
+      state: 'closed',
+      status: 'closed',
+      total_refunded: 50,
+      total_paid: 50,
+      total_offline_refunded: 50,
+    });
     expect(order.items.map((i) => i.qty_refunded)).toEqual([2, 1]);
     const closed = await magento.api.post(`/order/${created.entity_id}/refund`, {});
-    expect(closed.data).toEqual({ message: 'A creditmemo can not be created when an order has a status of %1', parameters: ['closed'] });
+    expect(closed.data).toEqual({
+      message: 'A creditmemo can not be created when an order has a status of %1',
+      parameters: ['closed'],
+    });
   });
 
   it('splits amounts without float drift and takes the remainder on the last part', async () => {
     const created = await createOrder(magento.api, {
-      subtotal: 10, base_subtotal: 10, shipping_amount: 0, base_shipping_amount: 0, grand_total: 10, base_grand_total: 10,
+      subtotal: 10,
+      base_subtotal: 10,
+      shipping_amount: 0,
+      base_shipping_amount: 0,
+      grand_total: 10,
+      base_grand_total: 10,
       items: [{ sku: 'PEN-3', qty_ordered: 3, price: 3.3333, row_total: 10, base_row_total: 10 }],
     });
     const pen = created.items[0]?.item_id;
@@ -158,20 +228,47 @@ describe('Magento sandbox: invoices, shipments and credit memos', () => {
 
   it('treats a configurable child row as following its parent when invoicing, shipping and refunding', async () => {
     const created = await createOrder(magento.api, {
-      subtotal: 25, base_subtotal: 25, shipping_amount: 0, base_shipping_amount: 0, grand_total: 25, base_grand_total: 25,
+      subtotal: 25,
+      base_subtotal: 25,
+      shipping_amount: 0,
+      base_shipping_amount: 0,
+      grand_total: 25,
+      base_grand_total: 25,
       items: [
-        { item_id: 7, sku: 'TEE-M', name: 'Tee', product_type: 'configurable', qty_ordered: 1, price: 25, row_total: 25 },
-        { item_id: 8, sku: 'TEE-M', name: 'Tee (child row)', product_type: 'simple', qty_ordered: 1, price: 0, row_total: 0, parent_item_id: 7 },
+        {
+          item_id: 7,
+          sku: 'TEE-M',
+          name: 'Tee',
+          product_type: 'configurable',
+          qty_ordered: 1,
+          price: 25,
+          row_total: 25,
+        },
+        {
+          item_id: 8,
+          sku: 'TEE-M',
+          name: 'Tee (child row)',
+          product_type: 'simple',
+          qty_ordered: 1,
+          price: 0,
+          row_total: 0,
+          parent_item_id: 7,
+        },
       ],
     });
     const [parent, child] = created.items;
     expect(child).toMatchObject({ parent_item_id: parent?.item_id });
     await magento.api.post(`/order/${created.entity_id}/invoice`, {});
-    const shipped = await magento.api.post(`/order/${created.entity_id}/ship`, { items: [{ order_item_id: parent?.item_id, qty: 1 }] });
+    const shipped = await magento.api.post(`/order/${created.entity_id}/ship`, {
+      items: [{ order_item_id: parent?.item_id, qty: 1 }],
+    });
     expect(shipped.status).toBe(200);
     const order = await getOrder(magento.api, created.entity_id);
     expect(order.state).toBe('complete');
-    expect(order.items.map((i) => [i.qty_invoiced, i.qty_shipped])).toEqual([[1, 1], [1, 1]]);
+    expect(order.items.map((i) => [i.qty_invoiced, i.qty_shipped])).toEqual([
+      [1, 1],
+      [1, 1],
+    ]);
     await magento.api.post(`/order/${created.entity_id}/refund`, {});
     const refunded = await getOrder(magento.api, created.entity_id);
     expect(refunded).toMatchObject({ state: 'closed', total_refunded: 25 });
@@ -184,6 +281,9 @@ describe('Magento sandbox: invoices, shipments and credit memos', () => {
     const { entity_id: id } = await createOrder(magento.api);
     await magento.api.post(`/orders/${id}/hold`);
     const held = await magento.api.post(`/order/${id}/invoice`, {});
-    expect(held.data).toEqual({ message: 'An invoice cannot be created when an order has a status of %1', parameters: ['holded'] });
+    expect(held.data).toEqual({
+      message: 'An invoice cannot be created when an order has a status of %1',
+      parameters: ['holded'],
+    });
   });
 });

@@ -41,8 +41,14 @@ export async function startMagento(options: MagentoSandboxOptions = { token: bea
  */
 export function orderEntity(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   const address = {
-    firstname: 'Ada', lastname: 'Lovelace', street: ['12 Analytical Row'], city: 'London', postcode: 'N1 9GU',
-    country_id: 'GB', telephone: '+44 20 7946 0000', email: 'ada@example.com',
+    firstname: 'Ada',
+    lastname: 'Lovelace',
+    street: ['12 Analytical Row'],
+    city: 'London',
+    postcode: 'N1 9GU',
+    country_id: 'GB',
+    telephone: '+44 20 7946 0000',
+    email: 'ada@example.com',
   };
   return {
     customer_email: 'ada@example.com',
@@ -61,13 +67,33 @@ export function orderEntity(overrides: Record<string, unknown> = {}): Record<str
     grand_total: 50,
     base_grand_total: 50,
     items: [
-      { sku: 'MUG-1', name: 'Mug', qty_ordered: 2, price: 10, base_price: 10, row_total: 20, base_row_total: 20, product_type: 'simple' },
-      { sku: 'TEE-1', name: 'T-shirt', qty_ordered: 1, price: 25, base_price: 25, row_total: 25, base_row_total: 25, product_type: 'simple' },
+      {
+        sku: 'MUG-1',
+        name: 'Mug',
+        qty_ordered: 2,
+        price: 10,
+        base_price: 10,
+        row_total: 20,
+        base_row_total: 20,
+        product_type: 'simple',
+      },
+      {
+        sku: 'TEE-1',
+        name: 'T-shirt',
+        qty_ordered: 1,
+        price: 25,
+        base_price: 25,
+        row_total: 25,
+        base_row_total: 25,
+        product_type: 'simple',
+      },
     ],
     billing_address: { ...address, address_type: 'billing' },
     payment: { method: 'stripe_payments', additional_information: [] },
     extension_attributes: {
-      shipping_assignments: [{ shipping: { address: { ...address, address_type: 'shipping' }, method: 'flatrate_flatrate' }, items: [] }],
+      shipping_assignments: [
+        { shipping: { address: { ...address, address_type: 'shipping' }, method: 'flatrate_flatrate' }, items: [] },
+      ],
     },
     ...overrides,
   };
@@ -78,7 +104,15 @@ export interface CreatedOrder {
   increment_id: string;
   state: string;
   status: string;
-  items: { item_id: number; sku: string; qty_ordered: number; qty_invoiced: number; qty_shipped: number; qty_refunded: number; qty_canceled: number }[];
+  items: {
+    item_id: number;
+    sku: string;
+    qty_ordered: number;
+    qty_invoiced: number;
+    qty_shipped: number;
+    qty_refunded: number;
+    qty_canceled: number;
+  }[];
   [field: string]: unknown;
 }
 

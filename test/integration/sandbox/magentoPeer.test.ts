@@ -47,7 +47,7 @@ describe('Magento sandbox: faults', () => {
     const total = 600;
     const responses = [];
     for (let batch = 0; batch < total / 20; batch += 1) {
-      responses.push(...await Promise.all(Array.from({ length: 20 }, () => magento.api.get(`/orders/${id}`))));
+      responses.push(...(await Promise.all(Array.from({ length: 20 }, () => magento.api.get(`/orders/${id}`)))));
     }
     const tooMany = responses.filter((r) => r.status === 429);
     const serverErrors = responses.filter((r) => r.status >= 500);
@@ -61,7 +61,9 @@ describe('Magento sandbox: faults', () => {
     const json = tooMany.filter((r) => String(r.headers['content-type']).includes('application/json'));
     expect(html.length).toBeGreaterThan(0);
     expect(json.length).toBeGreaterThan(0);
-    expect(html.every((r) => r.headers['retry-after'] === undefined && String(r.data).includes('Too Many Requests'))).toBe(true);
+    expect(
+      html.every((r) => r.headers['retry-after'] === undefined && String(r.data).includes('Too Many Requests')),
+    ).toBe(true);
     expect(json.every((r) => r.headers['retry-after'] !== undefined)).toBe(true);
 
     await axios.put(`${magento.url}/__sandbox/faults`, {});

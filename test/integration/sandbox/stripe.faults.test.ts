@@ -24,13 +24,27 @@ describe('Stripe sandbox: faults and persistence', () => {
 
   it('answers an outage with 503 api_error, raised as StripeAPIError', async () => {
     await axios.put(`${h.baseUrl}/__sandbox/faults`, { outage: true });
-    await expect(h.stripe.customers.create({ email: 'down@example.com' })).rejects.toBeInstanceOf(Stripe.errors.StripeAPIError);
+    await expect(h.stripe.customers.create({ email: 'down@example.com' })).rejects.toBeInstanceOf(
+      Stripe.errors.StripeAPIError,
+    );
   });
 
   it('records requests without credentials for GET /__sandbox/requests', async () => {
     await h.stripe.customers.create({ email: 'logged@example.com' });
-    const log = (await axios.get(`${h.baseUrl}/__sandbox/requests`)).data as Array<{ method: string; path: string; status: number; body: unknown }>;
-    expect(log).toEqual([expect.objectContaining({ method: 'POST', path: '/v1/customers', status: 200, body: { email: 'logged@example.com' } })]);
+    const log = (await axios.get(`${h.baseUrl}/__sandbox/requests`)).data as Array<{
+      method: string;
+      path: string;
+      status: number;
+      body: unknown;
+    }>;
+    expect(log).toEqual([
+      expect.objectContaining({
+        method: 'POST',
+        path: '/v1/customers',
+        status: 200,
+        body: { email: 'logged@example.com' },
+      }),
+    ]);
     expect(JSON.stringify(log)).not.toContain('sk_test_');
   });
 
@@ -40,7 +54,12 @@ describe('Stripe sandbox: faults and persistence', () => {
     try {
       const first = await startStripeSandbox({ dataFile });
       const customer = await first.stripe.customers.create({ email: 'durable@example.com' });
-      const intent = await first.stripe.paymentIntents.create({ amount: 900, currency: 'usd', payment_method: 'pm_card_visa', confirm: true });
+      const intent = await first.stripe.paymentIntents.create({
+        amount: 900,
+        currency: 'usd',
+        payment_method: 'pm_card_visa',
+        confirm: true,
+      });
       await first.close();
       const second = await startStripeSandbox({ dataFile });
       try {

@@ -12,8 +12,17 @@ describe('Stripe sandbox: payments through the official client', () => {
   });
   afterAll(() => h.close());
 
-  async function pay(paymentMethod: string, extra: Partial<Stripe.PaymentIntentCreateParams> = {}): Promise<Stripe.PaymentIntent> {
-    return stripe.paymentIntents.create({ amount: 2500, currency: 'usd', payment_method: paymentMethod, confirm: true, ...extra });
+  async function pay(
+    paymentMethod: string,
+    extra: Partial<Stripe.PaymentIntentCreateParams> = {},
+  ): Promise<Stripe.PaymentIntent> {
+    return stripe.paymentIntents.create({
+      amount: 2500,
+      currency: 'usd',
+      payment_method: paymentMethod,
+      confirm: true,
+      ...extra,
+    });
   }
 
   async function chargeOf(intent: Stripe.PaymentIntent): Promise<Stripe.Charge> {
@@ -21,7 +30,10 @@ describe('Stripe sandbox: payments through the official client', () => {
   }
 
   it('refuses a request with another API key, without echoing the key', async () => {
-    const res = await axios.get(`${h.baseUrl}/v1/customers`, { headers: { Authorization: 'Bearer sk_test_wrong_key_9876' }, validateStatus: () => true });
+    const res = await axios.get(`${h.baseUrl}/v1/customers`, {
+      headers: { Authorization: 'Bearer sk_test_wrong_key_9876' },
+      validateStatus: () => true,
+    });
     expect(res.status).toBe(401);
     expect(res.data.error.type).toBe('invalid_request_error');
     expect(res.data.error.message).toBe('Invalid API Key provided: sk_test_****9876');
@@ -30,7 +42,10 @@ describe('Stripe sandbox: payments through the official client', () => {
   it('charges pm_card_visa: the intent succeeds with an approved, normal-risk charge carrying the intent metadata', async () => {
     const customer = await stripe.customers.create({ email: 'buyer@example.com' });
     const intent = await pay('pm_card_visa', {
-      customer: customer.id, metadata: { magento_order_id: '000000101' }, description: 'Order #000000101', receipt_email: 'buyer@example.com',
+      customer: customer.id,
+      metadata: { magento_order_id: '000000101' },
+      description: 'Order #000000101',
+      receipt_email: 'buyer@example.com',
       expand: ['latest_charge'],
     });
     expect(intent.id).toMatch(/^pi_/);
@@ -38,9 +53,25 @@ describe('Stripe sandbox: payments through the official client', () => {
     expect(intent.amount_received).toBe(2500);
     const charge = intent.latest_charge as Stripe.Charge;
     expect(charge).toMatchObject({
-      object: 'charge', amount: 2500, amount_captured: 2500, amount_refunded: 0, paid: true, status: 'succeeded', refunded: false,
-      currency: 'usd', customer: customer.id, payment_intent: intent.id, metadata: { magento_order_id: '000000101' }, livemode: false,
-      outcome: { network_status: 'approved_by_network', risk_level: 'normal', risk_score: 20, type: 'authorized', seller_message: 'Payment complete.' },
+      object: 'charge',
+      amount: 2500,
+      amount_captured: 2500,
+      amount_refunded: 0,
+      paid: true,
+      status: 'succeeded',
+      refunded: false,
+      currency: 'usd',
+      customer: customer.id,
+      payment_intent: intent.id,
+      metadata: { magento_order_id: '000000101' },
+      livemode: false,
+      outcome: {
+        network_status: 'approved_by_network',
+        risk_level: 'normal',
+        risk_score: 20,
+        type: 'authorized',
+        seller_message: 'Payment complete.',
+      },
     });
     expect(charge.balance_transaction).toMatch(/^txn_/);
     expect(intent.payment_method).toMatch(/^pm_/);
@@ -56,13 +87,26 @@ describe('Stripe sandbox: payments through the official client', () => {
     const intent = cardError.payment_intent as Stripe.PaymentIntent;
     const stored = await stripe.paymentIntents.retrieve(intent.id);
     expect(stored.status).toBe('requires_payment_method');
-    expect(stored.last_payment_error).toMatchObject({ type: 'card_error', code: 'card_declined', decline_code: 'generic_decline' });
+    expect(stored.last_payment_error).toMatchObject({
+      type: 'card_error',
+      code: 'card_declined',
+      decline_code: 'generic_decline',
+    });
     const charge = await chargeOf(stored);
-    expect(charge).toMatchObject({ status: 'failed', paid: false, failure_code: 'card_declined', balance_transaction: null });
+    expect(charge).toMatchObject({
+      status: 'failed',
+      paid: false,
+      failure_code: 'card_declined',
+      balance_transaction: null,
+    });
   });
 
   it('declines pm_card_chargeDeclinedInsufficientFunds with decline code insufficient_funds', async () => {
-    await expect(pay('pm_card_chargeDeclinedInsufficientFunds')).rejects.toMatchObject({ type: 'StripeCardError', code: 'card_declined', decline_code: 'insufficient_funds' });
+    await expect(pay('pm_card_chargeDeclinedInsufficientFunds')).rejects.toMatchObject({
+      type: 'StripeCardError',
+      code: 'card_declined',
+      decline_code: 'insufficient_funds',
+    });
   });
 
   it('puts an elevated-risk payment in review, and approving the review closes it', async () => {
@@ -95,7 +139,12 @@ describe('Stripe sandbox: payments through the official client', () => {
     const disputes = await stripe.disputes.list({ payment_intent: intent.id });
     expect(disputes.data).toHaveLength(1);
     const dispute = disputes.data[0] as Stripe.Dispute;
-    expect(dispute).toMatchObject({ amount: 2500, status: 'needs_response', charge: intent.latest_charge, reason: 'fraudulent' });
+    expect(dispute).toMatchObject({
+      amount: 2500,
+      status: 'needs_response',
+      charge: intent.latest_charge,
+      reason: 'fraudulent',
+    });
     expect(dispute.id).toMatch(/^dp_/);
     const events = await stripe.events.list({ type: 'charge.dispute.created', limit: 5 });
     expect(events.data.map((e) => (e.data.object as Stripe.Dispute).id)).toContain(dispute.id);
@@ -104,20 +153,36 @@ describe('Stripe sandbox: payments through the official client', () => {
 
   it('refunds partially then fully, accumulating amount_refunded, and refuses to refund more', async () => {
     const intent = await pay('pm_card_visa', { amount: 10_000 });
-    const first = await stripe.refunds.create({ payment_intent: intent.id, amount: 2_500, reason: 'requested_by_customer', metadata: { credit_memo: 'CM-1' } });
-    expect(first).toMatchObject({ object: 'refund', amount: 2_500, status: 'succeeded', charge: intent.latest_charge, metadata: { credit_memo: 'CM-1' } });
+    const first = await stripe.refunds.create({
+      payment_intent: intent.id,
+      amount: 2_500,
+      reason: 'requested_by_customer',
+      metadata: { credit_memo: 'CM-1' },
+    });
+    expect(first).toMatchObject({
+      object: 'refund',
+      amount: 2_500,
+      status: 'succeeded',
+      charge: intent.latest_charge,
+      metadata: { credit_memo: 'CM-1' },
+    });
     expect(first.balance_transaction).toMatch(/^txn_/);
     expect(await chargeOf(intent)).toMatchObject({ amount_refunded: 2_500, refunded: false });
 
-    await expect(stripe.refunds.create({ charge: intent.latest_charge as string, amount: 8_000 })).rejects.toMatchObject({
-      type: 'StripeInvalidRequestError', statusCode: 400,
+    await expect(
+      stripe.refunds.create({ charge: intent.latest_charge as string, amount: 8_000 }),
+    ).rejects.toMatchObject({
+      type: 'StripeInvalidRequestError',
+      statusCode: 400,
       message: 'Refund amount ($80.00) is greater than unrefunded amount on charge ($75.00)',
     });
 
     const rest = await stripe.refunds.create({ charge: intent.latest_charge as string });
     expect(rest.amount).toBe(7_500);
     expect(await chargeOf(intent)).toMatchObject({ amount_refunded: 10_000, refunded: true });
-    await expect(stripe.refunds.create({ charge: intent.latest_charge as string, amount: 1 })).rejects.toMatchObject({ code: 'charge_already_refunded' });
+    await expect(stripe.refunds.create({ charge: intent.latest_charge as string, amount: 1 })).rejects.toMatchObject({
+      code: 'charge_already_refunded',
+    });
 
     const refunds = await stripe.refunds.list({ payment_intent: intent.id });
     expect(refunds.data.map((r) => r.id)).toEqual([rest.id, first.id]);
@@ -133,15 +198,29 @@ describe('Stripe sandbox: payments through the official client', () => {
     expect(again.id).toBe(first.id);
     expect(again.lastResponse.headers['idempotent-replayed']).toBe('true');
     expect((await stripe.refunds.list({ payment_intent: intent.id })).data).toHaveLength(1);
-    const mismatch = await stripe.refunds.create({ payment_intent: intent.id, amount: 2_000 }, { idempotencyKey: key }).catch((e: unknown) => e);
+    const mismatch = await stripe.refunds
+      .create({ payment_intent: intent.id, amount: 2_000 }, { idempotencyKey: key })
+      .catch((e: unknown) => e);
     expect(mismatch).toBeInstanceOf(Stripe.errors.StripeIdempotencyError);
-    expect((mismatch as Stripe.errors.StripeError).message).toMatch(/^Keys for idempotent requests can only be used with the same parameters they were first used with\./);
+    expect((mismatch as Stripe.errors.StripeError).message).toMatch(
+      /^Keys for idempotent requests can only be used with the same parameters they were first used with\./,
+    );
   });
 
   it('replays a declined payment for the same Idempotency-Key instead of charging again', async () => {
-    const params: Stripe.PaymentIntentCreateParams = { amount: 700, currency: 'usd', payment_method: 'pm_card_chargeDeclined', confirm: true };
-    const attempt = () => stripe.paymentIntents.create(params, { idempotencyKey: 'declined-once' })
-      .then(() => { throw new Error('the declined card was charged'); }, (e: Stripe.errors.StripeCardError) => e);
+    const params: Stripe.PaymentIntentCreateParams = {
+      amount: 700,
+      currency: 'usd',
+      payment_method: 'pm_card_chargeDeclined',
+      confirm: true,
+    };
+    const attempt = () =>
+      stripe.paymentIntents.create(params, { idempotencyKey: 'declined-once' }).then(
+        () => {
+          throw new Error('the declined card was charged');
+        },
+        (e: Stripe.errors.StripeCardError) => e,
+      );
     const first = await attempt();
     const second = await attempt();
     expect(second.payment_intent?.id).toBe(first.payment_intent?.id);
@@ -150,32 +229,57 @@ describe('Stripe sandbox: payments through the official client', () => {
 
   it('creates, retrieves, updates, lists by email and deletes customers', async () => {
     const email = `crud-${Date.now()}@example.com`;
-    const created = await stripe.customers.create({ email, name: 'Ada Buyer', metadata: { magento_customer_id: '42' } });
-    expect(created).toMatchObject({ object: 'customer', email, name: 'Ada Buyer', metadata: { magento_customer_id: '42' }, livemode: false });
+    const created = await stripe.customers.create({
+      email,
+      name: 'Ada Buyer',
+      metadata: { magento_customer_id: '42' },
+    });
+    expect(created).toMatchObject({
+      object: 'customer',
+      email,
+      name: 'Ada Buyer',
+      metadata: { magento_customer_id: '42' },
+      livemode: false,
+    });
     expect(created.id).toMatch(/^cus_/);
     await stripe.customers.create({ email: `other-${email}` });
-    const updated = await stripe.customers.update(created.id, { name: 'Ada Lovelace', metadata: { magento_customer_id: '', tier: 'gold' } });
+    const updated = await stripe.customers.update(created.id, {
+      name: 'Ada Lovelace',
+      metadata: { magento_customer_id: '', tier: 'gold' },
+    });
     expect(updated).toMatchObject({ name: 'Ada Lovelace', metadata: { tier: 'gold' } });
     const event = (await stripe.events.list({ type: 'customer.updated', limit: 1 })).data[0];
-    expect(event?.data.previous_attributes).toMatchObject({ name: 'Ada Buyer', metadata: { magento_customer_id: '42' } });
+    expect(event?.data.previous_attributes).toMatchObject({
+      name: 'Ada Buyer',
+      metadata: { magento_customer_id: '42' },
+    });
     const listed = await stripe.customers.list({ email });
     expect(listed.data.map((c) => c.id)).toEqual([created.id]);
     const deleted = await stripe.customers.del(created.id);
     expect(deleted).toEqual({ id: created.id, object: 'customer', deleted: true });
     expect((await stripe.customers.list({ email })).data).toHaveLength(0);
-    await expect(stripe.customers.update(created.id, { name: 'x' })).rejects.toMatchObject({ statusCode: 404, code: 'resource_missing' });
+    await expect(stripe.customers.update(created.id, { name: 'x' })).rejects.toMatchObject({
+      statusCode: 404,
+      code: 'resource_missing',
+    });
   });
 
   it('answers an unknown id with 404 resource_missing in Stripe words', async () => {
     await expect(stripe.paymentIntents.retrieve('pi_doesnotexist')).rejects.toMatchObject({
-      type: 'StripeInvalidRequestError', statusCode: 404, code: 'resource_missing', message: "No such payment_intent: 'pi_doesnotexist'",
+      type: 'StripeInvalidRequestError',
+      statusCode: 404,
+      code: 'resource_missing',
+      message: "No such payment_intent: 'pi_doesnotexist'",
     });
   });
 
   it('takes zero- and three-decimal amounts as integer minor units and rejects KWD amounts not divisible by 10', async () => {
     expect((await pay('pm_card_visa', { amount: 1500, currency: 'jpy' })).amount).toBe(1500);
     expect((await pay('pm_card_visa', { amount: 12_340, currency: 'kwd' })).amount).toBe(12_340);
-    await expect(pay('pm_card_visa', { amount: 12_345, currency: 'kwd' })).rejects.toMatchObject({ type: 'StripeInvalidRequestError', param: 'amount' });
+    await expect(pay('pm_card_visa', { amount: 12_345, currency: 'kwd' })).rejects.toMatchObject({
+      type: 'StripeInvalidRequestError',
+      param: 'amount',
+    });
   });
 
   it('lists charges of one payment intent and expands their balance transactions', async () => {
@@ -183,7 +287,14 @@ describe('Stripe sandbox: payments through the official client', () => {
     const charges = await stripe.charges.list({ payment_intent: intent.id, expand: ['data.balance_transaction'] });
     expect(charges.data).toHaveLength(1);
     const txn = charges.data[0]?.balance_transaction as Stripe.BalanceTransaction;
-    expect(txn).toMatchObject({ object: 'balance_transaction', type: 'charge', amount: 4_000, fee: 146, net: 3_854, reporting_category: 'charge' });
+    expect(txn).toMatchObject({
+      object: 'balance_transaction',
+      type: 'charge',
+      amount: 4_000,
+      fee: 146,
+      net: 3_854,
+      reporting_category: 'charge',
+    });
   });
 
   it('confirms a created intent through the confirm endpoint', async () => {
@@ -208,7 +319,10 @@ describe('Stripe sandbox: payments through the official client', () => {
     expect(secondPage.data.map((e) => e.id)).toEqual(all.slice(2, 4).map((e) => e.id));
     const back = await stripe.events.list({ types, limit: 2, ending_before: secondPage.data[0]?.id });
     expect(back.data.map((e) => e.id)).toEqual(firstPage.data.map((e) => e.id));
-    const recent = await stripe.events.list({ type: 'customer.*', created: { gte: Math.floor(Date.now() / 1000) - 60 } });
+    const recent = await stripe.events.list({
+      type: 'customer.*',
+      created: { gte: Math.floor(Date.now() / 1000) - 60 },
+    });
     expect(recent.data.every((e) => e.type.startsWith('customer.'))).toBe(true);
   });
 });

@@ -35,7 +35,13 @@ describe('Stripe sandbox: balance transactions and automatic payouts', () => {
   });
 
   const pay = (amount: number, currency: string, paymentMethod = 'pm_card_visa') =>
-    stripe.paymentIntents.create({ amount, currency, payment_method: paymentMethod, confirm: true, expand: ['latest_charge.balance_transaction'] });
+    stripe.paymentIntents.create({
+      amount,
+      currency,
+      payment_method: paymentMethod,
+      confirm: true,
+      expand: ['latest_charge.balance_transaction'],
+    });
 
   async function payouts(body: Record<string, unknown> = {}): Promise<Stripe.Payout[]> {
     return (await axios.post<{ data: Stripe.Payout[] }>(`${h.baseUrl}/__sandbox/payouts`, body)).data.data;
@@ -48,21 +54,48 @@ describe('Stripe sandbox: balance transactions and automatic payouts', () => {
       for (const [i, amount] of c.charges.entries()) {
         const intent = await pay(amount, c.currency);
         const txn = (intent.latest_charge as Stripe.Charge).balance_transaction as Stripe.BalanceTransaction;
-        expect(txn).toMatchObject({ type: 'charge', amount, fee: c.fees[i], net: amount - (c.fees[i] ?? 0), status: 'pending', reporting_category: 'charge' });
-        expect(txn.fee_details).toEqual([expect.objectContaining({ amount: c.fees[i], type: 'stripe_fee', currency: c.currency })]);
+        expect(txn).toMatchObject({
+          type: 'charge',
+          amount,
+          fee: c.fees[i],
+          net: amount - (c.fees[i] ?? 0),
+          status: 'pending',
+          reporting_category: 'charge',
+        });
+        expect(txn.fee_details).toEqual([
+          expect.objectContaining({ amount: c.fees[i], type: 'stripe_fee', currency: c.currency }),
+        ]);
         net += amount - (c.fees[i] ?? 0);
         if (i === 0) {
-          const refund = await stripe.refunds.create({ payment_intent: intent.id, amount: c.refund, expand: ['balance_transaction'] });
-          expect(refund.balance_transaction).toMatchObject({ type: 'refund', amount: -c.refund, fee: 0, net: -c.refund, reporting_category: 'refund' });
+          const refund = await stripe.refunds.create({
+            payment_intent: intent.id,
+            amount: c.refund,
+            expand: ['balance_transaction'],
+          });
+          expect(refund.balance_transaction).toMatchObject({
+            type: 'refund',
+            amount: -c.refund,
+            fee: 0,
+            net: -c.refund,
+            reporting_category: 'refund',
+          });
           net -= c.refund;
         }
       }
       const disputedIntent = await pay(c.disputed, c.currency, 'pm_card_createDispute');
-      net += c.disputed - ((disputedIntent.latest_charge as Stripe.Charge).balance_transaction as Stripe.BalanceTransaction).fee;
+      net +=
+        c.disputed -
+        ((disputedIntent.latest_charge as Stripe.Charge).balance_transaction as Stripe.BalanceTransaction).fee;
       const dispute = (await stripe.disputes.list({ payment_intent: disputedIntent.id })).data[0] as Stripe.Dispute;
-      expect(dispute.balance_transactions).toEqual([expect.objectContaining({
-        type: 'adjustment', reporting_category: 'dispute', amount: -c.disputed, fee: c.disputeFee, net: -c.disputed - c.disputeFee,
-      })]);
+      expect(dispute.balance_transactions).toEqual([
+        expect.objectContaining({
+          type: 'adjustment',
+          reporting_category: 'dispute',
+          amount: -c.disputed,
+          fee: c.disputeFee,
+          net: -c.disputed - c.disputeFee,
+        }),
+      ]);
       net -= c.disputed + c.disputeFee;
       expectedNet[c.currency] = net;
     }
@@ -70,14 +103,24 @@ describe('Stripe sandbox: balance transactions and automatic payouts', () => {
     const made = await payouts();
     expect(made.map((p) => p.currency).sort()).toEqual(['jpy', 'kwd', 'usd']);
     for (const payout of made) {
-      expect(payout).toMatchObject({ object: 'payout', status: 'paid', automatic: true, amount: expectedNet[payout.currency] });
+      expect(payout).toMatchObject({
+        object: 'payout',
+        status: 'paid',
+        automatic: true,
+        amount: expectedNet[payout.currency],
+      });
       const swept: Stripe.BalanceTransaction[] = [];
       for await (const txn of stripe.balanceTransactions.list({ payout: payout.id, limit: 2 })) swept.push(txn);
       expect(swept).toHaveLength(5);
       expect(swept.reduce((sum, t) => sum + t.net, 0)).toBe(payout.amount);
       expect(swept.every((t) => t.currency === payout.currency && t.type !== 'payout')).toBe(true);
       const own = await stripe.balanceTransactions.retrieve(payout.balance_transaction as string);
-      expect(own).toMatchObject({ type: 'payout', amount: -payout.amount, reporting_category: 'payout', source: payout.id });
+      expect(own).toMatchObject({
+        type: 'payout',
+        amount: -payout.amount,
+        reporting_category: 'payout',
+        source: payout.id,
+      });
       expect(await stripe.payouts.retrieve(payout.id)).toMatchObject({ id: payout.id, amount: payout.amount });
     }
 
@@ -88,8 +131,15 @@ describe('Stripe sandbox: balance transactions and automatic payouts', () => {
 
     await waitFor(() => receiver.types().filter((t) => t.startsWith('payout.')).length === 9, 5000, 'payout webhooks');
     const usd = made.find((p) => p.currency === 'usd') as Stripe.Payout;
-    const usdEvents = (await stripe.events.list({ types: ['payout.created', 'payout.paid', 'payout.reconciliation_completed'], limit: 100 })).data
-      .filter((e) => (e.data.object as Stripe.Payout).id === usd.id).map((e) => e.type).reverse();
+    const usdEvents = (
+      await stripe.events.list({
+        types: ['payout.created', 'payout.paid', 'payout.reconciliation_completed'],
+        limit: 100,
+      })
+    ).data
+      .filter((e) => (e.data.object as Stripe.Payout).id === usd.id)
+      .map((e) => e.type)
+      .reverse();
     expect(usdEvents).toEqual(['payout.created', 'payout.paid', 'payout.reconciliation_completed']);
   });
 
@@ -106,9 +156,14 @@ describe('Stripe sandbox: balance transactions and automatic payouts', () => {
   it('reverses a won dispute with a positive adjustment and closes a lost one', async () => {
     const won = await pay(3_000, 'usd', 'pm_card_createDispute');
     const wonDispute = (await stripe.disputes.list({ payment_intent: won.id })).data[0] as Stripe.Dispute;
-    const decided = (await axios.post<Stripe.Dispute>(`${h.baseUrl}/__sandbox/disputes/${wonDispute.id}/outcome`, { status: 'won' })).data;
+    const decided = (
+      await axios.post<Stripe.Dispute>(`${h.baseUrl}/__sandbox/disputes/${wonDispute.id}/outcome`, { status: 'won' })
+    ).data;
     expect(decided.status).toBe('won');
-    expect(decided.balance_transactions.map((t) => [t.amount, t.reporting_category])).toEqual([[-3_000, 'dispute'], [3_000, 'dispute_reversal']]);
+    expect(decided.balance_transactions.map((t) => [t.amount, t.reporting_category])).toEqual([
+      [-3_000, 'dispute'],
+      [3_000, 'dispute_reversal'],
+    ]);
     const closedEvent = (await stripe.events.list({ type: 'charge.dispute.closed', limit: 1 })).data[0];
     expect(closedEvent?.data.object).toMatchObject({ id: wonDispute.id, status: 'won' });
     expect(closedEvent?.data.previous_attributes).toMatchObject({ status: 'needs_response' });
@@ -122,14 +177,26 @@ describe('Stripe sandbox: balance transactions and automatic payouts', () => {
   it('raises an early fraud warning on a charge, retrievable and listed by charge', async () => {
     const intent = await pay(2_000, 'usd');
     const chargeId = (intent.latest_charge as Stripe.Charge).id;
-    const created = (await axios.post<Stripe.Radar.EarlyFraudWarning>(
-      `${h.baseUrl}/__sandbox/charges/${chargeId}/early_fraud_warning`, { fraud_type: 'made_with_stolen_card' },
-    )).data;
-    expect(created).toMatchObject({ object: 'radar.early_fraud_warning', actionable: true, charge: chargeId, fraud_type: 'made_with_stolen_card' });
+    const created = (
+      await axios.post<Stripe.Radar.EarlyFraudWarning>(
+        `${h.baseUrl}/__sandbox/charges/${chargeId}/early_fraud_warning`,
+        { fraud_type: 'made_with_stolen_card' },
+      )
+    ).data;
+    expect(created).toMatchObject({
+      object: 'radar.early_fraud_warning',
+      actionable: true,
+      charge: chargeId,
+      fraud_type: 'made_with_stolen_card',
+    });
     expect(created.id).toMatch(/^issfr_/);
     expect(await stripe.radar.earlyFraudWarnings.retrieve(created.id)).toMatchObject({ id: created.id });
-    expect((await stripe.radar.earlyFraudWarnings.list({ charge: chargeId })).data.map((w) => w.id)).toEqual([created.id]);
-    expect((await stripe.events.list({ type: 'radar.early_fraud_warning.created', limit: 1 })).data[0]?.data.object).toMatchObject({ id: created.id });
+    expect((await stripe.radar.earlyFraudWarnings.list({ charge: chargeId })).data.map((w) => w.id)).toEqual([
+      created.id,
+    ]);
+    expect(
+      (await stripe.events.list({ type: 'radar.early_fraud_warning.created', limit: 1 })).data[0]?.data.object,
+    ).toMatchObject({ id: created.id });
     await stripe.refunds.create({ charge: chargeId, reason: 'fraudulent' });
     expect(await stripe.radar.earlyFraudWarnings.retrieve(created.id)).toMatchObject({ actionable: false });
   });

@@ -18,9 +18,11 @@ describe('Stripe sandbox: pending and failing refunds', () => {
   const pay = (paymentMethod: string, amount = 10_000, currency = 'usd') =>
     stripe.paymentIntents.create({ amount, currency, payment_method: paymentMethod, confirm: true });
 
-  const control = <T>(path: string, body: unknown) => axios.post<Answer<T>>(`${h.baseUrl}/__sandbox${path}`, body, { validateStatus: () => true });
+  const control = <T>(path: string, body: unknown) =>
+    axios.post<Answer<T>>(`${h.baseUrl}/__sandbox${path}`, body, { validateStatus: () => true });
 
-  const settle = (refundId: string, body: Record<string, unknown>) => control<Stripe.Refund>(`/refunds/${refundId}/outcome`, body);
+  const settle = (refundId: string, body: Record<string, unknown>) =>
+    control<Stripe.Refund>(`/refunds/${refundId}/outcome`, body);
 
   const chargeOf = async (intent: Stripe.PaymentIntent) => stripe.charges.retrieve(intent.latest_charge as string);
 
@@ -36,13 +38,21 @@ describe('Stripe sandbox: pending and failing refunds', () => {
     expect(charge.payment_method_details?.card?.last4).toBe('7726');
 
     const refund = await stripe.refunds.create({ payment_intent: intent.id, amount: 4_000 });
-    expect(refund).toMatchObject({ object: 'refund', status: 'pending', pending_reason: 'processing', amount: 4_000, charge: charge.id });
+    expect(refund).toMatchObject({
+      object: 'refund',
+      status: 'pending',
+      pending_reason: 'processing',
+      amount: 4_000,
+      charge: charge.id,
+    });
     expect(refund).not.toHaveProperty('failure_reason');
     const transaction = await stripe.balanceTransactions.retrieve(refund.balance_transaction as string);
     expect(transaction).toMatchObject({ type: 'refund', amount: -4_000, source: refund.id });
     // As Stripe: a pending refund already counts as refunded on the charge, and limits what is left to refund.
     expect(await chargeOf(intent)).toMatchObject({ amount_refunded: 4_000, refunded: false });
-    await expect(stripe.refunds.create({ charge: charge.id, amount: 6_001 })).rejects.toMatchObject({ code: 'amount_too_large' });
+    await expect(stripe.refunds.create({ charge: charge.id, amount: 6_001 })).rejects.toMatchObject({
+      code: 'amount_too_large',
+    });
 
     const created = await eventsFor(refund.id);
     expect(created.map((e) => e.type)).toEqual(['refund.created']);
@@ -82,16 +92,29 @@ describe('Stripe sandbox: pending and failing refunds', () => {
     expect(failed.data).toMatchObject({ id: refund.id, status: 'failed', failure_reason: 'expired_or_canceled_card' });
     const stored = await stripe.refunds.retrieve(refund.id, { expand: ['failure_balance_transaction'] });
     expect(stored.failure_balance_transaction).toMatchObject({
-      object: 'balance_transaction', type: 'refund_failure', reporting_category: 'refund_failure', amount: 7_500, fee: 0, net: 7_500,
-      currency: 'usd', source: refund.id,
+      object: 'balance_transaction',
+      type: 'refund_failure',
+      reporting_category: 'refund_failure',
+      amount: 7_500,
+      fee: 0,
+      net: 7_500,
+      currency: 'usd',
+      source: refund.id,
     });
     expect(await chargeOf(intent)).toMatchObject({ amount_refunded: 0, refunded: false });
     const bySource = await stripe.balanceTransactions.list({ source: refund.id });
-    expect(bySource.data.map((t) => [t.type, t.amount])).toEqual([['refund_failure', 7_500], ['refund', -7_500]]);
+    expect(bySource.data.map((t) => [t.type, t.amount])).toEqual([
+      ['refund_failure', 7_500],
+      ['refund', -7_500],
+    ]);
 
     const events = (await eventsFor(refund.id)).slice(1);
     expect(events.map((e) => e.type)).toEqual(['refund.updated', 'charge.refund.updated', 'refund.failed']);
-    expect(events[0]?.data.previous_attributes).toEqual({ status: 'succeeded', failure_reason: null, failure_balance_transaction: null });
+    expect(events[0]?.data.previous_attributes).toEqual({
+      status: 'succeeded',
+      failure_reason: null,
+      failure_balance_transaction: null,
+    });
     expect(events[2]?.data.object).toMatchObject({ status: 'failed', failure_reason: 'expired_or_canceled_card' });
 
     // The money is refundable again; once failed, the refund is settled for good.
@@ -126,7 +149,10 @@ describe('Stripe sandbox: pending and failing refunds', () => {
     expect(failing.status).toBe('succeeded');
     // An ordinary succeeded refund cannot be failed; the one set to fail can.
     expect((await settle(next.id, { status: 'failed' })).status).toBe(400);
-    expect((await settle(failing.id, { status: 'failed', failure_reason: 'declined' })).data).toMatchObject({ status: 'failed', failure_reason: 'declined' });
+    expect((await settle(failing.id, { status: 'failed', failure_reason: 'declined' })).data).toMatchObject({
+      status: 'failed',
+      failure_reason: 'declined',
+    });
     expect((await settle(pending.id, { status: 'succeeded' })).data).toMatchObject({ status: 'succeeded' });
     expect(await stripe.charges.retrieve(chargeId)).toMatchObject({ amount_refunded: 2_000 });
   });
@@ -135,7 +161,9 @@ describe('Stripe sandbox: pending and failing refunds', () => {
     const intent = await pay('pm_card_pendingRefund', 2_000);
     const chargeId = intent.latest_charge as string;
     await control(`/charges/${chargeId}/refund_behaviour`, { behaviour: 'succeed' });
-    await expect(stripe.refunds.create({ charge: chargeId, amount: 2_001 })).rejects.toMatchObject({ code: 'amount_too_large' });
+    await expect(stripe.refunds.create({ charge: chargeId, amount: 2_001 })).rejects.toMatchObject({
+      code: 'amount_too_large',
+    });
     expect((await stripe.refunds.create({ charge: chargeId, amount: 500 })).status).toBe('succeeded');
     expect((await stripe.refunds.create({ charge: chargeId, amount: 500 })).status).toBe('pending');
   });
@@ -143,7 +171,9 @@ describe('Stripe sandbox: pending and failing refunds', () => {
   it('answers bad control requests in Stripe’s error shape', async () => {
     const intent = await pay('pm_card_visa', 1_000);
     expect((await control('/charges/ch_missing/refund_behaviour', { behaviour: 'pending' })).status).toBe(404);
-    expect((await control(`/charges/${intent.latest_charge as string}/refund_behaviour`, { behaviour: 'later' })).status).toBe(400);
+    expect(
+      (await control(`/charges/${intent.latest_charge as string}/refund_behaviour`, { behaviour: 'later' })).status,
+    ).toBe(400);
     const missing = await settle('re_missing', { status: 'succeeded' });
     expect([missing.status, missing.data.error?.code]).toEqual([404, 'resource_missing']);
     const refund = await stripe.refunds.create({ payment_intent: intent.id });
@@ -153,7 +183,10 @@ describe('Stripe sandbox: pending and failing refunds', () => {
   });
 
   it('keeps zero- and three-decimal amounts in minor units through a failed refund', async () => {
-    for (const [currency, amount, part] of [['jpy', 5_000, 1_234], ['kwd', 12_340, 1_230]] as const) {
+    for (const [currency, amount, part] of [
+      ['jpy', 5_000, 1_234],
+      ['kwd', 12_340, 1_230],
+    ] as const) {
       const intent = await pay('pm_card_refundFail', amount, currency);
       const refund = await stripe.refunds.create({ payment_intent: intent.id, amount: part });
       const failed = (await settle(refund.id, { status: 'failed' })).data;
@@ -166,10 +199,13 @@ describe('Stripe sandbox: pending and failing refunds', () => {
 
   it('pays a Checkout Session with a typed test card number whose refunds go pending', async () => {
     const session = await stripe.checkout.sessions.create({
-      mode: 'payment', success_url: 'https://shop.example.com/ok',
+      mode: 'payment',
+      success_url: 'https://shop.example.com/ok',
       line_items: [{ quantity: 1, price_data: { currency: 'eur', unit_amount: 2_500, product_data: { name: 'Mug' } } }],
     });
-    const paid = await control<Stripe.Checkout.Session>(`/checkout/sessions/${session.id}/pay`, { payment_method: '4000 0000 0000 7726' });
+    const paid = await control<Stripe.Checkout.Session>(`/checkout/sessions/${session.id}/pay`, {
+      payment_method: '4000 0000 0000 7726',
+    });
     expect(paid.status).toBe(200);
     const refund = await stripe.refunds.create({ payment_intent: paid.data.payment_intent as string });
     expect(refund.status).toBe('pending');
@@ -190,7 +226,12 @@ describe('Stripe sandbox: dispute close control and dispute fees', () => {
     axios.post<Stripe.Dispute>(`${h.baseUrl}/__sandbox/disputes/${id}/close`, body, { validateStatus: () => true });
 
   async function disputeOn(amount: number, currency: string): Promise<Stripe.Dispute> {
-    const intent = await stripe.paymentIntents.create({ amount, currency, payment_method: 'pm_card_createDispute', confirm: true });
+    const intent = await stripe.paymentIntents.create({
+      amount,
+      currency,
+      payment_method: 'pm_card_createDispute',
+      confirm: true,
+    });
     return (await stripe.disputes.list({ payment_intent: intent.id })).data[0] as Stripe.Dispute;
   }
 
@@ -198,8 +239,14 @@ describe('Stripe sandbox: dispute close control and dispute fees', () => {
     const dispute = await disputeOn(4_000, 'usd');
     const [withdrawal] = dispute.balance_transactions;
     expect(withdrawal).toMatchObject({
-      amount: -4_000, fee: 1_500, net: -5_500, reporting_category: 'dispute', type: 'adjustment',
-      fee_details: [{ amount: 1_500, currency: 'usd', description: 'Dispute fee', type: 'stripe_fee', application: null }],
+      amount: -4_000,
+      fee: 1_500,
+      net: -5_500,
+      reporting_category: 'dispute',
+      type: 'adjustment',
+      fee_details: [
+        { amount: 1_500, currency: 'usd', description: 'Dispute fee', type: 'stripe_fee', application: null },
+      ],
     });
     expect(await stripe.balanceTransactions.retrieve(withdrawal?.id as string)).toEqual(withdrawal);
 
@@ -207,16 +254,29 @@ describe('Stripe sandbox: dispute close control and dispute fees', () => {
     expect(won.status).toBe(200);
     expect(won.data.status).toBe('won');
     const reinstated = won.data.balance_transactions[1];
-    expect(reinstated).toMatchObject({ amount: 4_000, fee: 0, fee_details: [], reporting_category: 'dispute_reversal' });
+    expect(reinstated).toMatchObject({
+      amount: 4_000,
+      fee: 0,
+      fee_details: [],
+      reporting_category: 'dispute_reversal',
+    });
     expect(await stripe.balanceTransactions.retrieve(reinstated?.id as string)).toEqual(reinstated);
-    expect((await stripe.events.list({ type: 'charge.dispute.closed', limit: 1 })).data[0]?.data.object).toMatchObject({ id: dispute.id, status: 'won' });
+    expect((await stripe.events.list({ type: 'charge.dispute.closed', limit: 1 })).data[0]?.data.object).toMatchObject({
+      id: dispute.id,
+      status: 'won',
+    });
 
     expect((await close(dispute.id, { status: 'lost' })).status).toBe(400);
   });
 
   it('closes a KWD dispute as lost, with the three-decimal dispute fee from the table', async () => {
     const dispute = await disputeOn(20_000, 'kwd');
-    expect(dispute.balance_transactions[0]).toMatchObject({ amount: -20_000, fee: 5_000, net: -25_000, currency: 'kwd' });
+    expect(dispute.balance_transactions[0]).toMatchObject({
+      amount: -20_000,
+      fee: 5_000,
+      net: -25_000,
+      currency: 'kwd',
+    });
     const lost = await close(dispute.id, { status: 'lost' });
     expect(lost.data).toMatchObject({ status: 'lost' });
     expect(lost.data.balance_transactions).toHaveLength(1);

@@ -28,7 +28,8 @@ describe('Stripe sandbox: signed webhook delivery', () => {
     receiver.clear();
   });
 
-  const deliveries = async (): Promise<DeliveryRow[]> => (await axios.get<DeliveryRow[]>(`${h.baseUrl}/__sandbox/deliveries`)).data;
+  const deliveries = async (): Promise<DeliveryRow[]> =>
+    (await axios.get<DeliveryRow[]>(`${h.baseUrl}/__sandbox/deliveries`)).data;
   const setDelivery = (settings: Record<string, unknown>) => axios.put(`${h.baseUrl}/__sandbox/delivery`, settings);
   const storedEventIds = async (): Promise<string[]> => {
     const ids: string[] = [];
@@ -38,7 +39,11 @@ describe('Stripe sandbox: signed webhook delivery', () => {
 
   it('delivers every event of a payment signed so that stripe.webhooks.constructEvent accepts it', async () => {
     const intent = await h.stripe.paymentIntents.create({
-      amount: 1999, currency: 'usd', payment_method: 'pm_card_visa', confirm: true, metadata: { magento_order_id: '000000777' },
+      amount: 1999,
+      currency: 'usd',
+      payment_method: 'pm_card_visa',
+      confirm: true,
+      metadata: { magento_order_id: '000000777' },
     });
     await waitFor(() => receiver.received.length >= 3, 5000, 'three webhooks');
     expect(receiver.rejected).toEqual([]);
@@ -46,7 +51,11 @@ describe('Stripe sandbox: signed webhook delivery', () => {
     const byType = (type: string) => receiver.received.find((r) => r.event.type === type)?.event as Stripe.Event;
     const succeeded = byType('payment_intent.succeeded');
     expect(succeeded.id).toMatch(/^evt_/);
-    expect(succeeded.data.object).toMatchObject({ id: intent.id, status: 'succeeded', metadata: { magento_order_id: '000000777' } });
+    expect(succeeded.data.object).toMatchObject({
+      id: intent.id,
+      status: 'succeeded',
+      metadata: { magento_order_id: '000000777' },
+    });
     expect(succeeded.request?.id).toMatch(/^req_/);
     const created = byType('payment_intent.created').data.object as Stripe.PaymentIntent;
     expect(created.status).not.toBe('succeeded');
@@ -63,7 +72,9 @@ describe('Stripe sandbox: signed webhook delivery', () => {
     expect((event.data.object as Stripe.Customer).id).toBe(customer.id);
     expect(receiver.attemptsFor(event.id)).toBe(3);
     await waitFor(async () => (await deliveries())[0]?.delivered === true, 2000, 'delivery bookkeeping');
-    expect(await deliveries()).toEqual([expect.objectContaining({ eventId: event.id, attempts: 3, lastStatus: 200, delivered: true })]);
+    expect(await deliveries()).toEqual([
+      expect.objectContaining({ eventId: event.id, attempts: 3, lastStatus: 200, delivered: true }),
+    ]);
   });
 
   it('sends each event twice when duplicateRate is 1', async () => {

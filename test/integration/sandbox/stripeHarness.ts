@@ -74,13 +74,25 @@ export interface StripeHarness {
 }
 
 /** The sandbox on a free port and the official client pointed at it. */
-export async function startStripeSandbox(options: Partial<StripeSandboxOptions> = {}, clientConfig: Stripe.StripeConfig = {}): Promise<StripeHarness> {
+export async function startStripeSandbox(
+  options: Partial<StripeSandboxOptions> = {},
+  clientConfig: Stripe.StripeConfig = {},
+): Promise<StripeHarness> {
   const sandbox = createStripeSandbox({ secretKey, webhookSecret, retryBaseMs: 50, ...options });
   const running = await startPeer(sandbox);
   const port = Number(new URL(running.url).port);
-  const stripe = new Stripe(secretKey, { host: '127.0.0.1', port, protocol: 'http', maxNetworkRetries: 0, ...clientConfig });
+  const stripe = new Stripe(secretKey, {
+    host: '127.0.0.1',
+    port,
+    protocol: 'http',
+    maxNetworkRetries: 0,
+    ...clientConfig,
+  });
   return {
-    stripe, baseUrl: running.url, sandbox, running,
+    stripe,
+    baseUrl: running.url,
+    sandbox,
+    running,
     close: async () => {
       sandbox.stop();
       await running.close();
@@ -88,7 +100,11 @@ export async function startStripeSandbox(options: Partial<StripeSandboxOptions> 
   };
 }
 
-export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 5000, what = 'condition'): Promise<void> {
+export async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs = 5000,
+  what = 'condition',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);

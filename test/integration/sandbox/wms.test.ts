@@ -19,7 +19,12 @@ interface ReceivedWebhook {
 }
 
 /** A stand-in for the product's `/webhooks/wms`: records every delivery and answers the next queued status (then 200). */
-async function startReceiver(): Promise<{ url: string; received: ReceivedWebhook[]; answers: number[]; close(): Promise<void> }> {
+async function startReceiver(): Promise<{
+  url: string;
+  received: ReceivedWebhook[];
+  answers: number[];
+  close(): Promise<void>;
+}> {
   const received: ReceivedWebhook[] = [];
   const answers: number[] = [];
   const app = express();
@@ -52,8 +57,15 @@ async function waitFor<T>(probe: () => T | Promise<T>, isDone: (value: T) => boo
 
 function orderRequest(referenceId: string, skus: string[] = ['SKU-1']) {
   return {
-    reference_id: referenceId, order_number: referenceId, type: 'DTC', shipping_method: 'Standard',
-    recipient: { name: 'Ada Lovelace', email: 'ada@example.com', address: { address1: '1 Analytical Way', city: 'London', state: 'LDN', country: 'GB', zip_code: 'N1 1AA' } },
+    reference_id: referenceId,
+    order_number: referenceId,
+    type: 'DTC',
+    shipping_method: 'Standard',
+    recipient: {
+      name: 'Ada Lovelace',
+      email: 'ada@example.com',
+      address: { address1: '1 Analytical Way', city: 'London', state: 'LDN', country: 'GB', zip_code: 'N1 1AA' },
+    },
     products: skus.map((sku) => ({ reference_id: sku, name: `Product ${sku}`, quantity: 2 })),
   };
 }
@@ -66,9 +78,19 @@ describe('sandbox ShipBob', () => {
 
   beforeAll(async () => {
     receiver = await startReceiver();
-    sandbox = createWmsSandbox({ token, webhookSecret, webhookUrl: receiver.url, outOfStockSkus: ['SKU-GONE'], retryBaseMs: 20 });
+    sandbox = createWmsSandbox({
+      token,
+      webhookSecret,
+      webhookUrl: receiver.url,
+      outOfStockSkus: ['SKU-GONE'],
+      retryBaseMs: 20,
+    });
     peer = await startPeer(sandbox);
-    wms = axios.create({ baseURL: peer.url, headers: { Authorization: `Bearer ${token}` }, validateStatus: () => true });
+    wms = axios.create({
+      baseURL: peer.url,
+      headers: { Authorization: `Bearer ${token}` },
+      validateStatus: () => true,
+    });
   });
 
   afterAll(async () => {
@@ -83,18 +105,30 @@ describe('sandbox ShipBob', () => {
     receiver.answers.length = 0;
   });
 
-  const receivedFor = (referenceId: string) => receiver.received.filter((w) => JSON.parse(w.body).data.reference_id === referenceId);
+  const receivedFor = (referenceId: string) =>
+    receiver.received.filter((w) => JSON.parse(w.body).data.reference_id === referenceId);
 
   it('answers 401 without a bearer token or with the wrong one', async () => {
     expect((await axios.get(`${peer.url}/2.0/order`, { validateStatus: () => true })).status).toBe(401);
-    expect((await axios.get(`${peer.url}/2.0/order`, { headers: { Authorization: 'Bearer nope' }, validateStatus: () => true })).status).toBe(401);
+    expect(
+      (
+        await axios.get(`${peer.url}/2.0/order`, {
+          headers: { Authorization: 'Bearer nope' },
+          validateStatus: () => true,
+        })
+      ).status,
+    ).toBe(401);
   });
 
   it('creates an order that is Processing with one unshipped shipment', async () => {
     const res = await wms.post('/2.0/order', orderRequest('000000101'));
     expect(res.status).toBe(201);
     expect(res.data).toMatchObject({
-      id: expect.any(Number), reference_id: '000000101', order_number: '000000101', status: 'Processing', type: 'DTC',
+      id: expect.any(Number),
+      reference_id: '000000101',
+      order_number: '000000101',
+      status: 'Processing',
+      type: 'DTC',
       recipient: { name: 'Ada Lovelace', address: { city: 'London', country: 'GB' } },
       products: [{ id: expect.any(Number), reference_id: 'SKU-1', quantity: 2 }],
       shipments: [{ id: expect.any(Number), order_id: res.data.id, status: 'Processing', tracking: null }],
@@ -106,7 +140,9 @@ describe('sandbox ShipBob', () => {
     const first = await wms.post('/2.0/order', orderRequest('000000102'));
     const second = await wms.post('/2.0/order', orderRequest('000000102'));
     expect(second.status).toBe(422);
-    expect(second.data).toEqual({ reference_id: [`Cannot insert order with existing ReferenceId 000000102 (order ${first.data.id})`] });
+    expect(second.data).toEqual({
+      reference_id: [`Cannot insert order with existing ReferenceId 000000102 (order ${first.data.id})`],
+    });
     expect((await wms.get('/2.0/order', { params: { ReferenceIds: '000000102' } })).data).toHaveLength(1);
   });
 
@@ -127,7 +163,11 @@ describe('sandbox ShipBob', () => {
 
   it('answers 400 with field → messages for a request missing required fields', async () => {
     const request = orderRequest('000000104');
-    const res = await wms.post('/2.0/order', { ...request, recipient: { ...request.recipient, address: { address1: '1 Way', country: 'GB' } }, products: [{ reference_id: 'SKU-1', quantity: 0 }] });
+    const res = await wms.post('/2.0/order', {
+      ...request,
+      recipient: { ...request.recipient, address: { address1: '1 Way', country: 'GB' } },
+      products: [{ reference_id: 'SKU-1', quantity: 0 }],
+    });
     expect(res.status).toBe(400);
     expect(res.data['recipient.address.city']).toEqual(['The city field is required.']);
     expect(res.data['products[0].quantity']).toHaveLength(1);
@@ -154,7 +194,11 @@ describe('sandbox ShipBob', () => {
     const open = (await wms.post('/2.0/order', orderRequest('000000105'))).data;
     const cancelled = await wms.post(`/2.0/order/${open.id}/cancel`);
     expect(cancelled.status).toBe(200);
-    expect(cancelled.data).toMatchObject({ order_id: open.id, status: 'Success', order: { status: 'Cancelled', shipments: [{ status: 'Cancelled' }] } });
+    expect(cancelled.data).toMatchObject({
+      order_id: open.id,
+      status: 'Success',
+      order: { status: 'Cancelled', shipments: [{ status: 'Cancelled' }] },
+    });
     expect((await wms.post(`/__sandbox/ship/${open.id}`)).status).toBe(422);
 
     const shipped = (await wms.post('/2.0/order', orderRequest('000000106'))).data;
@@ -163,21 +207,38 @@ describe('sandbox ShipBob', () => {
     expect(refused.status).toBe(422);
     expect(refused.data.order[0]).toContain('already shipped');
     expect((await wms.get(`/2.0/order/${shipped.id}`)).data.status).toBe('Fulfilled');
-    await waitFor(async () => (await wms.get('/__sandbox/webhooks')).data, (d) => d[0]?.status === 'delivered');
+    await waitFor(
+      async () => (await wms.get('/__sandbox/webhooks')).data,
+      (d) => d[0]?.status === 'delivered',
+    );
   });
 
   it('ships on the sandbox control and delivers an order.shipped webhook whose signature verifies', async () => {
     const order = (await wms.post('/2.0/order', orderRequest('000000107'))).data;
     const shipped = await wms.post(`/__sandbox/ship/${order.id}`);
-    expect(shipped.data).toMatchObject({ status: 'Fulfilled', shipments: [{ status: 'Completed', tracking: { carrier: 'USPS', tracking_number: expect.stringMatching(/^9400\d{18}$/) } }] });
+    expect(shipped.data).toMatchObject({
+      status: 'Fulfilled',
+      shipments: [
+        { status: 'Completed', tracking: { carrier: 'USPS', tracking_number: expect.stringMatching(/^9400\d{18}$/) } },
+      ],
+    });
 
-    const [delivery] = await waitFor(() => receivedFor('000000107'), (r) => r.length === 1);
+    const [delivery] = await waitFor(
+      () => receivedFor('000000107'),
+      (r) => r.length === 1,
+    );
     const { body, headers } = delivery!;
-    const standardHeaders = { 'webhook-id': String(headers['webhook-id']), 'webhook-timestamp': String(headers['webhook-timestamp']), 'webhook-signature': String(headers['webhook-signature']) };
+    const standardHeaders = {
+      'webhook-id': String(headers['webhook-id']),
+      'webhook-timestamp': String(headers['webhook-timestamp']),
+      'webhook-signature': String(headers['webhook-signature']),
+    };
     expect(new Webhook(webhookSecret).verify(body, standardHeaders)).toEqual(JSON.parse(body));
 
     const key = Buffer.from(webhookSecret.slice('whsec_'.length), 'base64');
-    const expected = createHmac('sha256', key).update(`${standardHeaders['webhook-id']}.${standardHeaders['webhook-timestamp']}.${body}`).digest('base64');
+    const expected = createHmac('sha256', key)
+      .update(`${standardHeaders['webhook-id']}.${standardHeaders['webhook-timestamp']}.${body}`)
+      .digest('base64');
     expect(standardHeaders['webhook-signature']).toBe(`v1,${expected}`);
     expect(standardHeaders['webhook-id']).toMatch(/^msg_/);
     expect(Math.abs(Number(standardHeaders['webhook-timestamp']) - Date.now() / 1000)).toBeLessThan(10);
@@ -187,12 +248,26 @@ describe('sandbox ShipBob', () => {
     expect(JSON.parse(body)).toMatchObject({
       type: 'order.shipped',
       data: {
-        order_id: order.id, reference_id: '000000107', shipment_id: order.shipments[0].id, shipped_at: expect.any(String),
+        order_id: order.id,
+        reference_id: '000000107',
+        shipment_id: order.shipments[0].id,
+        shipped_at: expect.any(String),
         tracking: { carrier: 'USPS', tracking_number: tracking.tracking_number, tracking_url: tracking.tracking_url },
       },
     });
-    const log = await waitFor(async () => (await wms.get('/__sandbox/webhooks')).data, (d) => d[0]?.status === 'delivered');
-    expect(log).toEqual([expect.objectContaining({ id: standardHeaders['webhook-id'], topic: 'order.shipped', order_id: order.id, attempts: 1, last_status: 200 })]);
+    const log = await waitFor(
+      async () => (await wms.get('/__sandbox/webhooks')).data,
+      (d) => d[0]?.status === 'delivered',
+    );
+    expect(log).toEqual([
+      expect.objectContaining({
+        id: standardHeaders['webhook-id'],
+        topic: 'order.shipped',
+        order_id: order.id,
+        attempts: 1,
+        last_status: 200,
+      }),
+    ]);
   });
 
   it('retries a webhook the receiver first answers with 500, keeping its id and signing each attempt', async () => {
@@ -200,17 +275,34 @@ describe('sandbox ShipBob', () => {
     const order = (await wms.post('/2.0/order', orderRequest('000000108'))).data;
     await wms.post(`/__sandbox/ship/${order.id}`);
 
-    const received = await waitFor(() => receivedFor('000000108'), (r) => r.length === 3);
+    const received = await waitFor(
+      () => receivedFor('000000108'),
+      (r) => r.length === 3,
+    );
     expect(new Set(received.map((r) => r.headers['webhook-id'])).size).toBe(1);
-    for (const { body, headers } of received) expect(() => new Webhook(webhookSecret).verify(body, headers as Record<string, string>)).not.toThrow();
+    for (const { body, headers } of received)
+      expect(() => new Webhook(webhookSecret).verify(body, headers as Record<string, string>)).not.toThrow();
 
-    const [delivery] = await waitFor(async () => (await wms.get('/__sandbox/webhooks')).data, (d) => d[0]?.status === 'delivered');
-    expect(delivery).toMatchObject({ attempts: 3, last_status: 200, history: [{ status: 500 }, { status: 500 }, { status: 200 }] });
+    const [delivery] = await waitFor(
+      async () => (await wms.get('/__sandbox/webhooks')).data,
+      (d) => d[0]?.status === 'delivered',
+    );
+    expect(delivery).toMatchObject({
+      attempts: 3,
+      last_status: 200,
+      history: [{ status: 500 }, { status: 500 }, { status: 200 }],
+    });
   });
 
   it('ships automatically after shipDelayMs, and not at all once stopped', async () => {
     const auto = createWmsSandbox({ token, webhookSecret, webhookUrl: receiver.url, shipDelayMs: 50, retryBaseMs: 20 });
-    const stopped = createWmsSandbox({ token, webhookSecret, webhookUrl: receiver.url, shipDelayMs: 50, retryBaseMs: 20 });
+    const stopped = createWmsSandbox({
+      token,
+      webhookSecret,
+      webhookUrl: receiver.url,
+      shipDelayMs: 50,
+      retryBaseMs: 20,
+    });
     const [autoPeer, stoppedPeer] = await Promise.all([startPeer(auto), startPeer(stopped)]);
     try {
       const headers = { Authorization: `Bearer ${token}` };
@@ -218,9 +310,15 @@ describe('sandbox ShipBob', () => {
       const idle = (await axios.post(`${stoppedPeer.url}/2.0/order`, orderRequest('AUTO-2'), { headers })).data;
       stopped.stop();
 
-      const fulfilled = await waitFor(async () => (await axios.get(`${autoPeer.url}/2.0/order/${order.id}`, { headers })).data, (o) => o.status === 'Fulfilled');
+      const fulfilled = await waitFor(
+        async () => (await axios.get(`${autoPeer.url}/2.0/order/${order.id}`, { headers })).data,
+        (o) => o.status === 'Fulfilled',
+      );
       expect(fulfilled.shipments[0].tracking.carrier).toBe('USPS');
-      await waitFor(() => receivedFor('AUTO-1'), (r) => r.length === 1);
+      await waitFor(
+        () => receivedFor('AUTO-1'),
+        (r) => r.length === 1,
+      );
 
       await new Promise((r) => setTimeout(r, 150));
       expect((await axios.get(`${stoppedPeer.url}/2.0/order/${idle.id}`, { headers })).data.status).toBe('Processing');
@@ -255,8 +353,13 @@ describe('sandbox ShipBob', () => {
       const again = await startPeer(second);
       try {
         expect((await axios.get(`${again.url}/2.0/order/${order.id}`, { headers })).data.reference_id).toBe('KEEP-1');
-        expect((await axios.post(`${again.url}/2.0/order`, orderRequest('KEEP-1'), { headers, validateStatus: () => true })).status).toBe(422);
-        expect((await axios.post(`${again.url}/2.0/order`, orderRequest('KEEP-2'), { headers })).data.id).toBe(order.id + 1);
+        expect(
+          (await axios.post(`${again.url}/2.0/order`, orderRequest('KEEP-1'), { headers, validateStatus: () => true }))
+            .status,
+        ).toBe(422);
+        expect((await axios.post(`${again.url}/2.0/order`, orderRequest('KEEP-2'), { headers })).data.id).toBe(
+          order.id + 1,
+        );
       } finally {
         second.stop();
         await again.close();
