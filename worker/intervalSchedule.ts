@@ -35,14 +35,12 @@ export async function ensureIntervalSchedule(
     return 'created';
   } catch (err) {
     if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-    await temporal.schedule
-      .getHandle(options.scheduleId)
-      .update((previous) => ({
-        ...previous,
-        spec: schedule.spec,
-        action: schedule.action,
-        policies: { ...previous.policies, overlap: schedule.policies.overlap },
-      }));
+    await temporal.schedule.getHandle(options.scheduleId).update((previous) => ({
+      ...previous,
+      spec: schedule.spec,
+      action: schedule.action,
+      policies: { ...previous.policies, overlap: schedule.policies.overlap },
+    }));
     return 'updated';
   }
 }

@@ -88,12 +88,10 @@ export function codecRoutes(deps: CodecDeps): Router {
     router.post(`/${direction}`, async (req, res) => {
       const body = payloadsBody.safeParse(req.body);
       if (!body.success) {
-        res
-          .status(400)
-          .json({
-            error: 'expected {"payloads": [{"metadata": {key: base64}, "data": base64}]}',
-            issues: body.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`),
-          });
+        res.status(400).json({
+          error: 'expected {"payloads": [{"metadata": {key: base64}, "data": base64}]}',
+          issues: body.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`),
+        });
         return;
       }
       const payloads = body.data.payloads.map(fromJson);

@@ -54,14 +54,12 @@ export const stripeErrorHandler: ErrorRequestHandler = (err, _req, res, _next) =
   if (typeof err?.status === 'number' && err.status < 500) {
     return sendError(res, invalidRequest('Invalid request body: the body could not be parsed.'));
   }
-  res
-    .status(500)
-    .json({
-      error: {
-        type: 'api_error',
-        message: `An unknown error occurred: ${err instanceof Error ? err.message : String(err)}`,
-      },
-    });
+  res.status(500).json({
+    error: {
+      type: 'api_error',
+      message: `An unknown error occurred: ${err instanceof Error ? err.message : String(err)}`,
+    },
+  });
 };
 
 export const unrecognizedUrl: RequestHandler = (req, res) => {
