@@ -122,13 +122,9 @@ export function routeToPayout(payoutId: string): Route {
 /** `po_…` as Stripe writes payout ids (also what the operator API accepts). */
 export const payoutIdPattern = /^po_[A-Za-z0-9]+$/;
 
-/**
- * What every order run the product starts is given (from a Stripe event, or a subscription's renewal). The shape
- * `{incrementId}` is part of every recorded and running order history: keep it. `localSteps` makes the order run call
- * the systems as local activities (workflows/orderToCash.ts); runs started without it keep calling them as activities.
- */
-export function orderRunInput(incrementId: string): { incrementId: string; localSteps: true } {
-  return { incrementId, localSteps: true };
+/** What every order run the product starts is given (from a Stripe event, or a subscription's renewal). */
+export function orderRunInput(incrementId: string): { incrementId: string } {
+  return { incrementId };
 }
 
 /** The arguments an entity's workflow starts with, from its business key. */
@@ -136,7 +132,7 @@ export function entityWorkflowArgs(
   workflowType: EntityWorkflowType,
   businessKey: string,
 ):
-  | [{ incrementId: string; localSteps: true }]
+  | [{ incrementId: string }]
   | [{ payoutId: string }]
   | [{ paymentIntentId: string }]
   | [{ refundId: string }]
@@ -339,18 +335,6 @@ export function redundantEventReason(event: Pick<StripeEventEnvelope, 'type' | '
 
 export function isHandledEventType(type: string): boolean {
   return Object.hasOwn(routingTable, type);
-}
-
-/** Event types routed differently since refunds and disputes have their own runs; intake runs started before keep the old route. */
-export const routedToAfterSaleRunsSince = new Set([
-  'charge.refunded',
-  'charge.dispute.created',
-  'charge.dispute.closed',
-]);
-
-/** How those types were routed before: to the order, found through the payment. */
-export function routeBeforeAfterSaleRuns(event: Pick<StripeEventEnvelope, 'type' | 'object'>): RouteDecision {
-  return event.type === 'charge.refunded' ? fromPaymentMetadata(event.object) : viaPayment(event.object);
 }
 
 export function routeStripeEvent(event: Pick<StripeEventEnvelope, 'type' | 'object'>): RouteDecision {

@@ -1,9 +1,8 @@
-import { proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
+import { upsertSearchAttributes } from '@temporalio/workflow';
 import { formatMoney } from '../domain/money';
 import type { OrderSnapshot } from '../domain/orderSnapshot';
 import { MagentoOrderId } from '../domain/searchAttributes';
-import type { MagentoActivities } from '../activities/magento/activities';
-import { externalCall } from './activityOptions';
+import { systems } from './systems';
 import { permanentFailure, type createReviewQueue } from './reviewQueue';
 
 /** Steps the runs of Stripe objects that come after a sale (a refund, a dispute) share. */
@@ -19,7 +18,7 @@ export interface OnPayment {
   chargeId?: string;
 }
 
-const magento = proxyActivities<MagentoActivities>(externalCall);
+const { magento } = systems;
 
 /**
  * The Magento order the object's payment names (its metadata `magento_order_id`), tagged on the run's search

@@ -1,23 +1,21 @@
 import {
   condition,
   continueAsNew,
-  defineSignal,
   getExternalWorkflowHandle,
   isCancellation,
-  proxyActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import { decideSync } from '../domain/customerMapping';
 import { customerPassOutcome, type CustomerPassOutcome } from '../domain/customerPoll';
 import type { StripeEventEnvelope } from '../domain/stripeEvents';
-import type { ErpCustomerSyncActivities } from '../activities/erp/customerSync';
-import type { MagentoCustomerSide, MagentoCustomerSyncActivities } from '../activities/magento/customerSync';
-import type { StripeCustomerSide, StripeCustomerSyncActivities } from '../activities/stripe/customerSync';
-import { externalCall } from './activityOptions';
-import { customerSyncOutcomeSignal } from './magentoCustomerPoll';
-import { defineStatusQuery, stripeEventSignal } from './messages';
-import { createReviewQueue, setSyncState, type Tracked } from './reviewQueue';
+import type { MagentoCustomerSide } from '../activities/magento/customerSync';
+import type { StripeCustomerSide } from '../activities/stripe/customerSync';
+import { systems } from './systems';
+import { customerSyncOutcomeSignal, magentoCustomerChangedSignal } from '../messages/customers';
+import { defineStatusQuery, stripeEventSignal } from '../messages/runs';
+import { createReviewQueue, setSyncState } from './reviewQueue';
+import type { Tracked } from '../messages/runs';
 
 export interface CustomerSyncInput {
   /** The run's key (`customer:<key>`): the digest of the e-mail the pair was first linked under (`emailKey`). */
@@ -37,15 +35,6 @@ export interface PassReply {
   workflowId: string;
   customerIds: number[];
 }
-
-/** A Magento customer changed (the `magento-customer-poll` saw it): look again. */
-export interface MagentoCustomerChange {
-  customerId: number;
-  updatedAt: string;
-  /** A backfill's workflow ID: it is told the outcome of the pass this change leads to (`customerSyncOutcome`). */
-  replyTo?: string;
-}
-export const magentoCustomerChangedSignal = defineSignal<[MagentoCustomerChange]>('magentoCustomerChanged');
 
 export interface CustomerConflict {
   /** Which side's change was kept (the later one). */
@@ -73,9 +62,7 @@ export interface CustomerSyncStatus extends Tracked {
 
 export const customerSyncStatusQuery = defineStatusQuery<CustomerSyncStatus>();
 
-const magento = proxyActivities<MagentoCustomerSyncActivities>(externalCall);
-const stripe = proxyActivities<StripeCustomerSyncActivities>(externalCall);
-const erp = proxyActivities<ErpCustomerSyncActivities>(externalCall);
+const { magento, stripe, erp } = systems;
 
 /** A quiet customer's run ends after this long; the next change starts a new one (each pass reads both sides afresh). */
 const idleEndMs = 7 * 24 * 60 * 60_000;

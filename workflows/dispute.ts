@@ -1,18 +1,16 @@
-import { condition, proxyActivities, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
+import { condition, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
 import { disputeJournalFor } from '../domain/disputes';
 import { formatMoney } from '../domain/money';
 import { StripeObjectId, type SyncStateValue } from '../domain/searchAttributes';
 import type { OrderSettings } from '../domain/settings';
-import type { ErpActivities } from '../activities/erp/activities';
-import type { IntakeActivities } from '../activities/intake/activities';
-import type { MagentoActivities } from '../activities/magento/activities';
-import type { NotifyActivities } from '../activities/notify/activities';
-import type { SettingsActivities } from '../activities/settings';
-import type { DisputeSnapshot, StripeActivities } from '../activities/stripe/activities';
-import { externalCall, localCall } from './activityOptions';
+import type { DisputeSnapshot } from '../activities/stripe/activities';
+import { trackRun, type TrackedRun } from './runStatus';
+import { systems } from './systems';
 import { magentoOrderOrPark, orderNamedBy, tagOrder } from './afterSale';
-import { defineStatusQuery, stripeEventSignal, type DisputeNotice } from './messages';
-import { createReviewQueue, permanentFailure, setSyncState, SkippedByOperator, type Tracked } from './reviewQueue';
+import { defineStatusQuery, stripeEventSignal } from '../messages/runs';
+import { type DisputeNotice } from '../messages/afterSale';
+import { permanentFailure, setSyncState, SkippedByOperator } from './reviewQueue';
+import type { Tracked } from '../messages/runs';
 
 export interface DisputeStatus extends Tracked {
   disputeId: string;
@@ -39,24 +37,35 @@ export interface DisputeOutcome {
 
 export const disputeStatusQuery = defineStatusQuery<DisputeStatus>();
 
-const stripe = proxyActivities<StripeActivities>(externalCall);
-const magento = proxyActivities<MagentoActivities>(externalCall);
-const erp = proxyActivities<ErpActivities>(externalCall);
-const intake = proxyActivities<IntakeActivities>(externalCall);
-const notify = proxyActivities<NotifyActivities>(externalCall);
-const config = proxyActivities<SettingsActivities>(localCall);
+const { stripe, magento, erp, intake, notify, config } = systems;
 
 const hour = 3600_000;
 const closedStatuses = new Set(['won', 'lost', 'warning_closed', 'prevented']);
 
-interface DisputeRun {
-  status: DisputeStatus;
-  review: ReturnType<typeof createReviewQueue>;
-  settings: OrderSettings;
-  dispute: DisputeSnapshot;
-  incrementId: string;
-  nudges: number;
-  reminded: boolean;
+/** One dispute's run: the pieces of state its steps share. Fields marked `!` are set by the step that reads them. */
+class DisputeRun {
+  readonly tracker: TrackedRun<DisputeOutcome['outcome'], DisputeStatus>;
+  settings!: OrderSettings;
+  dispute!: DisputeSnapshot;
+  incrementId!: string;
+  /** Stripe events about this dispute since the last look (each is a reason to read it again). */
+  nudges = 0;
+  reminded = false;
+
+  constructor(disputeId: string) {
+    this.tracker = trackRun(
+      { disputeId, step: 'started', syncState: 'running', journalEntries: {}, ids: {}, timestamps: {} },
+      disputeStatusQuery,
+    );
+  }
+
+  get status(): DisputeStatus {
+    return this.tracker.status;
+  }
+
+  get review() {
+    return this.tracker.review;
+  }
 }
 
 /**
@@ -86,26 +95,15 @@ export async function dispute(input: { disputeId: string }): Promise<DisputeOutc
 }
 
 function startRun(disputeId: string): DisputeRun {
-  const status: DisputeStatus = {
-    disputeId,
-    step: 'started',
-    syncState: 'running',
-    journalEntries: {},
-    ids: {},
-    timestamps: {},
-  };
-  const run = { status, nudges: 0, reminded: false } as unknown as DisputeRun;
+  const run = new DisputeRun(disputeId);
   setHandler(stripeEventSignal, () => void (run.nudges += 1));
-  setHandler(disputeStatusQuery, () => status);
-  run.review = createReviewQueue(status);
   upsertSearchAttributes([{ key: StripeObjectId, value: disputeId }]);
-  setSyncState(status, 'running');
+  setSyncState(run.status, 'running');
   return run;
 }
 
 function reached(run: DisputeRun, step: string): void {
-  run.status.step = step;
-  run.status.timestamps[step] = new Date().toISOString();
+  run.tracker.reached(step);
 }
 
 function end(
@@ -114,11 +112,8 @@ function end(
   state: SyncStateValue,
   reason?: string,
 ): DisputeOutcome {
-  reached(run, outcome);
-  setSyncState(run.status, state);
-  run.status.outcome = outcome;
   run.status.dispute = run.dispute;
-  return { outcome, status: run.status, ...(reason ? { reason } : {}) };
+  return run.tracker.end(outcome, state, reason);
 }
 
 async function findOrder(run: DisputeRun): Promise<void> {

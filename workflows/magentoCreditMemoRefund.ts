@@ -1,11 +1,13 @@
-import { proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { upsertSearchAttributes } from '@temporalio/workflow';
 import { mayBeStripePayment, type CreditMemoSnapshot } from '../domain/creditMemoSync';
 import { MagentoOrderId, StripeObjectId, type SyncStateValue } from '../domain/searchAttributes';
-import type { CreditMemoSyncActivities, MagentoOrderPayment } from '../activities/magento/creditMemoSync';
-import type { CreditMemoRefund, CreditMemoRefundActivities } from '../activities/stripe/creditMemoRefunds';
-import { externalCall } from './activityOptions';
-import { defineStatusQuery } from './messages';
-import { createReviewQueue, setSyncState, SkippedByOperator, type Tracked } from './reviewQueue';
+import type { MagentoOrderPayment } from '../activities/magento/creditMemoSync';
+import type { CreditMemoRefund } from '../activities/stripe/creditMemoRefunds';
+import { trackRun, type TrackedRun } from './runStatus';
+import { systems } from './systems';
+import { defineStatusQuery } from '../messages/runs';
+import { setSyncState, SkippedByOperator } from './reviewQueue';
+import type { Tracked } from '../messages/runs';
 
 export interface CreditMemoRefundStatus extends Tracked {
   creditMemoId: number;
@@ -28,13 +30,9 @@ export interface CreditMemoRefundOutcome {
 
 export const creditMemoRefundStatusQuery = defineStatusQuery<CreditMemoRefundStatus>();
 
-const magento = proxyActivities<CreditMemoSyncActivities>(externalCall);
-const stripe = proxyActivities<CreditMemoRefundActivities>(externalCall);
+const { magento, stripe } = systems;
 
-interface MemoRun {
-  status: CreditMemoRefundStatus;
-  review: ReturnType<typeof createReviewQueue>;
-}
+type MemoRun = TrackedRun<CreditMemoRefundOutcome['outcome'], CreditMemoRefundStatus>;
 
 /**
  * One credit memo staff made in the Magento admin, ID `creditmemo:<entity id>` (started by `magentoCreditMemoSync`,
@@ -70,16 +68,16 @@ export async function magentoCreditMemoRefund(input: { creditMemoId: number }): 
 }
 
 function startRun(creditMemoId: number): MemoRun {
-  const status: CreditMemoRefundStatus = { creditMemoId, step: 'started', syncState: 'running', timestamps: {} };
-  setHandler(creditMemoRefundStatusQuery, () => status);
-  const run = { status, review: createReviewQueue(status) };
-  setSyncState(status, 'running');
+  const run = trackRun<CreditMemoRefundOutcome['outcome'], CreditMemoRefundStatus>(
+    { creditMemoId, step: 'started', syncState: 'running', timestamps: {} },
+    creditMemoRefundStatusQuery,
+  );
+  setSyncState(run.status, 'running');
   return run;
 }
 
 function reached(run: MemoRun, step: string): void {
-  run.status.step = step;
-  run.status.timestamps[step] = new Date().toISOString();
+  run.reached(step);
 }
 
 function end(
@@ -88,10 +86,7 @@ function end(
   reason?: string,
   state: SyncStateValue = 'completed',
 ): CreditMemoRefundOutcome {
-  reached(run, outcome);
-  run.status.outcome = outcome;
-  setSyncState(run.status, state);
-  return { outcome, status: run.status, ...(reason ? { reason } : {}) };
+  return run.end(outcome, state, reason);
 }
 
 /** The memo as Magento has it now (a poll may be minutes old): a memo whose amount cannot be read parks; a retry reads it again. */

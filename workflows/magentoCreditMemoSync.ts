@@ -1,12 +1,5 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import {
-  ParentClosePolicy,
-  proxyActivities,
-  setHandler,
-  startChild,
-  workflowInfo,
-  WorkflowIdReusePolicy,
-} from '@temporalio/workflow';
+import { ParentClosePolicy, setHandler, startChild, workflowInfo, WorkflowIdReusePolicy } from '@temporalio/workflow';
 import {
   advanceCursor,
   creditMemoOverlapMs,
@@ -19,12 +12,12 @@ import {
   type CreditMemoSnapshot,
   type PagePosition,
 } from '../domain/creditMemoSync';
-import type { CreditMemoSyncActivities } from '../activities/magento/creditMemoSync';
 import type { CursorFrom } from '../domain/updatedAtCursor';
-import { externalCall } from './activityOptions';
+import { systems } from './systems';
 import { magentoCreditMemoRefund } from './magentoCreditMemoRefund';
-import { defineStatusQuery } from './messages';
-import { createReviewQueue, setSyncState, SkippedByOperator, type Tracked } from './reviewQueue';
+import { defineStatusQuery } from '../messages/runs';
+import { createReviewQueue, setSyncState, SkippedByOperator } from './reviewQueue';
+import type { Tracked } from '../messages/runs';
 
 export interface CreditMemoSyncInput {
   /** Read from this Magento date-time (UTC, `YYYY-MM-DD HH:MM:SS`) instead of where the last run stopped: a backfill. */
@@ -58,7 +51,7 @@ export interface CreditMemoSyncStatus extends Tracked {
 
 export const creditMemoSyncStatusQuery = defineStatusQuery<CreditMemoSyncStatus>();
 
-const magento = proxyActivities<CreditMemoSyncActivities>(externalCall);
+const { magento } = systems;
 
 const pageSize = 50;
 /** New memos per run at most, so one run's history stays small; the next run goes on where this one stopped. */

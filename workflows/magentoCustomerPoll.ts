@@ -1,12 +1,4 @@
-import {
-  condition,
-  continueAsNew,
-  defineSignal,
-  patched,
-  proxyActivities,
-  setHandler,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
 import {
   advanceCustomerCursor,
   countOutcome,
@@ -18,15 +10,14 @@ import {
   startingCustomerCursor,
   type BackfillOutcomes,
   type CustomerPagePosition,
-  type CustomerPassOutcome,
   type CustomerPollCursor,
 } from '../domain/customerPoll';
-import type { IntakeActivities } from '../activities/intake/activities';
-import type { MagentoCustomerSyncActivities } from '../activities/magento/customerSync';
 import type { CursorFrom } from '../domain/updatedAtCursor';
-import { externalCall } from './activityOptions';
-import { defineStatusQuery } from './messages';
-import { createReviewQueue, setSyncState, SkippedByOperator, type Tracked } from './reviewQueue';
+import { systems } from './systems';
+import { customerSyncOutcomeSignal } from '../messages/customers';
+import { defineStatusQuery } from '../messages/runs';
+import { createReviewQueue, setSyncState, SkippedByOperator } from './reviewQueue';
+import type { Tracked } from '../messages/runs';
 
 export interface CustomerPollInput {
   /** Read from this time (Magento's UTC `YYYY-MM-DD HH:MM:SS`, or ISO 8601 with a zone) instead of where the last run stopped: a backfill. */
@@ -67,15 +58,7 @@ export interface CustomerPollStatus extends Tracked {
 
 export const customerPollStatusQuery = defineStatusQuery<CustomerPollStatus>();
 
-/** A customer's run, to the backfill that handed these Magento customers over: how the pass went (ids and the outcome, no PII). */
-export interface CustomerSyncOutcomeNotice {
-  customerIds: number[];
-  outcome: CustomerPassOutcome;
-}
-export const customerSyncOutcomeSignal = defineSignal<[CustomerSyncOutcomeNotice]>('customerSyncOutcome');
-
-const magento = proxyActivities<MagentoCustomerSyncActivities>(externalCall);
-const intake = proxyActivities<IntakeActivities>(externalCall);
+const { magento, intake } = systems;
 
 const pageSize = 50;
 /** Customers read per run at most, so one run's history stays small; the next run goes on from the cursor. */
@@ -112,7 +95,7 @@ export async function magentoCustomerPoll(input: CustomerPollInput = {}): Promis
   setHandler(customerPollStatusQuery, () => status);
   // A backfill hears from each customer's run how its pass went; the scheduled poll does not wait for that.
   const awaiting = new Set<number>();
-  const collecting = Boolean(input.since || input.backfill) && patched('backfill-outcomes');
+  const collecting = Boolean(input.since || input.backfill);
   if (collecting) status.outcomes ??= noBackfillOutcomes();
   setHandler(customerSyncOutcomeSignal, ({ customerIds, outcome }) => {
     const answered = customerIds.filter((id) => awaiting.delete(id)).length;

@@ -1,10 +1,11 @@
-import { proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import { formatMoney } from '../domain/money';
 import { MagentoOrderId } from '../domain/searchAttributes';
-import type { OperatorRefundRequest, StripeActivities } from '../activities/stripe/activities';
-import { externalCall } from './activityOptions';
-import { defineStatusQuery } from './messages';
-import { createReviewQueue, setSyncState, SkippedByOperator, type Tracked } from './reviewQueue';
+import type { OperatorRefundRequest } from '../activities/stripe/activities';
+import { systems } from './systems';
+import { defineStatusQuery } from '../messages/runs';
+import { createReviewQueue, setSyncState, SkippedByOperator } from './reviewQueue';
+import type { Tracked } from '../messages/runs';
 
 export interface OperatorRefundOutcome {
   /** `refunded`: Stripe took the refund (its own run, `refund:<re_…>`, records it); `refused`: nothing was refunded, and why. */
@@ -22,7 +23,7 @@ export interface OperatorRefundStatus extends Tracked {
 
 export const operatorRefundStatusQuery = defineStatusQuery<OperatorRefundStatus>();
 
-const stripe = proxyActivities<StripeActivities>(externalCall);
+const { stripe } = systems;
 
 /**
  * An operator's refund of an order (an early fraud warning on a shipped order, say), ID `operator-refund:<id>:<request>`:

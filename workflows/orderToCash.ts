@@ -1,17 +1,4 @@
-import {
-  condition,
-  defineSignal,
-  defineUpdate,
-  isCancellation,
-  log,
-  patched,
-  proxyActivities,
-  proxyLocalActivities,
-  setHandler,
-  sleep,
-  upsertMemo,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { condition, isCancellation, log, setHandler, sleep, upsertMemo, workflowInfo } from '@temporalio/workflow';
 import type { TypedSearchAttributes } from '@temporalio/common';
 import { assessFraud, type FraudAssessment } from '../domain/fraud';
 import {
@@ -24,135 +11,48 @@ import {
 import { guestCustomerOf, needsGuestStripeCustomer } from '../domain/guestCustomers';
 import { magentoDateTime } from '../domain/magento';
 import { formatMoney } from '../domain/money';
-import { isSettledInMagento, orderSnapshotOf, type OrderSnapshot } from '../domain/orderSnapshot';
+import { isSettledInMagento, type OrderSnapshot } from '../domain/orderSnapshot';
 import { foldPaymentEvent, noPaymentFacts, type PaymentFacts } from '../domain/orderEvents';
 import { MagentoOrderId, StripeObjectId, SyncState, type SyncStateValue } from '../domain/searchAttributes';
 import type { OrderSettings } from '../domain/settings';
 import type { StripeEventEnvelope } from '../domain/stripeEvents';
-import type { ErpActivities } from '../activities/erp/activities';
-import type { MagentoActivities } from '../activities/magento/activities';
 import type { NotifyActivities } from '../activities/notify/activities';
-import type { SettingsActivities } from '../activities/settings';
-import type { PaymentSnapshot, StripeActivities } from '../activities/stripe/activities';
-import type { GuestCustomerActivities } from '../activities/stripe/guestCustomers';
-import type { WmsActivities } from '../activities/wms/activities';
-import { asLocal, externalCall, localCall, localExternalCall, nonEssentialCall } from './activityOptions';
+import type { PaymentSnapshot } from '../activities/stripe/activities';
+import { disputeNoticeUpdate, refundNoticeUpdate, type DisputeNotice, type RefundNotice } from '../messages/afterSale';
 import {
-  defineStatusQuery,
-  disputeNoticeUpdate,
-  refundNoticeUpdate,
-  stripeEventSignal,
-  type DisputeNotice,
-  type RefundNotice,
-} from './messages';
+  fraudDecisionUpdate,
+  orderStatusQuery,
+  shipmentSignal,
+  type FraudDecision,
+  type OrderOutcome,
+  type OrderStatus,
+  type ShipmentNotice,
+} from '../messages/order';
+import { stripeEventSignal } from '../messages/runs';
+import { BusinessRefused, classifyFailure, permanentFailure, setSyncState, SkippedByOperator } from './reviewQueue';
+import { trackRun, type TrackedRun } from './runStatus';
 import { startAttributes, upsertUnlessStartedWith } from './searchAttributeUpdates';
-import {
-  BusinessRefused,
-  classifyFailure,
-  createReviewQueue,
-  permanentFailure,
-  setSyncState,
-  SkippedByOperator,
-} from './reviewQueue';
+import { localSystems, offMoneyPath } from './systems';
 
-// ── Messages ────────────────────────────────────────────────────────────────────────────────────────
-export interface FraudDecision {
-  decision: 'approve' | 'reject';
-  reviewer: string;
-  note?: string;
-}
-
-export interface ShipmentNotice {
-  trackingNumber: string;
-  carrier?: string;
-  trackingUrl?: string;
-  wmsOrderId?: number;
-  shippedAt?: string;
-}
-
-export interface OrderStatus {
-  incrementId: string;
-  step: string;
-  syncState: SyncStateValue;
-  reviewReason?: string;
-  outcome?: OrderOutcome['outcome'];
-  fraud?: FraudAssessment & { decision?: FraudDecision; heldUntil?: string };
-  ids: Record<string, string | number | undefined>;
-  timestamps: Record<string, string>;
-  /** Steps off the money path that failed: the order went on without them. */
-  warnings?: string[];
-}
-
-export interface OrderOutcome {
-  /** `already_settled`: Magento had already finished with the order (a run after the first one's history is gone); nothing was written. */
-  outcome: 'completed' | 'compensated' | 'canceled_unpaid' | 'canceled' | 'skipped' | 'already_settled';
-  reason?: string;
-  status: OrderStatus;
-}
-
-/** The fraud decision as an Update: refused at once with "not held" or "already decided". */
-export const fraudDecisionUpdate = defineUpdate<{ decision: FraudDecision['decision'] }, [FraudDecision]>(
-  'fraudDecision',
-);
-/** Kept so running histories replay; new callers use the Update. */
-export const fraudDecisionSignal = defineSignal<[FraudDecision]>('fraudDecision');
-export const shipmentSignal = defineSignal<[ShipmentNotice]>('shipment');
-export const orderStatusQuery = defineStatusQuery<OrderStatus>();
-
-// ── Activities, per system ──────────────────────────────────────────────────────────────────────────
-interface Systems {
-  magento: MagentoActivities;
-  erp: ErpActivities;
-  wms: WmsActivities;
-  stripe: StripeActivities;
-  notify: NotifyActivities;
-  config: SettingsActivities;
-  guestCustomers: GuestCustomerActivities;
-}
-
-/** Each step an activity task of its own: how runs started before `localSteps` call the systems, and replay. */
-const asActivities: Systems = {
-  magento: proxyActivities<MagentoActivities>(externalCall),
-  erp: proxyActivities<ErpActivities>(externalCall),
-  wms: proxyActivities<WmsActivities>(externalCall),
-  stripe: proxyActivities<StripeActivities>(externalCall),
-  notify: proxyActivities<NotifyActivities>(externalCall),
-  config: proxyActivities<SettingsActivities>(localCall),
-  guestCustomers: proxyActivities<GuestCustomerActivities>(nonEssentialCall),
-};
-
-/**
- * The same calls with the same budgets as local activities (README "Order to cash" and "Tuning"): the steps between
- * two waits run in one workflow task, instead of a workflow task and an activity task each.
- */
-const asLocalActivities: Systems = {
-  magento: proxyLocalActivities<MagentoActivities>(localExternalCall),
-  erp: proxyLocalActivities<ErpActivities>(localExternalCall),
-  wms: proxyLocalActivities<WmsActivities>(localExternalCall),
-  stripe: proxyLocalActivities<StripeActivities>(localExternalCall),
-  notify: proxyLocalActivities<NotifyActivities>(localExternalCall),
-  config: proxyLocalActivities<SettingsActivities>(asLocal(localCall)),
-  guestCustomers: proxyLocalActivities<GuestCustomerActivities>(asLocal(nonEssentialCall)),
-};
+const { magento, erp, wms, stripe, notify, config } = localSystems;
 
 const day = 24 * 3600 * 1000;
 
-/** One order's run: a few pieces of state the steps share. */
-interface OrderRun {
+export interface OrderToCashInput {
   incrementId: string;
-  /** Activities or local activities, as the run was started (`localSteps`); fixed for the run's life. */
-  systems: Systems;
-  /**
-   * Started with `localSteps`: the run began after the fraud hold learned to weigh flags raised while it waits, and to
-   * read a Radar review's closing as it is when the hold ends. Runs started before behave, and replay, as they ran.
-   */
-  localSteps: boolean;
-  status: OrderStatus;
-  facts: PaymentFacts;
-  settings: OrderSettings;
-  review: ReturnType<typeof createReviewQueue>;
-  payment: PaymentSnapshot;
-  order: OrderSnapshot;
+  /** A renewal order's PaymentIntent (workflows/subscription.ts): the run starts already paid. */
+  paymentIntentId?: string;
+}
+
+type Ended = OrderOutcome;
+
+/** One order's run: the pieces of state its steps share. Fields marked `!` are set by the step that reads them. */
+class OrderRun {
+  readonly tracker: TrackedRun<OrderOutcome['outcome'], OrderStatus>;
+  facts: PaymentFacts = noPaymentFacts;
+  settings!: OrderSettings;
+  payment!: PaymentSnapshot;
+  order!: OrderSnapshot;
   erpCustomer?: string;
   decision?: FraudDecision;
   shipped?: ShipmentNotice;
@@ -160,44 +60,27 @@ interface OrderRun {
   dispute?: DisputeNotice;
   disputeHeld?: boolean;
   /** How many of Stripe's fraud flags the gate has already weighed (a later one re-opens it). */
-  flagsWeighed: number;
-  compensations: Array<{ name: string; undo: () => Promise<unknown> }>;
+  flagsWeighed = 0;
+  compensations: Array<{ name: string; undo: () => Promise<unknown> }> = [];
   /** Notices already sent, by key: each goes out once, whatever retries or re-opened steps do. */
-  notified: Set<string>;
-  /** The search attributes the run was started with (by today's hand-over, `orderStartSearchAttributes`), which it does not write again. */
-  startAttributes: TypedSearchAttributes;
-}
+  notified = new Set<string>();
+  /** The search attributes the run was started with (the intake's hand-over gives them), which it does not write again. */
+  readonly startAttributes: TypedSearchAttributes = startAttributes();
 
-/** The patches of runs started before the order's search attributes were given at its start. */
-type PatchBefore =
-  | 'already-settled'
-  | 'decline-pay-again-link'
-  | 'fraud-hold-memo'
-  | 'guest-stripe-customer'
-  | 'invoice-live-sales-order'
-  | 'order-snapshot'
-  | 'order-wait-backoff';
+  constructor(readonly incrementId: string) {
+    this.tracker = trackRun(
+      { incrementId, step: 'awaiting_payment', syncState: 'running', ids: {}, timestamps: {} },
+      orderStatusQuery,
+    );
+  }
 
-/**
- * Whether the run takes the branch a patch introduced. A run started with `localSteps` or with its search attributes
- * began after all of `PatchBefore` and takes each new branch without asking: a patch costs a run a marker and a
- * TemporalChangeVersion upsert (a write to the visibility store) each. Runs started before ask, and replay as they ran.
- * A `localSteps` run must not ask at all: a patch asked right after a local activity resolved can land in the next
- * workflow task's history, where a replay does not see it in time. Patches added from now on are decided by the start
- * too (as `run.localSteps` decides the hold's changes), or ask only before the run's first step.
- */
-function since(run: OrderRun, patchId: PatchBefore): boolean {
-  return run.localSteps || run.startAttributes.get(MagentoOrderId) !== undefined || patched(patchId);
-}
+  get status(): OrderStatus {
+    return this.tracker.status;
+  }
 
-type Ended = OrderOutcome;
-
-export interface OrderToCashInput {
-  incrementId: string;
-  /** A renewal order's PaymentIntent (workflows/subscription.ts): the run starts already paid. */
-  paymentIntentId?: string;
-  /** The run calls the systems as local activities (domain/eventRouting.ts starts every order run so now); absent in runs started before. */
-  localSteps?: boolean;
+  get review() {
+    return this.tracker.review;
+  }
 }
 
 /**
@@ -207,11 +90,11 @@ export interface OrderToCashInput {
  * lost dispute before shipment) runs them. Anything that is our fault parks the run for a person (reviewQueue.ts).
  */
 export async function orderToCash(input: OrderToCashInput): Promise<OrderOutcome> {
-  const run = startRun(input.incrementId, input.localSteps === true);
+  const run = startRun(input.incrementId);
   // A renewal order (workflows/subscription.ts) starts already paid, by its subscription invoice's PaymentIntent.
   if (input.paymentIntentId) run.facts = { ...run.facts, paymentIntentId: input.paymentIntentId, succeeded: true };
   try {
-    run.settings = await run.review.step(() => run.systems.config.orderSettings());
+    run.settings = await run.review.step(() => config.orderSettings());
     const unpaid = await takePayment(run);
     if (unpaid) return unpaid;
     await checkAmount(run);
@@ -239,23 +122,12 @@ export async function orderToCash(input: OrderToCashInput): Promise<OrderOutcome
   }
 }
 
-function startRun(incrementId: string, localSteps: boolean): OrderRun {
-  const status: OrderStatus = { incrementId, step: 'awaiting_payment', syncState: 'running', ids: {}, timestamps: {} };
-  const run = {
-    incrementId,
-    localSteps,
-    systems: localSteps ? asLocalActivities : asActivities,
-    status,
-    facts: noPaymentFacts,
-    flagsWeighed: 0,
-    compensations: [],
-    notified: new Set<string>(),
-    startAttributes: startAttributes(),
-  } as unknown as OrderRun;
+function startRun(incrementId: string): OrderRun {
+  const run = new OrderRun(incrementId);
+  const { status } = run;
   const isHeld = () =>
     status.syncState === 'fraud_hold' || (status.syncState === 'needs_review' && status.step === 'fraud_hold');
   setHandler(stripeEventSignal, (event: StripeEventEnvelope) => void (run.facts = foldPaymentEvent(run.facts, event)));
-  setHandler(fraudDecisionSignal, (d: FraudDecision) => void (isHeld() && (run.decision ??= d)));
   setHandler(fraudDecisionUpdate, (d: FraudDecision) => ({ decision: (run.decision = d).decision }), {
     validator: (_d: FraudDecision) => {
       // A second click, before or after the run has moved on from the hold it decided.
@@ -284,8 +156,6 @@ function startRun(incrementId: string, localSteps: boolean): OrderRun {
     run.dispute = notice;
     return { handledByOrder: run.shipped === undefined };
   });
-  setHandler(orderStatusQuery, () => status);
-  run.review = createReviewQueue(status);
   // Started by its first event's hand-over, the run carries these from the start (domain/searchAttributes.ts).
   upsertUnlessStartedWith(run.startAttributes, [{ key: MagentoOrderId, value: incrementId }]);
   upsertUnlessStartedWith(run.startAttributes, [{ key: SyncState, value: 'running' }]);
@@ -293,15 +163,11 @@ function startRun(incrementId: string, localSteps: boolean): OrderRun {
 }
 
 function reached(run: OrderRun, step: string): void {
-  run.status.step = step;
-  run.status.timestamps[step] = new Date().toISOString();
+  run.tracker.reached(step);
 }
 
 function end(run: OrderRun, outcome: OrderOutcome['outcome'], state: SyncStateValue, reason?: string): Ended {
-  reached(run, outcome);
-  setSyncState(run.status, state);
-  run.status.outcome = outcome;
-  return { outcome, status: run.status, ...(reason ? { reason } : {}) };
+  return run.tracker.end(outcome, state, reason);
 }
 
 // ── 1. Payment ──────────────────────────────────────────────────────────────────────────────────────
@@ -312,10 +178,10 @@ async function takePayment(run: OrderRun): Promise<Ended | undefined> {
   const paymentIntentId = run.facts.paymentIntentId!;
   upsertUnlessStartedWith(run.startAttributes, [{ key: StripeObjectId, value: paymentIntentId }]);
   run.status.ids.paymentIntentId = paymentIntentId;
-  run.payment = await run.review.step(() => run.systems.stripe.getPayment(paymentIntentId));
+  run.payment = await run.review.step(() => stripe.getPayment(paymentIntentId));
   run.order = await loadOrder(run);
   // Magento outlives Temporal's retention: an order it has finished with (a run started again for a late event) is left alone.
-  if (isSettledInMagento(run.order, run.payment) && since(run, 'already-settled')) {
+  if (isSettledInMagento(run.order, run.payment)) {
     if (run.facts.stripeFlags.length > 0) {
       await notifyOnce(run, 'merchant', {
         key: `fraud_warning_after_shipment:${run.incrementId}`,
@@ -338,7 +204,7 @@ async function takePayment(run: OrderRun): Promise<Ended | undefined> {
       () =>
         run.facts.succeeded || run.facts.failures > 0 || run.facts.authorized === true || run.facts.canceled === true,
     );
-    run.payment = await run.review.step(() => run.systems.stripe.getPayment(paymentIntentId));
+    run.payment = await run.review.step(() => stripe.getPayment(paymentIntentId));
   }
   if (run.payment.status === 'canceled')
     return cancelOrder(run, `PaymentIntent ${paymentIntentId} was canceled in Stripe`);
@@ -361,45 +227,42 @@ async function awaitPaymentRetry(run: OrderRun): Promise<Ended | undefined> {
   reached(run, 'payment_failed');
   const declineCode = facts.lastDeclineCode ?? run.payment.declineCode ?? 'unknown';
   await run.review.step(() =>
-    run.systems.magento.addMagentoComment({
+    magento.addMagentoComment({
       entityId: order.entityId,
       key: `payment_failed:${facts.paymentIntentId}:${facts.failures}`,
       comment: settings.paymentFailedComment.replace('{declineCode}', declineCode),
       status: settings.paymentFailedStatus,
     }),
   );
-  const payAgain = since(run, 'decline-pay-again-link')
-    ? await run.review.step(() =>
-        run.systems.stripe.createRetryCheckoutSession({
-          incrementId,
-          amountMinor: order.grandTotalMinor,
-          currency: order.currency,
-          expiresAt: Math.floor((Date.now() + settings.paymentRetryWindowMs) / 1000),
-          customerEmail: order.customer.email,
-          idempotencyKey: `${workflowInfo().workflowId}:pay-again`,
-          successUrl: settings.retryCheckout?.successUrl ?? 'https://shop.example/',
-          cancelUrl: settings.retryCheckout?.cancelUrl ?? 'https://shop.example/',
-        }),
-      )
-    : undefined;
-  if (payAgain) run.status.ids.payAgainUrl = payAgain.url;
+  const payAgain = await run.review.step(() =>
+    stripe.createRetryCheckoutSession({
+      incrementId,
+      amountMinor: order.grandTotalMinor,
+      currency: order.currency,
+      expiresAt: Math.floor((Date.now() + settings.paymentRetryWindowMs) / 1000),
+      customerEmail: order.customer.email,
+      idempotencyKey: `${workflowInfo().workflowId}:pay-again`,
+      successUrl: settings.retryCheckout?.successUrl ?? 'https://shop.example/',
+      cancelUrl: settings.retryCheckout?.cancelUrl ?? 'https://shop.example/',
+    }),
+  );
+  run.status.ids.payAgainUrl = payAgain.url;
   await notifyOnce(run, 'customer', {
     key: `payment_failed:${incrementId}`,
     template: 'payment_failed',
     orderId: incrementId,
     to: order.customer.email,
     subject: `Your payment for order ${incrementId} did not go through`,
-    detail: payAgain ? `${declineCode}. Pay again: ${payAgain.url}` : declineCode,
+    detail: `${declineCode}. Pay again: ${payAgain.url}`,
   });
   const paidInTime = await condition(
     () => run.facts.succeeded || run.facts.authorized === true || run.facts.canceled === true,
     settings.paymentRetryWindowMs,
   );
-  if (payAgain)
-    await run.review.step(() => run.systems.stripe.expireCheckoutSession({ sessionId: payAgain.sessionId }));
+  await run.review.step(() => stripe.expireCheckoutSession({ sessionId: payAgain.sessionId }));
   if (!paidInTime || run.facts.canceled) {
     await run.review.step(() =>
-      run.systems.magento.cancelMagentoOrder({
+      magento.cancelMagentoOrder({
         entityId: order.entityId,
         key: 'canceled_unpaid',
         notifyCustomer: true,
@@ -409,7 +272,7 @@ async function awaitPaymentRetry(run: OrderRun): Promise<Ended | undefined> {
     return end(run, 'canceled_unpaid', 'failed');
   }
   // The successful retry may be another PaymentIntent (the pay-again Checkout): read the one that succeeded.
-  run.payment = await run.review.step(() => run.systems.stripe.getPayment(run.facts.paymentIntentId!));
+  run.payment = await run.review.step(() => stripe.getPayment(run.facts.paymentIntentId!));
   run.order = await loadOrder(run);
   return undefined;
 }
@@ -417,7 +280,7 @@ async function awaitPaymentRetry(run: OrderRun): Promise<Ended | undefined> {
 /** A canceled PaymentIntent is the customer's or merchant's decision: the Magento order is canceled and the run ends. */
 async function cancelOrder(run: OrderRun, reason: string): Promise<Ended> {
   await run.review.step(() =>
-    run.systems.magento.cancelMagentoOrder({
+    magento.cancelMagentoOrder({
       entityId: run.order.entityId,
       key: 'canceled_payment',
       notifyCustomer: true,
@@ -432,7 +295,7 @@ async function checkAmount(run: OrderRun): Promise<void> {
   let attempts = 0;
   await run.review.step(async () => {
     if (attempts++ > 0) {
-      run.payment = await run.systems.stripe.getPayment(run.payment.paymentIntentId);
+      run.payment = await stripe.getPayment(run.payment.paymentIntentId);
       run.order = await findOrder(run);
     }
     const { payment, order } = run;
@@ -442,8 +305,6 @@ async function checkAmount(run: OrderRun): Promise<void> {
           `grand total is ${formatMoney(order.grandTotalMinor, order.currency)}`,
       );
     }
-    // Runs started before `localSteps` read the order a second time here, the snapshot they had just checked.
-    if (!run.localSteps) run.order = await loadOrder(run);
   });
 }
 
@@ -458,14 +319,14 @@ function registerPaymentUndo(run: OrderRun): void {
       if (run.facts.disputeLost)
         return { refundedMinor: 0, alreadyRefunded: true, reason: 'charged back: the dispute was lost' };
       if (run.payment.captureMethod === 'manual') {
-        const released = await run.systems.stripe.cancelAuthorization({
+        const released = await stripe.cancelAuthorization({
           paymentIntentId,
           idempotencyKey: `${workflowInfo().workflowId}:release`,
           reason: 'abandoned',
         });
         if (released.status !== 'succeeded') return released;
       }
-      return run.systems.stripe.refundPayment({
+      return stripe.refundPayment({
         paymentIntentId,
         idempotencyKey,
         reason: 'requested_by_customer',
@@ -476,7 +337,7 @@ function registerPaymentUndo(run: OrderRun): void {
   run.compensations.push({
     name: 'cancel Magento order',
     undo: () =>
-      run.systems.magento.cancelMagentoOrder({
+      magento.cancelMagentoOrder({
         entityId: run.order.entityId,
         key: 'canceled_compensation',
         comment: run.facts.disputeLost
@@ -496,9 +357,9 @@ async function capture(run: OrderRun): Promise<void> {
   if (run.payment.status !== 'requires_capture') return;
   const { paymentIntentId } = run.payment;
   await run.review.step(() =>
-    run.systems.stripe.capturePayment({ paymentIntentId, idempotencyKey: `${workflowInfo().workflowId}:capture` }),
+    stripe.capturePayment({ paymentIntentId, idempotencyKey: `${workflowInfo().workflowId}:capture` }),
   );
-  run.payment = await run.review.step(() => run.systems.stripe.getPayment(paymentIntentId));
+  run.payment = await run.review.step(() => stripe.getPayment(paymentIntentId));
   run.status.ids.chargeId = run.payment.chargeId;
   reached(run, 'captured');
 }
@@ -509,7 +370,7 @@ async function capture(run: OrderRun): Promise<void> {
 async function passFraudGate(run: OrderRun): Promise<'passed' | 'rejected'> {
   const { incrementId, order, payment, settings } = run;
   const history = await run.review.step(() =>
-    run.systems.magento.magentoCustomerHistory(order.customer.email, incrementId, magentoDateTime(Date.now() - day)),
+    magento.magentoCustomerHistory(order.customer.email, incrementId, magentoDateTime(Date.now() - day)),
   );
   const assessment = await run.review.step(() =>
     assessFraud(
@@ -534,15 +395,15 @@ async function passFraudGate(run: OrderRun): Promise<'passed' | 'rejected'> {
 
 /** Holds the order in Magento and waits for the operator's decision, Stripe's review closing, or the timeout. */
 async function holdForDecision(run: OrderRun, key: string): Promise<'passed' | 'rejected'> {
-  const { incrementId, order, settings, facts } = run;
+  const { incrementId, order, settings } = run;
   const assessment = run.status.fraud!;
   run.decision = undefined;
   reached(run, 'fraud_hold');
   setSyncState(run.status, 'fraud_hold');
   assessment.heldUntil = new Date(Date.now() + settings.fraud.holdTimeoutMs).toISOString();
-  if (since(run, 'fraud-hold-memo')) showHoldInVisibility(run);
+  showHoldInVisibility(run);
   await run.review.step(() =>
-    run.systems.magento.holdMagentoOrder({
+    magento.holdMagentoOrder({
       entityId: order.entityId,
       key,
       comment: `Held for fraud review (score ${assessment.score}): ${assessment.reasons.join('; ')}.`,
@@ -560,20 +421,9 @@ async function holdForDecision(run: OrderRun, key: string): Promise<'passed' | '
     run.facts.stripeReviewClosedAs !== undefined ||
     run.facts.fullyRefunded ||
     run.facts.canceled === true;
-  let decided: boolean;
-  if (run.localSteps) {
-    decided = await awaitDecisionWeighingNewFlags(run, ended, Date.now() + settings.fraud.holdTimeoutMs);
-  } else {
-    // Runs started before: a flag raised during the hold re-opens the gate after it. They read a review Stripe closed
-    // from the facts as they were when the hold began, so Radar's approval rejected the order; the patch mends that.
-    decided = await condition(ended, settings.fraud.holdTimeoutMs);
-  }
-  const closedAs =
-    run.localSteps || patched('hold-reads-review-closed-now')
-      ? run.facts.stripeReviewClosedAs
-      : facts.stripeReviewClosedAs;
+  const decided = await awaitDecisionWeighingNewFlags(run, ended, Date.now() + settings.fraud.holdTimeoutMs);
   run.decision ??=
-    closedAs === 'approved'
+    run.facts.stripeReviewClosedAs === 'approved'
       ? { decision: 'approve', reviewer: 'Stripe Radar review' }
       : decided
         ? {
@@ -589,7 +439,7 @@ async function holdForDecision(run: OrderRun, key: string): Promise<'passed' | '
   assessment.decision = decision;
   if (decision.decision === 'reject') return 'rejected';
   await run.review.step(() =>
-    run.systems.magento.unholdMagentoOrder({
+    magento.unholdMagentoOrder({
       entityId: order.entityId,
       key: key === 'fraud_hold' ? 'fraud_approved' : `${key}:approved`,
       comment: `Fraud hold approved by ${decision.reviewer}${decision.note ? `: ${decision.note}` : ''}.`,
@@ -643,9 +493,9 @@ function rejection(decision: FraudDecision): string {
  * customer sync to link when the guest registers in Magento. Off the money path: a failure is noted on the status.
  */
 async function makeGuestCustomer(run: OrderRun): Promise<void> {
-  if (!needsGuestStripeCustomer(run.order, run.payment, run.settings) || !since(run, 'guest-stripe-customer')) return;
+  if (!needsGuestStripeCustomer(run.order, run.payment, run.settings)) return;
   try {
-    const guest = await run.systems.guestCustomers.ensureGuestStripeCustomer({ guest: guestCustomerOf(run.order) });
+    const guest = await offMoneyPath.ensureGuestStripeCustomer({ guest: guestCustomerOf(run.order) });
     run.status.ids.stripeCustomerId = guest.customerId;
   } catch (err) {
     if (isCancellation(err)) throw err;
@@ -662,7 +512,7 @@ async function makeGuestCustomer(run: OrderRun): Promise<void> {
 async function invoice(run: OrderRun): Promise<void> {
   const { order, payment } = run;
   const created = await run.review.step(() =>
-    run.systems.magento.invoiceMagentoOrder({
+    magento.invoiceMagentoOrder({
       entityId: order.entityId,
       chargeId: payment.chargeId!,
       paymentIntentId: payment.paymentIntentId,
@@ -674,7 +524,7 @@ async function invoice(run: OrderRun): Promise<void> {
   run.compensations.unshift({
     name: 'credit memo',
     undo: () =>
-      run.systems.magento.creditMagentoOrder({
+      magento.creditMagentoOrder({
         entityId: order.entityId,
         key: 'creditmemo_compensation',
         notifyCustomer: true,
@@ -689,32 +539,32 @@ async function invoice(run: OrderRun): Promise<void> {
 async function orderInErp(run: OrderRun): Promise<void> {
   const { incrementId, order, settings } = run;
   const orderDate = dateOf(order.createdAt) ?? today();
-  const customer = await run.review.step(() => run.systems.erp.upsertErpCustomer(erpCustomerFor(order, settings.erp)));
+  const customer = await run.review.step(() => erp.upsertErpCustomer(erpCustomerFor(order, settings.erp)));
   const salesOrder = await run.review.step(() => {
     const input = erpSalesOrderFor(order, customer, settings.erp, orderDate);
     checkErpTotals(order, input);
-    return run.systems.erp.createErpSalesOrder(input);
+    return erp.createErpSalesOrder(input);
   });
   run.erpCustomer = customer;
   run.status.ids.erpSalesOrder = salesOrder.name;
   reached(run, 'erp_ordered');
   run.compensations.unshift({
     name: 'cancel ERP sales order',
-    undo: () => run.systems.erp.cancelErpSalesOrder(incrementId),
+    undo: () => erp.cancelErpSalesOrder(incrementId),
   });
 }
 
 /** WMS fulfilment order; the warehouse refusing the goods (out of stock, undeliverable) reverses the order. */
 async function fulfil(run: OrderRun): Promise<void> {
   const fulfilment = await run.review
-    .step(() => run.systems.wms.createWmsOrder(wmsOrderFor(run.order, run.settings.wms)), { refusalsReverse: true })
+    .step(() => wms.createWmsOrder(wmsOrderFor(run.order, run.settings.wms)), { refusalsReverse: true })
     .catch((err: unknown) => {
       throw err instanceof BusinessRefused
         ? new BusinessRefused(`the warehouse refused the order: ${err.message}`)
         : err;
     });
   run.status.ids.wmsOrderId = fulfilment.orderId;
-  run.compensations.unshift({ name: 'cancel WMS order', undo: () => run.systems.wms.cancelWmsOrder(run.incrementId) });
+  run.compensations.unshift({ name: 'cancel WMS order', undo: () => wms.cancelWmsOrder(run.incrementId) });
   reached(run, 'awaiting_shipment');
   setSyncState(run.status, 'awaiting_shipment');
 }
@@ -758,7 +608,7 @@ async function waitForShipment(run: OrderRun): Promise<string | undefined> {
       if ((await reopenFraudGate(run)) === 'rejected') return rejection(run.decision!);
       continue;
     }
-    const wmsOrder = await run.review.step(() => run.systems.wms.getWmsOrder(incrementId));
+    const wmsOrder = await run.review.step(() => wms.getWmsOrder(incrementId));
     const tracking = wmsOrder?.shipments?.find((s) => s.tracking?.tracking_number)?.tracking;
     if (tracking?.tracking_number) {
       run.shipped = {
@@ -797,7 +647,7 @@ async function holdForDispute(run: OrderRun): Promise<void> {
   const entityId = run.order.entityId;
   if (notice.status === 'opened' && !run.disputeHeld) {
     await run.review.step(() =>
-      run.systems.magento.holdMagentoOrder({
+      magento.holdMagentoOrder({
         entityId,
         key: `dispute_hold:${notice.disputeId}`,
         comment: `Held: the payment is disputed in Stripe (${notice.reason}, ${formatMoney(notice.amountMinor, notice.currency)}), dispute ${notice.disputeId}.`,
@@ -806,7 +656,7 @@ async function holdForDispute(run: OrderRun): Promise<void> {
     run.disputeHeld = true;
   } else if (notice.status !== 'opened' && run.disputeHeld) {
     await run.review.step(() =>
-      run.systems.magento.unholdMagentoOrder({
+      magento.unholdMagentoOrder({
         entityId,
         key: `dispute_${notice.status}:${notice.disputeId}:released`,
         comment: `Released: Stripe dispute ${notice.disputeId} was ${notice.status}.`,
@@ -835,7 +685,7 @@ async function close(run: OrderRun): Promise<void> {
   const { incrementId, order, payment, settings } = run;
   const shipped = run.shipped!;
   const shipment = await run.review.step(() =>
-    run.systems.magento.shipMagentoOrder({
+    magento.shipMagentoOrder({
       entityId: order.entityId,
       notifyCustomer: true,
       track: {
@@ -849,21 +699,11 @@ async function close(run: OrderRun): Promise<void> {
   const customer = run.erpCustomer!;
   const shippedOn = dateOf(shipped.shippedAt) ?? today();
   // From the Sales Order as the ERP holds it: a refund before shipment has amended it to what the customer kept.
-  const salesInvoice = since(run, 'invoice-live-sales-order')
-    ? await run.review.step(() => run.systems.erp.invoiceErpSalesOrder({ poNo: incrementId, date: shippedOn }))
-    : await run.review.step(() =>
-        run.systems.erp.createErpSalesInvoice({
-          ...erpSalesOrderFor(order, customer, settings.erp, shippedOn),
-          poNo: incrementId,
-          salesOrder: String(run.status.ids.erpSalesOrder),
-          date: shippedOn,
-        }),
-      );
+  const salesInvoice = await run.review.step(() => erp.invoiceErpSalesOrder({ poNo: incrementId, date: shippedOn }));
   run.status.ids.erpSalesInvoice = salesInvoice.name;
-  const invoicedOrder = (salesInvoice as { salesOrder?: string }).salesOrder;
-  if (invoicedOrder) run.status.ids.erpSalesOrder = invoicedOrder;
+  if (salesInvoice.salesOrder) run.status.ids.erpSalesOrder = salesInvoice.salesOrder;
   const paymentEntry = await run.review.step(() =>
-    run.systems.erp.createErpPaymentEntry({
+    erp.createErpPaymentEntry({
       salesInvoice: salesInvoice.name,
       customer,
       company: settings.erp.company,
@@ -907,9 +747,7 @@ type Notice = Parameters<NotifyActivities['notifyCustomer']>[0];
 async function notifyOnce(run: OrderRun, audience: 'customer' | 'merchant', notice: Notice): Promise<void> {
   if (run.notified.has(notice.key)) return;
   await run.review
-    .step(() =>
-      audience === 'customer' ? run.systems.notify.notifyCustomer(notice) : run.systems.notify.notifyMerchant(notice),
-    )
+    .step(() => (audience === 'customer' ? notify.notifyCustomer(notice) : notify.notifyMerchant(notice)))
     .catch((err) => {
       if (!(err instanceof SkippedByOperator)) throw err;
       run.status.ids[`skipped:notice:${notice.key}`] = 'skipped by operator';
@@ -917,14 +755,9 @@ async function notifyOnce(run: OrderRun, audience: 'customer' | 'merchant', noti
   run.notified.add(notice.key);
 }
 
-/**
- * The Magento order as a compact snapshot, or undefined while Magento has none; a found order's entity id goes on the
- * status. Runs started before snapshots read the whole order and map it here, so their histories replay.
- */
+/** The Magento order as a compact snapshot, or undefined while Magento has none; a found order's entity id goes on the status. */
 async function lookUpOrder(run: OrderRun): Promise<OrderSnapshot | undefined> {
-  const found = since(run, 'order-snapshot')
-    ? await run.systems.magento.loadOrderSnapshot(run.incrementId)
-    : await run.systems.magento.findMagentoOrder(run.incrementId).then((order) => order && orderSnapshotOf(order));
+  const found = await magento.loadOrderSnapshot(run.incrementId);
   if (found) run.status.ids.magentoEntityId = found.entityId;
   return found;
 }
@@ -943,17 +776,15 @@ async function findOrder(run: OrderRun): Promise<OrderSnapshot> {
  * durable backoff (up to `orderWaitMaxMs`) before parking.
  */
 async function loadOrder(run: OrderRun): Promise<OrderSnapshot> {
-  if (since(run, 'order-wait-backoff')) {
-    const waitMaxMs = run.settings?.orderWaitMaxMs ?? 15 * 60_000;
-    for (
-      let waitedMs = 0, pauseMs = 5_000;
-      waitedMs < waitMaxMs;
-      waitedMs += pauseMs, pauseMs = Math.min(pauseMs * 2, 5 * 60_000)
-    ) {
-      const found = await run.review.step(() => lookUpOrder(run));
-      if (found) return found;
-      await sleep(Math.min(pauseMs, waitMaxMs - waitedMs));
-    }
+  const waitMaxMs = run.settings.orderWaitMaxMs ?? 15 * 60_000;
+  for (
+    let waitedMs = 0, pauseMs = 5_000;
+    waitedMs < waitMaxMs;
+    waitedMs += pauseMs, pauseMs = Math.min(pauseMs * 2, 5 * 60_000)
+  ) {
+    const found = await run.review.step(() => lookUpOrder(run));
+    if (found) return found;
+    await sleep(Math.min(pauseMs, waitMaxMs - waitedMs));
   }
   return run.review.step(() => findOrder(run));
 }

@@ -1,11 +1,4 @@
-import {
-  condition,
-  patched,
-  proxyActivities,
-  setHandler,
-  upsertSearchAttributes,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { condition, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { formatMoney } from '../domain/money';
 import {
   isUnpaidStatus,
@@ -23,23 +16,18 @@ import {
   journalFor,
   mismatchReason,
   missingGlAccounts,
-  summarizePayout,
   summarizeTally,
   type PayoutDetails,
   type PayoutJournal,
-  type PayoutLine,
-  type PayoutReport,
   type PayoutSummary,
 } from '../domain/reconciliation';
 import { StripeObjectId } from '../domain/searchAttributes';
 import type { StripeEventEnvelope } from '../domain/stripeEvents';
-import type { CreatedDoc, ErpActivities } from '../activities/erp/activities';
-import type { ReportActivities } from '../activities/reports/activities';
-import type { SettingsActivities } from '../activities/settings';
-import type { StripeActivities } from '../activities/stripe/activities';
-import type { PayoutTransactionActivities } from '../activities/stripe/payoutTransactions';
-import { defineStatusQuery, stripeEventSignal } from './messages';
-import { createReviewQueue, permanentFailure, setSyncState, SkippedByOperator, type Tracked } from './reviewQueue';
+import type { CreatedDoc } from '../activities/erp/activities';
+import { defineStatusQuery, stripeEventSignal } from '../messages/runs';
+import { createReviewQueue, permanentFailure, setSyncState, SkippedByOperator } from './reviewQueue';
+import { payoutSystems } from './systems';
+import type { Tracked } from '../messages/runs';
 
 // ── Messages ────────────────────────────────────────────────────────────────────────────────────────
 export interface PayoutStatus extends Tracked {
@@ -54,39 +42,18 @@ export interface PayoutStatus extends Tracked {
 
 export const payoutStatusQuery = defineStatusQuery<PayoutStatus>();
 
-// ── Activities, per system ──────────────────────────────────────────────────────────────────────────
-const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' } as const;
-const stripe = proxyActivities<StripeActivities>({ startToCloseTimeout: '1 minute', retry });
-/**
- * The whole payout is read by one activity that writes each page to the report store and heartbeats its checkpoint
- * (cursor and running totals). One activity per page would put three events per 100 lines in this run's history
- * (600 for 20,000 lines, past Temporal's 50,000-event limit at about 1.7 million) and need continue-as-new to carry the
- * review queue and status across runs; one heartbeating activity keeps the history the same few events at any size,
- * and a retried attempt resumes from its last heartbeat instead of starting over. A page must arrive within the
- * heartbeat timeout; the whole reading gets two hours per attempt.
- */
-const reading = proxyActivities<PayoutTransactionActivities>({
-  startToCloseTimeout: '2 hours',
-  heartbeatTimeout: '1 minute',
-  retry,
-});
-const erp = proxyActivities<ErpActivities>({ startToCloseTimeout: '1 minute', retry });
-const reports = proxyActivities<ReportActivities>({ startToCloseTimeout: '1 minute', retry });
-const config = proxyActivities<SettingsActivities>({ startToCloseTimeout: '10 seconds', retry });
+const { reading, stripe, erp, reports, config } = payoutSystems;
 
 /** Stripe lists an automatic payout's transactions completely only once it has reconciled the payout. */
 const reconciliationWaitMs = 24 * 3600 * 1000;
 
 type Review = ReturnType<typeof createReviewQueue>;
 
-/** A payout's transactions as read: into the report store (a head to publish) or, for old runs, into history (the lines). */
-type Reading =
-  | {
-      summary: PayoutSummary;
-      head: Omit<PayoutReportHead, 'payout' | 'summary' | 'journalEntry' | 'notes'>;
-      lines?: undefined;
-    }
-  | { summary: PayoutSummary; lines: PayoutLine[]; head?: undefined };
+/** A payout's transactions as read into the report store: their totals, and the report's head to publish. */
+interface Reading {
+  summary: PayoutSummary;
+  head: Omit<PayoutReportHead, 'payout' | 'summary' | 'journalEntry' | 'notes'>;
+}
 
 /**
  * One Stripe payout, ID `payout:<po_…>`: wait until Stripe has reconciled it, read every balance transaction it swept
@@ -96,8 +63,6 @@ type Reading =
  * gets a reversing entry (`<po_…>:reversal`), once; one that failed before is not booked at all.
  */
 export async function payoutReconciliation(input: { payoutId: string }): Promise<AnyPayoutRunResult> {
-  // Runs from before the report store read the payout a page per activity and returned every line (kept for their histories).
-  const storesReport = patched('payout-report-store');
   const { payoutId } = input;
   const status: PayoutStatus = {
     payoutId,
@@ -130,7 +95,7 @@ export async function payoutReconciliation(input: { payoutId: string }): Promise
     setSyncState(status, 'completed');
     return result;
   };
-  const unpaid = (payout: PayoutDetails) => storesReport && isUnpaidStatus(payout.status);
+  const unpaid = (payout: PayoutDetails) => isUnpaidStatus(payout.status);
 
   let payout: PayoutDetails | undefined;
   let summary: PayoutSummary | undefined;
@@ -143,7 +108,7 @@ export async function payoutReconciliation(input: { payoutId: string }): Promise
     // 2. Until Stripe has reconciled an automatic payout, its list of transactions may be incomplete.
     if (payout.automatic && !seen.reconciled && payout.reconciliationStatus !== 'completed') {
       reached('awaiting_reconciliation');
-      if (!(await condition(() => seen.reconciled || (storesReport && seen.unpaid), reconciliationWaitMs))) {
+      if (!(await condition(() => seen.reconciled || seen.unpaid, reconciliationWaitMs))) {
         notes.push(
           `Stripe had not sent payout.reconciliation_completed 24 hours after ${seen.paid ? 'payout.paid' : 'the first payout event'}; ` +
             'reconciled with the balance transactions Stripe listed then.',
@@ -157,7 +122,7 @@ export async function payoutReconciliation(input: { payoutId: string }): Promise
       // 3. Every balance transaction the payout swept, into the report store; only running totals come back.
       reached('reading_transactions');
       const current: PayoutDetails = payout;
-      const read = storesReport ? await readIntoStore(current, readingNumber) : await readIntoHistory(current);
+      const read = await readIntoStore(current, readingNumber);
       summary = read.summary;
 
       // 4. Their nets must add up to the payout, to the minor unit; otherwise a person looks before anything is booked.
@@ -168,7 +133,7 @@ export async function payoutReconciliation(input: { payoutId: string }): Promise
         payout = await review.step(() => stripe.getPayout(payoutId));
         continue;
       }
-      if (storesReport && seen.unpaid) {
+      if (seen.unpaid) {
         payout = await review.step(() => stripe.getPayout(payoutId));
         if (unpaid(payout)) return finish(await undoPayout(payout));
       }
@@ -181,22 +146,20 @@ export async function payoutReconciliation(input: { payoutId: string }): Promise
       const journalEntry = { ...entry, journal };
 
       // 6. The report becomes readable once the payout is booked.
-      const head: PayoutReportHead | undefined = read.head && {
+      const head: PayoutReportHead = {
         ...read.head,
         payout: current,
         summary,
         journalEntry,
         notes,
       };
-      if (head) await review.step(() => reports.publishPayoutReport(head));
+      await review.step(() => reports.publishPayoutReport(head));
       // 7. A payout can still fail days after it was paid (the bank returns it): then its entry is reversed, once.
       if (seen.unpaid) {
         const latest = await review.step(() => stripe.getPayout(payoutId));
         if (isUnpaidStatus(latest.status)) return finish(await undoPayout(latest, head));
       }
-      return finish<PayoutReportHead | PayoutReport>(
-        head ?? { outcome: 'reconciled', payout: current, summary, lines: read.lines ?? [], journalEntry, notes },
-      );
+      return finish(head);
     }
   } catch (err) {
     if (!(err instanceof SkippedByOperator)) throw err;
@@ -228,22 +191,6 @@ export async function payoutReconciliation(input: { payoutId: string }): Promise
         ...(collected.window ? { window: collected.window } : {}),
       },
     };
-  }
-
-  /** Runs from before the report store: a page (100) per activity, every line through history. */
-  async function readIntoHistory(current: PayoutDetails): Promise<Reading> {
-    const lines: PayoutLine[] = [];
-    status.pages = 0;
-    status.lines = 0;
-    let startingAfter: string | undefined;
-    do {
-      const page = await review.step(() => stripe.listPayoutTransactionsPage({ payoutId, startingAfter }));
-      lines.push(...page.lines);
-      status.pages += 1;
-      status.lines = lines.length;
-      startingAfter = page.hasMore ? page.lastId : undefined;
-    } while (startingAfter !== undefined);
-    return { summary: summarizePayout(lines, current), lines };
   }
 
   async function book(

@@ -1,16 +1,14 @@
-import { condition, patched, proxyActivities, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
+import { condition, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import { formatMoney } from '../domain/money';
 import { StripeObjectId, type SyncStateValue } from '../domain/searchAttributes';
 import type { OrderSettings } from '../domain/settings';
-import type { ErpActivities } from '../activities/erp/activities';
-import type { IntakeActivities } from '../activities/intake/activities';
-import type { MagentoActivities } from '../activities/magento/activities';
-import type { SettingsActivities } from '../activities/settings';
-import type { RefundSnapshot, StripeActivities } from '../activities/stripe/activities';
-import { externalCall, localCall } from './activityOptions';
+import type { RefundSnapshot } from '../activities/stripe/activities';
+import { trackRun, type TrackedRun } from './runStatus';
+import { systems } from './systems';
 import { magentoOrderOrPark, orderNamedBy, tagOrder } from './afterSale';
-import { defineStatusQuery, stripeEventSignal } from './messages';
-import { createReviewQueue, setSyncState, SkippedByOperator, type Tracked } from './reviewQueue';
+import { defineStatusQuery, stripeEventSignal } from '../messages/runs';
+import { setSyncState, SkippedByOperator } from './reviewQueue';
+import type { Tracked } from '../messages/runs';
 
 export interface RefundStatus extends Tracked {
   refundId: string;
@@ -35,22 +33,33 @@ export interface RefundOutcome {
 
 export const refundStatusQuery = defineStatusQuery<RefundStatus>();
 
-const stripe = proxyActivities<StripeActivities>(externalCall);
-const magento = proxyActivities<MagentoActivities>(externalCall);
-const erp = proxyActivities<ErpActivities>(externalCall);
-const intake = proxyActivities<IntakeActivities>(externalCall);
-const config = proxyActivities<SettingsActivities>(localCall);
+const { stripe, magento, erp, intake, config } = systems;
 
 const hour = 3600_000;
 
-interface RefundRun {
-  status: RefundStatus;
-  review: ReturnType<typeof createReviewQueue>;
-  settings: OrderSettings;
-  refund: RefundSnapshot;
-  incrementId: string;
+/** One refund's run: the pieces of state its steps share. Fields marked `!` are set by the step that reads them. */
+class RefundRun {
+  readonly tracker: TrackedRun<RefundOutcome['outcome'], RefundStatus>;
+  settings!: OrderSettings;
+  refund!: RefundSnapshot;
+  incrementId!: string;
   /** Stripe events about this refund since the last look (each is a reason to read it again). */
-  nudges: number;
+  nudges = 0;
+
+  constructor(refundId: string) {
+    this.tracker = trackRun(
+      { refundId, step: 'started', syncState: 'running', ids: {}, timestamps: {} },
+      refundStatusQuery,
+    );
+  }
+
+  get status(): RefundStatus {
+    return this.tracker.status;
+  }
+
+  get review() {
+    return this.tracker.review;
+  }
 }
 
 /**
@@ -109,27 +118,20 @@ export async function refund(input: { refundId: string }): Promise<RefundOutcome
 }
 
 function startRun(refundId: string): RefundRun {
-  const status: RefundStatus = { refundId, step: 'started', syncState: 'running', ids: {}, timestamps: {} };
-  const run = { status, nudges: 0 } as unknown as RefundRun;
+  const run = new RefundRun(refundId);
   setHandler(stripeEventSignal, () => void (run.nudges += 1));
-  setHandler(refundStatusQuery, () => status);
-  run.review = createReviewQueue(status);
   upsertSearchAttributes([{ key: StripeObjectId, value: refundId }]);
-  setSyncState(status, 'running');
+  setSyncState(run.status, 'running');
   return run;
 }
 
 function reached(run: RefundRun, step: string): void {
-  run.status.step = step;
-  run.status.timestamps[step] = new Date().toISOString();
+  run.tracker.reached(step);
 }
 
 function end(run: RefundRun, outcome: RefundOutcome['outcome'], state: SyncStateValue, reason?: string): RefundOutcome {
-  reached(run, outcome);
-  setSyncState(run.status, state);
-  run.status.outcome = outcome;
   run.status.refund = run.refund;
-  return { outcome, status: run.status, ...(reason ? { reason } : {}) };
+  return run.tracker.end(outcome, state, reason);
 }
 
 /** The order the refunded payment names; a refund of a payment that names none parks (a retry reads Stripe again). */
@@ -190,45 +192,37 @@ async function creditInErp(run: RefundRun): Promise<void> {
   const { refundId, amountMinor, currency, reason } = run.refund;
   const date = run.refund.createdAt.slice(0, 10);
   const { bankAccount: paidFrom, company } = run.settings.erp;
-  for (;;) {
-    const docs = await run.review.step(() => erp.erpDocsOfOrder(run.incrementId));
-    if (docs.salesInvoice) return creditNote(docs.salesInvoice, docs.customer!);
-    if (!docs.salesOrder || docs.salesOrderCancelled) {
-      run.status.ids.erp = docs.salesOrder
-        ? `Sales Order ${docs.salesOrder} cancelled: nothing to credit`
-        : 'no ERP order: nothing to credit';
-      return;
-    }
-    if (patched('erp-amend-before-invoice')) {
-      const amended = await run.review.step(() =>
-        erp.amendErpSalesOrderForRefund({ poNo: run.incrementId, refundId, amountMinor }),
-      );
-      if (amended.outcome === 'invoiced') return creditNote(amended.salesInvoice, amended.customer);
-      if (amended.outcome === 'nothing_to_amend') {
-        run.status.ids.erp = `${amended.reason}: nothing to credit`;
-        return;
-      }
-      run.status.ids.erpSalesOrder = amended.salesOrder;
-      const payment = await run.review.step(() =>
-        erp.createErpRefundPayment({
-          poNo: run.incrementId,
-          customer: amended.customer,
-          company,
-          amountMinor,
-          currency,
-          referenceNo: refundId,
-          date,
-          paidFrom,
-        }),
-      );
-      run.status.ids.erpRefundPayment = payment.name;
-      reached(run, 'erp_order_amended');
-      return;
-    }
-    reached(run, 'awaiting_erp_invoice');
-    run.status.ids.erpSalesOrder = docs.salesOrder;
-    await sleep(run.settings.refunds?.erpInvoiceWaitMs ?? 6 * hour);
+  const docs = await run.review.step(() => erp.erpDocsOfOrder(run.incrementId));
+  if (docs.salesInvoice) return creditNote(docs.salesInvoice, docs.customer!);
+  if (!docs.salesOrder || docs.salesOrderCancelled) {
+    run.status.ids.erp = docs.salesOrder
+      ? `Sales Order ${docs.salesOrder} cancelled: nothing to credit`
+      : 'no ERP order: nothing to credit';
+    return;
   }
+  const amended = await run.review.step(() =>
+    erp.amendErpSalesOrderForRefund({ poNo: run.incrementId, refundId, amountMinor }),
+  );
+  if (amended.outcome === 'invoiced') return creditNote(amended.salesInvoice, amended.customer);
+  if (amended.outcome === 'nothing_to_amend') {
+    run.status.ids.erp = `${amended.reason}: nothing to credit`;
+    return;
+  }
+  run.status.ids.erpSalesOrder = amended.salesOrder;
+  const payment = await run.review.step(() =>
+    erp.createErpRefundPayment({
+      poNo: run.incrementId,
+      customer: amended.customer,
+      company,
+      amountMinor,
+      currency,
+      referenceNo: refundId,
+      date,
+      paidFrom,
+    }),
+  );
+  run.status.ids.erpRefundPayment = payment.name;
+  reached(run, 'erp_order_amended');
 
   async function creditNote(salesInvoice: string, customer: string): Promise<void> {
     const note = await run.review.step(() =>

@@ -11,7 +11,7 @@ import {
 } from '@temporalio/workflow';
 import { isBusinessRefusalType } from '../domain/failures';
 import { SyncState, type SyncStateValue } from '../domain/searchAttributes';
-import { retrySignal, retryUpdate, skipSignal, skipUpdate, type OperatorNote, type ParkedAction } from './messages';
+import { retryUpdate, skipUpdate, type OperatorNote, type ParkedAction, type Tracked } from '../messages/runs';
 
 /** An operator chose to skip a parked run: the run ends without finishing its work. */
 export class SkippedByOperator extends Error {
@@ -21,11 +21,6 @@ export class SkippedByOperator extends Error {
 /** A system refused for a business reason at a step where the process expects it (the warehouse has no stock). */
 export class BusinessRefused extends Error {
   override name = 'BusinessRefused';
-}
-
-export interface Tracked {
-  syncState: SyncStateValue;
-  reviewReason?: string;
 }
 
 /** Keeps the SyncState search attribute and the run's status in step. */
@@ -63,15 +58,11 @@ export interface StepOptions {
 
 /**
  * The review queue (dead letters): a run that hits an error no retry can fix parks itself with SyncState=needs_review
- * and a reason an operator understands, and waits for `retry` or `skip` (Updates that answer at once, or the signals
- * older clients send). It blocks nothing else.
+ * and a reason an operator understands, and waits for the operator's `retry` or `skip` (Updates that answer at once). It blocks nothing else.
  */
 export function createReviewQueue(tracked: Tracked) {
   let action: ParkedAction | undefined;
   let parked = false;
-  const onAction = (chosen: ParkedAction) => () => void (parked && (action ??= chosen));
-  setHandler(retrySignal, onAction('retry'));
-  setHandler(skipSignal, onAction('skip'));
   const notParked = (_note: OperatorNote): void => {
     if (!parked || action !== undefined) throw new Error(`not parked (${tracked.syncState})`);
   };

@@ -1,6 +1,6 @@
-import { proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { IntakeActivities } from '../activities/intake/activities';
-import { defineStatusQuery } from './messages';
+import { setHandler, workflowInfo } from '@temporalio/workflow';
+import { defineStatusQuery } from '../messages/runs';
+import { catchUpIntake } from './systems';
 
 export interface CatchUpProgress {
   sinceEpochSec: number;
@@ -14,10 +14,7 @@ export interface CatchUpProgress {
 
 export const catchUpStatusQuery = defineStatusQuery<CatchUpProgress>();
 
-const intake = proxyActivities<IntakeActivities>({
-  startToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
+const intake = catchUpIntake;
 
 const stripeEventRetentionSec = 30 * 24 * 3600;
 /** Scheduled runs look back this far, so consecutive runs overlap and nothing falls between them. */

@@ -1,8 +1,6 @@
-import { patched, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { setHandler, workflowInfo } from '@temporalio/workflow';
 import type { SearchAttributePair } from '@temporalio/common';
 import {
-  routeBeforeAfterSaleRuns,
-  routedToAfterSaleRunsSince,
   routeStripeEvent,
   routeToOrder,
   routeToRefund,
@@ -11,13 +9,12 @@ import {
 } from '../domain/eventRouting';
 import { StripeEventType, StripeObjectId, SyncState } from '../domain/searchAttributes';
 import type { StripeEventEnvelope } from '../domain/stripeEvents';
-import type { IntakeActivities } from '../activities/intake/activities';
-import type { NotifyActivities } from '../activities/notify/activities';
-import type { OrderReference, StripeActivities } from '../activities/stripe/activities';
-import { externalCall, localExternalCall } from './activityOptions';
-import { defineStatusQuery } from './messages';
+import type { OrderReference } from '../activities/stripe/activities';
+import { localSystems, systems } from './systems';
+import { defineStatusQuery } from '../messages/runs';
 import { startAttributes, upsertUnlessStartedWith } from './searchAttributeUpdates';
-import { createReviewQueue, setSyncState, SkippedByOperator, type Tracked } from './reviewQueue';
+import { createReviewQueue, setSyncState, SkippedByOperator } from './reviewQueue';
+import type { Tracked } from '../messages/runs';
 
 export interface IntakeResult {
   eventId: string;
@@ -37,15 +34,8 @@ export interface IntakeStatus extends Tracked {
 
 export const intakeStatusQuery = defineStatusQuery<IntakeStatus>();
 
-const remote = {
-  stripe: proxyActivities<StripeActivities>(externalCall),
-  intake: proxyActivities<IntakeActivities>(externalCall),
-};
-const local = {
-  stripe: proxyLocalActivities<StripeActivities>(localExternalCall),
-  intake: proxyLocalActivities<IntakeActivities>(localExternalCall),
-};
-const notify = proxyActivities<NotifyActivities>(externalCall);
+const { stripe, intake } = localSystems;
+const { notify } = systems;
 
 /**
  * One run per accepted Stripe event, ID `stripe:<event id>`, so a redelivered event cannot start twice. Finds the
@@ -71,13 +61,7 @@ export async function stripeEventIntake(event: StripeEventEnvelope): Promise<Int
     ...extra,
   });
 
-  // Runs started as the receiver and the catch-up start them now (`intakeStart`: the attributes given) take their steps
-  // as local activities; runs started before replay as they ran, with activity tasks. The version is read from the start
-  // rather than a patch, which would cost every event's run a marker and a TemporalChangeVersion upsert.
-  const startedCurrent = start.get(StripeEventType) !== undefined;
-  const { stripe, intake } = startedCurrent ? local : remote;
-  const route = (e: StripeEventEnvelope) => routeOf(e, startedCurrent);
-  let decision = route(event);
+  let decision = routeStripeEvent(event);
   try {
     for (;;) {
       status.decision = decision;
@@ -149,7 +133,7 @@ export async function stripeEventIntake(event: StripeEventEnvelope): Promise<Int
             continue;
           }
           if ((await review.park(decision.reason)) === 'skip') throw new SkippedByOperator(decision.reason);
-          decision = route(event);
+          decision = routeStripeEvent(event);
           continue;
         }
       }
@@ -177,16 +161,6 @@ async function alertShippedOrder(
       detail: `${fraudType}, payment ${paymentIntentOf(event) ?? String(event.object.charge ?? '')}`,
     }),
   );
-}
-
-/**
- * Intake runs started before refunds and disputes had their own runs route their events to the order, so they replay.
- * A run started with its search attributes came later, and does not ask (a patch costs a TemporalChangeVersion upsert).
- */
-function routeOf(event: StripeEventEnvelope, startedCurrent: boolean): RouteDecision {
-  if (routedToAfterSaleRunsSince.has(event.type) && !startedCurrent && !patched('refund-runs'))
-    return routeBeforeAfterSaleRuns(event);
-  return routeStripeEvent(event);
 }
 
 function fromReference(

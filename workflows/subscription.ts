@@ -3,7 +3,6 @@ import {
   condition,
   continueAsNew,
   ParentClosePolicy,
-  proxyActivities,
   setHandler,
   startChild,
   upsertSearchAttributes,
@@ -17,15 +16,13 @@ import { StripeObjectId, type SyncStateValue } from '../domain/searchAttributes'
 import type { OrderSettings } from '../domain/settings';
 import type { StripeEventEnvelope } from '../domain/stripeEvents';
 import type { InvoiceSnapshot } from '../domain/subscriptions';
-import type { ErpActivities } from '../activities/erp/activities';
-import type { MagentoActivities } from '../activities/magento/activities';
 import type { NotifyActivities } from '../activities/notify/activities';
-import type { SettingsActivities } from '../activities/settings';
-import type { StripeActivities, SubscriptionSnapshot } from '../activities/stripe/activities';
-import { externalCall, localCall } from './activityOptions';
-import { defineStatusQuery, stripeEventSignal } from './messages';
+import type { SubscriptionSnapshot } from '../activities/stripe/activities';
+import { trackRun, type RunStatus, type TrackedRun } from './runStatus';
+import { systems } from './systems';
+import { defineStatusQuery, stripeEventSignal } from '../messages/runs';
 import { orderToCash } from './orderToCash';
-import { createReviewQueue, setSyncState, SkippedByOperator, type Tracked } from './reviewQueue';
+import { setSyncState, SkippedByOperator } from './reviewQueue';
 
 /** What a subscription's run carries into the next one when it continues as new. */
 export interface SubscriptionCarried {
@@ -40,9 +37,8 @@ export interface SubscriptionCarried {
   runs: number;
 }
 
-export interface SubscriptionStatus extends Tracked {
+export interface SubscriptionStatus extends RunStatus<SubscriptionOutcome['outcome']> {
   subscriptionId: string;
-  step: string;
   subscription?: SubscriptionSnapshot;
   dunning?: SubscriptionCarried['dunning'];
   renewals: number;
@@ -60,22 +56,41 @@ export interface SubscriptionOutcome {
 
 export const subscriptionStatusQuery = defineStatusQuery<SubscriptionStatus>();
 
-const stripe = proxyActivities<StripeActivities>(externalCall);
-const magento = proxyActivities<MagentoActivities>(externalCall);
-const erp = proxyActivities<ErpActivities>(externalCall);
-const notify = proxyActivities<NotifyActivities>(externalCall);
-const config = proxyActivities<SettingsActivities>(localCall);
+const { stripe, magento, erp, notify, config } = systems;
 
 const seenKept = 500;
 const graceAfterAttemptMs = 3600_000;
 
-interface SubscriptionRun {
-  subscriptionId: string;
-  state: SubscriptionCarried;
-  status: SubscriptionStatus;
-  review: ReturnType<typeof createReviewQueue>;
-  settings: OrderSettings;
-  renewalsThisRun: number;
+/** One subscription's run: the pieces of state its steps share. `settings` is set by the run's first step. */
+class SubscriptionRun {
+  readonly tracker: TrackedRun<SubscriptionOutcome['outcome'], SubscriptionStatus>;
+  settings!: OrderSettings;
+  renewalsThisRun = 0;
+
+  constructor(
+    readonly subscriptionId: string,
+    readonly state: SubscriptionCarried,
+  ) {
+    this.tracker = trackRun(
+      {
+        subscriptionId,
+        step: 'listening',
+        syncState: 'running',
+        renewals: state.renewals.length,
+        runs: state.runs,
+        timestamps: {},
+      },
+      subscriptionStatusQuery,
+    );
+  }
+
+  get status(): SubscriptionStatus {
+    return this.tracker.status;
+  }
+
+  get review() {
+    return this.tracker.review;
+  }
 }
 
 /**
@@ -128,29 +143,20 @@ export async function subscription(input: {
 
 function startRun(input: { subscriptionId: string; carried?: SubscriptionCarried }): SubscriptionRun {
   const state: SubscriptionCarried = input.carried ?? { seen: [], pending: [], renewals: [], runs: 1 };
-  const status: SubscriptionStatus = {
-    subscriptionId: input.subscriptionId,
-    step: 'listening',
-    syncState: 'running',
-    renewals: state.renewals.length,
-    runs: state.runs,
-  };
-  const run = { subscriptionId: input.subscriptionId, state, status, renewalsThisRun: 0 } as unknown as SubscriptionRun;
+  const run = new SubscriptionRun(input.subscriptionId, state);
   setHandler(stripeEventSignal, (event: StripeEventEnvelope) => {
     if (state.seen.includes(event.id)) return;
     state.seen = [...state.seen, event.id].slice(-seenKept);
     state.pending.push(event);
   });
-  setHandler(subscriptionStatusQuery, () => status);
-  run.review = createReviewQueue(status);
   upsertSearchAttributes([{ key: StripeObjectId, value: input.subscriptionId }]);
-  setSyncState(status, 'running');
+  setSyncState(run.status, 'running');
   return run;
 }
 
 function timeToContinue(run: SubscriptionRun): boolean {
   return (
-    workflowInfo().continueAsNewSuggested || run.renewalsThisRun >= (run.settings?.subscriptions?.renewalsPerRun ?? 12)
+    workflowInfo().continueAsNewSuggested || run.renewalsThisRun >= (run.settings.subscriptions?.renewalsPerRun ?? 12)
   );
 }
 
@@ -160,9 +166,7 @@ function end(
   state: SyncStateValue,
   reason?: string,
 ): SubscriptionOutcome {
-  run.status.step = outcome;
-  setSyncState(run.status, state);
-  return { outcome, status: run.status, ...(reason ? { reason } : {}) };
+  return run.tracker.end(outcome, state, reason);
 }
 
 async function handle(run: SubscriptionRun, event: StripeEventEnvelope): Promise<SubscriptionOutcome | undefined> {
@@ -192,7 +196,7 @@ async function handle(run: SubscriptionRun, event: StripeEventEnvelope): Promise
 
 /** A paid invoice: the Magento order for the renewal (once per invoice), fulfilled by its own order run; dunning ends. */
 async function renew(run: SubscriptionRun, invoiceId: string): Promise<void> {
-  run.status.step = 'renewing';
+  run.tracker.reached('renewing');
   const invoice = await run.review.step(() => stripe.getInvoice(invoiceId));
   if (run.state.dunning?.invoiceId === invoiceId) await endDunning(run, invoice);
   if (run.state.renewals.some((r) => r.invoiceId === invoiceId)) return;
@@ -216,7 +220,6 @@ async function renew(run: SubscriptionRun, invoiceId: string): Promise<void> {
     await run.review.step(async () => {
       try {
         await startChild(orderToCash, {
-          // Replay compares a child's type and ID, not its input: subscription runs recorded before `orderRunInput` still replay.
           workflowId: orderWorkflowId(order.incrementId),
           args: [
             {
@@ -237,7 +240,7 @@ async function renew(run: SubscriptionRun, invoiceId: string): Promise<void> {
   run.renewalsThisRun += 1;
   run.status.renewals = run.state.renewals.length;
   run.status.lastRenewal = run.state.renewals.at(-1);
-  run.status.step = 'listening';
+  run.tracker.reached('listening');
 }
 
 /**
@@ -249,7 +252,7 @@ async function dun(run: SubscriptionRun, invoice: InvoiceSnapshot): Promise<void
   if (invoice.status !== 'open') return mirror(run);
   const attempt = invoice.attemptCount;
   if (run.state.dunning?.invoiceId === invoice.invoiceId && run.state.dunning.attempt >= attempt) return;
-  run.status.step = 'dunning';
+  run.tracker.reached('dunning');
   run.state.dunning = {
     invoiceId: invoice.invoiceId,
     attempt,

@@ -1,13 +1,12 @@
-import { proxyActivities, setHandler, upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
+import { setHandler, upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
 import { otherChannelOf } from '../domain/channels';
 import { routeToOrder } from '../domain/eventRouting';
 import { StripeObjectId } from '../domain/searchAttributes';
 import type { StripeEventEnvelope } from '../domain/stripeEvents';
-import type { IntakeActivities } from '../activities/intake/activities';
-import type { SettingsActivities } from '../activities/settings';
-import { externalCall, localCall } from './activityOptions';
-import { defineStatusQuery, stripeEventSignal } from './messages';
-import { createReviewQueue, setSyncState, SkippedByOperator, type Tracked } from './reviewQueue';
+import { systems } from './systems';
+import { defineStatusQuery, stripeEventSignal } from '../messages/runs';
+import { createReviewQueue, setSyncState, SkippedByOperator } from './reviewQueue';
+import type { Tracked } from '../messages/runs';
 
 export interface UnmatchedPaymentStatus extends Tracked {
   paymentIntentId: string;
@@ -25,8 +24,7 @@ export interface UnmatchedPaymentResult {
 
 export const unmatchedPaymentStatusQuery = defineStatusQuery<UnmatchedPaymentStatus>();
 
-const intake = proxyActivities<IntakeActivities>(externalCall);
-const config = proxyActivities<SettingsActivities>(localCall);
+const { intake, config } = systems;
 
 /**
  * A payment that names no Magento order (`payment:<pi_…>`): one run per PaymentIntent, however many of its events

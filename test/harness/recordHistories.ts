@@ -7,8 +7,8 @@ export const historiesDir = join(__dirname, '../replay/histories');
 
 /**
  * With RECORD_HISTORIES=1, writes the full event history of the named runs to test/replay/histories/, where the replay
- * test checks that today's workflow code still replays them. Record again only when a change is meant to be
- * incompatible (and then version the workflow with patched() instead, so running workflows keep working).
+ * test checks that today's workflow code still replays them. A change that does not replay them needs a patch or a new
+ * workflow type (docs/versioning.md); record a path again only when that change has shipped.
  */
 export async function recordHistories(
   client: Client,

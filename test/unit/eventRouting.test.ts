@@ -68,7 +68,7 @@ describe('routing Stripe events to the workflow of their entity', () => {
   });
 
   it("starts each entity's workflow with its own arguments, the order's exactly as recorded histories have them", () => {
-    expect(entityWorkflowArgs('orderToCash', '000000123')).toEqual([{ incrementId: '000000123', localSteps: true }]);
+    expect(entityWorkflowArgs('orderToCash', '000000123')).toEqual([{ incrementId: '000000123' }]);
     expect(entityWorkflowArgs('payoutReconciliation', 'po_1Abc')).toEqual([{ payoutId: 'po_1Abc' }]);
   });
 

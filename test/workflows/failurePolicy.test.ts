@@ -4,8 +4,8 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowHandle } from '@temporalio/client';
 import { entityWorkflowArgs } from '../../domain/eventRouting';
 import { intakeSearchAttributes, type StripeEventEnvelope } from '../../domain/stripeEvents';
-import { skipUpdate } from '../../workflows/messages';
-import { fraudDecisionUpdate, shipmentSignal, type OrderOutcome, type OrderStatus } from '../../workflows/orderToCash';
+import { skipUpdate } from '../../messages/runs';
+import { fraudDecisionUpdate, shipmentSignal, type OrderOutcome, type OrderStatus } from '../../messages/order';
 import type { IntakeResult, IntakeStatus } from '../../workflows/stripeEventIntake';
 import { stepsInHistory } from '../harness/historySteps';
 import { recordHistories } from '../harness/recordHistories';
@@ -449,61 +449,46 @@ describe('intake never ends Failed', () => {
   });
   afterAll(() => mocked?.close());
 
-  it.each([
-    [
-      'started as before the search attributes were given (its steps activity tasks)',
-      'evt_missing_1',
-      false,
-      'intake-parked-resource-missing',
-    ],
-    [
-      'started as the receiver starts it now (its steps local activities)',
-      'evt_missing_2',
-      true,
-      'intake-parked-local-activity',
-    ],
-  ])(
-    'parks a review whose PaymentIntent Stripe no longer returns (resource_missing), and an operator can skip it: %s',
-    async (_how, eventId, current, recordAs) => {
-      const { env, taskQueue, scenarios } = mocked;
-      const workflowId = `stripe:${eventId}`;
-      scenarios.set(workflowId, {
-        failing: {
-          orderReferenceOfPaymentIntent: () =>
-            externalError('Stripe', 404, { message: 'No such payment_intent: pi_gone', code: 'resource_missing' }),
-        },
-      });
-      const envelope = {
-        id: eventId,
-        type: 'review.opened',
-        created: 1_790_000_000,
-        livemode: false,
-        objectId: 'prv_1',
-        object: { id: 'prv_1', payment_intent: 'pi_gone' },
-      };
-      const handle = await env.client.workflow.start('stripeEventIntake', {
-        workflowId,
-        taskQueue,
-        args: [envelope],
-        ...(current ? { typedSearchAttributes: intakeSearchAttributes(envelope) } : {}),
-      });
-      let status: IntakeStatus | undefined;
-      for (let i = 0; i < 200 && status?.syncState !== 'needs_review'; i++) {
-        status = await handle.query<IntakeStatus>('status').catch(() => undefined);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      expect(status?.reviewReason).toMatch(/resource_missing/);
-      const history = await handle.fetchHistory();
-      const steps = stepsInHistory(history);
-      expect({ localActivityMarkers: steps.localActivityMarkers, activityTasks: steps.activityTasks > 0 }).toEqual({
-        localActivityMarkers: current,
-        activityTasks: !current,
-      });
-      await handle.executeUpdate(skipUpdate, { args: [{ operator: 'test' }] });
-      const result: IntakeResult = await handle.result();
-      expect(result.outcome).toBe('skipped');
-      expect((await handle.describe()).status.name).toBe('COMPLETED');
-      await recordHistories(env.client, [{ name: recordAs, workflowId }]);
-    },
-  );
+  it('parks a review whose PaymentIntent Stripe no longer returns (resource_missing), and an operator can skip it; its steps are local activities', async () => {
+    const eventId = 'evt_missing_1';
+    const { env, taskQueue, scenarios } = mocked;
+    const workflowId = `stripe:${eventId}`;
+    scenarios.set(workflowId, {
+      failing: {
+        orderReferenceOfPaymentIntent: () =>
+          externalError('Stripe', 404, { message: 'No such payment_intent: pi_gone', code: 'resource_missing' }),
+      },
+    });
+    const envelope = {
+      id: eventId,
+      type: 'review.opened',
+      created: 1_790_000_000,
+      livemode: false,
+      objectId: 'prv_1',
+      object: { id: 'prv_1', payment_intent: 'pi_gone' },
+    };
+    const handle = await env.client.workflow.start('stripeEventIntake', {
+      workflowId,
+      taskQueue,
+      args: [envelope],
+      typedSearchAttributes: intakeSearchAttributes(envelope),
+    });
+    let status: IntakeStatus | undefined;
+    for (let i = 0; i < 200 && status?.syncState !== 'needs_review'; i++) {
+      status = await handle.query<IntakeStatus>('status').catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(status?.reviewReason).toMatch(/resource_missing/);
+    const history = await handle.fetchHistory();
+    const steps = stepsInHistory(history);
+    expect({ localActivityMarkers: steps.localActivityMarkers, activityTasks: steps.activityTasks > 0 }).toEqual({
+      localActivityMarkers: true,
+      activityTasks: false,
+    });
+    await handle.executeUpdate(skipUpdate, { args: [{ operator: 'test' }] });
+    const result: IntakeResult = await handle.result();
+    expect(result.outcome).toBe('skipped');
+    expect((await handle.describe()).status.name).toBe('COMPLETED');
+    await recordHistories(env.client, [{ name: 'intake-parked-resource-missing', workflowId }]);
+  });
 });

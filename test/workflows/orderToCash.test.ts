@@ -1,7 +1,9 @@
+import { fraudDecisionUpdate } from '../../messages/order';
+import { skipUpdate } from '../../messages/runs';
 import axios from 'axios';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { toMinor } from '../../domain/money';
-import type { OrderOutcome } from '../../workflows/orderToCash';
+import type { OrderOutcome } from '../../messages/order';
 import { merchantEmail, type ProductStack } from '../harness/productStack';
 import { recordHistories } from '../harness/recordHistories';
 import { deliver, eventsAbout, eventually, pay, placeOrder, shipInWms, waitForStep } from './orderFlow';
@@ -138,10 +140,8 @@ describe('orderToCash on the time-skipping server, with real activities against 
     );
 
     await env.sleep('30 hours');
-    await handleOf(order.increment_id).signal('fraudDecision', {
-      decision: 'approve',
-      reviewer: 'ops@shop.example',
-      note: 'known customer',
+    await handleOf(order.increment_id).executeUpdate(fraudDecisionUpdate, {
+      args: [{ decision: 'approve', reviewer: 'ops@shop.example', note: 'known customer' }],
     });
     await waitForStep(handleOf(order.increment_id), 'awaiting_shipment');
     await handleOf(order.increment_id).signal('shipment', await shipInWms(stack, order.increment_id));
@@ -278,7 +278,7 @@ describe('orderToCash on the time-skipping server, with real activities against 
     expect(parked.reviewReason).toBe(
       `order ${order.increment_id}: Stripe charged 49.99 USD but the Magento grand total is 50.00 USD`,
     );
-    await handleOf(order.increment_id).signal('skip', { operator: 'ops' });
+    await handleOf(order.increment_id).executeUpdate(skipUpdate, { args: [{ operator: 'ops' }] });
     const result: OrderOutcome = await handleOf(order.increment_id).result();
     expect(result.outcome).toBe('skipped');
     expect((await stack.clients.magento.listInvoices(order.entity_id)).total_count).toBe(0);

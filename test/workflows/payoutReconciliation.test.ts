@@ -1,10 +1,11 @@
+import { retryUpdate, skipUpdate } from '../../messages/runs';
 import { Client } from '@temporalio/client';
 import axios from 'axios';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type Stripe from 'stripe';
 import type { ProductActivities } from '../../activities';
-import type { FrappeDoc } from '../../activities/erp/client';
+import type { FrappeDoc } from '../../integrations/erp/client';
 import { temporalEnvSchema } from '../../config/env';
 import { formatMoney, toMinor } from '../../domain/money';
 import { createPayoutTransactionActivities } from '../../activities/stripe/payoutTransactions';
@@ -192,7 +193,7 @@ describe('payoutReconciliation on the time-skipping server, with real activities
     await deliver(steadyClient, taskQueue, events);
     const report = (await handleOf(payout.id).result()) as PayoutReportHead;
     recorded.push({
-      name: 'payout-store-reconciled',
+      name: 'payout-reconciled',
       workflowId: `payout:${payout.id}`,
       runId: (await handleOf(payout.id).describe()).runId,
     });
@@ -268,7 +269,7 @@ describe('payoutReconciliation on the time-skipping server, with real activities
     stripeView.reconciling.delete(payout.id);
 
     const report = (await handleOf(payout.id).result()) as PayoutReportHead; // time skips through the 24 h wait
-    recorded.push({ name: 'payout-store-reconciled-after-24h', workflowId: `payout:${payout.id}` });
+    recorded.push({ name: 'payout-reconciled-after-24h', workflowId: `payout:${payout.id}` });
     await expectReconciled(payout, report);
     expect(report.notes).toEqual([
       'Stripe had not sent payout.reconciliation_completed 24 hours after payout.paid; ' +
@@ -311,9 +312,9 @@ describe('payoutReconciliation on the time-skipping server, with real activities
     expect(await journalEntries(payout.id)).toHaveLength(0);
 
     stripeView.hiddenTransactions.delete(missing.id);
-    await handleOf(payout.id).signal('retry', { operator: 'ops' });
+    await handleOf(payout.id).executeUpdate(retryUpdate, { args: [{ operator: 'ops' }] });
     const report = (await handleOf(payout.id).result()) as PayoutReportHead;
-    recorded.push({ name: 'payout-store-parked-then-retried', workflowId: `payout:${payout.id}` });
+    recorded.push({ name: 'payout-parked-then-retried', workflowId: `payout:${payout.id}` });
     await expectReconciled(payout, report);
   });
 
@@ -334,7 +335,7 @@ describe('payoutReconciliation on the time-skipping server, with real activities
       expect(await journalEntries(payout.id)).toHaveLength(0);
 
       glAccounts.dispute = disputeAccount;
-      await handleOf(payout.id).signal('retry', { operator: 'ops' });
+      await handleOf(payout.id).executeUpdate(retryUpdate, { args: [{ operator: 'ops' }] });
       const report = (await handleOf(payout.id).result()) as PayoutReportHead;
       await expectReconciled(payout, report);
       // The dispute's own run books the chargeback and its fee when they happen; the payout clears their net (2 500 + 1 500 fee).
@@ -358,7 +359,7 @@ describe('payoutReconciliation on the time-skipping server, with real activities
     stripeView.hiddenTransactions.add(only.id);
     await deliver(steadyClient, taskQueue, await payoutEvents(stack, payout.id));
     await statusOf(payout.id, (s) => s.syncState === 'needs_review');
-    await handleOf(payout.id).signal('skip', { operator: 'ops' });
+    await handleOf(payout.id).executeUpdate(skipUpdate, { args: [{ operator: 'ops' }] });
 
     const result = (await handleOf(payout.id).result()) as PayoutReconciliationResult;
     expect(result).toMatchObject({

@@ -1,11 +1,12 @@
+import { skipUpdate } from '../../messages/runs';
 import axios from 'axios';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type Stripe from 'stripe';
 import { fromMinor, toMinor } from '../../domain/money';
 import type { MagentoOrder } from '../../domain/magento';
-import type { OrderOutcome } from '../../workflows/orderToCash';
+import type { OrderOutcome } from '../../messages/order';
 import type { RefundOutcome } from '../../workflows/refund';
-import { erpBooks, readErpDocuments } from '../../activities/erp/orderDocuments';
+import { erpBooks, readErpDocuments } from '../../integrations/erp/orderDocuments';
 import { orderLedger } from '../../domain/orderLedger';
 import type { ProductStack } from '../harness/productStack';
 import { recordHistories } from '../harness/recordHistories';
@@ -238,7 +239,7 @@ describe('refunds after the sale: one run per Stripe refund, one credit memo eac
       (await stack.clients.magento.getOrder(order.entity_id)).status_histories?.map((h) => h.comment ?? '') ?? [];
     expect(comments.some((c) => c.includes(`Stripe refund ${refund.id}`) && c.includes('failed'))).toBe(true);
 
-    await handle.signal('skip', { operator: 'ops', note: 'refunded by bank transfer' });
+    await handle.executeUpdate(skipUpdate, { args: [{ operator: 'ops', note: 'refunded by bank transfer' }] });
     const outcome: RefundOutcome = await handle.result();
     expect(outcome.outcome).toBe('failed_in_stripe');
   });
@@ -270,7 +271,7 @@ describe('refunds after the sale: one run per Stripe refund, one credit memo eac
     expect(
       comments.some((c) => c.includes(`credit memo ${memos[0]!.entity_id} records a refund that did not happen`)),
     ).toBe(true);
-    await handle.signal('skip', { operator: 'ops' });
+    await handle.executeUpdate(skipUpdate, { args: [{ operator: 'ops' }] });
     expect(((await handle.result()) as RefundOutcome).outcome).toBe('failed_in_stripe');
   });
 
@@ -283,6 +284,8 @@ describe('refunds after the sale: one run per Stripe refund, one credit memo eac
     expect(outcome.outcome).toBe('reversed_by_order');
     const reversed: OrderOutcome = await orderHandle(order.increment_id).result();
     expect(reversed.outcome).toBe('compensated');
+    recorded.push({ name: 'order-refunded-before-shipment', workflowId: `order:${order.increment_id}` });
+    recorded.push({ name: 'refund-reversed-by-order', workflowId: `refund:${refund.id}` });
     const refunds = await stack.stripe.refunds.list({ payment_intent: pi.id });
     expect(refunds.data.map((r) => r.id)).toEqual([refund.id]);
     const memos = (await stack.clients.magento.listCreditMemos(order.entity_id)).items;

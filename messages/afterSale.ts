@@ -1,26 +1,4 @@
-import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { StripeEventEnvelope } from '../domain/stripeEvents';
-
-/** Messages every long-running workflow understands (DESIGN.md section 5). */
-export const stripeEventSignal = defineSignal<[StripeEventEnvelope]>('stripeEvent');
-
-export interface OperatorNote {
-  operator?: string;
-  note?: string;
-}
-export type ParkedAction = 'retry' | 'skip';
-
-/** Kept so histories with these signals replay, and for callers that cannot wait for an answer. */
-export const retrySignal = defineSignal<[OperatorNote?]>('retry');
-export const skipSignal = defineSignal<[OperatorNote?]>('skip');
-/** The operator's actions on a parked run: refused at once ("not parked") when the run is not waiting for one. */
-export const retryUpdate = defineUpdate<ParkedAction, [OperatorNote]>('retry');
-export const skipUpdate = defineUpdate<ParkedAction, [OperatorNote]>('skip');
-export const statusQueryName = 'status';
-
-export function defineStatusQuery<T>() {
-  return defineQuery<T>(statusQueryName);
-}
+import { defineUpdate } from '@temporalio/workflow';
 
 /** A refund that succeeded in Stripe, as its own run tells the order's run. */
 export interface RefundNotice {
