@@ -20,7 +20,7 @@ export function needsGuestStripeCustomer(
     order.customer.isGuest === true &&
     !payment.customerId &&
     normalisedEmail(order.customer.email ?? '') !== '' &&
-    (settings.customers?.createForGuests ?? true)
+    settings.customers.createForGuests
   );
 }
 

@@ -5,28 +5,27 @@ export interface OrderSettings {
   paymentRetryWindowMs: number;
   shipmentReminderAfterMs: number;
   shipmentEscalateAfterMs: number;
-  // The fields below came with the failure policy; runs that read their settings before it have none (defaults apply).
   /** Escalation notices sent at most, after which the run only keeps looking in the WMS. */
-  shipmentEscalationLimit?: number;
+  shipmentEscalationLimit: number;
   /** How long a payment waits for its Magento order to appear (the storefront may still be writing it) before parking. */
-  orderWaitMaxMs?: number;
+  orderWaitMaxMs: number;
   /** Authorise-only payments are captured when the order is invoiced (after the fraud gate) or when it ships. */
-  paymentCaptureAt?: 'invoice' | 'shipment';
+  paymentCaptureAt: 'invoice' | 'shipment';
   /** Where the pay-again Checkout page sends the customer. */
-  retryCheckout?: { successUrl: string; cancelUrl: string };
+  retryCheckout: { successUrl: string; cancelUrl: string };
   /** Payments from the merchant's other sales channels: not ours, counted, never parked. */
-  otherChannels?: OtherChannels;
+  otherChannels: OtherChannels;
   /** After the sale: credit memos for Stripe refunds. */
-  refunds?: RefundSettings;
+  refunds: RefundSettings;
   /** After the sale: chargebacks. */
-  disputes?: { evidenceReminderBeforeMs: number };
+  disputes: { evidenceReminderBeforeMs: number };
   /** Renewal orders for Stripe subscriptions. */
-  subscriptions?: SubscriptionSettings;
+  subscriptions: SubscriptionSettings;
   /**
    * Customer sync: the Magento attribute that holds the Stripe customer id, and whether a paid guest order whose payment
-   * names no Stripe customer gets one (one per e-mail; absent in runs started before the setting: on).
+   * names no Stripe customer gets one (one per e-mail).
    */
-  customers?: { stripeCustomerIdAttribute: string; createForGuests?: boolean };
+  customers: { stripeCustomerIdAttribute: string; createForGuests: boolean };
   fraud: FraudSettings;
   erp: ErpSettings;
   wms: WmsSettings;

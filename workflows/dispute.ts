@@ -199,7 +199,7 @@ async function bookMovements(run: DisputeRun): Promise<void> {
 
 /** Waits for Stripe's decision, following the money as it moves, and reminds the merchant before the evidence is due. */
 async function awaitClosing(run: DisputeRun): Promise<void> {
-  const reminderBeforeMs = run.settings.disputes?.evidenceReminderBeforeMs ?? 72 * hour;
+  const reminderBeforeMs = run.settings.disputes.evidenceReminderBeforeMs;
   while (!closedStatuses.has(run.dispute.status)) {
     const dueAt = run.dispute.evidenceDueBy ? Date.parse(run.dispute.evidenceDueBy) : undefined;
     const remindAt = dueAt !== undefined && !run.reminded ? dueAt - reminderBeforeMs : undefined;
@@ -345,6 +345,6 @@ async function awaitErpInvoice(run: DisputeRun) {
     const docs = await run.review.step(() => erp.erpDocsOfOrder(run.incrementId));
     if (docs.salesInvoice || !docs.salesOrder || docs.salesOrderCancelled) return docs;
     reached(run, 'awaiting_erp_invoice');
-    await sleep(run.settings.refunds?.erpInvoiceWaitMs ?? 6 * hour);
+    await sleep(run.settings.refunds.erpInvoiceWaitMs);
   }
 }

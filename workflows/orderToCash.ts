@@ -242,8 +242,8 @@ async function awaitPaymentRetry(run: OrderRun): Promise<Ended | undefined> {
       expiresAt: Math.floor((Date.now() + settings.paymentRetryWindowMs) / 1000),
       customerEmail: order.customer.email,
       idempotencyKey: `${workflowInfo().workflowId}:pay-again`,
-      successUrl: settings.retryCheckout?.successUrl ?? 'https://shop.example/',
-      cancelUrl: settings.retryCheckout?.cancelUrl ?? 'https://shop.example/',
+      successUrl: settings.retryCheckout.successUrl,
+      cancelUrl: settings.retryCheckout.cancelUrl,
     }),
   );
   run.status.ids.payAgainUrl = payAgain.url;
@@ -621,7 +621,7 @@ async function waitForShipment(run: OrderRun): Promise<string | undefined> {
     }
     const waitedDays = Math.round((Date.now() - waitStartedAt) / day);
     const level = notices === 0 ? 'reminder' : 'escalation';
-    if (notices <= (settings.shipmentEscalationLimit ?? 3)) {
+    if (notices <= settings.shipmentEscalationLimit) {
       await notifyOnce(run, 'merchant', {
         key: `shipment_${level}:${incrementId}:${waitedDays}`,
         template: `shipment_${level}`,
@@ -776,7 +776,7 @@ async function findOrder(run: OrderRun): Promise<OrderSnapshot> {
  * durable backoff (up to `orderWaitMaxMs`) before parking.
  */
 async function loadOrder(run: OrderRun): Promise<OrderSnapshot> {
-  const waitMaxMs = run.settings.orderWaitMaxMs ?? 15 * 60_000;
+  const waitMaxMs = run.settings.orderWaitMaxMs;
   for (
     let waitedMs = 0, pauseMs = 5_000;
     waitedMs < waitMaxMs;

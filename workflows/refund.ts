@@ -175,7 +175,7 @@ async function creditMemo(run: RefundRun): Promise<void> {
       currency,
       ...(magentoCreditMemoId ? { magentoCreditMemoId } : {}),
       ...(reason ? { reason } : {}),
-      returnToStock: run.settings.refunds?.returnToStock ?? false,
+      returnToStock: run.settings.refunds.returnToStock,
     }),
   );
   run.status.ids.magentoCreditMemoId = memo.creditMemoId;

@@ -155,9 +155,7 @@ function startRun(input: { subscriptionId: string; carried?: SubscriptionCarried
 }
 
 function timeToContinue(run: SubscriptionRun): boolean {
-  return (
-    workflowInfo().continueAsNewSuggested || run.renewalsThisRun >= (run.settings.subscriptions?.renewalsPerRun ?? 12)
-  );
+  return workflowInfo().continueAsNewSuggested || run.renewalsThisRun >= run.settings.subscriptions.renewalsPerRun;
 }
 
 function end(
@@ -205,15 +203,15 @@ async function renew(run: SubscriptionRun, invoiceId: string): Promise<void> {
     totalMinor: invoice.totalMinor,
     currency: invoice.currency,
   };
-  if (invoice.totalMinor === 0 && !(run.settings.subscriptions?.ordersForZeroInvoices ?? false)) {
+  if (invoice.totalMinor === 0 && !run.settings.subscriptions.ordersForZeroInvoices) {
     run.state.renewals.push(renewal); // a trial or fully credited period: nothing to ship
   } else {
     const order = await run.review.step(() =>
       magento.createRenewalOrder({
         invoice,
         settings: {
-          ordersForZeroInvoices: run.settings.subscriptions?.ordersForZeroInvoices ?? false,
-          storeId: run.settings.subscriptions?.storeId ?? 1,
+          ordersForZeroInvoices: run.settings.subscriptions.ordersForZeroInvoices,
+          storeId: run.settings.subscriptions.storeId,
         },
       }),
     );

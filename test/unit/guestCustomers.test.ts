@@ -30,8 +30,9 @@ describe('guests’ Stripe customers', () => {
     expect(
       needsGuestStripeCustomer(order(), {}, { customers: { stripeCustomerIdAttribute: 'x', createForGuests: false } }),
     ).toBe(false);
-    // Settings read before the setting existed: on, its default.
-    expect(needsGuestStripeCustomer(order(), {}, {})).toBe(true);
+    expect(
+      needsGuestStripeCustomer(order(), {}, { customers: { stripeCustomerIdAttribute: 'x', createForGuests: true } }),
+    ).toBe(true);
   });
 
   it('takes the normalised e-mail, the name and the ship-to address from the order', () => {
