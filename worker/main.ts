@@ -14,7 +14,7 @@ import { creditMemoSyncScheduleId, ensureCreditMemoSyncSchedule } from './credit
 import { customerPollScheduleId, ensureCustomerPollSchedule } from './customerPollSchedule';
 import { installWorkerRuntime } from './metrics';
 import { createWorker } from './worker';
-import { workflowBundleInChildProcess } from './workflowBundle';
+import { workflowBundle } from './workflowBundle';
 
 /** The slots and cache set in the environment; what is unset keeps the SDK's default. */
 function workerTuning(env: WorkerEnv): Partial<WorkerOptions> {
@@ -70,7 +70,7 @@ async function main(): Promise<void> {
   });
   const clients = clientsFromEnv(env, settings, temporal);
   const activities = createProductActivities(clients);
-  const bundle = await workflowBundleInChildProcess();
+  const bundle = await workflowBundle(env.WORKFLOW_BUNDLE_PATH, log); // prebuilt from dist/, else bundled now
   const { worker, connection } = await createWorker({
     env,
     activities,

@@ -18,11 +18,12 @@ export interface WorkerProcess {
 /**
  * `worker/main.ts` as its own process, as `npm start` runs it, against the product stack's sandboxes; its Schedules off.
  * `env` adds to (or, with `undefined`, removes from) the environment: task queue, data dir, log level, metrics port….
+ * `nodeArgs` runs another entry instead (e.g. the compiled `dist/worker/main.js`), from `cwd` (default: the repository).
  */
 export function spawnProductWorker(
   stack: ProductStack,
   env: Record<string, string | undefined>,
-  options: { keepLastChars?: number } = {},
+  options: { keepLastChars?: number; nodeArgs?: string[]; cwd?: string } = {},
 ): WorkerProcess {
   const merged: NodeJS.ProcessEnv = {
     ...process.env,
@@ -43,9 +44,9 @@ export function spawnProductWorker(
     ...env,
   };
   for (const [name, value] of Object.entries(merged)) if (value === undefined) delete merged[name];
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'worker/main.ts')], {
+  const child = spawn(process.execPath, options.nodeArgs ?? ['--import', 'tsx', join(repoRoot, 'worker/main.ts')], {
     env: merged,
-    cwd: repoRoot,
+    cwd: options.cwd ?? repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
