@@ -31,6 +31,7 @@ export default tseslint.config(
                 '@temporalio/client',
                 '@temporalio/worker',
                 '../activities/**',
+                '../integrations/**',
                 '../api/**',
                 '../worker/**',
                 '../config/**',
@@ -55,6 +56,43 @@ export default tseslint.config(
           message: 'Use workflow time (Date is deterministic inside workflows) or pass time in.',
         },
         { object: 'Math', property: 'random', message: 'Use the SDK uuid4() or deterministic input.' },
+      ],
+    },
+  },
+  {
+    // Layers (dependency-cruiser checks them too, and cycles: .dependency-cruiser.cjs). Activities call the systems
+    // through integrations/ and know workflows only by name; the signals and updates they send are in messages/.
+    files: ['activities/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\.?/)+workflows(/|$)',
+              message:
+                'Activities must not import workflow code, not even types: signals and updates live in messages/.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The systems' clients are the bottom layer beside domain/: nothing of the product's runs, doors or scripts.
+    files: ['integrations/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\.?/)+(activities|workflows|api|worker|scripts)(/|$)',
+              message:
+                'integrations/ holds the clients of the systems: it must not import activities, workflows, api, worker or scripts.',
+            },
+          ],
+        },
       ],
     },
   },

@@ -6,21 +6,21 @@ import { createCreditMemoSyncActivities } from './magento/creditMemoSync';
 import { createMagentoCustomerSyncActivities } from './magento/customerSync';
 import { createErpCustomerSyncActivities } from './erp/customerSync';
 import { createStripeCustomerSyncActivities } from './stripe/customerSync';
-import type { ErpClient } from './erp/client';
+import type { ErpClient } from '../integrations/erp/client';
 import { createIntakeActivities } from './intake/activities';
 import { createMagentoActivities } from './magento/activities';
-import type { MagentoClient } from './magento/client';
+import type { MagentoClient } from '../integrations/magento/client';
 import { createNotifyActivities } from './notify/activities';
-import type { Mailer } from './notify/mailer';
+import type { Mailer } from '../integrations/mail/mailer';
 import { createReportActivities } from './reports/activities';
-import type { PayoutReportStore } from './reports/payoutReportStore';
+import type { PayoutReportStore } from '../integrations/storage/payoutReportStore';
 import { createSettingsActivities } from './settings';
 import { createStripeActivities } from './stripe/activities';
 import { createCreditMemoRefundActivities } from './stripe/creditMemoRefunds';
 import { createGuestCustomerActivities } from './stripe/guestCustomers';
 import { createPayoutTransactionActivities } from './stripe/payoutTransactions';
 import { createWmsActivities } from './wms/activities';
-import type { WmsClient } from './wms/client';
+import type { WmsClient } from '../integrations/wms/client';
 
 /** Everything the activities talk to: the worker builds these from the environment, tests point them at the sandbox. */
 export interface ProductClients {

@@ -1,7 +1,7 @@
 import express, { type ErrorRequestHandler } from 'express';
 import type { Client } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
-import type { PayoutReportStore } from '../activities/reports/payoutReportStore';
+import type { PayoutReportStore } from '../integrations/storage/payoutReportStore';
 import type { Logger } from '../config/logger';
 import { requireAdminToken } from './adminAuth';
 import { createApiMetrics, type ApiMetrics } from './metrics';

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { FilePayoutReportStore } from '../activities/reports/payoutReportStore';
+import { FilePayoutReportStore } from '../integrations/storage/payoutReportStore';
 import { apiEnvSchema, loadEnv } from '../config/env';
 import { createLogger } from '../config/logger';
 import { payloadCodecFrom } from '../config/payloadCodec';

@@ -1,12 +1,13 @@
 import type { Client } from '@temporalio/client';
 import type Stripe from 'stripe';
-import type { ErpClient } from '../activities/erp/client';
-import { erpBooks, readErpDocuments, type ErpOrderDocuments } from '../activities/erp/orderDocuments';
-import type { MagentoClient } from '../activities/magento/client';
-import { magentoBooks, readMagentoDocuments, type MagentoOrderDocuments } from '../activities/magento/orderDocuments';
-import { readStripePayments, type StripeOrderPayments } from '../activities/stripe/orderPayments';
-import type { WmsClient } from '../activities/wms/client';
-import { readWmsDocuments, type WmsOrderDocuments } from '../activities/wms/orderDocuments';
+import type { ErpClient } from '../integrations/erp/client';
+import { erpBooks, readErpDocuments, type ErpOrderDocuments } from '../integrations/erp/orderDocuments';
+import type { MagentoClient } from '../integrations/magento/client';
+import { magentoBooks, readMagentoDocuments, type MagentoOrderDocuments } from '../integrations/magento/orderDocuments';
+import { readStripePayments, type StripeOrderPayments } from '../integrations/stripe/orderPayments';
+import type { WmsClient } from '../integrations/wms/client';
+import { readWmsDocuments, type WmsOrderDocuments } from '../integrations/wms/orderDocuments';
+import { connectionVariables } from '../config/connections';
 import { orderWorkflowId } from '../domain/eventRouting';
 import { orderLedger, type LedgerContext, type LedgerInput, type OrderMoney } from '../domain/orderLedger';
 import { findIntakeRuns, findOrderRuns, type RunLookupOptions, type RunView } from './orderRuns';
@@ -54,12 +55,6 @@ const systemNames: Record<keyof OrderSystems, string> = {
   wms: 'the WMS',
   stripe: 'Stripe',
 };
-const envNames: Record<keyof OrderSystems, string> = {
-  magento: 'MAGENTO_BASE_URL and MAGENTO_TOKEN (or MAGENTO_OAUTH_*)',
-  erp: 'ERP_BASE_URL, ERP_API_KEY and ERP_API_SECRET',
-  wms: 'WMS_BASE_URL and WMS_TOKEN',
-  stripe: 'STRIPE_SECRET_KEY',
-};
 
 async function read<K extends keyof OrderSystems, T>(
   systems: OrderSystems,
@@ -67,7 +62,8 @@ async function read<K extends keyof OrderSystems, T>(
   fn: (client: NonNullable<OrderSystems[K]>) => Promise<T>,
 ): Promise<Read<T>> {
   const client = systems[key];
-  if (!client) return { ok: false, error: `${systemNames[key]} is not configured for the API (${envNames[key]})` };
+  if (!client)
+    return { ok: false, error: `${systemNames[key]} is not configured for the API (${connectionVariables[key]})` };
   try {
     return { ok: true, value: await fn(client as NonNullable<OrderSystems[K]>) };
   } catch (err) {

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { z } from 'zod';
-import { MagentoClient } from '../activities/magento/client';
-import { createStripeClient } from '../activities/stripe/client';
+import { MagentoClient } from '../integrations/magento/client';
+import { createStripeClient } from '../integrations/stripe/client';
 import { ConfigError } from '../config/env';
 import { shopCurrencies } from './shop/catalogue';
 import { shopConnections } from './shop/config';

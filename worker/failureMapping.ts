@@ -1,11 +1,11 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityExecuteInput, ActivityInboundCallsInterceptor, Next } from '@temporalio/worker';
-import { ExternalSystemError } from '../activities/http/errors';
+import { ExternalSystemError } from '../integrations/http/errors';
 import { failureTypes } from '../domain/failures';
 import { MappingError } from '../domain/fulfilment';
 import { MoneyError } from '../domain/money';
-import { MailRejected } from '../activities/notify/mailer';
-import { ReportStoreError } from '../activities/reports/payoutReportStore';
+import { MailRejected } from '../integrations/mail/mailer';
+import { ReportStoreError } from '../integrations/storage/payoutReportStore';
 
 /**
  * Turns what activities throw into Temporal failures in one place: transient external errors keep retrying (after

@@ -6,8 +6,8 @@ import {
   type ErpTax,
 } from '../../domain/fulfilment';
 import { formatMoney, fromMinor, toMinor } from '../../domain/money';
-import { ExternalSystemError } from '../http/errors';
-import type { ErpClient, FrappeDoc } from './client';
+import { ExternalSystemError } from '../../integrations/http/errors';
+import type { ErpClient, FrappeDoc } from '../../integrations/erp/client';
 import { creditNoteLines, type InvoiceLines } from './creditNote';
 import { beforeInvoiceRemark, createSalesOrderAmendment } from './salesOrderAmendment';
 

@@ -1,7 +1,7 @@
 import { erpCustomerFieldsOf, type SyncedCustomer } from '../../domain/customerMapping';
 import type { ErpSettings } from '../../domain/settings';
 import { createErpActivities } from './activities';
-import type { ErpClient } from './client';
+import type { ErpClient } from '../../integrations/erp/client';
 
 /** The ERP side of the customer sync: the Customer with the e-mail, made as orders make it, then kept in step. */
 export function createErpCustomerSyncActivities(

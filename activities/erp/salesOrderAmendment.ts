@@ -1,7 +1,7 @@
 import { MappingError, type ErpLine, type ErpTax } from '../../domain/fulfilment';
 import { fromMinor, toMinor } from '../../domain/money';
-import { ExternalSystemError } from '../http/errors';
-import type { ErpClient, FrappeDoc } from './client';
+import { ExternalSystemError } from '../../integrations/http/errors';
+import type { ErpClient, FrappeDoc } from '../../integrations/erp/client';
 import { amendedOrderLines, type InvoiceLines } from './creditNote';
 
 /**

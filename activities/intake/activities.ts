@@ -21,14 +21,14 @@ import {
   type DisputeNoticeAnswer,
   type RefundNotice,
   type RefundNoticeAnswer,
-} from '../../workflows/messages';
-import { intakeStart, type StripeEventEnvelope } from '../../domain/stripeEvents';
+} from '../../messages/afterSale';
+import { intakeStart, toEnvelope, type StripeEventEnvelope } from '../../domain/stripeEvents';
 import { magentoOrderIdFromMetadata } from '../../domain/eventRouting';
 import { customerWorkflowId } from '../../domain/customerMapping';
-import { magentoCustomerChangedSignal } from '../../workflows/customerSync';
+import { magentoCustomerChangedSignal } from '../../messages/customers';
 import type { PaymentOrigin } from '../../domain/channels';
 import { orderStartSearchAttributes } from '../../domain/searchAttributes';
-import { callStripe } from '../stripe/client';
+import { callStripe } from '../../integrations/stripe/client';
 
 export interface ReplayPage {
   seen: number;
@@ -192,10 +192,7 @@ export function createIntakeActivities(temporal: Client, taskQueue: string, stri
         lastEventId: page.data.at(-1)?.id,
       };
       for (const event of page.data) {
-        if (
-          !isHandledEventType(event.type) ||
-          redundantEventReason({ type: event.type, object: event.data.object as unknown as Record<string, unknown> })
-        ) {
+        if (!isHandledEventType(event.type) || redundantEventReason(toEnvelope(event))) {
           result.ignored += 1;
           continue;
         }

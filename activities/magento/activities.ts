@@ -10,7 +10,7 @@ import { creditMemoPlanFor, type CreditMemoPlan } from '../../domain/creditMemo'
 import { MappingError } from '../../domain/fulfilment';
 import { formatMoney, fromMinor, toMinor } from '../../domain/money';
 import { orderSnapshotOf, type OrderSnapshot } from '../../domain/orderSnapshot';
-import type { MagentoClient, TrackInput } from './client';
+import type { MagentoClient, TrackInput } from '../../integrations/magento/client';
 import { createMagentoSubscriptionActivities } from './subscriptions';
 
 export interface CustomerHistory {

@@ -8,8 +8,8 @@ import {
 import { commentMarker } from '../../domain/magento';
 import { formatMoney } from '../../domain/money';
 import { refundMemoKey } from './activities';
-import type { MagentoClient } from './client';
-import type { Filter } from './searchCriteria';
+import type { MagentoClient } from '../../integrations/magento/client';
+import type { Filter } from '../../integrations/magento/searchCriteria';
 
 export interface CreditMemoPage {
   /** Oldest `updated_at` first, then by id. */

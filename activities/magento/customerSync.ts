@@ -11,10 +11,10 @@ import {
 } from '../../domain/customerMapping';
 import { normalisedUpdatedAt } from '../../domain/customerPoll';
 import { magentoDateTimeMs, type MagentoCustomer } from '../../domain/magento';
-import { ExternalSystemError } from '../http/errors';
+import { ExternalSystemError } from '../../integrations/http/errors';
 import { syncHash } from '../syncHash';
-import type { MagentoClient } from './client';
-import type { Filter } from './searchCriteria';
+import type { MagentoClient } from '../../integrations/magento/client';
+import type { Filter } from '../../integrations/magento/searchCriteria';
 
 /** A Magento customer as the sync needs it: ids and the synced fields, no whole document. */
 export interface MagentoCustomerSide {

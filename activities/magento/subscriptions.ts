@@ -1,5 +1,5 @@
 import { renewalOrderFor, type InvoiceSnapshot, type RenewalSettings } from '../../domain/subscriptions';
-import type { MagentoClient } from './client';
+import type { MagentoClient } from '../../integrations/magento/client';
 
 /** The customer attribute the product keeps a subscriber's state in (a text customer attribute the merchant creates). */
 export const subscriptionAttribute = 'stripe_subscription';

@@ -1,4 +1,4 @@
-import type { Mailer } from './mailer';
+import type { Mailer } from '../../integrations/mail/mailer';
 import { renderNotice } from './templates';
 
 /** The activities' input, unchanged since the file outbox so running workflows replay. */

@@ -1,7 +1,7 @@
 import type { PayoutReportHead, PayoutReversal } from '../../domain/payoutReport';
-import type { PayoutReportStore } from './payoutReportStore';
+import type { PayoutReportStore } from '../../integrations/storage/payoutReportStore';
 
-/** The payout reports kept outside Temporal (see payoutReportStore.ts): what the payout run writes besides its lines. */
+/** The payout reports kept outside Temporal (see integrations/storage/payoutReportStore.ts): what the payout run writes besides its lines. */
 export function createReportActivities(reports: PayoutReportStore) {
   return {
     /** Publishes a booked payout's report over the reading its lines were written to; publishing the same head again changes nothing. */

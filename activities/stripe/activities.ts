@@ -5,7 +5,7 @@ import type { PayoutDetails, PayoutLine } from '../../domain/reconciliation';
 import { createAuthorizationActivities } from './authorizations';
 import { createBillingActivities } from './billing';
 import { createCheckoutActivities } from './checkout';
-import { callStripe, idOf, isoOf } from './client';
+import { callStripe, idOf, invoiceIdOfPaymentIntent, isoOf } from '../../integrations/stripe/client';
 import { payoutLineOf } from './payoutTransactions';
 
 export { PaymentNotCapturable } from './authorizations';
@@ -122,8 +122,7 @@ const payoutPageSize = 100;
 export function createStripeActivities(stripe: Stripe) {
   async function referenceOfPaymentIntent(paymentIntentId: string): Promise<OrderReference> {
     const pi = await callStripe(() => stripe.paymentIntents.retrieve(paymentIntentId));
-    const invoice = (pi as unknown as { invoice?: string | { id: string } | null }).invoice;
-    return { magentoOrderId: magentoOrderIdFromMetadata(pi.metadata), invoiceId: idOf(invoice ?? undefined) };
+    return { magentoOrderId: magentoOrderIdFromMetadata(pi.metadata), invoiceId: invoiceIdOfPaymentIntent(pi) };
   }
 
   return {
@@ -177,7 +176,7 @@ export function createStripeActivities(stripe: Stripe) {
       );
       const charge = typeof refund.charge === 'object' && refund.charge ? refund.charge : undefined;
       const pi = typeof refund.payment_intent === 'object' && refund.payment_intent ? refund.payment_intent : undefined;
-      const invoice = (pi as unknown as { invoice?: string | { id: string } | null } | undefined)?.invoice;
+      const invoiceId = invoiceIdOfPaymentIntent(pi);
       const magentoOrderId = magentoOrderIdFromMetadata(pi?.metadata) ?? magentoOrderIdFromMetadata(charge?.metadata);
       const memoId = refund.metadata?.magento_creditmemo_id;
       return {
@@ -190,7 +189,7 @@ export function createStripeActivities(stripe: Stripe) {
         ...(refund.reason ? { reason: refund.reason } : {}),
         ...(refund.failure_reason ? { failureReason: refund.failure_reason } : {}),
         ...(magentoOrderId ? { magentoOrderId } : {}),
-        ...(idOf(invoice ?? undefined) ? { invoiceId: idOf(invoice ?? undefined) } : {}),
+        ...(invoiceId ? { invoiceId } : {}),
         ...(refund.metadata?.o2c_key ? { o2cKey: refund.metadata.o2c_key } : {}),
         ...(memoId && /^\d+$/.test(memoId) ? { magentoCreditMemoId: memoId } : {}),
         ...(charge ? { chargeAmountMinor: charge.amount, chargeRefundedMinor: charge.amount_refunded } : {}),
@@ -206,9 +205,7 @@ export function createStripeActivities(stripe: Stripe) {
       const charge = typeof dispute.charge === 'object' && dispute.charge ? dispute.charge : undefined;
       const pi =
         typeof dispute.payment_intent === 'object' && dispute.payment_intent ? dispute.payment_intent : undefined;
-      const invoice = idOf(
-        (pi as unknown as { invoice?: string | { id: string } | null } | undefined)?.invoice ?? undefined,
-      );
+      const invoice = invoiceIdOfPaymentIntent(pi);
       const magentoOrderId = magentoOrderIdFromMetadata(pi?.metadata) ?? magentoOrderIdFromMetadata(charge?.metadata);
       const dueBy = dispute.evidence_details?.due_by;
       return {

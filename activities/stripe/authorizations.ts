@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type Stripe from 'stripe';
-import { callStripe } from './client';
+import { callStripe } from '../../integrations/stripe/client';
 
 /**
  * A PaymentIntent that cannot be captured (canceled, or never authorised). A non-retryable Temporal failure of type

@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
 import type { InvoiceLine, InvoiceSnapshot, PostalAddress } from '../../domain/subscriptions';
-import { callStripe, idOf, isoOf } from './client';
+import { callStripe, idOf, isoOf } from '../../integrations/stripe/client';
 
 /** A subscription as its workflow mirrors it to Magento and the ERP. */
 export interface SubscriptionSnapshot {

@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
-import { ExternalSystemError } from '../http/errors';
-import { callStripe } from './client';
+import { ExternalSystemError } from '../../integrations/http/errors';
+import { callStripe } from '../../integrations/stripe/client';
 
 /** Stripe accepts a Checkout Session's `expires_at` from 30 minutes to 24 hours after creation; a minute of margin each side. */
 const earliestSeconds = 31 * 60;

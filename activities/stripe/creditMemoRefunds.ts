@@ -3,7 +3,7 @@ import { creditMemoRefundKey, type StripePaymentReference } from '../../domain/c
 import { magentoOrderIdFromMetadata } from '../../domain/eventRouting';
 import { MappingError } from '../../domain/fulfilment';
 import { formatMoney, normalizeCurrency } from '../../domain/money';
-import { callStripe } from './client';
+import { callStripe } from '../../integrations/stripe/client';
 
 export interface CreditMemoRefundInput extends StripePaymentReference {
   creditMemoId: number;

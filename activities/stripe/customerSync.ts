@@ -4,11 +4,10 @@ import {
   stripeCustomerParams,
   stripeMetadata,
   syncedOfStripe,
-  type StripeCustomerLike,
   type SyncedCustomer,
 } from '../../domain/customerMapping';
 import { syncHash } from '../syncHash';
-import { callStripe } from './client';
+import { callStripe } from '../../integrations/stripe/client';
 
 /** A Stripe customer as the sync needs it. */
 export interface StripeCustomerSide {
@@ -27,8 +26,7 @@ export interface StripeCustomerSide {
 }
 
 function sideOf(customer: Stripe.Customer): StripeCustomerSide {
-  const like = customer as unknown as StripeCustomerLike;
-  const synced = syncedOfStripe(like);
+  const synced = syncedOfStripe(customer);
   const metadata = customer.metadata ?? {};
   const key = customerKeyOf(metadata[stripeMetadata.customerKey], customer.email);
   const magentoId = Number(metadata[stripeMetadata.magentoCustomerId]);
@@ -92,7 +90,7 @@ export function createStripeCustomerSyncActivities(stripe: Stripe) {
         throw new Error(`Stripe customer ${input.customerId ?? '(new)'} not found for the sync's metadata`);
       const params = input.synced ? stripeCustomerParams(input.synced) : {};
       const resulting = syncedOfStripe({
-        ...(live as unknown as StripeCustomerLike | undefined),
+        ...live,
         id: live?.id ?? '',
         ...params,
       });

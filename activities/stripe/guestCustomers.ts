@@ -8,9 +8,9 @@ import {
   type SyncedCustomer,
 } from '../../domain/customerMapping';
 import { guestCustomerIdempotencyKey } from '../../domain/guestCustomers';
-import { ExternalSystemError } from '../http/errors';
+import { ExternalSystemError } from '../../integrations/http/errors';
 import { syncHash } from '../syncHash';
-import { callStripe, stripeError } from './client';
+import { callStripe, stripeError } from '../../integrations/stripe/client';
 
 export interface GuestStripeCustomer {
   customerId: string;

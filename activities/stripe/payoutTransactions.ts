@@ -3,8 +3,8 @@ import type Stripe from 'stripe';
 import { magentoOrderIdFromMetadata } from '../../domain/eventRouting';
 import { stripePageSize, type PayoutWindow, type ReadingCheckpoint } from '../../domain/payoutReport';
 import { emptyTally, tallyLines, type PayoutLine, type PayoutTally } from '../../domain/reconciliation';
-import type { PayoutReportStore } from '../reports/payoutReportStore';
-import { callStripe } from './client';
+import type { PayoutReportStore } from '../../integrations/storage/payoutReportStore';
+import { callStripe } from '../../integrations/stripe/client';
 
 export interface CollectPayoutTransactionsInput {
   payoutId: string;

@@ -1,6 +1,6 @@
 import type { WmsOrderInput } from '../../domain/fulfilment';
-import { ExternalSystemError } from '../http/errors';
-import type { WmsClient, WmsOrder } from './client';
+import { ExternalSystemError } from '../../integrations/http/errors';
+import type { WmsClient, WmsOrder } from '../../integrations/wms/client';
 
 export interface WmsOrderResult {
   orderId: number;

@@ -47,8 +47,8 @@ export class OperatorSessions {
   /** The session a cookie value proves, or undefined (forged, expired, logged out, or signed with an older token). */
   verify(cookieValue: string | undefined): Session | undefined {
     const match = /^v1\.([A-Za-z0-9_-]{24})\.(\d{1,12})\.([A-Za-z0-9_-]{43})$/.exec(cookieValue ?? '');
-    if (!match) return undefined;
-    const [, id, expiry, mac] = match as unknown as [string, string, string, string];
+    const [, id, expiry, mac] = match ?? [];
+    if (id === undefined || expiry === undefined || mac === undefined) return undefined;
     if (!timingSafeEqual(Buffer.from(mac), Buffer.from(this.mac(`v1.${id}.${expiry}`)))) return undefined;
     const expiresAtSec = Number(expiry);
     if (expiresAtSec <= this.now() || this.revoked.has(id)) return undefined;

@@ -1,10 +1,10 @@
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
-import type { PayoutReportStore } from '../../activities/reports/payoutReportStore';
+import type { PayoutReportStore } from '../../integrations/storage/payoutReportStore';
 import type { Logger } from '../../config/logger';
 import { orderWorkflowId, payoutIdPattern } from '../../domain/eventRouting';
-import { retryUpdate, skipUpdate } from '../../workflows/messages';
-import { fraudDecisionUpdate } from '../../workflows/orderToCash';
+import { retryUpdate, skipUpdate } from '../../messages/runs';
+import { fraudDecisionUpdate } from '../../messages/order';
 import { html, page, type Html } from '../ops/html';
 import { isPageToken, listRunPage } from '../ops/lists';
 import * as pages from '../ops/pages';

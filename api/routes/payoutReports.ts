@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { Router, type Request, type Response } from 'express';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type { PayoutReportStore } from '../../activities/reports/payoutReportStore';
+import type { PayoutReportStore } from '../../integrations/storage/payoutReportStore';
 import type { Logger } from '../../config/logger';
 import { payoutIdPattern, payoutWorkflowId } from '../../domain/eventRouting';
 import { linePage, type AnyPayoutRunResult, type PayoutReportHead } from '../../domain/payoutReport';

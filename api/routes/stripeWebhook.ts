@@ -2,7 +2,7 @@ import express, { Router, type Request, type Response } from 'express';
 import Stripe from 'stripe';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { isHandledEventType, redundantEventReason } from '../../domain/eventRouting';
-import { intakeStart } from '../../domain/stripeEvents';
+import { intakeStart, toEnvelope } from '../../domain/stripeEvents';
 import type { Logger } from '../../config/logger';
 import type { ApiMetrics } from '../metrics';
 import { isTemporalUnavailable } from '../temporalErrors';
@@ -93,10 +93,7 @@ export function stripeWebhookRoutes(deps: StripeWebhookDeps): Router {
         log.info({ outcome: 'ignored' }, 'stripe event of an unhandled type');
         return answer(200, 'ignored', { received: true, ignored: true });
       }
-      const redundant = redundantEventReason({
-        type: event.type,
-        object: event.data.object as unknown as Record<string, unknown>,
-      });
+      const redundant = redundantEventReason(toEnvelope(event));
       if (redundant) {
         metrics.ignored.inc({ type: event.type });
         log.info({ outcome: 'redundant', reason: redundant }, 'stripe event acknowledged, no run needed');

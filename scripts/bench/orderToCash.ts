@@ -1,9 +1,9 @@
 import { Client, Connection } from '@temporalio/client';
 import { Worker, NativeConnection } from '@temporalio/worker';
-import { MagentoClient } from '../../activities/magento/client';
-import { createStripeClient } from '../../activities/stripe/client';
+import { MagentoClient } from '../../integrations/magento/client';
+import { createStripeClient } from '../../integrations/stripe/client';
 import { orderWorkflowId } from '../../domain/eventRouting';
-import type { OrderOutcome } from '../../workflows/orderToCash';
+import type { OrderOutcome } from '../../messages/order';
 import { shopConnections } from '../shop/config';
 import { placeOrders } from '../shop/placeOrders';
 import {

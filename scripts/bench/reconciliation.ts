@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { temporal as proto } from '@temporalio/proto';
 import axios from 'axios';
-import { ErpClient } from '../../activities/erp/client';
+import { ErpClient } from '../../integrations/erp/client';
 import { payoutWorkflowId } from '../../domain/eventRouting';
 import { toMinor } from '../../domain/money';
 import type { PayoutReportHead } from '../../domain/payoutReport';

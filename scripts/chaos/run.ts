@@ -1,12 +1,12 @@
 import axios from 'axios';
 import { Client, Connection } from '@temporalio/client';
-import { ErpClient } from '../../activities/erp/client';
-import { MagentoClient } from '../../activities/magento/client';
-import { createStripeClient } from '../../activities/stripe/client';
-import { WmsClient } from '../../activities/wms/client';
+import { ErpClient } from '../../integrations/erp/client';
+import { MagentoClient } from '../../integrations/magento/client';
+import { createStripeClient } from '../../integrations/stripe/client';
+import { WmsClient } from '../../integrations/wms/client';
 import { orderWorkflowId, refundWorkflowId } from '../../domain/eventRouting';
 import { toMinor } from '../../domain/money';
-import type { OrderStatus } from '../../workflows/orderToCash';
+import type { OrderStatus } from '../../messages/order';
 import type { BenchStack } from '../bench/stack';
 import { shopConnections } from '../shop/config';
 import { placeOrders, type OrderOutcome } from '../shop/placeOrders';

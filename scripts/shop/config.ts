@@ -1,12 +1,9 @@
 import { resolve } from 'node:path';
-import type { MagentoAuth } from '../../activities/magento/client';
+import { requireConnections, type ConnectionOptions } from '../../config/connections';
 import { ConfigError, loadEnv, workerEnvSchema } from '../../config/env';
 import { loadOrCreateSandboxSecrets, sandboxEndpointDefaults } from '../sandboxEnv';
 
-export interface ShopConnections {
-  magento: { baseUrl: string; auth: MagentoAuth };
-  stripe: { secretKey: string; apiBase?: string };
-}
+export type ShopConnections = Pick<ConnectionOptions, 'magento' | 'stripe'>;
 
 const shopEnvSchema = workerEnvSchema.pick({
   DATA_DIR: true,
@@ -36,39 +33,14 @@ export function shopConnections(env: NodeJS.ProcessEnv = process.env): ShopConne
     ...env,
     ...(needsSecrets ? loadOrCreateSandboxSecrets(resolve(env.DATA_DIR ?? '.data'), env) : {}),
   };
-  const config = loadEnv(shopEnvSchema, merged);
-  if (!config.STRIPE_SECRET_KEY) throw new ConfigError('STRIPE_SECRET_KEY: required');
-  if (/^(sk|rk)_live_/.test(config.STRIPE_SECRET_KEY)) {
+  const connections = requireConnections(loadEnv(shopEnvSchema, merged), {
+    who: 'the storefront generator',
+    systems: ['stripe', 'magento'],
+  });
+  if (/^(sk|rk)_live_/.test(connections.stripe.secretKey)) {
     throw new ConfigError(
       'STRIPE_SECRET_KEY: a live key; the storefront generator only runs against test mode or the sandbox',
     );
   }
-  if (!config.MAGENTO_BASE_URL) throw new ConfigError('MAGENTO_BASE_URL: required');
-
-  let auth: MagentoAuth;
-  if (config.MAGENTO_TOKEN) {
-    auth = { kind: 'token', token: config.MAGENTO_TOKEN };
-  } else if (
-    config.MAGENTO_OAUTH_CONSUMER_KEY &&
-    config.MAGENTO_OAUTH_CONSUMER_SECRET &&
-    config.MAGENTO_OAUTH_ACCESS_TOKEN &&
-    config.MAGENTO_OAUTH_TOKEN_SECRET
-  ) {
-    auth = {
-      kind: 'oauth',
-      consumerKey: config.MAGENTO_OAUTH_CONSUMER_KEY,
-      consumerSecret: config.MAGENTO_OAUTH_CONSUMER_SECRET,
-      accessToken: config.MAGENTO_OAUTH_ACCESS_TOKEN,
-      tokenSecret: config.MAGENTO_OAUTH_TOKEN_SECRET,
-    };
-  } else {
-    throw new ConfigError('MAGENTO_TOKEN: required (or all four MAGENTO_OAUTH_* variables)');
-  }
-  return {
-    magento: { baseUrl: config.MAGENTO_BASE_URL, auth },
-    stripe: {
-      secretKey: config.STRIPE_SECRET_KEY,
-      ...(config.STRIPE_API_BASE ? { apiBase: config.STRIPE_API_BASE } : {}),
-    },
-  };
+  return connections;
 }

@@ -1,5 +1,5 @@
 import Stripe from 'stripe';
-import type { MagentoClient } from '../../activities/magento/client';
+import type { MagentoClient } from '../../integrations/magento/client';
 import { shopCurrencies, type ShopCurrency } from './catalogue';
 import { planOrders, priceOrder, type OrderPlan, type TestPaymentMethod } from './orders';
 import { seededRandom } from './random';

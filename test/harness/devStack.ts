@@ -6,7 +6,7 @@ import type { Server } from 'node:http';
 import type { Client, Connection } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import pino from 'pino';
-import { FilePayoutReportStore } from '../../activities/reports/payoutReportStore';
+import { FilePayoutReportStore } from '../../integrations/storage/payoutReportStore';
 import { createApp } from '../../api/app';
 import type { OrderSystems } from '../../api/orderPage';
 import { temporalEnvSchema } from '../../config/env';

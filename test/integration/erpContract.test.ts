@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import axios, { type AxiosInstance } from 'axios';
 import { createErpActivities } from '../../activities/erp/activities';
-import { ErpClient } from '../../activities/erp/client';
+import { ErpClient } from '../../integrations/erp/client';
 import { loadMappings, orderSettingsFrom } from '../../config/mappings';
 import { erpCustomerFor, erpSalesOrderFor } from '../../domain/fulfilment';
 import { orderSnapshotOf } from '../../domain/orderSnapshot';

@@ -1,5 +1,5 @@
 import axios from 'axios';
-import { MagentoClient } from '../../activities/magento/client';
+import { MagentoClient } from '../../integrations/magento/client';
 import { createMagentoCustomerSyncActivities } from '../../activities/magento/customerSync';
 import type { SyncedCustomer } from '../../domain/customerMapping';
 import type { RecordedRequest } from '../../sandbox/kit/requestLog';

@@ -6,7 +6,7 @@ import { Client } from '@temporalio/client';
 import axios from 'axios';
 import pino from 'pino';
 import { createApp } from '../../api/app';
-import type { MagentoOrderDocuments } from '../../activities/magento/orderDocuments';
+import type { MagentoOrderDocuments } from '../../integrations/magento/orderDocuments';
 import type { OrderPage } from '../../api/orderPage';
 import type { OrderMoney } from '../../domain/orderLedger';
 import type { MagentoOrder } from '../../domain/magento';

@@ -1,8 +1,8 @@
 import Stripe from 'stripe';
-import { erpFailureKind } from '../../activities/erp/failures';
-import { magentoFailureKind } from '../../activities/magento/failures';
-import { stripeFailureKind } from '../../activities/stripe/failures';
-import { wmsFailureKind } from '../../activities/wms/failures';
+import { erpFailureKind } from '../../integrations/erp/failures';
+import { magentoFailureKind } from '../../integrations/magento/failures';
+import { stripeFailureKind } from '../../integrations/stripe/failures';
+import { wmsFailureKind } from '../../integrations/wms/failures';
 import { isBusinessRefusalType } from '../../domain/failures';
 
 describe('each system says in its own words whose fault a failure is', () => {

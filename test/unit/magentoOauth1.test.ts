@@ -6,8 +6,8 @@ import {
   normalizeParameters,
   sign,
   signatureBaseString,
-} from '../../activities/magento/oauth1';
-import { searchCriteriaQuery } from '../../activities/magento/searchCriteria';
+} from '../../integrations/magento/oauth1';
+import { searchCriteriaQuery } from '../../integrations/magento/searchCriteria';
 import { verifyOAuthRequest } from '../../sandbox/magento/auth';
 
 /** RFC 5849 section 3.1's example request: query, Authorization header parameters (realm excluded) and form body. */

@@ -168,9 +168,7 @@ export function paymentIntentRoutes(engine: Engine): Router {
         throw invalidRequest('Missing required param: query.', { param: 'query' });
       const matches = searchMatcher(params.query);
       const limit = Math.min(100, Math.max(1, Number(params.limit ?? 10) || 10));
-      const found = newestFirst(ctx.state.paymentIntents).filter((pi) =>
-        matches(pi as unknown as Record<string, unknown>),
-      );
+      const found = newestFirst(ctx.state.paymentIntents).filter((pi) => matches(pi));
       return {
         object: 'search_result',
         data: found.slice(0, limit),

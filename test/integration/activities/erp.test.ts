@@ -1,7 +1,7 @@
 import axios, { type AxiosInstance } from 'axios';
 import { createErpActivities, type ErpActivities } from '../../../activities/erp/activities';
-import { ErpClient } from '../../../activities/erp/client';
-import { ExternalSystemError } from '../../../activities/http/errors';
+import { ErpClient } from '../../../integrations/erp/client';
+import { ExternalSystemError } from '../../../integrations/http/errors';
 import { MappingError, type ErpCustomerInput, type ErpSalesOrderInput } from '../../../domain/fulfilment';
 import { createErpSandbox } from '../../../sandbox/erp';
 import { startPeer, type RunningPeer } from '../../harness/peers';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
 import axios from 'axios';
 import { createNotifyActivities, type NotifyActivities } from '../../../activities/notify/activities';
-import { Mailer, MailDeferred, MailRejected, messageIdFor } from '../../../activities/notify/mailer';
+import { Mailer, MailDeferred, MailRejected, messageIdFor } from '../../../integrations/mail/mailer';
 import { knownTemplates, renderNotice } from '../../../activities/notify/templates';
 import { startMailSink, type MailSink } from '../../harness/mailSink';
 import { thrown } from '../../harness/thrown';

@@ -8,7 +8,7 @@ import {
   FilePayoutReportStore,
   ReportStoreError,
   type PayoutReportStore,
-} from '../../../activities/reports/payoutReportStore';
+} from '../../../integrations/storage/payoutReportStore';
 import {
   createPayoutTransactionActivities,
   type CollectedPayoutTransactions,

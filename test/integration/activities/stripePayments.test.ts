@@ -1,6 +1,6 @@
 import axios from 'axios';
 import Stripe from 'stripe';
-import { ExternalSystemError } from '../../../activities/http/errors';
+import { ExternalSystemError } from '../../../integrations/http/errors';
 import {
   PaymentNotCapturable,
   createStripeActivities,

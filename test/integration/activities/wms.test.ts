@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import axios, { type AxiosInstance } from 'axios';
-import { ExternalSystemError } from '../../../activities/http/errors';
+import { ExternalSystemError } from '../../../integrations/http/errors';
 import { createWmsActivities, type WmsActivities } from '../../../activities/wms/activities';
-import { WmsClient } from '../../../activities/wms/client';
+import { WmsClient } from '../../../integrations/wms/client';
 import type { WmsOrderInput } from '../../../domain/fulfilment';
 import { createWmsSandbox, type WmsSandbox } from '../../../sandbox/wms';
 import { startPeer, type RunningPeer } from '../../harness/peers';

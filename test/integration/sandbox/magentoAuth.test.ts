@@ -1,8 +1,8 @@
 import { createHmac } from 'node:crypto';
 import axios from 'axios';
-import { MagentoClient } from '../../../activities/magento/client';
-import { authorizationHeader } from '../../../activities/magento/oauth1';
-import { searchCriteriaQuery } from '../../../activities/magento/searchCriteria';
+import { MagentoClient } from '../../../integrations/magento/client';
+import { authorizationHeader } from '../../../integrations/magento/oauth1';
+import { searchCriteriaQuery } from '../../../integrations/magento/searchCriteria';
 import { createOrder, magentoClient, orderEntity, startMagento, type RunningMagento } from './magentoHelpers';
 
 const oauthCredentials = {

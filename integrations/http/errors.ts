@@ -2,7 +2,7 @@ import { failureTypes, type FailureKind } from '../../domain/failures';
 
 /**
  * An external system said no, or could not be reached. Whose fault it is (`kind`, see domain/failures.ts) is decided
- * once per system, where its answer is read (`activities/<system>/failures.ts`); only `transient` is retried.
+ * once per system, where its answer is read (`integrations/<system>/failures.ts`); only `transient` is retried.
  */
 export class ExternalSystemError extends Error {
   override name = 'ExternalSystemError';

@@ -46,6 +46,20 @@ export function idOf(value: string | { id: string } | null | undefined): string 
   return typeof value === 'string' ? value : value?.id;
 }
 
+/**
+ * The invoice a PaymentIntent collects (a subscription's), or undefined. Stripe sends `invoice` on a PaymentIntent in
+ * API versions before 2025-03-31 (and the sandbox does); the SDK's types for the version it pins have no such field
+ * (an invoice names its payments instead), so it is looked for and checked here rather than cast to a type.
+ */
+export function invoiceIdOfPaymentIntent(pi: Stripe.PaymentIntent | undefined): string | undefined {
+  if (!pi || !('invoice' in pi)) return undefined;
+  const invoice = pi.invoice;
+  if (typeof invoice === 'string') return invoice;
+  return typeof invoice === 'object' && invoice !== null && 'id' in invoice && typeof invoice.id === 'string'
+    ? invoice.id
+    : undefined;
+}
+
 /** A Stripe timestamp (Unix seconds) as ISO 8601. */
 export function isoOf(unixSeconds: number): string {
   return new Date(unixSeconds * 1000).toISOString();
