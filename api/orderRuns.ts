@@ -1,7 +1,7 @@
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionInfo } from '@temporalio/client';
 import { orderWorkflowId } from '../domain/eventRouting';
 import { SyncState } from '../domain/searchAttributes';
-import { statusQueryName } from '../workflows/messages';
+import { statusQueryName } from '../messages/runs';
 
 /** One run that touched an order, as the order page shows it. */
 export interface RunView {

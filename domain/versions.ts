@@ -83,7 +83,7 @@ export function versionsReport(runs: OpenRun[], registry: Record<string, Registe
     const builds: Record<string, number> = {};
     for (const run of ofType) {
       const ids = new Set(run.buildIds.map(buildIdOf).filter((id): id is string => id !== undefined));
-      if (ids.size === 0) ids.add('(unknown)');
+      if (ids.size === 0) ids.add('(no task run yet)');
       for (const id of ids) builds[id] = (builds[id] ?? 0) + 1;
     }
     return { workflowType, openRuns: ofType.length, patches, builds };

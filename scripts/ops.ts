@@ -8,6 +8,7 @@ import { AdminClient } from './ops/adminClient';
 import { customerSyncSummaryLine } from './ops/customerSync';
 import { orderPageLines } from './ops/orderPage';
 import { parseSince } from './ops/since';
+import { versionLines } from './ops/versions';
 
 /** `npm run ops -- …`: the operator API from a terminal (order pages, fraud holds, review queue, catch-up from Stripe, payout reports). */
 function adminToken(): string {
@@ -94,6 +95,14 @@ for (const decision of ['approve', 'reject'] as const) {
       print(program.opts().json, result, () => console.log(`${result.workflowId}: ${decision} sent`));
     });
 }
+
+program
+  .command('versions')
+  .description('per workflow type: open runs per patch (and whether it may be deprecated or deleted) and per build')
+  .action(async () => {
+    const { workflowTypes } = await client().versions();
+    print(program.opts().json, workflowTypes, () => console.log(versionLines(workflowTypes).join('\n')));
+  });
 
 const review = program.command('review').description('the review queue (runs parked on an error no retry can fix)');
 review.command('list').action(async () => {

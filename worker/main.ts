@@ -13,9 +13,12 @@ import { ensureCatchUpSchedule } from './catchUpSchedule';
 import { creditMemoSyncScheduleId, ensureCreditMemoSyncSchedule } from './creditMemoSyncSchedule';
 import { customerPollScheduleId, ensureCustomerPollSchedule } from './customerPollSchedule';
 import { installWorkerRuntime } from './metrics';
+import { buildId } from '../config/buildId';
 import { createWorker } from './worker';
 import { workflowBundle } from './workflowBundle';
 
+/** The worker deployment every build of this product belongs to (Temporal's `TemporalWorkerDeployment`). */
+const deploymentName = 'stripe-magento-o2c';
 /** The slots and cache set in the environment; what is unset keeps the SDK's default. */
 function workerTuning(env: WorkerEnv): Partial<WorkerOptions> {
   const tuning: Partial<WorkerOptions> = {
@@ -70,6 +73,8 @@ async function main(): Promise<void> {
   });
   const clients = clientsFromEnv(env, settings, temporal);
   const activities = createProductActivities(clients);
+  const build = buildId();
+  log.info({ buildId: build, deploymentName }, 'worker build');
   const bundle = await workflowBundle(env.WORKFLOW_BUNDLE_PATH, log); // prebuilt from dist/, else bundled now
   const { worker, connection } = await createWorker({
     env,
@@ -79,6 +84,8 @@ async function main(): Promise<void> {
       ...shutdownBounds,
       workflowsPath: undefined,
       workflowBundle: { codePath: bundle.codePath },
+      // Temporal records the build on each run it works on (BuildIds), without routing by it: docs/versioning.md.
+      workerDeploymentOptions: { useWorkerVersioning: false, version: { deploymentName, buildId: build } },
     },
     onConnectRetry: (err, attempt) => log.warn({ attempt, err: err.message }, 'Temporal not reachable yet; retrying'),
   }).finally(bundle.remove); // read into the worker by now

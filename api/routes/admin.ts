@@ -11,14 +11,15 @@ import {
 import { z } from 'zod';
 import { orderWorkflowId } from '../../domain/eventRouting';
 import type { Logger } from '../../config/logger';
-import { retryUpdate, skipUpdate } from '../../workflows/messages';
-import { fraudDecisionUpdate, type OrderStatus } from '../../workflows/orderToCash';
+import { retryUpdate, skipUpdate } from '../../messages/runs';
+import { fraudDecisionUpdate, type OrderStatus } from '../../messages/order';
 import { operatorRefund, type OperatorRefundOutcome } from '../../workflows/operatorRefund';
 import type { CatchUpProgress } from '../../workflows/stripeCatchUp';
 import { backfillSummary } from '../../domain/customerPoll';
 import type { CustomerPollStatus } from '../../workflows/magentoCustomerPoll';
 import { orderPage, type OrderSystems } from '../orderPage';
 import { isTemporalUnavailable } from '../temporalErrors';
+import { versionsOf } from '../versions';
 
 export interface AdminDeps {
   temporal: Client;
@@ -206,6 +207,10 @@ export function adminRoutes(deps: AdminDeps): Router {
       return void res.status(202).json({ workflowId, status: 'running (see the review queue if it parks)' });
     deps.log.info({ workflowId, outcome: outcome.outcome, refundId: outcome.refundId }, 'operator refund');
     res.status(outcome.outcome === 'refunded' ? 200 : 409).json({ workflowId, ...outcome });
+  });
+
+  router.get('/admin/versions', async (_req, res) => {
+    res.json({ workflowTypes: await versionsOf(deps.temporal) });
   });
 
   router.get('/admin/review-queue', async (_req, res) => {

@@ -3,6 +3,7 @@ import axios, { AxiosError, type AxiosInstance, type AxiosRequestConfig } from '
 import type { OrderPage } from '../../api/orderPage';
 import type { LinePage, PayoutReportHead } from '../../domain/payoutReport';
 import type { BackfillSummary } from '../../domain/customerPoll';
+import type { WorkflowTypeVersions } from '../../domain/versions';
 import type { PayoutLine } from '../../domain/reconciliation';
 
 /** One page of a payout's report as the API serves it: the head, a page of lines, and where the next page is. */
@@ -100,6 +101,11 @@ export class AdminClient {
       reason?: string;
       status?: string;
     }>('post', `/admin/orders/${encodeURIComponent(incrementId)}/refund`, body);
+  }
+
+  /** Per workflow type, its open runs per patch and per build (docs/versioning.md). */
+  versions() {
+    return this.call<{ workflowTypes: WorkflowTypeVersions[] }>('get', '/admin/versions');
   }
 
   reviewQueue() {

@@ -59,6 +59,7 @@ export function spawnProductWorker(
   const taskQueue = merged.TEMPORAL_TASK_QUEUE ?? 'order-to-cash';
   const ready = (client: Client) =>
     waitForPollers(client, taskQueue, {
+      namespace: merged.TEMPORAL_NAMESPACE ?? 'default',
       timeoutMs: 90_000,
       stillWorth: () =>
         child.exitCode === null && child.signalCode === null

@@ -1,7 +1,7 @@
 import axios from 'axios';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { toEnvelope } from '../../domain/stripeEvents';
-import type { OrderOutcome } from '../../workflows/orderToCash';
+import type { OrderOutcome } from '../../messages/order';
 import type { RefundOutcome } from '../../workflows/refund';
 import { startDevStack, type DevStack } from '../harness/devStack';
 import { eventually } from '../harness/eventually';

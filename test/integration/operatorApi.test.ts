@@ -1,6 +1,6 @@
 import axios from 'axios';
 import type Stripe from 'stripe';
-import type { OrderStatus } from '../../workflows/orderToCash';
+import type { OrderStatus } from '../../messages/order';
 import { startDevStack, type DevStack } from '../harness/devStack';
 import { eventually } from '../harness/eventually';
 import { deliver, pay, placeOrder, waitForStep } from '../workflows/orderFlow';

@@ -1,7 +1,7 @@
 import { emailKey } from '../../domain/customerMapping';
 import axios from 'axios';
 import type Stripe from 'stripe';
-import type { OrderStatus } from '../../workflows/orderToCash';
+import type { OrderStatus } from '../../messages/order';
 import { placeOrders, type ShopSummary } from '../../scripts/shop/placeOrders';
 import { startDevStack, type DevStack } from '../harness/devStack';
 import { eventually } from '../harness/eventually';

@@ -59,7 +59,7 @@ describe('the versions report: which patches the open runs still need, and which
       ['1.1:refund-note-dated-by-refund', 'deprecated'],
     ]);
     expect(refund.patches[1]!.advice).toMatch(/may be deleted/);
-    expect(refund.builds).toEqual({ '(unknown)': 1 });
+    expect(refund.builds).toEqual({ '(no task run yet)': 1 });
     // A registered patch with no open runs of its type at all is listed too: it may go.
     expect(report.find((t) => t.workflowType === 'orderToCash')!.patches[0]!.advice).toMatch(
       /may move to deprecatePatch/,

@@ -3,7 +3,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type Stripe from 'stripe';
 import { toMinor } from '../../domain/money';
 import type { DisputeOutcome, DisputeStatus } from '../../workflows/dispute';
-import type { OrderOutcome } from '../../workflows/orderToCash';
+import type { OrderOutcome } from '../../messages/order';
 import { merchantEmail, type ProductStack } from '../harness/productStack';
 import { recordHistories } from '../harness/recordHistories';
 import { deliver, eventsAbout, eventually, pay, placeOrder, shipInWms, waitForStep } from './orderFlow';

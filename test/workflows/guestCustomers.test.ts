@@ -4,7 +4,7 @@ import { createGuestCustomerActivities } from '../../activities/stripe/guestCust
 import { customerWorkflowId, emailKey } from '../../domain/customerMapping';
 import { guestCustomerOf } from '../../domain/guestCustomers';
 import type { CustomerSyncStatus } from '../../workflows/customerSync';
-import type { OrderStatus } from '../../workflows/orderToCash';
+import type { OrderStatus } from '../../messages/order';
 import { testSecrets } from '../harness/productStack';
 import { recordHistories } from '../harness/recordHistories';
 import { deliver, eventsAbout, eventually, pay, placeOrder, waitForStep } from './orderFlow';

@@ -4,7 +4,7 @@ import Stripe from 'stripe';
 import { toMinor } from '../../domain/money';
 import { intakeStart } from '../../domain/stripeEvents';
 import type { MagentoOrder } from '../../domain/magento';
-import type { OrderStatus } from '../../workflows/orderToCash';
+import type { OrderStatus } from '../../messages/order';
 import type { ProductStack } from '../harness/productStack';
 export { eventually } from '../harness/eventually';
 

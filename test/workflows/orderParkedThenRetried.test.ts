@@ -1,5 +1,5 @@
-import { retryUpdate } from '../../workflows/messages';
-import type { OrderOutcome, OrderStatus } from '../../workflows/orderToCash';
+import { retryUpdate } from '../../messages/runs';
+import type { OrderOutcome, OrderStatus } from '../../messages/order';
 import { deliver, eventsAbout, placeOrder, shipInWms, waitForStep } from './orderFlow';
 import { recordHistories } from '../harness/recordHistories';
 import { startWorkflowStack, type WorkflowStack } from './workflowStack';

@@ -1,4 +1,4 @@
-import type { OrderOutcome } from '../../workflows/orderToCash';
+import type { OrderOutcome } from '../../messages/order';
 import { deliver, eventsAbout, pay, placeOrder, waitForStep } from './orderFlow';
 import { startWorkflowStack, type WorkflowStack } from './workflowStack';
 

@@ -2,7 +2,7 @@ import axios from 'axios';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type Stripe from 'stripe';
 import { toMinor } from '../../domain/money';
-import type { OrderOutcome } from '../../workflows/orderToCash';
+import type { OrderOutcome } from '../../messages/order';
 import type { SubscriptionStatus } from '../../workflows/subscription';
 import { merchantEmail, testSecrets, type ProductStack } from '../harness/productStack';
 import { stepsInHistory } from '../harness/historySteps';
