@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-/** Runs parked for a person (DESIGN §5's review queue), as `GET /admin/review-queue` lists them. */
+/** Runs parked for a person (the review queue, docs/failure-policy.md), as `GET /admin/review-queue` lists them. */
 export const reviewQueueQuery = `SyncState = 'needs_review' AND ExecutionStatus = 'Running'`;
 const reviewQueueCountTimeoutMs = 2_000;
 

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { packageRoot } from './packageRoot';
 
 /**
- * Environment configuration (DESIGN.md section 4), validated once at start-up.
+ * Environment configuration (docs/configuration.md), validated once at start-up.
  * Every secret may also be given as a file path in `<NAME>_FILE` (Docker and Kubernetes secrets).
  */
 export class ConfigError extends Error {
@@ -85,7 +85,7 @@ export const apiEnvSchema = temporalEnvSchema.extend({
 const positive = z.coerce.number().positive();
 const count = z.coerce.number().int().min(1);
 
-/** Ceilings on the worker's calls to each system (requests started per second, requests in flight); README "Tuning". */
+/** Ceilings on the worker's calls to each system (requests started per second, requests in flight); docs/benchmark-and-chaos.md, "Tuning". */
 const rateLimitsEnvShape = {
   MAGENTO_MAX_RPS: positive.default(100),
   MAGENTO_MAX_CONCURRENCY: count.default(20),
@@ -95,7 +95,7 @@ const rateLimitsEnvShape = {
   WMS_MAX_CONCURRENCY: count.default(20),
 };
 
-/** The worker's slots and cache (the SDK's defaults when unset); README "Tuning". */
+/** The worker's slots and cache (the SDK's defaults when unset); docs/benchmark-and-chaos.md, "Tuning". */
 const workerTuningEnvShape = {
   WORKER_MAX_CONCURRENT_ACTIVITIES: count.optional(),
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).optional(),

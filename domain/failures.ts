@@ -1,5 +1,5 @@
 /**
- * The failure policy (README "When something fails", DESIGN §9), as types. Whose fault a failure is decides what
+ * The failure policy (docs/failure-policy.md), as types. Whose fault a failure is decides what
  * happens next, and it is decided once, where the system's answer is read:
  *
  * - `transient`: the system could not answer now (timeouts, 408/425/429/5xx, network). Retried with backoff inside a

@@ -1,11 +1,4 @@
-import type {
-  PayoutDetails,
-  PayoutJournal,
-  PayoutReport,
-  PayoutSummary,
-  PayoutTally,
-  SkippedPayoutReport,
-} from './reconciliation';
+import type { PayoutDetails, PayoutJournal, PayoutSummary, PayoutTally, SkippedPayoutReport } from './reconciliation';
 
 /**
  * A payout's reconciliation report as it is kept outside Temporal: its head (the payout, the per-category summary, the
@@ -75,11 +68,8 @@ export interface UnpaidPayoutResult {
   notes: string[];
 }
 
-/** What a payout run returns: small whatever the payout's size (runs before the report store returned `PayoutReport`, lines included). */
+/** What a payout run returns: small whatever the payout's size (the lines are in the report store). */
 export type PayoutRunResult = PayoutReportHead | ReversedPayoutResult | UnpaidPayoutResult | SkippedPayoutReport;
-
-/** Any result a payout run has ever returned, for readers of finished runs (the API). */
-export type AnyPayoutRunResult = PayoutRunResult | PayoutReport;
 
 /** A payout whose money never reached the bank, or came back from it: what was booked for it must be undone. */
 export function isUnpaidStatus(status: string): boolean {

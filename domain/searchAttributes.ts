@@ -1,6 +1,6 @@
 import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
 
-/** Search attributes of DESIGN.md section 5; registered by the dev server start and by the cluster steps in the README. */
+/** The product's search attributes (docs/architecture.md); the dev server start registers them, a cluster needs them added (docs/beyond-one-machine.md). */
 export const MagentoOrderId = defineSearchAttributeKey('MagentoOrderId', SearchAttributeType.KEYWORD);
 export const StripeObjectId = defineSearchAttributeKey('StripeObjectId', SearchAttributeType.KEYWORD);
 export const StripeEventType = defineSearchAttributeKey('StripeEventType', SearchAttributeType.KEYWORD);

@@ -17,7 +17,7 @@ import { startBenchStack } from './bench/stack';
 import { repoRoot } from './temporalBinaries';
 
 /**
- * `npm run bench`: the benchmark suite of DESIGN §8, on this machine, against the product as `npm start` runs it
+ * `npm run bench`: the benchmark suite of docs/benchmark-and-chaos.md, on this machine, against the product as `npm start` runs it
  * (Temporal dev server on a SQLite file, sandbox peers, worker and API as separate processes) in a throw-away
  * DATA_DIR. Prints a table per measurement and writes the figures as JSON to bench/results/<time>.json.
  */

@@ -29,7 +29,7 @@ export interface DevServer {
   stop(): Promise<void>;
 }
 
-/** SQLite settings of the embedded server's file database (see README "Tuning"). */
+/** SQLite settings of the embedded server's file database (see docs/benchmark-and-chaos.md, "Tuning"). */
 export const sqlitePragmas: readonly string[] = [
   'journal_mode=wal',
   'synchronous=normal',

@@ -4,11 +4,11 @@ import { join } from 'node:path';
 
 /**
  * What `npm start` sets when the whole product shares one machine (the benchmark runs it the same way): the worker's
- * backlog yields the CPU to the webhook door and the Temporal server (README "Tuning"). The environment overrides it.
+ * backlog yields the CPU to the webhook door and the Temporal server (docs/benchmark-and-chaos.md, "Tuning"). The environment overrides it.
  */
 export const oneMachineDefaults: Readonly<Record<string, string>> = { WORKER_NICE: '10' };
 
-/** Default ports of DESIGN.md section 4. */
+/** Default ports (docs/configuration.md, "Ports"). */
 export const defaultPorts = {
   api: 3000,
   temporal: 7233,

@@ -43,7 +43,7 @@ const shutdownBounds = {
 
 /**
  * The worker is throughput work; the API's webhook answer and the Temporal server are latency work. Sharing one
- * machine, the worker yields the CPU to them when it is short (README "Tuning"). Raising a priority needs privileges a
+ * machine, the worker yields the CPU to them when it is short (docs/benchmark-and-chaos.md, "Tuning"). Raising a priority needs privileges a
  * worker should not have, so a refusal is logged and the worker runs as it is.
  */
 function lowerPriority(nice: number, log: ReturnType<typeof createLogger>): void {

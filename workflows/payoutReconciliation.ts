@@ -5,7 +5,7 @@ import {
   returnedPayoutRows,
   reversalReference,
   reversedRows,
-  type AnyPayoutRunResult,
+  type PayoutRunResult,
   type PayoutReportHead,
   type PayoutReversal,
   type ReversedPayoutResult,
@@ -37,7 +37,7 @@ export interface PayoutStatus extends Tracked {
   pages: number;
   lines: number;
   timestamps: Record<string, string>;
-  report?: AnyPayoutRunResult;
+  report?: PayoutRunResult;
 }
 
 export const payoutStatusQuery = defineStatusQuery<PayoutStatus>();
@@ -62,7 +62,7 @@ interface Reading {
  * do not explain parks in the review queue; nothing is booked. A payout that failed or was canceled after it was booked
  * gets a reversing entry (`<po_…>:reversal`), once; one that failed before is not booked at all.
  */
-export async function payoutReconciliation(input: { payoutId: string }): Promise<AnyPayoutRunResult> {
+export async function payoutReconciliation(input: { payoutId: string }): Promise<PayoutRunResult> {
   const { payoutId } = input;
   const status: PayoutStatus = {
     payoutId,
@@ -89,7 +89,7 @@ export async function payoutReconciliation(input: { payoutId: string }): Promise
   };
   upsertSearchAttributes([{ key: StripeObjectId, value: payoutId }]);
   setSyncState(status, 'running');
-  const finish = <R extends AnyPayoutRunResult>(result: R): R => {
+  const finish = <R extends PayoutRunResult>(result: R): R => {
     status.report = result;
     reached('completed');
     setSyncState(status, 'completed');

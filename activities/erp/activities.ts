@@ -11,19 +11,6 @@ import type { ErpClient, FrappeDoc } from '../../integrations/erp/client';
 import { creditNoteLines, type InvoiceLines } from './creditNote';
 import { beforeInvoiceRemark, createSalesOrderAmendment } from './salesOrderAmendment';
 
-export interface ErpSalesInvoiceInput {
-  /** Magento increment id, carried as `po_no` like the Sales Order's. */
-  poNo: string;
-  salesOrder?: string;
-  customer: string;
-  company: string;
-  currency: string;
-  /** `YYYY-MM-DD`. */
-  date: string;
-  items: ErpLine[];
-  taxes: ErpSalesOrderInput['taxes'];
-}
-
 export interface ErpPaymentEntryInput {
   salesInvoice: string;
   customer: string;
@@ -198,31 +185,6 @@ export function createErpActivities(erp: ErpClient) {
         }
       }
       return [...cancelled, ...(await amendment.cancelPaymentsBeforeInvoice(poNo))];
-    },
-
-    /** Looks for a submitted, non-return Sales Invoice with the same `po_no` before creating (and submitting) one. */
-    async createErpSalesInvoice(input: ErpSalesInvoiceInput): Promise<CreatedDoc> {
-      const existing = await first('Sales Invoice', [
-        ['po_no', '=', input.poNo],
-        ['docstatus', '=', 1],
-        ['is_return', '=', 0],
-      ]);
-      if (existing) return { name: existing, created: false };
-      const doc = await erp.createDoc('Sales Invoice', {
-        customer: input.customer,
-        company: input.company,
-        currency: input.currency,
-        po_no: input.poNo,
-        set_posting_time: 1,
-        posting_date: input.date,
-        due_date: input.date,
-        items: erpItems(input.items, input.currency).map((line) =>
-          input.salesOrder ? { ...line, sales_order: input.salesOrder } : line,
-        ),
-        taxes: erpTaxes(input.taxes, input.currency),
-        docstatus: 1,
-      });
-      return { name: doc.name, created: true };
     },
 
     /**
@@ -531,7 +493,7 @@ export function normalisedEmail(email: string): string {
 
 /**
  * Money reaches these activities in integer minor units and leaves as ERPNext's decimals here. An input without them
- * (scheduled before the change to minor units) is refused as bad data, so the run parks instead of booking a guess.
+ * is refused as bad data, so the run parks instead of booking a guess.
  */
 function minorUnits(value: unknown, field: string): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value))

@@ -42,8 +42,8 @@ export interface ReplayPage {
 export type OrderRunState = 'open' | 'closed' | 'none';
 
 /**
- * Sends an Update to the order's run while it is open. A closed run, one that ended meanwhile, or one started before it
- * answered this Update leaves the matter to the caller's own run (`handledByOrder: false`).
+ * Sends an Update to the order's run while it is open. A closed run, or one that ended meanwhile, leaves the matter to
+ * the caller's own run (`handledByOrder: false`).
  */
 async function tellOrder<T extends { handledByOrder: boolean }>(
   temporal: Client,
@@ -133,8 +133,8 @@ export function createIntakeActivities(temporal: Client, taskQueue: string, stri
 
     /**
      * Tells the order's run about a refund that succeeded, while the run is open: the run answers whether it takes the
-     * refund on itself (a full refund before shipment reverses the order). A closed run, or one started before runs
-     * answered this, leaves the refund to its own run.
+     * refund on itself (a full refund before shipment reverses the order). A closed run leaves the refund to its
+     * own run.
      */
     async tellOrderAboutRefund(input: {
       incrementId: string;

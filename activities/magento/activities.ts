@@ -4,7 +4,6 @@ import {
   isFullyInvoiced,
   isFullyShipped,
   type MagentoCreditMemo,
-  type MagentoOrder,
 } from '../../domain/magento';
 import { creditMemoPlanFor, type CreditMemoPlan } from '../../domain/creditMemo';
 import { MappingError } from '../../domain/fulfilment';
@@ -84,11 +83,6 @@ export function createMagentoActivities(magento: MagentoClient) {
     async loadOrderSnapshot(incrementId: string): Promise<OrderSnapshot | undefined> {
       const order = await magento.findOrderByIncrementId(incrementId);
       return order && orderSnapshotOf(order);
-    },
-
-    /** The whole Magento order: kept only for runs started before `loadOrderSnapshot`, whose histories call it. */
-    async findMagentoOrder(incrementId: string): Promise<MagentoOrder | undefined> {
-      return magento.findOrderByIncrementId(incrementId);
     },
 
     /** Read-only: the customer's order history, for the fraud gate's first-order and velocity signals. */

@@ -1,12 +1,11 @@
 import type Stripe from 'stripe';
 import { magentoOrderIdFromMetadata } from '../../domain/eventRouting';
 import { formatMoney, toMinor } from '../../domain/money';
-import type { PayoutDetails, PayoutLine } from '../../domain/reconciliation';
+import type { PayoutDetails } from '../../domain/reconciliation';
 import { createAuthorizationActivities } from './authorizations';
 import { createBillingActivities } from './billing';
 import { createCheckoutActivities } from './checkout';
 import { callStripe, idOf, invoiceIdOfPaymentIntent, isoOf } from '../../integrations/stripe/client';
-import { payoutLineOf } from './payoutTransactions';
 
 export { PaymentNotCapturable } from './authorizations';
 export type { CancelAuthorizationResult, CancellationReason, CaptureResult } from './authorizations';
@@ -109,15 +108,6 @@ export interface OrderReference {
 }
 
 /** One page of a payout's balance transactions, mapped to the reconciliation's lines. */
-export interface PayoutTransactionsPage {
-  lines: PayoutLine[];
-  hasMore: boolean;
-  /** Cursor for the next page (`starting_after`). */
-  lastId?: string;
-}
-
-const payoutPageSize = 100;
-
 /** Stripe activities: reads are plain; every write carries an idempotency key and is looked for before it is made. */
 export function createStripeActivities(stripe: Stripe) {
   async function referenceOfPaymentIntent(paymentIntentId: string): Promise<OrderReference> {
@@ -257,31 +247,6 @@ export function createStripeActivities(stripe: Stripe) {
         created: payout.created,
         ...(payout.failure_code ? { failureCode: payout.failure_code } : {}),
       };
-    },
-
-    /**
-     * Read-only: one page (100) of the balance transactions a payout swept, with each charge's source expanded for the
-     * Magento order id in its metadata. The payout's own transaction (which Stripe itself lists too) is not a swept line.
-     * Used by runs started before the report store (`collectPayoutTransactions` reads whole payouts now).
-     */
-    async listPayoutTransactionsPage(input: {
-      payoutId: string;
-      startingAfter?: string;
-    }): Promise<PayoutTransactionsPage> {
-      const page = await callStripe(() =>
-        stripe.balanceTransactions.list({
-          payout: input.payoutId,
-          limit: payoutPageSize,
-          expand: ['data.source'],
-          ...(input.startingAfter ? { starting_after: input.startingAfter } : {}),
-        }),
-      );
-      const lines = page.data
-        .filter(
-          (txn) => !(txn.type === 'payout' && idOf(txn.source as { id: string } | string | null) === input.payoutId),
-        )
-        .map(payoutLineOf);
-      return { lines, hasMore: page.has_more, lastId: page.data.at(-1)?.id };
     },
 
     /**

@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { orderWorkflowId } from '../../domain/eventRouting';
 import type { Logger } from '../../config/logger';
 import { retryUpdate, skipUpdate } from '../../messages/runs';
-import { fraudDecisionUpdate, type OrderStatus } from '../../messages/order';
+import { fraudDecisionUpdate } from '../../messages/order';
 import { operatorRefund, type OperatorRefundOutcome } from '../../workflows/operatorRefund';
 import type { CatchUpProgress } from '../../workflows/stripeCatchUp';
 import { backfillSummary } from '../../domain/customerPoll';
@@ -88,26 +88,11 @@ export interface FraudHold {
   paymentIntentId?: string;
 }
 
-/** A held order as its memo records it (or, for runs that held before the memo existed, as the run answers, briefly). */
-export async function fraudHoldOf(temporal: Client, wf: WorkflowExecutionInfo): Promise<FraudHold> {
+/** A held order as its run's memo records it (the run writes it in the workflow task that holds the order). */
+export function fraudHoldOf(wf: WorkflowExecutionInfo): FraudHold {
   const incrementId = wf.workflowId.replace(/^order:/, '');
   const memo = wf.memo?.fraudHold as FraudHoldMemo | undefined;
-  if (memo) return { incrementId, workflowId: wf.workflowId, ...memo };
-  // It needs a worker to answer.
-  const status = await temporal
-    .withDeadline(Date.now() + 2_000, () =>
-      temporal.workflow.getHandle(wf.workflowId, wf.runId).query<OrderStatus>('status'),
-    )
-    .catch(() => undefined);
-  return {
-    incrementId,
-    workflowId: wf.workflowId,
-    heldSince: status?.timestamps.fraud_hold,
-    heldUntil: status?.fraud?.heldUntil,
-    score: status?.fraud?.score,
-    reasons: status?.fraud?.reasons ?? [],
-    paymentIntentId: typeof status?.ids.paymentIntentId === 'string' ? status.ids.paymentIntentId : undefined,
-  };
+  return { incrementId, workflowId: wf.workflowId, reasons: [], ...memo };
 }
 
 async function listRunning(temporal: Client, query: string): Promise<WorkflowExecutionInfo[]> {
@@ -139,7 +124,7 @@ export function adminRoutes(deps: AdminDeps): Router {
 
   router.get('/admin/fraud-holds', async (_req, res) => {
     const held = await listRunning(deps.temporal, fraudHoldQuery);
-    res.json({ holds: await Promise.all(held.map((wf) => fraudHoldOf(deps.temporal, wf))) });
+    res.json({ holds: held.map(fraudHoldOf) });
   });
 
   router.get('/admin/orders/:incrementId', async (req: Request<{ incrementId: string }>, res: Response) => {

@@ -141,7 +141,7 @@ export function opsRoutes(deps: OpsDeps): Router {
 
   const showFraudHolds = async (req: Request, res: Response, status = 200, flash?: Flash) => {
     const { runs, nextPageToken } = await listRunPage(temporal, fraudHoldQuery, { pageToken: pageTokenOf(req) });
-    const holds = await Promise.all(runs.map((wf) => fraudHoldOf(temporal, wf)));
+    const holds = runs.map(fraudHoldOf);
     send(
       res,
       status,

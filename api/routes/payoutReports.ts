@@ -4,15 +4,15 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { PayoutReportStore } from '../../integrations/storage/payoutReportStore';
 import type { Logger } from '../../config/logger';
 import { payoutIdPattern, payoutWorkflowId } from '../../domain/eventRouting';
-import { linePage, type AnyPayoutRunResult, type PayoutReportHead } from '../../domain/payoutReport';
-import { csvHeaderLine, csvLine, type PayoutLine, type PayoutReport } from '../../domain/reconciliation';
+import { linePage, type PayoutReportHead, type PayoutRunResult } from '../../domain/payoutReport';
+import { csvHeaderLine, csvLine, type PayoutLine } from '../../domain/reconciliation';
 import { SyncState } from '../../domain/searchAttributes';
 import type { PayoutStatus } from '../../workflows/payoutReconciliation';
 import { isTemporalUnavailable } from '../temporalErrors';
 
 export interface PayoutReportDeps {
   temporal: Client;
-  /** Where the worker publishes reports (the same store): without one, only runs from before the store can be shown. */
+  /** Where the worker publishes reports (the same store). */
   reports?: PayoutReportStore;
   log: Logger;
 }
@@ -20,9 +20,9 @@ export interface PayoutReportDeps {
 export const defaultPageSize = 1_000;
 export const maxPageSize = 10_000;
 
-/** A report to serve: its head, and its lines from the report store (or, for runs before the store, from the run's result). */
+/** A report to serve: its head, and its lines from the report store. */
 export interface ReportSource {
-  head: PayoutReportHead | Omit<PayoutReport, 'lines'>;
+  head: PayoutReportHead;
   lineCount: number;
   readLines(offset: number, limit: number): Promise<PayoutLine[]>;
   pages(): AsyncIterable<PayoutLine[]>;
@@ -159,7 +159,7 @@ export async function reportOf(deps: PayoutReportDeps, payoutId: string): Promis
       },
     };
   }
-  const result = (await handle.result()) as AnyPayoutRunResult;
+  const result = (await handle.result()) as PayoutRunResult;
   switch (result.outcome) {
     case 'skipped':
       return {
@@ -191,29 +191,14 @@ export async function reportOf(deps: PayoutReportDeps, payoutId: string): Promis
           reversal: result.reversal,
         },
       };
-    case 'reconciled': {
-      if (!('lines' in result)) {
-        return {
-          status: 409,
-          body: {
-            error: `the report of ${payoutId} (reading ${result.reading.readingId}) is missing from the report store`,
-            workflowId,
-            status: 'missing',
-          },
-        };
-      }
-      // A run from before the report store returned every line: serve them from its result.
-      const { lines, ...head } = result;
+    case 'reconciled':
       return {
-        source: {
-          head,
-          lineCount: lines.length,
-          readLines: async (offset, limit) => lines.slice(offset, offset + limit),
-          pages: async function* pages() {
-            yield lines;
-          },
+        status: 409,
+        body: {
+          error: `the report of ${payoutId} (reading ${result.reading.readingId}) is missing from the report store`,
+          workflowId,
+          status: 'missing',
         },
       };
-    }
   }
 }

@@ -33,7 +33,7 @@ export const defaultResilience: ResilienceOptions = {
  * `ratePerSecond` as a token bucket: tokens come back every 100 ms (or one per request at rates under 10/s), and up to
  * a fifth of a second's worth may go at once. Spacing every request `1000 / rate` ms apart instead (bottleneck's
  * `minTime`) kept the average under the rate too, but queued each burst: an order's run makes its calls in quick
- * succession, and with dozens of runs in flight each call waited behind the others' spacing (README "Tuning").
+ * succession, and with dozens of runs in flight each call waited behind the others' spacing (docs/benchmark-and-chaos.md, "Tuning").
  */
 export function tokenBucket(
   ratePerSecond: number,

@@ -193,7 +193,7 @@ async function drained(client: Client, taskQueue: string, stack: BenchStack): Pr
 }
 
 /**
- * DESIGN §8.1: signed webhooks accepted per second by the API (load from autocannon, each request a new event signed
+ * Intake (docs/benchmark-and-chaos.md): signed webhooks accepted per second by the API (load from autocannon, each request a new event signed
  * with the webhook secret), beside bare `client.workflow.start` of the same intake workflow at the same concurrency on
  * the same server in the same run; then the ack latency at half the measured rate.
  */

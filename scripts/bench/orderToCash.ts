@@ -165,7 +165,7 @@ async function sameShapeRate(
 }
 
 /**
- * DESIGN §8.2: orders placed and paid through the sandbox storefront, each run end to end by the product (webhook,
+ * Order to cash (docs/benchmark-and-chaos.md): orders placed and paid through the sandbox storefront, each run end to end by the product (webhook,
  * intake, order run: invoice, ERP, WMS, shipment, ERP invoice and payment) with peers answering at once; beside runs
  * of the same shape doing nothing, on the same server, in the same process of the benchmark.
  */
@@ -238,7 +238,7 @@ export async function benchOrderToCash(
 }
 
 /**
- * DESIGN §8.4: `orders` orders in flight; once a third of them have completed the worker is SIGKILLed and started
+ * Recovery (docs/benchmark-and-chaos.md): `orders` orders in flight; once a third of them have completed the worker is SIGKILLed and started
  * again. Time to all completed, beside the same run without the kill (run first, on the same stack).
  */
 export async function benchRecovery(

@@ -84,7 +84,7 @@ function payloadSizes(history: proto.api.history.v1.IHistory): number[] {
 }
 
 /**
- * DESIGN §8.3: a payout of N balance transactions through the sandbox, end to end: seeded charges, the sandbox's
+ * Reconciliation (docs/benchmark-and-chaos.md): a payout of N balance transactions through the sandbox, end to end: seeded charges, the sandbox's
  * automatic payout and its signed webhooks, the product's intake and payout run, the report served as JSON pages
  * and CSV, every Journal Entry balanced. Reports wall times, the worker's peak RSS and the run's history size.
  */

@@ -55,7 +55,7 @@ export interface ChaosReport {
 const finalStates = ['completed', 'compensated', 'fraud_hold', 'needs_review'];
 
 /**
- * DESIGN §8.5: storefront orders through the product while it is hurt from every side, then the sandboxes' own
+ * docs/benchmark-and-chaos.md, "Chaos": storefront orders through the product while it is hurt from every side, then the sandboxes' own
  * records are checked: every paid order invoiced, ordered in the ERP and fulfilled exactly once, credit memos equal to
  * refunds, no document without its cause, no run Failed.
  */

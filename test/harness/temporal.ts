@@ -12,7 +12,7 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path } },
   });
-  // The test server starts with no custom search attributes; register the project's, as the README's cluster steps do.
+  // The test server starts with no custom search attributes; register the project's, as the worker does on a cluster (docs/beyond-one-machine.md).
   const keyword = temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
   await env.connection.operatorService.addSearchAttributes({
     namespace: 'default',

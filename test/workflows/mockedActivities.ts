@@ -146,7 +146,6 @@ export function createMockedActivities(
       const order = magentoOrder(incrementIdOf(wf), scenarios.get(wf)?.order);
       return order && orderSnapshotOf(order);
     }),
-    findMagentoOrder: stub('findMagentoOrder', (_i, wf) => magentoOrder(incrementIdOf(wf), scenarios.get(wf)?.order)),
     magentoCustomerHistory: stub('magentoCustomerHistory', () => ({ previousOrderCount: 3, recentOrderCount: 1 })),
     addMagentoComment: stub('addMagentoComment', () => undefined),
     holdMagentoOrder: stub('holdMagentoOrder', () => undefined),
@@ -162,7 +161,6 @@ export function createMockedActivities(
     upsertErpCustomer: stub('upsertErpCustomer', () => 'Ada Lovelace'),
     createErpSalesOrder: stub('createErpSalesOrder', () => ({ name: 'SO-1', created: true })),
     cancelErpSalesOrder: stub('cancelErpSalesOrder', () => ['SO-1']),
-    createErpSalesInvoice: stub('createErpSalesInvoice', () => ({ name: 'SI-1', created: true })),
     invoiceErpSalesOrder: stub('invoiceErpSalesOrder', () => ({
       name: 'SI-1',
       created: true,

@@ -65,10 +65,6 @@ describe('payoutReconciliation on the time-skipping server, with real activities
         const payout = await real.getPayout(payoutId);
         return stripeView.reconciling.has(payoutId) ? { ...payout, reconciliationStatus: 'in_progress' } : payout;
       },
-      listPayoutTransactionsPage: async (input) => {
-        const page = await real.listPayoutTransactionsPage(input);
-        return { ...page, lines: page.lines.filter((l) => !stripeView.hiddenTransactions.has(l.id)) };
-      },
       // The real reading activity, over a Stripe client that leaves out what Stripe has not listed yet.
       collectPayoutTransactions: createPayoutTransactionActivities(
         hidingStripe(stack.stripe),
