@@ -1,0 +1,231 @@
+/** The order run's documents: Magento invoice, ERP order, WMS order, the wait for the shipment, closing, compensation. */
+import { condition } from '@temporalio/workflow';
+import {
+  checkErpTotals,
+  erpCustomerFor,
+  erpSalesOrderFor,
+  magentoCarrierCode,
+  wmsOrderFor,
+} from '../../domain/fulfilment';
+import { formatMoney } from '../../domain/money';
+import { BusinessRefused, setSyncState, SkippedByOperator } from '../reviewQueue';
+import { rejection, reopenFraudGate } from './fraudGate';
+import { type Ended, OrderRun, dateOf, day, end, erp, magento, notifyOnce, reached, today, wms } from './run';
+
+// ── 3. Invoice, ERP, fulfilment ─────────────────────────────────────────────────────────────────────
+
+/** Magento invoice, offline: the money is already in Stripe. */
+export async function invoice(run: OrderRun): Promise<void> {
+  const { order, payment } = run;
+  const created = await run.review.step(() =>
+    magento.invoiceMagentoOrder({
+      entityId: order.entityId,
+      chargeId: payment.chargeId!,
+      paymentIntentId: payment.paymentIntentId,
+      notifyCustomer: true,
+    }),
+  );
+  run.status.ids.magentoInvoiceId = created.invoiceId;
+  reached(run, 'invoiced');
+  run.compensations.unshift({
+    name: 'credit memo',
+    undo: () =>
+      magento.creditMagentoOrder({
+        entityId: order.entityId,
+        key: 'creditmemo_compensation',
+        notifyCustomer: true,
+        comment: run.facts.disputeLost
+          ? 'Chargeback: the Stripe dispute was lost before shipment; order reversed.'
+          : 'Refunded in Stripe: order reversed.',
+      }),
+  });
+}
+
+/** ERP customer and Sales Order, dated by the order; its total must equal Magento's grand total. */
+export async function orderInErp(run: OrderRun): Promise<void> {
+  const { incrementId, order, settings } = run;
+  const orderDate = dateOf(order.createdAt) ?? today();
+  const customer = await run.review.step(() => erp.upsertErpCustomer(erpCustomerFor(order, settings.erp)));
+  const salesOrder = await run.review.step(() => {
+    const input = erpSalesOrderFor(order, customer, settings.erp, orderDate);
+    checkErpTotals(order, input);
+    return erp.createErpSalesOrder(input);
+  });
+  run.erpCustomer = customer;
+  run.status.ids.erpSalesOrder = salesOrder.name;
+  reached(run, 'erp_ordered');
+  run.compensations.unshift({
+    name: 'cancel ERP sales order',
+    undo: () => erp.cancelErpSalesOrder(incrementId),
+  });
+}
+
+/** WMS fulfilment order; the warehouse refusing the goods (out of stock, undeliverable) reverses the order. */
+export async function fulfil(run: OrderRun): Promise<void> {
+  const fulfilment = await run.review
+    .step(() => wms.createWmsOrder(wmsOrderFor(run.order, run.settings.wms)), { refusalsReverse: true })
+    .catch((err: unknown) => {
+      throw err instanceof BusinessRefused
+        ? new BusinessRefused(`the warehouse refused the order: ${err.message}`)
+        : err;
+    });
+  run.status.ids.wmsOrderId = fulfilment.orderId;
+  run.compensations.unshift({ name: 'cancel WMS order', undo: () => wms.cancelWmsOrder(run.incrementId) });
+  reached(run, 'awaiting_shipment');
+  setSyncState(run.status, 'awaiting_shipment');
+}
+
+// ── 4. Shipment ─────────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * Waits for the shipment; reminds, then escalates (a bounded number of times), and looks in the WMS in case its
+ * webhook was lost. A full refund, a lost dispute or a rejected late fraud signal before shipment returns the reason to reverse.
+ */
+export async function waitForShipment(run: OrderRun): Promise<string | undefined> {
+  const { incrementId, settings } = run;
+  const waitStartedAt = Date.now();
+  let notices = 0;
+  const lateFlag = () => run.facts.stripeFlags.length > run.flagsWeighed;
+  const disputeNews = () => (run.dispute?.status === 'opened') !== (run.disputeHeld === true);
+  while (run.shipped === undefined) {
+    const nextCheck =
+      notices === 0
+        ? settings.shipmentReminderAfterMs
+        : notices === 1
+          ? settings.shipmentEscalateAfterMs - settings.shipmentReminderAfterMs
+          : day;
+    if (
+      await condition(
+        () =>
+          run.shipped !== undefined || run.facts.fullyRefunded || run.facts.disputeLost || lateFlag() || disputeNews(),
+        nextCheck,
+      )
+    ) {
+      if (run.shipped !== undefined) break;
+      if (run.facts.fullyRefunded) return 'the payment was fully refunded in Stripe before shipment';
+      if (run.facts.disputeLost) {
+        if (run.disputeHeld) await holdForDispute(run);
+        return 'the dispute was lost before shipment';
+      }
+      if (disputeNews()) {
+        await holdForDispute(run);
+        continue;
+      }
+      if ((await reopenFraudGate(run)) === 'rejected') return rejection(run.decision!);
+      continue;
+    }
+    const wmsOrder = await run.review.step(() => wms.getWmsOrder(incrementId));
+    const tracking = wmsOrder?.shipments?.find((s) => s.tracking?.tracking_number)?.tracking;
+    if (tracking?.tracking_number) {
+      run.shipped = {
+        trackingNumber: tracking.tracking_number,
+        carrier: tracking.carrier,
+        trackingUrl: tracking.tracking_url,
+        wmsOrderId: wmsOrder?.id,
+      };
+      break;
+    }
+    const waitedDays = Math.round((Date.now() - waitStartedAt) / day);
+    const level = notices === 0 ? 'reminder' : 'escalation';
+    if (notices <= settings.shipmentEscalationLimit) {
+      await notifyOnce(run, 'merchant', {
+        key: `shipment_${level}:${incrementId}:${waitedDays}`,
+        template: `shipment_${level}`,
+        orderId: incrementId,
+        subject: `Order ${incrementId} has not shipped after ${waitedDays} days`,
+        detail: `WMS order ${run.status.ids.wmsOrderId}`,
+      });
+    }
+    notices += 1;
+  }
+  reached(run, 'shipped');
+  if (run.disputeHeld) {
+    // Shipped while disputed: the Magento order stays held (no shipment, no ERP invoice) until Stripe decides.
+    await condition(() => run.dispute?.status !== 'opened');
+    await holdForDispute(run);
+  }
+  return undefined;
+}
+
+/** Holds the Magento order while a dispute is open, and releases it when the dispute is decided. */
+async function holdForDispute(run: OrderRun): Promise<void> {
+  const notice = run.dispute!;
+  const entityId = run.order.entityId;
+  if (notice.status === 'opened' && !run.disputeHeld) {
+    await run.review.step(() =>
+      magento.holdMagentoOrder({
+        entityId,
+        key: `dispute_hold:${notice.disputeId}`,
+        comment: `Held: the payment is disputed in Stripe (${notice.reason}, ${formatMoney(notice.amountMinor, notice.currency)}), dispute ${notice.disputeId}.`,
+      }),
+    );
+    run.disputeHeld = true;
+  } else if (notice.status !== 'opened' && run.disputeHeld) {
+    await run.review.step(() =>
+      magento.unholdMagentoOrder({
+        entityId,
+        key: `dispute_${notice.status}:${notice.disputeId}:released`,
+        comment: `Released: Stripe dispute ${notice.disputeId} was ${notice.status}.`,
+      }),
+    );
+    run.disputeHeld = false;
+  }
+}
+
+// ── 5. Closing ──────────────────────────────────────────────────────────────────────────────────────
+
+/** Magento shipment with tracking (the customer is notified), then the ERP invoice (dated by the shipment) and payment (dated by the charge). */
+export async function close(run: OrderRun): Promise<void> {
+  const { incrementId, order, payment, settings } = run;
+  const shipped = run.shipped!;
+  const shipment = await run.review.step(() =>
+    magento.shipMagentoOrder({
+      entityId: order.entityId,
+      notifyCustomer: true,
+      track: {
+        track_number: shipped.trackingNumber,
+        title: shipped.carrier ?? 'Carrier',
+        carrier_code: magentoCarrierCode(shipped.carrier, settings.wms),
+      },
+    }),
+  );
+  run.status.ids.magentoShipmentId = shipment.shipmentId;
+  const customer = run.erpCustomer!;
+  const shippedOn = dateOf(shipped.shippedAt) ?? today();
+  // From the Sales Order as the ERP holds it: a refund before shipment has amended it to what the customer kept.
+  const salesInvoice = await run.review.step(() => erp.invoiceErpSalesOrder({ poNo: incrementId, date: shippedOn }));
+  run.status.ids.erpSalesInvoice = salesInvoice.name;
+  if (salesInvoice.salesOrder) run.status.ids.erpSalesOrder = salesInvoice.salesOrder;
+  const paymentEntry = await run.review.step(() =>
+    erp.createErpPaymentEntry({
+      salesInvoice: salesInvoice.name,
+      customer,
+      company: settings.erp.company,
+      amountMinor: payment.amountMinor,
+      currency: payment.currency,
+      referenceNo: payment.chargeId!,
+      date: dateOf(payment.createdAt) ?? shippedOn,
+      paidTo: settings.erp.bankAccount,
+    }),
+  );
+  run.status.ids.erpPaymentEntry = paymentEntry.name;
+}
+
+/** Runs the registered undos in reverse order of the steps; an undo an operator skips is noted and the rest still run. */
+export async function compensate(run: OrderRun, reason: string): Promise<Ended> {
+  reached(run, 'compensating');
+  for (const { name, undo } of run.compensations) {
+    await run.review.step(undo).catch((err) => {
+      if (!(err instanceof SkippedByOperator)) throw err;
+      run.status.ids[`skipped:${name}`] = 'skipped by operator';
+    });
+  }
+  await notifyOnce(run, 'merchant', {
+    key: `compensated:${run.incrementId}`,
+    template: 'order_compensated',
+    orderId: run.incrementId,
+    subject: `Order ${run.incrementId} was reversed`,
+    detail: reason,
+  });
+  return end(run, 'compensated', 'compensated', reason);
+}
