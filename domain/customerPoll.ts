@@ -103,7 +103,7 @@ export interface BackfillSummary extends BackfillOutcomes {
 
 /**
  * Sums a backfill up: `unchanged` is the customers the poll did not hand over (linked and as our last write left them)
- * plus those whose pass wrote nothing. Undefined for a backfill that collected no outcomes (one started before it did).
+ * plus those whose pass wrote nothing. Undefined for a run that collected no outcomes (the scheduled poll does not).
  */
 export function backfillSummary(status: {
   read: number;

@@ -11,10 +11,11 @@ import { customerPassOutcome, type CustomerPassOutcome } from '../domain/custome
 import type { StripeEventEnvelope } from '../domain/stripeEvents';
 import type { MagentoCustomerSide } from '../activities/magento/customerSync';
 import type { StripeCustomerSide } from '../activities/stripe/customerSync';
+import { trackRun } from './runStatus';
 import { systems } from './systems';
 import { customerSyncOutcomeSignal, magentoCustomerChangedSignal } from '../messages/customers';
 import { defineStatusQuery, stripeEventSignal } from '../messages/runs';
-import { createReviewQueue, setSyncState } from './reviewQueue';
+import { setSyncState } from './reviewQueue';
 import type { Tracked } from '../messages/runs';
 
 export interface CustomerSyncInput {
@@ -88,7 +89,6 @@ export async function customerSync(input: CustomerSyncInput): Promise<CustomerSy
   let stripeChangedAtMs = input.stripeChangedAtMs ?? 0;
   let pending = true;
   let replies: PassReply[] = input.replies ?? [];
-  setHandler(customerSyncStatusQuery, () => status);
   setHandler(stripeEventSignal, (event: StripeEventEnvelope) => {
     if (!event.type.startsWith('customer.') || event.type.startsWith('customer.subscription.')) return;
     if (event.objectId && !status.stripeCustomerId) status.stripeCustomerId = event.objectId;
@@ -100,7 +100,7 @@ export async function customerSync(input: CustomerSyncInput): Promise<CustomerSy
     if (change.replyTo) replies = withReply(replies, change.replyTo, change.customerId);
     pending = true;
   });
-  const review = createReviewQueue(status);
+  const { review } = trackRun(status, customerSyncStatusQuery);
   setSyncState(status, 'running');
 
   for (;;) {

@@ -4,7 +4,7 @@ import { formatMoney } from '../domain/money';
 import { StripeObjectId, type SyncStateValue } from '../domain/searchAttributes';
 import type { OrderSettings } from '../domain/settings';
 import type { DisputeSnapshot } from '../activities/stripe/activities';
-import { trackRun, type TrackedRun } from './runStatus';
+import { trackSteps, type TrackedRun } from './runStatus';
 import { systems } from './systems';
 import { magentoOrderOrPark, orderNamedBy, tagOrder } from './afterSale';
 import { defineStatusQuery, stripeEventSignal } from '../messages/runs';
@@ -53,7 +53,7 @@ class DisputeRun {
   reminded = false;
 
   constructor(disputeId: string) {
-    this.tracker = trackRun(
+    this.tracker = trackSteps(
       { disputeId, step: 'started', syncState: 'running', journalEntries: {}, ids: {}, timestamps: {} },
       disputeStatusQuery,
     );

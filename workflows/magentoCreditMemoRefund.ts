@@ -3,7 +3,7 @@ import { mayBeStripePayment, type CreditMemoSnapshot } from '../domain/creditMem
 import { MagentoOrderId, StripeObjectId, type SyncStateValue } from '../domain/searchAttributes';
 import type { MagentoOrderPayment } from '../activities/magento/creditMemoSync';
 import type { CreditMemoRefund } from '../activities/stripe/creditMemoRefunds';
-import { trackRun, type TrackedRun } from './runStatus';
+import { trackSteps, type TrackedRun } from './runStatus';
 import { systems } from './systems';
 import { defineStatusQuery } from '../messages/runs';
 import { setSyncState, SkippedByOperator } from './reviewQueue';
@@ -68,7 +68,7 @@ export async function magentoCreditMemoRefund(input: { creditMemoId: number }): 
 }
 
 function startRun(creditMemoId: number): MemoRun {
-  const run = trackRun<CreditMemoRefundOutcome['outcome'], CreditMemoRefundStatus>(
+  const run = trackSteps<CreditMemoRefundOutcome['outcome'], CreditMemoRefundStatus>(
     { creditMemoId, step: 'started', syncState: 'running', timestamps: {} },
     creditMemoRefundStatusQuery,
   );

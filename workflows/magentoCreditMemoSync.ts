@@ -1,5 +1,5 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { ParentClosePolicy, setHandler, startChild, workflowInfo, WorkflowIdReusePolicy } from '@temporalio/workflow';
+import { ParentClosePolicy, startChild, workflowInfo, WorkflowIdReusePolicy } from '@temporalio/workflow';
 import {
   advanceCursor,
   creditMemoOverlapMs,
@@ -13,10 +13,11 @@ import {
   type PagePosition,
 } from '../domain/creditMemoSync';
 import type { CursorFrom } from '../domain/updatedAtCursor';
+import { trackRun } from './runStatus';
 import { systems } from './systems';
 import { magentoCreditMemoRefund } from './magentoCreditMemoRefund';
 import { defineStatusQuery } from '../messages/runs';
-import { createReviewQueue, setSyncState, SkippedByOperator } from './reviewQueue';
+import { setSyncState, SkippedByOperator } from './reviewQueue';
 import type { Tracked } from '../messages/runs';
 
 export interface CreditMemoSyncInput {
@@ -87,8 +88,7 @@ export async function magentoCreditMemoSync(input: CreditMemoSyncInput = {}): Pr
     cursor: { updatedAt: '', recent: [] },
     syncState: 'running',
   };
-  setHandler(creditMemoSyncStatusQuery, () => status);
-  const review = createReviewQueue(status);
+  const { review } = trackRun(status, creditMemoSyncStatusQuery);
   setSyncState(status, 'running');
 
   const read: Array<{ creditMemoId: number; updatedAt: string }> = [];

@@ -13,10 +13,11 @@ import {
   type CustomerPollCursor,
 } from '../domain/customerPoll';
 import type { CursorFrom } from '../domain/updatedAtCursor';
+import { trackRun } from './runStatus';
 import { systems } from './systems';
 import { customerSyncOutcomeSignal } from '../messages/customers';
 import { defineStatusQuery } from '../messages/runs';
-import { createReviewQueue, setSyncState, SkippedByOperator } from './reviewQueue';
+import { setSyncState, SkippedByOperator } from './reviewQueue';
 import type { Tracked } from '../messages/runs';
 
 export interface CustomerPollInput {
@@ -92,7 +93,6 @@ export async function magentoCustomerPoll(input: CustomerPollInput = {}): Promis
     syncState: 'running',
     ...input.backfill?.counts,
   };
-  setHandler(customerPollStatusQuery, () => status);
   // A backfill hears from each customer's run how its pass went; the scheduled poll does not wait for that.
   const awaiting = new Set<number>();
   const collecting = Boolean(input.since || input.backfill);
@@ -101,7 +101,7 @@ export async function magentoCustomerPoll(input: CustomerPollInput = {}): Promis
     const answered = customerIds.filter((id) => awaiting.delete(id)).length;
     if (answered > 0 && status.outcomes) countOutcome(status.outcomes, outcome, answered);
   });
-  const review = createReviewQueue(status);
+  const { review } = trackRun(status, customerPollStatusQuery);
   setSyncState(status, 'running');
 
   try {

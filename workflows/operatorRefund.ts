@@ -1,10 +1,11 @@
-import { setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { upsertSearchAttributes } from '@temporalio/workflow';
 import { formatMoney } from '../domain/money';
 import { MagentoOrderId } from '../domain/searchAttributes';
 import type { OperatorRefundRequest } from '../activities/stripe/activities';
+import { trackRun } from './runStatus';
 import { systems } from './systems';
 import { defineStatusQuery } from '../messages/runs';
-import { createReviewQueue, setSyncState, SkippedByOperator } from './reviewQueue';
+import { setSyncState, SkippedByOperator } from './reviewQueue';
 import type { Tracked } from '../messages/runs';
 
 export interface OperatorRefundOutcome {
@@ -32,9 +33,8 @@ const { stripe } = systems;
  */
 export async function operatorRefund(input: OperatorRefundRequest): Promise<OperatorRefundOutcome> {
   const status: OperatorRefundStatus = { incrementId: input.incrementId, syncState: 'running' };
-  setHandler(operatorRefundStatusQuery, () => status);
   upsertSearchAttributes([{ key: MagentoOrderId, value: input.incrementId }]);
-  const review = createReviewQueue(status);
+  const { review } = trackRun(status, operatorRefundStatusQuery);
   setSyncState(status, 'running');
   try {
     const result = await review.step(() => stripe.refundOrderForOperator(input));

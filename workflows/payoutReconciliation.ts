@@ -26,6 +26,7 @@ import type { StripeEventEnvelope } from '../domain/stripeEvents';
 import type { CreatedDoc } from '../activities/erp/activities';
 import { defineStatusQuery, stripeEventSignal } from '../messages/runs';
 import { createReviewQueue, permanentFailure, setSyncState, SkippedByOperator } from './reviewQueue';
+import { trackSteps } from './runStatus';
 import { payoutSystems } from './systems';
 import type { Tracked } from '../messages/runs';
 
@@ -81,12 +82,7 @@ export async function payoutReconciliation(input: { payoutId: string }): Promise
     seen.reconciled ||= event.type === 'payout.reconciliation_completed';
     seen.unpaid ||= event.type === 'payout.failed' || event.type === 'payout.canceled';
   });
-  setHandler(payoutStatusQuery, () => status);
-  const review = createReviewQueue(status);
-  const reached = (step: string) => {
-    status.step = step;
-    status.timestamps[step] = new Date().toISOString();
-  };
+  const { review, reached } = trackSteps(status, payoutStatusQuery);
   upsertSearchAttributes([{ key: StripeObjectId, value: payoutId }]);
   setSyncState(status, 'running');
   const finish = <R extends PayoutRunResult>(result: R): R => {

@@ -3,7 +3,7 @@ import { formatMoney } from '../domain/money';
 import { StripeObjectId, type SyncStateValue } from '../domain/searchAttributes';
 import type { OrderSettings } from '../domain/settings';
 import type { RefundSnapshot } from '../activities/stripe/activities';
-import { trackRun, type TrackedRun } from './runStatus';
+import { trackSteps, type TrackedRun } from './runStatus';
 import { systems } from './systems';
 import { magentoOrderOrPark, orderNamedBy, tagOrder } from './afterSale';
 import { defineStatusQuery, stripeEventSignal } from '../messages/runs';
@@ -47,7 +47,7 @@ class RefundRun {
   nudges = 0;
 
   constructor(refundId: string) {
-    this.tracker = trackRun(
+    this.tracker = trackSteps(
       { refundId, step: 'started', syncState: 'running', ids: {}, timestamps: {} },
       refundStatusQuery,
     );

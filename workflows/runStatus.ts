@@ -17,16 +17,21 @@ export interface RunEnd<Outcome extends string, Status> {
   status: Status;
 }
 
+/** The scaffolding every run that can park shares: it answers the `status` query and owns the run's review queue. */
+export function trackRun<Status extends Tracked>(status: Status, query: QueryDefinition<Status>) {
+  setHandler(query, () => status);
+  return { status, review: createReviewQueue(status) };
+}
+
 /**
- * The status scaffolding every run shares: answers the `status` query, owns the run's review queue, and moves the
- * status (and the SyncState search attribute) from step to step to its end.
+ * `trackRun` for a run that goes through named steps: it also moves the status (and the SyncState search attribute)
+ * from step to step to its end.
  */
-export function trackRun<Outcome extends string, Status extends RunStatus<Outcome>>(
+export function trackSteps<Outcome extends string, Status extends RunStatus<Outcome>>(
   status: Status,
   query: QueryDefinition<Status>,
 ) {
-  setHandler(query, () => status);
-  const review = createReviewQueue(status);
+  const { review } = trackRun(status, query);
 
   function reached(step: string): void {
     status.step = step;
@@ -44,5 +49,5 @@ export function trackRun<Outcome extends string, Status extends RunStatus<Outcom
 }
 
 export type TrackedRun<Outcome extends string, Status extends RunStatus<Outcome>> = ReturnType<
-  typeof trackRun<Outcome, Status>
+  typeof trackSteps<Outcome, Status>
 >;

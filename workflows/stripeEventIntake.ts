@@ -1,4 +1,4 @@
-import { setHandler, workflowInfo } from '@temporalio/workflow';
+import { workflowInfo } from '@temporalio/workflow';
 import type { SearchAttributePair } from '@temporalio/common';
 import {
   routeStripeEvent,
@@ -10,6 +10,7 @@ import {
 import { StripeEventType, StripeObjectId, SyncState } from '../domain/searchAttributes';
 import type { StripeEventEnvelope } from '../domain/stripeEvents';
 import type { OrderReference } from '../activities/stripe/activities';
+import { trackRun } from './runStatus';
 import { localSystems, systems } from './systems';
 import { defineStatusQuery } from '../messages/runs';
 import { startAttributes, upsertUnlessStartedWith } from './searchAttributeUpdates';
@@ -46,8 +47,7 @@ const { notify } = systems;
  */
 export async function stripeEventIntake(event: StripeEventEnvelope): Promise<IntakeResult> {
   const status: IntakeStatus = { eventId: event.id, type: event.type, syncState: 'running' };
-  setHandler(intakeStatusQuery, () => status);
-  const review = createReviewQueue(status);
+  const { review } = trackRun(status, intakeStatusQuery);
   const start = startAttributes();
   const attributes: SearchAttributePair[] = [{ key: StripeEventType, value: event.type }];
   if (event.objectId) attributes.push({ key: StripeObjectId, value: event.objectId });

@@ -18,7 +18,7 @@ import type { StripeEventEnvelope } from '../domain/stripeEvents';
 import type { InvoiceSnapshot } from '../domain/subscriptions';
 import type { NotifyActivities } from '../activities/notify/activities';
 import type { SubscriptionSnapshot } from '../activities/stripe/activities';
-import { trackRun, type RunStatus, type TrackedRun } from './runStatus';
+import { trackSteps, type RunStatus, type TrackedRun } from './runStatus';
 import { systems } from './systems';
 import { defineStatusQuery, stripeEventSignal } from '../messages/runs';
 import { orderToCash } from './orderToCash';
@@ -71,7 +71,7 @@ class SubscriptionRun {
     readonly subscriptionId: string,
     readonly state: SubscriptionCarried,
   ) {
-    this.tracker = trackRun(
+    this.tracker = trackSteps(
       {
         subscriptionId,
         step: 'listening',

@@ -3,9 +3,10 @@ import { otherChannelOf } from '../domain/channels';
 import { routeToOrder } from '../domain/eventRouting';
 import { StripeObjectId } from '../domain/searchAttributes';
 import type { StripeEventEnvelope } from '../domain/stripeEvents';
+import { trackRun } from './runStatus';
 import { systems } from './systems';
 import { defineStatusQuery, stripeEventSignal } from '../messages/runs';
-import { createReviewQueue, setSyncState, SkippedByOperator } from './reviewQueue';
+import { setSyncState, SkippedByOperator } from './reviewQueue';
 import type { Tracked } from '../messages/runs';
 
 export interface UnmatchedPaymentStatus extends Tracked {
@@ -41,8 +42,7 @@ export async function unmatchedPayment(input: { paymentIntentId: string }): Prom
     status.eventIds.push(event.id);
     events.push(event);
   });
-  setHandler(unmatchedPaymentStatusQuery, () => status);
-  const review = createReviewQueue(status);
+  const { review } = trackRun(status, unmatchedPaymentStatusQuery);
   upsertSearchAttributes([{ key: StripeObjectId, value: paymentIntentId }]);
   setSyncState(status, 'running');
 

@@ -24,7 +24,7 @@ export type CustomerSyncProgress = {
   withoutEmail: number;
   more: boolean;
 };
-/** What each handed customer's run said its pass did, summed up (absent for a backfill started before runs answered). */
+/** What each handed customer's run said its pass did, summed up. */
 export type CustomerSyncSummary = BackfillSummary;
 
 type Progress = { step: string; pages: number; lines: number };

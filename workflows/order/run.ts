@@ -16,7 +16,7 @@ import {
   type ShipmentNotice,
 } from '../../messages/order';
 import { permanentFailure, SkippedByOperator } from '../reviewQueue';
-import { trackRun, type TrackedRun } from '../runStatus';
+import { trackSteps, type TrackedRun } from '../runStatus';
 import { startAttributes } from '../searchAttributeUpdates';
 import { localSystems } from '../systems';
 
@@ -48,7 +48,7 @@ export class OrderRun {
   readonly startAttributes: TypedSearchAttributes = startAttributes();
 
   constructor(readonly incrementId: string) {
-    this.tracker = trackRun(
+    this.tracker = trackSteps(
       { incrementId, step: 'awaiting_payment', syncState: 'running', ids: {}, timestamps: {} },
       orderStatusQuery,
     );
