@@ -2,8 +2,8 @@
  * Every patch in the workflow code, by id (docs/versioning.md). An id is `<release>:<what changed>`, for example
  * `1.1:invoice-from-amended-sales-order`: the change, and the release whose new runs take it. A patch goes through
  * three stages, each shipped in a release of its own once `npm run ops -- versions` shows it may:
- * - `patched`: `if (patched(id))` around the new branch; runs started before the release replay the old one;
- * - `deprecated`: `deprecatePatch(id)` and the old branch deleted, once no open run of the type lacks the patch;
+ * - `patched`: the new branch inside `if (patched` + the id`)`; runs started before the release replay the old one;
+ * - `deprecated`: `deprecatePatch` with the id, and the old branch deleted, once no open run of the type lacks the patch;
  * - deleted here and in the code, once no open run carries it and the namespace's retention has passed.
  * A change that reshapes a workflow (new steps, new state, another order of steps) is a new workflow type instead.
  * test/unit/patches.test.ts fails on a `patched`/`deprecatePatch` call whose id is not listed here at its stage.
