@@ -226,6 +226,23 @@ export interface InvoicePayment {
   status_transitions: { canceled_at: number | null; paid_at: number | null };
 }
 
+/** A change to a customer's credit balance (`cbtxn_…`): negative amounts are credit the next invoices use up. */
+export interface CustomerBalanceTransaction {
+  id: string;
+  object: 'customer_balance_transaction';
+  amount: number;
+  created: number;
+  credit_note: null;
+  currency: string;
+  customer: string;
+  description: string | null;
+  ending_balance: number;
+  invoice: string | null;
+  livemode: false;
+  metadata: Metadata;
+  type: 'adjustment' | 'applied_to_invoice' | 'initial';
+}
+
 /**
  * An invoice (or an upcoming-invoice preview, `upcoming_in_…`, never stored). `total` = `subtotal` −
  * `total_discount_amounts` + exclusive tax; `tax` counts inclusive and exclusive tax; `amount_due` is `total`
@@ -236,6 +253,8 @@ export interface Invoice {
   object: 'invoice';
   amount_due: number;
   amount_paid: number;
+  /** What was paid outside Stripe (`POST /v1/invoices/:id/pay` with `paid_out_of_band`); absent in data files from before. */
+  amount_paid_off_stripe?: number;
   amount_remaining: number;
   attempt_count: number;
   attempted: boolean;
@@ -249,6 +268,8 @@ export interface Invoice {
   customer_email: string | null;
   customer_name: string | null;
   default_tax_rates: TaxRate[];
+  /** Absent in data files from before invoices could be updated. */
+  description?: string | null;
   discounts: string[];
   effective_at: number | null;
   ending_balance: number | null;
@@ -260,6 +281,8 @@ export interface Invoice {
   next_payment_attempt: number | null;
   number: string | null;
   paid: boolean;
+  /** Older API versions' flag for an invoice paid outside Stripe. */
+  paid_out_of_band?: boolean;
   parent: {
     type: 'subscription_details';
     subscription_details: { metadata: Metadata; subscription: string; proration_date?: number };

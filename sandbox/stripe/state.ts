@@ -1,5 +1,15 @@
 import type { CheckoutSession, CheckoutSessionExtras } from './checkoutTypes';
-import type { Coupon, Discount, Invoice, InvoiceLine, Price, Product, Subscription, TaxRate } from './billingTypes';
+import type {
+  Coupon,
+  CustomerBalanceTransaction,
+  Discount,
+  Invoice,
+  InvoiceLine,
+  Price,
+  Product,
+  Subscription,
+  TaxRate,
+} from './billingTypes';
 import type { SettlementSettings } from './settlement';
 import type { RefundBehaviour } from './testCards';
 import type {
@@ -92,6 +102,8 @@ export interface StripeState {
   discounts?: Record<string, Discount>;
   taxRates?: Record<string, TaxRate>;
   subscriptionBooks?: Record<string, SubscriptionBook>;
+  /** Optional: data files from before customer balance transactions lack them. */
+  customerBalanceTransactions?: Record<string, CustomerBalanceTransaction>;
   checkoutSessions: Record<string, CheckoutSession>;
   checkoutExtras: Record<string, CheckoutSessionExtras>;
   events: Record<string, StripeEvent>;
@@ -123,6 +135,7 @@ export function initialState(): StripeState {
     discounts: {},
     taxRates: {},
     subscriptionBooks: {},
+    customerBalanceTransactions: {},
     checkoutSessions: {},
     checkoutExtras: {},
     events: {},
@@ -150,6 +163,7 @@ const collectionByPrefix: Record<string, keyof StripeState> = {
   evt: 'events',
   di: 'discounts',
   txr: 'taxRates',
+  cbtxn: 'customerBalanceTransactions',
 };
 
 /** Any stored object by its id (the prefix names the collection), for `expand[]`. */

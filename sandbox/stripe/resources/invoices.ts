@@ -17,10 +17,12 @@ import { StripeApiError, invalidRequest, resourceMissing } from '../errors';
 import { route } from '../http';
 import { newId, randomText } from '../ids';
 import { createdFilter, newestFirst, page } from '../list';
-import { optionalString, paramsOf } from '../params';
+import { applyMetadata, nullableString, optionalBoolean, optionalString, paramsOf } from '../params';
 import { clone } from '../state';
 import type { Customer } from '../types';
+import { changedFields } from '../events';
 import { activeDiscounts, discountsOf } from './coupons';
+import { changeBalance } from './customers';
 import { cancelPaymentIntent, newPaymentIntent } from './paymentIntents';
 import { attemptPayment, type PaymentResult } from './payments';
 import { daySeconds } from './periods';
@@ -201,6 +203,8 @@ export function draftInvoice(ctx: Ctx, subscription: Subscription, input: NewInv
     next_payment_attempt: null,
     number: null,
     paid: false,
+    paid_out_of_band: false,
+    amount_paid_off_stripe: 0,
     parent: {
       type: 'subscription_details',
       subscription_details: { metadata: { ...subscription.metadata }, subscription: subscription.id },
@@ -257,7 +261,11 @@ export function finalizeInvoice(ctx: Ctx, invoice: Invoice, at: number): Invoice
     .map((d) => discountsOf(ctx)[d.discount])
     .filter((d): d is Discount => Boolean(d));
   price(invoice, discounts, invoice.default_tax_rates ?? subscription?.default_tax_rates ?? [], customer?.balance ?? 0);
-  if (customer) customer.balance = invoice.ending_balance ?? customer.balance;
+  if (customer && invoice.ending_balance !== null && invoice.ending_balance !== customer.balance)
+    changeBalance(ctx, customer, invoice.ending_balance - customer.balance, 'applied_to_invoice', {
+      currency: invoice.currency,
+      invoice: invoice.id,
+    });
   const sequence = customer ? customer.next_invoice_sequence++ : 1;
   invoice.number = `${customer?.invoice_prefix ?? 'SANDBOX'}-${String(sequence).padStart(4, '0')}`;
   invoice.status = 'open';
@@ -450,6 +458,30 @@ export function payOpenInvoice(ctx: Ctx, invoice: Invoice, paymentMethod: string
   return invoice;
 }
 
+/**
+ * Marks an open (or uncollectible; a draft is finalised first) invoice paid outside Stripe — `POST /v1/invoices/:id/pay`
+ * with `paid_out_of_band=true`: no charge is made; the PaymentIntent of an earlier attempt is canceled and its
+ * InvoicePayment with it; `amount_paid_off_stripe` records what was paid (older API versions' `paid_out_of_band` too).
+ */
+export function payOutOfBand(ctx: Ctx, invoice: Invoice, at: number): Invoice {
+  if (invoice.status === 'draft') finalizeInvoice(ctx, invoice, at);
+  if (invoice.status !== 'open' && invoice.status !== 'uncollectible')
+    throw invalidRequest(`Invoice is already ${invoice.status}.`, { code: 'invoice_not_open' });
+  const intent = invoice.payment_intent ? ctx.state.paymentIntents[invoice.payment_intent] : undefined;
+  if (intent && ['requires_payment_method', 'requires_confirmation', 'requires_action'].includes(intent.status))
+    cancelPaymentIntent(ctx, intent, null);
+  for (const payment of invoice.payments?.data ?? []) {
+    if (payment.status === 'open') {
+      payment.status = 'canceled';
+      payment.status_transitions.canceled_at = at;
+    }
+  }
+  invoice.amount_paid_off_stripe = (invoice.amount_paid_off_stripe ?? 0) + invoice.amount_remaining;
+  invoice.paid_out_of_band = true;
+  settle(ctx, invoice, at);
+  return invoice;
+}
+
 export interface InvoiceHooks {
   /** The subscription's clock, for timestamps of what a request does to one of its invoices. */
   clockOf(ctx: Ctx, subscriptionId: string): number;
@@ -458,14 +490,65 @@ export interface InvoiceHooks {
 }
 
 /**
- * Invoices: retrieve, list (filters `customer`, `subscription`, `status`), lines, pay an open one (402 on a decline),
- * finalize a draft, void, mark uncollectible.
+ * Invoices: retrieve, update (`metadata` and `description` at any stage, as Stripe allows after finalising), list
+ * (filters `customer`, `subscription`, `status`), lines, pay an open one (402 on a decline; `paid_out_of_band` marks
+ * it paid outside Stripe), finalize a draft, void, mark uncollectible; and invoice payments (`GET /v1/invoice_payments`,
+ * filters `invoice`, `payment[type]`, `payment[payment_intent]`, `status`).
  */
 export function invoiceRoutes(engine: Engine, hooks: InvoiceHooks): Router {
   const router = Router();
   router.get(
     '/v1/invoices/:id',
     route(engine, (ctx, req) => getInvoice(ctx, String(req.params.id))),
+  );
+  router.post(
+    '/v1/invoices/:id',
+    route(engine, (ctx, req) => {
+      const invoice = getInvoice(ctx, String(req.params.id));
+      const params = paramsOf(req);
+      const before = clone(invoice);
+      invoice.metadata = applyMetadata(invoice.metadata, params);
+      const description = nullableString(params, 'description');
+      if (description !== undefined) invoice.description = description;
+      const previous = changedFields(before, invoice);
+      if (Object.keys(previous).length > 0) ctx.emit('invoice.updated', invoice, previous);
+      return invoice;
+    }),
+  );
+  router.get(
+    '/v1/invoice_payments/:id',
+    route(engine, (ctx, req) => {
+      const id = String(req.params.id);
+      const found = Object.values(ctx.state.invoices)
+        .flatMap((i) => i.payments?.data ?? [])
+        .find((p) => p.id === id);
+      if (!found) throw resourceMissing('invoice_payment', id);
+      return found;
+    }),
+  );
+  router.get(
+    '/v1/invoice_payments',
+    route(engine, (ctx, req) => {
+      const params = paramsOf(req);
+      const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
+      const payment = (params.payment ?? {}) as Record<string, unknown>;
+      const [invoiceId, type, intent, status] = [
+        text(params.invoice),
+        text(payment.type),
+        text(payment.payment_intent),
+        text(params.status),
+      ];
+      const payments = newestFirst(ctx.state.invoices)
+        .filter((i) => !invoiceId || i.id === invoiceId)
+        .flatMap((i) => [...(i.payments?.data ?? [])].reverse())
+        .filter(
+          (p) =>
+            (!type || p.payment.type === type) &&
+            (!intent || p.payment.payment_intent === intent) &&
+            (!status || p.status === status),
+        );
+      return page(payments, req, '/v1/invoice_payments');
+    }),
   );
   router.get(
     '/v1/invoices/:id/lines',
@@ -499,7 +582,9 @@ export function invoiceRoutes(engine: Engine, hooks: InvoiceHooks): Router {
     route(engine, (ctx, req) => {
       const invoice = getInvoice(ctx, String(req.params.id));
       const at = hooks.clockOf(ctx, invoice.subscription);
-      payOpenInvoice(ctx, invoice, optionalString(paramsOf(req), 'payment_method') || undefined, at);
+      const params = paramsOf(req);
+      if (optionalBoolean(params, 'paid_out_of_band')) payOutOfBand(ctx, invoice, at);
+      else payOpenInvoice(ctx, invoice, optionalString(params, 'payment_method') || undefined, at);
       hooks.onPaid(ctx, invoice, at);
       return invoice;
     }),

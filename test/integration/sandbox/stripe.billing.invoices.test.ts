@@ -335,4 +335,96 @@ describe('Stripe sandbox billing: invoices, discounts and taxes', () => {
       total_tax_amounts: [],
     });
   });
+
+  it("pays invoices from the customer's credit balance as Stripe does: in part (a smaller PaymentIntent), in whole (no PaymentIntent), each use a balance transaction", async () => {
+    const coffee = await monthly('usd', 1_500, 'Coffee club');
+    const part = await customer('balance-part@example.com');
+    const credit = await stripe.customers.createBalanceTransaction(part.id, {
+      amount: -1_000,
+      currency: 'usd',
+      description: 'goodwill',
+    });
+    expect(credit).toMatchObject({
+      object: 'customer_balance_transaction',
+      amount: -1_000,
+      ending_balance: -1_000,
+      type: 'adjustment',
+    });
+    const partly = await stripe.subscriptions.create({
+      customer: part.id,
+      default_payment_method: 'pm_card_visa',
+      items: [{ price: coffee.id }],
+    });
+    const partInvoice = await b.invoice(partly.latest_invoice);
+    expect(partInvoice).toMatchObject({
+      status: 'paid',
+      total: 1_500,
+      starting_balance: -1_000,
+      ending_balance: 0,
+      amount_due: 500,
+      amount_paid: 500,
+    });
+    expect((await stripe.paymentIntents.retrieve(partInvoice.payment_intent!)).amount).toBe(500);
+    expect(((await stripe.customers.retrieve(part.id)) as Stripe.Customer).balance).toBe(0);
+    const used = await stripe.customers.listBalanceTransactions(part.id);
+    expect(used.data.map((t) => [t.type, t.amount, t.invoice])).toEqual([
+      ['applied_to_invoice', 1_000, partInvoice.id],
+      ['adjustment', -1_000, null],
+    ]);
+
+    const whole = await stripe.customers.create({ email: 'balance-whole@example.com', balance: -2_000 });
+    const covered = await stripe.subscriptions.create({
+      customer: whole.id,
+      default_payment_method: 'pm_card_visa',
+      items: [{ price: coffee.id }],
+    });
+    const coveredInvoice = await b.invoice(covered.latest_invoice);
+    expect(coveredInvoice).toMatchObject({
+      status: 'paid',
+      total: 1_500,
+      amount_due: 0,
+      amount_paid: 0,
+      payment_intent: null,
+    });
+    expect(coveredInvoice.payments?.data).toEqual([]);
+    expect(((await stripe.customers.retrieve(whole.id)) as Stripe.Customer).balance).toBe(-500);
+  });
+
+  it("marks an invoice paid out of band (its failed PaymentIntent canceled), updates an invoice's metadata, and lists invoice payments by PaymentIntent", async () => {
+    const ada = await customer('out-of-band@example.com');
+    const sub = await stripe.subscriptions.create({
+      customer: ada.id,
+      default_payment_method: 'pm_card_visa',
+      items: [{ price: (await monthly('usd', 2_000, 'Tea club')).id }],
+    });
+    const first = await b.invoice(sub.latest_invoice);
+    const found = await stripe.invoicePayments.list({
+      payment: { type: 'payment_intent', payment_intent: first.payment_intent! },
+    });
+    expect(found.data.map((p) => [p.invoice, p.status, p.amount_paid])).toEqual([[first.id, 'paid', 2_000]]);
+
+    const renewal = await b.invoice((await b.advance(sub.id, { outcome: 'failed' })).latest_invoice);
+    expect(renewal.status).toBe('open');
+    const paid = (await stripe.invoices.pay(renewal.id, { paid_out_of_band: true })) as unknown as SandboxInvoice & {
+      paid_out_of_band: boolean;
+    };
+    expect(paid).toMatchObject({
+      status: 'paid',
+      amount_paid: 2_000,
+      amount_paid_off_stripe: 2_000,
+      paid_out_of_band: true,
+      next_payment_attempt: null,
+    });
+    expect((await stripe.paymentIntents.retrieve(renewal.payment_intent!)).status).toBe('canceled');
+    expect(paid.payments?.data.map((p) => p.status)).toEqual(['canceled']);
+    expect((await b.subscription(sub.id)).status).toBe('active');
+    expect(await b.types(sub.id)).toEqual(expect.arrayContaining(['invoice.paid']));
+    await expect(stripe.invoices.pay(renewal.id, { paid_out_of_band: true })).rejects.toMatchObject({
+      statusCode: 400,
+    });
+
+    const updated = await stripe.invoices.update(renewal.id, { metadata: { magento_order_id: '000000042' } });
+    expect(updated.metadata).toEqual({ magento_order_id: '000000042' });
+    expect(updated.status).toBe('paid');
+  });
 });
