@@ -63,12 +63,13 @@ export const mappingsSchema = z
       .default({ evidenceReminderBefore: 72 * 3600_000 }),
     subscriptions: z
       .object({
+        orderFor: z.enum(['renewals', 'all']).default('renewals'),
         ordersForZeroInvoices: z.boolean().default(false),
         storeId: z.number().int().positive().default(1),
         renewalsPerRun: z.number().int().min(1).max(500).default(12),
       })
       .strict()
-      .default({ ordersForZeroInvoices: false, storeId: 1, renewalsPerRun: 12 }),
+      .default({ orderFor: 'renewals', ordersForZeroInvoices: false, storeId: 1, renewalsPerRun: 12 }),
     fraud: z
       .object({
         holdThreshold: z.number().min(0).max(100),

@@ -39,7 +39,13 @@ export interface RefundSettings {
 }
 
 export interface SubscriptionSettings {
-  /** A zero-amount invoice (a trial, a fully credited period) makes a Magento order too. Off by default. */
+  /**
+   * Which paid invoices of a subscription become Magento orders: `renewals` (the default), the invoices of its periods
+   * (`subscription_create`, `subscription_cycle`, `subscription_threshold`); `all`, also plan changes (proration
+   * invoices, `subscription_update`) and invoices added by hand. An invoice with a negative total (a credit) never does.
+   */
+  orderFor: 'renewals' | 'all';
+  /** Among those, a zero-amount invoice (a trial, a fully discounted period) makes a Magento order too. Off by default. */
   ordersForZeroInvoices: boolean;
   /** Magento store the renewal orders are made in. */
   storeId: number;

@@ -1,5 +1,6 @@
 import { MappingError } from './fulfilment';
 import { formatMoney, fromMinor } from './money';
+import type { SubscriptionSettings } from './settings';
 
 /** One line of a Stripe invoice, amounts in minor units (Stripe's own: `amount` before discounts, tax per line). */
 export interface InvoiceLine {
@@ -59,6 +60,32 @@ export interface RenewalSettings {
   storeId: number;
 }
 
+/** The billing reasons of a subscription's periods: its first invoice, each renewal, a usage threshold (`subscription` before 2018). */
+const periodReasons = new Set(['subscription_create', 'subscription_cycle', 'subscription_threshold', 'subscription']);
+
+export type RenewalOrderDecision = { order: true } | { order: false; reason: string };
+
+/**
+ * Whether a paid subscription invoice becomes a Magento order (`subscriptions.orderFor`, `ordersForZeroInvoices`). A
+ * credit (a negative total, which Stripe adds to the customer's balance) never does. An invoice without a billing reason
+ * (Stripe always gives one) is taken for a renewal.
+ */
+export function renewalOrderDecision(
+  invoice: Pick<InvoiceSnapshot, 'billingReason' | 'totalMinor' | 'currency'>,
+  settings: Pick<SubscriptionSettings, 'orderFor' | 'ordersForZeroInvoices'>,
+): RenewalOrderDecision {
+  if (invoice.totalMinor < 0)
+    return {
+      order: false,
+      reason: `a credit of ${formatMoney(-invoice.totalMinor, invoice.currency)} to the customer's balance: nothing to ship`,
+    };
+  if (settings.orderFor === 'renewals' && invoice.billingReason && !periodReasons.has(invoice.billingReason))
+    return { order: false, reason: `not a renewal (${invoice.billingReason}) and subscriptions.orderFor is renewals` };
+  if (invoice.totalMinor === 0 && !settings.ordersForZeroInvoices)
+    return { order: false, reason: 'a zero-amount invoice and subscriptions.ordersForZeroInvoices is off' };
+  return { order: true };
+}
+
 /** Splits `totalMinor` over weights exactly (largest remainder): the parts always add up to the total. */
 export function allocate(totalMinor: number, weights: number[]): number[] {
   const sum = weights.reduce((s, w) => s + w, 0);
@@ -79,7 +106,12 @@ export function allocate(totalMinor: number, weights: number[]): number[] {
 export function renewalOrderFor(invoice: InvoiceSnapshot, settings: RenewalSettings): Record<string, unknown> {
   const { currency } = invoice;
   const d = (minor: number) => fromMinor(minor, currency);
-  const goods = invoice.lines.filter((l) => !l.shipping && l.amountMinor > 0);
+  const paidGoods = invoice.lines.filter((l) => !l.shipping && l.amountMinor > 0);
+  // A zero-amount invoice (a trial, when such invoices make orders) orders its free lines.
+  const goods =
+    paidGoods.length > 0 || invoice.totalMinor !== 0
+      ? paidGoods
+      : invoice.lines.filter((l) => !l.shipping && l.amountMinor === 0);
   const credits = invoice.lines.filter((l) => !l.shipping && l.amountMinor < 0);
   const shippingLines = invoice.lines.filter((l) => l.shipping);
   if (goods.length === 0) throw new MappingError(`Stripe invoice ${invoice.invoiceId} has no line with goods to order`);

@@ -3,7 +3,7 @@ import { MappingError } from '../../domain/fulfilment';
 import { toMinor } from '../../domain/money';
 import { orderSnapshotOf } from '../../domain/orderSnapshot';
 import type { MagentoOrder } from '../../domain/magento';
-import { allocate, renewalOrderFor, type InvoiceSnapshot } from '../../domain/subscriptions';
+import { allocate, renewalOrderDecision, renewalOrderFor, type InvoiceSnapshot } from '../../domain/subscriptions';
 
 const invoice = (lines: InvoiceSnapshot['lines'], totalMinor: number, currency = 'USD'): InvoiceSnapshot => ({
   invoiceId: 'in_1',
@@ -88,5 +88,53 @@ describe('a subscription invoice as a Magento renewal order', () => {
         storeId: 1,
       }),
     ).toThrow(MappingError);
+  });
+
+  it("orders a zero-amount invoice's free lines when such invoices make orders", () => {
+    const order = renewalOrderFor(invoice([line('BOX', 0)], 0), { ordersForZeroInvoices: true, storeId: 1 });
+    expect(order).toMatchObject({ grand_total: 0, items: [expect.objectContaining({ sku: 'BOX', qty_ordered: 1 })] });
+  });
+});
+
+describe('which paid subscription invoices become Magento orders (subscriptions.orderFor, ordersForZeroInvoices)', () => {
+  const paid = (billingReason: string | undefined, totalMinor: number) => ({
+    ...(billingReason ? { billingReason } : {}),
+    totalMinor,
+    currency: 'USD',
+  });
+  const renewalsOnly = { orderFor: 'renewals', ordersForZeroInvoices: false } as const;
+  const all = { orderFor: 'all', ordersForZeroInvoices: false } as const;
+
+  it.each(['subscription_create', 'subscription_cycle', 'subscription_threshold', undefined])(
+    'a period of the subscription (%s) makes an order either way',
+    (reason) => {
+      expect(renewalOrderDecision(paid(reason, 2_400), renewalsOnly)).toEqual({ order: true });
+      expect(renewalOrderDecision(paid(reason, 2_400), all)).toEqual({ order: true });
+    },
+  );
+
+  it('a plan change (proration) or an invoice added by hand makes one only with orderFor: all', () => {
+    for (const reason of ['subscription_update', 'manual']) {
+      expect(renewalOrderDecision(paid(reason, 1_234), renewalsOnly)).toEqual({
+        order: false,
+        reason: `not a renewal (${reason}) and subscriptions.orderFor is renewals`,
+      });
+      expect(renewalOrderDecision(paid(reason, 1_234), all)).toEqual({ order: true });
+    }
+  });
+
+  it('a zero invoice makes one only with ordersForZeroInvoices; a credit (negative total) never does', () => {
+    expect(renewalOrderDecision(paid('subscription_create', 0), all)).toMatchObject({ order: false });
+    expect(
+      renewalOrderDecision(paid('subscription_create', 0), { ...renewalsOnly, ordersForZeroInvoices: true }),
+    ).toEqual({
+      order: true,
+    });
+    expect(
+      renewalOrderDecision(paid('subscription_update', -900), { orderFor: 'all', ordersForZeroInvoices: true }),
+    ).toEqual({
+      order: false,
+      reason: "a credit of 9.00 USD to the customer's balance: nothing to ship",
+    });
   });
 });
