@@ -29,6 +29,7 @@ import { magentoCustomerChangedSignal } from '../../messages/customers';
 import type { PaymentOrigin } from '../../domain/channels';
 import { orderStartSearchAttributes } from '../../domain/searchAttributes';
 import { callStripe } from '../../integrations/stripe/client';
+import { renewalReferenceOf } from '../stripe/renewals';
 
 export interface ReplayPage {
   seen: number;
@@ -159,7 +160,9 @@ export function createIntakeActivities(temporal: Client, taskQueue: string, stri
     async paymentOrigin(paymentIntentId: string): Promise<PaymentOrigin & { magentoOrderId?: string }> {
       const pi = await callStripe(() => stripe.paymentIntents.retrieve(paymentIntentId));
       const application = typeof pi.application === 'string' ? pi.application : pi.application?.id;
-      const magentoOrderId = magentoOrderIdFromMetadata(pi.metadata);
+      // A renewal's PaymentIntent is named by its invoice when its own metadata has not been written.
+      const magentoOrderId =
+        magentoOrderIdFromMetadata(pi.metadata) ?? (await renewalReferenceOf(stripe, pi)).magentoOrderId;
       return {
         metadata: { ...pi.metadata },
         ...(application ? { application } : {}),

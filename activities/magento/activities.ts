@@ -125,27 +125,38 @@ export function createMagentoActivities(magento: MagentoClient) {
     },
 
     /**
-     * Offline invoice for a payment captured in Stripe. Looks for an invoice carrying the charge id, or an order
-     * already fully invoiced (a retry whose first try succeeded, or the official Stripe module), before creating one.
+     * Offline invoice for a payment captured in Stripe, or for a renewal's Stripe invoice paid without a charge (from
+     * the customer's credit balance, or outside Stripe). Looks for an invoice carrying the charge (or Stripe invoice)
+     * id, or an order already fully invoiced (a retry whose first try succeeded, or the official Stripe module), before
+     * creating one.
      */
     async invoiceMagentoOrder(input: {
       entityId: number;
-      chargeId: string;
-      paymentIntentId: string;
+      chargeId?: string;
+      paymentIntentId?: string;
+      /** A renewal's Stripe invoice. */
+      invoiceId?: string;
       notifyCustomer: boolean;
     }): Promise<InvoiceResult> {
+      const paidBy = input.chargeId ?? input.invoiceId;
+      if (!paidBy) throw new MappingError(`Magento order ${input.entityId}: no Stripe charge or invoice paid it`);
       const invoices = await magento.listInvoices(input.entityId);
       const ours = invoices.items.find(
-        (inv) =>
-          inv.transaction_id === input.chargeId ||
-          (inv.comments ?? []).some((c) => c.comment?.includes(input.chargeId)),
+        (inv) => inv.transaction_id === paidBy || (inv.comments ?? []).some((c) => c.comment?.includes(paidBy)),
       );
       if (ours) return { invoiceId: ours.entity_id, created: false, invoicedElsewhere: false };
       const order = await magento.getOrder(input.entityId);
       if (isFullyInvoiced(order) && invoices.items[0])
         return { invoiceId: invoices.items[0].entity_id, created: false, invoicedElsewhere: true };
-      const comment = `Paid in Stripe: charge ${input.chargeId}, PaymentIntent ${input.paymentIntentId}. ${commentMarker(`invoice:${input.chargeId}`)}`;
-      const invoiceId = await magento.invoice(input.entityId, comment, input.notifyCustomer);
+      const ofInvoice = input.invoiceId ? `, Stripe invoice ${input.invoiceId}` : '';
+      const paid = input.chargeId
+        ? `Paid in Stripe: charge ${input.chargeId}, PaymentIntent ${input.paymentIntentId}${ofInvoice}.`
+        : `Paid by Stripe invoice ${input.invoiceId} without a card payment (the customer's credit balance, or paid outside Stripe).`;
+      const invoiceId = await magento.invoice(
+        input.entityId,
+        `${paid} ${commentMarker(`invoice:${paidBy}`)}`,
+        input.notifyCustomer,
+      );
       return { invoiceId: Number(invoiceId), created: true, invoicedElsewhere: false };
     },
 

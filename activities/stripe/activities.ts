@@ -6,6 +6,7 @@ import { createAuthorizationActivities } from './authorizations';
 import { createBillingActivities } from './billing';
 import { createCheckoutActivities } from './checkout';
 import { callStripe, idOf, invoiceIdOfPaymentIntent, isoOf } from '../../integrations/stripe/client';
+import { createRenewalActivities, renewalReferenceOf, type RenewalReference } from './renewals';
 
 export { PaymentNotCapturable } from './authorizations';
 export type { CancelAuthorizationResult, CancellationReason, CaptureResult } from './authorizations';
@@ -112,10 +113,13 @@ export interface OrderReference {
 export function createStripeActivities(stripe: Stripe) {
   async function referenceOfPaymentIntent(paymentIntentId: string): Promise<OrderReference> {
     const pi = await callStripe(() => stripe.paymentIntents.retrieve(paymentIntentId));
-    return { magentoOrderId: magentoOrderIdFromMetadata(pi.metadata), invoiceId: invoiceIdOfPaymentIntent(pi) };
+    const named = magentoOrderIdFromMetadata(pi.metadata);
+    if (named) return { magentoOrderId: named, invoiceId: invoiceIdOfPaymentIntent(pi) };
+    const renewal = await renewalReferenceOf(stripe, pi);
+    return { magentoOrderId: renewal.magentoOrderId, invoiceId: renewal.invoiceId };
   }
 
-  return {
+  const activities = {
     ...createAuthorizationActivities(stripe),
     ...createCheckoutActivities(stripe),
     ...createBillingActivities(stripe),
@@ -166,8 +170,14 @@ export function createStripeActivities(stripe: Stripe) {
       );
       const charge = typeof refund.charge === 'object' && refund.charge ? refund.charge : undefined;
       const pi = typeof refund.payment_intent === 'object' && refund.payment_intent ? refund.payment_intent : undefined;
-      const invoiceId = invoiceIdOfPaymentIntent(pi);
-      const magentoOrderId = magentoOrderIdFromMetadata(pi?.metadata) ?? magentoOrderIdFromMetadata(charge?.metadata);
+      const named = magentoOrderIdFromMetadata(pi?.metadata) ?? magentoOrderIdFromMetadata(charge?.metadata);
+      const renewal: RenewalReference = named
+        ? { invoiceId: invoiceIdOfPaymentIntent(pi) }
+        : await renewalReferenceOf(stripe, pi);
+      // A refund made from Magento or by an operator names its order too (a renewal from before orders were recorded).
+      const magentoOrderId = named ?? renewal.magentoOrderId ?? magentoOrderIdFromMetadata(refund.metadata);
+      // A subscription's invoice that names no order (nor none): no invoice, so the run waits for its order in the queue.
+      const invoiceId = renewal.unrecorded ? undefined : renewal.invoiceId;
       const memoId = refund.metadata?.magento_creditmemo_id;
       return {
         refundId: refund.id,
@@ -195,8 +205,12 @@ export function createStripeActivities(stripe: Stripe) {
       const charge = typeof dispute.charge === 'object' && dispute.charge ? dispute.charge : undefined;
       const pi =
         typeof dispute.payment_intent === 'object' && dispute.payment_intent ? dispute.payment_intent : undefined;
-      const invoice = invoiceIdOfPaymentIntent(pi);
-      const magentoOrderId = magentoOrderIdFromMetadata(pi?.metadata) ?? magentoOrderIdFromMetadata(charge?.metadata);
+      const named = magentoOrderIdFromMetadata(pi?.metadata) ?? magentoOrderIdFromMetadata(charge?.metadata);
+      const renewal: RenewalReference = named
+        ? { invoiceId: invoiceIdOfPaymentIntent(pi) }
+        : await renewalReferenceOf(stripe, pi);
+      const magentoOrderId = named ?? renewal.magentoOrderId;
+      const invoice = renewal.unrecorded ? undefined : renewal.invoiceId;
       const dueBy = dispute.evidence_details?.due_by;
       return {
         disputeId: dispute.id,
@@ -342,6 +356,7 @@ export function createStripeActivities(stripe: Stripe) {
       return { refundId: refund.id, refundedMinor: refund.amount, alreadyRefunded: false };
     },
   };
+  return { ...activities, ...createRenewalActivities(stripe, activities.getPayment) };
 }
 
 export type StripeActivities = ReturnType<typeof createStripeActivities>;

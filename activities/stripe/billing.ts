@@ -1,6 +1,7 @@
 import type Stripe from 'stripe';
 import type { InvoiceLine, InvoiceSnapshot, PostalAddress } from '../../domain/subscriptions';
 import { callStripe, idOf, isoOf } from '../../integrations/stripe/client';
+import { paidPaymentIntentOf } from './renewals';
 
 /** A subscription as its workflow mirrors it to Magento and the ERP. */
 export interface SubscriptionSnapshot {
@@ -86,7 +87,7 @@ export function createBillingActivities(stripe: Stripe) {
     /** Read-only: an invoice with its lines (SKU from the price or product metadata), customer and payment. */
     async getInvoice(invoiceId: string): Promise<InvoiceSnapshot> {
       const invoice = (await callStripe(() =>
-        stripe.invoices.retrieve(invoiceId, { expand: ['customer'] }),
+        stripe.invoices.retrieve(invoiceId, { expand: ['customer', 'payments'] }),
       )) as LooseInvoice;
       // The invoice carries its first lines; only a longer one needs the lines listed.
       const lines: LooseLine[] = [...(invoice.lines?.data ?? [])] as LooseLine[];
@@ -103,8 +104,13 @@ export function createBillingActivities(stripe: Stripe) {
         !('deleted' in invoice.customer && invoice.customer.deleted)
           ? (invoice.customer as Stripe.Customer)
           : undefined;
-      const payment = invoice.payments?.data?.find((p) => p.payment?.payment_intent)?.payment?.payment_intent;
-      const paymentIntentId = idOf(payment as string | { id: string } | undefined) ?? idOf(invoice.payment_intent);
+      // A paid invoice names the PaymentIntent that paid it (none when the credit balance or a payment outside Stripe
+      // did); an open one, its latest attempt.
+      const attempt = invoice.payments?.data?.find((p) => p.payment?.payment_intent)?.payment?.payment_intent;
+      const paymentIntentId =
+        invoice.status === 'paid'
+          ? paidPaymentIntentOf(invoice)
+          : (idOf(attempt as string | { id: string } | undefined) ?? idOf(invoice.payment_intent));
       const subscriptionId =
         idOf(invoice.parent?.subscription_details?.subscription as string | { id: string } | undefined) ??
         idOf(invoice.subscription);
