@@ -22,6 +22,11 @@ export interface OrderToCashInput {
   incrementId: string;
   /** A renewal order's PaymentIntent (workflows/subscription.ts): the run starts already paid. */
   paymentIntentId?: string;
+  /**
+   * A renewal order's Stripe invoice (workflows/subscription.ts, from 1.1): the run is paid by the invoice, read from
+   * it, with or without a PaymentIntent (the customer's credit balance, or a payment outside Stripe).
+   */
+  invoiceId?: string;
 }
 
 /**
@@ -34,6 +39,7 @@ export async function orderToCash(input: OrderToCashInput): Promise<OrderOutcome
   const run = startRun(input.incrementId);
   // A renewal order (workflows/subscription.ts) starts already paid, by its subscription invoice's PaymentIntent.
   if (input.paymentIntentId) run.facts = { ...run.facts, paymentIntentId: input.paymentIntentId, succeeded: true };
+  if (input.invoiceId) run.invoiceId = input.invoiceId;
   try {
     run.settings = await run.review.step(() => config.orderSettings());
     const unpaid = await takePayment(run);

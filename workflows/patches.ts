@@ -15,7 +15,15 @@ export interface PatchInfo {
   stage: 'patched' | 'deprecated';
 }
 
-/** 1.0 has no patches: every workflow type runs one version. */
-export const patches: Record<string, PatchInfo> = {};
+export const patches: Record<string, PatchInfo> = {
+  '1.1:renewal-orders-from-invoices': {
+    workflowType: 'subscription',
+    changed:
+      'only the invoices subscriptions.orderFor names become orders (not plan changes, by default); the order run is ' +
+      'paid by its invoice (a credit balance or a payment outside Stripe completes it); the order is written on the ' +
+      'invoice and its PaymentIntent (o2c_renewal_order: none when there is none)',
+    stage: 'patched',
+  },
+};
 
 export const patchIdPattern = /^\d+\.\d+:[a-z0-9]+(-[a-z0-9]+)*$/;

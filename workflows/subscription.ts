@@ -3,6 +3,7 @@ import {
   condition,
   continueAsNew,
   ParentClosePolicy,
+  patched,
   setHandler,
   startChild,
   upsertSearchAttributes,
@@ -15,7 +16,7 @@ import { formatMoney } from '../domain/money';
 import { StripeObjectId, type SyncStateValue } from '../domain/searchAttributes';
 import type { OrderSettings } from '../domain/settings';
 import type { StripeEventEnvelope } from '../domain/stripeEvents';
-import type { InvoiceSnapshot } from '../domain/subscriptions';
+import { renewalOrderDecision, type InvoiceSnapshot } from '../domain/subscriptions';
 import type { NotifyActivities } from '../activities/notify/activities';
 import type { SubscriptionSnapshot } from '../activities/stripe/activities';
 import { trackSteps, type RunStatus, type TrackedRun } from './runStatus';
@@ -31,7 +32,8 @@ export interface SubscriptionCarried {
   /** Events received but not handled yet. */
   pending: StripeEventEnvelope[];
   dunning?: { invoiceId: string; attempt: number; nextAttemptAt?: string };
-  renewals: Array<{ invoiceId: string; incrementId?: string; totalMinor: number; currency: string }>;
+  /** Every paid invoice: the renewal order made for it, or why none was (`noOrder`, from 1.1). */
+  renewals: Array<{ invoiceId: string; incrementId?: string; noOrder?: string; totalMinor: number; currency: string }>;
   /** The subscriber state last written to Magento and the ERP. */
   mirrored?: string;
   runs: number;
@@ -46,6 +48,8 @@ export interface SubscriptionStatus extends RunStatus<SubscriptionOutcome['outco
   /** Runs of this subscription so far, this one included (each continues as new after `renewalsPerRun` renewals). */
   runs: number;
   upcoming?: { totalMinor: number; currency: string };
+  /** Steps an operator skipped that the subscription went on without. */
+  warnings?: string[];
 }
 
 export interface SubscriptionOutcome {
@@ -203,7 +207,9 @@ async function renew(run: SubscriptionRun, invoiceId: string): Promise<void> {
     totalMinor: invoice.totalMinor,
     currency: invoice.currency,
   };
-  if (invoice.totalMinor === 0 && !run.settings.subscriptions.ordersForZeroInvoices) {
+  if (patched('1.1:renewal-orders-from-invoices')) {
+    await orderForInvoice(run, invoice, renewal);
+  } else if (invoice.totalMinor === 0 && !run.settings.subscriptions.ordersForZeroInvoices) {
     run.state.renewals.push(renewal); // a trial or fully credited period: nothing to ship
   } else {
     const order = await run.review.step(() =>
@@ -215,23 +221,8 @@ async function renew(run: SubscriptionRun, invoiceId: string): Promise<void> {
         },
       }),
     );
-    await run.review.step(async () => {
-      try {
-        await startChild(orderToCash, {
-          workflowId: orderWorkflowId(order.incrementId),
-          args: [
-            {
-              ...orderRunInput(order.incrementId),
-              ...(invoice.paymentIntentId ? { paymentIntentId: invoice.paymentIntentId } : {}),
-            },
-          ],
-          parentClosePolicy: ParentClosePolicy.ABANDON,
-          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        });
-      } catch (err) {
-        // Started already (this step retried, or a redelivered invoice after the run continued as new): one order run per order.
-        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      }
+    await startOrderRun(run, order.incrementId, {
+      ...(invoice.paymentIntentId ? { paymentIntentId: invoice.paymentIntentId } : {}),
     });
     run.state.renewals.push({ ...renewal, incrementId: order.incrementId });
   }
@@ -239,6 +230,80 @@ async function renew(run: SubscriptionRun, invoiceId: string): Promise<void> {
   run.status.renewals = run.state.renewals.length;
   run.status.lastRenewal = run.state.renewals.at(-1);
   run.tracker.reached('listening');
+}
+
+/**
+ * From 1.1: the invoices `subscriptions.orderFor` names become Magento orders, each run paid by its invoice (so one
+ * paid from the customer's credit balance or outside Stripe completes, and one paid in part from the balance passes
+ * the amount check), and the order is written on the invoice and its PaymentIntent, where its refunds, disputes and
+ * credit memos find it. An invoice that makes no order is marked so.
+ */
+async function orderForInvoice(
+  run: SubscriptionRun,
+  invoice: InvoiceSnapshot,
+  renewal: SubscriptionCarried['renewals'][number],
+): Promise<void> {
+  const { invoiceId, paymentIntentId } = invoice;
+  // Settings recorded by a run started before 1.1 have no `orderFor`: read them again.
+  if (run.settings.subscriptions.orderFor === undefined)
+    run.settings = await run.review.step(() => config.orderSettings());
+  const { subscriptions } = run.settings;
+  const decision = await run.review.step(() => renewalOrderDecision(invoice, subscriptions));
+  if (!decision.order) {
+    await recordOnStripe(run, { invoiceId });
+    run.state.renewals.push({ ...renewal, noOrder: decision.reason });
+    return;
+  }
+  const order = await run.review.step(() =>
+    magento.createRenewalOrder({
+      invoice,
+      settings: { ordersForZeroInvoices: subscriptions.ordersForZeroInvoices, storeId: subscriptions.storeId },
+    }),
+  );
+  await startOrderRun(run, order.incrementId, { invoiceId, ...(paymentIntentId ? { paymentIntentId } : {}) });
+  // After the order's run has started: an event naming the order cannot start a run of its own first.
+  await recordOnStripe(run, {
+    invoiceId,
+    incrementId: order.incrementId,
+    ...(paymentIntentId ? { paymentIntentId } : {}),
+  });
+  run.state.renewals.push({ ...renewal, incrementId: order.incrementId });
+}
+
+/** The renewal's order (or none) written on its invoice and PaymentIntent; an operator's skip skips only the write. */
+async function recordOnStripe(
+  run: SubscriptionRun,
+  input: { invoiceId: string; incrementId?: string; paymentIntentId?: string },
+): Promise<void> {
+  await run.review
+    .step(() => stripe.recordRenewalOrder(input))
+    .catch((err) => {
+      if (!(err instanceof SkippedByOperator)) throw err;
+      (run.status.warnings ??= []).push(
+        `invoice ${input.invoiceId}: its renewal order was not written on it in Stripe`,
+      );
+    });
+}
+
+/** The renewal order's own run, a child that outlives this one (ABANDON), started once per order. */
+async function startOrderRun(
+  run: SubscriptionRun,
+  incrementId: string,
+  paidBy: { paymentIntentId?: string; invoiceId?: string },
+): Promise<void> {
+  await run.review.step(async () => {
+    try {
+      await startChild(orderToCash, {
+        workflowId: orderWorkflowId(incrementId),
+        args: [{ ...orderRunInput(incrementId), ...paidBy }],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      });
+    } catch (err) {
+      // Started already (this step retried, or a redelivered invoice after the run continued as new): one order run per order.
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+  });
 }
 
 /**

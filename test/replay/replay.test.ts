@@ -72,6 +72,12 @@ describe('recorded workflow histories replay on the current workflow code', () =
           'subscription-trial-converted',
           'subscription-dunning-recovered',
           'subscription-retries-exhausted',
+          // 1.1: renewal orders paid by their invoice, and plan changes that make none (1.1:renewal-orders-from-invoices).
+          'subscription-renewal-from-balance',
+          'subscription-plan-change-no-order',
+          'order-renewal-paid-from-balance',
+          'order-renewal-partly-from-balance',
+          'order-renewal-paid-out-of-band',
           'payout-reconciled',
           'payout-reconciled-after-24h',
           'payout-parked-then-retried',

@@ -276,13 +276,21 @@ describe("subscriptions: each paid invoice a Magento order shipped by the order 
     ).toBe(true);
   });
 
-  it('makes a proration invoice after an upgrade (KWD, 15% coupon, 10% tax) into a Magento order equal to it to the fils', async () => {
+  it('with subscriptions.orderFor: all, makes a proration invoice after an upgrade (KWD, 15% coupon, 10% tax) into a Magento order equal to it to the fils', async () => {
     const coupon = await stack.stripe.coupons.create({ percent_off: 15, duration: 'forever' });
     const tax = await stack.stripe.taxRates.create({ display_name: 'VAT', percentage: 10, inclusive: false });
     const { sub } = await subscribe(7_350, 'kwd', { discounts: [{ coupon: coupon.id }], default_tax_rates: [tax.id] });
     const seen = new Set<string>();
-    await deliver(env.client, taskQueue, await subscriptionEvents(sub.id, seen));
-    const first = await renewalsRecorded(sub.id, 1);
+    // The subscription's run reads its settings when it starts, with the first event.
+    const settings = stack.clients.settings.subscriptions;
+    settings.orderFor = 'all';
+    let first: SubscriptionStatus;
+    try {
+      await deliver(env.client, taskQueue, await subscriptionEvents(sub.id, seen));
+      first = await renewalsRecorded(sub.id, 1);
+    } finally {
+      settings.orderFor = 'renewals';
+    }
     const firstInvoice = await stack.stripe.invoices.retrieve(first.lastRenewal!.invoiceId);
     expect(toMinor((await renewalOrderOf(firstInvoice.id!)).grand_total, 'KWD')).toBe(firstInvoice.total);
 

@@ -22,6 +22,7 @@ export async function invoice(run: OrderRun): Promise<void> {
       entityId: order.entityId,
       chargeId: payment.chargeId!,
       paymentIntentId: payment.paymentIntentId,
+      ...(payment.invoiceId ? { invoiceId: payment.invoiceId } : {}),
       notifyCustomer: true,
     }),
   );
@@ -196,6 +197,8 @@ export async function close(run: OrderRun): Promise<void> {
   const salesInvoice = await run.review.step(() => erp.invoiceErpSalesOrder({ poNo: incrementId, date: shippedOn }));
   run.status.ids.erpSalesInvoice = salesInvoice.name;
   if (salesInvoice.salesOrder) run.status.ids.erpSalesOrder = salesInvoice.salesOrder;
+  // A renewal paid without a charge (credit balance, outside Stripe) brought no money into Stripe: nothing to receive.
+  if (!payment.chargeId) return;
   const paymentEntry = await run.review.step(() =>
     erp.createErpPaymentEntry({
       salesInvoice: salesInvoice.name,

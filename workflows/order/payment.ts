@@ -3,7 +3,7 @@ import { condition, workflowInfo } from '@temporalio/workflow';
 import { formatMoney } from '../../domain/money';
 import { isSettledInMagento } from '../../domain/orderSnapshot';
 import { StripeObjectId } from '../../domain/searchAttributes';
-import type { PaymentSnapshot } from '../../activities/stripe/activities';
+import type { OrderPayment } from '../../activities/stripe/renewals';
 import { permanentFailure } from '../reviewQueue';
 import { upsertUnlessStartedWith } from '../searchAttributeUpdates';
 import { type Ended, OrderRun, end, findOrder, loadOrder, magento, notifyOnce, reached, stripe } from './run';
@@ -12,30 +12,15 @@ import { type Ended, OrderRun, end, findOrder, loadOrder, magento, notifyOnce, r
 
 /** Waits until Stripe says paid or authorised; a decline gets a pay-again link and a grace period. Returns how it ended otherwise. */
 export async function takePayment(run: OrderRun): Promise<Ended | undefined> {
+  if (run.invoiceId) return takeInvoicePayment(run, run.invoiceId);
   await condition(() => run.facts.paymentIntentId !== undefined);
   const paymentIntentId = run.facts.paymentIntentId!;
   upsertUnlessStartedWith(run.startAttributes, [{ key: StripeObjectId, value: paymentIntentId }]);
   run.status.ids.paymentIntentId = paymentIntentId;
   run.payment = await run.review.step(() => stripe.getPayment(paymentIntentId));
   run.order = await loadOrder(run);
-  // Magento outlives Temporal's retention: an order it has finished with (a run started again for a late event) is left alone.
-  if (isSettledInMagento(run.order, run.payment)) {
-    if (run.facts.stripeFlags.length > 0) {
-      await notifyOnce(run, 'merchant', {
-        key: `fraud_warning_after_shipment:${run.incrementId}`,
-        template: 'fraud_warning_after_shipment',
-        orderId: run.incrementId,
-        subject: `Order ${run.incrementId}: early fraud warning after shipment`,
-        detail: run.facts.stripeFlags.join('; '),
-      });
-    }
-    return end(
-      run,
-      'already_settled',
-      'completed',
-      `Magento order ${run.incrementId} is already ${run.order.state}; nothing was written`,
-    );
-  }
+  const settled = await endIfSettled(run);
+  if (settled) return settled;
   if (!isPaid(run.payment) && run.facts.failures === 0 && run.payment.status !== 'canceled') {
     // Neither paid nor declined yet (a bank debit still processing, or only a review event so far): wait for the outcome.
     await condition(
@@ -55,7 +40,63 @@ export async function takePayment(run: OrderRun): Promise<Ended | undefined> {
   return undefined;
 }
 
-function isPaid(payment: PaymentSnapshot): boolean {
+/**
+ * A renewal's payment, read from its Stripe invoice (paid before the subscription's run started this one): by its
+ * PaymentIntent, or without one, from the customer's credit balance or outside Stripe. An invoice that is not paid
+ * parks; a retry reads it again.
+ */
+async function takeInvoicePayment(run: OrderRun, invoiceId: string): Promise<Ended | undefined> {
+  upsertUnlessStartedWith(run.startAttributes, [
+    { key: StripeObjectId, value: run.facts.paymentIntentId ?? invoiceId },
+  ]);
+  run.status.ids.invoiceId = invoiceId;
+  run.payment = await run.review.step(async () => {
+    const payment = await stripe.getInvoicePayment(invoiceId);
+    if (payment.status !== 'succeeded')
+      throw permanentFailure(
+        `order ${run.incrementId}: its Stripe invoice ${invoiceId} is ${payment.status}, not paid`,
+      );
+    return payment;
+  });
+  const { paymentIntentId, currency, paidFromBalanceMinor = 0, paidOutOfBandMinor = 0 } = run.payment;
+  if (paymentIntentId) run.status.ids.paymentIntentId = paymentIntentId;
+  // No money reached Stripe for these parts: the ERP receives only the charge, the rest stays open on its invoice.
+  if (paidFromBalanceMinor !== 0) run.status.ids.paidFromCreditBalance = formatMoney(paidFromBalanceMinor, currency);
+  if (paidOutOfBandMinor !== 0) run.status.ids.paidOutsideStripe = formatMoney(paidOutOfBandMinor, currency);
+  run.order = await loadOrder(run);
+  const settled = await endIfSettled(run);
+  if (settled) return settled;
+  run.status.ids.chargeId = run.payment.chargeId;
+  reached(run, 'paid');
+  return undefined;
+}
+
+/** Magento outlives Temporal's retention: an order it has finished with (a run started again for a late event) is left alone. */
+async function endIfSettled(run: OrderRun): Promise<Ended | undefined> {
+  if (!isSettledInMagento(run.order, run.payment)) return undefined;
+  if (run.facts.stripeFlags.length > 0) {
+    await notifyOnce(run, 'merchant', {
+      key: `fraud_warning_after_shipment:${run.incrementId}`,
+      template: 'fraud_warning_after_shipment',
+      orderId: run.incrementId,
+      subject: `Order ${run.incrementId}: early fraud warning after shipment`,
+      detail: run.facts.stripeFlags.join('; '),
+    });
+  }
+  return end(
+    run,
+    'already_settled',
+    'completed',
+    `Magento order ${run.incrementId} is already ${run.order.state}; nothing was written`,
+  );
+}
+
+/** The payment read again: from the renewal's invoice, or the PaymentIntent. */
+function readPayment(run: OrderRun): Promise<OrderPayment> {
+  return run.invoiceId ? stripe.getInvoicePayment(run.invoiceId) : stripe.getPayment(run.payment.paymentIntentId!);
+}
+
+function isPaid(payment: OrderPayment): boolean {
   return payment.status === 'succeeded' || payment.status === 'requires_capture';
 }
 
@@ -133,13 +174,20 @@ export async function checkAmount(run: OrderRun): Promise<void> {
   let attempts = 0;
   await run.review.step(async () => {
     if (attempts++ > 0) {
-      run.payment = await stripe.getPayment(run.payment.paymentIntentId);
+      run.payment = await readPayment(run);
       run.order = await findOrder(run);
     }
     const { payment, order } = run;
-    if (payment.currency !== order.currency || payment.amountMinor !== order.grandTotalMinor) {
+    // A renewal's invoice may be paid in part (or whole) from the customer's credit balance, or outside Stripe.
+    const otherwiseMinor = (payment.paidFromBalanceMinor ?? 0) + (payment.paidOutOfBandMinor ?? 0);
+    if (payment.currency !== order.currency || payment.amountMinor + otherwiseMinor !== order.grandTotalMinor) {
+      const otherwise =
+        otherwiseMinor === 0
+          ? ''
+          : ` (and ${formatMoney(otherwiseMinor, payment.currency)} of invoice ${payment.invoiceId} was paid from the ` +
+            "customer's credit balance or outside Stripe)";
       throw permanentFailure(
-        `order ${run.incrementId}: Stripe charged ${formatMoney(payment.amountMinor, payment.currency)} but the Magento ` +
+        `order ${run.incrementId}: Stripe charged ${formatMoney(payment.amountMinor, payment.currency)}${otherwise} but the Magento ` +
           `grand total is ${formatMoney(order.grandTotalMinor, order.currency)}`,
       );
     }
@@ -156,6 +204,12 @@ export function registerPaymentUndo(run: OrderRun): void {
       // A lost dispute has already taken the money back: a refund now would pay the customer twice.
       if (run.facts.disputeLost)
         return { refundedMinor: 0, alreadyRefunded: true, reason: 'charged back: the dispute was lost' };
+      if (!paymentIntentId)
+        throw permanentFailure(
+          `order ${run.incrementId} was paid by Stripe invoice ${run.payment.invoiceId} without a card payment (the ` +
+            "customer's credit balance, or outside Stripe): no Stripe refund can give it back. Credit the customer " +
+            'in Stripe (a credit note on the invoice), then skip this step',
+        );
       if (run.payment.captureMethod === 'manual') {
         const released = await stripe.cancelAuthorization({
           paymentIntentId,
@@ -193,7 +247,7 @@ export function captureAtShipment(run: OrderRun): boolean {
 /** Captures an authorise-only payment once the order may go ahead; an automatic payment has nothing to capture. */
 export async function capture(run: OrderRun): Promise<void> {
   if (run.payment.status !== 'requires_capture') return;
-  const { paymentIntentId } = run.payment;
+  const paymentIntentId = run.payment.paymentIntentId!;
   await run.review.step(() =>
     stripe.capturePayment({ paymentIntentId, idempotencyKey: `${workflowInfo().workflowId}:capture` }),
   );

@@ -6,7 +6,7 @@ import { noPaymentFacts, type PaymentFacts } from '../../domain/orderEvents';
 import { type SyncStateValue } from '../../domain/searchAttributes';
 import type { OrderSettings } from '../../domain/settings';
 import type { NotifyActivities } from '../../activities/notify/activities';
-import type { PaymentSnapshot } from '../../activities/stripe/activities';
+import type { OrderPayment } from '../../activities/stripe/renewals';
 import { type DisputeNotice } from '../../messages/afterSale';
 import {
   orderStatusQuery,
@@ -31,7 +31,9 @@ export class OrderRun {
   readonly tracker: TrackedRun<OrderOutcome['outcome'], OrderStatus>;
   facts: PaymentFacts = noPaymentFacts;
   settings!: OrderSettings;
-  payment!: PaymentSnapshot;
+  payment!: OrderPayment;
+  /** A renewal order's Stripe invoice (workflows/subscription.ts): the run is paid by it, read from the invoice. */
+  invoiceId?: string;
   order!: OrderSnapshot;
   erpCustomer?: string;
   decision?: FraudDecision;
@@ -101,7 +103,7 @@ export async function findOrder(run: OrderRun): Promise<OrderSnapshot> {
   const found = await lookUpOrder(run);
   if (!found)
     throw permanentFailure(
-      `Magento has no order ${run.incrementId}, but Stripe payment ${run.facts.paymentIntentId} names it`,
+      `Magento has no order ${run.incrementId}, but Stripe payment ${run.facts.paymentIntentId ?? run.invoiceId} names it`,
     );
   return found;
 }
