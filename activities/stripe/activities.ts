@@ -2,9 +2,11 @@ import type Stripe from 'stripe';
 import { magentoOrderIdFromMetadata } from '../../domain/eventRouting';
 import { formatMoney, toMinor } from '../../domain/money';
 import type { PayoutDetails } from '../../domain/reconciliation';
+import type { Settlement } from '../../domain/settlement';
 import { createAuthorizationActivities } from './authorizations';
 import { createBillingActivities } from './billing';
 import { createCheckoutActivities } from './checkout';
+import { settlementOf } from './settlement';
 import { callStripe, idOf, invoiceIdOfPaymentIntent, isoOf } from '../../integrations/stripe/client';
 
 export { PaymentNotCapturable } from './authorizations';
@@ -35,6 +37,8 @@ export interface PaymentSnapshot {
   cancellationReason?: string;
   /** ISO time of the latest charge (of the PaymentIntent when there is no charge yet). */
   createdAt: string;
+  /** What the captured charge brought into the Stripe balance, in the settlement currency; absent before capture. */
+  settlement?: Settlement;
 }
 
 /** A refund as the Refund workflow needs it, read from Stripe's current state. */
@@ -58,6 +62,8 @@ export interface RefundSnapshot {
   /** What the charge has had refunded in all, and its amount: equal means fully refunded. */
   chargeAmountMinor?: number;
   chargeRefundedMinor?: number;
+  /** What the refund took out of the Stripe balance (negative), in the settlement currency. */
+  settlement?: Settlement;
   createdAt: string;
 }
 
@@ -136,8 +142,11 @@ export function createStripeActivities(stripe: Stripe) {
 
     /** Read-only: the PaymentIntent with its latest charge (risk outcome, refunds). */
     async getPayment(paymentIntentId: string): Promise<PaymentSnapshot> {
-      const pi = await callStripe(() => stripe.paymentIntents.retrieve(paymentIntentId, { expand: ['latest_charge'] }));
+      const pi = await callStripe(() =>
+        stripe.paymentIntents.retrieve(paymentIntentId, { expand: ['latest_charge.balance_transaction'] }),
+      );
       const charge = typeof pi.latest_charge === 'object' && pi.latest_charge ? pi.latest_charge : undefined;
+      const settlement = settlementOf(charge?.balance_transaction);
       return {
         paymentIntentId: pi.id,
         chargeId: charge?.id ?? idOf(pi.latest_charge ?? undefined),
@@ -156,19 +165,21 @@ export function createStripeActivities(stripe: Stripe) {
         ...(pi.canceled_at ? { canceledAt: isoOf(pi.canceled_at) } : {}),
         ...(pi.cancellation_reason ? { cancellationReason: pi.cancellation_reason } : {}),
         createdAt: isoOf(charge?.created ?? pi.created),
+        ...(settlement ? { settlement } : {}),
       };
     },
 
     /** Read-only: a refund with its charge and PaymentIntent (for the order it belongs to), amounts in minor units. */
     async getRefund(refundId: string): Promise<RefundSnapshot> {
       const refund = await callStripe(() =>
-        stripe.refunds.retrieve(refundId, { expand: ['charge', 'payment_intent'] }),
+        stripe.refunds.retrieve(refundId, { expand: ['charge', 'payment_intent', 'balance_transaction'] }),
       );
       const charge = typeof refund.charge === 'object' && refund.charge ? refund.charge : undefined;
       const pi = typeof refund.payment_intent === 'object' && refund.payment_intent ? refund.payment_intent : undefined;
       const invoiceId = invoiceIdOfPaymentIntent(pi);
       const magentoOrderId = magentoOrderIdFromMetadata(pi?.metadata) ?? magentoOrderIdFromMetadata(charge?.metadata);
       const memoId = refund.metadata?.magento_creditmemo_id;
+      const settlement = settlementOf(refund.balance_transaction);
       return {
         refundId: refund.id,
         status: (refund.status ?? 'pending') as RefundSnapshot['status'],
@@ -183,6 +194,7 @@ export function createStripeActivities(stripe: Stripe) {
         ...(refund.metadata?.o2c_key ? { o2cKey: refund.metadata.o2c_key } : {}),
         ...(memoId && /^\d+$/.test(memoId) ? { magentoCreditMemoId: memoId } : {}),
         ...(charge ? { chargeAmountMinor: charge.amount, chargeRefundedMinor: charge.amount_refunded } : {}),
+        ...(settlement ? { settlement } : {}),
         createdAt: isoOf(refund.created),
       };
     },

@@ -49,7 +49,10 @@ export async function orderInErp(run: OrderRun): Promise<void> {
   const salesOrder = await run.review.step(() => {
     const input = erpSalesOrderFor(order, customer, settings.erp, orderDate);
     checkErpTotals(order, input);
-    return erp.createErpSalesOrder(input);
+    return erp.createErpSalesOrder({
+      ...input,
+      ...(run.payment.settlement ? { settlement: run.payment.settlement } : {}),
+    });
   });
   run.erpCustomer = customer;
   run.status.ids.erpSalesOrder = salesOrder.name;
@@ -193,7 +196,13 @@ export async function close(run: OrderRun): Promise<void> {
   const customer = run.erpCustomer!;
   const shippedOn = dateOf(shipped.shippedAt) ?? today();
   // From the Sales Order as the ERP holds it: a refund before shipment has amended it to what the customer kept.
-  const salesInvoice = await run.review.step(() => erp.invoiceErpSalesOrder({ poNo: incrementId, date: shippedOn }));
+  const salesInvoice = await run.review.step(() =>
+    erp.invoiceErpSalesOrder({
+      poNo: incrementId,
+      date: shippedOn,
+      ...(payment.settlement ? { settlement: payment.settlement } : {}),
+    }),
+  );
   run.status.ids.erpSalesInvoice = salesInvoice.name;
   if (salesInvoice.salesOrder) run.status.ids.erpSalesOrder = salesInvoice.salesOrder;
   const paymentEntry = await run.review.step(() =>
@@ -203,6 +212,7 @@ export async function close(run: OrderRun): Promise<void> {
       company: settings.erp.company,
       amountMinor: payment.amountMinor,
       currency: payment.currency,
+      ...(payment.settlement ? { settlement: payment.settlement } : {}),
       referenceNo: payment.chargeId!,
       date: dateOf(payment.createdAt) ?? shippedOn,
       paidTo: settings.erp.bankAccount,
