@@ -15,7 +15,13 @@ export interface PatchInfo {
   stage: 'patched' | 'deprecated';
 }
 
-/** 1.0 has no patches: every workflow type runs one version. */
-export const patches: Record<string, PatchInfo> = {};
+export const patches: Record<string, PatchInfo> = {
+  '1.1:reversals-before-fulfilment': {
+    workflowType: 'orderToCash',
+    changed:
+      'A payment fully refunded before the run reverses the order; a dispute opened before fulfilment holds the goods until it is decided; a reversal the run accepted wins over a shipment that arrives with it.',
+    stage: 'patched',
+  },
+};
 
 export const patchIdPattern = /^\d+\.\d+:[a-z0-9]+(-[a-z0-9]+)*$/;

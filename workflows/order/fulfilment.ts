@@ -90,6 +90,14 @@ export async function waitForShipment(run: OrderRun): Promise<string | undefined
   let notices = 0;
   const lateFlag = () => run.facts.stripeFlags.length > run.flagsWeighed;
   const disputeNews = () => (run.dispute?.status === 'opened') !== (run.disputeHeld === true);
+  // A reversal this run accepted (workflows/orderToCash.ts) is honoured even when the shipment came with it.
+  const accepted = async (): Promise<string | undefined> => {
+    if (!run.reversalsBeforeFulfilment || run.reversalAccepted === undefined) return undefined;
+    if (run.facts.disputeLost && run.disputeHeld) await holdForDispute(run);
+    return run.reversalAccepted;
+  };
+  const acceptedFirst = await accepted();
+  if (acceptedFirst) return acceptedFirst;
   while (run.shipped === undefined) {
     const nextCheck =
       notices === 0
@@ -104,6 +112,8 @@ export async function waitForShipment(run: OrderRun): Promise<string | undefined
         nextCheck,
       )
     ) {
+      const reversal = await accepted();
+      if (reversal) return reversal;
       if (run.shipped !== undefined) break;
       if (run.facts.fullyRefunded) return 'the payment was fully refunded in Stripe before shipment';
       if (run.facts.disputeLost) {
@@ -148,6 +158,21 @@ export async function waitForShipment(run: OrderRun): Promise<string | undefined
     await holdForDispute(run);
   }
   return undefined;
+}
+
+/**
+ * A dispute opened before the goods went to the warehouse (during a fraud hold, say) keeps them here: the Magento order
+ * is held until Stripe decides. Won, the order goes on; lost, the reason to reverse it.
+ */
+export async function awaitDisputeBeforeFulfilment(run: OrderRun): Promise<string | undefined> {
+  if (run.dispute?.status !== 'opened' && !run.facts.disputeLost) return undefined;
+  if (!run.facts.disputeLost) {
+    reached(run, 'dispute_hold');
+    await holdForDispute(run);
+    await condition(() => run.dispute?.status !== 'opened' || run.facts.disputeLost);
+  }
+  if (run.disputeHeld) await holdForDispute(run);
+  return run.facts.disputeLost ? 'the dispute was lost before shipment' : undefined;
 }
 
 /** Holds the Magento order while a dispute is open, and releases it when the dispute is decided. */
