@@ -62,6 +62,11 @@ export function splitReceipt(input: {
     const allocatedMinor = Math.min(outstandingMinor, receivedMinor);
     return { allocatedMinor, unallocatedMinor: receivedMinor - allocatedMinor, exchangeDifferenceMinor: 0 };
   }
+  // Captured less than the invoice bills (a partial capture): the receipt settles only that part of it.
+  if (chargeOrderMinor > 0 && chargeOrderMinor < invoiceOrderMinor) {
+    const allocatedMinor = Math.round((outstandingMinor * chargeOrderMinor) / invoiceOrderMinor);
+    return { allocatedMinor, unallocatedMinor: 0, exchangeDifferenceMinor: allocatedMinor - receivedMinor };
+  }
   const share =
     chargeOrderMinor > 0 && invoiceOrderMinor < chargeOrderMinor
       ? Math.round((receivedMinor * invoiceOrderMinor) / chargeOrderMinor)

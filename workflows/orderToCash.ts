@@ -122,6 +122,6 @@ function startRun(incrementId: string): OrderRun {
 
 /** The payment Stripe already refunded in full when the run read it (the refund came before the order's run). */
 function refundedBeforeRun(run: OrderRun): boolean {
-  const { amountRefundedMinor, amountMinor } = run.payment;
-  return run.facts.fullyRefunded || (amountRefundedMinor > 0 && amountRefundedMinor >= amountMinor);
+  const { amountRefundedMinor, amountMinor, capturedMinor } = run.payment;
+  return run.facts.fullyRefunded || (amountRefundedMinor > 0 && amountRefundedMinor >= (capturedMinor ?? amountMinor));
 }

@@ -37,6 +37,8 @@ export interface PaymentSnapshot {
   cancellationReason?: string;
   /** ISO time of the latest charge (of the PaymentIntent when there is no charge yet). */
   createdAt: string;
+  /** What was captured, in the order's currency (less than `amountMinor` after a partial capture); absent before capture. */
+  capturedMinor?: number;
   /** What the captured charge brought into the Stripe balance, in the settlement currency; absent before capture. */
   settlement?: Settlement;
 }
@@ -59,7 +61,7 @@ export interface RefundSnapshot {
   o2cKey?: string;
   /** The Magento credit memo a refund made from Magento came from. */
   magentoCreditMemoId?: string;
-  /** What the charge has had refunded in all, and its amount: equal means fully refunded. */
+  /** What the charge has had refunded in all, and what it captured: equal means fully refunded. */
   chargeAmountMinor?: number;
   chargeRefundedMinor?: number;
   /** What the refund took out of the Stripe balance (negative), in the settlement currency. */
@@ -153,6 +155,7 @@ export function createStripeActivities(stripe: Stripe) {
         status: pi.status,
         amountMinor: pi.amount,
         amountRefundedMinor: charge?.amount_refunded ?? 0,
+        ...(charge?.captured ? { capturedMinor: charge.amount_captured } : {}),
         currency: pi.currency.toUpperCase(),
         riskLevel: charge?.outcome?.risk_level ?? undefined,
         riskScore: charge?.outcome?.risk_score ?? undefined,
@@ -193,7 +196,12 @@ export function createStripeActivities(stripe: Stripe) {
         ...(invoiceId ? { invoiceId } : {}),
         ...(refund.metadata?.o2c_key ? { o2cKey: refund.metadata.o2c_key } : {}),
         ...(memoId && /^\d+$/.test(memoId) ? { magentoCreditMemoId: memoId } : {}),
-        ...(charge ? { chargeAmountMinor: charge.amount, chargeRefundedMinor: charge.amount_refunded } : {}),
+        ...(charge
+          ? {
+              chargeAmountMinor: charge.captured ? charge.amount_captured : charge.amount,
+              chargeRefundedMinor: charge.amount_refunded,
+            }
+          : {}),
         ...(settlement ? { settlement } : {}),
         createdAt: isoOf(refund.created),
       };

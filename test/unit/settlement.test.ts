@@ -72,4 +72,17 @@ describe('splitReceipt: what a receipt settles, in the company currency', () => 
       }),
     ).toEqual({ allocatedMinor: 0, unallocatedMinor: 5000, exchangeDifferenceMinor: 0 });
   });
+
+  it('settles only the captured share of the invoice after a partial capture, never booking the rest as a loss', () => {
+    // ¥10,000 authorised, ¥8,000 captured and settled as 53.60 USD; the invoice bills ¥10,000 (67.00 USD).
+    expect(
+      splitReceipt({
+        receivedMinor: 5360,
+        outstandingMinor: 6700,
+        invoiceOrderMinor: 10000,
+        chargeOrderMinor: 8000,
+        converted: true,
+      }),
+    ).toEqual({ allocatedMinor: 5360, unallocatedMinor: 0, exchangeDifferenceMinor: 0 });
+  });
 });

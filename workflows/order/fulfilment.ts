@@ -235,7 +235,7 @@ export async function close(run: OrderRun): Promise<void> {
       salesInvoice: salesInvoice.name,
       customer,
       company: settings.erp.company,
-      amountMinor: payment.amountMinor,
+      amountMinor: payment.capturedMinor ?? payment.amountMinor,
       currency: payment.currency,
       ...(payment.settlement ? { settlement: payment.settlement } : {}),
       referenceNo: payment.chargeId!,
