@@ -120,13 +120,15 @@ describe('reversals before fulfilment: a dispute during a fraud hold, a refund b
     await stack.stripe.refunds.create({ payment_intent: pi.id });
     await deliver(env.client, taskQueue, await eventsAbout(stack, pi.id, ['payment_intent.succeeded']));
     // The run reverses the order as it finds it: the Magento order canceled by the run's undo, nothing sent on.
-    const canceled = await eventually('the Magento order canceled', async () => {
+    // Magento cancels first and takes the comment after: wait for both.
+    await eventually('the Magento order canceled by the run, with its comment', async () => {
       const found = await stack.clients.magento.getOrder(order.entity_id);
-      return found.state === 'canceled' ? found : undefined;
+      const comments = found.status_histories?.map((h) => h.comment) ?? [];
+      return found.state === 'canceled' &&
+        comments.includes('Canceled and refunded in Stripe. [o2c:canceled_compensation]')
+        ? true
+        : undefined;
     });
-    expect(canceled.status_histories?.map((h) => h.comment)).toContain(
-      'Canceled and refunded in Stripe. [o2c:canceled_compensation]',
-    );
     expect(await stack.clients.wms.findByReferenceId(order.increment_id)).toBeUndefined();
     expect(await stack.clients.erp.listDocs('Sales Order', { filters: [['po_no', '=', order.increment_id]] })).toEqual(
       [],
