@@ -1,3 +1,4 @@
+import type { Settlement } from './settlement';
 import { formatMoney } from './money';
 import type { OrderSnapshot, ShipTo } from './orderSnapshot';
 import type { ErpSettings, WmsSettings } from './settings';
@@ -41,6 +42,8 @@ export interface ErpSalesOrderInput {
   items: ErpLine[];
   taxes: ErpTax[];
   docstatus: 1;
+  /** The payment's balance transaction, for the order's `conversion_rate` (not an ERP field). */
+  settlement?: Settlement;
 }
 
 /**

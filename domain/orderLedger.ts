@@ -13,6 +13,14 @@ export interface LedgerCharge {
   amountMinor: number;
   capturedMinor: number;
   status: 'succeeded' | 'pending' | 'failed';
+  /** What reached the Stripe balance (its balance transaction), when Stripe settled it in another currency. */
+  settled?: Settled;
+}
+
+/** A movement's balance transaction: positive, in minor units of the settlement currency. */
+export interface Settled {
+  amountMinor: number;
+  currency: string;
 }
 
 export interface LedgerRefund {
@@ -23,6 +31,7 @@ export interface LedgerRefund {
   failureReason?: string;
   /** The order run's own refund, made while reversing the order (its documents are that run's). */
   reversesOrder?: boolean;
+  settled?: Settled;
 }
 
 export interface LedgerDispute {
@@ -32,6 +41,8 @@ export interface LedgerDispute {
   /** Stripe's dispute fees on its balance transactions, net (a won dispute may give the fee back). */
   feeMinor: number;
   status: string;
+  /** The withdrawal from the Stripe balance. */
+  settled?: Settled;
 }
 
 /** A document a system booked: money in (an invoice, a payment received) or out (a credit memo, a payment back). */
@@ -77,7 +88,15 @@ export interface LedgerDifference {
 }
 
 export interface OrderMoney {
+  /** The order's currency: every amount below is in it, but the ERP payments'. */
   currency: string | null;
+  /**
+   * The ERP payments' currency: Stripe's settlement currency when the ERP books what reached the Stripe balance in
+   * another currency than the order's (docs/books.md); then `receivedInErpMinor`, `paidBackInErpMinor`,
+   * `erpPaymentsBalanceMinor` and the differences against `erp_payments` are in it, compared with Stripe's balance
+   * transactions.
+   */
+  erpPaymentsCurrency: string | null;
   /** Stripe: captured, refunds that succeeded, disputes lost (amount), dispute fees; null when Stripe could not be read. */
   paidMinor: number | null;
   refundedMinor: number | null;
@@ -113,6 +132,7 @@ interface Movement {
   effective: boolean;
   status: string;
   refund?: LedgerRefund;
+  settled?: Settled;
 }
 
 const systemName: Record<LedgerSystem, string> = { magento: 'Magento', erp: 'ERP', erp_payments: 'ERP payments' };
@@ -138,32 +158,43 @@ export function orderLedger(input: LedgerInput): OrderMoney {
     refunds: inCurrency(input.stripe.refunds),
     disputes: inCurrency(input.stripe.disputes),
   };
+  const paymentsCurrency = settlementCurrencyOf(input.books.erp_payments, currency);
   const books = Object.fromEntries(
-    Object.entries(input.books).map(([system, docs]) => [system, inCurrency(docs)]),
+    Object.entries(input.books).map(([system, docs]) => [
+      system,
+      system === 'erp_payments' && paymentsCurrency !== currency
+        ? docs.filter((d) => normalizeCurrency(d.currency) === paymentsCurrency)
+        : inCurrency(docs),
+    ]),
   ) as LedgerInput['books'];
   const sum = (docs: BookedDocument[] | undefined, direction: 'in' | 'out') =>
     docs ? docs.filter((d) => d.direction === direction).reduce((total, d) => total + d.amountMinor, 0) : null;
 
   const movements = stripe ? movementsOf(stripe) : [];
-  const netMinor = stripe
-    ? movements
-        .filter((m) => m.effective)
-        .reduce((t, m) => t + (m.direction === 'in' ? m.amountMinor : -m.amountMinor), 0)
-    : null;
+  const netOf = (list: Movement[]) =>
+    list.filter((m) => m.effective).reduce((t, m) => t + (m.direction === 'in' ? m.amountMinor : -m.amountMinor), 0);
+  const netMinor = stripe ? netOf(movements) : null;
+  const settledMovements =
+    paymentsCurrency && paymentsCurrency !== currency ? settledIn(movements, paymentsCurrency, notes) : movements;
   const differences: LedgerDifference[] = [];
   const balanceOf = (system: LedgerSystem): number | null => {
     const docs = books[system];
     if (netMinor === null || !docs || !currency) return null;
-    differences.push(...compare(system, movements, docs, input.context ?? {}, currency));
-    return netMinor - (sum(docs, 'in')! - sum(docs, 'out')!);
+    const [mine, systemCurrency] =
+      system === 'erp_payments' ? [settledMovements, paymentsCurrency ?? currency] : [movements, currency];
+    differences.push(...compare(system, mine, docs, input.context ?? {}, systemCurrency));
+    return netOf(mine) - (sum(docs, 'in')! - sum(docs, 'out')!);
   };
   const balances = { magento: balanceOf('magento'), erp: balanceOf('erp'), erp_payments: balanceOf('erp_payments') };
   if (stripe && currency) notes.push(...stripeNotes(stripe, currency));
 
-  const money = (minor: number) => formatMoney(minor, currency ?? 'XXX');
-  const signed = (minor: number) => (minor > 0 ? `+${money(minor)}` : money(minor));
+  const moneyOf = (system: LedgerSystem) => (minor: number) =>
+    formatMoney(minor, (system === 'erp_payments' ? paymentsCurrency : currency) ?? 'XXX');
+  const signed = (system: LedgerSystem, minor: number) =>
+    minor > 0 ? `+${moneyOf(system)(minor)}` : moneyOf(system)(minor);
   return {
     currency,
+    erpPaymentsCurrency: paymentsCurrency,
     paidMinor: stripe ? stripe.charges.reduce((t, c) => t + c.capturedMinor, 0) : null,
     refundedMinor: stripe
       ? stripe.refunds.filter((r) => r.status === 'succeeded').reduce((t, r) => t + r.amountMinor, 0)
@@ -185,10 +216,28 @@ export function orderLedger(input: LedgerInput): OrderMoney {
     erpPaymentsBalanceMinor: balances.erp_payments,
     differences,
     explanations: [
-      ...differences.map((d) => `${systemName[d.against]} ${signed(d.amountMinor)}: ${d.explanation}`),
+      ...differences.map((d) => `${systemName[d.against]} ${signed(d.against, d.amountMinor)}: ${d.explanation}`),
       ...notes,
     ],
   };
+}
+
+/** The one currency the ERP's payments are booked in, when it is not the order's (Stripe settled elsewhere). */
+function settlementCurrencyOf(docs: BookedDocument[] | undefined, currency: string | null): string | null {
+  const currencies = new Set((docs ?? []).map((d) => normalizeCurrency(d.currency)));
+  if (currencies.size === 1) return [...currencies][0]!;
+  return currency;
+}
+
+/** The movements at what they did to the Stripe balance in that currency; one Stripe did not settle there is left out. */
+function settledIn(movements: Movement[], currency: string, notes: string[]): Movement[] {
+  return movements.flatMap((m) => {
+    if (m.settled && normalizeCurrency(m.settled.currency) === currency)
+      return [{ ...m, amountMinor: m.settled.amountMinor }];
+    if (m.effective)
+      notes.push(`${m.kind} ${m.id} has no balance transaction in ${currency}: left out of the ERP payments balance`);
+    return [];
+  });
 }
 
 function ledgerCurrency(input: LedgerInput): string | null {
@@ -209,6 +258,7 @@ function movementsOf(stripe: NonNullable<LedgerInput['stripe']>): Movement[] {
       amountMinor: c.capturedMinor || c.amountMinor,
       effective: c.capturedMinor > 0,
       status: c.capturedMinor > 0 ? 'captured' : c.status === 'succeeded' ? 'authorised only' : c.status,
+      ...(c.settled ? { settled: c.settled } : {}),
     })),
     ...stripe.refunds.map((r): Movement => ({
       id: r.id,
@@ -218,6 +268,7 @@ function movementsOf(stripe: NonNullable<LedgerInput['stripe']>): Movement[] {
       effective: r.status === 'succeeded',
       status: r.status,
       refund: r,
+      ...(r.settled ? { settled: r.settled } : {}),
     })),
     ...stripe.disputes.map((d): Movement => ({
       id: d.id,
@@ -226,6 +277,7 @@ function movementsOf(stripe: NonNullable<LedgerInput['stripe']>): Movement[] {
       amountMinor: d.amountMinor,
       effective: d.status === 'lost',
       status: d.status,
+      ...(d.settled ? { settled: d.settled } : {}),
     })),
   ];
 }

@@ -4,6 +4,7 @@ import { createErpSandbox } from './erp';
 import type { SandboxPeer } from './kit/peer';
 import { createMailSandbox } from './mail';
 import { createMagentoSandbox } from './magento';
+import { sandboxSettlement } from './stripe/settlement';
 import { createStripeSandbox } from './stripe';
 import { createWmsSandbox } from './wms';
 
@@ -62,6 +63,7 @@ export async function startSandboxPeers(env: NodeJS.ProcessEnv, log: Logger): Pr
     webhookSecret: need(env, 'STRIPE_WEBHOOK_SECRET').split(',')[0]!.trim(),
     webhookUrl: env.STRIPE_SANDBOX_WEBHOOK_URL,
     dataFile: file('stripe.json'),
+    settlement: sandboxSettlement(env.STRIPE_SANDBOX_SETTLEMENT_CURRENCY),
   });
   const peers: Array<[SandboxPeer<unknown>, number, () => void]> = [
     [

@@ -2,6 +2,7 @@ import { condition, setHandler, sleep, upsertSearchAttributes } from '@temporali
 import { disputeJournalFor } from '../domain/disputes';
 import { formatMoney } from '../domain/money';
 import { StripeObjectId, type SyncStateValue } from '../domain/searchAttributes';
+import type { Settlement } from '../domain/settlement';
 import type { OrderSettings } from '../domain/settings';
 import type { DisputeSnapshot } from '../activities/stripe/activities';
 import { trackSteps, type TrackedRun } from './runStatus';
@@ -249,17 +250,20 @@ async function lost(run: DisputeRun): Promise<DisputeOutcome> {
   );
   const { bankAccount, company } = run.settings.erp;
   if (told.handledByOrder) {
-    // No ERP revenue was booked for an unshipped order: the charge that reached the clearing account is cleared against the loss.
+    // No ERP revenue was booked for an unshipped order: the charge that reached the clearing account is cleared against
+    // the loss, at what the withdrawal took out of the Stripe balance (the settlement currency's amount).
+    const withdrawal = withdrawalOf(run);
+    const clearedMinor = withdrawal ? Math.abs(withdrawal.amountMinor) : amountMinor;
     const entry = await run.review.step(() =>
       erp.postErpJournalEntry({
         reference: `${disputeId}:unshipped`,
         date: run.dispute.createdAt.slice(0, 10),
         company,
-        currency,
+        currency: withdrawal?.currency ?? currency,
         remark: `Stripe dispute ${disputeId} lost before shipment: the charge it took back was never invoiced`,
         accounts: [
-          { account: bankAccount, debitMinor: amountMinor, creditMinor: 0 },
-          { account: chargebackAccount(run), debitMinor: 0, creditMinor: amountMinor },
+          { account: bankAccount, debitMinor: clearedMinor, creditMinor: 0 },
+          { account: chargebackAccount(run), debitMinor: 0, creditMinor: clearedMinor },
         ],
       }),
     );
@@ -311,6 +315,7 @@ async function lost(run: DisputeRun): Promise<DisputeOutcome> {
         referenceNo: disputeId,
         date,
         paidFrom: chargebackAccount(run),
+        ...(withdrawalOf(run) ? { settlement: withdrawalOf(run) } : {}),
       }),
     );
     run.status.ids.erpChargebackPayment = payment.name;
@@ -347,4 +352,17 @@ async function awaitErpInvoice(run: DisputeRun) {
     reached(run, 'awaiting_erp_invoice');
     await sleep(run.settings.refunds.erpInvoiceWaitMs);
   }
+}
+
+/** The dispute's withdrawal from the Stripe balance (its amount, not its fee), once Stripe has made it. */
+function withdrawalOf(run: DisputeRun): Settlement | undefined {
+  const movement = run.dispute.movements.find((m) => m.amountMinor < 0);
+  return movement
+    ? {
+        balanceTransactionId: movement.balanceTransactionId,
+        amountMinor: movement.amountMinor,
+        feeMinor: movement.feeMinor,
+        currency: movement.currency,
+      }
+    : undefined;
 }

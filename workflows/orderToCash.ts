@@ -1,4 +1,4 @@
-import { setHandler } from '@temporalio/workflow';
+import { patched, setHandler } from '@temporalio/workflow';
 import { foldPaymentEvent } from '../domain/orderEvents';
 import { MagentoOrderId, SyncState } from '../domain/searchAttributes';
 import type { StripeEventEnvelope } from '../domain/stripeEvents';
@@ -14,7 +14,15 @@ import { stripeEventSignal } from '../messages/runs';
 import { BusinessRefused, SkippedByOperator } from './reviewQueue';
 import { upsertUnlessStartedWith } from './searchAttributeUpdates';
 import { makeGuestCustomer, passFraudGate, rejection } from './order/fraudGate';
-import { close, compensate, fulfil, invoice, orderInErp, waitForShipment } from './order/fulfilment';
+import {
+  awaitDisputeBeforeFulfilment,
+  close,
+  compensate,
+  fulfil,
+  invoice,
+  orderInErp,
+  waitForShipment,
+} from './order/fulfilment';
 import { capture, captureAtShipment, checkAmount, registerPaymentUndo, takePayment } from './order/payment';
 import { OrderRun, config, end } from './order/run';
 
@@ -37,6 +45,7 @@ export interface OrderToCashInput {
  */
 export async function orderToCash(input: OrderToCashInput): Promise<OrderOutcome> {
   const run = startRun(input.incrementId);
+  run.reversalsBeforeFulfilment = patched('1.1:reversals-before-fulfilment');
   // A renewal order (workflows/subscription.ts) starts already paid, by its subscription invoice's PaymentIntent.
   if (input.paymentIntentId) run.facts = { ...run.facts, paymentIntentId: input.paymentIntentId, succeeded: true };
   if (input.invoiceId) run.invoiceId = input.invoiceId;
@@ -46,6 +55,8 @@ export async function orderToCash(input: OrderToCashInput): Promise<OrderOutcome
     if (unpaid) return unpaid;
     await checkAmount(run);
     registerPaymentUndo(run);
+    if (run.reversalsBeforeFulfilment && refundedBeforeRun(run))
+      return await compensate(run, 'the payment was fully refunded in Stripe before the order was fulfilled');
     if ((await passFraudGate(run)) === 'rejected') return await compensate(run, rejection(run.decision!));
     await makeGuestCustomer(run);
     if (!captureAtShipment(run)) {
@@ -53,6 +64,8 @@ export async function orderToCash(input: OrderToCashInput): Promise<OrderOutcome
       await invoice(run);
     }
     await orderInErp(run);
+    const lost = run.reversalsBeforeFulfilment ? await awaitDisputeBeforeFulfilment(run) : undefined;
+    if (lost) return await compensate(run, lost);
     await fulfil(run);
     const reversal = await waitForShipment(run);
     if (reversal) return await compensate(run, reversal);
@@ -89,7 +102,10 @@ function startRun(incrementId: string): OrderRun {
   // refund is recorded by the refund's own run.
   setHandler(refundNoticeUpdate, (notice: RefundNotice) => {
     const reverses = notice.chargeFullyRefunded && run.shipped === undefined && status.outcome === undefined;
-    if (reverses) run.facts = { ...run.facts, fullyRefunded: true };
+    if (reverses) {
+      run.facts = { ...run.facts, fullyRefunded: true };
+      run.reversalAccepted ??= 'the payment was fully refunded in Stripe before shipment';
+    }
     return { handledByOrder: reverses };
   });
   // A dispute before shipment holds the order until it is decided; lost, the order is reversed here (without a refund).
@@ -97,6 +113,7 @@ function startRun(incrementId: string): OrderRun {
     if (status.outcome !== undefined) return { handledByOrder: false };
     if (notice.status === 'lost' && run.shipped === undefined) {
       run.facts = { ...run.facts, disputeLost: true };
+      run.reversalAccepted ??= 'the dispute was lost before shipment';
       run.dispute = notice;
       return { handledByOrder: true };
     }
@@ -107,4 +124,10 @@ function startRun(incrementId: string): OrderRun {
   upsertUnlessStartedWith(run.startAttributes, [{ key: MagentoOrderId, value: incrementId }]);
   upsertUnlessStartedWith(run.startAttributes, [{ key: SyncState, value: 'running' }]);
   return run;
+}
+
+/** The payment Stripe already refunded in full when the run read it (the refund came before the order's run). */
+function refundedBeforeRun(run: OrderRun): boolean {
+  const { amountRefundedMinor, amountMinor, capturedMinor } = run.payment;
+  return run.facts.fullyRefunded || (amountRefundedMinor > 0 && amountRefundedMinor >= (capturedMinor ?? amountMinor));
 }

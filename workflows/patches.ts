@@ -24,6 +24,12 @@ export const patches: Record<string, PatchInfo> = {
       'invoice and its PaymentIntent (o2c_renewal_order: none when there is none)',
     stage: 'patched',
   },
+  '1.1:reversals-before-fulfilment': {
+    workflowType: 'orderToCash',
+    changed:
+      'A payment fully refunded before the run reverses the order; a dispute opened before fulfilment holds the goods until it is decided; a reversal the run accepted wins over a shipment that arrives with it.',
+    stage: 'patched',
+  },
 };
 
 export const patchIdPattern = /^\d+\.\d+:[a-z0-9]+(-[a-z0-9]+)*$/;

@@ -219,6 +219,7 @@ async function creditInErp(run: RefundRun): Promise<void> {
       referenceNo: refundId,
       date,
       paidFrom,
+      ...(run.refund.settlement ? { settlement: run.refund.settlement } : {}),
     }),
   );
   run.status.ids.erpRefundPayment = payment.name;
@@ -245,6 +246,7 @@ async function creditInErp(run: RefundRun): Promise<void> {
         referenceNo: refundId,
         date,
         paidFrom,
+        ...(run.refund.settlement ? { settlement: run.refund.settlement } : {}),
       }),
     );
     run.status.ids.erpRefundPayment = payment.name;

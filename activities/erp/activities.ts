@@ -8,6 +8,8 @@ import {
 import { formatMoney, fromMinor, toMinor } from '../../domain/money';
 import { ExternalSystemError } from '../../integrations/http/errors';
 import type { ErpClient, FrappeDoc } from '../../integrations/erp/client';
+import { conversionRateFor, splitReceipt, type Settlement } from '../../domain/settlement';
+import { companyBooksReader, type CompanyBooks } from './companyBooks';
 import { creditNoteLines, type InvoiceLines } from './creditNote';
 import { beforeInvoiceRemark, createSalesOrderAmendment } from './salesOrderAmendment';
 
@@ -15,8 +17,11 @@ export interface ErpPaymentEntryInput {
   salesInvoice: string;
   customer: string;
   company: string;
+  /** What the customer was charged (captured), in the order's currency. */
   amountMinor: number;
   currency: string;
+  /** What the charge brought into the Stripe balance: the receipt books exactly this, in the settlement currency. */
+  settlement?: Settlement;
   /** Stripe charge id. */
   referenceNo: string;
   date: string;
@@ -67,6 +72,8 @@ export interface ErpRefundPaymentInput {
   date: string;
   /** The bank or clearing account the money left from. */
   paidFrom: string;
+  /** What the refund took out of the Stripe balance: the payment books exactly this, in the settlement currency. */
+  settlement?: Settlement;
 }
 
 /** Where an order stands in the ERP: its submitted Sales Order and (once shipped) Sales Invoice. */
@@ -109,7 +116,52 @@ export function createErpActivities(erp: ErpClient) {
     }
   }
 
-  const amendment = createSalesOrderAmendment(erp);
+  const companyBooks = companyBooksReader(erp);
+  const amendment = createSalesOrderAmendment(erp, companyBooks);
+
+  /**
+   * The money side of a receipt or refund payment: the Stripe balance's amount in the settlement currency, which must
+   * be the clearing account's, and that amount in the company's currency. Stripe settling in another currency than the
+   * company keeps its books in needs a rate the product does not have: that is refused as a mapping to fix, not guessed.
+   */
+  function settledAmount(
+    input: { amountMinor: number; currency: string; settlement?: Settlement; referenceNo: string },
+    books: CompanyBooks,
+  ): { minor: number; currency: string } {
+    const settlement = input.settlement;
+    if (!settlement) {
+      if (input.currency !== books.currency)
+        throw new MappingError(
+          `${input.referenceNo}: Stripe has no balance transaction for it yet, so what it settled for in ${books.currency} is unknown`,
+        );
+      return { minor: minorUnits(input.amountMinor, 'amountMinor'), currency: input.currency };
+    }
+    if (settlement.currency !== books.currency)
+      throw new MappingError(
+        `${input.referenceNo}: Stripe settles in ${settlement.currency} but ERP company ${books.company} keeps its books in ` +
+          `${books.currency}; book Stripe in the company's currency or give the ERP a ${settlement.currency} clearing account with its rates`,
+      );
+    return {
+      minor: Math.abs(minorUnits(settlement.amountMinor, 'settlement.amountMinor')),
+      currency: settlement.currency,
+    };
+  }
+
+  /** A deduction row booking an exchange difference (in the company currency) to the company's gain/loss account. */
+  function exchangeDeduction(books: CompanyBooks, differenceMinor: number, what: string) {
+    if (differenceMinor === 0) return [];
+    if (!books.exchangeGainLossAccount)
+      throw new MappingError(`ERP company ${books.company} has no exchange gain/loss account to book ${what} to`);
+    return [
+      {
+        account: books.exchangeGainLossAccount,
+        cost_center: books.costCenter,
+        amount: fromMinor(differenceMinor, books.currency),
+        is_exchange_gain_loss: 1,
+        description: `Exchange ${differenceMinor > 0 ? 'loss' : 'gain'} on ${what}`,
+      },
+    ];
+  }
 
   return {
     ...amendment,
@@ -147,11 +199,14 @@ export function createErpActivities(erp: ErpClient) {
         ['docstatus', '!=', 2],
       ]);
       if (existing) return { name: existing, created: false };
-      const { items, taxes, ...header } = input;
+      const { items, taxes, settlement, ...header } = input;
+      const books = await companyBooks(input.company);
+      const rate = conversionRateFor(input.currency, books.currency, settlement);
       return {
         name: (
           await erp.createDoc('Sales Order', {
             ...header,
+            ...(rate ? { conversion_rate: rate } : {}),
             items: erpItems(items, input.currency),
             taxes: erpTaxes(taxes, input.currency),
           })
@@ -198,12 +253,17 @@ export function createErpActivities(erp: ErpClient) {
       ]);
       if (existing) return { name: existing, created: false };
       const invoice = await erp.getDoc('Sales Invoice', input.salesInvoice);
-      const paidMinor = minorUnits(input.amountMinor, 'amountMinor');
-      const amount = fromMinor(paidMinor, input.currency);
-      const allocatedMinor = Math.max(
-        0,
-        Math.min(paidMinor, toMinor(Number(invoice.outstanding_amount ?? 0), input.currency)),
-      );
+      const books = await companyBooks(input.company);
+      const received = settledAmount(input, books);
+      const owedIn = String(invoice.party_account_currency ?? books.currency);
+      const split = splitReceipt({
+        receivedMinor: received.minor,
+        outstandingMinor: toMinor(Number(invoice.outstanding_amount ?? 0), owedIn),
+        invoiceOrderMinor: toMinor(Number(invoice.grand_total ?? 0), String(invoice.currency)),
+        chargeOrderMinor: minorUnits(input.amountMinor, 'amountMinor'),
+        converted: String(invoice.currency) !== books.currency,
+      });
+      const amount = fromMinor(received.minor, received.currency);
       const doc = await erp.createDoc('Payment Entry', {
         payment_type: 'Receive',
         party_type: 'Customer',
@@ -211,22 +271,22 @@ export function createErpActivities(erp: ErpClient) {
         company: input.company,
         posting_date: input.date,
         paid_to: input.paidTo,
-        paid_from_account_currency: input.currency,
-        paid_to_account_currency: input.currency,
+        paid_to_account_currency: received.currency,
         paid_amount: amount,
         received_amount: amount,
         reference_no: input.referenceNo,
         reference_date: input.date,
         references:
-          allocatedMinor > 0
+          split.allocatedMinor > 0
             ? [
                 {
                   reference_doctype: 'Sales Invoice',
                   reference_name: input.salesInvoice,
-                  allocated_amount: fromMinor(allocatedMinor, input.currency),
+                  allocated_amount: fromMinor(split.allocatedMinor, books.currency),
                 },
               ]
             : [],
+        deductions: exchangeDeduction(books, split.exchangeDifferenceMinor, `Stripe charge ${input.referenceNo}`),
         docstatus: 1,
       });
       return { name: doc.name, created: true };
@@ -269,6 +329,8 @@ export function createErpActivities(erp: ErpClient) {
         customer: invoice.customer,
         company: invoice.company,
         currency,
+        // ERPNext's make_return_doc keeps the invoice's rate: the sale is reversed at what it was booked at.
+        ...(invoice.conversion_rate ? { conversion_rate: invoice.conversion_rate } : {}),
         po_no: invoice.po_no,
         set_posting_time: 1,
         posting_date: input.date,
@@ -338,8 +400,9 @@ export function createErpActivities(erp: ErpClient) {
         ['docstatus', '!=', 2],
       ]);
       if (existing) return { name: existing, created: false };
-      const amountMinor = minorUnits(input.amountMinor, 'amountMinor');
-      const amount = fromMinor(amountMinor, input.currency);
+      const books = await companyBooks(input.company);
+      const paid = settledAmount(input, books);
+      const amount = fromMinor(paid.minor, paid.currency);
       const common = {
         payment_type: 'Pay',
         party_type: 'Customer',
@@ -347,8 +410,7 @@ export function createErpActivities(erp: ErpClient) {
         company: input.company,
         posting_date: input.date,
         paid_from: input.paidFrom,
-        paid_from_account_currency: input.currency,
-        paid_to_account_currency: input.currency,
+        paid_from_account_currency: paid.currency,
         paid_amount: amount,
         received_amount: amount,
         reference_no: input.referenceNo,
@@ -375,10 +437,12 @@ export function createErpActivities(erp: ErpClient) {
           ? input.creditNote
           : String(note.return_against);
       const owing = owedOn === input.creditNote ? note : await erp.getDoc('Sales Invoice', owedOn);
-      const allocatedMinor = Math.min(
-        amountMinor,
-        Math.max(0, -toMinor(Number(owing.outstanding_amount ?? 0), input.currency)),
-      );
+      const owedIn = String(owing.party_account_currency ?? books.currency);
+      const owedMinor = Math.max(0, -toMinor(Number(owing.outstanding_amount ?? 0), owedIn));
+      // What this refund's credit note took off the customer's account, at the invoice's rate, in the company currency.
+      const noteMinor = Math.abs(toMinor(Number(note.base_grand_total ?? note.grand_total ?? 0), books.currency));
+      const converted = String(note.currency) !== books.currency;
+      const allocatedMinor = converted ? Math.min(owedMinor, noteMinor) : Math.min(paid.minor, owedMinor);
       const doc = await erp.createDoc('Payment Entry', {
         ...common,
         references:
@@ -387,10 +451,14 @@ export function createErpActivities(erp: ErpClient) {
                 {
                   reference_doctype: 'Sales Invoice',
                   reference_name: owedOn,
-                  allocated_amount: -fromMinor(allocatedMinor, input.currency),
+                  allocated_amount: -fromMinor(allocatedMinor, books.currency),
                 },
               ]
             : [],
+        // Paid back at today's rate, credited at the invoice's: the difference is an exchange gain or loss.
+        deductions: converted
+          ? exchangeDeduction(books, paid.minor - allocatedMinor, `Stripe refund ${input.referenceNo}`)
+          : [],
       });
       return { name: doc.name, created: true };
     },

@@ -2,6 +2,8 @@ import { MappingError, type ErpLine, type ErpTax } from '../../domain/fulfilment
 import { fromMinor, toMinor } from '../../domain/money';
 import { ExternalSystemError } from '../../integrations/http/errors';
 import type { ErpClient, FrappeDoc } from '../../integrations/erp/client';
+import { conversionRateFor, type Settlement } from '../../domain/settlement';
+import type { CompanyBooks } from './companyBooks';
 import { amendedOrderLines, type InvoiceLines } from './creditNote';
 
 /**
@@ -30,6 +32,8 @@ export interface InvoiceOrderInput {
   poNo: string;
   /** `YYYY-MM-DD`, the shipment's date. */
   date: string;
+  /** The captured charge's balance transaction: its rate is the invoice's `conversion_rate` when Stripe settled in the company's currency. */
+  settlement?: Settlement;
 }
 
 type OrderDoc = FrappeDoc & {
@@ -52,7 +56,7 @@ function excType(err: unknown): string | undefined {
   return typeof body?.exc_type === 'string' ? body.exc_type : undefined;
 }
 
-export function createSalesOrderAmendment(erp: ErpClient) {
+export function createSalesOrderAmendment(erp: ErpClient, companyBooks: (company: string) => Promise<CompanyBooks>) {
   async function invoiceOf(poNo: string): Promise<{ name: string; customer: string } | undefined> {
     const [invoice] = await erp.listDocs<{ name: string; customer: string }>('Sales Invoice', {
       filters: [
@@ -99,6 +103,7 @@ export function createSalesOrderAmendment(erp: ErpClient) {
       customer: original.customer,
       company: original.company,
       currency,
+      ...(original.conversion_rate ? { conversion_rate: original.conversion_rate } : {}),
       po_no: original.po_no,
       order_type: original.order_type,
       transaction_date: original.transaction_date,
@@ -199,11 +204,14 @@ export function createSalesOrderAmendment(erp: ErpClient) {
         if (!live) throw new MappingError(`order ${input.poNo} has no submitted Sales Order in the ERP to invoice`);
         const order = await erp.getDoc('Sales Order', live.name);
         const currency = String(order.currency);
+        const books = await companyBooks(String(order.company));
+        const rate = conversionRateFor(currency, books.currency, input.settlement) ?? order.conversion_rate;
         try {
           const doc = await erp.createDoc('Sales Invoice', {
             customer: order.customer,
             company: order.company,
             currency,
+            ...(rate ? { conversion_rate: rate } : {}),
             po_no: input.poNo,
             set_posting_time: 1,
             posting_date: input.date,

@@ -2,9 +2,11 @@ import type Stripe from 'stripe';
 import { magentoOrderIdFromMetadata } from '../../domain/eventRouting';
 import { formatMoney, toMinor } from '../../domain/money';
 import type { PayoutDetails } from '../../domain/reconciliation';
+import type { Settlement } from '../../domain/settlement';
 import { createAuthorizationActivities } from './authorizations';
 import { createBillingActivities } from './billing';
 import { createCheckoutActivities } from './checkout';
+import { settlementOf } from './settlement';
 import { callStripe, idOf, invoiceIdOfPaymentIntent, isoOf } from '../../integrations/stripe/client';
 import { createRenewalActivities, renewalReferenceOf, type RenewalReference } from './renewals';
 
@@ -36,6 +38,10 @@ export interface PaymentSnapshot {
   cancellationReason?: string;
   /** ISO time of the latest charge (of the PaymentIntent when there is no charge yet). */
   createdAt: string;
+  /** What was captured, in the order's currency (less than `amountMinor` after a partial capture); absent before capture. */
+  capturedMinor?: number;
+  /** What the captured charge brought into the Stripe balance, in the settlement currency; absent before capture. */
+  settlement?: Settlement;
 }
 
 /** A refund as the Refund workflow needs it, read from Stripe's current state. */
@@ -56,9 +62,11 @@ export interface RefundSnapshot {
   o2cKey?: string;
   /** The Magento credit memo a refund made from Magento came from. */
   magentoCreditMemoId?: string;
-  /** What the charge has had refunded in all, and its amount: equal means fully refunded. */
+  /** What the charge has had refunded in all, and what it captured: equal means fully refunded. */
   chargeAmountMinor?: number;
   chargeRefundedMinor?: number;
+  /** What the refund took out of the Stripe balance (negative), in the settlement currency. */
+  settlement?: Settlement;
   createdAt: string;
 }
 
@@ -140,14 +148,18 @@ export function createStripeActivities(stripe: Stripe) {
 
     /** Read-only: the PaymentIntent with its latest charge (risk outcome, refunds). */
     async getPayment(paymentIntentId: string): Promise<PaymentSnapshot> {
-      const pi = await callStripe(() => stripe.paymentIntents.retrieve(paymentIntentId, { expand: ['latest_charge'] }));
+      const pi = await callStripe(() =>
+        stripe.paymentIntents.retrieve(paymentIntentId, { expand: ['latest_charge.balance_transaction'] }),
+      );
       const charge = typeof pi.latest_charge === 'object' && pi.latest_charge ? pi.latest_charge : undefined;
+      const settlement = settlementOf(charge?.balance_transaction);
       return {
         paymentIntentId: pi.id,
         chargeId: charge?.id ?? idOf(pi.latest_charge ?? undefined),
         status: pi.status,
         amountMinor: pi.amount,
         amountRefundedMinor: charge?.amount_refunded ?? 0,
+        ...(charge?.captured ? { capturedMinor: charge.amount_captured } : {}),
         currency: pi.currency.toUpperCase(),
         riskLevel: charge?.outcome?.risk_level ?? undefined,
         riskScore: charge?.outcome?.risk_score ?? undefined,
@@ -160,13 +172,14 @@ export function createStripeActivities(stripe: Stripe) {
         ...(pi.canceled_at ? { canceledAt: isoOf(pi.canceled_at) } : {}),
         ...(pi.cancellation_reason ? { cancellationReason: pi.cancellation_reason } : {}),
         createdAt: isoOf(charge?.created ?? pi.created),
+        ...(settlement ? { settlement } : {}),
       };
     },
 
     /** Read-only: a refund with its charge and PaymentIntent (for the order it belongs to), amounts in minor units. */
     async getRefund(refundId: string): Promise<RefundSnapshot> {
       const refund = await callStripe(() =>
-        stripe.refunds.retrieve(refundId, { expand: ['charge', 'payment_intent'] }),
+        stripe.refunds.retrieve(refundId, { expand: ['charge', 'payment_intent', 'balance_transaction'] }),
       );
       const charge = typeof refund.charge === 'object' && refund.charge ? refund.charge : undefined;
       const pi = typeof refund.payment_intent === 'object' && refund.payment_intent ? refund.payment_intent : undefined;
@@ -179,6 +192,7 @@ export function createStripeActivities(stripe: Stripe) {
       // A subscription's invoice that names no order (nor none): no invoice, so the run waits for its order in the queue.
       const invoiceId = renewal.unrecorded ? undefined : renewal.invoiceId;
       const memoId = refund.metadata?.magento_creditmemo_id;
+      const settlement = settlementOf(refund.balance_transaction);
       return {
         refundId: refund.id,
         status: (refund.status ?? 'pending') as RefundSnapshot['status'],
@@ -192,7 +206,13 @@ export function createStripeActivities(stripe: Stripe) {
         ...(invoiceId ? { invoiceId } : {}),
         ...(refund.metadata?.o2c_key ? { o2cKey: refund.metadata.o2c_key } : {}),
         ...(memoId && /^\d+$/.test(memoId) ? { magentoCreditMemoId: memoId } : {}),
-        ...(charge ? { chargeAmountMinor: charge.amount, chargeRefundedMinor: charge.amount_refunded } : {}),
+        ...(charge
+          ? {
+              chargeAmountMinor: charge.captured ? charge.amount_captured : charge.amount,
+              chargeRefundedMinor: charge.amount_refunded,
+            }
+          : {}),
+        ...(settlement ? { settlement } : {}),
         createdAt: isoOf(refund.created),
       };
     },

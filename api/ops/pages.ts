@@ -193,7 +193,8 @@ const money = (minor: number | null, currency: string | null) =>
 
 export function orderPageBody(order: OrderPage): Html {
   const m = order.money;
-  const rows: Array<[string, number | null]> = [
+  const paid = m.erpPaymentsCurrency ?? m.currency;
+  const rows: Array<[string, number | null, string | null] | [string, number | null]> = [
     ['Paid (Stripe)', m.paidMinor],
     ['Refunded', m.refundedMinor],
     ['Refunds pending', m.pendingRefundsMinor],
@@ -204,11 +205,11 @@ export function orderPageBody(order: OrderPage): Html {
     ['Credited in Magento', m.creditedInMagentoMinor],
     ['Invoiced in the ERP', m.invoicedInErpMinor],
     ['Credited in the ERP', m.creditedInErpMinor],
-    ['Received in the ERP', m.receivedInErpMinor],
-    ['Paid back in the ERP', m.paidBackInErpMinor],
+    ['Received in the ERP', m.receivedInErpMinor, paid],
+    ['Paid back in the ERP', m.paidBackInErpMinor, paid],
     ['Balance against Magento', m.balanceMinor],
     ['Balance against ERP invoices', m.erpBalanceMinor],
-    ['Balance against ERP payments', m.erpPaymentsBalanceMinor],
+    ['Balance against ERP payments', m.erpPaymentsBalanceMinor, paid],
   ];
   return html`<h2>Runs</h2>
     <table>
@@ -244,10 +245,10 @@ export function orderPageBody(order: OrderPage): Html {
     <table>
       <tbody>
         ${rows.map(
-          ([label, value]) =>
+          ([label, value, currency]) =>
             html`<tr>
               <th scope="row">${label}</th>
-              <td class="num">${money(value, m.currency)}</td>
+              <td class="num">${money(value, currency ?? m.currency)}</td>
             </tr>`,
         )}
       </tbody>

@@ -1,4 +1,5 @@
 import type Stripe from 'stripe';
+import type { Settled } from '../../domain/orderLedger';
 import { callStripe, idOf, isoOf } from './client';
 
 /** One order's money in Stripe, amounts in minor units, currencies upper case. */
@@ -13,6 +14,8 @@ export interface StripeOrderPayments {
     refundedMinor: number;
     currency: string;
     disputed: boolean;
+    /** Its balance transaction: what reached the Stripe balance, in the settlement currency. */
+    settled?: Settled;
   }>;
   /** `reversesOrder`: made by the order's run while reversing it; `magentoCreditMemoId`: made from this staff credit memo. */
   refunds: Array<{
@@ -26,6 +29,7 @@ export interface StripeOrderPayments {
     reversesOrder: boolean;
     magentoCreditMemoId?: string;
     createdAt: string;
+    settled?: Settled;
   }>;
   /** `feeMinor`: the dispute fees on its balance transactions, net. */
   disputes: Array<{
@@ -36,6 +40,8 @@ export interface StripeOrderPayments {
     feeMinor: number;
     currency: string;
     reason: string;
+    /** The withdrawal from the Stripe balance. */
+    settled?: Settled;
   }>;
   /** What could not be looked up, in words. */
   notes: string[];
@@ -68,12 +74,16 @@ export async function readStripePayments(stripe: Stripe, hints: StripeHints): Pr
       currency: pi.currency.toUpperCase(),
     });
     await callStripe(async () => {
-      for await (const charge of stripe.charges.list({ payment_intent: pi.id, limit: 100 }))
+      for await (const charge of stripe.charges.list({
+        payment_intent: pi.id,
+        limit: 100,
+        expand: ['data.balance_transaction'],
+      }))
         charges.set(charge.id, charge);
     });
   }
   for (const id of hints.chargeIds.filter((c) => !charges.has(c)))
-    charges.set(id, await callStripe(() => stripe.charges.retrieve(id)));
+    charges.set(id, await callStripe(() => stripe.charges.retrieve(id, { expand: ['balance_transaction'] })));
 
   const refunds = new Map<string, Stripe.Refund>();
   for (const charge of charges.values()) {
@@ -86,15 +96,21 @@ export async function readStripePayments(stripe: Stripe, hints: StripeHints): Pr
       refundedMinor: charge.amount_refunded,
       currency: charge.currency.toUpperCase(),
       disputed: charge.disputed,
+      ...settledOf(charge.balance_transaction),
     });
     await callStripe(async () => {
-      for await (const refund of stripe.refunds.list({ charge: charge.id, limit: 100 })) refunds.set(refund.id, refund);
+      for await (const refund of stripe.refunds.list({
+        charge: charge.id,
+        limit: 100,
+        expand: ['data.balance_transaction'],
+      }))
+        refunds.set(refund.id, refund);
       for await (const dispute of stripe.disputes.list({ charge: charge.id, limit: 100 }))
         found.disputes.push(disputeOf(dispute));
     });
   }
   for (const id of hints.refundIds.filter((r) => !refunds.has(r)))
-    refunds.set(id, await callStripe(() => stripe.refunds.retrieve(id)));
+    refunds.set(id, await callStripe(() => stripe.refunds.retrieve(id, { expand: ['balance_transaction'] })));
   found.refunds = [...refunds.values()].sort((a, b) => a.created - b.created).map(refundOf);
   return found;
 }
@@ -125,6 +141,7 @@ function refundOf(refund: Stripe.Refund): StripeOrderPayments['refunds'][number]
     ...(refund.reason ? { reason: refund.reason } : {}),
     ...(refund.failure_reason ? { failureReason: refund.failure_reason } : {}),
     reversesOrder: refund.metadata?.o2c_key?.startsWith('order:') ?? false,
+    ...settledOf(refund.balance_transaction),
     ...(memoId && /^\d+$/.test(memoId) ? { magentoCreditMemoId: memoId } : {}),
     createdAt: isoOf(refund.created),
   };
@@ -135,15 +152,23 @@ function disputeOf(dispute: Stripe.Dispute): StripeOrderPayments['disputes'][num
     (total, txn) => total + (typeof txn === 'object' ? txn.fee : 0),
     0,
   );
+  const withdrawal = (dispute.balance_transactions ?? []).find((txn) => typeof txn === 'object' && txn.amount < 0);
   return {
     id: dispute.id,
     ...(idOf(dispute.charge) ? { chargeId: idOf(dispute.charge) } : {}),
+    ...settledOf(withdrawal),
     status: dispute.status,
     amountMinor: dispute.amount,
     feeMinor,
     currency: dispute.currency.toUpperCase(),
     reason: dispute.reason,
   };
+}
+
+/** A balance transaction as the positive amount it moved, when Stripe gave it expanded. */
+function settledOf(txn: string | Stripe.BalanceTransaction | null | undefined): { settled?: Settled } {
+  if (!txn || typeof txn === 'string') return {};
+  return { settled: { amountMinor: Math.abs(txn.amount), currency: txn.currency.toUpperCase() } };
 }
 
 function chargeStatus(status: string): StripeOrderPayments['charges'][number]['status'] {

@@ -6,6 +6,7 @@ import { refuseBadSelects, refuseUnknownFields } from './doctypes/fieldRules';
 import {
   docstatusTransitionError,
   FrappeError,
+  permissionError,
   doesNotExist,
   fieldLabel,
   linkExistsError,
@@ -13,6 +14,8 @@ import {
   mandatoryError,
   validationError,
 } from './frappeErrors';
+import { seedChart } from './chart';
+import { checkGl, postGl, reverseGl } from './ledger';
 import { NamingSeries, seriesPattern } from './naming';
 import { apiUser, type ChildRow, type DocStatus, type ErpDoc, type ErpState, type FrappeClock } from './state';
 
@@ -44,6 +47,7 @@ export class ErpDocuments {
     private readonly clock: FrappeClock,
   ) {
     this.naming = new NamingSeries(() => store.data);
+    seedChart(store.data, clock.now());
     this.ctx = {
       find: (doctype, name) => this.table(doctype)[name],
       all: (doctype) => Object.values(this.table(doctype)),
@@ -52,6 +56,23 @@ export class ErpDocuments {
         doc.modified = clock.now();
         doc.modified_by = apiUser;
         this.refreshStatus(this.definition(doc.doctype), doc);
+      },
+      insertSystemDoc: (doctype, fields) => {
+        const definition = this.definition(doctype);
+        const now = clock.now();
+        const doc: ErpDoc = {
+          ...fields,
+          name: this.naming.take(definition.namingSeries ?? `${doctype.toUpperCase()}-`, clock.today()),
+          doctype,
+          docstatus: 0,
+          creation: now,
+          modified: now,
+          owner: apiUser,
+          modified_by: apiUser,
+          idx: 0,
+        };
+        this.table(doctype)[doc.name] = doc;
+        return doc;
       },
     };
   }
@@ -69,7 +90,7 @@ export class ErpDocuments {
   }
 
   insert(doctype: string, body: Record<string, unknown>): ErpDoc {
-    const definition = this.definition(doctype);
+    const definition = this.writable(doctype);
     const docstatus = requestedDocstatus(body.docstatus, 0);
     if (docstatus === 2 || (docstatus === 1 && !definition.isSubmittable)) throw docstatusTransitionError(0, docstatus);
     refuseUnknown(definition, body);
@@ -86,14 +107,14 @@ export class ErpDocuments {
       idx: 0,
     };
     if (definition.namingSeries) doc.naming_series = seriesPattern(definition.namingSeries);
-    this.check(definition, doc, () => this.nameFor(definition, doc, 'peek'));
+    this.check(definition, doc, () => this.nameFor(definition, doc, 'peek'), docstatus === 1);
     doc.name = this.nameFor(definition, doc, 'take');
     return this.save(definition, doc, docstatus === 1);
   }
 
   /** `PUT /api/resource/…`: saves a draft (submitting it with `docstatus: 1`), or on a submitted document changes only what may change after submit, or cancels it with `docstatus: 2`. */
   update(doctype: string, name: string, body: Record<string, unknown>): ErpDoc {
-    const definition = this.definition(doctype);
+    const definition = this.writable(doctype);
     const current = this.get(doctype, name);
     const docstatus = requestedDocstatus(body.docstatus, current.docstatus);
     refuseUnknown(definition, body);
@@ -111,7 +132,7 @@ export class ErpDocuments {
       modified: this.clock.now(),
       modified_by: apiUser,
     };
-    this.check(definition, doc, () => name);
+    this.check(definition, doc, () => name, docstatus === 1);
     return this.save(definition, doc, docstatus === 1);
   }
 
@@ -127,6 +148,7 @@ export class ErpDocuments {
     if (linked) throw linkExistsError(doctype, name, linked.doctype, linked.name);
     doc.docstatus = 2;
     for (const table of definition.tables) for (const row of rowsOf(doc, table.fieldname)) row.docstatus = 2;
+    if (definition.glLines) reverseGl(this.ctx, doc);
     definition.onCancel?.(doc, this.ctx);
     this.ctx.touch(doc);
     this.store.changed();
@@ -134,6 +156,7 @@ export class ErpDocuments {
   }
 
   delete(doctype: string, name: string): void {
+    this.writable(doctype);
     const doc = this.get(doctype, name);
     if (doc.docstatus === 1) throw validationError('Submitted Record cannot be deleted. You must Cancel it first.');
     delete this.table(doctype)[name];
@@ -141,7 +164,12 @@ export class ErpDocuments {
   }
 
   /** Defaults, rows, mandatory fields, Select options and the DocType's own validation. */
-  private check(definition: DocTypeDefinition, doc: ErpDoc, nameForMessages: () => string): void {
+  private check(
+    definition: DocTypeDefinition,
+    doc: ErpDoc,
+    nameForMessages: () => string,
+    isSubmitting: boolean,
+  ): void {
     this.prepareRows(definition, doc);
     definition.setDefaults(doc, this.ctx);
     const missing = missingMandatory(definition, doc);
@@ -150,6 +178,10 @@ export class ErpDocuments {
     for (const table of definition.tables)
       for (const row of rowsOf(doc, table.fieldname)) refuseBadSelects(table, row, row.idx);
     definition.validate(doc, this.ctx);
+    if (isSubmitting && definition.glLines) {
+      const named = { ...doc, name: doc.name || nameForMessages() };
+      checkGl(this.ctx, named, definition.glLines(named, this.ctx));
+    }
   }
 
   private save(definition: DocTypeDefinition, doc: ErpDoc, isSubmitting: boolean): ErpDoc {
@@ -158,6 +190,7 @@ export class ErpDocuments {
         Object.assign(row, { parent: doc.name, docstatus: doc.docstatus });
     }
     this.table(definition.doctype)[doc.name] = doc;
+    if (isSubmitting && definition.glLines) postGl(this.ctx, doc, definition.glLines(doc, this.ctx));
     if (isSubmitting) definition.onSubmit?.(doc, this.ctx);
     this.refreshStatus(definition, doc);
     this.store.changed();
@@ -237,6 +270,13 @@ export class ErpDocuments {
 
   private refreshStatus(definition: DocTypeDefinition, doc: ErpDoc): void {
     if (definition.status) doc.status = definition.status(doc);
+  }
+
+  /** A DocType the API may write: every one but those only the server writes (GL Entry). */
+  private writable(doctype: string): DocTypeDefinition {
+    const definition = this.definition(doctype);
+    if (definition.isSystemOnly) throw permissionError(doctype);
+    return definition;
   }
 
   private definition(doctype: string): DocTypeDefinition {

@@ -97,6 +97,13 @@ export function docstatusTransitionError(from: number, to: number): FrappeError 
   return validationError(`Cannot change docstatus from ${from} to ${to}`, 'DocstatusTransitionError');
 }
 
+/** Frappe's answer to a write its role may not make (a GL Entry written through the API). */
+export function permissionError(doctype: string): FrappeError {
+  return new FrappeError(403, 'PermissionError', `Insufficient Permission for ${doctype}`, [
+    `Not permitted: ${doctype} is written by the accounting vouchers only`,
+  ]);
+}
+
 export function authenticationError(): FrappeError {
   return new FrappeError(401, 'AuthenticationError', 'Invalid API key or secret', ['Invalid API key or secret']);
 }

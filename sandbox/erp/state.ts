@@ -1,3 +1,4 @@
+import { seedChart } from './chart';
 /** Frappe's document status: 0 draft, 1 submitted, 2 cancelled. */
 export type DocStatus = 0 | 1 | 2;
 
@@ -36,7 +37,12 @@ export interface ErpState {
   series: Record<string, number>;
 }
 
-export const initialErpState = (): ErpState => ({ docs: {}, series: {} });
+/** A new ERP: no documents but its companies and their charts of accounts (sandbox/erp/chart.ts). */
+export const initialErpState = (): ErpState => {
+  const state: ErpState = { docs: {}, series: {} };
+  seedChart(state, '2026-01-01 00:00:00.000000');
+  return state;
+};
 
 /** The user every API-key request acts as. */
 export const apiUser = 'Administrator';

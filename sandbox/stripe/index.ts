@@ -22,6 +22,7 @@ import { refundRoutes } from './resources/refunds';
 import { reviewRoutes } from './resources/reviews';
 import { subscriptionRoutes } from './resources/subscriptions';
 import { taxRateRoutes } from './resources/taxRates';
+import type { SettlementSettings } from './settlement';
 import { initialState, type StripeState } from './state';
 import { WebhookDelivery } from './webhooks';
 
@@ -42,6 +43,8 @@ export interface StripeSandboxOptions {
   now?: () => number;
   /** Stripe Billing account settings: retry schedule, what happens after the last retry, `invoice.upcoming` notice. */
   billing?: Partial<BillingSettings>;
+  /** Which currencies the account settles in from the start (and after a reset); unset = every currency as itself. */
+  settlement?: SettlementSettings;
 }
 
 const noRequest: RequestInfo = { id: null, idempotency_key: null };
@@ -51,7 +54,10 @@ const noRequest: RequestInfo = { id: null, idempotency_key: null };
  * (`new Stripe(key, { host: '127.0.0.1', port, protocol: 'http' })`).
  */
 export function createStripeSandbox(options: StripeSandboxOptions): SandboxPeer<StripeState> & { stop(): void } {
-  const store = new Store<StripeState>(initialState, options.dataFile);
+  const startState = (): StripeState =>
+    options.settlement ? { ...initialState(), settlement: structuredClone(options.settlement) } : initialState();
+  const store = new Store<StripeState>(startState, options.dataFile);
+  if (options.settlement && !store.data.settlement) store.data.settlement = structuredClone(options.settlement);
   const nowMs = options.now ?? Date.now;
   const delivery = new WebhookDelivery({
     store,

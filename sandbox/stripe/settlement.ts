@@ -58,3 +58,22 @@ export function settle(settings: SettlementSettings | undefined, amount: number,
 export function conversionFeeMinor(settings: SettlementSettings | undefined, settledAmount: number): number {
   return Math.round((Math.abs(settledAmount) * (settings?.conversion_fee_bps ?? 0)) / 10_000);
 }
+
+/**
+ * The sandbox account `npm start` runs: settled in one currency (`STRIPE_SANDBOX_SETTLEMENT_CURRENCY`, default USD, the
+ * ERP company's), charges in the storefront's other currencies converted at fixed rates, as a US merchant selling
+ * abroad sees it. `each` settles every currency as itself (an account with a bank account per currency).
+ */
+export function sandboxSettlement(currency: string | undefined): SettlementSettings | undefined {
+  const settlesIn = (currency ?? 'USD').trim().toLowerCase();
+  if (settlesIn === 'each') return undefined;
+  const usdRates: Record<string, number> = { usd: 1, eur: 1.08, gbp: 1.27, jpy: 0.0067, kwd: 3.25 };
+  const base = usdRates[settlesIn];
+  if (base === undefined) throw new Error(`STRIPE_SANDBOX_SETTLEMENT_CURRENCY: no sandbox rates for ${settlesIn}`);
+  const exchange_rates = Object.fromEntries(
+    Object.entries(usdRates)
+      .filter(([c]) => c !== settlesIn)
+      .map(([c, usd]) => [c, Number((usd / base).toPrecision(6))]),
+  );
+  return settlementSchema.parse({ default_currency: settlesIn, settlement_currencies: [settlesIn], exchange_rates });
+}

@@ -7,8 +7,10 @@ const isUnread = (value: unknown): value is Unread => typeof value === 'object' 
 export function orderPageLines(page: OrderPage): string[] {
   const { documents: docs, money } = page;
   const currency = money.currency ?? 'XXX';
-  const amount = (minor: number | null | undefined) =>
-    minor === null || minor === undefined ? '?' : formatMoney(minor, currency);
+  const amount = (minor: number | null | undefined, inCurrency = currency) =>
+    minor === null || minor === undefined ? '?' : formatMoney(minor, inCurrency);
+  // The ERP books what reached the Stripe balance: in Stripe's settlement currency when that is not the order's.
+  const settled = money.erpPaymentsCurrency ?? currency;
   const lines: string[] = [];
   const section = (title: string) => lines.push('', title);
   const row = (label: string, text: string) => lines.push(`  ${label.padEnd(9)} ${text}`);
@@ -145,7 +147,7 @@ export function orderPageLines(page: OrderPage): string[] {
   );
   row(
     'ERP cash',
-    `received ${amount(money.receivedInErpMinor)}, paid back ${amount(money.paidBackInErpMinor)}  →  balance ${amount(money.erpPaymentsBalanceMinor)}`,
+    `received ${amount(money.receivedInErpMinor, settled)}, paid back ${amount(money.paidBackInErpMinor, settled)}  →  balance ${amount(money.erpPaymentsBalanceMinor, settled)}`,
   );
   if (money.explanations.length === 0) lines.push('  every balance is zero: Stripe, Magento and the ERP agree');
   for (const explanation of money.explanations) lines.push(`  - ${explanation}`);

@@ -11,6 +11,7 @@ import { createApp } from '../../api/app';
 import type { OrderSystems } from '../../api/orderPage';
 import { temporalEnvSchema } from '../../config/env';
 import { createWorker } from '../../worker/worker';
+import { sandboxSettlement } from '../../sandbox/stripe/settlement';
 import { startProductStack, testSecrets, type ProductStack } from './productStack';
 import { connectDevServer, devServerAddress, uniqueTaskQueue } from './temporal';
 
@@ -61,6 +62,8 @@ export async function startDevStack(
     wmsWebhookUrl: `${apiUrl}/webhooks/wms`,
     wmsShipDelayMs: options.wmsShipDelayMs,
     payoutReports,
+    // As `npm start` runs it: a USD-settled account selling in the storefront's other currencies.
+    stripeSettlement: sandboxSettlement('USD'),
   });
   Object.assign(systems, {
     magento: stack.clients.magento,

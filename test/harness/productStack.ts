@@ -15,6 +15,7 @@ import { loadMappings, orderSettingsFrom } from '../../config/mappings';
 import type { OrderSettings } from '../../domain/settings';
 import { createErpSandbox } from '../../sandbox/erp';
 import { createMagentoSandbox } from '../../sandbox/magento';
+import type { SettlementSettings } from '../../sandbox/stripe/settlement';
 import { createStripeSandbox } from '../../sandbox/stripe';
 import { createWmsSandbox } from '../../sandbox/wms';
 import { startMailSink, type MailSink } from './mailSink';
@@ -57,12 +58,15 @@ export async function startProductStack(options: {
   wmsShipDelayMs?: number;
   /** The payout report store to share with an API (default: one of the stack's own in a temporary directory). */
   payoutReports?: PayoutReportStore;
+  /** What the Stripe account settles in (default: every currency as itself). */
+  stripeSettlement?: SettlementSettings;
 }): Promise<ProductStack> {
   const stripePeer = createStripeSandbox({
     secretKey: testSecrets.stripeKey,
     webhookSecret: testSecrets.stripeWebhookSecret,
     webhookUrl: options.stripeWebhookUrl,
     retryBaseMs: 200,
+    ...(options.stripeSettlement ? { settlement: options.stripeSettlement } : {}),
   });
   const wmsPeer = createWmsSandbox({
     token: testSecrets.wmsToken,

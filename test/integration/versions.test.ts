@@ -10,6 +10,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import pino from 'pino';
 import { createApp } from '../../api/app';
 import type { WorkflowTypeVersions } from '../../domain/versions';
+import { patches } from '../../workflows/patches';
 import { repoRoot } from '../../scripts/temporalBinaries';
 import { eventually } from '../harness/eventually';
 import { startProductStack, testSecrets, type ProductStack } from '../harness/productStack';
@@ -38,7 +39,7 @@ describe('npm run ops -- versions: the open runs per workflow type, per patch an
       {
         TEMPORAL_NAMESPACE: namespace,
         TEMPORAL_TASK_QUEUE: taskQueue,
-        BUILD_ID: '1.0.0+versions-test',
+        BUILD_ID: '1.1.0+versions-test',
         DATA_DIR: dataDir,
         LOG_LEVEL: 'warn',
         WORKER_METRICS_PORT: '0',
@@ -106,7 +107,21 @@ describe('npm run ops -- versions: the open runs per workflow type, per patch an
         : undefined;
     });
     expect(report).toEqual([
-      { workflowType: 'orderToCash', openRuns: 1, patches: [], builds: { '1.0.0+versions-test': 1 } },
+      {
+        workflowType: 'orderToCash',
+        openRuns: 1,
+        patches: [
+          {
+            id: '1.1:reversals-before-fulfilment',
+            withPatch: 1,
+            withoutPatch: 0,
+            stage: 'patched',
+            changed: patches['1.1:reversals-before-fulfilment']!.changed,
+            advice: 'no open run lacks it: may move to deprecatePatch',
+          },
+        ],
+        builds: { '1.1.0+versions-test': 1 },
+      },
       {
         workflowType: 'patchProbe',
         openRuns: 1,
@@ -137,8 +152,8 @@ describe('npm run ops -- versions: the open runs per workflow type, per patch an
     expect(cli.out.split('\n')).toEqual(
       expect.arrayContaining([
         'orderToCash: 1 open run(s)',
-        '  patches: none',
-        '  build 1.0.0+versions-test: 1',
+        '  patch 1.1:reversals-before-fulfilment (patched): 1 with, 0 without; no open run lacks it: may move to deprecatePatch',
+        '  build 1.1.0+versions-test: 1',
         'patchProbe: 1 open run(s)',
         '  patch 0.9:probe-branch (not registered): 1 with, 0 without; a patch the code no longer lists: its runs need a worker of an older build',
         '  build 0.9.0+old: 1',

@@ -41,6 +41,24 @@ describe('folding Stripe events into what is known about a payment', () => {
     expect(foldPaymentEvent(foldPaymentEvent(noPaymentFacts, failed), failed).failures).toBe(1);
   });
 
+  it('measures a full refund against what was captured, not what was authorised', () => {
+    const refundOfCaptured = {
+      id: 'ch_1',
+      payment_intent: 'pi_1',
+      amount: 10000,
+      amount_captured: 8000,
+      captured: true,
+      refunded: false,
+    };
+    const part = foldPaymentEvent(
+      noPaymentFacts,
+      ev('e1', 'charge.refunded', { ...refundOfCaptured, amount_refunded: 5000 }),
+    );
+    expect(part.fullyRefunded).toBe(false);
+    const all = foldPaymentEvent(part, ev('e2', 'charge.refunded', { ...refundOfCaptured, amount_refunded: 8000 }));
+    expect(all.fullyRefunded).toBe(true);
+  });
+
   it('notices a full refund and a lost dispute, but not a partial refund', () => {
     const partial = foldPaymentEvent(
       noPaymentFacts,

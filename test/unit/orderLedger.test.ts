@@ -336,3 +336,54 @@ describe('the order ledger, for any facts', () => {
     );
   });
 });
+
+describe('an order in one currency whose money Stripe settled in another (docs/books.md)', () => {
+  const jpy = <T extends { currency: string }>(x: T): T => ({ ...x, currency: 'JPY' });
+  /** ¥10,000 settled as 67.00 USD; ¥3,000 refunded later, at a moved rate, as 21.30 USD. */
+  function converted(received: number, paidBack: number): LedgerInput {
+    return {
+      currency: 'JPY',
+      stripe: {
+        charges: [{ ...jpy(charge('ch_1', 10000)), settled: { amountMinor: 6700, currency: 'USD' } }],
+        refunds: [{ ...jpy(refund('re_1', 3000)), settled: { amountMinor: 2130, currency: 'USD' } }],
+        disputes: [],
+      },
+      books: {
+        magento: [jpy(doc('Magento invoice 1', 'in', 10000, 'ch_1')), jpy(doc('credit memo 1', 'out', 3000, 're_1'))],
+        erp: [
+          jpy(doc('ERP Sales Invoice SINV-1', 'in', 10000)),
+          jpy(doc('ERP credit note SINV-2', 'out', 3000, 're_1')),
+        ],
+        erp_payments: [
+          doc('ERP Payment Entry PAY-1', 'in', received, 'ch_1'),
+          doc('ERP Payment Entry PAY-2', 'out', paidBack, 're_1'),
+        ],
+      },
+      context: { shipped: true, orderOutcome: 'completed', orderStep: 'completed' },
+    };
+  }
+
+  it('weighs the ERP payments against Stripe’s balance transactions, in the settlement currency', () => {
+    const money = orderLedger(converted(6700, 2130));
+    expect(money).toMatchObject({
+      currency: 'JPY',
+      erpPaymentsCurrency: 'USD',
+      netMinor: 7000,
+      balanceMinor: 0,
+      erpBalanceMinor: 0,
+      receivedInErpMinor: 6700,
+      paidBackInErpMinor: 2130,
+      erpPaymentsBalanceMinor: 0,
+      differences: [],
+    });
+    expect(money.explanations).toEqual([]);
+  });
+
+  it('names a payment that differs from its balance transaction, in the settlement currency', () => {
+    const money = orderLedger(converted(6700, 2010));
+    expect(money.erpPaymentsBalanceMinor).toBe(-120);
+    expect(money.explanations).toEqual([
+      'ERP payments -1.20 USD: ERP Payment Entry PAY-2 is for 20.10 USD but refund re_1 refunded 21.30 USD',
+    ]);
+  });
+});

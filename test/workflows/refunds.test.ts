@@ -53,7 +53,20 @@ describe('refunds after the sale: one run per Stripe refund, one credit memo eac
   beforeAll(async () => {
     ws = await startWorkflowStack('refunds');
     ({ env, stack, taskQueue } = ws);
+    // A USD-settled account selling in other currencies, as the ERP company keeps its books in USD.
+    await axios.put(`${stack.urls.stripe}/__sandbox/settlement`, {
+      default_currency: 'USD',
+      settlement_currencies: ['USD'],
+      exchange_rates: { jpy: 0.0067, kwd: 3.25 },
+    });
   });
+
+  /** What a refund took out of the Stripe balance, in the settlement currency (USD), as a decimal. */
+  async function settledRefund(refund: Stripe.Refund): Promise<number> {
+    const txn = await stack.stripe.balanceTransactions.retrieve(refund.balance_transaction as string);
+    expect(txn.currency).toBe('usd');
+    return fromMinor(Math.abs(txn.amount), 'USD');
+  }
 
   afterAll(async () => {
     if (!ws) return;
@@ -178,7 +191,7 @@ describe('refunds after the sale: one run per Stripe refund, one credit memo eac
           },
         );
         expect(paidBack).toEqual([
-          expect.objectContaining({ payment_type: 'Pay', paid_amount: fromMinor(refund.amount, currency) }),
+          expect.objectContaining({ payment_type: 'Pay', paid_amount: await settledRefund(refund) }),
         ]);
       }
 

@@ -50,7 +50,10 @@ export async function orderInErp(run: OrderRun): Promise<void> {
   const salesOrder = await run.review.step(() => {
     const input = erpSalesOrderFor(order, customer, settings.erp, orderDate);
     checkErpTotals(order, input);
-    return erp.createErpSalesOrder(input);
+    return erp.createErpSalesOrder({
+      ...input,
+      ...(run.payment.settlement ? { settlement: run.payment.settlement } : {}),
+    });
   });
   run.erpCustomer = customer;
   run.status.ids.erpSalesOrder = salesOrder.name;
@@ -88,6 +91,14 @@ export async function waitForShipment(run: OrderRun): Promise<string | undefined
   let notices = 0;
   const lateFlag = () => run.facts.stripeFlags.length > run.flagsWeighed;
   const disputeNews = () => (run.dispute?.status === 'opened') !== (run.disputeHeld === true);
+  // A reversal this run accepted (workflows/orderToCash.ts) is honoured even when the shipment came with it.
+  const accepted = async (): Promise<string | undefined> => {
+    if (!run.reversalsBeforeFulfilment || run.reversalAccepted === undefined) return undefined;
+    if (run.facts.disputeLost && run.disputeHeld) await holdForDispute(run);
+    return run.reversalAccepted;
+  };
+  const acceptedFirst = await accepted();
+  if (acceptedFirst) return acceptedFirst;
   while (run.shipped === undefined) {
     const nextCheck =
       notices === 0
@@ -102,6 +113,8 @@ export async function waitForShipment(run: OrderRun): Promise<string | undefined
         nextCheck,
       )
     ) {
+      const reversal = await accepted();
+      if (reversal) return reversal;
       if (run.shipped !== undefined) break;
       if (run.facts.fullyRefunded) return 'the payment was fully refunded in Stripe before shipment';
       if (run.facts.disputeLost) {
@@ -146,6 +159,21 @@ export async function waitForShipment(run: OrderRun): Promise<string | undefined
     await holdForDispute(run);
   }
   return undefined;
+}
+
+/**
+ * A dispute opened before the goods went to the warehouse (during a fraud hold, say) keeps them here: the Magento order
+ * is held until Stripe decides. Won, the order goes on; lost, the reason to reverse it.
+ */
+export async function awaitDisputeBeforeFulfilment(run: OrderRun): Promise<string | undefined> {
+  if (run.dispute?.status !== 'opened' && !run.facts.disputeLost) return undefined;
+  if (!run.facts.disputeLost) {
+    reached(run, 'dispute_hold');
+    await holdForDispute(run);
+    await condition(() => run.dispute?.status !== 'opened' || run.facts.disputeLost);
+  }
+  if (run.disputeHeld) await holdForDispute(run);
+  return run.facts.disputeLost ? 'the dispute was lost before shipment' : undefined;
 }
 
 /** Holds the Magento order while a dispute is open, and releases it when the dispute is decided. */
@@ -194,7 +222,13 @@ export async function close(run: OrderRun): Promise<void> {
   const customer = run.erpCustomer!;
   const shippedOn = dateOf(shipped.shippedAt) ?? today();
   // From the Sales Order as the ERP holds it: a refund before shipment has amended it to what the customer kept.
-  const salesInvoice = await run.review.step(() => erp.invoiceErpSalesOrder({ poNo: incrementId, date: shippedOn }));
+  const salesInvoice = await run.review.step(() =>
+    erp.invoiceErpSalesOrder({
+      poNo: incrementId,
+      date: shippedOn,
+      ...(payment.settlement ? { settlement: payment.settlement } : {}),
+    }),
+  );
   run.status.ids.erpSalesInvoice = salesInvoice.name;
   if (salesInvoice.salesOrder) run.status.ids.erpSalesOrder = salesInvoice.salesOrder;
   // A renewal paid without a charge (credit balance, outside Stripe) brought no money into Stripe: nothing to receive.
@@ -204,8 +238,9 @@ export async function close(run: OrderRun): Promise<void> {
       salesInvoice: salesInvoice.name,
       customer,
       company: settings.erp.company,
-      amountMinor: payment.amountMinor,
+      amountMinor: payment.capturedMinor ?? payment.amountMinor,
       currency: payment.currency,
+      ...(payment.settlement ? { settlement: payment.settlement } : {}),
       referenceNo: payment.chargeId!,
       date: dateOf(payment.createdAt) ?? shippedOn,
       paidTo: settings.erp.bankAccount,

@@ -41,6 +41,10 @@ export class OrderRun {
   /** The latest news of a dispute on the payment, from the dispute's run; `disputeHeld` while the order is on hold for it. */
   dispute?: DisputeNotice;
   disputeHeld?: boolean;
+  /** Patch `1.1:reversals-before-fulfilment` (workflows/patches.ts): asked once, as the run starts. */
+  reversalsBeforeFulfilment = false;
+  /** A full refund or lost dispute this run told the after-sale run it would reverse: it does, whatever arrives next. */
+  reversalAccepted?: string;
   /** How many of Stripe's fraud flags the gate has already weighed (a later one re-opens it). */
   flagsWeighed = 0;
   compensations: Array<{ name: string; undo: () => Promise<unknown> }> = [];

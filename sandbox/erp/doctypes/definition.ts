@@ -1,5 +1,6 @@
 import type { MissingField } from '../frappeErrors';
 import type { ChildRow, ErpDoc } from '../state';
+import type { GlLine } from '../ledger';
 import type { FieldRules } from './fieldRules';
 
 /** A child table of a DocType (`items` of Sales Order holds `Sales Order Item` rows), with the child DocType's fields. */
@@ -19,6 +20,8 @@ export interface DocContext {
   today(): string;
   /** Records a change to another document (an invoice's outstanding amount): bumps `modified`, recomputes `status`. */
   touch(doc: ErpDoc): void;
+  /** Stores a document only the server writes (a GL Entry), named by its DocType's series, without a client's checks. */
+  insertSystemDoc(doctype: string, fields: Record<string, unknown>): ErpDoc;
 }
 
 /**
@@ -29,6 +32,8 @@ export interface DocContext {
 export interface DocTypeDefinition extends FieldRules {
   doctype: string;
   isSubmittable: boolean;
+  /** Written by the server alone (GL Entry): the API reads it and refuses to insert, change or delete it. */
+  isSystemOnly?: boolean;
   /** Naming-series prefix: `SAL-ORD-` gives `SAL-ORD-2026-00001`. */
   namingSeries?: string;
   /** Name taken from the document's own fields (Customer); undefined while those fields are missing. */
@@ -39,6 +44,8 @@ export interface DocTypeDefinition extends FieldRules {
   allowOnSubmit: readonly string[];
   setDefaults(doc: ErpDoc, ctx: DocContext): void;
   validate(doc: ErpDoc, ctx: DocContext): void;
+  /** The general-ledger lines the document posts when submitted; checked before it is saved, posted once it is. */
+  glLines?(doc: ErpDoc, ctx: DocContext): GlLine[];
   onSubmit?(doc: ErpDoc, ctx: DocContext): void;
   onCancel?(doc: ErpDoc, ctx: DocContext): void;
   /** Frappe's back-link check before a cancel: the first submitted document still linking this one, if any. */

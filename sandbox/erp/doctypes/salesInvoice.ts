@@ -1,7 +1,9 @@
+import { companyBooks, ledgerAccount } from '../chart';
 import { cancelledLinkError, linkValidationError, validationError } from '../frappeErrors';
-import { fromCents, toCents, toNumber } from '../money';
+import type { GlLine } from '../ledger';
+import { fromMinorUnits, toMinor, toNumber } from '../money';
 import type { ErpDoc } from '../state';
-import { account, flag, rowsOf, setDefault, type DocContext, type DocTypeDefinition } from './definition';
+import { flag, rowsOf, setDefault, type DocContext, type DocTypeDefinition } from './definition';
 import {
   applyDiscountOn,
   computeSellingTotals,
@@ -31,6 +33,7 @@ export const salesInvoice: DocTypeDefinition = {
     'is_return',
     'return_against',
     'update_outstanding_for_self',
+    'party_account_currency',
     'outstanding_amount',
     'remarks',
     'is_opening',
@@ -62,7 +65,8 @@ export const salesInvoice: DocTypeDefinition = {
   setDefaults(doc, ctx) {
     setSellingDefaults(doc, ctx, 'posting_date');
     setDefault(doc, 'due_date', doc.posting_date);
-    setDefault(doc, 'debit_to', account('Debtors'));
+    if (ctx.find('Company', String(doc.company)))
+      setDefault(doc, 'debit_to', companyBooks(ctx.find, String(doc.company)).receivableAccount);
     doc.is_return = flag(doc.is_return);
     doc.update_outstanding_for_self = flag(doc.update_outstanding_for_self);
   },
@@ -72,32 +76,99 @@ export const salesInvoice: DocTypeDefinition = {
       throw validationError('Due Date cannot be before Posting Date');
     if (doc.is_return) validateReturn(doc, ctx);
     validateSalesOrderLinks(doc, ctx);
-    const grandCents = computeSellingTotals(doc);
-    doc.outstanding_amount = fromCents(grandCents);
+    const totals = computeSellingTotals(doc, ctx);
+    const partyCurrency = partyAccountCurrency(doc, ctx);
+    doc.party_account_currency = partyCurrency;
+    doc.outstanding_amount = fromMinorUnits(
+      partyCurrency === doc.currency ? totals.grandMinor : totals.baseGrandMinor,
+      partyCurrency,
+    );
   },
+  glLines: invoiceGlLines,
   onSubmit(doc, ctx) {
     const original = appliedTo(doc, ctx);
     if (!original) return;
-    original.outstanding_amount = fromCents(toCents(original.outstanding_amount) + toCents(doc.grand_total));
+    const currency = String(doc.party_account_currency);
+    original.outstanding_amount = fromMinorUnits(
+      toMinor(original.outstanding_amount, currency) + toMinor(doc.outstanding_amount, currency),
+      currency,
+    );
     doc.outstanding_amount = 0;
     ctx.touch(original);
   },
   onCancel(doc, ctx) {
     const original = appliedTo(doc, ctx);
     if (!original) return;
-    original.outstanding_amount = fromCents(toCents(original.outstanding_amount) - toCents(doc.grand_total));
+    const currency = String(doc.party_account_currency);
+    original.outstanding_amount = fromMinorUnits(
+      toMinor(original.outstanding_amount, currency) - partyAmountMinor(doc),
+      currency,
+    );
     ctx.touch(original);
   },
   status(doc) {
     if (doc.docstatus === 0) return 'Draft';
     if (doc.docstatus === 2) return 'Cancelled';
     if (doc.is_return) return 'Return';
-    const outstanding = toCents(doc.outstanding_amount);
+    const currency = String(doc.party_account_currency ?? doc.currency);
+    const outstanding = toMinor(doc.outstanding_amount, currency);
     if (outstanding < 0) return 'Credit Note Issued';
     if (outstanding === 0) return 'Paid';
-    return outstanding < toCents(doc.grand_total) ? 'Partly Paid' : 'Unpaid';
+    return outstanding < partyAmountMinor(doc) ? 'Partly Paid' : 'Unpaid';
   },
 };
+
+/**
+ * ERPNext's `validate_party_account_currency`: the receivable account is in the company's currency or the invoice's.
+ * The sandbox keeps receivables in the company's currency only (its chart has no other), so an invoice in another
+ * currency is owed in the company's: its outstanding amount is the base grand total.
+ */
+function partyAccountCurrency(doc: ErpDoc, ctx: DocContext): string {
+  const books = companyBooks(ctx.find, String(doc.company));
+  const debtors = ledgerAccount(ctx.find, doc.debit_to, books.name);
+  if (debtors.currency !== books.currency && debtors.currency !== doc.currency) {
+    throw validationError(
+      `Party Account ${debtors.name} currency (${debtors.currency}) and document currency (${String(doc.currency)}) should be same`,
+    );
+  }
+  return debtors.currency;
+}
+
+/** What the customer owes on the invoice (negative on a return), in the receivable account's currency. */
+function partyAmountMinor(doc: ErpDoc): number {
+  const currency = String(doc.party_account_currency ?? doc.currency);
+  return currency === doc.currency ? toMinor(doc.grand_total, currency) : toMinor(doc.base_grand_total, currency);
+}
+
+/**
+ * The invoice's GL: the receivable debited with the grand total (credited, for a return) against the invoice a return
+ * reduces, each item's income account and each tax account credited with its base amount.
+ */
+function invoiceGlLines(doc: ErpDoc, ctx: DocContext): GlLine[] {
+  const books = companyBooks(ctx.find, String(doc.company));
+  const company = books.currency;
+  const baseOf = (value: unknown) => toMinor(value, company);
+  const against = appliedTo(doc, ctx)?.name ?? doc.name;
+  return [
+    {
+      account: String(doc.debit_to),
+      companyMinor: baseOf(doc.base_grand_total),
+      accountMinor: partyAmountMinor(doc),
+      party_type: 'Customer',
+      party: String(doc.customer),
+      against_voucher_type: 'Sales Invoice',
+      against_voucher: against,
+    },
+    ...rowsOf(doc, 'items').map((row) => {
+      const minor = -baseOf(row.base_net_amount ?? row.base_amount);
+      return { account: String(row.income_account || books.incomeAccount), companyMinor: minor, accountMinor: minor };
+    }),
+    ...rowsOf(doc, 'taxes').map((row) => {
+      const minor = -baseOf(row.base_tax_amount);
+      return { account: String(row.account_head), companyMinor: minor, accountMinor: minor };
+    }),
+  ];
+}
 
 /** Frappe's link validation on the rows' `sales_order`: the order must exist and must not be cancelled. */
 function validateSalesOrderLinks(doc: ErpDoc, ctx: DocContext): void {

@@ -1,5 +1,6 @@
 import { validationError } from '../frappeErrors';
-import { fromCents, toCents } from '../money';
+import { fromMinorUnits, toMinor } from '../money';
+import { companyBooks } from '../chart';
 import type { ErpDoc } from '../state';
 import { isBlank, rowsOf, setDefault, type DocTypeDefinition } from './definition';
 import {
@@ -23,6 +24,7 @@ export const salesOrder: DocTypeDefinition = {
     'transaction_date',
     'delivery_date',
     'advance_paid',
+    'party_account_currency',
     'per_delivered',
     'per_billed',
   ],
@@ -55,7 +57,9 @@ export const salesOrder: DocTypeDefinition = {
   validate(doc, ctx) {
     requireCustomer(doc, ctx);
     if (doc.order_type === 'Sales') validateDeliveryDate(doc);
-    computeSellingTotals(doc);
+    computeSellingTotals(doc, ctx);
+    // The sandbox keeps receivables in the company's currency: an advance is paid, and counted, in it.
+    doc.party_account_currency = companyBooks(ctx.find, String(doc.company)).currency;
   },
   linkedFrom(doc, ctx) {
     const invoice = ctx
@@ -87,6 +91,14 @@ function validateDeliveryDate(doc: ErpDoc): void {
 }
 
 /** A Payment Entry allocating an advance against a Sales Order raises its `advance_paid`. */
-export function addAdvance(order: Record<string, unknown>, allocatedCents: number): void {
-  order.advance_paid = fromCents(toCents(order.advance_paid) + allocatedCents);
+export function addAdvance(order: Record<string, unknown>, allocatedMinor: number): void {
+  const currency = String(order.party_account_currency);
+  order.advance_paid = fromMinorUnits(toMinor(order.advance_paid, currency) + allocatedMinor, currency);
+}
+
+/** What is still to be paid on the order, in the receivable account's currency. */
+export function orderOutstandingMinor(order: Record<string, unknown>): number {
+  const currency = String(order.party_account_currency);
+  const total = currency === order.currency ? order.grand_total : order.base_grand_total;
+  return toMinor(total, currency) - toMinor(order.advance_paid, currency);
 }

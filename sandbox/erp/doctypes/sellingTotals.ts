@@ -1,5 +1,7 @@
-import { linkValidationError } from '../frappeErrors';
-import { fromCents, lineAmountCents, toCents, toNumber } from '../money';
+import { normalizeCurrency } from '../../../domain/money';
+import { companyBooks } from '../chart';
+import { linkValidationError, validationError } from '../frappeErrors';
+import { convertMinor, fromMinorUnits, lineAmountMinor, toMinor, toNumber } from '../money';
 import type { ErpDoc } from '../state';
 import { rowsOf, sandboxCompany, setDefault, type DocContext, type TableField } from './definition';
 
@@ -91,11 +93,12 @@ export const taxesTable: TableField = {
   },
 };
 
-/** Header defaults shared by Sales Order and Sales Invoice. */
+/** Header defaults shared by Sales Order and Sales Invoice: the company's currency unless another is named. */
 export function setSellingDefaults(doc: ErpDoc, ctx: DocContext, dateField: string): void {
   setDefault(doc, 'company', sandboxCompany.name);
-  setDefault(doc, 'currency', sandboxCompany.currency);
-  setDefault(doc, 'conversion_rate', 1);
+  const books = ctx.find('Company', String(doc.company)) ? companyBooks(ctx.find, String(doc.company)) : undefined;
+  if (books) setDefault(doc, 'currency', books.currency);
+  if (books && doc.currency === books.currency) doc.conversion_rate = 1;
   setDefault(doc, 'selling_price_list', 'Standard Selling');
   setDefault(doc, dateField, ctx.today());
   setDefault(doc, 'disable_rounded_total', 1);
@@ -112,18 +115,39 @@ export function requireCustomer(doc: ErpDoc, ctx: DocContext): ErpDoc {
   return found;
 }
 
+/** The document's currency and the company's, and ERPNext's `validate_conversion_rate` between them. */
+export function sellingCurrencies(doc: ErpDoc, ctx: DocContext): { currency: string; company: string; rate: number } {
+  const books = companyBooks(ctx.find, String(doc.company));
+  const currency = normalizeCurrency(String(doc.currency));
+  doc.currency = currency;
+  const rate = currency === books.currency ? 1 : toNumber(doc.conversion_rate);
+  if (!(rate > 0)) {
+    throw validationError(
+      `Exchange Rate is mandatory. Maybe Currency Exchange record is not created for ${currency} to ${books.currency}.`,
+    );
+  }
+  doc.conversion_rate = rate;
+  return { currency, company: books.currency, rate };
+}
+
 /**
- * Item amounts, taxes and totals the way ERPNext's `calculate_taxes_and_totals` does, in integer cents:
- * amount = rate × qty per row, `Actual` taxes as given, `On Net Total` taxes as a percentage of the net total.
- * Returns the grand total in cents.
+ * Item amounts, taxes and totals the way ERPNext's `calculate_taxes_and_totals` does, in integer minor units: amount =
+ * rate × qty per row, `Actual` taxes as given, `On Net Total` taxes as a percentage of the net total, each in the
+ * document's currency rounded to its precision, and each `base_` field that amount at `conversion_rate` in the
+ * company's currency. Returns the grand total and its base, in minor units.
  */
-export function computeSellingTotals(doc: ErpDoc): number {
-  let totalCents = 0;
+export function computeSellingTotals(doc: ErpDoc, ctx: DocContext): { grandMinor: number; baseGrandMinor: number } {
+  const { currency, company, rate } = sellingCurrencies(doc, ctx);
+  const base = (minor: number) => convertMinor(minor, currency, rate, company);
+  const put = (minor: number) => fromMinorUnits(minor, currency);
+  const putBase = (minor: number) => fromMinorUnits(minor, company);
+  let totalMinor = 0;
   let totalQty = 0;
-  for (const row of rowsOf(doc, 'items')) {
+  const items = rowsOf(doc, 'items');
+  for (const row of items) {
     const qty = toNumber(row.qty);
-    const rateCents = toCents(row.rate);
-    const amountCents = lineAmountCents(rateCents, qty);
+    const rateMinor = toMinor(row.rate, currency);
+    const amountMinor = lineAmountMinor(rateMinor, qty);
     setDefault(row, 'item_name', row.item_code);
     setDefault(row, 'description', row.item_name);
     setDefault(row, 'uom', 'Nos');
@@ -131,48 +155,62 @@ export function computeSellingTotals(doc: ErpDoc): number {
     setDefault(row, 'conversion_factor', 1);
     Object.assign(row, {
       qty,
-      rate: fromCents(rateCents),
-      amount: fromCents(amountCents),
-      base_rate: fromCents(rateCents),
-      base_amount: fromCents(amountCents),
-      net_rate: fromCents(rateCents),
-      net_amount: fromCents(amountCents),
+      rate: put(rateMinor),
+      amount: put(amountMinor),
+      base_rate: putBase(base(rateMinor)),
+      base_amount: putBase(base(amountMinor)),
+      net_rate: put(rateMinor),
+      net_amount: put(amountMinor),
     });
     if (doc.doctype === 'Sales Order') setDefault(row, 'delivery_date', doc.delivery_date);
-    totalCents += amountCents;
+    totalMinor += amountMinor;
     totalQty += qty;
   }
 
-  let taxesCents = 0;
+  const discountMinor = toMinor(doc.discount_amount, currency);
+  // The discount is spread over the items' net amounts in proportion, the last item taking what rounding leaves.
+  let discountLeft = discountMinor;
+  items.forEach((row, i) => {
+    const amountMinor = toMinor(row.amount, currency);
+    const share =
+      i === items.length - 1 || totalMinor === 0
+        ? discountLeft
+        : Math.round((discountMinor * amountMinor) / totalMinor);
+    discountLeft -= share;
+    Object.assign(row, { net_amount: put(amountMinor - share), base_net_amount: putBase(base(amountMinor - share)) });
+  });
+
+  const netMinor = totalMinor - discountMinor;
+  let taxesMinor = 0;
   for (const row of rowsOf(doc, 'taxes')) {
-    const taxCents =
+    const taxMinor =
       row.charge_type === 'On Net Total'
-        ? Math.round((totalCents * toNumber(row.rate)) / 100)
-        : toCents(row.tax_amount);
-    taxesCents += taxCents;
+        ? Math.round((totalMinor * toNumber(row.rate)) / 100)
+        : toMinor(row.tax_amount, currency);
+    taxesMinor += taxMinor;
     Object.assign(row, {
-      tax_amount: fromCents(taxCents),
-      base_tax_amount: fromCents(taxCents),
-      total: fromCents(totalCents + taxesCents),
+      tax_amount: put(taxMinor),
+      base_tax_amount: putBase(base(taxMinor)),
+      total: put(totalMinor + taxesMinor),
     });
   }
 
-  const discountCents = toCents(doc.discount_amount);
-  const grandCents = totalCents + taxesCents - discountCents;
+  const grandMinor = netMinor + taxesMinor;
+  const baseGrandMinor = base(grandMinor);
   Object.assign(doc, {
     total_qty: totalQty,
-    total: fromCents(totalCents),
-    base_total: fromCents(totalCents),
-    net_total: fromCents(totalCents - discountCents),
-    base_net_total: fromCents(totalCents - discountCents),
-    total_taxes_and_charges: fromCents(taxesCents),
-    base_total_taxes_and_charges: fromCents(taxesCents),
-    discount_amount: fromCents(discountCents),
-    grand_total: fromCents(grandCents),
-    base_grand_total: fromCents(grandCents),
-    rounded_total: fromCents(grandCents),
-    base_rounded_total: fromCents(grandCents),
+    total: put(totalMinor),
+    base_total: putBase(base(totalMinor)),
+    net_total: put(netMinor),
+    base_net_total: putBase(base(netMinor)),
+    total_taxes_and_charges: put(taxesMinor),
+    base_total_taxes_and_charges: putBase(base(taxesMinor)),
+    discount_amount: put(discountMinor),
+    grand_total: put(grandMinor),
+    base_grand_total: putBase(baseGrandMinor),
+    rounded_total: put(grandMinor),
+    base_rounded_total: putBase(baseGrandMinor),
     rounding_adjustment: 0,
   });
-  return grandCents;
+  return { grandMinor, baseGrandMinor };
 }

@@ -522,8 +522,8 @@ describe('sandbox ERPNext', () => {
         `${running.url}/api/resource/Journal Entry`,
         {
           accounts: [
-            { account: 'A', debit_in_account_currency: 1 },
-            { account: 'B', credit_in_account_currency: 1 },
+            { account: 'Bank - SC', debit_in_account_currency: 1 },
+            { account: 'Cash - SC', credit_in_account_currency: 1 },
           ],
         },
         { headers: auth },
@@ -540,8 +540,8 @@ describe('sandbox ERPNext', () => {
           `${again.url}/api/resource/Journal Entry`,
           {
             accounts: [
-              { account: 'A', debit_in_account_currency: 2 },
-              { account: 'B', credit_in_account_currency: 2 },
+              { account: 'Bank - SC', debit_in_account_currency: 2 },
+              { account: 'Cash - SC', credit_in_account_currency: 2 },
             ],
           },
           { headers: auth },

@@ -20,18 +20,25 @@ interface DocField {
   fieldtype: string;
   options?: string;
 }
+const doctypeFile = (doctype: string) => path.join(doctypesPath, `${doctype.toLowerCase().replace(/ /g, '_')}.json`);
 const fieldsOf = (doctype: string): Map<string, DocField> => {
-  const file = path.join(doctypesPath, `${doctype.toLowerCase().replace(/ /g, '_')}.json`);
+  const file = doctypeFile(doctype);
   return new Map(
     (JSON.parse(readFileSync(file, 'utf8')) as { fields: DocField[] }).fields.map((f) => [f.fieldname, f]),
   );
 };
 
 /** Each rule list of the sandbox, with the doctype it was written from. */
-const ruleSets = [...docTypes.values()].flatMap((d) => [
+const allRuleSets = [...docTypes.values()].flatMap((d) => [
   { doctype: d.doctype, rules: d },
   ...d.tables.map((t) => ({ doctype: t.childDoctype, rules: t })),
 ]);
+/**
+ * The ledger's masters and GL Entry are read by the product, never written (beyond the deductions of a Payment
+ * Entry): the contracts folder has no JSON for them, so their fields are ERPNext v15's as its source names them.
+ */
+const withoutContract = ['Company', 'Account', 'GL Entry', 'Payment Entry Deduction'];
+const ruleSets = allRuleSets.filter((r) => !withoutContract.includes(r.doctype));
 
 describe('sandbox ERPNext field rules', () => {
   let peer: RunningPeer;
@@ -187,6 +194,9 @@ describe('sandbox ERPNext field rules', () => {
     'takes only fieldnames ERPNext v15 has, with its Select options, for every Select it takes',
     () => {
       const problems: string[] = [];
+      expect(allRuleSets.filter((r) => !existsSync(doctypeFile(r.doctype))).map((r) => r.doctype)).toEqual(
+        withoutContract,
+      );
       for (const { doctype, rules } of ruleSets) {
         const real = fieldsOf(doctype);
         for (const field of rules.fields) {
@@ -203,6 +213,7 @@ describe('sandbox ERPNext field rules', () => {
           if (!rules.fields.includes(field)) problems.push(`${doctype}.${field}: a Select not in fields`);
       }
       for (const definition of docTypes.values()) {
+        if (withoutContract.includes(definition.doctype)) continue;
         const real = fieldsOf(definition.doctype);
         for (const table of definition.tables) {
           const df = real.get(table.fieldname);
