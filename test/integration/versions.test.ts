@@ -136,6 +136,22 @@ describe('npm run ops -- versions: the open runs per workflow type, per patch an
         ],
         builds: { '0.9.0+old': 1 },
       },
+      {
+        // A registered patch is listed even while its workflow type has no open run.
+        workflowType: 'subscription',
+        openRuns: 0,
+        patches: [
+          {
+            id: '1.1:renewal-orders-from-invoices',
+            withPatch: 0,
+            withoutPatch: 0,
+            stage: 'patched',
+            changed: patches['1.1:renewal-orders-from-invoices']!.changed,
+            advice: 'no open run lacks it: may move to deprecatePatch',
+          },
+        ],
+        builds: {},
+      },
     ]);
 
     const cli = await new Promise<{ code: number | null; out: string }>((resolve) => {
