@@ -120,7 +120,23 @@ async function waitForWorker(metricsUrl: string, timeoutMs: number, worker: Benc
   }
 }
 
-export async function startBenchStack(
+type StackOptions = Parameters<typeof startBenchStackOnce>[1];
+
+/**
+ * Starts the stack, on new ports when one it picked was taken before its process could listen on it (a free port is
+ * only free until someone else binds it: jest's other workers start servers too).
+ */
+export async function startBenchStack(dataDir: string, options: StackOptions = {}): Promise<BenchStack> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startBenchStackOnce(dataDir, options);
+    } catch (err) {
+      if (attempt >= 3 || !/EADDRINUSE/.test(String((err as Error).message))) throw err;
+    }
+  }
+}
+
+async function startBenchStackOnce(
   dataDir: string,
   options: {
     verbose?: boolean;
