@@ -23,13 +23,12 @@ import {
   type RefundNoticeAnswer,
 } from '../../messages/afterSale';
 import { intakeStart, toEnvelope, type StripeEventEnvelope } from '../../domain/stripeEvents';
-import { magentoOrderIdFromMetadata } from '../../domain/eventRouting';
 import { customerWorkflowId } from '../../domain/customerMapping';
 import { magentoCustomerChangedSignal } from '../../messages/customers';
 import type { PaymentOrigin } from '../../domain/channels';
 import { orderStartSearchAttributes } from '../../domain/searchAttributes';
 import { callStripe } from '../../integrations/stripe/client';
-import { renewalReferenceOf } from '../stripe/renewals';
+import { orderOfPayment } from '../stripe/renewals';
 
 export interface ReplayPage {
   seen: number;
@@ -161,8 +160,7 @@ export function createIntakeActivities(temporal: Client, taskQueue: string, stri
       const pi = await callStripe(() => stripe.paymentIntents.retrieve(paymentIntentId));
       const application = typeof pi.application === 'string' ? pi.application : pi.application?.id;
       // A renewal's PaymentIntent is named by its invoice when its own metadata has not been written.
-      const magentoOrderId =
-        magentoOrderIdFromMetadata(pi.metadata) ?? (await renewalReferenceOf(stripe, pi)).magentoOrderId;
+      const { magentoOrderId } = await orderOfPayment(stripe, pi);
       return {
         metadata: { ...pi.metadata },
         ...(application ? { application } : {}),

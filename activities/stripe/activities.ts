@@ -7,8 +7,8 @@ import { createAuthorizationActivities } from './authorizations';
 import { createBillingActivities } from './billing';
 import { createCheckoutActivities } from './checkout';
 import { settlementOf } from './settlement';
-import { callStripe, idOf, invoiceIdOfPaymentIntent, isoOf } from '../../integrations/stripe/client';
-import { createRenewalActivities, renewalReferenceOf, type RenewalReference } from './renewals';
+import { callStripe, idOf, isoOf } from '../../integrations/stripe/client';
+import { createRenewalActivities, orderOfPayment } from './renewals';
 
 export { PaymentNotCapturable } from './authorizations';
 export type { CancelAuthorizationResult, CancellationReason, CaptureResult } from './authorizations';
@@ -121,10 +121,8 @@ export interface OrderReference {
 export function createStripeActivities(stripe: Stripe) {
   async function referenceOfPaymentIntent(paymentIntentId: string): Promise<OrderReference> {
     const pi = await callStripe(() => stripe.paymentIntents.retrieve(paymentIntentId));
-    const named = magentoOrderIdFromMetadata(pi.metadata);
-    if (named) return { magentoOrderId: named, invoiceId: invoiceIdOfPaymentIntent(pi) };
-    const renewal = await renewalReferenceOf(stripe, pi);
-    return { magentoOrderId: renewal.magentoOrderId, invoiceId: renewal.invoiceId };
+    const { magentoOrderId, invoiceId } = await orderOfPayment(stripe, pi);
+    return { magentoOrderId, invoiceId };
   }
 
   const activities = {
@@ -183,12 +181,9 @@ export function createStripeActivities(stripe: Stripe) {
       );
       const charge = typeof refund.charge === 'object' && refund.charge ? refund.charge : undefined;
       const pi = typeof refund.payment_intent === 'object' && refund.payment_intent ? refund.payment_intent : undefined;
-      const named = magentoOrderIdFromMetadata(pi?.metadata) ?? magentoOrderIdFromMetadata(charge?.metadata);
-      const renewal: RenewalReference = named
-        ? { invoiceId: invoiceIdOfPaymentIntent(pi) }
-        : await renewalReferenceOf(stripe, pi);
+      const renewal = await orderOfPayment(stripe, pi, charge);
       // A refund made from Magento or by an operator names its order too (a renewal from before orders were recorded).
-      const magentoOrderId = named ?? renewal.magentoOrderId ?? magentoOrderIdFromMetadata(refund.metadata);
+      const magentoOrderId = renewal.magentoOrderId ?? magentoOrderIdFromMetadata(refund.metadata);
       // A subscription's invoice that names no order (nor none): no invoice, so the run waits for its order in the queue.
       const invoiceId = renewal.unrecorded ? undefined : renewal.invoiceId;
       const memoId = refund.metadata?.magento_creditmemo_id;
@@ -225,11 +220,8 @@ export function createStripeActivities(stripe: Stripe) {
       const charge = typeof dispute.charge === 'object' && dispute.charge ? dispute.charge : undefined;
       const pi =
         typeof dispute.payment_intent === 'object' && dispute.payment_intent ? dispute.payment_intent : undefined;
-      const named = magentoOrderIdFromMetadata(pi?.metadata) ?? magentoOrderIdFromMetadata(charge?.metadata);
-      const renewal: RenewalReference = named
-        ? { invoiceId: invoiceIdOfPaymentIntent(pi) }
-        : await renewalReferenceOf(stripe, pi);
-      const magentoOrderId = named ?? renewal.magentoOrderId;
+      const renewal = await orderOfPayment(stripe, pi, charge);
+      const magentoOrderId = renewal.magentoOrderId;
       const invoice = renewal.unrecorded ? undefined : renewal.invoiceId;
       const dueBy = dispute.evidence_details?.due_by;
       return {

@@ -88,6 +88,21 @@ export async function renewalReferenceOf(
   return { invoiceId, ...(unrecorded ? { unrecorded } : {}) };
 }
 
+/**
+ * The order a payment belongs to: named on its PaymentIntent (or charge) as the storefront names it, else through the
+ * renewal invoice it paid (`renewalReferenceOf`). Every reader of a payment (refunds, disputes, the intake, look-ups)
+ * finds it this one way.
+ */
+export async function orderOfPayment(
+  stripe: Stripe,
+  pi: Stripe.PaymentIntent | undefined,
+  charge?: Stripe.Charge,
+): Promise<RenewalReference> {
+  const named = magentoOrderIdFromMetadata(pi?.metadata) ?? magentoOrderIdFromMetadata(charge?.metadata);
+  if (named) return { magentoOrderId: named, invoiceId: invoiceIdOfPaymentIntent(pi) };
+  return renewalReferenceOf(stripe, pi);
+}
+
 /** Stripe activities for renewal orders: a renewal's payment read from its invoice, and the order written on it. */
 export function createRenewalActivities(
   stripe: Stripe,

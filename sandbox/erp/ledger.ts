@@ -1,4 +1,4 @@
-import { companyBooks, ledgerAccount, type CompanyBooks } from './chart';
+import { companyBooks, ledgerAccount } from './chart';
 import { validationError } from './frappeErrors';
 import { currencyExponent } from '../../domain/money';
 import { fromMinorUnits, pythonFloat } from './money';
@@ -123,10 +123,6 @@ export function reverseGl(ctx: DocContext, voucher: ErpDoc): void {
       remarks: `On cancellation of ${voucher.name}`,
     });
   }
-}
-
-export function booksOf(ctx: DocContext, voucher: ErpDoc): CompanyBooks {
-  return companyBooks(ctx.find, String(voucher.company));
 }
 
 function glAmounts(companyMinor: number, companyCurrency: string, accountMinor: number, accountCurrency: string) {

@@ -2,11 +2,11 @@ import axios from 'axios';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type Stripe from 'stripe';
 import { toMinor } from '../../domain/money';
-import type { DisputeOutcome, DisputeStatus } from '../../workflows/dispute';
 import type { OrderOutcome } from '../../messages/order';
 import { merchantEmail, type ProductStack } from '../harness/productStack';
 import { recordHistories } from '../harness/recordHistories';
 import { deliver, eventsAbout, eventually, pay, placeOrder, shipInWms, waitForStep } from './orderFlow';
+import { closeDispute as closeDisputeIn, openDispute as openDisputeIn, type DisputeDelivery } from './disputeFlow';
 import { startWorkflowStack, type WorkflowStack } from './workflowStack';
 
 jest.setTimeout(180_000);
@@ -30,16 +30,6 @@ describe('disputes: one run per Stripe dispute, the money booked as it moves, an
   });
 
   const orderHandle = (incrementId: string) => env.client.workflow.getHandle(`order:${incrementId}`);
-  const disputeHandle = (disputeId: string) => env.client.workflow.getHandle(`dispute:${disputeId}`);
-
-  async function disputeEvents(disputeId: string, types?: string[]): Promise<Stripe.Event[]> {
-    const events: Stripe.Event[] = [];
-    for await (const event of stack.stripe.events.list({ limit: 100 })) {
-      if ((event.data.object as { id?: string }).id === disputeId && (!types || types.includes(event.type)))
-        events.push(event);
-    }
-    return events.reverse();
-  }
 
   async function paidOrder() {
     const order = await placeOrder(stack);
@@ -53,29 +43,9 @@ describe('disputes: one run per Stripe dispute, the money booked as it moves, an
     return { order, pi };
   }
 
-  async function openDispute(pi: Stripe.PaymentIntent): Promise<string> {
-    const res = await axios.post(`${stack.urls.stripe}/__sandbox/charges/${pi.latest_charge as string}/dispute`, {
-      reason: 'fraudulent',
-    });
-    const disputeId = res.data.id as string;
-    await deliver(env.client, taskQueue, await disputeEvents(disputeId));
-    await eventually('the dispute run waiting for the outcome', async () => {
-      const status = await disputeHandle(disputeId).query<DisputeStatus>('status');
-      if (status.syncState === 'needs_review') throw new Error(`dispute parked: ${status.reviewReason}`);
-      return status.step === 'awaiting_outcome' ? status : undefined;
-    });
-    return disputeId;
-  }
-
-  async function closeDispute(disputeId: string, outcome: 'won' | 'lost'): Promise<DisputeOutcome> {
-    await axios.post(`${stack.urls.stripe}/__sandbox/disputes/${disputeId}/close`, { status: outcome });
-    await deliver(
-      env.client,
-      taskQueue,
-      await disputeEvents(disputeId, ['charge.dispute.closed', 'charge.dispute.funds_reinstated']),
-    );
-    return disputeHandle(disputeId).result();
-  }
+  const delivery = (): DisputeDelivery => ({ stack, client: env.client, taskQueue });
+  const openDispute = (pi: Stripe.PaymentIntent) => openDisputeIn(delivery(), pi);
+  const closeDispute = (disputeId: string, outcome: 'won' | 'lost') => closeDisputeIn(delivery(), disputeId, outcome);
 
   async function journalLines(
     references: string[],

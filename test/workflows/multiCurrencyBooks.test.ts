@@ -1,11 +1,10 @@
 import axios from 'axios';
 import { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type Stripe from 'stripe';
 import type { OrderOutcome } from '../../messages/order';
 import type { RefundOutcome } from '../../workflows/refund';
 import type { ProductStack } from '../harness/productStack';
-import { deliver, eventually, pay, placeOrder, shipInWms, waitForStep } from './orderFlow';
+import { deliver, eventsAbout, eventually, pay, placeOrder, shipInWms, waitForStep } from './orderFlow';
 import { payOut, payoutEvents, sweptTransactions } from './payoutFlow';
 import { startWorkflowStack, type WorkflowStack } from './workflowStack';
 
@@ -49,16 +48,6 @@ describe('books in three currencies: a USD-settled account selling in EUR, GBP a
     });
   }
 
-  async function eventsAbout(ids: string[], types: string[]): Promise<Stripe.Event[]> {
-    const events: Stripe.Event[] = [];
-    for await (const event of stack.stripe.events.list({ limit: 100 })) {
-      const o = event.data.object as { id?: string; payment_intent?: string };
-      if (types.includes(event.type) && (ids.includes(o.id ?? '') || ids.includes(o.payment_intent ?? '')))
-        events.push(event);
-    }
-    return events.reverse();
-  }
-
   async function soldAndShipped(currency: string, price: number, shipping: number) {
     const order = await placeOrder(stack, {
       order_currency_code: currency,
@@ -72,7 +61,11 @@ describe('books in three currencies: a USD-settled account selling in EUR, GBP a
       items: [{ sku: 'LAMP-1', name: 'Lamp', qty_ordered: 1, price, row_total: price, product_type: 'simple' }],
     });
     const pi = await pay(stack, order, 'pm_card_visa');
-    await deliver(env.client, taskQueue, await eventsAbout([pi.id], ['payment_intent.succeeded', 'charge.succeeded']));
+    await deliver(
+      env.client,
+      taskQueue,
+      await eventsAbout(stack, pi.id, ['payment_intent.succeeded', 'charge.succeeded']),
+    );
     const handle = env.client.workflow.getHandle(`order:${order.increment_id}`);
     await waitForStep(handle, 'awaiting_shipment');
     await handle.signal('shipment', await shipInWms(stack, order.increment_id));
@@ -102,10 +95,7 @@ describe('books in three currencies: a USD-settled account selling in EUR, GBP a
     await deliver(
       env.client,
       taskQueue,
-      await eventsAbout(
-        [refund.id, jpy.pi.latest_charge as string],
-        ['refund.created', 'refund.updated', 'charge.refunded'],
-      ),
+      await eventsAbout(stack, jpy.pi.id, ['refund.created', 'refund.updated', 'charge.refunded']),
     );
     const refundRun = env.client.workflow.getHandle(`refund:${refund.id}`);
     await eventually('the refund run to end', async () =>

@@ -5,13 +5,14 @@ import { magentoDateTime } from '../../domain/magento';
 import { fromMinor, toMinor } from '../../domain/money';
 import type { CreditMemoRefundOutcome } from '../../workflows/magentoCreditMemoRefund';
 import type { CreditMemoSyncStatus } from '../../workflows/magentoCreditMemoSync';
-import type { DisputeOutcome, DisputeStatus } from '../../workflows/dispute';
+import type { DisputeStatus } from '../../workflows/dispute';
 import type { OrderOutcome, OrderStatus } from '../../messages/order';
 import type { RefundOutcome } from '../../workflows/refund';
 import type { SubscriptionStatus } from '../../workflows/subscription';
 import type { ProductStack } from '../harness/productStack';
 import { recordHistories } from '../harness/recordHistories';
-import { deliver, eventually, shipInWms, waitForStep } from './orderFlow';
+import { closeDispute, openDispute } from './disputeFlow';
+import { deliver, eventsAbout, eventually, shipInWms, waitForStep } from './orderFlow';
 import { startWorkflowStack, type WorkflowStack } from './workflowStack';
 
 jest.setTimeout(300_000);
@@ -94,6 +95,17 @@ describe('renewal orders: found from their payment, paid by their invoice (card,
 
   const subscriptionHandle = (id: string) => env.client.workflow.getHandle(`subscription:${id}`);
   const orderHandle = (incrementId: string) => env.client.workflow.getHandle(`order:${incrementId}`);
+
+  /** The order's submitted ERP credit notes (returns). */
+  const erpReturns = (incrementId: string) =>
+    stack.clients.erp.listDocs<{ grand_total: number }>('Sales Invoice', {
+      filters: [
+        ['po_no', '=', incrementId],
+        ['is_return', '=', 1],
+        ['docstatus', '=', 1],
+      ],
+      fields: ['grand_total'],
+    });
 
   async function renewals(subscriptionId: string, count: number): Promise<SubscriptionStatus> {
     return eventually(
@@ -199,14 +211,7 @@ describe('renewal orders: found from their payment, paid by their invoice (card,
     const memos = (await stack.clients.magento.listCreditMemos(order.entity_id)).items;
     expect(memos.map((m) => toMinor(m.grand_total ?? 0, 'USD'))).toEqual([900]);
     expect(JSON.stringify(memos[0]!.comments)).toContain(refund.id);
-    const returns = await stack.clients.erp.listDocs<{ grand_total: number }>('Sales Invoice', {
-      filters: [
-        ['po_no', '=', order.increment_id],
-        ['is_return', '=', 1],
-        ['docstatus', '=', 1],
-      ],
-      fields: ['grand_total'],
-    });
+    const returns = await erpReturns(order.increment_id);
     expect(returns.map((r) => r.grand_total)).toEqual([-fromMinor(900, 'USD')]);
     const paidBack = await stack.clients.erp.listDocs<{ paid_amount: number }>('Payment Entry', {
       filters: [
@@ -245,49 +250,23 @@ describe('renewal orders: found from their payment, paid by their invoice (card,
     const refundId = refunded.status.refund!.refundId;
     expect((await stack.stripe.refunds.retrieve(refundId)).payment_intent).toBe(paymentIntentId);
 
-    const events: Stripe.Event[] = [];
-    for await (const event of stack.stripe.events.list({ limit: 100 }))
-      if (event.type === 'refund.created' && (event.data.object as { id?: string }).id === refundId) events.push(event);
-    await deliver(env.client, taskQueue, events);
+    await deliver(env.client, taskQueue, await eventsAbout(stack, refundId, ['refund.created']));
     const outcome: RefundOutcome = await env.client.workflow.getHandle(`refund:${refundId}`).result();
     expect(outcome.outcome).toBe('recorded');
     expect(outcome.status.ids.magentoCreditMemoId).toBe(memo.entity_id);
     expect((await stack.clients.magento.listCreditMemos(order.entity_id)).items.map((m) => m.entity_id)).toEqual([
       memo.entity_id,
     ]);
-    const returns = await stack.clients.erp.listDocs<{ grand_total: number }>('Sales Invoice', {
-      filters: [
-        ['po_no', '=', order.increment_id],
-        ['is_return', '=', 1],
-        ['docstatus', '=', 1],
-      ],
-      fields: ['grand_total'],
-    });
+    const returns = await erpReturns(order.increment_id);
     expect(returns.map((r) => r.grand_total)).toEqual([-memo.grand_total]);
   });
 
   it('records a dispute of a renewal: a comment on its order, the withdrawal and fee journaled, and a lost one as a chargeback', async () => {
     const { order, paymentIntentId } = await renewedByCard(3_100);
     expect((await shipRenewal(order.increment_id)).outcome).toBe('completed');
-    const charge = (await stack.stripe.paymentIntents.retrieve(paymentIntentId)).latest_charge as string;
-    const opened = await axios.post(`${stack.urls.stripe}/__sandbox/charges/${charge}/dispute`, {
-      reason: 'fraudulent',
-    });
-    const disputeId = opened.data.id as string;
-    const disputeEvents = async (types?: string[]) => {
-      const events: Stripe.Event[] = [];
-      for await (const event of stack.stripe.events.list({ limit: 100 }))
-        if ((event.data.object as { id?: string }).id === disputeId && (!types || types.includes(event.type)))
-          events.push(event);
-      return events.reverse();
-    };
-    await deliver(env.client, taskQueue, await disputeEvents());
-    const handle = env.client.workflow.getHandle(`dispute:${disputeId}`);
-    const waiting = await eventually('the dispute run waiting for the outcome', async () => {
-      const status = await handle.query<DisputeStatus>('status');
-      if (status.syncState === 'needs_review') throw new Error(`dispute parked: ${status.reviewReason}`);
-      return status.step === 'awaiting_outcome' ? status : undefined;
-    });
+    const delivery = { stack, client: env.client, taskQueue };
+    const disputeId = await openDispute(delivery, await stack.stripe.paymentIntents.retrieve(paymentIntentId));
+    const waiting = await env.client.workflow.getHandle(`dispute:${disputeId}`).query<DisputeStatus>('status');
     expect(waiting.incrementId).toBe(order.increment_id);
     const dispute = await stack.stripe.disputes.retrieve(disputeId);
     expect(Object.keys(waiting.journalEntries)).toEqual(dispute.balance_transactions.map((t) => t.id));
@@ -303,9 +282,7 @@ describe('renewal orders: found from their payment, paid by their invoice (card,
       (await stack.clients.magento.getOrder(order.entity_id)).status_histories?.map((h) => h.comment ?? '') ?? [];
     expect(comments.some((c) => c.includes(`Disputed in Stripe (fraudulent): ${disputeId}`))).toBe(true);
 
-    await axios.post(`${stack.urls.stripe}/__sandbox/disputes/${disputeId}/close`, { status: 'lost' });
-    await deliver(env.client, taskQueue, await disputeEvents(['charge.dispute.closed']));
-    const outcome: DisputeOutcome = await handle.result();
+    const outcome = await closeDispute(delivery, disputeId, 'lost');
     expect(outcome.outcome).toBe('lost');
     const memos = (await stack.clients.magento.listCreditMemos(order.entity_id)).items;
     expect(memos.map((m) => toMinor(m.grand_total ?? 0, 'USD'))).toEqual([3_100]);

@@ -145,7 +145,7 @@ export const paymentEntry: DocTypeDefinition = {
       allocatedMinor += rowMinor;
       Object.assign(row, {
         allocated_amount: fromMinorUnits(rowMinor, company),
-        total_amount: target.doctype === 'Sales Invoice' ? target.base_grand_total : target.base_grand_total,
+        total_amount: target.base_grand_total,
         outstanding_amount: fromMinorUnits(outstandingMinor, company),
         due_date: target.due_date ?? target.delivery_date,
         exchange_rate: 1,

@@ -397,13 +397,8 @@ export function markUncollectible(ctx: Ctx, invoice: Invoice, at: number): Invoi
   return invoice;
 }
 
-/** Voids an open or uncollectible invoice (`invoice.voided`); its unpaid PaymentIntent is canceled. */
-export function voidInvoice(ctx: Ctx, invoice: Invoice, at: number): Invoice {
-  if (invoice.status !== 'open' && invoice.status !== 'uncollectible') {
-    throw invalidRequest(`You can only void an open or uncollectible invoice; this one is ${invoice.status}.`, {
-      code: 'invoice_not_editable',
-    });
-  }
+/** An invoice settled without its payment attempt: the unpaid PaymentIntent is canceled, and its open InvoicePayments. */
+function cancelOpenAttempt(ctx: Ctx, invoice: Invoice, at: number): void {
   const intent = invoice.payment_intent ? ctx.state.paymentIntents[invoice.payment_intent] : undefined;
   if (intent && ['requires_payment_method', 'requires_confirmation', 'requires_action'].includes(intent.status))
     cancelPaymentIntent(ctx, intent, null);
@@ -413,6 +408,16 @@ export function voidInvoice(ctx: Ctx, invoice: Invoice, at: number): Invoice {
       payment.status_transitions.canceled_at = at;
     }
   }
+}
+
+/** Voids an open or uncollectible invoice (`invoice.voided`); its unpaid PaymentIntent is canceled. */
+export function voidInvoice(ctx: Ctx, invoice: Invoice, at: number): Invoice {
+  if (invoice.status !== 'open' && invoice.status !== 'uncollectible') {
+    throw invalidRequest(`You can only void an open or uncollectible invoice; this one is ${invoice.status}.`, {
+      code: 'invoice_not_editable',
+    });
+  }
+  cancelOpenAttempt(ctx, invoice, at);
   invoice.status = 'void';
   invoice.next_payment_attempt = null;
   invoice.status_transitions.voided_at = at;
@@ -467,15 +472,7 @@ export function payOutOfBand(ctx: Ctx, invoice: Invoice, at: number): Invoice {
   if (invoice.status === 'draft') finalizeInvoice(ctx, invoice, at);
   if (invoice.status !== 'open' && invoice.status !== 'uncollectible')
     throw invalidRequest(`Invoice is already ${invoice.status}.`, { code: 'invoice_not_open' });
-  const intent = invoice.payment_intent ? ctx.state.paymentIntents[invoice.payment_intent] : undefined;
-  if (intent && ['requires_payment_method', 'requires_confirmation', 'requires_action'].includes(intent.status))
-    cancelPaymentIntent(ctx, intent, null);
-  for (const payment of invoice.payments?.data ?? []) {
-    if (payment.status === 'open') {
-      payment.status = 'canceled';
-      payment.status_transitions.canceled_at = at;
-    }
-  }
+  cancelOpenAttempt(ctx, invoice, at);
   invoice.amount_paid_off_stripe = (invoice.amount_paid_off_stripe ?? 0) + invoice.amount_remaining;
   invoice.paid_out_of_band = true;
   settle(ctx, invoice, at);
