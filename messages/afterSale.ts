@@ -12,6 +12,11 @@ export interface RefundNotice {
 export interface RefundNoticeAnswer {
   /** The order's run reverses the order itself (full refund before shipment): the refund's run makes no documents. */
   handledByOrder: boolean;
+  /**
+   * The order's run books this refund itself (credit memo, ERP credit): a refund before shipment, while that run owns
+   * the order's documents. Its answer is the only writer of the refund's documents.
+   */
+  recordedByOrder?: boolean;
 }
 
 /** Sent by a refund's run to its order's run while that is open. */

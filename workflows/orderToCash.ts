@@ -16,6 +16,7 @@ import { upsertUnlessStartedWith } from './searchAttributeUpdates';
 import { makeGuestCustomer, passFraudGate, rejection } from './order/fraudGate';
 import {
   awaitDisputeBeforeFulfilment,
+  bookHandedRefunds,
   close,
   compensate,
   fulfil,
@@ -46,6 +47,7 @@ export interface OrderToCashInput {
 export async function orderToCash(input: OrderToCashInput): Promise<OrderOutcome> {
   const run = startRun(input.incrementId);
   run.reversalsBeforeFulfilment = patched('1.1:reversals-before-fulfilment');
+  run.booksRefunds = run.reversalsBeforeFulfilment && patched('1.2:order-books-refunds-before-shipment');
   // A renewal order (workflows/subscription.ts) starts already paid, by its subscription invoice's PaymentIntent.
   if (input.paymentIntentId) run.facts = { ...run.facts, paymentIntentId: input.paymentIntentId, succeeded: true };
   if (input.invoiceId) run.invoiceId = input.invoiceId;
@@ -64,6 +66,7 @@ export async function orderToCash(input: OrderToCashInput): Promise<OrderOutcome
       await invoice(run);
     }
     await orderInErp(run);
+    await bookHandedRefunds(run);
     const lost = run.reversalsBeforeFulfilment ? await awaitDisputeBeforeFulfilment(run) : undefined;
     if (lost) return await compensate(run, lost);
     await fulfil(run);
@@ -98,15 +101,21 @@ function startRun(incrementId: string): OrderRun {
     },
   });
   setHandler(shipmentSignal, (notice: ShipmentNotice) => void (run.shipped ??= notice));
-  // A full refund before shipment reverses the order here (its compensation writes the credit memo); any other
-  // refund is recorded by the refund's own run.
+  // A full refund before shipment reverses the order here. From 1.2 every refund before shipment is this run's to
+  // book (workflows/refundBooks.ts), so it alone writes the order's credit memos until the goods ship; after that, and
+  // before 1.2 for a partial refund, the refund's own run books it.
   setHandler(refundNoticeUpdate, (notice: RefundNotice) => {
-    const reverses = notice.chargeFullyRefunded && run.shipped === undefined && status.outcome === undefined;
+    const beforeShipment = run.shipped === undefined && status.outcome === undefined;
+    const reverses = notice.chargeFullyRefunded && beforeShipment;
     if (reverses) {
       run.facts = { ...run.facts, fullyRefunded: true };
       run.reversalAccepted ??= 'the payment was fully refunded in Stripe before shipment';
     }
-    return { handledByOrder: reverses };
+    if (!run.booksRefunds) return { handledByOrder: reverses };
+    // Once the reversal has written the handed refunds' memos, a straggler's own run books it.
+    if (!beforeShipment || run.refundsClosed) return { handledByOrder: false };
+    if (!run.handedRefunds.includes(notice.refundId)) run.handedRefunds.push(notice.refundId);
+    return { handledByOrder: true, recordedByOrder: true };
   });
   // A dispute before shipment holds the order until it is decided; lost, the order is reversed here (without a refund).
   setHandler(disputeNoticeUpdate, (notice: DisputeNotice) => {

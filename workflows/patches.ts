@@ -30,6 +30,14 @@ export const patches: Record<string, PatchInfo> = {
       'A payment fully refunded before the run reverses the order; a dispute opened before fulfilment holds the goods until it is decided; a reversal the run accepted wins over a shipment that arrives with it.',
     stage: 'patched',
   },
+  '1.2:order-books-refunds-before-shipment': {
+    workflowType: 'orderToCash',
+    changed:
+      'Every refund before shipment is booked by the order run (its credit memo naming it, its ERP credit), not by the ' +
+      "refund's run, so refunds racing the order's reversal never credit twice or park for money already credited; a " +
+      'full-refund reversal writes one memo per refund.',
+    stage: 'patched',
+  },
 };
 
 export const patchIdPattern = /^\d+\.\d+:[a-z0-9]+(-[a-z0-9]+)*$/;

@@ -8,6 +8,7 @@ import { systems } from './systems';
 import { magentoOrderOrPark, orderNamedBy, tagOrder } from './afterSale';
 import { defineStatusQuery, stripeEventSignal } from '../messages/runs';
 import { setSyncState, SkippedByOperator } from './reviewQueue';
+import { creditInErp as creditRefundInErp, creditMemoFor, type RefundBooker } from './refundBooks';
 import type { Tracked } from '../messages/runs';
 
 export interface RefundStatus extends Tracked {
@@ -23,10 +24,18 @@ export interface RefundStatus extends Tracked {
 export interface RefundOutcome {
   /**
    * `recorded`: credit memo and ERP credit note and payment made (or found); `reversed_by_order`: a full refund before
-   * shipment, which the order's own run reverses; `order_reversal`: the order run's own refund, documented by it;
+   * shipment, which the order's own run reverses; `recorded_by_order`: a partial refund before shipment, which the
+   * order's run books (workflows/refundBooks.ts), as it owns the order's documents until it ships; `order_reversal`: the order run's own refund, documented by it;
    * `failed_in_stripe`: the refund failed and an operator closed the case; `not_for_us`: a subscription's refund.
    */
-  outcome: 'recorded' | 'reversed_by_order' | 'order_reversal' | 'failed_in_stripe' | 'not_for_us' | 'skipped';
+  outcome:
+    | 'recorded'
+    | 'reversed_by_order'
+    | 'recorded_by_order'
+    | 'order_reversal'
+    | 'failed_in_stripe'
+    | 'not_for_us'
+    | 'skipped';
   reason?: string;
   status: RefundStatus;
 }
@@ -100,6 +109,13 @@ export async function refund(input: { refundId: string }): Promise<RefundOutcome
         },
       }),
     );
+    if (told.recordedByOrder)
+      return end(
+        run,
+        'recorded_by_order',
+        'completed',
+        `a refund before shipment: order ${run.incrementId}'s run writes its credit memo and ERP documents`,
+      );
     if (told.handledByOrder)
       return end(
         run,
@@ -162,96 +178,23 @@ async function awaitSettled(run: RefundRun): Promise<void> {
   run.status.refund = run.refund;
 }
 
-/** Magento: an offline credit memo for exactly the refund (found again, not made twice, on a redelivery or re-run). */
+/** Magento: the refund's credit memo, on the order Magento has now. */
 async function creditMemo(run: RefundRun): Promise<void> {
   const order = await magentoOrderOrPark(run.review, run.incrementId, `Stripe refund ${run.refund.refundId}`);
   run.status.ids.magentoEntityId = order.entityId;
-  const { refundId, amountMinor, currency, reason, magentoCreditMemoId } = run.refund;
-  const memo = await run.review.step(() =>
-    magento.creditMemoForRefund({
-      entityId: order.entityId,
-      refundId,
-      amountMinor,
-      currency,
-      ...(magentoCreditMemoId ? { magentoCreditMemoId } : {}),
-      ...(reason ? { reason } : {}),
-      returnToStock: run.settings.refunds.returnToStock,
-    }),
-  );
-  run.status.ids.magentoCreditMemoId = memo.creditMemoId;
+  run.status.ids.magentoCreditMemoId = await creditMemoFor(booker(run), order.entityId, run.refund);
   reached(run, 'credit_memo');
 }
 
-/**
- * ERP: a credit note against the order's Sales Invoice and a payment paying the customer back, both equal to the
- * refund. Before the order is invoiced there, its Sales Order is amended instead (the invoice is later made from the
- * amendment) and the payment stays unallocated. An order reversed in the ERP (its Sales Order cancelled) or never
- * booked there has nothing to credit.
- */
+/** ERP: the refund's credit note and payment, or the Sales Order amended (workflows/refundBooks.ts). */
 async function creditInErp(run: RefundRun): Promise<void> {
-  const { refundId, amountMinor, currency, reason } = run.refund;
-  const date = run.refund.createdAt.slice(0, 10);
-  const { bankAccount: paidFrom, company } = run.settings.erp;
-  const docs = await run.review.step(() => erp.erpDocsOfOrder(run.incrementId));
-  if (docs.salesInvoice) return creditNote(docs.salesInvoice, docs.customer!);
-  if (!docs.salesOrder || docs.salesOrderCancelled) {
-    run.status.ids.erp = docs.salesOrder
-      ? `Sales Order ${docs.salesOrder} cancelled: nothing to credit`
-      : 'no ERP order: nothing to credit';
-    return;
-  }
-  const amended = await run.review.step(() =>
-    erp.amendErpSalesOrderForRefund({ poNo: run.incrementId, refundId, amountMinor }),
-  );
-  if (amended.outcome === 'invoiced') return creditNote(amended.salesInvoice, amended.customer);
-  if (amended.outcome === 'nothing_to_amend') {
-    run.status.ids.erp = `${amended.reason}: nothing to credit`;
-    return;
-  }
-  run.status.ids.erpSalesOrder = amended.salesOrder;
-  const payment = await run.review.step(() =>
-    erp.createErpRefundPayment({
-      poNo: run.incrementId,
-      customer: amended.customer,
-      company,
-      amountMinor,
-      currency,
-      referenceNo: refundId,
-      date,
-      paidFrom,
-      ...(run.refund.settlement ? { settlement: run.refund.settlement } : {}),
-    }),
-  );
-  run.status.ids.erpRefundPayment = payment.name;
-  reached(run, 'erp_order_amended');
+  const { step, ...ids } = await creditRefundInErp(booker(run), run.refund);
+  Object.assign(run.status.ids, ids);
+  if (step !== 'nothing_to_credit') reached(run, step);
+}
 
-  async function creditNote(salesInvoice: string, customer: string): Promise<void> {
-    const note = await run.review.step(() =>
-      erp.createErpCreditNote({
-        salesInvoice,
-        referenceNo: refundId,
-        amountMinor,
-        date,
-        reason: reason ?? 'refunded in Stripe',
-      }),
-    );
-    run.status.ids.erpCreditNote = note.name;
-    const payment = await run.review.step(() =>
-      erp.createErpRefundPayment({
-        creditNote: note.name,
-        customer,
-        company,
-        amountMinor,
-        currency,
-        referenceNo: refundId,
-        date,
-        paidFrom,
-        ...(run.refund.settlement ? { settlement: run.refund.settlement } : {}),
-      }),
-    );
-    run.status.ids.erpRefundPayment = payment.name;
-    reached(run, 'erp_credited');
-  }
+function booker(run: RefundRun): RefundBooker {
+  return { review: run.review, incrementId: run.incrementId, settings: run.settings, magento, erp };
 }
 
 /**

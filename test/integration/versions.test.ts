@@ -39,7 +39,7 @@ describe('npm run ops -- versions: the open runs per workflow type, per patch an
       {
         TEMPORAL_NAMESPACE: namespace,
         TEMPORAL_TASK_QUEUE: taskQueue,
-        BUILD_ID: '1.1.0+versions-test',
+        BUILD_ID: '1.2.0+versions-test',
         DATA_DIR: dataDir,
         LOG_LEVEL: 'warn',
         WORKER_METRICS_PORT: '0',
@@ -119,8 +119,16 @@ describe('npm run ops -- versions: the open runs per workflow type, per patch an
             changed: patches['1.1:reversals-before-fulfilment']!.changed,
             advice: 'no open run lacks it: may move to deprecatePatch',
           },
+          {
+            id: '1.2:order-books-refunds-before-shipment',
+            withPatch: 1,
+            withoutPatch: 0,
+            stage: 'patched',
+            changed: patches['1.2:order-books-refunds-before-shipment']!.changed,
+            advice: 'no open run lacks it: may move to deprecatePatch',
+          },
         ],
-        builds: { '1.1.0+versions-test': 1 },
+        builds: { '1.2.0+versions-test': 1 },
       },
       {
         workflowType: 'patchProbe',
@@ -169,7 +177,8 @@ describe('npm run ops -- versions: the open runs per workflow type, per patch an
       expect.arrayContaining([
         'orderToCash: 1 open run(s)',
         '  patch 1.1:reversals-before-fulfilment (patched): 1 with, 0 without; no open run lacks it: may move to deprecatePatch',
-        '  build 1.1.0+versions-test: 1',
+        '  patch 1.2:order-books-refunds-before-shipment (patched): 1 with, 0 without; no open run lacks it: may move to deprecatePatch',
+        '  build 1.2.0+versions-test: 1',
         'patchProbe: 1 open run(s)',
         '  patch 0.9:probe-branch (not registered): 1 with, 0 without; a patch the code no longer lists: its runs need a worker of an older build',
         '  build 0.9.0+old: 1',

@@ -4,44 +4,20 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type Stripe from 'stripe';
 import { fromMinor, toMinor } from '../../domain/money';
 import type { MagentoOrder } from '../../domain/magento';
-import type { OrderOutcome } from '../../messages/order';
+import type { OrderOutcome, OrderStatus } from '../../messages/order';
 import type { RefundOutcome } from '../../workflows/refund';
 import { erpBooks, readErpDocuments } from '../../integrations/erp/orderDocuments';
 import { orderLedger } from '../../domain/orderLedger';
 import type { ProductStack } from '../harness/productStack';
 import { recordHistories } from '../harness/recordHistories';
 import { deliver, eventually, pay, placeOrder, shipInWms, waitForStep } from './orderFlow';
+import { basketOrder, type BasketCurrency } from './baskets';
 import { startWorkflowStack, type WorkflowStack } from './workflowStack';
 
 jest.setTimeout(180_000);
 
-/** The same basket in three currencies: 2 mugs, a T-shirt and shipping, amounts in each currency's own decimals. */
-const baskets = {
-  USD: { mug: 10, tee: 25, shipping: 5, refunds: [1000, 1234] },
-  JPY: { mug: 1000, tee: 2500, shipping: 500, refunds: [1000, 700] },
-  KWD: { mug: 2.5, tee: 6.25, shipping: 1.25, refunds: [2500, 1230] },
-} as const;
-
-type Currency = keyof typeof baskets;
-
-function basketOrder(currency: Currency): Record<string, unknown> {
-  const { mug, tee, shipping } = baskets[currency];
-  const subtotal = 2 * mug + tee;
-  return {
-    order_currency_code: currency,
-    base_currency_code: currency,
-    subtotal,
-    shipping_amount: shipping,
-    tax_amount: 0,
-    discount_amount: 0,
-    grand_total: subtotal + shipping,
-    base_grand_total: subtotal + shipping,
-    items: [
-      { sku: 'MUG-1', name: 'Mug', qty_ordered: 2, price: mug, row_total: 2 * mug, product_type: 'simple' },
-      { sku: 'TEE-1', name: 'T-shirt', qty_ordered: 1, price: tee, row_total: tee, product_type: 'simple' },
-    ],
-  };
-}
+/** Two partial refunds of the basket in each currency (test/workflows/baskets.ts), in minor units. */
+const partialRefunds = { USD: [1000, 1234], JPY: [1000, 700], KWD: [2500, 1230] } as const;
 
 describe('refunds after the sale: one run per Stripe refund, one credit memo each, and the order never starts again', () => {
   let ws: WorkflowStack;
@@ -91,7 +67,7 @@ describe('refunds after the sale: one run per Stripe refund, one credit memo eac
   }
 
   async function completedOrder(
-    currency: Currency,
+    currency: BasketCurrency,
   ): Promise<{ order: MagentoOrder; pi: Stripe.PaymentIntent; runId: string }> {
     const order = await placeOrder(stack, basketOrder(currency));
     const pi = await pay(stack, order, 'pm_card_visa');
@@ -145,6 +121,15 @@ describe('refunds after the sale: one run per Stripe refund, one credit memo eac
     return { refund, outcome, events };
   }
 
+  /** The order run's books of a refund it took over before shipment (patch 1.2): its memo and ERP credit, once made. */
+  async function bookedByOrder(incrementId: string, refundId: string): Promise<OrderStatus> {
+    return eventually(`order ${incrementId} to book ${refundId}`, async () => {
+      const status = await orderHandle(incrementId).query<OrderStatus>('status');
+      if (status.syncState === 'needs_review') throw new Error(`order parked: ${status.reviewReason}`);
+      return status.ids[`refund:${refundId}:erpRefundPayment`] !== undefined ? status : undefined;
+    });
+  }
+
   async function erpReturns(incrementId: string) {
     return stack.clients.erp.listDocs<{ name: string; grand_total: number; remarks?: string }>('Sales Invoice', {
       filters: [
@@ -162,7 +147,7 @@ describe('refunds after the sale: one run per Stripe refund, one credit memo eac
     async (currency) => {
       const { order, pi, runId } = await completedOrder(currency);
       const paidMinor = toMinor(order.grand_total, currency);
-      const [first, second] = baskets[currency].refunds;
+      const [first, second] = partialRefunds[currency];
       const refunds = [await refundInStripe(pi, first), await refundInStripe(pi, second), await refundInStripe(pi)];
       if (currency === 'USD') recorded.push({ name: 'refund-recorded', workflowId: `refund:${refunds[0]!.refund.id}` });
       expect(refunds.map((r) => r.refund.amount)).toEqual([first, second, paidMinor - first - second]);
@@ -294,7 +279,7 @@ describe('refunds after the sale: one run per Stripe refund, one credit memo eac
     await deliver(env.client, taskQueue, await paymentEvents(pi.id));
     await waitForStep(orderHandle(order.increment_id), 'awaiting_shipment');
     const { refund, outcome } = await refundInStripe(pi);
-    expect(outcome.outcome).toBe('reversed_by_order');
+    expect(outcome.outcome).toBe('recorded_by_order');
     const reversed: OrderOutcome = await orderHandle(order.increment_id).result();
     expect(reversed.outcome).toBe('compensated');
     recorded.push({ name: 'order-refunded-before-shipment', workflowId: `order:${order.increment_id}` });
@@ -304,6 +289,7 @@ describe('refunds after the sale: one run per Stripe refund, one credit memo eac
     const memos = (await stack.clients.magento.listCreditMemos(order.entity_id)).items;
     expect(memos).toHaveLength(1);
     expect(toMinor(memos[0]!.grand_total ?? 0, 'USD')).toBe(5000);
+    expect(JSON.stringify(memos[0]!.comments)).toContain(refund.id);
   });
 
   async function erpSalesOrders(incrementId: string) {
@@ -341,10 +327,10 @@ describe('refunds after the sale: one run per Stripe refund, one credit memo eac
     await waitForStep(orderHandle(order.increment_id), 'awaiting_shipment');
     const { refund, outcome } = await refundInStripe(pi, 2000);
     recorded.push({ name: 'refund-before-invoice', workflowId: `refund:${refund.id}` });
-    expect(outcome).toMatchObject({
-      outcome: 'recorded',
-      status: { step: 'recorded', timestamps: { erp_order_amended: expect.any(String) } },
-    });
+    // Before shipment the order's run books the refund (patch 1.2): the refund's run hands it over.
+    expect(outcome.outcome).toBe('recorded_by_order');
+    const booked = await bookedByOrder(order.increment_id, refund.id);
+    expect(booked.ids[`refund:${refund.id}:erpSalesOrder`]).toBeDefined();
     const memos = (await stack.clients.magento.listCreditMemos(order.entity_id)).items;
     expect(memos.map((m) => m.grand_total)).toEqual([20]);
     const [original, amendment] = await erpSalesOrders(order.increment_id);
@@ -366,7 +352,7 @@ describe('refunds after the sale: one run per Stripe refund, one credit memo eac
       (await refundEvents(pi.latest_charge as string, refund.id)).map((e) => ({ ...e, id: `${e.id}_again` })),
     );
     expect(((await env.client.workflow.getHandle(`refund:${refund.id}`).result()) as RefundOutcome).outcome).toBe(
-      'recorded',
+      'recorded_by_order',
     );
     expect(await erpSalesOrders(order.increment_id)).toHaveLength(2);
 
@@ -427,7 +413,9 @@ describe('refunds after the sale: one run per Stripe refund, one credit memo eac
     await waitForStep(orderHandle(order.increment_id), 'awaiting_shipment');
     const first = await refundInStripe(pi, 2500);
     const second = await refundInStripe(pi, 1230);
-    expect([first.outcome.outcome, second.outcome.outcome]).toEqual(['recorded', 'recorded']);
+    expect([first.outcome.outcome, second.outcome.outcome]).toEqual(['recorded_by_order', 'recorded_by_order']);
+    await bookedByOrder(order.increment_id, first.refund.id);
+    await bookedByOrder(order.increment_id, second.refund.id);
     const chain = await erpSalesOrders(order.increment_id);
     expect(chain.map((so) => [so.docstatus, toMinor(so.grand_total, 'KWD')])).toEqual([
       [2, 12500],
@@ -438,7 +426,7 @@ describe('refunds after the sale: one run per Stripe refund, one credit memo eac
 
     const rest = await refundInStripe(pi);
     expect(rest.refund.amount).toBe(8770);
-    expect(rest.outcome.outcome).toBe('reversed_by_order');
+    expect(rest.outcome.outcome).toBe('recorded_by_order');
     expect(((await orderHandle(order.increment_id).result()) as OrderOutcome).outcome).toBe('compensated');
     expect((await erpSalesOrders(order.increment_id)).every((so) => so.docstatus === 2)).toBe(true);
     const payments = await erpPayments(order.increment_id, [first.refund.id, second.refund.id]);

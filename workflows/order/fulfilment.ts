@@ -9,8 +9,9 @@ import {
 } from '../../domain/fulfilment';
 import { formatMoney } from '../../domain/money';
 import { BusinessRefused, setSyncState, SkippedByOperator } from '../reviewQueue';
+import { creditInErp, creditMemoFor } from '../refundBooks';
 import { rejection, reopenFraudGate } from './fraudGate';
-import { type Ended, OrderRun, dateOf, day, end, erp, magento, notifyOnce, reached, today, wms } from './run';
+import { type Ended, OrderRun, dateOf, day, end, erp, magento, notifyOnce, reached, stripe, today, wms } from './run';
 
 // ── 3. Invoice, ERP, fulfilment ─────────────────────────────────────────────────────────────────────
 
@@ -30,15 +31,18 @@ export async function invoice(run: OrderRun): Promise<void> {
   reached(run, 'invoiced');
   run.compensations.unshift({
     name: 'credit memo',
-    undo: () =>
-      magento.creditMagentoOrder({
-        entityId: order.entityId,
-        key: 'creditmemo_compensation',
-        notifyCustomer: true,
-        comment: run.facts.disputeLost
-          ? 'Chargeback: the Stripe dispute was lost before shipment; order reversed.'
-          : 'Refunded in Stripe: order reversed.',
-      }),
+    undo: async () =>
+      // From 1.2 a full refund's reversal has one memo per refund (bookHandedRefunds, or the refund's own run): no rest.
+      run.booksRefunds && run.facts.fullyRefunded && !run.facts.disputeLost
+        ? undefined
+        : magento.creditMagentoOrder({
+            entityId: order.entityId,
+            key: 'creditmemo_compensation',
+            notifyCustomer: true,
+            comment: run.facts.disputeLost
+              ? 'Chargeback: the Stripe dispute was lost before shipment; order reversed.'
+              : 'Refunded in Stripe: order reversed.',
+          }),
   });
 }
 
@@ -62,6 +66,41 @@ export async function orderInErp(run: OrderRun): Promise<void> {
     name: 'cancel ERP sales order',
     undo: () => erp.cancelErpSalesOrder(incrementId),
   });
+}
+
+/**
+ * The refunds handed over before shipment (patch `1.2:order-books-refunds-before-shipment`), each booked once, in the
+ * order they came: its Magento credit memo once the order is invoiced there, then (unless the order is being reversed,
+ * which cancels the ERP order) its ERP credit once the Sales Order exists (workflows/refundBooks.ts).
+ */
+export async function bookHandedRefunds(run: OrderRun, options: { erp: boolean } = { erp: true }): Promise<void> {
+  const books = { review: run.review, incrementId: run.incrementId, settings: run.settings, magento, erp };
+  for (const refundId of run.handedRefunds) {
+    const memoDue = !run.refundMemos.has(refundId) && run.status.ids.magentoInvoiceId !== undefined;
+    const erpDue = options.erp && !run.refundsInErp.has(refundId) && run.status.ids.erpSalesOrder !== undefined;
+    if (!memoDue && !erpDue) continue;
+    const refund = await run.review.step(() => stripe.getRefund(refundId));
+    if (memoDue) {
+      run.status.ids[`refund:${refundId}:magentoCreditMemoId`] = await creditMemoFor(books, run.order.entityId, refund);
+      run.refundMemos.add(refundId);
+    }
+    if (erpDue) {
+      const credit = await creditInErp(books, refund);
+      for (const [key, value] of Object.entries(credit))
+        if (key !== 'step') run.status.ids[`refund:${refundId}:${key}`] = value;
+      if (credit.step === 'erp_order_amended') run.status.ids.erpSalesOrder = credit.erpSalesOrder;
+      run.refundsInErp.add(refundId);
+    }
+  }
+}
+
+/** Handed refunds not yet booked as far as the run has come. */
+function refundsToBook(run: OrderRun): boolean {
+  return run.handedRefunds.some(
+    (id) =>
+      (!run.refundMemos.has(id) && run.status.ids.magentoInvoiceId !== undefined) ||
+      (!run.refundsInErp.has(id) && run.status.ids.erpSalesOrder !== undefined),
+  );
 }
 
 /** WMS fulfilment order; the warehouse refusing the goods (out of stock, undeliverable) reverses the order. */
@@ -109,12 +148,21 @@ export async function waitForShipment(run: OrderRun): Promise<string | undefined
     if (
       await condition(
         () =>
-          run.shipped !== undefined || run.facts.fullyRefunded || run.facts.disputeLost || lateFlag() || disputeNews(),
+          run.shipped !== undefined ||
+          run.facts.fullyRefunded ||
+          run.facts.disputeLost ||
+          lateFlag() ||
+          disputeNews() ||
+          refundsToBook(run),
         nextCheck,
       )
     ) {
       const reversal = await accepted();
       if (reversal) return reversal;
+      if (refundsToBook(run)) {
+        await bookHandedRefunds(run);
+        continue;
+      }
       if (run.shipped !== undefined) break;
       if (run.facts.fullyRefunded) return 'the payment was fully refunded in Stripe before shipment';
       if (run.facts.disputeLost) {
@@ -153,6 +201,8 @@ export async function waitForShipment(run: OrderRun): Promise<string | undefined
     notices += 1;
   }
   reached(run, 'shipped');
+  // Refunds handed over before the shipment came are booked before the ERP invoice is made from the Sales Order.
+  await bookHandedRefunds(run);
   if (run.disputeHeld) {
     // Shipped while disputed: the Magento order stays held (no shipment, no ERP invoice) until Stripe decides.
     await condition(() => run.dispute?.status !== 'opened');
@@ -252,6 +302,14 @@ export async function close(run: OrderRun): Promise<void> {
 /** Runs the registered undos in reverse order of the steps; an undo an operator skips is noted and the rest still run. */
 export async function compensate(run: OrderRun, reason: string): Promise<Ended> {
   reached(run, 'compensating');
+  if (run.booksRefunds) {
+    // The handed refunds' memos; the ERP order's cancel below takes their ERP credit with it.
+    await bookHandedRefunds(run, { erp: false });
+    run.refundsClosed = true;
+    const unbooked = run.handedRefunds.filter((id) => !run.refundMemos.has(id));
+    if (unbooked.length > 0)
+      run.status.ids.refundsWithoutMemo = `${unbooked.join(', ')}: the order was never invoiced in Magento`;
+  }
   for (const { name, undo } of run.compensations) {
     await run.review.step(undo).catch((err) => {
       if (!(err instanceof SkippedByOperator)) throw err;

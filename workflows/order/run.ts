@@ -45,6 +45,15 @@ export class OrderRun {
   reversalsBeforeFulfilment = false;
   /** A full refund or lost dispute this run told the after-sale run it would reverse: it does, whatever arrives next. */
   reversalAccepted?: string;
+  /** Patch `1.2:order-books-refunds-before-shipment`: the refunds before shipment are this run's to book. */
+  booksRefunds = false;
+  /** Refunds handed over by their runs before shipment (refund ids, in order), each booked by this run once. */
+  handedRefunds: string[] = [];
+  /** The handed refunds with their Magento credit memo, and those with their ERP credit too. */
+  refundMemos = new Set<string>();
+  refundsInErp = new Set<string>();
+  /** Set once the reversal has written the handed refunds' memos: a later refund's run books its own. */
+  refundsClosed = false;
   /** How many of Stripe's fraud flags the gate has already weighed (a later one re-opens it). */
   flagsWeighed = 0;
   compensations: Array<{ name: string; undo: () => Promise<unknown> }> = [];
