@@ -18,6 +18,7 @@ import {
   awaitDisputeBeforeFulfilment,
   bookHandedRefunds,
   close,
+  creditUncaptured,
   compensate,
   fulfil,
   invoice,
@@ -48,6 +49,7 @@ export async function orderToCash(input: OrderToCashInput): Promise<OrderOutcome
   const run = startRun(input.incrementId);
   run.reversalsBeforeFulfilment = patched('1.1:reversals-before-fulfilment');
   run.booksRefunds = run.reversalsBeforeFulfilment && patched('1.2:order-books-refunds-before-shipment');
+  run.invoicesCaptured = run.booksRefunds && patched('1.2:invoice-what-was-captured');
   // A renewal order (workflows/subscription.ts) starts already paid, by its subscription invoice's PaymentIntent.
   if (input.paymentIntentId) run.facts = { ...run.facts, paymentIntentId: input.paymentIntentId, succeeded: true };
   if (input.invoiceId) run.invoiceId = input.invoiceId;
@@ -66,6 +68,7 @@ export async function orderToCash(input: OrderToCashInput): Promise<OrderOutcome
       await invoice(run);
     }
     await orderInErp(run);
+    if (!captureAtShipment(run)) await creditUncaptured(run);
     await bookHandedRefunds(run);
     const lost = run.reversalsBeforeFulfilment ? await awaitDisputeBeforeFulfilment(run) : undefined;
     if (lost) return await compensate(run, lost);
@@ -75,6 +78,7 @@ export async function orderToCash(input: OrderToCashInput): Promise<OrderOutcome
     if (captureAtShipment(run)) {
       await capture(run);
       await invoice(run);
+      await creditUncaptured(run);
     }
     await close(run);
     return end(run, 'completed', 'completed');

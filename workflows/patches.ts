@@ -38,6 +38,13 @@ export const patches: Record<string, PatchInfo> = {
       'full-refund reversal writes one memo per refund.',
     stage: 'patched',
   },
+  '1.2:invoice-what-was-captured': {
+    workflowType: 'orderToCash',
+    changed:
+      'A payment captured for less than was authorised is invoiced at what was captured: a Magento memo for the part ' +
+      'never captured and the ERP Sales Order amended by it, so the ERP invoice and its receipt are the captured amount.',
+    stage: 'patched',
+  },
 };
 
 export const patchIdPattern = /^\d+\.\d+:[a-z0-9]+(-[a-z0-9]+)*$/;

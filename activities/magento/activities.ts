@@ -33,6 +33,11 @@ export interface RefundMemoInput {
   returnToStock: boolean;
   /** A lost dispute, not a refund: the memo says so (`refundId` is then the dispute id). */
   chargeback?: boolean;
+  /**
+   * The part of the authorisation Stripe never captured (released): the memo says so (`refundId` is then
+   * `uncaptured:<pi_…>`). No money moved; the memo brings Magento's paid total down to what was captured.
+   */
+  uncaptured?: boolean;
 }
 
 export interface RefundMemoResult {
@@ -248,7 +253,11 @@ export function createMagentoActivities(magento: MagentoClient) {
       const plan = creditMemoPlanFor(order, input.amountMinor);
       const currency = order.order_currency_code;
       const marker = commentMarker(refundMemoKey(input.refundId));
-      const what = input.chargeback ? 'Chargeback: Stripe dispute lost' : 'Refunded in Stripe';
+      const what = input.chargeback
+        ? 'Chargeback: Stripe dispute lost'
+        : input.uncaptured
+          ? 'Not captured in Stripe (the rest of the authorisation was released)'
+          : 'Refunded in Stripe';
       const comment = `${what}: ${input.refundId}, ${formatMoney(input.amountMinor, currency)}${input.reason ? ` (${input.reason})` : ''}. ${marker}`;
       const creditMemoId = Number(
         await magento.refundOffline(input.entityId, {

@@ -120,6 +120,14 @@ describe('npm run ops -- versions: the open runs per workflow type, per patch an
             advice: 'no open run lacks it: may move to deprecatePatch',
           },
           {
+            id: '1.2:invoice-what-was-captured',
+            withPatch: 1,
+            withoutPatch: 0,
+            stage: 'patched',
+            changed: patches['1.2:invoice-what-was-captured']!.changed,
+            advice: 'no open run lacks it: may move to deprecatePatch',
+          },
+          {
             id: '1.2:order-books-refunds-before-shipment',
             withPatch: 1,
             withoutPatch: 0,
@@ -177,6 +185,7 @@ describe('npm run ops -- versions: the open runs per workflow type, per patch an
       expect.arrayContaining([
         'orderToCash: 1 open run(s)',
         '  patch 1.1:reversals-before-fulfilment (patched): 1 with, 0 without; no open run lacks it: may move to deprecatePatch',
+        '  patch 1.2:invoice-what-was-captured (patched): 1 with, 0 without; no open run lacks it: may move to deprecatePatch',
         '  patch 1.2:order-books-refunds-before-shipment (patched): 1 with, 0 without; no open run lacks it: may move to deprecatePatch',
         '  build 1.2.0+versions-test: 1',
         'patchProbe: 1 open run(s)',

@@ -8,7 +8,7 @@ import {
   wmsOrderFor,
 } from '../../domain/fulfilment';
 import { formatMoney } from '../../domain/money';
-import { BusinessRefused, setSyncState, SkippedByOperator } from '../reviewQueue';
+import { BusinessRefused, permanentFailure, setSyncState, SkippedByOperator } from '../reviewQueue';
 import { creditInErp, creditMemoFor } from '../refundBooks';
 import { rejection, reopenFraudGate } from './fraudGate';
 import { type Ended, OrderRun, dateOf, day, end, erp, magento, notifyOnce, reached, stripe, today, wms } from './run';
@@ -92,6 +92,39 @@ export async function bookHandedRefunds(run: OrderRun, options: { erp: boolean }
       run.refundsInErp.add(refundId);
     }
   }
+}
+
+/**
+ * Patch `1.2:invoice-what-was-captured`: a payment captured for less than was authorised (the merchant captured part
+ * in Stripe) is invoiced at what was captured. Magento gets an offline credit memo for the part never captured, and
+ * the ERP Sales Order is amended by it, so the ERP invoice (made from the amendment) and its receipt are both the
+ * captured amount. No money moved for that part: nothing is paid back.
+ */
+export async function creditUncaptured(run: OrderRun): Promise<void> {
+  const { capturedMinor, amountMinor, paymentIntentId, currency } = run.payment;
+  if (!run.invoicesCaptured || capturedMinor === undefined || capturedMinor >= amountMinor || !paymentIntentId) return;
+  const shortMinor = amountMinor - capturedMinor;
+  const key = `uncaptured:${paymentIntentId}`;
+  const memo = await run.review.step(() =>
+    magento.creditMemoForRefund({
+      entityId: run.order.entityId,
+      refundId: key,
+      amountMinor: shortMinor,
+      currency,
+      uncaptured: true,
+      returnToStock: false,
+    }),
+  );
+  run.status.ids.magentoUncapturedMemoId = memo.creditMemoId;
+  const amended = await run.review.step(() =>
+    erp.amendErpSalesOrderForRefund({ poNo: run.incrementId, refundId: key, amountMinor: shortMinor }),
+  );
+  if (amended.outcome === 'amended') run.status.ids.erpSalesOrder = amended.salesOrder;
+  else
+    throw permanentFailure(
+      `order ${run.incrementId}: ${formatMoney(shortMinor, currency)} of the authorisation was never captured, but the ` +
+        `ERP Sales Order cannot be amended by it (${amended.outcome === 'invoiced' ? `already invoiced as ${amended.salesInvoice}` : amended.reason})`,
+    );
 }
 
 /** Handed refunds not yet booked as far as the run has come. */

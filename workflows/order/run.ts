@@ -47,6 +47,8 @@ export class OrderRun {
   reversalAccepted?: string;
   /** Patch `1.2:order-books-refunds-before-shipment`: the refunds before shipment are this run's to book. */
   booksRefunds = false;
+  /** Patch `1.2:invoice-what-was-captured`: a payment captured in part is invoiced at what was captured. */
+  invoicesCaptured = false;
   /** Refunds handed over by their runs before shipment (refund ids, in order), each booked by this run once. */
   handedRefunds: string[] = [];
   /** The handed refunds with their Magento credit memo, and those with their ERP credit too. */
