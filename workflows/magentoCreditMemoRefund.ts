@@ -20,7 +20,8 @@ export interface CreditMemoRefundStatus extends Tracked {
 
 export interface CreditMemoRefundOutcome {
   /**
-   * `refunded`: refunded in Stripe now; `already_refunded`: a refund carrying the memo's id was there; `not_staff`: the
+   * `refunded`: refunded in Stripe now; `already_refunded`: a refund carrying the memo's id was there, or one made in
+   * Stripe for the memo's money that no memo recorded (`status.refund.linked`); `not_staff`: the
    * memo turned out to be the product's own or refunded online; `not_stripe`: the order was not paid through Stripe.
    */
   outcome: 'refunded' | 'already_refunded' | 'not_staff' | 'not_stripe' | 'skipped';
@@ -107,13 +108,14 @@ async function findPayment(run: MemoRun, memo: CreditMemoSnapshot): Promise<Mage
 
 async function refundInStripe(run: MemoRun, memo: CreditMemoSnapshot, payment: MagentoOrderPayment): Promise<void> {
   const { creditMemoId, grandTotalMinor: amountMinor, currency } = memo;
-  const { incrementId, paymentIntentId, chargeId } = payment;
+  const { incrementId, paymentIntentId, chargeId, refundsRecorded } = payment;
   run.status.refund = await run.review.step(() =>
     stripe.refundForCreditMemo({
       creditMemoId,
       incrementId,
       amountMinor,
       currency,
+      ...(refundsRecorded ? { refundsRecorded } : {}),
       ...(paymentIntentId ? { paymentIntentId } : {}),
       ...(chargeId ? { chargeId } : {}),
     }),

@@ -39,6 +39,7 @@ export async function creditMemoFor(books: RefundBooker, entityId: number, refun
       currency,
       ...(magentoCreditMemoId ? { magentoCreditMemoId } : {}),
       ...(reason ? { reason } : {}),
+      ...(refund.otherRefunds ? { otherRefunds: refund.otherRefunds } : {}),
       returnToStock: books.settings.refunds.returnToStock,
     }),
   );

@@ -6,6 +6,7 @@ import {
   type MagentoCreditMemo,
 } from '../../domain/magento';
 import { creditMemoPlanFor, type CreditMemoPlan } from '../../domain/creditMemo';
+import { creditMemoOrigin } from '../../domain/creditMemoSync';
 import { MappingError } from '../../domain/fulfilment';
 import { formatMoney, fromMinor, toMinor } from '../../domain/money';
 import { orderSnapshotOf, type OrderSnapshot } from '../../domain/orderSnapshot';
@@ -38,17 +39,50 @@ export interface RefundMemoInput {
    * `uncaptured:<pi_…>`). No money moved; the memo brings Magento's paid total down to what was captured.
    */
   uncaptured?: boolean;
+  /** The charge's other refunds: a memo one of them names (or made online under its id) is not this refund's. */
+  otherRefunds?: Array<{ refundId: string; magentoCreditMemoId?: string }>;
 }
 
 export interface RefundMemoResult {
   creditMemoId: number;
   created: boolean;
   grandTotalMinor: number;
-  kind?: CreditMemoPlan['kind'] | 'staff_memo';
+  /** `staff_memo`/`module_memo`: the memo was made in Magento (by staff, or online by the Stripe module), not by us. */
+  kind?: CreditMemoPlan['kind'] | 'staff_memo' | 'module_memo';
 }
 
 /** The marker a refund's credit memo carries in its comment, so a redelivery or a re-run finds it. */
 export const refundMemoKey = (refundId: string): string => `refund:${refundId}`;
+
+function memoOfRefund(
+  memos: MagentoCreditMemo[],
+  refundId: string,
+  magentoCreditMemoId?: string,
+): MagentoCreditMemo | undefined {
+  const marker = commentMarker(refundMemoKey(refundId));
+  return memos.find(
+    (m) =>
+      String(m.entity_id) === magentoCreditMemoId ||
+      (m.comments ?? []).some((c) => c.comment?.includes(marker)) ||
+      (m.transaction_id !== undefined && m.transaction_id !== null && m.transaction_id.startsWith(refundId)),
+  );
+}
+
+/**
+ * A memo made in Magento for exactly the refund's amount that nothing records yet: no marker of ours, not named by
+ * another refund of the charge (its `magento_creditmemo_id`), not made online under another refund's id.
+ */
+function unclaimedMemoFor(memos: MagentoCreditMemo[], input: RefundMemoInput): MagentoCreditMemo | undefined {
+  const others = input.otherRefunds ?? [];
+  return memos.find(
+    (m) =>
+      creditMemoOrigin(m) !== 'ours' &&
+      toMinor(m.grand_total ?? 0, input.currency) === input.amountMinor &&
+      !others.some(
+        (o) => o.magentoCreditMemoId === String(m.entity_id) || (m.transaction_id ?? '').startsWith(o.refundId),
+      ),
+  );
+}
 
 /** Magento activities. Each reads the order before it writes, so retries and duplicate events change nothing twice. */
 export function createMagentoActivities(magento: MagentoClient) {
@@ -68,17 +102,17 @@ export function createMagentoActivities(magento: MagentoClient) {
     });
   }
 
-  /** The credit memo recording a Stripe refund: the one carrying its marker, or the staff memo the refund came from. */
+  /**
+   * The credit memo recording a Stripe refund: the one carrying its marker, the staff memo the refund came from, or
+   * the memo the official Stripe module made online for it (its `transaction_id` is the refund's id).
+   */
   async function refundMemoOf(
     entityId: number,
     refundId: string,
     magentoCreditMemoId?: string,
   ): Promise<MagentoCreditMemo | undefined> {
     const memos = await magento.listCreditMemos(entityId);
-    const marker = commentMarker(refundMemoKey(refundId));
-    return memos.items.find(
-      (m) => String(m.entity_id) === magentoCreditMemoId || (m.comments ?? []).some((c) => c.comment?.includes(marker)),
-    );
+    return memoOfRefund(memos.items, refundId, magentoCreditMemoId);
   }
 
   return {
@@ -231,19 +265,41 @@ export function createMagentoActivities(magento: MagentoClient) {
      * memo's total is read back and must equal the refund.
      */
     async creditMemoForRefund(input: RefundMemoInput): Promise<RefundMemoResult> {
-      const existing = await refundMemoOf(input.entityId, input.refundId, input.magentoCreditMemoId);
+      const memos = (await magento.listCreditMemos(input.entityId)).items;
+      const existing = memoOfRefund(memos, input.refundId, input.magentoCreditMemoId);
       if (existing) {
+        const kind =
+          String(existing.entity_id) === input.magentoCreditMemoId
+            ? 'staff_memo'
+            : existing.transaction_id?.startsWith(input.refundId)
+              ? 'module_memo'
+              : undefined;
         return {
           creditMemoId: existing.entity_id,
           created: false,
           grandTotalMinor: toMinor(existing.grand_total ?? 0, input.currency),
-          ...(String(existing.entity_id) === input.magentoCreditMemoId ? { kind: 'staff_memo' as const } : {}),
+          ...(kind ? { kind } : {}),
         };
       }
       if (input.magentoCreditMemoId)
         throw new MappingError(
           `Stripe refund ${input.refundId} names Magento credit memo ${input.magentoCreditMemoId}, which order ${input.entityId} does not have`,
         );
+      const madeInMagento = !input.chargeback && !input.uncaptured ? unclaimedMemoFor(memos, input) : undefined;
+      if (madeInMagento) {
+        // Staff credited the order in Magento (or the module did, online) and the money went back in Stripe: the
+        // same money once. The memo is marked as this refund's, so the credit memo sync does not refund it again.
+        await magento.addCreditMemoComment(
+          madeInMagento.entity_id,
+          `Refunded in Stripe: ${input.refundId}, ${formatMoney(input.amountMinor, input.currency)} (this memo records it). ${commentMarker(refundMemoKey(input.refundId))}`,
+        );
+        return {
+          creditMemoId: madeInMagento.entity_id,
+          created: false,
+          grandTotalMinor: input.amountMinor,
+          kind: madeInMagento.transaction_id ? 'module_memo' : 'staff_memo',
+        };
+      }
       const order = await magento.getOrder(input.entityId);
       if (order.order_currency_code.toUpperCase() !== input.currency) {
         throw new MappingError(

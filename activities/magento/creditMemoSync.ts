@@ -22,6 +22,8 @@ export interface MagentoOrderPayment extends StripePaymentReference {
   incrementId: string;
   /** Magento's payment method code (`stripe_payments` for the official module). */
   paymentMethod?: string;
+  /** Stripe refunds the order's memos already record (our markers, the module's online refund ids). */
+  refundsRecorded?: string[];
 }
 
 const defaultPageSize = 50;
@@ -78,8 +80,16 @@ export function createCreditMemoSyncActivities(magento: MagentoClient) {
     async stripePaymentOfMagentoOrder(orderEntityId: number): Promise<MagentoOrderPayment> {
       const order = await magento.getOrder(orderEntityId);
       const invoices = await magento.listInvoices(orderEntityId);
+      const memos = await magento.listCreditMemos(orderEntityId);
+      const refundsRecorded = memos.items.flatMap((m) => [
+        ...(m.comments ?? []).flatMap((c) =>
+          [...(c.comment ?? '').matchAll(/\[o2c:refund:(re_[A-Za-z0-9]+)\]/g)].map((x) => x[1]!),
+        ),
+        ...(m.transaction_id?.startsWith('re_') ? [m.transaction_id.replace(/-.*$/, '')] : []),
+      ]);
       return {
         incrementId: order.increment_id,
+        refundsRecorded,
         ...(order.payment?.method ? { paymentMethod: order.payment.method } : {}),
         ...stripePaymentOfOrder(order, invoices.items),
       };

@@ -67,6 +67,8 @@ export interface RefundSnapshot {
   chargeRefundedMinor?: number;
   /** What the refund took out of the Stripe balance (negative), in the settlement currency. */
   settlement?: Settlement;
+  /** The charge's other refunds, with the Magento memo each came from: a memo one of them names is not this refund's. */
+  otherRefunds?: Array<{ refundId: string; magentoCreditMemoId?: string }>;
   createdAt: string;
 }
 
@@ -123,6 +125,19 @@ export function createStripeActivities(stripe: Stripe) {
     const pi = await callStripe(() => stripe.paymentIntents.retrieve(paymentIntentId));
     const { magentoOrderId, invoiceId } = await orderOfPayment(stripe, pi);
     return { magentoOrderId, invoiceId };
+  }
+
+  /** The charge's refunds other than this one, with the Magento memo each names. */
+  async function otherRefundsOf(chargeId: string, refundId: string): Promise<RefundSnapshot['otherRefunds'] & object> {
+    const others: Array<{ refundId: string; magentoCreditMemoId?: string }> = [];
+    await callStripe(async () => {
+      for await (const other of stripe.refunds.list({ charge: chargeId, limit: 100 })) {
+        if (other.id === refundId) continue;
+        const memoId = other.metadata?.magento_creditmemo_id;
+        others.push({ refundId: other.id, ...(memoId ? { magentoCreditMemoId: memoId } : {}) });
+      }
+    });
+    return others;
   }
 
   const activities = {
@@ -188,6 +203,7 @@ export function createStripeActivities(stripe: Stripe) {
       const invoiceId = renewal.unrecorded ? undefined : renewal.invoiceId;
       const memoId = refund.metadata?.magento_creditmemo_id;
       const settlement = settlementOf(refund.balance_transaction);
+      const otherRefunds = charge ? await otherRefundsOf(charge.id, refund.id) : [];
       return {
         refundId: refund.id,
         status: (refund.status ?? 'pending') as RefundSnapshot['status'],
@@ -208,6 +224,7 @@ export function createStripeActivities(stripe: Stripe) {
             }
           : {}),
         ...(settlement ? { settlement } : {}),
+        ...(otherRefunds.length > 0 ? { otherRefunds } : {}),
         createdAt: isoOf(refund.created),
       };
     },

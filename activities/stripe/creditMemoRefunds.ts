@@ -11,6 +11,8 @@ export interface CreditMemoRefundInput extends StripePaymentReference {
   incrementId: string;
   amountMinor: number;
   currency: string;
+  /** Refunds the order's Magento memos already record: none of them is this memo's money. */
+  refundsRecorded?: string[];
 }
 
 export interface CreditMemoRefund {
@@ -19,8 +21,10 @@ export interface CreditMemoRefund {
   amountMinor: number;
   currency: string;
   status: string;
-  /** False when a refund carrying the memo's id was there already. */
+  /** False when a refund carrying the memo's id was there already, or one made elsewhere for the memo's money. */
   created: boolean;
+  /** A refund made in Stripe (the Dashboard) for the memo's amount that no memo recorded: the memo records it now. */
+  linked?: boolean;
 }
 
 /** Stripe activities for refunds made in Magento. */
@@ -69,12 +73,28 @@ export function createCreditMemoRefundActivities(stripe: Stripe) {
     return { charge: paid[0]!.latest_charge as Stripe.Charge, orderNamed: incrementId };
   }
 
-  async function refundOfMemo(chargeId: string, creditMemoId: number): Promise<Stripe.Refund | undefined> {
+  /** The memo's refund: the one carrying its id, else one of its amount made elsewhere that nothing records. */
+  async function refundOfMemo(
+    chargeId: string,
+    input: CreditMemoRefundInput,
+  ): Promise<{ refund: Stripe.Refund; linked: boolean } | undefined> {
     return callStripe(async () => {
+      let unrecorded: Stripe.Refund | undefined;
       for await (const refund of stripe.refunds.list({ charge: chargeId, limit: 100 })) {
-        if (refund.metadata?.magento_creditmemo_id === String(creditMemoId)) return refund;
+        if (refund.metadata?.magento_creditmemo_id === String(input.creditMemoId)) return { refund, linked: false };
+        const recorded =
+          refund.metadata?.magento_creditmemo_id ||
+          refund.metadata?.o2c_key ||
+          input.refundsRecorded?.includes(refund.id);
+        if (
+          !recorded &&
+          refund.amount === input.amountMinor &&
+          refund.status !== 'failed' &&
+          refund.status !== 'canceled'
+        )
+          unrecorded ??= refund;
       }
-      return undefined;
+      return unrecorded && { refund: unrecorded, linked: true };
     });
   }
 
@@ -91,7 +111,8 @@ export function createCreditMemoRefundActivities(stripe: Stripe) {
     /**
      * Refunds a credit memo made in Magento, once. The payment is the one Magento records (given), else the order's one
      * succeeded PaymentIntent by Stripe's search. Looks on the charge for a refund carrying the memo's id (in any
-     * state: a failed one is its refund run's to handle) before creating one for the memo's total, with the idempotency
+     * state: a failed one is its refund run's to handle), or one of the memo's amount made elsewhere (the Dashboard)
+     * that neither names a memo nor is recorded by one (`linked`: the same money, not refunded twice), before creating one for the memo's total, with the idempotency
      * key `magento-creditmemo:<id>` and `metadata.magento_creditmemo_id`, by which the refund's own run finds the memo.
      * A payment of another order, another currency, or a memo for more than the charge has left is bad data: nothing moves.
      */
@@ -103,8 +124,9 @@ export function createCreditMemoRefundActivities(stripe: Stripe) {
           `${what}: Stripe charge ${charge.id} is the payment of order ${orderNamed}, not of order ${input.incrementId}`,
         );
       }
-      const existing = await refundOfMemo(charge.id, input.creditMemoId);
-      if (existing) return result(existing, charge.id, false);
+      const existing = await refundOfMemo(charge.id, input);
+      if (existing)
+        return { ...result(existing.refund, charge.id, false), ...(existing.linked ? { linked: true } : {}) };
 
       const currency = normalizeCurrency(charge.currency);
       if (currency !== normalizeCurrency(input.currency))

@@ -183,6 +183,82 @@ describe('refunds made in Magento: magentoCreditMemoSync on the time-skipping se
       expect((await stack.stripe.refunds.list({ payment_intent: pi.id })).data).toEqual([]);
   });
 
+  /** A Stripe refund's events, delivered; the refund's run's outcome once it ends (failing if it parks). */
+  async function refundRecorded(pi: Stripe.PaymentIntent, refundId: string): Promise<RefundOutcome> {
+    const { env, stack, taskQueue } = ws;
+    await deliver(
+      env.client,
+      taskQueue,
+      (await eventsAbout(stack, pi.id, ['refund.created'])).filter(
+        (e) => (e.data.object as Stripe.Refund).id === refundId,
+      ),
+    );
+    const handle = env.client.workflow.getHandle(`refund:${refundId}`);
+    await eventually(`refund ${refundId} to end`, async () => {
+      const status = await handle.query<{ syncState: string; reviewReason?: string }>('status');
+      if (status.syncState === 'needs_review') throw new Error(`refund parked: ${status.reviewReason}`);
+      return (await handle.describe()).status.name !== 'RUNNING' ? true : undefined;
+    });
+    return handle.result();
+  }
+
+  const memoIds = async (order: MagentoOrder) =>
+    (await ws.stack.clients.magento.listCreditMemos(order.entity_id)).items.map((m) => m.entity_id);
+
+  it('records the official module’s online refund on the memo it made (its transaction id), with no second memo', async () => {
+    const { stack } = ws;
+    const { order, pi } = await shippedOrder();
+    // The module refunds in Stripe and makes the memo online, its transaction id the refund's.
+    const refund = await stack.stripe.refunds.create({ payment_intent: pi.id, amount: 1000 });
+    const memo = await staffMemo(order.increment_id, {
+      items: [{ order_item_id: itemId(order, 'MUG-1'), qty: 1 }],
+      arguments: { shipping_amount: 0 },
+      transaction_id: refund.id,
+    });
+
+    const recorded = await refundRecorded(pi, refund.id);
+    expect(recorded.outcome).toBe('recorded');
+    expect(recorded.status.ids.magentoCreditMemoId).toBe(memo.entity_id);
+    expect(await memoIds(order)).toEqual([memo.entity_id]);
+    expect((await stack.stripe.refunds.list({ payment_intent: pi.id })).data).toHaveLength(1);
+  });
+
+  it('links a staff memo to the Dashboard refund of the same money, whichever is seen first, and refunds it once', async () => {
+    const { stack } = ws;
+    const staffThenRefund = async () => {
+      const { order, pi } = await shippedOrder();
+      const memo = await staffMemo(order.increment_id, {
+        items: [{ order_item_id: itemId(order, 'MUG-1'), qty: 1 }],
+        arguments: { shipping_amount: 0 },
+      });
+      const refund = await stack.stripe.refunds.create({ payment_intent: pi.id, amount: 1000 });
+      return { order, pi, memo, refund };
+    };
+
+    // The refund's run first: it takes the staff memo as its own, and the sync then leaves the memo alone.
+    const a = await staffThenRefund();
+    const sinceA = justBefore();
+    const recordedA = await refundRecorded(a.pi, a.refund.id);
+    expect(recordedA.status.ids.magentoCreditMemoId).toBe(a.memo.entity_id);
+    expect(await memoIds(a.order)).toEqual([a.memo.entity_id]);
+    expect((await sync({ since: sinceA })).started).not.toContain(a.memo.entity_id);
+    expect((await stack.stripe.refunds.list({ payment_intent: a.pi.id })).data.map((r) => r.id)).toEqual([a.refund.id]);
+
+    // The sync first: the memo's money was refunded already, so it links the refund instead of refunding again.
+    const b = await staffThenRefund();
+    const sinceB = justBefore();
+    await sync({ since: sinceB });
+    const linked: CreditMemoRefundOutcome = await memoRun(b.memo.entity_id).result();
+    expect(linked).toMatchObject({
+      outcome: 'already_refunded',
+      status: { refund: { refundId: b.refund.id, linked: true } },
+    });
+    const recordedB = await refundRecorded(b.pi, b.refund.id);
+    expect(recordedB.status.ids.magentoCreditMemoId).toBe(b.memo.entity_id);
+    expect(await memoIds(b.order)).toEqual([b.memo.entity_id]);
+    expect((await stack.stripe.refunds.list({ payment_intent: b.pi.id })).data.map((r) => r.id)).toEqual([b.refund.id]);
+  });
+
   it('finds the payment by Stripe’s search when Magento records none, and ends without Stripe for an order paid another way', async () => {
     const { stack } = ws;
     const since = justBefore();
