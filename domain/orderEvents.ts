@@ -76,12 +76,8 @@ export function foldPaymentEvent(facts: PaymentFacts, event: StripeEventEnvelope
       break;
     case 'charge.refunded':
       // Releasing an uncaptured authorisation shows as a refunded charge too: that is a cancellation, not a refund.
-      // Measured against what was captured (a partial capture takes less than was authorised).
-      next.fullyRefunded =
-        o.captured !== false &&
-        (o.refunded === true ||
-          (typeof o.amount === 'number' &&
-            o.amount_refunded === (typeof o.amount_captured === 'number' ? o.amount_captured : o.amount)));
+      // Stripe's own flag, not amount_refunded: after a partial capture that also counts the released rest.
+      next.fullyRefunded = o.captured !== false && o.refunded === true;
       break;
     case 'charge.dispute.created':
       next.disputeOpened = true;

@@ -55,8 +55,22 @@ export function splitReceipt(input: {
   chargeOrderMinor: number;
   /** The order's currency is not the company's: only then can the two differ by an exchange difference. */
   converted: boolean;
+  /**
+   * What refunds before the invoice already paid back on this charge, in the company currency (each at its own
+   * balance transaction): the advance left on the customer must be exactly that, so the customer's account nets to
+   * zero; converting the parts separately may differ from converting the whole by a rounding, an exchange difference.
+   */
+  paidBackBeforeInvoiceMinor?: number;
 }): ReceiptSplit {
   const { receivedMinor, outstandingMinor, invoiceOrderMinor, chargeOrderMinor } = input;
+  const paidBack = input.paidBackBeforeInvoiceMinor ?? 0;
+  if (input.converted && outstandingMinor > 0 && paidBack > 0 && invoiceOrderMinor < chargeOrderMinor) {
+    return {
+      allocatedMinor: outstandingMinor,
+      unallocatedMinor: paidBack,
+      exchangeDifferenceMinor: outstandingMinor + paidBack - receivedMinor,
+    };
+  }
   if (outstandingMinor <= 0) return { allocatedMinor: 0, unallocatedMinor: receivedMinor, exchangeDifferenceMinor: 0 };
   if (!input.converted) {
     const allocatedMinor = Math.min(outstandingMinor, receivedMinor);

@@ -148,6 +148,52 @@ export function createErpActivities(erp: ErpClient) {
   }
 
   /** A deduction row booking an exchange difference (in the company currency) to the company's gain/loss account. */
+  /** What the order's refunds before its invoice paid back (their `Pay` entries), in the company currency. */
+  async function paidBackBeforeInvoice(poNo: string, companyCurrency: string): Promise<number> {
+    const paid = await erp.listDocs<{ base_paid_amount?: number; paid_amount: number }>('Payment Entry', {
+      filters: [
+        ['payment_type', '=', 'Pay'],
+        ['docstatus', '=', 1],
+        ['remarks', 'like', `%${beforeInvoiceRemark(poNo)}%`],
+      ],
+      fields: ['paid_amount', 'base_paid_amount'],
+      limit: 0,
+    });
+    return paid.reduce((sum, p) => sum + toMinor(Number(p.base_paid_amount ?? p.paid_amount), companyCurrency), 0);
+  }
+
+  async function postJournalEntry(input: ErpJournalEntryInput): Promise<CreatedDoc> {
+    const { currency } = input;
+    const debitMinor = input.accounts.reduce((sum, row) => sum + minorUnits(row.debitMinor, 'debitMinor'), 0);
+    const creditMinor = input.accounts.reduce((sum, row) => sum + minorUnits(row.creditMinor, 'creditMinor'), 0);
+    if (debitMinor !== creditMinor) {
+      throw new MappingError(
+        `journal entry ${input.reference}: debits ${formatMoney(debitMinor, currency)} ≠ credits ` +
+          `${formatMoney(creditMinor, currency)} (difference ${formatMoney(debitMinor - creditMinor, currency)}); nothing was posted`,
+      );
+    }
+    const existing = await first('Journal Entry', [
+      ['cheque_no', '=', input.reference],
+      ['docstatus', '!=', 2],
+    ]);
+    if (existing) return { name: existing, created: false };
+    const doc = await erp.createDoc('Journal Entry', {
+      voucher_type: 'Journal Entry',
+      company: input.company,
+      posting_date: input.date,
+      cheque_no: input.reference,
+      cheque_date: input.date,
+      user_remark: input.remark ?? input.reference,
+      accounts: input.accounts.map((row) => ({
+        account: row.account,
+        debit_in_account_currency: fromMinor(row.debitMinor, currency),
+        credit_in_account_currency: fromMinor(row.creditMinor, currency),
+      })),
+      docstatus: 1,
+    });
+    return { name: doc.name, created: true };
+  }
+
   function exchangeDeduction(books: CompanyBooks, differenceMinor: number, what: string) {
     if (differenceMinor === 0) return [];
     if (!books.exchangeGainLossAccount)
@@ -256,12 +302,16 @@ export function createErpActivities(erp: ErpClient) {
       const books = await companyBooks(input.company);
       const received = settledAmount(input, books);
       const owedIn = String(invoice.party_account_currency ?? books.currency);
+      const converted = String(invoice.currency) !== books.currency;
       const split = splitReceipt({
         receivedMinor: received.minor,
         outstandingMinor: toMinor(Number(invoice.outstanding_amount ?? 0), owedIn),
         invoiceOrderMinor: toMinor(Number(invoice.grand_total ?? 0), String(invoice.currency)),
         chargeOrderMinor: minorUnits(input.amountMinor, 'amountMinor'),
-        converted: String(invoice.currency) !== books.currency,
+        converted,
+        ...(converted && invoice.po_no
+          ? { paidBackBeforeInvoiceMinor: await paidBackBeforeInvoice(String(invoice.po_no), books.currency) }
+          : {}),
       });
       const amount = fromMinor(received.minor, received.currency);
       const doc = await erp.createDoc('Payment Entry', {
@@ -497,35 +547,48 @@ export function createErpActivities(erp: ErpClient) {
      * credits differ (compared in integer minor units) is refused here, without calling ERPNext.
      */
     async postErpJournalEntry(input: ErpJournalEntryInput): Promise<CreatedDoc> {
-      const { currency } = input;
-      const debitMinor = input.accounts.reduce((sum, row) => sum + minorUnits(row.debitMinor, 'debitMinor'), 0);
-      const creditMinor = input.accounts.reduce((sum, row) => sum + minorUnits(row.creditMinor, 'creditMinor'), 0);
-      if (debitMinor !== creditMinor) {
+      return postJournalEntry(input);
+    },
+
+    /**
+     * A reversed order whose charge and refunds were converted one by one: what they left in the Stripe clearing
+     * account (a minor unit or two of rounding) goes to the company's exchange gain/loss account, once (`reference`).
+     * `residueMinor` > 0: Stripe kept more than it paid back, a gain; < 0 a loss.
+     */
+    async postExchangeResidue(input: {
+      reference: string;
+      company: string;
+      currency: string;
+      residueMinor: number;
+      clearingAccount: string;
+      date: string;
+      remark: string;
+    }): Promise<CreatedDoc | undefined> {
+      const residue = minorUnits(input.residueMinor, 'residueMinor');
+      if (residue === 0) return undefined;
+      const books = await companyBooks(input.company);
+      if (!books.exchangeGainLossAccount)
         throw new MappingError(
-          `journal entry ${input.reference}: debits ${formatMoney(debitMinor, currency)} ≠ credits ` +
-            `${formatMoney(creditMinor, currency)} (difference ${formatMoney(debitMinor - creditMinor, currency)}); nothing was posted`,
+          `ERP company ${books.company} has no exchange gain/loss account to book ${input.remark} to`,
         );
-      }
-      const existing = await first('Journal Entry', [
-        ['cheque_no', '=', input.reference],
-        ['docstatus', '!=', 2],
-      ]);
-      if (existing) return { name: existing, created: false };
-      const doc = await erp.createDoc('Journal Entry', {
-        voucher_type: 'Journal Entry',
+      const amount = Math.abs(residue);
+      return postJournalEntry({
+        reference: input.reference,
+        date: input.date,
         company: input.company,
-        posting_date: input.date,
-        cheque_no: input.reference,
-        cheque_date: input.date,
-        user_remark: input.remark ?? input.reference,
-        accounts: input.accounts.map((row) => ({
-          account: row.account,
-          debit_in_account_currency: fromMinor(row.debitMinor, currency),
-          credit_in_account_currency: fromMinor(row.creditMinor, currency),
-        })),
-        docstatus: 1,
+        currency: input.currency,
+        remark: input.remark,
+        accounts:
+          residue > 0
+            ? [
+                { account: input.clearingAccount, debitMinor: amount, creditMinor: 0 },
+                { account: books.exchangeGainLossAccount, debitMinor: 0, creditMinor: amount },
+              ]
+            : [
+                { account: books.exchangeGainLossAccount, debitMinor: amount, creditMinor: 0 },
+                { account: input.clearingAccount, debitMinor: 0, creditMinor: amount },
+              ],
       });
-      return { name: doc.name, created: true };
     },
 
     /** Read-only: the submitted Journal Entry whose `cheque_no` is the reference, its rows in minor units; null when there is none. */

@@ -8,6 +8,7 @@ import { createBillingActivities } from './billing';
 import { createCheckoutActivities } from './checkout';
 import { settlementOf } from './settlement';
 import { callStripe, idOf, isoOf } from '../../integrations/stripe/client';
+import { refundedOf, refundsOfCharge } from '../../integrations/stripe/chargeRefunds';
 import { createRenewalActivities, orderOfPayment } from './renewals';
 
 export { PaymentNotCapturable } from './authorizations';
@@ -72,6 +73,16 @@ export interface RefundSnapshot {
   createdAt: string;
 }
 
+/** A charge less its refunds and disputes, in the settlement currency: `residueMinor` is what they left in the Stripe balance. */
+export interface ChargeNet {
+  currency: string;
+  /** Stripe converted the charge (its currency is not the settlement currency). */
+  converted: boolean;
+  /** Its refunds and lost disputes add up to what it captured, in the charge's currency. */
+  fullyReturned: boolean;
+  residueMinor: number;
+}
+
 /** One movement of money a dispute caused (withdrawal, reinstatement), with Stripe's fee on it, in minor units. */
 export interface DisputeMovement {
   balanceTransactionId: string;
@@ -127,19 +138,6 @@ export function createStripeActivities(stripe: Stripe) {
     return { magentoOrderId, invoiceId };
   }
 
-  /** The charge's refunds other than this one, with the Magento memo each names. */
-  async function otherRefundsOf(chargeId: string, refundId: string): Promise<RefundSnapshot['otherRefunds'] & object> {
-    const others: Array<{ refundId: string; magentoCreditMemoId?: string }> = [];
-    await callStripe(async () => {
-      for await (const other of stripe.refunds.list({ charge: chargeId, limit: 100 })) {
-        if (other.id === refundId) continue;
-        const memoId = other.metadata?.magento_creditmemo_id;
-        others.push({ refundId: other.id, ...(memoId ? { magentoCreditMemoId: memoId } : {}) });
-      }
-    });
-    return others;
-  }
-
   const activities = {
     ...createAuthorizationActivities(stripe),
     ...createCheckoutActivities(stripe),
@@ -171,7 +169,7 @@ export function createStripeActivities(stripe: Stripe) {
         chargeId: charge?.id ?? idOf(pi.latest_charge ?? undefined),
         status: pi.status,
         amountMinor: pi.amount,
-        amountRefundedMinor: charge?.amount_refunded ?? 0,
+        amountRefundedMinor: charge ? refundedOf(await refundsOfCharge(stripe, charge.id)) : 0,
         ...(charge?.captured ? { capturedMinor: charge.amount_captured } : {}),
         currency: pi.currency.toUpperCase(),
         riskLevel: charge?.outcome?.risk_level ?? undefined,
@@ -203,7 +201,13 @@ export function createStripeActivities(stripe: Stripe) {
       const invoiceId = renewal.unrecorded ? undefined : renewal.invoiceId;
       const memoId = refund.metadata?.magento_creditmemo_id;
       const settlement = settlementOf(refund.balance_transaction);
-      const otherRefunds = charge ? await otherRefundsOf(charge.id, refund.id) : [];
+      const ofCharge = charge ? await refundsOfCharge(stripe, charge.id) : [];
+      const otherRefunds = ofCharge
+        .filter((other) => other.id !== refund.id)
+        .map((other) => {
+          const otherMemoId = other.metadata?.magento_creditmemo_id;
+          return { refundId: other.id, ...(otherMemoId ? { magentoCreditMemoId: otherMemoId } : {}) };
+        });
       return {
         refundId: refund.id,
         status: (refund.status ?? 'pending') as RefundSnapshot['status'],
@@ -220,12 +224,48 @@ export function createStripeActivities(stripe: Stripe) {
         ...(charge
           ? {
               chargeAmountMinor: charge.captured ? charge.amount_captured : charge.amount,
-              chargeRefundedMinor: charge.amount_refunded,
+              chargeRefundedMinor: refundedOf([refund, ...ofCharge.filter((other) => other.id !== refund.id)]),
             }
           : {}),
         ...(settlement ? { settlement } : {}),
         ...(otherRefunds.length > 0 ? { otherRefunds } : {}),
         createdAt: isoOf(refund.created),
+      };
+    },
+
+    /**
+     * Read-only: what a charge, its refunds and its disputes' withdrawals and reinstatements left in the Stripe balance,
+     * in the settlement currency (each converted on its own balance transaction; fees left out). A charge returned in
+     * full in another currency can leave a minor unit of rounding.
+     */
+    async chargeNetOfRefunds(chargeId: string): Promise<ChargeNet | undefined> {
+      const charge = await callStripe(() => stripe.charges.retrieve(chargeId, { expand: ['balance_transaction'] }));
+      const received = settlementOf(charge.balance_transaction);
+      if (!received || !charge.captured) return undefined;
+      const refunds: Stripe.Refund[] = [];
+      const disputes: Stripe.Dispute[] = [];
+      await callStripe(async () => {
+        for await (const refund of stripe.refunds.list({
+          charge: chargeId,
+          limit: 100,
+          expand: ['data.balance_transaction'],
+        }))
+          refunds.push(refund);
+        for await (const dispute of stripe.disputes.list({ charge: chargeId, limit: 100 })) disputes.push(dispute);
+      });
+      const moved = [
+        ...refunds
+          .filter((r) => r.status !== 'failed' && r.status !== 'canceled')
+          .map((r) => settlementOf(r.balance_transaction)),
+        ...disputes.flatMap((d) => d.balance_transactions.map((t) => settlementOf(t))),
+      ];
+      if (moved.some((m) => !m || m.currency !== received.currency)) return undefined;
+      const lostMinor = disputes.filter((d) => d.status === 'lost').reduce((sum, d) => sum + d.amount, 0);
+      return {
+        currency: received.currency,
+        converted: received.currency !== charge.currency.toUpperCase(),
+        fullyReturned: refundedOf(refunds) + lostMinor === charge.amount_captured,
+        residueMinor: moved.reduce((sum, m) => sum + m!.amountMinor, received.amountMinor),
       };
     },
 
@@ -314,7 +354,7 @@ export function createStripeActivities(stripe: Stripe) {
       if (ours) return { refundId: ours.id, amountMinor: ours.amount, currency: ours.currency.toUpperCase() };
       const charge = await callStripe(() => stripe.charges.retrieve(idOf(pi.latest_charge ?? undefined)!));
       const currency = charge.currency.toUpperCase();
-      const leftMinor = charge.amount_captured - charge.amount_refunded;
+      const leftMinor = charge.amount_captured - refundedOf(existing.data);
       let amountMinor: number;
       try {
         amountMinor = input.amountMinor ?? (input.amount !== undefined ? toMinor(input.amount, currency) : leftMinor);
@@ -370,7 +410,7 @@ export function createStripeActivities(stripe: Stripe) {
       );
       const charge = typeof pi.latest_charge === 'object' ? pi.latest_charge : undefined;
       if (!charge || charge.status !== 'succeeded') return { refundedMinor: 0, alreadyRefunded: false };
-      if (charge.refunded || charge.amount_refunded >= charge.amount)
+      if (charge.refunded || refundedOf(existing.data) >= (charge.captured ? charge.amount_captured : charge.amount))
         return { refundedMinor: 0, alreadyRefunded: true };
       const refund = await callStripe(() =>
         stripe.refunds.create(

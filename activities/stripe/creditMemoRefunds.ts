@@ -4,6 +4,7 @@ import { magentoOrderIdFromMetadata } from '../../domain/eventRouting';
 import { MappingError } from '../../domain/fulfilment';
 import { formatMoney, normalizeCurrency } from '../../domain/money';
 import { callStripe } from '../../integrations/stripe/client';
+import { refundedOf, refundsOfCharge } from '../../integrations/stripe/chargeRefunds';
 
 export interface CreditMemoRefundInput extends StripePaymentReference {
   creditMemoId: number;
@@ -134,11 +135,12 @@ export function createCreditMemoRefundActivities(stripe: Stripe) {
       if (charge.status !== 'succeeded' || !charge.captured)
         throw new MappingError(`${what}: Stripe charge ${charge.id} has not been captured (${charge.status})`);
       if (input.amountMinor <= 0) throw new MappingError(`${what}: nothing to refund`);
-      const leftMinor = charge.amount - charge.amount_refunded;
+      const refundedMinor = refundedOf(await refundsOfCharge(stripe, charge.id));
+      const leftMinor = charge.amount_captured - refundedMinor;
       if (input.amountMinor > leftMinor) {
         throw new MappingError(
           `${what} is for more than Stripe charge ${charge.id} has left to refund: ${formatMoney(leftMinor, currency)} of ` +
-            `${formatMoney(charge.amount, currency)} (refunded already: ${formatMoney(charge.amount_refunded, currency)}). Correct the memo in Magento or ` +
+            `${formatMoney(charge.amount_captured, currency)} (refunded already: ${formatMoney(refundedMinor, currency)}). Correct the memo in Magento or ` +
             'refund the customer another way, then retry or skip',
         );
       }

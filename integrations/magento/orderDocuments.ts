@@ -25,6 +25,8 @@ export interface MagentoOrderDocuments {
     grandTotalMinor: number;
     refundId?: string;
     disputeId?: string;
+    /** The PaymentIntent whose authorisation this memo takes down to what was captured (no money moved). */
+    uncapturedOf?: string;
     createdAt?: string;
   }>;
 }
@@ -41,6 +43,7 @@ const chargePattern = /\b(?:ch|py)_[A-Za-z0-9]+/;
 const paymentIntentPattern = /\bpi_[A-Za-z0-9]+/;
 const refundPattern = /\b(?:re|pyr)_[A-Za-z0-9]+/;
 const disputePattern = /\b(?:dp|du)_[A-Za-z0-9]+/;
+const uncapturedPattern = /\[o2c:refund:uncaptured:(pi_[A-Za-z0-9]+)\]/;
 
 /** Read-only: the order by increment id with its invoices, shipments and credit memos; undefined when Magento has no such order. */
 export async function readMagentoDocuments(
@@ -81,37 +84,52 @@ export async function readMagentoDocuments(
     })),
     creditMemos: memos.items.map((memo) => {
       const texts = (memo.comments ?? []).map((c) => c.comment);
-      const refundId = firstMatch(texts, refundPattern);
-      const disputeId = refundId ? undefined : firstMatch(texts, disputePattern);
+      const uncapturedOf = texts.map((t) => t && uncapturedPattern.exec(t)?.[1]).find(Boolean);
+      // The official module's online memo names its refund in its transaction id.
+      const refundId = uncapturedOf
+        ? undefined
+        : firstMatch([memo.transaction_id ?? undefined, ...texts], refundPattern);
+      const disputeId = refundId || uncapturedOf ? undefined : firstMatch(texts, disputePattern);
       return {
         id: memo.entity_id,
         ...(memo.increment_id ? { incrementId: memo.increment_id } : {}),
         grandTotalMinor: minor(memo.grand_total),
         ...(refundId ? { refundId } : {}),
         ...(disputeId ? { disputeId } : {}),
+        ...(uncapturedOf ? { uncapturedOf } : {}),
         ...(memo.created_at ? { createdAt: memo.created_at } : {}),
       };
     }),
   };
 }
 
-/** Magento's side of the order's money: invoices in, credit memos out. */
+/**
+ * Magento's side of the order's money: invoices in, credit memos out. A memo for the part of an authorisation never
+ * captured moved no money: it is netted into the invoice of that payment, which then stands for what was captured.
+ */
 export function magentoBooks(docs: MagentoOrderDocuments): BookedDocument[] {
   const ref = (id: string | undefined) => (id ? { stripeRef: id } : {});
+  const uncaptured = docs.creditMemos.filter((memo) => memo.uncapturedOf);
   return [
-    ...docs.invoices.map((inv): BookedDocument => ({
-      label: `Magento invoice ${inv.id}`,
-      direction: 'in',
-      amountMinor: inv.grandTotalMinor,
-      currency: docs.currency,
-      ...ref(inv.chargeId),
-    })),
-    ...docs.creditMemos.map((memo): BookedDocument => ({
-      label: `credit memo ${memo.id}`,
-      direction: 'out',
-      amountMinor: memo.grandTotalMinor,
-      currency: docs.currency,
-      ...ref(memo.refundId ?? memo.disputeId),
-    })),
+    ...docs.invoices.map((inv): BookedDocument => {
+      const released = uncaptured.filter((memo) => inv.paymentIntentId && memo.uncapturedOf === inv.paymentIntentId);
+      const releasedMinor = released.reduce((sum, memo) => sum + memo.grandTotalMinor, 0);
+      return {
+        label: `Magento invoice ${inv.id}${released.map((m) => ` less credit memo ${m.id} (not captured)`).join('')}`,
+        direction: 'in',
+        amountMinor: inv.grandTotalMinor - releasedMinor,
+        currency: docs.currency,
+        ...ref(inv.chargeId),
+      };
+    }),
+    ...docs.creditMemos
+      .filter((memo) => !memo.uncapturedOf || !docs.invoices.some((inv) => inv.paymentIntentId === memo.uncapturedOf))
+      .map((memo): BookedDocument => ({
+        label: `credit memo ${memo.id}`,
+        direction: 'out',
+        amountMinor: memo.grandTotalMinor,
+        currency: docs.currency,
+        ...ref(memo.refundId ?? memo.disputeId),
+      })),
   ];
 }

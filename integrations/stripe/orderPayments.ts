@@ -1,6 +1,7 @@
 import type Stripe from 'stripe';
 import type { Settled } from '../../domain/orderLedger';
 import { callStripe, idOf, isoOf } from './client';
+import { refundedOf } from './chargeRefunds';
 
 /** One order's money in Stripe, amounts in minor units, currencies upper case. */
 export interface StripeOrderPayments {
@@ -111,6 +112,9 @@ export async function readStripePayments(stripe: Stripe, hints: StripeHints): Pr
   }
   for (const id of hints.refundIds.filter((r) => !refunds.has(r)))
     refunds.set(id, await callStripe(() => stripe.refunds.retrieve(id, { expand: ['balance_transaction'] })));
+  // What each charge paid back is its refunds', not amount_refunded (which counts a partial capture's released rest).
+  for (const charge of found.charges)
+    charge.refundedMinor = refundedOf([...refunds.values()].filter((r) => idOf(r.charge ?? undefined) === charge.id));
   found.refunds = [...refunds.values()].sort((a, b) => a.created - b.created).map(refundOf);
   return found;
 }

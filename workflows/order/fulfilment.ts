@@ -77,7 +77,12 @@ export async function bookHandedRefunds(run: OrderRun, options: { erp: boolean }
   const books = { review: run.review, incrementId: run.incrementId, settings: run.settings, magento, erp };
   for (const refundId of run.handedRefunds) {
     const memoDue = !run.refundMemos.has(refundId) && run.status.ids.magentoInvoiceId !== undefined;
-    const erpDue = options.erp && !run.refundsInErp.has(refundId) && run.status.ids.erpSalesOrder !== undefined;
+    // An order being reversed has its ERP order cancelled, with any refund's credit in it: no amendment now.
+    const erpDue =
+      options.erp &&
+      run.reversalAccepted === undefined &&
+      !run.refundsInErp.has(refundId) &&
+      run.status.ids.erpSalesOrder !== undefined;
     if (!memoDue && !erpDue) continue;
     const refund = await run.review.step(() => stripe.getRefund(refundId));
     if (memoDue) {
@@ -132,7 +137,7 @@ function refundsToBook(run: OrderRun): boolean {
   return run.handedRefunds.some(
     (id) =>
       (!run.refundMemos.has(id) && run.status.ids.magentoInvoiceId !== undefined) ||
-      (!run.refundsInErp.has(id) && run.status.ids.erpSalesOrder !== undefined),
+      (!run.refundsInErp.has(id) && run.status.ids.erpSalesOrder !== undefined && run.reversalAccepted === undefined),
   );
 }
 
@@ -332,6 +337,31 @@ export async function close(run: OrderRun): Promise<void> {
   run.status.ids.erpPaymentEntry = paymentEntry.name;
 }
 
+/**
+ * A charge returned in full (refunded, or lost in a dispute) in another currency than Stripe settles in: each refund
+ * and withdrawal was converted on its own, so together they may have taken back a minor unit more or less than the
+ * charge brought in. The payout moves both through
+ * the clearing account; that rounding goes to exchange gain/loss, so clearing nets to zero.
+ */
+async function bookConversionRounding(run: OrderRun): Promise<void> {
+  const chargeId = run.payment?.chargeId;
+  if (!chargeId) return;
+  const net = await run.review.step(() => stripe.chargeNetOfRefunds(chargeId));
+  if (!net || !net.converted || !net.fullyReturned || net.residueMinor === 0) return;
+  const entry = await run.review.step(() =>
+    erp.postExchangeResidue({
+      reference: `${chargeId}:returned-rounding`,
+      company: run.settings.erp.company,
+      currency: net.currency,
+      residueMinor: net.residueMinor,
+      clearingAccount: run.settings.erp.bankAccount,
+      date: today(),
+      remark: `Stripe charge ${chargeId} returned in full: the rounding of its conversions into ${net.currency}`,
+    }),
+  );
+  if (entry) run.status.ids.erpRoundingEntry = entry.name;
+}
+
 /** Runs the registered undos in reverse order of the steps; an undo an operator skips is noted and the rest still run. */
 export async function compensate(run: OrderRun, reason: string): Promise<Ended> {
   reached(run, 'compensating');
@@ -349,6 +379,7 @@ export async function compensate(run: OrderRun, reason: string): Promise<Ended> 
       run.status.ids[`skipped:${name}`] = 'skipped by operator';
     });
   }
+  if (run.booksRefunds) await bookConversionRounding(run);
   await notifyOnce(run, 'merchant', {
     key: `compensated:${run.incrementId}`,
     template: 'order_compensated',

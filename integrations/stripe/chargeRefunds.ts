@@ -1,0 +1,21 @@
+import type Stripe from 'stripe';
+import { callStripe } from './client';
+
+/**
+ * What the customer has been paid back on a charge: the sum of its refunds that stand (succeeded, or still pending).
+ * Not `charge.amount_refunded`, which after a partial capture also counts the authorisation's released rest.
+ */
+export function refundedOf(refunds: Iterable<Pick<Stripe.Refund, 'amount' | 'status'>>): number {
+  let total = 0;
+  for (const refund of refunds) if (refund.status !== 'failed' && refund.status !== 'canceled') total += refund.amount;
+  return total;
+}
+
+/** Every refund of the charge, oldest last as Stripe lists them. */
+export async function refundsOfCharge(stripe: Stripe, chargeId: string): Promise<Stripe.Refund[]> {
+  return callStripe(async () => {
+    const refunds: Stripe.Refund[] = [];
+    for await (const refund of stripe.refunds.list({ charge: chargeId, limit: 100 })) refunds.push(refund);
+    return refunds;
+  });
+}
