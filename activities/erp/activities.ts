@@ -147,7 +147,6 @@ export function createErpActivities(erp: ErpClient) {
     };
   }
 
-  /** A deduction row booking an exchange difference (in the company currency) to the company's gain/loss account. */
   /** What the order's refunds before its invoice paid back (their `Pay` entries), in the company currency. */
   async function paidBackBeforeInvoice(poNo: string, companyCurrency: string): Promise<number> {
     const paid = await erp.listDocs<{ base_paid_amount?: number; paid_amount: number }>('Payment Entry', {
@@ -162,6 +161,7 @@ export function createErpActivities(erp: ErpClient) {
     return paid.reduce((sum, p) => sum + toMinor(Number(p.base_paid_amount ?? p.paid_amount), companyCurrency), 0);
   }
 
+  /** A Journal Entry, once per reference (`cheque_no`); debits and credits must be equal in minor units. */
   async function postJournalEntry(input: ErpJournalEntryInput): Promise<CreatedDoc> {
     const { currency } = input;
     const debitMinor = input.accounts.reduce((sum, row) => sum + minorUnits(row.debitMinor, 'debitMinor'), 0);
@@ -194,6 +194,7 @@ export function createErpActivities(erp: ErpClient) {
     return { name: doc.name, created: true };
   }
 
+  /** A deduction row booking an exchange difference (in the company currency) to the company's gain/loss account. */
   function exchangeDeduction(books: CompanyBooks, differenceMinor: number, what: string) {
     if (differenceMinor === 0) return [];
     if (!books.exchangeGainLossAccount)
