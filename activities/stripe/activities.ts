@@ -410,8 +410,8 @@ export function createStripeActivities(stripe: Stripe) {
       );
       const charge = typeof pi.latest_charge === 'object' ? pi.latest_charge : undefined;
       if (!charge || charge.status !== 'succeeded') return { refundedMinor: 0, alreadyRefunded: false };
-      if (charge.refunded || refundedOf(existing.data) >= (charge.captured ? charge.amount_captured : charge.amount))
-        return { refundedMinor: 0, alreadyRefunded: true };
+      // Stripe's own flag: amount_refunded also counts a partial capture's released rest.
+      if (charge.refunded) return { refundedMinor: 0, alreadyRefunded: true };
       const refund = await callStripe(() =>
         stripe.refunds.create(
           {

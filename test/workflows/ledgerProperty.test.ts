@@ -235,7 +235,9 @@ describe('the ledger property: any sequence of money movements leaves books that
       {
         numRuns: Number(process.env.LEDGER_PROPERTY_RUNS ?? 12),
         endOnFailure: true,
-        ...(process.env.LEDGER_PROPERTY_SEED ? { seed: Number(process.env.LEDGER_PROPERTY_SEED), path: '0' } : {}),
+        ...(process.env.LEDGER_PROPERTY_SEED
+          ? { seed: Number(process.env.LEDGER_PROPERTY_SEED), path: process.env.LEDGER_PROPERTY_PATH ?? '0' }
+          : {}),
       },
     );
   });

@@ -215,8 +215,9 @@ function validateReturn(doc: ErpDoc, ctx: DocContext): void {
     const soldQty = sold.get(itemCode);
     if (soldQty === undefined)
       throw validationError(`Row # ${i + 1}: Returned Item ${itemCode} does not exist in Sales Invoice ${against}`);
-    const returnable = soldQty + (returnedBefore.get(itemCode) ?? 0);
-    if (-qty > returnable)
+    // Compared at the quantity's precision, as ERPNext's flt() does, not in binary floating point.
+    const returnable = Number((soldQty + (returnedBefore.get(itemCode) ?? 0)).toFixed(9));
+    if (Number((-qty).toFixed(9)) > returnable)
       throw validationError(`Row # ${i + 1}: Cannot return more than ${returnable} for Item ${itemCode}`);
   });
 }
