@@ -124,27 +124,50 @@ export function createErpActivities(erp: ErpClient) {
    * be the clearing account's, and that amount in the company's currency. Stripe settling in another currency than the
    * company keeps its books in needs a rate the product does not have: that is refused as a mapping to fix, not guessed.
    */
-  function settledAmount(
-    input: { amountMinor: number; currency: string; settlement?: Settlement; referenceNo: string },
+  /** The ERP's own rate (Currency Exchange) from one currency to another on or before a date. */
+  async function erpRate(from: string, to: string, date: string): Promise<number | undefined> {
+    const [found] = await erp.listDocs<{ exchange_rate: number }>('Currency Exchange', {
+      filters: [
+        ['from_currency', '=', from],
+        ['to_currency', '=', to],
+        ['date', '<=', date],
+      ],
+      fields: ['exchange_rate'],
+      limit: 1,
+      orderBy: 'date desc',
+    });
+    return found && Number(found.exchange_rate) > 0 ? Number(found.exchange_rate) : undefined;
+  }
+
+  /**
+   * What a charge or refund moved in the Stripe balance (its balance transaction, in the settlement currency), and
+   * that in the company's currency: the same when Stripe settles in it; otherwise at the ERP's own Currency Exchange
+   * rate for the day, as ERPNext converts a payment into an account of another currency.
+   */
+  async function settledAmount(
+    input: { amountMinor: number; currency: string; settlement?: Settlement; referenceNo: string; date: string },
     books: CompanyBooks,
-  ): { minor: number; currency: string } {
+  ): Promise<{ minor: number; currency: string; baseMinor: number; rate: number }> {
     const settlement = input.settlement;
     if (!settlement) {
       if (input.currency !== books.currency)
         throw new MappingError(
           `${input.referenceNo}: Stripe has no balance transaction for it yet, so what it settled for in ${books.currency} is unknown`,
         );
-      return { minor: minorUnits(input.amountMinor, 'amountMinor'), currency: input.currency };
+      const minor = minorUnits(input.amountMinor, 'amountMinor');
+      return { minor, currency: input.currency, baseMinor: minor, rate: 1 };
     }
-    if (settlement.currency !== books.currency)
+    const minor = Math.abs(minorUnits(settlement.amountMinor, 'settlement.amountMinor'));
+    if (settlement.currency === books.currency)
+      return { minor, currency: settlement.currency, baseMinor: minor, rate: 1 };
+    const rate = await erpRate(settlement.currency, books.currency, input.date);
+    if (rate === undefined)
       throw new MappingError(
         `${input.referenceNo}: Stripe settles in ${settlement.currency} but ERP company ${books.company} keeps its books in ` +
-          `${books.currency}; book Stripe in the company's currency or give the ERP a ${settlement.currency} clearing account with its rates`,
+          `${books.currency}, and the ERP has no Currency Exchange rate from ${settlement.currency} to ${books.currency} on or before ${input.date}`,
       );
-    return {
-      minor: Math.abs(minorUnits(settlement.amountMinor, 'settlement.amountMinor')),
-      currency: settlement.currency,
-    };
+    const baseMinor = toMinor(fromMinor(minor, settlement.currency) * rate, books.currency);
+    return { minor, currency: settlement.currency, baseMinor, rate };
   }
 
   /** What the order's refunds before its invoice paid back (their `Pay` entries), in the company currency. */
@@ -301,11 +324,11 @@ export function createErpActivities(erp: ErpClient) {
       if (existing) return { name: existing, created: false };
       const invoice = await erp.getDoc('Sales Invoice', input.salesInvoice);
       const books = await companyBooks(input.company);
-      const received = settledAmount(input, books);
+      const received = await settledAmount(input, books);
       const owedIn = String(invoice.party_account_currency ?? books.currency);
       const converted = String(invoice.currency) !== books.currency;
       const split = splitReceipt({
-        receivedMinor: received.minor,
+        receivedMinor: received.baseMinor,
         outstandingMinor: toMinor(Number(invoice.outstanding_amount ?? 0), owedIn),
         invoiceOrderMinor: toMinor(Number(invoice.grand_total ?? 0), String(invoice.currency)),
         chargeOrderMinor: minorUnits(input.amountMinor, 'amountMinor'),
@@ -314,7 +337,6 @@ export function createErpActivities(erp: ErpClient) {
           ? { paidBackBeforeInvoiceMinor: await paidBackBeforeInvoice(String(invoice.po_no), books.currency) }
           : {}),
       });
-      const amount = fromMinor(received.minor, received.currency);
       const doc = await erp.createDoc('Payment Entry', {
         payment_type: 'Receive',
         party_type: 'Customer',
@@ -323,8 +345,11 @@ export function createErpActivities(erp: ErpClient) {
         posting_date: input.date,
         paid_to: input.paidTo,
         paid_to_account_currency: received.currency,
-        paid_amount: amount,
-        received_amount: amount,
+        // The customer's side in the company's currency; the clearing account's in the settlement currency, at its rate.
+        paid_amount: fromMinor(received.baseMinor, books.currency),
+        received_amount: fromMinor(received.minor, received.currency),
+        source_exchange_rate: 1,
+        target_exchange_rate: received.rate,
         reference_no: input.referenceNo,
         reference_date: input.date,
         references:
@@ -452,8 +477,7 @@ export function createErpActivities(erp: ErpClient) {
       ]);
       if (existing) return { name: existing, created: false };
       const books = await companyBooks(input.company);
-      const paid = settledAmount(input, books);
-      const amount = fromMinor(paid.minor, paid.currency);
+      const paid = await settledAmount(input, books);
       const common = {
         payment_type: 'Pay',
         party_type: 'Customer',
@@ -462,8 +486,11 @@ export function createErpActivities(erp: ErpClient) {
         posting_date: input.date,
         paid_from: input.paidFrom,
         paid_from_account_currency: paid.currency,
-        paid_amount: amount,
-        received_amount: amount,
+        // The clearing account's side in the settlement currency, at its rate; the customer's in the company's.
+        paid_amount: fromMinor(paid.minor, paid.currency),
+        received_amount: fromMinor(paid.baseMinor, books.currency),
+        source_exchange_rate: paid.rate,
+        target_exchange_rate: 1,
         reference_no: input.referenceNo,
         reference_date: input.date,
         docstatus: 1,
@@ -493,7 +520,7 @@ export function createErpActivities(erp: ErpClient) {
       // What this refund's credit note took off the customer's account, at the invoice's rate, in the company currency.
       const noteMinor = Math.abs(toMinor(Number(note.base_grand_total ?? note.grand_total ?? 0), books.currency));
       const converted = String(note.currency) !== books.currency;
-      const allocatedMinor = converted ? Math.min(owedMinor, noteMinor) : Math.min(paid.minor, owedMinor);
+      const allocatedMinor = converted ? Math.min(owedMinor, noteMinor) : Math.min(paid.baseMinor, owedMinor);
       const doc = await erp.createDoc('Payment Entry', {
         ...common,
         references:
@@ -508,7 +535,7 @@ export function createErpActivities(erp: ErpClient) {
             : [],
         // Paid back at today's rate, credited at the invoice's: the difference is an exchange gain or loss.
         deductions: converted
-          ? exchangeDeduction(books, paid.minor - allocatedMinor, `Stripe refund ${input.referenceNo}`)
+          ? exchangeDeduction(books, paid.baseMinor - allocatedMinor, `Stripe refund ${input.referenceNo}`)
           : [],
       });
       return { name: doc.name, created: true };

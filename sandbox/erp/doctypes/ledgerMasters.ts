@@ -3,6 +3,7 @@ import { linkValidationError, validationError } from '../frappeErrors';
 import { glEntryFields } from '../ledger';
 import { normalizeCurrency } from '../../../domain/money';
 import { setDefault, type DocTypeDefinition } from './definition';
+import type { ErpDoc } from '../state';
 
 /** Company: its books' currency (`default_currency`) and the accounts ERPNext posts to by default. */
 export const company: DocTypeDefinition = {
@@ -127,6 +128,44 @@ export const account: DocTypeDefinition = {
     }
   },
 };
+
+/** Currency Exchange: a rate from one currency to another, from its `date` on (ERPNext's `get_exchange_rate` reads it). */
+export const currencyExchange: DocTypeDefinition = {
+  doctype: 'Currency Exchange',
+  isSubmittable: false,
+  autoname: (doc) =>
+    typeof doc.date === 'string' && typeof doc.from_currency === 'string' && typeof doc.to_currency === 'string'
+      ? `${doc.date}-${normalizeCurrency(doc.from_currency)}-${normalizeCurrency(doc.to_currency)}`
+      : undefined,
+  fields: ['date', 'from_currency', 'to_currency', 'exchange_rate', 'for_buying', 'for_selling'],
+  mandatory: ['date', 'from_currency', 'to_currency', 'exchange_rate'],
+  tables: [],
+  allowOnSubmit: [],
+  setDefaults(doc) {
+    setDefault(doc, 'for_buying', 1);
+    setDefault(doc, 'for_selling', 1);
+  },
+  validate(doc) {
+    doc.from_currency = normalizeCurrency(String(doc.from_currency));
+    doc.to_currency = normalizeCurrency(String(doc.to_currency));
+    if (doc.from_currency === doc.to_currency) throw validationError('From Currency and To Currency cannot be same');
+    if (!(Number(doc.exchange_rate) > 0)) throw validationError('Exchange Rate must be greater than 0');
+    doc.exchange_rate = Number(doc.exchange_rate);
+  },
+};
+
+/** The latest Currency Exchange rate from `from` to `to` on or before `date`, as ERPNext looks one up; undefined when none. */
+export function storedExchangeRate(
+  all: (doctype: string) => ErpDoc[],
+  from: string,
+  to: string,
+  date: string,
+): number | undefined {
+  const found = all('Currency Exchange')
+    .filter((r) => r.from_currency === from && r.to_currency === to && String(r.date) <= date)
+    .sort((a, b) => String(b.date).localeCompare(String(a.date)))[0];
+  return found ? Number(found.exchange_rate) : undefined;
+}
 
 /** GL Entry: written by the vouchers as they are submitted and cancelled, read through the API, never written through it. */
 export const glEntry: DocTypeDefinition = {

@@ -5,6 +5,7 @@ import { convertMinor, fromMinorUnits, toMinor, toNumber } from '../money';
 import type { ChildRow, ErpDoc } from '../state';
 import { isBlank, rowsOf, sandboxCompany, setDefault, type DocContext, type DocTypeDefinition } from './definition';
 import { addAdvance, orderOutstandingMinor } from './salesOrder';
+import { storedExchangeRate } from './ledgerMasters';
 
 const referenceDoctypes = ['Sales Invoice', 'Sales Order'] as const;
 
@@ -227,7 +228,10 @@ function side(
   }
   doc[currencyField] = account.currency;
   const companyCurrency = companyBooks(ctx.find, company).currency;
-  const rate = account.currency === companyCurrency ? 1 : toNumber(doc[rateField]);
+  const stored = () =>
+    storedExchangeRate(ctx.all, account.currency, companyCurrency, String(doc.posting_date ?? ctx.today()));
+  const rate =
+    account.currency === companyCurrency ? 1 : isBlank(doc[rateField]) ? (stored() ?? 0) : toNumber(doc[rateField]);
   if (!(rate > 0)) {
     throw validationError(
       `${fieldLabel(rateField)} is mandatory. Maybe Currency Exchange record is not created for ${account.currency} to ${companyCurrency}.`,

@@ -3,7 +3,8 @@ import { companyBooks } from '../chart';
 import { linkValidationError, validationError } from '../frappeErrors';
 import { convertMinor, fromMinorUnits, lineAmountMinor, toMinor, toNumber } from '../money';
 import type { ErpDoc } from '../state';
-import { rowsOf, sandboxCompany, setDefault, type DocContext, type TableField } from './definition';
+import { isBlank, rowsOf, sandboxCompany, setDefault, type DocContext, type TableField } from './definition';
+import { storedExchangeRate } from './ledgerMasters';
 
 /** Fields Sales Order and Sales Invoice share (ERPNext v15 doctype JSON), besides each one's own. */
 export const sellingFields = [
@@ -120,7 +121,13 @@ export function sellingCurrencies(doc: ErpDoc, ctx: DocContext): { currency: str
   const books = companyBooks(ctx.find, String(doc.company));
   const currency = normalizeCurrency(String(doc.currency));
   doc.currency = currency;
-  const rate = currency === books.currency ? 1 : toNumber(doc.conversion_rate);
+  const date = String(doc.posting_date ?? doc.transaction_date ?? ctx.today());
+  const rate =
+    currency === books.currency
+      ? 1
+      : isBlank(doc.conversion_rate)
+        ? (storedExchangeRate(ctx.all, currency, books.currency, date) ?? 0)
+        : toNumber(doc.conversion_rate);
   if (!(rate > 0)) {
     throw validationError(
       `Exchange Rate is mandatory. Maybe Currency Exchange record is not created for ${currency} to ${books.currency}.`,

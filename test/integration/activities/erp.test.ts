@@ -216,6 +216,137 @@ describe('ERPNext activities', () => {
     expect(await doc('Sales Invoice', invoice)).toMatchObject({ outstanding_amount: 0, status: 'Paid' });
   });
 
+  describe('Stripe settling in another currency than the company keeps its books in (EUR into a USD company)', () => {
+    const gl = async () =>
+      (await listed(
+        'GL Entry',
+        [['is_cancelled', '=', 0]],
+        ['account', 'debit', 'credit', 'debit_in_account_currency', 'credit_in_account_currency'],
+      )) as Array<{
+        account: string;
+        debit: number;
+        credit: number;
+        debit_in_account_currency: number;
+        credit_in_account_currency: number;
+      }>;
+    const balance = (rows: Awaited<ReturnType<typeof gl>>, account: string, inAccount = false) =>
+      rows
+        .filter((r) => r.account === account)
+        .reduce(
+          (sum, r) =>
+            sum +
+            Math.round(
+              ((inAccount ? r.debit_in_account_currency : r.debit) -
+                (inAccount ? r.credit_in_account_currency : r.credit)) *
+                100,
+            ),
+          0,
+        );
+
+    beforeEach(async () => {
+      await sandbox.post('/api/resource/Account', {
+        account_name: 'Stripe Clearing EUR',
+        company,
+        root_type: 'Asset',
+        account_type: 'Bank',
+        account_currency: 'EUR',
+      });
+      await sandbox.post('/api/resource/Currency Exchange', {
+        date: '2026-01-01',
+        from_currency: 'EUR',
+        to_currency: 'USD',
+        exchange_rate: 1.1,
+      });
+    });
+
+    it('receives and pays back in EUR at the ERP’s own rate; the customer nets to zero, the rate’s move is an exchange difference', async () => {
+      const customer = await erp.upsertErpCustomer(customerInput());
+      await erp.createErpSalesOrder({ ...salesOrderInput(customer), currency: 'EUR' });
+      const invoice = await erp.invoiceErpSalesOrder({ poNo: '000000101', date });
+      // The invoice took the ERP's rate: 27.50 EUR at 1.10 is 30.25 USD.
+      expect(await doc('Sales Invoice', invoice.name)).toMatchObject({ conversion_rate: 1.1, base_grand_total: 30.25 });
+      await sandbox.post('/api/resource/Currency Exchange', {
+        date,
+        from_currency: 'EUR',
+        to_currency: 'USD',
+        exchange_rate: 1.12,
+      });
+      const settlement = (amountMinor: number) => ({
+        balanceTransactionId: 'txn_x',
+        amountMinor,
+        feeMinor: 0,
+        currency: 'EUR',
+      });
+      const receipt = await erp.createErpPaymentEntry({
+        salesInvoice: invoice.name,
+        customer,
+        company,
+        amountMinor: 2750,
+        currency: 'EUR',
+        settlement: settlement(2750),
+        referenceNo: 'ch_eur',
+        date,
+        paidTo: 'Stripe Clearing EUR - SS',
+      });
+      expect(await doc('Payment Entry', receipt.name)).toMatchObject({
+        received_amount: 27.5,
+        paid_amount: 30.8,
+        target_exchange_rate: 1.12,
+      });
+      expect(await doc('Sales Invoice', invoice.name)).toMatchObject({ outstanding_amount: 0 });
+
+      const note = await erp.createErpCreditNote({
+        salesInvoice: invoice.name,
+        referenceNo: 're_eur',
+        amountMinor: 1000,
+        date,
+        reason: 'refunded in Stripe',
+      });
+      await erp.createErpRefundPayment({
+        creditNote: note.name,
+        customer,
+        company,
+        amountMinor: 1000,
+        currency: 'EUR',
+        settlement: settlement(-1000),
+        referenceNo: 're_eur',
+        date,
+        paidFrom: 'Stripe Clearing EUR - SS',
+      });
+
+      const rows = await gl();
+      const debits = rows.reduce((sum, r) => sum + Math.round(r.debit * 100), 0);
+      expect(debits).toBe(rows.reduce((sum, r) => sum + Math.round(r.credit * 100), 0));
+      // Clearing holds the 17.50 EUR Stripe kept, at 1.12; the customer owes nothing.
+      expect(balance(rows, 'Stripe Clearing EUR - SS', true)).toBe(1750);
+      expect(balance(rows, 'Stripe Clearing EUR - SS')).toBe(1960);
+      expect(balance(rows, 'Debtors - SS')).toBe(0);
+      // Sold at 1.10, received at 1.12: 0.55 USD gained on the 27.50, 0.20 given back on the refund's 10.00.
+      expect(balance(rows, 'Exchange Gain/Loss - SS')).toBe(-35);
+    });
+
+    it('parks a receipt when the ERP has no rate for the settlement currency', async () => {
+      const customer = await erp.upsertErpCustomer(customerInput());
+      await erp.createErpSalesOrder(salesOrderInput(customer));
+      const invoice = await erp.invoiceErpSalesOrder({ poNo: '000000101', date });
+      const failure = await thrown(
+        erp.createErpPaymentEntry({
+          salesInvoice: invoice.name,
+          customer,
+          company,
+          amountMinor: 2750,
+          currency: 'USD',
+          settlement: { balanceTransactionId: 'txn_g', amountMinor: 2200, feeMinor: 0, currency: 'GBP' },
+          referenceNo: 'ch_gbp',
+          date,
+          paidTo: 'Stripe Clearing EUR - SS',
+        }),
+      );
+      expect(failure).toBeInstanceOf(MappingError);
+      expect((failure as Error).message).toMatch(/no Currency Exchange rate from GBP to USD/);
+    });
+  });
+
   it('allocates no more than is outstanding when a payment exceeds it', async () => {
     const { customer, invoice } = await invoicedOrder();
     await erp.createErpPaymentEntry({
