@@ -109,9 +109,13 @@ export function orderSnapshotOf(order: MagentoOrder): OrderSnapshot {
  */
 export function isSettledInMagento(
   order: OrderSnapshot,
-  payment: { amountMinor: number; amountRefundedMinor: number },
+  payment: { amountMinor: number; amountRefundedMinor: number; capturedMinor?: number; status?: string },
 ): boolean {
-  if (order.state === 'canceled') return payment.amountRefundedMinor >= payment.amountMinor;
+  if (order.state === 'canceled') {
+    // What was taken: the captured amount; nothing for an authorisation released, or never made.
+    const takenMinor = payment.capturedMinor ?? (payment.status === 'succeeded' ? payment.amountMinor : 0);
+    return payment.amountRefundedMinor >= takenMinor;
+  }
   return (
     ['complete', 'closed'].includes(order.state) ||
     (order.fullyInvoiced && order.fullyShipped && order.totalPaidMinor > 0)

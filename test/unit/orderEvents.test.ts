@@ -41,21 +41,25 @@ describe('folding Stripe events into what is known about a payment', () => {
     expect(foldPaymentEvent(foldPaymentEvent(noPaymentFacts, failed), failed).failures).toBe(1);
   });
 
-  it('measures a full refund against what was captured, not what was authorised', () => {
-    const refundOfCaptured = {
+  it('takes a full refund from Stripe’s refunded flag, not amount_refunded (which counts a partial capture’s released rest)', () => {
+    // Authorised 100.00, captured 60.00: Stripe releases the other 40.00, and amount_refunded counts it.
+    const partlyCaptured = {
       id: 'ch_1',
       payment_intent: 'pi_1',
       amount: 10000,
-      amount_captured: 8000,
+      amount_captured: 6000,
       captured: true,
-      refunded: false,
     };
+    // 20.00 refunded: amount_refunded is 60.00, equal to what was captured, but the charge is not refunded in full.
     const part = foldPaymentEvent(
       noPaymentFacts,
-      ev('e1', 'charge.refunded', { ...refundOfCaptured, amount_refunded: 5000 }),
+      ev('e1', 'charge.refunded', { ...partlyCaptured, amount_refunded: 6000, refunded: false }),
     );
     expect(part.fullyRefunded).toBe(false);
-    const all = foldPaymentEvent(part, ev('e2', 'charge.refunded', { ...refundOfCaptured, amount_refunded: 8000 }));
+    const all = foldPaymentEvent(
+      part,
+      ev('e2', 'charge.refunded', { ...partlyCaptured, amount_refunded: 10000, refunded: true }),
+    );
     expect(all.fullyRefunded).toBe(true);
   });
 

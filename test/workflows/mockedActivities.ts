@@ -177,6 +177,13 @@ export function createMockedActivities(
       return { status: 'succeeded', amountCapturedMinor: 5000, alreadyCaptured: false };
     }),
     cancelAuthorization: stub('cancelAuthorization', () => ({ status: 'canceled', alreadyCanceled: false })),
+    // Charged and refunded in the settlement currency: no conversion, so no rounding to book.
+    chargeNetOfRefunds: stub('chargeNetOfRefunds', () => ({
+      currency: 'USD',
+      converted: false,
+      fullyReturned: true,
+      residueMinor: 0,
+    })),
     createRetryCheckoutSession: stub('createRetryCheckoutSession', (i: { incrementId: string; expiresAt: number }) => ({
       sessionId: `cs_${i.incrementId}`,
       url: `https://checkout.example/cs_${i.incrementId}`,

@@ -146,7 +146,8 @@ describe('Stripe activities: authorisations and retry Checkout', () => {
       status: 'canceled',
       cancellationReason: 'abandoned',
       amountCapturableMinor: 0,
-      amountRefundedMinor: 7700,
+      // Released, never captured: nothing was taken, so nothing was paid back (no refund object).
+      amountRefundedMinor: 0,
     });
     expect(Date.parse(snapshot.canceledAt ?? '')).toBeGreaterThan(Date.now() - 60_000);
 

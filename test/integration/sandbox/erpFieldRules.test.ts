@@ -34,10 +34,11 @@ const allRuleSets = [...docTypes.values()].flatMap((d) => [
   ...d.tables.map((t) => ({ doctype: t.childDoctype, rules: t })),
 ]);
 /**
- * The ledger's masters and GL Entry are read by the product, never written (beyond the deductions of a Payment
- * Entry): the contracts folder has no JSON for them, so their fields are ERPNext v15's as its source names them.
+ * The ledger's masters, Currency Exchange and GL Entry are read by the product, never written (beyond the deductions
+ * of a Payment Entry): the contracts folder has no JSON for them, so their fields are ERPNext v15's as its source
+ * names them.
  */
-const withoutContract = ['Company', 'Account', 'GL Entry', 'Payment Entry Deduction'];
+const withoutContract = ['Company', 'Account', 'Currency Exchange', 'GL Entry', 'Payment Entry Deduction'];
 const ruleSets = allRuleSets.filter((r) => !withoutContract.includes(r.doctype));
 
 describe('sandbox ERPNext field rules', () => {
