@@ -1,3 +1,4 @@
+import { currencyExponent } from './money';
 /**
  * Three currencies meet in an order's books: the order's (what the customer was charged in, Magento's and the invoice's),
  * Stripe's settlement currency (what reached the Stripe balance: the balance transaction's), and the ERP company's
@@ -90,4 +91,14 @@ export function splitReceipt(input: {
     unallocatedMinor: receivedMinor - share,
     exchangeDifferenceMinor: outstandingMinor - share,
   };
+}
+
+/**
+ * An amount in one currency at a rate, in another's minor units, as ERPNext converts a voucher row (`flt(amount *
+ * rate, precision)`, rounding half away from zero).
+ */
+export function convertMinor(minor: number, from: string, rate: number, to: string): number {
+  const major = minor / 10 ** currencyExponent(from);
+  const scaled = Number((major * rate * 10 ** currencyExponent(to)).toFixed(4));
+  return Math.sign(scaled) * Math.round(Math.abs(scaled));
 }

@@ -8,7 +8,7 @@ import {
 import { formatMoney, fromMinor, toMinor } from '../../domain/money';
 import { ExternalSystemError } from '../../integrations/http/errors';
 import type { ErpClient, FrappeDoc } from '../../integrations/erp/client';
-import { conversionRateFor, splitReceipt, type Settlement } from '../../domain/settlement';
+import { conversionRateFor, convertMinor, splitReceipt, type Settlement } from '../../domain/settlement';
 import { companyBooksReader, type CompanyBooks } from './companyBooks';
 import { creditNoteLines, type InvoiceLines } from './creditNote';
 import { beforeInvoiceRemark, createSalesOrderAmendment } from './salesOrderAmendment';
@@ -166,7 +166,7 @@ export function createErpActivities(erp: ErpClient) {
         `${input.referenceNo}: Stripe settles in ${settlement.currency} but ERP company ${books.company} keeps its books in ` +
           `${books.currency}, and the ERP has no Currency Exchange rate from ${settlement.currency} to ${books.currency} on or before ${input.date}`,
       );
-    const baseMinor = toMinor(fromMinor(minor, settlement.currency) * rate, books.currency);
+    const baseMinor = convertMinor(minor, settlement.currency, rate, books.currency);
     return { minor, currency: settlement.currency, baseMinor, rate };
   }
 
@@ -200,6 +200,15 @@ export function createErpActivities(erp: ErpClient) {
       ['docstatus', '!=', 2],
     ]);
     if (existing) return { name: existing, created: false };
+    const books = await companyBooks(input.company);
+    const rows =
+      currency === books.currency
+        ? input.accounts.map((row) => ({
+            account: row.account,
+            debit_in_account_currency: fromMinor(row.debitMinor, currency),
+            credit_in_account_currency: fromMinor(row.creditMinor, currency),
+          }))
+        : await foreignRows(input, books);
     const doc = await erp.createDoc('Journal Entry', {
       voucher_type: 'Journal Entry',
       company: input.company,
@@ -207,14 +216,73 @@ export function createErpActivities(erp: ErpClient) {
       cheque_no: input.reference,
       cheque_date: input.date,
       user_remark: input.remark ?? input.reference,
-      accounts: input.accounts.map((row) => ({
-        account: row.account,
-        debit_in_account_currency: fromMinor(row.debitMinor, currency),
-        credit_in_account_currency: fromMinor(row.creditMinor, currency),
-      })),
+      ...(currency === books.currency ? {} : { multi_currency: 1 }),
+      accounts: rows,
       docstatus: 1,
     });
     return { name: doc.name, created: true };
+  }
+
+  /**
+   * A journal in another currency than the company's (a payout or dispute in Stripe's settlement currency): rows on
+   * accounts in that currency at the ERP's own rate for the day, rows on the company's accounts converted at it, and
+   * the rounding of the conversions (debits and credits must be equal in the company's currency) on exchange gain/loss.
+   */
+  async function foreignRows(
+    input: ErpJournalEntryInput,
+    books: CompanyBooks,
+  ): Promise<Array<Record<string, unknown>>> {
+    const { currency } = input;
+    const rate = await erpRate(currency, books.currency, input.date);
+    if (rate === undefined)
+      throw new MappingError(
+        `journal entry ${input.reference} is in ${currency} but ERP company ${books.company} keeps its books in ` +
+          `${books.currency}, and the ERP has no Currency Exchange rate from ${currency} to ${books.currency} on or before ${input.date}`,
+      );
+    const currencies = new Map<string, string>();
+    for (const { account } of input.accounts) {
+      if (currencies.has(account)) continue;
+      const found = await erp.getDoc<FrappeDoc & { account_currency?: string }>('Account', account);
+      currencies.set(account, String(found.account_currency ?? books.currency).toUpperCase());
+    }
+    let baseBalanceMinor = 0;
+    const rows = input.accounts.map((row) => {
+      const accountCurrency = currencies.get(row.account)!;
+      if (accountCurrency !== currency && accountCurrency !== books.currency)
+        throw new MappingError(
+          `journal entry ${input.reference}: account ${row.account} is in ${accountCurrency}, neither the entry's ${currency} nor the company's ${books.currency}`,
+        );
+      const inAccount = (minor: number) =>
+        accountCurrency === currency ? minor : convertMinor(minor, currency, rate, books.currency);
+      const debit = inAccount(row.debitMinor);
+      const credit = inAccount(row.creditMinor);
+      const toBase = (minor: number) =>
+        accountCurrency === currency ? convertMinor(minor, currency, rate, books.currency) : minor;
+      baseBalanceMinor += toBase(debit) - toBase(credit);
+      return {
+        account: row.account,
+        account_currency: accountCurrency,
+        exchange_rate: accountCurrency === currency ? rate : 1,
+        debit_in_account_currency: fromMinor(debit, accountCurrency),
+        credit_in_account_currency: fromMinor(credit, accountCurrency),
+      };
+    });
+    if (baseBalanceMinor === 0) return rows;
+    if (!books.exchangeGainLossAccount)
+      throw new MappingError(
+        `ERP company ${books.company} has no exchange gain/loss account for the rounding of ${input.reference}`,
+      );
+    return [
+      ...rows,
+      {
+        account: books.exchangeGainLossAccount,
+        exchange_rate: 1,
+        debit_in_account_currency: fromMinor(Math.max(0, -baseBalanceMinor), books.currency),
+        credit_in_account_currency: fromMinor(Math.max(0, baseBalanceMinor), books.currency),
+        user_remark: conversionRoundingRemark,
+        ...(books.costCenter ? { cost_center: books.costCenter } : {}),
+      },
+    ];
   }
 
   /** A deduction row booking an exchange difference (in the company currency) to the company's gain/loss account. */
@@ -630,13 +698,23 @@ export function createErpActivities(erp: ErpClient) {
         'Journal Entry',
         name,
       );
+      const rows = (doc.accounts ?? []).filter((row) => row.user_remark !== conversionRoundingRemark);
+      // A journal in another currency than the company's: rows on the company's accounts back at the entry's rate.
+      const entryRate = Number(rows.find((row) => row.account_currency === input.currency)?.exchange_rate ?? 1);
+      const inEntryCurrency = (row: Record<string, unknown>, field: string) => {
+        const accountCurrency = String(row.account_currency ?? input.currency);
+        const minor = toMinor(Number(row[`${field}_in_account_currency`] ?? row[field] ?? 0), accountCurrency);
+        return accountCurrency === input.currency
+          ? minor
+          : convertMinor(minor, accountCurrency, 1 / entryRate, input.currency);
+      };
       return {
         name,
         postingDate: String(doc.posting_date ?? ''),
-        accounts: (doc.accounts ?? []).map((row) => ({
+        accounts: rows.map((row) => ({
           account: String(row.account),
-          debitMinor: toMinor(Number(row.debit_in_account_currency ?? row.debit ?? 0), input.currency),
-          creditMinor: toMinor(Number(row.credit_in_account_currency ?? row.credit ?? 0), input.currency),
+          debitMinor: inEntryCurrency(row, 'debit'),
+          creditMinor: inEntryCurrency(row, 'credit'),
         })),
       };
     },
@@ -644,6 +722,9 @@ export function createErpActivities(erp: ErpClient) {
 }
 
 export type ErpActivities = ReturnType<typeof createErpActivities>;
+
+/** Marks the row a journal in another currency adds for the rounding of its conversions. */
+const conversionRoundingRemark = 'rounding of the conversion into the company currency';
 
 /** E-mail addresses compare trimmed and case-insensitively (as ERPNext's MariaDB collation compares them too). */
 export function normalisedEmail(email: string): string {

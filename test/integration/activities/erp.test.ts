@@ -325,6 +325,51 @@ describe('ERPNext activities', () => {
       expect(balance(rows, 'Exchange Gain/Loss - SS')).toBe(-35);
     });
 
+    it('journals a EUR payout in the USD company: EUR accounts at the ERP’s rate, USD accounts converted, the rounding to exchange gain/loss', async () => {
+      await sandbox.post('/api/resource/Account', {
+        account_name: 'Bank EUR',
+        company,
+        root_type: 'Asset',
+        account_type: 'Bank',
+        account_currency: 'EUR',
+      });
+      await sandbox.post('/api/resource/Currency Exchange', {
+        date,
+        from_currency: 'EUR',
+        to_currency: 'USD',
+        exchange_rate: 1.005,
+      });
+      const input = {
+        reference: 'po_eur',
+        date,
+        company,
+        currency: 'EUR',
+        remark: 'Stripe payout po_eur',
+        accounts: [
+          { account: 'Bank EUR - SS', debitMinor: 3333, creditMinor: 0 },
+          { account: 'Bank EUR - SS', debitMinor: 3333, creditMinor: 0 },
+          { account: 'Stripe Fees - SS', debitMinor: 3334, creditMinor: 0 },
+          { account: 'Stripe Clearing EUR - SS', debitMinor: 0, creditMinor: 10000 },
+        ],
+      };
+      const entry = await erp.postErpJournalEntry(input);
+      expect(await erp.postErpJournalEntry(input)).toEqual({ name: entry.name, created: false });
+      expect(await doc('Journal Entry', entry.name)).toMatchObject({ multi_currency: 1, docstatus: 1 });
+      const rows = await gl();
+      expect(balance(rows, 'Bank EUR - SS', true)).toBe(6666);
+      expect(balance(rows, 'Stripe Clearing EUR - SS', true)).toBe(-10000);
+      // At 1.005: 33.33 EUR is 33.50 USD (twice), 33.34 EUR of fees 33.51 USD, 100.00 EUR 100.50 USD. The debits come
+      // to 100.51 USD: the cent the conversions made is credited to exchange gain/loss, so the entry balances.
+      expect(balance(rows, 'Bank EUR - SS')).toBe(6700);
+      expect(balance(rows, 'Stripe Fees - SS')).toBe(3351);
+      expect(balance(rows, 'Stripe Clearing EUR - SS')).toBe(-10050);
+      expect(balance(rows, 'Exchange Gain/Loss - SS')).toBe(-1);
+      // Read back (a returned payout reverses it) in the entry's currency, without the rounding row.
+      expect((await erp.findErpJournalEntry({ reference: 'po_eur', currency: 'EUR' }))?.accounts).toEqual(
+        input.accounts,
+      );
+    });
+
     it('parks a receipt when the ERP has no rate for the settlement currency', async () => {
       const customer = await erp.upsertErpCustomer(customerInput());
       await erp.createErpSalesOrder(salesOrderInput(customer));
