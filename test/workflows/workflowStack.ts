@@ -13,10 +13,13 @@ export interface WorkflowStack {
 }
 
 /** The time-skipping server, the sandbox peers in this process, and a worker running the product's workflows and activities. */
-export async function startWorkflowStack(name: string): Promise<WorkflowStack> {
+export async function startWorkflowStack(
+  name: string,
+  options: Omit<Parameters<typeof startProductStack>[0], 'temporal' | 'taskQueue'> = {},
+): Promise<WorkflowStack> {
   const taskQueue = uniqueTaskQueue(name);
   const env = await createTimeSkippingEnv();
-  const stack = await startProductStack({ temporal: env.client, taskQueue });
+  const stack = await startProductStack({ ...options, temporal: env.client, taskQueue });
   const { worker }: { worker: Worker } = await createWorker({
     env: temporalEnvSchema.parse({ TEMPORAL_TASK_QUEUE: taskQueue }),
     activities: stack.activities,
