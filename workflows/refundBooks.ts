@@ -74,20 +74,24 @@ export async function creditInErp(books: RefundBooker, refund: RefundSnapshot): 
   if (amended.outcome === 'invoiced') return creditNote(amended.salesInvoice, amended.customer);
   if (amended.outcome === 'nothing_to_amend')
     return { step: 'nothing_to_credit', erp: `${amended.reason}: nothing to credit` };
-  const payment = await review.step(() =>
-    erp.createErpRefundPayment({
-      poNo: incrementId,
-      customer: amended.customer,
-      company,
-      amountMinor,
-      currency,
-      referenceNo: refundId,
-      date,
-      paidFrom,
-      ...settlement,
-    }),
-  );
+  const payment = await payBack({ poNo: incrementId, customer: amended.customer });
   return { step: 'erp_order_amended', erpSalesOrder: amended.salesOrder, erpRefundPayment: payment.name };
+
+  /** The payment paying the customer back: against the credit note, or before the invoice against the order. */
+  function payBack(against: { creditNote: string; customer: string } | { poNo: string; customer: string }) {
+    return review.step(() =>
+      erp.createErpRefundPayment({
+        ...against,
+        company,
+        amountMinor,
+        currency,
+        referenceNo: refundId,
+        date,
+        paidFrom,
+        ...settlement,
+      }),
+    );
+  }
 
   async function creditNote(salesInvoice: string, customer: string): Promise<ErpCredit> {
     const note = await review.step(() =>
@@ -99,19 +103,7 @@ export async function creditInErp(books: RefundBooker, refund: RefundSnapshot): 
         reason: reason ?? 'refunded in Stripe',
       }),
     );
-    const payment = await review.step(() =>
-      erp.createErpRefundPayment({
-        creditNote: note.name,
-        customer,
-        company,
-        amountMinor,
-        currency,
-        referenceNo: refundId,
-        date,
-        paidFrom,
-        ...settlement,
-      }),
-    );
+    const payment = await payBack({ creditNote: note.name, customer });
     return { step: 'erp_credited', erpCreditNote: note.name, erpRefundPayment: payment.name };
   }
 }

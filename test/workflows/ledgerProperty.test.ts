@@ -10,11 +10,10 @@ import { readStripePayments } from '../../integrations/stripe/orderPayments';
 import { toMinor } from '../../domain/money';
 import type { MagentoOrder } from '../../domain/magento';
 import type { OrderOutcome } from '../../messages/order';
-import type { Tracked } from '../../messages/runs';
 import type { ProductStack } from '../harness/productStack';
 import { basketOrder, type BasketCurrency } from './baskets';
 import { closeDispute, openDispute, type DisputeDelivery } from './disputeFlow';
-import { deliver, eventsAbout, eventually, placeOrder, shipInWms, waitForStep } from './orderFlow';
+import { deliver, eventsAbout, runEnded, placeOrder, shipInWms, waitForStep } from './orderFlow';
 import { payOut, payoutEvents } from './payoutFlow';
 import { startWorkflowStack, type WorkflowStack } from './workflowStack';
 
@@ -87,20 +86,7 @@ describe('the ledger property: any sequence of money movements leaves books that
   const orderHandle = (incrementId: string) => env.client.workflow.getHandle(`order:${incrementId}`);
   const delivery = (): DisputeDelivery => ({ stack, client: env.client, taskQueue });
 
-  /** Waits until the run has ended, failing as soon as it parks: no sequence may leave anything for a person. */
-  async function ended<T>(workflowId: string): Promise<T> {
-    const handle = env.client.workflow.getHandle(workflowId);
-    await eventually(
-      `${workflowId} to end`,
-      async () => {
-        const status = await handle.query<Tracked & { step: string }>('status').catch(() => undefined);
-        if (status?.syncState === 'needs_review') throw new Error(`${workflowId} parked: ${status.reviewReason}`);
-        return (await handle.describe()).status.name !== 'RUNNING' ? true : undefined;
-      },
-      60_000,
-    );
-    return handle.result() as Promise<T>;
-  }
+  const ended = <T>(workflowId: string): Promise<T> => runEnded<T>(env.client, workflowId, 60_000);
 
   async function refund(pi: Stripe.PaymentIntent, amount: number): Promise<void> {
     const made = await stack.stripe.refunds.create({ payment_intent: pi.id, amount });

@@ -6,7 +6,9 @@ import { intakeStart } from '../../domain/stripeEvents';
 import type { MagentoOrder } from '../../domain/magento';
 import type { OrderStatus } from '../../messages/order';
 import type { ProductStack } from '../harness/productStack';
-export { eventually } from '../harness/eventually';
+import { eventually } from '../harness/eventually';
+
+export { eventually };
 
 let sequence = 0;
 
@@ -138,4 +140,19 @@ export async function shipInWms(
   const shipped = await stack.clients.wms.getOrder(wmsOrder.id);
   const tracking = shipped.shipments.find((s) => s.tracking?.tracking_number)?.tracking;
   return { trackingNumber: tracking!.tracking_number!, carrier: tracking!.carrier };
+}
+
+/** Waits until the run has ended and returns its result, failing as soon as it parks (no step may wait for a person). */
+export async function runEnded<T>(client: Client, workflowId: string, timeoutMs = 20_000): Promise<T> {
+  const handle = client.workflow.getHandle(workflowId);
+  await eventually(
+    `${workflowId} to end`,
+    async () => {
+      const status = await handle.query<{ syncState?: string; reviewReason?: string }>('status').catch(() => undefined);
+      if (status?.syncState === 'needs_review') throw new Error(`${workflowId} parked: ${status.reviewReason}`);
+      return (await handle.describe()).status.name !== 'RUNNING' ? true : undefined;
+    },
+    timeoutMs,
+  );
+  return handle.result() as Promise<T>;
 }

@@ -4,12 +4,11 @@ import type Stripe from 'stripe';
 import { toMinor } from '../../domain/money';
 import type { MagentoOrder } from '../../domain/magento';
 import type { OrderOutcome } from '../../messages/order';
-import type { Tracked } from '../../messages/runs';
 import type { ProductStack } from '../harness/productStack';
 import { recordHistories } from '../harness/recordHistories';
 import { basketOrder, type BasketCurrency } from './baskets';
 import { openDispute } from './disputeFlow';
-import { deliver, eventsAbout, eventually, pay, placeOrder, shipInWms, waitForStep } from './orderFlow';
+import { deliver, eventsAbout, eventually, runEnded, pay, placeOrder, shipInWms, waitForStep } from './orderFlow';
 import { startWorkflowStack, type WorkflowStack } from './workflowStack';
 
 jest.setTimeout(180_000);
@@ -67,16 +66,7 @@ describe('refunds and disputes racing an unshipped order: one writer per refund'
     return events.reverse();
   }
 
-  /** Waits until the run has ended, failing as soon as it parks. */
-  async function ended<T>(workflowId: string): Promise<T> {
-    const handle = env.client.workflow.getHandle(workflowId);
-    await eventually(`${workflowId} to end`, async () => {
-      const status = await handle.query<Tracked & { step: string }>('status').catch(() => undefined);
-      if (status?.syncState === 'needs_review') throw new Error(`${workflowId} parked: ${status.reviewReason}`);
-      return (await handle.describe()).status.name !== 'RUNNING' ? true : undefined;
-    });
-    return handle.result() as Promise<T>;
-  }
+  const ended = <T>(workflowId: string): Promise<T> => runEnded<T>(env.client, workflowId);
 
   async function memosOf(order: MagentoOrder) {
     return (await stack.clients.magento.listCreditMemos(order.entity_id)).items.map((m) => ({
