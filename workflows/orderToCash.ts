@@ -83,7 +83,7 @@ export async function orderToCash(input: OrderToCashInput): Promise<OrderOutcome
     await close(run);
     return end(run, 'completed', 'completed');
   } catch (err) {
-    if (err instanceof SkippedByOperator) return end(run, 'skipped', 'failed', err.message);
+    if (err instanceof SkippedByOperator) return end(run, 'skipped', 'failed', `${err.message}${unbooked(run)}`);
     if (err instanceof BusinessRefused) return await compensate(run, err.message);
     throw err;
   }
@@ -137,6 +137,14 @@ function startRun(incrementId: string): OrderRun {
   upsertUnlessStartedWith(run.startAttributes, [{ key: MagentoOrderId, value: incrementId }]);
   upsertUnlessStartedWith(run.startAttributes, [{ key: SyncState, value: 'running' }]);
   return run;
+}
+
+/** Refunds handed to this run that it had not booked in full when an operator skipped it: theirs to book by hand. */
+function unbooked(run: OrderRun): string {
+  const left = run.handedRefunds.filter((id) => !run.refundMemos.has(id) || !run.refundsInErp.has(id));
+  return left.length > 0
+    ? `; refunds handed to this run and not booked in Magento and the ERP: ${left.join(', ')}`
+    : '';
 }
 
 /** The payment Stripe already refunded in full when the run read it (the refund came before the order's run). */
