@@ -201,14 +201,14 @@ export function createErpActivities(erp: ErpClient) {
     ]);
     if (existing) return { name: existing, created: false };
     const books = await companyBooks(input.company);
+    const foreign = currency === books.currency ? undefined : await foreignRows(input, books);
     const rows =
-      currency === books.currency
-        ? input.accounts.map((row) => ({
-            account: row.account,
-            debit_in_account_currency: fromMinor(row.debitMinor, currency),
-            credit_in_account_currency: fromMinor(row.creditMinor, currency),
-          }))
-        : await foreignRows(input, books);
+      foreign ??
+      input.accounts.map((row) => ({
+        account: row.account,
+        debit_in_account_currency: fromMinor(row.debitMinor, currency),
+        credit_in_account_currency: fromMinor(row.creditMinor, currency),
+      }));
     const doc = await erp.createDoc('Journal Entry', {
       voucher_type: 'Journal Entry',
       company: input.company,
@@ -216,7 +216,7 @@ export function createErpActivities(erp: ErpClient) {
       cheque_no: input.reference,
       cheque_date: input.date,
       user_remark: input.remark ?? input.reference,
-      ...(currency === books.currency ? {} : { multi_currency: 1 }),
+      ...(foreign ? { multi_currency: 1 } : {}),
       accounts: rows,
       docstatus: 1,
     });
@@ -231,20 +231,22 @@ export function createErpActivities(erp: ErpClient) {
   async function foreignRows(
     input: ErpJournalEntryInput,
     books: CompanyBooks,
-  ): Promise<Array<Record<string, unknown>>> {
+  ): Promise<Array<Record<string, unknown>> | undefined> {
     const { currency } = input;
-    const rate = await erpRate(currency, books.currency, input.date);
-    if (rate === undefined)
-      throw new MappingError(
-        `journal entry ${input.reference} is in ${currency} but ERP company ${books.company} keeps its books in ` +
-          `${books.currency}, and the ERP has no Currency Exchange rate from ${currency} to ${books.currency} on or before ${input.date}`,
-      );
     const currencies = new Map<string, string>();
     for (const { account } of input.accounts) {
       if (currencies.has(account)) continue;
       const found = await erp.getDoc<FrappeDoc & { account_currency?: string }>('Account', account);
       currencies.set(account, String(found.account_currency ?? books.currency).toUpperCase());
     }
+    // No mapped account in the entry's currency: it goes at face value, as before (docs/books.md, "Not yet").
+    if (![...currencies.values()].includes(currency)) return undefined;
+    const rate = await erpRate(currency, books.currency, input.date);
+    if (rate === undefined)
+      throw new MappingError(
+        `journal entry ${input.reference} is in ${currency} but ERP company ${books.company} keeps its books in ` +
+          `${books.currency}, and the ERP has no Currency Exchange rate from ${currency} to ${books.currency} on or before ${input.date}`,
+      );
     let baseBalanceMinor = 0;
     const rows = input.accounts.map((row) => {
       const accountCurrency = currencies.get(row.account)!;
