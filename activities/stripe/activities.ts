@@ -242,15 +242,9 @@ export function createStripeActivities(stripe: Stripe) {
       const charge = await callStripe(() => stripe.charges.retrieve(chargeId, { expand: ['balance_transaction'] }));
       const received = settlementOf(charge.balance_transaction);
       if (!received || !charge.captured) return undefined;
-      const refunds: Stripe.Refund[] = [];
+      const refunds = await refundsOfCharge(stripe, chargeId, ['data.balance_transaction']);
       const disputes: Stripe.Dispute[] = [];
       await callStripe(async () => {
-        for await (const refund of stripe.refunds.list({
-          charge: chargeId,
-          limit: 100,
-          expand: ['data.balance_transaction'],
-        }))
-          refunds.push(refund);
         for await (const dispute of stripe.disputes.list({ charge: chargeId, limit: 100 })) disputes.push(dispute);
       });
       const moved = [

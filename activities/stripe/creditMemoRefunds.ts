@@ -74,29 +74,23 @@ export function createCreditMemoRefundActivities(stripe: Stripe) {
     return { charge: paid[0]!.latest_charge as Stripe.Charge, orderNamed: incrementId };
   }
 
-  /** The memo's refund: the one carrying its id, else one of its amount made elsewhere that nothing records. */
-  async function refundOfMemo(
-    chargeId: string,
+  /** The memo's refund among the charge's: the one carrying its id, else one of its amount made elsewhere that nothing records. */
+  function refundOfMemo(
+    refunds: readonly Stripe.Refund[],
     input: CreditMemoRefundInput,
-  ): Promise<{ refund: Stripe.Refund; linked: boolean } | undefined> {
-    return callStripe(async () => {
-      let unrecorded: Stripe.Refund | undefined;
-      for await (const refund of stripe.refunds.list({ charge: chargeId, limit: 100 })) {
-        if (refund.metadata?.magento_creditmemo_id === String(input.creditMemoId)) return { refund, linked: false };
-        const recorded =
-          refund.metadata?.magento_creditmemo_id ||
-          refund.metadata?.o2c_key ||
-          input.refundsRecorded?.includes(refund.id);
-        if (
-          !recorded &&
-          refund.amount === input.amountMinor &&
-          refund.status !== 'failed' &&
-          refund.status !== 'canceled'
-        )
-          unrecorded ??= refund;
-      }
-      return unrecorded && { refund: unrecorded, linked: true };
-    });
+  ): { refund: Stripe.Refund; linked: boolean } | undefined {
+    const named = refunds.find((refund) => refund.metadata?.magento_creditmemo_id === String(input.creditMemoId));
+    if (named) return { refund: named, linked: false };
+    const unrecorded = refunds.find(
+      (refund) =>
+        !refund.metadata?.magento_creditmemo_id &&
+        !refund.metadata?.o2c_key &&
+        !input.refundsRecorded?.includes(refund.id) &&
+        refund.amount === input.amountMinor &&
+        refund.status !== 'failed' &&
+        refund.status !== 'canceled',
+    );
+    return unrecorded && { refund: unrecorded, linked: true };
   }
 
   const result = (refund: Stripe.Refund, chargeId: string, created: boolean): CreditMemoRefund => ({
@@ -113,8 +107,9 @@ export function createCreditMemoRefundActivities(stripe: Stripe) {
      * Refunds a credit memo made in Magento, once. The payment is the one Magento records (given), else the order's one
      * succeeded PaymentIntent by Stripe's search. Looks on the charge for a refund carrying the memo's id (in any
      * state: a failed one is its refund run's to handle), or one of the memo's amount made elsewhere (the Dashboard)
-     * that neither names a memo nor is recorded by one (`linked`: the same money, not refunded twice), before creating one for the memo's total, with the idempotency
-     * key `magento-creditmemo:<id>` and `metadata.magento_creditmemo_id`, by which the refund's own run finds the memo.
+     * that neither names a memo nor is recorded by one (`linked`: the same money, not refunded twice), before creating
+     * one for the memo's total, with the idempotency key `magento-creditmemo:<id>` and `metadata.magento_creditmemo_id`,
+     * by which the refund's own run finds the memo.
      * A payment of another order, another currency, or a memo for more than the charge has left is bad data: nothing moves.
      */
     async refundForCreditMemo(input: CreditMemoRefundInput): Promise<CreditMemoRefund> {
@@ -125,7 +120,8 @@ export function createCreditMemoRefundActivities(stripe: Stripe) {
           `${what}: Stripe charge ${charge.id} is the payment of order ${orderNamed}, not of order ${input.incrementId}`,
         );
       }
-      const existing = await refundOfMemo(charge.id, input);
+      const refunds = await refundsOfCharge(stripe, charge.id);
+      const existing = refundOfMemo(refunds, input);
       if (existing)
         return { ...result(existing.refund, charge.id, false), ...(existing.linked ? { linked: true } : {}) };
 
@@ -135,7 +131,7 @@ export function createCreditMemoRefundActivities(stripe: Stripe) {
       if (charge.status !== 'succeeded' || !charge.captured)
         throw new MappingError(`${what}: Stripe charge ${charge.id} has not been captured (${charge.status})`);
       if (input.amountMinor <= 0) throw new MappingError(`${what}: nothing to refund`);
-      const refundedMinor = refundedOf(await refundsOfCharge(stripe, charge.id));
+      const refundedMinor = refundedOf(refunds);
       const leftMinor = charge.amount_captured - refundedMinor;
       if (input.amountMinor > leftMinor) {
         throw new MappingError(

@@ -11,11 +11,12 @@ export function refundedOf(refunds: Iterable<Pick<Stripe.Refund, 'amount' | 'sta
   return total;
 }
 
-/** Every refund of the charge, oldest last as Stripe lists them. */
-export async function refundsOfCharge(stripe: Stripe, chargeId: string): Promise<Stripe.Refund[]> {
+/** Every refund of the charge, newest first as Stripe lists them; `expand` as Stripe's list takes it. */
+export async function refundsOfCharge(stripe: Stripe, chargeId: string, expand?: string[]): Promise<Stripe.Refund[]> {
   return callStripe(async () => {
     const refunds: Stripe.Refund[] = [];
-    for await (const refund of stripe.refunds.list({ charge: chargeId, limit: 100 })) refunds.push(refund);
+    for await (const refund of stripe.refunds.list({ charge: chargeId, limit: 100, ...(expand ? { expand } : {}) }))
+      refunds.push(refund);
     return refunds;
   });
 }
