@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { FilePayoutReportStore } from '../integrations/storage/payoutReportStore';
-import { apiEnvSchema, loadEnv } from '../config/env';
+import { apiEnvSchema, durationSeconds, loadEnv } from '../config/env';
 import { createLogger } from '../config/logger';
-import { payloadCodecFrom } from '../config/payloadCodec';
+import { dataConverterFrom, payloadCodecFrom } from '../config/payloadCodec';
 import { temporalConnectionOptions, withTemporalProfile } from '../config/temporal';
 import { createApp } from './app';
 import { webUiOrigins } from './routes/codec';
@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   const temporal = new Client({
     connection,
     namespace: env.TEMPORAL_NAMESPACE,
-    dataConverter: payloadCodec ? { payloadCodecs: [payloadCodec] } : undefined,
+    dataConverter: dataConverterFrom(env),
   });
   const app = createApp({
     temporal,
@@ -38,9 +38,15 @@ async function main(): Promise<void> {
             .filter(Boolean)
         : webUiOrigins(env.TEMPORAL_UI_URL),
     },
+    trustProxy: env.TRUST_PROXY,
+    publicOrigin: env.PUBLIC_URL ? new URL(env.PUBLIC_URL).origin : undefined,
+    metricsToken: env.METRICS_TOKEN,
+    sessions: { idleTimeoutSec: durationSeconds(env.OPS_SESSION_IDLE_TIMEOUT) },
     log,
   });
-  const server = app.listen(env.API_PORT, env.API_HOST, () => log.info({ port: env.API_PORT }, 'api listening'));
+  const server = app.listen(env.API_PORT, env.API_HOST, () =>
+    log.info({ host: env.API_HOST, port: env.API_PORT }, 'api listening'),
+  );
   const shutdown = () => {
     log.info('api stopping');
     server.close(() => void connection.close().finally(() => process.exit(0)));

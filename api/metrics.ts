@@ -5,11 +5,15 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export const reviewQueueQuery = `SyncState = 'needs_review' AND ExecutionStatus = 'Running'`;
 const reviewQueueCountTimeoutMs = 2_000;
 
+/** How often the review queue is counted when no interval is given: a scrape reads the last count, never Temporal. */
+export const defaultCountRefreshMs = 30_000;
+
 /**
  * The API's Prometheus metrics, on a registry of its own (so tests can run several apps in one process).
- * With a Temporal client, each scrape also counts the review queue (one visibility count, namespace-wide).
+ * With a Temporal client, the review queue is counted every `refreshMs` (one visibility count, namespace-wide), so a
+ * scrape costs Temporal nothing however often it comes; `stop()` ends the counting.
  */
-export function createApiMetrics(temporal?: Client) {
+export function createApiMetrics(temporal?: Client, refreshMs = defaultCountRefreshMs) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const temporalErrors = new Counter({
@@ -18,24 +22,34 @@ export function createApiMetrics(temporal?: Client) {
     labelNames: ['kind'],
     registers: [registry],
   });
+  let refresher: NodeJS.Timeout | undefined;
   if (temporal) {
-    new Gauge({
+    const reviewQueueSize = new Gauge({
       name: 'o2c_review_queue_size',
-      help: `Running workflows parked for a person (${reviewQueueQuery}), namespace-wide; NaN when Temporal did not answer`,
+      help: `Running workflows parked for a person (${reviewQueueQuery}), namespace-wide, counted every ${refreshMs / 1000} s; NaN when Temporal did not answer`,
       registers: [registry],
-      async collect() {
-        try {
-          const { count } = await temporal.withDeadline(Date.now() + reviewQueueCountTimeoutMs, () =>
-            temporal.workflow.count(reviewQueueQuery),
-          );
-          this.set(count);
-        } catch {
-          // An unknown size, not a stale or zero one; the rest of the scrape still answers (the error counts from the next one).
-          this.set(Number.NaN);
-          temporalErrors.inc({ kind: 'review_queue_count' });
-        }
-      },
     });
+    reviewQueueSize.set(Number.NaN);
+    let counting = false;
+    const count = async () => {
+      if (counting) return;
+      counting = true;
+      try {
+        const { count: size } = await temporal.withDeadline(Date.now() + reviewQueueCountTimeoutMs, () =>
+          temporal.workflow.count(reviewQueueQuery),
+        );
+        reviewQueueSize.set(size);
+      } catch {
+        // An unknown size, not a stale or zero one.
+        reviewQueueSize.set(Number.NaN);
+        temporalErrors.inc({ kind: 'review_queue_count' });
+      } finally {
+        counting = false;
+      }
+    };
+    void count();
+    refresher = setInterval(() => void count(), refreshMs);
+    refresher.unref();
   }
   return {
     registry,
@@ -71,6 +85,7 @@ export function createApiMetrics(temporal?: Client) {
       registers: [registry],
     }),
     temporalErrors,
+    stop: () => clearInterval(refresher),
   };
 }
 

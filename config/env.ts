@@ -57,7 +57,8 @@ const systemsEnvShape = {
 
 export const apiEnvSchema = temporalEnvSchema.extend({
   API_PORT: port.default(3000),
-  API_HOST: z.string().default('0.0.0.0'),
+  /** This machine only unless set (`0.0.0.0` in a container or behind a proxy on another host). */
+  API_HOST: z.string().default('127.0.0.1'),
   STRIPE_WEBHOOK_SECRET: z
     .string()
     .min(1, 'required: the webhook signing secret (whsec_…); several may be given, comma-separated'),
@@ -79,8 +80,36 @@ export const apiEnvSchema = temporalEnvSchema.extend({
           .every((o) => URL.canParse(o) && new URL(o).origin === o),
       'expected comma-separated origins such as http://127.0.0.1:8233 (scheme, host and port; no path)',
     ),
+  /**
+   * Express's `trust proxy`: unset or `false` trusts no proxy; `true`, a hop count (`1`), or addresses and subnets
+   * (`loopback`, `10.0.0.0/8`, comma-separated) trust the `X-Forwarded-*` headers those proxies set.
+   */
+  TRUST_PROXY: z
+    .string()
+    .optional()
+    .transform((value): boolean | number | string => {
+      const v = value?.trim() ?? '';
+      if (v === '' || v === 'false') return false;
+      if (v === 'true') return true;
+      return /^\d+$/.test(v) ? Number(v) : v;
+    }),
+  /** Where browsers reach the API (e.g. https://ops.shop.example behind a TLS proxy): its origin is the only one operator POSTs may come from. */
+  PUBLIC_URL: url.optional(),
+  /** When set, `GET /metrics` wants `Authorization: Bearer <it>`. */
+  METRICS_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
+  /** An operator page session ends after this long without a request (it ends after 12 h in any case). */
+  OPS_SESSION_IDLE_TIMEOUT: z
+    .string()
+    .regex(/^\d+[smh]$/, 'expected a duration like 30m')
+    .default('30m'),
   ...systemsEnvShape,
 });
+
+/** `15m` → 900 (the durations the environment gives: seconds, minutes or hours). */
+export function durationSeconds(text: string): number {
+  const amount = Number(text.slice(0, -1));
+  return amount * { s: 1, m: 60, h: 3600 }[text.slice(-1) as 's' | 'm' | 'h'];
+}
 
 const positive = z.coerce.number().positive();
 const count = z.coerce.number().int().min(1);
@@ -140,6 +169,8 @@ export const workerEnvSchema = temporalEnvSchema.extend({
   MERCHANT_EMAIL: z.string().regex(/@/, 'expected an e-mail address').default('merchant@shop.example'),
   /** The worker's Prometheus endpoint (the SDK's metrics at `/metrics`); 0 or empty turns it off. */
   WORKER_METRICS_PORT: port.default(9464),
+  /** Where the worker's metrics listen: this machine only unless set (`0.0.0.0` in a container, for the scraper). */
+  WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
 });
 
 export type TemporalEnv = z.infer<typeof temporalEnvSchema>;
@@ -159,6 +190,7 @@ export const secretNames = [
   'TEMPORAL_API_KEY',
   'PAYLOAD_ENCRYPTION_KEY',
   'SMTP_URL',
+  'METRICS_TOKEN',
 ] as const;
 
 /** Resolves `<NAME>_FILE` indirections for the given names; an explicit `<NAME>` wins over its file. */

@@ -81,8 +81,14 @@ export function payloadCodecFrom(env: { PAYLOAD_ENCRYPTION_KEY?: string }): Encr
   return keys.length > 0 ? new EncryptionCodec(keys) : undefined;
 }
 
-/** The data converter of every client and worker: encrypted payloads when PAYLOAD_ENCRYPTION_KEY is set, plain otherwise. */
-export function dataConverterFrom(env: { PAYLOAD_ENCRYPTION_KEY?: string }): DataConverter | undefined {
+/** The module every client, worker and workflow bundle loads its failure converter from (config/failureConverter.ts). */
+export const failureConverterPath = require.resolve('./failureConverter');
+
+/**
+ * The data converter of every client and worker: encrypted payloads when PAYLOAD_ENCRYPTION_KEY is set, plain
+ * otherwise; failure messages and stack traces always travel as a payload, so the same key encrypts them too.
+ */
+export function dataConverterFrom(env: { PAYLOAD_ENCRYPTION_KEY?: string }): DataConverter {
   const codec = payloadCodecFrom(env);
-  return codec ? { payloadCodecs: [codec] } : undefined;
+  return { failureConverterPath, ...(codec ? { payloadCodecs: [codec] } : {}) };
 }

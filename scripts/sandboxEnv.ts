@@ -35,6 +35,8 @@ const generators: Record<string, () => string> = {
   WMS_TOKEN: () => randomBytes(16).toString('hex'),
   WMS_WEBHOOK_SECRET: () => `whsec_${randomBytes(24).toString('base64')}`,
   ADMIN_TOKEN: () => randomBytes(24).toString('base64url'),
+  // Workflow history holds customers' names and addresses: encrypted at rest from the first start (docs/security.md).
+  PAYLOAD_ENCRYPTION_KEY: () => randomBytes(32).toString('base64'),
 };
 
 /**

@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+import { failureConverterPath } from '../config/payloadCodec';
 import { workflowsPath } from './worker';
 
 /**
@@ -9,7 +10,7 @@ import { workflowsPath } from './worker';
 async function main(): Promise<void> {
   const outFile = process.argv[2];
   if (!outFile) throw new Error('usage: bundleWorkflows <out-file>');
-  const { code } = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+  const { code } = await bundleWorkflowCode({ workflowsPath, failureConverterPath, logger: new DefaultLogger('WARN') });
   writeFileSync(outFile, code);
 }
 

@@ -62,7 +62,7 @@ async function main(): Promise<void> {
   const env = withTemporalProfile(loadEnv(workerEnvSchema));
   // Before the SDK's runtime and the workflow threads start: on Linux a thread inherits its creator's priority.
   if (env.WORKER_NICE !== undefined) lowerPriority(env.WORKER_NICE, log);
-  const { metricsAddress } = installWorkerRuntime(env); // before any connection: the runtime is the process's
+  const { metricsAddress } = installWorkerRuntime(env, log); // before any connection: the runtime is the process's
   const settings = orderSettingsFrom(loadMappings(env.MAPPINGS_FILE));
   // The intake activity starts and signals workflows through a client; it connects on first use.
   const clientConnection = Connection.lazy(temporalConnectionOptions(env));

@@ -1,16 +1,25 @@
 import { Runtime } from '@temporalio/worker';
 import { ConfigError, type WorkerEnv } from '../config/env';
+import { sdkLoggerOf, type Logger } from '../config/logger';
 
 /**
- * The worker's Prometheus endpoint: the SDK's own metrics (task latencies, failures, slots, pollers, sticky cache),
- * served by the SDK's core at `http://<host>:WORKER_METRICS_PORT/metrics`. Port 0 turns it off.
- * The runtime is process-wide and installed once, before the first connection.
+ * The SDK's process-wide runtime, installed once before the first connection: its log lines go through the worker's
+ * pino logger (one redaction for every line), and its Prometheus endpoint serves the SDK's own metrics (task latencies,
+ * failures, slots, pollers, sticky cache) at `http://WORKER_METRICS_HOST:WORKER_METRICS_PORT/metrics`. Port 0 turns it off.
  */
-export function installWorkerRuntime(env: Pick<WorkerEnv, 'WORKER_METRICS_PORT'>): { metricsAddress?: string } {
-  if (env.WORKER_METRICS_PORT === 0) return {};
-  const bindAddress = `0.0.0.0:${env.WORKER_METRICS_PORT}`;
+export function installWorkerRuntime(
+  env: Pick<WorkerEnv, 'WORKER_METRICS_PORT' | 'WORKER_METRICS_HOST'>,
+  log: Logger,
+): { metricsAddress?: string } {
+  const logger = sdkLoggerOf(log.child({ component: 'temporal-sdk' }));
+  if (env.WORKER_METRICS_PORT === 0) {
+    Runtime.install({ logger });
+    return {};
+  }
+  const host = env.WORKER_METRICS_HOST.includes(':') ? `[${env.WORKER_METRICS_HOST}]` : env.WORKER_METRICS_HOST;
+  const bindAddress = `${host}:${env.WORKER_METRICS_PORT}`;
   try {
-    Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress } } } });
+    Runtime.install({ logger, telemetryOptions: { metrics: { prometheus: { bindAddress } } } });
   } catch (err) {
     // Typically the port is taken (a second worker on this machine): say which variable moves it.
     throw new ConfigError(

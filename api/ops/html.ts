@@ -55,6 +55,9 @@ export function page(options: LayoutOptions, body: Html): string {
         </nav>
         <form method="post" action="/ops/logout">
           <input type="hidden" name="csrf" value="${options.csrfToken}" /><button>Log out</button>
+        </form>
+        <form method="post" action="/ops/logout-everywhere">
+          <input type="hidden" name="csrf" value="${options.csrfToken}" /><button>Log out everywhere</button>
         </form>`
     : '';
   const flash = options.flash

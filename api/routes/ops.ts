@@ -5,6 +5,7 @@ import type { Logger } from '../../config/logger';
 import { orderWorkflowId, payoutIdPattern } from '../../domain/eventRouting';
 import { retryUpdate, skipUpdate } from '../../messages/runs';
 import { fraudDecisionUpdate } from '../../messages/order';
+import { failedAttemptLimiter, type AttemptLimits } from '../attemptLimits';
 import { html, page, type Html } from '../ops/html';
 import { isPageToken, listRunPage } from '../ops/lists';
 import * as pages from '../ops/pages';
@@ -28,6 +29,8 @@ export interface OpsDeps {
   sessions?: OperatorSessions;
   orderPage: { systems: OrderSystems; webUiUrl: string };
   payoutReports?: PayoutReportStore;
+  /** Wrong tokens taken at `POST /ops/login` before it answers 429. */
+  loginLimits: AttemptLimits;
   log: Logger;
 }
 
@@ -79,12 +82,30 @@ export function opsRoutes(deps: OpsDeps): Router {
     next();
   });
 
-  router.get('/login', (req, res) => {
-    if (sessionOf(sessions, req)) return void res.redirect(303, '/ops/');
+  const sessionUnknown = (res: Response) =>
+    send(
+      res,
+      503,
+      'Temporal unavailable',
+      html`<p>Temporal does not answer, so your session cannot be checked: try again in a moment.</p>`,
+    );
+
+  router.get('/login', async (req, res) => {
+    try {
+      if (await sessionOf(sessions, req)) return void res.redirect(303, '/ops/');
+    } catch {
+      // Temporal cannot say: the form is still worth showing.
+    }
     send(res, 200, 'Log in', pages.loginForm());
   });
 
-  router.post('/login', (req, res) => {
+  const loginLimits = failedAttemptLimiter('operator page login', deps.loginLimits, deps.log, (res, retryAfterSec) =>
+    send(res, 429, 'Log in', pages.loginForm(), undefined, {
+      text: `Too many wrong tokens: try again in ${Math.ceil(retryAfterSec / 60)} min.`,
+      isError: true,
+    }),
+  );
+  router.post('/login', ...loginLimits, async (req, res) => {
     const token: unknown = req.body?.token;
     if (typeof token !== 'string' || !sessions!.isAdminToken(token)) {
       deps.log.warn({ outcome: 'unauthorized' }, 'operator page login refused');
@@ -93,15 +114,26 @@ export function opsRoutes(deps: OpsDeps): Router {
         isError: true,
       });
     }
-    const { cookieValue } = sessions!.create();
-    setSessionCookie(req, res, cookieValue);
+    let cookieValue: string;
+    try {
+      ({ cookieValue } = await sessions!.create());
+    } catch (err) {
+      deps.log.error({ outcome: 'session_not_started', err: (err as Error).message }, 'operator page login failed');
+      return void sessionUnknown(res);
+    }
+    setSessionCookie(req, res, cookieValue, sessions!.cookieMaxAgeSec);
     deps.log.info({ outcome: 'logged_in' }, 'operator page login');
     res.redirect(303, '/ops/');
   });
 
   // Everything below needs a session; POSTs also need its CSRF token.
-  router.use((req: Request, res: Response, next: NextFunction) => {
-    const session = sessionOf(sessions, req);
+  router.use(async (req: Request, res: Response, next: NextFunction) => {
+    let session: Session | undefined;
+    try {
+      session = await sessionOf(sessions, req);
+    } catch {
+      return void sessionUnknown(res);
+    }
     if (!session) {
       if (req.method === 'GET' || req.method === 'HEAD') return void res.redirect(303, '/ops/login');
       return void send(res, 401, 'Log in', pages.loginForm(), undefined, {
@@ -123,9 +155,26 @@ export function opsRoutes(deps: OpsDeps): Router {
     next();
   });
 
-  router.post('/logout', (req, res) => {
-    sessions!.revoke(sessionIn(res));
+  router.post('/logout', async (req, res) => {
+    try {
+      await sessions!.revoke(sessionIn(res));
+    } catch {
+      return void sessionUnknown(res);
+    }
     setSessionCookie(req, res, '', 0);
+    deps.log.info({ outcome: 'logged_out' }, 'operator page logout');
+    res.redirect(303, '/ops/login');
+  });
+
+  router.post('/logout-everywhere', async (req, res) => {
+    let ended: number;
+    try {
+      ended = await sessions!.revokeAll();
+    } catch {
+      return void sessionUnknown(res);
+    }
+    setSessionCookie(req, res, '', 0);
+    deps.log.info({ outcome: 'logged_out_everywhere', sessions: ended }, 'operator page: every session ended');
     res.redirect(303, '/ops/login');
   });
 

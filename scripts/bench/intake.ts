@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { dataConverterFrom } from '../../config/payloadCodec';
 import { Agent } from 'node:http';
 import axios from 'axios';
 import autocannon from 'autocannon';
@@ -201,7 +202,7 @@ export async function benchIntake(stack: BenchStack, options: IntakeBenchOptions
   const secret = String(stack.env.STRIPE_WEBHOOK_SECRET).split(',')[0]!;
   const connection = await Connection.connect({ address: stack.temporal.address });
   try {
-    const client = new Client({ connection });
+    const client = new Client({ connection, dataConverter: dataConverterFrom(stack.env) });
     const taskQueue = stack.env.TEMPORAL_TASK_QUEUE ?? 'order-to-cash';
     // Warm both paths (connections, the worker's cache) before measuring.
     await webhooks(stack.urls.api, secret, { connections: 4, amount: 100 });

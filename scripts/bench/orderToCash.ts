@@ -1,4 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
+import { dataConverterFrom } from '../../config/payloadCodec';
 import { Worker, NativeConnection } from '@temporalio/worker';
 import { MagentoClient } from '../../integrations/magento/client';
 import { createStripeClient } from '../../integrations/stripe/client';
@@ -131,7 +132,7 @@ async function sameShapeRate(
   const running = worker.run();
   const connection = await Connection.connect({ address: stack.temporal.address });
   try {
-    const client = new Client({ connection });
+    const client = new Client({ connection, dataConverter: dataConverterFrom(stack.env) });
     // As the storefront does with orders: started `concurrency` at a time, each then running on its own.
     const started = Date.now();
     const handles: Array<Promise<unknown>> = [];
@@ -175,7 +176,7 @@ export async function benchOrderToCash(
 ): Promise<OrderToCashBenchResult> {
   const connection = await Connection.connect({ address: stack.temporal.address });
   try {
-    const client = new Client({ connection });
+    const client = new Client({ connection, dataConverter: dataConverterFrom(stack.env) });
     const before = await completedOrders(client);
     const metricsBefore = await workerMetrics(stack);
     const cpuBefore = cpuUsage(stack);
@@ -247,7 +248,7 @@ export async function benchRecovery(
 ): Promise<RecoveryBenchResult> {
   const connection = await Connection.connect({ address: stack.temporal.address });
   try {
-    const client = new Client({ connection });
+    const client = new Client({ connection, dataConverter: dataConverterFrom(stack.env) });
     const timed = async (seed: number, kill: boolean) => {
       const before = await completedOrders(client);
       const started = Date.now();

@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { dataConverterFrom } from '../../config/payloadCodec';
 import { Client, Connection } from '@temporalio/client';
 import { temporal as proto } from '@temporalio/proto';
 import axios from 'axios';
@@ -95,7 +96,7 @@ export async function benchReconciliation(
   const checks: string[] = [];
   const admin = { Authorization: `Bearer ${stack.env.ADMIN_TOKEN}` };
   const connection = await Connection.connect({ address: stack.temporal.address });
-  const client = new Client({ connection });
+  const client = new Client({ connection, dataConverter: dataConverterFrom(stack.env) });
   try {
     await waitForPollers(client, stack.env.TEMPORAL_TASK_QUEUE ?? 'order-to-cash');
     const currency = options.currency.toLowerCase();

@@ -135,7 +135,7 @@ describe('the operator page, in Chromium', () => {
     expect((await csv.text()).trimEnd().split('\r\n')).toHaveLength(1 + 2);
     expect(await page.content()).not.toContain(testSecrets.adminToken);
 
-    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByRole('button', { name: 'Log out', exact: true }).click();
     expect(new URL(page.url()).pathname).toBe('/ops/login');
     await page.goto(`${dev.apiUrl}/ops/review-queue`);
     expect(new URL(page.url()).pathname).toBe('/ops/login');
@@ -149,7 +149,7 @@ describe('the operator page, in Chromium', () => {
     );
     expect(login.status).toBe(303);
     const setCookie = String(login.headers['set-cookie']);
-    expect(setCookie).toMatch(/^o2c_ops_session=v1\.[^;]+; Path=\/; HttpOnly; SameSite=Strict; Max-Age=43200$/);
+    expect(setCookie).toMatch(/^o2c_ops_session=v2\.[^;]+; Path=\/; HttpOnly; SameSite=Strict; Max-Age=43200$/);
     expect(setCookie).not.toContain(testSecrets.adminToken);
     const Cookie = setCookie.split(';')[0]!;
     const home = await axios.get(`${dev.apiUrl}/ops/`, { headers: { Cookie } });
@@ -183,6 +183,6 @@ describe('the operator page, in Chromium', () => {
       'access-control-allow-credentials': 'true',
     });
     expect((await codec({ Cookie, Origin: 'http://evil.example' })).status).toBe(401);
-    expect((await codec({ Cookie: 'o2c_ops_session=v1.forged' })).status).toBe(401);
+    expect((await codec({ Cookie: 'o2c_ops_session=v2.forged' })).status).toBe(401);
   });
 });

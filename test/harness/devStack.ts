@@ -51,6 +51,7 @@ export async function startDevStack(
     orderPage: { systems, webUiUrl },
     payoutReports,
     log: pino({ level: 'silent' }),
+    metricsRefreshMs: 250,
   });
   const server: Server = app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));

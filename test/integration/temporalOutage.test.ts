@@ -9,6 +9,7 @@ import { Client, Connection } from '@temporalio/client';
 import { createApp } from '../../api/app';
 import { startDevServer, type DevServer } from '../../scripts/devServer';
 import { freePort } from '../../scripts/ports';
+import { eventually } from '../harness/eventually';
 
 describe('the receiver while Temporal is down', () => {
   const dir = mkdtempSync(join(tmpdir(), 'o2c-outage-'));
@@ -25,6 +26,7 @@ describe('the receiver while Temporal is down', () => {
       taskQueue: 'outage-test',
       stripeWebhookSecrets: ['whsec_outage'],
       log: pino({ level: 'silent' }),
+      metricsRefreshMs: 200,
     });
     const api = app.listen(0, '127.0.0.1');
     await new Promise((r) => api.once('listening', r));
@@ -51,13 +53,16 @@ describe('the receiver while Temporal is down', () => {
       await server.stop();
       const during = await deliver();
       expect(during.status).toBe(503);
-      expect((await axios.get(`${url}/readyz`, { validateStatus: () => true })).status).toBe(503);
-      const metricsDuring = await axios.get<string>(`${url}/metrics`);
-      expect(metricsDuring.data).toMatch(/^o2c_review_queue_size nan$/im); // unknown, not zero (prom-client writes `Nan`); the scrape still answers
-      const failedCounts = /^o2c_temporal_errors_total\{kind="review_queue_count"\} (\d+)$/m.exec(
-        (await axios.get<string>(`${url}/metrics`)).data,
-      );
-      expect(Number(failedCounts?.[1])).toBeGreaterThanOrEqual(1); // written by the scrape after the one that failed
+      const notReady = await axios.get(`${url}/readyz`, { validateStatus: () => true });
+      expect(notReady.status).toBe(503);
+      expect(notReady.data).toEqual({ status: 'not ready', temporal: 'unreachable' }); // no internal error text
+      // Unknown, not zero (prom-client writes `Nan`), once the next count has failed; the scrape still answers.
+      const metricsDuring = await eventually('the review queue counted as unknown', async () => {
+        const { data } = await axios.get<string>(`${url}/metrics`);
+        return /^o2c_review_queue_size nan$/im.test(data) ? data : undefined;
+      });
+      const failedCounts = /^o2c_temporal_errors_total\{kind="review_queue_count"\} (\d+)$/m.exec(metricsDuring);
+      expect(Number(failedCounts?.[1])).toBeGreaterThanOrEqual(1);
 
       server = await startDevServer({ port, dbFile });
       let after = await deliver();
@@ -69,7 +74,9 @@ describe('the receiver while Temporal is down', () => {
       expect(after.status).toBe(200);
       expect(after.data).toEqual({ received: true, workflowId: `stripe:${event.id}`, duplicate: false });
       expect((await temporal.workflow.getHandle(`stripe:${event.id}`).describe()).status.name).toBe('RUNNING');
-      expect((await axios.get<string>(`${url}/metrics`)).data).toMatch(/^o2c_review_queue_size 0$/m);
+      await eventually('the review queue counted again', async () =>
+        /^o2c_review_queue_size 0$/m.test((await axios.get<string>(`${url}/metrics`)).data) ? true : undefined,
+      );
     } finally {
       api.closeAllConnections();
       api.close();

@@ -2,50 +2,6 @@ import type { Client } from '@temporalio/client';
 import Long from 'long';
 import { html, esc, raw } from '../../api/ops/html';
 import { listRunPage, maxOpsPageSize, opsPageSize } from '../../api/ops/lists';
-import { OperatorSessions } from '../../api/ops/session';
-
-const token = 'an-operator-token-of-some-length';
-
-describe('operator page sessions', () => {
-  it('signs a session the token can verify, and whose cookie is not the token', () => {
-    const sessions = new OperatorSessions(token);
-    const { cookieValue, session } = sessions.create();
-    expect(cookieValue).not.toContain(token);
-    expect(cookieValue).toMatch(/^v1\.[A-Za-z0-9_-]{24}\.\d+\.[A-Za-z0-9_-]{43}$/);
-    expect(sessions.verify(cookieValue)).toEqual(session);
-    expect(session.csrfToken).not.toContain(token);
-  });
-
-  it('refuses a forged, altered, expired, logged-out or other-token cookie', () => {
-    let now = 1_000_000;
-    const sessions = new OperatorSessions(token, () => now);
-    const { cookieValue, session } = sessions.create();
-    const [v, id, expiry, mac] = cookieValue.split('.') as [string, string, string, string];
-    expect(sessions.verify(`${v}.${id}.${Number(expiry) + 3600}.${mac}`)).toBeUndefined();
-    expect(sessions.verify(`${v}.${id.replace(/^./, id[0] === 'A' ? 'B' : 'A')}.${expiry}.${mac}`)).toBeUndefined();
-    expect(sessions.verify(token)).toBeUndefined();
-    expect(sessions.verify(undefined)).toBeUndefined();
-    expect(new OperatorSessions(`${token}-rotated`, () => now).verify(cookieValue)).toBeUndefined();
-    const other = sessions.create();
-    sessions.revoke(session);
-    expect(sessions.verify(cookieValue)).toBeUndefined();
-    expect(sessions.verify(other.cookieValue)).toBeDefined();
-    now += 12 * 3600;
-    expect(sessions.verify(other.cookieValue)).toBeUndefined();
-  });
-
-  it("accepts only its own session's CSRF token, and only the admin token at login", () => {
-    const sessions = new OperatorSessions(token);
-    const a = sessions.create().session;
-    const b = sessions.create().session;
-    expect(sessions.isCsrfToken(a, a.csrfToken)).toBe(true);
-    expect(sessions.isCsrfToken(a, b.csrfToken)).toBe(false);
-    expect(sessions.isCsrfToken(a, undefined)).toBe(false);
-    expect(sessions.isCsrfToken(a, [a.csrfToken])).toBe(false);
-    expect(sessions.isAdminToken(token)).toBe(true);
-    expect(sessions.isAdminToken(`${token} `)).toBe(false);
-  });
-});
 
 describe('operator page HTML', () => {
   it('escapes every value put into a page, and nothing marked as already HTML', () => {
