@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { recipientList } from '../integrations/mail/recipients';
 import { packageRoot } from './packageRoot';
 
 /**
@@ -137,7 +138,17 @@ export const workerEnvSchema = temporalEnvSchema.extend({
     .default('smtp://127.0.0.1:2525'),
   MAIL_FROM: z.string().min(3).default('Orders <orders@shop.example>'),
   /** Where merchant notices (fraud holds, reversals, late shipments) go; several may be given, comma-separated. */
-  MERCHANT_EMAIL: z.string().regex(/@/, 'expected an e-mail address').default('merchant@shop.example'),
+  MERCHANT_EMAIL: z
+    .string()
+    .default('merchant@shop.example')
+    .superRefine((value, ctx) => {
+      const { problem } = recipientList(value);
+      if (problem)
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected an e-mail address, or several comma-separated, each bare (name@domain): ${problem}`,
+        });
+    }),
   /** The worker's Prometheus endpoint (the SDK's metrics at `/metrics`); 0 or empty turns it off. */
   WORKER_METRICS_PORT: port.default(9464),
 });
