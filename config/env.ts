@@ -24,6 +24,16 @@ function isSmtpUrl(value: string): boolean {
   }
 }
 
+const customerIdKey = z
+  .string({ error: "required: 32 bytes, base64 (`openssl rand -base64 32`); customer runs' ids are keyed with it" })
+  .refine(
+    (value) => Buffer.from(value, 'base64').length === 32,
+    'expected 32 bytes, base64-encoded (e.g. `openssl rand -base64 32`)',
+  );
+
+/** CUSTOMER_ID_KEY's bytes, as `customerWorkflowId` takes them. */
+export const customerIdKeyBytes = (value: string): Uint8Array => new Uint8Array(Buffer.from(value, 'base64'));
+
 export const temporalEnvSchema = z.object({
   TEMPORAL_ADDRESS: z
     .string()
@@ -149,6 +159,8 @@ export const workerEnvSchema = temporalEnvSchema.extend({
           message: `expected an e-mail address, or several comma-separated, each bare (name@domain): ${problem}`,
         });
     }),
+  /** The key customer runs' ids are keyed with (HMAC-SHA256; `customerWorkflowId`): 32 bytes, base64. */
+  CUSTOMER_ID_KEY: customerIdKey,
   /** The worker's Prometheus endpoint (the SDK's metrics at `/metrics`); 0 or empty turns it off. */
   WORKER_METRICS_PORT: port.default(9464),
 });
@@ -170,6 +182,7 @@ export const secretNames = [
   'TEMPORAL_API_KEY',
   'PAYLOAD_ENCRYPTION_KEY',
   'SMTP_URL',
+  'CUSTOMER_ID_KEY',
 ] as const;
 
 /** Resolves `<NAME>_FILE` indirections for the given names; an explicit `<NAME>` wins over its file. */

@@ -35,6 +35,7 @@ const generators: Record<string, () => string> = {
   WMS_TOKEN: () => randomBytes(16).toString('hex'),
   WMS_WEBHOOK_SECRET: () => `whsec_${randomBytes(24).toString('base64')}`,
   ADMIN_TOKEN: () => randomBytes(24).toString('base64url'),
+  CUSTOMER_ID_KEY: () => randomBytes(32).toString('base64'),
 };
 
 /**
