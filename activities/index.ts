@@ -34,6 +34,8 @@ export interface ProductClients {
   settings: OrderSettings;
   /** Where payout reconciliation reports are written (the API reads the same store). */
   payoutReports: PayoutReportStore;
+  /** CUSTOMER_ID_KEY's bytes: customer runs' ids are keyed with it (`customerWorkflowId`). */
+  customerIdKey: Uint8Array;
 }
 
 export function createProductActivities(clients: ProductClients) {
@@ -55,7 +57,7 @@ export function createProductActivities(clients: ProductClients) {
     ...createReportActivities(clients.payoutReports),
     ...createNotifyActivities(clients.mailer),
     ...createSettingsActivities(clients.settings),
-    ...createIntakeActivities(clients.temporal, clients.taskQueue, clients.stripe),
+    ...createIntakeActivities(clients.temporal, clients.taskQueue, clients.stripe, clients.customerIdKey),
   };
 }
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { recipientList } from '../integrations/mail/recipients';
 import { packageRoot } from './packageRoot';
 
 /**
@@ -22,6 +23,16 @@ function isSmtpUrl(value: string): boolean {
     return false;
   }
 }
+
+const customerIdKey = z
+  .string({ error: "required: 32 bytes, base64 (`openssl rand -base64 32`); customer runs' ids are keyed with it" })
+  .refine(
+    (value) => Buffer.from(value, 'base64').length === 32,
+    'expected 32 bytes, base64-encoded (e.g. `openssl rand -base64 32`)',
+  );
+
+/** CUSTOMER_ID_KEY's bytes, as `customerWorkflowId` takes them. */
+export const customerIdKeyBytes = (value: string): Uint8Array => new Uint8Array(Buffer.from(value, 'base64'));
 
 export const temporalEnvSchema = z.object({
   TEMPORAL_ADDRESS: z
@@ -166,7 +177,19 @@ export const workerEnvSchema = temporalEnvSchema.extend({
     .default('smtp://127.0.0.1:2525'),
   MAIL_FROM: z.string().min(3).default('Orders <orders@shop.example>'),
   /** Where merchant notices (fraud holds, reversals, late shipments) go; several may be given, comma-separated. */
-  MERCHANT_EMAIL: z.string().regex(/@/, 'expected an e-mail address').default('merchant@shop.example'),
+  MERCHANT_EMAIL: z
+    .string()
+    .default('merchant@shop.example')
+    .superRefine((value, ctx) => {
+      const { problem } = recipientList(value);
+      if (problem)
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected an e-mail address, or several comma-separated, each bare (name@domain): ${problem}`,
+        });
+    }),
+  /** The key customer runs' ids are keyed with (HMAC-SHA256; `customerWorkflowId`): 32 bytes, base64. */
+  CUSTOMER_ID_KEY: customerIdKey,
   /** The worker's Prometheus endpoint (the SDK's metrics at `/metrics`); 0 or empty turns it off. */
   WORKER_METRICS_PORT: port.default(9464),
   /** Where the worker's metrics listen: this machine only unless set (`0.0.0.0` in a container, for the scraper). */
@@ -191,6 +214,7 @@ export const secretNames = [
   'PAYLOAD_ENCRYPTION_KEY',
   'SMTP_URL',
   'METRICS_TOKEN',
+  'CUSTOMER_ID_KEY',
 ] as const;
 
 /** Resolves `<NAME>_FILE` indirections for the given names; an explicit `<NAME>` wins over its file. */

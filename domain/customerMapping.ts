@@ -1,10 +1,10 @@
-import { hash as sha256 } from 'fast-sha256';
+import { hash as sha256, hmac } from 'fast-sha256';
 import type { MagentoCustomer } from './magento';
 
 /**
  * Customer sync: one customer kept alike in Magento, Stripe and the ERP. Pure parts: the canonical form of the synced
  * fields, the mapping from and to each system, the name rule, the stable JSON a sync hash is taken of, the workflow key
- * and the decision which side wins. Hashing itself (sha256) happens in activities: workflow code has no crypto.
+ * and the decision which side wins. The run's id is keyed with a secret, so only activities (never workflow code) make it.
  *
  * Name rule (Stripe keeps one `name`, Magento requires `firstname` and `lastname` and has a `prefix`):
  * - Magento → Stripe: `name` = prefix + ' ' + firstname + ' ' + lastname, blanks left out; when firstname equals
@@ -82,19 +82,30 @@ export function namePartsOf(stripeName: string, current?: NameParts): NameParts 
 export const normalisedEmail = (email: string): string => email.trim().toLowerCase();
 
 /**
- * The workflow key of a customer, `customer:<key>`: a digest of the normalised e-mail the customer had when the two
- * sides were first linked (`e` + 32 hex digits of its SHA-256), stored on both (Stripe metadata `o2c_customer_key`,
- * Magento attribute `o2c_customer_key`) so a later e-mail change still finds the same run. Before linking, the e-mail
- * is all both sides share, so a customer made in Stripe and one made in Magento with the same e-mail meet in one run.
- * A digest, not the e-mail itself: workflow IDs are not payloads, so no codec encrypts them, and they show in the Web
- * UI, in visibility and in every log line about the run.
+ * The run of a customer: `customer:k` + 32 hex digits of HMAC-SHA256(CUSTOMER_ID_KEY, key), where the key is the
+ * customer's (`emailKey` of the e-mail the two sides were first linked under, stored on both as `o2c_customer_key` so a
+ * later e-mail change still finds the same run; before linking the e-mail is all both sides share, so a customer made in
+ * Stripe and one made in Magento with the same e-mail meet in one run). Keyed, because workflow IDs are not payloads: no
+ * codec encrypts them, and they show in the Web UI, in visibility and in every log line about the run, where a plain
+ * digest of the e-mail would confirm a guessed address. Workflow code does not hold the key: activities compute the id.
  */
-export const customerWorkflowId = (key: string): string => `customer:${key}`;
+export function customerWorkflowId(key: string, idKey: Uint8Array): string {
+  const digest = hmac(idKey, new TextEncoder().encode(key));
+  return `customer:k${hex(digest.subarray(0, 16))}`;
+}
+
+/** The id release 1.2 ran a customer under (`customer:<key>`): looked for only to hand such a run over to its keyed id. */
+export const legacyCustomerWorkflowId = (key: string): string => `customer:${key}`;
+
+/** A customer run's id as `customerWorkflowId` makes it, and as release 1.2 made it (`customer:e<32 hex>`). */
+export const customerWorkflowIdPattern = /^customer:k[0-9a-f]{32}$/;
+export const legacyCustomerWorkflowIdPattern = /^customer:e[0-9a-f]{32}$/;
+
+const hex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 
 /** The key a customer's e-mail gives (pure JavaScript, so workflow code may compute it too). */
 export function emailKey(email: string): string {
-  const digest = sha256(new TextEncoder().encode(normalisedEmail(email)));
-  return `e${Array.from(digest.subarray(0, 16), (b) => b.toString(16).padStart(2, '0')).join('')}`;
+  return `e${hex(sha256(new TextEncoder().encode(normalisedEmail(email))).subarray(0, 16))}`;
 }
 
 export function customerKeyOf(stored: string | undefined | null, email: string | null | undefined): string | undefined {

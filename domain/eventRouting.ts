@@ -1,4 +1,4 @@
-import { customerKeyOf, customerWorkflowId, stripeMetadata } from './customerMapping';
+import { customerKeyOf, legacyCustomerWorkflowId, stripeMetadata } from './customerMapping';
 import type { StripeEventEnvelope } from './stripeEvents';
 
 /**
@@ -268,7 +268,9 @@ const fromCustomer: Locator = (object) => {
       kind: 'notForUs',
       reason: `customer ${String(object.id)} has no e-mail: Magento cannot hold a customer without one`,
     };
-  return { kind: 'route', workflowType: 'customerSync', workflowId: customerWorkflowId(key), businessKey: key };
+  // The run's id is keyed with CUSTOMER_ID_KEY, which workflow code does not hold: the delivering activity makes it from
+  // the key (and hands over a run still open under this, 1.2's id).
+  return { kind: 'route', workflowType: 'customerSync', workflowId: legacyCustomerWorkflowId(key), businessKey: key };
 };
 
 const routingTable: Readonly<Record<string, Locator>> = {

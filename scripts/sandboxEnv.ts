@@ -37,6 +37,7 @@ const generators: Record<string, () => string> = {
   ADMIN_TOKEN: () => randomBytes(24).toString('base64url'),
   // Workflow history holds customers' names and addresses: encrypted at rest from the first start (docs/security.md).
   PAYLOAD_ENCRYPTION_KEY: () => randomBytes(32).toString('base64'),
+  CUSTOMER_ID_KEY: () => randomBytes(32).toString('base64'),
 };
 
 /**

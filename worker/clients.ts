@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { mailConnection, requireConnections } from '../config/connections';
-import type { WorkerEnv } from '../config/env';
+import { customerIdKeyBytes, type WorkerEnv } from '../config/env';
 import type { ProductClients } from '../activities';
 import { ErpClient } from '../integrations/erp/client';
 import { MagentoClient } from '../integrations/magento/client';
@@ -24,5 +24,6 @@ export function clientsFromEnv(env: WorkerEnv, settings: OrderSettings, temporal
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     settings,
     payoutReports: new FilePayoutReportStore(join(env.DATA_DIR, 'payout-reports')),
+    customerIdKey: customerIdKeyBytes(env.CUSTOMER_ID_KEY),
   };
 }

@@ -4,7 +4,7 @@ import { ExternalSystemError } from '../integrations/http/errors';
 import { failureTypes } from '../domain/failures';
 import { MappingError } from '../domain/fulfilment';
 import { MoneyError } from '../domain/money';
-import { MailRejected } from '../integrations/mail/mailer';
+import { InvalidRecipient, MailRejected } from '../integrations/mail/mailer';
 import { ReportStoreError } from '../integrations/storage/payoutReportStore';
 
 /**
@@ -38,6 +38,14 @@ export function toFailure(err: unknown): unknown {
       message: err.message,
       nonRetryable: true,
       details: [{ system: 'Mail', status: err.responseCode, kind: err.kind }],
+    });
+  }
+  if (err instanceof InvalidRecipient) {
+    return ApplicationFailure.create({
+      type: failureTypes[err.kind],
+      message: err.message,
+      nonRetryable: true,
+      details: [{ system: 'Mail', status: null, kind: err.kind }],
     });
   }
   if (err instanceof MappingError || err instanceof MoneyError || err instanceof ReportStoreError) {

@@ -1,4 +1,6 @@
 import {
+  allHandlersFinished,
+  ApplicationFailure,
   condition,
   continueAsNew,
   getExternalWorkflowHandle,
@@ -13,29 +15,18 @@ import type { MagentoCustomerSide } from '../activities/magento/customerSync';
 import type { StripeCustomerSide } from '../activities/stripe/customerSync';
 import { trackRun } from './runStatus';
 import { systems } from './systems';
-import { customerSyncOutcomeSignal, magentoCustomerChangedSignal } from '../messages/customers';
+import {
+  customerSyncOutcomeSignal,
+  handOverCustomerRunUpdate,
+  magentoCustomerChangedSignal,
+  type CustomerSyncInput,
+  type PassReply,
+} from '../messages/customers';
 import { defineStatusQuery, stripeEventSignal } from '../messages/runs';
 import { setSyncState } from './reviewQueue';
 import type { Tracked } from '../messages/runs';
 
-export interface CustomerSyncInput {
-  /** The run's key (`customer:<key>`): the digest of the e-mail the pair was first linked under (`emailKey`). */
-  key: string;
-  magentoCustomerId?: number;
-  stripeCustomerId?: string;
-  /** Epoch ms of the last Stripe customer event seen (carried over a continue-as-new). */
-  stripeChangedAtMs?: number;
-  /** Passes of the runs before this one (carried over a continue-as-new, so `status.passes` counts them all). */
-  passes?: number;
-  /** Backfills still to be told the outcome of the next pass (carried over a continue-as-new). */
-  replies?: PassReply[];
-}
-
-/** A backfill run waiting to hear how the pass its hand-over leads to went, for these Magento customers. */
-export interface PassReply {
-  workflowId: string;
-  customerIds: number[];
-}
+export type { CustomerSyncInput, PassReply } from '../messages/customers';
 
 export interface CustomerConflict {
   /** Which side's change was kept (the later one). */
@@ -59,6 +50,8 @@ export interface CustomerSyncStatus extends Tracked {
   stripeDeletedAt?: string;
   /** The Magento customer was deleted: the link removed from the Stripe customer, no Magento account made again. */
   magentoDeletedAt?: string;
+  /** The run handed the customer over to this run (its keyed id) and ended. */
+  handedOverTo?: string;
 }
 
 export const customerSyncStatusQuery = defineStatusQuery<CustomerSyncStatus>();
@@ -70,7 +63,7 @@ const idleEndMs = 7 * 24 * 60 * 60_000;
 const passesPerRun = 200;
 
 /**
- * One customer kept alike in Magento, Stripe and the ERP, ID `customer:<key>`. Every trigger (a Stripe customer event,
+ * One customer kept alike in Magento, Stripe and the ERP, ID `customer:k…` (`customerWorkflowId`). Every trigger (a Stripe customer event,
  * a Magento change the poll saw, the start) runs one pass that reads both sides now and copies the side that changed
  * since our last write to the other; the stored sync hashes make our own writes come back as no change. Deleting the
  * Stripe customer only flags the Magento one.
@@ -100,12 +93,50 @@ export async function customerSync(input: CustomerSyncInput): Promise<CustomerSy
     if (change.replyTo) replies = withReply(replies, change.replyTo, change.customerId);
     pending = true;
   });
+  const carried = (): CustomerSyncInput => ({
+    key: status.key,
+    ...(status.magentoCustomerId !== undefined ? { magentoCustomerId: status.magentoCustomerId } : {}),
+    ...(status.stripeCustomerId ? { stripeCustomerId: status.stripeCustomerId } : {}),
+    stripeChangedAtMs,
+    passes: status.passes,
+    ...(replies.length > 0 ? { replies } : {}),
+  });
+  let inPass = false;
+  let handOverAsked = false;
+  setHandler(
+    handOverCustomerRunUpdate,
+    async ({ to }) => {
+      if (status.handedOverTo === to) return carried();
+      handOverAsked = true;
+      await condition(() => !inPass || status.syncState === 'needs_review');
+      if (inPass) {
+        handOverAsked = false;
+        throw ApplicationFailure.nonRetryable('a pass is parked for review: hand over once it is resolved');
+      }
+      status.handedOverTo = to;
+      return carried();
+    },
+    {
+      validator: ({ to }) => {
+        if (status.handedOverTo && status.handedOverTo !== to) throw new Error('already handed over to another run');
+        if (to === workflowInfo().workflowId) throw new Error('a run cannot hand over to itself');
+        if (status.syncState === 'needs_review')
+          throw new Error('a pass is parked for review: hand over once it is resolved');
+      },
+    },
+  );
   const { review } = trackRun(status, customerSyncStatusQuery);
   setSyncState(status, 'running');
 
   for (;;) {
     status.waiting = !pending;
-    if (!(await condition(() => pending, idleEndMs))) break;
+    if (!(await condition(() => pending || handOverAsked, idleEndMs))) break;
+    if (handOverAsked) {
+      // Handed over: its successor starts from this run's state and makes the next pass; this one makes none.
+      await condition(() => status.handedOverTo !== undefined || !handOverAsked);
+      if (status.handedOverTo !== undefined) break;
+      continue;
+    }
     status.waiting = false;
     pending = false;
     // A change that arrives during the pass may not have been read by it: its backfill hears about the next pass.
@@ -113,7 +144,9 @@ export async function customerSync(input: CustomerSyncInput): Promise<CustomerSy
     replies = [];
     const before = { writes: { ...status.writes }, conflicts: status.conflicts.length };
     status.passes += 1;
+    inPass = true;
     await review.step(() => syncPass(status, stripeChangedAtMs));
+    inPass = false;
     setSyncState(status, 'running');
     await tellBackfills(
       answering,
@@ -123,17 +156,13 @@ export async function customerSync(input: CustomerSyncInput): Promise<CustomerSy
         wrote: (['magento', 'stripe', 'erp'] as const).some((side) => status.writes[side] > before.writes[side]),
       }),
     );
+    if (handOverAsked) continue;
     if (status.passes - (input.passes ?? 0) >= passesPerRun || workflowInfo().continueAsNewSuggested) {
-      await continueAsNew<typeof customerSync>({
-        key: status.key,
-        ...(status.magentoCustomerId !== undefined ? { magentoCustomerId: status.magentoCustomerId } : {}),
-        ...(status.stripeCustomerId ? { stripeCustomerId: status.stripeCustomerId } : {}),
-        stripeChangedAtMs,
-        passes: status.passes,
-        ...(replies.length > 0 ? { replies } : {}),
-      });
+      await continueAsNew<typeof customerSync>(carried());
     }
   }
+  // The hand-over's answer is what the successor starts from: it must reach the caller before this run ends.
+  await condition(allHandlersFinished);
   setSyncState(status, 'completed');
   return status;
 }

@@ -102,7 +102,7 @@ export async function stripeEventIntake(event: StripeEventEnvelope): Promise<Int
               reason: `${target.workflowId} has ended; an order's run never starts again`,
             });
           }
-          return result('delivered', { deliveredTo: target.workflowId });
+          return result('delivered', { deliveredTo: delivered.workflowId ?? target.workflowId });
         }
         case 'refundsOfCharge': {
           const { chargeId } = decision;

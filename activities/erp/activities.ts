@@ -7,7 +7,7 @@ import {
 } from '../../domain/fulfilment';
 import { formatMoney, fromMinor, toMinor } from '../../domain/money';
 import { ExternalSystemError } from '../../integrations/http/errors';
-import type { ErpClient, FrappeDoc } from '../../integrations/erp/client';
+import { likeContaining, likeStartingWith, type ErpClient, type FrappeDoc } from '../../integrations/erp/client';
 import { conversionRateFor, convertMinor, splitReceipt, type Settlement } from '../../domain/settlement';
 import { companyBooksReader, type CompanyBooks } from './companyBooks';
 import { creditNoteLines, type InvoiceLines } from './creditNote';
@@ -176,7 +176,7 @@ export function createErpActivities(erp: ErpClient) {
       filters: [
         ['payment_type', '=', 'Pay'],
         ['docstatus', '=', 1],
-        ['remarks', 'like', `%${beforeInvoiceRemark(poNo)}%`],
+        ['remarks', 'like', likeContaining(beforeInvoiceRemark(poNo))],
       ],
       fields: ['paid_amount', 'base_paid_amount'],
       limit: 0,
@@ -450,7 +450,7 @@ export function createErpActivities(erp: ErpClient) {
       ];
       const existing = await first('Sales Invoice', [
         ...returnsFilter,
-        ['remarks', 'like', `${remarks}%`],
+        ['remarks', 'like', likeStartingWith(remarks)],
         ['docstatus', '!=', 2],
       ]);
       if (existing) return { name: existing, created: false };
@@ -630,7 +630,7 @@ export function createErpActivities(erp: ErpClient) {
         (await first('Sales Invoice', [
           ['is_return', '=', 1],
           ['return_against', '=', input.salesInvoice],
-          ['remarks', 'like', `${creditNoteRemark(input.refundId)}%`],
+          ['remarks', 'like', likeStartingWith(creditNoteRemark(input.refundId))],
           ['docstatus', '=', 1],
         ]));
       if (note) {

@@ -1,7 +1,7 @@
 import { MappingError, type ErpLine, type ErpTax } from '../../domain/fulfilment';
 import { fromMinor, toMinor } from '../../domain/money';
 import { ExternalSystemError } from '../../integrations/http/errors';
-import type { ErpClient, FrappeDoc } from '../../integrations/erp/client';
+import { likeContaining, type ErpClient, type FrappeDoc } from '../../integrations/erp/client';
 import { conversionRateFor, type Settlement } from '../../domain/settlement';
 import type { CompanyBooks } from './companyBooks';
 import { amendedOrderLines, type InvoiceLines } from './creditNote';
@@ -254,7 +254,7 @@ export function createSalesOrderAmendment(erp: ErpClient, companyBooks: (company
         filters: [
           ['payment_type', '=', 'Pay'],
           ['docstatus', '=', 1],
-          ['remarks', 'like', `%${beforeInvoiceRemark(poNo)}%`],
+          ['remarks', 'like', likeContaining(beforeInvoiceRemark(poNo))],
         ],
         fields: ['name'],
         limit: 0,

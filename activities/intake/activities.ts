@@ -23,12 +23,13 @@ import {
   type RefundNoticeAnswer,
 } from '../../messages/afterSale';
 import { intakeStart, toEnvelope, type StripeEventEnvelope } from '../../domain/stripeEvents';
-import { customerWorkflowId } from '../../domain/customerMapping';
 import { magentoCustomerChangedSignal } from '../../messages/customers';
+import { stripeEventSignal } from '../../messages/runs';
 import type { PaymentOrigin } from '../../domain/channels';
 import { orderStartSearchAttributes } from '../../domain/searchAttributes';
 import { callStripe } from '../../integrations/stripe/client';
 import { orderOfPayment } from '../stripe/renewals';
+import { deliverToCustomerRun } from './customerRuns';
 
 export interface ReplayPage {
   seen: number;
@@ -70,19 +71,30 @@ async function tellOrder<T extends { handledByOrder: boolean }>(
 }
 
 /** Hands accepted events to the long-running workflow of their entity, and catches up on events Stripe could not deliver. */
-export function createIntakeActivities(temporal: Client, taskQueue: string, stripe: Stripe) {
+/** `customerIdKey`: CUSTOMER_ID_KEY's bytes, which customer runs' ids are keyed with (`customerWorkflowId`). */
+export function createIntakeActivities(temporal: Client, taskQueue: string, stripe: Stripe, customerIdKey: Uint8Array) {
   return {
     /**
      * Signal-with-start: starts the entity's workflow if none is running, and delivers the event as a `stripeEvent`
      * signal. Running it twice delivers the event twice, which the workflows ignore by event id. An order's run is
-     * never started again once it has ended (`closed: true`): what happens after the sale has its own runs.
+     * never started again once it has ended (`closed: true`): what happens after the sale has its own runs. A customer's
+     * run is found by its key (`businessKey`), under the keyed id this returns (`deliverToCustomerRun`).
      */
     async deliverStripeEvent(input: {
       workflowType: EntityWorkflowType;
       workflowId: string;
       businessKey: string;
       event: StripeEventEnvelope;
-    }): Promise<{ runId: string; closed?: boolean }> {
+    }): Promise<{ runId: string; closed?: boolean; workflowId?: string }> {
+      if (input.workflowType === 'customerSync') {
+        const { workflowId } = await deliverToCustomerRun(
+          temporal,
+          { taskQueue, idKey: customerIdKey, key: input.businessKey },
+          stripeEventSignal,
+          input.event,
+        );
+        return { runId: '', workflowId };
+      }
       try {
         const handle = await temporal.workflow.signalWithStart(input.workflowType, {
           workflowId: input.workflowId,
@@ -105,28 +117,25 @@ export function createIntakeActivities(temporal: Client, taskQueue: string, stri
     },
 
     /**
-     * Signal-with-start of each customer's `customerSync` run (`customer:<key>`) with `magentoCustomerChanged`: starts
-     * the run if none is open. Sending a change twice only makes the run read both sides once more, which writes nothing.
-     * With `replyTo` (a backfill's workflow ID) the run tells that backfill how its next pass went.
+     * Signal-with-start of each customer's `customerSync` run (`deliverToCustomerRun`) with `magentoCustomerChanged`:
+     * starts the run if none is open. Sending a change twice only makes the run read both sides once more, which writes
+     * nothing. With `replyTo` (a backfill's workflow ID) the run tells that backfill how its next pass went.
      */
     async signalMagentoCustomerChanges(input: {
       changes: Array<{ key: string; customerId: number; updatedAt: string }>;
       replyTo?: string;
     }): Promise<{ signalled: number }> {
       for (const change of input.changes) {
-        await temporal.workflow.signalWithStart('customerSync', {
-          workflowId: customerWorkflowId(change.key),
-          taskQueue,
-          args: [{ key: change.key, magentoCustomerId: change.customerId }],
-          signal: magentoCustomerChangedSignal,
-          signalArgs: [
-            {
-              customerId: change.customerId,
-              updatedAt: change.updatedAt,
-              ...(input.replyTo ? { replyTo: input.replyTo } : {}),
-            },
-          ],
-        });
+        await deliverToCustomerRun(
+          temporal,
+          { taskQueue, idKey: customerIdKey, key: change.key, start: { magentoCustomerId: change.customerId } },
+          magentoCustomerChangedSignal,
+          {
+            customerId: change.customerId,
+            updatedAt: change.updatedAt,
+            ...(input.replyTo ? { replyTo: input.replyTo } : {}),
+          },
+        );
       }
       return { signalled: input.changes.length };
     },

@@ -18,7 +18,7 @@ export type NoticeResult = { sent: true; messageId: string } | { sent: false; re
  * (`Message-ID`, `X-O2C-Key`) so a duplicate after a retry is recognisable downstream. Nothing is kept here.
  */
 export function createNotifyActivities(mailer: Mailer) {
-  const send = async (to: string, input: NoticeInput): Promise<NoticeResult> => {
+  const send = async (to: string | string[], input: NoticeInput): Promise<NoticeResult> => {
     const { messageId } = await mailer.send({ key: input.key, to, subject: input.subject, text: renderNotice(input) });
     return { sent: true, messageId };
   };
@@ -28,7 +28,7 @@ export function createNotifyActivities(mailer: Mailer) {
       return send(input.to, input);
     },
     async notifyMerchant(input: NoticeInput): Promise<NoticeResult> {
-      return send(input.to?.trim() || mailer.merchantEmail, input);
+      return send(input.to?.trim() || mailer.merchantEmails, input);
     },
   };
 }

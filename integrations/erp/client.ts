@@ -23,6 +23,20 @@ export interface FrappeDoc {
 /** A Frappe list filter: `[field, operator, value]`, or `[child DocType, field, operator, value]` for a child table. */
 export type FrappeFilter = [string, string, unknown] | [string, string, string, unknown];
 
+/**
+ * A `like` filter's value for text that must match as itself: Frappe hands the value to MariaDB's `LIKE`, where `%` and
+ * `_` are wildcards and a backslash escapes them (and itself), so an order `100%_x` would also find `1000Zx`.
+ */
+export function likeLiteral(text: string): string {
+  return text.replace(/[\\%_]/g, '\\$&');
+}
+
+/** A `like` value matching text that contains `text`. */
+export const likeContaining = (text: string): string => `%${likeLiteral(text)}%`;
+
+/** A `like` value matching text that starts with `text`. */
+export const likeStartingWith = (text: string): string => `${likeLiteral(text)}%`;
+
 export interface ListOptions {
   filters?: FrappeFilter[];
   /** Defaults to `["name"]`, as Frappe does. */

@@ -1,13 +1,16 @@
 import { createHash } from 'node:crypto';
 import { createTransport } from 'nodemailer';
 import type { FailureKind } from '../../domain/failures';
+import { InvalidRecipient, recipientList, recipientProblem } from './recipients';
+
+export { InvalidRecipient } from './recipients';
 
 export interface MailerOptions {
   /** `smtp://host:port` or `smtps://user:pass@host:port`; never logged. */
   smtpUrl: string;
   /** Sender, e.g. `Orders <orders@shop.example>`. */
   from: string;
-  /** Where merchant notices go. */
+  /** Where merchant notices go: one address, or several comma-separated (MERCHANT_EMAIL). */
   merchantEmail: string;
   /** Connection, greeting and socket timeouts (default 10 s). */
   timeoutMs?: number;
@@ -16,7 +19,8 @@ export interface MailerOptions {
 export interface MailMessage {
   /** The notice's idempotency key: it names the message (`Message-ID`) and rides along in `X-O2C-Key`. */
   key: string;
-  to: string;
+  /** Each one bare address (`recipientProblem`); a string is never read as a list. */
+  to: string | string[];
   subject: string;
   text: string;
 }
@@ -74,12 +78,15 @@ export function classifySmtpFailure(err: unknown): MailRejected | MailDeferred {
 
 /** Plain-text mail over a pooled SMTP connection. */
 export class Mailer {
-  readonly merchantEmail: string;
+  /** MERCHANT_EMAIL's addresses, each checked when the mailer is made. */
+  readonly merchantEmails: string[];
   private readonly transport;
 
   constructor(options: MailerOptions) {
     const timeout = options.timeoutMs ?? 10_000;
-    this.merchantEmail = options.merchantEmail;
+    const merchant = recipientList(options.merchantEmail);
+    if (merchant.problem) throw new Error(`MERCHANT_EMAIL: ${merchant.problem}`);
+    this.merchantEmails = merchant.addresses;
     this.transport = createTransport(
       {
         pool: true,
@@ -95,12 +102,22 @@ export class Mailer {
     );
   }
 
-  /** Sends one message; throws `MailRejected` (permanent) or `MailDeferred` (retry) when it does not go out. */
+  /**
+   * Sends one message; throws `InvalidRecipient` (before sending: a recipient is not one address), `MailRejected`
+   * (permanent) or `MailDeferred` (retry) when it does not go out.
+   */
   async send(message: MailMessage): Promise<{ messageId: string }> {
     const messageId = messageIdFor(message.key);
+    const to = (Array.isArray(message.to) ? message.to : [message.to]).map((a) => a.trim());
+    if (to.length === 0) throw new InvalidRecipient('no address given');
+    for (const address of to) {
+      const problem = recipientProblem(address);
+      if (problem) throw new InvalidRecipient(problem);
+    }
     try {
       await this.transport.sendMail({
-        to: message.to,
+        // As objects, so nodemailer takes each as the one address it is instead of parsing it as a list.
+        to: to.map((address) => ({ name: '', address })),
         subject: message.subject,
         text: message.text,
         messageId,

@@ -140,13 +140,21 @@ function listValue(value: unknown): unknown[] {
   return [value];
 }
 
+/** MariaDB's `LIKE` as Frappe runs it: `%` any run, `_` one character, a backslash makes the next character literal. */
 function likePattern(value: unknown): RegExp {
-  const source = String(value ?? '')
-    .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-    .replace(/%/g, '.*')
-    .replace(/_/g, '.');
+  const text = String(value ?? '');
+  let source = '';
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text[i]!;
+    if (c === '\\' && i + 1 < text.length) source += escapeRegExp(text[++i]!);
+    else if (c === '%') source += '.*';
+    else if (c === '_') source += '.';
+    else source += escapeRegExp(c);
+  }
   return new RegExp(`^${source}$`, 'is');
 }
+
+const escapeRegExp = (c: string): string => c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 function parseJsonParam(raw: unknown, param: string): unknown {
   if (typeof raw !== 'string') return raw;

@@ -30,7 +30,11 @@ export const testSecrets = {
   stripeKey: 'sk_test_stack',
   stripeWebhookSecret: 'whsec_stack',
   adminToken: 'stack-admin-token-0123456789',
+  customerIdKey: Buffer.from('stack-customer-id-key-32-bytes!!').toString('base64'),
 };
+
+/** The stack's CUSTOMER_ID_KEY as `customerWorkflowId` takes it. */
+export const testCustomerIdKey = new Uint8Array(Buffer.from(testSecrets.customerIdKey, 'base64'));
 
 /** Where the stack's mailer sends merchant notices. */
 export const merchantEmail = 'merchant@stack.example';
@@ -111,6 +115,7 @@ export async function startProductStack(options: {
     taskQueue: options.taskQueue,
     settings: options.settings ?? defaultSettings(),
     payoutReports: options.payoutReports ?? new FilePayoutReportStore(reportsDir!),
+    customerIdKey: testCustomerIdKey,
   };
   return {
     urls,

@@ -41,6 +41,7 @@ export function spawnProductWorker(
     STRIPE_API_BASE: stack.urls.stripe,
     STRIPE_SECRET_KEY: testSecrets.stripeKey,
     SMTP_URL: stack.mail.smtpUrl,
+    CUSTOMER_ID_KEY: testSecrets.customerIdKey,
     ...env,
   };
   for (const [name, value] of Object.entries(merged)) if (value === undefined) delete merged[name];

@@ -12,7 +12,7 @@ import { startDevStack, type DevStack } from '../harness/devStack';
 import { eventually } from '../harness/eventually';
 import { everyByteString } from '../harness/historyBytes';
 import { recordHistories } from '../harness/recordHistories';
-import { testSecrets } from '../harness/productStack';
+import { testCustomerIdKey, testSecrets } from '../harness/productStack';
 
 jest.setTimeout(90_000);
 
@@ -82,7 +82,7 @@ describe('the magento-customer-poll Schedule on the dev server', () => {
       metadata: { magento_customer_id: String(made.id), o2c_customer_key: emailKey(email) },
     });
 
-    const sync = client.workflow.getHandle(customerWorkflowId(emailKey(email)));
+    const sync = client.workflow.getHandle(customerWorkflowId(emailKey(email), testCustomerIdKey));
     const first = await eventually('the run to wait', async () => {
       const s = await sync.query<CustomerSyncStatus>('status');
       return s.waiting && s.passes >= 1 ? s : undefined;
@@ -124,7 +124,7 @@ describe('the magento-customer-poll Schedule on the dev server', () => {
     /** Synced once already, as a scheduled poll would have: linked both ways, with the hashes stored. */
     const linked = async (c: Made): Promise<string> => {
       await dev.client.workflow.signalWithStart('customerSync', {
-        workflowId: customerWorkflowId(emailKey(c.email)),
+        workflowId: customerWorkflowId(emailKey(c.email), testCustomerIdKey),
         taskQueue: dev.taskQueue,
         args: [{ key: emailKey(c.email) }],
         signal: 'magentoCustomerChanged',
@@ -132,7 +132,7 @@ describe('the magento-customer-poll Schedule on the dev server', () => {
       });
       return eventually(`${c.email} linked`, async () => {
         const s = await dev.client.workflow
-          .getHandle(customerWorkflowId(emailKey(c.email)))
+          .getHandle(customerWorkflowId(emailKey(c.email), testCustomerIdKey))
           .query<CustomerSyncStatus>('status')
           .catch(() => undefined);
         return s?.waiting && s.passes >= 1 && s.stripeCustomerId ? s.stripeCustomerId : undefined;
@@ -177,13 +177,16 @@ describe('the magento-customer-poll Schedule on the dev server', () => {
     expect(
       (
         await dev.client.workflow
-          .getHandle(customerWorkflowId(emailKey(both.email)))
+          .getHandle(customerWorkflowId(emailKey(both.email), testCustomerIdKey))
           .query<CustomerSyncStatus>('status')
       ).conflicts,
     ).toEqual([expect.objectContaining({ kept: 'magento' })]);
     recorded.push(
       { name: 'customer-backfill-summed-up', workflowId: first.workflowId },
-      { name: 'customer-sync-conflict-answered-backfill', workflowId: customerWorkflowId(emailKey(both.email)) },
+      {
+        name: 'customer-sync-conflict-answered-backfill',
+        workflowId: customerWorkflowId(emailKey(both.email), testCustomerIdKey),
+      },
     );
     // What the backfill's history holds: ids and counts, never an e-mail or a name.
     const history = everyByteString(

@@ -10,15 +10,15 @@ import type { CustomerSyncStatus } from '../../workflows/customerSync';
 import { deliver } from '../workflows/orderFlow';
 import { eventually } from '../harness/eventually';
 import { everyByteString } from '../harness/historyBytes';
-import { startProductStack, type ProductStack } from '../harness/productStack';
+import { startProductStack, testCustomerIdKey, type ProductStack } from '../harness/productStack';
 import { spawnProductWorker, type WorkerProcess } from '../harness/workerProcess';
 
 jest.setTimeout(120_000);
 
 /**
  * `npm run worker` as its own process at LOG_LEVEL=debug with PAYLOAD_ENCRYPTION_KEY set, syncing a customer made in
- * Stripe into Magento and the ERP: the customer's e-mail, name and phone appear in none of its log lines, in no
- * workflow ID, and in no payload Temporal stores.
+ * Stripe into Magento and the ERP: the customer's e-mail, name and phone (and the e-mail's plain digest) appear in none
+ * of its log lines, in no workflow ID, and in nothing Temporal stores in clear (search attributes, memos, payloads).
  */
 describe('customer data in logs and in Temporal, with PAYLOAD_ENCRYPTION_KEY set', () => {
   const taskQueue = `customer-privacy-${randomUUID()}`;
@@ -69,7 +69,7 @@ describe('customer data in logs and in Temporal, with PAYLOAD_ENCRYPTION_KEY set
       if ((e.data.object as { id?: string }).id === customer.id) events.push(e);
     await deliver(encrypted, taskQueue, events.reverse());
 
-    const runId = customerWorkflowId(emailKey(email));
+    const runId = customerWorkflowId(emailKey(email), testCustomerIdKey);
     const status = await eventually('the customer synced into Magento', async () => {
       const s = await encrypted.workflow
         .getHandle(runId)
@@ -81,7 +81,9 @@ describe('customer data in logs and in Temporal, with PAYLOAD_ENCRYPTION_KEY set
     const inMagento = await stack.clients.magento.searchCustomers([[{ field: 'email', value: email.toLowerCase() }]]);
     expect(inMagento.items).toHaveLength(1);
 
-    const secrets = [email, email.toLowerCase(), 'Grace', 'Hopper', phone, '555 0142', '1 Navy Way'];
+    // The e-mail's plain digest too: anyone could compute it from a guessed address (the run's id is keyed instead).
+    const digest = emailKey(email).slice(1);
+    const secrets = [email, email.toLowerCase(), 'Grace', 'Hopper', phone, '555 0142', '1 Navy Way', digest];
     // Something was logged at debug (the worker's own lines and the SDK's), none of it the customer's.
     expect(worker!.output().length).toBeGreaterThan(0);
     for (const s of secrets)
@@ -94,6 +96,7 @@ describe('customer data in logs and in Temporal, with PAYLOAD_ENCRYPTION_KEY set
       runs.push({ workflowId: wf.workflowId, runId: wf.runId });
     expect(runs.map((r) => r.workflowId)).toContain(runId);
     for (const r of runs) expect(r.workflowId).not.toMatch(/@|grace/i);
+    for (const r of runs) expect(r.workflowId).not.toContain(digest);
 
     // Every payload of every run's history is ciphertext: no customer data in clear text.
     for (const r of runs) {

@@ -37,4 +37,26 @@ describe('mail configuration', () => {
       /MERCHANT_EMAIL: expected an e-mail address/,
     );
   });
+
+  it('takes several merchant addresses, comma-separated', () => {
+    expect(loadEnv(workerEnvSchema, { MERCHANT_EMAIL: 'a@shop.example, b@shop.example' }).MERCHANT_EMAIL).toBe(
+      'a@shop.example, b@shop.example',
+    );
+  });
+
+  it.each([
+    ['a display name', 'Shop <merchant@shop.example>', /address 1: it has angle brackets/],
+    ['a group', 'staff: a@shop.example;', /address 1: it contains a separator/],
+    ['a line break', 'a@shop.example\r\nBcc: b@elsewhere.example', /address 1: it contains a line break/],
+    ['a bad second address', 'a@shop.example, b@', /address 2: it is not an e-mail address/],
+  ])('refuses a merchant address list with %s, without quoting it', (_, value, reason) => {
+    let message = '';
+    try {
+      loadEnv(workerEnvSchema, { MERCHANT_EMAIL: value });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(reason);
+    expect(message).not.toContain('shop.example');
+  });
 });

@@ -2,7 +2,7 @@ import { customerWorkflowId, emailKey } from '../../domain/customerMapping';
 import axios from 'axios';
 import type Stripe from 'stripe';
 import type { CustomerSyncStatus } from '../../workflows/customerSync';
-import { testSecrets } from '../harness/productStack';
+import { testCustomerIdKey, testSecrets } from '../harness/productStack';
 import { deliver, eventually } from './orderFlow';
 import { startWorkflowStack, type WorkflowStack } from './workflowStack';
 
@@ -60,7 +60,8 @@ describe('customerSync on the time-skipping server, with real activities against
     return fresh.length;
   }
 
-  const handleOf = (email: string) => ws.env.client.workflow.getHandle(customerWorkflowId(emailKey(email)));
+  const handleOf = (email: string) =>
+    ws.env.client.workflow.getHandle(customerWorkflowId(emailKey(email), testCustomerIdKey));
   const status = (email: string) => handleOf(email).query<CustomerSyncStatus>('status');
   /** Waits until the run has done `passes` passes and waits for the next change. */
   const settled = (email: string, passes: number) =>
@@ -71,7 +72,7 @@ describe('customerSync on the time-skipping server, with real activities against
   /** The Magento poll saw the customer change. */
   const magentoChanged = async (email: string, customerId: number) =>
     ws.env.client.workflow.signalWithStart('customerSync', {
-      workflowId: customerWorkflowId(emailKey(email)),
+      workflowId: customerWorkflowId(emailKey(email), testCustomerIdKey),
       taskQueue: ws.taskQueue,
       args: [{ key: emailKey(email) }],
       signal: 'magentoCustomerChanged',

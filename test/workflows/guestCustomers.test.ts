@@ -5,7 +5,7 @@ import { customerWorkflowId, emailKey } from '../../domain/customerMapping';
 import { guestCustomerOf } from '../../domain/guestCustomers';
 import type { CustomerSyncStatus } from '../../workflows/customerSync';
 import type { OrderStatus } from '../../messages/order';
-import { testSecrets } from '../harness/productStack';
+import { testCustomerIdKey, testSecrets } from '../harness/productStack';
 import { recordHistories } from '../harness/recordHistories';
 import { deliver, eventsAbout, eventually, pay, placeOrder, waitForStep } from './orderFlow';
 import { startWorkflowStack, type WorkflowStack } from './workflowStack';
@@ -153,7 +153,7 @@ describe('guests’ Stripe customers, made by the order run (time-skipping serve
     }
     expect(customerEvents).toHaveLength(1);
     await deliver(ws.env.client, ws.taskQueue, customerEvents);
-    const sync = ws.env.client.workflow.getHandle(customerWorkflowId(emailKey(email)));
+    const sync = ws.env.client.workflow.getHandle(customerWorkflowId(emailKey(email), testCustomerIdKey));
     const waiting = (passes: number) =>
       eventually(`customer run after ${passes} passes`, async () => {
         const s = await sync.query<CustomerSyncStatus>('status').catch(() => undefined);
@@ -176,7 +176,7 @@ describe('guests’ Stripe customers, made by the order run (time-skipping serve
     ).data;
     // What the magento-customer-poll sends when it sees the new customer.
     await ws.env.client.workflow.signalWithStart('customerSync', {
-      workflowId: customerWorkflowId(emailKey(email)),
+      workflowId: customerWorkflowId(emailKey(email), testCustomerIdKey),
       taskQueue: ws.taskQueue,
       args: [{ key: emailKey(email) }],
       signal: 'magentoCustomerChanged',

@@ -617,6 +617,48 @@ describe('ERPNext activities', () => {
     });
   });
 
+  describe('an order number with LIKE wildcards in it', () => {
+    // `100%_x` read as a LIKE pattern also matches `1000Zx`: `%` any run, `_` any one character.
+    const [wild, other] = ['100%_x', '1000Zx'];
+
+    it('reverses only its own payments, not those of an order its number would match as a pattern', async () => {
+      const customer = await erp.upsertErpCustomer(customerInput());
+      for (const poNo of [wild, other]) {
+        await erp.createErpSalesOrder(salesOrderInput(customer, poNo));
+        await erp.amendErpSalesOrderForRefund({ poNo, refundId: `re_${poNo}`, amountMinor: 500 });
+      }
+      const paid = await Promise.all(
+        [wild, other].map((poNo) =>
+          erp.createErpRefundPayment({
+            poNo,
+            customer,
+            company,
+            amountMinor: 500,
+            currency: 'USD',
+            referenceNo: `re_${poNo}`,
+            date,
+            paidFrom: 'Stripe Clearing - SS',
+          }),
+        ),
+      );
+      const cancelled = await erp.cancelErpSalesOrder(wild);
+      expect(cancelled).toContain(paid[0]!.name);
+      expect(cancelled).not.toContain(paid[1]!.name);
+      expect(await doc('Payment Entry', paid[1]!.name)).toMatchObject({ docstatus: 1 });
+    });
+
+    it('the sandbox ERP reads a LIKE value as MariaDB does: wildcards unless escaped with a backslash', async () => {
+      const customer = await erp.upsertErpCustomer(customerInput());
+      await erp.createErpSalesOrder(salesOrderInput(customer, wild));
+      await erp.createErpSalesOrder(salesOrderInput(customer, other));
+      const poNos = async (value: string) =>
+        (await listed('Sales Order', [['po_no', 'like', value]], ['po_no'])).map((o) => o.po_no).sort();
+      expect(await poNos(wild)).toEqual([wild, other]);
+      expect(await poNos('100\\%\\_x')).toEqual([wild]);
+      expect(await poNos('1000\\Zx')).toEqual([other]);
+    });
+  });
+
   it('refuses an unbalanced journal entry locally, without calling ERPNext', async () => {
     const err = await thrown(
       erp.postErpJournalEntry({

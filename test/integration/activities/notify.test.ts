@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
 import axios from 'axios';
 import { createNotifyActivities, type NotifyActivities } from '../../../activities/notify/activities';
-import { Mailer, MailDeferred, MailRejected, messageIdFor } from '../../../integrations/mail/mailer';
+import { InvalidRecipient, Mailer, MailDeferred, MailRejected, messageIdFor } from '../../../integrations/mail/mailer';
+import { toFailure } from '../../../worker/failureMapping';
 import { knownTemplates, renderNotice } from '../../../activities/notify/templates';
 import { startMailSink, type MailSink } from '../../harness/mailSink';
 import { thrown } from '../../harness/thrown';
@@ -56,6 +57,60 @@ describe('notify activities over SMTP to the sandbox mail sink', () => {
     expect(mail!.text).toContain(
       'We could not take the payment for your order 000000042 (the bank said: insufficient funds)',
     );
+  });
+
+  describe('a recipient that is not exactly one address', () => {
+    const notice = (to: string) => ({
+      key: `order_confirmed:${to.length}`,
+      template: 'payment_failed',
+      orderId: '000000043',
+      to,
+      subject: 'Your order 000000043',
+    });
+
+    it.each([
+      ['two addresses', 'ann@example.com, evil@attacker.example', /separator/],
+      ['two addresses with ;', 'ann@example.com; evil@attacker.example', /separator/],
+      ['a display name', 'Ann <evil@attacker.example>', /angle brackets/],
+      ['a group', 'friends: ann@example.com, evil@attacker.example;', /separator/],
+      ['a header after a line break', 'ann@example.com\r\nBcc: evil@attacker.example', /line break/],
+      ['no domain', 'ann@', /not an e-mail address/],
+    ])('sends nothing to %s, and parks as bad data without the address', async (_, to, problem) => {
+      const err = await thrown(notify.notifyCustomer(notice(to)));
+      expect(err).toBeInstanceOf(InvalidRecipient);
+      expect((err as Error).message).toMatch(problem);
+      expect((err as Error).message).not.toMatch(/example|attacker/);
+      expect(toFailure(err)).toMatchObject({ type: 'BadData', nonRetryable: true });
+      expect(await sink.messages()).toEqual([]);
+    });
+
+    it('still sends to an address in RFC 5322 form nodemailer takes as it is', async () => {
+      await notify.notifyCustomer(notice('ann.o+orders@mail.example.com'));
+      expect((await sink.messages()).map((m) => m.to)).toEqual([['ann.o+orders@mail.example.com']]);
+    });
+  });
+
+  it('sends merchant notices to each of several MERCHANT_EMAIL addresses, and refuses a list with a display name', async () => {
+    const several = new Mailer({
+      smtpUrl: sink.smtpUrl,
+      from: 'Orders <orders@shop.example>',
+      merchantEmail: 'owner@shop.example, ops@shop.example',
+      timeoutMs: 3_000,
+    });
+    try {
+      await createNotifyActivities(several).notifyMerchant({
+        key: 'fraud_hold:8',
+        template: 'fraud_hold',
+        orderId: '8',
+        subject: 'Order 8 is held for fraud review',
+      });
+      expect((await sink.messages()).map((m) => m.to)).toEqual([['owner@shop.example', 'ops@shop.example']]);
+    } finally {
+      several.close();
+    }
+    expect(
+      () => new Mailer({ smtpUrl: sink.smtpUrl, from: 'o@shop.example', merchantEmail: 'a@shop.example, B <b@x.io>' }),
+    ).toThrow(/MERCHANT_EMAIL: address 2: it has angle brackets/);
   });
 
   it('sends merchant notices to MERCHANT_EMAIL, with the reasons in the body', async () => {
