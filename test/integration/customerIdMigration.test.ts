@@ -10,6 +10,7 @@ import type { CustomerSyncStatus } from '../../workflows/customerSync';
 import { deliver } from '../workflows/orderFlow';
 import { startDevStack, type DevStack } from '../harness/devStack';
 import { eventually } from '../harness/eventually';
+import { recordHistories } from '../harness/recordHistories';
 import { testCustomerIdKey } from '../harness/productStack';
 
 jest.setTimeout(90_000);
@@ -75,6 +76,7 @@ describe('customer runs under 1.2 ids move to their keyed ids', () => {
 
     const ended = await dev.client.workflow.getHandle(legacyId).result();
     expect(ended).toMatchObject({ handedOverTo: keyedId, passes: 1, syncState: 'completed' });
+    await recordHistories(dev.client, [{ name: 'customer-sync-handed-over', workflowId: legacyId }]);
     // The keyed run starts from what the 1.2 run knew (as a continue-as-new would carry it), then makes the pass.
     const history = await dev.client.workflow.getHandle(keyedId).fetchHistory();
     const started = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];

@@ -8,6 +8,7 @@ import { createApp, type AppDeps } from '../../api/app';
 import { operatorSessionWorkflowType } from '../../messages/operatorSession';
 import { spawnApi, type ApiProcess } from '../harness/apiProcess';
 import { eventually } from '../harness/eventually';
+import { recordHistories } from '../harness/recordHistories';
 import { testSecrets } from '../harness/productStack';
 import { connectDevServer, devServerAddress, uniqueTaskQueue } from '../harness/temporal';
 
@@ -142,6 +143,7 @@ describe('operator page sessions, held in Temporal', () => {
     a = await api(port);
     expect(await homeStatus(a.url, cookie)).toBe(303);
     expect(await sessionRuns()).toEqual([{ workflowId: runs[0]!.workflowId, status: 'TERMINATED' }]);
+    await recordHistories(client, [{ name: 'operator-session-logged-out', workflowId: runs[0]!.workflowId }]);
   });
 
   it('ends a session left idle, by itself; one in use stays open', async () => {
@@ -159,6 +161,7 @@ describe('operator page sessions, held in Temporal', () => {
       return done.length > 0 ? done : undefined;
     });
     expect(await client.workflow.getHandle(ended[0]!.workflowId).result()).toBe('idle');
+    await recordHistories(client, [{ name: 'operator-session-idle', workflowId: ended[0]!.workflowId }]);
   });
 
   it("refuses a forged, altered or other-token cookie, and another session's CSRF token", async () => {

@@ -85,6 +85,10 @@ describe('recorded workflow histories replay on the current workflow code', () =
           'payout-manual-reconciled',
           'customer-sync-conflict-answered-backfill',
           'customer-backfill-summed-up',
+          // 1.3: a run under 1.2's customer id handing over to its keyed id; operator page sessions.
+          'customer-sync-handed-over',
+          'operator-session-idle',
+          'operator-session-logged-out',
         ].map((name) => `${name}.binpb`),
       ),
     );
