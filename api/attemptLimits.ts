@@ -26,6 +26,11 @@ export function failedAttemptLimiter(
   log: Logger,
   refuse: (res: Response, retryAfterSec: number) => void,
 ): RequestHandler[] {
+  const configurationCheck = (err: unknown) =>
+    log.warn(
+      { door, check: (err as Error)?.name, detail: (err as Error)?.message ?? String(err) },
+      'attempt limiter configuration',
+    );
   const limiter = (scope: 'client' | 'all clients', limit: number, key?: (req: Request) => string) => {
     const property = scope === 'client' ? 'attemptsOfClient' : 'attemptsOfAllClients';
     /** The windows whose lockout is logged already, by client: the refusals after the first would only repeat it. */
@@ -38,6 +43,8 @@ export function failedAttemptLimiter(
       skipSuccessfulRequests: true,
       requestWasSuccessful: (_req, res) => res.statusCode !== 401,
       requestPropertyName: property,
+      // Its configuration checks (a permissive TRUST_PROXY, X-Forwarded-For with no proxy trusted) go to the API's log.
+      logger: { warn: configurationCheck, error: configurationCheck },
       ...(key ? { keyGenerator: key } : {}),
       handler: (req, res) => {
         const retryAfterSec = Number(res.getHeader('Retry-After')) || Math.ceil(limits.windowMs / 1000);
