@@ -337,6 +337,11 @@ export function isHandledEventType(type: string): boolean {
   return Object.hasOwn(routingTable, type);
 }
 
+/** A metric label for an event type: the handled types by name, every other (a signed made-up one too) as `other`. */
+export function eventTypeLabel(type: string): string {
+  return isHandledEventType(type) ? type : 'other';
+}
+
 export function routeStripeEvent(event: Pick<StripeEventEnvelope, 'type' | 'object'>): RouteDecision {
   const locate = routingTable[event.type];
   if (!locate) return { kind: 'notForUs', reason: `event type ${event.type} is not handled` };

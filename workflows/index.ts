@@ -11,3 +11,4 @@ export { magentoCreditMemoSync } from './magentoCreditMemoSync';
 export { magentoCreditMemoRefund } from './magentoCreditMemoRefund';
 export { customerSync } from './customerSync';
 export { magentoCustomerPoll } from './magentoCustomerPoll';
+export { unusableStripeEvent } from './unusableStripeEvent';
