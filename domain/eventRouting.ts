@@ -77,6 +77,14 @@ export function routeToRefund(refundId: string): Route {
   return { kind: 'route', workflowType: 'refund', workflowId: refundWorkflowId(refundId), businessKey: refundId };
 }
 
+/** A Standard Webhooks `webhook-id` the warehouse's run may be keyed by (Temporal takes IDs up to 1,000 characters). */
+export const wmsWebhookIdPattern = /^[A-Za-z0-9_.:=+/-]{1,255}$/;
+
+/** Workflow ID of the run of one warehouse webhook message: Temporal refuses a second start of the same message. */
+export function wmsWorkflowId(webhookId: string): string {
+  return `wms:${webhookId}`;
+}
+
 export const refundIdPattern = /^(re|pyr)_[A-Za-z0-9]+$/;
 
 /** Each Stripe dispute has its own run, `dispute:<dp_…>`. */

@@ -12,3 +12,4 @@ export { magentoCreditMemoRefund } from './magentoCreditMemoRefund';
 export { customerSync } from './customerSync';
 export { magentoCustomerPoll } from './magentoCustomerPoll';
 export { unusableStripeEvent } from './unusableStripeEvent';
+export { wmsShipmentIntake } from './wmsShipmentIntake';
