@@ -9,6 +9,7 @@ import { startDevStack, type DevStack } from '../harness/devStack';
 import { testSecrets } from '../harness/productStack';
 import { connectDevServer, uniqueTaskQueue } from '../harness/temporal';
 import { eventually } from '../harness/eventually';
+import { recordHistories } from '../harness/recordHistories';
 
 jest.setTimeout(240_000);
 
@@ -135,6 +136,7 @@ describe('the Stripe door', () => {
     });
     expect(skip.status).toBe(200);
     await expect(handle.result()).resolves.toMatchObject({ eventId: id, outcome: 'skipped' });
+    await recordHistories(dev.client, [{ name: 'stripe-event-unusable-skipped', workflowId: `stripe:${id}` }]);
     const late = await post(dev.apiUrl, { ...headers, 'stripe-signature': sign(body) }, body);
     expect(JSON.parse(late.body)).toMatchObject({ duplicate: true });
   });

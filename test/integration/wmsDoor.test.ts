@@ -6,6 +6,7 @@ import { startDevStack, type DevStack } from '../harness/devStack';
 import { testSecrets } from '../harness/productStack';
 import { eventsAbout, pay, placeOrder, runEnded, waitForStep } from '../workflows/orderFlow';
 import { eventually } from '../harness/eventually';
+import { recordHistories } from '../harness/recordHistories';
 
 jest.setTimeout(240_000);
 
@@ -130,6 +131,7 @@ describe('the WMS door', () => {
         },
       });
     await expect(dev.client.workflow.getHandle(`wms:${id}`).result()).resolves.toMatchObject({ outcome: 'delivered' });
+    await recordHistories(dev.client, [{ name: 'wms-shipment-delivered', workflowId: `wms:${id}` }]);
     expect((await handle.describe()).status.name).toBe('RUNNING');
     expect(await shipmentSignals(handle)).toBe(1);
   });
@@ -149,6 +151,17 @@ describe('the WMS door', () => {
     await expect(dev.client.workflow.getHandle(`wms:${delivery.id}`).result()).resolves.toMatchObject({
       outcome: 'delivered',
     });
+  });
+
+  it('ends a warehouse message’s run as no_order_workflow when the order’s run is gone by the time it signals', async () => {
+    const id = `msg_gone_${randomBytes(8).toString('hex')}`;
+    const result = await dev.client.workflow.execute('wmsShipmentIntake', {
+      workflowId: `wms:${id}`,
+      taskQueue: dev.taskQueue,
+      args: [{ webhookId: id, incrementId: 'NO-SUCH-ORDER', notice: { trackingNumber: '1Z999' } }],
+    });
+    expect(result).toMatchObject({ outcome: 'no_order_workflow', workflowId: 'order:NO-SUCH-ORDER' });
+    await recordHistories(dev.client, [{ name: 'wms-shipment-no-order', workflowId: `wms:${id}` }]);
   });
 
   it('verifies a signature made with any of the configured secrets while one is rolled, and no other', async () => {

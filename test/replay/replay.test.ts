@@ -85,6 +85,10 @@ describe('recorded workflow histories replay on the current workflow code', () =
           'payout-manual-reconciled',
           'customer-sync-conflict-answered-backfill',
           'customer-backfill-summed-up',
+          // New workflow types: a verified Stripe event that cannot be processed, and a warehouse message's run.
+          'stripe-event-unusable-skipped',
+          'wms-shipment-delivered',
+          'wms-shipment-no-order',
         ].map((name) => `${name}.binpb`),
       ),
     );
