@@ -77,7 +77,15 @@ export function createApp(deps: AppDeps): express.Express {
       metrics,
     }),
   );
-  app.use(wmsWebhookRoutes({ temporal: deps.temporal, webhookSecret: deps.wmsWebhookSecret, log: deps.log, metrics }));
+  app.use(
+    wmsWebhookRoutes({
+      temporal: deps.temporal,
+      taskQueue: deps.taskQueue,
+      webhookSecret: deps.wmsWebhookSecret,
+      log: deps.log,
+      metrics,
+    }),
+  );
   const orderPage = deps.orderPage ?? { systems: {}, webUiUrl: 'http://127.0.0.1:8233' };
   const sessions = deps.adminToken
     ? new OperatorSessions(deps.adminToken, deps.temporal, { ...deps.sessions, taskQueue: deps.taskQueue })

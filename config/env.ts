@@ -73,7 +73,20 @@ export const apiEnvSchema = temporalEnvSchema.extend({
   STRIPE_WEBHOOK_SECRET: z
     .string()
     .min(1, 'required: the webhook signing secret (whsec_…); several may be given, comma-separated'),
-  WMS_WEBHOOK_SECRET: z.string().optional(),
+  /** Standard Webhooks secrets (`whsec_` + base64), comma-separated while one is rolled: the current one first. */
+  WMS_WEBHOOK_SECRET: z
+    .string()
+    .optional()
+    .refine(
+      (value) =>
+        value === undefined ||
+        value
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+          .every((s) => /^(whsec_)?[A-Za-z0-9+/]+={0,2}$/.test(s)),
+      'expected whsec_ followed by a base64 key; several may be given, comma-separated, the current one first',
+    ),
   ADMIN_TOKEN: z.string().min(16, 'required: at least 16 characters').optional(),
   /** The Temporal Web UI operators open, for the links on order pages. */
   TEMPORAL_UI_URL: url.default('http://127.0.0.1:8233'),

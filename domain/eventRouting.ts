@@ -77,6 +77,14 @@ export function routeToRefund(refundId: string): Route {
   return { kind: 'route', workflowType: 'refund', workflowId: refundWorkflowId(refundId), businessKey: refundId };
 }
 
+/** A Standard Webhooks `webhook-id` the warehouse's run may be keyed by (Temporal takes IDs up to 1,000 characters). */
+export const wmsWebhookIdPattern = /^[A-Za-z0-9_.:=+/-]{1,255}$/;
+
+/** Workflow ID of the run of one warehouse webhook message: Temporal refuses a second start of the same message. */
+export function wmsWorkflowId(webhookId: string): string {
+  return `wms:${webhookId}`;
+}
+
 export const refundIdPattern = /^(re|pyr)_[A-Za-z0-9]+$/;
 
 /** Each Stripe dispute has its own run, `dispute:<dp_…>`. */
@@ -337,6 +345,11 @@ export function redundantEventReason(event: Pick<StripeEventEnvelope, 'type' | '
 
 export function isHandledEventType(type: string): boolean {
   return Object.hasOwn(routingTable, type);
+}
+
+/** A metric label for an event type: the handled types by name, every other (a signed made-up one too) as `other`. */
+export function eventTypeLabel(type: string): string {
+  return isHandledEventType(type) ? type : 'other';
 }
 
 export function routeStripeEvent(event: Pick<StripeEventEnvelope, 'type' | 'object'>): RouteDecision {

@@ -53,7 +53,8 @@ export async function startSandboxPeers(env: NodeJS.ProcessEnv, log: Logger): Pr
     : undefined;
   const wms = createWmsSandbox({
     token: need(env, 'WMS_TOKEN'),
-    webhookSecret: need(env, 'WMS_WEBHOOK_SECRET'),
+    // The product may accept several while a secret is rolled; the warehouse signs with the current one, the first.
+    webhookSecret: need(env, 'WMS_WEBHOOK_SECRET').split(',')[0]!.trim(),
     webhookUrl: env.WMS_SANDBOX_WEBHOOK_URL,
     shipDelayMs: env.WMS_SANDBOX_SHIP_DELAY_MS ? Number(env.WMS_SANDBOX_SHIP_DELAY_MS) : undefined,
     dataFile: file('wms.json'),

@@ -12,3 +12,5 @@ export { magentoCreditMemoRefund } from './magentoCreditMemoRefund';
 export { customerSync } from './customerSync';
 export { magentoCustomerPoll } from './magentoCustomerPoll';
 export { operatorSession } from './operatorSession';
+export { unusableStripeEvent } from './unusableStripeEvent';
+export { wmsShipmentIntake } from './wmsShipmentIntake';

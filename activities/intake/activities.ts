@@ -22,7 +22,13 @@ import {
   type RefundNotice,
   type RefundNoticeAnswer,
 } from '../../messages/afterSale';
-import { intakeStart, toEnvelope, type StripeEventEnvelope } from '../../domain/stripeEvents';
+import {
+  envelopeProblem,
+  intakeStart,
+  toEnvelope,
+  unusableEventStart,
+  type StripeEventEnvelope,
+} from '../../domain/stripeEvents';
 import { magentoCustomerChangedSignal } from '../../messages/customers';
 import { stripeEventSignal } from '../../messages/runs';
 import type { PaymentOrigin } from '../../domain/channels';
@@ -206,8 +212,15 @@ export function createIntakeActivities(temporal: Client, taskQueue: string, stri
           result.ignored += 1;
           continue;
         }
+        const problem = envelopeProblem(toEnvelope(event));
         try {
-          await temporal.workflow.start('stripeEventIntake', { ...intakeStart(event), taskQueue });
+          // The same parked run the receiver starts for an event that cannot become the intake's input.
+          if (problem)
+            await temporal.workflow.start('unusableStripeEvent', {
+              ...unusableEventStart(toEnvelope(event), problem),
+              taskQueue,
+            });
+          else await temporal.workflow.start('stripeEventIntake', { ...intakeStart(event), taskQueue });
           result.started += 1;
         } catch (err) {
           if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;

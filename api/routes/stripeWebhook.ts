@@ -1,8 +1,14 @@
 import express, { Router, type Request, type Response } from 'express';
 import Stripe from 'stripe';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import { isHandledEventType, redundantEventReason } from '../../domain/eventRouting';
-import { intakeStart, toEnvelope } from '../../domain/stripeEvents';
+import { eventTypeLabel, isHandledEventType, redundantEventReason } from '../../domain/eventRouting';
+import {
+  envelopeBounds,
+  envelopeProblem,
+  intakeStart,
+  toEnvelope,
+  unusableEventStart,
+} from '../../domain/stripeEvents';
 import type { Logger } from '../../config/logger';
 import type { ApiMetrics } from '../metrics';
 import { isTemporalUnavailable } from '../temporalErrors';
@@ -23,7 +29,27 @@ export interface StripeWebhookDeps {
 
 type Verified = { ok: true; event: Stripe.Event } | { ok: false; outcome: string; reason: string };
 
+/**
+ * Stripe's constructEvent refuses a timestamp too far in the past only: one signed for the future would stay
+ * replayable until then. Every `t=` of the header counts (the SDK takes the last one).
+ */
+function signedInTheFuture(signature: string, nowSeconds: number): boolean {
+  return signature
+    .split(',')
+    .map((item) => item.split('='))
+    .some(
+      ([key, value]) =>
+        key?.trim() === 't' && Number.parseInt(value ?? '', 10) > nowSeconds + signatureToleranceSeconds,
+    );
+}
+
 function verify(body: Buffer, signature: string, secrets: readonly string[]): Verified {
+  if (signedInTheFuture(signature, Math.floor(Date.now() / 1000)))
+    return {
+      ok: false,
+      outcome: 'future_timestamp',
+      reason: `timestamp more than the ${signatureToleranceSeconds} s tolerance in the future`,
+    };
   let failure = { outcome: 'bad_signature', reason: 'signature does not match' };
   for (const secret of secrets) {
     try {
@@ -47,6 +73,7 @@ function verify(body: Buffer, signature: string, secrets: readonly string[]): Ve
 function looksLikeEvent(event: Stripe.Event): boolean {
   return (
     typeof event?.id === 'string' &&
+    event.id.length <= envelopeBounds.maxIdChars &&
     /^evt_[A-Za-z0-9_]+$/.test(event.id) &&
     typeof event.type === 'string' &&
     typeof event.data?.object === 'object' &&
@@ -87,30 +114,41 @@ export function stripeWebhookRoutes(deps: StripeWebhookDeps): Router {
         deps.log.warn({ outcome: 'not_an_event' }, 'stripe webhook refused: signed, but not an event');
         return answer(400, 'not_an_event', { error: 'body is not a Stripe event (id, type, data.object)' });
       }
-      const log = deps.log.child({ eventId: event.id, eventType: event.type });
+      const type = eventTypeLabel(event.type);
+      // An unhandled type is logged as `other` too: a signed body chooses it, and it may be anything.
+      const log = deps.log.child({ eventId: event.id, eventType: type });
       if (!isHandledEventType(event.type)) {
-        metrics.ignored.inc({ type: event.type });
+        metrics.ignored.inc({ type });
         log.info({ outcome: 'ignored' }, 'stripe event of an unhandled type');
         return answer(200, 'ignored', { received: true, ignored: true });
       }
-      const redundant = redundantEventReason(toEnvelope(event));
-      if (redundant) {
-        metrics.ignored.inc({ type: event.type });
-        log.info({ outcome: 'redundant', reason: redundant }, 'stripe event acknowledged, no run needed');
-        return answer(200, 'redundant', { received: true, ignored: true, reason: redundant });
+      const envelope = toEnvelope(event);
+      const problem = envelopeProblem(envelope);
+      if (!problem) {
+        const redundant = redundantEventReason(envelope);
+        if (redundant) {
+          metrics.ignored.inc({ type });
+          log.info({ outcome: 'redundant', reason: redundant }, 'stripe event acknowledged, no run needed');
+          return answer(200, 'redundant', { received: true, ignored: true, reason: redundant });
+        }
       }
-      const start = intakeStart(event);
+      // Stripe would redeliver a refused event for three days; one that cannot be processed is parked for a person instead.
+      const [workflowType, start] = problem
+        ? (['unusableStripeEvent', unusableEventStart(envelope, problem)] as const)
+        : (['stripeEventIntake', intakeStart(event)] as const);
       const { workflowId } = start;
+      const started = problem ? 'parked' : 'started';
       try {
         await deps.temporal.withDeadline(Date.now() + temporalDeadlineMs, () =>
-          deps.temporal.workflow.start('stripeEventIntake', { ...start, taskQueue: deps.taskQueue }),
+          deps.temporal.workflow.start(workflowType, { ...start, taskQueue: deps.taskQueue }),
         );
-        metrics.intakeStarted.inc({ type: event.type });
-        log.info({ outcome: 'started', workflowId }, 'stripe event accepted');
-        answer(200, 'started', { received: true, workflowId, duplicate: false });
+        metrics.intakeStarted.inc({ type });
+        if (problem) log.warn({ outcome: started, workflowId, problem }, 'stripe event parked: it cannot be processed');
+        else log.info({ outcome: started, workflowId }, 'stripe event accepted');
+        answer(200, started, { received: true, workflowId, duplicate: false, ...(problem ? { parked: true } : {}) });
       } catch (err) {
         if (err instanceof WorkflowExecutionAlreadyStartedError) {
-          metrics.intakeDuplicates.inc({ type: event.type });
+          metrics.intakeDuplicates.inc({ type });
           log.info({ outcome: 'duplicate', workflowId }, 'stripe event already accepted');
           answer(200, 'duplicate', { received: true, workflowId, duplicate: true });
         } else if (isTemporalUnavailable(err)) {

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import axios from 'axios';
 import { stopProcess } from '../../scripts/devServer';
@@ -12,8 +13,10 @@ export interface ApiProcess {
   child: ChildProcess;
   url: string;
   port: number;
-  /** Everything it wrote to stdout and stderr so far. */
+  /** Everything it wrote to stdout and stderr so far (JSON lines). */
   output(): string;
+  /** Resident set size from /proc/<pid>/status, in bytes. */
+  rssBytes(): number;
   stop(): Promise<void>;
 }
 
@@ -52,5 +55,16 @@ export async function spawnApi(env: Record<string, string | undefined>, port?: n
     },
     60_000,
   );
-  return { child, url, port: apiPort, output: () => output, stop: () => stopProcess(child, 10_000) };
+  return {
+    child,
+    url,
+    port: apiPort,
+    output: () => output,
+    rssBytes: () => {
+      const line = readFileSync(`/proc/${child.pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+) kB$/m);
+      if (!line) throw new Error(`no VmRSS for ${child.pid}`);
+      return Number(line[1]) * 1024;
+    },
+    stop: () => stopProcess(child, 10_000),
+  };
 }

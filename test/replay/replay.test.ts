@@ -89,6 +89,10 @@ describe('recorded workflow histories replay on the current workflow code', () =
           'customer-sync-handed-over',
           'operator-session-idle',
           'operator-session-logged-out',
+          // New workflow types: a verified Stripe event that cannot be processed, and a warehouse message's run.
+          'stripe-event-unusable-skipped',
+          'wms-shipment-delivered',
+          'wms-shipment-no-order',
         ].map((name) => `${name}.binpb`),
       ),
     );
