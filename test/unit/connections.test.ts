@@ -13,6 +13,9 @@ import { apiEnvSchema, ConfigError, loadEnv, workerEnvSchema } from '../../confi
 import { defaultResilience } from '../../integrations/http/resilientHttp';
 import { orderSystemsFromEnv } from '../../api/orderSystems';
 
+/** The worker needs CUSTOMER_ID_KEY to start; these tests are about other variables. */
+const customerIdKey = Buffer.alloc(32, 7).toString('base64');
+
 const oauth = {
   MAGENTO_OAUTH_CONSUMER_KEY: 'ck',
   MAGENTO_OAUTH_CONSUMER_SECRET: 'cs',
@@ -32,7 +35,7 @@ const complete = {
   STRIPE_SECRET_KEY: 'sk_test_1',
 };
 
-const worker = (env: Record<string, string>) => loadEnv(workerEnvSchema, env);
+const worker = (env: Record<string, string>) => loadEnv(workerEnvSchema, { CUSTOMER_ID_KEY: customerIdKey, ...env });
 const api = (env: Record<string, string>) => loadEnv(apiEnvSchema, { STRIPE_WEBHOOK_SECRET: 'whsec_x', ...env });
 
 /** The names of the variables a connection reports missing. */

@@ -3,9 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadEnv, secretNames, workerEnvSchema } from '../../config/env';
 
+/** The worker needs CUSTOMER_ID_KEY to start; these tests are about other variables. */
+const customerIdKey = Buffer.alloc(32, 7).toString('base64');
+
 describe('mail configuration', () => {
   it('defaults to the sandbox sink, a shop sender and a merchant address', () => {
-    expect(loadEnv(workerEnvSchema, {})).toMatchObject({
+    expect(loadEnv(workerEnvSchema, { CUSTOMER_ID_KEY: customerIdKey })).toMatchObject({
       SMTP_URL: 'smtp://127.0.0.1:2525',
       MAIL_FROM: 'Orders <orders@shop.example>',
       MERCHANT_EMAIL: 'merchant@shop.example',
@@ -16,9 +19,9 @@ describe('mail configuration', () => {
     const dir = mkdtempSync(join(tmpdir(), 'o2c-env-'));
     try {
       writeFileSync(join(dir, 'smtp'), 'smtps://mailer:s3cret@smtp.example.com:465\n');
-      expect(loadEnv(workerEnvSchema, { SMTP_URL_FILE: join(dir, 'smtp') }).SMTP_URL).toBe(
-        'smtps://mailer:s3cret@smtp.example.com:465',
-      );
+      expect(
+        loadEnv(workerEnvSchema, { CUSTOMER_ID_KEY: customerIdKey, SMTP_URL_FILE: join(dir, 'smtp') }).SMTP_URL,
+      ).toBe('smtps://mailer:s3cret@smtp.example.com:465');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -26,22 +29,24 @@ describe('mail configuration', () => {
   });
 
   it('stops start-up on a URL that is not SMTP, naming the variable but not repeating its value', () => {
-    const load = () => loadEnv(workerEnvSchema, { SMTP_URL: 'https://mailer:s3cret@smtp.example.com' });
+    const load = () =>
+      loadEnv(workerEnvSchema, { CUSTOMER_ID_KEY: customerIdKey, SMTP_URL: 'https://mailer:s3cret@smtp.example.com' });
     expect(load).toThrow(ConfigError);
     expect(load).toThrow(/SMTP_URL: expected smtp:\/\/host:port/);
     expect(load).not.toThrow(/s3cret/);
   });
 
   it('refuses a merchant address without an @', () => {
-    expect(() => loadEnv(workerEnvSchema, { MERCHANT_EMAIL: 'merchant' })).toThrow(
+    expect(() => loadEnv(workerEnvSchema, { CUSTOMER_ID_KEY: customerIdKey, MERCHANT_EMAIL: 'merchant' })).toThrow(
       /MERCHANT_EMAIL: expected an e-mail address/,
     );
   });
 
   it('takes several merchant addresses, comma-separated', () => {
-    expect(loadEnv(workerEnvSchema, { MERCHANT_EMAIL: 'a@shop.example, b@shop.example' }).MERCHANT_EMAIL).toBe(
-      'a@shop.example, b@shop.example',
-    );
+    expect(
+      loadEnv(workerEnvSchema, { CUSTOMER_ID_KEY: customerIdKey, MERCHANT_EMAIL: 'a@shop.example, b@shop.example' })
+        .MERCHANT_EMAIL,
+    ).toBe('a@shop.example, b@shop.example');
   });
 
   it.each([
@@ -52,7 +57,7 @@ describe('mail configuration', () => {
   ])('refuses a merchant address list with %s, without quoting it', (_, value, reason) => {
     let message = '';
     try {
-      loadEnv(workerEnvSchema, { MERCHANT_EMAIL: value });
+      loadEnv(workerEnvSchema, { CUSTOMER_ID_KEY: customerIdKey, MERCHANT_EMAIL: value });
     } catch (err) {
       message = (err as Error).message;
     }
