@@ -1,6 +1,5 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import http from 'node:http';
 import fc from 'fast-check';
 import pino from 'pino';
 import Stripe from 'stripe';
@@ -9,46 +8,10 @@ import type { Client, Connection } from '@temporalio/client';
 import { createApp } from '../../api/app';
 import { operatorSessionWorkflowType } from '../../messages/operatorSession';
 import { startProductStack, testSecrets, type ProductStack } from '../harness/productStack';
+import { sendRaw } from '../harness/rawHttp';
 import { connectDevServer, uniqueTaskQueue } from '../harness/temporal';
 
 jest.setTimeout(300_000);
-
-interface Answer {
-  status: number;
-  body: string;
-}
-
-/**
- * Raw HTTP, so that the fuzz controls every byte and header (axios would re-encode bodies and refuse odd headers).
- * A request the server cannot even parse still has to get an answer, not a dropped connection.
- */
-function send(
-  url: string,
-  method: string,
-  path: string,
-  headers: Record<string, string>,
-  body: Buffer,
-): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const target = new URL(path, url);
-    const req = http.request(
-      {
-        host: target.hostname,
-        port: target.port,
-        path: target.pathname + target.search,
-        method,
-        headers: { ...headers, 'content-length': String(body.length) },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 
 const eventTypes = [
   'payment_intent.succeeded',
@@ -150,7 +113,7 @@ describe('the doors under fuzz: no 5xx, no crash, nothing started by anything un
   }
 
   async function stillServing(): Promise<void> {
-    expect((await send(url, 'GET', '/healthz', {}, Buffer.alloc(0))).status).toBe(200);
+    expect((await sendRaw(url, 'GET', '/healthz', {}, Buffer.alloc(0))).status).toBe(200);
   }
 
   it('POST /webhooks/stripe: mutated signatures, headers, bodies, encodings and sizes never get a 5xx or start a run', async () => {
@@ -178,7 +141,7 @@ describe('the doors under fuzz: no 5xx, no crash, nothing started by anything un
           ...(type ? { 'content-type': type } : {}),
           ...(signature !== undefined ? { 'stripe-signature': signature } : {}),
         };
-        const answer = await send(url, 'POST', '/webhooks/stripe', headers, body);
+        const answer = await sendRaw(url, 'POST', '/webhooks/stripe', headers, body);
         expect(answer.status).toBeLessThan(500);
         expect(answer.status).toBeGreaterThanOrEqual(400);
         expect(() => JSON.parse(answer.body)).not.toThrow();
@@ -213,7 +176,7 @@ describe('the doors under fuzz: no 5xx, no crash, nothing started by anything un
           payload: body,
           secret: testSecrets.stripeWebhookSecret,
         });
-        const answer = await send(
+        const answer = await sendRaw(
           url,
           'POST',
           '/webhooks/stripe',
@@ -254,7 +217,7 @@ describe('the doors under fuzz: no 5xx, no crash, nothing started by anything un
           'webhook-timestamp': timestamp,
           'webhook-signature': signature,
         };
-        const answer = await send(url, 'POST', '/webhooks/wms', headers, body);
+        const answer = await sendRaw(url, 'POST', '/webhooks/wms', headers, body);
         expect(answer.status).toBeLessThan(500);
         expect(answer.status).toBeGreaterThanOrEqual(400);
       }),
@@ -312,7 +275,7 @@ describe('the doors under fuzz: no 5xx, no crash, nothing started by anything un
           ...(cookie ? { cookie } : {}),
           ...(origin ? { origin } : {}),
         };
-        const answer = await send(url, method, p, headers, method === 'GET' ? Buffer.alloc(0) : body);
+        const answer = await sendRaw(url, method, p, headers, method === 'GET' ? Buffer.alloc(0) : body);
         expect(answer.status).toBeLessThan(500);
         // No valid session can come out of random bytes: only the login page (or its answer) is ever shown.
         if (!p.startsWith('/ops/login') && answer.status === 200)
@@ -364,7 +327,7 @@ describe('the doors under fuzz: no 5xx, no crash, nothing started by anything un
           ...(type ? { 'content-type': type } : {}),
           ...(token !== undefined ? { authorization: token } : {}),
         };
-        const answer = await send(url, method, p, headers, method === 'GET' ? Buffer.alloc(0) : body);
+        const answer = await sendRaw(url, method, p, headers, method === 'GET' ? Buffer.alloc(0) : body);
         expect(answer.status).toBeLessThan(500);
         if (token !== `Bearer ${testSecrets.adminToken}`) expect(answer.status).toBe(401);
       }),

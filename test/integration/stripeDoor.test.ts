@@ -1,4 +1,3 @@
-import http from 'node:http';
 import fc from 'fast-check';
 import Stripe from 'stripe';
 import type { Client, Connection } from '@temporalio/client';
@@ -9,6 +8,7 @@ import { startDevStack, type DevStack } from '../harness/devStack';
 import { testSecrets } from '../harness/productStack';
 import { connectDevServer, uniqueTaskQueue } from '../harness/temporal';
 import { eventually } from '../harness/eventually';
+import { sendRaw, type RawAnswer } from '../harness/rawHttp';
 import { recordHistories } from '../harness/recordHistories';
 
 jest.setTimeout(240_000);
@@ -19,33 +19,9 @@ const tag = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toStrin
 let sequence = 0;
 const uniqueEventId = () => `evt_door${tag}x${(sequence += 1)}`;
 
-interface Answer {
-  status: number;
-  body: string;
-}
-
-/** Raw HTTP, so that every byte and header is the test's (one connection per request, as Stripe's deliveries are). */
-function post(url: string, headers: Record<string, string>, body: Buffer): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const target = new URL('/webhooks/stripe', url);
-    const req = http.request(
-      {
-        host: target.hostname,
-        port: target.port,
-        path: target.pathname,
-        method: 'POST',
-        headers: { ...headers, 'content-length': String(body.length) },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+/** `POST /webhooks/stripe`, byte for byte. */
+const post = (url: string, headers: Record<string, string>, body: Buffer): Promise<RawAnswer> =>
+  sendRaw(url, 'POST', '/webhooks/stripe', headers, body);
 
 function sign(body: Buffer | string, options: { secret?: string; timestamp?: number } = {}): string {
   return Stripe.webhooks.generateTestHeaderString({
