@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { FilePayoutReportStore } from '../integrations/storage/payoutReportStore';
-import { apiEnvSchema, durationSeconds, loadEnv } from '../config/env';
+import { apiEnvSchema, commaList, durationSeconds, loadEnv } from '../config/env';
 import { createLogger } from '../config/logger';
 import { dataConverterFrom, payloadCodecFrom } from '../config/payloadCodec';
 import { temporalConnectionOptions, withTemporalProfile } from '../config/temporal';
@@ -23,20 +23,14 @@ async function main(): Promise<void> {
   const app = createApp({
     temporal,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
-    stripeWebhookSecrets: env.STRIPE_WEBHOOK_SECRET.split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
+    stripeWebhookSecrets: commaList(env.STRIPE_WEBHOOK_SECRET),
     wmsWebhookSecret: env.WMS_WEBHOOK_SECRET,
     adminToken: env.ADMIN_TOKEN,
     orderPage: { systems: orderSystemsFromEnv(env), webUiUrl: env.TEMPORAL_UI_URL },
     payoutReports: new FilePayoutReportStore(join(env.DATA_DIR, 'payout-reports')),
     codec: {
       payloadCodec,
-      allowedOrigins: env.CODEC_CORS_ORIGINS
-        ? env.CODEC_CORS_ORIGINS.split(',')
-            .map((o) => o.trim())
-            .filter(Boolean)
-        : webUiOrigins(env.TEMPORAL_UI_URL),
+      allowedOrigins: env.CODEC_CORS_ORIGINS ? commaList(env.CODEC_CORS_ORIGINS) : webUiOrigins(env.TEMPORAL_UI_URL),
     },
     trustProxy: env.TRUST_PROXY,
     publicOrigin: env.PUBLIC_URL ? new URL(env.PUBLIC_URL).origin : undefined,

@@ -13,6 +13,14 @@ export class ConfigError extends Error {
 }
 
 const port = z.coerce.number().int().min(0).max(65535);
+
+/** The items of a comma-separated variable (several secrets while one is rolled, several origins), trimmed, blanks dropped. */
+export function commaList(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+}
 const url = z.string().url();
 
 function isSmtpUrl(value: string): boolean {
@@ -78,13 +86,7 @@ export const apiEnvSchema = temporalEnvSchema.extend({
     .string()
     .optional()
     .refine(
-      (value) =>
-        value === undefined ||
-        value
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean)
-          .every((s) => /^(whsec_)?[A-Za-z0-9+/]+={0,2}$/.test(s)),
+      (value) => commaList(value).every((s) => /^(whsec_)?[A-Za-z0-9+/]+={0,2}$/.test(s)),
       'expected whsec_ followed by a base64 key; several may be given, comma-separated, the current one first',
     ),
   ADMIN_TOKEN: z.string().min(16, 'required: at least 16 characters').optional(),
@@ -95,13 +97,7 @@ export const apiEnvSchema = temporalEnvSchema.extend({
     .string()
     .optional()
     .refine(
-      (value) =>
-        value === undefined ||
-        value
-          .split(',')
-          .map((o) => o.trim())
-          .filter(Boolean)
-          .every((o) => URL.canParse(o) && new URL(o).origin === o),
+      (value) => commaList(value).every((o) => URL.canParse(o) && new URL(o).origin === o),
       'expected comma-separated origins such as http://127.0.0.1:8233 (scheme, host and port; no path)',
     ),
   /**

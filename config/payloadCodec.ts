@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { METADATA_ENCODING_KEY, type DataConverter, type Payload, type PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import { ConfigError } from './env';
+import { commaList, ConfigError } from './env';
 
 const encodingEncrypted = 'binary/encrypted';
 const keyIdMetadata = 'encryption-key-id';
@@ -74,10 +74,7 @@ export class EncryptionCodec implements PayloadCodec {
 
 /** The payload codec of the product (also served to the Web UI at `/codec`): encryption when PAYLOAD_ENCRYPTION_KEY is set, none otherwise. */
 export function payloadCodecFrom(env: { PAYLOAD_ENCRYPTION_KEY?: string }): EncryptionCodec | undefined {
-  const keys = (env.PAYLOAD_ENCRYPTION_KEY ?? '')
-    .split(',')
-    .map((k) => k.trim())
-    .filter(Boolean);
+  const keys = commaList(env.PAYLOAD_ENCRYPTION_KEY);
   return keys.length > 0 ? new EncryptionCodec(keys) : undefined;
 }
 

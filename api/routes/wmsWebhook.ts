@@ -6,6 +6,7 @@ import { orderWorkflowId, wmsWebhookIdPattern, wmsWorkflowId } from '../../domai
 import { intakeStartPolicy } from '../../domain/stripeEvents';
 import type { ShipmentNotice } from '../../messages/order';
 import type { WmsShipmentInput } from '../../workflows/wmsShipmentIntake';
+import { commaList } from '../../config/env';
 import type { Logger } from '../../config/logger';
 import type { ApiMetrics } from '../metrics';
 import { isTemporalUnavailable } from '../temporalErrors';
@@ -55,12 +56,7 @@ function verify(verifiers: readonly Webhook[], raw: string, headers: Record<stri
   return { ok: false, reason };
 }
 
-export function wmsWebhookSecrets(value: string | undefined): string[] {
-  return (value ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-}
+export const wmsWebhookSecrets = commaList;
 
 /**
  * `POST /webhooks/wms`: a ShipBob `order.shipped` webhook, Standard Webhooks signature, becomes the run `wms:<webhook-id>`,
