@@ -17,6 +17,22 @@ export interface ShipmentNotice {
   shippedAt?: string;
 }
 
+/**
+ * What the warehouse says of a shipment after `order.shipped`, or instead of it (ShipBob 2026-01's
+ * `order.shipment.delivered|exception|on_hold|cancelled` webhooks), as the `shipmentEvent` signal.
+ */
+export interface ShipmentEvent {
+  kind: 'delivered' | 'exception' | 'on_hold' | 'cancelled';
+  /** The Standard Webhooks `webhook-id` of the message it came in: one event per id. */
+  webhookId: string;
+  wmsOrderId?: number;
+  shipmentId?: number;
+  /** When the warehouse says it happened (ISO 8601). */
+  at?: string;
+  /** The warehouse's own words for an exception, a hold or a cancellation (its status details), for the notice. */
+  reason?: string;
+}
+
 export interface OrderStatus {
   incrementId: string;
   step: string;
@@ -43,4 +59,6 @@ export const fraudDecisionUpdate = defineUpdate<{ decision: FraudDecision['decis
 );
 /** The warehouse shipped the order (`POST /webhooks/wms`). */
 export const shipmentSignal = defineSignal<[ShipmentNotice]>('shipment');
+/** The warehouse's later news of the shipment (`POST /webhooks/wms`, topics other than `order.shipped`). */
+export const shipmentEventSignal = defineSignal<[ShipmentEvent]>('shipmentEvent');
 export const orderStatusQuery = defineStatusQuery<OrderStatus>();
