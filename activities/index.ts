@@ -8,6 +8,7 @@ import { createErpCustomerSyncActivities } from './erp/customerSync';
 import { createStripeCustomerSyncActivities } from './stripe/customerSync';
 import type { ErpClient } from '../integrations/erp/client';
 import { createIntakeActivities } from './intake/activities';
+import { createInventoryActivities } from './inventory/activities';
 import { createMagentoActivities } from './magento/activities';
 import type { MagentoClient } from '../integrations/magento/client';
 import { createNotifyActivities } from './notify/activities';
@@ -58,6 +59,7 @@ export function createProductActivities(clients: ProductClients) {
     ...createNotifyActivities(clients.mailer),
     ...createSettingsActivities(clients.settings),
     ...createIntakeActivities(clients.temporal, clients.taskQueue, clients.stripe, clients.customerIdKey),
+    ...createInventoryActivities(clients),
   };
 }
 

@@ -179,6 +179,11 @@ export const workerEnvSchema = temporalEnvSchema.extend({
     .string()
     .regex(/^(off|\d+[smh])$/, 'expected off or a duration like 1m')
     .default('1m'),
+  /** How often the worker's schedule writes the warehouse's stock levels into Magento (`off` to disable). */
+  INVENTORY_SYNC_INTERVAL: z
+    .string()
+    .regex(/^(off|\d+[smh])$/, 'expected off or a duration like 5m')
+    .default('5m'),
   /** Where notices are sent; may carry credentials (`smtps://user:pass@host:465`), so it is a secret. */
   SMTP_URL: z
     .string()

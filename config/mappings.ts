@@ -30,6 +30,7 @@ export const mappingsSchema = z
         shipmentReminderAfter: duration,
         shipmentEscalateAfter: duration,
         shipmentEscalationLimit: z.number().int().min(0).default(3),
+        deliveryWaitMax: duration.default(30 * 24 * 3600_000),
         orderWaitMax: duration.default(15 * 60_000),
         paymentCaptureAt: z.enum(['invoice', 'shipment']).default('invoice'),
         retryCheckoutSuccessUrl: z.url().default('https://shop.example/checkout/onepage/success'),
@@ -94,6 +95,22 @@ export const mappingsSchema = z
       .object({ shippingMethod: nonEmpty, carrierCodes: z.record(nonEmpty, nonEmpty), defaultCarrierCode: nonEmpty })
       .strict(),
     customer: z.object({ stripeCustomerIdAttribute: nonEmpty, createForGuests: z.boolean().default(true) }).strict(),
+    inventory: z
+      .object({
+        api: z.enum(['msi', 'legacy']).default('msi'),
+        source: nonEmpty.default('default'),
+        stockId: z.number().int().positive().default(1),
+        batchSize: z.number().int().min(1).max(1000).default(100),
+        lowStock: z
+          .object({
+            threshold: z.number().int().min(0).default(5),
+            perSku: z.record(nonEmpty, z.number().int().min(0)).default({}),
+          })
+          .strict()
+          .default({ threshold: 5, perSku: {} }),
+      })
+      .strict()
+      .default({ api: 'msi', source: 'default', stockId: 1, batchSize: 100, lowStock: { threshold: 5, perSku: {} } }),
   })
   .strict();
 
@@ -152,6 +169,7 @@ export function orderSettingsFrom(mappings: Mappings): OrderSettings {
     shipmentReminderAfterMs: mappings.order.shipmentReminderAfter,
     shipmentEscalateAfterMs: mappings.order.shipmentEscalateAfter,
     shipmentEscalationLimit: mappings.order.shipmentEscalationLimit,
+    deliveryWaitMaxMs: mappings.order.deliveryWaitMax,
     orderWaitMaxMs: mappings.order.orderWaitMax,
     paymentCaptureAt: mappings.order.paymentCaptureAt,
     retryCheckout: {
@@ -165,6 +183,7 @@ export function orderSettingsFrom(mappings: Mappings): OrderSettings {
     fraud: { ...mappings.fraud, holdTimeoutMs: mappings.fraud.holdTimeout },
     erp: mappings.erp,
     wms: mappings.wms,
+    inventory: mappings.inventory,
     customers: {
       stripeCustomerIdAttribute: mappings.customer.stripeCustomerIdAttribute,
       createForGuests: mappings.customer.createForGuests,

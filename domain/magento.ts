@@ -86,6 +86,8 @@ export interface MagentoInvoice {
 export interface MagentoShipment {
   entity_id: number;
   order_id: number;
+  created_at?: string;
+  items?: Array<{ sku?: string; qty?: number }>;
   tracks?: Array<{ track_number?: string; carrier_code?: string; title?: string }>;
 }
 

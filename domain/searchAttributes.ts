@@ -12,6 +12,7 @@ export const syncStates = [
   'running',
   'fraud_hold',
   'awaiting_shipment',
+  'awaiting_delivery',
   'needs_review',
   'completed',
   'compensated',

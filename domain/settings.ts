@@ -1,3 +1,5 @@
+import type { LowStockSettings } from './inventory';
+
 /** Business settings the workflows run with (from config/mappings.yaml), durations in milliseconds. */
 export interface OrderSettings {
   paymentFailedStatus: string;
@@ -7,6 +9,8 @@ export interface OrderSettings {
   shipmentEscalateAfterMs: number;
   /** Escalation notices sent at most, after which the run only keeps looking in the WMS. */
   shipmentEscalationLimit: number;
+  /** How long a shipped order's run waits for the warehouse's delivery news before it ends without it. */
+  deliveryWaitMaxMs: number;
   /** How long a payment waits for its Magento order to appear (the storefront may still be writing it) before parking. */
   orderWaitMaxMs: number;
   /** Authorise-only payments are captured when the order is invoiced (after the fraud gate) or when it ships. */
@@ -29,6 +33,20 @@ export interface OrderSettings {
   fraud: FraudSettings;
   erp: ErpSettings;
   wms: WmsSettings;
+  /** Stock from the warehouse into Magento (workflows/inventorySync.ts). */
+  inventory: InventorySettings;
+}
+
+export interface InventorySettings {
+  /** `msi`: Magento MSI source items; `legacy`: the stock item of a store without MSI (the default source's view). */
+  api: 'msi' | 'legacy';
+  /** The MSI source the warehouse's stock is written to. */
+  source: string;
+  /** The stock whose salable quantity the operator page shows (the source's stock). */
+  stockId: number;
+  /** Source items per write request. */
+  batchSize: number;
+  lowStock: LowStockSettings;
 }
 
 export interface RefundSettings {

@@ -8,6 +8,7 @@ import { AdminClient } from './ops/adminClient';
 import { customerSyncSummaryLine } from './ops/customerSync';
 import { orderPageLines } from './ops/orderPage';
 import { parseSince } from './ops/since';
+import { inventorySyncLines } from './ops/inventorySync';
 import { versionLines } from './ops/versions';
 
 /** `npm run ops -- …`: the operator API from a terminal (order pages, fraud holds, review queue, catch-up from Stripe, payout reports). */
@@ -102,6 +103,22 @@ program
   .action(async () => {
     const { workflowTypes } = await client().versions();
     print(program.opts().json, workflowTypes, () => console.log(versionLines(workflowTypes).join('\n')));
+  });
+
+const inventory = program.command('inventory').description("the stock sync (the warehouse's stock into Magento)");
+inventory
+  .command('status', { isDefault: true })
+  .description('the Schedule and its newest run: SKUs written, SKUs on one side only, low stock')
+  .action(async () => {
+    const report = await client().inventorySync();
+    print(program.opts().json, report, () => console.log(inventorySyncLines(report).join('\n')));
+  });
+inventory
+  .command('run')
+  .description('a sync now, buffered behind one already running')
+  .action(async () => {
+    await client().requestInventorySync();
+    console.log('inventory-sync: a run was requested');
   });
 
 const review = program.command('review').description('the review queue (runs parked on an error no retry can fix)');

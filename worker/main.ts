@@ -12,6 +12,7 @@ import { clientsFromEnv } from './clients';
 import { ensureCatchUpSchedule } from './catchUpSchedule';
 import { creditMemoSyncScheduleId, ensureCreditMemoSyncSchedule } from './creditMemoSyncSchedule';
 import { customerPollScheduleId, ensureCustomerPollSchedule } from './customerPollSchedule';
+import { ensureInventorySyncSchedule, inventorySyncScheduleId } from './inventorySyncSchedule';
 import { installWorkerRuntime } from './metrics';
 import { buildId } from '../config/buildId';
 import { createWorker } from './worker';
@@ -116,6 +117,13 @@ async function main(): Promise<void> {
     log.info(
       { scheduleId: customerPollScheduleId, every: env.MAGENTO_CUSTOMER_SYNC_INTERVAL, outcome },
       'Magento customer poll schedule ready',
+    );
+  }
+  if (env.INVENTORY_SYNC_INTERVAL !== 'off') {
+    const outcome = await ensureInventorySyncSchedule(temporal, env.TEMPORAL_TASK_QUEUE, env.INVENTORY_SYNC_INTERVAL);
+    log.info(
+      { scheduleId: inventorySyncScheduleId, every: env.INVENTORY_SYNC_INTERVAL, outcome },
+      'inventory sync schedule ready',
     );
   }
   log.info(

@@ -14,3 +14,4 @@ export { magentoCustomerPoll } from './magentoCustomerPoll';
 export { operatorSession } from './operatorSession';
 export { unusableStripeEvent } from './unusableStripeEvent';
 export { wmsShipmentIntake } from './wmsShipmentIntake';
+export { inventorySync } from './inventorySync';

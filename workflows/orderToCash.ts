@@ -5,9 +5,11 @@ import type { StripeEventEnvelope } from '../domain/stripeEvents';
 import { disputeNoticeUpdate, refundNoticeUpdate, type DisputeNotice, type RefundNotice } from '../messages/afterSale';
 import {
   fraudDecisionUpdate,
+  shipmentEventSignal,
   shipmentSignal,
   type FraudDecision,
   type OrderOutcome,
+  type ShipmentEvent,
   type ShipmentNotice,
 } from '../messages/order';
 import { stripeEventSignal } from '../messages/runs';
@@ -25,6 +27,7 @@ import {
   orderInErp,
   waitForShipment,
 } from './order/fulfilment';
+import { awaitDelivery, requestStockSync } from './order/shipmentLife';
 import { capture, captureAtShipment, checkAmount, registerPaymentUndo, takePayment } from './order/payment';
 import { OrderRun, config, end } from './order/run';
 
@@ -41,7 +44,8 @@ export interface OrderToCashInput {
 
 /**
  * One Magento order from payment to cash: take the payment, pass the fraud gate, invoice in Magento, order in the ERP,
- * fulfil in the WMS, wait for the shipment, then ship in Magento and invoice and receive in the ERP. Every completed
+ * fulfil in the WMS, wait for the shipment, then ship in Magento and invoice and receive in the ERP, and wait for the
+ * delivery. Every completed
  * step registers its undo; only a business refusal (a rejected hold, the warehouse refusing the goods, a full refund or
  * lost dispute before shipment) runs them. Anything that is our fault parks the run for a person (reviewQueue.ts).
  */
@@ -50,6 +54,7 @@ export async function orderToCash(input: OrderToCashInput): Promise<OrderOutcome
   run.reversalsBeforeFulfilment = patched('1.1:reversals-before-fulfilment');
   run.booksRefunds = run.reversalsBeforeFulfilment && patched('1.2:order-books-refunds-before-shipment');
   run.invoicesCaptured = run.booksRefunds && patched('1.2:invoice-what-was-captured');
+  run.shipmentLife = run.invoicesCaptured && patched('1.4:shipment-life-after-shipped');
   // A renewal order (workflows/subscription.ts) starts already paid, by its subscription invoice's PaymentIntent.
   if (input.paymentIntentId) run.facts = { ...run.facts, paymentIntentId: input.paymentIntentId, succeeded: true };
   if (input.invoiceId) run.invoiceId = input.invoiceId;
@@ -81,6 +86,10 @@ export async function orderToCash(input: OrderToCashInput): Promise<OrderOutcome
       await creditUncaptured(run);
     }
     await close(run);
+    if (run.shipmentLife) {
+      await requestStockSync(run);
+      await awaitDelivery(run);
+    }
     return end(run, 'completed', 'completed');
   } catch (err) {
     if (err instanceof SkippedByOperator) return end(run, 'skipped', 'failed', `${err.message}${unbooked(run)}`);
@@ -105,6 +114,9 @@ function startRun(incrementId: string): OrderRun {
     },
   });
   setHandler(shipmentSignal, (notice: ShipmentNotice) => void (run.shipped ??= notice));
+  setHandler(shipmentEventSignal, (event: ShipmentEvent) => {
+    if (!run.shipmentEvents.some((seen) => seen.webhookId === event.webhookId)) run.shipmentEvents.push(event);
+  });
   // A full refund before shipment reverses the order here. From 1.2 every refund before shipment is this run's to
   // book (workflows/refundBooks.ts), so it alone writes the order's credit memos until the goods ship; after that, and
   // before 1.2 for a partial refund, the refund's own run books it.

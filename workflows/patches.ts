@@ -45,6 +45,14 @@ export const patches: Record<string, PatchInfo> = {
       'never captured and the ERP Sales Order amended by it, so the ERP invoice and its receipt are the captured amount.',
     stage: 'patched',
   },
+  '1.4:shipment-life-after-shipped': {
+    workflowType: 'orderToCash',
+    changed:
+      "The warehouse's news after (or instead of) shipped is acted on: a cancellation before shipment reverses the " +
+      'order, a hold or an exception tells the merchant and parks the run until it clears, and after closing the run ' +
+      'waits (order.deliveryWaitMax) for the delivery, written on the Magento order as a comment.',
+    stage: 'patched',
+  },
 };
 
 export const patchIdPattern = /^\d+\.\d+:[a-z0-9]+(-[a-z0-9]+)*$/;

@@ -73,19 +73,25 @@ export function createReviewQueue(tracked: Tracked) {
   setHandler(retryUpdate, choose('retry'), { validator: notParked });
   setHandler(skipUpdate, choose('skip'), { validator: notParked });
 
-  async function park(reason: string): Promise<ParkedAction> {
+  /**
+   * Parks until an operator retries or skips, or (with `clears`) until the cause goes away by itself: a warehouse hold
+   * lifted, say. Then the answer is `cleared`, and no operator is needed.
+   */
+  async function park(reason: string): Promise<ParkedAction>;
+  async function park(reason: string, clears: () => boolean): Promise<ParkedAction | 'cleared'>;
+  async function park(reason: string, clears?: () => boolean): Promise<ParkedAction | 'cleared'> {
     const previous = tracked.syncState;
     tracked.reviewReason = reason;
     upsertMemo({ reviewReason: reason });
     setSyncState(tracked, 'needs_review');
     parked = true;
     action = undefined;
-    await condition(() => action !== undefined);
+    await condition(() => action !== undefined || clears?.() === true);
     parked = false;
     tracked.reviewReason = undefined;
     upsertMemo({ reviewReason: null });
     setSyncState(tracked, previous);
-    return action!;
+    return action ?? 'cleared';
   }
 
   /**

@@ -6,6 +6,7 @@ import {
 } from '@temporalio/workflow';
 import type { ErpActivities } from '../activities/erp/activities';
 import type { ErpCustomerSyncActivities } from '../activities/erp/customerSync';
+import type { InventoryActivities } from '../activities/inventory/activities';
 import type { IntakeActivities } from '../activities/intake/activities';
 import type { MagentoActivities } from '../activities/magento/activities';
 import type { CreditMemoSyncActivities } from '../activities/magento/creditMemoSync';
@@ -84,6 +85,8 @@ export interface Systems {
   intake: IntakeActivities;
   /** The worker's own settings (config/mappings.yaml). */
   config: SettingsActivities;
+  /** Stock from the warehouse into Magento (workflows/inventorySync.ts). */
+  inventory: InventoryActivities;
 }
 
 /** Each call an activity task: for runs whose steps are far apart (refunds, disputes, subscriptions, syncs). */
@@ -95,6 +98,7 @@ export const systems: Systems = {
   notify: proxyActivities(externalCall),
   intake: proxyActivities(externalCall),
   config: proxyActivities(localCall),
+  inventory: proxyActivities(externalCall),
 };
 
 /**
@@ -109,10 +113,13 @@ export const localSystems: Systems = {
   notify: proxyLocalActivities(asLocal(externalCall)),
   intake: proxyLocalActivities(asLocal(externalCall)),
   config: proxyLocalActivities(asLocal(localCall)),
+  inventory: proxyLocalActivities(asLocal(externalCall)),
 };
 
-/** Steps the order goes on without (a guest's Stripe customer), as local activities. */
-export const offMoneyPath = proxyLocalActivities<GuestCustomerActivities>(asLocal(nonEssentialCall));
+/** Steps the order goes on without (a guest's Stripe customer, a stock sync after shipping), as local activities. */
+export const offMoneyPath = proxyLocalActivities<
+  GuestCustomerActivities & Pick<InventoryActivities, 'requestInventorySync'>
+>(asLocal(nonEssentialCall));
 
 /**
  * A payout is read by one activity that writes each page to the report store and heartbeats its checkpoint (cursor and

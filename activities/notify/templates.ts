@@ -36,6 +36,17 @@ const templates: Record<string, Render> = {
     `We could not take the payment for your subscription${detail ? `. ${detail}` : '.'} If the card has expired or changed, update it from the link above.`,
   trial_will_end: (_order, detail) =>
     `Your free trial ends soon${detail ? ` (${detail})` : ''}. After it, your card is charged for each period unless you cancel.`,
+  shipment_on_hold: (order, detail) =>
+    `The warehouse put the shipment of order ${order} on hold${detail ? ` (${detail})` : ''}. The order waits, parked in ` +
+    'the review queue, until the warehouse releases it; fix the cause with the warehouse (address, stock, payment of ' +
+    `its invoice), or see the order: \`npm run ops -- order ${order}\`.`,
+  shipment_exception: (order, detail) =>
+    `The warehouse reports a problem with the shipment of order ${order}${detail ? ` (${detail})` : ''}. The order is ` +
+    'parked in the review queue until the warehouse reports it moving again or delivered; take it up with the ' +
+    `warehouse or the carrier: \`npm run ops -- order ${order}\`.`,
+  low_stock: (_order, detail) =>
+    `Stock is running low${detail ? `: ${detail}` : ''}. Magento sells what the warehouse holds, so reorder or ` +
+    'restock it with the warehouse before it sells out; `npm run ops -- inventory` shows the last stock sync.',
   shipment_escalation: (order, detail) =>
     `Order ${order} still has not shipped after a reminder${detail ? ` (${detail})` : ''}. Please take it up with the warehouse now.`,
 };

@@ -3,19 +3,14 @@ import { formatMoney } from '../../domain/money';
 import type { PayoutLine } from '../../domain/reconciliation';
 import { MagentoOrderId, SyncState } from '../../domain/searchAttributes';
 import type { FraudHold } from '../routes/admin';
+import type { InventorySyncReport } from '../inventorySync';
 import type { OrderPage } from '../orderPage';
 import type { ReportSource } from '../routes/payoutReports';
 import { html, postButton, when, type Html } from './html';
 
-export const syncStates = [
-  'running',
-  'fraud_hold',
-  'awaiting_shipment',
-  'needs_review',
-  'completed',
-  'compensated',
-  'failed',
-] as const;
+import { syncStates } from '../../domain/searchAttributes';
+
+export { syncStates };
 
 const pagerOf = (path: string, params: Record<string, string | undefined>, nextPageToken?: string): Html | string => {
   if (!nextPageToken) return '';
@@ -42,7 +37,64 @@ export function home(counts: { fraudHolds: number | string; reviewQueue: number 
     <li><a href="/ops/runs">Recent runs</a> by sync state, with links into the Temporal Web UI</li>
     <li><a href="/ops/orders">An order's page</a>: every run, document and money movement of one order</li>
     <li><a href="/ops/payouts">Payout reports</a>: totals and the CSV</li>
+    <li><a href="/ops/inventory">Stock sync</a>: the warehouse's stock in Magento, SKUs on one side only, low stock</li>
   </ul>`;
+}
+
+const skuList = (skus: readonly string[]): Html | string =>
+  skus.length === 0 ? html`<span class="muted">none</span>` : html`${skus.join(', ')}`;
+
+export function inventorySync(report: InventorySyncReport): Html {
+  if (!report.scheduled)
+    return html`<p>
+      The Schedule <code>${report.scheduleId}</code> does not exist: INVENTORY_SYNC_INTERVAL is off, or no worker has
+      started yet.
+    </p>`;
+  const run = report.lastRun;
+  const status = run?.status;
+  return html`<p>
+      Schedule <code>${report.scheduleId}</code>${report.paused ? ' (paused)' : ''}; next run
+      ${report.nextRunAt ?? 'not planned'}.
+    </p>
+    ${
+      run
+        ? html`<table>
+            <caption class="muted">
+              The newest run
+            </caption>
+            <tbody>
+              <tr>
+                <th scope="row">Run</th>
+                <td>${run.workflowId} (${run.state}, started ${run.startedAt ?? '?'})</td>
+              </tr>
+              ${
+                status
+                  ? html`<tr>
+                        <th scope="row">Sync state</th>
+                        <td>${status.syncState}${status.reviewReason ? html`: ${status.reviewReason}` : ''}</td>
+                      </tr>
+                      <tr>
+                        <th scope="row">Written to Magento</th>
+                        <td>${status.written.length} SKUs; ${status.unchanged} unchanged</td>
+                      </tr>
+                      <tr>
+                        <th scope="row">In the warehouse only</th>
+                        <td>${skuList(status.warehouseOnly)}</td>
+                      </tr>
+                      <tr>
+                        <th scope="row">On the Magento source only</th>
+                        <td>${skuList(status.magentoOnly)}</td>
+                      </tr>
+                      <tr>
+                        <th scope="row">Low stock</th>
+                        <td>${skuList(status.low)}</td>
+                      </tr>`
+                  : ''
+              }
+            </tbody>
+          </table>`
+        : html`<p>No run yet.</p>`
+    }`;
 }
 
 export function fraudHolds(holds: FraudHold[], csrfToken: string, nextPageToken?: string): Html {

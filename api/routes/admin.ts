@@ -20,6 +20,7 @@ import type { CustomerPollStatus } from '../../workflows/magentoCustomerPoll';
 import { orderPage, type OrderSystems } from '../orderPage';
 import { isTemporalUnavailable } from '../temporalErrors';
 import { versionsOf } from '../versions';
+import { inventorySyncReport, requestInventorySync } from '../inventorySync';
 
 export interface AdminDeps {
   temporal: Client;
@@ -192,6 +193,17 @@ export function adminRoutes(deps: AdminDeps): Router {
       return void res.status(202).json({ workflowId, status: 'running (see the review queue if it parks)' });
     deps.log.info({ workflowId, outcome: outcome.outcome, refundId: outcome.refundId }, 'operator refund');
     res.status(outcome.outcome === 'refunded' ? 200 : 409).json({ workflowId, ...outcome });
+  });
+
+  router.get('/admin/inventory-sync', async (_req, res) => {
+    res.json(await inventorySyncReport(deps.temporal));
+  });
+
+  router.post('/admin/inventory-sync', async (_req, res) => {
+    if (await requestInventorySync(deps.temporal)) return void res.status(202).json({ requested: true });
+    res
+      .status(409)
+      .json({ error: 'no inventory-sync schedule (INVENTORY_SYNC_INTERVAL=off, or no worker started yet)' });
   });
 
   router.get('/admin/versions', async (_req, res) => {

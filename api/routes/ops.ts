@@ -10,6 +10,7 @@ import { html, page, type Html } from '../ops/html';
 import { isPageToken, listRunPage } from '../ops/lists';
 import * as pages from '../ops/pages';
 import { isSameOriginRequest, sessionOf, setSessionCookie, type OperatorSessions, type Session } from '../ops/session';
+import { inventorySyncReport } from '../inventorySync';
 import { orderPage, type OrderSystems } from '../orderPage';
 import { webUiUrl } from '../orderRuns';
 import { isTemporalUnavailable } from '../temporalErrors';
@@ -314,6 +315,10 @@ export function opsRoutes(deps: OpsDeps): Router {
     if (answer.kind === 'unknown')
       return void send(res, 503, `Order ${incrementId}`, html`<p>${answer.reason}</p>`, session);
     send(res, 200, `Order ${incrementId}`, pages.orderPageBody(answer.page), session);
+  });
+
+  router.get('/inventory', async (_req, res) => {
+    send(res, 200, 'Stock sync', pages.inventorySync(await inventorySyncReport(temporal)), sessionIn(res));
   });
 
   router.get('/payouts', async (req, res) => {

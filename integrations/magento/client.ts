@@ -219,6 +219,10 @@ export class MagentoClient {
     });
   }
 
+  searchShipments(groups: Filter[][], options: SearchOptions = {}): Promise<MagentoSearchResult<MagentoShipment>> {
+    return this.rest.request({ method: 'GET', url: `/V1/shipments?${searchCriteriaQuery(groups, options)}` });
+  }
+
   listCreditMemos(orderEntityId: number): Promise<MagentoSearchResult<MagentoCreditMemo>> {
     return this.searchCreditMemos([[{ field: 'order_id', value: orderEntityId }]]);
   }

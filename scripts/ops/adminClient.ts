@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import axios, { AxiosError, type AxiosInstance, type AxiosRequestConfig } from 'axios';
+import type { InventorySyncReport } from '../../api/inventorySync';
 import type { OrderPage } from '../../api/orderPage';
 import type { LinePage, PayoutReportHead } from '../../domain/payoutReport';
 import type { BackfillSummary } from '../../domain/customerPoll';
@@ -104,6 +105,14 @@ export class AdminClient {
   }
 
   /** Per workflow type, its open runs per patch and per build (docs/versioning.md). */
+  inventorySync() {
+    return this.call<InventorySyncReport>('get', '/admin/inventory-sync');
+  }
+
+  requestInventorySync() {
+    return this.call<{ requested: boolean }>('post', '/admin/inventory-sync');
+  }
+
   versions() {
     return this.call<{ workflowTypes: WorkflowTypeVersions[] }>('get', '/admin/versions');
   }

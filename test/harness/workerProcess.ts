@@ -30,6 +30,7 @@ export function spawnProductWorker(
     STRIPE_CATCH_UP_INTERVAL: 'off',
     MAGENTO_CREDITMEMO_SYNC_INTERVAL: 'off',
     MAGENTO_CUSTOMER_SYNC_INTERVAL: 'off',
+    INVENTORY_SYNC_INTERVAL: 'off',
     MAPPINGS_FILE: join(repoRoot, 'config/mappings.yaml'),
     MAGENTO_BASE_URL: `${stack.urls.magento}/rest/default`,
     MAGENTO_TOKEN: testSecrets.magentoToken,

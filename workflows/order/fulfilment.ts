@@ -11,6 +11,7 @@ import { formatMoney } from '../../domain/money';
 import { BusinessRefused, permanentFailure, setSyncState, SkippedByOperator } from '../reviewQueue';
 import { creditInErp, creditMemoFor } from '../refundBooks';
 import { rejection, reopenFraudGate } from './fraudGate';
+import { actOnEventsBeforeShipment, hasUnseenShipmentEvent } from './shipmentLife';
 import { type Ended, OrderRun, dateOf, day, end, erp, magento, notifyOnce, reached, stripe, today, wms } from './run';
 
 // ── 3. Invoice, ERP, fulfilment ─────────────────────────────────────────────────────────────────────
@@ -191,28 +192,34 @@ export async function waitForShipment(run: OrderRun): Promise<string | undefined
           run.facts.disputeLost ||
           lateFlag() ||
           disputeNews() ||
-          refundsToBook(run),
+          refundsToBook(run) ||
+          hasUnseenShipmentEvent(run),
         nextCheck,
       )
     ) {
       const reversal = await accepted();
       if (reversal) return reversal;
-      if (refundsToBook(run)) {
-        await bookHandedRefunds(run);
+      if (run.shipped === undefined && hasUnseenShipmentEvent(run)) {
+        // News after the shipment is awaitDelivery's. A delivery reported before its "shipped" goes on to the look in the WMS, which has the tracking.
+        if ((await actOnEventsBeforeShipment(run)) !== 'delivered') continue;
+      } else {
+        if (refundsToBook(run)) {
+          await bookHandedRefunds(run);
+          continue;
+        }
+        if (run.shipped !== undefined) break;
+        if (run.facts.fullyRefunded) return 'the payment was fully refunded in Stripe before shipment';
+        if (run.facts.disputeLost) {
+          if (run.disputeHeld) await holdForDispute(run);
+          return 'the dispute was lost before shipment';
+        }
+        if (disputeNews()) {
+          await holdForDispute(run);
+          continue;
+        }
+        if ((await reopenFraudGate(run)) === 'rejected') return rejection(run.decision!);
         continue;
       }
-      if (run.shipped !== undefined) break;
-      if (run.facts.fullyRefunded) return 'the payment was fully refunded in Stripe before shipment';
-      if (run.facts.disputeLost) {
-        if (run.disputeHeld) await holdForDispute(run);
-        return 'the dispute was lost before shipment';
-      }
-      if (disputeNews()) {
-        await holdForDispute(run);
-        continue;
-      }
-      if ((await reopenFraudGate(run)) === 'rejected') return rejection(run.decision!);
-      continue;
     }
     const wmsOrder = await run.review.step(() => wms.getWmsOrder(incrementId));
     const tracking = wmsOrder?.shipments?.find((s) => s.tracking?.tracking_number)?.tracking;

@@ -13,6 +13,7 @@ import {
   type FraudDecision,
   type OrderOutcome,
   type OrderStatus,
+  type ShipmentEvent,
   type ShipmentNotice,
 } from '../../messages/order';
 import { permanentFailure, SkippedByOperator } from '../reviewQueue';
@@ -49,6 +50,13 @@ export class OrderRun {
   booksRefunds = false;
   /** Patch `1.2:invoice-what-was-captured`: a payment captured in part is invoiced at what was captured. */
   invoicesCaptured = false;
+  /** Patch `1.4:shipment-life-after-shipped`: the warehouse's news after (or instead of) "shipped" is acted on. */
+  shipmentLife = false;
+  /** The warehouse's `shipmentEvent` news in arrival order (one per webhook id), and how many the run has acted on. */
+  shipmentEvents: ShipmentEvent[] = [];
+  shipmentEventsSeen = 0;
+  /** A delivery reported before the run had the shipment, kept for after closing. */
+  deliveredEarly?: ShipmentEvent;
   /** Refunds handed over by their runs before shipment (refund ids, in order), each booked by this run once. */
   handedRefunds: string[] = [];
   /** The handed refunds with their Magento credit memo, and those with their ERP credit too. */

@@ -1,0 +1,102 @@
+import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
+import { batchesOf, quantityForMagento, type StockWrite } from '../../domain/inventory';
+import { magentoDateTime } from '../../domain/magento';
+import type { InventorySettings } from '../../domain/settings';
+import { inventorySyncScheduleId } from '../../messages/inventory';
+import type { MagentoClient } from '../../integrations/magento/client';
+import type { WmsClient } from '../../integrations/wms/client';
+
+const skuBatch = 100;
+
+/**
+ * Stock from the warehouse into Magento. Each activity is one read or one write of absolute quantities, so a retry or
+ * a second run writes the same numbers again and counts nothing twice.
+ */
+export function createInventoryActivities(clients: { magento: MagentoClient; wms: WmsClient; temporal: Client }) {
+  const { magento, wms, temporal } = clients;
+  return {
+    /** Every SKU the warehouse stocks, with the quantity Magento's source must hold (domain/inventory.ts). */
+    async warehouseQuantities(): Promise<Record<string, number>> {
+      const quantities: Record<string, number> = {};
+      for (const level of await wms.listInventoryLevels()) {
+        if (!level.sku) continue;
+        quantities[level.sku] = quantityForMagento({
+          sku: level.sku,
+          onHand: level.total_on_hand_quantity ?? 0,
+          exception: level.total_exception_quantity ?? 0,
+        });
+      }
+      return quantities;
+    },
+
+    /**
+     * The quantity Magento holds per SKU on the configured source: every source item there, or only these SKUs. A SKU
+     * Magento does not have on the source is absent from the answer.
+     */
+    async magentoQuantities(input: { settings: InventorySettings; skus?: string[] }): Promise<Record<string, number>> {
+      const { settings, skus } = input;
+      const quantities: Record<string, number> = {};
+      if (settings.api === 'legacy') {
+        for (const sku of skus ?? []) {
+          const item = await magento.getStockItem(sku);
+          if (item) quantities[sku] = item.qty ?? 0;
+        }
+        return quantities;
+      }
+      const batches = skus ? batchesOf(skus, skuBatch) : [undefined];
+      for (const batch of batches) {
+        for (const item of await magento.listSourceItems({ sourceCode: settings.source, skus: batch }))
+          quantities[item.sku] = item.quantity;
+      }
+      return quantities;
+    },
+
+    /** SKUs of the Magento shipments made since then: Magento deducted them from its source itself. */
+    async skusShippedInMagentoSince(sinceIso: string): Promise<string[]> {
+      const skus = new Set<string>();
+      const since = magentoDateTime(Date.parse(sinceIso));
+      for (let page = 1; ; page += 1) {
+        const found = await magento.searchShipments([[{ field: 'created_at', value: since, conditionType: 'gteq' }]], {
+          pageSize: 100,
+          currentPage: page,
+        });
+        for (const shipment of found.items) for (const item of shipment.items ?? []) if (item.sku) skus.add(item.sku);
+        if (page * 100 >= found.total_count || found.items.length === 0) break;
+      }
+      return [...skus].sort();
+    },
+
+    /** Writes absolute quantities: one MSI source-items request, or (legacy) each SKU's stock item. */
+    async writeMagentoStock(input: { settings: InventorySettings; items: StockWrite[] }): Promise<{ written: number }> {
+      const { settings, items } = input;
+      if (settings.api === 'legacy') {
+        for (const { sku, quantity, status } of items) {
+          const item = await magento.getStockItem(sku);
+          if (!item) throw new Error(`Magento has no stock item for SKU ${sku}`);
+          await magento.updateStockItem(sku, item.item_id, { qty: quantity, isInStock: status === 1 });
+        }
+      } else {
+        await magento.saveSourceItems(
+          items.map(({ sku, quantity, status }) => ({ sku, source_code: settings.source, quantity, status })),
+        );
+      }
+      return { written: items.length };
+    },
+
+    /**
+     * Asks the `inventory-sync` Schedule for a run now (after a shipment), buffered behind one already running. Where
+     * the Schedule does not exist (INVENTORY_SYNC_INTERVAL=off) nothing happens, and the answer says so.
+     */
+    async requestInventorySync(): Promise<{ requested: boolean; reason?: string }> {
+      try {
+        await temporal.schedule.getHandle(inventorySyncScheduleId).trigger(ScheduleOverlapPolicy.BUFFER_ONE);
+        return { requested: true };
+      } catch (err) {
+        if (err instanceof ScheduleNotFoundError) return { requested: false, reason: 'no inventory-sync schedule' };
+        throw err;
+      }
+    },
+  };
+}
+
+export type InventoryActivities = ReturnType<typeof createInventoryActivities>;
