@@ -114,8 +114,9 @@ export function stockItemRoutes(ctx: MagentoContext): MagentoRoute[] {
         const inventory = inventoryOf(ctx);
         const item = defaultItem(inventory, sku);
         if (!item) throw productNotFound();
-        res.json(presentStockItem(inventory, sku, item));
+        const presented = presentStockItem(inventory, sku, item);
         ctx.store.changed();
+        res.json(presented);
       },
     },
     {

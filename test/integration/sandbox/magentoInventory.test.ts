@@ -1,4 +1,8 @@
 import axios from 'axios';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { initialMagentoState } from '../../../sandbox/magento/types';
 import { createOrder, getOrder, orderEntity, searchParams, startMagento, type RunningMagento } from './magentoHelpers';
 
 interface InventoryView {
@@ -239,6 +243,30 @@ describe('Magento sandbox: MSI inventory', () => {
     expect(unmanaged.items.map((i) => [i.sku, i.qty_ordered])).toEqual([['TEE-1', 500]]);
   });
 
+  it('moves the stock of a configurable’s simple product once, not of its parent row as well', async () => {
+    await magento.api.post('/inventory/source-items', {
+      sourceItems: [{ sku: 'TEE-M', source_code: 'default', quantity: 5, status: 1 }],
+    });
+    const order = await createOrder(magento.api, {
+      items: [
+        { item_id: 1, sku: 'TEE-M', name: 'Tee', qty_ordered: 2, price: 25, product_type: 'configurable' },
+        {
+          item_id: 2,
+          sku: 'TEE-M',
+          name: 'Tee M',
+          qty_ordered: 2,
+          price: 0,
+          product_type: 'simple',
+          parent_item_id: 1,
+        },
+      ],
+    });
+    expect(await salable('TEE-M')).toBe(3);
+    await magento.api.post(`/order/${order.entity_id}/ship`, {});
+    expect(await sourceQty('TEE-M')).toBe(3);
+    expect(await salable('TEE-M')).toBe(3);
+  });
+
   it('deducts shipments from the configured shipmentSource', async () => {
     const other = await startMagento({ token: 'magento-sandbox-test-token', shipmentSource: 'eu-1' });
     try {
@@ -297,11 +325,22 @@ describe('Magento sandbox: MSI inventory', () => {
     expect(wrong.status).toBe(400);
   });
 
-  it('keeps loading a data file written before MSI', async () => {
-    magento.peer.store.data.inventory = undefined;
-    expect(await salable('MUG-1')).toEqual(expect.objectContaining({ message: expect.any(String) }));
-    expect((await inventory()).skus).toEqual([]);
-    await stockMugs(1);
-    expect(await salable('MUG-1')).toBe(1);
+  it('loads a data file written before MSI with the default inventory', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'magento-msi-'));
+    const dataFile = path.join(dir, 'magento.json');
+    const { inventory: _none, ...before } = initialMagentoState();
+    writeFileSync(dataFile, JSON.stringify(before));
+    const old = await startMagento({ token: 'magento-sandbox-test-token', dataFile });
+    try {
+      const view = (await axios.get(`${old.url}/__sandbox/inventory`)).data as { sources: { source_code: string }[] };
+      expect(view.sources.map((s) => s.source_code)).toEqual(['default']);
+      await old.api.post('/inventory/source-items', {
+        sourceItems: [{ sku: 'MUG-1', source_code: 'default', quantity: 1, status: 1 }],
+      });
+      expect((await old.api.get('/inventory/get-product-salable-quantity/MUG-1/1')).data).toBe(1);
+    } finally {
+      await old.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
