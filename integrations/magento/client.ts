@@ -1,4 +1,4 @@
-import type { InternalAxiosRequestConfig } from 'axios';
+import type { AxiosRequestConfig, InternalAxiosRequestConfig } from 'axios';
 import type {
   MagentoCreditMemo,
   MagentoCustomer,
@@ -8,6 +8,7 @@ import type {
   MagentoShipment,
 } from '../../domain/magento';
 import { createAxios, defaultResilience, ResilientHttp, type ResilienceOptions } from '../http/resilientHttp';
+import { MagentoInventory } from './inventory';
 import { authorizationHeader } from './oauth1';
 import { searchCriteriaQuery, type Filter, type SearchOptions } from './searchCriteria';
 import { magentoFailureKind } from './failures';
@@ -52,6 +53,8 @@ function magentoMessage(body: unknown): string {
 /** Typed client for the Magento 2.4 admin REST API (integration token or OAuth 1.0a). */
 export class MagentoClient {
   private readonly rest: ResilientHttp;
+  /** MSI: source items, sources, salable quantity and the legacy stock item. */
+  readonly inventory: MagentoInventory;
 
   constructor(options: MagentoClientOptions) {
     const baseUrl = options.baseUrl.replace(/\/+$/, '');
@@ -73,6 +76,7 @@ export class MagentoClient {
       { messageOf: magentoMessage, kindOf: magentoFailureKind },
       options.resilience ?? defaultResilience,
     );
+    this.inventory = new MagentoInventory(<T>(config: AxiosRequestConfig) => this.rest.request<T>(config));
   }
 
   get breakerState() {

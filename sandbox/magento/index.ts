@@ -6,10 +6,13 @@ import { magentoControls } from './controls';
 import { creditmemoRoutes } from './creditmemos';
 import { customerRoutes } from './customers';
 import { magentoErrorHandler, magentoFaultResponders, routeNotFound } from './errors';
+import { inventorySourceItemRoutes } from './inventorySourceItems';
+import { inventorySourceRoutes } from './inventorySources';
 import { invoiceRoutes } from './invoices';
 import { orderActionRoutes } from './orderActions';
 import { orderRoutes } from './orders';
 import { shipmentRoutes } from './shipments';
+import { stockItemRoutes } from './stockItems';
 import { initialMagentoState, type MagentoContext, type MagentoState } from './types';
 
 export type { MagentoState } from './types';
@@ -25,18 +28,24 @@ export interface MagentoSandboxOptions {
   now?: () => Date;
   /** Prefix of new orders' increment ids, like a Magento store's sequence prefix (default none). */
   incrementIdPrefix?: string;
+  /** The MSI source shipments deduct from (default `default`). */
+  shipmentSource?: string;
 }
 
 /** Store codes the API answers under: `/rest/default/V1/…`, `/rest/all/V1/…` and `/rest/V1/…`. */
 const prefixes = ['/rest/default', '/rest/all', '/rest'];
 
-/** A local Magento 2.4 admin REST API: orders and their invoices, shipments and credit memos, and customers. */
+/**
+ * A local Magento 2.4 admin REST API: orders and their invoices, shipments and credit memos, customers, and MSI
+ * inventory (sources, stock 1, source items, reservations, salable quantity, the legacy stock item).
+ */
 export function createMagentoSandbox(options: MagentoSandboxOptions = {}): SandboxPeer<MagentoState> {
   const store = new Store<MagentoState>(initialMagentoState, options.dataFile);
   const ctx: MagentoContext = {
     store,
     now: options.now ?? (() => new Date()),
     incrementIdPrefix: options.incrementIdPrefix ?? '',
+    shipmentSource: options.shipmentSource ?? 'default',
   };
   const authorize = createAuthorizer({ token: options.token, oauth: options.oauth });
 
@@ -48,6 +57,9 @@ export function createMagentoSandbox(options: MagentoSandboxOptions = {}): Sandb
     ...shipmentRoutes(ctx),
     ...creditmemoRoutes(ctx),
     ...customerRoutes(ctx),
+    ...inventorySourceRoutes(ctx),
+    ...inventorySourceItemRoutes(ctx),
+    ...stockItemRoutes(ctx),
   ];
   for (const route of routes) api[route.method](route.path, authorize(route.resource), route.handle);
   api.use(magentoErrorHandler);

@@ -11,6 +11,7 @@ import {
   qtyToShip,
   setState,
 } from './orderState';
+import { canceledSnapshot, releaseCanceled } from './inventoryOrders';
 import { findOrder } from './orders';
 import { magentoDate, type MagentoContext, type MagentoRoute, type Order } from './types';
 import { intParam, setUnits, units } from './values';
@@ -100,7 +101,9 @@ export function orderActionRoutes(ctx: MagentoContext): MagentoRoute[] {
       handle: (req, res) => {
         const order = findOrder(ctx, intParam(req, 'id'));
         if (!canCancel(order)) return void res.json(false);
+        const before = canceledSnapshot(order);
         act(cancel)(order.entity_id);
+        releaseCanceled(ctx, order, before);
         res.json(true);
       },
     },

@@ -1,4 +1,5 @@
 import { entityNotFound } from './errors';
+import { reserveForPlacedOrder } from './inventoryOrders';
 import { buildHistory, buildOrder, updateOrder } from './orderBuild';
 import { statusesByState } from './orderState';
 import { applySearchCriteria, parseSearchCriteria } from './searchCriteria';
@@ -28,6 +29,8 @@ export function saveOrder(ctx: MagentoContext, body: unknown): Order {
     updateOrder(ctx, order, entity);
   } else {
     order = buildOrder(ctx, entity);
+    // The sandbox's order create stands in for checkout, where Magento checks and reserves stock.
+    reserveForPlacedOrder(ctx, order);
     ctx.store.data.orders.push(order);
   }
   ctx.store.changed();

@@ -1,5 +1,6 @@
 import { badRequest, invalidType, requiredField } from './errors';
 import { documentBase, documentComments, documentListRoutes, itemDetails, requestedLines } from './documents';
+import { deductForShipment } from './inventoryOrders';
 import { canShip, countQty, qtyToShip, resolveState, shipmentBlockedByState } from './orderState';
 import { findOrder } from './orders';
 import { nextId, type MagentoContext, type MagentoRoute, type Shipment } from './types';
@@ -57,6 +58,7 @@ function createShipment(ctx: MagentoContext, orderId: number, body: unknown): Sh
   };
   if (typeof order.customer_id === 'number') shipment.customer_id = order.customer_id;
   shipment.tracks = buildTracks(ctx, shipment, request.tracks);
+  deductForShipment(ctx, order, lines);
   for (const { item, qty } of lines) countQty(order, item, 'qty_shipped', qty);
   resolveState(order, true);
   order.updated_at = shipment.created_at;

@@ -116,6 +116,56 @@ export interface Customer extends Passthrough {
   addresses: CustomerAddress[];
 }
 
+/** An MSI source (`inventory_source`): where stock physically is. */
+export interface InventorySource extends Passthrough {
+  source_code: string;
+  name: string;
+  enabled: boolean;
+}
+
+export interface InventoryStock extends Passthrough {
+  stock_id: number;
+  name: string;
+}
+
+export interface StockSourceLink {
+  stock_id: number;
+  source_code: string;
+  priority: number;
+}
+
+/** `inventory_source_item`: the quantity of one SKU at one source; status 1 is in stock. */
+export interface SourceItem {
+  sku: string;
+  source_code: string;
+  quantity: number;
+  status: number;
+}
+
+/**
+ * `inventory_reservation`: an append-only ledger of quantity held back from (negative) or given back to (positive)
+ * a stock; salable quantity is the stock's source quantity plus the sum of its reservations.
+ */
+export interface Reservation {
+  reservation_id: number;
+  stock_id: number;
+  sku: string;
+  quantity: number;
+  /** Magento's JSON metadata: the event (order_placed, shipment_created, order_canceled) and the order. */
+  metadata: string;
+}
+
+export interface InventoryState {
+  sources: InventorySource[];
+  stocks: InventoryStock[];
+  links: StockSourceLink[];
+  sourceItems: SourceItem[];
+  reservations: Reservation[];
+  lastReservationId: number;
+  /** The legacy `cataloginventory_stock_item.item_id` handed out per SKU (there is no catalog to own it). */
+  stockItemIds: Record<string, number>;
+}
+
 export type Sequence =
   | 'order'
   | 'orderItem'
@@ -141,6 +191,8 @@ export interface MagentoState {
   shipments: Shipment[];
   creditmemos: SalesDocument[];
   customers: Customer[];
+  /** Absent in data files written before MSI: read it through `inventoryOf`, which fills the default in. */
+  inventory?: InventoryState;
 }
 
 export function initialMagentoState(): MagentoState {
@@ -167,7 +219,44 @@ export function initialMagentoState(): MagentoState {
     shipments: [],
     creditmemos: [],
     customers: [],
+    inventory: initialInventory(),
   };
+}
+
+/** As a fresh Magento with MSI: the `default` source on stock 1 `Default Stock` (website `base`). */
+export function initialInventory(): InventoryState {
+  return {
+    sources: [
+      {
+        source_code: 'default',
+        name: 'Default Source',
+        enabled: true,
+        description: 'Default Source',
+        latitude: 0,
+        longitude: 0,
+        country_id: 'US',
+        postcode: '00000',
+        use_default_carrier_config: true,
+        carrier_links: [],
+      },
+    ],
+    stocks: [
+      {
+        stock_id: 1,
+        name: 'Default Stock',
+        extension_attributes: { sales_channels: [{ type: 'website', code: 'base' }] },
+      },
+    ],
+    links: [{ stock_id: 1, source_code: 'default', priority: 1 }],
+    sourceItems: [],
+    reservations: [],
+    lastReservationId: 0,
+    stockItemIds: {},
+  };
+}
+
+export function inventoryOf(ctx: MagentoContext): InventoryState {
+  return (ctx.store.data.inventory ??= initialInventory());
 }
 
 /** What every route module needs: the state and the clock. */
@@ -176,6 +265,8 @@ export interface MagentoContext {
   now: () => Date;
   /** Prepended to order increment ids, as Magento's per-store sequence prefix does (e.g. `2` → `2000000001`). */
   incrementIdPrefix: string;
+  /** The source a shipment deducts from (Magento's source selection, reduced to one configured source). */
+  shipmentSource: string;
 }
 
 export interface MagentoRoute {
