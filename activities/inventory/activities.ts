@@ -1,12 +1,11 @@
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
-import { batchesOf, quantityForMagento, type StockWrite } from '../../domain/inventory';
+import { quantityForMagento, type StockWrite } from '../../domain/inventory';
+import { ExternalSystemError } from '../../integrations/http/errors';
 import { magentoDateTime } from '../../domain/magento';
 import type { InventorySettings } from '../../domain/settings';
 import { inventorySyncScheduleId } from '../../messages/inventory';
 import type { MagentoClient } from '../../integrations/magento/client';
 import type { WmsClient } from '../../integrations/wms/client';
-
-const skuBatch = 100;
 
 /**
  * Stock from the warehouse into Magento. Each activity is one read or one write of absolute quantities, so a retry or
@@ -14,6 +13,12 @@ const skuBatch = 100;
  */
 export function createInventoryActivities(clients: { magento: MagentoClient; wms: WmsClient; temporal: Client }) {
   const { magento, wms, temporal } = clients;
+  /** The legacy stock item, or undefined where Magento has no product of that SKU (404). */
+  const stockItemOf = (sku: string) =>
+    magento.inventory.getStockItem(sku).catch((err: unknown) => {
+      if (err instanceof ExternalSystemError && err.status === 404) return undefined;
+      throw err;
+    });
   return {
     /** Every SKU the warehouse stocks, with the quantity Magento's source must hold (domain/inventory.ts). */
     async warehouseQuantities(): Promise<Record<string, number>> {
@@ -38,16 +43,13 @@ export function createInventoryActivities(clients: { magento: MagentoClient; wms
       const quantities: Record<string, number> = {};
       if (settings.api === 'legacy') {
         for (const sku of skus ?? []) {
-          const item = await magento.getStockItem(sku);
-          if (item) quantities[sku] = item.qty ?? 0;
+          const item = await stockItemOf(sku);
+          if (item) quantities[sku] = item.qty;
         }
         return quantities;
       }
-      const batches = skus ? batchesOf(skus, skuBatch) : [undefined];
-      for (const batch of batches) {
-        for (const item of await magento.listSourceItems({ sourceCode: settings.source, skus: batch }))
-          quantities[item.sku] = item.quantity;
-      }
+      const query = { sourceCode: settings.source, ...(skus ? { skus } : {}) };
+      for (const item of await magento.inventory.listSourceItems(query)) quantities[item.sku] = item.quantity;
       return quantities;
     },
 
@@ -71,13 +73,14 @@ export function createInventoryActivities(clients: { magento: MagentoClient; wms
       const { settings, items } = input;
       if (settings.api === 'legacy') {
         for (const { sku, quantity, status } of items) {
-          const item = await magento.getStockItem(sku);
+          const item = await stockItemOf(sku);
           if (!item) throw new Error(`Magento has no stock item for SKU ${sku}`);
-          await magento.updateStockItem(sku, item.item_id, { qty: quantity, isInStock: status === 1 });
+          await magento.inventory.updateStockItem(sku, item.item_id, { qty: quantity, isInStock: status === 1 });
         }
       } else {
-        await magento.saveSourceItems(
+        await magento.inventory.saveSourceItems(
           items.map(({ sku, quantity, status }) => ({ sku, source_code: settings.source, quantity, status })),
+          settings.batchSize,
         );
       }
       return { written: items.length };

@@ -1,5 +1,6 @@
 import type { AxiosRequestConfig } from 'axios';
 import type { MagentoSearchResult } from '../../domain/magento';
+import { batchesOf } from '../../domain/inventory';
 import { searchCriteriaQuery, type Filter } from './searchCriteria';
 
 /** Quantities here are units of stock (decimal(12,4) in Magento), never money. */
@@ -37,12 +38,6 @@ const pageSize = 100;
 /** SKUs per `in` filter, so a long list never makes a URL a proxy refuses. */
 const skusPerQuery = 50;
 
-function chunks<T>(list: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
-  return out;
-}
-
 /** Magento MSI through the client's HTTP (same auth, retries and breaker). */
 export class MagentoInventory {
   constructor(private readonly send: Send) {}
@@ -69,7 +64,7 @@ export class MagentoInventory {
     const bySource: Filter = { field: 'source_code', value: query.sourceCode, conditionType: 'eq' };
     if (query.skus === undefined) return this.all('/V1/inventory/source-items', [[bySource]]);
     const found: MagentoSourceItem[] = [];
-    for (const skus of chunks([...new Set(query.skus)], skusPerQuery)) {
+    for (const skus of batchesOf([...new Set(query.skus)], skusPerQuery)) {
       const bySku: Filter = { field: 'sku', value: skus.join(','), conditionType: 'in' };
       found.push(...(await this.all<MagentoSourceItem>('/V1/inventory/source-items', [[bySource], [bySku]])));
     }
@@ -82,7 +77,7 @@ export class MagentoInventory {
    */
   async saveSourceItems(items: readonly MagentoSourceItem[], batchSize = 100): Promise<void> {
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer`);
-    for (const batch of chunks(items, batchSize)) {
+    for (const batch of batchesOf(items, batchSize)) {
       const sourceItems = batch.map(({ sku, source_code, quantity, status }) => ({
         sku,
         source_code,
