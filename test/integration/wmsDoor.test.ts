@@ -139,7 +139,7 @@ describe('the WMS door', () => {
   it('takes the sandbox warehouse’s own delivery to a completed order, and its replay adds nothing', async () => {
     const { order, handle } = await orderRunAt('pm_card_visa', 'awaiting_shipment');
     const wmsOrder = await dev.stack.clients.wms.findByReferenceId(order.increment_id);
-    await fetch(`${dev.stack.urls.wms}/__sandbox/ship/${wmsOrder!.id}`, { method: 'POST' });
+    await fetch(`${dev.stack.urls.wms}/__sandbox/orders/${wmsOrder!.id}/ship`, { method: 'POST' });
     const delivery = await eventually('the warehouse to deliver its webhook', async () => {
       const all = (await (await fetch(`${dev.stack.urls.wms}/__sandbox/webhooks`)).json()) as Delivery[];
       return all.find((d) => d.payload.data.reference_id === order.increment_id && d.history[0]?.status === 200);
