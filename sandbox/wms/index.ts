@@ -5,7 +5,7 @@ import { wmsControls } from './controls';
 import { WmsInventory } from './inventory';
 import { WmsOrders } from './orders';
 import { wmsRoutes } from './routes';
-import { initialWmsState, type ShipBobOrder, type WmsState } from './state';
+import { initialWmsState, upgradeWmsState, type ShipBobOrder, type WmsState } from './state';
 import { Timers } from './timers';
 import { shipmentEvent, WebhookDispatcher } from './webhooks';
 
@@ -38,6 +38,7 @@ const maxWebhookAttempts = 8;
  */
 export function createWmsSandbox(options: WmsSandboxOptions): WmsSandbox {
   const store = new Store<WmsState>(() => initialWmsState(options), options.dataFile);
+  upgradeWmsState(store.data);
   // Explicit options win over what a data file remembers.
   if (options.webhookUrl !== undefined) store.data.webhookUrl = options.webhookUrl;
   if (options.outOfStockSkus !== undefined) store.data.outOfStockSkus = [...options.outOfStockSkus];

@@ -46,14 +46,13 @@ export class WmsInventory {
   constructor(private readonly store: Store<WmsState>) {}
 
   private get records(): Record<string, InventoryRecord> {
-    return (this.store.data.inventory ??= {});
+    return this.store.data.inventory;
   }
 
   set(items: readonly InventoryItemRequest[]): InventoryLevel[] {
     const state = this.store.data;
     for (const item of items) {
       const known = this.records[item.sku];
-      state.nextInventoryId ??= 3_000_001;
       this.records[item.sku] = {
         inventory_id: known?.inventory_id ?? state.nextInventoryId++,
         sku: item.sku,

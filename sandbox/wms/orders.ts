@@ -78,7 +78,7 @@ export class WmsOrders {
       if ('reference_id' in p) return { ...p, name: p.name ?? p.reference_id };
       const sku = Object.entries(this.state.productIds).find(([, id]) => id === p.id)?.[0];
       if (!sku) throw fieldErrors(422, { [`products[${i}].id`]: [`Product with Id ${p.id} does not exist`] });
-      return { ...p, reference_id: sku, name: this.state.inventory?.[sku]?.name ?? sku, unit_price: null };
+      return { ...p, reference_id: sku, name: this.state.inventory[sku]?.name ?? sku, unit_price: null };
     });
     const refused: Record<string, string[]> = this.inventory.shortages(lines);
     lines.forEach((p, i) => {

@@ -165,3 +165,31 @@ export function initialWmsState(options: { outOfStockSkus?: string[]; webhookUrl
 
 export const sandboxChannel = { id: 100_101, name: 'Sandbox Store' } as const;
 export const sandboxLocation = { id: 7, name: 'Cicero (IL)' } as const;
+
+/**
+ * A data file written by the sandbox before it spoke 2026-01: its shipments had no `delivery_date`, a null
+ * `tracking` and the quantities on the products. Brought to today's shape in place, so its open orders still ship.
+ */
+export function upgradeWmsState(state: WmsState): void {
+  state.inventory ??= {};
+  state.nextInventoryId ??= 3_000_001;
+  for (const order of Object.values(state.orders)) {
+    const quantityOf = (sku: string) => order.products.find((p) => p.reference_id === sku)?.quantity ?? 0;
+    for (const shipment of order.shipments as Array<Shipment & { tracking?: Tracking | null }>) {
+      shipment.delivery_date ??= null;
+      shipment.require_signature ??= false;
+      if (shipment.tracking === null) delete shipment.tracking;
+      for (const product of shipment.products as Array<ShipmentProduct & { quantity?: number }>) {
+        product.inventory_items ??= [
+          {
+            id: product.id,
+            name: product.name,
+            quantity: product.quantity ?? quantityOf(product.reference_id),
+            quantity_committed: 0,
+          },
+        ];
+        delete product.quantity;
+      }
+    }
+  }
+}

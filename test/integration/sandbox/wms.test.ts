@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders, Server } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -633,6 +633,75 @@ describe('sandbox ShipBob', () => {
     } finally {
       auto.stop();
       await autoPeer.close();
+    }
+  });
+
+  it('upgrades a data file written before 2026-01 and still ships its open orders', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wms-sandbox-old-'));
+    const dataFile = join(dir, 'wms.json');
+    const recipient = { name: 'Ada', address: { address1: '1 Way', city: 'London', country: 'GB' } };
+    const product = { id: 1_000_001, reference_id: 'OLD-1', sku: 'OLD-1', name: 'Old mug', quantity: 2 };
+    const old = {
+      nextOrderId: 100_000_002,
+      nextShipmentId: 200_000_002,
+      nextProductId: 1_000_002,
+      orders: {
+        '100000001': {
+          id: 100_000_001,
+          created_date: new Date().toISOString(),
+          purchase_date: null,
+          reference_id: 'OLD-ORDER',
+          order_number: 'OLD-ORDER',
+          status: 'Processing',
+          type: 'DTC',
+          channel: { id: 100_101, name: 'Sandbox Store' },
+          shipping_method: 'Standard',
+          recipient,
+          products: [{ ...product, unit_price: null, external_line_id: null }],
+          tags: [],
+          gift_message: null,
+          shipments: [
+            {
+              id: 200_000_001,
+              order_id: 100_000_001,
+              reference_id: 'OLD-ORDER',
+              recipient,
+              created_date: new Date().toISOString(),
+              last_update_at: new Date().toISOString(),
+              status: 'Processing',
+              status_details: [],
+              location: { id: 7, name: 'Cicero (IL)' },
+              ship_option: 'Standard',
+              tracking: null,
+              is_tracking_uploaded: false,
+              actual_fulfillment_date: null,
+              products: [product],
+            },
+          ],
+        },
+      },
+      productIds: { 'OLD-1': 1_000_001 },
+      outOfStockSkus: [],
+      webhookUrl: null,
+      deliveries: [],
+    };
+    writeFileSync(dataFile, JSON.stringify(old));
+    const upgraded = createWmsSandbox({ token, webhookSecret, dataFile, shipDelayMs: 0, deliverDelayMs: 0 });
+    const running = await startPeer(upgraded);
+    try {
+      const headers = { Authorization: `Bearer ${token}` };
+      const webhooks = await waitFor(
+        async () => (await axios.get(`${running.url}/__sandbox/webhooks`)).data,
+        (d) => d.length === 2,
+      );
+      expect(webhooks.map((d: { topic: string }) => d.topic)).toEqual(['order.shipped', 'order.shipment.delivered']);
+      expect(webhooks[0].payload.data.products).toEqual([{ reference_id: 'OLD-1', sku: 'OLD-1', quantity: 2 }]);
+      const shipments = (await axios.get(`${running.url}/2026-01/order/100000001/shipment`, { headers })).data;
+      expect(shipments[0]).toMatchObject({ status: 'Completed', delivery_date: expect.any(String) });
+    } finally {
+      upgraded.stop();
+      await running.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
