@@ -40,6 +40,7 @@ type ConnectionVariable =
   | 'ERP_MAX_CONCURRENCY'
   | 'WMS_BASE_URL'
   | 'WMS_TOKEN'
+  | 'WMS_CHANNEL_ID'
   | 'WMS_MAX_RPS'
   | 'WMS_MAX_CONCURRENCY'
   | 'STRIPE_SECRET_KEY'
@@ -71,7 +72,7 @@ export interface ConnectionTuning {
 export const connectionVariables: Record<System, string> = {
   magento: 'MAGENTO_BASE_URL and MAGENTO_TOKEN (or the four MAGENTO_OAUTH_* values)',
   erp: 'ERP_BASE_URL, ERP_API_KEY and ERP_API_SECRET',
-  wms: 'WMS_BASE_URL and WMS_TOKEN',
+  wms: 'WMS_BASE_URL and WMS_TOKEN, with WMS_CHANNEL_ID',
   stripe: 'STRIPE_SECRET_KEY',
 };
 
@@ -163,9 +164,10 @@ export function erpConnection(env: ConnectionsEnv, tuning: ConnectionTuning = {}
 }
 
 export function wmsConnection(env: ConnectionsEnv, tuning: ConnectionTuning = {}): Connection<WmsClientOptions> {
-  return build(env, ['WMS_BASE_URL', 'WMS_TOKEN'], (v) => ({
+  return build(env, ['WMS_BASE_URL', 'WMS_TOKEN', 'WMS_CHANNEL_ID'], (v) => ({
     baseUrl: v.WMS_BASE_URL,
     token: v.WMS_TOKEN,
+    channelId: v.WMS_CHANNEL_ID,
     resilience: resilience(env.WMS_MAX_RPS, env.WMS_MAX_CONCURRENCY, tuning),
   }));
 }

@@ -72,6 +72,11 @@ const systemsEnvShape = {
   ERP_API_SECRET: z.string().optional(),
   WMS_BASE_URL: url.optional(),
   WMS_TOKEN: z.string().optional(),
+  /** The ShipBob channel orders are created in (`shipbob_channel_id`; the sandbox's is 100101). */
+  WMS_CHANNEL_ID: z
+    .string()
+    .regex(/^\d{1,10}$/, 'expected the numeric ShipBob channel id')
+    .optional(),
 };
 
 export const apiEnvSchema = temporalEnvSchema.extend({

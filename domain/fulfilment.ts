@@ -106,6 +106,7 @@ export function erpSalesOrderFor(
   };
 }
 
+/** ShipBob 2026-01 `Orders.CreateOrderModel` (closed: no field outside the schema). */
 export interface WmsOrderInput {
   reference_id: string;
   order_number: string;
@@ -117,7 +118,8 @@ export interface WmsOrderInput {
     phone_number?: string;
     address: { address1: string; address2?: string; city: string; state?: string; country: string; zip_code: string };
   };
-  products: Array<{ reference_id: string; name?: string; quantity: number }>;
+  /** By `reference_id` (the SKU), which needs a `name` for ShipBob to create the product it does not know yet. */
+  products: Array<{ reference_id: string; name: string; quantity: number }>;
 }
 
 function requireAddress(order: OrderSnapshot): Required<Pick<ShipTo, 'city' | 'countryId' | 'postcode'>> & ShipTo {
@@ -150,7 +152,7 @@ export function wmsOrderFor(order: OrderSnapshot, settings: WmsSettings): WmsOrd
         zip_code: address.postcode,
       },
     },
-    products: order.lines.map((line) => ({ reference_id: line.sku, name: line.name, quantity: line.qty })),
+    products: order.lines.map((line) => ({ reference_id: line.sku, name: line.name || line.sku, quantity: line.qty })),
   };
 }
 

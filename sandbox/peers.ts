@@ -57,6 +57,7 @@ export async function startSandboxPeers(env: NodeJS.ProcessEnv, log: Logger): Pr
     webhookSecret: need(env, 'WMS_WEBHOOK_SECRET').split(',')[0]!.trim(),
     webhookUrl: env.WMS_SANDBOX_WEBHOOK_URL,
     shipDelayMs: env.WMS_SANDBOX_SHIP_DELAY_MS ? Number(env.WMS_SANDBOX_SHIP_DELAY_MS) : undefined,
+    deliverDelayMs: env.WMS_SANDBOX_DELIVER_DELAY_MS ? Number(env.WMS_SANDBOX_DELIVER_DELAY_MS) : undefined,
     dataFile: file('wms.json'),
   });
   const stripe = createStripeSandbox({

@@ -8,6 +8,9 @@ import { join } from 'node:path';
  */
 export const oneMachineDefaults: Readonly<Record<string, string>> = { WORKER_NICE: '10' };
 
+/** The sandbox warehouse's one channel (`shipbob_channel_id`), as ShipBob gives each store its own. */
+export const sandboxWmsChannelId = '100101';
+
 /** Default ports (docs/configuration.md, "Ports"). */
 export const defaultPorts = {
   api: 3000,
@@ -76,11 +79,14 @@ export function sandboxEndpointDefaults(apiPort: number = defaultPorts.api): Rec
     MAGENTO_BASE_URL: `http://127.0.0.1:${defaultPorts.magento}/rest/default`,
     ERP_BASE_URL: `http://127.0.0.1:${defaultPorts.erp}`,
     WMS_BASE_URL: `http://127.0.0.1:${defaultPorts.wms}`,
+    WMS_CHANNEL_ID: sandboxWmsChannelId,
     SMTP_URL: `smtp://127.0.0.1:${defaultPorts.smtp}`,
     MAIL_SANDBOX_URL: `http://127.0.0.1:${defaultPorts.mail}`,
     STRIPE_SANDBOX_WEBHOOK_URL: `http://127.0.0.1:${apiPort}/webhooks/stripe`,
     WMS_SANDBOX_WEBHOOK_URL: `http://127.0.0.1:${apiPort}/webhooks/wms`,
     // The sandbox warehouse ships each order this long after it is created, so a demo run reaches `complete`.
     WMS_SANDBOX_SHIP_DELAY_MS: '20000',
+    // …and reports it delivered this long after it shipped.
+    WMS_SANDBOX_DELIVER_DELAY_MS: '20000',
   };
 }

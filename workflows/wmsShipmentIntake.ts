@@ -1,14 +1,17 @@
 import { getExternalWorkflowHandle, isCancellation, setHandler } from '@temporalio/workflow';
 import { orderWorkflowId } from '../domain/eventRouting';
-import { shipmentSignal, type ShipmentNotice } from '../messages/order';
+import { shipmentEventSignal, shipmentSignal, type ShipmentEvent, type ShipmentNotice } from '../messages/order';
 import { defineStatusQuery } from '../messages/runs';
 
-export interface WmsShipmentInput {
+/**
+ * One warehouse message: `notice` for `order.shipped`, `event` for the later topics. Runs started before `event`
+ * existed carry only `notice`, and replay as they ran.
+ */
+export type WmsShipmentInput = {
   /** The Standard Webhooks `webhook-id`: the same for every delivery of one message, retries included. */
   webhookId: string;
   incrementId: string;
-  notice: ShipmentNotice;
-}
+} & ({ notice: ShipmentNotice; event?: undefined } | { event: ShipmentEvent; notice?: undefined });
 
 export interface WmsShipmentResult {
   webhookId: string;
@@ -21,8 +24,9 @@ export const wmsShipmentStatusQuery = defineStatusQuery<{ webhookId: string; wor
 
 /**
  * One run per accepted warehouse webhook, ID `wms:<webhook-id>`, so Temporal refuses a replayed or redelivered
- * message whichever API replica receives it. It hands the shipment to the order's run as the `shipment` signal,
- * which Temporal sends once for this run however often its history is replayed.
+ * message whichever API replica receives it. It hands the news to the order's run, as the `shipment` signal when the
+ * order shipped and as `shipmentEvent` for a delivery, an exception, a hold or a cancellation; Temporal sends it once
+ * for this run however often its history is replayed.
  */
 export async function wmsShipmentIntake(input: WmsShipmentInput): Promise<WmsShipmentResult> {
   const workflowId = orderWorkflowId(input.incrementId);
@@ -32,7 +36,9 @@ export async function wmsShipmentIntake(input: WmsShipmentInput): Promise<WmsShi
   };
   setHandler(wmsShipmentStatusQuery, () => status);
   try {
-    await getExternalWorkflowHandle(workflowId).signal(shipmentSignal, input.notice);
+    const order = getExternalWorkflowHandle(workflowId);
+    if (input.event) await order.signal(shipmentEventSignal, input.event);
+    else await order.signal(shipmentSignal, input.notice);
     status.outcome = 'delivered';
     return { webhookId: input.webhookId, workflowId, outcome: 'delivered' };
   } catch (err) {

@@ -25,7 +25,7 @@ function isDuplicateReference(err: unknown): boolean {
 }
 
 function hasShipped(order: WmsOrder): boolean {
-  return order.status === 'Fulfilled' || order.shipments.some((s) => s.status === 'Completed');
+  return order.status === 'Fulfilled' || (order.shipments ?? []).some((s) => s.status === 'Completed');
 }
 
 /**

@@ -4,7 +4,7 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Clien
 import { z } from 'zod';
 import { orderWorkflowId, wmsWebhookIdPattern, wmsWorkflowId } from '../../domain/eventRouting';
 import { intakeStartPolicy } from '../../domain/stripeEvents';
-import type { ShipmentNotice } from '../../messages/order';
+import type { ShipmentEvent, ShipmentNotice } from '../../messages/order';
 import type { WmsShipmentInput } from '../../workflows/wmsShipmentIntake';
 import { commaList } from '../../config/env';
 import type { Logger } from '../../config/logger';
@@ -16,11 +16,17 @@ import { webhookBodyLimitBytes } from './stripeWebhook';
 const temporalDeadlineMs = 5_000;
 
 const text = z.string().max(2_000);
+const referenceId = z.string().regex(/^[A-Za-z0-9_-]{1,50}$/);
+const id = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+const statusDetails = z
+  .array(z.object({ id: id.optional(), name: text.nullish(), description: text.nullish() }))
+  .max(50)
+  .nullish();
 const shippedSchema = z.object({
   type: z.literal('order.shipped'),
   data: z.object({
-    order_id: z.number().int().optional(),
-    reference_id: z.string().regex(/^[A-Za-z0-9_-]{1,50}$/),
+    order_id: id.optional(),
+    reference_id: referenceId,
     shipped_at: text.optional(),
     tracking: z.object({
       carrier: text.optional(),
@@ -29,6 +35,79 @@ const shippedSchema = z.object({
     }),
   }),
 });
+
+/** ShipBob's topics for a shipment after (or instead of) shipping, and the `shipmentEvent` kind each becomes. */
+const eventTopics = {
+  'order.shipment.delivered': 'delivered',
+  'order.shipment.exception': 'exception',
+  'order.shipment.on_hold': 'on_hold',
+  'order.shipment.cancelled': 'cancelled',
+} as const satisfies Record<string, ShipmentEvent['kind']>;
+type EventTopic = keyof typeof eventTopics;
+const isEventTopic = (type: unknown): type is EventTopic =>
+  typeof type === 'string' && Object.hasOwn(eventTopics, type);
+
+const eventSchema = z.object({
+  type: z.enum(Object.keys(eventTopics) as [EventTopic, ...EventTopic[]]),
+  timestamp: text.optional(),
+  data: z.object({
+    order_id: id.optional(),
+    reference_id: referenceId,
+    shipment_id: id.optional(),
+    status: text.optional(),
+    status_details: statusDetails,
+    delivered_at: text.optional(),
+  }),
+});
+
+/** The warehouse's own words for the event: its first status detail's description, else that detail's name. */
+const maxReasonLength = 500;
+function reasonOf(details: z.infer<typeof statusDetails>): string | undefined {
+  const detail = details?.[0];
+  const words = detail?.description || detail?.name;
+  return words ? words.slice(0, maxReasonLength) : undefined;
+}
+
+function shipmentEventOf(webhookId: string, payload: z.infer<typeof eventSchema>): ShipmentEvent {
+  const { data } = payload;
+  const kind = eventTopics[payload.type];
+  const at = (kind === 'delivered' ? data.delivered_at : undefined) ?? payload.timestamp;
+  const reason = kind === 'delivered' ? undefined : reasonOf(data.status_details);
+  return {
+    kind,
+    webhookId,
+    ...(data.order_id !== undefined ? { wmsOrderId: data.order_id } : {}),
+    ...(data.shipment_id !== undefined ? { shipmentId: data.shipment_id } : {}),
+    ...(at ? { at } : {}),
+    ...(reason ? { reason } : {}),
+  };
+}
+
+/** A verified message as the intake run's input, or the fields that are wrong. */
+function intakeInput(
+  webhookId: string,
+  type: 'order.shipped' | EventTopic,
+  payload: unknown,
+): { ok: true; input: WmsShipmentInput } | { ok: false; issues: string[] } {
+  const issuesOf = (error: z.ZodError) => error.issues.map((i) => i.path.join('.'));
+  if (type === 'order.shipped') {
+    const parsed = shippedSchema.safeParse(payload);
+    if (!parsed.success) return { ok: false, issues: issuesOf(parsed.error) };
+    const { data } = parsed.data;
+    const notice: ShipmentNotice = {
+      trackingNumber: data.tracking.tracking_number,
+      carrier: data.tracking.carrier,
+      trackingUrl: data.tracking.tracking_url,
+      wmsOrderId: data.order_id,
+      shippedAt: data.shipped_at,
+    };
+    return { ok: true, input: { webhookId, incrementId: data.reference_id, notice } };
+  }
+  const parsed = eventSchema.safeParse(payload);
+  if (!parsed.success) return { ok: false, issues: issuesOf(parsed.error) };
+  const event = shipmentEventOf(webhookId, parsed.data);
+  return { ok: true, input: { webhookId, incrementId: parsed.data.data.reference_id, event } };
+}
 
 export interface WmsWebhookDeps {
   temporal: Client;
@@ -59,8 +138,9 @@ function verify(verifiers: readonly Webhook[], raw: string, headers: Record<stri
 export const wmsWebhookSecrets = commaList;
 
 /**
- * `POST /webhooks/wms`: a ShipBob `order.shipped` webhook, Standard Webhooks signature, becomes the run `wms:<webhook-id>`,
- * which gives the order's run its `shipment` signal. Temporal refuses a second start of the same message, so a replay
+ * `POST /webhooks/wms`: a ShipBob webhook, Standard Webhooks signature, becomes the run `wms:<webhook-id>`, which gives
+ * the order's run its `shipment` signal (`order.shipped`) or its `shipmentEvent` signal (`order.shipment.delivered`,
+ * `…exception`, `…on_hold`, `…cancelled`); other topics are acknowledged and ignored. Temporal refuses a second start of the same message, so a replay
  * or a redelivery adds nothing, whichever API process receives it.
  */
 export function wmsWebhookRoutes(deps: WmsWebhookDeps): Router {
@@ -89,25 +169,19 @@ export function wmsWebhookRoutes(deps: WmsWebhookDeps): Router {
       }
       const { payload } = verified;
       const type = (payload as { type?: unknown })?.type;
-      if (type !== 'order.shipped') return answer(200, 'ignored', { received: true, ignored: true });
-      const parsed = shippedSchema.safeParse(payload);
-      if (!parsed.success || !wmsWebhookIdPattern.test(webhookId)) {
-        const issues = parsed.success ? ['webhook-id'] : parsed.error.issues.map((i) => i.path.join('.'));
-        deps.log.warn({ outcome: 'invalid', issues }, 'wms webhook refused');
-        return answer(400, 'invalid', { error: `invalid order.shipped payload: ${issues.join(', ')}` });
+      if (type !== 'order.shipped' && !isEventTopic(type))
+        return answer(200, 'ignored', { received: true, ignored: true });
+      const parsed = wmsWebhookIdPattern.test(webhookId)
+        ? intakeInput(webhookId, type, payload)
+        : { ok: false as const, issues: ['webhook-id'] };
+      if (!parsed.ok) {
+        deps.log.warn({ outcome: 'invalid', topic: type, issues: parsed.issues }, 'wms webhook refused');
+        return answer(400, 'invalid', { error: `invalid ${type} payload: ${parsed.issues.join(', ')}` });
       }
-      const { data } = parsed.data;
-      const workflowId = orderWorkflowId(data.reference_id);
+      const { input } = parsed;
+      const workflowId = orderWorkflowId(input.incrementId);
       const intakeWorkflowId = wmsWorkflowId(webhookId);
-      const log = deps.log.child({ webhookId, workflowId });
-      const notice: ShipmentNotice = {
-        trackingNumber: data.tracking.tracking_number,
-        carrier: data.tracking.carrier,
-        trackingUrl: data.tracking.tracking_url,
-        wmsOrderId: data.order_id,
-        shippedAt: data.shipped_at,
-      };
-      const input: WmsShipmentInput = { webhookId, incrementId: data.reference_id, notice };
+      const log = deps.log.child({ webhookId, workflowId, topic: type });
       try {
         await deps.temporal.withDeadline(Date.now() + temporalDeadlineMs, async () => {
           const { status } = await deps.temporal.workflow.getHandle(workflowId).describe();
@@ -120,7 +194,7 @@ export function wmsWebhookRoutes(deps: WmsWebhookDeps): Router {
             ...intakeStartPolicy,
           });
         });
-        log.info({ outcome: 'accepted', intakeWorkflowId }, 'shipment accepted for the order');
+        log.info({ outcome: 'accepted', intakeWorkflowId }, 'shipment news accepted for the order');
         answer(200, 'accepted', { received: true, workflowId, intakeWorkflowId, delivered: true, duplicate: false });
       } catch (err) {
         if (err instanceof WorkflowExecutionAlreadyStartedError) {

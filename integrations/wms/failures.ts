@@ -4,10 +4,11 @@ import { kindOfStatus, type FailureKind } from '../../domain/failures';
 const refusal =
   /out of stock|no inventory|insufficient inventory|invalid address|undeliverable|address (is )?(invalid|not valid|could not be (verified|validated))/i;
 
+/** The words of a 2026-01 error body: `{field: [messages]}` (400/422 of orders) or a problem's `title`/`detail` (inventory). */
 function messagesOf(body: unknown): string[] {
   if (typeof body !== 'object' || body === null) return [];
   return Object.values(body as Record<string, unknown>).flatMap((v) =>
-    Array.isArray(v) ? v.map(String) : [String(v)],
+    Array.isArray(v) ? v.filter((m) => typeof m === 'string') : typeof v === 'string' ? [v] : [],
   );
 }
 

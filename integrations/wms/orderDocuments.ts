@@ -18,7 +18,7 @@ export async function readWmsDocuments(wms: WmsClient, incrementId: string): Pro
       id: s.id,
       status: s.status,
       ...(s.tracking?.tracking_number
-        ? { trackingNumber: s.tracking.tracking_number, carrier: s.tracking.carrier }
+        ? { trackingNumber: s.tracking.tracking_number, ...(s.tracking.carrier ? { carrier: s.tracking.carrier } : {}) }
         : {}),
       ...(s.actual_fulfillment_date ? { shippedAt: s.actual_fulfillment_date } : {}),
     })),

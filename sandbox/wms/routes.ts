@@ -1,15 +1,27 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
-import { fromZodIssues, ShipBobError, sendShipBobError } from './errors';
+import { fieldErrors, fromZodIssues, ShipBobError, sendShipBobError } from './errors';
+import { defaultPageSize, maxPageSize, problem, type WmsInventory } from './inventory';
 import type { OrderListQuery, WmsOrders } from './orders';
 import { createOrderSchema } from './schemas';
+import { sandboxChannel } from './state';
 
-/** ShipBob API 2.0 orders: create, get, list by reference ids, cancel, and the order's shipments. */
-export function wmsRoutes(orders: WmsOrders): Router {
+export const apiPrefix = '/2026-01';
+
+/**
+ * ShipBob 2026-01: orders (create, get, list by reference ids, cancel, the order's shipments) and inventory levels.
+ * `shipbob_channel_id` is required to create an order and checked wherever it is given.
+ */
+export function wmsRoutes(orders: WmsOrders, inventory: WmsInventory): Router {
   const router = Router();
 
+  router.use(`${apiPrefix}/order`, channel);
+
   router.post(
-    '/2.0/order',
+    `${apiPrefix}/order`,
     shipBob((req, res) => {
+      if (req.header('shipbob_channel_id') === undefined) {
+        throw fieldErrors(400, { shipbob_channel_id: ['The shipbob_channel_id header is required.'] });
+      }
       const parsed = createOrderSchema.safeParse(req.body ?? {}, { reportInput: true });
       if (!parsed.success) throw fromZodIssues(parsed.error.issues);
       res.status(201).json(orders.create(parsed.data));
@@ -17,7 +29,7 @@ export function wmsRoutes(orders: WmsOrders): Router {
   );
 
   router.get(
-    '/2.0/order',
+    `${apiPrefix}/order`,
     shipBob((req, res) => {
       const query = listQuery(req.query as Record<string, unknown>);
       const { orders: page, total } = orders.list(query);
@@ -26,32 +38,77 @@ export function wmsRoutes(orders: WmsOrders): Router {
       if (query.page < totalPages) {
         const next = new URLSearchParams(req.query as Record<string, string>);
         next.set('Page', String(query.page + 1));
-        res.set('next-page', `/2.0/order?${next.toString()}`);
+        res.set('next-page', `${apiPrefix}/order?${next.toString()}`);
       }
       res.json(page);
     }),
   );
 
   router.get(
-    '/2.0/order/:id',
+    `${apiPrefix}/order/:id`,
     shipBob((req, res) => void res.json(orders.get(param(req)))),
   );
   router.get(
-    '/2.0/order/:id/shipment',
+    `${apiPrefix}/order/:id/shipment`,
     shipBob((req, res) => void res.json(orders.get(param(req)).shipments)),
   );
+  // `{orderId}:cancel` is one path segment (Google-style custom method), so the id is read out of it.
   router.post(
-    '/2.0/order/:id/cancel',
-    shipBob((req, res) => void res.json(orders.cancel(param(req)))),
+    `${apiPrefix}/order/:idAction`,
+    shipBob((req, res, next) => {
+      const match = /^(\d{1,10}):cancel$/.exec(param(req, 'idAction'));
+      if (!match) return next();
+      res.json(orders.cancel(match[1]!));
+    }),
+  );
+
+  router.get(
+    `${apiPrefix}/inventory-level`,
+    shipBob((req, res) => {
+      const query = req.query as Record<string, unknown>;
+      const pageSize = integer(query.PageSize, defaultPageSize);
+      if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > maxPageSize) {
+        throw problem(400, 'Bad Request', `PageSize must be between 1 and ${maxPageSize}`);
+      }
+      const inventoryIds = list(query.InventoryIds).map(Number);
+      if (inventoryIds.some((id) => !Number.isInteger(id))) {
+        throw problem(400, 'Bad Request', 'InventoryIds must be integers');
+      }
+      const cursor = typeof query.Cursor === 'string' && query.Cursor ? query.Cursor : undefined;
+      const page = inventory.page({ pageSize, cursor, inventoryIds });
+      const link = (extra: Record<string, string>) => {
+        const params = new URLSearchParams({ PageSize: String(pageSize), ...extra });
+        if (inventoryIds.length > 0) params.set('InventoryIds', inventoryIds.join(','));
+        return `${apiPrefix}/inventory-level?${params.toString()}`;
+      };
+      res.json({
+        items: page.items,
+        first: link({}),
+        next: page.nextCursor ? link({ Cursor: page.nextCursor }) : null,
+        prev: null,
+        last: null,
+      });
+    }),
   );
 
   return router;
 }
 
-export function shipBob(handler: (req: Request, res: Response) => void): RequestHandler {
-  return (req, res) => {
+/** A given `shipbob_channel_id` must be the sandbox's channel: malformed 400, another one 403. */
+const channel: RequestHandler = (req, res, next) => {
+  const given = req.header('shipbob_channel_id');
+  if (given === undefined) return next();
+  if (!/^\d{1,10}$/.test(given.trim())) {
+    return sendShipBobError(res, fieldErrors(400, { shipbob_channel_id: ['The shipbob_channel_id is not valid.'] }));
+  }
+  if (Number(given) !== sandboxChannel.id) return void res.status(403).end();
+  next();
+};
+
+export function shipBob(handler: (req: Request, res: Response, next: (err?: unknown) => void) => void): RequestHandler {
+  return (req, res, next) => {
     try {
-      handler(req, res);
+      handler(req, res, next);
     } catch (error) {
       if (error instanceof ShipBobError) return sendShipBobError(res, error);
       throw error;
@@ -64,13 +121,14 @@ export function param(req: Request, name = 'id'): string {
   return typeof value === 'string' ? value : '';
 }
 
+const list = (value: unknown): string[] =>
+  (Array.isArray(value) ? value : [value])
+    .flatMap((v) => (typeof v === 'string' ? v.split(',') : []))
+    .map((v) => v.trim())
+    .filter(Boolean);
+
 /** `ReferenceIds`/`IDs` as comma lists (or repeated), `Page` from 1, `Limit` 1–250 (default 50), `SortOrder` Newest|Oldest. */
 function listQuery(query: Record<string, unknown>): OrderListQuery {
-  const list = (value: unknown): string[] =>
-    (Array.isArray(value) ? value : [value])
-      .flatMap((v) => (typeof v === 'string' ? v.split(',') : []))
-      .map((v) => v.trim())
-      .filter(Boolean);
   const errors: Record<string, string[]> = {};
   const page = integer(query.Page, 1);
   const limit = integer(query.Limit, 50);

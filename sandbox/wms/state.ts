@@ -1,7 +1,7 @@
-/** ShipBob order status, imputed from its shipments. */
-export type OrderStatus = 'Processing' | 'Fulfilled' | 'Cancelled';
-/** ShipBob shipment status. */
-export type ShipmentStatus = 'Processing' | 'Completed' | 'Cancelled';
+/** `Orders.OrderStatus`, imputed from the order's shipments. */
+export type OrderStatus = 'Processing' | 'Exception' | 'Fulfilled' | 'Cancelled';
+/** `Orders.OrderStatusEnum`, a shipment's status (a delivered shipment stays Completed, with a Delivered detail). */
+export type ShipmentStatus = 'Processing' | 'Completed' | 'Exception' | 'OnHold' | 'Cancelled';
 
 export interface Address {
   address1: string;
@@ -20,15 +20,15 @@ export interface Recipient {
   phone_number?: string | null;
 }
 
+/** `Orders.ProductInfoViewModel` (no name: ShipBob keeps that on the product). */
 export interface OrderProduct {
-  /** ShipBob's inventory product id for the SKU. */
+  /** ShipBob's product id for the SKU. */
   id: number;
   reference_id: string;
   sku: string;
-  name: string;
   quantity: number;
   unit_price: number | null;
-  external_line_id: number | string | null;
+  external_line_id: number | null;
 }
 
 export interface Tracking {
@@ -39,27 +39,40 @@ export interface Tracking {
   shipping_date: string;
 }
 
+/** `Orders.StatusDetailViewModel`. */
 export interface StatusDetail {
   id: number;
   name: string;
   description: string;
 }
 
+/** `Orders.ShipmentProductViewModel`: the quantity is on its inventory items. */
+export interface ShipmentProduct {
+  id: number;
+  reference_id: string;
+  sku: string;
+  name: string;
+  inventory_items: { id: number; name: string; quantity: number; quantity_committed: number }[];
+}
+
 export interface Shipment {
   id: number;
   order_id: number;
   reference_id: string;
-  recipient: Recipient;
+  recipient: Recipient & { full_name: string };
   created_date: string;
   last_update_at: string;
   status: ShipmentStatus;
   status_details: StatusDetail[];
   location: { id: number; name: string };
   ship_option: string;
-  tracking: Tracking | null;
+  /** Absent until the label is bought (`Orders.TrackingViewModel` is not nullable). */
+  tracking?: Tracking;
   is_tracking_uploaded: boolean;
   actual_fulfillment_date: string | null;
-  products: { id: number; reference_id: string; sku: string; name: string; quantity: number }[];
+  delivery_date: string | null;
+  require_signature: boolean;
+  products: ShipmentProduct[];
 }
 
 export interface ShipBobOrder {
@@ -79,6 +92,23 @@ export interface ShipBobOrder {
   shipments: Shipment[];
 }
 
+/** One SKU's stock; committed, fulfillable and sellable are worked out from the orders (see `inventoryLevels`). */
+export interface InventoryRecord {
+  inventory_id: number;
+  sku: string;
+  name: string;
+  on_hand: number;
+  exception: number;
+  awaiting: number;
+}
+
+export type WebhookTopic =
+  | 'order.shipped'
+  | 'order.shipment.delivered'
+  | 'order.shipment.exception'
+  | 'order.shipment.on_hold'
+  | 'order.shipment.cancelled';
+
 export interface DeliveryAttempt {
   at: string;
   /** HTTP status the receiver answered, or null when it could not be reached. */
@@ -89,7 +119,7 @@ export interface DeliveryAttempt {
 export interface WebhookDelivery {
   /** `webhook-id`, stable across retries (`msg_…`). */
   id: string;
-  topic: 'order.shipped';
+  topic: WebhookTopic;
   order_id: number;
   url: string | null;
   /** The exact JSON text sent (and signed). */
@@ -106,10 +136,13 @@ export interface WmsState {
   nextOrderId: number;
   nextShipmentId: number;
   nextProductId: number;
+  nextInventoryId: number;
   /** Order id → order. */
   orders: Record<string, ShipBobOrder>;
-  /** SKU → ShipBob inventory product id. */
+  /** SKU → ShipBob product id. */
   productIds: Record<string, number>;
+  /** SKU → its stock; a SKU without one is not tracked (always accepted, never listed). */
+  inventory: Record<string, InventoryRecord>;
   outOfStockSkus: string[];
   webhookUrl: string | null;
   deliveries: WebhookDelivery[];
@@ -120,8 +153,10 @@ export function initialWmsState(options: { outOfStockSkus?: string[]; webhookUrl
     nextOrderId: 100_000_001,
     nextShipmentId: 200_000_001,
     nextProductId: 1_000_001,
+    nextInventoryId: 3_000_001,
     orders: {},
     productIds: {},
+    inventory: {},
     outOfStockSkus: [...(options.outOfStockSkus ?? [])],
     webhookUrl: options.webhookUrl ?? null,
     deliveries: [],
@@ -130,3 +165,31 @@ export function initialWmsState(options: { outOfStockSkus?: string[]; webhookUrl
 
 export const sandboxChannel = { id: 100_101, name: 'Sandbox Store' } as const;
 export const sandboxLocation = { id: 7, name: 'Cicero (IL)' } as const;
+
+/**
+ * A data file written by the sandbox before it spoke 2026-01: its shipments had no `delivery_date`, a null
+ * `tracking` and the quantities on the products. Brought to today's shape in place, so its open orders still ship.
+ */
+export function upgradeWmsState(state: WmsState): void {
+  state.inventory ??= {};
+  state.nextInventoryId ??= 3_000_001;
+  for (const order of Object.values(state.orders)) {
+    const quantityOf = (sku: string) => order.products.find((p) => p.reference_id === sku)?.quantity ?? 0;
+    for (const shipment of order.shipments as Array<Shipment & { tracking?: Tracking | null }>) {
+      shipment.delivery_date ??= null;
+      shipment.require_signature ??= false;
+      if (shipment.tracking === null) delete shipment.tracking;
+      for (const product of shipment.products as Array<ShipmentProduct & { quantity?: number }>) {
+        product.inventory_items ??= [
+          {
+            id: product.id,
+            name: product.name,
+            quantity: product.quantity ?? quantityOf(product.reference_id),
+            quantity_committed: 0,
+          },
+        ];
+        delete product.quantity;
+      }
+    }
+  }
+}

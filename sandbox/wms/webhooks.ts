@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import type { Store } from '../kit/store';
-import type { ShipBobOrder, Shipment, WebhookDelivery, WmsState } from './state';
+import type { ShipBobOrder, Shipment, WebhookDelivery, WebhookTopic, WmsState } from './state';
 import type { Timers } from './timers';
 
 const maxKeptDeliveries = 10_000;
@@ -15,27 +15,53 @@ export interface WebhookDispatcherOptions {
   timeoutMs: number;
 }
 
-/** ShipBob's `order.shipped` event for one shipment. */
-export function orderShippedEvent(order: ShipBobOrder, shipment: Shipment): Record<string, unknown> {
+/**
+ * ShipBob's webhook for one shipment: `order.shipped` carries the tracking and products; the later topics
+ * (`order.shipment.delivered|exception|on_hold|cancelled`) the shipment's status and status details, and
+ * `delivered_at` once delivered.
+ */
+export function shipmentEvent(topic: WebhookTopic, order: ShipBobOrder, shipment: Shipment): Record<string, unknown> {
   const tracking = shipment.tracking;
+  const trackingData = tracking && {
+    carrier: tracking.carrier,
+    tracking_number: tracking.tracking_number,
+    tracking_url: tracking.tracking_url,
+    carrier_service: tracking.carrier_service,
+  };
+  const common = {
+    order_id: order.id,
+    reference_id: order.reference_id,
+    order_number: order.order_number,
+    shipment_id: shipment.id,
+    status: shipment.status,
+    status_details: shipment.status_details,
+  };
+  if (topic === 'order.shipped') {
+    return {
+      type: topic,
+      timestamp: shipment.last_update_at,
+      data: {
+        ...common,
+        tracking: trackingData ?? null,
+        shipped_at: shipment.actual_fulfillment_date,
+        location: shipment.location,
+        products: shipment.products.map(({ reference_id, sku, inventory_items }) => ({
+          reference_id,
+          sku,
+          quantity: inventory_items.reduce((sum, item) => sum + item.quantity, 0),
+        })),
+      },
+    };
+  }
   return {
-    type: 'order.shipped',
+    type: topic,
     timestamp: shipment.last_update_at,
     data: {
-      order_id: order.id,
-      reference_id: order.reference_id,
-      order_number: order.order_number,
-      shipment_id: shipment.id,
-      status: shipment.status,
-      tracking: tracking && {
-        carrier: tracking.carrier,
-        tracking_number: tracking.tracking_number,
-        tracking_url: tracking.tracking_url,
-        carrier_service: tracking.carrier_service,
-      },
-      shipped_at: shipment.actual_fulfillment_date,
+      ...common,
+      ...(trackingData ? { tracking: trackingData } : {}),
+      ...(shipment.actual_fulfillment_date ? { shipped_at: shipment.actual_fulfillment_date } : {}),
+      ...(shipment.delivery_date ? { delivered_at: shipment.delivery_date } : {}),
       location: shipment.location,
-      products: shipment.products.map(({ reference_id, sku, quantity }) => ({ reference_id, sku, quantity })),
     },
   };
 }

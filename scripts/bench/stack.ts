@@ -6,7 +6,7 @@ import axios from 'axios';
 import { startDevServer, stopProcess, type DevServer } from '../devServer';
 import { freePort } from '../ports';
 import { prefixLines } from '../processes';
-import { loadOrCreateSandboxSecrets, oneMachineDefaults } from '../sandboxEnv';
+import { loadOrCreateSandboxSecrets, oneMachineDefaults, sandboxWmsChannelId } from '../sandboxEnv';
 import { repoRoot } from '../temporalBinaries';
 
 /** One product process under measurement: its pid for /proc, and its own resource usage once it has exited. */
@@ -179,6 +179,7 @@ async function startBenchStackOnce(
     MAGENTO_BASE_URL: `${local(ports.magento)}/rest/default`,
     ERP_BASE_URL: local(ports.erp),
     WMS_BASE_URL: local(ports.wms),
+    WMS_CHANNEL_ID: sandboxWmsChannelId,
     SMTP_URL: `smtp://127.0.0.1:${ports.smtp}`,
     MAIL_SANDBOX_URL: local(ports.mail),
     STRIPE_SANDBOX_WEBHOOK_URL: `${local(ports.api)}/webhooks/stripe`,

@@ -10,6 +10,7 @@ import { orderWorkflowId, refundWorkflowId } from '../../domain/eventRouting';
 import { toMinor } from '../../domain/money';
 import type { OrderStatus } from '../../messages/order';
 import type { BenchStack } from '../bench/stack';
+import { sandboxWmsChannelId } from '../sandboxEnv';
 import { shopConnections } from '../shop/config';
 import { placeOrders, type OrderOutcome } from '../shop/placeOrders';
 
@@ -80,7 +81,11 @@ export async function runChaos(stack: BenchStack, options: ChaosOptions): Promis
     apiKey: String(secrets.ERP_API_KEY),
     apiSecret: String(secrets.ERP_API_SECRET),
   });
-  const wms = new WmsClient({ baseUrl: stack.urls.wms, token: String(secrets.WMS_TOKEN) });
+  const wms = new WmsClient({
+    baseUrl: stack.urls.wms,
+    token: String(secrets.WMS_TOKEN),
+    channelId: String(stack.env.WMS_CHANNEL_ID ?? sandboxWmsChannelId),
+  });
 
   // Orders are placed while delivery is held back (the storefront itself is not under test); then everything hurts.
   await axios.put(`${stack.urls.stripe}/__sandbox/delivery`, {

@@ -74,7 +74,7 @@ describe('the operator page, in Chromium', () => {
     const handle = dev.client.workflow.getHandle(`order:${order.increment_id}`);
     await waitForStep(handle, 'awaiting_shipment');
     const wmsOrder = await dev.stack.clients.wms.findByReferenceId(order.increment_id);
-    await axios.post(`${dev.stack.urls.wms}/__sandbox/ship/${wmsOrder!.id}`);
+    await axios.post(`${dev.stack.urls.wms}/__sandbox/orders/${wmsOrder!.id}/ship`);
     expect(((await handle.result()) as { outcome: string }).outcome).toBe('completed');
     await page.goto(`${dev.apiUrl}/ops/orders`);
     await page.getByLabel('Magento order number').fill(order.increment_id);

@@ -32,7 +32,7 @@ export interface DevStack {
  * by the global setup, and the four sandbox peers, whose webhooks go to the API.
  */
 export async function startDevStack(
-  options: { stripeWebhooks?: boolean; wmsShipDelayMs?: number } = {},
+  options: { stripeWebhooks?: boolean; wmsShipDelayMs?: number; wmsDeliverDelayMs?: number | null } = {},
 ): Promise<DevStack> {
   const taskQueue = uniqueTaskQueue('dev-stack');
   const { client, connection }: { client: Client; connection: Connection } = await connectDevServer();
@@ -62,6 +62,7 @@ export async function startDevStack(
     stripeWebhookUrl: options.stripeWebhooks ? `${apiUrl}/webhooks/stripe` : undefined,
     wmsWebhookUrl: `${apiUrl}/webhooks/wms`,
     wmsShipDelayMs: options.wmsShipDelayMs,
+    wmsDeliverDelayMs: options.wmsDeliverDelayMs,
     payoutReports,
     // As `npm start` runs it: a USD-settled account selling in the storefront's other currencies.
     stripeSettlement: sandboxSettlement('USD'),

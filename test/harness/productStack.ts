@@ -26,6 +26,8 @@ export const testSecrets = {
   erpKey: 'stack-erp-key',
   erpSecret: 'stack-erp-secret',
   wmsToken: 'stack-wms-token',
+  /** The sandbox warehouse's one channel. */
+  wmsChannelId: '100101',
   wmsWebhookSecret: `whsec_${Buffer.from('stack-wms-webhook-secret-32-bytes!').toString('base64')}`,
   stripeKey: 'sk_test_stack',
   stripeWebhookSecret: 'whsec_stack',
@@ -60,6 +62,8 @@ export async function startProductStack(options: {
   stripeWebhookUrl?: string;
   wmsWebhookUrl?: string;
   wmsShipDelayMs?: number;
+  /** The sandbox warehouse delivers each shipment this long after it ships (default 100 ms; null: never by itself). */
+  wmsDeliverDelayMs?: number | null;
   /** The payout report store to share with an API (default: one of the stack's own in a temporary directory). */
   payoutReports?: PayoutReportStore;
   /** What the Stripe account settles in (default: every currency as itself). */
@@ -78,6 +82,7 @@ export async function startProductStack(options: {
     webhookUrl: options.wmsWebhookUrl,
     retryBaseMs: 200,
     shipDelayMs: options.wmsShipDelayMs,
+    deliverDelayMs: options.wmsDeliverDelayMs === null ? undefined : (options.wmsDeliverDelayMs ?? 100),
   });
   const running: RunningPeer[] = [];
   const start = async (peer: Parameters<typeof startPeer>[0]) => {
@@ -108,7 +113,7 @@ export async function startProductStack(options: {
       auth: { kind: 'token', token: testSecrets.magentoToken },
     }),
     erp: new ErpClient({ baseUrl: urls.erp, apiKey: testSecrets.erpKey, apiSecret: testSecrets.erpSecret }),
-    wms: new WmsClient({ baseUrl: urls.wms, token: testSecrets.wmsToken }),
+    wms: new WmsClient({ baseUrl: urls.wms, token: testSecrets.wmsToken, channelId: testSecrets.wmsChannelId }),
     stripe,
     mailer,
     temporal: options.temporal,

@@ -39,6 +39,7 @@ export function spawnProductWorker(
     ERP_API_SECRET: testSecrets.erpSecret,
     WMS_BASE_URL: stack.urls.wms,
     WMS_TOKEN: testSecrets.wmsToken,
+    WMS_CHANNEL_ID: testSecrets.wmsChannelId,
     STRIPE_API_BASE: stack.urls.stripe,
     STRIPE_SECRET_KEY: testSecrets.stripeKey,
     SMTP_URL: stack.mail.smtpUrl,

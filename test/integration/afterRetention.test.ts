@@ -38,7 +38,7 @@ describe("after the order run's history is gone (deleted here, as retention woul
     const handle = dev.client.workflow.getHandle(workflowId);
     await waitForStep(handle, 'awaiting_shipment');
     const wmsOrder = await dev.stack.clients.wms.findByReferenceId(order.increment_id);
-    await axios.post(`${dev.stack.urls.wms}/__sandbox/ship/${wmsOrder!.id}`);
+    await axios.post(`${dev.stack.urls.wms}/__sandbox/orders/${wmsOrder!.id}/ship`);
     expect(((await handle.result()) as OrderOutcome).outcome).toBe('completed');
 
     await dev.client.workflowService.deleteWorkflowExecution({

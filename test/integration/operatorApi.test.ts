@@ -65,7 +65,7 @@ describe('operator API, with Stripe and the WMS delivering their real webhooks t
     const handle = dev.client.workflow.getHandle(`order:${order.increment_id}`);
     await waitForStep(handle, 'awaiting_shipment');
     const wmsOrder = await dev.stack.clients.wms.findByReferenceId(order.increment_id);
-    await axios.post(`${dev.stack.urls.wms}/__sandbox/ship/${wmsOrder!.id}`); // the sandbox sends the signed order.shipped webhook
+    await axios.post(`${dev.stack.urls.wms}/__sandbox/orders/${wmsOrder!.id}/ship`); // the sandbox sends the signed order.shipped webhook
     const result = (await handle.result()) as { outcome: string; status: OrderStatus };
     expect(result.outcome).toBe('completed');
     expect((await dev.stack.clients.magento.getOrder(order.entity_id)).state).toBe('complete');
@@ -158,7 +158,7 @@ describe('operator API, with Stripe and the WMS delivering their real webhooks t
     const handle = dev.client.workflow.getHandle(`order:${order.increment_id}`);
     await waitForStep(handle, 'awaiting_shipment');
     const wmsOrder = await dev.stack.clients.wms.findByReferenceId(order.increment_id);
-    await axios.post(`${dev.stack.urls.wms}/__sandbox/ship/${wmsOrder!.id}`);
+    await axios.post(`${dev.stack.urls.wms}/__sandbox/orders/${wmsOrder!.id}/ship`);
     expect(((await handle.result()) as { outcome: string }).outcome).toBe('completed');
 
     const url = `${dev.apiUrl}/admin/orders/${order.increment_id}/refund`;

@@ -63,7 +63,7 @@ async function expectOneOfEachDocument(dev: DevStack, finals: Final[]): Promise<
       so: 1,
       si: 1,
     });
-    const wmsOrders = await axios.get(`${dev.stack.urls.wms}/2.0/order`, {
+    const wmsOrders = await axios.get(`${dev.stack.urls.wms}/2026-01/order`, {
       params: { ReferenceIds: f.incrementId },
       headers: { Authorization: 'Bearer stack-wms-token' },
     });

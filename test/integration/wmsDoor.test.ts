@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { defaultPayloadConverter } from '@temporalio/common';
 import Stripe from 'stripe';
 import { Webhook } from 'standardwebhooks';
 import { spawnApi, type ApiProcess } from '../harness/apiProcess';
@@ -12,6 +13,7 @@ jest.setTimeout(240_000);
 
 interface Delivery {
   id: string;
+  topic: string;
   payload: { data: { reference_id: string } };
   history: Array<{ at: string; status: number | null }>;
 }
@@ -39,8 +41,26 @@ function shippedBody(referenceId: string): string {
   });
 }
 
+/** A fresh message id and its Standard Webhooks headers, signed now. */
+function signed(body: string, prefix = 'msg_door'): { id: string; headers: Record<string, string> } {
+  const id = `${prefix}_${randomBytes(8).toString('hex')}`;
+  const at = new Date();
+  return {
+    id,
+    headers: {
+      'content-type': 'application/json',
+      'webhook-id': id,
+      'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+      'webhook-signature': new Webhook(testSecrets.wmsWebhookSecret).sign(id, at, body),
+    },
+  };
+}
+
 interface EventLike {
-  workflowExecutionSignaledEventAttributes?: { signalName?: string | null } | null;
+  workflowExecutionSignaledEventAttributes?: {
+    signalName?: string | null;
+    input?: { payloads?: Parameters<typeof defaultPayloadConverter.fromPayload>[0][] | null } | null;
+  } | null;
 }
 
 const newSecret = () => `whsec_${randomBytes(24).toString('base64')}`;
@@ -139,10 +159,15 @@ describe('the WMS door', () => {
   it('takes the sandbox warehouse’s own delivery to a completed order, and its replay adds nothing', async () => {
     const { order, handle } = await orderRunAt('pm_card_visa', 'awaiting_shipment');
     const wmsOrder = await dev.stack.clients.wms.findByReferenceId(order.increment_id);
-    await fetch(`${dev.stack.urls.wms}/__sandbox/ship/${wmsOrder!.id}`, { method: 'POST' });
+    await fetch(`${dev.stack.urls.wms}/__sandbox/orders/${wmsOrder!.id}/ship`, { method: 'POST' });
     const delivery = await eventually('the warehouse to deliver its webhook', async () => {
       const all = (await (await fetch(`${dev.stack.urls.wms}/__sandbox/webhooks`)).json()) as Delivery[];
-      return all.find((d) => d.payload.data.reference_id === order.increment_id && d.history[0]?.status === 200);
+      return all.find(
+        (d) =>
+          d.topic === 'order.shipped' &&
+          d.payload.data.reference_id === order.increment_id &&
+          d.history[0]?.status === 200,
+      );
     });
     await runEnded(dev.client, `order:${order.increment_id}`, 60_000);
     const replay = await postWms(dev.apiUrl, headersOf(delivery), JSON.stringify(delivery.payload));
@@ -151,6 +176,119 @@ describe('the WMS door', () => {
     await expect(dev.client.workflow.getHandle(`wms:${delivery.id}`).result()).resolves.toMatchObject({
       outcome: 'delivered',
     });
+    // The stack's warehouse reports the parcel delivered 100 ms after it ships: the door acknowledges that too.
+    await eventually('the warehouse to report the delivery', async () => {
+      const all = (await (await fetch(`${dev.stack.urls.wms}/__sandbox/webhooks`)).json()) as Delivery[];
+      return all.find(
+        (d) =>
+          d.topic === 'order.shipment.delivered' &&
+          d.payload.data.reference_id === order.increment_id &&
+          d.history.some((h) => h.status === 200),
+      );
+    });
+  });
+
+  it('hands delivered, exception, on-hold and cancelled news to the order run as shipmentEvent signals, refusing malformed ones and ignoring other topics', async () => {
+    const { order, handle } = await orderRunAt('pm_card_riskLevelElevated', 'fraud_hold');
+    const ref = order.increment_id;
+    const data = { order_id: 100000001, reference_id: ref, shipment_id: 200000001 };
+    const messages = [
+      {
+        type: 'order.shipment.on_hold',
+        timestamp: '2026-12-01T10:00:00.000Z',
+        data: {
+          ...data,
+          status: 'OnHold',
+          status_details: [{ id: 320, name: 'OnHold', description: 'Address check' }],
+        },
+      },
+      {
+        type: 'order.shipment.exception',
+        timestamp: '2026-12-01T11:00:00.000Z',
+        data: { ...data, status: 'Exception', status_details: [{ id: 310, name: 'Exception' }] },
+      },
+      {
+        type: 'order.shipment.delivered',
+        timestamp: '2026-12-03T09:00:00.000Z',
+        data: { ...data, status: 'Completed', delivered_at: '2026-12-03T08:59:00.000Z', status_details: [] },
+      },
+      {
+        type: 'order.shipment.cancelled',
+        timestamp: '2026-12-01T12:00:00.000Z',
+        data: { reference_id: ref, status: 'Cancelled', status_details: [{ id: 330, description: 'x'.repeat(900) }] },
+      },
+    ];
+    const ids: string[] = [];
+    for (const message of messages) {
+      const body = JSON.stringify(message);
+      const { id, headers } = signed(body);
+      ids.push(id);
+      expect(await postWms(dev.apiUrl, headers, body)).toEqual({
+        status: 200,
+        body: {
+          received: true,
+          workflowId: `order:${ref}`,
+          intakeWorkflowId: `wms:${id}`,
+          delivered: true,
+          duplicate: false,
+        },
+      });
+    }
+    for (const id of ids)
+      await expect(dev.client.workflow.getHandle(`wms:${id}`).result()).resolves.toMatchObject({
+        outcome: 'delivered',
+      });
+
+    const signals = ((await handle.fetchHistory()).events ?? [])
+      .map((e) => (e as EventLike).workflowExecutionSignaledEventAttributes)
+      .filter((a) => a?.signalName === 'shipmentEvent')
+      .map((a) => defaultPayloadConverter.fromPayload(a!.input!.payloads![0]!));
+    expect(signals).toEqual([
+      {
+        kind: 'on_hold',
+        webhookId: ids[0],
+        wmsOrderId: 100000001,
+        shipmentId: 200000001,
+        at: '2026-12-01T10:00:00.000Z',
+        reason: 'Address check',
+      },
+      {
+        kind: 'exception',
+        webhookId: ids[1],
+        wmsOrderId: 100000001,
+        shipmentId: 200000001,
+        at: '2026-12-01T11:00:00.000Z',
+        reason: 'Exception',
+      },
+      {
+        kind: 'delivered',
+        webhookId: ids[2],
+        wmsOrderId: 100000001,
+        shipmentId: 200000001,
+        at: '2026-12-03T08:59:00.000Z',
+      },
+      { kind: 'cancelled', webhookId: ids[3], at: '2026-12-01T12:00:00.000Z', reason: 'x'.repeat(500) },
+    ]);
+    expect(await shipmentSignals(handle)).toBe(0);
+
+    const refusals = [
+      { type: 'order.shipment.delivered', data: { order_id: 1 } },
+      { type: 'order.shipment.exception', data: { reference_id: ref, status_details: 'lost' } },
+      { type: 'order.shipment.on_hold', data: { reference_id: ref, status: 'x'.repeat(2_001) } },
+      { type: 'order.shipment.cancelled', data: { reference_id: 'not an increment id!' } },
+    ];
+    for (const refusal of refusals) {
+      const body = JSON.stringify(refusal);
+      const answer = await postWms(dev.apiUrl, signed(body).headers, body);
+      expect(answer.status).toBe(400);
+      expect(answer.body.error).toMatch(new RegExp(`^invalid ${refusal.type.replaceAll('.', '\\.')} payload: data\\.`));
+    }
+    const other = JSON.stringify({ type: 'return.created', data: { reference_id: ref } });
+    expect(await postWms(dev.apiUrl, signed(other).headers, other)).toEqual({
+      status: 200,
+      body: { received: true, ignored: true },
+    });
+    expect((await handle.describe()).status.name).toBe('RUNNING');
   });
 
   it('ends a warehouse message’s run as no_order_workflow when the order’s run is gone by the time it signals', async () => {

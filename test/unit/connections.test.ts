@@ -32,6 +32,7 @@ const complete = {
   ERP_API_SECRET: 'erp-s3cret',
   WMS_BASE_URL: 'https://api.shipbob.example',
   WMS_TOKEN: 'wt',
+  WMS_CHANNEL_ID: '100101',
   STRIPE_SECRET_KEY: 'sk_test_1',
 };
 
@@ -118,6 +119,7 @@ describe('connections from the environment', () => {
         options: {
           baseUrl: 'https://api.shipbob.example',
           token: 'wt',
+          channelId: '100101',
           resilience: { ...defaultResilience, ratePerSecond: 100, maxConcurrent: 2 },
         },
       });
@@ -128,7 +130,7 @@ describe('connections from the environment', () => {
     });
 
     it('names what each lacks', () => {
-      const env = worker({ ERP_BASE_URL: 'https://erp.example', WMS_TOKEN: 'wt' });
+      const env = worker({ ERP_BASE_URL: 'https://erp.example', WMS_TOKEN: 'wt', WMS_CHANNEL_ID: '100101' });
       expect(missingOf(erpConnection(env))).toEqual(['ERP_API_KEY', 'ERP_API_SECRET']);
       expect(missingOf(wmsConnection(env))).toEqual(['WMS_BASE_URL']);
       expect(missingOf(stripeConnection(env))).toEqual(['STRIPE_SECRET_KEY']);

@@ -136,9 +136,9 @@ export async function shipInWms(
 ): Promise<{ trackingNumber: string; carrier?: string }> {
   const wmsOrder = await stack.clients.wms.findByReferenceId(incrementId);
   if (!wmsOrder) throw new Error(`no WMS order ${incrementId}`);
-  await axios.post(`${stack.urls.wms}/__sandbox/ship/${wmsOrder.id}`);
+  await axios.post(`${stack.urls.wms}/__sandbox/orders/${wmsOrder.id}/ship`);
   const shipped = await stack.clients.wms.getOrder(wmsOrder.id);
-  const tracking = shipped.shipments.find((s) => s.tracking?.tracking_number)?.tracking;
+  const tracking = shipped.shipments?.find((s) => s.tracking?.tracking_number)?.tracking;
   return { trackingNumber: tracking!.tracking_number!, carrier: tracking!.carrier };
 }
 

@@ -9,6 +9,7 @@ import { startPeer, type RunningPeer } from '../../harness/peers';
 import { thrown } from '../../harness/thrown';
 
 const token = 'wms-token';
+const channelId = '100101';
 const webhookSecret = `whsec_${randomBytes(24).toString('base64')}`;
 
 function orderInput(referenceId = '000000101', skus: string[] = ['SKU-1']): WmsOrderInput {
@@ -52,13 +53,13 @@ describe('ShipBob activities', () => {
 
   beforeEach(async () => {
     await http.post('/__sandbox/reset');
-    client = new WmsClient({ baseUrl: peer.url, token });
+    client = new WmsClient({ baseUrl: peer.url, token, channelId });
     wms = createWmsActivities(client);
   });
 
   /** Orders the sandbox holds for a reference id, read through its own API. */
   async function ordersFor(referenceId: string): Promise<Array<{ id: number; status: string }>> {
-    return (await http.get('/2.0/order', { params: { ReferenceIds: referenceId } })).data;
+    return (await http.get('/2026-01/order', { params: { ReferenceIds: referenceId } })).data;
   }
 
   async function requests(): Promise<RecordedRequest[]> {
@@ -92,7 +93,7 @@ describe('ShipBob activities', () => {
     await http.put('/__sandbox/faults', {});
     expect(a.orderId).toBe(b.orderId);
     expect([a.created, b.created].sort()).toEqual([false, true]);
-    const creates = (await requests()).filter((r) => r.method === 'POST' && r.path === '/2.0/order');
+    const creates = (await requests()).filter((r) => r.method === 'POST' && r.path === '/2026-01/order');
     expect(creates.map((r) => r.status).sort()).toEqual([201, 422]);
     expect(await ordersFor('000000101')).toHaveLength(1);
   });
@@ -112,6 +113,14 @@ describe('ShipBob activities', () => {
     expect(await ordersFor('000000102')).toEqual([]);
   });
 
+  it('refuses more than the fulfillable stock of a tracked SKU as the same business refusal', async () => {
+    await http.post('/__sandbox/inventory', { sku: 'SKU-LOW', quantity: 2, exception: 1 });
+    const err = await thrown(wms.createWmsOrder(orderInput('000000103', ['SKU-LOW'])));
+    expect(err).toMatchObject({ status: 422, retryable: false, kind: 'business_refusal' });
+    expect((err as Error).message).toContain('SKU-LOW is out of stock: 1 fulfillable, 2 ordered');
+    expect(await ordersFor('000000103')).toEqual([]);
+  });
+
   it('reports cancelling an order the WMS never had as not cancelled, without failing', async () => {
     expect(await wms.cancelWmsOrder('000000404')).toEqual({ cancelled: false, reason: 'no WMS order' });
   });
@@ -120,17 +129,17 @@ describe('ShipBob activities', () => {
     const { orderId } = await wms.createWmsOrder(orderInput());
     expect(await wms.cancelWmsOrder('000000101')).toEqual({ cancelled: true });
     expect(await wms.cancelWmsOrder('000000101')).toEqual({ cancelled: true });
-    const cancels = (await requests()).filter((r) => r.method === 'POST' && r.path.endsWith('/cancel'));
-    expect(cancels).toEqual([expect.objectContaining({ path: `/2.0/order/${orderId}/cancel`, status: 200 })]);
+    const cancels = (await requests()).filter((r) => r.method === 'POST' && r.path.endsWith(':cancel'));
+    expect(cancels).toEqual([expect.objectContaining({ path: `/2026-01/order/${orderId}:cancel`, status: 200 })]);
     expect(await ordersFor('000000101')).toEqual([expect.objectContaining({ id: orderId, status: 'Cancelled' })]);
   });
 
   it('leaves a shipped order alone and says it has already shipped', async () => {
     const { orderId } = await wms.createWmsOrder(orderInput());
-    await http.post(`/__sandbox/ship/${orderId}`, {});
+    await http.post(`/__sandbox/orders/${orderId}/ship`, {});
     expect(await wms.cancelWmsOrder('000000101')).toEqual({ cancelled: false, reason: 'already shipped' });
     expect(await ordersFor('000000101')).toEqual([expect.objectContaining({ id: orderId, status: 'Fulfilled' })]);
-    expect((await requests()).filter((r) => r.path.endsWith('/cancel'))).toEqual([]);
+    expect((await requests()).filter((r) => r.path.endsWith(':cancel'))).toEqual([]);
   });
 
   it('reads the order by reference id, or nothing when there is none', async () => {
@@ -153,7 +162,7 @@ describe('ShipBob activities', () => {
   });
 
   it('reports a wrong token as a non-retryable error', async () => {
-    const wrong = createWmsActivities(new WmsClient({ baseUrl: peer.url, token: 'not-the-token' }));
+    const wrong = createWmsActivities(new WmsClient({ baseUrl: peer.url, token: 'not-the-token', channelId }));
     const err = await thrown(wrong.createWmsOrder(orderInput()));
     expect(err).toBeInstanceOf(ExternalSystemError);
     expect(err).toMatchObject({ status: 401, retryable: false });
