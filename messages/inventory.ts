@@ -24,6 +24,8 @@ export interface InventorySyncStatus extends Tracked {
   /** The SKUs this run wrote, and how many it left as they were. */
   written: string[];
   unchanged: number;
+  /** Orders the warehouse shipped whose Magento shipment is still to come: their units are added back until then. */
+  awaitingMagentoShipment: string[];
   /** Magento shipments since the last run deducted these SKUs itself: written again. */
   rewritten: string[];
   skipped?: string;

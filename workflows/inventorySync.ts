@@ -9,6 +9,8 @@ const { inventory, notify, config } = systems;
 
 /** Past this, Magento's whole source is listed again, so SKUs added there since are known (reported or written). */
 const fullReadEveryMs = 24 * 3600_000;
+/** How far before the last run's start the warehouse's shipments are looked at (a day back on the first run). */
+const shipmentLookBackMs = 5 * 60_000;
 
 /**
  * Stock from the warehouse into Magento: started by the Schedule `inventory-sync` (every INVENTORY_SYNC_INTERVAL,
@@ -33,12 +35,24 @@ export async function inventorySync(): Promise<InventorySyncStatus> {
     written: [],
     unchanged: 0,
     rewritten: [],
+    awaitingMagentoShipment: [],
   };
   const { review } = trackRun(status, inventorySyncStatusQuery);
   setSyncState(status, 'running');
   try {
     const { inventory: settings } = await review.step(() => config.orderSettings());
     const warehouse = await review.step(() => inventory.warehouseQuantities());
+    const inFlight = await review.step(() =>
+      inventory.shippedNotYetInMagento({
+        sinceIso: new Date(
+          last ? Date.parse(last.startedAt) - shipmentLookBackMs : Date.parse(startedAt) - fullReadEveryMs,
+        ).toISOString(),
+        waiting: last?.awaitingMagentoShipment ?? [],
+      }),
+    );
+    for (const [sku, units] of Object.entries(inFlight.addBack))
+      if (Object.hasOwn(warehouse, sku)) warehouse[sku]! += units;
+    status.awaitingMagentoShipment = inFlight.waiting;
     const fullRead = !last || Date.now() - Date.parse(last.fullReadAt) >= fullReadEveryMs;
     if (fullRead) {
       // Without MSI a source's items cannot be listed: the stock item of each warehouse SKU is read instead.

@@ -133,6 +133,8 @@ export function shipBobMessage(body: unknown): string {
 const maxInventoryPages = 1_000;
 
 /** Typed client for ShipBob's 2026-01 API (orders, shipments, inventory levels), bearer token auth. */
+const ordersPageSize = 250;
+
 export class WmsClient {
   private readonly rest: ResilientHttp;
   private readonly origin: string;
@@ -174,6 +176,20 @@ export class WmsClient {
       params: { ReferenceIds: referenceId },
     });
     return orders.find((order) => order.reference_id === referenceId);
+  }
+
+  /** Every order with a shipment updated at or after this instant (`LastUpdateStartDate`), page by page. */
+  async listOrdersUpdatedSince(sinceIso: string): Promise<WmsOrder[]> {
+    const orders: WmsOrder[] = [];
+    for (let page = 1; ; page++) {
+      const batch = await this.rest.request<WmsOrder[]>({
+        method: 'GET',
+        url: `${api}/order`,
+        params: { LastUpdateStartDate: sinceIso, Page: page, Limit: ordersPageSize, SortOrder: 'Oldest' },
+      });
+      orders.push(...batch);
+      if (batch.length < ordersPageSize || page >= maxInventoryPages) return orders;
+    }
   }
 
   listShipments(orderId: number): Promise<WmsShipment[]> {

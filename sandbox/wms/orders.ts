@@ -28,6 +28,8 @@ export interface OrderListQuery {
   page: number;
   limit: number;
   isNewestFirst: boolean;
+  /** `LastUpdateStartDate`: orders with a shipment updated at or after this (epoch ms). */
+  lastUpdateStartMs?: number;
 }
 
 /** `Orders.CanceledOrderViewModel`. */
@@ -157,6 +159,11 @@ export class WmsOrders {
     const matching = Object.values(this.state.orders)
       .filter((o) => query.referenceIds.length === 0 || query.referenceIds.includes(o.reference_id))
       .filter((o) => query.ids.length === 0 || query.ids.includes(o.id))
+      .filter(
+        (o) =>
+          query.lastUpdateStartMs === undefined ||
+          o.shipments.some((s) => Date.parse(s.last_update_at) >= query.lastUpdateStartMs!),
+      )
       .sort((a, b) => (query.isNewestFirst ? b.id - a.id : a.id - b.id));
     return { orders: matching.slice((query.page - 1) * query.limit, query.page * query.limit), total: matching.length };
   }

@@ -127,7 +127,10 @@ const list = (value: unknown): string[] =>
     .map((v) => v.trim())
     .filter(Boolean);
 
-/** `ReferenceIds`/`IDs` as comma lists (or repeated), `Page` from 1, `Limit` 1–250 (default 50), `SortOrder` Newest|Oldest. */
+/**
+ * `ReferenceIds`/`IDs` as comma lists (or repeated), `Page` from 1, `Limit` 1–250 (default 50), `SortOrder`
+ * Newest|Oldest, `LastUpdateStartDate` (a shipment updated since).
+ */
 function listQuery(query: Record<string, unknown>): OrderListQuery {
   const errors: Record<string, string[]> = {};
   const page = integer(query.Page, 1);
@@ -136,8 +139,18 @@ function listQuery(query: Record<string, unknown>): OrderListQuery {
   if (!Number.isInteger(limit) || limit < 1 || limit > 250) errors.Limit = ['Limit must be between 1 and 250'];
   const ids = list(query.IDs ?? query.Ids).map(Number);
   if (ids.some((id) => !Number.isInteger(id))) errors.IDs = ['IDs must be integers'];
+  const lastUpdateStartMs =
+    typeof query.LastUpdateStartDate === 'string' ? Date.parse(query.LastUpdateStartDate) : undefined;
+  if (Number.isNaN(lastUpdateStartMs)) errors.LastUpdateStartDate = ['LastUpdateStartDate must be a date-time'];
   if (Object.keys(errors).length > 0) throw new ShipBobError(400, errors);
-  return { referenceIds: list(query.ReferenceIds), ids, page, limit, isNewestFirst: query.SortOrder !== 'Oldest' };
+  return {
+    referenceIds: list(query.ReferenceIds),
+    ids,
+    page,
+    limit,
+    isNewestFirst: query.SortOrder !== 'Oldest',
+    ...(lastUpdateStartMs !== undefined ? { lastUpdateStartMs } : {}),
+  };
 }
 
 function integer(value: unknown, fallback: number): number {
