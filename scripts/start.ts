@@ -3,6 +3,7 @@ import axios from 'axios';
 import { loadEnv, resolveSecretFiles, temporalEnvSchema } from '../config/env';
 import { startDevServer, type DevServer } from './devServer';
 import { prefixLines, runTs, stopAll, type NamedProcess } from './processes';
+import { openSandboxStock, sandboxOpeningStock } from './shop/stock';
 import { defaultPorts, loadOrCreateSandboxSecrets, oneMachineDefaults, sandboxEndpointDefaults } from './sandboxEnv';
 import { repoRoot } from './temporalBinaries';
 
@@ -79,6 +80,13 @@ async function main(): Promise<void> {
   });
 
   await waitForReady(`${apiUrl}/readyz`, 60_000);
+  if (useSandbox) {
+    const opened = await openSandboxStock(env).catch((err: unknown) => {
+      console.error(`the sandbox's opening stock was not set: ${err instanceof Error ? err.message : String(err)}`);
+    });
+    if (opened && (opened.warehouse > 0 || opened.magento > 0))
+      console.log(`opening stock: ${sandboxOpeningStock} of each catalogue SKU in the sandbox warehouse and Magento`);
+  }
   console.log(
     [
       '',

@@ -4,7 +4,14 @@ import type { WmsClient } from './client';
 export interface WmsOrderDocuments {
   orderId: number;
   status: string;
-  shipments: Array<{ id: number; status: string; trackingNumber?: string; carrier?: string; shippedAt?: string }>;
+  shipments: Array<{
+    id: number;
+    status: string;
+    trackingNumber?: string;
+    carrier?: string;
+    shippedAt?: string;
+    deliveredAt?: string;
+  }>;
 }
 
 /** Read-only: the WMS order whose `reference_id` is the increment id, or undefined. */
@@ -21,6 +28,7 @@ export async function readWmsDocuments(wms: WmsClient, incrementId: string): Pro
         ? { trackingNumber: s.tracking.tracking_number, ...(s.tracking.carrier ? { carrier: s.tracking.carrier } : {}) }
         : {}),
       ...(s.actual_fulfillment_date ? { shippedAt: s.actual_fulfillment_date } : {}),
+      ...(s.delivery_date ? { deliveredAt: s.delivery_date } : {}),
     })),
   };
 }

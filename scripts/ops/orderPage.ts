@@ -104,7 +104,9 @@ export function orderPageLines(page: OrderPage): string[] {
       [
         `order ${wms.orderId}  ${wms.status}`,
         ...wms.shipments.map(
-          (s) => `shipment ${s.id}  ${s.status}${s.trackingNumber ? `  ${s.carrier ?? ''} ${s.trackingNumber}` : ''}`,
+          (s) =>
+            `shipment ${s.id}  ${s.status}${s.trackingNumber ? `  ${s.carrier ?? ''} ${s.trackingNumber}` : ''}` +
+            (s.deliveredAt ? `  delivered ${s.deliveredAt}` : ''),
         ),
       ],
       '',

@@ -49,9 +49,7 @@ describe('the shipment after "shipped" (patch 1.4:shipment-life-after-shipped), 
   }
 
   const merchantNotices = async (incrementId: string) =>
-    (await stack.mail.messages({ to: merchantEmail }))
-      .filter((m) => m.subject.includes(incrementId))
-      .map((m) => m.key);
+    (await stack.mail.messages({ to: merchantEmail })).filter((m) => m.subject.includes(incrementId)).map((m) => m.key);
 
   const magentoComments = async (entityId: number) =>
     ((await stack.clients.magento.getOrder(entityId)).status_histories ?? []).map((h) => h.comment ?? '');
