@@ -238,6 +238,7 @@ describe('the WMS door', () => {
       await expect(dev.client.workflow.getHandle(`wms:${id}`).result()).resolves.toMatchObject({
         outcome: 'delivered',
       });
+    await recordHistories(dev.client, [{ name: 'wms-shipment-event-delivered', workflowId: `wms:${ids[2]}` }]);
 
     const signals = ((await handle.fetchHistory()).events ?? [])
       .map((e) => (e as EventLike).workflowExecutionSignaledEventAttributes)

@@ -5,7 +5,7 @@ import { toMinor } from '../../domain/money';
 import type { OrderOutcome } from '../../messages/order';
 import { merchantEmail, type ProductStack } from '../harness/productStack';
 import { recordHistories } from '../harness/recordHistories';
-import { deliver, eventsAbout, eventually, pay, placeOrder, shipInWms, waitForStep } from './orderFlow';
+import { deliver, eventsAbout, eventually, pay, placeOrder, shipInWms, waitForStep, shipAndDeliver } from './orderFlow';
 import { closeDispute as closeDisputeIn, openDispute as openDisputeIn, type DisputeDelivery } from './disputeFlow';
 import { startWorkflowStack, type WorkflowStack } from './workflowStack';
 
@@ -132,7 +132,7 @@ describe('disputes: one run per Stripe dispute, the money booked as it moves, an
 
   it('books a dispute on a shipped order and its reversal when won: the chargeback entries net to zero, the order untouched', async () => {
     const { order, pi } = await paidOrder();
-    await orderHandle(order.increment_id).signal('shipment', await shipInWms(stack, order.increment_id));
+    await shipAndDeliver(orderHandle(order.increment_id), await shipInWms(stack, order.increment_id));
     expect(((await orderHandle(order.increment_id).result()) as OrderOutcome).outcome).toBe('completed');
     const { runId } = await orderHandle(order.increment_id).describe();
 
@@ -158,7 +158,7 @@ describe('disputes: one run per Stripe dispute, the money booked as it moves, an
 
   it('records a lost dispute on a shipped order as a chargeback credit memo and ERP credit note, with no refund call', async () => {
     const { order, pi } = await paidOrder();
-    await orderHandle(order.increment_id).signal('shipment', await shipInWms(stack, order.increment_id));
+    await shipAndDeliver(orderHandle(order.increment_id), await shipInWms(stack, order.increment_id));
     expect(((await orderHandle(order.increment_id).result()) as OrderOutcome).outcome).toBe('completed');
     const disputeId = await openDispute(pi);
     const outcome = await closeDispute(disputeId, 'lost');
@@ -180,7 +180,7 @@ describe('disputes: one run per Stripe dispute, the money booked as it moves, an
 
   it('alerts the merchant to an early fraud warning on an order that has shipped, recommending a refund, and starts no order run', async () => {
     const { order, pi } = await paidOrder();
-    await orderHandle(order.increment_id).signal('shipment', await shipInWms(stack, order.increment_id));
+    await shipAndDeliver(orderHandle(order.increment_id), await shipInWms(stack, order.increment_id));
     expect(((await orderHandle(order.increment_id).result()) as OrderOutcome).outcome).toBe('completed');
     const { runId } = await orderHandle(order.increment_id).describe();
     await axios.post(`${stack.urls.stripe}/__sandbox/charges/${pi.latest_charge as string}/early_fraud_warning`, {

@@ -5,7 +5,13 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { entityWorkflowArgs } from '../../domain/eventRouting';
 import { intakeSearchAttributes, type StripeEventEnvelope } from '../../domain/stripeEvents';
 import { skipUpdate } from '../../messages/runs';
-import { fraudDecisionUpdate, shipmentSignal, type OrderOutcome, type OrderStatus } from '../../messages/order';
+import {
+  fraudDecisionUpdate,
+  shipmentEventSignal,
+  shipmentSignal,
+  type OrderOutcome,
+  type OrderStatus,
+} from '../../messages/order';
 import type { IntakeResult, IntakeStatus } from '../../workflows/stripeEventIntake';
 import { stepsInHistory } from '../harness/historySteps';
 import { recordHistories } from '../harness/recordHistories';
@@ -118,9 +124,10 @@ describe('the failure policy: only business refusals move money back, our own fa
     return { id, handle };
   }
 
-  /** Polls the run: signals the shipment when it waits for one, and returns as soon as it parks or ends. */
+  /** Polls the run: signals the shipment and the delivery when it waits for them, and returns as soon as it parks or ends. */
   async function until(handle: WorkflowHandle, stop: (s: OrderStatus) => boolean): Promise<OrderStatus> {
     let shipped = false;
+    let delivered = false;
     for (let i = 0; i < 600; i++) {
       const status = await handle.query<OrderStatus>('status').catch(() => undefined);
       if (status && stop(status)) return status;
@@ -131,6 +138,10 @@ describe('the failure policy: only business refusals move money back, our own fa
           carrier: 'UPS',
           shippedAt: '2026-11-29T09:00:00Z',
         });
+      }
+      if (status?.step === 'awaiting_delivery' && status.syncState === 'awaiting_delivery' && !delivered) {
+        delivered = true;
+        await handle.signal(shipmentEventSignal, { kind: 'delivered', webhookId: `msg_${handle.workflowId}` });
       }
       if ((await handle.describe()).status.name !== 'RUNNING') return ((await handle.result()) as OrderOutcome).status;
       await new Promise((r) => setTimeout(r, 50));

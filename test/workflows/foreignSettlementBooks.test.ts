@@ -6,7 +6,7 @@ import type { OrderOutcome } from '../../messages/order';
 import type { RefundOutcome } from '../../workflows/refund';
 import { defaultSettings, type ProductStack } from '../harness/productStack';
 import { basketOrder } from './baskets';
-import { deliver, eventsAbout, eventually, pay, placeOrder, shipInWms, waitForStep } from './orderFlow';
+import { deliver, eventsAbout, eventually, pay, placeOrder, shipInWms, waitForStep, shipAndDeliver } from './orderFlow';
 import { payOut, payoutEvents, sweptTransactions } from './payoutFlow';
 import { startWorkflowStack, type WorkflowStack } from './workflowStack';
 
@@ -87,7 +87,7 @@ describe('books when Stripe settles in another currency than the ERP company’s
     await deliver(env.client, taskQueue, await eventsAbout(stack, pi.id, ['payment_intent.succeeded']));
     const handle = env.client.workflow.getHandle(`order:${order.increment_id}`);
     await waitForStep(handle, 'awaiting_shipment');
-    await handle.signal('shipment', await shipInWms(stack, order.increment_id));
+    await shipAndDeliver(handle, await shipInWms(stack, order.increment_id));
     expect(((await handle.result()) as OrderOutcome).outcome).toBe('completed');
     return pi;
   }

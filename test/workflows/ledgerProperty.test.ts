@@ -13,7 +13,7 @@ import type { OrderOutcome } from '../../messages/order';
 import type { ProductStack } from '../harness/productStack';
 import { basketOrder, type BasketCurrency } from './baskets';
 import { closeDispute, openDispute, type DisputeDelivery } from './disputeFlow';
-import { deliver, eventsAbout, runEnded, placeOrder, shipInWms, waitForStep } from './orderFlow';
+import { deliver, eventsAbout, runEnded, placeOrder, shipInWms, waitForStep, shipAndDeliver } from './orderFlow';
 import { payOut, payoutEvents } from './payoutFlow';
 import { startWorkflowStack, type WorkflowStack } from './workflowStack';
 
@@ -136,7 +136,7 @@ describe('the ledger property: any sequence of money movements leaves books that
       await closeDispute(delivery(), disputeId, script.dispute.outcome);
       reversed = script.dispute.outcome === 'lost';
     }
-    if (!reversed) await orderHandle(order.increment_id).signal('shipment', await shipInWms(stack, order.increment_id));
+    if (!reversed) await shipAndDeliver(orderHandle(order.increment_id), await shipInWms(stack, order.increment_id));
     const outcome = await ended<OrderOutcome>(`order:${order.increment_id}`);
     expect(outcome.outcome).toBe(reversed ? 'compensated' : 'completed');
     if (reversed) return { order, pi };

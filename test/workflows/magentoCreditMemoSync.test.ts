@@ -5,7 +5,7 @@ import { magentoDateTime, type MagentoOrder } from '../../domain/magento';
 import type { CreditMemoRefundOutcome, CreditMemoRefundStatus } from '../../workflows/magentoCreditMemoRefund';
 import type { CreditMemoSyncInput, CreditMemoSyncStatus } from '../../workflows/magentoCreditMemoSync';
 import type { RefundOutcome } from '../../workflows/refund';
-import { deliver, eventsAbout, eventually, pay, placeOrder, shipInWms, waitForStep } from './orderFlow';
+import { deliver, eventsAbout, eventually, pay, placeOrder, shipInWms, waitForStep, shipAndDeliver } from './orderFlow';
 import { startWorkflowStack, type WorkflowStack } from './workflowStack';
 
 jest.setTimeout(120_000);
@@ -68,7 +68,7 @@ describe('refunds made in Magento: magentoCreditMemoSync on the time-skipping se
     await deliver(env.client, taskQueue, await eventsAbout(stack, pi.id, ['payment_intent.succeeded']));
     const handle = env.client.workflow.getHandle(`order:${order.increment_id}`);
     await waitForStep(handle, 'awaiting_shipment');
-    await handle.signal('shipment', await shipInWms(stack, order.increment_id));
+    await shipAndDeliver(handle, await shipInWms(stack, order.increment_id));
     expect((await handle.result()).outcome).toBe('completed');
     return { order, pi };
   }

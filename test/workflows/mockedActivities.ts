@@ -141,6 +141,7 @@ export function createMockedActivities(
   });
   const activities: Partial<ProductActivities> = {
     orderSettings: stub('orderSettings', () => defaultSettings()),
+    requestInventorySync: stub('requestInventorySync', () => ({ requested: false, reason: 'no schedule here' })),
     getPayment: stub('getPayment', (_i, wf) => payment(wf)),
     loadOrderSnapshot: stub('loadOrderSnapshot', (_i, wf) => {
       const order = magentoOrder(incrementIdOf(wf), scenarios.get(wf)?.order);

@@ -4,7 +4,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { OrderOutcome } from '../../messages/order';
 import type { RefundOutcome } from '../../workflows/refund';
 import type { ProductStack } from '../harness/productStack';
-import { deliver, eventsAbout, eventually, pay, placeOrder, shipInWms, waitForStep } from './orderFlow';
+import { deliver, eventsAbout, eventually, pay, placeOrder, shipInWms, waitForStep, shipAndDeliver } from './orderFlow';
 import { payOut, payoutEvents, sweptTransactions } from './payoutFlow';
 import { startWorkflowStack, type WorkflowStack } from './workflowStack';
 
@@ -68,7 +68,7 @@ describe('books in three currencies: a USD-settled account selling in EUR, GBP a
     );
     const handle = env.client.workflow.getHandle(`order:${order.increment_id}`);
     await waitForStep(handle, 'awaiting_shipment');
-    await handle.signal('shipment', await shipInWms(stack, order.increment_id));
+    await shipAndDeliver(handle, await shipInWms(stack, order.increment_id));
     const outcome: OrderOutcome = await handle.result();
     expect(outcome.outcome).toBe('completed');
     return { order, pi };

@@ -4,7 +4,7 @@ import Stripe from 'stripe';
 import { toMinor } from '../../domain/money';
 import { intakeStart } from '../../domain/stripeEvents';
 import type { MagentoOrder } from '../../domain/magento';
-import type { OrderStatus } from '../../messages/order';
+import { shipmentEventSignal, shipmentSignal, type OrderStatus, type ShipmentNotice } from '../../messages/order';
 import type { ProductStack } from '../harness/productStack';
 import { eventually } from '../harness/eventually';
 
@@ -129,6 +129,19 @@ export async function waitForStep(handle: WorkflowHandle, step: string, timeoutM
   throw new Error(`order never reached ${step}; last status: ${JSON.stringify(last)}`);
 }
 
+/**
+ * The warehouse's two webhooks, as `wms:<webhook-id>` runs would signal them: shipped, then delivered. A run that no
+ * longer waits for a shipment (reversed, skipped) never reads the delivery.
+ */
+export async function shipAndDeliver(handle: WorkflowHandle, notice: ShipmentNotice): Promise<void> {
+  await handle.signal(shipmentSignal, notice);
+  await handle.signal(shipmentEventSignal, {
+    kind: 'delivered',
+    webhookId: `msg_delivered_${handle.workflowId}`,
+    at: new Date().toISOString(),
+  });
+}
+
 /** Ships the WMS order in the sandbox and returns its tracking. */
 export async function shipInWms(
   stack: ProductStack,
@@ -145,11 +158,17 @@ export async function shipInWms(
 /** Waits until the run has ended and returns its result, failing as soon as it parks (no step may wait for a person). */
 export async function runEnded<T>(client: Client, workflowId: string, timeoutMs = 20_000): Promise<T> {
   const handle = client.workflow.getHandle(workflowId);
+  let delivered = false;
   await eventually(
     `${workflowId} to end`,
     async () => {
       const status = await handle.query<{ syncState?: string; reviewReason?: string }>('status').catch(() => undefined);
       if (status?.syncState === 'needs_review') throw new Error(`${workflowId} parked: ${status.reviewReason}`);
+      // The warehouse's delivery, which no webhook brings on the time-skipping server.
+      if (status?.syncState === 'awaiting_delivery' && !delivered) {
+        delivered = true;
+        await handle.signal(shipmentEventSignal, { kind: 'delivered', webhookId: `msg_delivered_${workflowId}` });
+      }
       return (await handle.describe()).status.name !== 'RUNNING' ? true : undefined;
     },
     timeoutMs,

@@ -1,6 +1,6 @@
 import { retryUpdate } from '../../messages/runs';
 import type { OrderOutcome, OrderStatus } from '../../messages/order';
-import { deliver, eventsAbout, placeOrder, shipInWms, waitForStep } from './orderFlow';
+import { deliver, eventsAbout, placeOrder, shipInWms, waitForStep, shipAndDeliver } from './orderFlow';
 import { recordHistories } from '../harness/recordHistories';
 import { startWorkflowStack, type WorkflowStack } from './workflowStack';
 
@@ -42,7 +42,7 @@ describe('orderToCash in the review queue', () => {
       cause: { message: expect.stringMatching(/^not parked/) },
     });
     await waitForStep(handle, 'awaiting_shipment');
-    await handle.signal('shipment', await shipInWms(stack, incrementId));
+    await shipAndDeliver(handle, await shipInWms(stack, incrementId));
     const result: OrderOutcome = await handle.result();
     expect(result.outcome).toBe('completed');
     expect((await stack.clients.magento.getOrder(order.entity_id)).state).toBe('complete');
@@ -66,7 +66,7 @@ describe('orderToCash in the review queue', () => {
     const status = await waitForStep(handle, 'awaiting_shipment');
     expect(status.syncState).toBe('awaiting_shipment');
     expect(status.reviewReason).toBeUndefined();
-    await handle.signal('shipment', await shipInWms(stack, incrementId));
+    await shipAndDeliver(handle, await shipInWms(stack, incrementId));
     expect(((await handle.result()) as OrderOutcome).outcome).toBe('completed');
     await recordHistories(env.client, [{ name: 'order-waited-for-late-order', workflowId: handle.workflowId }]);
   });

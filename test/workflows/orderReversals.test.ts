@@ -3,7 +3,7 @@ import type Stripe from 'stripe';
 import { fraudDecisionUpdate, type OrderOutcome, type OrderStatus } from '../../messages/order';
 import type { ProductStack } from '../harness/productStack';
 import { recordHistories } from '../harness/recordHistories';
-import { deliver, eventsAbout, eventually, pay, placeOrder, shipInWms, waitForStep } from './orderFlow';
+import { deliver, eventsAbout, eventually, pay, placeOrder, shipInWms, waitForStep, shipAndDeliver } from './orderFlow';
 import { closeDispute as closeDisputeIn, openDispute as openDisputeIn, type DisputeDelivery } from './disputeFlow';
 import { startWorkflowStack, type WorkflowStack } from './workflowStack';
 
@@ -66,7 +66,7 @@ describe('reversals before fulfilment: a dispute during a fraud hold, a refund b
     expect((await closeDispute(disputeId, 'won')).outcome).toMatch(/^won/);
     await waitForStep(orderHandle(order.increment_id), 'awaiting_shipment');
     expect(await stack.clients.wms.findByReferenceId(order.increment_id)).toBeDefined();
-    await orderHandle(order.increment_id).signal('shipment', await shipInWms(stack, order.increment_id));
+    await shipAndDeliver(orderHandle(order.increment_id), await shipInWms(stack, order.increment_id));
     expect(((await orderHandle(order.increment_id).result()) as OrderOutcome).outcome).toBe('completed');
   });
 

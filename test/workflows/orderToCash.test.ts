@@ -6,7 +6,7 @@ import { toMinor } from '../../domain/money';
 import type { OrderOutcome } from '../../messages/order';
 import { merchantEmail, type ProductStack } from '../harness/productStack';
 import { recordHistories } from '../harness/recordHistories';
-import { deliver, eventsAbout, eventually, pay, placeOrder, shipInWms, waitForStep } from './orderFlow';
+import { deliver, eventsAbout, eventually, pay, placeOrder, shipInWms, waitForStep, shipAndDeliver } from './orderFlow';
 import { startWorkflowStack, type WorkflowStack } from './workflowStack';
 
 jest.setTimeout(120_000);
@@ -48,7 +48,7 @@ describe('orderToCash on the time-skipping server, with real activities against 
     recorded.push({ name: 'intake-delivered', workflowId: `stripe:${events[0]!.id}` });
     await waitForStep(handleOf(order.increment_id), 'awaiting_shipment');
     const tracking = await shipInWms(stack, order.increment_id);
-    await handleOf(order.increment_id).signal('shipment', tracking);
+    await shipAndDeliver(handleOf(order.increment_id), tracking);
     const result: OrderOutcome = await handleOf(order.increment_id).result();
 
     expect(result.outcome).toBe('completed');
@@ -144,7 +144,7 @@ describe('orderToCash on the time-skipping server, with real activities against 
       args: [{ decision: 'approve', reviewer: 'ops@shop.example', note: 'known customer' }],
     });
     await waitForStep(handleOf(order.increment_id), 'awaiting_shipment');
-    await handleOf(order.increment_id).signal('shipment', await shipInWms(stack, order.increment_id));
+    await shipAndDeliver(handleOf(order.increment_id), await shipInWms(stack, order.increment_id));
     const result: OrderOutcome = await handleOf(order.increment_id).result();
 
     expect(result.outcome).toBe('completed');
@@ -224,7 +224,7 @@ describe('orderToCash on the time-skipping server, with real activities against 
     await stack.stripe.paymentIntents.confirm(declined.id, { payment_method: 'pm_card_visa' });
     await deliver(env.client, taskQueue, await eventsAbout(stack, declined.id, ['payment_intent.succeeded']));
     await waitForStep(handleOf(order.increment_id), 'awaiting_shipment');
-    await handleOf(order.increment_id).signal('shipment', await shipInWms(stack, order.increment_id));
+    await shipAndDeliver(handleOf(order.increment_id), await shipInWms(stack, order.increment_id));
     const result: OrderOutcome = await handleOf(order.increment_id).result();
     expect(result.outcome).toBe('completed');
     expect((await stack.clients.magento.listInvoices(order.entity_id)).total_count).toBe(1);

@@ -5,7 +5,7 @@ import type { RefundOutcome } from '../../workflows/refund';
 import type { ProductStack } from '../harness/productStack';
 import { recordHistories } from '../harness/recordHistories';
 import { basketOrder } from './baskets';
-import { deliver, eventsAbout, eventually, placeOrder, shipInWms, waitForStep } from './orderFlow';
+import { deliver, eventsAbout, eventually, placeOrder, shipInWms, waitForStep, shipAndDeliver } from './orderFlow';
 import { startWorkflowStack, type WorkflowStack } from './workflowStack';
 
 jest.setTimeout(180_000);
@@ -48,7 +48,7 @@ describe('a payment captured for less than was authorised', () => {
 
     const waiting = await waitForStep(handle, 'awaiting_shipment');
     expect(waiting.ids.magentoUncapturedMemoId).toBeDefined();
-    await handle.signal('shipment', await shipInWms(stack, order.increment_id));
+    await shipAndDeliver(handle, await shipInWms(stack, order.increment_id));
     expect(((await handle.result()) as OrderOutcome).outcome).toBe('completed');
 
     // Magento: the invoice, less a memo for the 10.00 never captured, is the 40.00 paid.

@@ -8,7 +8,17 @@ import type { ProductStack } from '../harness/productStack';
 import { recordHistories } from '../harness/recordHistories';
 import { basketOrder, type BasketCurrency } from './baskets';
 import { openDispute } from './disputeFlow';
-import { deliver, eventsAbout, eventually, runEnded, pay, placeOrder, shipInWms, waitForStep } from './orderFlow';
+import {
+  deliver,
+  eventsAbout,
+  eventually,
+  runEnded,
+  pay,
+  placeOrder,
+  shipInWms,
+  waitForStep,
+  shipAndDeliver,
+} from './orderFlow';
 import { startWorkflowStack, type WorkflowStack } from './workflowStack';
 
 jest.setTimeout(180_000);
@@ -151,7 +161,7 @@ describe('refunds and disputes racing an unshipped order: one writer per refund'
     await Promise.all([
       refundEvents(refund.id).then((events) => deliver(env.client, taskQueue, events)),
       eventsAbout(stack, disputeId, ['charge.dispute.closed']).then((events) => deliver(env.client, taskQueue, events)),
-      orderHandle(order.increment_id).signal('shipment', tracking),
+      shipAndDeliver(orderHandle(order.increment_id), tracking),
     ]);
 
     const outcome = await ended<OrderOutcome>(`order:${order.increment_id}`);

@@ -10,7 +10,7 @@ import { erpBooks, readErpDocuments } from '../../integrations/erp/orderDocument
 import { orderLedger } from '../../domain/orderLedger';
 import type { ProductStack } from '../harness/productStack';
 import { recordHistories } from '../harness/recordHistories';
-import { deliver, eventually, pay, placeOrder, shipInWms, waitForStep } from './orderFlow';
+import { deliver, eventually, pay, placeOrder, shipInWms, waitForStep, shipAndDeliver } from './orderFlow';
 import { basketOrder, type BasketCurrency } from './baskets';
 import { startWorkflowStack, type WorkflowStack } from './workflowStack';
 
@@ -73,7 +73,7 @@ describe('refunds after the sale: one run per Stripe refund, one credit memo eac
     const pi = await pay(stack, order, 'pm_card_visa');
     await deliver(env.client, taskQueue, await paymentEvents(pi.id));
     await waitForStep(orderHandle(order.increment_id), 'awaiting_shipment');
-    await orderHandle(order.increment_id).signal('shipment', await shipInWms(stack, order.increment_id));
+    await shipAndDeliver(orderHandle(order.increment_id), await shipInWms(stack, order.increment_id));
     const result: OrderOutcome = await orderHandle(order.increment_id).result();
     expect(result.outcome).toBe('completed');
     const { runId } = await orderHandle(order.increment_id).describe();
@@ -356,7 +356,7 @@ describe('refunds after the sale: one run per Stripe refund, one credit memo eac
     );
     expect(await erpSalesOrders(order.increment_id)).toHaveLength(2);
 
-    await orderHandle(order.increment_id).signal('shipment', await shipInWms(stack, order.increment_id));
+    await shipAndDeliver(orderHandle(order.increment_id), await shipInWms(stack, order.increment_id));
     expect(((await orderHandle(order.increment_id).result()) as OrderOutcome).outcome).toBe('completed');
     const invoices = await stack.clients.erp.listDocs<{
       name: string;

@@ -12,7 +12,7 @@ import type { SubscriptionStatus } from '../../workflows/subscription';
 import type { ProductStack } from '../harness/productStack';
 import { recordHistories } from '../harness/recordHistories';
 import { closeDispute, openDispute } from './disputeFlow';
-import { deliver, eventsAbout, eventually, shipInWms, waitForStep } from './orderFlow';
+import { deliver, eventsAbout, eventually, shipInWms, waitForStep, shipAndDeliver } from './orderFlow';
 import { startWorkflowStack, type WorkflowStack } from './workflowStack';
 
 jest.setTimeout(300_000);
@@ -133,7 +133,7 @@ describe('renewal orders: found from their payment, paid by their invoice (card,
   async function shipRenewal(incrementId: string): Promise<OrderOutcome> {
     const status = await waitForStep(orderHandle(incrementId), 'awaiting_shipment');
     if (status.syncState === 'needs_review') throw new Error(`order parked: ${status.reviewReason}`);
-    await orderHandle(incrementId).signal('shipment', await shipInWms(stack, incrementId));
+    await shipAndDeliver(orderHandle(incrementId), await shipInWms(stack, incrementId));
     return orderHandle(incrementId).result();
   }
 

@@ -7,7 +7,7 @@ import type { SubscriptionStatus } from '../../workflows/subscription';
 import { merchantEmail, testSecrets, type ProductStack } from '../harness/productStack';
 import { stepsInHistory } from '../harness/historySteps';
 import { recordHistories } from '../harness/recordHistories';
-import { deliver, eventually, shipInWms, waitForStep } from './orderFlow';
+import { deliver, eventually, shipInWms, waitForStep, shipAndDeliver } from './orderFlow';
 import { startWorkflowStack, type WorkflowStack } from './workflowStack';
 
 jest.setTimeout(300_000);
@@ -105,7 +105,7 @@ describe("subscriptions: each paid invoice a Magento order shipped by the order 
   async function shipRenewal(incrementId: string): Promise<OrderOutcome> {
     const order = env.client.workflow.getHandle(`order:${incrementId}`);
     await waitForStep(order, 'awaiting_shipment');
-    await order.signal('shipment', await shipInWms(stack, incrementId));
+    await shipAndDeliver(order, await shipInWms(stack, incrementId));
     return order.result();
   }
 
