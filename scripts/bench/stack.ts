@@ -188,6 +188,8 @@ async function startBenchStackOnce(
     STRIPE_CATCH_UP_INTERVAL: 'off',
     // The warehouse ships each order a moment after it is created, so order-to-cash runs end to end.
     WMS_SANDBOX_SHIP_DELAY_MS: '200',
+    // …and delivers 200 ms later: an order's run completes with its delivery.
+    WMS_SANDBOX_DELIVER_DELAY_MS: '200',
     LOG_LEVEL: options.verbose ? 'info' : 'warn',
   };
   const envOf: Record<string, NodeJS.ProcessEnv> = {
