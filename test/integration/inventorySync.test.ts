@@ -108,6 +108,14 @@ describe('inventorySync: the warehouse stock into Magento MSI, on the dev server
     });
     expect(second.written.sort()).toEqual([...changed].sort());
     expect(second.unchanged).toBe(450);
+    // The operator API (and page) show the newest run, with the SKUs on one side only.
+    const report = (await axios.get(`${dev.apiUrl}/admin/inventory-sync`, { headers: dev.admin })).data;
+    expect(report).toMatchObject({
+      scheduleId: 'inventory-sync',
+      scheduled: true,
+      paused: true,
+      lastRun: { state: 'COMPLETED', status: { warehouseOnly: ['WAREHOUSE-ONLY-1'], magentoOnly: ['MAGENTO-ONLY-1'] } },
+    });
     expect(await salable(changed[0]!)).toBe(0);
     expect(await salable(changed[1]!)).toBe(17);
     const [atZero] = await dev.stack.clients.magento.inventory.listSourceItems({

@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import Long from 'long';
 import { html, esc, raw } from '../../api/ops/html';
 import { listRunPage, maxOpsPageSize, opsPageSize } from '../../api/ops/lists';
+import { inventorySync } from '../../api/ops/pages';
 
 describe('operator page HTML', () => {
   it('escapes every value put into a page, and nothing marked as already HTML', () => {
@@ -10,6 +11,40 @@ describe('operator page HTML', () => {
     expect(html`<td title="${evil}">${[evil, raw('<b>ok</b>')]}</td>`.text).toBe(
       '<td title="&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&#39;&amp;">&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&#39;&amp;<b>ok</b></td>',
     );
+  });
+});
+
+describe('the stock sync page', () => {
+  it('shows the newest run with its SKUs on one side only and low stock, escaped', () => {
+    const page = inventorySync({
+      scheduleId: 'inventory-sync',
+      scheduled: true,
+      paused: false,
+      nextRunAt: '2026-12-07T10:05:00.000Z',
+      lastRun: {
+        workflowId: 'inventory-sync-workflow-2026-12-07T10:00:00Z',
+        state: 'COMPLETED',
+        status: {
+          syncState: 'completed',
+          step: 'done',
+          startedAt: '2026-12-07T10:00:00.000Z',
+          fullReadAt: '2026-12-07T10:00:00.000Z',
+          magento: {},
+          warehouseOnly: ['<NEW-SKU>'],
+          magentoOnly: ['OLD-SKU'],
+          low: ['MUG'],
+          written: ['MUG', 'TEE'],
+          unchanged: 3,
+          rewritten: [],
+          awaitingMagentoShipment: [],
+        },
+      },
+    }).text;
+    expect(page).toContain('2 SKUs; 3 unchanged');
+    expect(page).toContain('&lt;NEW-SKU&gt;');
+    expect(page).toContain('OLD-SKU');
+    expect(page).toContain('MUG');
+    expect(inventorySync({ scheduleId: 'inventory-sync', scheduled: false }).text).toContain('does not exist');
   });
 });
 
