@@ -8,6 +8,8 @@ export interface WarehouseLevel {
   sku: string;
   onHand: number;
   exception: number;
+  /** On hand less what the warehouse has committed to orders it was sent (and, here, less exception). */
+  fulfillable: number;
 }
 
 /**
@@ -16,7 +18,10 @@ export interface WarehouseLevel {
  * has committed, which Magento still reserves itself (its salable quantity is the source quantity less its open
  * orders' reservations), so writing it would count those orders twice.
  */
-export function quantityForMagento(level: WarehouseLevel): number {
+export function quantityForMagento(level: WarehouseLevel, api: 'msi' | 'legacy' = 'msi'): number {
+  // A store without MSI keeps no reservations: its stock item's quantity drops as each order is placed, so the orders
+  // the warehouse has committed must come off what is written, which is what fulfillable does.
+  if (api === 'legacy') return Math.max(0, Math.trunc(level.fulfillable));
   return Math.max(0, Math.trunc(level.onHand) - Math.max(0, Math.trunc(level.exception)));
 }
 

@@ -10,6 +10,7 @@ export const inventorySyncScheduleId = 'inventory-sync';
  */
 export interface InventorySyncStatus extends Tracked {
   step: 'reading' | 'writing' | 'notifying' | 'done';
+  /** When this run started; the next run looks at shipments from a little before it (a skipped run keeps the last one's). */
   startedAt: string;
   /** When Magento's whole source was last listed (at most a day ago; then every SKU there is known). */
   fullReadAt: string;

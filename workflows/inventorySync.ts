@@ -3,14 +3,19 @@ import { batchesOf, lowStockCrossings, planInventoryWrites } from '../domain/inv
 import { inventorySyncStatusQuery, type InventorySyncStatus } from '../messages/inventory';
 import { setSyncState, SkippedByOperator } from './reviewQueue';
 import { trackRun } from './runStatus';
-import { systems } from './systems';
+import { inventorySystems as inventory, systems } from './systems';
 
-const { inventory, notify, config } = systems;
+const { notify, config } = systems;
 
 /** Past this, Magento's whole source is listed again, so SKUs added there since are known (reported or written). */
 const fullReadEveryMs = 24 * 3600_000;
-/** How far before the last run's start the warehouse's shipments are looked at (a day back on the first run). */
-const shipmentLookBackMs = 5 * 60_000;
+/**
+ * How far before the last run's start the warehouse's and Magento's shipments are looked at again (clocks and writes
+ * in flight); a day back on the first run.
+ */
+const lookBackMs = 5 * 60_000;
+/** A source never read: the first run reads it whole. */
+const neverRead = new Date(0).toISOString();
 
 /**
  * Stock from the warehouse into Magento: started by the Schedule `inventory-sync` (every INVENTORY_SYNC_INTERVAL,
@@ -27,7 +32,7 @@ export async function inventorySync(): Promise<InventorySyncStatus> {
     syncState: 'running',
     step: 'reading',
     startedAt,
-    fullReadAt: last?.fullReadAt ?? startedAt,
+    fullReadAt: last?.fullReadAt ?? neverRead,
     magento: { ...(last?.magento ?? {}) },
     warehouseOnly: [],
     magentoOnly: [],
@@ -41,27 +46,30 @@ export async function inventorySync(): Promise<InventorySyncStatus> {
   setSyncState(status, 'running');
   try {
     const { inventory: settings } = await review.step(() => config.orderSettings());
-    const warehouse = await review.step(() => inventory.warehouseQuantities());
-    const inFlight = await review.step(() =>
-      inventory.shippedNotYetInMagento({
-        sinceIso: new Date(
-          last ? Date.parse(last.startedAt) - shipmentLookBackMs : Date.parse(startedAt) - fullReadEveryMs,
-        ).toISOString(),
-        waiting: last?.awaitingMagentoShipment ?? [],
-      }),
-    );
-    for (const [sku, units] of Object.entries(inFlight.addBack))
-      if (Object.hasOwn(warehouse, sku)) warehouse[sku]! += units;
-    status.awaitingMagentoShipment = inFlight.waiting;
-    const fullRead = !last || Date.now() - Date.parse(last.fullReadAt) >= fullReadEveryMs;
+    const msi = settings.api === 'msi';
+    const warehouse = await review.step(() => inventory.warehouseQuantities({ api: settings.api }));
+    if (msi) {
+      const inFlight = await review.step(() =>
+        inventory.shippedNotYetInMagento({
+          sinceIso: new Date(
+            last ? Date.parse(last.startedAt) - lookBackMs : Date.parse(startedAt) - fullReadEveryMs,
+          ).toISOString(),
+          waiting: last?.awaitingMagentoShipment ?? [],
+        }),
+      );
+      for (const [sku, units] of Object.entries(inFlight.addBack))
+        if (Object.hasOwn(warehouse, sku)) warehouse[sku]! += units;
+      status.awaitingMagentoShipment = inFlight.waiting;
+    }
+    const fullRead = Date.now() - Date.parse(status.fullReadAt) >= fullReadEveryMs;
     if (fullRead) {
       // Without MSI a source's items cannot be listed: the stock item of each warehouse SKU is read instead.
-      const skus = settings.api === 'legacy' ? Object.keys(warehouse) : undefined;
+      const skus = msi ? undefined : Object.keys(warehouse);
       status.magento = await review.step(() => inventory.magentoQuantities({ settings, ...(skus ? { skus } : {}) }));
       status.fullReadAt = startedAt;
     } else {
       // SKUs new in the warehouse since the last run: does Magento have them on the source?
-      const known = new Set([...Object.keys(status.magento), ...last.warehouseOnly]);
+      const known = new Set([...Object.keys(status.magento), ...(last?.warehouseOnly ?? [])]);
       const unknown = Object.keys(warehouse).filter((sku) => !known.has(sku));
       if (unknown.length > 0)
         Object.assign(
@@ -69,7 +77,8 @@ export async function inventorySync(): Promise<InventorySyncStatus> {
           await review.step(() => inventory.magentoQuantities({ settings, skus: unknown })),
         );
     }
-    const rewrite = last ? await review.step(() => inventory.skusShippedInMagentoSince(last.startedAt)) : [];
+    const since = last && new Date(Date.parse(last.startedAt) - lookBackMs).toISOString();
+    const rewrite = msi && since ? await review.step(() => inventory.skusShippedInMagentoSince(since)) : [];
     const plan = planInventoryWrites({ warehouse, magento: status.magento, rewrite });
     Object.assign(status, {
       warehouseOnly: plan.warehouseOnly,
@@ -91,20 +100,29 @@ export async function inventorySync(): Promise<InventorySyncStatus> {
       Object.entries(warehouse).filter(([sku]) => Object.hasOwn(status.magento, sku)),
     );
     const { crossed, low } = lowStockCrossings(onBothSides, last?.low ?? [], settings.lowStock);
+    // Each SKU joins `low` as its notice goes out, so a run skipped partway does not tell it again next time.
+    status.low = low.filter((sku) => !crossed.includes(sku));
     for (const sku of crossed) {
       await review.step(() =>
         notify.notifyMerchant({
           key: `low_stock:${sku}:${startedAt}`,
           template: 'low_stock',
           subject: `Low stock: ${sku} has ${onBothSides[sku]} left`,
-          detail: `${sku}: ${onBothSides[sku]} units in the warehouse`,
+          detail: `${sku}: ${onBothSides[sku]} units for sale`,
         }),
       );
+      status.low.push(sku);
     }
-    status.low = low;
   } catch (err) {
     if (!(err instanceof SkippedByOperator)) throw err;
     status.skipped = err.message;
+    // The next run's windows start where the last completed run's did, and its waiting orders stay waiting.
+    if (last) {
+      status.startedAt = last.startedAt;
+      status.awaitingMagentoShipment = [
+        ...new Set([...last.awaitingMagentoShipment, ...status.awaitingMagentoShipment]),
+      ].sort();
+    }
   }
   status.step = 'done';
   setSyncState(status, 'completed');

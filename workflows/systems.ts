@@ -85,8 +85,6 @@ export interface Systems {
   intake: IntakeActivities;
   /** The worker's own settings (config/mappings.yaml). */
   config: SettingsActivities;
-  /** Stock from the warehouse into Magento (workflows/inventorySync.ts). */
-  inventory: InventoryActivities;
 }
 
 /** Each call an activity task: for runs whose steps are far apart (refunds, disputes, subscriptions, syncs). */
@@ -98,7 +96,6 @@ export const systems: Systems = {
   notify: proxyActivities(externalCall),
   intake: proxyActivities(externalCall),
   config: proxyActivities(localCall),
-  inventory: proxyActivities(externalCall),
 };
 
 /**
@@ -113,7 +110,6 @@ export const localSystems: Systems = {
   notify: proxyLocalActivities(asLocal(externalCall)),
   intake: proxyLocalActivities(asLocal(externalCall)),
   config: proxyLocalActivities(asLocal(localCall)),
-  inventory: proxyLocalActivities(asLocal(externalCall)),
 };
 
 /** Steps the order goes on without (a guest's Stripe customer, a stock sync after shipping), as local activities. */
@@ -140,6 +136,18 @@ export const payoutSystems = {
   reports: proxyActivities<ReportActivities>({ startToCloseTimeout: '1 minute', retry: slowRetry }),
   config: proxyActivities<SettingsActivities>({ startToCloseTimeout: '10 seconds', retry: slowRetry }),
 };
+
+/**
+ * The stock sync's reads and writes: a whole catalogue's levels, a source's items, a day of warehouse orders. Each
+ * attempt gets 10 minutes while the worker heartbeats for it (worker/livenessHeartbeat.ts), so a worker that dies is
+ * noticed in 15 s; retried up to a minute apart for an hour, then the run parks.
+ */
+export const inventorySystems = proxyActivities<InventoryActivities>({
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '15 seconds',
+  scheduleToCloseTimeout: '1 hour',
+  retry: slowRetry,
+});
 
 /** A catch-up's page of Stripe events, with the intake runs it starts: two minutes an attempt. */
 export const catchUpIntake = proxyActivities<IntakeActivities>({ startToCloseTimeout: '2 minutes', retry: slowRetry });

@@ -5,7 +5,7 @@ import { magentoDateTime } from '../../domain/magento';
 import type { InventorySettings } from '../../domain/settings';
 import { inventorySyncScheduleId } from '../../messages/inventory';
 import type { MagentoClient } from '../../integrations/magento/client';
-import type { WmsClient, WmsOrder } from '../../integrations/wms/client';
+import type { WmsClient, WmsOrder, WmsShipment } from '../../integrations/wms/client';
 
 const grpcUnimplemented = 12;
 
@@ -23,15 +23,17 @@ export function createInventoryActivities(clients: { magento: MagentoClient; wms
     });
   return {
     /** Every SKU the warehouse stocks, with the quantity Magento's source must hold (domain/inventory.ts). */
-    async warehouseQuantities(): Promise<Record<string, number>> {
+    async warehouseQuantities(input: { api: 'msi' | 'legacy' }): Promise<Record<string, number>> {
       const quantities: Record<string, number> = {};
       for (const level of await wms.listInventoryLevels()) {
         if (!level.sku) continue;
-        quantities[level.sku] = quantityForMagento({
+        const counts = {
           sku: level.sku,
           onHand: level.total_on_hand_quantity ?? 0,
           exception: level.total_exception_quantity ?? 0,
-        });
+          fulfillable: level.total_fulfillable_quantity ?? 0,
+        };
+        quantities[level.sku] = quantityForMagento(counts, input.api);
       }
       return quantities;
     },
@@ -77,15 +79,16 @@ export function createInventoryActivities(clients: { magento: MagentoClient; wms
       const addBack: Record<string, number> = {};
       const waiting: string[] = [];
       for (const [referenceId, order] of orders) {
-        const shipped = (order.shipments ?? []).some((s) => s.actual_fulfillment_date) && order.status !== 'Cancelled';
-        if (!shipped) continue;
+        if (order.status === 'Cancelled') continue;
+        const shipped = (order.shipments ?? []).filter((s) => s.actual_fulfillment_date);
+        if (shipped.length === 0) continue;
         const magentoOrder = await magento.findOrderByIncrementId(referenceId);
-        if (!magentoOrder || (await magento.listShipments(magentoOrder.entity_id)).total_count > 0) continue;
+        // Canceled or closed in Magento without its shipment: Magento will deduct nothing for it.
+        if (!magentoOrder || magentoOrder.state === 'canceled' || magentoOrder.state === 'closed') continue;
+        if ((await magento.listShipments(magentoOrder.entity_id)).total_count > 0) continue;
         waiting.push(referenceId);
-        for (const product of order.products ?? []) {
-          const sku = product.sku ?? product.reference_id;
-          if (sku) addBack[sku] = (addBack[sku] ?? 0) + product.quantity;
-        }
+        for (const [sku, units] of Object.entries(unitsShipped(order, shipped)))
+          addBack[sku] = (addBack[sku] ?? 0) + units;
       }
       return { addBack, waiting: waiting.sort() };
     },
@@ -140,6 +143,18 @@ export function createInventoryActivities(clients: { magento: MagentoClient; wms
       }
     },
   };
+}
+
+/** The units per SKU the order's shipped shipments carried (the order's own lines when a shipment does not list them). */
+function unitsShipped(order: WmsOrder, shipped: readonly WmsShipment[]): Record<string, number> {
+  const units: Record<string, number> = {};
+  const lines = shipped.flatMap((s) => s.products ?? []);
+  const counted = lines.length > 0 && lines.every((p) => typeof p.quantity === 'number');
+  for (const line of counted ? lines : (order.products ?? [])) {
+    const sku = line.sku ?? line.reference_id;
+    if (sku) units[sku] = (units[sku] ?? 0) + (line.quantity ?? 0);
+  }
+  return units;
 }
 
 export type InventoryActivities = ReturnType<typeof createInventoryActivities>;

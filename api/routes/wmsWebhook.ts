@@ -16,6 +16,8 @@ import { webhookBodyLimitBytes } from './stripeWebhook';
 const temporalDeadlineMs = 5_000;
 
 const text = z.string().max(2_000);
+/** An instant as ShipBob writes it (ISO 8601): it reaches the order's status and its Magento comment. */
+const instant = z.iso.datetime({ offset: true });
 const referenceId = z.string().regex(/^[A-Za-z0-9_-]{1,50}$/);
 const id = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 const statusDetails = z
@@ -49,14 +51,14 @@ const isEventTopic = (type: unknown): type is EventTopic =>
 
 const eventSchema = z.object({
   type: z.enum(Object.keys(eventTopics) as [EventTopic, ...EventTopic[]]),
-  timestamp: text.optional(),
+  timestamp: instant.optional(),
   data: z.object({
     order_id: id.optional(),
     reference_id: referenceId,
     shipment_id: id.optional(),
     status: text.optional(),
     status_details: statusDetails,
-    delivered_at: text.optional(),
+    delivered_at: instant.optional(),
   }),
 });
 

@@ -59,7 +59,13 @@ export interface WmsShipment {
   tracking?: WmsTracking | null;
   actual_fulfillment_date?: string | null;
   delivery_date?: string | null;
-  products?: Array<{ id: number; reference_id?: string | null; sku?: string | null; name?: string | null }> | null;
+  products?: Array<{
+    id: number;
+    reference_id?: string | null;
+    sku?: string | null;
+    name?: string | null;
+    quantity?: number | null;
+  }> | null;
 }
 
 /** `Orders.OrderViewModel`, the fields the product reads. */

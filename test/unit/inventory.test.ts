@@ -5,10 +5,15 @@ const skuArb = fc.constantFrom(...Array.from({ length: 12 }, (_, i) => `SKU-${i}
 const stockArb = fc.dictionary(skuArb, fc.integer({ min: 0, max: 50 }));
 
 describe('stock into Magento (domain/inventory.ts)', () => {
-  it('writes on hand less exception, never the fulfillable quantity, and never below zero', () => {
-    expect(quantityForMagento({ sku: 'A', onHand: 10, exception: 0 })).toBe(10);
-    expect(quantityForMagento({ sku: 'A', onHand: 10, exception: 2 })).toBe(8);
-    expect(quantityForMagento({ sku: 'A', onHand: 1, exception: 3 })).toBe(0);
+  it('writes on hand less exception to MSI, never the fulfillable quantity, and never below zero', () => {
+    expect(quantityForMagento({ sku: 'A', onHand: 10, exception: 0, fulfillable: 8 })).toBe(10);
+    expect(quantityForMagento({ sku: 'A', onHand: 10, exception: 2, fulfillable: 6 })).toBe(8);
+    expect(quantityForMagento({ sku: 'A', onHand: 1, exception: 3, fulfillable: 0 })).toBe(0);
+  });
+
+  it('writes fulfillable to a store without MSI, whose stock item already dropped for each order placed', () => {
+    expect(quantityForMagento({ sku: 'A', onHand: 10, exception: 0, fulfillable: 8 }, 'legacy')).toBe(8);
+    expect(quantityForMagento({ sku: 'A', onHand: 1, exception: 0, fulfillable: -1 }, 'legacy')).toBe(0);
   });
 
   it('plans exactly the SKUs on both sides whose quantity differs or that Magento changed itself, and reports the rest', () => {

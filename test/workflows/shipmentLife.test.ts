@@ -122,6 +122,18 @@ describe('the shipment after "shipped" (patch 1.4:shipment-life-after-shipped), 
     expect((await stack.clients.magento.listShipments(order.entity_id)).total_count).toBe(1);
   });
 
+  it('looks in the WMS once a day while a warehouse hold parks it, so a lost "shipped" webhook still closes the order', async () => {
+    const { order, handle } = await paidAndSentToWarehouse('order-held-then-found-shipped');
+    await handle.signal('shipmentEvent', news('on_hold', { reason: 'Address needs verification' }));
+    await parked(order.increment_id);
+    await shipInWms(stack, order.increment_id); // shipped, and its webhook never comes
+    const result: OrderOutcome = await handle.result(); // the server skips the day, then the 30 days
+    expect(result.outcome).toBe('completed');
+    expect(result.status.timestamps).toHaveProperty('shipped');
+    expect((await stack.clients.magento.listShipments(order.entity_id)).total_count).toBe(1);
+    expect(result.status.warnings).toEqual(['the warehouse reported no delivery within 30 days of shipping']);
+  });
+
   it('reverses the order when the warehouse cancels it before shipment, as an out-of-stock refusal does', async () => {
     const { order, pi, handle } = await paidAndSentToWarehouse('order-cancelled-by-warehouse');
     const wmsOrder = await stack.clients.wms.findByReferenceId(order.increment_id);

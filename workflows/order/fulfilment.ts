@@ -11,7 +11,7 @@ import { formatMoney } from '../../domain/money';
 import { BusinessRefused, permanentFailure, setSyncState, SkippedByOperator } from '../reviewQueue';
 import { creditInErp, creditMemoFor } from '../refundBooks';
 import { rejection, reopenFraudGate } from './fraudGate';
-import { actOnEventsBeforeShipment, hasUnseenShipmentEvent } from './shipmentLife';
+import { actOnEventsBeforeShipment, hasUnseenShipmentEvent, shippedPerWms } from './shipmentLife';
 import { type Ended, OrderRun, dateOf, day, end, erp, magento, notifyOnce, reached, stripe, today, wms } from './run';
 
 // ── 3. Invoice, ERP, fulfilment ─────────────────────────────────────────────────────────────────────
@@ -221,17 +221,7 @@ export async function waitForShipment(run: OrderRun): Promise<string | undefined
         continue;
       }
     }
-    const wmsOrder = await run.review.step(() => wms.getWmsOrder(incrementId));
-    const tracking = wmsOrder?.shipments?.find((s) => s.tracking?.tracking_number)?.tracking;
-    if (tracking?.tracking_number) {
-      run.shipped = {
-        trackingNumber: tracking.tracking_number,
-        carrier: tracking.carrier,
-        trackingUrl: tracking.tracking_url,
-        wmsOrderId: wmsOrder?.id,
-      };
-      break;
-    }
+    if (await shippedPerWms(run)) break;
     const waitedDays = Math.round((Date.now() - waitStartedAt) / day);
     const level = notices === 0 ? 'reminder' : 'escalation';
     if (notices <= settings.shipmentEscalationLimit) {

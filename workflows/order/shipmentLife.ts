@@ -3,11 +3,11 @@
  * hold or an exception before it ships, and the delivery (or an exception on the way) after. The news comes as the
  * `shipmentEvent` signal (messages/order.ts), kept in arrival order and acted on once each.
  */
-import { condition, isCancellation } from '@temporalio/workflow';
+import { CancellationScope, condition, isCancellation, sleep } from '@temporalio/workflow';
 import type { ShipmentEvent } from '../../messages/order';
 import { BusinessRefused, classifyFailure, SkippedByOperator, setSyncState } from '../reviewQueue';
 import { offMoneyPath } from '../systems';
-import { type OrderRun, magento, notifyOnce, reached } from './run';
+import { type OrderRun, day, magento, notifyOnce, reached, wms } from './run';
 
 export function hasUnseenShipmentEvent(run: OrderRun): boolean {
   return run.shipmentLife && run.shipmentEventsSeen < run.shipmentEvents.length;
@@ -20,31 +20,48 @@ function nextShipmentEvent(run: OrderRun): ShipmentEvent | undefined {
 
 /**
  * Before the shipment: the warehouse cancelling the order refuses it, as an out-of-stock refusal does (the order is
- * reversed); a hold or an exception tells the merchant and parks the run with the warehouse's reason until it clears.
- * A delivery reported before its "shipped" (that webhook lost or late) is kept for after closing: the caller then looks
- * in the WMS for the tracking.
+ * reversed); a hold or an exception tells the merchant and parks the run with the warehouse's reason until it clears
+ * (the shipment, the warehouse's next news, a reversal), looking in the WMS once a day meanwhile in case the "shipped"
+ * webhook is lost. A delivery reported before its "shipped" is kept for after closing: the caller then looks in the WMS
+ * for the tracking. Once the shipment is known, the news left is awaitDelivery's.
  */
 export async function actOnEventsBeforeShipment(run: OrderRun): Promise<'delivered' | undefined> {
-  for (let event = nextShipmentEvent(run); event; event = nextShipmentEvent(run)) {
+  while (run.shipped === undefined && hasUnseenShipmentEvent(run)) {
+    const event = nextShipmentEvent(run)!;
     if (event.kind === 'cancelled')
       throw new BusinessRefused(`the warehouse cancelled the order${event.reason ? `: ${event.reason}` : ''}`);
     if (event.kind === 'delivered') {
       run.deliveredEarly ??= event;
       return 'delivered';
     }
-    const answer = await parkForWarehouse(
-      run,
-      event,
-      () =>
-        run.shipped !== undefined ||
-        hasUnseenShipmentEvent(run) ||
-        run.reversalAccepted !== undefined ||
-        run.facts.fullyRefunded ||
-        run.facts.disputeLost,
-    );
-    if (answer === 'skip') throw new SkippedByOperator(warehouseReason(event));
+    await notifyOfWarehouse(run, event);
+    const clears = () =>
+      run.shipped !== undefined ||
+      hasUnseenShipmentEvent(run) ||
+      run.reversalAccepted !== undefined ||
+      run.facts.fullyRefunded ||
+      run.facts.disputeLost;
+    for (;;) {
+      const answer = await parkAtMost(run, warehouseReason(event), clears, day);
+      if (answer === 'skip') throw new SkippedByOperator(warehouseReason(event));
+      if (answer !== 'timed_out' || (await shippedPerWms(run))) break;
+    }
   }
   return undefined;
+}
+
+/** Looks in the WMS for the shipment's tracking (its webhook may be lost): true, and the run has it, once it shipped. */
+export async function shippedPerWms(run: OrderRun): Promise<boolean> {
+  const wmsOrder = await run.review.step(() => wms.getWmsOrder(run.incrementId));
+  const tracking = wmsOrder?.shipments?.find((s) => s.tracking?.tracking_number)?.tracking;
+  if (!tracking?.tracking_number) return false;
+  run.shipped = {
+    trackingNumber: tracking.tracking_number,
+    ...(tracking.carrier ? { carrier: tracking.carrier } : {}),
+    ...(tracking.tracking_url ? { trackingUrl: tracking.tracking_url } : {}),
+    ...(wmsOrder?.id !== undefined ? { wmsOrderId: wmsOrder.id } : {}),
+  };
+  return true;
 }
 
 /**
@@ -69,22 +86,32 @@ export async function awaitDelivery(run: OrderRun): Promise<void> {
   reached(run, 'awaiting_delivery');
   setSyncState(run.status, 'awaiting_delivery');
   const deadline = Date.now() + run.settings.deliveryWaitMaxMs;
+  const noDelivery = () =>
+    warn(
+      run,
+      `the warehouse reported no delivery within ${Math.round(run.settings.deliveryWaitMaxMs / day)} days of shipping`,
+    );
   for (;;) {
     if (run.deliveredEarly) return recordDelivery(run, run.deliveredEarly);
     const event = nextShipmentEvent(run);
     if (event?.kind === 'delivered') return recordDelivery(run, event);
+    // A hold or a cancellation is news from before the parcel left (its webhook came late): nothing to act on now.
+    if (event?.kind === 'on_hold' || event?.kind === 'cancelled') continue;
     if (event) {
-      const answer = await parkForWarehouse(run, event, () => hasUnseenShipmentEvent(run));
+      await notifyOfWarehouse(run, event);
+      const answer = await parkAtMost(
+        run,
+        warehouseReason(event),
+        () => hasUnseenShipmentEvent(run),
+        Math.max(1, deadline - Date.now()),
+      );
       if (answer === 'skip')
         return warn(run, `delivery not confirmed: ${warehouseReason(event)}; an operator stopped the wait`);
+      if (answer === 'timed_out') return noDelivery();
       continue;
     }
     const leftMs = deadline - Date.now();
-    if (leftMs <= 0 || !(await condition(() => hasUnseenShipmentEvent(run), leftMs)))
-      return warn(
-        run,
-        `the warehouse reported no delivery within ${Math.round(run.settings.deliveryWaitMaxMs / 86_400_000)} days of shipping`,
-      );
+    if (leftMs <= 0 || !(await condition(() => hasUnseenShipmentEvent(run), leftMs))) return noDelivery();
   }
 }
 
@@ -102,11 +129,7 @@ async function recordDelivery(run: OrderRun, event: ShipmentEvent): Promise<void
   reached(run, 'delivered');
 }
 
-async function parkForWarehouse(
-  run: OrderRun,
-  event: ShipmentEvent,
-  clears: () => boolean,
-): Promise<'retry' | 'skip' | 'cleared'> {
+async function notifyOfWarehouse(run: OrderRun, event: ShipmentEvent): Promise<void> {
   const onHold = event.kind === 'on_hold';
   await notifyOnce(run, 'merchant', {
     key: `shipment_${event.kind}:${run.incrementId}:${event.webhookId}`,
@@ -117,7 +140,27 @@ async function parkForWarehouse(
       : `Order ${run.incrementId}: the warehouse reports a problem with the shipment`,
     detail: event.reason ?? `WMS order ${event.wmsOrderId ?? run.status.ids.wmsOrderId}`,
   });
-  return run.review.park(warehouseReason(event), clears);
+}
+
+/** Parks until an operator answers, `clears` holds, or `timeoutMs` has passed (`timed_out`). */
+async function parkAtMost(
+  run: OrderRun,
+  reason: string,
+  clears: () => boolean,
+  timeoutMs: number,
+): Promise<'retry' | 'skip' | 'cleared' | 'timed_out'> {
+  let timedOut = false;
+  const timer = new CancellationScope();
+  const elapsed = timer
+    .run(() => sleep(timeoutMs))
+    .then(
+      () => void (timedOut = true),
+      () => undefined,
+    );
+  const answer = await run.review.park(reason, () => clears() || timedOut);
+  timer.cancel();
+  await elapsed;
+  return answer === 'cleared' && timedOut && !clears() ? 'timed_out' : answer;
 }
 
 function warehouseReason(event: ShipmentEvent): string {

@@ -52,7 +52,8 @@ describe('the stock activities against the sandbox Magento and warehouse', () =>
         { sku: 'C', quantity: 4 },
       ],
     });
-    expect(await inventory.warehouseQuantities()).toEqual({ A: 8, B: 0, C: 4 });
+    expect(await inventory.warehouseQuantities({ api: 'msi' })).toEqual({ A: 8, B: 0, C: 4 });
+    expect(await inventory.warehouseQuantities({ api: 'legacy' })).toEqual({ A: 8, B: 0, C: 4 }); // nothing committed yet
 
     await inventory.writeMagentoStock({
       settings: msi,

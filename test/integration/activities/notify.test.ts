@@ -252,16 +252,20 @@ describe('Mailer against a sink that requires a login', () => {
 
 describe('notice templates', () => {
   it("renders a sentence naming the order for every template the workflows use (a subscriber's notices name no order)", () => {
-    const subscriberTemplates = ['renewal_payment_failed', 'trial_will_end'];
+    // A subscriber's notices and the stock notice name no order.
+    const subscriberTemplates = ['renewal_payment_failed', 'trial_will_end', 'low_stock'];
     expect([...knownTemplates].sort()).toEqual([
       'dispute_evidence_due',
       'dispute_opened',
       'fraud_hold',
       'fraud_warning_after_shipment',
+      'low_stock',
       'order_compensated',
       'payment_failed',
       'renewal_payment_failed',
       'shipment_escalation',
+      'shipment_exception',
+      'shipment_on_hold',
       'shipment_reminder',
       'trial_will_end',
     ]);
