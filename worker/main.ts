@@ -13,6 +13,7 @@ import { ensureCatchUpSchedule } from './catchUpSchedule';
 import { creditMemoSyncScheduleId, ensureCreditMemoSyncSchedule } from './creditMemoSyncSchedule';
 import { customerPollScheduleId, ensureCustomerPollSchedule } from './customerPollSchedule';
 import { ensureInventorySyncSchedule, inventorySyncScheduleId } from './inventorySyncSchedule';
+import { ensureSearchAttributes } from './searchAttributes';
 import { installWorkerRuntime } from './metrics';
 import { buildId } from '../config/buildId';
 import { createWorker } from './worker';
@@ -90,6 +91,9 @@ async function main(): Promise<void> {
     },
     onConnectRetry: (err, attempt) => log.warn({ attempt, err: err.message }, 'Temporal not reachable yet; retrying'),
   }).finally(bundle.remove); // read into the worker by now
+  // A fresh cluster has none of the product's search attributes: its runs would fail on their first write of one.
+  const { added } = await ensureSearchAttributes(clientConnection, env.TEMPORAL_NAMESPACE);
+  log.info({ namespace: env.TEMPORAL_NAMESPACE, added }, 'search attributes ready');
   if (env.STRIPE_CATCH_UP_INTERVAL !== 'off') {
     const outcome = await ensureCatchUpSchedule(temporal, env.TEMPORAL_TASK_QUEUE, env.STRIPE_CATCH_UP_INTERVAL);
     log.info(
